@@ -1,0 +1,160 @@
+//! Prometheus metrics. Names follow `aiswatch_<name>_<unit>_total`; labels
+//! are bounded (source ids come from config, reasons and types are fixed
+//! sets). Never an MMSI label.
+
+use prometheus::{
+    Encoder, Gauge, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+/// Every metric the daemon exports, registered in one [`Registry`].
+pub struct Metrics {
+    /// The registry `/metrics` renders.
+    pub registry: Registry,
+    /// Raw lines read, by source.
+    pub source_lines: IntCounterVec,
+    /// Raw bytes read, by source.
+    pub source_bytes: IntCounterVec,
+    /// Lines a source had to drop because the pipeline was full (UDP only), by source.
+    pub source_dropped: IntCounterVec,
+    /// Connections accepted or established, by source.
+    pub source_connections: IntCounterVec,
+    /// Connection or read errors, by source.
+    pub source_errors: IntCounterVec,
+    /// Whether a source is currently connected / listening (1) or not (0).
+    pub source_up: IntGaugeVec,
+    /// AIS sentences (VDM/VDO) framed, by source.
+    pub sentences: IntCounterVec,
+    /// Complete AIS messages decoded, by source.
+    pub decoded: IntCounterVec,
+    /// Lines, sentences or messages rejected, by source and reason.
+    pub rejected: IntCounterVec,
+    /// Decoded messages by AIS message type.
+    pub messages_by_type: IntCounterVec,
+    /// Messages heard more than once (several stations) and collapsed for tracking.
+    pub duplicates: IntCounter,
+    /// Vessels currently tracked.
+    pub vessels: IntGauge,
+    /// Wall-clock time minus the engine's event-time clock, in seconds.
+    pub engine_lag_seconds: Gauge,
+    /// Alerts emitted, by detector and state.
+    pub alerts: IntCounterVec,
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    ///
+    /// # Panics
+    /// Only if two metrics share a name, which is a programming error caught
+    /// by the unit test below.
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let cv = |name: &str, help: &str, labels: &[&str]| {
+            let c = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
+            registry.register(Box::new(c.clone())).expect("unique metric");
+            c
+        };
+        let source_lines = cv("aiswatch_source_lines_total", "Raw lines read.", &["source"]);
+        let source_bytes = cv("aiswatch_source_bytes_total", "Raw bytes read.", &["source"]);
+        let source_dropped = cv(
+            "aiswatch_source_dropped_lines_total",
+            "Lines dropped because the pipeline was full.",
+            &["source"],
+        );
+        let source_connections = cv(
+            "aiswatch_source_connections_total",
+            "Connections accepted or established.",
+            &["source"],
+        );
+        let source_errors = cv(
+            "aiswatch_source_errors_total",
+            "Connection or read errors.",
+            &["source"],
+        );
+        let sentences = cv(
+            "aiswatch_sentences_total",
+            "AIS sentences (VDM/VDO) framed.",
+            &["source"],
+        );
+        let decoded = cv(
+            "aiswatch_messages_decoded_total",
+            "Complete AIS messages decoded.",
+            &["source"],
+        );
+        let rejected = cv(
+            "aiswatch_rejected_total",
+            "Lines, sentences or messages rejected, by reason.",
+            &["source", "reason"],
+        );
+        let messages_by_type = cv(
+            "aiswatch_messages_by_type_total",
+            "Decoded AIS messages by message type.",
+            &["type"],
+        );
+        let alerts = cv(
+            "aiswatch_alerts_total",
+            "Alert state changes emitted.",
+            &["detector", "state"],
+        );
+        let source_up =
+            IntGaugeVec::new(Opts::new("aiswatch_source_up", "Source connected or listening."), &["source"])
+                .expect("valid metric");
+        registry.register(Box::new(source_up.clone())).expect("unique metric");
+        let duplicates = IntCounter::new(
+            "aiswatch_duplicates_total",
+            "Messages heard by more than one station, collapsed for tracking.",
+        )
+        .expect("valid metric");
+        registry.register(Box::new(duplicates.clone())).expect("unique metric");
+        let vessels = IntGauge::new("aiswatch_vessels_tracked", "Vessels currently tracked.")
+            .expect("valid metric");
+        registry.register(Box::new(vessels.clone())).expect("unique metric");
+        let engine_lag_seconds = Gauge::new(
+            "aiswatch_engine_lag_seconds",
+            "Wall-clock time minus the engine's event-time clock.",
+        )
+        .expect("valid metric");
+        registry.register(Box::new(engine_lag_seconds.clone())).expect("unique metric");
+        Metrics {
+            registry,
+            source_lines,
+            source_bytes,
+            source_dropped,
+            source_connections,
+            source_errors,
+            source_up,
+            sentences,
+            decoded,
+            rejected,
+            messages_by_type,
+            duplicates,
+            vessels,
+            engine_lag_seconds,
+            alerts,
+        }
+    }
+
+    /// Renders the Prometheus text exposition format.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        let enc = TextEncoder::new();
+        // Encoding into a Vec cannot fail for well-formed metric families.
+        let _ = enc.encode(&self.registry.gather(), &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn registers_and_renders() {
+        let m = super::Metrics::new();
+        m.sentences.with_label_values(&["udp"]).inc();
+        assert!(m.render().contains("aiswatch_sentences_total{source=\"udp\"} 1"));
+    }
+}

@@ -1,0 +1,52 @@
+//! Event time. Internally every instant is milliseconds since the Unix epoch
+//! (UTC): cheap to compare and to carry on every message. Conversions to
+//! `chrono` happen only at the edges (JSON, logs).
+
+use chrono::{DateTime, TimeZone, Utc};
+
+/// Milliseconds since 1970-01-01T00:00:00Z.
+pub type Millis = i64;
+
+/// The wall clock, in [`Millis`]. Only sources call this (arrival time).
+pub fn now_ms() -> Millis {
+    Utc::now().timestamp_millis()
+}
+
+/// Converts [`Millis`] to a `DateTime<Utc>`; out-of-range values clamp to the epoch.
+pub fn to_datetime(ms: Millis) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// RFC 3339 with millisecond precision and a `Z` suffix.
+pub fn rfc3339(ms: Millis) -> String {
+    to_datetime(ms).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Interprets a Unix epoch number as seconds or milliseconds by its size.
+///
+/// Receivers send either (`c:1334337317` or `c:1662052384000`). Anything
+/// before 1990 or after 2100 in both readings is rejected.
+pub fn epoch_to_ms(v: u64) -> Option<Millis> {
+    const MIN_S: u64 = 631_152_000; // 1990-01-01
+    const MAX_S: u64 = 4_102_444_800; // 2100-01-01
+    if (MIN_S..MAX_S).contains(&v) {
+        Some(v as Millis * 1000)
+    } else if (MIN_S * 1000..MAX_S * 1000).contains(&v) {
+        Some(v as Millis)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_seconds_and_millis() {
+        assert_eq!(epoch_to_ms(1_334_337_317), Some(1_334_337_317_000));
+        assert_eq!(epoch_to_ms(1_327_992_119_157), Some(1_327_992_119_157));
+        assert_eq!(epoch_to_ms(12), None);
+        assert_eq!(rfc3339(1_334_337_317_000), "2012-04-13T17:15:17.000Z");
+    }
+}

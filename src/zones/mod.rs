@@ -1,0 +1,1 @@
+//! ③ Patrol zones: GeoJSON loading, validation and a spatial index of zones.
