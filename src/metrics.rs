@@ -50,11 +50,21 @@ impl Metrics {
         let registry = Registry::new();
         let cv = |name: &str, help: &str, labels: &[&str]| {
             let c = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
-            registry.register(Box::new(c.clone())).expect("unique metric");
+            registry
+                .register(Box::new(c.clone()))
+                .expect("unique metric");
             c
         };
-        let source_lines = cv("aiswatch_source_lines_total", "Raw lines read.", &["source"]);
-        let source_bytes = cv("aiswatch_source_bytes_total", "Raw bytes read.", &["source"]);
+        let source_lines = cv(
+            "aiswatch_source_lines_total",
+            "Raw lines read.",
+            &["source"],
+        );
+        let source_bytes = cv(
+            "aiswatch_source_bytes_total",
+            "Raw bytes read.",
+            &["source"],
+        );
         let source_dropped = cv(
             "aiswatch_source_dropped_lines_total",
             "Lines dropped because the pipeline was full.",
@@ -95,25 +105,35 @@ impl Metrics {
             "Alert state changes emitted.",
             &["detector", "state"],
         );
-        let source_up =
-            IntGaugeVec::new(Opts::new("aiswatch_source_up", "Source connected or listening."), &["source"])
-                .expect("valid metric");
-        registry.register(Box::new(source_up.clone())).expect("unique metric");
+        let source_up = IntGaugeVec::new(
+            Opts::new("aiswatch_source_up", "Source connected or listening."),
+            &["source"],
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(source_up.clone()))
+            .expect("unique metric");
         let duplicates = IntCounter::new(
             "aiswatch_duplicates_total",
             "Messages heard by more than one station, collapsed for tracking.",
         )
         .expect("valid metric");
-        registry.register(Box::new(duplicates.clone())).expect("unique metric");
+        registry
+            .register(Box::new(duplicates.clone()))
+            .expect("unique metric");
         let vessels = IntGauge::new("aiswatch_vessels_tracked", "Vessels currently tracked.")
             .expect("valid metric");
-        registry.register(Box::new(vessels.clone())).expect("unique metric");
+        registry
+            .register(Box::new(vessels.clone()))
+            .expect("unique metric");
         let engine_lag_seconds = Gauge::new(
             "aiswatch_engine_lag_seconds",
             "Wall-clock time minus the engine's event-time clock.",
         )
         .expect("valid metric");
-        registry.register(Box::new(engine_lag_seconds.clone())).expect("unique metric");
+        registry
+            .register(Box::new(engine_lag_seconds.clone()))
+            .expect("unique metric");
         Metrics {
             registry,
             source_lines,
@@ -155,6 +175,8 @@ mod tests {
     fn registers_and_renders() {
         let m = super::Metrics::new();
         m.sentences.with_label_values(&["udp"]).inc();
-        assert!(m.render().contains("aiswatch_sentences_total{source=\"udp\"} 1"));
+        assert!(m
+            .render()
+            .contains("aiswatch_sentences_total{source=\"udp\"} 1"));
     }
 }
