@@ -22,8 +22,31 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the daemon: sources from the config (default: UDP on 0.0.0.0:10110),
+    /// HTTP on 127.0.0.1:9700 (`/metrics`, `/health`, `/api/...`).
+    Run {
+        /// Configuration file (TOML).
+        #[arg(long, short, env = "AISWATCH_CONFIG")]
+        config: Option<PathBuf>,
+        /// HTTP listen address (overrides the config).
+        #[arg(long, env = "AISWATCH_HTTP_LISTEN")]
+        http_listen: Option<std::net::SocketAddr>,
+    },
     /// Decode AIS sentences to JSON lines with gpsd's field names and scaling.
     Decode {
+        /// Input files (`-` for stdin; `.gz` accepted).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Push recorded files through the engine as fast as possible, time
+    /// taken from the data. Alerts go to stdout as JSON lines; a summary to stderr.
+    Replay {
+        /// Patrol zones directory.
+        #[arg(long)]
+        zones: Option<PathBuf>,
+        /// Configuration file (TOML).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
         /// Input files (`-` for stdin; `.gz` accepted).
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -34,7 +57,9 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let res = match cli.command {
+        Command::Run { config, http_listen } => run(config, http_listen),
         Command::Decode { files } => decode(&files),
+        Command::Replay { zones, config, files } => replay(zones, config, &files),
     };
     match res {
         Ok(code) => code,
@@ -95,4 +120,53 @@ fn broken_pipe_ok(e: std::io::Error) -> Result<ExitCode> {
     } else {
         Err(e).context("cannot write to stdout")
     }
+}
+
+fn replay(_zones: Option<PathBuf>, config: Option<PathBuf>, files: &[PathBuf]) -> Result<ExitCode> {
+    let cfg = aiswatch::config::Config::load(config.as_deref())?;
+    let mut engine = aiswatch::engine::Engine::new(cfg.engine.clone());
+    let summary = aiswatch::replay::replay_files(files, &mut engine)?;
+    eprint!("{}", summary.render());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run(config: Option<PathBuf>, http_listen: Option<std::net::SocketAddr>) -> Result<ExitCode> {
+    init_tracing();
+    let mut cfg = aiswatch::config::Config::load(config.as_deref())?;
+    if let Some(l) = http_listen {
+        cfg.http.listen = l;
+    }
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    rt.block_on(aiswatch::app::run(cfg, shutdown_signal(), None))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default `info`). Crates that log via
+/// `log` (nmea-parser) are bridged.
+fn init_tracing() {
+    let _ = tracing_log::LogTracer::init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

@@ -7,6 +7,9 @@ use chrono::{DateTime, TimeZone, Utc};
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type Millis = i64;
 
+/// Milliseconds in a second.
+pub const MS_PER_S: Millis = 1000;
+
 /// The wall clock, in [`Millis`]. Only sources call this (arrival time).
 pub fn now_ms() -> Millis {
     Utc::now().timestamp_millis()
@@ -48,5 +51,23 @@ mod tests {
         assert_eq!(epoch_to_ms(1_327_992_119_157), Some(1_327_992_119_157));
         assert_eq!(epoch_to_ms(12), None);
         assert_eq!(rfc3339(1_334_337_317_000), "2012-04-13T17:15:17.000Z");
+    }
+}
+
+/// Serde helpers writing [`Millis`] as RFC 3339 strings.
+pub mod serde_rfc3339 {
+    use super::{rfc3339, Millis};
+
+    /// Serializes an instant.
+    pub fn serialize<S: serde::Serializer>(t: &Millis, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&rfc3339(*t))
+    }
+
+    /// Serializes an optional instant (`null` when absent).
+    pub fn option<S: serde::Serializer>(t: &Option<Millis>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&rfc3339(*t)),
+            None => s.serialize_none(),
+        }
     }
 }

@@ -109,7 +109,11 @@ pub fn write(out: &mut String, d: &Decoded) {
                     let _ = write!(w.0, "{:.0}", r * r * f64::from(t).signum());
                 }
             }
-            w.f("speed", f64::from(p.speed) / 10.0, 1);
+            match p.speed {
+                1023 => w.s("speed", "nan"),
+                1022 => w.s("speed", "fast"),
+                s => w.f("speed", f64::from(s) / 10.0, 1),
+            }
             w.b("accuracy", p.accuracy);
             w.lonlat(p.lon, p.lat);
             w.f("course", f64::from(p.course) / 10.0, 1);

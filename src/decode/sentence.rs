@@ -125,7 +125,16 @@ fn parse_chunk(s: &[u8]) -> (Item<'_>, Option<usize>) {
     while s.get(pos) == Some(&b'\\') {
         let body_start = pos + 1;
         let Some(len) = s[body_start..].iter().position(|&b| b == b'\\') else {
-            return (Item::Rejected(Reject::BadTagBlock), None);
+            // Unterminated tag block: its contents cannot be trusted, but a
+            // sentence after it still carries its own checksum.
+            match s[body_start..].iter().position(|&b| b == b'!' || b == b'$') {
+                Some(i) => {
+                    pos = body_start + i;
+                    tag_check = TagCheck::Invalid;
+                    break;
+                }
+                None => return (Item::Rejected(Reject::BadTagBlock), None),
+            }
         };
         let body = &s[body_start..body_start + len];
         pos = body_start + len + 1;
