@@ -4,14 +4,25 @@
 //!
 //! Sources only read and split lines; they never parse NMEA. They send
 //! [`LineBatch`]es to the decode stage over a bounded channel.
+//!
+//! Every source runs until its [`CancellationToken`] is cancelled (the file
+//! source also ends at end of file) and then drops its sender: the last
+//! dropped sender is how the decode stage learns that ingest is over.
+//! Backpressure follows the style guide: TCP and file sources wait for room
+//! (`send().await`), UDP sources `try_send` and count what they drop.
 
+use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use prometheus::{IntCounter, IntGauge};
 use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
+use crate::metrics::Metrics;
 use crate::time::Millis;
 
 pub mod file;
@@ -117,12 +128,421 @@ fn default_max_connections() -> usize {
     64
 }
 
-/// TEMPORARY stub until the sources land.
+/// Why a source could not start or had to stop.
+///
+/// Only start-up failures (bind, open) and an unreadable file end a source;
+/// connection and read errors of network sources are counted in
+/// `aiswatch_source_errors_total`, logged, and retried or confined to their
+/// connection.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The UDP socket could not be bound.
+    #[error("source {id}: cannot bind UDP socket to {addr}: {source}")]
+    BindUdp {
+        /// Source id.
+        id: SourceId,
+        /// Address from config.
+        addr: SocketAddr,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The TCP listener could not be bound.
+    #[error("source {id}: cannot listen on TCP {addr}: {source}")]
+    BindTcp {
+        /// Source id.
+        id: SourceId,
+        /// Address from config.
+        addr: SocketAddr,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The file (or stdin) could not be opened.
+    #[error("source {id}: cannot open {}: {source}", path.display())]
+    Open {
+        /// Source id.
+        id: SourceId,
+        /// Path from config.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// Reading the file failed part-way (e.g. a truncated `.gz`); the lines
+    /// before the error were delivered.
+    #[error("source {id}: read error in {}: {source}", path.display())]
+    Read {
+        /// Source id.
+        id: SourceId,
+        /// Path from config.
+        path: PathBuf,
+        /// The I/O or decompression error.
+        source: io::Error,
+    },
+    /// The blocking reader task panicked or was aborted.
+    #[error("source {id}: reader task failed: {source}")]
+    Task {
+        /// Source id.
+        id: SourceId,
+        /// The join error.
+        source: tokio::task::JoinError,
+    },
+}
+
+/// Runs one configured source until `cancel` is cancelled (or, for a file,
+/// until end of file), sending its lines to `tx`.
+///
+/// Returns `Ok(())` on cancellation, at end of file, or when the receiving
+/// side of `tx` is gone. Bind and open failures are returned at once; network
+/// errors after start-up are counted, logged and retried, never returned.
+/// When this returns, the source has dropped every clone of `tx` it held.
 pub async fn run_source(
-    _cfg: SourceConfig,
-    _tx: tokio::sync::mpsc::Sender<LineBatch>,
-    _metrics: Arc<crate::metrics::Metrics>,
-    _cancel: tokio_util::sync::CancellationToken,
-) -> Result<(), std::io::Error> {
-    Ok(())
+    cfg: SourceConfig,
+    tx: mpsc::Sender<LineBatch>,
+    metrics: Arc<Metrics>,
+    cancel: CancellationToken,
+) -> Result<(), SourceError> {
+    let ctx = SourceCtx::new(cfg.id().into(), tx, &metrics, cancel);
+    match cfg {
+        SourceConfig::Udp { bind, .. } => udp::bind_and_run(ctx, bind).await,
+        SourceConfig::TcpClient {
+            addr,
+            backoff_min,
+            backoff_max,
+            idle_timeout,
+            ..
+        } => {
+            let opts = tcp::ClientOptions {
+                backoff_min,
+                backoff_max,
+                idle_timeout,
+            };
+            tcp::run_client(ctx, addr, opts).await;
+            Ok(())
+        }
+        SourceConfig::TcpServer {
+            bind,
+            max_connections,
+            ..
+        } => tcp::bind_and_serve(ctx, bind, max_connections).await,
+        SourceConfig::File { path, .. } => file::run(ctx, path).await,
+    }
+}
+
+/// A source's metric handles, resolved once for its `source` label so the
+/// per-read path does no label lookups.
+#[derive(Clone)]
+pub(crate) struct SourceMetrics {
+    pub(crate) lines: IntCounter,
+    pub(crate) bytes: IntCounter,
+    pub(crate) dropped: IntCounter,
+    pub(crate) connections: IntCounter,
+    pub(crate) errors: IntCounter,
+    pub(crate) up: IntGauge,
+}
+
+impl SourceMetrics {
+    fn new(m: &Metrics, id: &str) -> Self {
+        let l = [id];
+        SourceMetrics {
+            lines: m.source_lines.with_label_values(&l),
+            bytes: m.source_bytes.with_label_values(&l),
+            dropped: m.source_dropped.with_label_values(&l),
+            connections: m.source_connections.with_label_values(&l),
+            errors: m.source_errors.with_label_values(&l),
+            up: m.source_up.with_label_values(&l),
+        }
+    }
+}
+
+/// What every source needs besides its own config: its id, where its lines
+/// go, its metrics and its stop signal. Cloning is cheap (one per TCP
+/// connection); each clone holds a sender, so a source has ended for the
+/// downstream only once every clone is dropped.
+#[derive(Clone)]
+pub struct SourceCtx {
+    pub(crate) id: SourceId,
+    pub(crate) tx: mpsc::Sender<LineBatch>,
+    pub(crate) metrics: SourceMetrics,
+    pub(crate) cancel: CancellationToken,
+}
+
+impl SourceCtx {
+    /// Bundles a source's id, output channel, metrics (labelled with `id`)
+    /// and cancellation token.
+    pub fn new(
+        id: SourceId,
+        tx: mpsc::Sender<LineBatch>,
+        metrics: &Metrics,
+        cancel: CancellationToken,
+    ) -> Self {
+        let metrics = SourceMetrics::new(metrics, &id);
+        SourceCtx {
+            id,
+            tx,
+            metrics,
+            cancel,
+        }
+    }
+
+    /// The source's id.
+    pub fn id(&self) -> &SourceId {
+        &self.id
+    }
+
+    /// Sends `lines` in order, in batches of at most `max` lines, waiting for
+    /// room in the channel (backpressure). Returns `false` if the source was
+    /// cancelled meanwhile or the receiver is gone: the caller should stop.
+    pub(crate) async fn send_all(&self, lines: Vec<RawLine>, max: usize) -> bool {
+        for batch in into_batches(lines, max) {
+            let batch = LineBatch {
+                source: self.id.clone(),
+                lines: batch,
+            };
+            tokio::select! {
+                r = self.tx.send(batch) => {
+                    if r.is_err() {
+                        tracing::debug!(source = %self.id, "Receiver gone; stopping.");
+                        return false;
+                    }
+                }
+                _ = self.cancel.cancelled() => return false,
+            }
+        }
+        true
+    }
+}
+
+/// Splits `lines` into consecutive batches of at most `max` (≥ 1) lines,
+/// without copying when they already fit in one.
+pub(crate) fn into_batches(lines: Vec<RawLine>, max: usize) -> impl Iterator<Item = Vec<RawLine>> {
+    let max = max.max(1);
+    let (mut whole, rest) = if lines.len() <= max {
+        ((!lines.is_empty()).then_some(lines), Vec::new())
+    } else {
+        (None, lines)
+    };
+    let mut iter = rest.into_iter();
+    std::iter::from_fn(move || {
+        if let Some(w) = whole.take() {
+            return Some(w);
+        }
+        let b: Vec<RawLine> = iter.by_ref().take(max).collect();
+        (!b.is_empty()).then_some(b)
+    })
+}
+
+/// Splits a byte stream into lines: on `\n`, with one trailing `\r` removed
+/// and empty lines skipped. Bytes need not be UTF-8.
+///
+/// A line longer than [`MAX_LINE_BYTES`] is emitted cut to that length as
+/// soon as the limit is passed, and the rest of it up to the next `\n` is
+/// discarded, so memory stays bounded and nothing waits on a runaway line.
+/// A partial last line is kept until a later [`push`](Self::push) completes
+/// it, or until [`finish`](Self::finish) (end of stream, end of datagram).
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    /// The unterminated tail of the data seen so far (at most `MAX_LINE_BYTES`).
+    partial: Vec<u8>,
+    /// Inside an over-long line that was already cut: skip up to the next `\n`.
+    discarding: bool,
+}
+
+impl LineSplitter {
+    /// A splitter at the start of a stream.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Splits `data`, appending every line it completes to `out`, each
+    /// stamped with `received_at`. Returns how many lines were appended.
+    pub fn push(&mut self, mut data: &[u8], received_at: Millis, out: &mut Vec<RawLine>) -> usize {
+        let before = out.len();
+        while !data.is_empty() {
+            match memchr::memchr(b'\n', data) {
+                Some(i) => {
+                    let seg = &data[..i];
+                    data = &data[i + 1..];
+                    if self.discarding {
+                        self.discarding = false;
+                        continue;
+                    }
+                    let text = if self.partial.is_empty() {
+                        trim_line(seg).to_vec()
+                    } else {
+                        let mut t = std::mem::take(&mut self.partial);
+                        t.extend_from_slice(seg);
+                        let len = trim_line(&t).len();
+                        t.truncate(len);
+                        t
+                    };
+                    push_line(text, received_at, out);
+                }
+                None => {
+                    if self.discarding {
+                        break;
+                    }
+                    let room = MAX_LINE_BYTES - self.partial.len();
+                    if data.len() <= room {
+                        // Up to exactly MAX_LINE_BYTES is kept: a `\r\n` may follow.
+                        self.partial.extend_from_slice(data);
+                    } else {
+                        let mut t = std::mem::take(&mut self.partial);
+                        t.extend_from_slice(&data[..room]);
+                        out.push(RawLine {
+                            received_at,
+                            text: t,
+                        });
+                        self.discarding = true;
+                    }
+                    break;
+                }
+            }
+        }
+        out.len() - before
+    }
+
+    /// Ends the stream (or datagram): a non-empty unterminated last line is
+    /// appended to `out`, and the splitter is ready for a new stream.
+    /// Returns how many lines were appended (0 or 1).
+    pub fn finish(&mut self, received_at: Millis, out: &mut Vec<RawLine>) -> usize {
+        let discarding = std::mem::take(&mut self.discarding);
+        let mut t = std::mem::take(&mut self.partial);
+        if discarding || t.is_empty() {
+            return 0;
+        }
+        let len = trim_line(&t).len();
+        t.truncate(len);
+        let before = out.len();
+        push_line(t, received_at, out);
+        out.len() - before
+    }
+}
+
+/// Removes one trailing `\r`.
+fn trim_line(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Appends a complete line unless it is empty, cutting it to [`MAX_LINE_BYTES`].
+fn push_line(mut text: Vec<u8>, received_at: Millis, out: &mut Vec<RawLine>) {
+    if text.is_empty() {
+        return;
+    }
+    text.truncate(MAX_LINE_BYTES);
+    out.push(RawLine { received_at, text });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(chunks: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut s = LineSplitter::new();
+        let mut out = Vec::new();
+        for c in chunks {
+            s.push(c, 1, &mut out);
+        }
+        s.finish(2, &mut out);
+        out.into_iter().map(|l| l.text).collect()
+    }
+
+    #[test]
+    fn splits_lf_and_crlf_and_skips_empty() {
+        let got = split(&[b"a\r\nb\n\n\r\nc\rd\nlast"]);
+        assert_eq!(
+            got,
+            vec![
+                b"a".to_vec(),
+                b"b".to_vec(),
+                b"c\rd".to_vec(),
+                b"last".to_vec()
+            ]
+        );
+    }
+
+    #[test]
+    fn partial_line_is_completed_by_next_push() {
+        let mut s = LineSplitter::new();
+        let mut out = Vec::new();
+        assert_eq!(s.push(b"!AIVDM,1,1", 1, &mut out), 0);
+        assert_eq!(s.push(b",,A,x*00\r", 2, &mut out), 0);
+        assert_eq!(s.push(b"\nnext", 3, &mut out), 1);
+        assert_eq!(out[0].text, b"!AIVDM,1,1,,A,x*00");
+        assert_eq!(out[0].received_at, 3);
+        assert_eq!(s.finish(4, &mut out), 1);
+        assert_eq!(out[1].text, b"next");
+    }
+
+    #[test]
+    fn binary_bytes_pass_through() {
+        let got = split(&[&[0xff, 0x00, 0xfe, b'\n', 0x80]]);
+        assert_eq!(got, vec![vec![0xff, 0x00, 0xfe], vec![0x80]]);
+    }
+
+    #[test]
+    fn long_line_is_cut_and_rest_skipped() {
+        let long = vec![b'x'; MAX_LINE_BYTES * 2 + 5];
+        let got = split(&[b"ok1\n", &long[..100], &long[100..], b"\nok2\n"]);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0], b"ok1");
+        assert_eq!(got[1].len(), MAX_LINE_BYTES);
+        assert_eq!(got[2], b"ok2");
+    }
+
+    #[test]
+    fn long_line_in_one_chunk_is_cut() {
+        let mut data = b"a\n".to_vec();
+        data.extend(std::iter::repeat(b'y').take(MAX_LINE_BYTES + 1));
+        data.extend_from_slice(b"\nb\n");
+        let got = split(&[&data]);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1].len(), MAX_LINE_BYTES);
+        assert_eq!(got[2], b"b");
+    }
+
+    #[test]
+    fn cut_line_is_emitted_without_waiting_for_newline() {
+        let mut s = LineSplitter::new();
+        let mut out = Vec::new();
+        s.push(&vec![b'z'; MAX_LINE_BYTES + 1], 1, &mut out);
+        assert_eq!(out.len(), 1);
+        // The rest of the runaway line is skipped, however long.
+        s.push(&vec![b'z'; 100_000], 1, &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(s.partial.is_empty());
+        s.push(b"zz\nok\n", 1, &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].text, b"ok");
+    }
+
+    #[test]
+    fn line_of_exactly_max_with_crlf_is_whole() {
+        let mut line = vec![b'm'; MAX_LINE_BYTES];
+        let want = line.clone();
+        line.extend_from_slice(b"\r\n");
+        assert_eq!(split(&[&line]), vec![want.clone()]);
+        // Same, with the terminator arriving in separate reads.
+        assert_eq!(split(&[&line[..MAX_LINE_BYTES], b"\r", b"\n"]), vec![want]);
+    }
+
+    #[test]
+    fn batches_are_capped_and_ordered() {
+        let lines: Vec<RawLine> = (0..600)
+            .map(|i| RawLine {
+                received_at: i,
+                text: vec![b'a'],
+            })
+            .collect();
+        let b: Vec<Vec<RawLine>> = into_batches(lines, 256).collect();
+        assert_eq!(
+            b.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![256, 256, 88]
+        );
+        assert_eq!(b[2][0].received_at, 512);
+        assert_eq!(into_batches(Vec::new(), 256).count(), 0);
+        let one = vec![RawLine {
+            received_at: 0,
+            text: vec![b'a'],
+        }];
+        assert_eq!(into_batches(one, 256).count(), 1);
+    }
 }

@@ -1,0 +1,572 @@
+//! Ingest sources against real loopback sockets (127.0.0.1 only) and files.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aiswatch::ingest::{
+    file, run_source, tcp, udp, LineBatch, RawLine, SourceConfig, SourceCtx, SourceError,
+    MAX_LINE_BYTES,
+};
+use aiswatch::metrics::Metrics;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+use tokio_util::sync::CancellationToken;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+struct Harness {
+    ctx: SourceCtx,
+    rx: mpsc::Receiver<LineBatch>,
+    metrics: Arc<Metrics>,
+    cancel: CancellationToken,
+}
+
+fn harness(id: &str, capacity: usize) -> Harness {
+    let (tx, rx) = mpsc::channel(capacity);
+    let metrics = Arc::new(Metrics::new());
+    let cancel = CancellationToken::new();
+    let ctx = SourceCtx::new(id.into(), tx, &metrics, cancel.clone());
+    Harness {
+        ctx,
+        rx,
+        metrics,
+        cancel,
+    }
+}
+
+/// Receives batches until `n` lines have arrived (fails after [`WAIT`]).
+async fn recv_lines(rx: &mut mpsc::Receiver<LineBatch>, id: &str, n: usize) -> Vec<RawLine> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        let batch = timeout(WAIT, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("timed out with {} of {n} lines", got.len()))
+            .expect("channel closed early");
+        assert_eq!(&*batch.source, id);
+        assert!(!batch.lines.is_empty());
+        got.extend(batch.lines);
+    }
+    assert_eq!(got.len(), n, "more lines than expected");
+    got
+}
+
+/// Asserts that nothing more arrives for a short while.
+async fn assert_quiet(rx: &mut mpsc::Receiver<LineBatch>) {
+    if let Ok(Some(b)) = timeout(Duration::from_millis(200), rx.recv()).await {
+        panic!("unexpected batch: {:?}", b.lines.len());
+    }
+}
+
+fn texts(lines: &[RawLine]) -> Vec<Vec<u8>> {
+    lines.iter().map(|l| l.text.clone()).collect()
+}
+
+fn get(counter: &prometheus::IntCounterVec, id: &str) -> u64 {
+    counter.with_label_values(&[id]).get()
+}
+
+async fn local_udp() -> (UdpSocket, SocketAddr) {
+    let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let a = s.local_addr().unwrap();
+    (s, a)
+}
+
+async fn local_tcp() -> (TcpListener, SocketAddr) {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let a = l.local_addr().unwrap();
+    (l, a)
+}
+
+#[tokio::test]
+async fn udp_datagram_with_three_lines_gives_three_raw_lines() {
+    let mut h = harness("udp-test", 16);
+    let (sock, addr) = local_udp().await;
+    let task = tokio::spawn(udp::run(h.ctx.clone(), sock));
+    drop(h.ctx);
+
+    let (client, _) = local_udp().await;
+    let before = aiswatch::time::now_ms();
+    client
+        .send_to(
+            b"!AIVDM,1,1,,A,a*00\r\n!AIVDM,1,1,,B,b*00\n\n!AIVDM,1,1,,A,c*00",
+            addr,
+        )
+        .await
+        .unwrap();
+    let lines = recv_lines(&mut h.rx, "udp-test", 3).await;
+    assert_eq!(
+        texts(&lines),
+        vec![
+            b"!AIVDM,1,1,,A,a*00".to_vec(),
+            b"!AIVDM,1,1,,B,b*00".to_vec(),
+            b"!AIVDM,1,1,,A,c*00".to_vec()
+        ]
+    );
+    assert!(lines.iter().all(|l| l.received_at >= before));
+    assert_eq!(get(&h.metrics.source_lines, "udp-test"), 3);
+    assert_eq!(
+        h.metrics.source_up.with_label_values(&["udp-test"]).get(),
+        1
+    );
+
+    h.cancel.cancel();
+    timeout(Duration::from_secs(1), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        h.metrics.source_up.with_label_values(&["udp-test"]).get(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn udp_counts_dropped_lines_when_pipeline_is_full() {
+    let mut h = harness("udp-full", 1);
+    let (sock, addr) = local_udp().await;
+    let task = tokio::spawn(udp::run(h.ctx.clone(), sock));
+    drop(h.ctx);
+
+    let (client, _) = local_udp().await;
+    for i in 0..5 {
+        client
+            .send_to(format!("l{i}a\nl{i}b\n").as_bytes(), addr)
+            .await
+            .unwrap();
+        // Separate reads, so that each datagram is offered on its own.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while get(&h.metrics.source_lines, "udp-full") < 10 {
+        assert!(tokio::time::Instant::now() < deadline, "lines not read");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let dropped = get(&h.metrics.source_dropped, "udp-full");
+    // One batch fits in the channel; everything else was dropped, not queued.
+    let mut delivered = 0;
+    while let Ok(b) = h.rx.try_recv() {
+        delivered += b.lines.len() as u64;
+    }
+    assert!(dropped >= 2, "dropped {dropped}");
+    assert_eq!(delivered + dropped, 10);
+
+    h.cancel.cancel();
+    timeout(Duration::from_secs(1), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn tcp_server_two_clients_and_partial_line_completed_later() {
+    let mut h = harness("push", 16);
+    let (listener, addr) = local_tcp().await;
+    let task = tokio::spawn(tcp::serve(h.ctx.clone(), listener, 8));
+    drop(h.ctx);
+
+    let mut a = TcpStream::connect(addr).await.unwrap();
+    let mut b = TcpStream::connect(addr).await.unwrap();
+    a.write_all(b"A1\r\nA2 first half").await.unwrap();
+    b.write_all(b"B1\nB2\n").await.unwrap();
+    let first = recv_lines(&mut h.rx, "push", 3).await;
+    assert_quiet(&mut h.rx).await;
+    a.write_all(b" second half\r\nA3\n").await.unwrap();
+    let second = recv_lines(&mut h.rx, "push", 2).await;
+
+    let all: Vec<Vec<u8>> = texts(&first).into_iter().chain(texts(&second)).collect();
+    let from_a: Vec<&Vec<u8>> = all.iter().filter(|t| t.starts_with(b"A")).collect();
+    let from_b: Vec<&Vec<u8>> = all.iter().filter(|t| t.starts_with(b"B")).collect();
+    assert_eq!(
+        from_a,
+        vec![
+            &b"A1".to_vec(),
+            &b"A2 first half second half".to_vec(),
+            &b"A3".to_vec()
+        ]
+    );
+    assert_eq!(from_b, vec![&b"B1".to_vec(), &b"B2".to_vec()]);
+    assert_eq!(get(&h.metrics.source_connections, "push"), 2);
+
+    // A peer that goes away ends only its own connection.
+    drop(b);
+    a.write_all(b"A4\n").await.unwrap();
+    assert_eq!(
+        texts(&recv_lines(&mut h.rx, "push", 1).await),
+        vec![b"A4".to_vec()]
+    );
+
+    h.cancel.cancel();
+    timeout(Duration::from_secs(1), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn tcp_server_refuses_connections_beyond_the_limit() {
+    let mut h = harness("capped", 16);
+    let (listener, addr) = local_tcp().await;
+    let task = tokio::spawn(tcp::serve(h.ctx.clone(), listener, 1));
+    drop(h.ctx);
+
+    let mut first = TcpStream::connect(addr).await.unwrap();
+    first.write_all(b"one\n").await.unwrap();
+    recv_lines(&mut h.rx, "capped", 1).await;
+    let mut second = TcpStream::connect(addr).await.unwrap();
+    // The server closes the excess connection: the read sees EOF (or a reset).
+    let mut buf = [0u8; 8];
+    let r = timeout(WAIT, second.read(&mut buf)).await.unwrap();
+    assert!(matches!(r, Ok(0) | Err(_)), "{r:?}");
+    assert_eq!(get(&h.metrics.source_errors, "capped"), 1);
+    // The first connection is unaffected.
+    first.write_all(b"two\n").await.unwrap();
+    assert_eq!(
+        texts(&recv_lines(&mut h.rx, "capped", 1).await),
+        vec![b"two".to_vec()]
+    );
+
+    h.cancel.cancel();
+    timeout(Duration::from_secs(1), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn garbage_line_of_20_kb_is_cut_and_neighbours_survive() {
+    let mut h = harness("garbage", 16);
+    let (listener, addr) = local_tcp().await;
+    let task = tokio::spawn(tcp::serve(h.ctx.clone(), listener, 8));
+    drop(h.ctx);
+
+    // Deterministic binary garbage without newlines.
+    let mut x: u32 = 0x2545_f491;
+    let garbage: Vec<u8> = (0..20_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            match (x >> 24) as u8 {
+                b'\n' => 0,
+                b => b,
+            }
+        })
+        .collect();
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"!AIVDM,good,1\n").await.unwrap();
+    c.write_all(&garbage[..7_000]).await.unwrap();
+    c.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    c.write_all(&garbage[7_000..]).await.unwrap();
+    c.write_all(b"\n!AIVDM,good,2\r\n").await.unwrap();
+
+    let lines = recv_lines(&mut h.rx, "garbage", 3).await;
+    assert_eq!(lines[0].text, b"!AIVDM,good,1");
+    assert_eq!(lines[1].text.len(), MAX_LINE_BYTES);
+    assert_eq!(lines[1].text, garbage[..MAX_LINE_BYTES]);
+    assert_eq!(lines[2].text, b"!AIVDM,good,2");
+    assert_quiet(&mut h.rx).await;
+
+    h.cancel.cancel();
+    timeout(Duration::from_secs(1), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn tcp_client_reconnects_when_the_receiver_restarts() {
+    let mut h = harness("aggregator", 16);
+    let (listener, addr) = local_tcp().await;
+    let opts = tcp::ClientOptions {
+        backoff_min: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(200),
+        idle_timeout: Duration::from_secs(10),
+    };
+    let task = tokio::spawn(tcp::run_client(h.ctx.clone(), addr.to_string(), opts));
+    drop(h.ctx);
+
+    let (mut conn, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
+    conn.write_all(b"before restart\n").await.unwrap();
+    assert_eq!(
+        texts(&recv_lines(&mut h.rx, "aggregator", 1).await),
+        vec![b"before restart".to_vec()]
+    );
+    assert_eq!(
+        h.metrics.source_up.with_label_values(&["aggregator"]).get(),
+        1
+    );
+
+    // The receiver restarts: its listener and connection go away, and a new
+    // listener comes up on the same port a little later.
+    drop(conn);
+    drop(listener);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let listener = TcpListener::bind(addr).await.unwrap();
+    let (mut conn, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
+    conn.write_all(b"after restart\n").await.unwrap();
+    assert_eq!(
+        texts(&recv_lines(&mut h.rx, "aggregator", 1).await),
+        vec![b"after restart".to_vec()]
+    );
+    assert_eq!(get(&h.metrics.source_connections, "aggregator"), 2);
+    assert!(get(&h.metrics.source_errors, "aggregator") >= 1);
+
+    h.cancel.cancel();
+    timeout(Duration::from_secs(1), task)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        h.metrics.source_up.with_label_values(&["aggregator"]).get(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn tcp_client_reconnects_after_idle_timeout() {
+    let mut h = harness("silent", 16);
+    let (listener, addr) = local_tcp().await;
+    let opts = tcp::ClientOptions {
+        backoff_min: Duration::from_millis(10),
+        backoff_max: Duration::from_millis(50),
+        idle_timeout: Duration::from_millis(200),
+    };
+    let task = tokio::spawn(tcp::run_client(h.ctx.clone(), addr.to_string(), opts));
+    drop(h.ctx);
+
+    // A half-open-looking peer: accepted, then silent.
+    let (_silent, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
+    let (mut conn, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
+    conn.write_all(b"hello\n").await.unwrap();
+    assert_eq!(
+        texts(&recv_lines(&mut h.rx, "silent", 1).await),
+        vec![b"hello".to_vec()]
+    );
+
+    h.cancel.cancel();
+    timeout(Duration::from_secs(1), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+fn write_gz(path: &std::path::Path, members: &[&[u8]]) {
+    let mut f = std::fs::File::create(path).unwrap();
+    for m in members {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(m).unwrap();
+        f.write_all(&enc.finish().unwrap()).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn file_source_reads_every_line_of_a_gz_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capture.nmea.gz");
+    let mut first = String::new();
+    for i in 0..2500 {
+        first.push_str(&format!("!AIVDM,1,1,,A,line{i},0*00\r\n"));
+    }
+    let mut second = String::new();
+    for i in 2500..3000 {
+        second.push_str(&format!("!AIVDM,1,1,,A,line{i},0*00\n"));
+    }
+    second.push_str("!AIVDM,1,1,,A,last,0*00"); // no final newline
+    write_gz(&path, &[first.as_bytes(), second.as_bytes()]);
+
+    let (tx, mut rx) = mpsc::channel(4);
+    let metrics = Arc::new(Metrics::new());
+    let cfg = SourceConfig::File {
+        id: "replayfile".into(),
+        path: path.clone(),
+    };
+    let task = tokio::spawn(run_source(
+        cfg,
+        tx,
+        metrics.clone(),
+        CancellationToken::new(),
+    ));
+
+    let mut got = Vec::new();
+    while let Some(batch) = timeout(WAIT, rx.recv()).await.unwrap() {
+        assert_eq!(&*batch.source, "replayfile");
+        assert!(batch.lines.len() <= file::MAX_LINES_PER_BATCH);
+        got.extend(batch.lines);
+    }
+    timeout(WAIT, task).await.unwrap().unwrap().unwrap();
+    assert_eq!(got.len(), 3001);
+    for (i, l) in got[..3000].iter().enumerate() {
+        assert_eq!(l.text, format!("!AIVDM,1,1,,A,line{i},0*00").as_bytes());
+    }
+    assert_eq!(got[3000].text, b"!AIVDM,1,1,,A,last,0*00");
+    assert_eq!(
+        metrics
+            .source_lines
+            .with_label_values(&["replayfile"])
+            .get(),
+        3001
+    );
+
+    // The synchronous reader used by `replay` sees the same content.
+    let mut r = file::open_reader(&path).unwrap();
+    let mut all = Vec::new();
+    std::io::Read::read_to_end(&mut r, &mut all).unwrap();
+    assert_eq!(all, [first.as_bytes(), second.as_bytes()].concat());
+}
+
+#[tokio::test]
+async fn missing_file_is_an_open_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, _rx) = mpsc::channel(4);
+    let cfg = SourceConfig::File {
+        id: "nofile".into(),
+        path: dir.path().join("absent.nmea"),
+    };
+    let r = run_source(cfg, tx, Arc::new(Metrics::new()), CancellationToken::new()).await;
+    let e = r.unwrap_err();
+    assert!(matches!(e, SourceError::Open { .. }), "{e:?}");
+    assert!(
+        e.to_string().contains("nofile") && e.to_string().contains("absent.nmea"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn bind_failures_name_the_source_and_address() {
+    let (_udp, udp_addr) = local_udp().await;
+    let (tx, _rx) = mpsc::channel(4);
+    let cfg = SourceConfig::Udp {
+        id: "busy-udp".into(),
+        bind: udp_addr,
+    };
+    let e = timeout(
+        WAIT,
+        run_source(
+            cfg,
+            tx.clone(),
+            Arc::new(Metrics::new()),
+            CancellationToken::new(),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert!(matches!(e, SourceError::BindUdp { .. }), "{e:?}");
+    assert!(
+        e.to_string().contains("busy-udp") && e.to_string().contains(&udp_addr.to_string()),
+        "{e}"
+    );
+
+    let (_tcp, tcp_addr) = local_tcp().await;
+    let cfg = SourceConfig::TcpServer {
+        id: "busy-tcp".into(),
+        bind: tcp_addr,
+        max_connections: 4,
+    };
+    let e = timeout(
+        WAIT,
+        run_source(cfg, tx, Arc::new(Metrics::new()), CancellationToken::new()),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert!(matches!(e, SourceError::BindTcp { .. }), "{e:?}");
+    assert!(
+        e.to_string().contains("busy-tcp") && e.to_string().contains(&tcp_addr.to_string()),
+        "{e}"
+    );
+}
+
+/// Cancels `cancel`, then checks that `task` ends and the channel closes
+/// (every sender dropped) within one second.
+async fn assert_stops<T: std::fmt::Debug>(
+    what: &str,
+    cancel: &CancellationToken,
+    task: tokio::task::JoinHandle<T>,
+    mut rx: mpsc::Receiver<LineBatch>,
+) {
+    cancel.cancel();
+    let r = timeout(Duration::from_secs(1), async {
+        let out = task.await.unwrap();
+        while rx.recv().await.is_some() {}
+        out
+    })
+    .await;
+    let out = r.unwrap_or_else(|_| panic!("{what} did not stop within 1 s"));
+    println!("{what} stopped: {out:?}");
+}
+
+#[tokio::test]
+async fn cancellation_ends_every_source_within_one_second() {
+    // UDP, idle.
+    let h = harness("c-udp", 4);
+    let (sock, _) = local_udp().await;
+    let task = tokio::spawn(udp::run(h.ctx, sock));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_stops("udp", &h.cancel, task, h.rx).await;
+
+    // TCP server with a connected, silent peer.
+    let h = harness("c-srv", 4);
+    let (listener, addr) = local_tcp().await;
+    let task = tokio::spawn(tcp::serve(h.ctx, listener, 4));
+    let _peer = TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_stops("tcp server", &h.cancel, task, h.rx).await;
+
+    // TCP server whose connection is blocked on a full channel.
+    let h = harness("c-srv-full", 1);
+    let (listener, addr) = local_tcp().await;
+    let task = tokio::spawn(tcp::serve(h.ctx, listener, 4));
+    let mut peer = TcpStream::connect(addr).await.unwrap();
+    for i in 0..20 {
+        peer.write_all(format!("l{i}\n").as_bytes()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_stops("tcp server (backpressure)", &h.cancel, task, h.rx).await;
+
+    // TCP client connected to a silent receiver.
+    let h = harness("c-cli", 4);
+    let (listener, addr) = local_tcp().await;
+    let opts = tcp::ClientOptions {
+        backoff_min: Duration::from_millis(10),
+        backoff_max: Duration::from_secs(60),
+        idle_timeout: Duration::from_secs(60),
+    };
+    let task = tokio::spawn(tcp::run_client(h.ctx, addr.to_string(), opts));
+    let _conn = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
+    assert_stops("tcp client (connected)", &h.cancel, task, h.rx).await;
+
+    // TCP client in a long backoff: nothing listens on the port any more.
+    let h = harness("c-cli-down", 4);
+    let (listener, addr) = local_tcp().await;
+    drop(listener);
+    let opts = tcp::ClientOptions {
+        backoff_min: Duration::from_secs(30),
+        backoff_max: Duration::from_secs(60),
+        idle_timeout: Duration::from_secs(60),
+    };
+    let task = tokio::spawn(tcp::run_client(h.ctx, addr.to_string(), opts));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_stops("tcp client (backoff)", &h.cancel, task, h.rx).await;
+
+    // File source blocked on a full, undrained channel.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.nmea");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for i in 0..20_000 {
+        writeln!(f, "!AIVDM,1,1,,A,{i},0*00").unwrap();
+    }
+    f.flush().unwrap();
+    drop(f);
+    let h = harness("c-file", 1);
+    let task = tokio::spawn(file::run(h.ctx, path));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_stops("file", &h.cancel, task, h.rx).await;
+}
