@@ -51,7 +51,10 @@ pub async fn serve(
 }
 
 async fn metrics_handler(State(ctx): State<Ctx>) -> impl IntoResponse {
-    ([("content-type", "text/plain; version=0.0.4")], ctx.metrics.render())
+    (
+        [("content-type", "text/plain; version=0.0.4")],
+        ctx.metrics.render(),
+    )
 }
 
 async fn ask(ctx: &Ctx, kind: QueryKind) -> Response {

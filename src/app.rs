@@ -40,7 +40,12 @@ pub enum QueryKind {
     /// Engine clock, counters and vessel count.
     Status,
     /// Vessels in a lon/lat box.
-    Bbox { min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64 },
+    Bbox {
+        min_lon: f64,
+        min_lat: f64,
+        max_lon: f64,
+        max_lat: f64,
+    },
     /// Vessels within a radius (metres) of a point.
     Radius { lon: f64, lat: f64, radius_m: f64 },
     /// One vessel with its recent track.
@@ -76,25 +81,41 @@ pub async fn run(
     let http_addr = listener.local_addr()?;
     info!(addr = %http_addr, "HTTP server listening.");
     let http_cancel = CancellationToken::new();
-    let http = tokio::spawn(crate::api::serve(listener, metrics.clone(), query_tx, http_cancel.clone()));
+    let http = tokio::spawn(crate::api::serve(
+        listener,
+        metrics.clone(),
+        query_tx,
+        http_cancel.clone(),
+    ));
 
-    // ① Sources.
+    // ① Sources: all bound (or opened) before any runs, so a wrong address fails the start.
+    let mut started = Vec::new();
     for src in cfg.sources.clone() {
-        let (tx, m, c) = (line_tx.clone(), metrics.clone(), cancel.clone());
         let id = src.id().to_owned();
+        let fut =
+            ingest::start_source(src, line_tx.clone(), metrics.clone(), cancel.clone()).await?;
+        started.push((id, fut));
+    }
+    drop(line_tx);
+    for (id, fut) in started {
         tracker.spawn(async move {
-            if let Err(e) = ingest::run_source(src, tx, m, c).await {
+            if let Err(e) = fut.await {
                 error!(source = %id, error = %e, "Source failed.");
             }
         });
     }
-    drop(line_tx);
 
     // ② Decode.
     tracker.spawn(decode_stage(line_rx, msg_tx, metrics.clone()));
     // ③④ Engine.
     let engine = Engine::new(cfg.engine.clone());
-    tracker.spawn(engine_stage(engine, msg_rx, query_rx, metrics.clone()));
+    tracker.spawn(engine_stage(
+        engine,
+        msg_rx,
+        query_rx,
+        metrics.clone(),
+        cancel.clone(),
+    ));
     tracker.close();
 
     if let Some(tx) = on_bound {
@@ -103,7 +124,10 @@ pub async fn run(
     shutdown.await;
     info!("Shutting down.");
     cancel.cancel();
-    if tokio::time::timeout(Duration::from_secs(10), tracker.wait()).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(10), tracker.wait())
+        .await
+        .is_err()
+    {
         warn!("Pipeline did not drain within 10 s.");
     }
     http_cancel.cancel();
@@ -154,12 +178,16 @@ fn export(m: &Metrics, source: &str, s: DecodeStats) {
     for r in Reject::ALL {
         let n = s.reject(r);
         if n > 0 {
-            m.rejected.with_label_values(&[source, r.as_str()]).inc_by(n);
+            m.rejected
+                .with_label_values(&[source, r.as_str()])
+                .inc_by(n);
         }
     }
     for (t, &n) in s.by_type.iter().enumerate() {
         if n > 0 {
-            m.messages_by_type.with_label_values(&[&t.to_string()]).inc_by(n);
+            m.messages_by_type
+                .with_label_values(&[&t.to_string()])
+                .inc_by(n);
         }
     }
 }
@@ -170,21 +198,30 @@ async fn engine_stage(
     mut rx: mpsc::Receiver<(SourceId, Vec<Decoded>)>,
     mut queries: mpsc::Receiver<Query>,
     metrics: Arc<Metrics>,
+    shutdown: CancellationToken,
 ) {
     let mut batches = Vec::with_capacity(64);
     let mut gauge = tokio::time::interval(Duration::from_secs(1));
     let mut dup_exported = 0;
+    let mut inputs_open = true;
     loop {
         tokio::select! {
-            n = rx.recv_many(&mut batches, 64) => {
+            n = rx.recv_many(&mut batches, 64), if inputs_open => {
                 if n == 0 {
-                    break;
+                    // Every source ended (files read to the end): keep
+                    // answering queries until the daemon shuts down.
+                    inputs_open = false;
+                    if shutdown.is_cancelled() {
+                        break;
+                    }
+                    continue;
                 }
                 let now = now_ms();
                 for (source, msgs) in batches.drain(..) {
                     engine.ingest(&source, &msgs, now);
                 }
             }
+            _ = shutdown.cancelled(), if !inputs_open => break,
             Some(q) = queries.recv() => {
                 let _ = q.reply.send(answer(&mut engine, q.kind));
             }
@@ -217,8 +254,15 @@ fn answer(engine: &mut Engine, q: QueryKind) -> serde_json::Value {
             "vessels": engine.tracks().len(),
             "engine": engine.stats(),
         }),
-        QueryKind::Bbox { min_lon, min_lat, max_lon, max_lat } => {
-            let vs = engine.tracks_mut().in_bbox(min_lon, min_lat, max_lon, max_lat);
+        QueryKind::Bbox {
+            min_lon,
+            min_lat,
+            max_lon,
+            max_lat,
+        } => {
+            let vs = engine
+                .tracks_mut()
+                .in_bbox(min_lon, min_lat, max_lon, max_lat);
             json!({ "count": vs.len(), "vessels": vs.into_iter().map(vessel_json).collect::<Vec<_>>() })
         }
         QueryKind::Radius { lon, lat, radius_m } => {

@@ -62,13 +62,18 @@ impl Default for Config {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { listen: SocketAddr::from(([127, 0, 0, 1], 9700)) }
+        HttpConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 9700)),
+        }
     }
 }
 
 impl Default for ChannelConfig {
     fn default() -> Self {
-        ChannelConfig { lines: 1024, messages: 1024 }
+        ChannelConfig {
+            lines: 1024,
+            messages: 1024,
+        }
     }
 }
 
@@ -92,7 +97,8 @@ impl Config {
         let cfg = match path {
             None => Config::default(),
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Read(p.into(), e))?;
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| ConfigError::Read(p.into(), e))?;
                 Self::parse(&text).map_err(|e| ConfigError::Parse(p.into(), e))?
             }
         };
@@ -109,14 +115,23 @@ impl Config {
         let mut ids = std::collections::HashSet::new();
         for s in &self.sources {
             if s.id().is_empty() {
-                return Err(ConfigError::Invalid(origin, "a source has an empty id".into()));
+                return Err(ConfigError::Invalid(
+                    origin,
+                    "a source has an empty id".into(),
+                ));
             }
             if !ids.insert(s.id()) {
-                return Err(ConfigError::Invalid(origin, format!("source id {:?} is used twice", s.id())));
+                return Err(ConfigError::Invalid(
+                    origin,
+                    format!("source id {:?} is used twice", s.id()),
+                ));
             }
         }
         if self.channels.lines == 0 || self.channels.messages == 0 {
-            return Err(ConfigError::Invalid(origin, "channel sizes must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                origin,
+                "channel sizes must be at least 1".into(),
+            ));
         }
         Ok(())
     }

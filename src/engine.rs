@@ -192,8 +192,14 @@ mod tests {
     #[test]
     fn duplicates_from_two_stations_collapse() {
         let mut e = Engine::new(EngineConfig::default());
-        let a = decoded(&[r"\s:A,c:1334337317*1D\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"], 0);
-        let b = decoded(&[r"\s:B,c:1334337318*11\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"], 0);
+        let a = decoded(
+            &[r"\s:A,c:1334337317*7A\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"],
+            0,
+        );
+        let b = decoded(
+            &[r"\s:B,c:1334337318*76\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"],
+            0,
+        );
         let now = 1_334_337_400_000;
         e.ingest(&"a".into(), &a, now);
         e.ingest(&"b".into(), &b, now);
@@ -205,7 +211,10 @@ mod tests {
     #[test]
     fn future_times_do_not_move_the_clock() {
         let mut e = Engine::new(EngineConfig::default());
-        let m = decoded(&[r"\s:A,c:1334337317*1D\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"], 0);
+        let m = decoded(
+            &[r"\s:A,c:1334337317*7A\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"],
+            0,
+        );
         e.ingest(&"a".into(), &m, 1_000_000_000_000);
         assert_eq!(e.stats().future_time, 1);
         assert_eq!(e.clock(), None);

@@ -2,31 +2,12 @@
 //! files, or `-` for stdin, split into lines with a cap on line length so
 //! that a file of binary junk can neither stall nor exhaust memory.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
-use std::path::Path;
+use std::io::{self, BufRead};
+
+pub use crate::ingest::file::open_reader as open_input;
 
 use crate::ingest::MAX_LINE_BYTES;
 use crate::time::Millis;
-
-/// Opens `path` for reading: `-` is stdin; a `.gz` name, or a file that starts
-/// with the gzip magic bytes, is decompressed (multi-member archives too).
-pub fn open_input(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
-    const BUF: usize = 256 * 1024;
-    if path.as_os_str() == "-" {
-        return Ok(Box::new(BufReader::with_capacity(BUF, io::stdin())));
-    }
-    let mut f = File::open(path)?;
-    let mut magic = [0u8; 2];
-    let n = f.read(&mut magic)?;
-    let f = File::open(path)?;
-    if n == 2 && magic == [0x1f, 0x8b] {
-        let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUF, f));
-        Ok(Box::new(BufReader::with_capacity(BUF, gz)))
-    } else {
-        Ok(Box::new(BufReader::with_capacity(BUF, f)))
-    }
-}
 
 /// Calls `f` with each line (without `\r\n`), in order. A line longer than
 /// [`MAX_LINE_BYTES`] is passed cut to that length (the decoder rejects it)
@@ -88,6 +69,7 @@ fn trim_cr(l: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::BufReader;
 
     #[test]
     fn splits_caps_and_keeps_neighbours() {
@@ -166,7 +148,11 @@ impl ReplaySummary {
             s,
             "  rejected {}: {}",
             d.rejects_total(),
-            if rejects.is_empty() { "none".to_owned() } else { rejects.join(" ") }
+            if rejects.is_empty() {
+                "none".to_owned()
+            } else {
+                rejects.join(" ")
+            }
         );
         if d.tag_unverified + d.tag_invalid > 0 {
             let _ = writeln!(
@@ -177,11 +163,20 @@ impl ReplaySummary {
         }
         let e = &self.engine;
         if e.future_time + e.late_positions > 0 {
-            let _ = writeln!(s, "  future-dated {}, late positions {}", e.future_time, e.late_positions);
+            let _ = writeln!(
+                s,
+                "  future-dated {}, late positions {}",
+                e.future_time, e.late_positions
+            );
         }
         match self.span {
             Some((a, b)) => {
-                let _ = writeln!(s, "  event time {} .. {}", crate::time::rfc3339(a), crate::time::rfc3339(b));
+                let _ = writeln!(
+                    s,
+                    "  event time {} .. {}",
+                    crate::time::rfc3339(a),
+                    crate::time::rfc3339(b)
+                );
             }
             None => {
                 let _ = writeln!(s, "  event time: none");
@@ -199,7 +194,10 @@ pub fn replay_files(
     engine: &mut crate::engine::Engine,
 ) -> Result<ReplaySummary, ReplayError> {
     let started = std::time::Instant::now();
-    let mut sum = ReplaySummary { files: files.len(), ..Default::default() };
+    let mut sum = ReplaySummary {
+        files: files.len(),
+        ..Default::default()
+    };
     let mut msgs = Vec::with_capacity(512);
     let mut span: Option<(Millis, Millis)> = None;
     for path in files {
@@ -208,7 +206,9 @@ pub fn replay_files(
         let mut dec = crate::decode::Decoder::new();
         let mut now = crate::time::now_ms();
         let mut n = 0u32;
-        let mut flush = |msgs: &mut Vec<crate::decode::Decoded>, engine: &mut crate::engine::Engine, now| {
+        let mut flush = |msgs: &mut Vec<crate::decode::Decoded>,
+                         engine: &mut crate::engine::Engine,
+                         now| {
             for m in msgs.iter() {
                 span = Some(span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))));
             }

@@ -451,8 +451,11 @@ mod tests {
         );
         let s = ais(r"\c:1420030798*13\!AIVDM,1,1,,B,17P>D600?w:9K`qpgqCf43h400RS,0*37");
         assert_eq!((s.tag_check, s.tags.time), (TagCheck::Invalid, None));
+        // Unterminated: the tag block is ignored, the sentence still stands on its checksum.
+        let s = ais(r"\c:1420030798*13!AIVDM,1,1,,B,17P>D600?w:9K`qpgqCf43h400RS,0*37");
+        assert_eq!((s.tag_check, s.tags.time), (TagCheck::Invalid, None));
         assert_eq!(
-            items(r"\c:1420030798*13!AIVDM,1,1,,B,17P>D600?w:9K`qpgqCf43h400RS,0*37"),
+            items(r"\c:1420030798*13"),
             vec![Item::Rejected(Reject::BadTagBlock)]
         );
     }

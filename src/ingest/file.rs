@@ -23,10 +23,10 @@ const BUF_BYTES: usize = 64 * 1024;
 /// Most lines in one [`LineBatch`](super::LineBatch) from a file.
 pub const MAX_LINES_PER_BATCH: usize = 1024;
 
-/// Opens `path` for fast buffered reading: `-` is stdin, a name ending in
-/// `.gz` (any case) is decompressed (concatenated gzip members included, as
-/// written by `cat a.gz b.gz` or log rotation), anything else is read as is.
-/// Buffers are 64 KiB.
+/// Opens `path` for fast buffered reading: `-` is stdin; a name ending in
+/// `.gz` (any case), or a file that starts with the gzip magic bytes, is
+/// decompressed (concatenated gzip members included, as written by
+/// `cat a.gz b.gz` or log rotation); anything else is read as is.
 ///
 /// # Errors
 /// Those of [`File::open`]. A corrupt or truncated `.gz` is reported by the
@@ -35,18 +35,17 @@ pub fn open_reader(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
     if path == Path::new("-") {
         return Ok(Box::new(BufReader::with_capacity(BUF_BYTES, io::stdin())));
     }
-    let file = File::open(path)?;
-    let gz = path
+    let mut raw = BufReader::with_capacity(BUF_BYTES, File::open(path)?);
+    let named_gz = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    if gz {
-        let raw = BufReader::with_capacity(BUF_BYTES, file);
+    if named_gz || raw.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(BufReader::with_capacity(
             BUF_BYTES,
             MultiGzDecoder::new(raw),
         )))
     } else {
-        Ok(Box::new(BufReader::with_capacity(BUF_BYTES, file)))
+        Ok(Box::new(raw))
     }
 }
 

@@ -187,22 +187,37 @@ pub enum SourceError {
     },
 }
 
-/// Runs one configured source until `cancel` is cancelled (or, for a file,
-/// until end of file), sending its lines to `tx`.
+/// A started source: runs until cancelled (or, for a file, until its end).
+pub type RunningSource =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), SourceError>> + Send>>;
+
+/// Starts one configured source: binds its socket or opens its file now, so
+/// that a wrong address or path fails the daemon's start, and returns the
+/// future that runs it, sending its lines to `tx`.
 ///
-/// Returns `Ok(())` on cancellation, at end of file, or when the receiving
-/// side of `tx` is gone. Bind and open failures are returned at once; network
-/// errors after start-up are counted, logged and retried, never returned.
-/// When this returns, the source has dropped every clone of `tx` it held.
-pub async fn run_source(
+/// The future returns `Ok(())` on cancellation, at end of file, or when the
+/// receiving side of `tx` is gone. Network errors after start-up are
+/// counted, logged and retried, never returned. When it returns, the source
+/// has dropped every clone of `tx` it held.
+pub async fn start_source(
     cfg: SourceConfig,
     tx: mpsc::Sender<LineBatch>,
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
-) -> Result<(), SourceError> {
+) -> Result<RunningSource, SourceError> {
     let ctx = SourceCtx::new(cfg.id().into(), tx, &metrics, cancel);
-    match cfg {
-        SourceConfig::Udp { bind, .. } => udp::bind_and_run(ctx, bind).await,
+    Ok(match cfg {
+        SourceConfig::Udp { bind, .. } => {
+            let socket =
+                tokio::net::UdpSocket::bind(bind)
+                    .await
+                    .map_err(|source| SourceError::BindUdp {
+                        id: ctx.id.clone(),
+                        addr: bind,
+                        source,
+                    })?;
+            Box::pin(udp::run(ctx, socket))
+        }
         SourceConfig::TcpClient {
             addr,
             backoff_min,
@@ -215,16 +230,49 @@ pub async fn run_source(
                 backoff_max,
                 idle_timeout,
             };
-            tcp::run_client(ctx, addr, opts).await;
-            Ok(())
+            Box::pin(async move {
+                tcp::run_client(ctx, addr, opts).await;
+                Ok(())
+            })
         }
         SourceConfig::TcpServer {
             bind,
             max_connections,
             ..
-        } => tcp::bind_and_serve(ctx, bind, max_connections).await,
-        SourceConfig::File { path, .. } => file::run(ctx, path).await,
-    }
+        } => {
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .map_err(|source| SourceError::BindTcp {
+                    id: ctx.id.clone(),
+                    addr: bind,
+                    source,
+                })?;
+            Box::pin(async move {
+                tcp::serve(ctx, listener, max_connections).await;
+                Ok(())
+            })
+        }
+        SourceConfig::File { path, .. } => {
+            if path != std::path::Path::new("-") {
+                std::fs::metadata(&path).map_err(|source| SourceError::Open {
+                    id: ctx.id.clone(),
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            Box::pin(file::run(ctx, path))
+        }
+    })
+}
+
+/// Starts `cfg` and runs it to its end (see [`start_source`]).
+pub async fn run_source(
+    cfg: SourceConfig,
+    tx: mpsc::Sender<LineBatch>,
+    metrics: Arc<Metrics>,
+    cancel: CancellationToken,
+) -> Result<(), SourceError> {
+    start_source(cfg, tx, metrics, cancel).await?.await
 }
 
 /// A source's metric handles, resolved once for its `source` label so the

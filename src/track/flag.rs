@@ -13,7 +13,7 @@ pub fn mid(mmsi: Mmsi) -> Option<u16> {
     let mid = match m {
         200_000_000..=799_999_999 => m / 1_000_000,
         800_000_000..=899_999_999 => (m / 100_000) % 1000,
-        980_000_000..=999_999_999 => (m / 1000) % 1000,
+        980_000_000..=999_999_999 => (m / 10_000) % 1000,
         111_000_000..=111_999_999 => (m / 1000) % 1000,
         2_000_000..=7_999_999 => m / 10_000,
         20_000_000..=79_999_999 => m / 100_000,
@@ -25,13 +25,17 @@ pub fn mid(mmsi: Mmsi) -> Option<u16> {
 /// ISO 3166-1 alpha-2 code of the flag state, if the MID is assigned.
 pub fn flag_of(mmsi: Mmsi) -> Option<&'static str> {
     let mid = mid(mmsi)?;
-    MIDS.binary_search_by_key(&mid, |e| e.0).ok().map(|i| MIDS[i].1)
+    MIDS.binary_search_by_key(&mid, |e| e.0)
+        .ok()
+        .map(|i| MIDS[i].1)
 }
 
 /// Country name of the flag state, if the MID is assigned.
 pub fn country_of(mmsi: Mmsi) -> Option<&'static str> {
     let mid = mid(mmsi)?;
-    MIDS.binary_search_by_key(&mid, |e| e.0).ok().map(|i| MIDS[i].2)
+    MIDS.binary_search_by_key(&mid, |e| e.0)
+        .ok()
+        .map(|i| MIDS[i].2)
 }
 
 /// (MID, ISO alpha-2, country), sorted by MID.

@@ -27,8 +27,12 @@ pub struct PositionIndex {
 impl PositionIndex {
     /// Builds the index from (mmsi, lon, lat) triples.
     pub fn build(points: impl Iterator<Item = (Mmsi, f64, f64)>) -> Self {
-        let entries: Vec<Entry> = points.map(|(m, lon, lat)| GeomWithData::new([lon, lat], m)).collect();
-        PositionIndex { tree: RTree::bulk_load(entries) }
+        let entries: Vec<Entry> = points
+            .map(|(m, lon, lat)| GeomWithData::new([lon, lat], m))
+            .collect();
+        PositionIndex {
+            tree: RTree::bulk_load(entries),
+        }
     }
 
     /// Number of indexed positions.
@@ -59,7 +63,12 @@ impl PositionIndex {
         let min_lat = (lat - dlat).max(-90.0);
         let max_lat = (lat + dlat).min(90.0);
         // Near the poles the envelope spans every longitude.
-        let cos = lat.abs().max(min_lat.abs()).max(max_lat.abs()).to_radians().cos();
+        let cos = lat
+            .abs()
+            .max(min_lat.abs())
+            .max(max_lat.abs())
+            .to_radians()
+            .cos();
         let dlon = if cos < 1e-6 { 360.0 } else { dlat / cos };
         let (min_lon, max_lon) = if dlon >= 180.0 {
             (-180.0, 180.0)
@@ -85,9 +94,12 @@ impl PositionIndex {
         max_lon: f64,
         max_lat: f64,
     ) -> impl Iterator<Item = &Entry> {
-        split_lon(min_lon, max_lon).into_iter().flat_map(move |(a, b)| {
-            self.tree.locate_in_envelope(&AABB::from_corners([a, min_lat], [b, max_lat]))
-        })
+        split_lon(min_lon, max_lon)
+            .into_iter()
+            .flat_map(move |(a, b)| {
+                self.tree
+                    .locate_in_envelope(&AABB::from_corners([a, min_lat], [b, max_lat]))
+            })
     }
 }
 
@@ -143,7 +155,10 @@ mod tests {
     fn radius_in_metres_across_the_antimeridian_and_near_the_pole() {
         let i = idx();
         let v = i.within(103.8, 1.25, 1_200.0);
-        assert_eq!(v.iter().map(|x| x.0).collect::<Vec<_>>(), vec![Mmsi(3), Mmsi(4)]);
+        assert_eq!(
+            v.iter().map(|x| x.0).collect::<Vec<_>>(),
+            vec![Mmsi(3), Mmsi(4)]
+        );
         assert!((v[1].1 - 1_112.0).abs() < 5.0, "{v:?}");
         let v = i.within(180.0, 0.0, 2_000.0);
         assert_eq!(v.len(), 2);

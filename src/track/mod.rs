@@ -188,7 +188,10 @@ pub struct TrackLimits {
 impl Default for TrackLimits {
     fn default() -> Self {
         // 64 points at ≥ 60 s: at least an hour of history, 1.5 KiB a vessel.
-        TrackLimits { points: 64, min_spacing_ms: 60_000 }
+        TrackLimits {
+            points: 64,
+            min_spacing_ms: 60_000,
+        }
     }
 }
 
@@ -217,7 +220,12 @@ pub struct TrackStore {
 impl TrackStore {
     /// An empty store.
     pub fn new(limits: TrackLimits) -> Self {
-        TrackStore { vessels: AHashMap::new(), limits, index: PositionIndex::default(), dirty: false }
+        TrackStore {
+            vessels: AHashMap::new(),
+            limits,
+            index: PositionIndex::default(),
+            dirty: false,
+        }
     }
 
     /// Number of vessels.
@@ -251,7 +259,10 @@ impl TrackStore {
         };
         let mmsi = Mmsi(m.mmsi);
         let limits = self.limits;
-        let v = self.vessels.entry(mmsi).or_insert_with(|| Vessel::new(mmsi, d.time));
+        let v = self
+            .vessels
+            .entry(mmsi)
+            .or_insert_with(|| Vessel::new(mmsi, d.time));
         v.messages = v.messages.saturating_add(1);
         v.last_seen = v.last_seen.max(d.time);
         v.first_seen = v.first_seen.min(d.time);
@@ -359,15 +370,25 @@ impl TrackStore {
 
     /// Vessels whose current position is inside a lon/lat box. `min_lon >
     /// max_lon` means the box crosses the antimeridian.
-    pub fn in_bbox(&mut self, min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64) -> Vec<&Vessel> {
+    pub fn in_bbox(
+        &mut self,
+        min_lon: f64,
+        min_lat: f64,
+        max_lon: f64,
+        max_lat: f64,
+    ) -> Vec<&Vessel> {
         let ids = self.index().in_bbox(min_lon, min_lat, max_lon, max_lat);
-        ids.into_iter().filter_map(|m| self.vessels.get(&m)).collect()
+        ids.into_iter()
+            .filter_map(|m| self.vessels.get(&m))
+            .collect()
     }
 
     /// Vessels within `radius_m` metres of (lon, lat), nearest first.
     pub fn within(&mut self, lon: f64, lat: f64, radius_m: f64) -> Vec<(&Vessel, f64)> {
         let hits = self.index().within(lon, lat, radius_m);
-        hits.into_iter().filter_map(|(m, d)| Some((self.vessels.get(&m)?, d))).collect()
+        hits.into_iter()
+            .filter_map(|(m, d)| Some((self.vessels.get(&m)?, d)))
+            .collect()
     }
 }
 
@@ -412,7 +433,10 @@ fn push_point(track: &mut VecDeque<TrackPoint>, p: TrackPoint, limits: &TrackLim
         Some(_) => {
             // Late arrival: insert in order unless it duplicates a neighbour's time.
             let i = track.partition_point(|q| q.time <= p.time);
-            if track.get(i.wrapping_sub(1)).is_some_and(|q| q.time == p.time) {
+            if track
+                .get(i.wrapping_sub(1))
+                .is_some_and(|q| q.time == p.time)
+            {
                 return;
             }
             track.insert(i, p);
@@ -464,8 +488,17 @@ mod tests {
     #[test]
     fn track_is_bounded_and_thinned() {
         let mut t = VecDeque::new();
-        let lim = TrackLimits { points: 4, min_spacing_ms: 10 };
-        let p = |time| TrackPoint { time, lon: 0.0, lat: 0.0, sog_dkn: 0, cog_ddeg: 0 };
+        let lim = TrackLimits {
+            points: 4,
+            min_spacing_ms: 10,
+        };
+        let p = |time| TrackPoint {
+            time,
+            lon: 0.0,
+            lat: 0.0,
+            sog_dkn: 0,
+            cog_ddeg: 0,
+        };
         for time in 0..100 {
             push_point(&mut t, p(time), &lim);
         }
@@ -473,6 +506,9 @@ mod tests {
         assert_eq!(t.back().map(|p| p.time), Some(99));
         assert!(t.iter().zip(t.iter().skip(1)).all(|(a, b)| a.time < b.time));
         push_point(&mut t, p(95), &lim);
-        assert!(t.iter().zip(t.iter().skip(1)).all(|(a, b)| a.time <= b.time));
+        assert!(t
+            .iter()
+            .zip(t.iter().skip(1))
+            .all(|(a, b)| a.time <= b.time));
     }
 }
