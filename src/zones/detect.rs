@@ -247,10 +247,7 @@ pub(crate) fn parse_detect(v: &Value, kind: ZoneKind, issues: &mut Vec<Issue>) -
     let Some(obj) = v.as_object() else {
         issues.push(Issue::property(
             "detect",
-            format!(
-                "expected an object of detectors, found {}",
-                describe(v)
-            ),
+            format!("expected an object of detectors, found {}", describe(v)),
         ));
         return out;
     };
@@ -268,7 +265,10 @@ pub(crate) fn parse_detect(v: &Value, kind: ZoneKind, issues: &mut Vec<Issue>) -
         let Some(keys) = thresholds_of(name) else {
             issues.push(Issue::property(
                 &path,
-                format!("unknown detector {name:?} (known: {})", DETECTORS.join(", ")),
+                format!(
+                    "unknown detector {name:?} (known: {})",
+                    DETECTORS.join(", ")
+                ),
             ));
             continue;
         };
@@ -337,7 +337,8 @@ pub(crate) fn parse_detect(v: &Value, kind: ZoneKind, issues: &mut Vec<Issue>) -
 /// `humantime::parse_duration`, which also takes `"2 hrs"` or `"2 months"`:
 /// zone files should read the same to every operator.
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    const HELP: &str = "expected <number><unit> with unit s, m, h or d, e.g. \"90m\", \"2h\", \"1h 30m\"";
+    const HELP: &str =
+        "expected <number><unit> with unit s, m, h or d, e.g. \"90m\", \"2h\", \"1h 30m\"";
     let mut secs: u64 = 0;
     let mut rest = s;
     if rest.trim().is_empty() {
@@ -519,17 +520,17 @@ mod tests {
             "detect.dark_period.min_gap",
             "detect.teleport",
         ] {
-            assert!(paths.iter().any(|p| p == want), "missing {want} in {paths:?}");
+            assert!(
+                paths.iter().any(|p| p == want),
+                "missing {want} in {paths:?}"
+            );
         }
         assert_eq!(issues.len(), 6, "{issues:?}");
     }
 
     #[test]
     fn ports_reject_loitering_and_rendezvous() {
-        let (d, issues) = parse(
-            json!({"dark_period": {}, "loitering": {}}),
-            ZoneKind::Port,
-        );
+        let (d, issues) = parse(json!({"dark_period": {}, "loitering": {}}), ZoneKind::Port);
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].property.as_deref(), Some("detect.loitering"));
         assert!(d.dark_period.is_some());
@@ -543,10 +544,14 @@ mod tests {
         assert_eq!(ok("1h 30m"), 5400);
         assert_eq!(ok("1h30m"), 5400);
         assert_eq!(ok("1d"), 86_400);
-        for bad in ["2 hrs", "2hrs", "2", "h", "", " 2h", "2h ", "1.5h", "2h  30m", "-2h"] {
+        for bad in [
+            "2 hrs", "2hrs", "2", "h", "", " 2h", "2h ", "1.5h", "2h  30m", "-2h",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} accepted");
         }
-        assert!(parse_duration("2 hrs").unwrap_err().contains("missing unit after 2"));
+        assert!(parse_duration("2 hrs")
+            .unwrap_err()
+            .contains("missing unit after 2"));
     }
 
     #[test]
@@ -562,7 +567,8 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad.validate().unwrap_err().len(), 1);
-        assert!(serde_json::from_value::<DetectorDefaults>(json!({"loitering": {"speed": 1}}))
-            .is_err());
+        assert!(
+            serde_json::from_value::<DetectorDefaults>(json!({"loitering": {"speed": 1}})).is_err()
+        );
     }
 }

@@ -1,15 +1,15 @@
 //! Geometry validation: ring shape, coordinate ranges and self-intersection.
 //!
 //! geo 0.29 has no `Validation` trait (it arrived in 0.30), so the
-//! intersection test is our own: the edges of one polygon go into an R-tree
-//! of their bounding boxes and each edge is tested only against the edges
-//! whose boxes touch its own, with geo's robust `line_intersection`. That is
-//! O(n log n) for the coastline-like rings zones are made of.
+//! intersection test is our own: a sweep over the polygon's edges sorted by
+//! west end tests each edge only against edges whose bounding boxes overlap
+//! its own, first with a cheap floating-point side-of-line filter, then with
+//! geo's exact `line_intersection`. That is close to O(n log n) for the
+//! coastline-like rings zones are made of (many long edges spanning the
+//! polygon make it quadratic; 2,000 such edges still take milliseconds).
 
 use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::{Coord, Line, Polygon};
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{RTree, RTreeObject};
 
 use super::error::ZoneErrorKind;
 use super::load::Issue;
@@ -25,6 +25,37 @@ impl Issue {
             message,
         }
     }
+}
+
+fn min_max(a: f64, b: f64) -> (f64, f64) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// Sign of the orientation of (a, b, c) when the plain floating-point
+/// determinant is certain of it (Shewchuk's first error bound), else `None`.
+fn orient_fast(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> Option<f64> {
+    let l = (a.x - c.x) * (b.y - c.y);
+    let r = (a.y - c.y) * (b.x - c.x);
+    let det = l - r;
+    let bound = 3.330_669_073_875_471_6e-16 * (l.abs() + r.abs());
+    (det > bound || det < -bound).then_some(det.signum())
+}
+
+/// True when the segments certainly do not meet: both ends of one lie
+/// strictly on the same side of the other's line. A cheap filter before
+/// geo's exact (and slower) `line_intersection`.
+fn apart(p: Line<f64>, q: Line<f64>) -> bool {
+    let same_side = |l: Line<f64>, m: Line<f64>| {
+        matches!(
+            (orient_fast(l.start, l.end, m.start), orient_fast(l.start, l.end, m.end)),
+            (Some(s), Some(t)) if s == t
+        )
+    };
+    same_side(p, q) || same_side(q, p)
 }
 
 /// Checks one ring as written: at least 4 positions, closed, every
@@ -125,27 +156,28 @@ pub(crate) fn check_simple(
         ring_len.push(n);
     }
 
-    let tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
-        edges
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                GeomWithData::new(
-                    Rectangle::from_corners(e.line.start.into(), e.line.end.into()),
-                    i,
-                )
-            })
-            .collect(),
-    );
+    // Sweep in x: edges sorted by their west end; each edge is tested only
+    // against the later edges that start before it ends and overlap it in y.
+    let mut order: Vec<usize> = (0..edges.len()).collect();
+    let min_x = |e: &Edge| e.line.start.x.min(e.line.end.x);
+    order.sort_by(|&i, &j| min_x(&edges[i]).total_cmp(&min_x(&edges[j])));
     let mut found = 0usize;
-    for (i, a) in edges.iter().enumerate() {
-        let env = Rectangle::from_corners(a.line.start.into(), a.line.end.into()).envelope();
-        for cand in tree.locate_in_envelope_intersecting(&env) {
-            let j = cand.data;
-            if j <= i {
+    for (oi, &i) in order.iter().enumerate() {
+        let a = &edges[i];
+        let a_max_x = a.line.start.x.max(a.line.end.x);
+        let (a_min_y, a_max_y) = min_max(a.line.start.y, a.line.end.y);
+        for &j in &order[oi + 1..] {
+            let b = &edges[j];
+            if min_x(b) > a_max_x {
+                break;
+            }
+            let (b_min_y, b_max_y) = min_max(b.line.start.y, b.line.end.y);
+            if b_min_y > a_max_y || b_max_y < a_min_y || apart(a.line, b.line) {
                 continue;
             }
-            let b = &edges[j];
+            // Keep (a, b) in ring order so "adjacent" and messages are
+            // stable whatever the sweep order.
+            let (a, b) = if i < j { (a, b) } else { (b, a) };
             let Some(hit) = line_intersection(a.line, b.line) else {
                 continue;
             };
@@ -237,7 +269,15 @@ mod tests {
     #[test]
     fn repeated_positions_are_tolerated() {
         let p = Polygon::new(
-            ring(&[(0., 0.), (0., 0.), (4., 0.), (4., 4.), (4., 4.), (0., 4.), (0., 0.)]),
+            ring(&[
+                (0., 0.),
+                (0., 0.),
+                (4., 0.),
+                (4., 4.),
+                (4., 4.),
+                (0., 4.),
+                (0., 0.),
+            ]),
             vec![],
         );
         assert!(check(&p).is_empty(), "{:?}", check(&p));
@@ -245,11 +285,21 @@ mod tests {
 
     #[test]
     fn bow_tie_is_reported_with_positions() {
-        let p = Polygon::new(ring(&[(0., 0.), (2., 2.), (2., 0.), (0., 2.), (0., 0.)]), vec![]);
+        let p = Polygon::new(
+            ring(&[(0., 0.), (2., 2.), (2., 0.), (0., 2.), (0., 0.)]),
+            vec![],
+        );
         let issues = check(&p);
         assert_eq!(issues.len(), 1, "{issues:?}");
-        assert_eq!(issues[0].property.as_deref(), Some("geometry.coordinates[0]"));
-        assert!(issues[0].message.contains("[0]->[1]"), "{}", issues[0].message);
+        assert_eq!(
+            issues[0].property.as_deref(),
+            Some("geometry.coordinates[0]")
+        );
+        assert!(
+            issues[0].message.contains("[0]->[1]"),
+            "{}",
+            issues[0].message
+        );
         assert!(issues[0].message.contains("(1.000000, 1.000000)"));
     }
 
@@ -257,13 +307,29 @@ mod tests {
     fn spike_and_touching_vertex_are_reported() {
         // Spike: goes out to (3,0) and straight back.
         let spike = Polygon::new(
-            ring(&[(0., 0.), (2., 0.), (3., 0.), (2., 0.), (2., 2.), (0., 2.), (0., 0.)]),
+            ring(&[
+                (0., 0.),
+                (2., 0.),
+                (3., 0.),
+                (2., 0.),
+                (2., 2.),
+                (0., 2.),
+                (0., 0.),
+            ]),
             vec![],
         );
         assert!(!check(&spike).is_empty());
         // Figure eight touching itself at (2,2).
         let eight = Polygon::new(
-            ring(&[(0., 0.), (2., 2.), (4., 0.), (4., 4.), (2., 2.), (0., 4.), (0., 0.)]),
+            ring(&[
+                (0., 0.),
+                (2., 2.),
+                (4., 0.),
+                (4., 4.),
+                (2., 2.),
+                (0., 4.),
+                (0., 0.),
+            ]),
             vec![],
         );
         assert!(!check(&eight).is_empty());
@@ -292,11 +358,18 @@ mod tests {
     fn ring_coords_checks() {
         let mut issues = Vec::new();
         let r = ring(&[(0., 0.), (190., 0.), (1., 95.), (0., 1.)]);
-        assert!(!check_ring_coords(&r.0, "geometry.coordinates[0]", &mut issues));
+        assert!(!check_ring_coords(
+            &r.0,
+            "geometry.coordinates[0]",
+            &mut issues
+        ));
         let msgs: Vec<_> = issues.iter().map(|i| i.message.as_str()).collect();
         assert!(msgs.iter().any(|m| m.contains("longitude 190")));
         assert!(msgs.iter().any(|m| m.contains("latitude 95")));
         assert!(msgs.iter().any(|m| m.contains("not closed")));
-        assert_eq!(issues[0].property.as_deref(), Some("geometry.coordinates[0][1]"));
+        assert_eq!(
+            issues[0].property.as_deref(),
+            Some("geometry.coordinates[0][1]")
+        );
     }
 }

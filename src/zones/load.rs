@@ -123,7 +123,10 @@ fn parse_file(file: &Path, errors: &mut Vec<ZoneError>) -> Vec<Parsed> {
     let Some(obj) = root.as_object() else {
         errors.push(err(
             ZoneErrorKind::Structure,
-            format!("expected a GeoJSON FeatureCollection object, found {}", describe(&root)),
+            format!(
+                "expected a GeoJSON FeatureCollection object, found {}",
+                describe(&root)
+            ),
         ));
         return Vec::new();
     };
@@ -336,10 +339,7 @@ fn parse_properties(
         Some(other) => {
             issues.push(Issue::property(
                 "kind",
-                format!(
-                    "expected \"patrol\" or \"port\", found {}",
-                    describe(other)
-                ),
+                format!("expected \"patrol\" or \"port\", found {}", describe(other)),
             ));
             ZoneKind::Patrol
         }
@@ -369,7 +369,10 @@ fn parse_centres(v: Option<&Value>, issues: &mut Vec<Issue>) -> Vec<String> {
     let bad = |issues: &mut Vec<Issue>, path: &str, found: &Value| {
         issues.push(Issue::property(
             path,
-            format!("expected a non-empty string naming a centre, found {}", describe(found)),
+            format!(
+                "expected a non-empty string naming a centre, found {}",
+                describe(found)
+            ),
         ))
     };
     let mut out: Vec<String> = Vec::new();
@@ -388,10 +391,8 @@ fn parse_centres(v: Option<&Value>, issues: &mut Vec<Issue>) -> Vec<String> {
                 match item {
                     Value::String(s) if !s.trim().is_empty() => {
                         if out.contains(s) {
-                            issues.push(Issue::property(
-                                &path,
-                                format!("centre {s:?} listed twice"),
-                            ));
+                            issues
+                                .push(Issue::property(&path, format!("centre {s:?} listed twice")));
                         } else {
                             out.push(s.clone());
                         }
@@ -462,10 +463,12 @@ fn parse_geometry(g: Option<&Value>, issues: &mut Vec<Issue>) -> Option<MultiPol
     let before = issues.len();
     let mut polys = Vec::new();
     if multi {
-        let Some(items) = array(coords, "geometry.coordinates", "an array of polygons", issues)
-        else {
-            return None;
-        };
+        let items = array(
+            coords,
+            "geometry.coordinates",
+            "an array of polygons",
+            issues,
+        )?;
         if items.is_empty() {
             issues.push(Issue::geometry(
                 "geometry.coordinates",
@@ -479,7 +482,7 @@ fn parse_geometry(g: Option<&Value>, issues: &mut Vec<Issue>) -> Option<MultiPol
     } else {
         polys.extend(parse_polygon(coords, "geometry.coordinates", issues));
     }
-    (issues.len() == before).then(|| MultiPolygon(polys))
+    (issues.len() == before).then_some(MultiPolygon(polys))
 }
 
 fn array<'a>(
@@ -554,9 +557,8 @@ fn position(v: &Value) -> Result<Coord<f64>, String> {
         ));
     }
     let num = |i: usize, what: &str| {
-        a[i].as_f64().ok_or_else(|| {
-            format!("{what} must be a number, found {}", describe(&a[i]))
-        })
+        a[i].as_f64()
+            .ok_or_else(|| format!("{what} must be a number, found {}", describe(&a[i])))
     };
     let x = num(0, "longitude")?;
     let y = num(1, "latitude")?;
