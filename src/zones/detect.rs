@@ -10,7 +10,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::error::ZoneErrorKind;
 use super::load::{describe, Issue};
 use super::ZoneKind;
 
@@ -447,16 +446,6 @@ impl Thresholds<'_> {
                 ));
                 None
             }
-        }
-    }
-}
-
-impl Issue {
-    pub(crate) fn property(path: &str, message: String) -> Self {
-        Issue {
-            kind: ZoneErrorKind::Property,
-            property: Some(path.to_string()),
-            message,
         }
     }
 }

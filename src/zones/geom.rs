@@ -11,21 +11,10 @@
 use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::{Coord, Line, Polygon};
 
-use super::error::ZoneErrorKind;
 use super::load::Issue;
 
 /// Stop listing intersections of one polygon after this many.
 const MAX_CROSSINGS_REPORTED: usize = 5;
-
-impl Issue {
-    pub(crate) fn geometry(path: &str, message: String) -> Self {
-        Issue {
-            kind: ZoneErrorKind::Geometry,
-            property: Some(path.to_string()),
-            message,
-        }
-    }
-}
 
 fn min_max(a: f64, b: f64) -> (f64, f64) {
     if a <= b {

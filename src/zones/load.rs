@@ -185,6 +185,26 @@ fn structure(message: String) -> Issue {
     }
 }
 
+impl Issue {
+    /// A problem with a property (`id`, `detect.loitering.min_duration`).
+    pub(crate) fn property(path: &str, message: String) -> Self {
+        Issue {
+            kind: ZoneErrorKind::Property,
+            property: Some(path.to_string()),
+            message,
+        }
+    }
+
+    /// A problem with the geometry (`geometry.coordinates[0][4]`).
+    pub(crate) fn geometry(path: &str, message: String) -> Self {
+        Issue {
+            kind: ZoneErrorKind::Geometry,
+            property: Some(path.to_string()),
+            message,
+        }
+    }
+}
+
 fn parse_feature(
     feature: &Value,
     file: &Path,
@@ -223,9 +243,10 @@ fn parse_feature(
             None
         }
     };
-    let empty = Map::new();
-    let props = props.unwrap_or(&empty);
-    let p = parse_properties(props, f.get("id"), issues);
+    // Without properties, "missing id" would only repeat the problem.
+    let p = props.map_or_else(Props::default, |props| {
+        parse_properties(props, f.get("id"), issues)
+    });
 
     let geometry = parse_geometry(f.get("geometry"), issues);
 
@@ -247,6 +268,7 @@ fn parse_feature(
     }
 }
 
+#[derive(Default)]
 struct Props {
     id: Option<String>,
     name: Option<String>,

@@ -505,3 +505,62 @@ fn lookup_micro_check_300_zones_of_2000_vertices() {
         naive.as_nanos() as f64 / sample as f64,
     );
 }
+
+/// Writes `text` as `t.geojson` in a temp dir and checks it.
+fn check_text(text: &str) -> Vec<ZoneError> {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("t.geojson"), text).unwrap();
+    ZoneSet::check_dir(tmp.path())
+}
+
+#[test]
+fn structural_odds_and_ends() {
+    let sq = r#"{"type": "Polygon", "coordinates": [[[1, 1], [2, 1, 5.0], [2, 2], [1, 1]]]}"#;
+    let fc =
+        |features: &str| format!(r#"{{"type": "FeatureCollection", "features": [{features}]}}"#);
+
+    // Altitude is accepted and ignored; integers are fine as coordinates.
+    let ok = fc(&format!(
+        r#"{{"type": "Feature", "properties": {{"id": "a", "centre": ["X", "Y"]}}, "geometry": {sq}}}"#
+    ));
+    assert!(check_text(&ok).is_empty(), "{:?}", check_text(&ok));
+
+    // Missing properties: one error, not a second "missing id".
+    let errs = check_text(&fc(&format!(r#"{{"type": "Feature", "geometry": {sq}}}"#)));
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].property.as_deref(), Some("properties"));
+
+    // A Feature-level id gets a hint.
+    let errs = check_text(&fc(&format!(
+        r#"{{"type": "Feature", "id": "a", "properties": {{}}, "geometry": {sq}}}"#
+    )));
+    assert!(
+        errs[0].message.contains("put the id in \"properties\""),
+        "{errs:?}"
+    );
+
+    // Null geometry, a non-object feature, bad centres.
+    let errs = check_text(&fc(&format!(
+        r#"{{"type": "Feature", "properties": {{"id": "a"}}, "geometry": null}},
+           42,
+           {{"type": "Feature", "properties": {{"id": "b", "centre": ["X", "X", 3]}}, "geometry": {sq}}}"#
+    )));
+    let got: Vec<_> = errs
+        .iter()
+        .map(|e| (e.feature, e.property.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some(0), Some("geometry")),
+            (Some(1), None),
+            (Some(2), Some("centre[1]")),
+            (Some(2), Some("centre[2]")),
+        ],
+        "{errs:#?}"
+    );
+
+    // Not an array of features.
+    let errs = check_text(r#"{"type": "FeatureCollection", "features": {}}"#);
+    assert_eq!(errs[0].kind, ZoneErrorKind::Structure);
+}
