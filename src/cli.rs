@@ -22,6 +22,11 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Patrol zone files.
+    Zones {
+        #[command(subcommand)]
+        cmd: ZonesCmd,
+    },
     /// Run the daemon: sources from the config (default: UDP on 0.0.0.0:10110),
     /// HTTP on 127.0.0.1:9700 (`/metrics`, `/health`, `/api/...`).
     Run {
@@ -53,6 +58,15 @@ enum Command {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum ZonesCmd {
+    /// Validate every `*.geojson` file in DIR; exit 1 on any error.
+    Check {
+        /// Zones directory.
+        dir: PathBuf,
+    },
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -62,6 +76,9 @@ pub fn main() -> ExitCode {
             http_listen,
         } => run(config, http_listen),
         Command::Decode { files } => decode(&files),
+        Command::Zones {
+            cmd: ZonesCmd::Check { dir },
+        } => zones_check(&dir),
         Command::Replay {
             zones,
             config,
@@ -180,4 +197,19 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+fn zones_check(dir: &std::path::Path) -> Result<ExitCode> {
+    let errors = aiswatch::zones::ZoneSet::check_dir(dir);
+    if errors.is_empty() {
+        let set = aiswatch::zones::ZoneSet::load_dir(dir)
+            .map_err(|e| anyhow::anyhow!("{} error(s) on reload", e.len()))?;
+        println!("{}: {} zone(s) OK", dir.display(), set.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    eprintln!("{}: {} error(s)", dir.display(), errors.len());
+    Ok(ExitCode::from(1))
 }

@@ -21,7 +21,9 @@ fn free_port() -> u16 {
     let s = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let p = s.local_addr().unwrap().port();
     // The same number must also be free for UDP.
-    std::net::UdpSocket::bind(("127.0.0.1", p)).map(|_| p).unwrap_or_else(|_| free_port())
+    std::net::UdpSocket::bind(("127.0.0.1", p))
+        .map(|_| p)
+        .unwrap_or_else(|_| free_port())
 }
 
 async fn get(http: SocketAddr, path: &str) -> (u16, String) {
@@ -32,7 +34,10 @@ async fn get(http: SocketAddr, path: &str) -> (u16, String) {
     s.read_to_end(&mut buf).await.unwrap();
     let text = String::from_utf8_lossy(&buf).into_owned();
     let status = text[9..12].parse().unwrap();
-    let body = text.split_once("\r\n\r\n").map(|x| x.1.to_owned()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|x| x.1.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -51,11 +56,18 @@ async fn wait_for(http: SocketAddr, what: &str, f: impl Fn(&Value) -> bool) -> V
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("timed out waiting for {what}: {}", get_json(http, "/api/status").await);
+    panic!(
+        "timed out waiting for {what}: {}",
+        get_json(http, "/api/status").await
+    );
 }
 
 fn lines() -> Vec<String> {
-    std::fs::read_to_string(DATA).unwrap().lines().map(str::to_owned).collect()
+    std::fs::read_to_string(DATA)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Multi-part messages must not be cut between two sockets: split at a line
@@ -76,7 +88,11 @@ fn split_points(lines: &[String], parts: usize) -> Vec<usize> {
 async fn sockets_in_tag_block_times_and_bbox_query() {
     let lines = lines();
     let cuts = split_points(&lines, 4);
-    let (a, b, c) = (&lines[..cuts[0]], &lines[cuts[0]..cuts[1]], &lines[cuts[1]..cuts[2]]);
+    let (a, b, c) = (
+        &lines[..cuts[0]],
+        &lines[cuts[0]..cuts[1]],
+        &lines[cuts[1]..cuts[2]],
+    );
     let d = &lines[cuts[2]..];
 
     let udp_port = free_port();
@@ -88,8 +104,15 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     let mut cfg = Config::default();
     cfg.http.listen = "127.0.0.1:0".parse().unwrap();
     cfg.sources = vec![
-        SourceConfig::Udp { id: "udp".into(), bind: ([127, 0, 0, 1], udp_port).into() },
-        SourceConfig::TcpServer { id: "push".into(), bind: ([127, 0, 0, 1], tcp_port).into(), max_connections: 4 },
+        SourceConfig::Udp {
+            id: "udp".into(),
+            bind: ([127, 0, 0, 1], udp_port).into(),
+        },
+        SourceConfig::TcpServer {
+            id: "push".into(),
+            bind: ([127, 0, 0, 1], tcp_port).into(),
+            max_connections: 4,
+        },
         SourceConfig::TcpClient {
             id: "pull".into(),
             addr: receiver_addr.to_string(),
@@ -100,21 +123,36 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     ];
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let (bound_tx, bound_rx) = oneshot::channel::<Bound>();
-    let daemon = tokio::spawn(app::run(cfg, async { let _ = stop_rx.await; }, Some(bound_tx)));
+    let daemon = tokio::spawn(app::run(
+        cfg,
+        async {
+            let _ = stop_rx.await;
+        },
+        Some(bound_tx),
+    ));
     let http = bound_rx.await.unwrap().http;
 
     // UDP: one datagram per line.
     let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     for l in a {
-        udp.send_to(format!("{l}\r\n").as_bytes(), ("127.0.0.1", udp_port)).await.unwrap();
+        udp.send_to(format!("{l}\r\n").as_bytes(), ("127.0.0.1", udp_port))
+            .await
+            .unwrap();
     }
     // TCP server: a receiver pushes its lines.
     let mut push = TcpStream::connect(("127.0.0.1", tcp_port)).await.unwrap();
-    push.write_all((b.join("\r\n") + "\r\n").as_bytes()).await.unwrap();
+    push.write_all((b.join("\r\n") + "\r\n").as_bytes())
+        .await
+        .unwrap();
     push.flush().await.unwrap();
     // TCP client: the receiver serves part c, then restarts, then serves part d.
-    let (mut conn, _) = tokio::time::timeout(Duration::from_secs(5), receiver.accept()).await.unwrap().unwrap();
-    conn.write_all((c.join("\n") + "\n").as_bytes()).await.unwrap();
+    let (mut conn, _) = tokio::time::timeout(Duration::from_secs(5), receiver.accept())
+        .await
+        .unwrap()
+        .unwrap();
+    conn.write_all((c.join("\n") + "\n").as_bytes())
+        .await
+        .unwrap();
     conn.flush().await.unwrap();
 
     let sent_abc = (a.len() + b.len() + c.len()) as u64;
@@ -128,27 +166,42 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
         e.ingest(&"x".into(), &out, i64::MAX / 2);
         e.tracks().len()
     };
-    wait_for(http, "parts a, b, c", |s| s["vessels"].as_u64() == Some(expect_abc as u64)).await;
+    wait_for(http, "parts a, b, c", |s| {
+        s["vessels"].as_u64() == Some(expect_abc as u64)
+    })
+    .await;
 
     // The receiver restarts on the same port.
     drop(conn);
     drop(receiver);
     tokio::time::sleep(Duration::from_millis(50)).await;
     let receiver = TcpListener::bind(receiver_addr).await.unwrap();
-    let (mut conn, _) = tokio::time::timeout(Duration::from_secs(5), receiver.accept()).await.unwrap().unwrap();
-    conn.write_all((d.join("\n") + "\n").as_bytes()).await.unwrap();
+    let (mut conn, _) = tokio::time::timeout(Duration::from_secs(5), receiver.accept())
+        .await
+        .unwrap()
+        .unwrap();
+    conn.write_all((d.join("\n") + "\n").as_bytes())
+        .await
+        .unwrap();
     conn.flush().await.unwrap();
 
     // The same lines through the replay path give the expected end state.
     let mut replay = Engine::new(EngineConfig::default());
     aiswatch::replay::replay_files(&[Path::new(DATA).to_path_buf()], &mut replay).unwrap();
     let want_vessels = replay.tracks().len() as u64;
-    let status = wait_for(http, "part d after the restart", |s| s["vessels"].as_u64() == Some(want_vessels)).await;
+    let status = wait_for(http, "part d after the restart", |s| {
+        s["vessels"].as_u64() == Some(want_vessels)
+    })
+    .await;
     assert!(sent_abc > 0);
 
     // Tag-block `c:` times drive the clock: it is the data's latest time, not the wall clock.
     let want_clock = aiswatch::time::rfc3339(replay.clock().unwrap());
-    assert_eq!(status["clock"], Value::String(want_clock.clone()), "{status}");
+    assert_eq!(
+        status["clock"],
+        Value::String(want_clock.clone()),
+        "{status}"
+    );
     assert!(want_clock.starts_with("2012-04-13"), "{want_clock}");
 
     // A bbox query returns exactly the vessels whose current position is inside it.
@@ -162,20 +215,50 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     let bbox = (lon0 - 20.0, lat0 - 15.0, lon0 + 20.0, lat0 + 15.0);
     let mut want: Vec<u32> = all
         .iter()
-        .filter(|(_, lon, lat)| *lon >= bbox.0 && *lon <= bbox.2 && *lat >= bbox.1 && *lat <= bbox.3)
+        .filter(|(_, lon, lat)| {
+            *lon >= bbox.0 && *lon <= bbox.2 && *lat >= bbox.1 && *lat <= bbox.3
+        })
         .map(|x| x.0)
         .collect();
     want.sort();
-    let j = get_json(http, &format!("/api/vessels?bbox={},{},{},{}", bbox.0, bbox.1, bbox.2, bbox.3)).await;
-    let mut got: Vec<u32> = j["vessels"].as_array().unwrap().iter().map(|v| v["mmsi"].as_u64().unwrap() as u32).collect();
+    let j = get_json(
+        http,
+        &format!(
+            "/api/vessels?bbox={},{},{},{}",
+            bbox.0, bbox.1, bbox.2, bbox.3
+        ),
+    )
+    .await;
+    let mut got: Vec<u32> = j["vessels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["mmsi"].as_u64().unwrap() as u32)
+        .collect();
     got.sort();
-    assert!(!want.is_empty() && want.len() < all.len(), "bbox should select some, not all: {}", want.len());
+    assert!(
+        !want.is_empty() && want.len() < all.len(),
+        "bbox should select some, not all: {}",
+        want.len()
+    );
     assert_eq!(got, want);
 
     // Radius query: nearest first, every distance within the radius.
-    let j = get_json(http, &format!("/api/vessels?lon={lon0}&lat={lat0}&radius_m=50000")).await;
-    let d: Vec<f64> = j["vessels"].as_array().unwrap().iter().map(|v| v["distance_m"].as_f64().unwrap()).collect();
-    assert!(!d.is_empty() && d.windows(2).all(|w| w[0] <= w[1]) && d.iter().all(|&x| x <= 50_000.0), "{d:?}");
+    let j = get_json(
+        http,
+        &format!("/api/vessels?lon={lon0}&lat={lat0}&radius_m=50000"),
+    )
+    .await;
+    let d: Vec<f64> = j["vessels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["distance_m"].as_f64().unwrap())
+        .collect();
+    assert!(
+        !d.is_empty() && d.windows(2).all(|w| w[0] <= w[1]) && d.iter().all(|&x| x <= 50_000.0),
+        "{d:?}"
+    );
 
     // One vessel with its track; bad queries are 4xx with a reason.
     let one = get_json(http, &format!("/api/vessels/{}", all[0].0)).await;
@@ -187,12 +270,22 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     // Metrics: per-source counters and rejects are exported.
     let (_, metrics) = get(http, "/metrics").await;
     for src in ["udp", "push", "pull"] {
-        assert!(metrics.contains(&format!("aiswatch_sentences_total{{source=\"{src}\"}}")), "{src}");
+        assert!(
+            metrics.contains(&format!("aiswatch_sentences_total{{source=\"{src}\"}}")),
+            "{src}"
+        );
     }
-    assert!(metrics.contains("aiswatch_source_connections_total{source=\"pull\"} 2"), "client reconnected");
+    assert!(
+        metrics.contains("aiswatch_source_connections_total{source=\"pull\"} 2"),
+        "client reconnected"
+    );
 
     stop_tx.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(10), daemon).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), daemon)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test]
@@ -201,7 +294,16 @@ async fn a_port_already_in_use_fails_the_start_with_its_address() {
     let addr = taken.local_addr().unwrap();
     let mut cfg = Config::default();
     cfg.http.listen = "127.0.0.1:0".parse().unwrap();
-    cfg.sources = vec![SourceConfig::Udp { id: "udp".into(), bind: addr }];
-    let err = app::run(cfg, std::future::pending(), None).await.unwrap_err().to_string();
-    assert!(err.contains(&addr.to_string()) && err.contains("udp"), "{err}");
+    cfg.sources = vec![SourceConfig::Udp {
+        id: "udp".into(),
+        bind: addr,
+    }];
+    let err = app::run(cfg, std::future::pending(), None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&addr.to_string()) && err.contains("udp"),
+        "{err}"
+    );
 }
