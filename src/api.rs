@@ -7,6 +7,7 @@
 //!   (`min_lon > max_lon` crosses the antimeridian).
 //! - `GET /api/vessels?lon=..&lat=..&radius_m=..` — vessels within a radius, nearest first.
 //! - `GET /api/vessels/{mmsi}` — one vessel with its recent track.
+//! - `GET /api/alerts` — the most recent alert state changes.
 
 use std::sync::Arc;
 
@@ -41,6 +42,7 @@ pub async fn serve(
         .route("/api/status", get(status))
         .route("/api/vessels", get(vessels))
         .route("/api/vessels/:mmsi", get(vessel))
+        .route("/api/alerts", get(alerts))
         .with_state(Ctx { metrics, engine });
     let res = axum::serve(listener, app)
         .with_graceful_shutdown(async move { cancel.cancelled().await })
@@ -67,6 +69,10 @@ async fn ask(ctx: &Ctx, kind: QueryKind) -> Response {
         Ok(v) => Json(v).into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "engine stopped\n").into_response(),
     }
+}
+
+async fn alerts(State(ctx): State<Ctx>) -> Response {
+    ask(&ctx, QueryKind::Alerts).await
 }
 
 async fn status(State(ctx): State<Ctx>) -> Response {

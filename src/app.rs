@@ -26,6 +26,9 @@ use crate::ingest::{self, LineBatch, SourceId};
 use crate::metrics::Metrics;
 use crate::time::now_ms;
 
+/// Alert state changes kept for `/api/alerts`.
+const RECENT_ALERTS: usize = 1000;
+
 /// A read-only question to the engine task, answered on `reply`.
 pub struct Query {
     /// What to compute.
@@ -50,6 +53,8 @@ pub enum QueryKind {
     Radius { lon: f64, lat: f64, radius_m: f64 },
     /// One vessel with its recent track.
     Vessel(u32),
+    /// The most recent alert state changes, newest last.
+    Alerts,
 }
 
 /// What [`run`] binds, for callers (tests) that asked for port 0.
@@ -108,7 +113,7 @@ pub async fn run(
     // ② Decode.
     tracker.spawn(decode_stage(line_rx, msg_tx, metrics.clone()));
     // ③④ Engine.
-    let engine = Engine::new(cfg.engine.clone());
+    let engine = cfg.engine(None)?;
     tracker.spawn(engine_stage(
         engine,
         msg_rx,
@@ -204,6 +209,7 @@ async fn engine_stage(
     let mut gauge = tokio::time::interval(Duration::from_secs(1));
     let mut dup_exported = 0;
     let mut inputs_open = true;
+    let mut recent: std::collections::VecDeque<crate::alert::Alert> = Default::default();
     loop {
         tokio::select! {
             n = rx.recv_many(&mut batches, 64), if inputs_open => {
@@ -220,10 +226,22 @@ async fn engine_stage(
                 for (source, msgs) in batches.drain(..) {
                     engine.ingest(&source, &msgs, now);
                 }
+                for a in engine.take_alerts() {
+                    metrics.alerts.with_label_values(&[a.kind.as_str(), a.state.as_str()]).inc();
+                    info!(id = %a.id, kind = a.kind.as_str(), state = a.state.as_str(), zone = %a.zone, "{}", a.summary);
+                    if recent.len() >= RECENT_ALERTS {
+                        recent.pop_front();
+                    }
+                    recent.push_back(a);
+                }
             }
             _ = shutdown.cancelled(), if !inputs_open => break,
             Some(q) = queries.recv() => {
-                let _ = q.reply.send(answer(&mut engine, q.kind));
+                let reply = match q.kind {
+                    QueryKind::Alerts => serde_json::json!({ "alerts": recent }),
+                    kind => answer(&mut engine, kind),
+                };
+                let _ = q.reply.send(reply);
             }
             _ = gauge.tick() => {
                 metrics.vessels.set(engine.tracks().len() as i64);
@@ -294,5 +312,6 @@ fn answer(engine: &mut Engine, q: QueryKind) -> serde_json::Value {
             }
             None => serde_json::Value::Null,
         },
+        QueryKind::Alerts => serde_json::Value::Null,
     }
 }

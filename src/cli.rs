@@ -146,10 +146,29 @@ fn broken_pipe_ok(e: std::io::Error) -> Result<ExitCode> {
     }
 }
 
-fn replay(_zones: Option<PathBuf>, config: Option<PathBuf>, files: &[PathBuf]) -> Result<ExitCode> {
+fn replay(zones: Option<PathBuf>, config: Option<PathBuf>, files: &[PathBuf]) -> Result<ExitCode> {
     let cfg = aiswatch::config::Config::load(config.as_deref())?;
-    let mut engine = aiswatch::engine::Engine::new(cfg.engine.clone());
-    let summary = aiswatch::replay::replay_files(files, &mut engine)?;
+    let mut engine = cfg.engine(zones.as_deref())?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut counts = std::collections::BTreeMap::new();
+    let mut werr: Option<std::io::Error> = None;
+    let mut summary = aiswatch::replay::replay_files(files, &mut engine, |a| {
+        *counts
+            .entry((a.kind.as_str().to_owned(), a.state.as_str().to_owned()))
+            .or_insert(0) += 1;
+        if werr.is_none() {
+            if let Err(e) = writeln!(out, "{}", a.to_json()) {
+                werr = Some(e);
+            }
+        }
+    })?;
+    if let Some(e) = werr.take().or_else(|| out.flush().err()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e).context("cannot write alerts to stdout");
+        }
+    }
+    summary.alerts = counts;
     eprint!("{}", summary.render());
     Ok(ExitCode::SUCCESS)
 }

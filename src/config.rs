@@ -23,6 +23,8 @@ pub struct Config {
     pub engine: EngineConfig,
     /// Patrol zones directory.
     pub zones: Option<PathBuf>,
+    /// Detector defaults and settings (zones override thresholds).
+    pub detect: crate::detect::DetectConfig,
     /// Bounded channel sizes between stages.
     pub channels: ChannelConfig,
 }
@@ -55,6 +57,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             engine: EngineConfig::default(),
             zones: None,
+            detect: crate::detect::DetectConfig::default(),
             channels: ChannelConfig::default(),
         }
     }
@@ -127,6 +130,12 @@ impl Config {
                 ));
             }
         }
+        if let Err(errs) = self.detect.defaults().validate() {
+            return Err(ConfigError::Invalid(
+                origin,
+                format!("[detect] {}", errs.join("; ")),
+            ));
+        }
         if self.channels.lines == 0 || self.channels.messages == 0 {
             return Err(ConfigError::Invalid(
                 origin,
@@ -160,5 +169,26 @@ mod tests {
         assert_eq!(c.engine.duplicate_window.as_secs(), 20);
         let e = Config::parse("[engine]\nduplicate_windw = \"20s\"\n").unwrap_err();
         assert!(e.contains("line 2") && e.contains("duplicate_windw"), "{e}");
+    }
+}
+
+impl Config {
+    /// Builds the engine this configuration describes: zones from
+    /// `zones_dir` (a flag) or the config's `zones`, with detectors when
+    /// there are zones.
+    pub fn engine(&self, zones_dir: Option<&Path>) -> Result<crate::engine::Engine, ConfigError> {
+        let mut engine = crate::engine::Engine::new(self.engine.clone());
+        if let Some(dir) = zones_dir.or(self.zones.as_deref()) {
+            let zones = crate::zones::ZoneSet::load_dir(dir).map_err(|errs| {
+                let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+                ConfigError::Invalid(
+                    dir.display().to_string(),
+                    format!("invalid zones:\n{}", lines.join("\n")),
+                )
+            })?;
+            engine =
+                engine.with_detectors(crate::detect::Detectors::new(zones, self.detect.clone()));
+        }
+        Ok(engine)
     }
 }

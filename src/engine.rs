@@ -12,7 +12,9 @@ use std::sync::Arc;
 use ahash::AHashMap;
 use serde::Deserialize;
 
+use crate::alert::Alert;
 use crate::decode::Decoded;
+use crate::detect::Detectors;
 use crate::time::{Millis, MS_PER_S};
 use crate::track::{TrackLimits, TrackStore, Update};
 
@@ -77,6 +79,8 @@ pub struct Engine {
     clock: Option<Millis>,
     next_tick: Millis,
     stats: EngineStats,
+    detectors: Option<Detectors>,
+    alerts: Vec<Alert>,
 }
 
 impl Engine {
@@ -89,7 +93,25 @@ impl Engine {
             clock: None,
             next_tick: Millis::MIN,
             stats: EngineStats::default(),
+            detectors: None,
+            alerts: Vec::new(),
         }
+    }
+
+    /// Runs `detectors` on every message from now on.
+    pub fn with_detectors(mut self, detectors: Detectors) -> Self {
+        self.detectors = Some(detectors);
+        self
+    }
+
+    /// Alerts raised since the last call, in the order they were raised.
+    pub fn take_alerts(&mut self) -> Vec<Alert> {
+        std::mem::take(&mut self.alerts)
+    }
+
+    /// Whether alerts are waiting to be taken.
+    pub fn has_alerts(&self) -> bool {
+        !self.alerts.is_empty()
     }
 
     /// The event-time clock: the latest accepted message time.
@@ -125,6 +147,13 @@ impl Engine {
             }
             // A copy heard by another station (or relayed twice) is counted
             // and dropped here, not lost: the first copy was applied.
+            // The clock moves first: whatever fell due before this message
+            // (a vessel's silence reaching its threshold …) fires before it.
+            self.advance(d.time);
+            let station = d.station.as_ref().unwrap_or(source);
+            if let Some(det) = &mut self.detectors {
+                det.heard(station, d.time);
+            }
             match self.seen.get(&d.payload_hash) {
                 Some(&t) if (d.time - t).abs() <= window => {
                     self.stats.duplicates += 1;
@@ -134,13 +163,47 @@ impl Engine {
                     self.seen.insert(d.payload_hash, d.time);
                 }
             }
+            let prev = if self.detectors.is_some() {
+                self.prev_fix(d.message.mmsi)
+            } else {
+                None
+            };
             match self.tracks.apply(source, d) {
                 Update::LatePosition => self.stats.late_positions += 1,
                 Update::Ignored => self.stats.not_vessel += 1,
-                Update::Position | Update::Static => {}
+                Update::Static => {}
+                Update::Position => {
+                    if let (Some(det), Some((lon, lat))) =
+                        (&mut self.detectors, d.message.position())
+                    {
+                        let mmsi = crate::track::Mmsi(d.message.mmsi);
+                        let sog = d.message.speed_kn();
+                        det.position(
+                            mmsi,
+                            lon,
+                            lat,
+                            d.time,
+                            sog,
+                            prev,
+                            station,
+                            &self.tracks,
+                            &mut self.alerts,
+                        );
+                    }
+                }
             }
-            self.advance(d.time);
         }
+    }
+
+    fn prev_fix(&self, mmsi: u32) -> Option<crate::detect::PrevFix> {
+        let v = self.tracks.get(crate::track::Mmsi(mmsi))?;
+        let (lon, lat) = v.position()?;
+        Some(crate::detect::PrevFix {
+            lon,
+            lat,
+            time: v.position_at?,
+            sog: v.sog_kn.map(f64::from),
+        })
     }
 
     /// Moves the clock forward to `t` (never back), ticking on the way.
@@ -163,6 +226,9 @@ impl Engine {
     /// Periodic work at event time `now`.
     fn tick(&mut self, now: Millis) {
         self.stats.ticks += 1;
+        if let Some(det) = &mut self.detectors {
+            det.tick(now, &self.tracks, &mut self.alerts);
+        }
         let window = self.cfg.duplicate_window.as_millis() as Millis;
         if self.seen.len() > 4096 {
             self.seen.retain(|_, t| now - *t <= window);

@@ -12,10 +12,12 @@
 #![forbid(unsafe_code)]
 #![allow(missing_docs)]
 
+pub mod alert;
 pub mod api;
 pub mod app;
 pub mod config;
 pub mod decode;
+pub mod detect;
 pub mod engine;
 pub mod ingest;
 pub mod metrics;

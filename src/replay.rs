@@ -101,6 +101,8 @@ pub struct ReplaySummary {
     pub engine: crate::engine::EngineStats,
     /// Vessels tracked at the end.
     pub vessels: usize,
+    /// Alert state changes by kind and state, e.g. `("dark_period", "open") → 3`.
+    pub alerts: std::collections::BTreeMap<(String, String), u64>,
     /// First and last event time seen.
     pub span: Option<(Millis, Millis)>,
     /// Wall-clock seconds taken.
@@ -169,6 +171,14 @@ impl ReplaySummary {
                 e.future_time, e.late_positions
             );
         }
+        if !self.alerts.is_empty() {
+            let a: Vec<String> = self
+                .alerts
+                .iter()
+                .map(|((k, st), n)| format!("{k}/{st}:{n}"))
+                .collect();
+            let _ = writeln!(s, "  alerts: {}", a.join(" "));
+        }
         match self.span {
             Some((a, b)) => {
                 let _ = writeln!(
@@ -192,6 +202,7 @@ impl ReplaySummary {
 pub fn replay_files(
     files: &[std::path::PathBuf],
     engine: &mut crate::engine::Engine,
+    mut on_alert: impl FnMut(&crate::alert::Alert),
 ) -> Result<ReplaySummary, ReplayError> {
     let started = std::time::Instant::now();
     let mut sum = ReplaySummary {
@@ -214,6 +225,9 @@ pub fn replay_files(
             }
             engine.ingest(&source, msgs, now);
             msgs.clear();
+            for a in engine.take_alerts() {
+                on_alert(&a);
+            }
         };
         for_each_line(input, |line| {
             n += 1;

@@ -272,6 +272,11 @@ impl ZoneSet {
     /// may be counted in or out. Out-of-range or NaN coordinates (such as
     /// the AIS "not available" lon 181 / lat 91) are in no zone.
     pub fn zones_at(&self, lon: f64, lat: f64) -> impl Iterator<Item = &Zone> + '_ {
+        self.indices_at(lon, lat).map(move |i| &self.zones[i])
+    }
+
+    /// Like [`ZoneSet::zones_at`], as indices into [`ZoneSet::zones`].
+    pub fn indices_at(&self, lon: f64, lat: f64) -> impl Iterator<Item = usize> + '_ {
         let valid = (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat);
         valid
             .then(|| self.tree.locate_all_at_point(&[lon, lat]))
@@ -284,7 +289,7 @@ impl ZoneSet {
                 // the point, in case parts of a MultiPolygon overlap.
                 ps[p].contains(lon, lat) && !ps[..p].iter().any(|q| q.contains(lon, lat))
             })
-            .map(move |e| &self.zones[e.data.0])
+            .map(|e| e.data.0)
     }
 
     /// True when (`lon`, `lat`) lies in at least one port zone.
