@@ -271,7 +271,7 @@ mod tests {
         e.ingest(&"b".into(), &b, now);
         assert_eq!(e.stats().duplicates, 1);
         assert_eq!(e.tracks().len(), 1);
-        assert_eq!(e.clock(), Some(1_334_337_317_000));
+        assert_eq!(e.clock(), Some(1_334_337_318_000));
     }
 
     #[test]
