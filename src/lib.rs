@@ -17,6 +17,7 @@ pub mod app;
 pub mod config;
 pub mod decode;
 pub mod engine;
+pub mod history;
 pub mod ingest;
 pub mod metrics;
 pub mod replay;
