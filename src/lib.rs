@@ -19,6 +19,7 @@ pub mod config;
 pub mod decode;
 pub mod detect;
 pub mod engine;
+pub mod history;
 pub mod ingest;
 pub mod metrics;
 pub mod replay;
