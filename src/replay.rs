@@ -101,6 +101,8 @@ pub struct ReplaySummary {
     pub engine: crate::engine::EngineStats,
     /// Vessels tracked at the end.
     pub vessels: usize,
+    /// One line per decoded-history file read.
+    pub history: Vec<String>,
     /// Alert state changes by kind and state, e.g. `("dark_period", "open") → 3`.
     pub alerts: std::collections::BTreeMap<(String, String), u64>,
     /// First and last event time seen.
@@ -133,6 +135,9 @@ impl ReplaySummary {
             "  sentences {}, non-AIS {}, messages {}, duplicates {}, vessels {}",
             d.sentences, d.non_ais, d.messages, self.engine.duplicates, self.vessels
         );
+        for h in &self.history {
+            let _ = writeln!(s, "  history {h}");
+        }
         let by_type: Vec<String> = d
             .by_type
             .iter()
@@ -213,6 +218,34 @@ pub fn replay_files(
     let mut span: Option<(Millis, Millis)> = None;
     for path in files {
         let source: std::sync::Arc<str> = path.display().to_string().into();
+        // Decoded history (CSV/JSON archives) is recognised by its first line.
+        let history = if path.as_os_str() == "-" { None } else { crate::history::sniff(path)? };
+        if history.is_some() {
+            let (format, records, stats) = crate::history::read_history(path)?;
+            let now = crate::time::now_ms();
+            for chunk in records.chunks(256) {
+                for m in chunk {
+                    span = Some(span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))));
+                }
+                engine.ingest(&source, chunk, now);
+                for a in engine.take_alerts() {
+                    on_alert(&a);
+                }
+            }
+            sum.decode.lines += stats.rows;
+            sum.decode.messages += records.len() as u64;
+            sum.history.push(format!(
+                "{}: {} ({} rows, {} positions, {} static, {} rejected{})",
+                path.display(),
+                format,
+                stats.rows,
+                stats.positions,
+                stats.statics,
+                stats.rejected,
+                stats.first_errors.first().map(|e| format!("; first: {e}")).unwrap_or_default()
+            ));
+            continue;
+        }
         let input = open_input(path).map_err(|e| ReplayError::Open(path.clone(), e))?;
         let mut dec = crate::decode::Decoder::new();
         let mut now = crate::time::now_ms();
@@ -260,4 +293,7 @@ pub enum ReplayError {
     /// An input could not be read to its end (I/O error, corrupt gzip).
     #[error("cannot read {0}: {1}")]
     Read(std::path::PathBuf, #[source] io::Error),
+    /// A decoded-history file could not be read.
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
 }
