@@ -20,6 +20,7 @@ pub mod engine;
 pub mod ingest;
 pub mod metrics;
 pub mod replay;
+pub mod sim;
 pub mod time;
 pub mod track;
 pub mod zones;
