@@ -23,6 +23,7 @@ pub mod history;
 pub mod ingest;
 pub mod metrics;
 pub mod replay;
+pub mod sim;
 pub mod time;
 pub mod track;
 pub mod zones;
