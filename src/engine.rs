@@ -152,7 +152,7 @@ impl Engine {
             self.advance(d.time);
             let station = d.station.as_ref().unwrap_or(source);
             if let Some(det) = &mut self.detectors {
-                det.heard(station, d.time);
+                det.heard(station, d.time, crate::track::Mmsi(d.message.mmsi));
             }
             match self.seen.get(&d.payload_hash) {
                 Some(&t) if (d.time - t).abs() <= window => {

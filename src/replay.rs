@@ -219,13 +219,19 @@ pub fn replay_files(
     for path in files {
         let source: std::sync::Arc<str> = path.display().to_string().into();
         // Decoded history (CSV/JSON archives) is recognised by its first line.
-        let history = if path.as_os_str() == "-" { None } else { crate::history::sniff(path)? };
+        let history = if path.as_os_str() == "-" {
+            None
+        } else {
+            crate::history::sniff(path)?
+        };
         if history.is_some() {
             let (format, records, stats) = crate::history::read_history(path)?;
             let now = crate::time::now_ms();
             for chunk in records.chunks(256) {
                 for m in chunk {
-                    span = Some(span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))));
+                    span = Some(
+                        span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))),
+                    );
                 }
                 engine.ingest(&source, chunk, now);
                 for a in engine.take_alerts() {
@@ -242,7 +248,11 @@ pub fn replay_files(
                 stats.positions,
                 stats.statics,
                 stats.rejected,
-                stats.first_errors.first().map(|e| format!("; first: {e}")).unwrap_or_default()
+                stats
+                    .first_errors
+                    .first()
+                    .map(|e| format!("; first: {e}"))
+                    .unwrap_or_default()
             ));
             continue;
         }

@@ -175,8 +175,8 @@ struct VState {
     last: Option<Fix>,
     place: Place,
     station: Arc<str>,
-    /// Dead time of feed and station when last heard (see [`Liveness`]).
-    dead_at_last: Dead,
+    /// The stations that hear it (see [`Heard`]).
+    heard_by: Vec<Heard>,
     /// Times of recent position reports (bounded).
     recent: std::collections::VecDeque<Millis>,
     dark: Option<DarkOpen>,
@@ -184,6 +184,18 @@ struct VState {
     spoof: Option<Spoof>,
     partners: Vec<Mmsi>,
 }
+
+/// A station that hears a vessel: how often, and the dead time of the
+/// feed and that station when the vessel was last heard (by anyone).
+#[derive(Debug)]
+struct Heard {
+    station: Arc<str>,
+    reports: u32,
+    dead_at_last: Dead,
+}
+
+/// Stations remembered per vessel.
+const MAX_STATIONS: usize = 4;
 
 #[derive(Debug)]
 struct Pair {
@@ -254,8 +266,44 @@ impl Detectors {
 
     /// Any message was heard by `station` at `t` (duplicates included: they
     /// prove the station is alive).
-    pub fn heard(&mut self, station: &Arc<str>, t: Millis) {
+    pub fn heard(&mut self, station: &Arc<str>, t: Millis, mmsi: Mmsi) {
         self.live.heard(station, t);
+        // Every copy counts towards which stations hear a vessel: when its
+        // usual receiver fails, its silence is explained even if the last
+        // copy came through a neighbour.
+        if let Some(v) = self.vessels.get_mut(&mmsi) {
+            match v.heard_by.iter_mut().find(|h| h.station == *station) {
+                Some(h) => h.reports = h.reports.saturating_add(1),
+                None => {
+                    if v.heard_by.len() >= MAX_STATIONS {
+                        if let Some(i) =
+                            (0..v.heard_by.len()).min_by_key(|&i| v.heard_by[i].reports)
+                        {
+                            v.heard_by.swap_remove(i);
+                        }
+                    }
+                    let dead_at_last = self.live.dead(station, t);
+                    v.heard_by.push(Heard {
+                        station: station.clone(),
+                        reports: 1,
+                        dead_at_last,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Silence since the vessel was last heard that outages and stalls
+    /// explain: the largest among the stations that heard at least a third
+    /// as many of its reports as its main station did.
+    fn explained(&self, v: &VState, now: Millis) -> Millis {
+        let most = v.heard_by.iter().map(|h| h.reports).max().unwrap_or(0);
+        v.heard_by
+            .iter()
+            .filter(|h| h.reports * 3 >= most)
+            .map(|h| self.live.dead(&h.station, now).since(h.dead_at_last))
+            .max()
+            .unwrap_or(0)
     }
 
     /// A new (not late) position report.
@@ -291,12 +339,11 @@ impl Detectors {
             // this fix for that (`prev` of the next report).
             return;
         }
-        let dead = self.live.dead(station, t);
         let v = self.vessels.entry(mmsi).or_insert_with(|| VState {
             last: None,
             place: Place::default(),
             station: station.clone(),
-            dead_at_last: dead,
+            heard_by: Vec::new(),
             recent: Default::default(),
             dark: None,
             loiter: Vec::new(),
@@ -311,7 +358,16 @@ impl Detectors {
         if !Arc::ptr_eq(&v.station, station) {
             v.station = station.clone();
         }
-        v.dead_at_last = dead;
+        if !v.heard_by.iter().any(|h| h.station == *station) {
+            v.heard_by.push(Heard {
+                station: station.clone(),
+                reports: 0,
+                dead_at_last: Dead::default(),
+            });
+        }
+        for h in &mut v.heard_by {
+            h.dead_at_last = self.live.dead(&h.station, t);
+        }
         v.recent.push_back(t);
         if v.recent.len() > 16 {
             v.recent.pop_front();
@@ -428,7 +484,7 @@ impl Detectors {
             return;
         };
         let silent = now - last.time;
-        let explained = self.live.dead(&v.station, now).since(v.dead_at_last);
+        let explained = self.explained(v, now);
         let effective = silent - explained;
         if effective < min_gap {
             // Part of the silence is a feed stall or station outage: look again later.

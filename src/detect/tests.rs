@@ -24,7 +24,8 @@ fn engine() -> Engine {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("z.geojson"), ZONES).unwrap();
     let zones = ZoneSet::load_dir(dir.path()).unwrap();
-    Engine::new(EngineConfig::default()).with_detectors(Detectors::new(zones, DetectConfig::default()))
+    Engine::new(EngineConfig::default())
+        .with_detectors(Detectors::new(zones, DetectConfig::default()))
 }
 
 fn pos(mmsi: u32, t: Millis, lon: f64, lat: f64, sog: f64, station: &str) -> Decoded {
@@ -74,7 +75,16 @@ fn background(mmsi: u32, from: Millis, to: Millis, station: &str) -> Vec<Decoded
     (0..)
         .map(|k| from + k * MIN)
         .take_while(|&t| t <= to)
-        .map(|t| pos(mmsi, t, 2.5 + (t - from) as f64 / HOUR as f64 * 0.2, 4.8, 12.0, station))
+        .map(|t| {
+            pos(
+                mmsi,
+                t,
+                2.5 + (t - from) as f64 / HOUR as f64 * 0.2,
+                4.8,
+                12.0,
+                station,
+            )
+        })
         .collect()
 }
 
@@ -88,14 +98,31 @@ fn dark_period_opens_while_silent_and_closes_on_return() {
     let mut msgs = background(211_000_001, T0, T0 + 6 * HOUR, "st1");
     // A ship reporting every minute for an hour, silent for 3 h, then back.
     for k in 0..=60 {
-        msgs.push(pos(244_000_001, T0 + k * MIN, 3.0 + k as f64 * 0.003, 4.0, 10.0, "st1"));
+        msgs.push(pos(
+            244_000_001,
+            T0 + k * MIN,
+            3.0 + k as f64 * 0.003,
+            4.0,
+            10.0,
+            "st1",
+        ));
     }
     msgs.push(pos(244_000_001, T0 + 4 * HOUR, 3.9, 4.1, 10.0, "st1"));
     let alerts = run(&mut e, msgs);
-    assert_eq!(kinds(&alerts), vec![(Kind::DarkPeriod, State::Open), (Kind::DarkPeriod, State::Closed)]);
+    assert_eq!(
+        kinds(&alerts),
+        vec![
+            (Kind::DarkPeriod, State::Open),
+            (Kind::DarkPeriod, State::Closed)
+        ]
+    );
     let open = &alerts[0];
     assert_eq!(open.started_at, T0 + HOUR);
-    assert!(open.at - (T0 + 3 * HOUR) <= 1000 && open.at >= T0 + 3 * HOUR, "opens within a tick: {}", open.at);
+    assert!(
+        open.at - (T0 + 3 * HOUR) <= 1000 && open.at >= T0 + 3 * HOUR,
+        "opens within a tick: {}",
+        open.at
+    );
     assert_eq!(open.zone, "patrol");
     assert_eq!(open.vessels[0].flag, Some("NL"));
     assert_eq!(alerts[1].id, open.id);
@@ -111,7 +138,14 @@ fn receiver_outage_and_feed_stall_explain_silence() {
         msgs.push(pos(244_000_002, T0 + k * MIN, 3.0, 4.0, 10.0, "st1"));
     }
     for k in 0..=60 {
-        msgs.push(pos(244_000_002, T0 + 4 * HOUR + k * MIN, 3.1, 4.0, 10.0, "st1"));
+        msgs.push(pos(
+            244_000_002,
+            T0 + 4 * HOUR + k * MIN,
+            3.1,
+            4.0,
+            10.0,
+            "st1",
+        ));
     }
     assert_eq!(kinds(&run(&mut e, msgs)), vec![]);
 
@@ -123,8 +157,22 @@ fn receiver_outage_and_feed_stall_explain_silence() {
         msgs.push(pos(211_000_003, T0 + k * MIN, 2.5, 4.8, 12.0, "st1"));
     }
     for k in 0..=60 {
-        msgs.push(pos(211_000_003, T0 + 4 * HOUR + k * MIN, 2.5, 4.8, 12.0, "st1"));
-        msgs.push(pos(244_000_003, T0 + 4 * HOUR + k * MIN + 30_000, 3.0, 4.0, 10.0, "st1"));
+        msgs.push(pos(
+            211_000_003,
+            T0 + 4 * HOUR + k * MIN,
+            2.5,
+            4.8,
+            12.0,
+            "st1",
+        ));
+        msgs.push(pos(
+            244_000_003,
+            T0 + 4 * HOUR + k * MIN + 30_000,
+            3.0,
+            4.0,
+            10.0,
+            "st1",
+        ));
     }
     assert_eq!(kinds(&run(&mut e, msgs)), vec![]);
 }
@@ -136,7 +184,9 @@ fn short_gaps_and_glimpses_are_not_dark_periods() {
     for k in 0..=30 {
         msgs.push(pos(244_000_004, T0 + k * MIN, 3.0, 4.0, 10.0, "st1"));
     }
-    msgs.push(pos(244_000_004, T0 + 90 * MIN, 3.0, 4.0, 10.0, "st1")); // 1 h gap
+    for k in 90..=360 {
+        msgs.push(pos(244_000_004, T0 + k * MIN, 3.0, 4.0, 10.0, "st1")); // after a 1 h gap
+    }
     msgs.push(pos(244_000_005, T0, 3.5, 4.5, 10.0, "st1")); // seen once, then never
     assert_eq!(kinds(&run(&mut e, msgs)), vec![]);
 }
@@ -147,16 +197,35 @@ fn loitering_in_patrol_but_not_in_port() {
     let mut msgs = background(211_000_006, T0, T0 + 4 * HOUR, "st1");
     for k in 0..=50 {
         // Slow drift in the patrol zone for 150 min, then under way.
-        msgs.push(pos(244_000_006, T0 + k * 3 * MIN, 3.0 + k as f64 * 1e-4, 4.0, 0.6, "st1"));
+        msgs.push(pos(
+            244_000_006,
+            T0 + k * 3 * MIN,
+            3.0 + k as f64 * 1e-4,
+            4.0,
+            0.6,
+            "st1",
+        ));
         // Anchored in port the whole time.
         msgs.push(pos(244_000_007, T0 + k * 3 * MIN, 2.1, 3.1, 0.1, "st1"));
     }
     msgs.push(pos(244_000_006, T0 + 153 * MIN, 3.01, 4.0, 11.0, "st1"));
     let alerts = run(&mut e, msgs);
-    let loiter: Vec<_> = alerts.iter().filter(|a| a.kind == Kind::Loitering).collect();
-    assert!(loiter.iter().all(|a| a.mmsi == vec![Mmsi(244_000_006)]), "{alerts:?}");
-    assert_eq!(loiter.first().map(|a| (a.state, a.at)), Some((State::Open, T0 + HOUR)));
-    assert_eq!(loiter.last().map(|a| (a.state, a.ended_at)), Some((State::Closed, Some(T0 + 153 * MIN))));
+    let loiter: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.kind == Kind::Loitering)
+        .collect();
+    assert!(
+        loiter.iter().all(|a| a.mmsi == vec![Mmsi(244_000_006)]),
+        "{alerts:?}"
+    );
+    assert_eq!(
+        loiter.first().map(|a| (a.state, a.at)),
+        Some((State::Open, T0 + HOUR))
+    );
+    assert_eq!(
+        loiter.last().map(|a| (a.state, a.ended_at)),
+        Some((State::Closed, Some(T0 + 153 * MIN)))
+    );
     assert!(loiter.iter().any(|a| a.state == State::Update));
 }
 
@@ -172,13 +241,32 @@ fn rendezvous_of_two_slow_vessels_but_not_a_fast_pass() {
     // Two ships passing 150 m apart at 12 kn.
     for k in 0..=20 {
         let t = T0 + k * MIN;
-        msgs.push(pos(244_000_010, t, 3.5 + k as f64 * 0.004, 4.5, 12.0, "st1"));
-        msgs.push(pos(244_000_011, t, 3.58 - k as f64 * 0.004, 4.5013, 12.0, "st1"));
+        msgs.push(pos(
+            244_000_010,
+            t,
+            3.5 + k as f64 * 0.004,
+            4.5,
+            12.0,
+            "st1",
+        ));
+        msgs.push(pos(
+            244_000_011,
+            t,
+            3.58 - k as f64 * 0.004,
+            4.5013,
+            12.0,
+            "st1",
+        ));
     }
     let alerts = run(&mut e, msgs);
-    let rdv: Vec<_> = alerts.iter().filter(|a| a.kind == Kind::Rendezvous).collect();
+    let rdv: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.kind == Kind::Rendezvous)
+        .collect();
     assert!(!rdv.is_empty(), "{:?}", kinds(&alerts));
-    assert!(rdv.iter().all(|a| a.mmsi == vec![Mmsi(244_000_008), Mmsi(244_000_009)]));
+    assert!(rdv
+        .iter()
+        .all(|a| a.mmsi == vec![Mmsi(244_000_008), Mmsi(244_000_009)]));
     assert_eq!(rdv[0].state, State::Open);
     assert!(rdv[0].at - (rdv[0].started_at + 2 * HOUR) <= 1000);
     assert!((rdv[0].details["distance_m"].as_f64().unwrap() - 111.0).abs() < 5.0);
@@ -192,12 +280,21 @@ fn impossible_jump_and_invalid_mmsi_are_spoofing() {
     msgs.push(pos(244_000_012, T0 + MIN, 3.9, 4.9, 10.0, "st1")); // 140 km in a minute
     msgs.push(pos(1_234, T0 + MIN, 3.2, 4.2, 10.0, "st1"));
     let alerts = run(&mut e, msgs);
-    let sp: Vec<_> = alerts.iter().filter(|a| a.kind == Kind::Spoofing && a.state == State::Open).collect();
+    let sp: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.kind == Kind::Spoofing && a.state == State::Open)
+        .collect();
     assert_eq!(sp.len(), 2, "{:?}", kinds(&alerts));
     assert_eq!(sp[0].details["anomaly"]["reason"], "impossible_jump");
     assert_eq!(sp[1].details["anomaly"]["reason"], "invalid_mmsi");
     // Both close after an hour without further anomalies.
-    assert_eq!(alerts.iter().filter(|a| a.kind == Kind::Spoofing && a.state == State::Closed).count(), 2);
+    assert_eq!(
+        alerts
+            .iter()
+            .filter(|a| a.kind == Kind::Spoofing && a.state == State::Closed)
+            .count(),
+        2
+    );
 }
 
 #[test]
@@ -209,8 +306,14 @@ fn same_input_same_alerts() {
         }
         m
     };
-    let a: Vec<String> = run(&mut engine(), msgs()).iter().map(Alert::to_json).collect();
-    let b: Vec<String> = run(&mut engine(), msgs()).iter().map(Alert::to_json).collect();
+    let a: Vec<String> = run(&mut engine(), msgs())
+        .iter()
+        .map(Alert::to_json)
+        .collect();
+    let b: Vec<String> = run(&mut engine(), msgs())
+        .iter()
+        .map(Alert::to_json)
+        .collect();
     assert!(!a.is_empty());
     assert_eq!(a, b);
 }

@@ -1,0 +1,76 @@
+//! Detectors scored against the simulator's ground truth: several seeds,
+//! 12 h, 200 vessels, with receiver outages, port anchoring, fast passes,
+//! short gaps, duplicates and noise as traps.
+
+use aiswatch::config::Config;
+use aiswatch::sim::{self, SimConfig};
+
+fn run_seed(
+    seed: u64,
+) -> (
+    sim::score::Scores,
+    std::collections::BTreeMap<String, usize>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = SimConfig {
+        seed,
+        ..SimConfig::default()
+    };
+    let summary = sim::generate(&cfg, dir.path()).unwrap();
+    assert!(cfg.hours >= 12.0 && summary.vessels >= 200);
+    let mut engine = Config::default()
+        .engine(Some(&dir.path().join("zones")))
+        .unwrap();
+    let mut alerts = Vec::new();
+    aiswatch::replay::replay_files(&[dir.path().join("feed.nmea")], &mut engine, |a| {
+        alerts.push(serde_json::to_value(a).unwrap());
+    })
+    .unwrap();
+    let truth = sim::score::read_truth(&dir.path().join("truth.jsonl")).unwrap();
+    let traps = sim::score::read_truth(&dir.path().join("traps.jsonl")).unwrap();
+    let scores = sim::score::score(&truth, &alerts, 60);
+    let hits = sim::score::trap_hits(&traps, &alerts, 60);
+    eprintln!(
+        "seed {seed}: {} lines, events {:?}",
+        summary.lines, summary.events
+    );
+    for (k, s) in &scores.kinds {
+        eprintln!(
+            "  {k:12} tp {:3} fp {:3} fn {:3}  precision {:.3} recall {:.3}",
+            s.tp, s.fp, s.fn_, s.precision, s.recall
+        );
+    }
+    eprintln!(
+        "  unmatched alerts: {:?}; trap hits: {hits:?}",
+        scores.unmatched_alerts
+    );
+    (scores, hits)
+}
+
+#[test]
+fn precision_and_recall_on_simulated_scenarios() {
+    let mut totals: std::collections::BTreeMap<String, (usize, usize, usize)> = Default::default();
+    for seed in [1, 2, 3, 4, 5] {
+        let (scores, hits) = run_seed(seed);
+        assert!(
+            hits.values().all(|&n| n == 0),
+            "seed {seed}: alerts on traps: {hits:?}"
+        );
+        for (k, s) in scores.kinds {
+            let t = totals.entry(k).or_default();
+            t.0 += s.tp;
+            t.1 += s.fp;
+            t.2 += s.fn_;
+        }
+    }
+    for kind in ["dark_period", "loitering", "rendezvous"] {
+        let (tp, fp, fn_) = totals[kind];
+        let p = tp as f64 / (tp + fp).max(1) as f64;
+        let r = tp as f64 / (tp + fn_).max(1) as f64;
+        eprintln!("{kind}: precision {p:.3} recall {r:.3} (tp {tp}, fp {fp}, fn {fn_})");
+        assert!(
+            tp > 0 && p >= 0.95 && r >= 0.95,
+            "{kind}: precision {p:.3} recall {r:.3}"
+        );
+    }
+}
