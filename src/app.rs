@@ -71,6 +71,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
     on_bound: Option<oneshot::Sender<Bound>>,
 ) -> anyhow::Result<()> {
+    // Zones and detectors first: a bad zone file fails the start before any socket opens.
+    let engine = cfg.engine(None)?;
     let metrics = Arc::new(Metrics::new());
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
@@ -113,7 +115,6 @@ pub async fn run(
     // ② Decode.
     tracker.spawn(decode_stage(line_rx, msg_tx, metrics.clone()));
     // ③④ Engine.
-    let engine = cfg.engine(None)?;
     tracker.spawn(engine_stage(
         engine,
         msg_rx,

@@ -22,6 +22,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Write a simulated scenario (tag-blocked NMEA, true events, traps and
+    /// zones) for tests and demos.
+    Simulate(SimulateArgs),
     /// Patrol zone files.
     Zones {
         #[command(subcommand)]
@@ -58,6 +61,22 @@ enum Command {
     },
 }
 
+#[derive(clap::Args, Debug)]
+struct SimulateArgs {
+    /// Output directory (created): feed.nmea, truth.jsonl, traps.jsonl, zones/.
+    #[arg(long)]
+    out: PathBuf,
+    /// Random seed (same seed, same files).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Hours of traffic.
+    #[arg(long, default_value_t = 12.0)]
+    hours: f64,
+    /// Number of vessels.
+    #[arg(long, default_value_t = 200)]
+    vessels: usize,
+}
+
 #[derive(Subcommand, Debug)]
 enum ZonesCmd {
     /// Validate every `*.geojson` file in DIR; exit 1 on any error.
@@ -76,6 +95,7 @@ pub fn main() -> ExitCode {
             http_listen,
         } => run(config, http_listen),
         Command::Decode { files } => decode(&files),
+        Command::Simulate(a) => simulate(&a),
         Command::Zones {
             cmd: ZonesCmd::Check { dir },
         } => zones_check(&dir),
@@ -231,4 +251,22 @@ fn zones_check(dir: &std::path::Path) -> Result<ExitCode> {
     }
     eprintln!("{}: {} error(s)", dir.display(), errors.len());
     Ok(ExitCode::from(1))
+}
+
+fn simulate(a: &SimulateArgs) -> Result<ExitCode> {
+    anyhow::ensure!(
+        a.hours > 0.0 && a.hours <= 24.0 * 31.0,
+        "--hours must be between 0 and 744"
+    );
+    anyhow::ensure!(a.vessels > 0, "--vessels must be at least 1");
+    let cfg = aiswatch::sim::SimConfig {
+        seed: a.seed,
+        hours: a.hours,
+        vessels: a.vessels,
+        ..Default::default()
+    };
+    let s = aiswatch::sim::generate(&cfg, &a.out)
+        .with_context(|| format!("cannot write {}", a.out.display()))?;
+    println!("{}", serde_json::to_string_pretty(&s)?);
+    Ok(ExitCode::SUCCESS)
 }

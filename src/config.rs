@@ -92,6 +92,9 @@ pub enum ConfigError {
     /// Values that parse but cannot work together.
     #[error("config {0}: {1}")]
     Invalid(String, String),
+    /// The zones directory has errors (one per line).
+    #[error("zones {0}: {1}")]
+    Zones(PathBuf, String),
 }
 
 impl Config {
@@ -181,9 +184,9 @@ impl Config {
         if let Some(dir) = zones_dir.or(self.zones.as_deref()) {
             let zones = crate::zones::ZoneSet::load_dir(dir).map_err(|errs| {
                 let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-                ConfigError::Invalid(
-                    dir.display().to_string(),
-                    format!("invalid zones:\n{}", lines.join("\n")),
+                ConfigError::Zones(
+                    dir.to_path_buf(),
+                    format!("{} error(s):\n{}", lines.len(), lines.join("\n")),
                 )
             })?;
             engine =

@@ -215,7 +215,7 @@ pub fn write(out: &mut String, d: &Decoded) {
             w.b("assigned", p.assigned);
         }
         Body::StaticDataB(p) => {
-            w.u("partno", p.partno);
+            w.s("part", if p.partno == 0 { "A" } else { "B" });
             if let Some(n) = &p.shipname {
                 w.s("shipname", n);
             }

@@ -393,3 +393,54 @@ mod tests {
         assert_eq!(st.reject(Reject::NoChecksum), 1);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fuzz_line() -> impl Strategy<Value = Vec<u8>> {
+        let real = prop::sample::select(vec![
+            r"\g:1-2-3985,s:rEV02,c:1334337317*2D\!AIVDM,2,1,9,B,58KvN<42ACikUKW77F1H4hF0<PTp622222222216`0`cF5BF0RT13H0T,0*70",
+            r"\g:2-2-3985*5A\!AIVDM,2,2,9,B,PFRC88888888880,2*29",
+            "!AIVDM,1,1,,B,17P>D600?w:9K`qpgqCf43h400RS,0*37",
+            "$PGHP,1,2010,6,11,11,46,11,390,231,45,992190934,1,2B*5B",
+            "!AIVDM,2,1,3,B,55P5TL01VIaAL@7WKO@mBplU@<PDhh000000001S;AJ::4A80?4i@E53,0*3E",
+            "!AIVDM,2,2,3,B,1@0000000000000,2*55",
+        ]);
+        prop_oneof![
+            // Arbitrary bytes.
+            prop::collection::vec(any::<u8>(), 0..300),
+            // Real lines cut, or with bytes overwritten.
+            (real.clone(), any::<prop::sample::Index>())
+                .prop_map(|(l, i)| l.as_bytes()[..i.index(l.len() + 1)].to_vec()),
+            (real, any::<prop::sample::Index>(), any::<u8>()).prop_map(|(l, i, b)| {
+                let mut v = l.as_bytes().to_vec();
+                let k = i.index(v.len());
+                v[k] = b;
+                v
+            }),
+        ]
+    }
+
+    proptest! {
+        /// The decoder never panics, whatever arrives, and keeps its counts consistent.
+        #[test]
+        fn decoder_never_panics(lines in prop::collection::vec(fuzz_line(), 1..40)) {
+            let mut d = Decoder::new();
+            let mut out = Vec::new();
+            for l in &lines {
+                d.feed(l, 1_000, &mut out);
+            }
+            d.expire(i64::MAX);
+            let s = d.stats();
+            prop_assert_eq!(s.lines, lines.len() as u64);
+            prop_assert_eq!(s.messages, out.len() as u64);
+            for m in &out {
+                let mut j = String::new();
+                gpsd_json::write(&mut j, m);
+                prop_assert!(serde_json::from_str::<serde_json::Value>(&j).is_ok(), "{}", j);
+            }
+        }
+    }
+}

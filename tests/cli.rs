@@ -1,0 +1,258 @@
+//! The built binary, as users and their scripts run it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn aiswatch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aiswatch"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// gpsd's own regression expectations (unscaled JSON after each sentence)
+/// against our scaled decode, for the fields users compare.
+#[test]
+fn decode_agrees_with_gpsd_regression_expectations() {
+    let chk = std::fs::read_to_string("tests/data/gpsd-type6-fid55.log.chk").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut expected: Vec<Value> = Vec::new();
+    let mut sentences = String::new();
+    let mut pending = 0;
+    for line in chk.lines() {
+        if line.starts_with('!') {
+            sentences.push_str(line);
+            sentences.push('\n');
+            pending += 1;
+        } else if line.starts_with('{') {
+            let v: Value = serde_json::from_str(line).unwrap();
+            if v["class"] == "AIS" && pending > 0 {
+                expected.push(v);
+            }
+            pending = 0;
+        }
+    }
+    let input = dir.path().join("in.nmea");
+    std::fs::write(&input, sentences).unwrap();
+    let out = aiswatch(&["decode", input.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // gpsd leaves out some messages we decode (lengths it calls out of range):
+    // align on (type, mmsi), in order.
+    let (mut compared, mut agree, mut j) = (0, 0, 0);
+    for g in &expected {
+        let key = |v: &Value| (v["type"].as_u64(), v["mmsi"].as_u64());
+        let Some(k) = (j..ours.len().min(j + 50)).find(|&k| key(&ours[k]) == key(g)) else {
+            eprintln!("missing: {g}");
+            compared += 1;
+            continue;
+        };
+        j = k + 1;
+        let o = &ours[k];
+        let t = g["type"].as_u64().unwrap();
+        if ![1, 2, 3, 4, 5, 18, 19, 21].contains(&t) {
+            continue;
+        }
+        compared += 1;
+        let num = |v: &Value| v.as_f64();
+        let mut ok = g["mmsi"] == o["mmsi"] && g["type"] == o["type"];
+        for (k, scale) in [
+            ("lat", 600_000.0),
+            ("lon", 600_000.0),
+            ("course", 10.0),
+            ("draught", 10.0),
+        ] {
+            if let (Some(a), Some(b)) = (num(&g[k]), num(&o[k])) {
+                ok &= (a / scale - b).abs() < 1e-6;
+            }
+        }
+        if let (Some(a), Some(b)) = (num(&g["speed"]), num(&o["speed"])) {
+            ok &= (a / if t == 9 { 1.0 } else { 10.0 } - b).abs() < 1e-6;
+        }
+        for k in [
+            "status",
+            "heading",
+            "imo",
+            "shipname",
+            "callsign",
+            "destination",
+            "name",
+            "aid_type",
+            "shiptype",
+        ] {
+            if !g[k].is_null() {
+                ok &= g[k] == o[k];
+            }
+        }
+        if ok {
+            agree += 1;
+        } else {
+            eprintln!("differs:\n gpsd {g}\n ours {o}");
+        }
+    }
+    assert!(compared > 900, "{compared}");
+    let pct = 100.0 * agree as f64 / compared as f64;
+    eprintln!("agreement with gpsd expectations: {agree}/{compared} = {pct:.2} %");
+    assert!(pct >= 99.5, "{pct}");
+}
+
+#[test]
+fn garbage_between_real_lines_is_counted_not_fatal() {
+    let real = std::fs::read_to_string("tests/data/aishub-5000.nmea").unwrap();
+    let mut dirty = Vec::new();
+    for (i, l) in real.lines().enumerate() {
+        dirty.extend_from_slice(l.as_bytes());
+        dirty.push(b'\n');
+        if i % 50 == 7 && !l.starts_with("!AIVDM,2,1") {
+            dirty.extend_from_slice(&[0, 159, 255, 10, 13, 0x1b, b'\n']);
+            dirty.extend(std::iter::repeat_n(b'A', 20_000));
+            dirty.push(b'\n');
+            dirty.extend_from_slice(&l.as_bytes()[..l.len() / 2]);
+            dirty.push(b'\n');
+            dirty.extend_from_slice(
+                b"!AIVDM,2,1,7,B,55P5TL01VIaAL@7WKO@mBplU@<PDhh000000001S;AJ::4A80?4i@E53,0*3A\n",
+            );
+            dirty.extend_from_slice(b"\\s:bad,c:12*ZZ\\\n");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (clean, dirty_path) = (dir.path().join("clean.nmea"), dir.path().join("dirty.nmea"));
+    std::fs::write(&clean, real).unwrap();
+    std::fs::write(&dirty_path, dirty).unwrap();
+    let count = |p: &Path| {
+        let o = aiswatch(&["decode", p.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o).lines().count()
+    };
+    let (n_clean, n_dirty) = (count(&clean), count(&dirty_path));
+    assert!(n_clean > 4_000);
+    assert_eq!(
+        n_dirty, n_clean,
+        "every real message survives the garbage around it"
+    );
+    let o = aiswatch(&["replay", dirty_path.to_str().unwrap()]);
+    assert!(o.status.success());
+    let summary = stderr(&o);
+    for reason in ["too_long", "not_nmea", "no_checksum", "orphan_fragment"] {
+        assert!(summary.contains(reason), "{reason} missing in:\n{summary}");
+    }
+}
+
+#[test]
+fn zones_check_accepts_the_shipped_zones_and_names_every_error() {
+    let o = aiswatch(&["zones", "check", "zones"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for entry in std::fs::read_dir("tests/data/zones_bad").unwrap() {
+        let dir = entry.unwrap().path();
+        let o = aiswatch(&["zones", "check", dir.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{}: {err}", dir.display());
+        assert!(
+            err.contains(".geojson"),
+            "{}: no file named in {err}",
+            dir.display()
+        );
+        let name = dir.file_name().unwrap().to_str().unwrap();
+        if !["syntax", "not_feature_collection"].contains(&name) {
+            assert!(
+                err.contains("feature #"),
+                "{name}: no feature named in {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn replay_reads_history_csv_and_prints_alerts_as_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = aiswatch(&[
+        "simulate",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--hours",
+        "6",
+        "--vessels",
+        "60",
+        "--seed",
+        "4",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let zones = dir.path().join("zones");
+    let feed = dir.path().join("feed.nmea");
+    let o = aiswatch(&[
+        "replay",
+        "--zones",
+        zones.to_str().unwrap(),
+        feed.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let alerts: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!alerts.is_empty());
+    for a in &alerts {
+        for k in [
+            "id",
+            "kind",
+            "state",
+            "mmsi",
+            "zone",
+            "centre",
+            "started_at",
+            "ended_at",
+            "lat",
+            "lon",
+            "details",
+        ] {
+            assert!(a.get(k).is_some(), "{k} missing in {a}");
+        }
+    }
+    // Replay is deterministic: the same input gives the same alerts.
+    let again = aiswatch(&[
+        "replay",
+        "--zones",
+        zones.to_str().unwrap(),
+        feed.to_str().unwrap(),
+    ]);
+    assert_eq!(stdout(&again), stdout(&o));
+
+    let hist = aiswatch(&["replay", "tests/data/history/dma_aisdk_sample.csv"]);
+    assert!(hist.status.success(), "{}", stderr(&hist));
+    assert!(stderr(&hist).contains("history"), "{}", stderr(&hist));
+}
+
+#[test]
+fn errors_name_the_file() {
+    let o = aiswatch(&["replay", "no/such/file.nmea"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no/such/file.nmea"), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "[engine]\nduplicate_windw = \"1s\"\n").unwrap();
+    let o = aiswatch(&[
+        "replay",
+        "--config",
+        cfg.to_str().unwrap(),
+        "tests/data/gfw-ee-group.nmea",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("bad.toml") && e.contains("duplicate_windw") && e.contains("line 2"),
+        "{e}"
+    );
+}
