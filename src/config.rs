@@ -149,6 +149,27 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Builds the engine this configuration describes: zones from
+    /// `zones_dir` (a flag) or the config's `zones`, with detectors when
+    /// there are zones.
+    pub fn engine(&self, zones_dir: Option<&Path>) -> Result<crate::engine::Engine, ConfigError> {
+        let mut engine = crate::engine::Engine::new(self.engine.clone());
+        if let Some(dir) = zones_dir.or(self.zones.as_deref()) {
+            let zones = crate::zones::ZoneSet::load_dir(dir).map_err(|errs| {
+                let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+                ConfigError::Zones(
+                    dir.to_path_buf(),
+                    format!("{} error(s):\n{}", lines.len(), lines.join("\n")),
+                )
+            })?;
+            engine =
+                engine.with_detectors(crate::detect::Detectors::new(zones, self.detect.clone()));
+        }
+        Ok(engine)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,26 +193,5 @@ mod tests {
         assert_eq!(c.engine.duplicate_window.as_secs(), 20);
         let e = Config::parse("[engine]\nduplicate_windw = \"20s\"\n").unwrap_err();
         assert!(e.contains("line 2") && e.contains("duplicate_windw"), "{e}");
-    }
-}
-
-impl Config {
-    /// Builds the engine this configuration describes: zones from
-    /// `zones_dir` (a flag) or the config's `zones`, with detectors when
-    /// there are zones.
-    pub fn engine(&self, zones_dir: Option<&Path>) -> Result<crate::engine::Engine, ConfigError> {
-        let mut engine = crate::engine::Engine::new(self.engine.clone());
-        if let Some(dir) = zones_dir.or(self.zones.as_deref()) {
-            let zones = crate::zones::ZoneSet::load_dir(dir).map_err(|errs| {
-                let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-                ConfigError::Zones(
-                    dir.to_path_buf(),
-                    format!("{} error(s):\n{}", lines.len(), lines.join("\n")),
-                )
-            })?;
-            engine =
-                engine.with_detectors(crate::detect::Detectors::new(zones, self.detect.clone()));
-        }
-        Ok(engine)
     }
 }

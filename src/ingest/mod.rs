@@ -539,7 +539,7 @@ mod tests {
     #[test]
     fn long_line_in_one_chunk_is_cut() {
         let mut data = b"a\n".to_vec();
-        data.extend(std::iter::repeat(b'y').take(MAX_LINE_BYTES + 1));
+        data.extend(std::iter::repeat_n(b'y', MAX_LINE_BYTES + 1));
         data.extend_from_slice(b"\nb\n");
         let got = split(&[&data]);
         assert_eq!(got.len(), 3);

@@ -120,7 +120,7 @@ pub(crate) fn check_simple(
         // length edge they make does not count as touching its neighbours.
         let mut verts: Vec<(usize, Coord<f64>)> = Vec::with_capacity(ring.0.len());
         for (i, c) in ring.0.iter().enumerate() {
-            if verts.last().map_or(true, |(_, p)| p != c) {
+            if verts.last().is_none_or(|(_, p)| p != c) {
                 verts.push((i, *c));
             }
         }
