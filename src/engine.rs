@@ -152,7 +152,12 @@ impl Engine {
             self.advance(d.time);
             let station = d.station.as_ref().unwrap_or(source);
             if let Some(det) = &mut self.detectors {
-                det.heard(station, d.time, crate::track::Mmsi(d.message.mmsi));
+                det.heard(
+                    station,
+                    d.time,
+                    crate::track::Mmsi(d.message.mmsi),
+                    d.message.position(),
+                );
             }
             match self.seen.get(&d.payload_hash) {
                 Some(&t) if (d.time - t).abs() <= window => {
@@ -177,13 +182,14 @@ impl Engine {
                         (&mut self.detectors, d.message.position())
                     {
                         let mmsi = crate::track::Mmsi(d.message.mmsi);
-                        let sog = d.message.speed_kn();
+                        let (sog, cog) = (d.message.speed_kn(), d.message.course_deg());
                         det.position(
                             mmsi,
                             lon,
                             lat,
                             d.time,
                             sog,
+                            cog,
                             prev,
                             station,
                             &self.tracks,

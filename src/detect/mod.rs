@@ -34,7 +34,7 @@ use crate::zones::{
 
 mod silence;
 
-use silence::{Dead, Liveness};
+use silence::{Coverage, Dead, Liveness};
 
 /// Knots per metre-per-second.
 const KN_PER_MPS: f64 = 1.943_844;
@@ -63,6 +63,10 @@ pub struct DetectConfig {
     /// A dark period needs at least this many position reports in the
     /// `min_gap` before the silence: a vessel glimpsed once is not "going dark".
     pub min_prior_reports: usize,
+    /// A silence must also last this many times the vessel's usual interval
+    /// between reports (median of its recent ones): a vessel reporting hourly
+    /// (satellite, sparse archive) is not dark after two hours.
+    pub dark_gap_factor: f64,
     /// Open loitering and rendezvous alerts are re-sent this often with new figures.
     #[serde(with = "humantime_serde")]
     pub update_every: Duration,
@@ -89,6 +93,7 @@ impl Default for DetectConfig {
             feed_stall: Duration::from_secs(300),
             station_outage: Duration::from_secs(600),
             min_prior_reports: 3,
+            dark_gap_factor: 4.0,
             update_every: Duration::from_secs(1800),
             stale_after: Duration::from_secs(1800),
             speed_hysteresis_kn: 0.5,
@@ -140,6 +145,20 @@ struct Fix {
     lat: f64,
     time: Millis,
     sog: Option<f64>,
+    cog: Option<f64>,
+}
+
+impl Fix {
+    /// Dead-reckoned position at `t`: along the course at the reported
+    /// speed (at most 25 kn), if both are known.
+    fn reckon(&self, t: Millis) -> Option<(f64, f64)> {
+        let (sog, cog) = (self.sog?.min(25.0), self.cog?);
+        let d_m = sog / KN_PER_MPS * ((t - self.time).max(0) as f64 / 1000.0);
+        let dlat = d_m * cog.to_radians().cos() / M_PER_DEG_LAT;
+        let dlon =
+            d_m * cog.to_radians().sin() / (M_PER_DEG_LAT * self.lat.to_radians().cos().max(0.01));
+        Some((self.lon + dlon, (self.lat + dlat).clamp(-90.0, 90.0)))
+    }
 }
 
 #[derive(Debug)]
@@ -177,25 +196,30 @@ struct VState {
     station: Arc<str>,
     /// The stations that hear it (see [`Heard`]).
     heard_by: Vec<Heard>,
+    /// Which station heard each of its last copies.
+    heard_recently: std::collections::VecDeque<Arc<str>>,
     /// Times of recent position reports (bounded).
     recent: std::collections::VecDeque<Millis>,
     dark: Option<DarkOpen>,
     loiter: Vec<Loiter>,
     spoof: Option<Spoof>,
+    /// An invalid MMSI is reported once per vessel, not on every report.
+    identity_reported: bool,
     partners: Vec<Mmsi>,
 }
 
-/// A station that hears a vessel: how often, and the dead time of the
-/// feed and that station when the vessel was last heard (by anyone).
+/// A station that hears a vessel, with the dead time of the feed and that
+/// station when the vessel was last heard (by anyone).
 #[derive(Debug)]
 struct Heard {
     station: Arc<str>,
-    reports: u32,
     dead_at_last: Dead,
 }
 
 /// Stations remembered per vessel.
 const MAX_STATIONS: usize = 4;
+/// Copies (every station's) remembered per vessel to tell which stations hear it now.
+const RECENT_COPIES: usize = 16;
 
 #[derive(Debug)]
 struct Pair {
@@ -235,6 +259,7 @@ pub struct Detectors {
     slow: RTree<Candidate>,
     slow_pos: AHashMap<Mmsi, [f64; 2]>,
     live: Liveness,
+    coverage: Coverage,
     heap: BinaryHeap<Reverse<(Millis, Task)>>,
 }
 
@@ -248,6 +273,7 @@ impl Detectors {
             .collect();
         Detectors {
             live: Liveness::new(ms(cfg.feed_stall), ms(cfg.station_outage)),
+            coverage: Coverage::default(),
             cfg,
             zones,
             resolved,
@@ -266,44 +292,85 @@ impl Detectors {
 
     /// Any message was heard by `station` at `t` (duplicates included: they
     /// prove the station is alive).
-    pub fn heard(&mut self, station: &Arc<str>, t: Millis, mmsi: Mmsi) {
+    pub fn heard(&mut self, station: &Arc<str>, t: Millis, mmsi: Mmsi, pos: Option<(f64, f64)>) {
         self.live.heard(station, t);
-        // Every copy counts towards which stations hear a vessel: when its
-        // usual receiver fails, its silence is explained even if the last
-        // copy came through a neighbour.
+        // Every copy counts towards which stations hear a vessel now: when
+        // its receiver fails, its silence is explained even if the last copy
+        // came through a neighbour.
+        if let Some((lon, lat)) = pos {
+            self.coverage.heard(station, lon, lat);
+        }
         if let Some(v) = self.vessels.get_mut(&mmsi) {
-            match v.heard_by.iter_mut().find(|h| h.station == *station) {
-                Some(h) => h.reports = h.reports.saturating_add(1),
-                None => {
-                    if v.heard_by.len() >= MAX_STATIONS {
-                        if let Some(i) =
-                            (0..v.heard_by.len()).min_by_key(|&i| v.heard_by[i].reports)
-                        {
-                            v.heard_by.swap_remove(i);
-                        }
-                    }
-                    let dead_at_last = self.live.dead(station, t);
-                    v.heard_by.push(Heard {
-                        station: station.clone(),
-                        reports: 1,
-                        dead_at_last,
-                    });
+            if v.heard_recently.len() >= RECENT_COPIES {
+                v.heard_recently.pop_front();
+            }
+            v.heard_recently.push_back(station.clone());
+            if !v.heard_by.iter().any(|h| h.station == *station) {
+                if v.heard_by.len() >= MAX_STATIONS {
+                    // Forget the station heard least recently.
+                    let oldest = v
+                        .heard_by
+                        .iter()
+                        .position(|h| !v.heard_recently.contains(&h.station));
+                    v.heard_by.swap_remove(oldest.unwrap_or(0));
                 }
+                let dead_at_last = self.live.dead(station, t);
+                v.heard_by.push(Heard {
+                    station: station.clone(),
+                    dead_at_last,
+                });
             }
         }
     }
 
     /// Silence since the vessel was last heard that outages and stalls
-    /// explain: the largest among the stations that heard at least a third
-    /// as many of its reports as its main station did.
+    /// explain. Only the stations that cover the place where it fell silent,
+    /// or where dead reckoning puts it now, count (see [`Coverage`]), and all
+    /// of them must have been down: if one kept hearing other vessels there,
+    /// it would have heard this one too.
     fn explained(&self, v: &VState, now: Millis) -> Millis {
-        let most = v.heard_by.iter().map(|h| h.reports).max().unwrap_or(0);
-        v.heard_by
+        let Some(last) = v.last.as_ref() else {
+            return 0;
+        };
+        // Where it fell silent, and where dead reckoning puts it now: a
+        // vessel may sail out of a live station's range into a dead one's.
+        let places = [Some((last.lon, last.lat)), last.reckon(now)];
+        places
             .iter()
-            .filter(|h| h.reports * 3 >= most)
-            .map(|h| self.live.dead(&h.station, now).since(h.dead_at_last))
+            .flatten()
+            .map(|&(lon, lat)| {
+                let covering = self
+                    .coverage
+                    .covering(lon, lat)
+                    .unwrap_or_else(|| self.recent_stations(v));
+                covering
+                    .iter()
+                    .map(|st| match v.heard_by.iter().find(|h| h.station == *st) {
+                        Some(h) => self.live.dead(st, now).since(h.dead_at_last),
+                        None => self.live.dead(st, now).since(self.live.dead(st, last.time)),
+                    })
+                    .min()
+                    .unwrap_or(0)
+            })
             .max()
             .unwrap_or(0)
+    }
+
+    /// The stations that delivered at least a third as many of the vessel's
+    /// last copies as its main station.
+    fn recent_stations(&self, v: &VState) -> Vec<Arc<str>> {
+        let count = |st: &Arc<str>| v.heard_recently.iter().filter(|s| *s == st).count();
+        let most = v
+            .heard_by
+            .iter()
+            .map(|h| count(&h.station))
+            .max()
+            .unwrap_or(0);
+        v.heard_by
+            .iter()
+            .filter(|h| count(&h.station) * 3 >= most)
+            .map(|h| h.station.clone())
+            .collect()
     }
 
     /// A new (not late) position report.
@@ -315,6 +382,7 @@ impl Detectors {
         lat: f64,
         t: Millis,
         sog: Option<f64>,
+        cog: Option<f64>,
         prev: Option<PrevFix>,
         station: &Arc<str>,
         tracks: &TrackStore,
@@ -325,6 +393,7 @@ impl Detectors {
             lat: p.lat,
             time: p.time,
             sog: p.sog,
+            cog: None,
         });
         let place = self.place(lon, lat);
         let fix = Fix {
@@ -332,6 +401,7 @@ impl Detectors {
             lat,
             time: t,
             sog,
+            cog,
         };
         if place.zones.is_empty() && !self.vessels.contains_key(&mmsi) {
             // Outside every zone and never in one: only a jump *into* a
@@ -344,10 +414,12 @@ impl Detectors {
             place: Place::default(),
             station: station.clone(),
             heard_by: Vec::new(),
+            heard_recently: Default::default(),
             recent: Default::default(),
             dark: None,
             loiter: Vec::new(),
             spoof: None,
+            identity_reported: false,
             partners: Vec::new(),
         });
         if v.last.as_ref().is_some_and(|l| l.time > t) {
@@ -359,11 +431,12 @@ impl Detectors {
             v.station = station.clone();
         }
         if !v.heard_by.iter().any(|h| h.station == *station) {
+            // First report of a vessel: heard() had no state to record it in.
             v.heard_by.push(Heard {
                 station: station.clone(),
-                reports: 0,
                 dead_at_last: Dead::default(),
             });
+            v.heard_recently.push_back(station.clone());
         }
         for h in &mut v.heard_by {
             h.dead_at_last = self.live.dead(&h.station, t);
@@ -480,9 +553,11 @@ impl Detectors {
         if last.time != after || v.dark.is_some() {
             return; // heard since, or already open
         }
-        let Some((zone, min_gap)) = self.dark_zone(&v.place) else {
+        let Some((zone, zone_gap)) = self.dark_zone(&v.place) else {
             return;
         };
+        let usual = median_interval(&v.recent);
+        let min_gap = zone_gap.max((usual as f64 * self.cfg.dark_gap_factor) as Millis);
         let silent = now - last.time;
         let explained = self.explained(v, now);
         let effective = silent - explained;
@@ -497,7 +572,7 @@ impl Detectors {
         let prior = v
             .recent
             .iter()
-            .filter(|&&t| t >= last.time - min_gap && t <= last.time)
+            .filter(|&&t| t >= last.time - zone_gap && t <= last.time)
             .count();
         if prior < self.cfg.min_prior_reports {
             return; // a vessel glimpsed once or twice is not "going dark"
@@ -534,6 +609,8 @@ impl Detectors {
                 "silent_s": silent / 1000,
                 "explained_s": explained / 1000,
                 "min_gap_s": min_gap / 1000,
+                "zone_min_gap_s": zone_gap / 1000,
+                "usual_interval_s": usual / 1000,
                 "reports_before": prior,
                 "last_sog_kn": last.sog,
                 "station": v.station.as_ref(),
@@ -1090,8 +1167,12 @@ impl Detectors {
             .find_map(|&z| self.resolved[usize::from(z)].spoofing.map(|p| (z, p)));
         let Some((zone, p)) = zone else { return };
         let mut why = None;
-        if !valid_ship_mmsi(mmsi) {
+        let reported = self.vessels.get(&mmsi).is_some_and(|v| v.identity_reported);
+        if !reported && !valid_ship_mmsi(mmsi) {
             why = Some(json!({"reason": "invalid_mmsi", "mmsi": mmsi.0}));
+            if let Some(v) = self.vessels.get_mut(&mmsi) {
+                v.identity_reported = true;
+            }
         }
         if let Some(prev) = prev {
             let d = haversine(prev.lon, prev.lat, fix.lon, fix.lat);
@@ -1216,6 +1297,20 @@ impl Detectors {
             details: json!({ "anomalies": s.anomalies }),
         });
     }
+}
+
+/// Median interval between consecutive report times (0 with fewer than 3).
+fn median_interval(times: &std::collections::VecDeque<Millis>) -> Millis {
+    if times.len() < 3 {
+        return 0;
+    }
+    let mut d: Vec<Millis> = times
+        .iter()
+        .zip(times.iter().skip(1))
+        .map(|(a, b)| b - a)
+        .collect();
+    let mid = d.len() / 2;
+    *d.select_nth_unstable(mid).1
 }
 
 /// Ship-station MMSIs have nine digits and an assigned MID; SAR aircraft

@@ -101,6 +101,88 @@ impl Liveness {
     }
 }
 
+/// Which stations hear vessels where: per cell of a 0.25° grid, the copies
+/// each station delivered (halved now and then, so it follows change).
+/// Reception depends on where a vessel is, not on which station heard it
+/// last: a vessel sailing out of one station's range into another's is
+/// covered by the second.
+#[derive(Debug, Default)]
+pub(super) struct Coverage {
+    cells: AHashMap<(i32, i32), Vec<(Arc<str>, u32)>>,
+}
+
+/// Grid cell size in degrees.
+const CELL_DEG: f64 = 0.25;
+/// Copies a cell needs before its coverage is trusted.
+const MIN_COPIES: u32 = 20;
+/// Stations remembered per cell.
+const CELL_STATIONS: usize = 8;
+
+impl Coverage {
+    fn cell(lon: f64, lat: f64) -> (i32, i32) {
+        (
+            (lon / CELL_DEG).floor() as i32,
+            (lat / CELL_DEG).floor() as i32,
+        )
+    }
+
+    /// `station` delivered a copy of a report from (lon, lat).
+    pub(super) fn heard(&mut self, station: &Arc<str>, lon: f64, lat: f64) {
+        let counts = self.cells.entry(Self::cell(lon, lat)).or_default();
+        match counts.iter().position(|(s, _)| s == station) {
+            Some(i) => {
+                counts[i].1 += 1;
+                if counts[i].1 >= 4096 {
+                    counts.iter_mut().for_each(|(_, n)| *n /= 2);
+                }
+            }
+            None if counts.len() < CELL_STATIONS => counts.push((station.clone(), 1)),
+            None => {}
+        }
+    }
+
+    /// The stations that cover (lon, lat): those that delivered at least a
+    /// third as many copies there as the best one. `None` when the area (the
+    /// cell and its neighbours) is too little known.
+    pub(super) fn covering(&self, lon: f64, lat: f64) -> Option<Vec<Arc<str>>> {
+        let (x, y) = Self::cell(lon, lat);
+        let mut sum: Vec<(Arc<str>, u32)> = Vec::new();
+        let add = |sum: &mut Vec<(Arc<str>, u32)>, cx, cy| {
+            for (s, n) in self.cells.get(&(cx, cy)).into_iter().flatten() {
+                match sum.iter_mut().find(|(t, _)| t == s) {
+                    Some((_, m)) => *m += n,
+                    None => sum.push((s.clone(), *n)),
+                }
+            }
+        };
+        add(&mut sum, x, y);
+        if sum.iter().map(|x| x.1).sum::<u32>() < MIN_COPIES {
+            for (dx, dy) in [
+                (-1, -1),
+                (-1, 0),
+                (-1, 1),
+                (0, -1),
+                (0, 1),
+                (1, -1),
+                (1, 0),
+                (1, 1),
+            ] {
+                add(&mut sum, x + dx, y + dy);
+            }
+        }
+        let most = sum.iter().map(|x| x.1).max()?;
+        if sum.iter().map(|x| x.1).sum::<u32>() < MIN_COPIES {
+            return None;
+        }
+        Some(
+            sum.into_iter()
+                .filter(|(_, n)| n * 3 >= most)
+                .map(|(s, _)| s)
+                .collect(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
