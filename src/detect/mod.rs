@@ -205,6 +205,8 @@ struct VState {
     spoof: Option<Spoof>,
     /// An invalid MMSI is reported once per vessel, not on every report.
     identity_reported: bool,
+    /// A silence check is in the deadline heap.
+    dark_pending: bool,
     partners: Vec<Mmsi>,
 }
 
@@ -236,8 +238,8 @@ struct Pair {
 /// scheduled for still holds (stale entries are skipped).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Task {
-    /// Silence check: vessel, time of the report it was scheduled after.
-    Dark(Mmsi, Millis),
+    /// Silence check of a vessel.
+    Dark(Mmsi),
     /// Loitering check (open or update): vessel, zone, `since`.
     Loiter(Mmsi, u16, Millis),
     /// Rendezvous check (open or update): pair, `since`.
@@ -420,6 +422,7 @@ impl Detectors {
             loiter: Vec::new(),
             spoof: None,
             identity_reported: false,
+            dark_pending: false,
             partners: Vec::new(),
         });
         if v.last.as_ref().is_some_and(|l| l.time > t) {
@@ -441,10 +444,10 @@ impl Detectors {
         for h in &mut v.heard_by {
             h.dead_at_last = self.live.dead(&h.station, t);
         }
-        v.recent.push_back(t);
-        if v.recent.len() > 16 {
+        if v.recent.len() >= 16 {
             v.recent.pop_front();
         }
+        v.recent.push_back(t);
 
         // Dark period: the vessel is heard again.
         if let Some(d) = v.dark.take() {
@@ -485,8 +488,15 @@ impl Detectors {
                 }),
             });
         }
+        // One pending silence check per vessel: each check moves itself to
+        // the last report + gap, so the heap does not grow with report rates.
         if let Some(gap) = self.dark_gap_for(&place) {
-            self.heap.push(Reverse((t + gap, Task::Dark(mmsi, t))));
+            if let Some(v) = self.vessels.get_mut(&mmsi) {
+                if !v.dark_pending {
+                    v.dark_pending = true;
+                    self.heap.push(Reverse((t + gap, Task::Dark(mmsi))));
+                }
+            }
         }
 
         self.spoofing(mmsi, prev.as_ref(), &fix, &prev_place, &place, tracks, out);
@@ -504,7 +514,7 @@ impl Detectors {
                 break;
             };
             match task {
-                Task::Dark(m, after) => self.check_dark(m, after, now, tracks, out),
+                Task::Dark(m) => self.check_dark(m, now, tracks, out),
                 Task::Loiter(m, z, since) => self.check_loiter(m, z, since, now, tracks, out),
                 Task::Pair(a, b, since) => self.check_pair(a, b, since, now, tracks, out),
                 Task::SpoofQuiet(m, last) => self.check_spoof_quiet(m, last, now, tracks, out),
@@ -538,24 +548,26 @@ impl Detectors {
         self.dark_zone(place).map(|x| x.1)
     }
 
-    fn check_dark(
-        &mut self,
-        mmsi: Mmsi,
-        after: Millis,
-        now: Millis,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
+    fn check_dark(&mut self, mmsi: Mmsi, now: Millis, tracks: &TrackStore, out: &mut Vec<Alert>) {
+        let Some(v) = self.vessels.get_mut(&mmsi) else {
+            return;
+        };
+        v.dark_pending = false;
         let Some(v) = self.vessels.get(&mmsi) else {
             return;
         };
         let Some(last) = v.last.clone() else { return };
-        if last.time != after || v.dark.is_some() {
-            return; // heard since, or already open
+        if v.dark.is_some() {
+            return; // already open; the next report closes it
         }
         let Some((zone, zone_gap)) = self.dark_zone(&v.place) else {
             return;
         };
+        if now < last.time + zone_gap {
+            // Heard since this check was scheduled: look again a gap after the last report.
+            self.schedule_dark(mmsi, last.time + zone_gap);
+            return;
+        }
         let usual = median_interval(&v.recent);
         let min_gap = zone_gap.max((usual as f64 * self.cfg.dark_gap_factor) as Millis);
         let silent = now - last.time;
@@ -563,10 +575,7 @@ impl Detectors {
         let effective = silent - explained;
         if effective < min_gap {
             // Part of the silence is a feed stall or station outage: look again later.
-            self.heap.push(Reverse((
-                now + (min_gap - effective).max(1000),
-                Task::Dark(mmsi, after),
-            )));
+            self.schedule_dark(mmsi, now + (min_gap - effective).max(1000));
             return;
         }
         let prior = v
@@ -623,6 +632,13 @@ impl Detectors {
                 zone,
                 fix: last,
             });
+        }
+    }
+
+    fn schedule_dark(&mut self, mmsi: Mmsi, at: Millis) {
+        if let Some(v) = self.vessels.get_mut(&mmsi) {
+            v.dark_pending = true;
+            self.heap.push(Reverse((at, Task::Dark(mmsi))));
         }
     }
 

@@ -428,6 +428,10 @@ fn push_point(track: &mut VecDeque<TrackPoint>, p: TrackPoint, limits: &TrackLim
                     return;
                 }
             }
+            if track.len() >= limits.points {
+                // Trim before pushing so the deque never outgrows its capacity.
+                track.pop_front();
+            }
             track.push_back(p);
         }
         Some(_) => {
