@@ -1,0 +1,351 @@
+//! Heap memory per tracked vessel, measured with a counting allocator.
+//!
+//! Synthetic but realistic traffic: N Class A vessels uniform over lon
+//! −10..30, lat 30..60, each sending one type 5 (20-character name and
+//! destination) and ~100 position reports over 3 h (one every 108 s, so the
+//! bounded track fills: 64 points at ≥ 60 s). Messages go through
+//! `Engine::ingest` in time order, in batches of 512, like the daemon.
+//!
+//! Runs: without zones, and with detectors on one patrol zone covering the
+//! whole fleet (all four detectors on), for N = 100k and 200k. Reported per
+//! vessel: live heap after ingest, the same after the lazy R-tree index is
+//! built, and peak heap during ingest (hash-table growth doubles briefly).
+//!
+//! ```sh
+//! CARGO_TARGET_DIR=/work/target-bench cargo run --release --example memory
+//! ```
+//!
+//! Optional arguments: vessel counts (default `100000 200000`). The env var
+//! `AISWATCH_MEMORY_REPORTS` changes the reports per vessel (default 100).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use aiswatch::config::Config;
+use aiswatch::decode::ais::{AisMessage, Body, ClassA, Dimensions, StaticVoyage};
+use aiswatch::decode::{Decoded, TimeSource};
+use aiswatch::engine::Engine;
+use aiswatch::sim::rng::Rng;
+use aiswatch::time::Millis;
+
+/// Counts live and peak heap bytes (requested sizes) on top of `System`.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(n: usize) {
+    let now = LIVE.fetch_add(n, Ordering::Relaxed) + n;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn shrank(n: usize) {
+    LIVE.fetch_sub(n, Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded unchanged to `System`, which upholds the
+// `GlobalAlloc` contract; the counters only observe sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        shrank(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                grew(new_size - layout.size());
+            } else {
+                shrank(layout.size() - new_size);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const T0: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+const SPAN_MS: Millis = 3 * 3_600_000;
+
+/// Position reports per vessel over [`SPAN_MS`]: 100 (one every 108 s)
+/// unless `AISWATCH_MEMORY_REPORTS` says otherwise (1080 = every 10 s).
+fn reports() -> i64 {
+    std::env::var("AISWATCH_MEMORY_REPORTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&r| r > 0)
+        .unwrap_or(100)
+}
+const STATIONS: usize = 50;
+const BATCH: usize = 512;
+
+/// One patrol zone over the whole fleet box, every detector on.
+const BIG_ZONE: &str = r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"id":"everything","name":"Whole fleet box","kind":"patrol",
+   "centre":"BENCH","detect":{"dark_period":{},"loitering":{},"rendezvous":{},"spoofing":{}}},
+  "geometry":{"type":"Polygon","coordinates":[[[-11,29],[31,29],[31,61],[-11,61],[-11,29]]]}}]}"#;
+
+struct Ship {
+    mmsi: u32,
+    lon: f64,
+    lat: f64,
+    /// Degrees per report step, (dlon, dlat).
+    step: (f64, f64),
+    sog_dkn: u16,
+    course_ddeg: u16,
+    station: usize,
+}
+
+fn fleet(n: usize, seed: u64, step_ms: Millis) -> Vec<Ship> {
+    let mut r = Rng::new(seed);
+    (0..n)
+        .map(|i| {
+            let lon = r.range(-10.0, 30.0);
+            let lat = r.range(30.0, 60.0);
+            // One in twenty is slow (anchored or loitering), the rest under way.
+            let sog_kn = if r.chance(0.05) {
+                r.range(0.0, 1.5)
+            } else {
+                r.range(8.0, 18.0)
+            };
+            let course = r.range(0.0, 360.0);
+            let dist_deg = sog_kn * 1852.0 * (step_ms as f64 / 3_600_000.0) / 111_320.0;
+            let (s, c) = course.to_radians().sin_cos();
+            Ship {
+                // MID 235 (United Kingdom): a valid ship MMSI for up to 1M vessels.
+                mmsi: 235_000_000 + i as u32,
+                lon,
+                lat,
+                step: (dist_deg * s / lat.to_radians().cos(), dist_deg * c),
+                sog_dkn: (sog_kn * 10.0).round() as u16,
+                course_ddeg: (course * 10.0).round() as u16 % 3600,
+                station: i % STATIONS,
+            }
+        })
+        .collect()
+}
+
+fn position(s: &Ship, k: i64, t: Millis, station: &Arc<str>) -> Decoded {
+    let lon = s.lon + s.step.0 * k as f64;
+    let lat = s.lat + s.step.1 * k as f64;
+    Decoded {
+        time: t,
+        time_source: TimeSource::TagBlock,
+        station: Some(station.clone()),
+        channel: b'A',
+        own_ship: false,
+        payload_hash: (u64::from(s.mmsi) << 32) ^ t as u64,
+        message: AisMessage {
+            msg_type: 1,
+            repeat: 0,
+            mmsi: s.mmsi,
+            body: Body::ClassA(ClassA {
+                status: if s.sog_dkn < 20 { 1 } else { 0 },
+                turn: -128,
+                speed: s.sog_dkn,
+                accuracy: false,
+                lon: (lon * 600_000.0).round() as i32,
+                lat: (lat * 600_000.0).round() as i32,
+                course: s.course_ddeg,
+                heading: s.course_ddeg / 10,
+                second: 60,
+                maneuver: 0,
+                raim: false,
+                radio: 0,
+            }),
+        },
+    }
+}
+
+fn static_voyage(s: &Ship, t: Millis, station: &Arc<str>) -> Decoded {
+    Decoded {
+        time: t,
+        time_source: TimeSource::TagBlock,
+        station: Some(station.clone()),
+        channel: b'B',
+        own_ship: false,
+        payload_hash: (u64::from(s.mmsi) << 32) ^ t as u64 ^ 0x5,
+        message: AisMessage {
+            msg_type: 5,
+            repeat: 0,
+            mmsi: s.mmsi,
+            body: Body::StaticVoyage(Box::new(StaticVoyage {
+                ais_version: 0,
+                imo: 9_000_000 + s.mmsi % 1_000_000,
+                callsign: format!("C{:06}", s.mmsi % 1_000_000),
+                // 20 characters each, as on air (no trailing padding).
+                shipname: format!("BENCH VESSEL {:07}", s.mmsi % 10_000_000),
+                shiptype: 70,
+                dims: Dimensions {
+                    to_bow: 150,
+                    to_stern: 30,
+                    to_port: 14,
+                    to_starboard: 14,
+                },
+                epfd: 1,
+                month: 1,
+                day: 2,
+                hour: 12,
+                minute: 0,
+                draught: 95,
+                destination: format!("PORT OF CALL {:07}", s.mmsi % 7_919),
+                dte: false,
+            })),
+        },
+    }
+}
+
+struct Row {
+    label: &'static str,
+    vessels: usize,
+    messages: u64,
+    live: usize,
+    live_indexed: usize,
+    peak: usize,
+    secs: f64,
+}
+
+fn run(label: &'static str, n: usize, detectors: bool) -> Row {
+    let zones_dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(zones_dir.path().join("big.geojson"), BIG_ZONE).expect("write zone file");
+    let reports = reports();
+    let step_ms = SPAN_MS / reports;
+    let ships = fleet(n, 0xA15 + n as u64, step_ms);
+    let stations: Vec<Arc<str>> = (0..STATIONS).map(|i| format!("st{i:02}").into()).collect();
+    let source: Arc<str> = "bench".into();
+    let mut batch: Vec<Decoded> = Vec::with_capacity(BATCH);
+
+    // Everything above is input, not engine state: count from here.
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let started = Instant::now();
+    let cfg = Config::default();
+    let mut engine: Engine = cfg
+        .engine(detectors.then_some(zones_dir.path()))
+        .expect("engine");
+    let wall_now = T0 + SPAN_MS + 3_600_000;
+    let mut alerts: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut tally = |a: Vec<aiswatch::alert::Alert>| {
+        for a in a {
+            *alerts
+                .entry(format!("{:?}/{:?}", a.kind, a.state))
+                .or_default() += 1;
+        }
+    };
+    for k in 0..reports {
+        for (i, s) in ships.iter().enumerate() {
+            // Vessels report in turn within each step: times are ordered.
+            let t = T0 + k * step_ms + (i as Millis) * step_ms / n as Millis;
+            let st = &stations[s.station];
+            batch.push(position(s, k, t, st));
+            if k == 0 {
+                batch.push(static_voyage(s, t + 1, st));
+            }
+            if batch.len() >= BATCH {
+                engine.ingest(&source, &batch, wall_now);
+                batch.clear();
+                tally(engine.take_alerts());
+            }
+        }
+    }
+    engine.ingest(&source, &batch, wall_now);
+    batch.clear();
+    tally(engine.take_alerts());
+    let secs = started.elapsed().as_secs_f64();
+    let live = LIVE.load(Ordering::Relaxed) - base;
+    let indexed = engine.tracks_mut().index().len();
+    let live_indexed = LIVE.load(Ordering::Relaxed) - base;
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let vessels = engine.tracks().len();
+    assert_eq!(vessels, n);
+    assert_eq!(indexed, n);
+    let full = engine
+        .tracks()
+        .iter()
+        .filter(|v| v.track.len() == 64)
+        .count();
+    eprintln!(
+        "{label} n={n}: {:?}; tracks full (64 pts) {full}/{vessels}; alerts {alerts:?}",
+        engine.stats()
+    );
+    Row {
+        label,
+        vessels,
+        messages: engine.stats().messages,
+        live,
+        live_indexed,
+        peak,
+        secs,
+    }
+}
+
+fn main() {
+    let mut ns: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("vessel count"))
+        .collect();
+    if ns.is_empty() {
+        ns = vec![100_000, 200_000];
+    }
+    eprintln!(
+        "{} position reports per vessel over 3 h (one every {} s), plus one type 5",
+        reports(),
+        SPAN_MS / reports() / 1000
+    );
+    eprintln!(
+        "size_of: Vessel {} B, TrackPoint {} B, Decoded {} B",
+        std::mem::size_of::<aiswatch::track::Vessel>(),
+        std::mem::size_of::<aiswatch::track::TrackPoint>(),
+        std::mem::size_of::<Decoded>(),
+    );
+    let mut rows = Vec::new();
+    for &det in &[false, true] {
+        for &n in &ns {
+            let label = if det {
+                "detectors, 1 zone over all"
+            } else {
+                "tracks only (no zones)"
+            };
+            rows.push(run(label, n, det));
+        }
+    }
+    println!();
+    println!(
+        "| run | vessels | messages | live B/vessel | live + index B/vessel | peak B/vessel | ingest s (indicative) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        let per = |b: usize| b as f64 / r.vessels as f64;
+        println!(
+            "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.1} |",
+            r.label,
+            r.vessels,
+            r.messages,
+            per(r.live),
+            per(r.live_indexed),
+            per(r.peak),
+            r.secs
+        );
+    }
+}
