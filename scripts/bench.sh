@@ -7,6 +7,7 @@
 #   gpsdecode < CORPUS > /dev/null
 #   aiswatch decode CORPUS > /dev/null            (skipped if the binary is missing)
 #   aiswatch replay CORPUS > /dev/null 2>&1       (skipped if missing or failing on a sample)
+#   aiswatch replay --zones zones CORPUS ...      (detectors on the shipped zones)
 # then writes OUT/bench.json and prints a markdown table (scripts/bench_summary.py).
 # The corpus is built with scripts/make_corpus.py if missing. Does not build the binary.
 set -euo pipefail
@@ -32,7 +33,11 @@ if [ -x "$bin" ]; then
   for sub in decode replay; do   # skip subcommands that fail on a 200-line sample
     if "$bin" "$sub" "$probe" > /dev/null 2>&1; then
       if [ "$sub" = decode ]; then cmds+=(-n "aiswatch decode" "$b decode $q > /dev/null")
-      else cmds+=(-n "aiswatch replay" "$b replay $q > /dev/null 2>&1"); fi
+      else
+        cmds+=(-n "aiswatch replay" "$b replay $q > /dev/null 2>&1")
+        z=$(printf %q "$repo/zones")
+        cmds+=(-n "aiswatch replay --zones" "$b replay --zones $z $q > /dev/null 2>&1")
+      fi
     else
       echo "NOTE: '$bin $sub' fails on a 200-line sample (not implemented yet?): SKIPPED" >&2
     fi

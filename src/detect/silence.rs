@@ -108,8 +108,11 @@ impl Liveness {
 /// covered by the second.
 #[derive(Debug, Default)]
 pub(super) struct Coverage {
-    cells: AHashMap<(i32, i32), Vec<(Arc<str>, u32)>>,
+    cells: AHashMap<(i32, i32), StationCounts>,
 }
+
+/// Copies delivered per station.
+type StationCounts = Vec<(Arc<str>, u32)>;
 
 /// Grid cell size in degrees.
 const CELL_DEG: f64 = 0.25;
@@ -146,8 +149,8 @@ impl Coverage {
     /// cell and its neighbours) is too little known.
     pub(super) fn covering(&self, lon: f64, lat: f64) -> Option<Vec<Arc<str>>> {
         let (x, y) = Self::cell(lon, lat);
-        let mut sum: Vec<(Arc<str>, u32)> = Vec::new();
-        let add = |sum: &mut Vec<(Arc<str>, u32)>, cx, cy| {
+        let mut sum: StationCounts = Vec::new();
+        let add = |sum: &mut StationCounts, cx, cy| {
             for (s, n) in self.cells.get(&(cx, cy)).into_iter().flatten() {
                 match sum.iter_mut().find(|(t, _)| t == s) {
                     Some((_, m)) => *m += n,
