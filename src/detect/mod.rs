@@ -642,26 +642,16 @@ impl Detectors {
         }
     }
 
-    fn slow_in(
-        &self,
-        sog: Option<f64>,
-        prev: Option<&Fix>,
-        fix: &Fix,
-        max_kn: f64,
-        hysteresis: f64,
-    ) -> Option<bool> {
-        // Speed over ground when reported, else the speed implied by the last two fixes.
-        let speed = sog.or_else(|| {
-            let p = prev?;
-            let dt = (fix.time - p.time) as f64 / 1000.0;
-            (dt >= 60.0).then(|| haversine(p.lon, p.lat, fix.lon, fix.lat) / dt * KN_PER_MPS)
-        })?;
+    /// Slow (`Some(true)`), fast (`Some(false)`) or in the hysteresis band
+    /// (`None`, no change), by [`speed_kn`]; `None` when no speed is known.
+    fn slow_in(&self, prev: Option<&Fix>, fix: &Fix, max_kn: f64, hysteresis: f64) -> Option<bool> {
+        let speed = speed_kn(prev, fix)?;
         if speed <= max_kn {
             Some(true)
         } else if speed > max_kn + hysteresis {
             Some(false)
         } else {
-            None // in the hysteresis band: no change
+            None
         }
     }
 
@@ -685,7 +675,7 @@ impl Detectors {
         }
         let slow: Vec<Option<bool>> = active
             .iter()
-            .map(|&(_, max, _)| self.slow_in(fix.sog, prev, fix, max, hyst))
+            .map(|&(_, max, _)| self.slow_in(prev, fix, max, hyst))
             .collect();
         let Some(v) = self.vessels.get_mut(&mmsi) else {
             return;
@@ -713,7 +703,7 @@ impl Detectors {
             match v.loiter.iter_mut().find(|l| l.zone == *z) {
                 Some(l) => {
                     l.reports += 1;
-                    l.max_sog = l.max_sog.max(fix.sog.unwrap_or(0.0));
+                    l.max_sog = l.max_sog.max(speed_kn(prev, fix).unwrap_or(0.0));
                 }
                 None if *s == Some(true) => {
                     v.loiter.push(Loiter {
@@ -721,7 +711,7 @@ impl Detectors {
                         since: fix.time,
                         start: (fix.lon, fix.lat),
                         reports: 1,
-                        max_sog: fix.sog.unwrap_or(0.0),
+                        max_sog: speed_kn(prev, fix).unwrap_or(0.0),
                         alert: None,
                     });
                     self.heap.push(Reverse((
@@ -815,7 +805,7 @@ impl Detectors {
             vessels: vec![info],
             details: json!({
                 "duration_s": dur / 1000,
-                "max_sog_kn": max_sog,
+                "max_speed_kn_seen": (max_sog * 10.0).round() / 10.0,
                 "drift_m": drift.round(),
                 "reports": reports,
                 "nav_status": nav,
@@ -919,7 +909,7 @@ impl Detectors {
                 .iter()
                 .find_map(|&z| self.resolved[usize::from(z)].rendezvous.map(|p| (z, p)))
         };
-        let slow = zone.and_then(|(_, p)| self.slow_in(fix.sog, prev, fix, p.max_speed_kn, hyst));
+        let slow = zone.and_then(|(_, p)| self.slow_in(prev, fix, p.max_speed_kn, hyst));
         // Break pairs this report ends.
         let partners = self
             .vessels
@@ -1024,7 +1014,6 @@ impl Detectors {
                 Task::Pair(key.0, key.1, fix.time),
             )));
         }
-        let _ = tracks;
     }
 
     fn check_pair(
@@ -1313,6 +1302,16 @@ impl Detectors {
             details: json!({ "anomalies": s.anomalies }),
         });
     }
+}
+
+/// Speed over ground when reported, else the speed implied by the last two
+/// fixes (at least a minute apart): archives without SOG still work.
+fn speed_kn(prev: Option<&Fix>, fix: &Fix) -> Option<f64> {
+    fix.sog.or_else(|| {
+        let p = prev?;
+        let dt = (fix.time - p.time) as f64 / 1000.0;
+        (dt >= 60.0).then(|| haversine(p.lon, p.lat, fix.lon, fix.lat) / dt * KN_PER_MPS)
+    })
 }
 
 /// Median interval between consecutive report times (0 with fewer than 3).
