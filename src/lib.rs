@@ -10,7 +10,6 @@
 //! Storage and the HTTP API sit beside the engine. One [`engine::Engine`]
 //! serves both the live daemon and `aiswatch replay`; its clock is the data's.
 #![forbid(unsafe_code)]
-#![allow(missing_docs)]
 
 pub mod alert;
 pub mod api;
