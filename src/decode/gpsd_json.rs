@@ -42,11 +42,19 @@ impl W<'_> {
     }
     fn u(&mut self, k: &str, v: impl Into<u64>) {
         self.key(k);
-        let _ = write!(self.0, "{}", v.into());
+        self.0.push_str(itoa::Buffer::new().format(v.into()));
     }
     fn i(&mut self, k: &str, v: i64) {
         self.key(k);
-        let _ = write!(self.0, "{v}");
+        self.0.push_str(itoa::Buffer::new().format(v));
+    }
+    /// A value transmitted in tenths, printed with one decimal (`123` → `12.3`),
+    /// exactly as `printf("%.1f", raw / 10.0)` prints it, without float formatting.
+    fn tenths(&mut self, k: &str, raw: u16) {
+        self.key(k);
+        self.0.push_str(itoa::Buffer::new().format(raw / 10));
+        self.0.push('.');
+        self.0.push(char::from(b'0' + (raw % 10) as u8));
     }
     fn b(&mut self, k: &str, v: bool) {
         self.key(k);
@@ -72,8 +80,27 @@ impl W<'_> {
         self.0.push('"');
     }
     fn lonlat(&mut self, lon: i32, lat: i32) {
-        self.f("lon", f64::from(lon) / 600_000.0, 6);
-        self.f("lat", f64::from(lat) / 600_000.0, 6);
+        self.micro_deg("lon", lon);
+        self.micro_deg("lat", lat);
+    }
+    /// 1/10 000 minute as degrees with 6 decimals (`%.6f` of raw / 600 000),
+    /// by integer arithmetic: micro-degrees = raw / 0.6, rounded half away from zero.
+    fn micro_deg(&mut self, k: &str, raw: i32) {
+        self.key(k);
+        let r = i64::from(raw) * 10;
+        let micro = (r.abs() + 3) / 6;
+        if r < 0 && micro != 0 {
+            self.0.push('-');
+        }
+        self.0
+            .push_str(itoa::Buffer::new().format(micro / 1_000_000));
+        self.0.push('.');
+        let frac = micro % 1_000_000;
+        let digits = itoa::Buffer::new().format(frac).to_owned();
+        for _ in digits.len()..6 {
+            self.0.push('0');
+        }
+        self.0.push_str(&digits);
     }
     fn dims(&mut self, d: &Dimensions) {
         self.u("to_bow", d.to_bow);
@@ -112,11 +139,11 @@ pub fn write(out: &mut String, d: &Decoded) {
             match p.speed {
                 1023 => w.s("speed", "nan"),
                 1022 => w.s("speed", "fast"),
-                s => w.f("speed", f64::from(s) / 10.0, 1),
+                s => w.tenths("speed", s),
             }
             w.b("accuracy", p.accuracy);
             w.lonlat(p.lon, p.lat);
-            w.f("course", f64::from(p.course) / 10.0, 1);
+            w.tenths("course", p.course);
             w.u("heading", p.heading);
             w.u("second", p.second);
             w.u("maneuver", p.maneuver);
@@ -150,7 +177,7 @@ pub fn write(out: &mut String, d: &Decoded) {
                 "\"{:02}-{:02}T{:02}:{:02}Z\"",
                 s.month, s.day, s.hour, s.minute
             );
-            w.f("draught", f64::from(s.draught) / 10.0, 1);
+            w.tenths("draught", u16::from(s.draught));
             w.s("destination", &s.destination);
             w.u("dte", u8::from(s.dte));
         }
@@ -159,7 +186,7 @@ pub fn write(out: &mut String, d: &Decoded) {
             w.u("speed", p.speed);
             w.b("accuracy", p.accuracy);
             w.lonlat(p.lon, p.lat);
-            w.f("course", f64::from(p.course) / 10.0, 1);
+            w.tenths("course", p.course);
             w.u("second", p.second);
             w.u("regional", p.regional);
             w.u("dte", u8::from(p.dte));
@@ -168,10 +195,10 @@ pub fn write(out: &mut String, d: &Decoded) {
         }
         Body::ClassB(p) => {
             w.u("reserved", p.reserved);
-            w.f("speed", f64::from(p.speed) / 10.0, 1);
+            w.tenths("speed", p.speed);
             w.b("accuracy", p.accuracy);
             w.lonlat(p.lon, p.lat);
-            w.f("course", f64::from(p.course) / 10.0, 1);
+            w.tenths("course", p.course);
             w.u("heading", p.heading);
             w.u("second", p.second);
             w.u("regional", p.regional);
@@ -185,10 +212,10 @@ pub fn write(out: &mut String, d: &Decoded) {
         }
         Body::ClassBExtended(p) => {
             w.u("reserved", p.reserved);
-            w.f("speed", f64::from(p.speed) / 10.0, 1);
+            w.tenths("speed", p.speed);
             w.b("accuracy", p.accuracy);
             w.lonlat(p.lon, p.lat);
-            w.f("course", f64::from(p.course) / 10.0, 1);
+            w.tenths("course", p.course);
             w.u("heading", p.heading);
             w.u("second", p.second);
             w.u("regional", p.regional);
