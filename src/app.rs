@@ -24,7 +24,7 @@ use crate::decode::{DecodeStats, Decoded, Decoder, Reject};
 use crate::engine::Engine;
 use crate::ingest::{self, LineBatch, SourceId};
 use crate::metrics::Metrics;
-use crate::time::now_ms;
+use crate::time::{now_ms, Millis};
 
 /// Alert state changes kept for `/api/alerts`.
 const RECENT_ALERTS: usize = 1000;
@@ -148,13 +148,15 @@ async fn decode_stage(
     tx: mpsc::Sender<(SourceId, Vec<Decoded>)>,
     metrics: Arc<Metrics>,
 ) {
-    let mut decoders: HashMap<SourceId, Decoder> = HashMap::new();
+    // One decoder per receiver (source and peer), with when it was last used.
+    let mut decoders: HashMap<(SourceId, Option<SocketAddr>), (Decoder, Millis)> = HashMap::new();
     let mut expiry = tokio::time::interval(Duration::from_secs(5));
     loop {
         tokio::select! {
             batch = rx.recv() => {
                 let Some(batch) = batch else { break };
-                let dec = decoders.entry(batch.source.clone()).or_default();
+                let (dec, used) = decoders.entry((batch.source.clone(), batch.peer)).or_default();
+                *used = now_ms();
                 let mut out = Vec::with_capacity(batch.lines.len());
                 for line in &batch.lines {
                     dec.feed(&line.text, line.received_at, &mut out);
@@ -166,10 +168,12 @@ async fn decode_stage(
             }
             _ = expiry.tick() => {
                 let now = now_ms();
-                for (id, dec) in decoders.iter_mut() {
+                for ((id, _), (dec, _)) in decoders.iter_mut() {
                     dec.expire(now);
                     export(&metrics, id, dec.take_stats());
                 }
+                // Receivers gone for 10 minutes leave nothing waiting: forget them.
+                decoders.retain(|_, (dec, used)| now - *used < 600_000 || !dec.is_idle());
             }
         }
     }

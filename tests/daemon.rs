@@ -307,3 +307,85 @@ async fn a_port_already_in_use_fails_the_start_with_its_address() {
         "{err}"
     );
 }
+
+/// Rewrites a sentence's sequence id and fixes its checksum.
+fn with_seq(sentence: &str, seq: char) -> String {
+    let mut f: Vec<String> = sentence.split(',').map(str::to_owned).collect();
+    f[3] = seq.to_string();
+    let s = f.join(",");
+    let body = &s[1..s.find('*').unwrap()];
+    let sum = body.bytes().fold(0u8, |a, b| a ^ b);
+    format!("{}*{sum:02X}", &s[..s.find('*').unwrap()])
+}
+
+#[tokio::test]
+async fn fragments_from_two_receivers_never_join() {
+    // Two type 5 messages with the same sequence id and channel, from two
+    // receivers pushing over TCP at the same time, interleaved.
+    let a1 = with_seq(
+        "!AIVDM,2,1,9,B,53nFBv01SJ<thHp6220H4heHTf2222222222221?50:454o<`9QSlUDp,0*09",
+        '3',
+    );
+    let a2 = with_seq("!AIVDM,2,2,9,B,888888888888880,2*2E", '3');
+    let b1 = with_seq(
+        "!AIVDM,2,1,6,B,56:fS:D0000000000008v0<QD4r0`T4v3400000t0`D147?ps1P00000,0*3D",
+        '3',
+    );
+    let b2 = with_seq("!AIVDM,2,2,6,B,000000000000008,2*29", '3');
+    let expect = |lines: &[&String]| {
+        let mut d = aiswatch::decode::Decoder::new();
+        let mut out = Vec::new();
+        for l in lines {
+            d.feed(l.as_bytes(), 0, &mut out);
+        }
+        out
+    };
+    assert_eq!(expect(&[&a1, &a2]).len(), 1);
+    assert_eq!(expect(&[&b1, &b2]).len(), 1);
+
+    let port = free_port();
+    let mut cfg = Config::default();
+    cfg.http.listen = "127.0.0.1:0".parse().unwrap();
+    cfg.sources = vec![SourceConfig::TcpServer {
+        id: "push".into(),
+        bind: ([127, 0, 0, 1], port).into(),
+        max_connections: 4,
+    }];
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let (bound_tx, bound_rx) = oneshot::channel::<Bound>();
+    let daemon = tokio::spawn(app::run(
+        cfg,
+        async {
+            let _ = stop_rx.await;
+        },
+        Some(bound_tx),
+    ));
+    let http = bound_rx.await.unwrap().http;
+    let mut conns = [
+        TcpStream::connect(("127.0.0.1", port)).await.unwrap(),
+        TcpStream::connect(("127.0.0.1", port)).await.unwrap(),
+    ];
+    for (i, line) in [(0, &a1), (1, &b1), (0, &a2), (1, &b2)] {
+        conns[i]
+            .write_all(format!("{line}\r\n").as_bytes())
+            .await
+            .unwrap();
+        conns[i].flush().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    wait_for(http, "both static messages", |s| {
+        s["vessels"].as_u64() == Some(2)
+    })
+    .await;
+    let (_, metrics) = get(http, "/metrics").await;
+    assert!(
+        !metrics.contains("orphan_fragment"),
+        "a fragment was lost or spliced:\n{metrics}"
+    );
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), daemon)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}

@@ -236,6 +236,11 @@ impl Decoder {
         }
     }
 
+    /// Whether no multi-part message is waiting for fragments.
+    pub fn is_idle(&self) -> bool {
+        self.assembler.is_empty()
+    }
+
     /// Drops fragments that waited too long for their message to complete.
     pub fn expire(&mut self, now: Millis) {
         let lost = self.assembler.expire(now);

@@ -76,7 +76,7 @@ pub async fn run(ctx: SourceCtx, path: PathBuf) -> Result<(), SourceError> {
             b = bridge_rx.recv() => b,
         };
         let Some(lines) = lines else { break };
-        if !ctx.send_all(lines, MAX_LINES_PER_BATCH).await {
+        if !ctx.send_all(lines, MAX_LINES_PER_BATCH, None).await {
             stopped = true;
             break;
         }

@@ -51,6 +51,10 @@ pub struct RawLine {
 pub struct LineBatch {
     /// The source they came from.
     pub source: SourceId,
+    /// The receiver that sent them (TCP connection or UDP sender), if the
+    /// source has several: framing state (multi-part messages) is kept per
+    /// receiver, so two receivers' fragments never join. Not a metric label.
+    pub peer: Option<SocketAddr>,
     /// The lines.
     pub lines: Vec<RawLine>,
 }
@@ -339,10 +343,16 @@ impl SourceCtx {
     /// Sends `lines` in order, in batches of at most `max` lines, waiting for
     /// room in the channel (backpressure). Returns `false` if the source was
     /// cancelled meanwhile or the receiver is gone: the caller should stop.
-    pub(crate) async fn send_all(&self, lines: Vec<RawLine>, max: usize) -> bool {
+    pub(crate) async fn send_all(
+        &self,
+        lines: Vec<RawLine>,
+        max: usize,
+        peer: Option<SocketAddr>,
+    ) -> bool {
         for batch in into_batches(lines, max) {
             let batch = LineBatch {
                 source: self.id.clone(),
+                peer,
                 lines: batch,
             };
             tokio::select! {

@@ -59,6 +59,7 @@ enum StreamEnd {
 /// sent too; after an error or idle timeout it is dropped (likely cut short).
 async fn read_stream<R: AsyncRead + Unpin>(
     ctx: &SourceCtx,
+    peer: Option<SocketAddr>,
     stream: &mut R,
     idle_timeout: Option<Duration>,
     delivered: &mut bool,
@@ -85,7 +86,7 @@ async fn read_stream<R: AsyncRead + Unpin>(
         if n == 0 {
             let k = splitter.finish(now_ms(), &mut lines);
             m.lines.inc_by(k as u64);
-            if !ctx.send_all(lines, MAX_LINES_PER_BATCH).await {
+            if !ctx.send_all(lines, MAX_LINES_PER_BATCH, peer).await {
                 return StreamEnd::Stop;
             }
             return StreamEnd::Eof;
@@ -94,7 +95,7 @@ async fn read_stream<R: AsyncRead + Unpin>(
         m.bytes.inc_by(n as u64);
         let k = splitter.push(&buf[..n], now_ms(), &mut lines);
         m.lines.inc_by(k as u64);
-        if !ctx.send_all(lines, MAX_LINES_PER_BATCH).await {
+        if !ctx.send_all(lines, MAX_LINES_PER_BATCH, peer).await {
             return StreamEnd::Stop;
         }
     }
@@ -139,9 +140,15 @@ pub async fn run_client(ctx: SourceCtx, addr: String, opts: ClientOptions) {
                 info!(source = %ctx.id, addr = %addr, peer = ?peer, "Connected.");
                 let mut delivered = false;
                 let span = tracing::info_span!("conn", source = %ctx.id, peer = ?peer);
-                let end = read_stream(&ctx, &mut stream, Some(opts.idle_timeout), &mut delivered)
-                    .instrument(span)
-                    .await;
+                let end = read_stream(
+                    &ctx,
+                    peer,
+                    &mut stream,
+                    Some(opts.idle_timeout),
+                    &mut delivered,
+                )
+                .instrument(span)
+                .await;
                 m.up.set(0);
                 match end {
                     StreamEnd::Stop => break,
@@ -265,7 +272,7 @@ async fn serve_conn(
 ) {
     debug!(source = %ctx.id, peer = %peer, "Connection accepted.");
     let mut delivered = false;
-    match read_stream(&ctx, &mut stream, None, &mut delivered).await {
+    match read_stream(&ctx, Some(peer), &mut stream, None, &mut delivered).await {
         StreamEnd::Eof => debug!(source = %ctx.id, peer = %peer, "Connection closed by peer."),
         StreamEnd::Error(e) => {
             ctx.metrics.errors.inc();

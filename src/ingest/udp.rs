@@ -63,8 +63,11 @@ pub async fn run(ctx: SourceCtx, socket: UdpSocket) -> Result<(), SourceError> {
             r = socket.recv_from(&mut buf) => r,
         };
         let mut lines = Vec::new();
-        match first {
-            Ok((n, _peer)) => split_datagram(&ctx, &mut splitter, &buf[..n], &mut lines),
+        let peer = match first {
+            Ok((n, peer)) => {
+                split_datagram(&ctx, &mut splitter, &buf[..n], &mut lines);
+                peer
+            }
             Err(e) => {
                 m.errors.inc();
                 warn!(source = %ctx.id, error = %e, "UDP receive failed.");
@@ -73,14 +76,24 @@ pub async fn run(ctx: SourceCtx, socket: UdpSocket) -> Result<(), SourceError> {
                     _ = tokio::time::sleep(ERROR_PAUSE) => continue,
                 }
             }
-        }
-        // Take what is already queued, without waiting for more.
+        };
+        // Take what is already queued from the same sender, without waiting for more.
+        let mut other = None;
         for _ in 1..MAX_DATAGRAMS_PER_BATCH {
             if lines.len() >= MAX_LINES_PER_BATCH {
                 break;
             }
             match socket.try_recv_from(&mut buf) {
-                Ok((n, _peer)) => split_datagram(&ctx, &mut splitter, &buf[..n], &mut lines),
+                Ok((n, p)) if p == peer => {
+                    split_datagram(&ctx, &mut splitter, &buf[..n], &mut lines)
+                }
+                Ok((n, p)) => {
+                    // Another receiver: its lines go in a batch of their own.
+                    let mut l = Vec::new();
+                    split_datagram(&ctx, &mut splitter, &buf[..n], &mut l);
+                    other = Some((p, l));
+                    break;
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) => {
                     m.errors.inc();
@@ -89,11 +102,13 @@ pub async fn run(ctx: SourceCtx, socket: UdpSocket) -> Result<(), SourceError> {
                 }
             }
         }
-        if lines.is_empty() {
-            continue;
-        }
-        if !offer(&ctx, lines) {
+        if !lines.is_empty() && !offer(&ctx, peer, lines) {
             break;
+        }
+        if let Some((p, l)) = other {
+            if !l.is_empty() && !offer(&ctx, p, l) {
+                break;
+            }
         }
     }
     m.up.set(0);
@@ -115,9 +130,10 @@ fn split_datagram(
 }
 
 /// Offers a batch without waiting. Returns `false` when the receiver is gone.
-fn offer(ctx: &SourceCtx, lines: Vec<RawLine>) -> bool {
+fn offer(ctx: &SourceCtx, peer: SocketAddr, lines: Vec<RawLine>) -> bool {
     let batch = LineBatch {
         source: ctx.id.clone(),
+        peer: Some(peer),
         lines,
     };
     match ctx.tx.try_send(batch) {
