@@ -9,6 +9,7 @@
 
 use serde::Serialize;
 
+use crate::ids::{AlertId, CentreId};
 use crate::time::Millis;
 use crate::track::{Mmsi, TrackStore};
 
@@ -117,7 +118,7 @@ impl VesselInfo {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
     /// Stable for the event's life: `kind:zone:mmsi[-mmsi]:start-unix-seconds`.
-    pub id: String,
+    pub id: AlertId,
     /// Which detector.
     pub kind: Kind,
     /// Open, update or closed.
@@ -129,7 +130,7 @@ pub struct Alert {
     /// Zone name, if it has one.
     pub zone_name: Option<String>,
     /// Regional centres the zone's alerts go to.
-    pub centre: Vec<String>,
+    pub centre: Vec<CentreId>,
     /// Event time of this state change.
     #[serde(serialize_with = "crate::time::serde_rfc3339::serialize")]
     pub at: Millis,
@@ -153,15 +154,15 @@ pub struct Alert {
 
 impl Alert {
     /// The stable id of an event.
-    pub fn make_id(kind: Kind, zone: &str, mmsi: &[Mmsi], started_at: Millis) -> String {
+    pub fn make_id(kind: Kind, zone: &str, mmsi: &[Mmsi], started_at: Millis) -> AlertId {
         let m: Vec<String> = mmsi.iter().map(|m| m.0.to_string()).collect();
-        format!(
+        AlertId::from(format!(
             "{}:{}:{}:{}",
             kind.as_str(),
             zone,
             m.join("-"),
             started_at.div_euclid(1000)
-        )
+        ))
     }
 
     /// One JSON line (no newline).

@@ -27,6 +27,126 @@ pub struct Config {
     pub detect: crate::detect::DetectConfig,
     /// Bounded channel sizes between stages.
     pub channels: ChannelConfig,
+    /// Where positions, static data, alerts and raw lines are kept.
+    pub storage: StorageConfig,
+    /// API access: admin tokens, query limits.
+    pub api: ApiConfig,
+    /// Regional centres: who may read which alerts.
+    pub centres: Vec<CentreConfig>,
+}
+
+/// `[storage]`: the store (SQLite by default, PostgreSQL at scale) and the
+/// raw line archive.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// `sqlite://FILE` or `postgres://…`. Default: `sqlite://<data_dir>/aiswatch.db`.
+    pub url: Option<String>,
+    /// Directory for the SQLite file and the raw archive (flag `--data-dir`).
+    pub data_dir: PathBuf,
+    /// Positions and raw lines older than this are pruned in the background
+    /// (positions by event time, against the newest stored event time; raw
+    /// segments by receive time). Alerts are kept. Default: keep everything.
+    #[serde(with = "humantime_serde")]
+    pub retention: Option<std::time::Duration>,
+    /// Append every accepted line, as received, to the hash-chained raw archive.
+    pub raw: bool,
+    /// Positions held in memory while the database is slow or away; beyond
+    /// this, new positions are dropped and counted (alerts never are).
+    pub buffer_positions: usize,
+    /// Most positions written in one transaction.
+    pub batch_positions: usize,
+    /// Longest time an accepted position waits before its transaction commits.
+    #[serde(with = "humantime_serde")]
+    pub flush_interval: std::time::Duration,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            url: None,
+            data_dir: PathBuf::from("data"),
+            retention: None,
+            raw: true,
+            buffer_positions: 500_000,
+            batch_positions: 20_000,
+            flush_interval: std::time::Duration::from_millis(250),
+        }
+    }
+}
+
+impl StorageConfig {
+    /// The database URL: the configured one, else the SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("aiswatch.db").display()),
+        }
+    }
+}
+
+/// A bearer token. Never printed: `Debug` shows `***`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// `[api]`: who may read everything, and how much a query may cost.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Tokens that see every centre's alerts.
+    pub admin_tokens: Vec<Secret>,
+    /// Files holding one admin token each (e.g. `/run/secrets/…`).
+    pub admin_token_files: Vec<PathBuf>,
+    /// Heavy queries (store reads, spatial searches) running at once;
+    /// beyond this the API answers 503 with `Retry-After`.
+    pub max_concurrent_queries: usize,
+    /// Most items (vessels, alerts, points) in one response page.
+    pub max_page: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            admin_tokens: Vec::new(),
+            admin_token_files: Vec::new(),
+            max_concurrent_queries: 8,
+            max_page: 10_000,
+        }
+    }
+}
+
+/// `[[centres]]`: a regional centre that receives the alerts of the zones
+/// naming it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CentreConfig {
+    /// The id zones name in their `centre` property.
+    pub id: crate::ids::CentreId,
+    /// Human-readable name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Tokens of this centre's users: they see only this centre's alerts.
+    #[serde(default)]
+    pub api_tokens: Vec<Secret>,
+    /// Files holding one token each.
+    #[serde(default)]
+    pub api_token_files: Vec<PathBuf>,
+}
+
+/// What a token may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything.
+    Admin,
+    /// The alerts (and zones) routed to one centre.
+    Centre(crate::ids::CentreId),
 }
 
 /// HTTP server settings.
@@ -59,6 +179,9 @@ impl Default for Config {
             zones: None,
             detect: crate::detect::DetectConfig::default(),
             channels: ChannelConfig::default(),
+            storage: StorageConfig::default(),
+            api: ApiConfig::default(),
+            centres: Vec::new(),
         }
     }
 }
@@ -139,6 +262,21 @@ impl Config {
                 format!("[detect] {}", errs.join("; ")),
             ));
         }
+        self.validate_access(&origin)?;
+        let st = &self.storage;
+        if st.buffer_positions == 0 || st.batch_positions == 0 || st.flush_interval.is_zero() {
+            return Err(ConfigError::Invalid(
+                origin,
+                "[storage] buffer_positions, batch_positions and flush_interval must be positive"
+                    .into(),
+            ));
+        }
+        if self.api.max_concurrent_queries == 0 || self.api.max_page == 0 {
+            return Err(ConfigError::Invalid(
+                origin,
+                "[api] max_concurrent_queries and max_page must be at least 1".into(),
+            ));
+        }
         if self.channels.lines == 0 || self.channels.messages == 0 {
             return Err(ConfigError::Invalid(
                 origin,
@@ -150,6 +288,84 @@ impl Config {
 }
 
 impl Config {
+    /// Centres and tokens: ids unique and non-empty, every token file
+    /// readable, no token empty or shared by two scopes.
+    fn validate_access(&self, origin: &str) -> Result<(), ConfigError> {
+        let bad = |m: String| ConfigError::Invalid(origin.to_owned(), m);
+        let mut ids = std::collections::HashSet::new();
+        for c in &self.centres {
+            if c.id.as_str().trim().is_empty() {
+                return Err(bad("[[centres]] id must not be empty".into()));
+            }
+            if !ids.insert(c.id.clone()) {
+                return Err(bad(format!("[[centres]] id {:?} is declared twice", c.id.as_str())));
+            }
+        }
+        let mut seen = std::collections::HashMap::new();
+        for (token, scope) in self.tokens()? {
+            if token.trim().is_empty() {
+                return Err(bad(format!("an empty API token ({scope:?})")));
+            }
+            if let Some(other) = seen.insert(token, scope.clone()) {
+                if other != scope {
+                    return Err(bad(format!(
+                        "one API token is given to two scopes ({other:?} and {scope:?})"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every configured token with what it may see, token files read.
+    ///
+    /// # Errors
+    /// A token file that cannot be read, named.
+    pub fn tokens(&self) -> Result<Vec<(String, Scope)>, ConfigError> {
+        let read = |p: &PathBuf| {
+            std::fs::read_to_string(p)
+                .map(|t| t.trim().to_owned())
+                .map_err(|e| ConfigError::Read(p.clone(), e))
+        };
+        let mut out = Vec::new();
+        for t in &self.api.admin_tokens {
+            out.push((t.0.clone(), Scope::Admin));
+        }
+        for p in &self.api.admin_token_files {
+            out.push((read(p)?, Scope::Admin));
+        }
+        for c in &self.centres {
+            let scope = Scope::Centre(c.id.clone());
+            for t in &c.api_tokens {
+                out.push((t.0.clone(), scope.clone()));
+            }
+            for p in &c.api_token_files {
+                out.push((read(p)?, scope.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Zones that name a centre this configuration does not declare, one
+    /// message per zone and centre (empty when all are declared).
+    pub fn undeclared_centres(&self, zones: &crate::zones::ZoneSet) -> Vec<String> {
+        let mut out = Vec::new();
+        for z in zones.zones() {
+            for c in &z.centres {
+                if !self.centres.iter().any(|d| d.id == *c) {
+                    out.push(format!(
+                        "{}: feature #{} (id {:?}): property \"centre\": centre {:?} is not declared in [[centres]] of the config",
+                        z.source_file.display(),
+                        z.feature_index,
+                        z.id,
+                        c.as_str()
+                    ));
+                }
+            }
+        }
+        out
+    }
+
     /// Builds the engine this configuration describes: zones from
     /// `zones_dir` (a flag) or the config's `zones`, with detectors when
     /// there are zones.

@@ -129,6 +129,16 @@ impl Engine {
         &self.tracks
     }
 
+    /// A copy of current vessel state for the API (see [`crate::snapshot`]).
+    pub fn snapshot(&self, wall_now: Millis) -> crate::snapshot::Snapshot {
+        crate::snapshot::Snapshot::new(
+            self.clock,
+            wall_now,
+            self.stats.clone(),
+            self.tracks.iter().map(|v| v.summary()).collect(),
+        )
+    }
+
     /// Vessel state, mutable (the spatial index is rebuilt on demand).
     pub fn tracks_mut(&mut self) -> &mut TrackStore {
         &mut self.tracks

@@ -24,6 +24,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::ids::AlertId;
 use crate::time::Millis;
 use crate::track::index::M_PER_DEG_LAT;
 use crate::track::{Mmsi, TrackStore};
@@ -163,7 +164,7 @@ impl Fix {
 
 #[derive(Debug)]
 struct DarkOpen {
-    id: String,
+    id: AlertId,
     zone: u16,
     fix: Fix,
 }
@@ -175,13 +176,13 @@ struct Loiter {
     start: (f64, f64),
     reports: u32,
     max_sog: f64,
-    alert: Option<String>,
+    alert: Option<AlertId>,
 }
 
 #[derive(Debug)]
 struct Spoof {
     zone: u16,
-    id: String,
+    id: AlertId,
     started: Millis,
     last_anomaly: Millis,
     anomalies: u32,
@@ -231,7 +232,7 @@ struct Pair {
     min_m: f64,
     max_m: f64,
     last_m: f64,
-    alert: Option<String>,
+    alert: Option<AlertId>,
 }
 
 /// Deadlines, ordered by time. Each task re-checks that the state it was
@@ -755,7 +756,7 @@ impl Detectors {
         &self,
         mmsi: Mmsi,
         zone: u16,
-        id: String,
+        id: AlertId,
         state: State,
         since: Millis,
         at: Millis,

@@ -154,6 +154,28 @@ impl Vessel {
         }
     }
 
+    /// A copy without the recent track (for snapshots).
+    pub fn summary(&self) -> Vessel {
+        Vessel {
+            mmsi: self.mmsi,
+            class: self.class,
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            position_at: self.position_at,
+            lon: self.lon,
+            lat: self.lat,
+            sog_kn: self.sog_kn,
+            cog: self.cog,
+            heading_true: self.heading_true,
+            nav_status: self.nav_status,
+            station: self.station.clone(),
+            source: self.source.clone(),
+            messages: self.messages,
+            static_info: self.static_info.clone(),
+            track: VecDeque::new(),
+        }
+    }
+
     /// Current position (lon, lat), if any.
     pub fn position(&self) -> Option<(f64, f64)> {
         Some((self.lon?, self.lat?))

@@ -257,7 +257,7 @@ fn parse_feature(
                 id,
                 name: p.name,
                 kind: p.kind,
-                centres: p.centres,
+                centres: p.centres.into_iter().map(Into::into).collect(),
                 detect: p.detect,
                 geometry,
                 source_file: file.to_path_buf(),

@@ -76,7 +76,7 @@ pub struct Zone {
     pub kind: ZoneKind,
     /// Regional centres that receive this zone's alerts, in file order.
     /// Empty when the file names none.
-    pub centres: Vec<String>,
+    pub centres: Vec<crate::ids::CentreId>,
     /// Detectors that run here and their threshold overrides.
     pub detect: ZoneDetect,
     /// The area, lon/lat degrees (x = lon).

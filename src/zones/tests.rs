@@ -315,7 +315,7 @@ fn shipped_zones_load_cleanly() {
     assert_eq!(lagos.kind, ZoneKind::Port);
     assert_eq!(lagos.feature_index, 1);
     assert!(lagos.source_file.ends_with("gulf_of_guinea.geojson"));
-    assert_eq!(lagos.centres, vec!["MDAT-GoG".to_string()]);
+    assert_eq!(lagos.centres, vec!["MDAT-GoG".into()]);
     assert_eq!(
         lagos
             .detect

@@ -1,0 +1,539 @@
+//! Storage: SQLite (the embedded default) or PostgreSQL (at scale), one
+//! schema meaning, migrations applied at start (`sqlx::migrate!`).
+//!
+//! ```text
+//! engine ──Batch──▶ writer (batched transactions, bounded buffer) ──▶ store ◀── api reads
+//! ```
+//!
+//! What is kept: every position report after duplicate collapse, static
+//! data on change, every alert state change (with its sequence number per
+//! alert), and, beside the database, the raw lines as received
+//! ([`raw`]). SQL text is shared between the databases where it can be
+//! (`$N` placeholders work on both); positions go in with multi-row
+//! `INSERT` on SQLite and `COPY` into day partitions on PostgreSQL.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, QueryBuilder, Row, SqlitePool};
+
+use crate::alert::Kind;
+use crate::config::Scope;
+use crate::ids::{AlertId, Mmsi};
+use crate::time::Millis;
+use crate::track::StaticInfo;
+
+mod model;
+pub mod rebuild;
+mod write;
+pub mod writer;
+
+pub use model::*;
+
+/// Cells a box query enumerates before it goes by time instead.
+const MAX_QUERY_CELLS: usize = 1024;
+const POSITION_COLUMNS: &str =
+    "mmsi, t, lon, lat, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash";
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The URL names no database aiswatch knows.
+    #[error("database URL {0}: expected sqlite://FILE or postgres://…")]
+    Url(String),
+    /// The database could not be opened or reached.
+    #[error("cannot open database {url}: {source}")]
+    Connect {
+        /// The URL, password removed.
+        url: String,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error("cannot migrate database {url}: {source}")]
+    Migrate {
+        /// The URL, password removed.
+        url: String,
+        /// Why.
+        source: sqlx::migrate::MigrateError,
+    },
+    /// A query failed.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// The data directory could not be created.
+    #[error("cannot create {0}: {1}")]
+    Dir(std::path::PathBuf, std::io::Error),
+}
+
+/// A connection pool to the store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    /// PostgreSQL day partitions known to exist.
+    partitions: Arc<Mutex<std::collections::HashSet<i64>>>,
+    url: String,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same tokens against whichever pool the store has: the SQL and
+/// the row decoding are written once for both databases.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            Backend::Sqlite($pool) => $body,
+            Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &cred[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Store {
+    /// Opens (creating a SQLite file and its directory if needed) and
+    /// migrates the store at `url`.
+    ///
+    /// # Errors
+    /// A bad URL, an unreachable database, or a failed migration.
+    pub async fn connect(url: &str) -> Result<Store, StorageError> {
+        let shown = redact(url);
+        let connect = |source| StorageError::Connect {
+            url: shown.clone(),
+            source,
+        };
+        let migrate = |source| StorageError::Migrate {
+            url: shown.clone(),
+            source,
+        };
+        let backend = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(connect)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-65536");
+            if let Some(dir) = opts.get_filename().parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| StorageError::Dir(dir.into(), e))?;
+                }
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await
+                .map_err(connect)?;
+            sqlx::migrate!("src/storage/migrations/sqlite")
+                .run(&pool)
+                .await
+                .map_err(migrate)?;
+            Backend::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url).map_err(connect)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(12)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(connect)?;
+            sqlx::migrate!("src/storage/migrations/postgres")
+                .run(&pool)
+                .await
+                .map_err(migrate)?;
+            Backend::Postgres(pool)
+        } else {
+            return Err(StorageError::Url(shown));
+        };
+        Ok(Store {
+            backend,
+            partitions: Arc::default(),
+            url: shown,
+        })
+    }
+
+    /// The URL, password removed.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The newest event time stored, if any position is.
+    pub async fn last_time(&self) -> Result<Option<Millis>, StorageError> {
+        on_pool!(self, p => {
+            let row = sqlx::query("SELECT value FROM store_meta WHERE key = 'max_t'")
+                .fetch_optional(p)
+                .await?;
+            Ok(match row {
+                Some(r) => Some(r.try_get::<i64, _>(0)?),
+                None => None,
+            })
+        })
+    }
+
+    /// A vessel's positions from `from` to `to` (inclusive), oldest first, at most `limit`.
+    pub async fn track(
+        &self,
+        mmsi: Mmsi,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<PositionRow>, StorageError> {
+        let sql = format!(
+            "SELECT {POSITION_COLUMNS} FROM positions WHERE mmsi = $1 AND t >= $2 AND t <= $3 ORDER BY t LIMIT $4"
+        );
+        on_pool!(self, p => {
+            let rows = sqlx::query(&sql)
+                .bind(i64::from(mmsi.0))
+                .bind(from)
+                .bind(to)
+                .bind(limit as i64)
+                .fetch_all(p)
+                .await?;
+            rows.iter().map(position_row).collect()
+        })
+    }
+
+    /// Every position from `from` to `to` (inclusive), ascending by time,
+    /// in pages: `after` is the last `(time, mmsi, hash)` of the previous
+    /// page. Used to rebuild detector state at start.
+    pub async fn positions_between(
+        &self,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> Result<Vec<PositionRow>, StorageError> {
+        let sql = format!(
+            "SELECT {POSITION_COLUMNS} FROM positions WHERE t >= $1 AND t < $2 ORDER BY t LIMIT $3"
+        );
+        on_pool!(self, p => {
+            let rows = sqlx::query(&sql).bind(from).bind(to).bind(limit as i64).fetch_all(p).await?;
+            rows.iter().map(position_row).collect()
+        })
+    }
+
+    /// Static-data changes from `from` to `to` (exclusive), oldest first.
+    pub async fn statics_between(
+        &self,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<StaticRow>, StorageError> {
+        let sql = "SELECT mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source \
+                   FROM statics WHERE t >= $1 AND t < $2 ORDER BY t";
+        on_pool!(self, p => {
+            let rows = sqlx::query(sql).bind(from).bind(to).fetch_all(p).await?;
+            rows.iter().map(static_row).collect()
+        })
+    }
+
+    /// The vessel's static data as last stored at or before `at`.
+    pub async fn static_at(&self, mmsi: Mmsi, at: Millis) -> Result<Option<StaticRow>, StorageError> {
+        let sql = "SELECT mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source \
+                   FROM statics WHERE mmsi = $1 AND t <= $2 ORDER BY t DESC LIMIT 1";
+        on_pool!(self, p => {
+            let row = sqlx::query(sql).bind(i64::from(mmsi.0)).bind(at).fetch_optional(p).await?;
+            row.as_ref().map(static_row).transpose()
+        })
+    }
+
+    /// Who was in `bbox` from `from` to `to`: each vessel's points inside,
+    /// ascending by MMSI, after `after`, at most `max_points` points per
+    /// page (a page ends at a whole vessel unless one vessel alone fills it).
+    pub async fn positions_in(
+        &self,
+        bbox: BBox,
+        from: Millis,
+        to: Millis,
+        after: Option<Mmsi>,
+        max_points: usize,
+    ) -> Result<PositionsPage, StorageError> {
+        let after = after.map_or(-1, |m| i64::from(m.0));
+        // Cells are integers computed here: safe to inline. The page asks for
+        // one more row than it keeps, to know whether the last vessel is whole.
+        let place = match bbox.cells(MAX_QUERY_CELLS) {
+            Some(cells) => {
+                let list: Vec<String> = cells.iter().map(i64::to_string).collect();
+                format!("cell IN ({})", list.join(","))
+            }
+            None => "lat >= $5 AND lat <= $6".to_owned(),
+        };
+        let sql = format!(
+            "SELECT {POSITION_COLUMNS} FROM positions WHERE {place} AND t >= $1 AND t <= $2 AND mmsi > $3 \
+             ORDER BY mmsi, t LIMIT $4"
+        );
+        let fetch = (max_points + 1) as i64;
+        let rows: Vec<PositionRow> = on_pool!(self, p => {
+            let mut q = sqlx::query(&sql).bind(from).bind(to).bind(after).bind(fetch);
+            if !sql.contains("cell IN") {
+                q = q.bind(bbox.min_lat).bind(bbox.max_lat);
+            }
+            let rows = q.fetch_all(p).await?;
+            rows.iter().map(position_row).collect::<Result<_, StorageError>>()
+        })?;
+        let full = rows.len() > max_points;
+        let mut page = PositionsPage::default();
+        let last_mmsi = rows.get(max_points.min(rows.len().saturating_sub(1))).map(|r| r.mmsi);
+        for r in rows.into_iter().take(max_points) {
+            if !bbox.contains(r.lon, r.lat) {
+                continue;
+            }
+            match page.vessels.last_mut() {
+                Some(v) if v.mmsi == r.mmsi => v.points.push(r),
+                _ => page.vessels.push(VesselPoints {
+                    mmsi: r.mmsi,
+                    points: vec![r],
+                }),
+            }
+        }
+        if full {
+            // The vessel cut by the page limit goes on the next page, unless
+            // it is the only one (then its points are capped here).
+            if page.vessels.len() > 1 && page.vessels.last().map(|v| v.mmsi) == last_mmsi {
+                page.vessels.pop();
+            }
+            page.next_cursor = page.vessels.last().map(|v| v.mmsi).or(last_mmsi);
+        }
+        Ok(page)
+    }
+
+    /// Alerts' latest states, newest first, filtered and paged.
+    pub async fn alerts(&self, f: &AlertFilter) -> Result<AlertPage, StorageError> {
+        let limit = f.limit.max(1);
+        let rows = on_pool!(self, p => {
+            let mut q = QueryBuilder::new("SELECT n, id, changes, json FROM alerts a WHERE 1 = 1");
+            if let Scope::Centre(c) = &f.scope {
+                q.push(" AND EXISTS (SELECT 1 FROM alert_centres c WHERE c.alert_n = a.n AND c.centre = ")
+                    .push_bind(c.as_str().to_owned())
+                    .push(")");
+            }
+            if let Some(z) = &f.zone {
+                q.push(" AND zone = ").push_bind(z.clone());
+            }
+            if let Some(k) = f.kind {
+                q.push(" AND kind = ").push_bind(k.as_str());
+            }
+            match f.open {
+                Some(true) => { q.push(" AND state <> 'closed'"); }
+                Some(false) => { q.push(" AND state = 'closed'"); }
+                None => {}
+            }
+            if let Some(m) = f.mmsi {
+                q.push(" AND EXISTS (SELECT 1 FROM alert_vessels v WHERE v.alert_n = a.n AND v.mmsi = ")
+                    .push_bind(i64::from(m.0))
+                    .push(")");
+            }
+            if let Some(s) = f.since {
+                q.push(" AND (ended_at IS NULL OR ended_at >= ").push_bind(s).push(")");
+            }
+            if let Some(u) = f.until {
+                q.push(" AND started_at <= ").push_bind(u);
+            }
+            if let Some(c) = f.cursor {
+                q.push(" AND n < ").push_bind(c);
+            }
+            q.push(" ORDER BY n DESC LIMIT ").push_bind(limit as i64 + 1);
+            let rows = q.build().fetch_all(p).await?;
+            rows.iter().map(stored_alert).collect::<Result<Vec<_>, StorageError>>()
+        })?;
+        let mut page = AlertPage {
+            alerts: rows,
+            next_cursor: None,
+        };
+        if page.alerts.len() > limit {
+            page.alerts.truncate(limit);
+            page.next_cursor = page.alerts.last().map(|a| a.n);
+        }
+        Ok(page)
+    }
+
+    /// One alert with all its state changes; `None` if it does not exist
+    /// or is not routed to the scope's centre.
+    pub async fn alert(
+        &self,
+        id: &AlertId,
+        scope: &Scope,
+    ) -> Result<Option<AlertHistory>, StorageError> {
+        let centre = match scope {
+            Scope::Admin => None,
+            Scope::Centre(c) => Some(c.as_str().to_owned()),
+        };
+        on_pool!(self, p => {
+            let row = sqlx::query(
+                "SELECT n, id, changes, json FROM alerts a WHERE id = $1 AND ($2 IS NULL OR EXISTS \
+                 (SELECT 1 FROM alert_centres c WHERE c.alert_n = a.n AND c.centre = $2))",
+            )
+            .bind(id.as_str())
+            .bind(centre)
+            .fetch_optional(p)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let latest = stored_alert(&row)?;
+            let changes = sqlx::query("SELECT json FROM alert_changes WHERE alert_n = $1 ORDER BY seq")
+                .bind(latest.n)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>(0))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Some(AlertHistory { latest, changes }))
+        })
+    }
+
+    /// Alerts whose latest state is not `closed`.
+    pub async fn open_alerts(&self) -> Result<Vec<OpenAlert>, StorageError> {
+        on_pool!(self, p => {
+            let rows = sqlx::query("SELECT id, started_at FROM alerts WHERE state <> 'closed'")
+                .fetch_all(p)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(OpenAlert {
+                        id: AlertId::from(r.try_get::<String, _>(0)?),
+                        started_at: r.try_get(1)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Every stored alert id.
+    pub async fn alert_ids(&self) -> Result<std::collections::HashSet<AlertId>, StorageError> {
+        on_pool!(self, p => {
+            let rows = sqlx::query("SELECT id FROM alerts").fetch_all(p).await?;
+            rows.iter()
+                .map(|r| Ok(AlertId::from(r.try_get::<String, _>(0)?)))
+                .collect()
+        })
+    }
+
+    /// Counts for status pages: stored alerts, open alerts.
+    pub async fn alert_counts(&self) -> Result<(i64, i64), StorageError> {
+        on_pool!(self, p => {
+            let r = sqlx::query(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state <> 'closed' THEN 1 ELSE 0 END), 0) FROM alerts",
+            )
+            .fetch_one(p)
+            .await?;
+            Ok((r.try_get(0)?, r.try_get(1)?))
+        })
+    }
+}
+
+fn opt_u16(v: Option<i64>) -> Option<u16> {
+    v.and_then(|x| u16::try_from(x).ok())
+}
+
+fn position_row<R: Row>(r: &R) -> Result<PositionRow, StorageError>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> f64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let station: Option<String> = r.try_get(9)?;
+    let source: String = r.try_get(10)?;
+    Ok(PositionRow {
+        mmsi: Mmsi(r.try_get::<i64, _>(0)? as u32),
+        time: r.try_get(1)?,
+        lon: r.try_get(2)?,
+        lat: r.try_get(3)?,
+        sog_dkn: opt_u16(r.try_get(4)?),
+        cog_ddeg: opt_u16(r.try_get(5)?),
+        heading: opt_u16(r.try_get(6)?),
+        nav_status: r.try_get::<Option<i64>, _>(7)?.map(|x| x as u8),
+        msg_type: r.try_get::<i64, _>(8)? as u8,
+        station: station.map(Into::into),
+        source: source.into(),
+        hash: r.try_get::<i64, _>(11)? as u64,
+    })
+}
+
+fn static_row<R: Row>(r: &R) -> Result<StaticRow, StorageError>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let time: i64 = r.try_get(1)?;
+    let source: String = r.try_get(10)?;
+    Ok(StaticRow {
+        mmsi: Mmsi(r.try_get::<i64, _>(0)? as u32),
+        time,
+        info: StaticInfo {
+            name: r.try_get(2)?,
+            callsign: r.try_get(3)?,
+            imo: r.try_get::<Option<i64>, _>(4)?.map(|x| x as u32),
+            ship_type: r.try_get::<Option<i64>, _>(5)?.map(|x| x as u8),
+            length_m: opt_u16(r.try_get(6)?),
+            beam_m: opt_u16(r.try_get(7)?),
+            draught_m: r.try_get::<Option<i64>, _>(8)?.map(|x| x as f32 / 10.0),
+            destination: r.try_get(9)?,
+            updated_at: time,
+        },
+        source: source.into(),
+    })
+}
+
+fn stored_alert<R: Row>(r: &R) -> Result<StoredAlert, StorageError>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(StoredAlert {
+        n: r.try_get(0)?,
+        id: AlertId::from(r.try_get::<String, _>(1)?),
+        changes: r.try_get(2)?,
+        json: r.try_get(3)?,
+    })
+}
+
+/// The kind named in a stored alert (for filters given as text).
+pub fn parse_kind(s: &str) -> Option<Kind> {
+    [Kind::DarkPeriod, Kind::Loitering, Kind::Rendezvous, Kind::Spoofing]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+}
+
+/// Where the SQLite file goes when no URL is configured.
+pub fn default_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("aiswatch.db").display())
+}

@@ -1,0 +1,263 @@
+//! What the store keeps and answers, independent of the database.
+//!
+//! # Units
+//! Times are [`Millis`] (event time, UTC). Positions are lon/lat degrees.
+//! Speed and course are kept in the AIS resolution (1/10 knot, 1/10
+//! degree) as integers, so a speed prints as it was measured (`12.2`).
+
+use std::sync::Arc;
+
+use crate::alert::{Alert, Kind};
+use crate::config::Scope;
+use crate::decode::Decoded;
+use crate::ids::{AlertId, Mmsi};
+use crate::time::Millis;
+use crate::track::StaticInfo;
+
+/// Size of a spatial-key grid cell, degrees (the same on both databases).
+pub const CELL_DEG: f64 = 0.25;
+const CELLS_PER_ROW: i64 = (360.0 / CELL_DEG) as i64;
+
+/// The grid cell of a position: the spatial key of box-and-time queries.
+pub fn cell_of(lon: f64, lat: f64) -> i64 {
+    let col = (((lon + 180.0) / CELL_DEG).floor() as i64).clamp(0, CELLS_PER_ROW - 1);
+    let row = (((lat + 90.0) / CELL_DEG).floor() as i64).clamp(0, (180.0 / CELL_DEG) as i64 - 1);
+    row * CELLS_PER_ROW + col
+}
+
+/// A lon/lat box, degrees. `min_lon > max_lon` crosses the antimeridian.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBox {
+    /// West edge.
+    pub min_lon: f64,
+    /// South edge.
+    pub min_lat: f64,
+    /// East edge.
+    pub max_lon: f64,
+    /// North edge.
+    pub max_lat: f64,
+}
+
+impl BBox {
+    /// Whether (lon, lat) is inside (edges included).
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        let lon_in = if self.min_lon <= self.max_lon {
+            (self.min_lon..=self.max_lon).contains(&lon)
+        } else {
+            lon >= self.min_lon || lon <= self.max_lon
+        };
+        lon_in && (self.min_lat..=self.max_lat).contains(&lat)
+    }
+
+    /// The grid cells that cover the box, or `None` when there are more
+    /// than `max` (the query then goes by time and filters).
+    pub fn cells(&self, max: usize) -> Option<Vec<i64>> {
+        let spans: Vec<(f64, f64)> = if self.min_lon <= self.max_lon {
+            vec![(self.min_lon, self.max_lon)]
+        } else {
+            vec![(self.min_lon, 180.0), (-180.0, self.max_lon)]
+        };
+        let (r0, r1) = (
+            cell_of(0.0, self.min_lat) / CELLS_PER_ROW,
+            cell_of(0.0, self.max_lat) / CELLS_PER_ROW,
+        );
+        let mut n = 0usize;
+        for &(a, b) in &spans {
+            let (c0, c1) = (cell_of(a, 0.0) % CELLS_PER_ROW, cell_of(b, 0.0) % CELLS_PER_ROW);
+            n += ((c1 - c0 + 1) * (r1 - r0 + 1)) as usize;
+        }
+        if n > max {
+            return None;
+        }
+        let mut out = Vec::with_capacity(n);
+        for r in r0..=r1 {
+            for &(a, b) in &spans {
+                let (c0, c1) = (cell_of(a, 0.0) % CELLS_PER_ROW, cell_of(b, 0.0) % CELLS_PER_ROW);
+                out.extend((c0..=c1).map(|c| r * CELLS_PER_ROW + c));
+            }
+        }
+        Some(out)
+    }
+}
+
+/// One stored position report (after duplicate collapse).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositionRow {
+    /// The vessel.
+    pub mmsi: Mmsi,
+    /// Event time.
+    pub time: Millis,
+    /// Degrees.
+    pub lon: f64,
+    /// Degrees.
+    pub lat: f64,
+    /// Speed over ground, 1/10 knot.
+    pub sog_dkn: Option<u16>,
+    /// Course over ground, 1/10 degree.
+    pub cog_ddeg: Option<u16>,
+    /// True heading, degrees.
+    pub heading: Option<u16>,
+    /// Navigational status.
+    pub nav_status: Option<u8>,
+    /// AIS message type (1–3, 18, 19, 27).
+    pub msg_type: u8,
+    /// Receiving station, if known.
+    pub station: Option<Arc<str>>,
+    /// The source that delivered it.
+    pub source: Arc<str>,
+    /// Payload hash (duplicate collapsing after a restart).
+    pub hash: u64,
+}
+
+impl PositionRow {
+    /// The row of a decoded position report, if it has a position.
+    pub fn of(source: &Arc<str>, d: &Decoded) -> Option<PositionRow> {
+        let m = &d.message;
+        let (lon, lat) = m.position()?;
+        Some(PositionRow {
+            mmsi: Mmsi(m.mmsi),
+            time: d.time,
+            lon,
+            lat,
+            sog_dkn: m.speed_kn().map(|s| (s * 10.0).round() as u16),
+            cog_ddeg: m.course_deg().map(|c| (c * 10.0).round() as u16),
+            heading: m.heading_deg(),
+            nav_status: m.nav_status(),
+            msg_type: m.msg_type,
+            station: d.station.clone(),
+            source: source.clone(),
+            hash: d.payload_hash,
+        })
+    }
+
+    /// Speed over ground, knots, as measured.
+    pub fn sog_kn(&self) -> Option<f64> {
+        self.sog_dkn.map(|s| f64::from(s) / 10.0)
+    }
+
+    /// Course over ground, degrees, as measured.
+    pub fn cog(&self) -> Option<f64> {
+        self.cog_ddeg.map(|c| f64::from(c) / 10.0)
+    }
+}
+
+/// A vessel's static and voyage data from `time` on (stored on change only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaticRow {
+    /// The vessel.
+    pub mmsi: Mmsi,
+    /// Event time of the report that changed it.
+    pub time: Millis,
+    /// The data as it stood after that report.
+    pub info: StaticInfo,
+    /// The source that delivered it.
+    pub source: Arc<str>,
+}
+
+/// Everything the engine produced for the store from one batch of
+/// messages. The writer commits whole batches, in order, so the store is
+/// always a prefix of what the engine did (what a restart rebuilds from).
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Position reports.
+    pub positions: Vec<PositionRow>,
+    /// Static-data changes.
+    pub statics: Vec<StaticRow>,
+    /// Alert state changes.
+    pub alerts: Vec<Alert>,
+}
+
+impl Batch {
+    /// Nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.positions.is_empty() && self.statics.is_empty() && self.alerts.is_empty()
+    }
+
+    /// Appends `o`, keeping order.
+    pub fn append(&mut self, o: &mut Batch) {
+        self.positions.append(&mut o.positions);
+        self.statics.append(&mut o.statics);
+        self.alerts.append(&mut o.alerts);
+    }
+}
+
+/// Which alerts to list (`GET /api/v1/alerts`).
+#[derive(Debug, Clone)]
+pub struct AlertFilter {
+    /// Whose alerts: a centre sees only those routed to it.
+    pub scope: Scope,
+    /// Only this zone.
+    pub zone: Option<String>,
+    /// Only this detector.
+    pub kind: Option<Kind>,
+    /// `Some(true)`: open (latest state `open` or `update`); `Some(false)`: closed.
+    pub open: Option<bool>,
+    /// Only alerts involving this vessel.
+    pub mmsi: Option<Mmsi>,
+    /// Only alerts still going on at or after this time (event time).
+    pub since: Option<Millis>,
+    /// Only alerts begun at or before this time.
+    pub until: Option<Millis>,
+    /// Page size.
+    pub limit: usize,
+    /// Continue after this cursor (from [`AlertPage::next_cursor`]).
+    pub cursor: Option<i64>,
+}
+
+/// An alert's latest state as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAlert {
+    /// Storage order: newest first means highest first. Also the cursor.
+    pub n: i64,
+    /// The alert's id.
+    pub id: AlertId,
+    /// State changes stored for it so far.
+    pub changes: i64,
+    /// The alert JSON exactly as the engine emitted it.
+    pub json: String,
+}
+
+/// A page of alerts, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AlertPage {
+    /// The alerts.
+    pub alerts: Vec<StoredAlert>,
+    /// Where the next page starts, if there is one.
+    pub next_cursor: Option<i64>,
+}
+
+/// One alert with every state change, in order.
+#[derive(Debug, Clone)]
+pub struct AlertHistory {
+    /// The latest state.
+    pub latest: StoredAlert,
+    /// Every state change's JSON, first to last (sequence 1, 2, …).
+    pub changes: Vec<String>,
+}
+
+/// One vessel's points in a box and time window.
+#[derive(Debug, Clone)]
+pub struct VesselPoints {
+    /// The vessel.
+    pub mmsi: Mmsi,
+    /// Its points inside, oldest first.
+    pub points: Vec<PositionRow>,
+}
+
+/// A page of `GET /api/v1/positions`, ascending by MMSI.
+#[derive(Debug, Clone, Default)]
+pub struct PositionsPage {
+    /// Vessels with their points.
+    pub vessels: Vec<VesselPoints>,
+    /// The page stopped after this MMSI; ask again with it as the cursor.
+    pub next_cursor: Option<Mmsi>,
+}
+
+/// An alert still open in the store (what a restart must continue).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenAlert {
+    /// Its id.
+    pub id: AlertId,
+    /// When the event began.
+    pub started_at: Millis,
+}

@@ -1,0 +1,385 @@
+//! Writing batches: one transaction per call, positions by multi-row
+//! `INSERT` (SQLite) or `COPY` into day partitions (PostgreSQL), static
+//! changes and alert state changes by upsert. Also retention.
+
+use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
+
+use super::{on_pool, Backend, Batch, PositionRow, StaticRow, Store, StorageError};
+use crate::alert::Alert;
+use crate::time::Millis;
+
+const DAY_MS: Millis = 86_400_000;
+/// Rows per multi-row INSERT on SQLite (13 columns: well under its 32 766
+/// parameters). A fixed size lets the statement be prepared once.
+const SQLITE_ROWS: usize = 500;
+/// Positions deleted per retention transaction on SQLite.
+const PRUNE_ROWS: i64 = 20_000;
+
+impl Store {
+    /// Writes `batch` in one transaction: all of it or nothing.
+    ///
+    /// # Errors
+    /// The database refused or is unreachable; nothing was written.
+    pub async fn write(&self, batch: &Batch) -> Result<(), StorageError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if let Backend::Postgres(p) = &self.backend {
+            self.ensure_partitions(p, &batch.positions).await?;
+        }
+        let max_t = batch.positions.iter().map(|p| p.time).max();
+        match &self.backend {
+            Backend::Sqlite(p) => {
+                let mut tx = p.begin().await?;
+                for chunk in batch.positions.chunks(SQLITE_ROWS) {
+                    insert_positions_sqlite(&mut tx, chunk).await?;
+                }
+                write_rest(&mut tx, batch, max_t).await?;
+                tx.commit().await?;
+            }
+            Backend::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                if !batch.positions.is_empty() {
+                    copy_positions(&mut tx, &batch.positions).await?;
+                }
+                write_rest(&mut tx, batch, max_t).await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates the day partitions `rows` fall in (PostgreSQL).
+    async fn ensure_partitions(
+        &self,
+        pool: &sqlx::PgPool,
+        rows: &[PositionRow],
+    ) -> Result<(), StorageError> {
+        let mut days: Vec<i64> = rows.iter().map(|r| r.time.div_euclid(DAY_MS)).collect();
+        days.sort_unstable();
+        days.dedup();
+        for day in days {
+            let known = self.partitions.lock().map(|s| s.contains(&day)).unwrap_or(false);
+            if known {
+                continue;
+            }
+            let sql = format!(
+                "CREATE TABLE IF NOT EXISTS {} PARTITION OF positions FOR VALUES FROM ({}) TO ({})",
+                partition_name(day),
+                day * DAY_MS,
+                (day + 1) * DAY_MS
+            );
+            if let Err(e) = sqlx::query(&sql).execute(pool).await {
+                // Another writer may have created it between our check and ours.
+                let exists = sqlx::query("SELECT to_regclass($1) IS NOT NULL")
+                    .bind(partition_name(day))
+                    .fetch_one(pool)
+                    .await?
+                    .try_get::<bool, _>(0)?;
+                if !exists {
+                    return Err(e.into());
+                }
+            }
+            if let Ok(mut s) = self.partitions.lock() {
+                s.insert(day);
+            }
+        }
+        Ok(())
+    }
+
+    /// Prunes positions older than `before` (event time): whole day
+    /// partitions on PostgreSQL, batched deletes on SQLite. Returns the
+    /// rows (SQLite) or partitions (PostgreSQL) removed.
+    ///
+    /// # Errors
+    /// The database failed; what was pruned before stays pruned.
+    pub async fn prune_positions(&self, before: Millis) -> Result<u64, StorageError> {
+        match &self.backend {
+            Backend::Sqlite(p) => {
+                let mut total = 0;
+                loop {
+                    let n = sqlx::query(
+                        "DELETE FROM positions WHERE rowid IN \
+                         (SELECT rowid FROM positions WHERE t < $1 LIMIT $2)",
+                    )
+                    .bind(before)
+                    .bind(PRUNE_ROWS)
+                    .execute(p)
+                    .await?
+                    .rows_affected();
+                    total += n;
+                    if n < PRUNE_ROWS as u64 {
+                        return Ok(total);
+                    }
+                    // Let writers in between batches.
+                    tokio::task::yield_now().await;
+                }
+            }
+            Backend::Postgres(p) => {
+                let parts = sqlx::query(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+                     WHERE i.inhparent = 'positions'::regclass",
+                )
+                .fetch_all(p)
+                .await?;
+                let mut dropped = 0;
+                for r in parts {
+                    let name: String = r.try_get(0)?;
+                    let Some(day) = name.strip_prefix("positions_d").and_then(|d| d.parse::<i64>().ok())
+                    else {
+                        continue;
+                    };
+                    if (day + 1) * DAY_MS <= before {
+                        sqlx::query(&format!("DROP TABLE IF EXISTS {name}")).execute(p).await?;
+                        if let Ok(mut s) = self.partitions.lock() {
+                            s.remove(&day);
+                        }
+                        dropped += 1;
+                    }
+                }
+                Ok(dropped)
+            }
+        }
+    }
+
+    /// Rows in the positions table (a full count: for tests and benches).
+    pub async fn count_positions(&self) -> Result<i64, StorageError> {
+        on_pool!(self, p => {
+            let r = sqlx::query("SELECT COUNT(*) FROM positions").fetch_one(p).await?;
+            Ok(r.try_get::<i64, _>(0)?)
+        })
+    }
+}
+
+/// `positions_d<days since epoch>`.
+fn partition_name(day: i64) -> String {
+    format!("positions_d{day}")
+}
+
+async fn insert_positions_sqlite(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    rows: &[PositionRow],
+) -> Result<(), StorageError> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO positions (mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) ",
+    );
+    q.push_values(rows, |mut b, r| {
+        b.push_bind(i64::from(r.mmsi.0))
+            .push_bind(r.time)
+            .push_bind(r.lon)
+            .push_bind(r.lat)
+            .push_bind(super::cell_of(r.lon, r.lat))
+            .push_bind(r.sog_dkn.map(i64::from))
+            .push_bind(r.cog_ddeg.map(i64::from))
+            .push_bind(r.heading.map(i64::from))
+            .push_bind(r.nav_status.map(i64::from))
+            .push_bind(i64::from(r.msg_type))
+            .push_bind(r.station.as_deref().map(str::to_owned))
+            .push_bind(r.source.to_string())
+            .push_bind(r.hash as i64);
+    });
+    q.build().persistent(true).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Appends `s` in COPY text format (backslash, tab and line breaks escaped).
+fn copy_text(out: &mut String, s: Option<&str>) {
+    match s {
+        None => out.push_str("\\N"),
+        Some(s) => {
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    c => out.push(c),
+                }
+            }
+        }
+    }
+}
+
+fn copy_num<T: std::fmt::Display>(out: &mut String, v: Option<T>) {
+    use std::fmt::Write as _;
+    match v {
+        Some(v) => {
+            let _ = write!(out, "{v}");
+        }
+        None => out.push_str("\\N"),
+    }
+}
+
+async fn copy_positions(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    rows: &[PositionRow],
+) -> Result<(), StorageError> {
+    let mut buf = String::with_capacity(rows.len() * 96);
+    for r in rows {
+        copy_num(&mut buf, Some(r.mmsi.0));
+        buf.push('\t');
+        copy_num(&mut buf, Some(r.time));
+        buf.push('\t');
+        copy_num(&mut buf, Some(r.lon));
+        buf.push('\t');
+        copy_num(&mut buf, Some(r.lat));
+        buf.push('\t');
+        copy_num(&mut buf, Some(super::cell_of(r.lon, r.lat)));
+        buf.push('\t');
+        copy_num(&mut buf, r.sog_dkn);
+        buf.push('\t');
+        copy_num(&mut buf, r.cog_ddeg);
+        buf.push('\t');
+        copy_num(&mut buf, r.heading);
+        buf.push('\t');
+        copy_num(&mut buf, r.nav_status);
+        buf.push('\t');
+        copy_num(&mut buf, Some(r.msg_type));
+        buf.push('\t');
+        copy_text(&mut buf, r.station.as_deref());
+        buf.push('\t');
+        copy_text(&mut buf, Some(&r.source));
+        buf.push('\t');
+        copy_num(&mut buf, Some(r.hash as i64));
+        buf.push('\n');
+    }
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY positions (mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) \
+             FROM STDIN WITH (FORMAT text)",
+        )
+        .await?;
+    copy.send(buf.into_bytes()).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// Static changes, alert state changes and the high-water mark: the same
+/// SQL on both databases.
+async fn write_rest<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    batch: &Batch,
+    max_t: Option<Millis>,
+) -> Result<(), StorageError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Decode<'a, DB> + sqlx::Type<DB>,
+    for<'a> Option<i64>: sqlx::Encode<'a, DB>,
+    for<'a> String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> Option<String>: sqlx::Encode<'a, DB>,
+    for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    for s in &batch.statics {
+        write_static(tx, s).await?;
+    }
+    for a in &batch.alerts {
+        write_alert(tx, a).await?;
+    }
+    if let Some(t) = max_t {
+        sqlx::query(
+            "INSERT INTO store_meta (key, value) VALUES ('max_t', $1) ON CONFLICT (key) DO UPDATE \
+             SET value = CASE WHEN excluded.value > store_meta.value THEN excluded.value ELSE store_meta.value END",
+        )
+        .bind(t)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn write_static<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    s: &StaticRow,
+) -> Result<(), StorageError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> Option<i64>: sqlx::Encode<'a, DB>,
+    for<'a> String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> Option<String>: sqlx::Encode<'a, DB>,
+{
+    let i = &s.info;
+    sqlx::query(
+        "INSERT INTO statics (mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (mmsi, t) DO UPDATE SET \
+         name = excluded.name, callsign = excluded.callsign, imo = excluded.imo, ship_type = excluded.ship_type, \
+         length_m = excluded.length_m, beam_m = excluded.beam_m, draught_dm = excluded.draught_dm, \
+         destination = excluded.destination, source = excluded.source",
+    )
+    .bind(i64::from(s.mmsi.0))
+    .bind(s.time)
+    .bind(i.name.clone())
+    .bind(i.callsign.clone())
+    .bind(i.imo.map(i64::from))
+    .bind(i.ship_type.map(i64::from))
+    .bind(i.length_m.map(i64::from))
+    .bind(i.beam_m.map(i64::from))
+    .bind(i.draught_m.map(|d| (d * 10.0).round() as i64))
+    .bind(i.destination.clone())
+    .bind(s.source.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn write_alert<DB>(tx: &mut sqlx::Transaction<'_, DB>, a: &Alert) -> Result<(), StorageError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Decode<'a, DB> + sqlx::Type<DB>,
+    for<'a> Option<i64>: sqlx::Encode<'a, DB>,
+    for<'a> String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    let json = a.to_json();
+    let row = sqlx::query(
+        "INSERT INTO alerts (id, kind, state, zone, started_at, at, ended_at, changes, json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) ON CONFLICT (id) DO UPDATE SET \
+         state = excluded.state, at = excluded.at, ended_at = excluded.ended_at, \
+         changes = alerts.changes + 1, json = excluded.json RETURNING n, changes",
+    )
+    .bind(a.id.as_str())
+    .bind(a.kind.as_str())
+    .bind(a.state.as_str())
+    .bind(a.zone.clone())
+    .bind(a.started_at)
+    .bind(a.at)
+    .bind(a.ended_at)
+    .bind(json.clone())
+    .fetch_one(&mut **tx)
+    .await?;
+    let n: i64 = row.try_get(0)?;
+    let seq: i64 = row.try_get(1)?;
+    sqlx::query("INSERT INTO alert_changes (alert_n, seq, state, at, json) VALUES ($1, $2, $3, $4, $5)")
+        .bind(n)
+        .bind(seq)
+        .bind(a.state.as_str())
+        .bind(a.at)
+        .bind(json)
+        .execute(&mut **tx)
+        .await?;
+    if seq == 1 {
+        for c in &a.centre {
+            sqlx::query("INSERT INTO alert_centres (centre, alert_n) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(c.as_str())
+                .bind(n)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for m in &a.mmsi {
+            sqlx::query("INSERT INTO alert_vessels (mmsi, alert_n) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(i64::from(m.0))
+                .bind(n)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,257 @@
+//! The storage writer: takes [`Batch`]es from the engine and commits them
+//! in transactions off the engine task.
+//!
+//! The engine hands batches to a [`StoreSender`], which never blocks live
+//! ingest: batches queue in a bounded channel, then in the sender's own
+//! buffer; past `buffer_positions` waiting positions, new positions are
+//! dropped *and counted* (metric, log, `/readyz` detail) while static
+//! changes and alerts are always kept. Replay uses [`StoreSender::send`],
+//! which waits instead (an import must not lose anything).
+//!
+//! The writer commits whole batches in order, so the store is always a
+//! prefix of what the engine did. A failed transaction is retried with
+//! capped backoff; nothing is dropped on the writer's side.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
+use tracing::{info, warn};
+
+use super::{Batch, Store};
+use crate::config::StorageConfig;
+use crate::time::{now_ms, Millis};
+
+/// Batches queued between the engine and the writer.
+const QUEUE_BATCHES: usize = 256;
+
+/// What the writer did, for `/metrics`, `/api/v1/status` and `/readyz`.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// Positions committed.
+    pub positions_written: AtomicU64,
+    /// Static-data changes committed.
+    pub statics_written: AtomicU64,
+    /// Alert state changes committed.
+    pub alerts_written: AtomicU64,
+    /// Transactions committed.
+    pub transactions: AtomicU64,
+    /// Positions accepted by the engine but dropped because the store fell
+    /// too far behind (never silent: also logged and shown in `/readyz`).
+    pub positions_dropped: AtomicU64,
+    /// Positions waiting to be written.
+    pub positions_pending: AtomicU64,
+    /// Failed transactions (each retried).
+    pub errors: AtomicU64,
+    /// The last transaction failed and is being retried.
+    pub failing: AtomicBool,
+    /// The last error, password-free.
+    pub last_error: Mutex<Option<String>>,
+    /// Wall time of the last commit.
+    pub last_commit_ms: AtomicU64,
+}
+
+impl WriterStats {
+    /// Why the store is not ready, if it is not.
+    pub fn problem(&self) -> Option<String> {
+        if self.failing.load(Ordering::Relaxed) {
+            let e = self
+                .last_error
+                .lock()
+                .ok()
+                .and_then(|e| e.clone())
+                .unwrap_or_default();
+            return Some(format!("store failing, retrying: {e}"));
+        }
+        None
+    }
+}
+
+/// The engine's end of the writer channel.
+pub struct StoreSender {
+    tx: mpsc::Sender<Batch>,
+    pending: Batch,
+    cap: usize,
+    stats: Arc<WriterStats>,
+    last_drop_log: Millis,
+}
+
+impl StoreSender {
+    /// Hands `b` on without waiting (live). See the module doc for what
+    /// happens when the store falls behind.
+    pub fn offer(&mut self, mut b: Batch) {
+        let room = self.cap.saturating_sub(self.pending.positions.len());
+        if b.positions.len() > room {
+            let dropped = b.positions.len() - room;
+            b.positions.truncate(room);
+            let total = self.stats.positions_dropped.fetch_add(dropped as u64, Ordering::Relaxed)
+                + dropped as u64;
+            let now = now_ms();
+            if now - self.last_drop_log >= 10_000 {
+                self.last_drop_log = now;
+                warn!(dropped_total = total, buffer = self.cap, "Store is behind: positions dropped (alerts and static data kept).");
+            }
+        }
+        self.pending.append(&mut b);
+        self.flush();
+    }
+
+    /// Moves the buffer into the channel if there is room (call it on
+    /// every tick so a recovered store catches up).
+    pub fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        match self.tx.try_reserve() {
+            Ok(permit) => permit.send(std::mem::take(&mut self.pending)),
+            Err(TrySendError::Full(())) => {}
+            Err(TrySendError::Closed(())) => {
+                warn!("Store writer stopped: batch not written.");
+                self.pending = Batch::default();
+            }
+        }
+        self.stats
+            .positions_pending
+            .store(self.pending.positions.len() as u64, Ordering::Relaxed);
+    }
+
+    /// Hands `b` on, waiting for room (replay, shutdown).
+    pub async fn send(&mut self, mut b: Batch) {
+        self.pending.append(&mut b);
+        let all = std::mem::take(&mut self.pending);
+        if !all.is_empty() && self.tx.send(all).await.is_err() {
+            warn!("Store writer stopped: batch not written.");
+        }
+    }
+}
+
+/// Starts the writer task; it ends after the sender is dropped and every
+/// queued batch is committed.
+pub fn spawn(
+    store: Store,
+    cfg: &StorageConfig,
+    stats: Arc<WriterStats>,
+) -> (StoreSender, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(QUEUE_BATCHES);
+    let sender = StoreSender {
+        tx,
+        pending: Batch::default(),
+        cap: cfg.buffer_positions,
+        stats: stats.clone(),
+        last_drop_log: 0,
+    };
+    let task = tokio::spawn(run(
+        store,
+        rx,
+        stats,
+        cfg.batch_positions,
+        cfg.flush_interval,
+    ));
+    (sender, task)
+}
+
+async fn run(
+    store: Store,
+    mut rx: mpsc::Receiver<Batch>,
+    stats: Arc<WriterStats>,
+    max_positions: usize,
+    flush_interval: Duration,
+) {
+    let mut buf = Vec::with_capacity(64);
+    loop {
+        if rx.recv_many(&mut buf, 64).await == 0 {
+            break;
+        }
+        let mut batch = Batch::default();
+        for mut b in buf.drain(..) {
+            batch.append(&mut b);
+        }
+        // Gather more for up to the flush interval, or until the batch is full.
+        let deadline = tokio::time::Instant::now() + flush_interval;
+        let mut open = true;
+        while batch.positions.len() < max_positions {
+            match tokio::time::timeout_at(deadline, rx.recv_many(&mut buf, 64)).await {
+                Ok(0) => {
+                    open = false;
+                    break;
+                }
+                Ok(_) => {
+                    for mut b in buf.drain(..) {
+                        batch.append(&mut b);
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        commit(&store, &batch, &stats).await;
+        if !open {
+            break;
+        }
+    }
+    info!(
+        positions = stats.positions_written.load(Ordering::Relaxed),
+        alerts = stats.alerts_written.load(Ordering::Relaxed),
+        "Store writer stopped."
+    );
+}
+
+/// Commits `batch`, retrying with capped backoff until it succeeds.
+async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) {
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match store.write(batch).await {
+            Ok(()) => {
+                if stats.failing.swap(false, Ordering::Relaxed) {
+                    info!("Store writes succeed again.");
+                }
+                let n = |v: usize| v as u64;
+                stats.positions_written.fetch_add(n(batch.positions.len()), Ordering::Relaxed);
+                stats.statics_written.fetch_add(n(batch.statics.len()), Ordering::Relaxed);
+                stats.alerts_written.fetch_add(n(batch.alerts.len()), Ordering::Relaxed);
+                stats.transactions.fetch_add(1, Ordering::Relaxed);
+                stats.last_commit_ms.store(now_ms().max(0) as u64, Ordering::Relaxed);
+                return;
+            }
+            Err(e) => {
+                stats.errors.fetch_add(1, Ordering::Relaxed);
+                stats.failing.store(true, Ordering::Relaxed);
+                if let Ok(mut l) = stats.last_error.lock() {
+                    *l = Some(e.to_string());
+                }
+                warn!(error = %e, retry_in_ms = delay.as_millis() as u64, positions = batch.positions.len(), alerts = batch.alerts.len(), "Store write failed; retrying.");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}
+
+/// Prunes positions older than `retention` (against the newest stored
+/// event time) now and then every `every`, until `cancel`.
+pub async fn retention(
+    store: Store,
+    retention: Duration,
+    every: Duration,
+    cancel: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        match store.last_time().await {
+            Ok(Some(last)) => {
+                let before = last - retention.as_millis().min(i64::MAX as u128) as Millis;
+                match store.prune_positions(before).await {
+                    Ok(0) => {}
+                    Ok(n) => info!(removed = n, before = %crate::time::rfc3339(before), "Old positions pruned."),
+                    Err(e) => warn!(error = %e, "Pruning old positions failed."),
+                }
+            }
+            Ok(None) => {}
+            Err(e) => warn!(error = %e, "Pruning old positions failed."),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
