@@ -81,6 +81,8 @@ pub struct Engine {
     stats: EngineStats,
     detectors: Option<Detectors>,
     alerts: Vec<Alert>,
+    /// What the store must keep, when recording (see [`Engine::record`]).
+    records: Option<crate::storage::Batch>,
 }
 
 impl Engine {
@@ -95,6 +97,7 @@ impl Engine {
             stats: EngineStats::default(),
             detectors: None,
             alerts: Vec::new(),
+            records: None,
         }
     }
 
@@ -102,6 +105,31 @@ impl Engine {
     pub fn with_detectors(mut self, detectors: Detectors) -> Self {
         self.detectors = Some(detectors);
         self
+    }
+
+    /// How much recent history rebuilds the engine's state after a restart
+    /// (see [`Detectors::memory_window`]), at most `vessel_ttl`.
+    pub fn memory_window(&self) -> std::time::Duration {
+        let w = self
+            .detectors
+            .as_ref()
+            .map_or(std::time::Duration::from_secs(3600), |d| d.memory_window());
+        w.min(self.cfg.vessel_ttl)
+    }
+
+    /// Starts (or stops) keeping, for the store, every position report
+    /// applied and every change of a vessel's static data.
+    pub fn record(&mut self, on: bool) {
+        self.records = on.then(Default::default);
+    }
+
+    /// Positions and static changes recorded since the last call (empty
+    /// when not recording). Alerts are taken separately.
+    pub fn take_records(&mut self) -> crate::storage::Batch {
+        match &mut self.records {
+            Some(r) => std::mem::take(r),
+            None => Default::default(),
+        }
     }
 
     /// Alerts raised since the last call, in the order they were raised.
@@ -183,7 +211,29 @@ impl Engine {
             } else {
                 None
             };
-            match self.tracks.apply(source, d) {
+            let static_before = match (&self.records, d.message.msg_type) {
+                (Some(_), 5 | 19 | 24) => Some(self.static_of(d.message.mmsi)),
+                _ => None,
+            };
+            let update = self.tracks.apply(source, d);
+            if let Some(rec) = &mut self.records {
+                if matches!(update, Update::Position | Update::LatePosition) {
+                    rec.positions.extend(crate::storage::PositionRow::of(source, d));
+                }
+                if let Some(before) = static_before {
+                    let mmsi = crate::track::Mmsi(d.message.mmsi);
+                    let after = self.tracks.get(mmsi).and_then(|v| v.static_info.as_deref());
+                    if let Some(after) = after.filter(|a| !a.same_data(before.as_ref())) {
+                        rec.statics.push(crate::storage::StaticRow {
+                            mmsi,
+                            time: d.time,
+                            info: after.clone(),
+                            source: source.clone(),
+                        });
+                    }
+                }
+            }
+            match update {
                 Update::LatePosition => self.stats.late_positions += 1,
                 Update::Ignored => self.stats.not_vessel += 1,
                 Update::Static => {}
@@ -209,6 +259,11 @@ impl Engine {
                 }
             }
         }
+    }
+
+    fn static_of(&self, mmsi: u32) -> Option<crate::track::StaticInfo> {
+        let v = self.tracks.get(crate::track::Mmsi(mmsi))?;
+        v.static_info.as_deref().cloned()
     }
 
     fn prev_fix(&self, mmsi: u32) -> Option<crate::detect::PrevFix> {

@@ -288,6 +288,31 @@ impl Detectors {
         }
     }
 
+    /// How far back the detectors look: positions older than this before
+    /// the clock cannot change what they decide next. A restart rebuilds
+    /// detector state from this much stored history (twice the longest
+    /// threshold, so an event still short of its threshold and the reports
+    /// before a silence are both seen, plus the staleness and quiet periods).
+    pub fn memory_window(&self) -> Duration {
+        let mut longest = Duration::ZERO;
+        for r in &self.resolved {
+            for d in [
+                r.dark_period.map(|p| p.min_gap),
+                r.loitering.map(|p| p.min_duration),
+                r.rendezvous.map(|p| p.min_duration),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                longest = longest.max(d);
+            }
+        }
+        (longest * 2)
+            .max(self.cfg.stale_after)
+            .max(self.cfg.spoofing_quiet)
+            .saturating_add(Duration::from_secs(3600))
+    }
+
     /// The zones.
     pub fn zones(&self) -> &ZoneSet {
         &self.zones

@@ -1,0 +1,222 @@
+//! Restart resumes, it does not start over: at start the engine replays
+//! the stored positions and static changes of its memory window (reaching
+//! back to the start of every alert still open), on the data's clock, and
+//! emits nothing. Ids are built from the data, so an alert open before the
+//! restart is rebuilt under the same id and goes on; one the store does
+//! not know (an artefact of starting mid-event) stays silent for its life.
+//!
+//! Limit: copies of a message heard by a second station are collapsed
+//! before storage, so receiver coverage is rebuilt from the first copies
+//! only, and relearnt from live data.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::{PositionRow, StaticRow, Store, StorageError};
+use crate::decode::ais::{ClassA, ClassB, Dimensions, LongRange, StaticVoyage};
+use crate::decode::{AisMessage, Body, Decoded, TimeSource};
+use crate::engine::Engine;
+use crate::ids::AlertId;
+use crate::time::Millis;
+
+/// Event time replayed per query (bounds memory by the feed's density).
+const STEP_MS: Millis = 5 * 60_000;
+
+/// What a rebuild did.
+#[derive(Debug, Default, Clone)]
+pub struct Resume {
+    /// Alert ids the rebuild raised that the store does not know: their
+    /// changes are never emitted.
+    pub silenced: HashSet<AlertId>,
+    /// Positions replayed.
+    pub positions: u64,
+    /// Static changes replayed.
+    pub statics: u64,
+    /// Event-time range replayed.
+    pub span: Option<(Millis, Millis)>,
+    /// Alerts open in the store at start.
+    pub open_alerts: usize,
+}
+
+/// Rebuilds `engine`'s state from `store` (see the module doc). The engine
+/// must not be recording.
+///
+/// # Errors
+/// The store could not be read.
+pub async fn rebuild(store: &Store, engine: &mut Engine) -> Result<Resume, StorageError> {
+    let mut out = Resume::default();
+    let Some(last) = store.last_time().await? else {
+        return Ok(out);
+    };
+    let window = engine.memory_window().as_millis().min(i64::MAX as u128 / 2) as Millis;
+    let open = store.open_alerts().await?;
+    out.open_alerts = open.len();
+    let from = open
+        .iter()
+        .map(|a| a.started_at - window)
+        .fold(last - window, Millis::min);
+    let known = store.alert_ids().await?;
+    let wall = crate::time::now_ms().max(last);
+    let mut t = from;
+    while t <= last {
+        let to = t + STEP_MS;
+        let positions = store.positions_between(t, to, usize::MAX >> 1).await?;
+        let statics = store.statics_between(t, to).await?;
+        out.positions += positions.len() as u64;
+        out.statics += statics.len() as u64;
+        for (source, msgs) in merge(statics, positions) {
+            engine.ingest(&source, &msgs, wall);
+            for a in engine.take_alerts() {
+                if !known.contains(&a.id) {
+                    out.silenced.insert(a.id);
+                }
+            }
+        }
+        t = to;
+    }
+    out.span = Some((from, last));
+    Ok(out)
+}
+
+/// Static changes and positions in time order (a static change first on a
+/// tie), as runs of messages from one source.
+fn merge(statics: Vec<StaticRow>, positions: Vec<PositionRow>) -> Vec<(Arc<str>, Vec<Decoded>)> {
+    let mut all: Vec<(Millis, u8, Arc<str>, Decoded)> = statics
+        .into_iter()
+        .map(|s| (s.time, 0, s.source.clone(), static_message(&s)))
+        .chain(
+            positions
+                .into_iter()
+                .map(|p| (p.time, 1, p.source.clone(), position_message(&p))),
+        )
+        .collect();
+    all.sort_by_key(|e| (e.0, e.1));
+    let mut runs: Vec<(Arc<str>, Vec<Decoded>)> = Vec::new();
+    for (_, _, source, d) in all {
+        match runs.last_mut() {
+            Some((s, v)) if *s == source => v.push(d),
+            _ => runs.push((source, vec![d])),
+        }
+    }
+    runs
+}
+
+fn raw_deg(deg: f64, per_deg: f64) -> i32 {
+    (deg * per_deg).round() as i32
+}
+
+/// The position report a stored row came from (fields the store does not
+/// keep are "not available").
+pub fn position_message(p: &PositionRow) -> Decoded {
+    let speed = p.sog_dkn.unwrap_or(1023);
+    let course = p.cog_ddeg.unwrap_or(3600);
+    let heading = p.heading.unwrap_or(511);
+    let (msg_type, body) = match p.msg_type {
+        18 | 19 => (
+            18,
+            Body::ClassB(ClassB {
+                reserved: 0,
+                speed,
+                accuracy: false,
+                lon: raw_deg(p.lon, 600_000.0),
+                lat: raw_deg(p.lat, 600_000.0),
+                course,
+                heading,
+                second: 60,
+                regional: 0,
+                cs: false,
+                display: false,
+                dsc: false,
+                band: false,
+                msg22: false,
+                assigned: false,
+                raim: false,
+                radio: 0,
+            }),
+        ),
+        27 => (
+            27,
+            Body::LongRange(LongRange {
+                accuracy: false,
+                raim: false,
+                status: p.nav_status.unwrap_or(15),
+                lon: raw_deg(p.lon, 600.0),
+                lat: raw_deg(p.lat, 600.0),
+                speed: p.sog_dkn.map_or(63, |s| (s / 10).min(62) as u8),
+                course: p.cog_ddeg.map_or(511, |c| c / 10),
+                gnss: true,
+            }),
+        ),
+        t => (
+            t,
+            Body::ClassA(ClassA {
+                status: p.nav_status.unwrap_or(15),
+                turn: -128,
+                speed,
+                accuracy: false,
+                lon: raw_deg(p.lon, 600_000.0),
+                lat: raw_deg(p.lat, 600_000.0),
+                course,
+                heading,
+                second: 60,
+                maneuver: 0,
+                raim: false,
+                radio: 0,
+            }),
+        ),
+    };
+    Decoded {
+        time: p.time,
+        time_source: TimeSource::TagBlock,
+        station: p.station.clone(),
+        channel: 0,
+        own_ship: false,
+        payload_hash: p.hash,
+        message: AisMessage {
+            msg_type,
+            repeat: 0,
+            mmsi: p.mmsi.0,
+            body,
+        },
+    }
+}
+
+/// A type 5 message carrying a stored static state.
+fn static_message(s: &StaticRow) -> Decoded {
+    let i = &s.info;
+    let v = StaticVoyage {
+        ais_version: 0,
+        imo: i.imo.unwrap_or(0),
+        callsign: i.callsign.clone().unwrap_or_default(),
+        shipname: i.name.clone().unwrap_or_default(),
+        shiptype: i.ship_type.unwrap_or(0),
+        dims: Dimensions {
+            to_bow: i.length_m.unwrap_or(0),
+            to_stern: 0,
+            to_port: i.beam_m.map_or(0, |b| b.min(63) as u8),
+            to_starboard: 0,
+        },
+        epfd: 0,
+        month: 0,
+        day: 0,
+        hour: 24,
+        minute: 60,
+        draught: i.draught_m.map_or(0, |d| (d * 10.0).round().min(255.0) as u8),
+        destination: i.destination.clone().unwrap_or_default(),
+        dte: false,
+    };
+    Decoded {
+        time: s.time,
+        time_source: TimeSource::TagBlock,
+        station: None,
+        channel: 0,
+        own_ship: false,
+        payload_hash: ahash::RandomState::with_seeds(1, 2, 3, 4).hash_one((s.mmsi.0, s.time)),
+        message: AisMessage {
+            msg_type: 5,
+            repeat: 0,
+            mmsi: s.mmsi.0,
+            body: Body::StaticVoyage(Box::new(v)),
+        },
+    }
+}

@@ -76,6 +76,13 @@ pub struct StaticInfo {
     pub updated_at: Millis,
 }
 
+impl StaticInfo {
+    /// The same data as `o`, whenever it was received.
+    pub fn same_data(&self, o: Option<&StaticInfo>) -> bool {
+        o.is_some_and(|o| StaticInfo { updated_at: o.updated_at, ..self.clone() } == *o)
+    }
+}
+
 /// What kind of station reports under this MMSI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
