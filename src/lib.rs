@@ -23,6 +23,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod replay;
 pub mod sim;
+pub mod storage;
 pub mod time;
 pub mod track;
 pub mod zones;

@@ -1,0 +1,3 @@
+//! Storage: so far only the raw line archive.
+
+pub mod raw;
