@@ -28,6 +28,7 @@ use crate::time::Millis;
 use crate::track::StaticInfo;
 
 mod model;
+pub mod raw;
 pub mod rebuild;
 mod write;
 pub mod writer;
