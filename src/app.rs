@@ -1,20 +1,27 @@
 //! The daemon: spawns the pipeline and wires its stages with bounded channels.
 //!
 //! ```text
-//! sources ──LineBatch──▶ decode ──(source, Vec<Decoded>)──▶ engine ◀──queries── api
+//! sources ──LineBatch──▶ decode ──(source, Vec<Decoded>)──▶ engine ──Batch──▶ store writer ──▶ store
+//!                          └──RawBatch──▶ raw archive         └──watch<Snapshot>──▶ api ◀── store
 //! ```
 //!
-//! Shutdown order: the shutdown future cancels the sources; each source
-//! drops its sender; the decode stage drains and drops its own; the engine
-//! drains and ends; last the HTTP server stops.
+//! Start: zones and config checked, store opened and migrated, engine state
+//! rebuilt from the store (a restart resumes), then the HTTP server, then
+//! the sources. Shutdown order: the shutdown future cancels the sources;
+//! each source drops its sender; the decode stage drains and drops its own
+//! (the raw archive flushes); the engine drains, hands its last batch to
+//! the store writer and ends; the writer commits everything; last the HTTP
+//! server stops.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use anyhow::Context as _;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
@@ -22,40 +29,14 @@ use tracing::{error, info, warn};
 use crate::config::Config;
 use crate::decode::{DecodeStats, Decoded, Decoder, Reject};
 use crate::engine::Engine;
+use crate::ids::AlertId;
 use crate::ingest::{self, LineBatch, SourceId};
 use crate::metrics::Metrics;
+use crate::snapshot::Snapshot;
+use crate::storage::raw::{RawArchive, RawBatch, RawOptions};
+use crate::storage::writer::{StoreSender, WriterStats};
+use crate::storage::Store;
 use crate::time::{now_ms, Millis};
-
-/// Alert state changes kept for `/api/alerts`.
-const RECENT_ALERTS: usize = 1000;
-
-/// A read-only question to the engine task, answered on `reply`.
-pub struct Query {
-    /// What to compute.
-    pub kind: QueryKind,
-    /// Where the answer goes.
-    pub reply: oneshot::Sender<serde_json::Value>,
-}
-
-/// Questions the API can ask.
-#[derive(Debug, Clone)]
-pub enum QueryKind {
-    /// Engine clock, counters and vessel count.
-    Status,
-    /// Vessels in a lon/lat box.
-    Bbox {
-        min_lon: f64,
-        min_lat: f64,
-        max_lon: f64,
-        max_lat: f64,
-    },
-    /// Vessels within a radius (metres) of a point.
-    Radius { lon: f64, lat: f64, radius_m: f64 },
-    /// One vessel with its recent track.
-    Vessel(u32),
-    /// The most recent alert state changes, newest last.
-    Alerts,
-}
 
 /// What [`run`] binds, for callers (tests) that asked for port 0.
 #[derive(Debug, Clone)]
@@ -63,6 +44,9 @@ pub struct Bound {
     /// The HTTP server's address.
     pub http: SocketAddr,
 }
+
+/// How long the pipeline may take to drain at shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs the daemon until `shutdown` completes. `on_bound` is told the bound
 /// HTTP address once it listens.
@@ -72,28 +56,98 @@ pub async fn run(
     on_bound: Option<oneshot::Sender<Bound>>,
 ) -> anyhow::Result<()> {
     // Zones and detectors first: a bad zone file fails the start before any socket opens.
-    let engine = cfg.engine(None)?;
+    let mut engine = cfg.engine(None)?;
+    let undeclared = cfg.undeclared_centres(engine.zones());
+    anyhow::ensure!(
+        undeclared.is_empty(),
+        "{} zone(s) name centres the config does not declare:\n{}",
+        undeclared.len(),
+        undeclared.join("\n")
+    );
+    let tokens = cfg.tokens()?;
     let metrics = Arc::new(Metrics::new());
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
 
+    // Storage: open, migrate, and rebuild the engine's state from it.
+    let store = Store::connect(&cfg.storage.database_url()).await?;
+    info!(store = %store.url(), "Store open.");
+    let resume = crate::storage::rebuild::rebuild(&store, &mut engine)
+        .await
+        .context("cannot rebuild state from the store")?;
+    if let Some((from, to)) = resume.span {
+        info!(
+            positions = resume.positions,
+            statics = resume.statics,
+            open_alerts = resume.open_alerts,
+            from = %crate::time::rfc3339(from),
+            to = %crate::time::rfc3339(to),
+            "State rebuilt from the store."
+        );
+    }
+    engine.record(true);
+    let storage_stats = Arc::new(WriterStats::default());
+    let (store_tx, writer) =
+        crate::storage::writer::spawn(store.clone(), &cfg.storage, storage_stats.clone());
+    if let Some(retention) = cfg.storage.retention {
+        tokio::spawn(crate::storage::writer::retention(
+            store.clone(),
+            retention,
+            Duration::from_secs(600),
+            cancel.clone(),
+        ));
+    }
+
+    // The raw line archive, written on its own thread.
+    let (raw_tx, raw_writer) = if cfg.storage.raw {
+        let dir = cfg.storage.data_dir.join(crate::storage::raw::RAW_DIR);
+        let mut archive = RawArchive::open(&dir, RawOptions::default())
+            .with_context(|| format!("cannot open the raw archive {}", dir.display()))?;
+        for r in archive.recovered() {
+            warn!(segment = %r.segment.display(), bytes = r.bytes, reason = %r.reason, "Raw archive: torn tail cut after a crash.");
+        }
+        if let Some(retention) = cfg.storage.retention {
+            let before = now_ms() - retention.as_millis().min(i64::MAX as u128) as Millis;
+            let n = archive.prune(before)?;
+            if n > 0 {
+                info!(segments = n, "Old raw segments pruned.");
+            }
+        }
+        let (tx, rx) = mpsc::channel::<RawBatch>(cfg.channels.lines);
+        let w = crate::storage::raw::spawn_writer(archive, rx, Duration::from_secs(1))?;
+        (Some(tx), Some(w))
+    } else {
+        (None, None)
+    };
+
     let (line_tx, line_rx) = mpsc::channel::<LineBatch>(cfg.channels.lines);
     let (msg_tx, msg_rx) = mpsc::channel::<(SourceId, Vec<Decoded>)>(cfg.channels.messages);
-    let (query_tx, query_rx) = mpsc::channel::<Query>(64);
+    let (snap_tx, snap_rx) = watch::channel(Arc::new(Snapshot::default()));
+    let want_snapshot = Arc::new(AtomicBool::new(true));
+    let heartbeat = Arc::new(AtomicI64::new(now_ms()));
+    let sources_ready = Arc::new(AtomicBool::new(false));
 
     // ⑤ API first, so a bind failure stops the start before anything runs.
     let listener = tokio::net::TcpListener::bind(cfg.http.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen for HTTP on {}: {e}", cfg.http.listen))?;
     let http_addr = listener.local_addr()?;
+    crate::api::warn_if_open(&tokens, http_addr);
     info!(addr = %http_addr, "HTTP server listening.");
     let http_cancel = CancellationToken::new();
-    let http = tokio::spawn(crate::api::serve(
-        listener,
-        metrics.clone(),
-        query_tx,
-        http_cancel.clone(),
-    ));
+    let ctx = crate::api::ApiContext {
+        metrics: metrics.clone(),
+        snapshot: snap_rx,
+        want_snapshot: want_snapshot.clone(),
+        store: Some(store.clone()),
+        storage: storage_stats.clone(),
+        zones: Arc::new(engine.zones().clone()),
+        tokens,
+        limits: cfg.api.clone(),
+        engine_heartbeat: heartbeat.clone(),
+        sources_ready: sources_ready.clone(),
+    };
+    let http = tokio::spawn(crate::api::serve(listener, ctx, http_cancel.clone()));
 
     // ① Sources: all bound (or opened) before any runs, so a wrong address fails the start.
     let mut started = Vec::new();
@@ -111,15 +165,22 @@ pub async fn run(
             }
         });
     }
+    sources_ready.store(true, Ordering::Relaxed);
 
     // ② Decode.
-    tracker.spawn(decode_stage(line_rx, msg_tx, metrics.clone()));
+    tracker.spawn(decode_stage(line_rx, msg_tx, raw_tx, metrics.clone()));
     // ③④ Engine.
     tracker.spawn(engine_stage(
-        engine,
+        EngineStage {
+            engine,
+            store: store_tx,
+            silenced: resume.silenced,
+            snapshots: snap_tx,
+            want_snapshot,
+            heartbeat,
+            metrics: metrics.clone(),
+        },
         msg_rx,
-        query_rx,
-        metrics.clone(),
         cancel.clone(),
     ));
     tracker.close();
@@ -130,22 +191,37 @@ pub async fn run(
     shutdown.await;
     info!("Shutting down.");
     cancel.cancel();
-    if tokio::time::timeout(Duration::from_secs(10), tracker.wait())
-        .await
-        .is_err()
-    {
-        warn!("Pipeline did not drain within 10 s.");
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        tracker.wait().await;
+        if let Err(e) = writer.await {
+            error!(error = %e, "Store writer failed.");
+        }
+        if let Some(w) = raw_writer {
+            match tokio::task::spawn_blocking(move || w.join()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => error!(error = %e, "Raw archive writer failed."),
+                Err(e) => error!(error = %e, "Raw archive writer failed."),
+            }
+        }
+    })
+    .await;
+    if drained.is_err() {
+        warn!(timeout_s = DRAIN_TIMEOUT.as_secs(), "Pipeline did not drain in time; data still queued may be lost.");
     }
     http_cancel.cancel();
     let _ = http.await;
+    store.close().await;
+    anyhow::ensure!(drained.is_ok(), "shutdown timed out");
     Ok(())
 }
 
-/// ② Decodes line batches with one [`Decoder`] per source and forwards the
-/// messages. Counters go to Prometheus after every batch.
+/// ② Decodes line batches with one [`Decoder`] per receiver and forwards
+/// the messages; every line the decoder accepted goes, as received, to the
+/// raw archive. Counters go to Prometheus after every batch.
 async fn decode_stage(
     mut rx: mpsc::Receiver<LineBatch>,
     tx: mpsc::Sender<(SourceId, Vec<Decoded>)>,
+    raw: Option<mpsc::Sender<RawBatch>>,
     metrics: Arc<Metrics>,
 ) {
     // One decoder per receiver (source and peer), with when it was last used.
@@ -158,10 +234,21 @@ async fn decode_stage(
                 let (dec, used) = decoders.entry((batch.source.clone(), batch.peer)).or_default();
                 *used = now_ms();
                 let mut out = Vec::with_capacity(batch.lines.len());
-                for line in &batch.lines {
+                let mut accepted = Vec::new();
+                for line in batch.lines {
+                    let rejected = dec.stats().rejects_total();
                     dec.feed(&line.text, line.received_at, &mut out);
+                    if raw.is_some() && dec.stats().rejects_total() == rejected {
+                        accepted.push((line.received_at, line.text));
+                    }
                 }
                 export(&metrics, &batch.source, dec.take_stats());
+                if let (Some(raw), false) = (&raw, accepted.is_empty()) {
+                    let b = RawBatch { source: batch.source.clone(), peer: batch.peer, lines: accepted };
+                    if raw.send(b).await.is_err() {
+                        warn!(source = %batch.source, "Raw archive writer stopped: lines not archived.");
+                    }
+                }
                 if !out.is_empty() && tx.send((batch.source, out)).await.is_err() {
                     break;
                 }
@@ -202,26 +289,82 @@ fn export(m: &Metrics, source: &str, s: DecodeStats) {
     }
 }
 
-/// ③④ Owns the engine: applies messages, answers queries. No locks.
-async fn engine_stage(
-    mut engine: Engine,
-    mut rx: mpsc::Receiver<(SourceId, Vec<Decoded>)>,
-    mut queries: mpsc::Receiver<Query>,
+/// What the engine task owns besides the engine.
+struct EngineStage {
+    engine: Engine,
+    store: StoreSender,
+    /// Alerts a restart rebuilt that were never emitted: kept silent.
+    silenced: std::collections::HashSet<AlertId>,
+    snapshots: watch::Sender<Arc<Snapshot>>,
+    want_snapshot: Arc<AtomicBool>,
+    heartbeat: Arc<AtomicI64>,
     metrics: Arc<Metrics>,
+}
+
+impl EngineStage {
+    /// Takes what the engine produced: alerts to the log and metrics, and
+    /// with positions and static changes to the store.
+    fn hand_over(&mut self) {
+        let mut batch = self.engine.take_records();
+        let alerts = self.engine.take_alerts();
+        batch.alerts.reserve(alerts.len());
+        for a in alerts {
+            if self.silenced.contains(&a.id) {
+                continue;
+            }
+            self.metrics
+                .alerts
+                .with_label_values(&[a.kind.as_str(), a.state.as_str()])
+                .inc();
+            info!(id = %a.id, kind = a.kind.as_str(), state = a.state.as_str(), zone = %a.zone, "{}", a.summary);
+            batch.alerts.push(a);
+        }
+        if !batch.is_empty() {
+            self.store.offer(batch);
+        }
+    }
+
+    /// Once a second: metrics, heartbeat, store catch-up, and a fresh
+    /// snapshot if the API asked for one.
+    fn tick(&mut self, dup_exported: &mut u64) {
+        let now = now_ms();
+        self.heartbeat.store(now, Ordering::Relaxed);
+        self.store.flush();
+        let e = &self.engine;
+        self.metrics.vessels.set(e.tracks().len() as i64);
+        if let Some(c) = e.clock() {
+            self.metrics
+                .engine_lag_seconds
+                .set((now - c) as f64 / 1000.0);
+        }
+        let d = e.stats().duplicates;
+        self.metrics.duplicates.inc_by(d - *dup_exported);
+        *dup_exported = d;
+        if self.want_snapshot.swap(false, Ordering::Relaxed) {
+            let _ = self.snapshots.send(Arc::new(e.snapshot(now)));
+        }
+    }
+}
+
+/// ③④ Owns the engine: applies messages, hands records to the store,
+/// publishes snapshots. No locks.
+async fn engine_stage(
+    mut st: EngineStage,
+    mut rx: mpsc::Receiver<(SourceId, Vec<Decoded>)>,
     shutdown: CancellationToken,
 ) {
     let mut batches = Vec::with_capacity(64);
-    let mut gauge = tokio::time::interval(Duration::from_secs(1));
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut dup_exported = 0;
     let mut inputs_open = true;
-    let mut recent: std::collections::VecDeque<crate::alert::Alert> = Default::default();
     loop {
         tokio::select! {
             n = rx.recv_many(&mut batches, 64), if inputs_open => {
                 if n == 0 {
                     // Every source ended (files read to the end): keep
-                    // answering queries until the daemon shuts down.
+                    // answering until the daemon shuts down.
                     inputs_open = false;
+                    st.want_snapshot.store(true, Ordering::Relaxed);
                     if shutdown.is_cancelled() {
                         break;
                     }
@@ -229,94 +372,16 @@ async fn engine_stage(
                 }
                 let now = now_ms();
                 for (source, msgs) in batches.drain(..) {
-                    engine.ingest(&source, &msgs, now);
+                    st.engine.ingest(&source, &msgs, now);
                 }
-                for a in engine.take_alerts() {
-                    metrics.alerts.with_label_values(&[a.kind.as_str(), a.state.as_str()]).inc();
-                    info!(id = %a.id, kind = a.kind.as_str(), state = a.state.as_str(), zone = %a.zone, "{}", a.summary);
-                    if recent.len() >= RECENT_ALERTS {
-                        recent.pop_front();
-                    }
-                    recent.push_back(a);
-                }
+                st.hand_over();
             }
             _ = shutdown.cancelled(), if !inputs_open => break,
-            Some(q) = queries.recv() => {
-                let reply = match q.kind {
-                    QueryKind::Alerts => serde_json::json!({ "alerts": recent }),
-                    kind => answer(&mut engine, kind),
-                };
-                let _ = q.reply.send(reply);
-            }
-            _ = gauge.tick() => {
-                metrics.vessels.set(engine.tracks().len() as i64);
-                if let Some(c) = engine.clock() {
-                    metrics.engine_lag_seconds.set((now_ms() - c) as f64 / 1000.0);
-                }
-                let d = engine.stats().duplicates;
-                metrics.duplicates.inc_by(d - dup_exported);
-                dup_exported = d;
-            }
+            _ = tick.tick() => st.tick(&mut dup_exported),
         }
     }
-    info!(vessels = engine.tracks().len(), "Engine stopped.");
-}
-
-fn answer(engine: &mut Engine, q: QueryKind) -> serde_json::Value {
-    use serde_json::json;
-    let vessel_json = |v: &crate::track::Vessel| {
-        let mut j = serde_json::to_value(v).unwrap_or_default();
-        if let Some(o) = j.as_object_mut() {
-            o.insert("flag".into(), json!(v.flag()));
-        }
-        j
-    };
-    match q {
-        QueryKind::Status => json!({
-            "clock": engine.clock().map(crate::time::rfc3339),
-            "vessels": engine.tracks().len(),
-            "engine": engine.stats(),
-        }),
-        QueryKind::Bbox {
-            min_lon,
-            min_lat,
-            max_lon,
-            max_lat,
-        } => {
-            let vs = engine
-                .tracks_mut()
-                .in_bbox(min_lon, min_lat, max_lon, max_lat);
-            json!({ "count": vs.len(), "vessels": vs.into_iter().map(vessel_json).collect::<Vec<_>>() })
-        }
-        QueryKind::Radius { lon, lat, radius_m } => {
-            let vs = engine.tracks_mut().within(lon, lat, radius_m);
-            let list: Vec<_> = vs
-                .into_iter()
-                .map(|(v, d)| {
-                    let mut j = vessel_json(v);
-                    if let Some(o) = j.as_object_mut() {
-                        o.insert("distance_m".into(), json!(d.round()));
-                    }
-                    j
-                })
-                .collect();
-            json!({ "count": list.len(), "vessels": list })
-        }
-        QueryKind::Vessel(mmsi) => match engine.tracks().get(crate::track::Mmsi(mmsi)) {
-            Some(v) => {
-                let mut j = vessel_json(v);
-                if let Some(o) = j.as_object_mut() {
-                    let track: Vec<_> = v
-                        .track
-                        .iter()
-                        .map(|p| json!({"time": crate::time::rfc3339(p.time), "lon": p.lon, "lat": p.lat}))
-                        .collect();
-                    o.insert("track".into(), json!(track));
-                }
-                j
-            }
-            None => serde_json::Value::Null,
-        },
-        QueryKind::Alerts => serde_json::Value::Null,
-    }
+    st.tick(&mut dup_exported);
+    // Whatever is still buffered goes to the writer, waiting for room.
+    st.store.send(Default::default()).await;
+    info!(vessels = st.engine.tracks().len(), "Engine stopped.");
 }

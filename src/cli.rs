@@ -39,6 +39,8 @@ enum Command {
         /// HTTP listen address (overrides the config).
         #[arg(long, env = "AISWATCH_HTTP_LISTEN")]
         http_listen: Option<std::net::SocketAddr>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Decode AIS sentences to JSON lines with gpsd's field names and scaling.
     Decode {
@@ -55,10 +57,26 @@ enum Command {
         /// Configuration file (TOML).
         #[arg(long, short)]
         config: Option<PathBuf>,
+        /// Also import positions, static data and alerts into this store
+        /// (`sqlite://FILE` or `postgres://…`).
+        #[arg(long, env = "AISWATCH_DB")]
+        db: Option<String>,
         /// Input files (`-` for stdin; `.gz` accepted).
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+/// Where the daemon keeps its data.
+#[derive(clap::Args, Debug)]
+struct StoreArgs {
+    /// Database URL: `sqlite://FILE` or `postgres://…` (overrides `[storage] url`;
+    /// default: SQLite in the data directory).
+    #[arg(long, env = "AISWATCH_DB")]
+    db: Option<String>,
+    /// Data directory: the SQLite file and the raw line archive (default `./data`).
+    #[arg(long, env = "AISWATCH_DATA_DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -83,6 +101,9 @@ enum ZonesCmd {
     Check {
         /// Zones directory.
         dir: PathBuf,
+        /// Also check that every centre the zones name is declared in this config.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -93,17 +114,19 @@ pub fn main() -> ExitCode {
         Command::Run {
             config,
             http_listen,
-        } => run(config, http_listen),
+            store,
+        } => run(config, http_listen, store),
         Command::Decode { files } => decode(&files),
         Command::Simulate(a) => simulate(&a),
         Command::Zones {
-            cmd: ZonesCmd::Check { dir },
-        } => zones_check(&dir),
+            cmd: ZonesCmd::Check { dir, config },
+        } => zones_check(&dir, config.as_deref()),
         Command::Replay {
             zones,
             config,
+            db,
             files,
-        } => replay(zones, config, &files),
+        } => replay(zones, config, db, &files),
     };
     match res {
         Ok(code) => code,
@@ -166,21 +189,55 @@ fn broken_pipe_ok(e: std::io::Error) -> Result<ExitCode> {
     }
 }
 
-fn replay(zones: Option<PathBuf>, config: Option<PathBuf>, files: &[PathBuf]) -> Result<ExitCode> {
+fn replay(
+    zones: Option<PathBuf>,
+    config: Option<PathBuf>,
+    db: Option<String>,
+    files: &[PathBuf],
+) -> Result<ExitCode> {
     let cfg = aiswatch::config::Config::load(config.as_deref())?;
     let mut engine = cfg.engine(zones.as_deref())?;
+    if config.is_some() && !cfg.centres.is_empty() {
+        check_centres(&cfg, &engine)?;
+    }
+    // With a store: positions, static changes and alerts go to it through
+    // the same writer as the daemon's, waiting for it (an import loses nothing).
+    let db = db.or_else(|| cfg.storage.url.clone());
+    let store = match &db {
+        None => None,
+        Some(url) => {
+            let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let store = rt.block_on(aiswatch::storage::Store::connect(url))?;
+            let stats = std::sync::Arc::new(aiswatch::storage::writer::WriterStats::default());
+            let (sender, task) = {
+                let _guard = rt.enter();
+                aiswatch::storage::writer::spawn(store.clone(), &cfg.storage, stats.clone())
+            };
+            engine.record(true);
+            Some((rt, store, sender, task, stats))
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut counts = std::collections::BTreeMap::new();
     let mut werr: Option<std::io::Error> = None;
-    let mut summary = aiswatch::replay::replay_files(files, &mut engine, |a| {
-        *counts
-            .entry((a.kind.as_str().to_owned(), a.state.as_str().to_owned()))
-            .or_insert(0) += 1;
-        if werr.is_none() {
-            if let Err(e) = writeln!(out, "{}", a.to_json()) {
-                werr = Some(e);
+    let mut store = store;
+    let mut summary = aiswatch::replay::replay_files(files, &mut engine, |e| {
+        let alerts = e.take_alerts();
+        for a in &alerts {
+            *counts
+                .entry((a.kind.as_str().to_owned(), a.state.as_str().to_owned()))
+                .or_insert(0) += 1;
+            if werr.is_none() {
+                if let Err(err) = writeln!(out, "{}", a.to_json()) {
+                    werr = Some(err);
+                }
             }
+        }
+        if let Some((rt, _, sender, _, _)) = &mut store {
+            let mut batch = e.take_records();
+            batch.alerts = alerts;
+            rt.block_on(sender.send(batch));
         }
     })?;
     if let Some(e) = werr.take().or_else(|| out.flush().err()) {
@@ -190,14 +247,47 @@ fn replay(zones: Option<PathBuf>, config: Option<PathBuf>, files: &[PathBuf]) ->
     }
     summary.alerts = counts;
     eprint!("{}", summary.render());
+    if let Some((rt, store, sender, task, stats)) = store {
+        drop(sender);
+        rt.block_on(task).context("store writer failed")?;
+        rt.block_on(store.close());
+        let written = stats.positions_written.load(std::sync::atomic::Ordering::Relaxed);
+        eprintln!(
+            "  stored in {}: {} positions, {} static changes, {} alert changes ({:.0} positions/s overall)",
+            store.url(),
+            written,
+            stats.statics_written.load(std::sync::atomic::Ordering::Relaxed),
+            stats.alerts_written.load(std::sync::atomic::Ordering::Relaxed),
+            written as f64 / summary.seconds.max(1e-9)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn run(config: Option<PathBuf>, http_listen: Option<std::net::SocketAddr>) -> Result<ExitCode> {
+/// Every centre the engine's zones name must be declared in `[[centres]]`.
+fn check_centres(cfg: &aiswatch::config::Config, engine: &aiswatch::engine::Engine) -> Result<()> {
+    let errs = cfg.undeclared_centres(engine.zones());
+    if errs.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!("{} zone(s) name undeclared centres:\n{}", errs.len(), errs.join("\n"))
+}
+
+fn run(
+    config: Option<PathBuf>,
+    http_listen: Option<std::net::SocketAddr>,
+    store: StoreArgs,
+) -> Result<ExitCode> {
     init_tracing();
     let mut cfg = aiswatch::config::Config::load(config.as_deref())?;
     if let Some(l) = http_listen {
         cfg.http.listen = l;
+    }
+    if let Some(db) = store.db {
+        cfg.storage.url = Some(db);
+    }
+    if let Some(dir) = store.data_dir {
+        cfg.storage.data_dir = dir;
     }
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     rt.block_on(aiswatch::app::run(cfg, shutdown_signal(), None))?;
@@ -238,12 +328,23 @@ fn init_tracing() {
         .try_init();
 }
 
-fn zones_check(dir: &std::path::Path) -> Result<ExitCode> {
-    let errors = aiswatch::zones::ZoneSet::check_dir(dir);
+fn zones_check(dir: &std::path::Path, config: Option<&std::path::Path>) -> Result<ExitCode> {
+    let mut errors: Vec<String> = aiswatch::zones::ZoneSet::check_dir(dir)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut count = 0;
     if errors.is_empty() {
         let set = aiswatch::zones::ZoneSet::load_dir(dir)
             .map_err(|e| anyhow::anyhow!("{} error(s) on reload", e.len()))?;
-        println!("{}: {} zone(s) OK", dir.display(), set.len());
+        count = set.len();
+        if let Some(path) = config {
+            let cfg = aiswatch::config::Config::load(Some(path))?;
+            errors.extend(cfg.undeclared_centres(&set));
+        }
+    }
+    if errors.is_empty() {
+        println!("{}: {} zone(s) OK", dir.display(), count);
         return Ok(ExitCode::SUCCESS);
     }
     for e in &errors {

@@ -152,6 +152,15 @@ impl Engine {
         &self.stats
     }
 
+    /// The zones the detectors run in (empty without detectors).
+    pub fn zones(&self) -> &crate::zones::ZoneSet {
+        static EMPTY: std::sync::OnceLock<crate::zones::ZoneSet> = std::sync::OnceLock::new();
+        match &self.detectors {
+            Some(d) => d.zones(),
+            None => EMPTY.get_or_init(crate::zones::ZoneSet::empty),
+        }
+    }
+
     /// Vessel state.
     pub fn tracks(&self) -> &TrackStore {
         &self.tracks

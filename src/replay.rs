@@ -203,11 +203,13 @@ impl ReplaySummary {
 
 /// Pushes recorded files through `engine`, as fast as possible. Each file
 /// is its own source (fragments never join across files). Time comes from
-/// the data; lines without a time get the time they were read.
+/// the data; lines without a time get the time they were read. `on_step`
+/// runs after every batch of messages: it takes the engine's alerts (and
+/// records, when storing).
 pub fn replay_files(
     files: &[std::path::PathBuf],
     engine: &mut crate::engine::Engine,
-    mut on_alert: impl FnMut(&crate::alert::Alert),
+    mut on_step: impl FnMut(&mut crate::engine::Engine),
 ) -> Result<ReplaySummary, ReplayError> {
     let started = std::time::Instant::now();
     let mut sum = ReplaySummary {
@@ -234,9 +236,7 @@ pub fn replay_files(
                     );
                 }
                 engine.ingest(&source, chunk, now);
-                for a in engine.take_alerts() {
-                    on_alert(&a);
-                }
+                on_step(engine);
             }
             sum.decode.lines += stats.rows;
             sum.decode.messages += records.len() as u64;
@@ -268,9 +268,7 @@ pub fn replay_files(
             }
             engine.ingest(&source, msgs, now);
             msgs.clear();
-            for a in engine.take_alerts() {
-                on_alert(&a);
-            }
+            on_step(engine);
         };
         for_each_line(input, |line| {
             n += 1;

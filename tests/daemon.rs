@@ -187,7 +187,7 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
 
     // The same lines through the replay path give the expected end state.
     let mut replay = Engine::new(EngineConfig::default());
-    aiswatch::replay::replay_files(&[Path::new(DATA).to_path_buf()], &mut replay, |_| {}).unwrap();
+    aiswatch::replay::replay_files(&[Path::new(DATA).to_path_buf()], &mut replay, |e| drop(e.take_alerts())).unwrap();
     let want_vessels = replay.tracks().len() as u64;
     let status = wait_for(http, "part d after the restart", |s| {
         s["vessels"].as_u64() == Some(want_vessels)

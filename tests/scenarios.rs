@@ -22,8 +22,10 @@ fn run_seed(
         .engine(Some(&dir.path().join("zones")))
         .unwrap();
     let mut alerts = Vec::new();
-    aiswatch::replay::replay_files(&[dir.path().join("feed.nmea")], &mut engine, |a| {
-        alerts.push(serde_json::to_value(a).unwrap());
+    aiswatch::replay::replay_files(&[dir.path().join("feed.nmea")], &mut engine, |e| {
+        for a in e.take_alerts() {
+            alerts.push(serde_json::to_value(&a).unwrap());
+        }
     })
     .unwrap();
     let truth = sim::score::read_truth(&dir.path().join("truth.jsonl")).unwrap();

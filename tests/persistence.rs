@@ -1,0 +1,225 @@
+//! The store end to end, with the real binary: the shipped sample fed over
+//! TCP to `aiswatch run`, the daemon killed (-9) or stopped (SIGTERM)
+//! halfway, restarted on the same store, fed the rest. Afterwards the API
+//! must hold exactly the alerts `aiswatch replay` gives for the whole
+//! feed (same ids, same state changes: none lost, re-opened or doubled),
+//! and a vessel's track every position fed for it. On SQLite always; on
+//! PostgreSQL when `AISWATCH_TEST_PG_URL` is set (`.ci/run` sets it).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use common::*;
+use serde_json::Value;
+
+const ADMIN: &str = "admin-token";
+
+struct Daemon {
+    child: Child,
+    http: SocketAddr,
+    tcp: SocketAddr,
+}
+
+fn write_config(dir: &Path, db: &str, http: SocketAddr, tcp: SocketAddr) -> std::path::PathBuf {
+    let zones = Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
+    let text = format!(
+        "zones = {zones:?}\n\n[[sources]]\nkind = \"tcp_server\"\nid = \"tcp\"\nbind = \"{tcp}\"\n\n\
+         [http]\nlisten = \"{http}\"\n\n[storage]\nurl = {db:?}\ndata_dir = {data:?}\n\n\
+         [api]\nadmin_tokens = [\"{ADMIN}\"]\n\n{centres}",
+        data = dir.join("data"),
+        centres = centres_toml(),
+    );
+    let path = dir.join("aiswatch.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+async fn start(dir: &Path, config: &Path, http: SocketAddr, tcp: SocketAddr, n: u32) -> Daemon {
+    let log = std::fs::File::create(dir.join(format!("daemon-{n}.log"))).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_aiswatch"))
+        .args(["run", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    wait_port(http, 60).await;
+    wait_port(tcp, 10).await;
+    Daemon { child, http, tcp }
+}
+
+fn stop(d: &mut Daemon, kill: bool) {
+    if kill {
+        d.child.kill().unwrap(); // SIGKILL
+        let _ = d.child.wait();
+    } else {
+        let st = Command::new("kill")
+            .args(["-TERM", &d.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let code = d.child.wait().unwrap();
+        assert!(code.success(), "graceful stop exited with {code}");
+    }
+}
+
+async fn wait_positions(http: SocketAddr, n: usize) {
+    wait_for(http, "/api/v1/status", Some(ADMIN), 120, |s| {
+        s["storage"]["positions_written"].as_u64() == Some(n as u64)
+            && s["storage"]["positions_pending"].as_u64() == Some(0)
+    })
+    .await;
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+type Changes = BTreeMap<String, Vec<(String, String)>>;
+
+fn change(a: &Value) -> (String, String) {
+    (a["state"].as_str().unwrap().to_owned(), a["at"].as_str().unwrap().to_owned())
+}
+
+/// Every alert the API knows, with its state changes in order.
+async fn api_alerts(http: SocketAddr) -> Changes {
+    let mut out = Changes::new();
+    let mut cursor: Option<i64> = None;
+    loop {
+        let path = match cursor {
+            Some(c) => format!("/api/v1/alerts?limit=100&cursor={c}"),
+            None => "/api/v1/alerts?limit=100".to_owned(),
+        };
+        let page = get_json(http, &path, Some(ADMIN)).await;
+        for a in page["alerts"].as_array().unwrap() {
+            let id = a["id"].as_str().unwrap().to_owned();
+            let detail = get_json(http, &format!("/api/v1/alerts/{}", encode(&id)), Some(ADMIN)).await;
+            assert_eq!(detail["alert"], *a, "latest state of {id}");
+            let changes = detail["changes"].as_array().unwrap().iter().map(change).collect();
+            assert!(out.insert(id.clone(), changes).is_none(), "{id} listed twice");
+        }
+        match page["next_cursor"].as_i64() {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+fn reference_changes(alerts: &[Value]) -> Changes {
+    let mut out = Changes::new();
+    for a in alerts {
+        out.entry(a["id"].as_str().unwrap().to_owned()).or_default().push(change(a));
+    }
+    out
+}
+
+async fn restart_case(db: &str, kill: bool) {
+    let lines = sample_lines();
+    let split = clean_split(&lines, lines.len() / 2);
+    let (ref_alerts, ref_positions) = replay_reference(&lines);
+    let (_, first_positions) = replay_reference(&lines[..split]);
+    assert!(!ref_alerts.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let tcp: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let config = write_config(dir.path(), db, http, tcp);
+
+    let mut d = start(dir.path(), &config, http, tcp, 1).await;
+    feed(d.tcp, &lines[..split]).await;
+    wait_positions(d.http, first_positions.len()).await;
+    stop(&mut d, kill);
+
+    let mut d = start(dir.path(), &config, http, tcp, 2).await;
+    feed(d.tcp, &lines[split..]).await;
+    wait_positions(d.http, ref_positions.len() - first_positions.len()).await;
+
+    let got = api_alerts(d.http).await;
+    let want = reference_changes(&ref_alerts);
+    let missing: Vec<_> = want.keys().filter(|k| !got.contains_key(*k)).collect();
+    let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(*k)).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}, extra {extra:?}");
+    for (id, w) in &want {
+        assert_eq!(&got[id], w, "state changes of {id}");
+    }
+
+    // The busiest vessel's track holds every position fed for it.
+    let mut per: BTreeMap<u32, Vec<&aiswatch::storage::PositionRow>> = BTreeMap::new();
+    for p in &ref_positions {
+        per.entry(p.mmsi.0).or_default().push(p);
+    }
+    let (mmsi, pts) = per.iter().max_by_key(|(_, v)| v.len()).unwrap();
+    let (from, to) = (pts.iter().map(|p| p.time).min().unwrap(), pts.iter().map(|p| p.time).max().unwrap());
+    let track = get_json(
+        d.http,
+        &format!(
+            "/api/v1/vessels/{mmsi}/track?from={}&to={}",
+            aiswatch::time::rfc3339(from),
+            aiswatch::time::rfc3339(to)
+        ),
+        Some(ADMIN),
+    )
+    .await;
+    let times = track["properties"]["times"].as_array().unwrap();
+    assert_eq!(times.len(), pts.len(), "track of {mmsi}");
+    let coords = track["geometry"]["coordinates"].as_array().unwrap();
+    for (i, p) in pts.iter().enumerate() {
+        assert_eq!(times[i].as_str().unwrap(), aiswatch::time::rfc3339(p.time));
+        assert_eq!(coords[i][0].as_f64().unwrap(), p.lon);
+        assert_eq!(coords[i][1].as_f64().unwrap(), p.lat);
+    }
+    eprintln!(
+        "{db}: {} alerts, {} changes, {} positions, restart after line {split} ({})",
+        want.len(),
+        ref_alerts.len(),
+        ref_positions.len(),
+        if kill { "kill -9" } else { "SIGTERM" }
+    );
+    stop(&mut d, false);
+}
+
+fn sqlite_url(name: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join(format!("{name}.db")).display());
+    (dir, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_kill_9_then_restart_gives_replays_alerts() {
+    let (_d, url) = sqlite_url("kill");
+    restart_case(&url, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_graceful_restart_gives_replays_alerts() {
+    let (_d, url) = sqlite_url("term");
+    restart_case(&url, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_kill_9_then_restart_gives_replays_alerts() {
+    let Some(base) = pg_base_url("postgres_kill_9_then_restart_gives_replays_alerts") else {
+        return;
+    };
+    restart_case(&pg_schema(&base, "kill").await, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_graceful_restart_gives_replays_alerts() {
+    let Some(base) = pg_base_url("postgres_graceful_restart_gives_replays_alerts") else {
+        return;
+    };
+    restart_case(&pg_schema(&base, "term").await, false).await;
+}
