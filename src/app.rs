@@ -179,6 +179,8 @@ pub async fn run(
             want_snapshot,
             heartbeat,
             metrics: metrics.clone(),
+            storage: storage_stats.clone(),
+            raw: raw_writer.as_ref().map(|w| w.stats()),
         },
         msg_rx,
         cancel.clone(),
@@ -299,6 +301,8 @@ struct EngineStage {
     want_snapshot: Arc<AtomicBool>,
     heartbeat: Arc<AtomicI64>,
     metrics: Arc<Metrics>,
+    storage: Arc<WriterStats>,
+    raw: Option<Arc<crate::storage::raw::RawStats>>,
 }
 
 impl EngineStage {
@@ -340,8 +344,34 @@ impl EngineStage {
         let d = e.stats().duplicates;
         self.metrics.duplicates.inc_by(d - *dup_exported);
         *dup_exported = d;
+        self.export_store();
         if self.want_snapshot.swap(false, Ordering::Relaxed) {
             let _ = self.snapshots.send(Arc::new(e.snapshot(now)));
+        }
+    }
+}
+
+impl EngineStage {
+    fn export_store(&self) {
+        let g = |what: &str, v: u64| {
+            self.metrics
+                .store
+                .with_label_values(&[what])
+                .set(v.min(i64::MAX as u64) as i64)
+        };
+        let s = &self.storage;
+        let r = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+        g("positions_written", r(&s.positions_written));
+        g("positions_dropped", r(&s.positions_dropped));
+        g("positions_pending", r(&s.positions_pending));
+        g("statics_written", r(&s.statics_written));
+        g("alerts_written", r(&s.alerts_written));
+        g("errors", r(&s.errors));
+        if let Some(raw) = &self.raw {
+            g("raw_lines_written", raw.lines_written());
+            g("raw_lines_dropped", raw.lines_dropped());
+            g("raw_lines_pending", raw.lines_pending());
+            g("raw_errors", raw.errors());
         }
     }
 }

@@ -38,6 +38,12 @@ pub struct Metrics {
     pub engine_lag_seconds: Gauge,
     /// Alerts emitted, by detector and state.
     pub alerts: IntCounterVec,
+    /// Store writer and raw archive state, by what (`positions_written`,
+    /// `positions_dropped`, `positions_pending`, `statics_written`,
+    /// `alerts_written`, `errors`, `raw_lines_written`, `raw_lines_dropped`,
+    /// `raw_lines_pending`, `raw_errors`). Gauges copied from the writers
+    /// every second (the `_written`/`_dropped`/`errors` ones only grow).
+    pub store: IntGaugeVec,
 }
 
 impl Metrics {
@@ -105,6 +111,17 @@ impl Metrics {
             "Alert state changes emitted.",
             &["detector", "state"],
         );
+        let store = IntGaugeVec::new(
+            Opts::new(
+                "aiswatch_store",
+                "Store writer and raw archive counters (positions written, dropped, pending, errors …).",
+            ),
+            &["what"],
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(store.clone()))
+            .expect("unique metric");
         let source_up = IntGaugeVec::new(
             Opts::new("aiswatch_source_up", "Source connected or listening."),
             &["source"],
@@ -150,6 +167,7 @@ impl Metrics {
             vessels,
             engine_lag_seconds,
             alerts,
+            store,
         }
     }
 

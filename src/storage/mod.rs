@@ -33,6 +33,9 @@ pub mod rebuild;
 mod write;
 pub mod writer;
 
+#[cfg(test)]
+mod tests;
+
 pub use model::*;
 
 /// Cells a box query enumerates before it goes by time instead.
