@@ -315,7 +315,7 @@ fn shipped_zones_load_cleanly() {
     assert_eq!(lagos.kind, ZoneKind::Port);
     assert_eq!(lagos.feature_index, 1);
     assert!(lagos.source_file.ends_with("gulf_of_guinea.geojson"));
-    assert_eq!(lagos.centres, vec!["MDAT-GoG".into()]);
+    assert_eq!(lagos.centres, vec![crate::ids::CentreId::from("MDAT-GoG")]);
     assert_eq!(
         lagos
             .detect
@@ -364,7 +364,7 @@ fn zone(id: &str, kind: ZoneKind, geometry: MultiPolygon<f64>) -> Zone {
         id: id.to_string(),
         name: None,
         kind,
-        centres: vec!["TEST".to_string()],
+        centres: vec![crate::ids::CentreId::from("TEST")],
         detect: ZoneDetect::default(),
         geometry,
         source_file: PathBuf::from("mem.geojson"),
