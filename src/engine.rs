@@ -129,6 +129,11 @@ impl Engine {
         &self.tracks
     }
 
+    /// The zones the detectors watch, if detectors run.
+    pub fn zones(&self) -> Option<&crate::zones::ZoneSet> {
+        self.detectors.as_ref().map(Detectors::zones)
+    }
+
     /// A copy of current vessel state for the API (see [`crate::snapshot`]).
     pub fn snapshot(&self, wall_now: Millis) -> crate::snapshot::Snapshot {
         crate::snapshot::Snapshot::new(
