@@ -88,10 +88,28 @@ pub async fn run(
     let http_addr = listener.local_addr()?;
     info!(addr = %http_addr, "HTTP server listening.");
     let http_cancel = CancellationToken::new();
+    // The API reads a snapshot and the store, never the engine task. Until
+    // the engine stage publishes snapshots, ticks the heartbeat and a store
+    // is opened (app rewiring), these are fed nowhere.
+    drop(query_tx);
+    let tokens = cfg.tokens()?;
+    crate::api::warn_if_open(&tokens, http_addr);
+    let (_snapshot_tx, snapshot) =
+        tokio::sync::watch::channel(Arc::new(crate::snapshot::Snapshot::default()));
     let http = tokio::spawn(crate::api::serve(
         listener,
-        metrics.clone(),
-        query_tx,
+        crate::api::ApiContext {
+            metrics: metrics.clone(),
+            snapshot,
+            want_snapshot: Arc::default(),
+            store: None,
+            storage: Arc::default(),
+            zones: Arc::new(engine.zones().cloned().unwrap_or_default()),
+            tokens,
+            limits: cfg.api.clone(),
+            engine_heartbeat: Arc::default(),
+            sources_ready: Arc::default(),
+        },
         http_cancel.clone(),
     ));
 
