@@ -67,6 +67,9 @@ mod params;
 mod vessels;
 mod zones;
 
+#[cfg(test)]
+mod tests;
+
 pub use error::ApiError;
 pub use openapi::ApiDoc;
 
