@@ -314,7 +314,7 @@ fn synthetic_zones(seed: u64) -> ZoneSet {
                 id: format!("z{id:03}"),
                 name: None,
                 kind: ZoneKind::Patrol,
-                centres: vec!["BENCH".to_string()],
+                centres: vec![aiswatch::ids::CentreId::from("BENCH")],
                 detect: ZoneDetect::default(),
                 geometry: geo::MultiPolygon(vec![geo::Polygon::new(ring.into(), vec![])]),
                 source_file: Path::new("synthetic.geojson").to_path_buf(),

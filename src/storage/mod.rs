@@ -236,6 +236,17 @@ impl Store {
         })
     }
 
+    /// A vessel's newest position at or before `at`, if any is stored.
+    pub async fn last_position(&self, mmsi: Mmsi, at: Millis) -> Result<Option<PositionRow>, StorageError> {
+        let sql = format!(
+            "SELECT {POSITION_COLUMNS} FROM positions WHERE mmsi = $1 AND t <= $2 ORDER BY t DESC LIMIT 1"
+        );
+        on_pool!(self, p => {
+            let row = sqlx::query(&sql).bind(i64::from(mmsi.0)).bind(at).fetch_optional(p).await?;
+            row.as_ref().map(position_row).transpose()
+        })
+    }
+
     /// Every position from `from` to `to` (inclusive), ascending by time,
     /// in pages: `after` is the last `(time, mmsi, hash)` of the previous
     /// page. Used to rebuild detector state at start.
@@ -448,12 +459,19 @@ impl Store {
         })
     }
 
-    /// Counts for status pages: stored alerts, open alerts.
-    pub async fn alert_counts(&self) -> Result<(i64, i64), StorageError> {
+    /// Counts for status pages: stored alerts, open alerts, of those the
+    /// scope may see.
+    pub async fn alert_counts(&self, scope: &Scope) -> Result<(i64, i64), StorageError> {
+        let centre = match scope {
+            Scope::Admin => None,
+            Scope::Centre(c) => Some(c.as_str().to_owned()),
+        };
         on_pool!(self, p => {
             let r = sqlx::query(
-                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state <> 'closed' THEN 1 ELSE 0 END), 0) FROM alerts",
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state <> 'closed' THEN 1 ELSE 0 END), 0) FROM alerts a \
+                 WHERE $1 IS NULL OR EXISTS (SELECT 1 FROM alert_centres c WHERE c.alert_n = a.n AND c.centre = $1)",
             )
+            .bind(centre)
             .fetch_one(p)
             .await?;
             Ok((r.try_get(0)?, r.try_get(1)?))

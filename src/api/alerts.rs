@@ -1,0 +1,155 @@
+//! `GET /api/v1/alerts` and `GET /api/v1/alerts/{id}`: stored alerts, as
+//! the engine emitted them (the JSON is passed through unchanged), limited
+//! to what the caller's token may see.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Extension;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::Caller;
+use super::error::ErrorBody;
+use super::{blocking_json, ok_json, params, ApiError, AppState, Params};
+use crate::ids::AlertId;
+use crate::storage::{parse_kind, AlertFilter};
+
+/// A page of alerts, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertList {
+    /// Each alert's latest state, exactly as emitted (see the alert format in `src/alert.rs`).
+    #[schema(value_type = Vec<Object>)]
+    pub alerts: Vec<Box<RawValue>>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// One alert and its history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertDetail {
+    /// The latest state, exactly as emitted.
+    #[schema(value_type = Object)]
+    pub alert: Box<RawValue>,
+    /// Every state change, first to last, exactly as emitted.
+    #[schema(value_type = Vec<Object>)]
+    pub changes: Vec<Box<RawValue>>,
+}
+
+/// Which alerts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlertsQuery {
+    /// Only this zone id.
+    zone: Option<String>,
+    /// Only this detector: `dark_period`, `loitering`, `rendezvous` or `spoofing`.
+    kind: Option<String>,
+    /// `open` (latest state open or update) or `closed`.
+    state: Option<String>,
+    /// Only alerts involving this vessel.
+    #[param(value_type = Option<u32>)]
+    mmsi: Option<String>,
+    /// Only alerts still going on at or after this time (RFC 3339, event time).
+    #[param(value_type = Option<String>, format = DateTime)]
+    since: Option<String>,
+    /// Only alerts begun at or before this time (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    until: Option<String>,
+    /// Page size: default 1000, at most `[api] max_page`.
+    #[param(value_type = Option<u32>)]
+    limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+fn raw(json: String) -> Result<Box<RawValue>, ApiError> {
+    RawValue::from_string(json).map_err(|e| ApiError::Internal(format!("stored alert is not JSON: {e}")))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts",
+    operation_id = "list_alerts",
+    tag = "alerts",
+    params(AlertsQuery),
+    responses(
+        (status = 200, description = "Alerts' latest states, newest first", body = AlertList),
+        (status = 400, description = "A bad parameter, named", body = ErrorBody),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 503, description = "No store, or too many queries running", body = ErrorBody),
+    )
+)]
+/// Alerts visible to the caller (a centre's token: those routed to it), newest first.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Extension(Caller(scope)): Extension<Caller>,
+    Params(q): Params<AlertsQuery>,
+) -> Result<Response, ApiError> {
+    let kind = match q.kind.as_deref() {
+        None => None,
+        Some(k) => Some(parse_kind(k).ok_or_else(|| {
+            ApiError::bad("kind", format!("must be dark_period, loitering, rendezvous or spoofing, not {k:?}"))
+        })?),
+    };
+    let open = match q.state.as_deref() {
+        None => None,
+        Some("open") => Some(true),
+        Some("closed") => Some(false),
+        Some(s) => return Err(ApiError::bad("state", format!("must be open or closed, not {s:?}"))),
+    };
+    let cursor = match q.cursor.as_deref() {
+        None => None,
+        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::bad("cursor", format!("not a cursor of this query: {c:?}")))?),
+    };
+    let filter = AlertFilter {
+        scope,
+        zone: q.zone,
+        kind,
+        open,
+        mmsi: q.mmsi.as_deref().map(|m| params::mmsi("mmsi", m)).transpose()?,
+        since: q.since.as_deref().map(|s| params::time("since", s)).transpose()?,
+        until: q.until.as_deref().map(|s| params::time("until", s)).transpose()?,
+        limit: state.page_size(q.limit.as_deref())?,
+        cursor,
+    };
+    let store = state.store()?;
+    let permit = state.permit()?;
+    let page = store.alerts(&filter).await?;
+    blocking_json(permit, move || {
+        Ok(AlertList {
+            alerts: page.alerts.into_iter().map(|a| raw(a.json)).collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor.map(|n| n.to_string()),
+        })
+    })
+    .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/alerts/{id}",
+    operation_id = "get_alert",
+    tag = "alerts",
+    params(("id" = String, Path, description = "The alert's id (`kind:zone:mmsi[-mmsi]:start-unix-seconds`)")),
+    responses(
+        (status = 200, description = "The alert's latest state and every state change", body = AlertDetail),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 404, description = "No such alert, or not routed to the caller's centre", body = ErrorBody),
+        (status = 503, description = "No store", body = ErrorBody),
+    )
+)]
+/// One alert with every state change. Another centre's alert is answered
+/// exactly as one that does not exist.
+pub(crate) async fn one(
+    State(state): State<AppState>,
+    Extension(Caller(scope)): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let store = state.store()?;
+    let Some(h) = store.alert(&AlertId::from(id.as_str()), &scope).await? else {
+        return Err(ApiError::NotFound(format!("no such alert: {id:?}")));
+    };
+    ok_json(&AlertDetail {
+        alert: raw(h.latest.json)?,
+        changes: h.changes.into_iter().map(raw).collect::<Result<_, _>>()?,
+    })
+}

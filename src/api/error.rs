@@ -1,0 +1,95 @@
+//! API errors: each one a status and a JSON body `{"error": "…"}`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tracing::warn;
+use utoipa::ToSchema;
+
+use crate::storage::StorageError;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong; for a bad parameter, starts with its name.
+    pub error: String,
+}
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A parameter is missing or invalid (400).
+    #[error("{param}: {message}")]
+    BadParam {
+        /// The parameter's name.
+        param: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// No token, or one the API does not know (401).
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// No such vessel, alert or route, or not visible to this token (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// Every heavy-query permit is taken (503, `Retry-After: 1`).
+    #[error("too many queries running; retry in a second")]
+    Busy,
+    /// The endpoint needs the store and none is configured (503).
+    #[error("no store configured")]
+    NoStore,
+    /// The store failed (503; the cause is logged, not shown).
+    #[error("store unavailable")]
+    Store(#[from] StorageError),
+    /// A bug or a panicked task (500).
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A bad parameter.
+    pub fn bad(param: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadParam {
+            param,
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadParam { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Busy | ApiError::NoStore | ApiError::Store(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            ApiError::Store(e) => warn!(error = %e, "Store query failed."),
+            ApiError::Internal(e) => warn!(error = %e, "API request failed."),
+            _ => {}
+        }
+        let body = ErrorBody {
+            error: self.to_string(),
+        };
+        let mut res = (self.status(), axum::Json(body)).into_response();
+        let h = res.headers_mut();
+        match self {
+            ApiError::Unauthorized(_) => {
+                h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::Busy => {
+                h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
+        }
+        res
+    }
+}

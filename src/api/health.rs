@@ -1,0 +1,236 @@
+//! Probes and counters: `/healthz` (the process answers), `/readyz`
+//! (worth sending traffic to), `/metrics` (Prometheus) and
+//! `GET /api/v1/status`. None of these takes a query permit.
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::State;
+use axum::Extension;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tracing::warn;
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::error::ErrorBody;
+use super::{json_response, ok_json, ApiError, AppState, ENGINE_STALL_MS};
+use crate::engine::EngineStats;
+use crate::time::{now_ms, rfc3339};
+
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "ops",
+    security(()),
+    responses((status = 200, description = "Always `ok`: the process answers", body = String, content_type = "text/plain"))
+)]
+/// Liveness: always 200 `ok`, never limited or authenticated.
+pub(crate) async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Why the daemon is or is not ready.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// Worth sending traffic to.
+    pub ready: bool,
+    /// Why not (empty when ready).
+    pub reasons: Vec<String>,
+    /// Worth knowing but not failing readiness (e.g. positions dropped).
+    pub details: Vec<String>,
+    /// Every source has started.
+    pub sources_ready: bool,
+    /// Milliseconds since the engine's last tick; null if it never ticked.
+    pub engine_heartbeat_age_ms: Option<i64>,
+    /// Positions dropped because the store fell behind, since start.
+    pub positions_dropped: u64,
+}
+
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "ops",
+    security(()),
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "Not ready, with reasons", body = Readiness),
+    )
+)]
+/// Readiness: sources started, store writes succeeding, engine ticking.
+pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
+    let ctx = &state.ctx;
+    let mut reasons = Vec::new();
+    let mut details = Vec::new();
+    let sources_ready = ctx.sources_ready.load(Ordering::Relaxed);
+    if !sources_ready {
+        reasons.push("sources not started".to_owned());
+    }
+    if let Some(p) = ctx.storage.problem() {
+        reasons.push(p);
+    }
+    let hb = ctx.engine_heartbeat.load(Ordering::Relaxed);
+    let age = (hb > 0).then(|| now_ms() - hb);
+    match age {
+        None => reasons.push("engine has not ticked yet".to_owned()),
+        Some(a) if a > ENGINE_STALL_MS => {
+            reasons.push(format!("engine stalled: last tick {:.1} s ago", a as f64 / 1000.0));
+        }
+        Some(_) => {}
+    }
+    let dropped = ctx.storage.positions_dropped.load(Ordering::Relaxed);
+    if dropped > 0 {
+        details.push(format!("{dropped} positions dropped because the store fell behind"));
+    }
+    let r = Readiness {
+        ready: reasons.is_empty(),
+        reasons,
+        details,
+        sources_ready,
+        engine_heartbeat_age_ms: age,
+        positions_dropped: dropped,
+    };
+    let status = if r.ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    match serde_json::to_vec(&r) {
+        Ok(body) => json_response(status, body),
+        Err(e) => ApiError::Internal(format!("cannot encode JSON: {e}")).into_response(),
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "ops",
+    security(()),
+    responses((status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain"))
+)]
+/// Prometheus metrics.
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.ctx.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Engine counters since start.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EngineCounts {
+    /// Messages given to the engine.
+    pub messages: u64,
+    /// Copies of a message already seen (several stations), not applied again.
+    pub duplicates: u64,
+    /// Messages with a time too far in the future, not applied.
+    pub future_time: u64,
+    /// Positions older than the vessel's current one.
+    pub late_positions: u64,
+    /// Messages about no vessel (base stations, aids to navigation, …).
+    pub not_vessel: u64,
+    /// Engine ticks run.
+    pub ticks: u64,
+    /// Vessels forgotten after `vessel_ttl`.
+    pub evicted: u64,
+}
+
+impl From<&EngineStats> for EngineCounts {
+    fn from(s: &EngineStats) -> Self {
+        EngineCounts {
+            messages: s.messages,
+            duplicates: s.duplicates,
+            future_time: s.future_time,
+            late_positions: s.late_positions,
+            not_vessel: s.not_vessel,
+            ticks: s.ticks,
+            evicted: s.evicted,
+        }
+    }
+}
+
+/// Alerts in the store.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertCounts {
+    /// Alerts stored (each counted once, whatever its state changes).
+    pub stored: i64,
+    /// Alerts whose latest state is not `closed`.
+    pub open: i64,
+}
+
+/// The storage writer's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StorageStatus {
+    /// `sqlite`, `postgres`, or `none` when no store is configured.
+    pub kind: &'static str,
+    /// Positions committed since start.
+    pub positions_written: u64,
+    /// Positions waiting to be written.
+    pub positions_pending: u64,
+    /// Positions dropped because the store fell behind, since start.
+    pub positions_dropped: u64,
+    /// The last transaction failed and is being retried.
+    pub failing: bool,
+    /// The last write error, if any.
+    pub last_error: Option<String>,
+}
+
+/// Engine clock, counts and storage state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Status {
+    /// The engine's event-time clock (RFC 3339); null before the first message.
+    pub clock: Option<String>,
+    /// Wall-clock time the engine's snapshot was taken (RFC 3339); null if none yet.
+    pub snapshot_at: Option<String>,
+    /// Vessels tracked.
+    pub vessels: usize,
+    /// Engine counters.
+    pub engine: EngineCounts,
+    /// Alerts stored and open (of those the token may see); null without a
+    /// store or when it cannot be read.
+    pub alerts: Option<AlertCounts>,
+    /// Storage writer state.
+    pub storage: StorageStatus,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/status",
+    operation_id = "status",
+    tag = "ops",
+    responses(
+        (status = 200, description = "Engine clock, counts and storage state", body = Status),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+    )
+)]
+/// Engine clock, counts and storage state.
+pub(crate) async fn status(State(state): State<AppState>, Extension(Caller(scope)): Extension<Caller>) -> Result<Response, ApiError> {
+    let snap = state.snapshot().await;
+    let alerts = match &state.ctx.store {
+        None => None,
+        Some(store) => match store.alert_counts(&scope).await {
+            Ok((stored, open)) => Some(AlertCounts { stored, open }),
+            Err(e) => {
+                warn!(error = %e, "Counting stored alerts failed.");
+                None
+            }
+        },
+    };
+    let w = &state.ctx.storage;
+    let storage = StorageStatus {
+        kind: state.ctx.store.as_ref().map_or("none", |s| s.kind()),
+        positions_written: w.positions_written.load(Ordering::Relaxed),
+        positions_pending: w.positions_pending.load(Ordering::Relaxed),
+        positions_dropped: w.positions_dropped.load(Ordering::Relaxed),
+        failing: w.failing.load(Ordering::Relaxed),
+        last_error: w.last_error.lock().ok().and_then(|e| e.clone()),
+    };
+    ok_json(&Status {
+        clock: snap.clock.map(rfc3339),
+        snapshot_at: (snap.taken_at > 0).then(|| rfc3339(snap.taken_at)),
+        vessels: snap.vessels.len(),
+        engine: EngineCounts::from(&snap.stats),
+        alerts,
+        storage,
+    })
+}

@@ -1,0 +1,283 @@
+//! HTTP: the read API v1 for patrol planners and regional centres, health
+//! probes and Prometheus `/metrics`.
+//!
+//! ```text
+//! engine ──watch<Arc<Snapshot>>──▶ api ◀── store (history, alerts)
+//! ```
+//!
+//! Queries never run on the engine task: current vessels come from the
+//! engine's [`Snapshot`] (refreshed at most once a second, and only while
+//! somebody asks, see [`ApiContext::want_snapshot`]); history and alerts
+//! come from the [`Store`]. Heavy queries (vessel searches, tracks,
+//! positions, alert lists) each hold a permit of a semaphore sized
+//! `[api] max_concurrent_queries` and do their CPU work (spatial search,
+//! simplification, JSON encoding) on the blocking pool, so the async
+//! workers stay free for `/healthz`, `/readyz` and `/metrics`.
+//!
+//! Routes (all under `/api/v1` need a bearer token once any is configured,
+//! except `openapi.json`):
+//!
+//! - `GET /api/v1/status` — engine clock, counts, storage state.
+//! - `GET /api/v1/vessels?bbox=…` or `?lon=&lat=&radius_m=` — current vessels.
+//! - `GET /api/v1/vessels/{mmsi}` — one vessel's state and static data.
+//! - `GET /api/v1/vessels/{mmsi}/track?from=&to=&simplify_m=` — a GeoJSON track.
+//! - `GET /api/v1/positions?bbox=&from=&to=` — who was in a box in a window.
+//! - `GET /api/v1/alerts?…`, `GET /api/v1/alerts/{id}` — stored alerts.
+//! - `GET /api/v1/zones` — loaded zones as GeoJSON.
+//! - `GET /api/v1/openapi.json` — the OpenAPI 3 document, generated from the types.
+//! - `GET /healthz`, `GET /readyz`, `GET /metrics`.
+//!
+//! Every error is JSON `{"error": "…"}`; a bad parameter's message starts
+//! with the parameter's name.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::async_trait;
+use axum::body::Body;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, warn};
+
+use crate::config::{ApiConfig, Scope};
+use crate::metrics::Metrics;
+use crate::snapshot::Snapshot;
+use crate::storage::writer::WriterStats;
+use crate::storage::Store;
+use crate::time::{now_ms, Millis};
+use crate::zones::ZoneSet;
+
+mod alerts;
+mod auth;
+mod error;
+mod health;
+mod history;
+mod openapi;
+mod params;
+mod vessels;
+mod zones;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::ApiError;
+pub use openapi::ApiDoc;
+
+/// The engine's heartbeat older than this means the engine is stalled.
+pub const ENGINE_STALL_MS: Millis = 5_000;
+/// A snapshot older than this is refreshed before a query reads it (when the engine is alive).
+const MAX_SNAPSHOT_AGE_MS: Millis = 2_000;
+/// How long a query waits for the engine to publish a fresher snapshot.
+const SNAPSHOT_WAIT: Duration = Duration::from_millis(1_500);
+/// Page size when a query names none.
+const DEFAULT_PAGE: usize = 1_000;
+
+/// What the API reads and who may read it. Cheap to clone.
+#[derive(Clone)]
+pub struct ApiContext {
+    /// Prometheus metrics rendered by `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// The engine's latest copy of current vessels.
+    pub snapshot: watch::Receiver<Arc<Snapshot>>,
+    /// Set on every query that reads the snapshot; the engine refreshes the
+    /// snapshot (at most once a second) only while it is set.
+    pub want_snapshot: Arc<AtomicBool>,
+    /// History and alerts; `None`: endpoints that need it answer 503.
+    pub store: Option<Store>,
+    /// The storage writer's counters (status, readiness).
+    pub storage: Arc<WriterStats>,
+    /// Loaded zones.
+    pub zones: Arc<ZoneSet>,
+    /// Tokens and what each may see (from `Config::tokens()`); empty: the API is open.
+    pub tokens: Vec<(String, Scope)>,
+    /// Query limits.
+    pub limits: ApiConfig,
+    /// Wall-clock ms of the engine task's last tick (updated every second).
+    pub engine_heartbeat: Arc<AtomicI64>,
+    /// Every source has started.
+    pub sources_ready: Arc<AtomicBool>,
+}
+
+/// The router's shared state: the context plus what is derived from it once.
+pub(crate) struct ApiState {
+    /// What the API reads.
+    pub(crate) ctx: ApiContext,
+    /// One permit per heavy query running.
+    pub(crate) limiter: Arc<Semaphore>,
+    tokens: auth::Tokens,
+    openapi: String,
+}
+
+type AppState = Arc<ApiState>;
+
+impl ApiState {
+    pub(crate) fn new(ctx: ApiContext) -> Self {
+        let tokens = auth::Tokens::new(&ctx.tokens);
+        let limiter = Arc::new(Semaphore::new(ctx.limits.max_concurrent_queries.max(1)));
+        ApiState {
+            ctx,
+            limiter,
+            tokens,
+            openapi: openapi::document(),
+        }
+    }
+
+    /// A permit for one heavy query, or 503 when all are taken.
+    fn permit(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        self.limiter
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::Busy)
+    }
+
+    fn store(&self) -> Result<&Store, ApiError> {
+        self.ctx.store.as_ref().ok_or(ApiError::NoStore)
+    }
+
+    /// Whether the engine ticked within [`ENGINE_STALL_MS`] of `now`.
+    fn engine_alive(&self, now: Millis) -> bool {
+        let hb = self.ctx.engine_heartbeat.load(Ordering::Relaxed);
+        hb > 0 && now - hb <= ENGINE_STALL_MS
+    }
+
+    /// The current snapshot, without waiting (asks the engine for a fresh one).
+    fn snapshot_now(&self) -> Arc<Snapshot> {
+        self.ctx.want_snapshot.store(true, Ordering::Relaxed);
+        self.ctx.snapshot.borrow().clone()
+    }
+
+    /// The snapshot, refreshed first if it is old and the engine is alive:
+    /// the engine copies only while asked, so after a quiet spell the copy
+    /// it holds may be minutes old.
+    async fn snapshot(&self) -> Arc<Snapshot> {
+        self.ctx.want_snapshot.store(true, Ordering::Relaxed);
+        let mut rx = self.ctx.snapshot.clone();
+        let snap = rx.borrow_and_update().clone();
+        let now = now_ms();
+        if now - snap.taken_at <= MAX_SNAPSHOT_AGE_MS || !self.engine_alive(now) {
+            return snap;
+        }
+        if tokio::time::timeout(SNAPSHOT_WAIT, rx.changed()).await.is_err() {
+            warn!(age_ms = now - snap.taken_at, "Engine did not refresh its snapshot in time; answering from the old one.");
+        }
+        let fresh = rx.borrow().clone();
+        fresh
+    }
+
+    /// Page size from `limit`: default [`DEFAULT_PAGE`], at most `max_page`.
+    fn page_size(&self, limit: Option<&str>) -> Result<usize, ApiError> {
+        let max = self.ctx.limits.max_page.max(1);
+        match limit {
+            None => Ok(DEFAULT_PAGE.min(max)),
+            Some(s) => match s.trim().parse::<usize>() {
+                Ok(0) | Err(_) => Err(ApiError::bad("limit", format!("must be a positive integer (at most {max}), not {s:?}"))),
+                Ok(n) => Ok(n.min(max)),
+            },
+        }
+    }
+}
+
+/// Builds the HTTP router over `ctx`.
+pub fn router(ctx: ApiContext) -> Router {
+    router_with(Arc::new(ApiState::new(ctx)))
+}
+
+fn router_with(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/status", get(health::status))
+        .route("/vessels", get(vessels::list))
+        .route("/vessels/:mmsi", get(vessels::one))
+        .route("/vessels/:mmsi/track", get(history::track))
+        .route("/positions", get(history::positions))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/:id", get(alerts::one))
+        .route("/zones", get(zones::list))
+        // Only the routes above: the OpenAPI document is public.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require))
+        .route("/openapi.json", get(openapi::serve));
+    Router::new()
+        .nest("/api/v1", v1)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Serves HTTP on `listener` until `cancel` fires.
+pub async fn serve(listener: tokio::net::TcpListener, ctx: ApiContext, cancel: CancellationToken) {
+    let app = router(ctx);
+    let res = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { cancel.cancelled().await })
+        .await;
+    if let Err(e) = res {
+        error!(error = %e, "HTTP server failed.");
+    }
+}
+
+/// Warns when the API is open (no token configured) on an address other
+/// machines can reach. Returns whether it warned.
+pub fn warn_if_open(tokens: &[(String, Scope)], addr: SocketAddr) -> bool {
+    let open = tokens.is_empty() && !addr.ip().is_loopback();
+    if open {
+        warn!(addr = %addr, "API has no tokens configured and listens beyond loopback: anyone who reaches it can read vessels, history and alerts.");
+    }
+    open
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}
+
+/// Query parameters, deserialised into `T` (whose fields are all
+/// `Option<String>`, parsed by the handler so errors name the parameter).
+pub(crate) struct Params<T>(pub T);
+
+#[async_trait]
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| Params(q.0))
+            .map_err(|e| ApiError::bad("query", e.body_text()))
+    }
+}
+
+/// A JSON response with `status`.
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], Body::from(body)).into_response()
+}
+
+/// Encodes `v` as a 200 JSON response.
+fn ok_json<T: Serialize>(v: &T) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(v).map_err(|e| ApiError::Internal(format!("cannot encode JSON: {e}")))?;
+    Ok(json_response(StatusCode::OK, body))
+}
+
+/// Runs `f` (a query's CPU work and its JSON encoding) on the blocking
+/// pool, holding `permit` until it is done, even if the client went away.
+async fn blocking_json<T, F>(permit: OwnedSemaphorePermit, f: F) -> Result<Response, ApiError>
+where
+    T: Serialize,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+{
+    let body = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let v = f()?;
+        serde_json::to_vec(&v).map_err(|e| ApiError::Internal(format!("cannot encode JSON: {e}")))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("query task failed: {e}")))??;
+    Ok(json_response(StatusCode::OK, body))
+}
