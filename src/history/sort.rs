@@ -139,13 +139,18 @@ pub(super) enum Source {
 }
 
 impl Source {
-    fn next(&mut self) -> io::Result<Option<Row>> {
+    fn next(&mut self, pool: &mut Pool) -> io::Result<Option<Row>> {
         match self {
             Source::Mem(it) => Ok(it.next()),
-            Source::File(r) => r.next(),
+            Source::File(r) => r.next(pool),
         }
     }
 }
+
+/// Each MMSI's static values last read from any run: runs reading equal
+/// values share one allocation, so the readers' memory is a pointer per
+/// MMSI each, not a copy.
+type Pool = AHashMap<u32, Arc<StaticVals>>;
 
 /// K-way merge of sorted runs: rows in `(time, seq)` order.
 pub(super) struct Merge {
@@ -153,14 +158,16 @@ pub(super) struct Merge {
     /// The next row of each source.
     heads: Vec<Option<Row>>,
     heap: BinaryHeap<Reverse<(Millis, u64, usize)>>,
+    pool: Pool,
 }
 
 impl Merge {
     fn new(mut sources: Vec<Source>) -> io::Result<Self> {
         let mut heads = Vec::with_capacity(sources.len());
         let mut heap = BinaryHeap::with_capacity(sources.len());
+        let mut pool = Pool::new();
         for (i, s) in sources.iter_mut().enumerate() {
-            let head = s.next()?;
+            let head = s.next(&mut pool)?;
             if let Some(r) = &head {
                 heap.push(Reverse((r.time, r.seq, i)));
             }
@@ -170,6 +177,7 @@ impl Merge {
             sources,
             heads,
             heap,
+            pool,
         })
     }
 
@@ -182,7 +190,7 @@ impl Merge {
             return Ok(None);
         };
         let row = self.heads[i].take();
-        let next = self.sources[i].next()?;
+        let next = self.sources[i].next(&mut self.pool)?;
         if let Some(r) = &next {
             self.heap.push(Reverse((r.time, r.seq, i)));
         }
@@ -437,7 +445,7 @@ impl RunReader {
         String::from_utf8(v).map_err(|_| corrupt("text"))
     }
 
-    fn next(&mut self) -> io::Result<Option<Row>> {
+    fn next(&mut self, pool: &mut Pool) -> io::Result<Option<Row>> {
         if self.rd.fill_buf()?.is_empty() {
             return Ok(None);
         }
@@ -494,7 +502,15 @@ impl RunReader {
                     .clone(),
             ),
             2 => {
-                let v = Arc::new(self.read_statics()?);
+                let v = self.read_statics()?;
+                let v = match pool.get(&mmsi) {
+                    Some(p) if **p == v => p.clone(),
+                    _ => {
+                        let a = Arc::new(v);
+                        pool.insert(mmsi, a.clone());
+                        a
+                    }
+                };
                 self.statics.insert(mmsi, v.clone());
                 Some(v)
             }
@@ -597,7 +613,11 @@ mod tests {
     #[test]
     fn a_row_fits_in_a_cache_line() {
         // The run buffer's memory is `run_rows` times this.
-        assert!(std::mem::size_of::<Row>() <= 64, "{}", std::mem::size_of::<Row>());
+        assert!(
+            std::mem::size_of::<Row>() <= 64,
+            "{}",
+            std::mem::size_of::<Row>()
+        );
     }
 
     #[test]
@@ -617,7 +637,8 @@ mod tests {
         assert!(left <= usize::from(cfg!(not(unix))));
         let mut rd = RunReader::new(run);
         let mut back = Vec::new();
-        while let Some(r) = rd.next().unwrap() {
+        let mut pool = Pool::new();
+        while let Some(r) = rd.next(&mut pool).unwrap() {
             back.push(r);
         }
         assert_eq!(back, rows);
