@@ -227,19 +227,29 @@ pub fn replay_files(
             crate::history::sniff(path)?
         };
         if history.is_some() {
-            let (format, records, stats) = crate::history::read_history(path)?;
+            // Streamed in time order; memory is bounded by the sort's run size.
+            let opts = crate::history::SortOptions::default();
+            let mut reader = crate::history::HistoryReader::open(path, opts)?;
             let now = crate::time::now_ms();
-            for chunk in records.chunks(256) {
-                for m in chunk {
+            let mut batch = Vec::with_capacity(256);
+            loop {
+                batch.clear();
+                batch.extend(reader.by_ref().take(256));
+                if batch.is_empty() {
+                    break;
+                }
+                for m in &batch {
                     span = Some(
                         span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))),
                     );
                 }
-                engine.ingest(&source, chunk, now);
+                sum.decode.messages += batch.len() as u64;
+                engine.ingest(&source, &batch, now);
                 on_step(engine);
             }
+            let format = reader.format();
+            let stats = reader.finish()?;
             sum.decode.lines += stats.rows;
-            sum.decode.messages += records.len() as u64;
             sum.history.push(format!(
                 "{}: {} ({} rows, {} positions, {} static, {} rejected{})",
                 path.display(),
