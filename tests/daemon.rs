@@ -47,10 +47,10 @@ async fn get_json(http: SocketAddr, path: &str) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
-/// Polls `/api/status` until `f` holds, or fails after 5 s.
+/// Polls `/api/v1/status` until `f` holds, or fails after 5 s.
 async fn wait_for(http: SocketAddr, what: &str, f: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..100 {
-        let s = get_json(http, "/api/status").await;
+        let s = get_json(http, "/api/v1/status").await;
         if f(&s) {
             return s;
         }
@@ -58,7 +58,7 @@ async fn wait_for(http: SocketAddr, what: &str, f: impl Fn(&Value) -> bool) -> V
     }
     panic!(
         "timed out waiting for {what}: {}",
-        get_json(http, "/api/status").await
+        get_json(http, "/api/v1/status").await
     );
 }
 
@@ -101,7 +101,9 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     let receiver = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let receiver_addr = receiver.local_addr().unwrap();
 
+    let data = tempfile::tempdir().unwrap();
     let mut cfg = Config::default();
+    cfg.storage.data_dir = data.path().to_path_buf();
     cfg.http.listen = "127.0.0.1:0".parse().unwrap();
     cfg.sources = vec![
         SourceConfig::Udp {
@@ -224,7 +226,7 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     let j = get_json(
         http,
         &format!(
-            "/api/vessels?bbox={},{},{},{}",
+            "/api/v1/vessels?bbox={},{},{},{}",
             bbox.0, bbox.1, bbox.2, bbox.3
         ),
     )
@@ -246,7 +248,7 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     // Radius query: nearest first, every distance within the radius.
     let j = get_json(
         http,
-        &format!("/api/vessels?lon={lon0}&lat={lat0}&radius_m=50000"),
+        &format!("/api/v1/vessels?lon={lon0}&lat={lat0}&radius_m=50000"),
     )
     .await;
     let d: Vec<f64> = j["vessels"]
@@ -260,12 +262,17 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
         "{d:?}"
     );
 
-    // One vessel with its track; bad queries are 4xx with a reason.
-    let one = get_json(http, &format!("/api/vessels/{}", all[0].0)).await;
+    // One vessel, and its track from the store; bad queries are 4xx with a reason.
+    let one = get_json(http, &format!("/api/v1/vessels/{}", all[0].0)).await;
     assert_eq!(one["mmsi"].as_u64(), Some(u64::from(all[0].0)));
-    assert!(one["track"].as_array().is_some_and(|t| !t.is_empty()));
-    assert_eq!(get(http, "/api/vessels/1").await.0, 404);
-    assert_eq!(get(http, "/api/vessels?bbox=1,2,3").await.0, 400);
+    let track = get_json(
+        http,
+        &format!("/api/v1/vessels/{}/track?from=2012-01-01T00:00:00Z&to=2013-01-01T00:00:00Z", all[0].0),
+    )
+    .await;
+    assert!(track["properties"]["times"].as_array().is_some_and(|t| !t.is_empty()), "{track}");
+    assert_eq!(get(http, "/api/v1/vessels/1").await.0, 404);
+    assert_eq!(get(http, "/api/v1/vessels?bbox=1,2,3").await.0, 400);
 
     // Metrics: per-source counters and rejects are exported.
     let (_, metrics) = get(http, "/metrics").await;
@@ -292,7 +299,9 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
 async fn a_port_already_in_use_fails_the_start_with_its_address() {
     let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();
+    let data = tempfile::tempdir().unwrap();
     let mut cfg = Config::default();
+    cfg.storage.data_dir = data.path().to_path_buf();
     cfg.http.listen = "127.0.0.1:0".parse().unwrap();
     cfg.sources = vec![SourceConfig::Udp {
         id: "udp".into(),
@@ -344,7 +353,9 @@ async fn fragments_from_two_receivers_never_join() {
     assert_eq!(expect(&[&b1, &b2]).len(), 1);
 
     let port = free_port();
+    let data = tempfile::tempdir().unwrap();
     let mut cfg = Config::default();
+    cfg.storage.data_dir = data.path().to_path_buf();
     cfg.http.listen = "127.0.0.1:0".parse().unwrap();
     cfg.sources = vec![SourceConfig::TcpServer {
         id: "push".into(),

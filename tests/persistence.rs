@@ -96,7 +96,7 @@ fn change(a: &Value) -> (String, String) {
 /// Every alert the API knows, with its state changes in order.
 async fn api_alerts(http: SocketAddr) -> Changes {
     let mut out = Changes::new();
-    let mut cursor: Option<i64> = None;
+    let mut cursor: Option<String> = None;
     loop {
         let path = match cursor {
             Some(c) => format!("/api/v1/alerts?limit=100&cursor={c}"),
@@ -110,8 +110,8 @@ async fn api_alerts(http: SocketAddr) -> Changes {
             let changes = detail["changes"].as_array().unwrap().iter().map(change).collect();
             assert!(out.insert(id.clone(), changes).is_none(), "{id} listed twice");
         }
-        match page["next_cursor"].as_i64() {
-            Some(c) => cursor = Some(c),
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(encode(c)),
             None => return out,
         }
     }

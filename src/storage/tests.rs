@@ -183,7 +183,8 @@ async fn alerts_keep_every_change_and_respect_scopes() {
         assert_eq!(p2.next_cursor, None);
         let open = s.open_alerts().await.unwrap();
         assert_eq!(open.len(), 1);
-        assert_eq!(s.alert_counts().await.unwrap(), (2, 1));
+        assert_eq!(s.alert_counts(&Scope::Admin).await.unwrap(), (2, 1));
+        assert_eq!(s.alert_counts(&Scope::Centre("B".into())).await.unwrap(), (1, 1));
         s.close().await;
     }
 }
