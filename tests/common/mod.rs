@@ -11,7 +11,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Centres the shipped zones name.
-pub const CENTRES: [&str; 5] = ["MDAT-GoG", "IFC Singapore", "MSCHOA", "RMIFC Madagascar", "UKMTO"];
+pub const CENTRES: [&str; 8] = [
+    "MDAT-GoG",
+    "YARIS",
+    "IFC Singapore",
+    "ReCAAP ISC",
+    "MSCHOA",
+    "UKMTO",
+    "RMIFC Madagascar",
+    "RCOC Seychelles",
+];
 
 /// `[[centres]]` blocks declaring [`CENTRES`], with token `tok-<n>` each.
 pub fn centres_toml() -> String {
