@@ -101,20 +101,18 @@ pub async fn run(
     // The raw line archive, written on its own thread.
     let (raw_tx, raw_writer) = if cfg.storage.raw {
         let dir = cfg.storage.data_dir.join(crate::storage::raw::RAW_DIR);
-        let mut archive = RawArchive::open(&dir, RawOptions::default())
+        let archive = RawArchive::open(&dir, RawOptions::default())
             .with_context(|| format!("cannot open the raw archive {}", dir.display()))?;
         for r in archive.recovered() {
             warn!(segment = %r.segment.display(), bytes = r.bytes, reason = %r.reason, "Raw archive: torn tail cut after a crash.");
         }
-        if let Some(retention) = cfg.storage.retention {
-            let before = now_ms() - retention.as_millis().min(i64::MAX as u128) as Millis;
-            let n = archive.prune(before)?;
-            if n > 0 {
-                info!(segments = n, "Old raw segments pruned.");
-            }
-        }
         let (tx, rx) = mpsc::channel::<RawBatch>(cfg.channels.lines);
-        let w = crate::storage::raw::spawn_writer(archive, rx, Duration::from_secs(1))?;
+        let w = crate::storage::raw::spawn_writer_pruning(
+            archive,
+            rx,
+            Duration::from_secs(1),
+            cfg.storage.retention,
+        )?;
         (Some(tx), Some(w))
     } else {
         (None, None)

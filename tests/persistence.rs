@@ -53,6 +53,14 @@ async fn start(dir: &Path, config: &Path, http: SocketAddr, tcp: SocketAddr, n: 
     Daemon { child, http, tcp }
 }
 
+impl Drop for Daemon {
+    /// A failed assertion must not leave a daemon running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn stop(d: &mut Daemon, kill: bool) {
     if kill {
         d.child.kill().unwrap(); // SIGKILL

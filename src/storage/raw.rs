@@ -88,7 +88,8 @@ mod tests;
 pub use format::hash_hex;
 pub use read::{BreakKind, BrokenLink, RawRecord, Records, VerifyReport};
 pub use writer::{
-    spawn_writer, RawBatch, RawStats, RawWriter, MAX_PENDING_BYTES, SHUTDOWN_RETRIES,
+    spawn_writer, spawn_writer_pruning, RawBatch, RawStats, RawWriter, MAX_PENDING_BYTES,
+    SHUTDOWN_RETRIES,
 };
 
 /// The archive's directory under the data directory: `<data_dir>/raw`.

@@ -137,6 +137,17 @@ pub fn spawn_writer(
     rx: mpsc::Receiver<RawBatch>,
     flush_every: Duration,
 ) -> Result<RawWriter, RawError> {
+    spawn_writer_pruning(archive, rx, flush_every, None)
+}
+
+/// [`spawn_writer`], also pruning segments received more than `retention`
+/// ago (by the wall clock) at start and then every ten minutes.
+pub fn spawn_writer_pruning(
+    archive: RawArchive,
+    rx: mpsc::Receiver<RawBatch>,
+    flush_every: Duration,
+    retention: Option<Duration>,
+) -> Result<RawWriter, RawError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -150,6 +161,7 @@ pub fn spawn_writer(
         failing: false,
         dropping: false,
         dirty: false,
+        retention,
     };
     let flush_every = flush_every.max(Duration::from_millis(1));
     let handle = std::thread::Builder::new()
@@ -159,11 +171,26 @@ pub fn spawn_writer(
     Ok(RawWriter { stats, handle })
 }
 
+/// How often retention runs.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
 async fn run(mut st: State, mut rx: mpsc::Receiver<RawBatch>, flush_every: Duration) -> RawArchive {
     let mut tick = tokio::time::interval(flush_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await; // The first tick is immediate.
+    let mut last_prune: Option<std::time::Instant> = None;
     loop {
+        if let Some(keep) = st.retention {
+            if last_prune.is_none_or(|p| p.elapsed() >= PRUNE_EVERY) {
+                last_prune = Some(std::time::Instant::now());
+                let before = crate::time::now_ms() - keep.as_millis().min(i64::MAX as u128 / 2) as Millis;
+                match st.archive.prune(before) {
+                    Ok(0) => {}
+                    Ok(n) => info!(segments = n, "Old raw segments pruned."),
+                    Err(e) => warn!(error = %e, "Pruning old raw segments failed."),
+                }
+            }
+        }
         tokio::select! {
             // The tick first: it is ready only once per period, so it cannot
             // starve the channel, and a busy channel cannot starve flushes.
@@ -212,6 +239,8 @@ struct State {
     failing: bool,
     /// Batches are being dropped (logged once per episode).
     dropping: bool,
+    /// Segments older than this (receive time) are pruned.
+    retention: Option<Duration>,
     /// Appended since the last flush.
     dirty: bool,
 }
