@@ -83,6 +83,8 @@ pub struct Engine {
     alerts: Vec<Alert>,
     /// What the store must keep, when recording (see [`Engine::record`]).
     records: Option<crate::storage::Batch>,
+    /// Sequence number of the next record.
+    next_seq: u64,
 }
 
 impl Engine {
@@ -98,6 +100,7 @@ impl Engine {
             detectors: None,
             alerts: Vec::new(),
             records: None,
+            next_seq: 1,
         }
     }
 
@@ -123,7 +126,17 @@ impl Engine {
         self.records = on.then(Default::default);
     }
 
-    /// Positions and static changes recorded since the last call (empty
+    /// Numbers records from `seq` on (after a restart: one past the last stored).
+    pub fn set_next_seq(&mut self, seq: u64) {
+        self.next_seq = seq;
+    }
+
+    fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq - 1
+    }
+
+    /// Positions, static changes and ticks recorded since the last call (empty
     /// when not recording). Alerts are taken separately.
     pub fn take_records(&mut self) -> crate::storage::Batch {
         match &mut self.records {
@@ -225,18 +238,25 @@ impl Engine {
                 _ => None,
             };
             let update = self.tracks.apply(source, d);
-            if let Some(rec) = &mut self.records {
-                if matches!(update, Update::Position | Update::LatePosition) {
-                    rec.positions.extend(crate::storage::PositionRow::of(source, d));
+            if self.records.is_some() {
+                let row = matches!(update, Update::Position | Update::LatePosition)
+                    .then(|| crate::storage::PositionRow::of(source, d))
+                    .flatten();
+                if let Some(mut row) = row {
+                    row.seq = self.seq();
+                    self.records.get_or_insert_with(Default::default).positions.push(row);
                 }
                 if let Some(before) = static_before {
                     let mmsi = crate::track::Mmsi(d.message.mmsi);
                     let after = self.tracks.get(mmsi).and_then(|v| v.static_info.as_deref());
                     if let Some(after) = after.filter(|a| !a.same_data(before.as_ref())) {
-                        rec.statics.push(crate::storage::StaticRow {
+                        let info = after.clone();
+                        let seq = self.seq();
+                        self.records.get_or_insert_with(Default::default).statics.push(crate::storage::StaticRow {
+                            seq,
                             mmsi,
                             time: d.time,
-                            info: after.clone(),
+                            info,
                             source: source.clone(),
                         });
                     }
@@ -297,6 +317,12 @@ impl Engine {
             self.next_tick = now - now.rem_euclid(TICK_MS) + TICK_MS;
         }
         if now >= self.next_tick {
+            if self.records.is_some() {
+                let seq = self.seq();
+                if let Some(r) = &mut self.records {
+                    r.ticks.push(crate::storage::Tick { seq, time: now });
+                }
+            }
             self.tick(now);
             // After a long jump (satellite burst, replay gap) tick once, not per second skipped.
             self.next_tick = now - now.rem_euclid(TICK_MS) + TICK_MS;

@@ -317,6 +317,7 @@ mod tests {
 
     fn row(t: Millis, lon: f64, lat: f64) -> PositionRow {
         PositionRow {
+            seq: 0,
             mmsi: Mmsi(1),
             time: t,
             lon,

@@ -99,8 +99,12 @@ fn snapshot(taken_at: Millis, extra: usize) -> Snapshot {
     Snapshot::new(Some(CLOCK), taken_at, EngineStats::default(), vs)
 }
 
+/// Record sequence numbers are unique in the store.
+static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 fn pos(mmsi: u32, t: Millis, lon: f64, lat: f64) -> PositionRow {
     PositionRow {
+        seq: SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         mmsi: Mmsi(mmsi),
         time: t,
         lon,
@@ -171,6 +175,7 @@ async fn fixture(o: Opts) -> Fixture {
         positions.push(pos(987_654_321, CLOCK - 39 * MIN, 3.51, 6.5));
         positions.push(pos(444_444_444, CLOCK - 20 * MIN, 50.0, 12.0));
         let statics = vec![StaticRow {
+            seq: SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             mmsi: Mmsi(987_654_321),
             time: CLOCK - 41 * MIN,
             info: StaticInfo {
@@ -180,7 +185,7 @@ async fn fixture(o: Opts) -> Fixture {
             },
             source: "test".into(),
         }];
-        store.write(&Batch { positions, statics, alerts }).await.unwrap();
+        store.write(&Batch { positions, statics, alerts, ticks: Vec::new() }).await.unwrap();
         Some(store)
     } else {
         None

@@ -41,7 +41,9 @@ pub use model::*;
 /// Cells a box query enumerates before it goes by time instead.
 const MAX_QUERY_CELLS: usize = 1024;
 const POSITION_COLUMNS: &str =
-    "mmsi, t, lon, lat, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash";
+    "mmsi, t, lon, lat, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash, seq";
+const STATIC_COLUMNS: &str =
+    "mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq";
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -247,44 +249,52 @@ impl Store {
         })
     }
 
-    /// Every position from `from` to `to` (inclusive), ascending by time,
-    /// in pages: `after` is the last `(time, mmsi, hash)` of the previous
-    /// page. Used to rebuild detector state at start.
-    pub async fn positions_between(
-        &self,
-        from: Millis,
-        to: Millis,
-        limit: usize,
-    ) -> Result<Vec<PositionRow>, StorageError> {
-        let sql = format!(
-            "SELECT {POSITION_COLUMNS} FROM positions WHERE t >= $1 AND t < $2 ORDER BY t LIMIT $3"
-        );
+    /// The newest record sequence number stored (0 when empty).
+    pub async fn last_seq(&self) -> Result<u64, StorageError> {
         on_pool!(self, p => {
-            let rows = sqlx::query(&sql).bind(from).bind(to).bind(limit as i64).fetch_all(p).await?;
-            rows.iter().map(position_row).collect()
+            let row = sqlx::query("SELECT value FROM store_meta WHERE key = 'max_seq'")
+                .fetch_optional(p)
+                .await?;
+            Ok(match row {
+                Some(r) => r.try_get::<i64, _>(0)? as u64,
+                None => 0,
+            })
         })
     }
 
-    /// Static-data changes from `from` to `to` (exclusive), oldest first.
-    pub async fn statics_between(
-        &self,
-        from: Millis,
-        to: Millis,
-    ) -> Result<Vec<StaticRow>, StorageError> {
-        let sql = "SELECT mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source \
-                   FROM statics WHERE t >= $1 AND t < $2 ORDER BY t";
+    /// The sequence number of the first tick at or after `t`, if any.
+    pub async fn first_seq_since(&self, t: Millis) -> Result<Option<u64>, StorageError> {
         on_pool!(self, p => {
-            let rows = sqlx::query(sql).bind(from).bind(to).fetch_all(p).await?;
-            rows.iter().map(static_row).collect()
+            let r = sqlx::query("SELECT MIN(seq) FROM ticks WHERE t >= $1").bind(t).fetch_one(p).await?;
+            Ok(r.try_get::<Option<i64>, _>(0)?.map(|s| s as u64))
+        })
+    }
+
+    /// Positions, static changes and ticks with `from <= seq < to`, each in
+    /// sequence order: what a restart replays.
+    pub async fn records(&self, from: u64, to: u64) -> Result<Batch, StorageError> {
+        let (a, b) = (from.min(i64::MAX as u64) as i64, to.min(i64::MAX as u64) as i64);
+        let pos = format!("SELECT {POSITION_COLUMNS} FROM positions WHERE seq >= $1 AND seq < $2 ORDER BY seq");
+        let sta = format!("SELECT {STATIC_COLUMNS} FROM statics WHERE seq >= $1 AND seq < $2 ORDER BY seq");
+        on_pool!(self, p => {
+            let positions = sqlx::query(&pos).bind(a).bind(b).fetch_all(p).await?
+                .iter().map(position_row).collect::<Result<Vec<_>, StorageError>>()?;
+            let statics = sqlx::query(&sta).bind(a).bind(b).fetch_all(p).await?
+                .iter().map(static_row).collect::<Result<Vec<_>, StorageError>>()?;
+            let ticks = sqlx::query("SELECT seq, t FROM ticks WHERE seq >= $1 AND seq < $2 ORDER BY seq")
+                .bind(a).bind(b).fetch_all(p).await?
+                .iter()
+                .map(|r| Ok(Tick { seq: r.try_get::<i64, _>(0)? as u64, time: r.try_get(1)? }))
+                .collect::<Result<Vec<_>, StorageError>>()?;
+            Ok(Batch { positions, statics, alerts: Vec::new(), ticks })
         })
     }
 
     /// The vessel's static data as last stored at or before `at`.
     pub async fn static_at(&self, mmsi: Mmsi, at: Millis) -> Result<Option<StaticRow>, StorageError> {
-        let sql = "SELECT mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source \
-                   FROM statics WHERE mmsi = $1 AND t <= $2 ORDER BY t DESC LIMIT 1";
+        let sql = format!("SELECT {STATIC_COLUMNS} FROM statics WHERE mmsi = $1 AND t <= $2 ORDER BY t DESC LIMIT 1");
         on_pool!(self, p => {
-            let row = sqlx::query(sql).bind(i64::from(mmsi.0)).bind(at).fetch_optional(p).await?;
+            let row = sqlx::query(&sql).bind(i64::from(mmsi.0)).bind(at).fetch_optional(p).await?;
             row.as_ref().map(static_row).transpose()
         })
     }
@@ -505,6 +515,7 @@ where
         station: station.map(Into::into),
         source: source.into(),
         hash: r.try_get::<i64, _>(11)? as u64,
+        seq: r.try_get::<i64, _>(12)? as u64,
     })
 }
 
@@ -517,6 +528,7 @@ where
     let time: i64 = r.try_get(1)?;
     let source: String = r.try_get(10)?;
     Ok(StaticRow {
+        seq: r.try_get::<i64, _>(11)? as u64,
         mmsi: Mmsi(r.try_get::<i64, _>(0)? as u32),
         time,
         info: StaticInfo {

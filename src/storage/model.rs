@@ -83,6 +83,9 @@ impl BBox {
 /// One stored position report (after duplicate collapse).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PositionRow {
+    /// The engine's record sequence number: the order it applied reports,
+    /// static changes and clock ticks in (continues across restarts).
+    pub seq: u64,
     /// The vessel.
     pub mmsi: Mmsi,
     /// Event time.
@@ -115,6 +118,7 @@ impl PositionRow {
         let m = &d.message;
         let (lon, lat) = m.position()?;
         Some(PositionRow {
+            seq: 0,
             mmsi: Mmsi(m.mmsi),
             time: d.time,
             lon,
@@ -144,6 +148,8 @@ impl PositionRow {
 /// A vessel's static and voyage data from `time` on (stored on change only).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaticRow {
+    /// Record sequence number (see [`PositionRow::seq`]).
+    pub seq: u64,
     /// The vessel.
     pub mmsi: Mmsi,
     /// Event time of the report that changed it.
@@ -152,6 +158,16 @@ pub struct StaticRow {
     pub info: StaticInfo,
     /// The source that delivered it.
     pub source: Arc<str>,
+}
+
+/// An engine tick: the event-time instant at which the detectors' periodic
+/// work ran. Kept so that a restart replays the clock exactly as it went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tick {
+    /// Record sequence number (see [`PositionRow::seq`]).
+    pub seq: u64,
+    /// Event time of the tick.
+    pub time: Millis,
 }
 
 /// Everything the engine produced for the store from one batch of
@@ -165,12 +181,17 @@ pub struct Batch {
     pub statics: Vec<StaticRow>,
     /// Alert state changes.
     pub alerts: Vec<Alert>,
+    /// Engine ticks.
+    pub ticks: Vec<Tick>,
 }
 
 impl Batch {
     /// Nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.positions.is_empty() && self.statics.is_empty() && self.alerts.is_empty()
+        self.positions.is_empty()
+            && self.statics.is_empty()
+            && self.alerts.is_empty()
+            && self.ticks.is_empty()
     }
 
     /// Appends `o`, keeping order.
@@ -178,6 +199,7 @@ impl Batch {
         self.positions.append(&mut o.positions);
         self.statics.append(&mut o.statics);
         self.alerts.append(&mut o.alerts);
+        self.ticks.append(&mut o.ticks);
     }
 }
 

@@ -5,22 +5,24 @@
 //! restart is rebuilt under the same id and goes on; one the store does
 //! not know (an artefact of starting mid-event) stays silent for its life.
 //!
-//! Limit: copies of a message heard by a second station are collapsed
-//! before storage, so receiver coverage is rebuilt from the first copies
-//! only, and relearnt from live data.
+//! The replay follows the engine's record sequence (positions, static
+//! changes and clock ticks in the order it applied them), so the rebuilt
+//! clock ticks when the original did. Limit: copies of a message heard by a
+//! second station are collapsed before storage, so receiver coverage is
+//! rebuilt from the first copies only, and relearnt from live data.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::{PositionRow, StaticRow, Store, StorageError};
+use super::{Batch, PositionRow, StaticRow, Store, StorageError};
 use crate::decode::ais::{ClassA, ClassB, Dimensions, LongRange, StaticVoyage};
 use crate::decode::{AisMessage, Body, Decoded, TimeSource};
 use crate::engine::Engine;
 use crate::ids::AlertId;
 use crate::time::Millis;
 
-/// Event time replayed per query (bounds memory by the feed's density).
-const STEP_MS: Millis = 5 * 60_000;
+/// Records replayed per query (bounds memory).
+const SEQ_STEP: u64 = 100_000;
 
 /// What a rebuild did.
 #[derive(Debug, Default, Clone)]
@@ -57,48 +59,61 @@ pub async fn rebuild(store: &Store, engine: &mut Engine) -> Result<Resume, Stora
         .fold(last - window, Millis::min);
     let known = store.alert_ids().await?;
     let wall = crate::time::now_ms().max(last);
-    let mut t = from;
-    while t <= last {
-        let to = t + STEP_MS;
-        let positions = store.positions_between(t, to, usize::MAX >> 1).await?;
-        let statics = store.statics_between(t, to).await?;
-        out.positions += positions.len() as u64;
-        out.statics += statics.len() as u64;
-        for (source, msgs) in merge(statics, positions) {
-            engine.ingest(&source, &msgs, wall);
+    let last_seq = store.last_seq().await?;
+    let mut seq = store.first_seq_since(from).await?.unwrap_or(last_seq + 1);
+    while seq <= last_seq {
+        let to = seq + SEQ_STEP;
+        let batch = store.records(seq, to).await?;
+        out.positions += batch.positions.len() as u64;
+        out.statics += batch.statics.len() as u64;
+        for step in merge(batch) {
+            match step {
+                Step::Tick(t) => engine.advance(t),
+                Step::Messages(source, msgs) => engine.ingest(&source, &msgs, wall),
+            }
             for a in engine.take_alerts() {
                 if !known.contains(&a.id) {
                     out.silenced.insert(a.id);
                 }
             }
         }
-        t = to;
+        seq = to;
     }
+    engine.set_next_seq(last_seq + 1);
     out.span = Some((from, last));
     Ok(out)
 }
 
-/// Static changes and positions in time order (a static change first on a
-/// tie), as runs of messages from one source.
-fn merge(statics: Vec<StaticRow>, positions: Vec<PositionRow>) -> Vec<(Arc<str>, Vec<Decoded>)> {
-    let mut all: Vec<(Millis, u8, Arc<str>, Decoded)> = statics
+/// One step of a replay: a clock tick, or messages from one source.
+enum Step {
+    Tick(Millis),
+    Messages(Arc<str>, Vec<Decoded>),
+}
+
+/// Positions, static changes and ticks in the order the engine applied
+/// them (their sequence numbers), as ticks and runs of messages per source.
+fn merge(b: Batch) -> Vec<Step> {
+    let mut all: Vec<(u64, Option<(Arc<str>, Decoded)>, Millis)> = b
+        .statics
         .into_iter()
-        .map(|s| (s.time, 0, s.source.clone(), static_message(&s)))
+        .map(|s| (s.seq, Some((s.source.clone(), static_message(&s))), s.time))
         .chain(
-            positions
+            b.positions
                 .into_iter()
-                .map(|p| (p.time, 1, p.source.clone(), position_message(&p))),
+                .map(|p| (p.seq, Some((p.source.clone(), position_message(&p))), p.time)),
         )
+        .chain(b.ticks.into_iter().map(|k| (k.seq, None, k.time)))
         .collect();
-    all.sort_by_key(|e| (e.0, e.1));
-    let mut runs: Vec<(Arc<str>, Vec<Decoded>)> = Vec::new();
-    for (_, _, source, d) in all {
-        match runs.last_mut() {
-            Some((s, v)) if *s == source => v.push(d),
-            _ => runs.push((source, vec![d])),
+    all.sort_unstable_by_key(|e| e.0);
+    let mut steps: Vec<Step> = Vec::new();
+    for (_, msg, time) in all {
+        match (msg, steps.last_mut()) {
+            (None, _) => steps.push(Step::Tick(time)),
+            (Some((source, d)), Some(Step::Messages(s, v))) if *s == source => v.push(d),
+            (Some((source, d)), _) => steps.push(Step::Messages(source, vec![d])),
         }
     }
-    runs
+    steps
 }
 
 fn raw_deg(deg: f64, per_deg: f64) -> i32 {

@@ -7,8 +7,12 @@ use super::*;
 use crate::alert::{Alert, Kind, State};
 use crate::ids::CentreId;
 
+/// Record sequence numbers are unique in the store.
+static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 fn pos(mmsi: u32, t: Millis, lon: f64, lat: f64) -> PositionRow {
     PositionRow {
+        seq: SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         mmsi: Mmsi(mmsi),
         time: t,
         lon,

@@ -12,6 +12,8 @@ const DAY_MS: Millis = 86_400_000;
 /// Rows per multi-row INSERT on SQLite (13 columns: well under its 32 766
 /// parameters). A fixed size lets the statement be prepared once.
 const SQLITE_ROWS: usize = 500;
+/// Ticks per multi-row INSERT.
+const TICK_ROWS: usize = 1000;
 /// Positions deleted per retention transaction on SQLite.
 const PRUNE_ROWS: i64 = 20_000;
 
@@ -94,6 +96,7 @@ impl Store {
     /// # Errors
     /// The database failed; what was pruned before stays pruned.
     pub async fn prune_positions(&self, before: Millis) -> Result<u64, StorageError> {
+        on_pool!(self, p => sqlx::query("DELETE FROM ticks WHERE t < $1").bind(before).execute(p).await.map(|_| ()))?;
         match &self.backend {
             Backend::Sqlite(p) => {
                 let mut total = 0;
@@ -161,10 +164,11 @@ async fn insert_positions_sqlite(
     rows: &[PositionRow],
 ) -> Result<(), StorageError> {
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO positions (mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) ",
+        "INSERT INTO positions (seq, mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) ",
     );
     q.push_values(rows, |mut b, r| {
-        b.push_bind(i64::from(r.mmsi.0))
+        b.push_bind(r.seq as i64)
+            .push_bind(i64::from(r.mmsi.0))
             .push_bind(r.time)
             .push_bind(r.lon)
             .push_bind(r.lat)
@@ -216,6 +220,8 @@ async fn copy_positions(
 ) -> Result<(), StorageError> {
     let mut buf = String::with_capacity(rows.len() * 96);
     for r in rows {
+        copy_num(&mut buf, Some(r.seq));
+        buf.push('\t');
         copy_num(&mut buf, Some(r.mmsi.0));
         buf.push('\t');
         copy_num(&mut buf, Some(r.time));
@@ -245,7 +251,7 @@ async fn copy_positions(
     }
     let mut copy = tx
         .copy_in_raw(
-            "COPY positions (mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) \
+            "COPY positions (seq, mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) \
              FROM STDIN WITH (FORMAT text)",
         )
         .await?;
@@ -278,12 +284,28 @@ where
     for a in &batch.alerts {
         write_alert(tx, a).await?;
     }
-    if let Some(t) = max_t {
+    for chunk in batch.ticks.chunks(TICK_ROWS) {
+        // Integers only: written inline, one statement per chunk.
+        let values: Vec<String> = chunk.iter().map(|k| format!("({},{})", k.seq, k.time)).collect();
+        sqlx::query(&format!("INSERT INTO ticks (seq, t) VALUES {}", values.join(",")))
+            .execute(&mut **tx)
+            .await?;
+    }
+    let max_seq = batch
+        .positions
+        .iter()
+        .map(|p| p.seq)
+        .chain(batch.statics.iter().map(|s| s.seq))
+        .chain(batch.ticks.iter().map(|k| k.seq))
+        .max();
+    for (key, v) in [("max_t", max_t), ("max_seq", max_seq.map(|s| s as i64))] {
+        let Some(v) = v else { continue };
         sqlx::query(
-            "INSERT INTO store_meta (key, value) VALUES ('max_t', $1) ON CONFLICT (key) DO UPDATE \
+            "INSERT INTO store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE \
              SET value = CASE WHEN excluded.value > store_meta.value THEN excluded.value ELSE store_meta.value END",
         )
-        .bind(t)
+        .bind(key)
+        .bind(v)
         .execute(&mut **tx)
         .await?;
     }
@@ -305,8 +327,8 @@ where
 {
     let i = &s.info;
     sqlx::query(
-        "INSERT INTO statics (mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (mmsi, t) DO UPDATE SET \
+        "INSERT INTO statics (mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (mmsi, t) DO UPDATE SET seq = excluded.seq, \
          name = excluded.name, callsign = excluded.callsign, imo = excluded.imo, ship_type = excluded.ship_type, \
          length_m = excluded.length_m, beam_m = excluded.beam_m, draught_dm = excluded.draught_dm, \
          destination = excluded.destination, source = excluded.source",
@@ -322,6 +344,7 @@ where
     .bind(i.draught_m.map(|d| (d * 10.0).round() as i64))
     .bind(i.destination.clone())
     .bind(s.source.to_string())
+    .bind(s.seq as i64)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -5,6 +5,7 @@
 -- drops whole days.
 
 CREATE TABLE positions (
+    seq        BIGINT NOT NULL,
     mmsi       BIGINT NOT NULL,
     t          BIGINT           NOT NULL,
     lon        DOUBLE PRECISION NOT NULL,
@@ -21,8 +22,11 @@ CREATE TABLE positions (
 ) PARTITION BY RANGE (t);
 CREATE INDEX positions_mmsi_t ON positions (mmsi, t);
 CREATE INDEX positions_cell_t ON positions (cell, t);
+-- seq grows with insertion: a block-range index is small and cheap to keep.
+CREATE INDEX positions_seq ON positions USING brin (seq);
 
 CREATE TABLE statics (
+    seq         BIGINT NOT NULL,
     mmsi        BIGINT NOT NULL,
     t           BIGINT  NOT NULL,
     name        TEXT,
@@ -36,6 +40,14 @@ CREATE TABLE statics (
     source      TEXT    NOT NULL,
     PRIMARY KEY (mmsi, t)
 );
+CREATE INDEX statics_seq ON statics (seq);
+CREATE INDEX statics_t ON statics (t);
+
+CREATE TABLE ticks (
+    seq BIGINT PRIMARY KEY,
+    t   BIGINT NOT NULL
+);
+CREATE INDEX ticks_t ON ticks (t);
 
 CREATE TABLE alerts (
     n          BIGSERIAL PRIMARY KEY,

@@ -2,7 +2,11 @@
 -- Times are unix milliseconds (event time, UTC); lon/lat degrees; speed and
 -- course in 1/10 knot and 1/10 degree.
 
+-- seq is the engine's record sequence number (positions, static changes
+-- and ticks share it): the order the engine applied them in, which a
+-- restart replays. On SQLite it is the rowid.
 CREATE TABLE positions (
+    seq        INTEGER PRIMARY KEY,
     mmsi       INTEGER NOT NULL,
     t          INTEGER NOT NULL,
     lon        REAL    NOT NULL,
@@ -23,6 +27,7 @@ CREATE INDEX positions_t ON positions (t);
 
 -- Static and voyage data, one row per change.
 CREATE TABLE statics (
+    seq         INTEGER NOT NULL,
     mmsi        INTEGER NOT NULL,
     t           INTEGER NOT NULL,
     name        TEXT,
@@ -36,6 +41,15 @@ CREATE TABLE statics (
     source      TEXT NOT NULL,
     PRIMARY KEY (mmsi, t)
 );
+CREATE INDEX statics_seq ON statics (seq);
+CREATE INDEX statics_t ON statics (t);
+
+-- Engine ticks (at most one per second of event time): the clock as it went.
+CREATE TABLE ticks (
+    seq INTEGER PRIMARY KEY,
+    t   INTEGER NOT NULL
+);
+CREATE INDEX ticks_t ON ticks (t);
 
 -- Latest state of each alert; n orders them (newest = highest).
 CREATE TABLE alerts (
