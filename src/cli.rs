@@ -208,6 +208,8 @@ fn replay(
         Some(url) => {
             let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             let store = rt.block_on(aiswatch::storage::Store::connect(url))?;
+            // Records continue the store's sequence (one writer at a time).
+            engine.set_next_seq(rt.block_on(store.last_seq())? + 1);
             let stats = std::sync::Arc::new(aiswatch::storage::writer::WriterStats::default());
             let (sender, task) = {
                 let _guard = rt.enter();

@@ -99,6 +99,15 @@ async fn positions_round_trip_tracks_and_boxes() {
             b.positions.push(pos(3, 1_000_000 + i * 10_000, 179.99, 0.05));
         }
         s.write(&b).await.unwrap();
+        // The same reports again (an archive imported twice): kept once.
+        let mut again = Batch::default();
+        for p in &b.positions {
+            let mut p = p.clone();
+            p.seq += 1_000_000;
+            again.positions.push(p);
+        }
+        s.write(&again).await.unwrap();
+        assert_eq!(s.count_positions().await.unwrap(), 150, "{}", s.kind());
         assert_eq!(s.last_time().await.unwrap(), Some(1_490_000));
         let t = s.track(Mmsi(1), 1_000_000, 1_100_000, 100).await.unwrap();
         assert_eq!(t.len(), 11, "{}", s.kind());
@@ -145,6 +154,8 @@ async fn alerts_keep_every_change_and_respect_scopes() {
         let mut b = Batch::default();
         b.alerts.push(alert(7, "A", State::Update, 1_300_000));
         b.alerts.push(alert(7, "A", State::Closed, 1_400_000));
+        s.write(&b).await.unwrap();
+        // Changes already stored (a re-import) are not stored again.
         s.write(&b).await.unwrap();
 
         let a7 = Alert::make_id(Kind::Loitering, "z", &[Mmsi(7)], 1_000_000);

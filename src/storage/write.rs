@@ -164,7 +164,7 @@ async fn insert_positions_sqlite(
     rows: &[PositionRow],
 ) -> Result<(), StorageError> {
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO positions (seq, mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) ",
+        "INSERT OR IGNORE INTO positions (seq, mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) ",
     );
     q.push_values(rows, |mut b, r| {
         b.push_bind(r.seq as i64)
@@ -249,14 +249,24 @@ async fn copy_positions(
         copy_num(&mut buf, Some(r.hash as i64));
         buf.push('\n');
     }
+    // COPY cannot skip duplicates: it fills a staging table, from which
+    // the rows not stored yet move on.
+    sqlx::query(
+        "CREATE TEMP TABLE IF NOT EXISTS positions_in (LIKE positions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+    )
+    .execute(&mut **tx)
+    .await?;
     let mut copy = tx
         .copy_in_raw(
-            "COPY positions (seq, mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) \
+            "COPY positions_in (seq, mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) \
              FROM STDIN WITH (FORMAT text)",
         )
         .await?;
     copy.send(buf.into_bytes()).await?;
     copy.finish().await?;
+    sqlx::query("INSERT INTO positions SELECT * FROM positions_in ON CONFLICT DO NOTHING")
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -361,6 +371,18 @@ where
     for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
 {
+    // The same change twice (an archive imported again) is kept once.
+    let seen = sqlx::query(
+        "SELECT 1 FROM alert_changes c JOIN alerts a ON a.n = c.alert_n WHERE a.id = $1 AND c.state = $2 AND c.at = $3",
+    )
+    .bind(a.id.as_str())
+    .bind(a.state.as_str())
+    .bind(a.at)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if seen.is_some() {
+        return Ok(());
+    }
     let json = a.to_json();
     let row = sqlx::query(
         "INSERT INTO alerts (id, kind, state, zone, started_at, at, ended_at, changes, json) \

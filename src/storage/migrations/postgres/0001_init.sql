@@ -20,7 +20,8 @@ CREATE TABLE positions (
     source     TEXT             NOT NULL,
     hash       BIGINT           NOT NULL
 ) PARTITION BY RANGE (t);
-CREATE INDEX positions_mmsi_t ON positions (mmsi, t);
+-- Unique with the payload hash: a report received or imported twice is kept once.
+CREATE UNIQUE INDEX positions_mmsi_t ON positions (mmsi, t, hash);
 CREATE INDEX positions_cell_t ON positions (cell, t);
 -- seq grows with insertion: a block-range index is small and cheap to keep.
 CREATE INDEX positions_seq ON positions USING brin (seq);

@@ -21,7 +21,10 @@ CREATE TABLE positions (
     source     TEXT    NOT NULL,
     hash       INTEGER NOT NULL
 );
-CREATE INDEX positions_mmsi_t ON positions (mmsi, t);
+-- Unique with the payload hash: the same report imported or received twice
+-- (an archive replayed again, a receiver resending its buffer) is kept once,
+-- while two different reports of one MMSI in the same instant are both kept.
+CREATE UNIQUE INDEX positions_mmsi_t ON positions (mmsi, t, hash);
 CREATE INDEX positions_cell_t ON positions (cell, t);
 CREATE INDEX positions_t ON positions (t);
 
