@@ -40,6 +40,17 @@ pub use model::*;
 
 /// Cells a box query enumerates before it goes by time instead.
 const MAX_QUERY_CELLS: usize = 1024;
+/// SQLite: bytes of the file read through a memory map (SQLite's own cap,
+/// 2 GiB): index and row lookups read the page cache in place instead of
+/// copying each page with a system call; shared by every connection.
+const SQLITE_MMAP_BYTES: &str = "2147418112";
+/// SQLite: WAL pages before a commit checkpoints them into the file
+/// (default 1000). A batch dirties thousands of index pages, mostly the
+/// same ones batch after batch: checkpointing after several batches writes
+/// such a page into the file once, not each time.
+const SQLITE_WAL_AUTOCHECKPOINT: &str = "100000";
+/// SQLite: the WAL file is cut back to this after a checkpoint (bytes).
+const SQLITE_WAL_KEEP_BYTES: &str = "67108864";
 const POSITION_COLUMNS: &str =
     "mmsi, t, lon, lat, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash, seq";
 const STATIC_COLUMNS: &str =
@@ -139,7 +150,10 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", "-65536");
+                .pragma("cache_size", "-65536")
+                .pragma("mmap_size", SQLITE_MMAP_BYTES)
+                .pragma("wal_autocheckpoint", SQLITE_WAL_AUTOCHECKPOINT)
+                .pragma("journal_size_limit", SQLITE_WAL_KEEP_BYTES);
             if let Some(dir) = opts.get_filename().parent() {
                 if !dir.as_os_str().is_empty() {
                     std::fs::create_dir_all(dir).map_err(|e| StorageError::Dir(dir.into(), e))?;

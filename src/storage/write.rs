@@ -42,7 +42,7 @@ impl Store {
             Backend::Postgres(p) => {
                 let mut tx = p.begin().await?;
                 if !batch.positions.is_empty() {
-                    copy_positions(&mut tx, &batch.positions).await?;
+                    copy_positions(&mut tx, &by_cell(&batch.positions)).await?;
                 }
                 write_rest(&mut tx, batch, max_t).await?;
                 tx.commit().await?;
@@ -214,9 +214,19 @@ fn copy_num<T: std::fmt::Display>(out: &mut String, v: Option<T>) {
     }
 }
 
+/// The batch's positions in (cell, time) order (PostgreSQL): rows of one
+/// cell written in one transaction then sit together in the heap, so a box
+/// query reads a few pages per cell instead of about one page per row. On
+/// SQLite rows sit in sequence order (the rowid), whatever the insert order.
+fn by_cell(rows: &[PositionRow]) -> Vec<&PositionRow> {
+    let mut keyed: Vec<&PositionRow> = rows.iter().collect();
+    keyed.sort_by_cached_key(|r| (super::cell_of(r.lon, r.lat), r.time));
+    keyed
+}
+
 async fn copy_positions(
     tx: &mut sqlx::Transaction<'_, Postgres>,
-    rows: &[PositionRow],
+    rows: &[&PositionRow],
 ) -> Result<(), StorageError> {
     let mut buf = String::with_capacity(rows.len() * 96);
     for r in rows {
