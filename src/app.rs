@@ -206,7 +206,10 @@ pub async fn run(
     })
     .await;
     if drained.is_err() {
-        warn!(timeout_s = DRAIN_TIMEOUT.as_secs(), "Pipeline did not drain in time; data still queued may be lost.");
+        warn!(
+            timeout_s = DRAIN_TIMEOUT.as_secs(),
+            "Pipeline did not drain in time; data still queued may be lost."
+        );
     }
     http_cancel.cancel();
     let _ = http.await;

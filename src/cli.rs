@@ -253,7 +253,9 @@ fn replay(
         drop(sender);
         rt.block_on(task).context("store writer failed")?;
         rt.block_on(store.close());
-        let written = stats.positions_written.load(std::sync::atomic::Ordering::Relaxed);
+        let written = stats
+            .positions_written
+            .load(std::sync::atomic::Ordering::Relaxed);
         eprintln!(
             "  stored in {}: {} positions, {} static changes, {} alert changes ({:.0} positions/s overall)",
             store.url(),
@@ -272,7 +274,11 @@ fn check_centres(cfg: &aiswatch::config::Config, engine: &aiswatch::engine::Engi
     if errs.is_empty() {
         return Ok(());
     }
-    anyhow::bail!("{} zone(s) name undeclared centres:\n{}", errs.len(), errs.join("\n"))
+    anyhow::bail!(
+        "{} zone(s) name undeclared centres:\n{}",
+        errs.len(),
+        errs.join("\n")
+    )
 }
 
 fn run(

@@ -298,7 +298,10 @@ impl Config {
                 return Err(bad("[[centres]] id must not be empty".into()));
             }
             if !ids.insert(c.id.clone()) {
-                return Err(bad(format!("[[centres]] id {:?} is declared twice", c.id.as_str())));
+                return Err(bad(format!(
+                    "[[centres]] id {:?} is declared twice",
+                    c.id.as_str()
+                )));
             }
         }
         let mut seen = std::collections::HashMap::new();

@@ -244,7 +244,10 @@ impl Engine {
                     .flatten();
                 if let Some(mut row) = row {
                     row.seq = self.seq();
-                    self.records.get_or_insert_with(Default::default).positions.push(row);
+                    self.records
+                        .get_or_insert_with(Default::default)
+                        .positions
+                        .push(row);
                 }
                 if let Some(before) = static_before {
                     let mmsi = crate::track::Mmsi(d.message.mmsi);
@@ -252,13 +255,16 @@ impl Engine {
                     if let Some(after) = after.filter(|a| !a.same_data(before.as_ref())) {
                         let info = after.clone();
                         let seq = self.seq();
-                        self.records.get_or_insert_with(Default::default).statics.push(crate::storage::StaticRow {
-                            seq,
-                            mmsi,
-                            time: d.time,
-                            info,
-                            source: source.clone(),
-                        });
+                        self.records
+                            .get_or_insert_with(Default::default)
+                            .statics
+                            .push(crate::storage::StaticRow {
+                                seq,
+                                mmsi,
+                                time: d.time,
+                                info,
+                                source: source.clone(),
+                            });
                     }
                 }
             }

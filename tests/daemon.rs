@@ -189,7 +189,10 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
 
     // The same lines through the replay path give the expected end state.
     let mut replay = Engine::new(EngineConfig::default());
-    aiswatch::replay::replay_files(&[Path::new(DATA).to_path_buf()], &mut replay, |e| drop(e.take_alerts())).unwrap();
+    aiswatch::replay::replay_files(&[Path::new(DATA).to_path_buf()], &mut replay, |e| {
+        drop(e.take_alerts())
+    })
+    .unwrap();
     let want_vessels = replay.tracks().len() as u64;
     let status = wait_for(http, "part d after the restart", |s| {
         s["vessels"].as_u64() == Some(want_vessels)
@@ -267,10 +270,18 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     assert_eq!(one["mmsi"].as_u64(), Some(u64::from(all[0].0)));
     let track = get_json(
         http,
-        &format!("/api/v1/vessels/{}/track?from=2012-01-01T00:00:00Z&to=2013-01-01T00:00:00Z", all[0].0),
+        &format!(
+            "/api/v1/vessels/{}/track?from=2012-01-01T00:00:00Z&to=2013-01-01T00:00:00Z",
+            all[0].0
+        ),
     )
     .await;
-    assert!(track["properties"]["times"].as_array().is_some_and(|t| !t.is_empty()), "{track}");
+    assert!(
+        track["properties"]["times"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty()),
+        "{track}"
+    );
     assert_eq!(get(http, "/api/v1/vessels/1").await.0, 404);
     assert_eq!(get(http, "/api/v1/vessels?bbox=1,2,3").await.0, 400);
 

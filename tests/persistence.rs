@@ -98,7 +98,10 @@ fn encode(s: &str) -> String {
 type Changes = BTreeMap<String, Vec<(String, String)>>;
 
 fn change(a: &Value) -> (String, String) {
-    (a["state"].as_str().unwrap().to_owned(), a["at"].as_str().unwrap().to_owned())
+    (
+        a["state"].as_str().unwrap().to_owned(),
+        a["at"].as_str().unwrap().to_owned(),
+    )
 }
 
 /// Every alert the API knows, with its state changes in order.
@@ -113,10 +116,23 @@ async fn api_alerts(http: SocketAddr) -> Changes {
         let page = get_json(http, &path, Some(ADMIN)).await;
         for a in page["alerts"].as_array().unwrap() {
             let id = a["id"].as_str().unwrap().to_owned();
-            let detail = get_json(http, &format!("/api/v1/alerts/{}", encode(&id)), Some(ADMIN)).await;
+            let detail = get_json(
+                http,
+                &format!("/api/v1/alerts/{}", encode(&id)),
+                Some(ADMIN),
+            )
+            .await;
             assert_eq!(detail["alert"], *a, "latest state of {id}");
-            let changes = detail["changes"].as_array().unwrap().iter().map(change).collect();
-            assert!(out.insert(id.clone(), changes).is_none(), "{id} listed twice");
+            let changes = detail["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(change)
+                .collect();
+            assert!(
+                out.insert(id.clone(), changes).is_none(),
+                "{id} listed twice"
+            );
         }
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(encode(c)),
@@ -128,7 +144,9 @@ async fn api_alerts(http: SocketAddr) -> Changes {
 fn reference_changes(alerts: &[Value]) -> Changes {
     let mut out = Changes::new();
     for a in alerts {
-        out.entry(a["id"].as_str().unwrap().to_owned()).or_default().push(change(a));
+        out.entry(a["id"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(change(a));
     }
     out
 }
@@ -158,7 +176,10 @@ async fn restart_case(db: &str, kill: bool) {
     let want = reference_changes(&ref_alerts);
     let missing: Vec<_> = want.keys().filter(|k| !got.contains_key(*k)).collect();
     let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(*k)).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}, extra {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
     // Every alert with exactly replay's state changes (the rebuilt clock
     // ticks when the original did, so even periodic updates agree).
     for (id, w) in &want {
@@ -171,7 +192,10 @@ async fn restart_case(db: &str, kill: bool) {
         per.entry(p.mmsi.0).or_default().push(p);
     }
     let (mmsi, pts) = per.iter().max_by_key(|(_, v)| v.len()).unwrap();
-    let (from, to) = (pts.iter().map(|p| p.time).min().unwrap(), pts.iter().map(|p| p.time).max().unwrap());
+    let (from, to) = (
+        pts.iter().map(|p| p.time).min().unwrap(),
+        pts.iter().map(|p| p.time).max().unwrap(),
+    );
     let track = get_json(
         d.http,
         &format!(
@@ -203,7 +227,10 @@ async fn restart_case(db: &str, kill: bool) {
 
 fn sqlite_url(name: &str) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join(format!("{name}.db")).display());
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join(format!("{name}.db")).display()
+    );
     (dir, url)
 }
 

@@ -63,7 +63,8 @@ pub struct AlertsQuery {
 }
 
 fn raw(json: String) -> Result<Box<RawValue>, ApiError> {
-    RawValue::from_string(json).map_err(|e| ApiError::Internal(format!("stored alert is not JSON: {e}")))
+    RawValue::from_string(json)
+        .map_err(|e| ApiError::Internal(format!("stored alert is not JSON: {e}")))
 }
 
 #[utoipa::path(
@@ -88,27 +89,50 @@ pub(crate) async fn list(
     let kind = match q.kind.as_deref() {
         None => None,
         Some(k) => Some(parse_kind(k).ok_or_else(|| {
-            ApiError::bad("kind", format!("must be dark_period, loitering, rendezvous or spoofing, not {k:?}"))
+            ApiError::bad(
+                "kind",
+                format!("must be dark_period, loitering, rendezvous or spoofing, not {k:?}"),
+            )
         })?),
     };
     let open = match q.state.as_deref() {
         None => None,
         Some("open") => Some(true),
         Some("closed") => Some(false),
-        Some(s) => return Err(ApiError::bad("state", format!("must be open or closed, not {s:?}"))),
+        Some(s) => {
+            return Err(ApiError::bad(
+                "state",
+                format!("must be open or closed, not {s:?}"),
+            ))
+        }
     };
-    let cursor = match q.cursor.as_deref() {
-        None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::bad("cursor", format!("not a cursor of this query: {c:?}")))?),
-    };
+    let cursor =
+        match q.cursor.as_deref() {
+            None => None,
+            Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                ApiError::bad("cursor", format!("not a cursor of this query: {c:?}"))
+            })?),
+        };
     let filter = AlertFilter {
         scope,
         zone: q.zone,
         kind,
         open,
-        mmsi: q.mmsi.as_deref().map(|m| params::mmsi("mmsi", m)).transpose()?,
-        since: q.since.as_deref().map(|s| params::time("since", s)).transpose()?,
-        until: q.until.as_deref().map(|s| params::time("until", s)).transpose()?,
+        mmsi: q
+            .mmsi
+            .as_deref()
+            .map(|m| params::mmsi("mmsi", m))
+            .transpose()?,
+        since: q
+            .since
+            .as_deref()
+            .map(|s| params::time("since", s))
+            .transpose()?,
+        until: q
+            .until
+            .as_deref()
+            .map(|s| params::time("until", s))
+            .transpose()?,
         limit: state.page_size(q.limit.as_deref())?,
         cursor,
     };
@@ -117,7 +141,11 @@ pub(crate) async fn list(
     let page = store.alerts(&filter).await?;
     blocking_json(permit, move || {
         Ok(AlertList {
-            alerts: page.alerts.into_iter().map(|a| raw(a.json)).collect::<Result<_, _>>()?,
+            alerts: page
+                .alerts
+                .into_iter()
+                .map(|a| raw(a.json))
+                .collect::<Result<_, _>>()?,
             next_cursor: page.next_cursor.map(|n| n.to_string()),
         })
     })

@@ -69,7 +69,11 @@ fn bearer(value: &str) -> Option<&str> {
 
 /// Middleware: lets the request on with its [`Caller`] when the API is open
 /// or its bearer token is known; answers 401 otherwise.
-pub(crate) async fn require(State(state): State<Arc<ApiState>>, mut req: Request, next: Next) -> Response {
+pub(crate) async fn require(
+    State(state): State<Arc<ApiState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let scope = if state.tokens.is_open() {
         Scope::Admin
     } else {
@@ -79,7 +83,8 @@ pub(crate) async fn require(State(state): State<Arc<ApiState>>, mut req: Request
             .and_then(|v| v.to_str().ok())
             .and_then(bearer);
         let Some(given) = given else {
-            return ApiError::Unauthorized("missing bearer token (Authorization: Bearer <token>)").into_response();
+            return ApiError::Unauthorized("missing bearer token (Authorization: Bearer <token>)")
+                .into_response();
         };
         match state.tokens.scope_of(given) {
             Some(s) => s,

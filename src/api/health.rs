@@ -5,9 +5,9 @@
 use std::sync::atomic::Ordering;
 
 use axum::extract::State;
-use axum::Extension;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use serde::Serialize;
 use tracing::warn;
 use utoipa::ToSchema;
@@ -76,13 +76,18 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     match age {
         None => reasons.push("engine has not ticked yet".to_owned()),
         Some(a) if a > ENGINE_STALL_MS => {
-            reasons.push(format!("engine stalled: last tick {:.1} s ago", a as f64 / 1000.0));
+            reasons.push(format!(
+                "engine stalled: last tick {:.1} s ago",
+                a as f64 / 1000.0
+            ));
         }
         Some(_) => {}
     }
     let dropped = ctx.storage.positions_dropped.load(Ordering::Relaxed);
     if dropped > 0 {
-        details.push(format!("{dropped} positions dropped because the store fell behind"));
+        details.push(format!(
+            "{dropped} positions dropped because the store fell behind"
+        ));
     }
     let r = Readiness {
         ready: reasons.is_empty(),
@@ -92,7 +97,11 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         engine_heartbeat_age_ms: age,
         positions_dropped: dropped,
     };
-    let status = if r.ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if r.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     match serde_json::to_vec(&r) {
         Ok(body) => json_response(status, body),
         Err(e) => ApiError::Internal(format!("cannot encode JSON: {e}")).into_response(),
@@ -204,7 +213,10 @@ pub struct Status {
     )
 )]
 /// Engine clock, counts and storage state.
-pub(crate) async fn status(State(state): State<AppState>, Extension(Caller(scope)): Extension<Caller>) -> Result<Response, ApiError> {
+pub(crate) async fn status(
+    State(state): State<AppState>,
+    Extension(Caller(scope)): Extension<Caller>,
+) -> Result<Response, ApiError> {
     let snap = state.snapshot().await;
     let alerts = match &state.ctx.store {
         None => None,

@@ -103,12 +103,23 @@ pub(crate) async fn track(
     Params(q): Params<TrackQuery>,
 ) -> Result<Response, ApiError> {
     let mmsi = params::mmsi("mmsi", &raw)?;
-    let from = q.from.as_deref().map(|s| params::time("from", s)).transpose()?;
+    let from = q
+        .from
+        .as_deref()
+        .map(|s| params::time("from", s))
+        .transpose()?;
     let to = q.to.as_deref().map(|s| params::time("to", s)).transpose()?;
-    let simplify_m = q.simplify_m.as_deref().map(|s| params::number("simplify_m", s)).transpose()?;
+    let simplify_m = q
+        .simplify_m
+        .as_deref()
+        .map(|s| params::number("simplify_m", s))
+        .transpose()?;
     if let Some(m) = simplify_m {
         if !(0.0..=MAX_SIMPLIFY_M).contains(&m) {
-            return Err(ApiError::bad("simplify_m", format!("must be within 0..{MAX_SIMPLIFY_M} metres, not {m}")));
+            return Err(ApiError::bad(
+                "simplify_m",
+                format!("must be within 0..{MAX_SIMPLIFY_M} metres, not {m}"),
+            ));
         }
     }
     let store = state.store()?.clone();
@@ -126,14 +137,25 @@ pub(crate) async fn track(
     }
     let cap = state.ctx.limits.max_page.max(1);
     let rows = store.track(mmsi, from, to, cap + 1).await?;
-    if rows.is_empty() && state.snapshot_now().get(mmsi).is_none() && store.last_position(mmsi, Millis::MAX).await?.is_none() {
+    if rows.is_empty()
+        && state.snapshot_now().get(mmsi).is_none()
+        && store.last_position(mmsi, Millis::MAX).await?.is_none()
+    {
         return Err(ApiError::NotFound(format!("no such vessel: {}", mmsi.0)));
     }
-    blocking_json(permit, move || Ok(track_feature(mmsi, rows, cap, simplify_m))).await
+    blocking_json(permit, move || {
+        Ok(track_feature(mmsi, rows, cap, simplify_m))
+    })
+    .await
 }
 
 /// Builds the Feature of `rows` (oldest first, up to `cap + 1` of them).
-fn track_feature(mmsi: Mmsi, mut rows: Vec<PositionRow>, cap: usize, simplify_m: Option<f64>) -> TrackFeature {
+fn track_feature(
+    mmsi: Mmsi,
+    mut rows: Vec<PositionRow>,
+    cap: usize,
+    simplify_m: Option<f64>,
+) -> TrackFeature {
     let mut next_from = None;
     if rows.len() > cap {
         let next = rows[cap].time;
@@ -152,7 +174,9 @@ fn track_feature(mmsi: Mmsi, mut rows: Vec<PositionRow>, cap: usize, simplify_m:
     let kept: Vec<&PositionRow> = keep.iter().map(|&i| &rows[i]).collect();
     let geometry = match kept.as_slice() {
         [] => None,
-        [p] => Some(TrackGeometry::Point { coordinates: [p.lon, p.lat] }),
+        [p] => Some(TrackGeometry::Point {
+            coordinates: [p.lon, p.lat],
+        }),
         _ => Some(TrackGeometry::LineString {
             coordinates: kept.iter().map(|p| [p.lon, p.lat]).collect(),
         }),
@@ -296,14 +320,21 @@ impl From<PositionsPage> for PositionsOut {
     )
 )]
 /// Who was in a box in a time window, with their points, in pages.
-pub(crate) async fn positions(State(state): State<AppState>, Params(q): Params<PositionsQuery>) -> Result<Response, ApiError> {
+pub(crate) async fn positions(
+    State(state): State<AppState>,
+    Params(q): Params<PositionsQuery>,
+) -> Result<Response, ApiError> {
     let bbox = params::bbox("bbox", params::required("bbox", &q.bbox)?)?;
     let from = params::time("from", params::required("from", &q.from)?)?;
     let to = params::time("to", params::required("to", &q.to)?)?;
     if from > to {
         return Err(ApiError::bad("from", "must not be after to"));
     }
-    let after = q.cursor.as_deref().map(|c| params::mmsi("cursor", c)).transpose()?;
+    let after = q
+        .cursor
+        .as_deref()
+        .map(|c| params::mmsi("cursor", c))
+        .transpose()?;
     let limit = state.page_size(q.limit.as_deref())?;
     let store = state.store()?;
     let permit = state.permit()?;
@@ -350,13 +381,23 @@ mod tests {
 
     #[test]
     fn truncation_leaves_the_cut_instant_to_the_next_answer() {
-        let rows = vec![row(0, 0.0, 0.0), row(1, 0.1, 0.0), row(2, 0.2, 0.0), row(2, 0.3, 0.0)];
+        let rows = vec![
+            row(0, 0.0, 0.0),
+            row(1, 0.1, 0.0),
+            row(2, 0.2, 0.0),
+            row(2, 0.3, 0.0),
+        ];
         let f = track_feature(Mmsi(1), rows, 3, None);
         assert!(f.properties.truncated);
         assert_eq!(f.properties.times.len(), 2);
         assert_eq!(f.properties.next_from.as_deref(), Some(rfc3339(2).as_str()));
         let one = track_feature(Mmsi(1), vec![row(5, 1.0, 2.0)], 3, Some(10.0));
-        assert!(matches!(one.geometry, Some(TrackGeometry::Point { coordinates: [1.0, 2.0] })));
+        assert!(matches!(
+            one.geometry,
+            Some(TrackGeometry::Point {
+                coordinates: [1.0, 2.0]
+            })
+        ));
         assert_eq!(one.properties.sog_kn, vec![Some(12.2)]);
     }
 }

@@ -167,8 +167,14 @@ impl ApiState {
         if now - snap.taken_at <= MAX_SNAPSHOT_AGE_MS || !self.engine_alive(now) {
             return snap;
         }
-        if tokio::time::timeout(SNAPSHOT_WAIT, rx.changed()).await.is_err() {
-            warn!(age_ms = now - snap.taken_at, "Engine did not refresh its snapshot in time; answering from the old one.");
+        if tokio::time::timeout(SNAPSHOT_WAIT, rx.changed())
+            .await
+            .is_err()
+        {
+            warn!(
+                age_ms = now - snap.taken_at,
+                "Engine did not refresh its snapshot in time; answering from the old one."
+            );
         }
         let fresh = rx.borrow().clone();
         fresh
@@ -180,7 +186,10 @@ impl ApiState {
         match limit {
             None => Ok(DEFAULT_PAGE.min(max)),
             Some(s) => match s.trim().parse::<usize>() {
-                Ok(0) | Err(_) => Err(ApiError::bad("limit", format!("must be a positive integer (at most {max}), not {s:?}"))),
+                Ok(0) | Err(_) => Err(ApiError::bad(
+                    "limit",
+                    format!("must be a positive integer (at most {max}), not {s:?}"),
+                )),
                 Ok(n) => Ok(n.min(max)),
             },
         }
@@ -203,7 +212,10 @@ fn router_with(state: AppState) -> Router {
         .route("/alerts/:id", get(alerts::one))
         .route("/zones", get(zones::list))
         // Only the routes above: the OpenAPI document is public.
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require,
+        ))
         .route("/openapi.json", get(openapi::serve));
     Router::new()
         .nest("/api/v1", v1)
@@ -256,12 +268,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
 
 /// A JSON response with `status`.
 fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], Body::from(body)).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from(body),
+    )
+        .into_response()
 }
 
 /// Encodes `v` as a 200 JSON response.
 fn ok_json<T: Serialize>(v: &T) -> Result<Response, ApiError> {
-    let body = serde_json::to_vec(v).map_err(|e| ApiError::Internal(format!("cannot encode JSON: {e}")))?;
+    let body = serde_json::to_vec(v)
+        .map_err(|e| ApiError::Internal(format!("cannot encode JSON: {e}")))?;
     Ok(json_response(StatusCode::OK, body))
 }
 

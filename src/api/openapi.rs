@@ -63,9 +63,10 @@ impl Modify for BearerAuth {
 
 /// The document as JSON text (built once, when the router is).
 pub(crate) fn document() -> String {
-    ApiDoc::openapi()
-        .to_json()
-        .unwrap_or_else(|e| serde_json::json!({ "error": format!("cannot encode the OpenAPI document: {e}") }).to_string())
+    ApiDoc::openapi().to_json().unwrap_or_else(|e| {
+        serde_json::json!({ "error": format!("cannot encode the OpenAPI document: {e}") })
+            .to_string()
+    })
 }
 
 #[utoipa::path(
@@ -78,5 +79,9 @@ pub(crate) fn document() -> String {
 )]
 /// The OpenAPI document; needs no token.
 pub(crate) async fn serve(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], state.openapi.clone()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi.clone(),
+    )
+        .into_response()
 }

@@ -13,7 +13,12 @@ const MAX_MMSI: u32 = 999_999_999;
 /// A lon/lat box `min_lon,min_lat,max_lon,max_lat` in degrees;
 /// `min_lon > max_lon` crosses the antimeridian.
 pub(crate) fn bbox(param: &'static str, s: &str) -> Result<BBox, ApiError> {
-    let bad = |m: &str| ApiError::bad(param, format!("{m} (expected min_lon,min_lat,max_lon,max_lat in degrees, got {s:?})"));
+    let bad = |m: &str| {
+        ApiError::bad(
+            param,
+            format!("{m} (expected min_lon,min_lat,max_lon,max_lat in degrees, got {s:?})"),
+        )
+    };
     let v: Vec<f64> = s
         .split(',')
         .map(|x| x.trim().parse::<f64>())
@@ -53,7 +58,10 @@ pub(crate) fn lon(param: &'static str, s: &str) -> Result<f64, ApiError> {
     if valid_lon(x) {
         Ok(x)
     } else {
-        Err(ApiError::bad(param, format!("longitude must be within -180..180, not {x}")))
+        Err(ApiError::bad(
+            param,
+            format!("longitude must be within -180..180, not {x}"),
+        ))
     }
 }
 
@@ -63,7 +71,10 @@ pub(crate) fn lat(param: &'static str, s: &str) -> Result<f64, ApiError> {
     if valid_lat(x) {
         Ok(x)
     } else {
-        Err(ApiError::bad(param, format!("latitude must be within -90..90, not {x}")))
+        Err(ApiError::bad(
+            param,
+            format!("latitude must be within -90..90, not {x}"),
+        ))
     }
 }
 
@@ -80,7 +91,12 @@ pub(crate) fn time(param: &'static str, s: &str) -> Result<Millis, ApiError> {
             }
         })
         .map(|t| t.timestamp_millis())
-        .map_err(|_| ApiError::bad(param, format!("not an RFC 3339 time (e.g. 2024-05-01T12:00:00Z): {s:?}")))
+        .map_err(|_| {
+            ApiError::bad(
+                param,
+                format!("not an RFC 3339 time (e.g. 2024-05-01T12:00:00Z): {s:?}"),
+            )
+        })
 }
 
 /// An MMSI: 1 to 9 digits, not zero.
@@ -88,12 +104,18 @@ pub(crate) fn mmsi(param: &'static str, s: &str) -> Result<Mmsi, ApiError> {
     let ok = !s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit());
     match s.parse::<u32>() {
         Ok(m) if ok && m > 0 && m <= MAX_MMSI => Ok(Mmsi(m)),
-        _ => Err(ApiError::bad(param, format!("not an MMSI (1 to 9 digits): {s:?}"))),
+        _ => Err(ApiError::bad(
+            param,
+            format!("not an MMSI (1 to 9 digits): {s:?}"),
+        )),
     }
 }
 
 /// A required parameter.
-pub(crate) fn required<'a>(param: &'static str, v: &'a Option<String>) -> Result<&'a str, ApiError> {
+pub(crate) fn required<'a>(
+    param: &'static str,
+    v: &'a Option<String>,
+) -> Result<&'a str, ApiError> {
     v.as_deref().ok_or_else(|| ApiError::bad(param, "required"))
 }
 
@@ -127,9 +149,18 @@ mod tests {
         assert!(mmsi("mmsi", "1234567890").is_err());
         assert!(mmsi("mmsi", "+12").is_err());
         assert!(mmsi("mmsi", "0").is_err());
-        assert_eq!(time("from", "2024-05-01T12:00:00Z").unwrap(), 1_714_564_800_000);
-        assert_eq!(time("from", "2024-05-01T14:00:00 02:00").unwrap(), 1_714_564_800_000);
-        assert!(time("from", "yesterday").unwrap_err().to_string().starts_with("from: "));
+        assert_eq!(
+            time("from", "2024-05-01T12:00:00Z").unwrap(),
+            1_714_564_800_000
+        );
+        assert_eq!(
+            time("from", "2024-05-01T14:00:00 02:00").unwrap(),
+            1_714_564_800_000
+        );
+        assert!(time("from", "yesterday")
+            .unwrap_err()
+            .to_string()
+            .starts_with("from: "));
         assert!(lat("lat", "91").is_err() && lon("lon", "NaN").is_err());
         assert_eq!(tenth(12.2_f32).to_string(), "12.2");
     }

@@ -95,7 +95,15 @@ fn snapshot(taken_at: Millis, extra: usize) -> Snapshot {
         vessel(444_444_444, 50.0, 12.0, 3.0, None),
     ];
     // A crowd far from the others, for load.
-    vs.extend((0..extra).map(|i| vessel(500_000_000 + i as u32, -30.0 + (i % 100) as f64 * 0.01, -30.0 + (i / 100) as f64 * 0.01, 1.0, None)));
+    vs.extend((0..extra).map(|i| {
+        vessel(
+            500_000_000 + i as u32,
+            -30.0 + (i % 100) as f64 * 0.01,
+            -30.0 + (i / 100) as f64 * 0.01,
+            1.0,
+            None,
+        )
+    }));
     Snapshot::new(Some(CLOCK), taken_at, EngineStats::default(), vs)
 }
 
@@ -121,7 +129,13 @@ fn pos(mmsi: u32, t: Millis, lon: f64, lat: f64) -> PositionRow {
 }
 
 fn square(lon: f64, lat: f64) -> MultiPolygon<f64> {
-    let ring = LineString::from(vec![(lon - 1.0, lat - 1.0), (lon + 1.0, lat - 1.0), (lon + 1.0, lat + 1.0), (lon - 1.0, lat + 1.0), (lon - 1.0, lat - 1.0)]);
+    let ring = LineString::from(vec![
+        (lon - 1.0, lat - 1.0),
+        (lon + 1.0, lat - 1.0),
+        (lon + 1.0, lat + 1.0),
+        (lon - 1.0, lat + 1.0),
+        (lon - 1.0, lat - 1.0),
+    ]);
     MultiPolygon(vec![Polygon::new(ring, vec![])])
 }
 
@@ -139,7 +153,17 @@ fn zone(id: &str, centre: &str, lon: f64, lat: f64) -> Zone {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn alert(kind: Kind, state: State, zone: &str, centre: &str, mmsi: u32, started: Millis, at: Millis, lon: f64, lat: f64) -> Alert {
+fn alert(
+    kind: Kind,
+    state: State,
+    zone: &str,
+    centre: &str,
+    mmsi: u32,
+    started: Millis,
+    at: Millis,
+    lon: f64,
+    lat: f64,
+) -> Alert {
     Alert {
         id: Alert::make_id(kind, zone, &[Mmsi(mmsi)], started),
         kind,
@@ -162,15 +186,66 @@ fn alert(kind: Kind, state: State, zone: &str, centre: &str, mmsi: u32, started:
 async fn fixture(o: Opts) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let alerts = vec![
-        alert(Kind::Loitering, State::Open, "za", "A", 123_456_789, CLOCK - 30 * MIN, CLOCK - 20 * MIN, 3.3, 6.0),
-        alert(Kind::DarkPeriod, State::Open, "zb", "B", 444_444_444, CLOCK - 60 * MIN, CLOCK - 15 * MIN, 50.0, 12.0),
-        alert(Kind::Loitering, State::Update, "za", "A", 123_456_789, CLOCK - 30 * MIN, CLOCK - 10 * MIN, 3.3, 6.0),
-        alert(Kind::DarkPeriod, State::Closed, "zb", "B", 444_444_444, CLOCK - 60 * MIN, CLOCK - 5 * MIN, 50.0, 12.0),
+        alert(
+            Kind::Loitering,
+            State::Open,
+            "za",
+            "A",
+            123_456_789,
+            CLOCK - 30 * MIN,
+            CLOCK - 20 * MIN,
+            3.3,
+            6.0,
+        ),
+        alert(
+            Kind::DarkPeriod,
+            State::Open,
+            "zb",
+            "B",
+            444_444_444,
+            CLOCK - 60 * MIN,
+            CLOCK - 15 * MIN,
+            50.0,
+            12.0,
+        ),
+        alert(
+            Kind::Loitering,
+            State::Update,
+            "za",
+            "A",
+            123_456_789,
+            CLOCK - 30 * MIN,
+            CLOCK - 10 * MIN,
+            3.3,
+            6.0,
+        ),
+        alert(
+            Kind::DarkPeriod,
+            State::Closed,
+            "zb",
+            "B",
+            444_444_444,
+            CLOCK - 60 * MIN,
+            CLOCK - 5 * MIN,
+            50.0,
+            12.0,
+        ),
     ];
     let alert_json = alerts.iter().map(Alert::to_json).collect();
     let store = if o.store {
-        let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.unwrap();
-        let mut positions: Vec<PositionRow> = (0..30).map(|i| pos(123_456_789, CLOCK - (30 - i) * MIN, 3.0 + i as f64 * 0.01, 6.0)).collect();
+        let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
+            .await
+            .unwrap();
+        let mut positions: Vec<PositionRow> = (0..30)
+            .map(|i| {
+                pos(
+                    123_456_789,
+                    CLOCK - (30 - i) * MIN,
+                    3.0 + i as f64 * 0.01,
+                    6.0,
+                )
+            })
+            .collect();
         positions.push(pos(987_654_321, CLOCK - 40 * MIN, 3.5, 6.5));
         positions.push(pos(987_654_321, CLOCK - 39 * MIN, 3.51, 6.5));
         positions.push(pos(444_444_444, CLOCK - 20 * MIN, 50.0, 12.0));
@@ -185,7 +260,15 @@ async fn fixture(o: Opts) -> Fixture {
             },
             source: "test".into(),
         }];
-        store.write(&Batch { positions, statics, alerts, ticks: Vec::new() }).await.unwrap();
+        store
+            .write(&Batch {
+                positions,
+                statics,
+                alerts,
+                ticks: Vec::new(),
+            })
+            .await
+            .unwrap();
         Some(store)
     } else {
         None
@@ -206,7 +289,10 @@ async fn fixture(o: Opts) -> Fixture {
         want_snapshot: Arc::new(AtomicBool::new(false)),
         store,
         storage: Arc::new(WriterStats::default()),
-        zones: Arc::new(ZoneSet::from_zones(vec![zone("za", "A", 3.0, 6.0), zone("zb", "B", 50.0, 12.0)]).unwrap()),
+        zones: Arc::new(
+            ZoneSet::from_zones(vec![zone("za", "A", 3.0, 6.0), zone("zb", "B", 50.0, 12.0)])
+                .unwrap(),
+        ),
         tokens,
         limits: ApiConfig {
             max_concurrent_queries: o.max_concurrent_queries,
@@ -243,10 +329,16 @@ async fn call(app: &Router, path: &str, token: Option<&str>) -> Reply {
     if let Some(t) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
-    let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let res = app
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = res.status();
     let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
     Reply {
         status,
         headers,
@@ -262,7 +354,12 @@ async fn ok(app: &Router, path: &str) -> Value {
 }
 
 fn mmsis(v: &Value) -> Vec<u64> {
-    v["vessels"].as_array().unwrap().iter().map(|v| v["mmsi"].as_u64().unwrap()).collect()
+    v["vessels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["mmsi"].as_u64().unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -282,18 +379,33 @@ async fn current_vessels_from_the_snapshot() {
     assert!(r.text.contains("\"draught_m\":5.2,"), "{}", r.text);
     let v = r.json();
     assert_eq!(mmsis(&v), [123_456_789, 222_222_222]);
-    assert_eq!((v["total"].as_u64(), &v["next_cursor"]), (Some(2), &Value::Null));
+    assert_eq!(
+        (v["total"].as_u64(), &v["next_cursor"]),
+        (Some(2), &Value::Null)
+    );
     let a = &v["vessels"][0];
-    assert_eq!((a["class"].as_str(), a["static"]["name"].as_str()), (Some("a"), Some("ALPHA")));
+    assert_eq!(
+        (a["class"].as_str(), a["static"]["name"].as_str()),
+        (Some("a"), Some("ALPHA"))
+    );
     assert!(a.get("flag").is_some());
     assert!(a.get("distance_m").is_none());
     // Pages.
     let p1 = ok(app, "/api/v1/vessels?bbox=2,5,4,7&limit=1").await;
-    assert_eq!((mmsis(&p1), p1["next_cursor"].as_str()), (vec![123_456_789], Some("123456789")));
+    assert_eq!(
+        (mmsis(&p1), p1["next_cursor"].as_str()),
+        (vec![123_456_789], Some("123456789"))
+    );
     let p2 = ok(app, "/api/v1/vessels?bbox=2,5,4,7&limit=1&cursor=123456789").await;
-    assert_eq!((mmsis(&p2), &p2["next_cursor"]), (vec![222_222_222], &Value::Null));
+    assert_eq!(
+        (mmsis(&p2), &p2["next_cursor"]),
+        (vec![222_222_222], &Value::Null)
+    );
     // Across the antimeridian.
-    assert_eq!(mmsis(&ok(app, "/api/v1/vessels?bbox=179,-1,-179,1").await), [333_333_333]);
+    assert_eq!(
+        mmsis(&ok(app, "/api/v1/vessels?bbox=179,-1,-179,1").await),
+        [333_333_333]
+    );
     // Radius: nearest first, with distances, in pages.
     let r = ok(app, "/api/v1/vessels?lon=3.3&lat=6.0&radius_m=5000").await;
     assert_eq!(mmsis(&r), [123_456_789, 222_222_222]);
@@ -303,16 +415,36 @@ async fn current_vessels_from_the_snapshot() {
     let r1 = ok(app, "/api/v1/vessels?lon=3.3&lat=6.0&radius_m=5000&limit=1").await;
     let c = r1["next_cursor"].as_str().unwrap().to_owned();
     assert_eq!(mmsis(&r1), [123_456_789]);
-    let r2 = ok(app, &format!("/api/v1/vessels?lon=3.3&lat=6.0&radius_m=5000&limit=1&cursor={c}")).await;
-    assert_eq!((mmsis(&r2), &r2["next_cursor"]), (vec![222_222_222], &Value::Null));
+    let r2 = ok(
+        app,
+        &format!("/api/v1/vessels?lon=3.3&lat=6.0&radius_m=5000&limit=1&cursor={c}"),
+    )
+    .await;
+    assert_eq!(
+        (mmsis(&r2), &r2["next_cursor"]),
+        (vec![222_222_222], &Value::Null)
+    );
 
     // One vessel: live, else from the store, else 404.
     let live = ok(app, "/api/v1/vessels/123456789").await;
-    assert_eq!((live["origin"].as_str(), live["sog_kn"].as_f64()), (Some("live"), Some(12.2)));
+    assert_eq!(
+        (live["origin"].as_str(), live["sog_kn"].as_f64()),
+        (Some("live"), Some(12.2))
+    );
     assert_eq!(live["first_seen"], rfc3339(CLOCK - 60 * MIN));
     let stored = ok(app, "/api/v1/vessels/987654321").await;
-    assert_eq!((stored["origin"].as_str(), stored["static"]["name"].as_str()), (Some("store"), Some("GHOST")));
-    assert_eq!((stored["lon"].as_f64(), stored["sog_kn"].as_f64(), &stored["first_seen"]), (Some(3.51), Some(12.2), &Value::Null));
+    assert_eq!(
+        (stored["origin"].as_str(), stored["static"]["name"].as_str()),
+        (Some("store"), Some("GHOST"))
+    );
+    assert_eq!(
+        (
+            stored["lon"].as_f64(),
+            stored["sog_kn"].as_f64(),
+            &stored["first_seen"]
+        ),
+        (Some(3.51), Some(12.2), &Value::Null)
+    );
     let r = call(app, "/api/v1/vessels/555555555", Some(ADMIN)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["error"], "no such vessel: 555555555");
@@ -325,43 +457,101 @@ async fn history_from_the_store() {
     // Default window: 24 h before the engine clock. 30 points, capped at max_page = 20.
     let r = call(app, "/api/v1/vessels/123456789/track", Some(ADMIN)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert!(r.text.contains("\"sog_kn\":[12.2,12.2,") && !r.text.contains("12.19"), "{}", r.text);
+    assert!(
+        r.text.contains("\"sog_kn\":[12.2,12.2,") && !r.text.contains("12.19"),
+        "{}",
+        r.text
+    );
     let t = r.json();
-    assert_eq!((t["type"].as_str(), t["geometry"]["type"].as_str()), (Some("Feature"), Some("LineString")));
+    assert_eq!(
+        (t["type"].as_str(), t["geometry"]["type"].as_str()),
+        (Some("Feature"), Some("LineString"))
+    );
     assert_eq!(t["geometry"]["coordinates"][0], json!([3.0, 6.0]));
     let p = &t["properties"];
-    assert_eq!((p["mmsi"].as_u64(), p["truncated"].as_bool()), (Some(123_456_789), Some(true)));
+    assert_eq!(
+        (p["mmsi"].as_u64(), p["truncated"].as_bool()),
+        (Some(123_456_789), Some(true))
+    );
     assert_eq!(p["times"].as_array().unwrap().len(), 20);
     assert_eq!(p["times"][0], rfc3339(CLOCK - 30 * MIN));
-    assert_eq!((p["cog"][0].as_f64(), p["sog_kn"].as_array().unwrap().len()), (Some(90.0), 20));
+    assert_eq!(
+        (p["cog"][0].as_f64(), p["sog_kn"].as_array().unwrap().len()),
+        (Some(90.0), 20)
+    );
     let next = p["next_from"].as_str().unwrap();
     assert_eq!(next, rfc3339(CLOCK - 10 * MIN));
     let rest = ok(app, &format!("/api/v1/vessels/123456789/track?from={next}")).await;
     assert_eq!(rest["properties"]["times"].as_array().unwrap().len(), 10);
-    assert_eq!((&rest["properties"]["truncated"], &rest["properties"]["next_from"]), (&json!(false), &Value::Null));
+    assert_eq!(
+        (
+            &rest["properties"]["truncated"],
+            &rest["properties"]["next_from"]
+        ),
+        (&json!(false), &Value::Null)
+    );
     // A straight line simplifies to its ends, keeping their times and speeds.
     let from = rfc3339(CLOCK - 25 * MIN);
-    let s = ok(app, &format!("/api/v1/vessels/123456789/track?from={from}&simplify_m=100")).await;
+    let s = ok(
+        app,
+        &format!("/api/v1/vessels/123456789/track?from={from}&simplify_m=100"),
+    )
+    .await;
     assert_eq!(s["geometry"]["coordinates"].as_array().unwrap().len(), 2);
-    assert_eq!(s["properties"]["times"], json!([from, rfc3339(CLOCK - 6 * MIN)]));
+    assert_eq!(
+        s["properties"]["times"],
+        json!([from, rfc3339(CLOCK - 6 * MIN)])
+    );
     assert_eq!(s["properties"]["sog_kn"], json!([12.2, 12.2]));
     // One point: a Point. An offset written `+00:00` arrives as a space and still parses.
-    let one = ok(app, "/api/v1/vessels/987654321/track?from=2024-05-01T11:20:00+00:00&to=2024-05-01T11:20:30Z").await;
-    assert_eq!(one["geometry"], json!({ "type": "Point", "coordinates": [3.5, 6.5] }));
+    let one = ok(
+        app,
+        "/api/v1/vessels/987654321/track?from=2024-05-01T11:20:00+00:00&to=2024-05-01T11:20:30Z",
+    )
+    .await;
+    assert_eq!(
+        one["geometry"],
+        json!({ "type": "Point", "coordinates": [3.5, 6.5] })
+    );
     // No points in the window: a Feature without geometry; unknown vessel: 404.
-    let none = ok(app, "/api/v1/vessels/987654321/track?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z").await;
-    assert_eq!((&none["geometry"], none["properties"]["times"].as_array().map(Vec::len)), (&Value::Null, Some(0)));
-    assert_eq!(call(app, "/api/v1/vessels/555555555/track", Some(ADMIN)).await.status, StatusCode::NOT_FOUND);
+    let none = ok(
+        app,
+        "/api/v1/vessels/987654321/track?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z",
+    )
+    .await;
+    assert_eq!(
+        (
+            &none["geometry"],
+            none["properties"]["times"].as_array().map(Vec::len)
+        ),
+        (&Value::Null, Some(0))
+    );
+    assert_eq!(
+        call(app, "/api/v1/vessels/555555555/track", Some(ADMIN))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 
     // Who was in the box: 123456789 (30 points, capped at 20: one vessel fills the page), then 987654321.
     let (from, to) = (rfc3339(CLOCK - 2 * 60 * MIN), rfc3339(CLOCK));
-    let all = ok(app, &format!("/api/v1/positions?bbox=2,5,4,7&from={from}&to={to}")).await;
+    let all = ok(
+        app,
+        &format!("/api/v1/positions?bbox=2,5,4,7&from={from}&to={to}"),
+    )
+    .await;
     assert_eq!(mmsis(&all), [123_456_789]);
     assert_eq!(all["next_cursor"], "123456789");
     let q = format!("/api/v1/positions?bbox=2,5,4,7&from={from}&to={to}&limit=20&cursor=123456789");
     let p2 = ok(app, &q).await;
-    assert_eq!((mmsis(&p2), &p2["next_cursor"]), (vec![987_654_321], &Value::Null));
-    assert_eq!(p2["vessels"][0]["points"][0], json!({ "time": rfc3339(CLOCK - 40 * MIN), "lon": 3.5, "lat": 6.5, "sog_kn": 12.2, "cog": 90.0 }));
+    assert_eq!(
+        (mmsis(&p2), &p2["next_cursor"]),
+        (vec![987_654_321], &Value::Null)
+    );
+    assert_eq!(
+        p2["vessels"][0]["points"][0],
+        json!({ "time": rfc3339(CLOCK - 40 * MIN), "lon": 3.5, "lat": 6.5, "sog_kn": 12.2, "cog": 90.0 })
+    );
 }
 
 #[tokio::test]
@@ -371,9 +561,22 @@ async fn alerts_are_passed_through_and_scoped() {
     // Newest first, each the stored JSON of its latest state, byte for byte.
     let r = call(app, "/api/v1/alerts", Some(ADMIN)).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.text, format!("{{\"alerts\":[{},{}],\"next_cursor\":null}}", f.alert_json[3], f.alert_json[2]));
+    assert_eq!(
+        r.text,
+        format!(
+            "{{\"alerts\":[{},{}],\"next_cursor\":null}}",
+            f.alert_json[3], f.alert_json[2]
+        )
+    );
     assert!(r.text.contains("\"speed_kn\":12.2"));
-    let ids = |v: &Value| -> Vec<String> { v["alerts"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_owned()).collect() };
+    let ids = |v: &Value| -> Vec<String> {
+        v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
     for (q, want) in [
         ("state=open", vec![ALERT_A]),
         ("state=closed", vec![ALERT_B]),
@@ -383,42 +586,101 @@ async fn alerts_are_passed_through_and_scoped() {
         ("until=2024-05-01T11:20:00Z", vec![ALERT_B]),
         ("since=2024-05-01T11:58:00Z", vec![ALERT_A]),
     ] {
-        assert_eq!(ids(&ok(app, &format!("/api/v1/alerts?{q}")).await), want, "{q}");
+        assert_eq!(
+            ids(&ok(app, &format!("/api/v1/alerts?{q}")).await),
+            want,
+            "{q}"
+        );
     }
     let p1 = ok(app, "/api/v1/alerts?limit=1").await;
     assert_eq!(ids(&p1), [ALERT_B]);
     let c = p1["next_cursor"].as_str().unwrap();
     let p2 = ok(app, &format!("/api/v1/alerts?limit=1&cursor={c}")).await;
-    assert_eq!((ids(&p2), &p2["next_cursor"]), (vec![ALERT_A.to_owned()], &Value::Null));
+    assert_eq!(
+        (ids(&p2), &p2["next_cursor"]),
+        (vec![ALERT_A.to_owned()], &Value::Null)
+    );
     // Detail: latest and every change, in order, unchanged.
     let r = call(app, &format!("/api/v1/alerts/{ALERT_A}"), Some(ADMIN)).await;
-    assert_eq!(r.text, format!("{{\"alert\":{a2},\"changes\":[{a0},{a2}]}}", a0 = f.alert_json[0], a2 = f.alert_json[2]));
+    assert_eq!(
+        r.text,
+        format!(
+            "{{\"alert\":{a2},\"changes\":[{a0},{a2}]}}",
+            a0 = f.alert_json[0],
+            a2 = f.alert_json[2]
+        )
+    );
 
     // Centre A sees its alert only; B's is "not found", exactly like a missing one.
     let a = ok_as(app, "/api/v1/alerts", TOKEN_A).await;
     assert_eq!(ids(&a), [ALERT_A]);
-    assert_eq!(ok_as(app, &format!("/api/v1/alerts/{ALERT_A}"), TOKEN_A).await["changes"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        ok_as(app, &format!("/api/v1/alerts/{ALERT_A}"), TOKEN_A).await["changes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let hidden = call(app, &format!("/api/v1/alerts/{ALERT_B}"), Some(TOKEN_A)).await;
     let missing = call(app, "/api/v1/alerts/loitering:za:1:1", Some(TOKEN_A)).await;
-    assert_eq!((hidden.status, missing.status), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
-    assert_eq!(hidden.text.replace(ALERT_B, "X"), missing.text.replace("loitering:za:1:1", "X"));
+    assert_eq!(
+        (hidden.status, missing.status),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(
+        hidden.text.replace(ALERT_B, "X"),
+        missing.text.replace("loitering:za:1:1", "X")
+    );
     assert_eq!(ids(&ok_as(app, "/api/v1/alerts", TOKEN_B).await), [ALERT_B]);
-    assert_eq!(call(app, &format!("/api/v1/alerts/{ALERT_A}"), Some(TOKEN_B)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(app, &format!("/api/v1/alerts/{ALERT_A}"), Some(TOKEN_B))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 
     // Zones: a GeoJSON FeatureCollection, a centre sees its own only.
-    let zone_ids = |v: &Value| -> Vec<String> { v["features"].as_array().unwrap().iter().map(|z| z["properties"]["id"].as_str().unwrap().to_owned()).collect() };
+    let zone_ids = |v: &Value| -> Vec<String> {
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|z| z["properties"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
     let z = ok(app, "/api/v1/zones").await;
-    assert_eq!((z["type"].as_str(), zone_ids(&z)), (Some("FeatureCollection"), vec!["za".to_owned(), "zb".to_owned()]));
+    assert_eq!(
+        (z["type"].as_str(), zone_ids(&z)),
+        (
+            Some("FeatureCollection"),
+            vec!["za".to_owned(), "zb".to_owned()]
+        )
+    );
     let za = &z["features"][0];
     assert_eq!(za["type"], "Feature");
-    assert_eq!(za["properties"], json!({ "id": "za", "name": "Zone za", "kind": "patrol", "centre": ["A"] }));
+    assert_eq!(
+        za["properties"],
+        json!({ "id": "za", "name": "Zone za", "kind": "patrol", "centre": ["A"] })
+    );
     assert_eq!(za["geometry"]["type"], "MultiPolygon");
     assert_eq!(za["geometry"]["coordinates"][0][0][0], json!([2.0, 5.0]));
-    assert_eq!(zone_ids(&ok_as(app, "/api/v1/zones", TOKEN_A).await), ["za"]);
-    assert_eq!(zone_ids(&ok_as(app, "/api/v1/zones", TOKEN_B).await), ["zb"]);
+    assert_eq!(
+        zone_ids(&ok_as(app, "/api/v1/zones", TOKEN_A).await),
+        ["za"]
+    );
+    assert_eq!(
+        zone_ids(&ok_as(app, "/api/v1/zones", TOKEN_B).await),
+        ["zb"]
+    );
     // Status counts only what the token may see.
-    assert_eq!(ok_as(app, "/api/v1/status", TOKEN_A).await["alerts"], json!({ "stored": 1, "open": 1 }));
-    assert_eq!(ok_as(app, "/api/v1/status", TOKEN_B).await["alerts"], json!({ "stored": 1, "open": 0 }));
+    assert_eq!(
+        ok_as(app, "/api/v1/status", TOKEN_A).await["alerts"],
+        json!({ "stored": 1, "open": 1 })
+    );
+    assert_eq!(
+        ok_as(app, "/api/v1/status", TOKEN_B).await["alerts"],
+        json!({ "stored": 1, "open": 0 })
+    );
 }
 
 async fn ok_as(app: &Router, path: &str, token: &str) -> Value {
@@ -453,10 +715,23 @@ async fn tokens_are_required_except_for_probes_and_the_document() {
         assert_eq!(call(app, path, None).await.status, StatusCode::OK, "{path}");
     }
     assert_eq!(call(app, "/healthz", None).await.text, "ok");
-    assert!(call(app, "/metrics", None).await.text.contains("aiswatch_vessels_tracked"));
+    assert!(call(app, "/metrics", None)
+        .await
+        .text
+        .contains("aiswatch_vessels_tracked"));
     // No token configured: open.
-    let open = fixture(Opts { tokens: false, ..DEFAULT }).await;
-    assert_eq!(call(&open.app, "/api/v1/alerts", None).await.json()["alerts"].as_array().unwrap().len(), 2);
+    let open = fixture(Opts {
+        tokens: false,
+        ..DEFAULT
+    })
+    .await;
+    assert_eq!(
+        call(&open.app, "/api/v1/alerts", None).await.json()["alerts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -503,7 +778,10 @@ async fn bad_parameters_are_named() {
         assert!(e.starts_with(&format!("{param}: ")), "{path}: {e}");
     }
     let r = call(&f.app, "/api/v1/nothing", Some(ADMIN)).await;
-    assert_eq!((r.status, r.json()["error"].as_str()), (StatusCode::NOT_FOUND, Some("no such route")));
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no such route"))
+    );
 }
 
 #[test]
@@ -519,7 +797,10 @@ fn an_open_api_beyond_loopback_is_warned_about() {
 async fn openapi_document_lists_every_route() {
     let f = fixture(DEFAULT).await;
     let r = call(&f.app, "/api/v1/openapi.json", None).await;
-    assert_eq!(r.headers.get(header::CONTENT_TYPE).unwrap(), "application/json");
+    assert_eq!(
+        r.headers.get(header::CONTENT_TYPE).unwrap(),
+        "application/json"
+    );
     let doc = r.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
@@ -537,24 +818,47 @@ async fn openapi_document_lists_every_route() {
         "/readyz",
         "/metrics",
     ] {
-        assert!(paths.contains_key(p), "{p} missing from {:?}", paths.keys().collect::<Vec<_>>());
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from {:?}",
+            paths.keys().collect::<Vec<_>>()
+        );
     }
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"], json!({ "type": "http", "scheme": "bearer" }));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"],
+        json!({ "type": "http", "scheme": "bearer" })
+    );
     assert_eq!(doc["security"], json!([{ "bearer": [] }]));
     let vessels = &paths["/api/v1/vessels"]["get"];
-    let names: Vec<&str> = vessels["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = vessels["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["bbox", "lon", "lat", "radius_m", "limit", "cursor"]);
     assert!(doc["components"]["schemas"]["TrackFeature"].is_object());
-    let mut ops: Vec<&str> = paths.values().filter_map(|p| p["get"]["operationId"].as_str()).collect();
+    let mut ops: Vec<&str> = paths
+        .values()
+        .filter_map(|p| p["get"]["operationId"].as_str())
+        .collect();
     ops.sort_unstable();
     let n = ops.len();
     ops.dedup();
-    assert_eq!((n, ops.len()), (12, 12), "operation ids must be unique: {ops:?}");
+    assert_eq!(
+        (n, ops.len()),
+        (12, 12),
+        "operation ids must be unique: {ops:?}"
+    );
 }
 
 #[tokio::test]
 async fn without_a_store() {
-    let f = fixture(Opts { store: false, ..DEFAULT }).await;
+    let f = fixture(Opts {
+        store: false,
+        ..DEFAULT
+    })
+    .await;
     for path in [
         "/api/v1/positions?bbox=0,0,1,1&from=2024-05-01T00:00:00Z&to=2024-05-01T12:00:00Z",
         "/api/v1/alerts",
@@ -562,11 +866,26 @@ async fn without_a_store() {
         "/api/v1/vessels/123456789/track",
     ] {
         let r = call(&f.app, path, Some(ADMIN)).await;
-        assert_eq!((r.status, r.text.as_str()), (StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"no store configured"}"#), "{path}");
+        assert_eq!(
+            (r.status, r.text.as_str()),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                r#"{"error":"no store configured"}"#
+            ),
+            "{path}"
+        );
     }
-    assert_eq!(call(&f.app, "/api/v1/vessels/987654321", Some(ADMIN)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&f.app, "/api/v1/vessels/987654321", Some(ADMIN))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let s = ok(&f.app, "/api/v1/status").await;
-    assert_eq!((&s["alerts"], &s["storage"]["kind"]), (&Value::Null, &json!("none")));
+    assert_eq!(
+        (&s["alerts"], &s["storage"]["kind"]),
+        (&Value::Null, &json!("none"))
+    );
 }
 
 #[tokio::test]
@@ -575,10 +894,14 @@ async fn readiness_gives_reasons() {
     let r = call(&f.app, "/readyz", None).await;
     assert_eq!(r.status, StatusCode::OK);
     let v = r.json();
-    assert_eq!((&v["ready"], &v["reasons"], &v["details"]), (&json!(true), &json!([]), &json!([])));
+    assert_eq!(
+        (&v["ready"], &v["reasons"], &v["details"]),
+        (&json!(true), &json!([]), &json!([]))
+    );
     let ctx = &f.state.ctx;
     ctx.sources_ready.store(false, Ordering::Relaxed);
-    ctx.engine_heartbeat.store(now_ms() - 10_000, Ordering::Relaxed);
+    ctx.engine_heartbeat
+        .store(now_ms() - 10_000, Ordering::Relaxed);
     ctx.storage.failing.store(true, Ordering::Relaxed);
     *ctx.storage.last_error.lock().unwrap() = Some("disk full".into());
     ctx.storage.positions_dropped.store(5, Ordering::Relaxed);
@@ -586,12 +909,30 @@ async fn readiness_gives_reasons() {
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     let v = r.json();
     assert_eq!(v["ready"], false);
-    let reasons: Vec<&str> = v["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    let reasons: Vec<&str> = v["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
     assert_eq!(reasons.len(), 3, "{reasons:?}");
-    assert!(reasons[0].contains("sources") && reasons[1].contains("disk full") && reasons[2].starts_with("engine stalled"));
-    assert_eq!((v["positions_dropped"].as_u64(), v["details"].as_array().map(Vec::len)), (Some(5), Some(1)));
+    assert!(
+        reasons[0].contains("sources")
+            && reasons[1].contains("disk full")
+            && reasons[2].starts_with("engine stalled")
+    );
+    assert_eq!(
+        (
+            v["positions_dropped"].as_u64(),
+            v["details"].as_array().map(Vec::len)
+        ),
+        (Some(5), Some(1))
+    );
     let s = ok(&f.app, "/api/v1/status").await;
-    assert_eq!((&s["storage"]["failing"], &s["storage"]["last_error"]), (&json!(true), &json!("disk full")));
+    assert_eq!(
+        (&s["storage"]["failing"], &s["storage"]["last_error"]),
+        (&json!(true), &json!("disk full"))
+    );
 }
 
 /// 200 heavy queries hold every permit (each waits for the engine to
@@ -601,18 +942,30 @@ async fn readiness_gives_reasons() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limiter_refuses_and_healthz_answers_under_load() {
     const N: usize = 200;
-    let f = fixture(Opts { max_concurrent_queries: N, ..DEFAULT }).await;
-    f.snapshot.send_replace(Arc::new(snapshot(now_ms() - 60_000, 0)));
+    let f = fixture(Opts {
+        max_concurrent_queries: N,
+        ..DEFAULT
+    })
+    .await;
+    f.snapshot
+        .send_replace(Arc::new(snapshot(now_ms() - 60_000, 0)));
     let heavy: Vec<_> = (0..N)
         .map(|i| {
             let app = f.app.clone();
-            let path = if i % 2 == 0 { "/api/v1/vessels?bbox=-31,-31,-28,-28" } else { "/api/v1/vessels?lon=-29.5&lat=-29.5&radius_m=100000" };
+            let path = if i % 2 == 0 {
+                "/api/v1/vessels?bbox=-31,-31,-28,-28"
+            } else {
+                "/api/v1/vessels?lon=-29.5&lat=-29.5&radius_m=100000"
+            };
             tokio::spawn(async move { call(&app, path, Some(ADMIN)).await.status })
         })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(10);
     while f.state.limiter.available_permits() > 0 {
-        assert!(Instant::now() < deadline, "heavy queries never took every permit");
+        assert!(
+            Instant::now() < deadline,
+            "heavy queries never took every permit"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let busy = call(&f.app, "/api/v1/vessels?bbox=2,5,4,7", Some(ADMIN)).await;
@@ -622,15 +975,24 @@ async fn limiter_refuses_and_healthz_answers_under_load() {
     let t = Instant::now();
     let h = call(&f.app, "/healthz", None).await;
     assert_eq!((h.status, h.text.as_str()), (StatusCode::OK, "ok"));
-    assert!(t.elapsed() < Duration::from_secs(1), "healthz took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "healthz took {:?}",
+        t.elapsed()
+    );
     assert!(heavy.iter().any(|h| !h.is_finished()));
     assert!(f.state.ctx.want_snapshot.load(Ordering::Relaxed));
 
     // The engine answers with 20 000 vessels: the queries now do real work.
-    f.snapshot.send_replace(Arc::new(snapshot(now_ms(), 20_000)));
+    f.snapshot
+        .send_replace(Arc::new(snapshot(now_ms(), 20_000)));
     let t = Instant::now();
     assert_eq!(call(&f.app, "/healthz", None).await.status, StatusCode::OK);
-    assert!(t.elapsed() < Duration::from_secs(1), "healthz took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "healthz took {:?}",
+        t.elapsed()
+    );
     for h in heavy {
         assert_eq!(h.await.unwrap(), StatusCode::OK);
     }

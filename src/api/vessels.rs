@@ -147,7 +147,10 @@ impl VesselOut {
     }
 
     fn stored(mmsi: Mmsi, pos: Option<&PositionRow>, st: Option<&StaticRow>) -> Self {
-        let last = pos.map(|p| p.time).max(st.map(|s| s.time)).unwrap_or_default();
+        let last = pos
+            .map(|p| p.time)
+            .max(st.map(|s| s.time))
+            .unwrap_or_default();
         let class = match pos.map(|p| p.msg_type) {
             Some(1..=3) => Class::A,
             Some(18 | 19) => Class::B,
@@ -245,21 +248,39 @@ impl Search {
     fn parse(q: &VesselsQuery) -> Result<Search, ApiError> {
         let radius = q.lon.is_some() || q.lat.is_some() || q.radius_m.is_some();
         match (&q.bbox, radius) {
-            (Some(_), true) => Err(ApiError::bad("bbox", "give either bbox or lon, lat and radius_m, not both")),
+            (Some(_), true) => Err(ApiError::bad(
+                "bbox",
+                "give either bbox or lon, lat and radius_m, not both",
+            )),
             (None, false) => Err(ApiError::bad("bbox", "required (or lon, lat and radius_m)")),
             (Some(b), false) => {
-                let after = q.cursor.as_deref().map(|c| params::mmsi("cursor", c)).transpose()?;
+                let after = q
+                    .cursor
+                    .as_deref()
+                    .map(|c| params::mmsi("cursor", c))
+                    .transpose()?;
                 Ok(Search::Box(params::bbox("bbox", b)?, after))
             }
             (None, true) => {
                 let lon = params::lon("lon", params::required("lon", &q.lon)?)?;
                 let lat = params::lat("lat", params::required("lat", &q.lat)?)?;
-                let radius_m = params::number("radius_m", params::required("radius_m", &q.radius_m)?)?;
+                let radius_m =
+                    params::number("radius_m", params::required("radius_m", &q.radius_m)?)?;
                 if radius_m <= 0.0 || radius_m > MAX_RADIUS_M {
-                    return Err(ApiError::bad("radius_m", format!("must be above 0 and at most {MAX_RADIUS_M} metres, not {radius_m}")));
+                    return Err(ApiError::bad(
+                        "radius_m",
+                        format!(
+                            "must be above 0 and at most {MAX_RADIUS_M} metres, not {radius_m}"
+                        ),
+                    ));
                 }
                 let after = q.cursor.as_deref().map(radius_cursor).transpose()?;
-                Ok(Search::Radius { lon, lat, radius_m, after })
+                Ok(Search::Radius {
+                    lon,
+                    lat,
+                    radius_m,
+                    after,
+                })
             }
         }
     }
@@ -288,7 +309,10 @@ fn radius_cursor(s: &str) -> Result<(f64, Mmsi), ApiError> {
 )]
 /// Current vessels in a box (ascending by MMSI) or within a radius
 /// (nearest first, with `distance_m`), in pages.
-pub(crate) async fn list(State(state): State<AppState>, Params(q): Params<VesselsQuery>) -> Result<Response, ApiError> {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Params(q): Params<VesselsQuery>,
+) -> Result<Response, ApiError> {
     let search = Search::parse(&q)?;
     let limit = state.page_size(q.limit.as_deref())?;
     let permit = state.permit()?;
@@ -301,20 +325,35 @@ fn search_page(snap: &Snapshot, search: &Search, limit: usize) -> VesselList {
         Search::Box(b, after) => {
             let hits = snap.in_bbox(b.min_lon, b.min_lat, b.max_lon, b.max_lat);
             let start = after.map_or(0, |a| hits.partition_point(|v| v.mmsi <= a));
-            let page: Vec<VesselOut> = hits[start..].iter().take(limit).map(|v| VesselOut::live(v, None)).collect();
+            let page: Vec<VesselOut> = hits[start..]
+                .iter()
+                .take(limit)
+                .map(|v| VesselOut::live(v, None))
+                .collect();
             (hits.len(), page, start + limit < hits.len())
         }
-        Search::Radius { lon, lat, radius_m, after } => {
+        Search::Radius {
+            lon,
+            lat,
+            radius_m,
+            after,
+        } => {
             let mut hits = snap.within(lon, lat, radius_m);
             // Ties broken by MMSI, so the cursor is a total order.
             hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.mmsi.cmp(&b.0.mmsi)));
             let start = after.map_or(0, |(d, m)| {
                 hits.partition_point(|(v, dv)| dv.total_cmp(&d).then(v.mmsi.cmp(&m)).is_le())
             });
-            let page: Vec<VesselOut> = hits[start..].iter().take(limit).map(|(v, d)| VesselOut::live(v, Some(*d))).collect();
+            let page: Vec<VesselOut> = hits[start..]
+                .iter()
+                .take(limit)
+                .map(|(v, d)| VesselOut::live(v, Some(*d)))
+                .collect();
             let more = start + limit < hits.len();
             // The cursor keeps the exact distance; the page shows it rounded.
-            let cursor = more.then(|| hits[start + limit - 1]).map(|(v, d)| format!("{d}:{}", v.mmsi.0));
+            let cursor = more
+                .then(|| hits[start + limit - 1])
+                .map(|(v, d)| format!("{d}:{}", v.mmsi.0));
             return VesselList {
                 clock: snap.clock.map(rfc3339),
                 total: hits.len(),
@@ -323,7 +362,11 @@ fn search_page(snap: &Snapshot, search: &Search, limit: usize) -> VesselList {
             };
         }
     };
-    let next_cursor = if more { vessels.last().map(|v| v.mmsi.0.to_string()) } else { None };
+    let next_cursor = if more {
+        vessels.last().map(|v| v.mmsi.0.to_string())
+    } else {
+        None
+    };
     VesselList {
         clock: snap.clock.map(rfc3339),
         total,
@@ -346,7 +389,10 @@ fn search_page(snap: &Snapshot, search: &Search, limit: usize) -> VesselList {
     )
 )]
 /// One vessel: from the engine if it tracks it, else from the store.
-pub(crate) async fn one(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn one(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
     let mmsi = params::mmsi("mmsi", &raw)?;
     let snap = state.snapshot().await;
     if let Some(v) = snap.get(mmsi) {
@@ -360,7 +406,10 @@ pub(crate) async fn one(State(state): State<AppState>, Path(raw): Path<String>) 
     let Some(store) = state.ctx.store.as_ref() else {
         return Err(not_found());
     };
-    let (pos, st) = tokio::try_join!(store.last_position(mmsi, Millis::MAX), store.static_at(mmsi, Millis::MAX))?;
+    let (pos, st) = tokio::try_join!(
+        store.last_position(mmsi, Millis::MAX),
+        store.static_at(mmsi, Millis::MAX)
+    )?;
     if pos.is_none() && st.is_none() {
         return Err(not_found());
     }

@@ -77,7 +77,10 @@ fn ring(r: &LineString<f64>) -> Vec<[f64; 2]> {
 }
 
 fn polygon(p: &Polygon<f64>) -> Vec<Vec<[f64; 2]>> {
-    std::iter::once(p.exterior()).chain(p.interiors()).map(ring).collect()
+    std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(ring)
+        .collect()
 }
 
 fn feature(z: &Zone) -> ZoneFeature {
@@ -110,13 +113,23 @@ fn feature(z: &Zone) -> ZoneFeature {
     )
 )]
 /// The loaded zones visible to the caller.
-pub(crate) async fn list(State(state): State<AppState>, Extension(Caller(scope)): Extension<Caller>) -> Result<Response, ApiError> {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Extension(Caller(scope)): Extension<Caller>,
+) -> Result<Response, ApiError> {
     let visible = |z: &&Zone| match &scope {
         Scope::Admin => true,
         Scope::Centre(c) => z.centres.contains(c),
     };
     ok_json(&ZoneCollection {
         kind: "FeatureCollection",
-        features: state.ctx.zones.zones().iter().filter(visible).map(feature).collect(),
+        features: state
+            .ctx
+            .zones
+            .zones()
+            .iter()
+            .filter(visible)
+            .map(feature)
+            .collect(),
     })
 }

@@ -29,7 +29,10 @@ fn zone_file_loads() {
     assert!(patrol.detect.dark_period.is_some());
     assert!(patrol.detect.loitering.is_some());
     assert!(patrol.detect.rendezvous.is_some());
-    assert_eq!(patrol.centres, vec![crate::ids::CentreId::from("SIM-CENTRE")]);
+    assert_eq!(
+        patrol.centres,
+        vec![crate::ids::CentreId::from("SIM-CENTRE")]
+    );
     assert!(zs.get("sim-port").unwrap().is_port());
     assert!(zs.is_port(3.1, 4.85));
     assert!(!zs.is_port(3.1, 4.5));

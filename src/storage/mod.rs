@@ -253,7 +253,11 @@ impl Store {
     }
 
     /// A vessel's newest position at or before `at`, if any is stored.
-    pub async fn last_position(&self, mmsi: Mmsi, at: Millis) -> Result<Option<PositionRow>, StorageError> {
+    pub async fn last_position(
+        &self,
+        mmsi: Mmsi,
+        at: Millis,
+    ) -> Result<Option<PositionRow>, StorageError> {
         let sql = format!(
             "SELECT {POSITION_COLUMNS} FROM positions WHERE mmsi = $1 AND t <= $2 ORDER BY t DESC LIMIT 1"
         );
@@ -287,9 +291,16 @@ impl Store {
     /// Positions, static changes and ticks with `from <= seq < to`, each in
     /// sequence order: what a restart replays.
     pub async fn records(&self, from: u64, to: u64) -> Result<Batch, StorageError> {
-        let (a, b) = (from.min(i64::MAX as u64) as i64, to.min(i64::MAX as u64) as i64);
-        let pos = format!("SELECT {POSITION_COLUMNS} FROM positions WHERE seq >= $1 AND seq < $2 ORDER BY seq");
-        let sta = format!("SELECT {STATIC_COLUMNS} FROM statics WHERE seq >= $1 AND seq < $2 ORDER BY seq");
+        let (a, b) = (
+            from.min(i64::MAX as u64) as i64,
+            to.min(i64::MAX as u64) as i64,
+        );
+        let pos = format!(
+            "SELECT {POSITION_COLUMNS} FROM positions WHERE seq >= $1 AND seq < $2 ORDER BY seq"
+        );
+        let sta = format!(
+            "SELECT {STATIC_COLUMNS} FROM statics WHERE seq >= $1 AND seq < $2 ORDER BY seq"
+        );
         on_pool!(self, p => {
             let positions = sqlx::query(&pos).bind(a).bind(b).fetch_all(p).await?
                 .iter().map(position_row).collect::<Result<Vec<_>, StorageError>>()?;
@@ -305,7 +316,11 @@ impl Store {
     }
 
     /// The vessel's static data as last stored at or before `at`.
-    pub async fn static_at(&self, mmsi: Mmsi, at: Millis) -> Result<Option<StaticRow>, StorageError> {
+    pub async fn static_at(
+        &self,
+        mmsi: Mmsi,
+        at: Millis,
+    ) -> Result<Option<StaticRow>, StorageError> {
         let sql = format!("SELECT {STATIC_COLUMNS} FROM statics WHERE mmsi = $1 AND t <= $2 ORDER BY t DESC LIMIT 1");
         on_pool!(self, p => {
             let row = sqlx::query(&sql).bind(i64::from(mmsi.0)).bind(at).fetch_optional(p).await?;
@@ -349,7 +364,9 @@ impl Store {
         })?;
         let full = rows.len() > max_points;
         let mut page = PositionsPage::default();
-        let last_mmsi = rows.get(max_points.min(rows.len().saturating_sub(1))).map(|r| r.mmsi);
+        let last_mmsi = rows
+            .get(max_points.min(rows.len().saturating_sub(1)))
+            .map(|r| r.mmsi);
         for r in rows.into_iter().take(max_points) {
             if !bbox.contains(r.lon, r.lat) {
                 continue;
@@ -576,9 +593,14 @@ where
 
 /// The kind named in a stored alert (for filters given as text).
 pub fn parse_kind(s: &str) -> Option<Kind> {
-    [Kind::DarkPeriod, Kind::Loitering, Kind::Rendezvous, Kind::Spoofing]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+    [
+        Kind::DarkPeriod,
+        Kind::Loitering,
+        Kind::Rendezvous,
+        Kind::Spoofing,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == s)
 }
 
 /// Where the SQLite file goes when no URL is configured.

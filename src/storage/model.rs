@@ -63,7 +63,10 @@ impl BBox {
         );
         let mut n = 0usize;
         for &(a, b) in &spans {
-            let (c0, c1) = (cell_of(a, 0.0) % CELLS_PER_ROW, cell_of(b, 0.0) % CELLS_PER_ROW);
+            let (c0, c1) = (
+                cell_of(a, 0.0) % CELLS_PER_ROW,
+                cell_of(b, 0.0) % CELLS_PER_ROW,
+            );
             n += ((c1 - c0 + 1) * (r1 - r0 + 1)) as usize;
         }
         if n > max {
@@ -72,7 +75,10 @@ impl BBox {
         let mut out = Vec::with_capacity(n);
         for r in r0..=r1 {
             for &(a, b) in &spans {
-                let (c0, c1) = (cell_of(a, 0.0) % CELLS_PER_ROW, cell_of(b, 0.0) % CELLS_PER_ROW);
+                let (c0, c1) = (
+                    cell_of(a, 0.0) % CELLS_PER_ROW,
+                    cell_of(b, 0.0) % CELLS_PER_ROW,
+                );
                 out.extend((c0..=c1).map(|c| r * CELLS_PER_ROW + c));
             }
         }

@@ -14,7 +14,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::{Batch, PositionRow, StaticRow, Store, StorageError};
+use super::{Batch, PositionRow, StaticRow, StorageError, Store};
 use crate::decode::ais::{ClassA, ClassB, Dimensions, LongRange, StaticVoyage};
 use crate::decode::{AisMessage, Body, Decoded, TimeSource};
 use crate::engine::Engine;
@@ -97,11 +97,13 @@ fn merge(b: Batch) -> Vec<Step> {
         .statics
         .into_iter()
         .map(|s| (s.seq, Some((s.source.clone(), static_message(&s))), s.time))
-        .chain(
-            b.positions
-                .into_iter()
-                .map(|p| (p.seq, Some((p.source.clone(), position_message(&p))), p.time)),
-        )
+        .chain(b.positions.into_iter().map(|p| {
+            (
+                p.seq,
+                Some((p.source.clone(), position_message(&p))),
+                p.time,
+            )
+        }))
         .chain(b.ticks.into_iter().map(|k| (k.seq, None, k.time)))
         .collect();
     all.sort_unstable_by_key(|e| e.0);
@@ -216,7 +218,9 @@ fn static_message(s: &StaticRow) -> Decoded {
         day: 0,
         hour: 24,
         minute: 60,
-        draught: i.draught_m.map_or(0, |d| (d * 10.0).round().min(255.0) as u8),
+        draught: i
+            .draught_m
+            .map_or(0, |d| (d * 10.0).round().min(255.0) as u8),
         destination: i.destination.clone().unwrap_or_default(),
         dte: false,
     };

@@ -65,7 +65,10 @@ async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
                     .subsec_nanos()
             );
             let mut c = sqlx::PgConnection::connect(&base).await.unwrap();
-            sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut c).await.unwrap();
+            sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                .execute(&mut c)
+                .await
+                .unwrap();
             let sep = if base.contains('?') { '&' } else { '?' };
             let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
             out.push((Store::connect(&url).await.unwrap(), None));
@@ -77,14 +80,29 @@ async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
 
 #[test]
 fn cells_cover_boxes_and_the_antimeridian() {
-    let b = BBox { min_lon: 3.1, min_lat: 4.1, max_lon: 4.1, max_lat: 5.1 };
+    let b = BBox {
+        min_lon: 3.1,
+        min_lat: 4.1,
+        max_lon: 4.1,
+        max_lat: 5.1,
+    };
     let cells = b.cells(1000).unwrap();
     assert_eq!(cells.len(), 25);
     assert!(cells.contains(&cell_of(3.1, 4.1)) && cells.contains(&cell_of(4.1, 5.1)));
-    let am = BBox { min_lon: 179.9, min_lat: 0.0, max_lon: -179.9, max_lat: 0.1 };
+    let am = BBox {
+        min_lon: 179.9,
+        min_lat: 0.0,
+        max_lon: -179.9,
+        max_lat: 0.1,
+    };
     assert!(am.contains(180.0, 0.05) && am.contains(-180.0, 0.05) && !am.contains(0.0, 0.05));
     assert_eq!(am.cells(1000).unwrap().len(), 2);
-    let world = BBox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 };
+    let world = BBox {
+        min_lon: -180.0,
+        min_lat: -90.0,
+        max_lon: 180.0,
+        max_lat: 90.0,
+    };
     assert!(world.cells(1024).is_none());
     assert_eq!(cell_of(180.0, 90.0), cell_of(179.99, 89.99));
 }
@@ -95,8 +113,10 @@ async fn positions_round_trip_tracks_and_boxes() {
         let mut b = Batch::default();
         for i in 0..50 {
             b.positions.push(pos(1, 1_000_000 + i * 10_000, 3.5, 4.5));
-            b.positions.push(pos(2, 1_000_000 + i * 10_000, 3.6 + i as f64 * 0.1, 4.5));
-            b.positions.push(pos(3, 1_000_000 + i * 10_000, 179.99, 0.05));
+            b.positions
+                .push(pos(2, 1_000_000 + i * 10_000, 3.6 + i as f64 * 0.1, 4.5));
+            b.positions
+                .push(pos(3, 1_000_000 + i * 10_000, 179.99, 0.05));
         }
         s.write(&b).await.unwrap();
         // The same reports again (an archive imported twice): kept once.
@@ -115,23 +135,48 @@ async fn positions_round_trip_tracks_and_boxes() {
         assert_eq!(t[0], b.positions[0], "{}: exact round trip", s.kind());
         assert_eq!(t[0].sog_kn(), Some(12.2));
         // The box holds vessel 1 wholly, vessel 2 until it sails out at 4.0°E.
-        let bbox = BBox { min_lon: 3.0, min_lat: 4.0, max_lon: 4.0, max_lat: 5.0 };
+        let bbox = BBox {
+            min_lon: 3.0,
+            min_lat: 4.0,
+            max_lon: 4.0,
+            max_lat: 5.0,
+        };
         let page = s.positions_in(bbox, 0, i64::MAX, None, 1000).await.unwrap();
-        let got: Vec<(u32, usize)> = page.vessels.iter().map(|v| (v.mmsi.0, v.points.len())).collect();
+        let got: Vec<(u32, usize)> = page
+            .vessels
+            .iter()
+            .map(|v| (v.mmsi.0, v.points.len()))
+            .collect();
         assert_eq!(got, vec![(1, 50), (2, 5)], "{}", s.kind());
         assert_eq!(page.next_cursor, None);
         // Paged: a page stops at a whole vessel.
         let p1 = s.positions_in(bbox, 0, i64::MAX, None, 52).await.unwrap();
         assert_eq!(p1.vessels.len(), 1);
         assert_eq!(p1.next_cursor, Some(Mmsi(1)));
-        let p2 = s.positions_in(bbox, 0, i64::MAX, p1.next_cursor, 52).await.unwrap();
+        let p2 = s
+            .positions_in(bbox, 0, i64::MAX, p1.next_cursor, 52)
+            .await
+            .unwrap();
         assert_eq!(p2.vessels[0].mmsi, Mmsi(2));
         // Across the antimeridian; and a box too big for cells goes by time.
-        let am = BBox { min_lon: 179.9, min_lat: 0.0, max_lon: -179.9, max_lat: 0.1 };
+        let am = BBox {
+            min_lon: 179.9,
+            min_lat: 0.0,
+            max_lon: -179.9,
+            max_lat: 0.1,
+        };
         let p = s.positions_in(am, 0, i64::MAX, None, 1000).await.unwrap();
         assert_eq!(p.vessels.len(), 1);
-        let world = BBox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 };
-        let p = s.positions_in(world, 1_000_000, 1_000_000, None, 1000).await.unwrap();
+        let world = BBox {
+            min_lon: -180.0,
+            min_lat: -90.0,
+            max_lon: 180.0,
+            max_lat: 90.0,
+        };
+        let p = s
+            .positions_in(world, 1_000_000, 1_000_000, None, 1000)
+            .await
+            .unwrap();
         assert_eq!(p.vessels.len(), 3);
         // Retention.
         s.prune_positions(1_250_000).await.unwrap();
@@ -166,7 +211,11 @@ async fn alerts_keep_every_change_and_respect_scopes() {
         assert_eq!(h.latest.json, h.changes[2]);
         let a = Scope::Centre("A".into());
         assert!(s.alert(&a7, &a).await.unwrap().is_some());
-        assert!(s.alert(&a8, &a).await.unwrap().is_none(), "{}: B's alert hidden from A", s.kind());
+        assert!(
+            s.alert(&a8, &a).await.unwrap().is_none(),
+            "{}: B's alert hidden from A",
+            s.kind()
+        );
 
         let f = |scope: Scope| AlertFilter {
             scope,
@@ -180,26 +229,67 @@ async fn alerts_keep_every_change_and_respect_scopes() {
             cursor: None,
         };
         let all = s.alerts(&f(Scope::Admin)).await.unwrap();
-        assert_eq!(all.alerts.iter().map(|a| a.id.clone()).collect::<Vec<_>>(), vec![a8.clone(), a7.clone()]);
+        assert_eq!(
+            all.alerts.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
+            vec![a8.clone(), a7.clone()]
+        );
         let only_a = s.alerts(&f(a.clone())).await.unwrap();
         assert_eq!(only_a.alerts.len(), 1);
         assert_eq!(only_a.alerts[0].id, a7);
-        let open = s.alerts(&AlertFilter { open: Some(true), ..f(Scope::Admin) }).await.unwrap();
+        let open = s
+            .alerts(&AlertFilter {
+                open: Some(true),
+                ..f(Scope::Admin)
+            })
+            .await
+            .unwrap();
         assert_eq!(open.alerts.len(), 1);
         assert_eq!(open.alerts[0].id, a8);
-        let by_mmsi = s.alerts(&AlertFilter { mmsi: Some(Mmsi(7)), ..f(Scope::Admin) }).await.unwrap();
+        let by_mmsi = s
+            .alerts(&AlertFilter {
+                mmsi: Some(Mmsi(7)),
+                ..f(Scope::Admin)
+            })
+            .await
+            .unwrap();
         assert_eq!(by_mmsi.alerts.len(), 1);
-        let since = s.alerts(&AlertFilter { since: Some(1_500_000), ..f(Scope::Admin) }).await.unwrap();
-        assert_eq!(since.alerts.len(), 1, "closed before since: only the open one");
-        let p1 = s.alerts(&AlertFilter { limit: 1, ..f(Scope::Admin) }).await.unwrap();
+        let since = s
+            .alerts(&AlertFilter {
+                since: Some(1_500_000),
+                ..f(Scope::Admin)
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            since.alerts.len(),
+            1,
+            "closed before since: only the open one"
+        );
+        let p1 = s
+            .alerts(&AlertFilter {
+                limit: 1,
+                ..f(Scope::Admin)
+            })
+            .await
+            .unwrap();
         assert_eq!(p1.alerts.len(), 1);
-        let p2 = s.alerts(&AlertFilter { limit: 1, cursor: p1.next_cursor, ..f(Scope::Admin) }).await.unwrap();
+        let p2 = s
+            .alerts(&AlertFilter {
+                limit: 1,
+                cursor: p1.next_cursor,
+                ..f(Scope::Admin)
+            })
+            .await
+            .unwrap();
         assert_eq!(p2.alerts[0].id, a7);
         assert_eq!(p2.next_cursor, None);
         let open = s.open_alerts().await.unwrap();
         assert_eq!(open.len(), 1);
         assert_eq!(s.alert_counts(&Scope::Admin).await.unwrap(), (2, 1));
-        assert_eq!(s.alert_counts(&Scope::Centre("B".into())).await.unwrap(), (1, 1));
+        assert_eq!(
+            s.alert_counts(&Scope::Centre("B".into())).await.unwrap(),
+            (1, 1)
+        );
         s.close().await;
     }
 }

@@ -4,7 +4,7 @@
 
 use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
-use super::{on_pool, Backend, Batch, PositionRow, StaticRow, Store, StorageError};
+use super::{on_pool, Backend, Batch, PositionRow, StaticRow, StorageError, Store};
 use crate::alert::Alert;
 use crate::time::Millis;
 
@@ -61,7 +61,11 @@ impl Store {
         days.sort_unstable();
         days.dedup();
         for day in days {
-            let known = self.partitions.lock().map(|s| s.contains(&day)).unwrap_or(false);
+            let known = self
+                .partitions
+                .lock()
+                .map(|s| s.contains(&day))
+                .unwrap_or(false);
             if known {
                 continue;
             }
@@ -128,12 +132,16 @@ impl Store {
                 let mut dropped = 0;
                 for r in parts {
                     let name: String = r.try_get(0)?;
-                    let Some(day) = name.strip_prefix("positions_d").and_then(|d| d.parse::<i64>().ok())
+                    let Some(day) = name
+                        .strip_prefix("positions_d")
+                        .and_then(|d| d.parse::<i64>().ok())
                     else {
                         continue;
                     };
                     if (day + 1) * DAY_MS <= before {
-                        sqlx::query(&format!("DROP TABLE IF EXISTS {name}")).execute(p).await?;
+                        sqlx::query(&format!("DROP TABLE IF EXISTS {name}"))
+                            .execute(p)
+                            .await?;
                         if let Ok(mut s) = self.partitions.lock() {
                             s.remove(&day);
                         }
@@ -306,10 +314,16 @@ where
     }
     for chunk in batch.ticks.chunks(TICK_ROWS) {
         // Integers only: written inline, one statement per chunk.
-        let values: Vec<String> = chunk.iter().map(|k| format!("({},{})", k.seq, k.time)).collect();
-        sqlx::query(&format!("INSERT INTO ticks (seq, t) VALUES {}", values.join(",")))
-            .execute(&mut **tx)
-            .await?;
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|k| format!("({},{})", k.seq, k.time))
+            .collect();
+        sqlx::query(&format!(
+            "INSERT INTO ticks (seq, t) VALUES {}",
+            values.join(",")
+        ))
+        .execute(&mut **tx)
+        .await?;
     }
     let max_seq = batch
         .positions
@@ -412,14 +426,16 @@ where
     .await?;
     let n: i64 = row.try_get(0)?;
     let seq: i64 = row.try_get(1)?;
-    sqlx::query("INSERT INTO alert_changes (alert_n, seq, state, at, json) VALUES ($1, $2, $3, $4, $5)")
-        .bind(n)
-        .bind(seq)
-        .bind(a.state.as_str())
-        .bind(a.at)
-        .bind(json)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO alert_changes (alert_n, seq, state, at, json) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(n)
+    .bind(seq)
+    .bind(a.state.as_str())
+    .bind(a.at)
+    .bind(json)
+    .execute(&mut **tx)
+    .await?;
     if seq == 1 {
         for c in &a.centre {
             sqlx::query("INSERT INTO alert_centres (centre, alert_n) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -429,11 +445,13 @@ where
                 .await?;
         }
         for m in &a.mmsi {
-            sqlx::query("INSERT INTO alert_vessels (mmsi, alert_n) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(i64::from(m.0))
-                .bind(n)
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO alert_vessels (mmsi, alert_n) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(i64::from(m.0))
+            .bind(n)
+            .execute(&mut **tx)
+            .await?;
         }
     }
     Ok(())

@@ -86,12 +86,19 @@ impl StoreSender {
         if b.positions.len() > room {
             let dropped = b.positions.len() - room;
             b.positions.truncate(room);
-            let total = self.stats.positions_dropped.fetch_add(dropped as u64, Ordering::Relaxed)
+            let total = self
+                .stats
+                .positions_dropped
+                .fetch_add(dropped as u64, Ordering::Relaxed)
                 + dropped as u64;
             let now = now_ms();
             if now - self.last_drop_log >= 10_000 {
                 self.last_drop_log = now;
-                warn!(dropped_total = total, buffer = self.cap, "Store is behind: positions dropped (alerts and static data kept).");
+                warn!(
+                    dropped_total = total,
+                    buffer = self.cap,
+                    "Store is behind: positions dropped (alerts and static data kept)."
+                );
             }
         }
         self.pending.append(&mut b);
@@ -207,11 +214,19 @@ async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) {
                     info!("Store writes succeed again.");
                 }
                 let n = |v: usize| v as u64;
-                stats.positions_written.fetch_add(n(batch.positions.len()), Ordering::Relaxed);
-                stats.statics_written.fetch_add(n(batch.statics.len()), Ordering::Relaxed);
-                stats.alerts_written.fetch_add(n(batch.alerts.len()), Ordering::Relaxed);
+                stats
+                    .positions_written
+                    .fetch_add(n(batch.positions.len()), Ordering::Relaxed);
+                stats
+                    .statics_written
+                    .fetch_add(n(batch.statics.len()), Ordering::Relaxed);
+                stats
+                    .alerts_written
+                    .fetch_add(n(batch.alerts.len()), Ordering::Relaxed);
                 stats.transactions.fetch_add(1, Ordering::Relaxed);
-                stats.last_commit_ms.store(now_ms().max(0) as u64, Ordering::Relaxed);
+                stats
+                    .last_commit_ms
+                    .store(now_ms().max(0) as u64, Ordering::Relaxed);
                 return;
             }
             Err(e) => {
@@ -242,7 +257,9 @@ pub async fn retention(
                 let before = last - retention.as_millis().min(i64::MAX as u128) as Millis;
                 match store.prune_positions(before).await {
                     Ok(0) => {}
-                    Ok(n) => info!(removed = n, before = %crate::time::rfc3339(before), "Old positions pruned."),
+                    Ok(n) => {
+                        info!(removed = n, before = %crate::time::rfc3339(before), "Old positions pruned.")
+                    }
                     Err(e) => warn!(error = %e, "Pruning old positions failed."),
                 }
             }

@@ -79,7 +79,12 @@ pub struct StaticInfo {
 impl StaticInfo {
     /// The same data as `o`, whenever it was received.
     pub fn same_data(&self, o: Option<&StaticInfo>) -> bool {
-        o.is_some_and(|o| StaticInfo { updated_at: o.updated_at, ..self.clone() } == *o)
+        o.is_some_and(|o| {
+            StaticInfo {
+                updated_at: o.updated_at,
+                ..self.clone()
+            } == *o
+        })
     }
 }
 

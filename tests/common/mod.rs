@@ -41,9 +41,16 @@ pub fn free_port() -> u16 {
 }
 
 /// One HTTP request; returns (status, body).
-pub async fn request(http: SocketAddr, method: &str, path: &str, token: Option<&str>) -> (u16, String) {
+pub async fn request(
+    http: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, String) {
     let mut s = TcpStream::connect(http).await.unwrap();
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let req = format!("{method} {path} HTTP/1.1\r\nHost: test\r\n{auth}Connection: close\r\n\r\n");
     s.write_all(req.as_bytes()).await.unwrap();
     let mut buf = Vec::new();
@@ -51,7 +58,10 @@ pub async fn request(http: SocketAddr, method: &str, path: &str, token: Option<&
     let text = String::from_utf8_lossy(&buf).into_owned();
     let status = text[9..12].parse().unwrap();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_owned()
@@ -80,7 +90,13 @@ pub async fn get_json(http: SocketAddr, path: &str, token: Option<&str>) -> Valu
 }
 
 /// Polls `GET path` until `f` holds (every 50 ms, up to `secs`).
-pub async fn wait_for(http: SocketAddr, path: &str, token: Option<&str>, secs: u64, f: impl Fn(&Value) -> bool) -> Value {
+pub async fn wait_for(
+    http: SocketAddr,
+    path: &str,
+    token: Option<&str>,
+    secs: u64,
+    f: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     loop {
         let (status, body) = request(http, "GET", path, token).await;
@@ -103,7 +119,10 @@ pub async fn wait_for(http: SocketAddr, path: &str, token: Option<&str>, secs: u
 pub async fn wait_port(addr: SocketAddr, secs: u64) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     while TcpStream::connect(addr).await.is_err() {
-        assert!(tokio::time::Instant::now() < deadline, "nothing listens on {addr}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nothing listens on {addr}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -135,15 +154,24 @@ pub async fn pg_schema(base: &str, name: &str) -> String {
 
 fn rand_suffix() -> u32 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos()
 }
 
 /// The shipped sample feed's lines (8 h of simulated Gulf of Guinea traffic).
 pub fn sample_lines() -> Vec<String> {
     use std::io::Read;
-    let f = std::fs::File::open(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/sample/feed.nmea.gz")).unwrap();
+    let f = std::fs::File::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/sample/feed.nmea.gz"
+    ))
+    .unwrap();
     let mut s = String::new();
-    flate2::read::GzDecoder::new(f).read_to_string(&mut s).unwrap();
+    flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut s)
+        .unwrap();
     s.lines().map(str::to_owned).collect()
 }
 
@@ -163,7 +191,9 @@ pub fn replay_reference(lines: &[String]) -> (Vec<Value>, Vec<aiswatch::storage:
     let path = dir.path().join("feed.nmea");
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     let zones = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
-    let mut engine = aiswatch::config::Config::default().engine(Some(&zones)).unwrap();
+    let mut engine = aiswatch::config::Config::default()
+        .engine(Some(&zones))
+        .unwrap();
     engine.record(true);
     let mut alerts = Vec::new();
     let mut positions = Vec::new();
