@@ -28,6 +28,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind with this name (as [`Kind::as_str`] gives it), if any.
+    pub fn parse(s: &str) -> Option<Kind> {
+        [
+            Kind::DarkPeriod,
+            Kind::Loitering,
+            Kind::Rendezvous,
+            Kind::Spoofing,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
     /// The name used in JSON, ids and metrics.
     pub fn as_str(self) -> &'static str {
         match self {

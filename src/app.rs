@@ -239,9 +239,14 @@ async fn decode_stage(
                 let mut out = Vec::with_capacity(batch.lines.len());
                 let mut accepted = Vec::new();
                 for line in batch.lines {
+                    if raw.is_none() {
+                        dec.feed(&line.text, line.received_at, &mut out);
+                        continue;
+                    }
+                    // Accepted: the decoder rejected nothing of it.
                     let rejected = dec.stats().rejects_total();
                     dec.feed(&line.text, line.received_at, &mut out);
-                    if raw.is_some() && dec.stats().rejects_total() == rejected {
+                    if dec.stats().rejects_total() == rejected {
                         accepted.push((line.received_at, line.text));
                     }
                 }

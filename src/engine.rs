@@ -131,11 +131,6 @@ impl Engine {
         self.next_seq = seq;
     }
 
-    fn seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq - 1
-    }
-
     /// Positions, static changes and ticks recorded since the last call (empty
     /// when not recording). Alerts are taken separately.
     pub fn take_records(&mut self) -> crate::storage::Batch {
@@ -238,33 +233,24 @@ impl Engine {
                 _ => None,
             };
             let update = self.tracks.apply(source, d);
-            if self.records.is_some() {
-                let row = matches!(update, Update::Position | Update::LatePosition)
-                    .then(|| crate::storage::PositionRow::of(source, d))
-                    .flatten();
-                if let Some(mut row) = row {
-                    row.seq = self.seq();
-                    self.records
-                        .get_or_insert_with(Default::default)
-                        .positions
-                        .push(row);
+            if let Some(rec) = &mut self.records {
+                if matches!(update, Update::Position | Update::LatePosition) {
+                    if let Some(mut row) = crate::storage::PositionRow::of(source, d) {
+                        row.seq = take_seq(&mut self.next_seq);
+                        rec.positions.push(row);
+                    }
                 }
                 if let Some(before) = static_before {
                     let mmsi = crate::track::Mmsi(d.message.mmsi);
                     let after = self.tracks.get(mmsi).and_then(|v| v.static_info.as_deref());
                     if let Some(after) = after.filter(|a| !a.same_data(before.as_ref())) {
-                        let info = after.clone();
-                        let seq = self.seq();
-                        self.records
-                            .get_or_insert_with(Default::default)
-                            .statics
-                            .push(crate::storage::StaticRow {
-                                seq,
-                                mmsi,
-                                time: d.time,
-                                info,
-                                source: source.clone(),
-                            });
+                        rec.statics.push(crate::storage::StaticRow {
+                            seq: take_seq(&mut self.next_seq),
+                            mmsi,
+                            time: d.time,
+                            info: after.clone(),
+                            source: source.clone(),
+                        });
                     }
                 }
             }
@@ -323,11 +309,9 @@ impl Engine {
             self.next_tick = now - now.rem_euclid(TICK_MS) + TICK_MS;
         }
         if now >= self.next_tick {
-            if self.records.is_some() {
-                let seq = self.seq();
-                if let Some(r) = &mut self.records {
-                    r.ticks.push(crate::storage::Tick { seq, time: now });
-                }
+            if let Some(r) = &mut self.records {
+                let seq = take_seq(&mut self.next_seq);
+                r.ticks.push(crate::storage::Tick { seq, time: now });
             }
             self.tick(now);
             // After a long jump (satellite burst, replay gap) tick once, not per second skipped.
@@ -351,6 +335,12 @@ impl Engine {
             self.stats.evicted += self.tracks.evict_older_than(now - ttl) as u64;
         }
     }
+}
+
+/// The next record sequence number, counting on.
+fn take_seq(next: &mut u64) -> u64 {
+    *next += 1;
+    *next - 1
 }
 
 #[cfg(test)]

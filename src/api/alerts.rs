@@ -12,8 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{blocking_json, ok_json, params, ApiError, AppState, Params};
+use crate::alert::Kind;
 use crate::ids::AlertId;
-use crate::storage::{parse_kind, AlertFilter};
+use crate::storage::AlertFilter;
 
 /// A page of alerts, newest first.
 #[derive(Debug, Serialize, ToSchema)]
@@ -88,7 +89,7 @@ pub(crate) async fn list(
 ) -> Result<Response, ApiError> {
     let kind = match q.kind.as_deref() {
         None => None,
-        Some(k) => Some(parse_kind(k).ok_or_else(|| {
+        Some(k) => Some(Kind::parse(k).ok_or_else(|| {
             ApiError::bad(
                 "kind",
                 format!("must be dark_period, loitering, rendezvous or spoofing, not {k:?}"),

@@ -14,6 +14,7 @@ use crate::time::Millis;
 pub mod ais;
 pub mod assemble;
 pub mod gpsd_json;
+mod report;
 pub mod sentence;
 
 pub use ais::{AisMessage, Body};

@@ -126,39 +126,10 @@ impl Emitter {
 
 fn position_body(r: &Row) -> Body {
     match r.kind {
-        Kind::A | Kind::Static => Body::ClassA(ClassA {
-            status: r.status,
-            turn: -128,
-            speed: r.speed,
-            accuracy: false,
-            lon: r.lon,
-            lat: r.lat,
-            course: r.course,
-            heading: r.heading,
-            second: 60,
-            maneuver: 0,
-            raim: false,
-            radio: 0,
-        }),
-        Kind::B => Body::ClassB(ClassB {
-            reserved: 0,
-            speed: r.speed,
-            accuracy: false,
-            lon: r.lon,
-            lat: r.lat,
-            course: r.course,
-            heading: r.heading,
-            second: 60,
-            regional: 0,
-            cs: false,
-            display: false,
-            dsc: false,
-            band: false,
-            msg22: false,
-            assigned: false,
-            raim: false,
-            radio: 0,
-        }),
+        Kind::A | Kind::Static => Body::ClassA(ClassA::report(
+            r.status, r.speed, r.lon, r.lat, r.course, r.heading,
+        )),
+        Kind::B => Body::ClassB(ClassB::report(r.speed, r.lon, r.lat, r.course, r.heading)),
         // Type 27 units: 1/10 minute, whole knots (63 n/a), whole degrees (511 n/a).
         Kind::LongRange => Body::LongRange(LongRange {
             accuracy: false,

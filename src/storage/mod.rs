@@ -12,7 +12,6 @@
 //! (`$N` placeholders work on both); positions go in with multi-row
 //! `INSERT` on SQLite and `COPY` into day partitions on PostgreSQL.
 
-use std::path::Path;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,7 +20,6 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, QueryBuilder, Row, SqlitePool};
 
-use crate::alert::Kind;
 use crate::config::Scope;
 use crate::ids::{AlertId, Mmsi};
 use crate::time::Millis;
@@ -589,21 +587,4 @@ where
         changes: r.try_get(2)?,
         json: r.try_get(3)?,
     })
-}
-
-/// The kind named in a stored alert (for filters given as text).
-pub fn parse_kind(s: &str) -> Option<Kind> {
-    [
-        Kind::DarkPeriod,
-        Kind::Loitering,
-        Kind::Rendezvous,
-        Kind::Spoofing,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == s)
-}
-
-/// Where the SQLite file goes when no URL is configured.
-pub fn default_url(data_dir: &Path) -> String {
-    format!("sqlite://{}", data_dir.join("aiswatch.db").display())
 }

@@ -131,25 +131,13 @@ pub fn position_message(p: &PositionRow) -> Decoded {
     let (msg_type, body) = match p.msg_type {
         18 | 19 => (
             18,
-            Body::ClassB(ClassB {
-                reserved: 0,
+            Body::ClassB(ClassB::report(
                 speed,
-                accuracy: false,
-                lon: raw_deg(p.lon, 600_000.0),
-                lat: raw_deg(p.lat, 600_000.0),
+                raw_deg(p.lon, 600_000.0),
+                raw_deg(p.lat, 600_000.0),
                 course,
                 heading,
-                second: 60,
-                regional: 0,
-                cs: false,
-                display: false,
-                dsc: false,
-                band: false,
-                msg22: false,
-                assigned: false,
-                raim: false,
-                radio: 0,
-            }),
+            )),
         ),
         27 => (
             27,
@@ -166,20 +154,14 @@ pub fn position_message(p: &PositionRow) -> Decoded {
         ),
         t => (
             t,
-            Body::ClassA(ClassA {
-                status: p.nav_status.unwrap_or(15),
-                turn: -128,
+            Body::ClassA(ClassA::report(
+                p.nav_status.unwrap_or(15),
                 speed,
-                accuracy: false,
-                lon: raw_deg(p.lon, 600_000.0),
-                lat: raw_deg(p.lat, 600_000.0),
+                raw_deg(p.lon, 600_000.0),
+                raw_deg(p.lat, 600_000.0),
                 course,
                 heading,
-                second: 60,
-                maneuver: 0,
-                raim: false,
-                radio: 0,
-            }),
+            )),
         ),
     };
     Decoded {
