@@ -261,7 +261,7 @@ fn generate(a: &Args) -> Fleet {
     while let Some(Reverse((t, i))) = heap.pop() {
         let v = &mut fleet[i].0;
         let mut row = v.row(t, &source);
-        row.seq = n as u64 + 1;
+        row.seq = n + 1;
         times.entry(row.mmsi.0).or_default().push(t);
         cells
             .entry(cell_of(row.lon, row.lat))

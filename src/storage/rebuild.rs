@@ -90,10 +90,13 @@ enum Step {
     Messages(Arc<str>, Vec<Decoded>),
 }
 
+/// A record by its sequence number: a message with its source, or a tick.
+type Entry = (u64, Option<(Arc<str>, Decoded)>, Millis);
+
 /// Positions, static changes and ticks in the order the engine applied
 /// them (their sequence numbers), as ticks and runs of messages per source.
 fn merge(b: Batch) -> Vec<Step> {
-    let mut all: Vec<(u64, Option<(Arc<str>, Decoded)>, Millis)> = b
+    let mut all: Vec<Entry> = b
         .statics
         .into_iter()
         .map(|s| (s.seq, Some((s.source.clone(), static_message(&s))), s.time))
