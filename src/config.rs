@@ -31,8 +31,10 @@ pub struct Config {
     pub storage: StorageConfig,
     /// API access: admin tokens, query limits.
     pub api: ApiConfig,
-    /// Regional centres: who may read which alerts.
+    /// Regional centres: who may read which alerts, where they are pushed.
     pub centres: Vec<CentreConfig>,
+    /// How alerts are delivered to the centres' channels.
+    pub delivery: DeliveryConfig,
 }
 
 /// `[storage]`: the store (SQLite by default, PostgreSQL at scale) and the
@@ -138,6 +140,132 @@ pub struct CentreConfig {
     /// Files holding one token each.
     #[serde(default)]
     pub api_token_files: Vec<PathBuf>,
+    /// Alert kinds pushed to this centre (its channels and the live
+    /// stream). Default: all.
+    #[serde(default)]
+    pub kinds: Option<Vec<crate::alert::Kind>>,
+    /// Standard Webhooks POST of every alert state change.
+    #[serde(default)]
+    pub webhook: Option<WebhookConfig>,
+    /// MQTT publish (QoS 1) of every alert state change.
+    #[serde(default)]
+    pub mqtt: Option<MqttConfig>,
+    /// NATS JetStream publish of every alert state change.
+    #[serde(default)]
+    pub nats: Option<NatsConfig>,
+}
+
+impl CentreConfig {
+    /// Whether alerts of `kind` are pushed to this centre.
+    pub fn wants(&self, kind: crate::alert::Kind) -> bool {
+        self.kinds.as_ref().is_none_or(|k| k.contains(&kind))
+    }
+
+    /// The push channels this centre has.
+    pub fn channels(&self) -> Vec<crate::alert::sink::Channel> {
+        use crate::alert::sink::Channel;
+        let mut out = Vec::new();
+        if self.webhook.is_some() {
+            out.push(Channel::Webhook);
+        }
+        if self.mqtt.is_some() {
+            out.push(Channel::Mqtt);
+        }
+        if self.nats.is_some() {
+            out.push(Channel::Nats);
+        }
+        out
+    }
+}
+
+/// `[centres.webhook]`: Standard Webhooks (standardwebhooks.com).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Where to POST (`http://` or `https://`).
+    pub url: String,
+    /// Signing secret, `whsec_<base64>`.
+    #[serde(default)]
+    pub secret: Option<Secret>,
+    /// File holding the secret instead.
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
+}
+
+/// `[centres.mqtt]`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MqttConfig {
+    /// `mqtt://HOST:PORT` (or `mqtts://`).
+    pub url: String,
+    /// Topic the alert JSON is published to.
+    pub topic: String,
+    /// MQTT client id. Default: `aiswatch-<centre id>`.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// User name, if the broker wants one.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Password, if the broker wants one.
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// File holding the password instead.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+}
+
+/// `[centres.nats]`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NatsConfig {
+    /// `nats://HOST:PORT`.
+    pub url: String,
+    /// Subject the alert JSON is published to.
+    pub subject: String,
+    /// JetStream stream holding the subject; created, or extended with the
+    /// subject, when missing. Default: `AISWATCH_ALERTS`.
+    #[serde(default = "default_nats_stream")]
+    pub stream: String,
+    /// Credentials file (`.creds`), if the server wants one.
+    #[serde(default)]
+    pub credentials_file: Option<PathBuf>,
+}
+
+fn default_nats_stream() -> String {
+    "AISWATCH_ALERTS".into()
+}
+
+/// `[delivery]`: retries of the push channels.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// A delivery still failing this long after the change was stored is
+    /// dead-lettered (`GET /api/v1/deliveries?state=failed`).
+    #[serde(with = "humantime_serde")]
+    pub give_up_after: std::time::Duration,
+    /// First retry delay; doubled on each failure, with jitter.
+    #[serde(with = "humantime_serde")]
+    pub min_backoff: std::time::Duration,
+    /// Longest retry delay.
+    #[serde(with = "humantime_serde")]
+    pub max_backoff: std::time::Duration,
+    /// One attempt's time limit (connect, send, acknowledgement).
+    #[serde(with = "humantime_serde")]
+    pub timeout: std::time::Duration,
+    /// Deliveries of different alerts in flight at once, per centre and channel.
+    pub concurrency: usize,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            give_up_after: std::time::Duration::from_secs(24 * 3600),
+            min_backoff: std::time::Duration::from_millis(500),
+            max_backoff: std::time::Duration::from_secs(300),
+            timeout: std::time::Duration::from_secs(10),
+            concurrency: 16,
+        }
+    }
 }
 
 /// What a token may see.
@@ -182,6 +310,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             api: ApiConfig::default(),
             centres: Vec::new(),
+            delivery: DeliveryConfig::default(),
         }
     }
 }

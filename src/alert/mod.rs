@@ -7,14 +7,16 @@
 //! thresholds used). `id` is stable for the event's life and is built from
 //! the data only, so a replay gives the ids live gave.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub mod sink;
 
 use crate::ids::{AlertId, CentreId};
 use crate::time::Millis;
 use crate::track::{Mmsi, TrackStore};
 
 /// Which detector raised an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// AIS silence inside a zone.
