@@ -1,8 +1,9 @@
 //! The daemon: spawns the pipeline and wires its stages with bounded channels.
 //!
 //! ```text
-//! sources ──LineBatch──▶ decode ──(source, Vec<Decoded>)──▶ engine ──Batch──▶ store writer ──▶ store
-//!                          └──RawBatch──▶ raw archive         └──watch<Snapshot>──▶ api ◀── store
+//! sources ──LineBatch──▶ decode ──(source, Vec<Decoded>)──▶ engine ──Batch──▶ store writer ──▶ store (outbox)
+//!                          └──RawBatch──▶ raw archive         │                     └──Hub──▶ delivery workers ──▶ centres
+//!                                                             └──watch<Snapshot>──▶ api ◀── store, Hub (live stream)
 //! ```
 //!
 //! Start: zones and config checked, store opened and migrated, engine state
@@ -26,6 +27,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
+use crate::alert::hub::Hub;
+use crate::alert::outbox;
+use crate::alert::sink::Route;
 use crate::config::Config;
 use crate::decode::{DecodeStats, Decoded, Decoder, Reject};
 use crate::engine::Engine;
@@ -86,9 +90,30 @@ pub async fn run(
         );
     }
     engine.record(true);
+
+    // ⑤ Delivery: every alert change is stored with one pending delivery
+    // per routed centre and channel; workers push them from there.
+    let store = store.with_routes(Route::from_config(&cfg.centres));
+    let sinks = outbox::sinks(&cfg).map_err(|e| anyhow::anyhow!(e))?;
+    let hub = Hub::new(4096);
+    let delivery_metrics = outbox::DeliveryMetrics::register(&metrics.registry)?;
+    let delivery_cancel = CancellationToken::new();
+    let deliverers = outbox::spawn(
+        store.clone(),
+        &cfg.delivery,
+        sinks,
+        &hub,
+        delivery_metrics,
+        delivery_cancel.clone(),
+    );
+
     let storage_stats = Arc::new(WriterStats::default());
-    let (store_tx, writer) =
-        crate::storage::writer::spawn(store.clone(), &cfg.storage, storage_stats.clone());
+    let (store_tx, writer) = crate::storage::writer::spawn(
+        store.clone(),
+        &cfg.storage,
+        storage_stats.clone(),
+        Some(hub.clone()),
+    );
     if let Some(retention) = cfg.storage.retention {
         tokio::spawn(crate::storage::writer::retention(
             store.clone(),
@@ -144,6 +169,8 @@ pub async fn run(
         limits: cfg.api.clone(),
         engine_heartbeat: heartbeat.clone(),
         sources_ready: sources_ready.clone(),
+        hub: Some(hub.clone()),
+        routes: Route::from_config(&cfg.centres).into(),
     };
     let http = tokio::spawn(crate::api::serve(listener, ctx, http_cancel.clone()));
 
@@ -210,6 +237,12 @@ pub async fn run(
             timeout_s = DRAIN_TIMEOUT.as_secs(),
             "Pipeline did not drain in time; data still queued may be lost."
         );
+    }
+    // Deliveries in flight finish and are recorded; the rest stay pending
+    // in the store and go after the next start.
+    delivery_cancel.cancel();
+    for d in deliverers {
+        let _ = d.await;
     }
     http_cancel.cancel();
     let _ = http.await;
@@ -328,6 +361,9 @@ impl EngineStage {
                 .inc();
             info!(id = %a.id, kind = a.kind.as_str(), state = a.state.as_str(), zone = %a.zone, "{}", a.summary);
             batch.alerts.push(a);
+        }
+        if !batch.alerts.is_empty() {
+            batch.emitted_at = Some(now_ms());
         }
         if !batch.is_empty() {
             self.store.offer(batch);

@@ -213,7 +213,7 @@ fn replay(
             let stats = std::sync::Arc::new(aiswatch::storage::writer::WriterStats::default());
             let (sender, task) = {
                 let _guard = rt.enter();
-                aiswatch::storage::writer::spawn(store.clone(), &cfg.storage, stats.clone())
+                aiswatch::storage::writer::spawn(store.clone(), &cfg.storage, stats.clone(), None)
             };
             engine.record(true);
             Some((rt, store, sender, task, stats))

@@ -156,11 +156,6 @@ pub struct CentreConfig {
 }
 
 impl CentreConfig {
-    /// Whether alerts of `kind` are pushed to this centre.
-    pub fn wants(&self, kind: crate::alert::Kind) -> bool {
-        self.kinds.as_ref().is_none_or(|k| k.contains(&kind))
-    }
-
     /// The push channels this centre has.
     pub fn channels(&self) -> Vec<crate::alert::sink::Channel> {
         use crate::alert::sink::Channel;
@@ -392,6 +387,7 @@ impl Config {
             ));
         }
         self.validate_access(&origin)?;
+        self.validate_delivery(&origin)?;
         let st = &self.storage;
         if st.buffer_positions == 0 || st.batch_positions == 0 || st.flush_interval.is_zero() {
             return Err(ConfigError::Invalid(
@@ -442,6 +438,78 @@ impl Config {
                 if other != scope {
                     return Err(bad(format!(
                         "one API token is given to two scopes ({other:?} and {scope:?})"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `[delivery]` and the centres' channels: sane limits, one secret
+    /// source each, URLs of the right scheme.
+    fn validate_delivery(&self, origin: &str) -> Result<(), ConfigError> {
+        let bad = |m: String| ConfigError::Invalid(origin.to_owned(), m);
+        let d = &self.delivery;
+        if d.concurrency == 0
+            || d.timeout.is_zero()
+            || d.min_backoff.is_zero()
+            || d.give_up_after.is_zero()
+        {
+            return Err(bad(
+                "[delivery] concurrency, timeout, min_backoff and give_up_after must be above zero"
+                    .into(),
+            ));
+        }
+        if d.max_backoff < d.min_backoff {
+            return Err(bad(
+                "[delivery] max_backoff must not be below min_backoff".into()
+            ));
+        }
+        let scheme = |c: &CentreConfig, key: &str, url: &str, ok: &[&str]| {
+            let s = url.split("://").next().unwrap_or("");
+            if url.contains("://") && ok.contains(&s) {
+                Ok(())
+            } else {
+                Err(bad(format!(
+                    "[[centres]] id = {:?}: [centres.{key}] url {url:?} must start with {}",
+                    c.id.as_str(),
+                    ok.iter()
+                        .map(|o| format!("{o}://"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                )))
+            }
+        };
+        for c in &self.centres {
+            if let Some(w) = &c.webhook {
+                scheme(c, "webhook", &w.url, &["http", "https"])?;
+                if w.secret.is_some() == w.secret_file.is_some() {
+                    return Err(bad(format!(
+                        "[[centres]] id = {:?}: [centres.webhook] needs exactly one of secret and secret_file",
+                        c.id.as_str()
+                    )));
+                }
+            }
+            if let Some(m) = &c.mqtt {
+                scheme(c, "mqtt", &m.url, &["mqtt", "mqtts", "tcp"])?;
+                if m.topic.is_empty() || m.topic.contains(['+', '#']) {
+                    return Err(bad(format!(
+                        "[[centres]] id = {:?}: [centres.mqtt] topic {:?} must be a plain topic (no wildcards)",
+                        c.id.as_str(),
+                        m.topic
+                    )));
+                }
+            }
+            if let Some(n) = &c.nats {
+                scheme(c, "nats", &n.url, &["nats", "tls"])?;
+                if n.subject.is_empty()
+                    || n.subject.contains(['*', '>', ' '])
+                    || n.stream.is_empty()
+                {
+                    return Err(bad(format!(
+                        "[[centres]] id = {:?}: [centres.nats] subject {:?} must be a plain subject (no wildcards) and stream non-empty",
+                        c.id.as_str(),
+                        n.subject
                     )));
                 }
             }

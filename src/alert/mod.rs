@@ -9,7 +9,13 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod hub;
+pub mod outbox;
 pub mod sink;
+pub mod webhook;
+
+#[cfg(test)]
+mod delivery_tests;
 
 use crate::ids::{AlertId, CentreId};
 use crate::time::Millis;

@@ -80,3 +80,48 @@ pub trait Sink: Send + Sync + 'static {
     /// (2xx, MQTT PUBACK, JetStream ack).
     fn send<'a>(&'a self, msg: &'a Message) -> BoxFuture<'a, Result<(), SendError>>;
 }
+
+/// Where one centre's alerts are pushed: built from its `[[centres]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// The centre.
+    pub centre: CentreId,
+    /// Kinds it wants; `None` = all.
+    pub kinds: Option<Vec<crate::alert::Kind>>,
+    /// Its push channels (the live stream needs none).
+    pub channels: Vec<Channel>,
+}
+
+impl Route {
+    /// The routes of every configured centre.
+    pub fn from_config(centres: &[crate::config::CentreConfig]) -> Vec<Route> {
+        centres
+            .iter()
+            .map(|c| Route {
+                centre: c.id.clone(),
+                kinds: c.kinds.clone(),
+                channels: c.channels(),
+            })
+            .collect()
+    }
+
+    /// Whether `alert` goes to this centre: its zone names the centre and
+    /// the centre wants its kind.
+    pub fn takes(&self, alert: &crate::alert::Alert) -> bool {
+        alert.centre.contains(&self.centre)
+            && self.kinds.as_ref().is_none_or(|k| k.contains(&alert.kind))
+    }
+}
+
+/// An alert state change as stored, for the live stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertEvent {
+    /// Position in the store's event log: the stream's `id:`.
+    pub n: i64,
+    /// Which detector.
+    pub kind: crate::alert::Kind,
+    /// Centres the zone routes it to (before each centre's `kinds` filter).
+    pub centres: Vec<CentreId>,
+    /// The alert JSON, as `replay` prints it.
+    pub json: Arc<str>,
+}

@@ -29,6 +29,12 @@ pub enum ApiError {
     /// No token, or one the API does not know (401).
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// The token may not do this: admin only (403).
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The request conflicts with the resource's state (409).
+    #[error("{0}")]
+    Conflict(String),
     /// No such vessel, alert or route, or not visible to this token (404).
     #[error("{0}")]
     NotFound(String),
@@ -61,6 +67,8 @@ impl ApiError {
             ApiError::BadParam { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Busy | ApiError::NoStore | ApiError::Store(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

@@ -59,11 +59,13 @@ use crate::zones::ZoneSet;
 
 mod alerts;
 mod auth;
+mod deliveries;
 mod error;
 mod health;
 mod history;
 mod openapi;
 mod params;
+mod stream;
 mod vessels;
 mod zones;
 
@@ -106,6 +108,10 @@ pub struct ApiContext {
     pub engine_heartbeat: Arc<AtomicI64>,
     /// Every source has started.
     pub sources_ready: Arc<AtomicBool>,
+    /// Committed alert changes, for the live stream; `None`: no stream.
+    pub hub: Option<Arc<crate::alert::hub::Hub>>,
+    /// Centres' kinds filters, for the live stream.
+    pub routes: Arc<[crate::alert::sink::Route]>,
 }
 
 /// The router's shared state: the context plus what is derived from it once.
@@ -209,8 +215,14 @@ fn router_with(state: AppState) -> Router {
         .route("/vessels/:mmsi/track", get(history::track))
         .route("/positions", get(history::positions))
         .route("/alerts", get(alerts::list))
+        .route("/alerts/stream", get(stream::stream))
         .route("/alerts/:id", get(alerts::one))
         .route("/zones", get(zones::list))
+        .route("/deliveries", get(deliveries::list))
+        .route(
+            "/deliveries/:id/retry",
+            axum::routing::post(deliveries::retry),
+        )
         // Only the routes above: the OpenAPI document is public.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{alerts, error, health, history, vessels, zones, AppState};
+use super::{alerts, deliveries, error, health, history, stream, vessels, zones, AppState};
 
 /// The API's OpenAPI description.
 #[derive(OpenApi)]
@@ -29,7 +29,10 @@ use super::{alerts, error, health, history, vessels, zones, AppState};
         history::positions,
         alerts::list,
         alerts::one,
+        stream::stream,
         zones::list,
+        deliveries::list,
+        deliveries::retry,
         serve,
         health::healthz,
         health::readyz,
@@ -43,6 +46,7 @@ use super::{alerts, error, health, history, vessels, zones, AppState};
         (name = "history", description = "Stored positions"),
         (name = "alerts", description = "Stored alerts, as emitted"),
         (name = "zones", description = "Loaded zones"),
+        (name = "delivery", description = "Delivery of alerts to the centres (admin)"),
         (name = "ops", description = "Status, probes and metrics"),
     )
 )]

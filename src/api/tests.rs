@@ -266,6 +266,7 @@ async fn fixture(o: Opts) -> Fixture {
                 statics,
                 alerts,
                 ticks: Vec::new(),
+                emitted_at: None,
             })
             .await
             .unwrap();
@@ -301,6 +302,8 @@ async fn fixture(o: Opts) -> Fixture {
         },
         engine_heartbeat: Arc::new(AtomicI64::new(now_ms())),
         sources_ready: Arc::new(AtomicBool::new(true)),
+        hub: None,
+        routes: Arc::new([]),
     };
     let state = Arc::new(ApiState::new(ctx));
     Fixture {
@@ -812,7 +815,10 @@ async fn openapi_document_lists_every_route() {
         "/api/v1/positions",
         "/api/v1/alerts",
         "/api/v1/alerts/{id}",
+        "/api/v1/alerts/stream",
         "/api/v1/zones",
+        "/api/v1/deliveries",
+        "/api/v1/deliveries/{id}/retry",
         "/api/v1/openapi.json",
         "/healthz",
         "/readyz",
@@ -840,14 +846,15 @@ async fn openapi_document_lists_every_route() {
     assert!(doc["components"]["schemas"]["TrackFeature"].is_object());
     let mut ops: Vec<&str> = paths
         .values()
-        .filter_map(|p| p["get"]["operationId"].as_str())
+        .flat_map(|p| ["get", "post"].map(|m| p[m]["operationId"].as_str()))
+        .flatten()
         .collect();
     ops.sort_unstable();
     let n = ops.len();
     ops.dedup();
     assert_eq!(
         (n, ops.len()),
-        (12, 12),
+        (15, 15),
         "operation ids must be unique: {ops:?}"
     );
 }

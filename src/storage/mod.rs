@@ -25,6 +25,7 @@ use crate::ids::{AlertId, Mmsi};
 use crate::time::Millis;
 use crate::track::StaticInfo;
 
+pub mod delivery;
 mod model;
 pub mod raw;
 pub mod rebuild;
@@ -32,7 +33,7 @@ mod write;
 pub mod writer;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use model::*;
 
@@ -91,6 +92,8 @@ pub struct Store {
     /// PostgreSQL day partitions known to exist.
     partitions: Arc<Mutex<std::collections::HashSet<i64>>>,
     url: String,
+    /// Where new alert changes are delivered (empty: nowhere, as in an import).
+    routes: Arc<[crate::alert::sink::Route]>,
 }
 
 #[derive(Clone)]
@@ -187,7 +190,15 @@ impl Store {
             backend,
             partitions: Arc::default(),
             url: shown,
+            routes: Arc::new([]),
         })
+    }
+
+    /// This store, queuing a delivery per routed centre and channel for
+    /// every new alert change it writes.
+    pub fn with_routes(mut self, routes: Vec<crate::alert::sink::Route>) -> Store {
+        self.routes = routes.into();
+        self
     }
 
     /// The URL, password removed.
@@ -309,7 +320,7 @@ impl Store {
                 .iter()
                 .map(|r| Ok(Tick { seq: r.try_get::<i64, _>(0)? as u64, time: r.try_get(1)? }))
                 .collect::<Result<Vec<_>, StorageError>>()?;
-            Ok(Batch { positions, statics, alerts: Vec::new(), ticks })
+            Ok(Batch { positions, statics, alerts: Vec::new(), ticks, emitted_at: None })
         })
     }
 

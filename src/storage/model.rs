@@ -189,6 +189,9 @@ pub struct Batch {
     pub alerts: Vec<Alert>,
     /// Engine ticks.
     pub ticks: Vec<Tick>,
+    /// Wall time the engine emitted the first of `alerts` (the start of
+    /// the alert-to-delivery latency); `None`: when written.
+    pub emitted_at: Option<Millis>,
 }
 
 impl Batch {
@@ -206,6 +209,10 @@ impl Batch {
         self.statics.append(&mut o.statics);
         self.alerts.append(&mut o.alerts);
         self.ticks.append(&mut o.ticks);
+        self.emitted_at = match (self.emitted_at, o.emitted_at.take()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 }
 

@@ -28,7 +28,7 @@ fn pos(mmsi: u32, t: Millis, lon: f64, lat: f64) -> PositionRow {
     }
 }
 
-fn alert(id_mmsi: u32, centre: &str, state: State, at: Millis) -> Alert {
+pub(crate) fn alert(id_mmsi: u32, centre: &str, state: State, at: Millis) -> Alert {
     let mmsi = vec![Mmsi(id_mmsi)];
     Alert {
         id: Alert::make_id(Kind::Loitering, "z", &mmsi, 1_000_000),
@@ -49,7 +49,7 @@ fn alert(id_mmsi: u32, centre: &str, state: State, at: Millis) -> Alert {
     }
 }
 
-async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
+pub(crate) async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let mut out = vec![(Store::connect(&url).await.unwrap(), Some(dir))];

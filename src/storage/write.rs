@@ -5,8 +5,9 @@
 use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
 use super::{on_pool, Backend, Batch, PositionRow, StaticRow, StorageError, Store};
+use crate::alert::sink::{AlertEvent, Route};
 use crate::alert::Alert;
-use crate::time::Millis;
+use crate::time::{now_ms, Millis};
 
 const DAY_MS: Millis = 86_400_000;
 /// Rows per multi-row INSERT on SQLite (13 columns: well under its 32 766
@@ -18,14 +19,21 @@ const TICK_ROWS: usize = 1000;
 const PRUNE_ROWS: i64 = 20_000;
 
 impl Store {
-    /// Writes `batch` in one transaction: all of it or nothing.
+    /// Writes `batch` in one transaction: all of it or nothing. Each new
+    /// alert state change gets its event number and, in the same
+    /// transaction, one pending delivery per routed centre and channel
+    /// (the outbox). Returns the new changes, for the live stream.
     ///
     /// # Errors
     /// The database refused or is unreachable; nothing was written.
-    pub async fn write(&self, batch: &Batch) -> Result<(), StorageError> {
+    pub async fn write(&self, batch: &Batch) -> Result<Vec<AlertEvent>, StorageError> {
         if batch.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
+        let out = WriteOut {
+            routes: &self.routes,
+            emitted_at: batch.emitted_at.unwrap_or_else(now_ms),
+        };
         if let Backend::Postgres(p) = &self.backend {
             self.ensure_partitions(p, &batch.positions).await?;
         }
@@ -36,19 +44,20 @@ impl Store {
                 for chunk in batch.positions.chunks(SQLITE_ROWS) {
                     insert_positions_sqlite(&mut tx, chunk).await?;
                 }
-                write_rest(&mut tx, batch, max_t).await?;
+                let events = write_rest(&mut tx, batch, max_t, &out).await?;
                 tx.commit().await?;
+                Ok(events)
             }
             Backend::Postgres(p) => {
                 let mut tx = p.begin().await?;
                 if !batch.positions.is_empty() {
                     copy_positions(&mut tx, &by_cell(&batch.positions)).await?;
                 }
-                write_rest(&mut tx, batch, max_t).await?;
+                let events = write_rest(&mut tx, batch, max_t, &out).await?;
                 tx.commit().await?;
+                Ok(events)
             }
         }
-        Ok(())
     }
 
     /// Creates the day partitions `rows` fall in (PostgreSQL).
@@ -288,13 +297,21 @@ async fn copy_positions(
     Ok(())
 }
 
+/// What alert changes need besides themselves: where they go, and when
+/// the engine emitted them (the start of the delivery latency).
+struct WriteOut<'a> {
+    routes: &'a [Route],
+    emitted_at: Millis,
+}
+
 /// Static changes, alert state changes and the high-water mark: the same
 /// SQL on both databases.
 async fn write_rest<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
     batch: &Batch,
     max_t: Option<Millis>,
-) -> Result<(), StorageError>
+    out: &WriteOut<'_>,
+) -> Result<Vec<AlertEvent>, StorageError>
 where
     DB: sqlx::Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
@@ -309,8 +326,9 @@ where
     for s in &batch.statics {
         write_static(tx, s).await?;
     }
+    let mut events = Vec::new();
     for a in &batch.alerts {
-        write_alert(tx, a).await?;
+        events.extend(write_alert(tx, a, out).await?);
     }
     for chunk in batch.ticks.chunks(TICK_ROWS) {
         // Integers only: written inline, one statement per chunk.
@@ -343,7 +361,7 @@ where
         .execute(&mut **tx)
         .await?;
     }
-    Ok(())
+    Ok(events)
 }
 
 async fn write_static<DB>(
@@ -384,7 +402,11 @@ where
     Ok(())
 }
 
-async fn write_alert<DB>(tx: &mut sqlx::Transaction<'_, DB>, a: &Alert) -> Result<(), StorageError>
+async fn write_alert<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    a: &Alert,
+    out: &WriteOut<'_>,
+) -> Result<Option<AlertEvent>, StorageError>
 where
     DB: sqlx::Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
@@ -405,7 +427,7 @@ where
     .fetch_optional(&mut **tx)
     .await?;
     if seen.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let json = a.to_json();
     let row = sqlx::query(
@@ -433,9 +455,34 @@ where
     .bind(seq)
     .bind(a.state.as_str())
     .bind(a.at)
-    .bind(json)
+    .bind(json.clone())
     .execute(&mut **tx)
     .await?;
+    let event_n: i64 = sqlx::query(
+        "INSERT INTO alert_events (alert_n, seq, stored_at) VALUES ($1, $2, $3) RETURNING n",
+    )
+    .bind(n)
+    .bind(seq)
+    .bind(now_ms())
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?;
+    for r in out.routes.iter().filter(|r| r.takes(a)) {
+        for ch in &r.channels {
+            sqlx::query(
+                "INSERT INTO deliveries (event_n, alert_n, seq, centre, channel, state, created_at, since, next_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $6)",
+            )
+            .bind(event_n)
+            .bind(n)
+            .bind(seq)
+            .bind(r.centre.as_str())
+            .bind(ch.as_str())
+            .bind(out.emitted_at)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
     if seq == 1 {
         for c in &a.centre {
             sqlx::query("INSERT INTO alert_centres (centre, alert_n) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -454,5 +501,10 @@ where
             .await?;
         }
     }
-    Ok(())
+    Ok(Some(AlertEvent {
+        n: event_n,
+        kind: a.kind,
+        centres: a.centre.clone(),
+        json: json.into(),
+    }))
 }

@@ -21,6 +21,8 @@ use tokio::sync::mpsc::error::TrySendError;
 use tracing::{info, warn};
 
 use super::{Batch, Store};
+use crate::alert::hub::Hub;
+use crate::alert::sink::AlertEvent;
 use crate::config::StorageConfig;
 use crate::time::{now_ms, Millis};
 
@@ -140,6 +142,7 @@ pub fn spawn(
     store: Store,
     cfg: &StorageConfig,
     stats: Arc<WriterStats>,
+    hub: Option<Arc<Hub>>,
 ) -> (StoreSender, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(QUEUE_BATCHES);
     let sender = StoreSender {
@@ -153,6 +156,7 @@ pub fn spawn(
         store,
         rx,
         stats,
+        hub,
         cfg.batch_positions,
         cfg.flush_interval,
     ));
@@ -163,6 +167,7 @@ async fn run(
     store: Store,
     mut rx: mpsc::Receiver<Batch>,
     stats: Arc<WriterStats>,
+    hub: Option<Arc<Hub>>,
     max_positions: usize,
     flush_interval: Duration,
 ) {
@@ -175,10 +180,11 @@ async fn run(
         for mut b in buf.drain(..) {
             batch.append(&mut b);
         }
-        // Gather more for up to the flush interval, or until the batch is full.
+        // Gather more for up to the flush interval, or until the batch is
+        // full; alert changes are committed (and delivered) at once.
         let deadline = tokio::time::Instant::now() + flush_interval;
         let mut open = true;
-        while batch.positions.len() < max_positions {
+        while batch.positions.len() < max_positions && batch.alerts.is_empty() {
             match tokio::time::timeout_at(deadline, rx.recv_many(&mut buf, 64)).await {
                 Ok(0) => {
                     open = false;
@@ -192,7 +198,10 @@ async fn run(
                 Err(_) => break,
             }
         }
-        commit(&store, &batch, &stats).await;
+        let events = commit(&store, &batch, &stats).await;
+        if let Some(h) = &hub {
+            h.committed(events);
+        }
         if !open {
             break;
         }
@@ -204,12 +213,13 @@ async fn run(
     );
 }
 
-/// Commits `batch`, retrying with capped backoff until it succeeds.
-async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) {
+/// Commits `batch`, retrying with capped backoff until it succeeds; the
+/// alert changes it stored, for the live stream and the outbox.
+async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) -> Vec<AlertEvent> {
     let mut delay = Duration::from_millis(200);
     loop {
         match store.write(batch).await {
-            Ok(()) => {
+            Ok(events) => {
                 if stats.failing.swap(false, Ordering::Relaxed) {
                     info!("Store writes succeed again.");
                 }
@@ -227,7 +237,7 @@ async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) {
                 stats
                     .last_commit_ms
                     .store(now_ms().max(0) as u64, Ordering::Relaxed);
-                return;
+                return events;
             }
             Err(e) => {
                 stats.errors.fetch_add(1, Ordering::Relaxed);
