@@ -11,78 +11,11 @@ mod common;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use common::*;
 use serde_json::Value;
 
 const ADMIN: &str = "admin-token";
-
-struct Daemon {
-    child: Child,
-    http: SocketAddr,
-    tcp: SocketAddr,
-}
-
-fn write_config(dir: &Path, db: &str, http: SocketAddr, tcp: SocketAddr) -> std::path::PathBuf {
-    let zones = Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
-    let text = format!(
-        "zones = {zones:?}\n\n[[sources]]\nkind = \"tcp_server\"\nid = \"tcp\"\nbind = \"{tcp}\"\n\n\
-         [http]\nlisten = \"{http}\"\n\n[storage]\nurl = {db:?}\ndata_dir = {data:?}\n\n\
-         [api]\nadmin_tokens = [\"{ADMIN}\"]\n\n{centres}",
-        data = dir.join("data"),
-        centres = centres_toml(),
-    );
-    let path = dir.join("aiswatch.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-async fn start(dir: &Path, config: &Path, http: SocketAddr, tcp: SocketAddr, n: u32) -> Daemon {
-    let log = std::fs::File::create(dir.join(format!("daemon-{n}.log"))).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_aiswatch"))
-        .args(["run", "--config"])
-        .arg(config)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    wait_port(http, 60).await;
-    wait_port(tcp, 10).await;
-    Daemon { child, http, tcp }
-}
-
-impl Drop for Daemon {
-    /// A failed assertion must not leave a daemon running.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn stop(d: &mut Daemon, kill: bool) {
-    if kill {
-        d.child.kill().unwrap(); // SIGKILL
-        let _ = d.child.wait();
-    } else {
-        let st = Command::new("kill")
-            .args(["-TERM", &d.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(st.success());
-        let code = d.child.wait().unwrap();
-        assert!(code.success(), "graceful stop exited with {code}");
-    }
-}
-
-async fn wait_positions(http: SocketAddr, n: usize) {
-    wait_for(http, "/api/v1/status", Some(ADMIN), 120, |s| {
-        s["storage"]["positions_written"].as_u64() == Some(n as u64)
-            && s["storage"]["positions_pending"].as_u64() == Some(0)
-    })
-    .await;
-}
 
 fn encode(s: &str) -> String {
     s.bytes()
@@ -161,16 +94,17 @@ async fn restart_case(db: &str, kill: bool) {
     let dir = tempfile::tempdir().unwrap();
     let http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let tcp: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let config = write_config(dir.path(), db, http, tcp);
+    let zones = Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
+    let config = write_config(dir.path(), &zones, db, http, tcp, ADMIN, &centres_toml());
 
     let mut d = start(dir.path(), &config, http, tcp, 1).await;
     feed(d.tcp, &lines[..split]).await;
-    wait_positions(d.http, first_positions.len()).await;
+    wait_positions(d.http, ADMIN, first_positions.len()).await;
     stop(&mut d, kill);
 
     let mut d = start(dir.path(), &config, http, tcp, 2).await;
     feed(d.tcp, &lines[split..]).await;
-    wait_positions(d.http, ref_positions.len() - first_positions.len()).await;
+    wait_positions(d.http, ADMIN, ref_positions.len() - first_positions.len()).await;
 
     let got = api_alerts(d.http).await;
     let want = reference_changes(&ref_alerts);

@@ -31,13 +31,21 @@ pub fn centres_toml() -> String {
         .collect()
 }
 
-/// A free TCP port on loopback.
+/// A free TCP port on loopback, never handed out twice by one test
+/// process, and below the kernel's ephemeral range, so a port a test
+/// frees (a daemon killed and restarted on it) is not given to another
+/// test's port-0 socket meanwhile.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 400) as u16 * 30;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = base + n % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// One HTTP request; returns (status, body).
@@ -187,12 +195,20 @@ pub fn clean_split(lines: &[String], at: usize) -> usize {
 /// What `aiswatch replay` gives for `lines` on the shipped zones: every
 /// alert state change, and how many positions the store would get.
 pub fn replay_reference(lines: &[String]) -> (Vec<Value>, Vec<aiswatch::storage::PositionRow>) {
+    let zones = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
+    replay_reference_in(lines, &zones)
+}
+
+/// [`replay_reference`] on the zones in `zones`.
+pub fn replay_reference_in(
+    lines: &[String],
+    zones: &std::path::Path,
+) -> (Vec<Value>, Vec<aiswatch::storage::PositionRow>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("feed.nmea");
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let zones = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
     let mut engine = aiswatch::config::Config::default()
-        .engine(Some(&zones))
+        .engine(Some(zones))
         .unwrap();
     engine.record(true);
     let mut alerts = Vec::new();
@@ -217,4 +233,109 @@ pub async fn feed(addr: SocketAddr, lines: &[String]) {
     }
     s.write_all(buf.as_bytes()).await.unwrap();
     s.shutdown().await.unwrap();
+}
+
+/// `aiswatch run` as a child process; killed when dropped, so a failed
+/// assertion never leaves a daemon running.
+pub struct Daemon {
+    pub child: std::process::Child,
+    pub http: SocketAddr,
+    pub tcp: SocketAddr,
+}
+
+/// Writes a config: a TCP receiver on `tcp`, the API on `http`, the store at
+/// `db` (data directory under `dir`), one admin token, and `centres`
+/// (TOML, with any `[delivery]` settings) appended.
+pub fn write_config(
+    dir: &std::path::Path,
+    zones: &std::path::Path,
+    db: &str,
+    http: SocketAddr,
+    tcp: SocketAddr,
+    admin: &str,
+    centres: &str,
+) -> std::path::PathBuf {
+    let text = format!(
+        "zones = {zones:?}\n\n[[sources]]\nkind = \"tcp_server\"\nid = \"tcp\"\nbind = \"{tcp}\"\n\n\
+         [http]\nlisten = \"{http}\"\n\n[storage]\nurl = {db:?}\ndata_dir = {data:?}\n\n\
+         [api]\nadmin_tokens = [\"{admin}\"]\n\n{centres}",
+        data = dir.join("data"),
+    );
+    let path = dir.join("aiswatch.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Starts the daemon on `config` (log in `dir/daemon-<n>.log`) and waits
+/// until its HTTP and TCP ports answer.
+pub async fn start(
+    dir: &std::path::Path,
+    config: &std::path::Path,
+    http: SocketAddr,
+    tcp: SocketAddr,
+    n: u32,
+) -> Daemon {
+    let log = std::fs::File::create(dir.join(format!("daemon-{n}.log"))).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_aiswatch"))
+        .args(["run", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut d = Daemon { child, http, tcp };
+    // Ready when it says it listens: a port answering could be another
+    // process's.
+    let log = dir.join(format!("daemon-{n}.log"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("Listening for TCP connections") {
+            break;
+        }
+        if let Some(st) = d.child.try_wait().unwrap() {
+            panic!("aiswatch run exited ({st}) before listening:\n{text}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "aiswatch run not listening after 60 s:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    wait_port(http, 10).await;
+    wait_port(tcp, 10).await;
+    d
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Stops the daemon: SIGKILL (`kill`) or SIGTERM, then waits for it.
+pub fn stop(d: &mut Daemon, kill: bool) {
+    if kill {
+        d.child.kill().unwrap();
+        let _ = d.child.wait();
+    } else {
+        let st = std::process::Command::new("kill")
+            .args(["-TERM", &d.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let code = d.child.wait().unwrap();
+        assert!(code.success(), "graceful stop exited with {code}");
+    }
+}
+
+/// Waits until the daemon has stored `n` positions and has none pending.
+pub async fn wait_positions(http: SocketAddr, admin: &str, n: usize) {
+    wait_for(http, "/api/v1/status", Some(admin), 120, |s| {
+        s["storage"]["positions_written"].as_u64() == Some(n as u64)
+            && s["storage"]["positions_pending"].as_u64() == Some(0)
+    })
+    .await;
 }

@@ -1,0 +1,550 @@
+//! Delivery to the centres, end to end with the real binary: the shipped
+//! sample fed over TCP to `aiswatch run`, webhooks received by a real HTTP
+//! server on loopback that fails on purpose, and the live stream read as a
+//! dashboard would.
+//!
+//! Every alert state change that `aiswatch replay` gives must arrive at
+//! least once, signed (checked with the Standard Webhooks library), with
+//! one alert's changes in order, through 500s, a receiver that is down, a
+//! kill -9 of the daemon, and never at another centre.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use common::*;
+use serde_json::Value;
+use tokio::sync::Notify;
+
+const ADMIN: &str = "admin-token";
+/// A Standard Webhooks secret (24 random bytes, base64).
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+struct Got {
+    id: String,
+    headers: HeaderMap,
+    body: String,
+    ok: bool,
+}
+
+/// A webhook receiver: an axum server that answers 500 when `fail(n)` says
+/// so for the n-th request (0-based), 200 otherwise, optionally slowly.
+#[derive(Clone)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Got>>>,
+    changed: Arc<Notify>,
+}
+
+impl Receiver {
+    async fn start(
+        addr: SocketAddr,
+        fail: fn(usize) -> bool,
+        delay: Duration,
+    ) -> (Receiver, tokio::task::JoinHandle<()>) {
+        let r = Receiver {
+            got: Arc::default(),
+            changed: Arc::default(),
+        };
+        let state = r.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let state = state.clone();
+                async move {
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    let mut got = state.got.lock().unwrap();
+                    let ok = !fail(got.len());
+                    got.push(Got {
+                        id: headers["webhook-id"].to_str().unwrap().to_owned(),
+                        headers,
+                        body,
+                        ok,
+                    });
+                    state.changed.notify_waiters();
+                    if ok {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        (r, task)
+    }
+
+    fn snapshot(&self) -> Vec<Got> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// Waits until every key in `want` was answered 200.
+    async fn wait_all(&self, want: &BTreeMap<String, Value>, dir: &Path) -> Vec<Got> {
+        let secs = 120;
+        let res = tokio::time::timeout(Duration::from_secs(secs), async {
+            loop {
+                let wait = self.changed.notified();
+                let got = self.snapshot();
+                let ok: BTreeSet<&str> =
+                    got.iter().filter(|g| g.ok).map(|g| g.id.as_str()).collect();
+                if want.keys().all(|k| ok.contains(k.as_str())) {
+                    return got;
+                }
+                wait.await;
+            }
+        })
+        .await;
+        match res {
+            Ok(g) => g,
+            Err(_) => {
+                let got = self.snapshot();
+                let ok: BTreeSet<&str> =
+                    got.iter().filter(|g| g.ok).map(|g| g.id.as_str()).collect();
+                let missing: Vec<_> = want
+                    .keys()
+                    .filter(|k| !ok.contains(k.as_str()))
+                    .take(5)
+                    .collect();
+                panic!(
+                    "{} of {} changes not delivered, e.g. {missing:?}\n{}",
+                    want.len() - ok.len().min(want.len()),
+                    want.len(),
+                    logs(dir)
+                );
+            }
+        }
+    }
+}
+
+/// The idempotency key of each reference change (`alert id/seq`) → its JSON.
+fn keyed(alerts: &[Value]) -> BTreeMap<String, Value> {
+    let mut seq: BTreeMap<String, u32> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for a in alerts {
+        let id = a["id"].as_str().unwrap().to_owned();
+        let n = seq.entry(id.clone()).or_default();
+        *n += 1;
+        out.insert(format!("{id}/{n}"), a.clone());
+    }
+    out
+}
+
+/// What every test checks of what a receiver got: each change received is
+/// one of `want`, byte-for-byte the JSON replay printed; every signature
+/// verifies with the Standard Webhooks library; retries reuse the
+/// `webhook-id` with the same body; one alert's changes were first
+/// acknowledged in order. Returns how many requests were retries.
+fn check(got: &[Got], want: &BTreeMap<String, Value>) -> usize {
+    let wh = standardwebhooks::Webhook::new(SECRET).unwrap();
+    let mut bodies: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut first_ok: Vec<&str> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut retries = 0;
+    for g in got {
+        wh.verify(g.body.as_bytes(), &g.headers)
+            .unwrap_or_else(|e| panic!("signature of {} does not verify: {e:?}", g.id));
+        let body: Value = serde_json::from_str(&g.body).unwrap();
+        let w = want
+            .get(&g.id)
+            .unwrap_or_else(|| panic!("unexpected change {}", g.id));
+        assert!(same(&body, w), "body of {}:\n{body}\nwant\n{w}", g.id);
+        if let Some(b) = bodies.insert(&g.id, &g.body) {
+            assert_eq!(b, g.body, "a retry of {} changed its body", g.id);
+            retries += 1;
+        }
+        if g.ok && seen.insert(g.id.as_str()) {
+            first_ok.push(&g.id);
+        }
+    }
+    // Per alert, change n+1 is never acknowledged before change n.
+    let mut last: BTreeMap<&str, u32> = BTreeMap::new();
+    for k in first_ok {
+        let (alert, n) = k.rsplit_once('/').unwrap();
+        let n: u32 = n.parse().unwrap();
+        let prev = last.insert(alert, n).unwrap_or(0);
+        assert_eq!(
+            n,
+            prev + 1,
+            "{alert}: change {n} acknowledged after change {prev}"
+        );
+    }
+    retries
+}
+
+/// JSON equality, numbers within 1e-9 (live and replay may sum a mean
+/// position in another order).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            (x - y).abs() <= 1e-9 * x.abs().max(1.0)
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+fn centres_with_webhook(hooks: &[(&str, SocketAddr)]) -> String {
+    let mut s = String::from(
+        "[delivery]\nmin_backoff = \"20ms\"\nmax_backoff = \"300ms\"\ntimeout = \"5s\"\n\n",
+    );
+    let mut names: Vec<String> = CENTRES.iter().map(|c| c.to_string()).collect();
+    for (c, _) in hooks {
+        if !names.iter().any(|n| n == c) {
+            names.push(c.to_string());
+        }
+    }
+    for (i, c) in names.iter().enumerate() {
+        s += &format!("[[centres]]\nid = \"{c}\"\napi_tokens = [\"tok-{i}\"]\n");
+        if let Some((_, addr)) = hooks.iter().find(|(h, _)| h == c) {
+            s += &format!(
+                "[centres.webhook]\nurl = \"http://{addr}/hook\"\nsecret = \"{SECRET}\"\n"
+            );
+        }
+        s += "\n";
+    }
+    s
+}
+
+fn addr() -> SocketAddr {
+    format!("127.0.0.1:{}", free_port()).parse().unwrap()
+}
+
+fn sqlite(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("aiswatch.db").display())
+}
+
+fn shipped_zones() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("zones")
+}
+
+/// Waits until some delivery has been attempted and failed (the metric).
+async fn wait_failed_attempt(http: SocketAddr) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let failures = |m: &str| -> u64 {
+        m.lines()
+            .find_map(|l| {
+                l.strip_prefix(
+                    "aiswatch_delivery_failures_total{centre=\"MDAT-GoG\",channel=\"webhook\"} ",
+                )
+            })
+            .map_or(0, |v| v.trim().parse().unwrap())
+    };
+    loop {
+        let (_, m) = request(http, "GET", "/metrics", None).await;
+        if failures(&m) > 0 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no failed delivery attempt in 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The daemon logs under `dir`, for a failure message.
+fn logs(dir: &Path) -> String {
+    let mut out = String::new();
+    for n in 1..=2 {
+        if let Ok(t) = std::fs::read_to_string(dir.join(format!("daemon-{n}.log"))) {
+            let tail: Vec<&str> = t
+                .lines()
+                .filter(|l| !l.contains("aiswatch::app") || l.contains("WARN"))
+                .rev()
+                .take(30)
+                .collect();
+            out += &format!("--- daemon-{n}.log (last lines)\n");
+            for l in tail.into_iter().rev() {
+                out += l;
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_gets_every_change_signed_and_in_order_through_500s_and_downtime() {
+    let lines = sample_lines();
+    let split = clean_split(&lines, lines.len() / 2);
+    let (ref_alerts, _) = replay_reference(&lines);
+    let want = keyed(&ref_alerts);
+    let dir = tempfile::tempdir().unwrap();
+    let (http, tcp, hook) = (addr(), addr(), addr());
+    let config = write_config(
+        dir.path(),
+        &shipped_zones(),
+        &sqlite(dir.path()),
+        http,
+        tcp,
+        ADMIN,
+        &centres_with_webhook(&[("MDAT-GoG", hook)]),
+    );
+    let d = start(dir.path(), &config, http, tcp, 1).await;
+    // The receiver is down (its port closed) while the first half is fed.
+    feed(d.tcp, &lines[..split]).await;
+    wait_failed_attempt(d.http).await;
+    // Then up, answering 500 to every third request.
+    let (rx, _server) = Receiver::start(hook, |n| n % 3 == 2, Duration::ZERO).await;
+    feed(d.tcp, &lines[split..]).await;
+    let got = rx.wait_all(&want, dir.path()).await;
+    let retries = check(&got, &want);
+    let failed = got.iter().filter(|g| !g.ok).count();
+    assert!(
+        failed > 0 && retries >= failed,
+        "{failed} answered 500, {retries} retried"
+    );
+    // Nothing left in the outbox; the failures are in the metrics.
+    wait_for(
+        d.http,
+        "/api/v1/deliveries?state=pending",
+        Some(ADMIN),
+        30,
+        |v| v["deliveries"].as_array().is_some_and(|a| a.is_empty()),
+    )
+    .await;
+    let (_, metrics) = request(d.http, "GET", "/metrics", None).await;
+    assert!(metrics
+        .contains("aiswatch_delivery_failures_total{centre=\"MDAT-GoG\",channel=\"webhook\"}"));
+    eprintln!(
+        "{} changes of {} alerts: {} requests, {failed} answered 500, every change delivered",
+        want.len(),
+        ref_alerts
+            .iter()
+            .map(|a| a["id"].as_str())
+            .collect::<BTreeSet<_>>()
+            .len(),
+        got.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_delivery_then_restart_still_delivers_every_change() {
+    let lines = sample_lines();
+    let split = clean_split(&lines, lines.len() / 2);
+    let (ref_alerts, _) = replay_reference(&lines);
+    let want = keyed(&ref_alerts);
+    let (first_alerts, first_positions) = replay_reference(&lines[..split]);
+    let dir = tempfile::tempdir().unwrap();
+    let (http, tcp, hook) = (addr(), addr(), addr());
+    let config = write_config(
+        dir.path(),
+        &shipped_zones(),
+        &sqlite(dir.path()),
+        http,
+        tcp,
+        ADMIN,
+        &centres_with_webhook(&[("MDAT-GoG", hook)]),
+    );
+    // A slow receiver, so the kill falls in the middle of delivery.
+    let (rx, _server) = Receiver::start(hook, |_| false, Duration::from_millis(100)).await;
+    let mut d = start(dir.path(), &config, http, tcp, 1).await;
+    feed(d.tcp, &lines[..split]).await;
+    // The first half stored (what a kill -9 loses of the feed itself is
+    // the persistence tests' matter), its alerts partly delivered: kill.
+    wait_positions(d.http, ADMIN, first_positions.len()).await;
+    let at_kill = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let wait = rx.changed.notified();
+            let n = rx.snapshot().len();
+            if n >= 3 {
+                return n;
+            }
+            wait.await;
+        }
+    })
+    .await
+    .expect("nothing delivered before the kill");
+    stop(&mut d, true);
+    assert!(
+        at_kill < first_alerts.len(),
+        "all {} changes delivered before the kill: nothing tested",
+        first_alerts.len()
+    );
+    let d = start(dir.path(), &config, http, tcp, 2).await;
+    feed(d.tcp, &lines[split..]).await;
+    let got = rx.wait_all(&want, dir.path()).await;
+    check(&got, &want);
+    eprintln!(
+        "{} changes: {at_kill} received before kill -9, {} requests in all (duplicates allowed: at least once)",
+        want.len(),
+        got.len()
+    );
+}
+
+/// Opens the live stream (SSE) with `token`, resuming after `last_id` if
+/// given. It has subscribed when this returns (the answer's head is sent
+/// after the subscription).
+async fn open_stream(http: SocketAddr, token: &str, last_id: Option<i64>) -> reqwest::Response {
+    let client = reqwest::Client::new();
+    let mut req = client
+        .get(format!("http://{http}/api/v1/alerts/stream"))
+        .bearer_auth(token);
+    if let Some(id) = last_id {
+        req = req.header("Last-Event-ID", id.to_string());
+    }
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    resp
+}
+
+/// Reads `n` events from an open stream.
+async fn read_events(mut resp: reqwest::Response, n: usize) -> Vec<(i64, Value)> {
+    let mut buf = String::new();
+    let mut out = Vec::new();
+    while out.len() < n {
+        let chunk = tokio::time::timeout(Duration::from_secs(120), resp.chunk())
+            .await
+            .expect("stream stalled")
+            .unwrap()
+            .expect("stream ended");
+        buf.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = buf.find("\n\n") {
+            let ev: String = buf.drain(..end + 2).collect();
+            let mut id = None;
+            let mut data = None;
+            for l in ev.lines() {
+                if let Some(v) = l.strip_prefix("id: ") {
+                    id = Some(v.parse::<i64>().unwrap());
+                } else if let Some(v) = l.strip_prefix("data: ") {
+                    data = Some(serde_json::from_str::<Value>(v).unwrap());
+                }
+            }
+            if let (Some(i), Some(d)) = (id, data) {
+                out.push((i, d));
+            }
+        }
+    }
+    out
+}
+
+/// Two patrol zones splitting the Gulf of Guinea box at 3.1° E, one per centre.
+fn two_zones(dir: &Path) -> std::path::PathBuf {
+    let zones = dir.join("zones");
+    std::fs::create_dir_all(&zones).unwrap();
+    let zone = |id: &str, centre: &str, w: f64, e: f64| {
+        serde_json::json!({
+            "type": "Feature",
+            "properties": {
+                "id": id, "kind": "patrol", "centre": centre,
+                "detect": {
+                    "dark_period": {"min_gap": "2h"},
+                    "loitering": {"max_speed_kn": 2.0, "min_duration": "2h"},
+                    "rendezvous": {"max_distance_m": 500, "max_speed_kn": 2.0, "min_duration": "2h"}
+                }
+            },
+            "geometry": {"type": "Polygon", "coordinates": [[[w, 2.0], [e, 2.0], [e, 6.4], [w, 6.4], [w, 2.0]]]}
+        })
+    };
+    let fc = serde_json::json!({
+        "type": "FeatureCollection",
+        "features": [zone("west", "WEST", 0.5, 3.1), zone("east", "EAST", 3.1, 8.8)]
+    });
+    std::fs::write(zones.join("split.geojson"), fc.to_string()).unwrap();
+    zones
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_centres_never_get_each_others_alerts_on_any_channel() {
+    let lines = sample_lines();
+    let dir = tempfile::tempdir().unwrap();
+    let zones = two_zones(dir.path());
+    let (ref_alerts, _) = replay_reference_in(&lines, &zones);
+    let want = keyed(&ref_alerts);
+    let of = |zone: &str| -> BTreeMap<String, Value> {
+        want.iter()
+            .filter(|(_, a)| a["zone"] == zone)
+            .map(|(k, a)| (k.clone(), a.clone()))
+            .collect()
+    };
+    let (west, east) = (of("west"), of("east"));
+    assert!(
+        !west.is_empty() && !east.is_empty(),
+        "west {} east {}",
+        west.len(),
+        east.len()
+    );
+
+    let (http, tcp, hook_w, hook_e) = (addr(), addr(), addr(), addr());
+    let (rx_w, _s1) = Receiver::start(hook_w, |_| false, Duration::ZERO).await;
+    let (rx_e, _s2) = Receiver::start(hook_e, |_| false, Duration::ZERO).await;
+    let centres = centres_with_webhook(&[("WEST", hook_w), ("EAST", hook_e)]);
+    let config = write_config(
+        dir.path(),
+        &zones,
+        &sqlite(dir.path()),
+        http,
+        tcp,
+        ADMIN,
+        &centres,
+    );
+    let d = start(dir.path(), &config, http, tcp, 1).await;
+    // Tokens: WEST and EAST are declared after the eight shipped centres.
+    let (tok_w, tok_e) = ("tok-8", "tok-9");
+    // Subscribed before the feed starts: a stream opened without
+    // Last-Event-ID carries what comes after.
+    let streams = (
+        tokio::spawn(read_events(
+            open_stream(d.http, tok_w, None).await,
+            west.len(),
+        )),
+        tokio::spawn(read_events(
+            open_stream(d.http, tok_e, None).await,
+            east.len(),
+        )),
+        tokio::spawn(read_events(
+            open_stream(d.http, ADMIN, None).await,
+            want.len(),
+        )),
+    );
+    feed(d.tcp, &lines).await;
+
+    let got_w = rx_w.wait_all(&west, dir.path()).await;
+    let got_e = rx_e.wait_all(&east, dir.path()).await;
+    // check() panics on any change not in the centre's own set.
+    check(&got_w, &west);
+    check(&got_e, &east);
+
+    let as_keys = |events: &[(i64, Value)]| -> BTreeMap<String, Value> {
+        keyed(&events.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>())
+    };
+    let sw = streams.0.await.unwrap();
+    let se = streams.1.await.unwrap();
+    let sa = streams.2.await.unwrap();
+    let same_set = |a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>| {
+        a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| same(v, w)))
+    };
+    assert!(same_set(&as_keys(&sw), &west), "WEST's stream");
+    assert!(same_set(&as_keys(&se), &east), "EAST's stream");
+    assert!(same_set(&as_keys(&sa), &want), "the admin's stream");
+    // Resuming after the 10th event gives exactly the rest.
+    let (tenth, _) = sa[9];
+    let rest = read_events(open_stream(d.http, ADMIN, Some(tenth)).await, sa.len() - 10).await;
+    assert_eq!(rest, sa[10..].to_vec(), "resumed with Last-Event-ID");
+    // A centre's resumed stream is still its own.
+    let rest_w = read_events(open_stream(d.http, tok_w, Some(0)).await, west.len()).await;
+    assert!(same_set(&as_keys(&rest_w), &west));
+    eprintln!(
+        "west {} changes, east {} changes: each centre got exactly its own on webhook and stream",
+        west.len(),
+        east.len()
+    );
+}
