@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod mqtt;
 pub mod sink;
 
 use crate::ids::{AlertId, CentreId};
