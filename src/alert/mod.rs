@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod mqtt;
+pub mod nats;
 pub mod sink;
 
 use crate::ids::{AlertId, CentreId};
