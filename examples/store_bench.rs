@@ -457,7 +457,7 @@ fn replay(rt: &tokio::runtime::Runtime, a: &Args, file: &std::path::Path) -> Res
             let stats = Arc::new(WriterStats::default());
             let (sender, task) = {
                 let _guard = rt.enter();
-                writer::spawn(store.clone(), &cfg.storage, stats.clone())
+                writer::spawn(store.clone(), &cfg.storage, stats.clone(), None)
             };
             engine.record(true);
             Some((store, sender, task, stats))
@@ -558,7 +558,7 @@ async fn bench(a: &Args, url: &str) -> Res<()> {
     let mut written = fleet.positions;
     if !a.query_only {
         let stats = Arc::new(WriterStats::default());
-        let (mut sender, task) = writer::spawn(store.clone(), &cfg, stats.clone());
+        let (mut sender, task) = writer::spawn(store.clone(), &cfg, stats.clone(), None);
         let started = Instant::now();
         let cpu0 = cpu_seconds();
         for b in std::mem::take(&mut fleet.batches) {

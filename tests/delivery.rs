@@ -436,6 +436,112 @@ async fn read_events(mut resp: reqwest::Response, n: usize) -> Vec<(i64, Value)>
     out
 }
 
+/// A QoS 1 subscriber to `topic` on the broker at `url` (`mqtt://host:port`),
+/// subscribed once this returns; yields the payloads.
+async fn mqtt_subscribe(url: &str, topic: &str) -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+    let hostport = url.split_once("://").unwrap().1.trim_end_matches('/');
+    let (host, port) = hostport.rsplit_once(':').unwrap();
+    let id = format!("aiswatch-test-sub-{}", topic.replace('/', "-"));
+    let (client, mut events) =
+        AsyncClient::new(MqttOptions::new(id, host, port.parse().unwrap()), 64);
+    client.subscribe(topic, QoS::AtLeastOnce).await.unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (subscribed, ready) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let _client = client;
+        let mut subscribed = Some(subscribed);
+        loop {
+            match events.poll().await {
+                Ok(Event::Incoming(Packet::SubAck(_))) => {
+                    if let Some(s) = subscribed.take() {
+                        let _ = s.send(());
+                    }
+                }
+                Ok(Event::Incoming(Packet::Publish(p))) => {
+                    if tx
+                        .send(String::from_utf8(p.payload.to_vec()).unwrap())
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => panic!("test subscriber lost the broker: {e}"),
+            }
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(30), ready)
+        .await
+        .unwrap()
+        .unwrap();
+    rx
+}
+
+/// Payloads until every key of `want` arrived (duplicates allowed: QoS 1).
+async fn mqtt_all(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+    want: &BTreeMap<String, Value>,
+) -> Vec<Value> {
+    let mut got = Vec::new();
+    let mut keys = BTreeSet::new();
+    while keys.len() < want.len() {
+        let p = tokio::time::timeout(Duration::from_secs(120), rx.recv())
+            .await
+            .expect("MQTT messages stopped")
+            .unwrap();
+        let v: Value = serde_json::from_str(&p).unwrap();
+        let key = want
+            .iter()
+            .find(|(_, w)| same(w, &v))
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| panic!("unexpected MQTT message {v}"));
+        keys.insert(key);
+        got.push(v);
+    }
+    got
+}
+
+/// Every message of `subject` in the JetStream stream `stream` once it
+/// holds `n` (by `Nats-Msg-Id` → payload).
+async fn nats_all(url: &str, stream: &str, subject: &str, n: usize) -> BTreeMap<String, Value> {
+    use async_nats::jetstream::consumer;
+    use futures_util::StreamExt;
+    let client = async_nats::connect(url.trim_start_matches("nats://"))
+        .await
+        .unwrap();
+    let js = async_nats::jetstream::new(client);
+    let consumer = js
+        .get_stream(stream)
+        .await
+        .unwrap()
+        .create_consumer(consumer::pull::Config {
+            filter_subject: subject.to_owned(),
+            ack_policy: consumer::AckPolicy::None,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut msgs = consumer.messages().await.unwrap();
+    let mut out = BTreeMap::new();
+    while out.len() < n {
+        let m = tokio::time::timeout(Duration::from_secs(120), msgs.next())
+            .await
+            .expect("NATS messages stopped")
+            .unwrap()
+            .unwrap();
+        let key = m
+            .headers
+            .as_ref()
+            .and_then(|h| h.get("Nats-Msg-Id"))
+            .unwrap()
+            .as_str()
+            .to_owned();
+        out.insert(key, serde_json::from_slice(&m.payload).unwrap());
+    }
+    out
+}
+
 /// Two patrol zones splitting the Gulf of Guinea box at 3.1° E, one per centre.
 fn two_zones(dir: &Path) -> std::path::PathBuf {
     let zones = dir.join("zones");
@@ -486,7 +592,40 @@ async fn two_centres_never_get_each_others_alerts_on_any_channel() {
     let (http, tcp, hook_w, hook_e) = (addr(), addr(), addr(), addr());
     let (rx_w, _s1) = Receiver::start(hook_w, |_| false, Duration::ZERO).await;
     let (rx_e, _s2) = Receiver::start(hook_e, |_| false, Duration::ZERO).await;
-    let centres = centres_with_webhook(&[("WEST", hook_w), ("EAST", hook_e)]);
+    let mut centres = centres_with_webhook(&[("WEST", hook_w), ("EAST", hook_e)]);
+    // The brokers, when this machine runs them (.ci/run sets the URLs).
+    let run = std::process::id();
+    let broker = |var: &str| match std::env::var(var) {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: MQTT/NATS half of two_centres: {var} not set"
+            );
+            None
+        }
+    };
+    let mqtt = broker("AISWATCH_TEST_MQTT_URL");
+    let nats = broker("AISWATCH_TEST_NATS_URL");
+    let stream = format!("AWTEST_{run}");
+    let mut mqtt_rx = Vec::new();
+    for c in ["WEST", "EAST"] {
+        let block = format!("[[centres]]\nid = \"{c}\"\n");
+        let mut extra = String::new();
+        if let Some(u) = &mqtt {
+            let topic = format!("aiswatch-test/{run}/{c}");
+            extra += &format!("[centres.mqtt]\nurl = \"{u}\"\ntopic = \"{topic}\"\nclient_id = \"aiswatch-test-{run}-{c}\"\n");
+            mqtt_rx.push(mqtt_subscribe(u, &topic).await);
+        }
+        if let Some(u) = &nats {
+            extra += &format!("[centres.nats]\nurl = \"{u}\"\nsubject = \"aiswatch.test.{run}.{c}\"\nstream = \"{stream}\"\n");
+        }
+        // Inserted right after the centre's own header line.
+        let at = centres.find(&block).unwrap();
+        let line_end = at + block.len() + centres[at + block.len()..].find('\n').unwrap() + 1;
+        centres.insert_str(line_end, &extra);
+    }
     let config = write_config(
         dir.path(),
         &zones,
@@ -542,6 +681,26 @@ async fn two_centres_never_get_each_others_alerts_on_any_channel() {
     // A centre's resumed stream is still its own.
     let rest_w = read_events(open_stream(d.http, tok_w, Some(0)).await, west.len()).await;
     assert!(same_set(&as_keys(&rest_w), &west));
+    if !mqtt_rx.is_empty() {
+        for (rx, own) in mqtt_rx.iter_mut().zip([&west, &east]) {
+            // mqtt_all fails on any message not of this centre.
+            mqtt_all(rx, own).await;
+        }
+        eprintln!("MQTT: each centre's topic got exactly its own changes");
+    }
+    if let Some(u) = &nats {
+        for (c, own) in [("WEST", &west), ("EAST", &east)] {
+            let got = nats_all(u, &stream, &format!("aiswatch.test.{run}.{c}"), own.len()).await;
+            assert!(same_set(&got, own), "{c}'s NATS subject");
+        }
+        let client = async_nats::connect(u.trim_start_matches("nats://"))
+            .await
+            .unwrap();
+        let _ = async_nats::jetstream::new(client)
+            .delete_stream(&stream)
+            .await;
+        eprintln!("NATS: each centre's subject got exactly its own changes, keyed by Nats-Msg-Id");
+    }
     eprintln!(
         "west {} changes, east {} changes: each centre got exactly its own on webhook and stream",
         west.len(),

@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 pub mod hub;
+pub mod mqtt;
+pub mod nats;
 pub mod outbox;
 pub mod sink;
 pub mod webhook;

@@ -107,12 +107,15 @@ impl DeliveryMetrics {
     }
 }
 
+/// How a [`LazySink`] connects.
+type Connect = Box<dyn Fn() -> BoxFuture<'static, Result<Arc<dyn Sink>, SendError>> + Send + Sync>;
+
 /// Connects a channel on first use (a broker down at start must not stop
 /// the daemon; the outbox keeps the changes until it is back).
 pub struct LazySink {
     channel: Channel,
     what: String,
-    connect: Box<dyn Fn() -> BoxFuture<'static, Result<Arc<dyn Sink>, SendError>> + Send + Sync>,
+    connect: Connect,
     sink: OnceCell<Arc<dyn Sink>>,
 }
 
@@ -157,7 +160,7 @@ impl Sink for LazySink {
 pub fn spawn(
     store: Store,
     cfg: &DeliveryConfig,
-    sinks: Vec<(CentreId, Arc<dyn Sink>)>,
+    sinks: Sinks,
     hub: &Hub,
     metrics: Arc<DeliveryMetrics>,
     cancel: CancellationToken,
@@ -333,6 +336,46 @@ fn backoff(cfg: &DeliveryConfig, attempts: i64, id: i64) -> Millis {
     ((full as f64) * frac) as Millis
 }
 
+/// Each centre's push channels, one entry per centre and channel.
+pub type Sinks = Vec<(CentreId, Arc<dyn Sink>)>;
+
+/// The push channels of every configured centre, ready for [`spawn`].
+/// MQTT connects in the background and reconnects by itself; NATS connects
+/// on first use: a broker down at start delays delivery, not the daemon.
+///
+/// # Errors
+/// A channel's settings are wrong (bad URL, missing secret…): the message
+/// names the centre and the key.
+pub fn sinks(cfg: &crate::config::Config) -> Result<Sinks, String> {
+    let mut out: Sinks = Vec::new();
+    for c in &cfg.centres {
+        let at = |key: &str, e: String| {
+            format!("[[centres]] id = {:?}: [centres.{key}] {e}", c.id.as_str())
+        };
+        if let Some(w) = &c.webhook {
+            let sink = super::webhook::WebhookSink::new(w, cfg.delivery.timeout)
+                .map_err(|e| at("webhook", e))?;
+            out.push((c.id.clone(), Arc::new(sink)));
+        }
+        if let Some(m) = &c.mqtt {
+            let sink = super::mqtt::MqttSink::start(&c.id, m).map_err(|e| at("mqtt", e.0))?;
+            out.push((c.id.clone(), Arc::new(sink)));
+        }
+        if let Some(n) = &c.nats {
+            let (centre, n2) = (c.id.clone(), n.clone());
+            let sink = LazySink::new(Channel::Nats, format!("NATS {}", n.url), move || {
+                let (centre, n) = (centre.clone(), n2.clone());
+                Box::pin(async move {
+                    let s = super::nats::NatsSink::connect(&centre, &n).await?;
+                    Ok(Arc::new(s) as Arc<dyn Sink>)
+                })
+            });
+            out.push((c.id.clone(), Arc::new(sink)));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,24 +399,4 @@ mod tests {
         assert!(backoff(&cfg, i64::MAX, 1) <= 10_000);
         assert!(backoff(&cfg, -5, 1) <= 100);
     }
-}
-
-/// The push channels of every configured centre, ready for [`spawn`].
-///
-/// # Errors
-/// A channel's settings are wrong (bad URL, missing secret…): the message
-/// names the centre and the key.
-pub fn sinks(cfg: &crate::config::Config) -> Result<Vec<(CentreId, Arc<dyn Sink>)>, String> {
-    let mut out: Vec<(CentreId, Arc<dyn Sink>)> = Vec::new();
-    for c in &cfg.centres {
-        let at = |key: &str, e: String| {
-            format!("[[centres]] id = {:?}: [centres.{key}] {e}", c.id.as_str())
-        };
-        if let Some(w) = &c.webhook {
-            let sink = super::webhook::WebhookSink::new(w, cfg.delivery.timeout)
-                .map_err(|e| at("webhook", e))?;
-            out.push((c.id.clone(), Arc::new(sink)));
-        }
-    }
-    Ok(out)
 }

@@ -167,9 +167,8 @@ impl Feed {
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
-                    if self.store.is_none() {
-                        return None;
-                    }
+                    // Without a store nothing can be caught up: end; the client resumes.
+                    self.store.as_ref()?;
                     self.catching_up = true;
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,

@@ -1,0 +1,527 @@
+//! The MQTT and NATS JetStream sinks against the real brokers this machine
+//! runs: every message arrives once, in order, with its exact payload; the
+//! NATS stream is created, shared and dedupes; an unreachable broker is an
+//! error, never a hang.
+//!
+//! Broker addresses come from `AISWATCH_TEST_MQTT_URL` (e.g.
+//! `mqtt://127.0.0.1:1883`) and `AISWATCH_TEST_NATS_URL` (e.g.
+//! `nats://127.0.0.1:4222`); a test whose variable is unset says SKIPPED on
+//! stderr and passes. Names (topics, subjects, streams, client ids) carry
+//! the process id so runs never meet.
+
+#[path = "brokers/proxy.rs"]
+mod proxy;
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aiswatch::alert::mqtt::{LinkState, MqttSink};
+use aiswatch::alert::nats::{NatsSink, ACK_TIMEOUT};
+use aiswatch::alert::sink::{Message, SendError, Sink};
+use aiswatch::config::{MqttConfig, NatsConfig};
+use aiswatch::ids::{AlertId, CentreId};
+use async_nats::jetstream::{self, consumer};
+use futures_util::future::join_all;
+use futures_util::StreamExt;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+/// Messages per run of the ordered and the concurrent phase.
+const N: usize = 1000;
+/// Longest wait for anything a broker should do at once.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The broker URL in `var`, or `None` after saying loudly that `test` is
+/// skipped.
+fn broker_url(var: &str, test: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            // Straight to stderr: libtest captures `eprintln!`, not this.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: {test}: no broker; set {var} to run it"
+            );
+            None
+        }
+    }
+}
+
+/// `name-<pid>`, so concurrent and repeated runs never share names.
+fn unique(name: &str) -> String {
+    format!("{name}-{}", std::process::id())
+}
+
+/// `host:port` of `scheme://host:port`.
+async fn socket_of(url: &str) -> SocketAddr {
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    tokio::net::lookup_host(authority.trim_end_matches('/'))
+        .await
+        .expect("resolve broker")
+        .next()
+        .expect("broker address")
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Change `i` of one test alert, body tagged with `run`.
+fn message(run: &str, i: usize) -> Message {
+    let alert = AlertId::from(format!("loitering:test:{run}:{i}"));
+    Message {
+        key: Message::key_for(&alert, 1),
+        body: Arc::from(format!(r#"{{"run":"{run}","seq":{i},"text":"ä ✓"}}"#)),
+        alert,
+        centre: CentreId::from("TEST"),
+    }
+}
+
+/// `fut` within [`WAIT`], or the test fails naming `what`.
+async fn within<T>(what: &str, fut: impl Future<Output = T>) -> T {
+    timeout(WAIT, fut)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: nothing within {WAIT:?}"))
+}
+
+/// Sends `msgs` one after the other, each after the previous one's ack.
+async fn send_in_order(sink: &dyn Sink, msgs: &[Message]) -> Duration {
+    let started = Instant::now();
+    for m in msgs {
+        within("send", sink.send(m)).await.expect("acknowledged");
+    }
+    started.elapsed()
+}
+
+/// Sends `msgs` all at once.
+async fn send_at_once(sink: &dyn Sink, msgs: &[Message]) -> Duration {
+    let started = Instant::now();
+    let results = within(
+        "concurrent sends",
+        join_all(msgs.iter().map(|m| sink.send(m))),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    let failed: Vec<&SendError> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        failed.is_empty(),
+        "{} failed, first: {:?}",
+        failed.len(),
+        failed.first()
+    );
+    elapsed
+}
+
+fn report(channel: &str, phase: &str, n: usize, took: Duration) {
+    eprintln!(
+        "MEASURED: {channel} {phase}: {n} acked in {:.1} ms ({:.0}/s)",
+        took.as_secs_f64() * 1e3,
+        n as f64 / took.as_secs_f64()
+    );
+}
+
+// ---------------------------------------------------------------- MQTT ---
+
+fn mqtt_config(url: &str, topic: &str, client: &str) -> MqttConfig {
+    MqttConfig {
+        url: url.to_owned(),
+        topic: topic.to_owned(),
+        client_id: Some(unique(client)),
+        username: None,
+        password: None,
+        password_file: None,
+    }
+}
+
+/// A QoS 1 subscriber to `topic`, subscribed once this returns; yields
+/// the payloads it receives. Its client id is `topic`'s, as the broker
+/// drops a client when another one takes its id.
+async fn mqtt_subscriber(
+    url: &str,
+    topic: &str,
+) -> (AsyncClient, mpsc::UnboundedReceiver<Vec<u8>>) {
+    let addr = socket_of(url).await;
+    let id = format!("aiswatch-test-sub-{}", topic.replace('/', "-"));
+    let mut options = MqttOptions::new(id, addr.ip().to_string(), addr.port());
+    options.set_keep_alive(Duration::from_secs(10));
+    let (client, mut eventloop) = AsyncClient::new(options, 16);
+    client
+        .subscribe(topic, QoS::AtLeastOnce)
+        .await
+        .expect("subscribe");
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (subscribed_tx, subscribed) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let mut subscribed_tx = Some(subscribed_tx);
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::SubAck(_))) => {
+                    if let Some(s) = subscribed_tx.take() {
+                        let _ = s.send(());
+                    }
+                }
+                Ok(Event::Incoming(Packet::Publish(p))) => {
+                    if tx.send(p.payload.to_vec()).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => panic!("test subscriber lost the broker: {e}"),
+            }
+        }
+    });
+    within("SUBACK", subscribed).await.expect("subscriber runs");
+    (client, rx)
+}
+
+/// The next `n` payloads.
+async fn receive(rx: &mut mpsc::UnboundedReceiver<Vec<u8>>, n: usize) -> Vec<Vec<u8>> {
+    let mut got = Vec::with_capacity(n);
+    while got.len() < n {
+        let p = within("subscriber", rx.recv())
+            .await
+            .expect("subscriber runs");
+        got.push(p);
+    }
+    got
+}
+
+fn bodies(msgs: &[Message]) -> Vec<Vec<u8>> {
+    msgs.iter().map(|m| m.body.as_bytes().to_vec()).collect()
+}
+
+#[tokio::test]
+async fn mqtt_qos1_publishes_arrive_once_in_order_with_exact_payloads() {
+    let Some(url) = broker_url("AISWATCH_TEST_MQTT_URL", "mqtt_qos1_publishes_arrive") else {
+        return;
+    };
+    let topic = format!("aiswatch/test/{}/order", std::process::id());
+    let (_sub, mut rx) = mqtt_subscriber(&url, &topic).await;
+    let cfg = mqtt_config(&url, &topic, "aiswatch-test-order");
+    let sink = within("connect", MqttSink::connect(&CentreId::from("TEST"), &cfg))
+        .await
+        .expect("connects");
+
+    let ordered: Vec<Message> = (0..N).map(|i| message("mqtt-order", i)).collect();
+    let took = send_in_order(&sink, &ordered).await;
+    report("mqtt", "one at a time", N, took);
+    assert_eq!(
+        receive(&mut rx, N).await,
+        bodies(&ordered),
+        "in order, exact"
+    );
+
+    // Concurrent sends: every one is acked by its own PUBACK and arrives once.
+    let burst: Vec<Message> = (N..2 * N).map(|i| message("mqtt-burst", i)).collect();
+    let took = send_at_once(&sink, &burst).await;
+    report("mqtt", "all at once", N, took);
+    let got: BTreeSet<Vec<u8>> = receive(&mut rx, N).await.into_iter().collect();
+    assert_eq!(got, bodies(&burst).into_iter().collect(), "each once");
+    assert!(rx.try_recv().is_err(), "no extra message");
+}
+
+#[tokio::test]
+async fn mqtt_closed_port_is_an_error_naming_the_broker_not_a_hang() {
+    let url = format!("mqtt://127.0.0.1:{}", closed_port());
+    let cfg = mqtt_config(&url, "aiswatch/test/closed", "aiswatch-test-closed");
+    let centre = CentreId::from("TEST");
+    let err = within("connect", MqttSink::connect(&centre, &cfg))
+        .await
+        .err()
+        .expect("no broker there");
+    assert!(err.0.contains(&url), "{err}");
+
+    // Started without waiting: `send` fails at once while down.
+    let sink = MqttSink::start(&centre, &cfg).expect("config is fine");
+    let err = within("send", sink.send(&message("mqtt-closed", 0)))
+        .await
+        .expect_err("not connected");
+    assert!(
+        err.0.contains(&url) && err.0.contains("aiswatch/test/closed"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn mqtt_sink_fails_fast_while_the_broker_is_away_and_reconnects() {
+    let Some(url) = broker_url("AISWATCH_TEST_MQTT_URL", "mqtt_sink_reconnects") else {
+        return;
+    };
+    let proxy = proxy::Proxy::start(socket_of(&url).await).await;
+    let topic = format!("aiswatch/test/{}/restart", std::process::id());
+    let (_sub, mut rx) = mqtt_subscriber(&url, &topic).await;
+    let via_proxy = format!("mqtt://{}", proxy.addr);
+    let cfg = mqtt_config(&via_proxy, &topic, "aiswatch-test-restart");
+    let sink = within("connect", MqttSink::connect(&CentreId::from("TEST"), &cfg))
+        .await
+        .expect("connects");
+    let mut link = sink.link();
+    let msgs: Vec<Message> = (0..3).map(|i| message("mqtt-restart", i)).collect();
+    within("send", sink.send(&msgs[0])).await.expect("up");
+
+    proxy.take_down();
+    within(
+        "link down",
+        link.wait_for(|s| matches!(s, LinkState::Down(_))),
+    )
+    .await
+    .expect("event loop runs");
+    let started = Instant::now();
+    let err = within("send while down", sink.send(&msgs[1]))
+        .await
+        .expect_err("broker away");
+    assert!(started.elapsed() < Duration::from_secs(1), "fails fast");
+    assert!(err.0.contains(&via_proxy), "{err}");
+
+    proxy.bring_up();
+    within("link up", link.wait_for(|s| *s == LinkState::Up))
+        .await
+        .expect("event loop runs");
+    within("send", sink.send(&msgs[2]))
+        .await
+        .expect("reconnected");
+    assert_eq!(
+        receive(&mut rx, 2).await,
+        bodies(&[msgs[0].clone(), msgs[2].clone()])
+    );
+}
+
+// ---------------------------------------------------------------- NATS ---
+
+fn nats_config(url: &str, subject: &str, stream: &str) -> NatsConfig {
+    NatsConfig {
+        url: url.to_owned(),
+        subject: subject.to_owned(),
+        stream: stream.to_owned(),
+        credentials_file: None,
+    }
+}
+
+/// `AISWATCH_TEST_<NAME>_<pid>`: a stream name of this run, deleted first
+/// in case a crashed run of the same pid left it.
+async fn fresh_stream(js: &jetstream::Context, name: &str) -> String {
+    let stream = format!("AISWATCH_TEST_{name}_{}", std::process::id());
+    let _ = js.delete_stream(&stream).await;
+    stream
+}
+
+/// `aiswatch.test.<pid>.<name>`.
+fn subject(name: &str) -> String {
+    format!("aiswatch.test.{}.{name}", std::process::id())
+}
+
+async fn admin(url: &str) -> jetstream::Context {
+    jetstream::new(
+        async_nats::connect(url)
+            .await
+            .expect("NATS admin connection"),
+    )
+}
+
+async fn stream_info(js: &jetstream::Context, stream: &str) -> jetstream::stream::Info {
+    let mut s = js.get_stream(stream).await.expect("stream exists");
+    s.info().await.expect("stream info").clone()
+}
+
+#[tokio::test]
+async fn nats_publishes_are_acked_stored_in_order_and_deduped() {
+    let Some(url) = broker_url("AISWATCH_TEST_NATS_URL", "nats_publishes_are_acked") else {
+        return;
+    };
+    let js = admin(&url).await;
+    let stream = fresh_stream(&js, "ORDER").await;
+    let subj = subject("order");
+    let sink = within(
+        "connect",
+        NatsSink::connect(&CentreId::from("TEST"), &nats_config(&url, &subj, &stream)),
+    )
+    .await
+    .expect("connects");
+    // Subscribe first: a consumer of everything the subject gets.
+    let consumer = js
+        .get_stream(&stream)
+        .await
+        .expect("connect created the stream")
+        .create_consumer(consumer::pull::Config {
+            filter_subject: subj.clone(),
+            ack_policy: consumer::AckPolicy::None,
+            ..Default::default()
+        })
+        .await
+        .expect("consumer");
+    let mut received = consumer.messages().await.expect("message stream");
+
+    let ordered: Vec<Message> = (0..N).map(|i| message("nats-order", i)).collect();
+    let took = send_in_order(&sink, &ordered).await;
+    report("nats", "one at a time", N, took);
+    let burst: Vec<Message> = (N..2 * N).map(|i| message("nats-burst", i)).collect();
+    let took = send_at_once(&sink, &burst).await;
+    report("nats", "all at once", N, took);
+
+    let mut got = Vec::with_capacity(2 * N);
+    while got.len() < 2 * N {
+        let m = within("consumer", received.next())
+            .await
+            .expect("stream goes on")
+            .expect("a message");
+        let key = m
+            .headers
+            .as_ref()
+            .and_then(|h| h.get("Nats-Msg-Id"))
+            .map(|v| v.as_str().to_owned());
+        got.push((key, m.payload.to_vec()));
+    }
+    let expect = |msgs: &[Message]| -> Vec<(Option<String>, Vec<u8>)> {
+        msgs.iter()
+            .map(|m| (Some(m.key.clone()), m.body.as_bytes().to_vec()))
+            .collect()
+    };
+    assert_eq!(got[..N], expect(&ordered)[..], "in order, exact, keyed");
+    let burst_got: BTreeSet<_> = got[N..].iter().cloned().collect();
+    assert_eq!(burst_got, expect(&burst).into_iter().collect(), "each once");
+
+    // A retry of a stored change is acknowledged and not stored again.
+    within("resend", sink.send(&ordered[0]))
+        .await
+        .expect("duplicate ack is Ok");
+    within("resend", sink.send(&burst[7]))
+        .await
+        .expect("duplicate ack is Ok");
+    assert_eq!(stream_info(&js, &stream).await.state.messages, 2 * N as u64);
+
+    js.delete_stream(&stream).await.expect("delete test stream");
+}
+
+#[tokio::test]
+async fn nats_stream_is_created_when_missing_and_extended_when_shared() {
+    let Some(url) = broker_url("AISWATCH_TEST_NATS_URL", "nats_stream_is_created") else {
+        return;
+    };
+    let js = admin(&url).await;
+    let stream = fresh_stream(&js, "SHARED").await;
+    let (a, b) = (subject("shared.a"), subject("shared.b"));
+
+    let sink_a = NatsSink::connect(&CentreId::from("A"), &nats_config(&url, &a, &stream))
+        .await
+        .expect("creates the stream");
+    assert_eq!(
+        stream_info(&js, &stream).await.config.subjects,
+        std::slice::from_ref(&a)
+    );
+
+    let sink_b = NatsSink::connect(&CentreId::from("B"), &nats_config(&url, &b, &stream))
+        .await
+        .expect("extends the stream");
+    assert_eq!(
+        stream_info(&js, &stream).await.config.subjects,
+        [a.clone(), b.clone()]
+    );
+
+    // Connecting again changes nothing.
+    NatsSink::connect(&CentreId::from("A"), &nats_config(&url, &a, &stream))
+        .await
+        .expect("already there");
+    assert_eq!(
+        stream_info(&js, &stream).await.config.subjects,
+        [a.clone(), b.clone()]
+    );
+
+    sink_a
+        .send(&message("nats-shared", 1))
+        .await
+        .expect("A stored");
+    sink_b
+        .send(&message("nats-shared", 2))
+        .await
+        .expect("B stored");
+    let info = stream_info(&js, &stream).await;
+    assert_eq!(info.state.messages, 2);
+
+    // A subject a wildcard of the stream already covers is not added.
+    let wild = fresh_stream(&js, "WILD").await;
+    js.create_stream(jetstream::stream::Config {
+        name: wild.clone(),
+        subjects: vec![subject("wild.>")],
+        ..Default::default()
+    })
+    .await
+    .expect("wildcard stream");
+    NatsSink::connect(
+        &CentreId::from("C"),
+        &nats_config(&url, &subject("wild.c"), &wild),
+    )
+    .await
+    .expect("covered");
+    assert_eq!(
+        stream_info(&js, &wild).await.config.subjects,
+        [subject("wild.>")]
+    );
+
+    js.delete_stream(&stream).await.expect("delete test stream");
+    js.delete_stream(&wild).await.expect("delete test stream");
+}
+
+#[tokio::test]
+async fn nats_closed_port_is_an_error_naming_the_server() {
+    let url = format!("nats://127.0.0.1:{}", closed_port());
+    let cfg = nats_config(&url, "aiswatch.test.closed", "AISWATCH_TEST_CLOSED");
+    let err = within("connect", NatsSink::connect(&CentreId::from("TEST"), &cfg))
+        .await
+        .err()
+        .expect("no server there");
+    assert!(err.0.contains(&url), "{err}");
+}
+
+#[tokio::test]
+async fn nats_outage_is_an_error_within_the_attempt_then_recovers() {
+    let Some(url) = broker_url("AISWATCH_TEST_NATS_URL", "nats_outage") else {
+        return;
+    };
+    let js = admin(&url).await;
+    let stream = fresh_stream(&js, "OUTAGE").await;
+    let proxy = proxy::Proxy::start(socket_of(&url).await).await;
+    let via_proxy = format!("nats://{}", proxy.addr);
+    let subj = subject("outage");
+    let sink = NatsSink::connect(
+        &CentreId::from("TEST"),
+        &nats_config(&via_proxy, &subj, &stream),
+    )
+    .await
+    .expect("connects");
+    let msgs: Vec<Message> = (0..2).map(|i| message("nats-outage", i)).collect();
+    sink.send(&msgs[0]).await.expect("up");
+
+    proxy.take_down();
+    let started = Instant::now();
+    let err = within("send while down", sink.send(&msgs[1]))
+        .await
+        .expect_err("server away");
+    let took = started.elapsed();
+    assert!(
+        took <= 2 * ACK_TIMEOUT + Duration::from_secs(1),
+        "took {took:?}"
+    );
+    assert!(err.0.contains(&via_proxy), "{err}");
+    eprintln!("MEASURED: nats send while down failed after {took:?}: {err}");
+
+    // Back: the outbox's retry (same key) goes through once async-nats has
+    // reconnected, and the stream holds the change once even if the
+    // failed attempt's publish went out on reconnect.
+    proxy.bring_up();
+    let started = Instant::now();
+    within("recovery", async {
+        while sink.send(&msgs[1]).await.is_err() {}
+    })
+    .await;
+    eprintln!("MEASURED: nats recovered after {:?}", started.elapsed());
+    assert_eq!(stream_info(&js, &stream).await.state.messages, 2);
+
+    js.delete_stream(&stream).await.expect("delete test stream");
+}
