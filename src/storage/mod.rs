@@ -47,6 +47,12 @@ const SQLITE_MMAP_BYTES: &str = "2147418112";
 /// same ones batch after batch: checkpointing after several batches writes
 /// such a page into the file once, not each time.
 const SQLITE_WAL_AUTOCHECKPOINT: &str = "100000";
+/// SQLite: page cache of a reading connection (KiB, as a negative number).
+const SQLITE_CACHE_KIB: &str = "-65536";
+/// SQLite: page cache of the writing connection (KiB): the leaf pages that
+/// new positions go into (one or two per grid cell and per vessel) stay in
+/// it from one transaction to the next.
+const SQLITE_WRITER_CACHE_KIB: &str = "-262144";
 /// SQLite: the WAL file is cut back to this after a checkpoint (bytes).
 const SQLITE_WAL_KEEP_BYTES: &str = "67108864";
 const POSITION_COLUMNS: &str =
@@ -95,7 +101,14 @@ pub struct Store {
 
 #[derive(Clone)]
 enum Backend {
-    Sqlite(SqlitePool),
+    /// Reads share `pool`; writes go through `writer`, one connection. SQLite
+    /// has one writer at a time anyway, and a connection's page cache stays
+    /// valid only while no other connection writes: with writes spread over
+    /// the pool, each transaction began by re-reading the pages it changes.
+    Sqlite {
+        pool: SqlitePool,
+        writer: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -104,7 +117,7 @@ enum Backend {
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.backend {
-            Backend::Sqlite($pool) => $body,
+            Backend::Sqlite { pool: $pool, .. } => $body,
             Backend::Postgres($pool) => $body,
         }
     };
@@ -148,7 +161,7 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", "-65536")
+                .pragma("cache_size", SQLITE_CACHE_KIB)
                 .pragma("mmap_size", SQLITE_MMAP_BYTES)
                 .pragma("wal_autocheckpoint", SQLITE_WAL_AUTOCHECKPOINT)
                 .pragma("journal_size_limit", SQLITE_WAL_KEEP_BYTES);
@@ -159,14 +172,19 @@ impl Store {
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
-                .connect_with(opts)
+                .connect_with(opts.clone())
                 .await
                 .map_err(connect)?;
             sqlx::migrate!("src/storage/migrations/sqlite")
                 .run(&pool)
                 .await
                 .map_err(migrate)?;
-            Backend::Sqlite(pool)
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.pragma("cache_size", SQLITE_WRITER_CACHE_KIB))
+                .await
+                .map_err(connect)?;
+            Backend::Sqlite { pool, writer }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url).map_err(connect)?;
             let pool = PgPoolOptions::new()
@@ -198,13 +216,16 @@ impl Store {
     /// `"sqlite"` or `"postgres"`.
     pub fn kind(&self) -> &'static str {
         match self.backend {
-            Backend::Sqlite(_) => "sqlite",
+            Backend::Sqlite { .. } => "sqlite",
             Backend::Postgres(_) => "postgres",
         }
     }
 
     /// Closes every connection (SQLite checkpoints its WAL).
     pub async fn close(&self) {
+        if let Backend::Sqlite { writer, .. } = &self.backend {
+            writer.close().await;
+        }
         on_pool!(self, p => p.close().await)
     }
 
