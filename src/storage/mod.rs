@@ -61,6 +61,9 @@ const SQLITE_WRITER_CACHE_KIB: &str = "-262144";
 const SQLITE_WAL_KEEP_BYTES: &str = "67108864";
 const POSITION_COLUMNS: &str =
     "mmsi, t, lon, lat, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash, seq";
+/// What a box query returns per point: only what the API shows. Each column
+/// less is less to copy, hand over and decode per row (thousands per box).
+const BOX_POINT_COLUMNS: &str = "mmsi, t, lon, lat, sog_dkn, cog_ddeg";
 const STATIC_COLUMNS: &str =
     "mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq";
 
@@ -381,11 +384,11 @@ impl Store {
             None => lon.to_owned(),
         };
         let sql = format!(
-            "SELECT {POSITION_COLUMNS} FROM positions WHERE {place} AND lat >= $7 AND lat <= $8 \
+            "SELECT {BOX_POINT_COLUMNS} FROM positions WHERE {place} AND lat >= $7 AND lat <= $8 \
              AND t >= $1 AND t <= $2 AND mmsi > $3 ORDER BY mmsi, t LIMIT $4"
         );
         let fetch = (max_points + 1) as i64;
-        let rows: Vec<PositionRow> = on_pool!(self, p => {
+        let rows: Vec<(Mmsi, BoxPoint)> = on_pool!(self, p => {
             let rows = sqlx::query(&sql)
                 .bind(from)
                 .bind(to)
@@ -397,21 +400,21 @@ impl Store {
                 .bind(bbox.max_lat)
                 .fetch_all(p)
                 .await?;
-            rows.iter().map(position_row).collect::<Result<_, StorageError>>()
+            rows.iter().map(box_point).collect::<Result<Vec<_>, StorageError>>()
         })?;
         let full = rows.len() > max_points;
         let mut page = PositionsPage::default();
         let last_mmsi = rows
             .get(max_points.min(rows.len().saturating_sub(1)))
-            .map(|r| r.mmsi);
-        for r in rows.into_iter().take(max_points) {
+            .map(|r| r.0);
+        for (mmsi, r) in rows.into_iter().take(max_points) {
             if !bbox.contains(r.lon, r.lat) {
                 continue;
             }
             match page.vessels.last_mut() {
-                Some(v) if v.mmsi == r.mmsi => v.points.push(r),
+                Some(v) if v.mmsi == mmsi => v.points.push(r),
                 _ => page.vessels.push(VesselPoints {
-                    mmsi: r.mmsi,
+                    mmsi,
                     points: vec![r],
                 }),
             }
@@ -585,6 +588,24 @@ where
         hash: r.try_get::<i64, _>(11)? as u64,
         seq: r.try_get::<i64, _>(12)? as u64,
     })
+}
+
+fn box_point<R: Row>(r: &R) -> Result<(Mmsi, BoxPoint), StorageError>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> f64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok((
+        Mmsi(r.try_get::<i64, _>(0)? as u32),
+        BoxPoint {
+            time: r.try_get(1)?,
+            lon: r.try_get(2)?,
+            lat: r.try_get(3)?,
+            sog_dkn: opt_u16(r.try_get(4)?),
+            cog_ddeg: opt_u16(r.try_get(5)?),
+        },
+    ))
 }
 
 fn static_row<R: Row>(r: &R) -> Result<StaticRow, StorageError>
