@@ -357,7 +357,7 @@ async fn db_size(url: &str) -> Result<(u64, u64), Box<dyn std::error::Error>> {
         let total = file_len(&p) + file_len(std::path::Path::new(&wal));
         // Positions and their indexes, from SQLite's own page accounting.
         let positions = match sqlx::query(
-            "SELECT SUM(pgsize) FROM dbstat WHERE name IN ('positions', 'positions_mmsi_t', 'positions_cell_t', 'positions_t')",
+            "SELECT SUM(pgsize) FROM dbstat WHERE name IN ('positions', 'positions_mmsi_t', 'positions_cell_t', 'positions_t', 'positions_seq')",
         )
         .fetch_one(&pool)
         .await

@@ -48,10 +48,23 @@ const SQLITE_MMAP_BYTES: &str = "2147418112";
 /// same ones batch after batch: checkpointing after several batches writes
 /// such a page into the file once, not each time.
 const SQLITE_WAL_AUTOCHECKPOINT: &str = "100000";
+/// SQLite: rows a query's worker thread may run ahead of the reader (sqlx's
+/// default, 50, hands over between threads every 50 rows: a box query's
+/// thousands of rows then cost more in hand-overs than in SQLite).
+const SQLITE_ROW_BUFFER: usize = 4096;
+/// SQLite: page cache of a reading connection (KiB, as a negative number).
+const SQLITE_CACHE_KIB: &str = "-65536";
+/// SQLite: page cache of the writing connection (KiB): the leaf pages that
+/// new positions go into (one or two per grid cell and per vessel) stay in
+/// it from one transaction to the next.
+const SQLITE_WRITER_CACHE_KIB: &str = "-262144";
 /// SQLite: the WAL file is cut back to this after a checkpoint (bytes).
 const SQLITE_WAL_KEEP_BYTES: &str = "67108864";
 const POSITION_COLUMNS: &str =
     "mmsi, t, lon, lat, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash, seq";
+/// What a box query returns per point: only what the API shows. Each column
+/// less is less to copy, hand over and decode per row (thousands per box).
+const BOX_POINT_COLUMNS: &str = "mmsi, t, lon, lat, sog_dkn, cog_ddeg";
 const STATIC_COLUMNS: &str =
     "mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq";
 
@@ -98,7 +111,14 @@ pub struct Store {
 
 #[derive(Clone)]
 enum Backend {
-    Sqlite(SqlitePool),
+    /// Reads share `pool`; writes go through `writer`, one connection. SQLite
+    /// has one writer at a time anyway, and a connection's page cache stays
+    /// valid only while no other connection writes: with writes spread over
+    /// the pool, each transaction began by re-reading the pages it changes.
+    Sqlite {
+        pool: SqlitePool,
+        writer: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -107,7 +127,7 @@ enum Backend {
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.backend {
-            Backend::Sqlite($pool) => $body,
+            Backend::Sqlite { pool: $pool, .. } => $body,
             Backend::Postgres($pool) => $body,
         }
     };
@@ -151,7 +171,8 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", "-65536")
+                .pragma("cache_size", SQLITE_CACHE_KIB)
+                .row_buffer_size(SQLITE_ROW_BUFFER)
                 .pragma("mmap_size", SQLITE_MMAP_BYTES)
                 .pragma("wal_autocheckpoint", SQLITE_WAL_AUTOCHECKPOINT)
                 .pragma("journal_size_limit", SQLITE_WAL_KEEP_BYTES);
@@ -162,14 +183,19 @@ impl Store {
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
-                .connect_with(opts)
+                .connect_with(opts.clone())
                 .await
                 .map_err(connect)?;
             sqlx::migrate!("src/storage/migrations/sqlite")
                 .run(&pool)
                 .await
                 .map_err(migrate)?;
-            Backend::Sqlite(pool)
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.pragma("cache_size", SQLITE_WRITER_CACHE_KIB))
+                .await
+                .map_err(connect)?;
+            Backend::Sqlite { pool, writer }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url).map_err(connect)?;
             let pool = PgPoolOptions::new()
@@ -209,13 +235,16 @@ impl Store {
     /// `"sqlite"` or `"postgres"`.
     pub fn kind(&self) -> &'static str {
         match self.backend {
-            Backend::Sqlite(_) => "sqlite",
+            Backend::Sqlite { .. } => "sqlite",
             Backend::Postgres(_) => "postgres",
         }
     }
 
     /// Closes every connection (SQLite checkpoints its WAL).
     pub async fn close(&self) {
+        if let Backend::Sqlite { writer, .. } = &self.backend {
+            writer.close().await;
+        }
         on_pool!(self, p => p.close().await)
     }
 
@@ -351,39 +380,52 @@ impl Store {
         let after = after.map_or(-1, |m| i64::from(m.0));
         // Cells are integers computed here: safe to inline. The page asks for
         // one more row than it keeps, to know whether the last vessel is whole.
+        // The box itself is checked in SQL too: cells reach past its edges,
+        // and every row not sent back saves a hand-over between threads.
+        let lon = if bbox.min_lon <= bbox.max_lon {
+            "lon >= $5 AND lon <= $6"
+        } else {
+            "(lon >= $5 OR lon <= $6)"
+        };
         let place = match bbox.cells(MAX_QUERY_CELLS) {
             Some(cells) => {
                 let list: Vec<String> = cells.iter().map(i64::to_string).collect();
-                format!("cell IN ({})", list.join(","))
+                format!("cell IN ({}) AND {lon}", list.join(","))
             }
-            None => "lat >= $5 AND lat <= $6".to_owned(),
+            None => lon.to_owned(),
         };
         let sql = format!(
-            "SELECT {POSITION_COLUMNS} FROM positions WHERE {place} AND t >= $1 AND t <= $2 AND mmsi > $3 \
-             ORDER BY mmsi, t LIMIT $4"
+            "SELECT {BOX_POINT_COLUMNS} FROM positions WHERE {place} AND lat >= $7 AND lat <= $8 \
+             AND t >= $1 AND t <= $2 AND mmsi > $3 ORDER BY mmsi, t LIMIT $4"
         );
         let fetch = (max_points + 1) as i64;
-        let rows: Vec<PositionRow> = on_pool!(self, p => {
-            let mut q = sqlx::query(&sql).bind(from).bind(to).bind(after).bind(fetch);
-            if !sql.contains("cell IN") {
-                q = q.bind(bbox.min_lat).bind(bbox.max_lat);
-            }
-            let rows = q.fetch_all(p).await?;
-            rows.iter().map(position_row).collect::<Result<_, StorageError>>()
+        let rows: Vec<(Mmsi, BoxPoint)> = on_pool!(self, p => {
+            let rows = sqlx::query(&sql)
+                .bind(from)
+                .bind(to)
+                .bind(after)
+                .bind(fetch)
+                .bind(bbox.min_lon)
+                .bind(bbox.max_lon)
+                .bind(bbox.min_lat)
+                .bind(bbox.max_lat)
+                .fetch_all(p)
+                .await?;
+            rows.iter().map(box_point).collect::<Result<Vec<_>, StorageError>>()
         })?;
         let full = rows.len() > max_points;
         let mut page = PositionsPage::default();
         let last_mmsi = rows
             .get(max_points.min(rows.len().saturating_sub(1)))
-            .map(|r| r.mmsi);
-        for r in rows.into_iter().take(max_points) {
+            .map(|r| r.0);
+        for (mmsi, r) in rows.into_iter().take(max_points) {
             if !bbox.contains(r.lon, r.lat) {
                 continue;
             }
             match page.vessels.last_mut() {
-                Some(v) if v.mmsi == r.mmsi => v.points.push(r),
+                Some(v) if v.mmsi == mmsi => v.points.push(r),
                 _ => page.vessels.push(VesselPoints {
-                    mmsi: r.mmsi,
+                    mmsi,
                     points: vec![r],
                 }),
             }
@@ -557,6 +599,24 @@ where
         hash: r.try_get::<i64, _>(11)? as u64,
         seq: r.try_get::<i64, _>(12)? as u64,
     })
+}
+
+fn box_point<R: Row>(r: &R) -> Result<(Mmsi, BoxPoint), StorageError>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> f64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok((
+        Mmsi(r.try_get::<i64, _>(0)? as u32),
+        BoxPoint {
+            time: r.try_get(1)?,
+            lon: r.try_get(2)?,
+            lat: r.try_get(3)?,
+            sog_dkn: opt_u16(r.try_get(4)?),
+            cog_ddeg: opt_u16(r.try_get(5)?),
+        },
+    ))
 }
 
 fn static_row<R: Row>(r: &R) -> Result<StaticRow, StorageError>

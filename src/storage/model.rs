@@ -270,13 +270,41 @@ pub struct AlertHistory {
     pub changes: Vec<String>,
 }
 
+/// One point of a box query: what `GET /api/v1/positions` shows of a
+/// stored position (see [`PositionRow`] for the units).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoxPoint {
+    /// Event time.
+    pub time: Millis,
+    /// Degrees.
+    pub lon: f64,
+    /// Degrees.
+    pub lat: f64,
+    /// Speed over ground, 1/10 knot.
+    pub sog_dkn: Option<u16>,
+    /// Course over ground, 1/10 degree.
+    pub cog_ddeg: Option<u16>,
+}
+
+impl BoxPoint {
+    /// Speed over ground, knots, as measured.
+    pub fn sog_kn(&self) -> Option<f64> {
+        self.sog_dkn.map(|s| f64::from(s) / 10.0)
+    }
+
+    /// Course over ground, degrees, as measured.
+    pub fn cog(&self) -> Option<f64> {
+        self.cog_ddeg.map(|c| f64::from(c) / 10.0)
+    }
+}
+
 /// One vessel's points in a box and time window.
 #[derive(Debug, Clone)]
 pub struct VesselPoints {
     /// The vessel.
     pub mmsi: Mmsi,
     /// Its points inside, oldest first.
-    pub points: Vec<PositionRow>,
+    pub points: Vec<BoxPoint>,
 }
 
 /// A page of `GET /api/v1/positions`, ascending by MMSI.
