@@ -238,8 +238,8 @@ pub async fn run(
             "Pipeline did not drain in time; data still queued may be lost."
         );
     }
-    // Deliveries in flight finish and are recorded; the rest stay pending
-    // in the store and go after the next start.
+    // Delivery workers stop; what is not yet acknowledged stays pending in
+    // the store and goes after the next start.
     delivery_cancel.cancel();
     for d in deliverers {
         let _ = d.await;

@@ -610,4 +610,68 @@ mod tests {
         let e = Config::parse("[engine]\nduplicate_windw = \"20s\"\n").unwrap_err();
         assert!(e.contains("line 2") && e.contains("duplicate_windw"), "{e}");
     }
+
+    #[test]
+    fn shipped_configs_parse() {
+        for f in ["deploy/aiswatch.toml", "deploy/demo.toml"] {
+            let text =
+                std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(f)).unwrap();
+            Config::parse(&text).unwrap_or_else(|e| panic!("{f}: {e}"));
+        }
+    }
+
+    #[test]
+    fn centre_channels_parse_and_are_checked() {
+        let ok = r#"
+            [delivery]
+            give_up_after = "2h"
+            [[centres]]
+            id = "A"
+            kinds = ["dark_period", "rendezvous"]
+            [centres.webhook]
+            url = "https://a.example/hook"
+            secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+            [centres.mqtt]
+            url = "mqtt://127.0.0.1:1883"
+            topic = "aiswatch/alerts/A"
+            [centres.nats]
+            url = "nats://127.0.0.1:4222"
+            subject = "aiswatch.alerts.A"
+        "#;
+        let c = Config::parse(ok).unwrap();
+        use crate::alert::sink::Channel;
+        assert_eq!(
+            c.centres[0].channels(),
+            [Channel::Webhook, Channel::Mqtt, Channel::Nats]
+        );
+        assert_eq!(
+            c.centres[0].nats.as_ref().unwrap().stream,
+            "AISWATCH_ALERTS"
+        );
+        assert_eq!(c.delivery.give_up_after.as_secs(), 7200);
+        let check = |text: &str| -> Result<Config, String> {
+            let c = Config::parse(text)?;
+            c.validate_delivery("test").map_err(|e| e.to_string())?;
+            Ok(c)
+        };
+        for (bad, says) in [
+            (
+                ok.replace("dark_period\"", "dark_periods\""),
+                "dark_periods",
+            ),
+            (ok.replace("https://a", "ftp://a"), "[centres.webhook] url"),
+            (ok.replace("aiswatch/alerts/A", "aiswatch/#"), "wildcards"),
+            (
+                ok.replace("secret = ", "secret_file = \"/x\"\nsecret = "),
+                "exactly one",
+            ),
+            (
+                ok.replace("give_up_after = \"2h\"", "concurrency = 0"),
+                "[delivery]",
+            ),
+        ] {
+            let e = check(&bad).unwrap_err();
+            assert!(e.contains(says), "{says}: {e}");
+        }
+    }
 }

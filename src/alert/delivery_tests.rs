@@ -279,3 +279,62 @@ async fn a_delivery_failing_past_give_up_is_dead_lettered_then_retried() {
         }
     }
 }
+
+/// A channel that never answers (until the attempt times out).
+struct Hang;
+
+impl Sink for Hang {
+    fn channel(&self) -> Channel {
+        Channel::Webhook
+    }
+    fn send<'a>(&'a self, _: &'a Message) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_centre_that_never_answers_delays_no_other() {
+    let (store, _dir) = stores().await.swap_remove(0);
+    let routes = vec![
+        Route {
+            centre: "A".into(),
+            kinds: None,
+            channels: vec![Channel::Webhook],
+        },
+        Route {
+            centre: "B".into(),
+            kinds: None,
+            channels: vec![Channel::Webhook],
+        },
+    ];
+    let store = store.with_routes(routes);
+    let hub = Hub::new(64);
+    let b = flaky("B", |_| false);
+    let sinks: Vec<(CentreId, Arc<dyn Sink>)> =
+        vec![("A".into(), Arc::new(Hang)), ("B".into(), b.clone())];
+    let cfg = DeliveryConfig {
+        timeout: Duration::from_secs(3600),
+        ..fast()
+    };
+    let cancel = CancellationToken::new();
+    let metrics = DeliveryMetrics::register(&prometheus::Registry::new()).unwrap();
+    let workers = spawn(store.clone(), &cfg, sinks, &hub, metrics, cancel.clone());
+    let mut alerts = Vec::new();
+    for m in 0..20 {
+        let mut a = alert(100 + m, "A", State::Open, 1_100_000);
+        a.centre.push("B".into());
+        alerts.push(a);
+    }
+    write(&store, &hub, alerts).await;
+    // All 20 reach B while A's attempts hang for an hour.
+    let got = delivered(&b, 20).await;
+    assert_eq!(got.len(), 20);
+    // Shutdown does not wait for the hung attempts.
+    cancel.cancel();
+    for w in workers {
+        tokio::time::timeout(Duration::from_secs(10), w)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}

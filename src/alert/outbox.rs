@@ -156,7 +156,7 @@ impl Sink for LazySink {
 }
 
 /// Starts one worker per centre and channel; each ends when `cancel`
-/// fires, after finishing (and recording) the round in flight.
+/// fires (attempts then in flight stay pending, for the next start).
 pub fn spawn(
     store: Store,
     cfg: &DeliveryConfig,
@@ -213,11 +213,16 @@ impl Worker {
                 }
             };
             if !due.is_empty() {
-                let outcomes: Vec<Outcome> = futures_util::stream::iter(due)
+                let round = futures_util::stream::iter(due)
                     .map(|d| self.attempt(d))
                     .buffer_unordered(self.cfg.concurrency.max(1))
-                    .collect()
-                    .await;
+                    .collect::<Vec<Outcome>>();
+                // At shutdown, attempts in flight are dropped: they stay
+                // pending and go again after the restart (at least once).
+                let outcomes = tokio::select! {
+                    o = round => o,
+                    _ = cancel.cancelled() => break,
+                };
                 self.record(&outcomes, &cancel).await;
                 continue;
             }
