@@ -234,6 +234,24 @@ fn shipped_zones() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("zones")
 }
 
+/// A config on the shipped zones and a SQLite store in `dir`, MDAT-GoG
+/// (the centre of the sample's alerts) with a webhook; with the addresses
+/// chosen for the API, the TCP feed and the webhook receiver.
+fn mdat_gog_with_webhook(dir: &Path) -> (std::path::PathBuf, SocketAddr, SocketAddr, SocketAddr) {
+    let (http, tcp, hook) = (addr(), addr(), addr());
+    let centres = centres_with_webhook(&[("MDAT-GoG", hook)]);
+    let config = write_config(
+        dir,
+        &shipped_zones(),
+        &sqlite(dir),
+        http,
+        tcp,
+        ADMIN,
+        &centres,
+    );
+    (config, http, tcp, hook)
+}
+
 /// Waits until some delivery has been attempted and failed (the metric).
 async fn wait_failed_attempt(http: SocketAddr) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -287,16 +305,7 @@ async fn webhook_gets_every_change_signed_and_in_order_through_500s_and_downtime
     let (ref_alerts, _) = replay_reference(&lines);
     let want = keyed(&ref_alerts);
     let dir = tempfile::tempdir().unwrap();
-    let (http, tcp, hook) = (addr(), addr(), addr());
-    let config = write_config(
-        dir.path(),
-        &shipped_zones(),
-        &sqlite(dir.path()),
-        http,
-        tcp,
-        ADMIN,
-        &centres_with_webhook(&[("MDAT-GoG", hook)]),
-    );
+    let (config, http, tcp, hook) = mdat_gog_with_webhook(dir.path());
     let d = start(dir.path(), &config, http, tcp, 1).await;
     // The receiver is down (its port closed) while the first half is fed.
     feed(d.tcp, &lines[..split]).await;
@@ -320,6 +329,36 @@ async fn webhook_gets_every_change_signed_and_in_order_through_500s_and_downtime
         |v| v["deliveries"].as_array().is_some_and(|a| a.is_empty()),
     )
     .await;
+    // The outbox is the administrator's: a centre's token is refused, a
+    // delivered change has nothing to retry, an unknown id is 404.
+    let (st, _) = request(d.http, "GET", "/api/v1/deliveries", Some("tok-0")).await;
+    assert_eq!(st, 403);
+    let done = get_json(
+        d.http,
+        "/api/v1/deliveries?state=delivered&channel=webhook&limit=1",
+        Some(ADMIN),
+    )
+    .await;
+    let id = done["deliveries"][0]["id"].as_i64().unwrap();
+    assert_eq!(done["deliveries"][0]["centre"], "MDAT-GoG");
+    let (st, body) = request(
+        d.http,
+        "POST",
+        &format!("/api/v1/deliveries/{id}/retry"),
+        Some(ADMIN),
+    )
+    .await;
+    assert_eq!(st, 409, "{body}");
+    let (st, _) = request(
+        d.http,
+        "POST",
+        "/api/v1/deliveries/987654321/retry",
+        Some(ADMIN),
+    )
+    .await;
+    assert_eq!(st, 404);
+    let (st, body) = request(d.http, "GET", "/api/v1/deliveries?state=lost", Some(ADMIN)).await;
+    assert!(st == 400 && body.contains("state"), "{st} {body}");
     let (_, metrics) = request(d.http, "GET", "/metrics", None).await;
     assert!(metrics
         .contains("aiswatch_delivery_failures_total{centre=\"MDAT-GoG\",channel=\"webhook\"}"));
@@ -343,16 +382,7 @@ async fn kill_9_during_delivery_then_restart_still_delivers_every_change() {
     let want = keyed(&ref_alerts);
     let (first_alerts, first_positions) = replay_reference(&lines[..split]);
     let dir = tempfile::tempdir().unwrap();
-    let (http, tcp, hook) = (addr(), addr(), addr());
-    let config = write_config(
-        dir.path(),
-        &shipped_zones(),
-        &sqlite(dir.path()),
-        http,
-        tcp,
-        ADMIN,
-        &centres_with_webhook(&[("MDAT-GoG", hook)]),
-    );
+    let (config, http, tcp, hook) = mdat_gog_with_webhook(dir.path());
     // A slow receiver, so the kill falls in the middle of delivery.
     let (rx, _server) = Receiver::start(hook, |_| false, Duration::from_millis(100)).await;
     let mut d = start(dir.path(), &config, http, tcp, 1).await;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::Row;
 use utoipa::ToSchema;
 
-use super::{on_pool, Backend, StorageError, Store};
+use super::{on_pool, on_writer, Backend, StorageError, Store};
 use crate::alert::sink::{AlertEvent, Channel};
 use crate::alert::Kind;
 use crate::ids::{AlertId, CentreId};
@@ -203,7 +203,7 @@ impl Store {
         if outcomes.is_empty() {
             return Ok(());
         }
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             let mut tx = p.begin().await?;
             for o in outcomes {
                 let q = match o {
@@ -277,7 +277,7 @@ impl Store {
 
     /// Queues a dead-lettered delivery again, its give-up clock restarted.
     pub async fn retry_delivery(&self, id: i64, now: Millis) -> Result<RetryResult, StorageError> {
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             let state: Option<String> = sqlx::query("SELECT state FROM deliveries WHERE id = $1")
                 .bind(id)
                 .fetch_optional(p)
