@@ -111,6 +111,9 @@ pub struct ApiConfig {
     pub max_concurrent_queries: usize,
     /// Most items (vessels, alerts, points) in one response page.
     pub max_page: usize,
+    /// Live streams (`/api/v1/alerts/stream`) open at once; beyond this the
+    /// API answers 503 with `Retry-After`.
+    pub max_streams: usize,
 }
 
 impl Default for ApiConfig {
@@ -120,6 +123,7 @@ impl Default for ApiConfig {
             admin_token_files: Vec::new(),
             max_concurrent_queries: 8,
             max_page: 10_000,
+            max_streams: 256,
         }
     }
 }

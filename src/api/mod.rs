@@ -120,6 +120,8 @@ pub(crate) struct ApiState {
     pub(crate) ctx: ApiContext,
     /// One permit per heavy query running.
     pub(crate) limiter: Arc<Semaphore>,
+    /// One permit per live stream open.
+    pub(crate) streams: Arc<Semaphore>,
     tokens: auth::Tokens,
     openapi: String,
 }
@@ -130,9 +132,11 @@ impl ApiState {
     pub(crate) fn new(ctx: ApiContext) -> Self {
         let tokens = auth::Tokens::new(&ctx.tokens);
         let limiter = Arc::new(Semaphore::new(ctx.limits.max_concurrent_queries.max(1)));
+        let streams = Arc::new(Semaphore::new(ctx.limits.max_streams.max(1)));
         ApiState {
             ctx,
             limiter,
+            streams,
             tokens,
             openapi: openapi::document(),
         }

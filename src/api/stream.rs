@@ -41,7 +41,7 @@ const CATCH_UP: usize = 500;
         (status = 200, description = "Server-Sent Events: `id: n`, `event: alert`, `data:` the alert JSON", content_type = "text/event-stream", body = String),
         (status = 400, description = "A bad Last-Event-ID", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
-        (status = 503, description = "No live stream (no store)", body = ErrorBody),
+        (status = 503, description = "No live stream (no store), or `[api] max_streams` open", body = ErrorBody),
     )
 )]
 /// Live alert state changes, resumable with `Last-Event-ID`.
@@ -51,6 +51,12 @@ pub(crate) async fn stream(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let hub = state.ctx.hub.clone().ok_or(ApiError::NoStore)?;
+    // Held for the stream's life.
+    let permit = state
+        .streams
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::Busy)?;
     let last = match headers.get("last-event-id") {
         None => None,
         Some(v) => Some(
@@ -73,13 +79,13 @@ pub(crate) async fn stream(
         backlog: VecDeque::new(),
         catching_up: last.is_some(),
     };
-    let events = futures_util::stream::unfold(feed, |mut f| async move {
+    let events = futures_util::stream::unfold((feed, permit), |(mut f, permit)| async move {
         let e = f.next().await?;
         let ev = Event::default()
             .id(e.n.to_string())
             .event("alert")
             .data(&*e.json);
-        Some((Ok::<_, Infallible>(ev), f))
+        Some((Ok::<_, Infallible>(ev), (f, permit)))
     });
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::default())

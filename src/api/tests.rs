@@ -298,11 +298,12 @@ async fn fixture(o: Opts) -> Fixture {
         limits: ApiConfig {
             max_concurrent_queries: o.max_concurrent_queries,
             max_page: 20,
+            max_streams: 2,
             ..ApiConfig::default()
         },
         engine_heartbeat: Arc::new(AtomicI64::new(now_ms())),
         sources_ready: Arc::new(AtomicBool::new(true)),
-        hub: None,
+        hub: Some(crate::alert::hub::Hub::new(16)),
         routes: Arc::new([]),
     };
     let state = Arc::new(ApiState::new(ctx));
@@ -1004,4 +1005,32 @@ async fn limiter_refuses_and_healthz_answers_under_load() {
         assert_eq!(h.await.unwrap(), StatusCode::OK);
     }
     assert_eq!(f.state.limiter.available_permits(), N);
+}
+
+#[tokio::test]
+async fn live_streams_need_a_token_and_are_capped() {
+    let f = fixture(DEFAULT).await;
+    let open = |token: Option<&'static str>| {
+        let app = f.app.clone();
+        async move {
+            let mut req = Request::builder().uri("/api/v1/alerts/stream");
+            if let Some(t) = token {
+                req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+            }
+            app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap()
+        }
+    };
+    assert_eq!(open(None).await.status(), StatusCode::UNAUTHORIZED);
+    let a = open(Some(TOKEN_A)).await;
+    assert_eq!(a.status(), StatusCode::OK);
+    assert_eq!(a.headers()[header::CONTENT_TYPE], "text/event-stream");
+    let b = open(Some(TOKEN_B)).await;
+    assert_eq!(b.status(), StatusCode::OK);
+    // Two open (`max_streams = 2`): the third waits for one to close.
+    let busy = open(Some(ADMIN)).await;
+    assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(busy.headers()[header::RETRY_AFTER], "1");
+    drop(a);
+    assert_eq!(open(Some(ADMIN)).await.status(), StatusCode::OK);
+    drop(b);
 }
