@@ -93,7 +93,8 @@ pub async fn run(
 
     // ⑤ Delivery: every alert change is stored with one pending delivery
     // per routed centre and channel; workers push them from there.
-    let store = store.with_routes(Route::from_config(&cfg.centres));
+    let routes: Arc<[Route]> = Route::from_config(&cfg.centres).into();
+    let store = store.with_routes(routes.clone());
     let sinks = outbox::sinks(&cfg).map_err(|e| anyhow::anyhow!(e))?;
     let hub = Hub::new(4096);
     let delivery_metrics = outbox::DeliveryMetrics::register(&metrics.registry)?;
@@ -170,7 +171,7 @@ pub async fn run(
         engine_heartbeat: heartbeat.clone(),
         sources_ready: sources_ready.clone(),
         hub: Some(hub.clone()),
-        routes: Route::from_config(&cfg.centres).into(),
+        routes,
     };
     let http = tokio::spawn(crate::api::serve(listener, ctx, http_cancel.clone()));
 

@@ -324,22 +324,35 @@ impl Store {
             .bind(limit as i64)
             .fetch_all(p)
             .await?;
+            // The centres of every alert in the page, in one query.
+            let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+                return Ok(Vec::new());
+            };
+            let (lo, hi): (i64, i64) = (first.try_get(0)?, last.try_get(0)?);
+            let mut centres: std::collections::HashMap<i64, Vec<CentreId>> = Default::default();
+            for r in sqlx::query(
+                "SELECT DISTINCT r.alert_n, r.centre FROM alert_centres r \
+                 JOIN alert_events e ON e.alert_n = r.alert_n WHERE e.n >= $1 AND e.n <= $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(p)
+            .await?
+            {
+                centres
+                    .entry(r.try_get(0)?)
+                    .or_default()
+                    .push(CentreId::from(r.try_get::<String, _>(1)?));
+            }
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 let alert_n: i64 = r.try_get(3)?;
-                let centres = sqlx::query("SELECT centre FROM alert_centres WHERE alert_n = $1")
-                    .bind(alert_n)
-                    .fetch_all(p)
-                    .await?
-                    .iter()
-                    .map(|c| c.try_get::<String, _>(0).map(CentreId::from))
-                    .collect::<Result<Vec<_>, _>>()?;
                 let kind: String = r.try_get(1)?;
                 let Some(kind) = Kind::parse(&kind) else { continue };
                 out.push(AlertEvent {
                     n: r.try_get(0)?,
                     kind,
-                    centres,
+                    centres: centres.get(&alert_n).cloned().unwrap_or_default(),
                     json: r.try_get::<String, _>(2)?.into(),
                 });
             }

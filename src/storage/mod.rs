@@ -235,8 +235,8 @@ impl Store {
 
     /// This store, queuing a delivery per routed centre and channel for
     /// every new alert change it writes.
-    pub fn with_routes(mut self, routes: Vec<crate::alert::sink::Route>) -> Store {
-        self.routes = routes.into();
+    pub fn with_routes(mut self, routes: Arc<[crate::alert::sink::Route]>) -> Store {
+        self.routes = routes;
         self
     }
 
