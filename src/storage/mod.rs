@@ -29,6 +29,7 @@ pub mod delivery;
 mod model;
 pub mod raw;
 pub mod rebuild;
+mod sqlite;
 mod write;
 pub mod writer;
 
@@ -288,6 +289,9 @@ impl Store {
         to: Millis,
         limit: usize,
     ) -> Result<Vec<PositionRow>, StorageError> {
+        if let Backend::Sqlite { pool, .. } = &self.backend {
+            return sqlite::track(pool, mmsi, from, to, limit).await;
+        }
         let sql = format!(
             "SELECT {POSITION_COLUMNS} FROM positions WHERE mmsi = $1 AND t >= $2 AND t <= $3 ORDER BY t LIMIT $4"
         );
@@ -309,6 +313,9 @@ impl Store {
         mmsi: Mmsi,
         at: Millis,
     ) -> Result<Option<PositionRow>, StorageError> {
+        if let Backend::Sqlite { pool, .. } = &self.backend {
+            return sqlite::last_position(pool, mmsi, at).await;
+        }
         let sql = format!(
             "SELECT {POSITION_COLUMNS} FROM positions WHERE mmsi = $1 AND t <= $2 ORDER BY t DESC LIMIT 1"
         );
@@ -400,12 +407,16 @@ impl Store {
         } else {
             "(lon >= $5 OR lon <= $6)"
         };
-        let place = match bbox.cells(MAX_QUERY_CELLS) {
-            Some(cells) => {
+        let place = match (&self.backend, bbox.cells(MAX_QUERY_CELLS)) {
+            (Backend::Sqlite { .. }, _) => format!(
+                "{} AND {lon}",
+                sqlite::box_place(&bbox, from, to, MAX_QUERY_CELLS)
+            ),
+            (_, Some(cells)) => {
                 let list: Vec<String> = cells.iter().map(i64::to_string).collect();
                 format!("cell IN ({}) AND {lon}", list.join(","))
             }
-            None => lon.to_owned(),
+            (_, None) => lon.to_owned(),
         };
         let sql = format!(
             "SELECT {BOX_POINT_COLUMNS} FROM positions WHERE {place} AND lat >= $7 AND lat <= $8 \

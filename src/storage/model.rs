@@ -17,6 +17,14 @@ use crate::track::StaticInfo;
 /// Size of a spatial-key grid cell, degrees (the same on both databases).
 pub const CELL_DEG: f64 = 0.25;
 const CELLS_PER_ROW: i64 = (360.0 / CELL_DEG) as i64;
+/// Length of the time bucket that SQLite's position key and its per-hour
+/// tables use, milliseconds.
+pub const HOUR_MS: Millis = 3_600_000;
+
+/// The hour bucket of an event time: floor(t / 1 h).
+pub fn hour_of(t: Millis) -> i64 {
+    t.div_euclid(HOUR_MS)
+}
 
 /// The grid cell of a position: the spatial key of box-and-time queries.
 pub fn cell_of(lon: f64, lat: f64) -> i64 {
@@ -49,40 +57,62 @@ impl BBox {
         lon_in && (self.min_lat..=self.max_lat).contains(&lat)
     }
 
-    /// The grid cells that cover the box, or `None` when there are more
-    /// than `max` (the query then goes by time and filters).
-    pub fn cells(&self, max: usize) -> Option<Vec<i64>> {
-        let spans: Vec<(f64, f64)> = if self.min_lon <= self.max_lon {
+    /// The grid rows (inclusive) and column spans (inclusive, two across
+    /// the antimeridian) that cover the box.
+    fn cell_spans(&self) -> ((i64, i64), Vec<(i64, i64)>) {
+        let lons: Vec<(f64, f64)> = if self.min_lon <= self.max_lon {
             vec![(self.min_lon, self.max_lon)]
         } else {
             vec![(self.min_lon, 180.0), (-180.0, self.max_lon)]
         };
-        let (r0, r1) = (
+        let rows = (
             cell_of(0.0, self.min_lat) / CELLS_PER_ROW,
             cell_of(0.0, self.max_lat) / CELLS_PER_ROW,
         );
-        let mut n = 0usize;
-        for &(a, b) in &spans {
-            let (c0, c1) = (
-                cell_of(a, 0.0) % CELLS_PER_ROW,
-                cell_of(b, 0.0) % CELLS_PER_ROW,
-            );
-            n += ((c1 - c0 + 1) * (r1 - r0 + 1)) as usize;
-        }
-        if n > max {
-            return None;
-        }
-        let mut out = Vec::with_capacity(n);
-        for r in r0..=r1 {
-            for &(a, b) in &spans {
-                let (c0, c1) = (
+        let cols = lons
+            .iter()
+            .map(|&(a, b)| {
+                (
                     cell_of(a, 0.0) % CELLS_PER_ROW,
                     cell_of(b, 0.0) % CELLS_PER_ROW,
-                );
+                )
+            })
+            .collect();
+        (rows, cols)
+    }
+
+    /// The grid cells that cover the box, or `None` when there are more
+    /// than `max` (the query then goes by time and filters).
+    pub fn cells(&self, max: usize) -> Option<Vec<i64>> {
+        let ((r0, r1), cols) = self.cell_spans();
+        let n: i64 = cols
+            .iter()
+            .map(|(c0, c1)| (c1 - c0 + 1) * (r1 - r0 + 1))
+            .sum();
+        if n as usize > max {
+            return None;
+        }
+        let mut out = Vec::with_capacity(n as usize);
+        for r in r0..=r1 {
+            for &(c0, c1) in &cols {
                 out.extend((c0..=c1).map(|c| r * CELLS_PER_ROW + c));
             }
         }
         Some(out)
+    }
+
+    /// An SQL condition on the integer column `col` that holds for the
+    /// cells covering the box (integers only: safe to inline).
+    pub fn cell_condition(&self, col: &str) -> String {
+        let ((r0, r1), cols) = self.cell_spans();
+        let cols: Vec<String> = cols
+            .iter()
+            .map(|(c0, c1)| format!("{col} % {CELLS_PER_ROW} BETWEEN {c0} AND {c1}"))
+            .collect();
+        format!(
+            "{col} / {CELLS_PER_ROW} BETWEEN {r0} AND {r1} AND ({})",
+            cols.join(" OR ")
+        )
     }
 }
 

@@ -189,6 +189,104 @@ async fn positions_round_trip_tracks_and_boxes() {
     }
 }
 
+/// A vessel over four days, in a new grid cell every 10 minutes (576
+/// cells and hours: more than a track reads per step), and one in port.
+#[tokio::test]
+async fn tracks_and_boxes_span_hours_cells_and_retention() {
+    const H: Millis = 3_600_000;
+    let t0 = 1_700_000_000_000 - 1_700_000_000_000 % H + 17 * 60_000;
+    for (s, _dir) in stores().await {
+        let mut b = Batch::default();
+        let mut sailed = Vec::new();
+        for i in 0..576 {
+            let p = pos(10, t0 + i * 600_000, -20.0 + i as f64 * 0.26, 10.0);
+            sailed.push(p.clone());
+            b.positions.push(p);
+            b.positions.push(pos(11, t0 + i * 600_000, 5.01, 5.01));
+        }
+        s.write(&b).await.unwrap();
+        let k = s.kind();
+        // Whole, in order, and the same from any start inside a hour.
+        let all = s.track(Mmsi(10), 0, Millis::MAX, 10_000).await.unwrap();
+        assert_eq!(all, sailed, "{k}");
+        let from = t0 + 100 * 600_000 + 1;
+        let part = s
+            .track(Mmsi(10), from, from + 24 * H, 10_000)
+            .await
+            .unwrap();
+        assert_eq!(part.as_slice(), &sailed[101..=244], "{k}");
+        // Cut by the limit, past the first step of 512 (hour, cell) entries.
+        let cut = s.track(Mmsi(10), 0, Millis::MAX, 530).await.unwrap();
+        assert_eq!(cut.as_slice(), &sailed[..530], "{k}");
+        let few = s.track(Mmsi(10), t0, Millis::MAX, 3).await.unwrap();
+        assert_eq!(few.as_slice(), &sailed[..3], "{k}");
+        // The newest at or before a time, also when that hour holds only later ones.
+        for at in [t0 + 5 * H, t0 + 5 * H + 1, t0 - 1, t0 + 10 * 600_000 - 1] {
+            let want = sailed.iter().filter(|p| p.time <= at).last().cloned();
+            assert_eq!(
+                s.last_position(Mmsi(10), at).await.unwrap(),
+                want,
+                "{k} at {at}"
+            );
+        }
+        assert_eq!(
+            s.last_position(Mmsi(11), Millis::MAX)
+                .await
+                .unwrap()
+                .map(|p| p.time),
+            Some(t0 + 575 * 600_000),
+            "{k}"
+        );
+        // A box too big to list its cells, over six hours.
+        let world = BBox {
+            min_lon: -180.0,
+            min_lat: -90.0,
+            max_lon: 180.0,
+            max_lat: 90.0,
+        };
+        let page = s
+            .positions_in(world, t0 + H, t0 + 7 * H - 1, None, 10_000)
+            .await
+            .unwrap();
+        let got: Vec<(u32, usize)> = page
+            .vessels
+            .iter()
+            .map(|v| (v.mmsi.0, v.points.len()))
+            .collect();
+        assert_eq!(got, vec![(10, 36), (11, 36)], "{k}");
+        // West of 0°E, vessel 10 only, while it was there.
+        let west = BBox {
+            min_lon: -30.0,
+            min_lat: -30.0,
+            max_lon: 0.0,
+            max_lat: 30.0,
+        };
+        let page = s
+            .positions_in(west, 0, Millis::MAX, None, 10_000)
+            .await
+            .unwrap();
+        let n = sailed.iter().filter(|p| p.lon <= 0.0).count();
+        assert_eq!(page.vessels.len(), 1, "{k}");
+        assert_eq!(page.vessels[0].points.len(), n, "{k}");
+        // Retention inside an hour: what is older goes, the rest stays whole.
+        let before = t0 + 48 * H + 30 * 60_000;
+        s.prune_positions(before).await.unwrap();
+        let left = s.track(Mmsi(10), 0, Millis::MAX, 10_000).await.unwrap();
+        let want: Vec<_> = sailed
+            .iter()
+            .filter(|p| p.time >= before)
+            .cloned()
+            .collect();
+        if k == "sqlite" {
+            assert_eq!(left, want, "{k}");
+        } else {
+            // Whole days go on PostgreSQL.
+            assert!(left.len() >= want.len() && left.ends_with(&want), "{k}");
+        }
+        s.close().await;
+    }
+}
+
 #[tokio::test]
 async fn alerts_keep_every_change_and_respect_scopes() {
     for (s, _dir) in stores().await {

@@ -1,8 +1,8 @@
 //! Writing batches: one transaction per call, positions by multi-row
-//! `INSERT` (SQLite) or `COPY` into day partitions (PostgreSQL), static
+//! `INSERT` (SQLite, see `sqlite.rs`) or `COPY` into day partitions (PostgreSQL), static
 //! changes and alert state changes by upsert. Also retention.
 
-use sqlx::{Postgres, Row, Sqlite};
+use sqlx::{Postgres, Row};
 
 use super::{on_pool, Backend, Batch, PositionRow, StaticRow, StorageError, Store};
 use crate::alert::sink::{AlertEvent, Route};
@@ -10,15 +10,8 @@ use crate::alert::Alert;
 use crate::time::{now_ms, Millis};
 
 const DAY_MS: Millis = 86_400_000;
-/// Rows per multi-row INSERT on SQLite (14 columns: well under its 32 766
-/// parameters). A fixed size lets the statement be prepared once.
-const SQLITE_ROWS: usize = 500;
-/// Columns of a SQLite positions insert, in bind order.
-const SQLITE_POSITION_COLUMNS: usize = 14;
 /// Ticks per multi-row INSERT.
 const TICK_ROWS: usize = 1000;
-/// Grid cells whose old positions one retention statement deletes (SQLite).
-const PRUNE_CELLS: usize = 64;
 
 impl Store {
     /// Writes `batch` in one transaction: all of it or nothing. Each new
@@ -43,9 +36,7 @@ impl Store {
         match &self.backend {
             Backend::Sqlite { writer, .. } => {
                 let mut tx = writer.begin().await?;
-                for chunk in by_cell(&batch.positions).chunks(SQLITE_ROWS) {
-                    insert_positions_sqlite(&mut tx, chunk).await?;
-                }
+                super::sqlite::insert_positions(&mut tx, &batch.positions).await?;
                 let events = write_rest(&mut tx, batch, max_t, &out).await?;
                 tx.commit().await?;
                 Ok(events)
@@ -113,34 +104,7 @@ impl Store {
     pub async fn prune_positions(&self, before: Millis) -> Result<u64, StorageError> {
         on_pool!(self, p => sqlx::query("DELETE FROM ticks WHERE t < $1").bind(before).execute(p).await.map(|_| ()))?;
         match &self.backend {
-            Backend::Sqlite { writer: p, .. } => {
-                // Positions are keyed (cell, t, …): a cell's old rows are a
-                // key prefix. Find the cells stored (one seek each, not a
-                // scan) and cut each prefix, a few cells per statement.
-                let cells: Vec<i64> = sqlx::query_scalar(
-                    "WITH RECURSIVE c(cell) AS (SELECT MIN(cell) FROM positions UNION ALL \
-                     SELECT (SELECT MIN(cell) FROM positions WHERE cell > c.cell) FROM c WHERE c.cell IS NOT NULL) \
-                     SELECT cell FROM c WHERE cell IS NOT NULL",
-                )
-                .fetch_all(p)
-                .await?;
-                let mut total = 0;
-                for chunk in cells.chunks(PRUNE_CELLS) {
-                    // Cells are integers from the database: safe to inline.
-                    let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
-                    total += sqlx::query(&format!(
-                        "DELETE FROM positions WHERE cell IN ({}) AND t < $1",
-                        list.join(",")
-                    ))
-                    .bind(before)
-                    .execute(p)
-                    .await?
-                    .rows_affected();
-                    // Let writers in between statements.
-                    tokio::task::yield_now().await;
-                }
-                Ok(total)
-            }
+            Backend::Sqlite { writer: p, .. } => super::sqlite::prune(p, before).await,
             Backend::Postgres(p) => {
                 let parts = sqlx::query(
                     "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
@@ -186,55 +150,6 @@ fn partition_name(day: i64) -> String {
     format!("positions_d{day}")
 }
 
-/// `INSERT OR IGNORE INTO positions … VALUES (?, …), …` for `rows` rows.
-fn sqlite_insert_sql(rows: usize) -> String {
-    let one = format!("({}?)", "?,".repeat(SQLITE_POSITION_COLUMNS - 1));
-    let mut sql = String::from(
-        "INSERT OR IGNORE INTO positions (seq, mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) VALUES ",
-    );
-    sql.push_str(&vec![one; rows].join(","));
-    sql
-}
-
-async fn insert_positions_sqlite(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    rows: &[&PositionRow],
-) -> Result<(), StorageError> {
-    // The full-size statement's text is made once (a QueryBuilder would
-    // format 7 000 placeholders per call); sqlx prepares it once per
-    // connection. A shorter last chunk is a one-off statement.
-    static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let short;
-    let sql = if rows.len() == SQLITE_ROWS {
-        FULL.get_or_init(|| sqlite_insert_sql(SQLITE_ROWS)).as_str()
-    } else {
-        short = sqlite_insert_sql(rows.len());
-        short.as_str()
-    };
-    let mut q = sqlx::query(sql);
-    for r in rows {
-        q = q
-            .bind(r.seq as i64)
-            .bind(i64::from(r.mmsi.0))
-            .bind(r.time)
-            .bind(r.lon)
-            .bind(r.lat)
-            .bind(super::cell_of(r.lon, r.lat))
-            .bind(r.sog_dkn.map(i64::from))
-            .bind(r.cog_ddeg.map(i64::from))
-            .bind(r.heading.map(i64::from))
-            .bind(r.nav_status.map(i64::from))
-            .bind(i64::from(r.msg_type))
-            .bind(r.station.as_deref())
-            .bind(&*r.source)
-            .bind(r.hash as i64);
-    }
-    q.persistent(rows.len() == SQLITE_ROWS)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 /// Appends `s` in COPY text format (backslash, tab and line breaks escaped).
 fn copy_text(out: &mut String, s: Option<&str>) {
     match s {
@@ -263,11 +178,9 @@ fn copy_num<T: std::fmt::Display>(out: &mut String, v: Option<T>) {
     }
 }
 
-/// The batch's positions in (cell, time) order. PostgreSQL: rows of one
-/// cell written in one transaction then sit together in the heap, so a box
+/// The batch's positions in (cell, time) order: rows of one cell written
+/// in one transaction then sit together in PostgreSQL's heap, so a box
 /// query reads a few pages per cell instead of about one page per row.
-/// SQLite (keyed by cell and time): consecutive inserts land in the same
-/// leaf pages, which are then still in the CPU cache.
 fn by_cell(rows: &[PositionRow]) -> Vec<&PositionRow> {
     let mut keyed: Vec<&PositionRow> = rows.iter().collect();
     keyed.sort_by_cached_key(|r| (super::cell_of(r.lon, r.lat), r.time));
