@@ -35,6 +35,7 @@ use crate::decode::{DecodeStats, Decoded, Decoder, Reject};
 use crate::engine::Engine;
 use crate::ids::AlertId;
 use crate::ingest::{self, LineBatch, SourceId};
+use crate::lifecycle::{Ends, Supervisor};
 use crate::metrics::Metrics;
 use crate::snapshot::Snapshot;
 use crate::storage::raw::{RawArchive, RawBatch, RawOptions};
@@ -48,9 +49,6 @@ pub struct Bound {
     /// The HTTP server's address.
     pub http: SocketAddr,
 }
-
-/// How long the pipeline may take to drain at shutdown.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs the daemon until `shutdown` completes. `on_bound` is told the bound
 /// HTTP address once it listens.
@@ -72,6 +70,8 @@ pub async fn run(
     let metrics = Arc::new(Metrics::new());
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
+    // Every stage runs supervised: one that fails stops the daemon (exit 1).
+    let sup = Supervisor::new();
 
     // Storage: open, migrate, and rebuild the engine's state from it.
     let store = Store::connect(&cfg.storage.database_url()).await?;
@@ -99,14 +99,17 @@ pub async fn run(
     let hub = Hub::new(4096);
     let delivery_metrics = outbox::DeliveryMetrics::register(&metrics.registry)?;
     let delivery_cancel = CancellationToken::new();
-    let deliverers = outbox::spawn(
+    let deliverers: Vec<_> = outbox::spawn(
         store.clone(),
         &cfg.delivery,
         sinks,
         &hub,
         delivery_metrics,
         delivery_cancel.clone(),
-    );
+    )
+    .into_iter()
+    .map(|d| sup.watch("delivery worker", Ends::AtShutdown, d))
+    .collect();
 
     let storage_stats = Arc::new(WriterStats::default());
     let (store_tx, writer) = crate::storage::writer::spawn(
@@ -115,6 +118,7 @@ pub async fn run(
         storage_stats.clone(),
         Some(hub.clone()),
     );
+    let writer = sup.watch("store writer", Ends::AtShutdown, writer);
     if let Some(retention) = cfg.storage.retention {
         tokio::spawn(crate::storage::writer::retention(
             store.clone(),
@@ -173,7 +177,11 @@ pub async fn run(
         hub: Some(hub.clone()),
         routes,
     };
-    let http = tokio::spawn(crate::api::serve(listener, ctx, http_cancel.clone()));
+    let http = sup.watch(
+        "HTTP server",
+        Ends::AtShutdown,
+        tokio::spawn(crate::api::serve(listener, ctx, http_cancel.clone())),
+    );
 
     // ① Sources: all bound (or opened) before any runs, so a wrong address fails the start.
     let mut started = Vec::new();
@@ -185,70 +193,83 @@ pub async fn run(
     }
     drop(line_tx);
     for (id, fut) in started {
-        tracker.spawn(async move {
-            if let Err(e) = fut.await {
-                error!(source = %id, error = %e, "Source failed.");
-            }
-        });
+        // A file source ends at its end; any source that fails stops the daemon.
+        tracker.spawn(sup.spawn(&format!("source {id}"), Ends::Whenever, fut));
     }
     sources_ready.store(true, Ordering::Relaxed);
 
     // ② Decode.
-    tracker.spawn(decode_stage(line_rx, msg_tx, raw_tx, metrics.clone()));
+    tracker.spawn(sup.spawn(
+        "decode",
+        Ends::Whenever,
+        decode_stage(line_rx, msg_tx, raw_tx, metrics.clone()),
+    ));
     // ③④ Engine.
-    tracker.spawn(engine_stage(
-        EngineStage {
-            engine,
-            store: store_tx,
-            silenced: resume.silenced,
-            snapshots: snap_tx,
-            want_snapshot,
-            heartbeat,
-            metrics: metrics.clone(),
-            storage: storage_stats.clone(),
-            raw: raw_writer.as_ref().map(|w| w.stats()),
-        },
-        msg_rx,
-        cancel.clone(),
+    tracker.spawn(sup.spawn(
+        "engine",
+        Ends::AtShutdown,
+        engine_stage(
+            EngineStage {
+                engine,
+                store: store_tx,
+                silenced: resume.silenced,
+                snapshots: snap_tx,
+                want_snapshot,
+                heartbeat,
+                metrics: metrics.clone(),
+                storage: storage_stats.clone(),
+                raw: raw_writer.as_ref().map(|w| w.stats()),
+            },
+            msg_rx,
+            cancel.clone(),
+        ),
     ));
     tracker.close();
 
     if let Some(tx) = on_bound {
         let _ = tx.send(Bound { http: http_addr });
     }
-    shutdown.await;
-    info!("Shutting down.");
+    tokio::select! {
+        _ = shutdown => info!("Shutting down."),
+        _ = sup.tripped() => error!("A pipeline stage failed; shutting down."),
+    }
+    sup.stopping();
     cancel.cancel();
-    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+    let timeout = cfg.shutdown.timeout;
+    let stopped = tokio::time::timeout(timeout, async {
+        // Drain: sources, decode and engine end; the writer commits what
+        // they handed over; the raw archive flushes.
         tracker.wait().await;
-        if let Err(e) = writer.await {
-            error!(error = %e, "Store writer failed.");
-        }
+        let _ = writer.await;
         if let Some(w) = raw_writer {
             match tokio::task::spawn_blocking(move || w.join()).await {
                 Ok(Ok(_)) => {}
-                Ok(Err(e)) => error!(error = %e, "Raw archive writer failed."),
-                Err(e) => error!(error = %e, "Raw archive writer failed."),
+                Ok(Err(e)) => sup.fail("raw archive writer", &e.to_string()),
+                Err(e) => sup.fail("raw archive writer", &e.to_string()),
             }
         }
+        // Delivery workers stop; what is not yet acknowledged stays pending
+        // in the store and goes after the next start.
+        delivery_cancel.cancel();
+        for d in deliverers {
+            let _ = d.await;
+        }
+        http_cancel.cancel();
+        let _ = http.await;
+        store.close().await;
     })
     .await;
-    if drained.is_err() {
-        warn!(
-            timeout_s = DRAIN_TIMEOUT.as_secs(),
-            "Pipeline did not drain in time; data still queued may be lost."
-        );
-    }
-    // Delivery workers stop; what is not yet acknowledged stays pending in
-    // the store and goes after the next start.
-    delivery_cancel.cancel();
-    for d in deliverers {
-        let _ = d.await;
-    }
-    http_cancel.cancel();
-    let _ = http.await;
-    store.close().await;
-    anyhow::ensure!(drained.is_ok(), "shutdown timed out");
+    let failures = sup.failures();
+    anyhow::ensure!(
+        failures.is_empty(),
+        "stopped after a failure: {}",
+        failures.join("; ")
+    );
+    anyhow::ensure!(
+        stopped.is_ok(),
+        "shutdown did not finish within [shutdown] timeout = {}; data still queued may be lost",
+        humantime::format_duration(timeout)
+    );
     Ok(())
 }
 
@@ -260,7 +281,7 @@ async fn decode_stage(
     tx: mpsc::Sender<(SourceId, Vec<Decoded>)>,
     raw: Option<mpsc::Sender<RawBatch>>,
     metrics: Arc<Metrics>,
-) {
+) -> Result<(), &'static str> {
     // One decoder per receiver (source and peer), with when it was last used.
     let mut decoders: HashMap<(SourceId, Option<SocketAddr>), (Decoder, Millis)> = HashMap::new();
     let mut expiry = tokio::time::interval(Duration::from_secs(5));
@@ -288,7 +309,8 @@ async fn decode_stage(
                 if let (Some(raw), false) = (&raw, accepted.is_empty()) {
                     let b = RawBatch { source: batch.source.clone(), peer: batch.peer, lines: accepted };
                     if raw.send(b).await.is_err() {
-                        warn!(source = %batch.source, "Raw archive writer stopped: lines not archived.");
+                        // Lines would go unarchived: stop (and restart) instead.
+                        return Err("the raw archive writer stopped");
                     }
                 }
                 if !out.is_empty() && tx.send((batch.source, out)).await.is_err() {
@@ -306,6 +328,7 @@ async fn decode_stage(
             }
         }
     }
+    Ok(())
 }
 
 fn export(m: &Metrics, source: &str, s: DecodeStats) {
@@ -425,7 +448,7 @@ async fn engine_stage(
     mut st: EngineStage,
     mut rx: mpsc::Receiver<(SourceId, Vec<Decoded>)>,
     shutdown: CancellationToken,
-) {
+) -> Result<(), std::convert::Infallible> {
     let mut batches = Vec::with_capacity(64);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut dup_exported = 0;
@@ -457,4 +480,5 @@ async fn engine_stage(
     // Whatever is still buffered goes to the writer, waiting for room.
     st.store.send(Default::default()).await;
     info!(vessels = st.engine.tracks().len(), "Engine stopped.");
+    Ok(())
 }

@@ -35,6 +35,27 @@ pub struct Config {
     pub centres: Vec<CentreConfig>,
     /// How alerts are delivered to the centres' channels.
     pub delivery: DeliveryConfig,
+    /// How long a graceful stop may take.
+    pub shutdown: ShutdownConfig,
+}
+
+/// `[shutdown]`: on SIGTERM or SIGINT the daemon stops taking input, drains
+/// the engine, flushes the store and the outbox, and exits 0 within
+/// `timeout`; non-zero if it could not.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShutdownConfig {
+    /// Default 10 s; at most 1 h.
+    #[serde(with = "humantime_serde")]
+    pub timeout: std::time::Duration,
+}
+
+impl Default for ShutdownConfig {
+    fn default() -> Self {
+        ShutdownConfig {
+            timeout: std::time::Duration::from_secs(10),
+        }
+    }
 }
 
 /// `[storage]`: the store (SQLite by default, PostgreSQL at scale) and the
@@ -310,6 +331,7 @@ impl Default for Config {
             api: ApiConfig::default(),
             centres: Vec::new(),
             delivery: DeliveryConfig::default(),
+            shutdown: ShutdownConfig::default(),
         }
     }
 }
@@ -392,6 +414,13 @@ impl Config {
         }
         self.validate_access(&origin)?;
         self.validate_delivery(&origin)?;
+        let t = self.shutdown.timeout;
+        if t.is_zero() || t > std::time::Duration::from_secs(3600) {
+            return Err(ConfigError::Invalid(
+                origin,
+                "[shutdown] timeout must be above zero and at most 1h".into(),
+            ));
+        }
         let st = &self.storage;
         if st.buffer_positions == 0 || st.batch_positions == 0 || st.flush_interval.is_zero() {
             return Err(ConfigError::Invalid(

@@ -21,6 +21,7 @@ pub mod engine;
 pub mod history;
 pub mod ids;
 pub mod ingest;
+pub mod lifecycle;
 pub mod metrics;
 pub mod replay;
 pub mod sim;

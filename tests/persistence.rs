@@ -13,76 +13,8 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use common::*;
-use serde_json::Value;
 
 const ADMIN: &str = "admin-token";
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-type Changes = BTreeMap<String, Vec<(String, String)>>;
-
-fn change(a: &Value) -> (String, String) {
-    (
-        a["state"].as_str().unwrap().to_owned(),
-        a["at"].as_str().unwrap().to_owned(),
-    )
-}
-
-/// Every alert the API knows, with its state changes in order.
-async fn api_alerts(http: SocketAddr) -> Changes {
-    let mut out = Changes::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match cursor {
-            Some(c) => format!("/api/v1/alerts?limit=100&cursor={c}"),
-            None => "/api/v1/alerts?limit=100".to_owned(),
-        };
-        let page = get_json(http, &path, Some(ADMIN)).await;
-        for a in page["alerts"].as_array().unwrap() {
-            let id = a["id"].as_str().unwrap().to_owned();
-            let detail = get_json(
-                http,
-                &format!("/api/v1/alerts/{}", encode(&id)),
-                Some(ADMIN),
-            )
-            .await;
-            assert_eq!(detail["alert"], *a, "latest state of {id}");
-            let changes = detail["changes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(change)
-                .collect();
-            assert!(
-                out.insert(id.clone(), changes).is_none(),
-                "{id} listed twice"
-            );
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(encode(c)),
-            None => return out,
-        }
-    }
-}
-
-fn reference_changes(alerts: &[Value]) -> Changes {
-    let mut out = Changes::new();
-    for a in alerts {
-        out.entry(a["id"].as_str().unwrap().to_owned())
-            .or_default()
-            .push(change(a));
-    }
-    out
-}
 
 async fn restart_case(db: &str, kill: bool) {
     let lines = sample_lines();
@@ -106,7 +38,7 @@ async fn restart_case(db: &str, kill: bool) {
     feed(d.tcp, &lines[split..]).await;
     wait_positions(d.http, ADMIN, ref_positions.len() - first_positions.len()).await;
 
-    let got = api_alerts(d.http).await;
+    let got = api_alerts(d.http, ADMIN).await;
     let want = reference_changes(&ref_alerts);
     let missing: Vec<_> = want.keys().filter(|k| !got.contains_key(*k)).collect();
     let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(*k)).collect();

@@ -46,7 +46,30 @@ pub struct Readiness {
     pub engine_heartbeat_age_ms: Option<i64>,
     /// Positions dropped because the store fell behind, since start.
     pub positions_dropped: u64,
+    /// The store answered a query within a second (null: no store).
+    pub store_answers: Option<bool>,
+    /// Centres' channels with deliveries pending (empty if none, or if the
+    /// store did not answer).
+    pub outbox: Vec<OutboxEntry>,
+    /// Deliveries given up (dead letters), waiting for a manual retry.
+    pub dead_letters: i64,
 }
+
+/// Pending deliveries of one centre's channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxEntry {
+    /// The centre.
+    pub centre: String,
+    /// `webhook`, `mqtt` or `nats`.
+    pub channel: String,
+    /// Deliveries pending.
+    pub pending: i64,
+    /// Seconds since the oldest pending change was emitted.
+    pub oldest_pending_age_s: f64,
+}
+
+/// Pending deliveries older than this are named in `/readyz` details.
+const OUTBOX_LATE_MS: i64 = 60_000;
 
 #[utoipa::path(
     get,
@@ -59,7 +82,8 @@ pub struct Readiness {
         (status = 503, description = "Not ready, with reasons", body = Readiness),
     )
 )]
-/// Readiness: sources started, store writes succeeding, engine ticking.
+/// Readiness: sources started, store writes succeeding and the store answering,
+/// engine ticking; pending deliveries (the outbox) and dead letters alongside.
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let ctx = &state.ctx;
     let mut reasons = Vec::new();
@@ -89,6 +113,50 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
             "{dropped} positions dropped because the store fell behind"
         ));
     }
+    let mut store_answers = None;
+    let mut outbox = Vec::new();
+    let mut dead_letters = 0;
+    if let Some(store) = &ctx.store {
+        let probe = tokio::time::timeout(std::time::Duration::from_secs(1), store.outbox_state());
+        match probe.await {
+            Ok(Ok((states, failed))) => {
+                store_answers = Some(true);
+                dead_letters = failed;
+                let now = now_ms();
+                for s in states {
+                    let age = s.depth.oldest.map_or(0, |o| (now - o).max(0));
+                    if age > OUTBOX_LATE_MS {
+                        details.push(format!(
+                            "outbox {}/{}: {} pending, oldest {} s",
+                            s.centre,
+                            s.channel,
+                            s.depth.pending,
+                            age / 1000
+                        ));
+                    }
+                    outbox.push(OutboxEntry {
+                        centre: s.centre,
+                        channel: s.channel,
+                        pending: s.depth.pending,
+                        oldest_pending_age_s: age as f64 / 1000.0,
+                    });
+                }
+                if failed > 0 {
+                    details.push(format!(
+                        "{failed} deliveries given up (GET /api/v1/deliveries?state=failed)"
+                    ));
+                }
+            }
+            Ok(Err(e)) => {
+                store_answers = Some(false);
+                reasons.push(format!("store not answering: {e}"));
+            }
+            Err(_) => {
+                store_answers = Some(false);
+                reasons.push("store not answering within 1 s".to_owned());
+            }
+        }
+    }
     let r = Readiness {
         ready: reasons.is_empty(),
         reasons,
@@ -96,6 +164,9 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         sources_ready,
         engine_heartbeat_age_ms: age,
         positions_dropped: dropped,
+        store_answers,
+        outbox,
+        dead_letters,
     };
     let status = if r.ready {
         StatusCode::OK

@@ -131,7 +131,47 @@ pub struct Depth {
     pub oldest: Option<Millis>,
 }
 
+/// The outbox of one centre and channel, for `/readyz`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxState {
+    /// The centre.
+    pub centre: String,
+    /// `webhook`, `mqtt` or `nats`.
+    pub channel: String,
+    /// Deliveries pending, and when the oldest pending change was emitted.
+    pub depth: Depth,
+}
+
 impl Store {
+    /// Every centre and channel with pending deliveries, and the number of
+    /// dead letters (given up, waiting for a manual retry).
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn outbox_state(&self) -> Result<(Vec<OutboxState>, i64), StorageError> {
+        on_pool!(self, p => {
+            let rows = sqlx::query(
+                "SELECT centre, channel, COUNT(*), MIN(created_at) FROM deliveries \
+                 WHERE state = 'pending' GROUP BY centre, channel ORDER BY centre, channel",
+            )
+            .fetch_all(p)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(OutboxState {
+                    centre: r.try_get(0)?,
+                    channel: r.try_get(1)?,
+                    depth: Depth { pending: r.try_get(2)?, oldest: r.try_get(3)? },
+                });
+            }
+            let failed: i64 = sqlx::query("SELECT COUNT(*) FROM deliveries WHERE state = 'failed'")
+                .fetch_one(p)
+                .await?
+                .try_get(0)?;
+            Ok((out, failed))
+        })
+    }
+
     /// Up to `limit` deliveries due now on `centre`'s `channel`: for each
     /// alert only its first pending change (so one alert's changes go in
     /// order), and only if its retry time has come. Oldest first.

@@ -35,11 +35,24 @@ impl Store {
         let max_t = batch.positions.iter().map(|p| p.time).max();
         match &self.backend {
             Backend::Sqlite { writer, .. } => {
-                let mut tx = writer.begin().await?;
-                super::sqlite::insert_positions(&mut tx, &batch.positions).await?;
-                let events = write_rest(&mut tx, batch, max_t, &out).await?;
-                tx.commit().await?;
-                Ok(events)
+                let mut conn = writer.acquire().await?;
+                let res = async {
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                    super::sqlite::insert_positions(&mut tx, &batch.positions).await?;
+                    let events = write_rest(&mut tx, batch, max_t, &out).await?;
+                    tx.commit().await?;
+                    Ok(events)
+                }
+                .await;
+                if res.is_err() {
+                    // SQLite may have rolled the transaction back itself
+                    // (a full disk does): the ROLLBACK on drop then fails,
+                    // and the connection would go on with every later
+                    // "transaction" a savepoint inside one never committed.
+                    // A fresh connection for the retry.
+                    conn.close_on_drop();
+                }
+                res
             }
             Backend::Postgres(p) => {
                 let mut tx = p.begin().await?;

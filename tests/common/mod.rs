@@ -3,6 +3,7 @@
 //! per test), and the shipped sample feed.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -338,4 +339,75 @@ pub async fn wait_positions(http: SocketAddr, admin: &str, n: usize) {
             && s["storage"]["positions_pending"].as_u64() == Some(0)
     })
     .await;
+}
+
+/// Percent-encodes a path segment.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Each alert's state changes (state, at), by id.
+pub type Changes = BTreeMap<String, Vec<(String, String)>>;
+
+/// (state, at) of an alert change.
+pub fn change(a: &Value) -> (String, String) {
+    (
+        a["state"].as_str().unwrap().to_owned(),
+        a["at"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Every alert the API knows, with its state changes in order.
+pub async fn api_alerts(http: SocketAddr, admin: &str) -> Changes {
+    let mut out = Changes::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match cursor {
+            Some(c) => format!("/api/v1/alerts?limit=100&cursor={c}"),
+            None => "/api/v1/alerts?limit=100".to_owned(),
+        };
+        let page = get_json(http, &path, Some(admin)).await;
+        for a in page["alerts"].as_array().unwrap() {
+            let id = a["id"].as_str().unwrap().to_owned();
+            let detail = get_json(
+                http,
+                &format!("/api/v1/alerts/{}", encode(&id)),
+                Some(admin),
+            )
+            .await;
+            assert_eq!(detail["alert"], *a, "latest state of {id}");
+            let changes = detail["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(change)
+                .collect();
+            assert!(
+                out.insert(id.clone(), changes).is_none(),
+                "{id} listed twice"
+            );
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(encode(c)),
+            None => return out,
+        }
+    }
+}
+
+/// [`Changes`] of `aiswatch replay`'s alerts.
+pub fn reference_changes(alerts: &[Value]) -> Changes {
+    let mut out = Changes::new();
+    for a in alerts {
+        out.entry(a["id"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(change(a));
+    }
+    out
 }
