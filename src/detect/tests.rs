@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::alert::{Kind, State};
 use crate::decode::ais::{AisMessage, Body, ClassA};
 use crate::decode::{Decoded, TimeSource};
 use crate::engine::{Engine, EngineConfig};
