@@ -69,6 +69,49 @@ impl Detectors {
         }
     }
 
+    /// The close of an open dark period whose vessel is forgotten (unheard
+    /// for `vessel_ttl`, or dropped by the track store) before it was heard
+    /// again: the silence has lasted at least until `now`.
+    pub(super) fn dark_forgotten(
+        &self,
+        mmsi: Mmsi,
+        d: DarkOpen,
+        now: Millis,
+        reason: &str,
+        tracks: &TrackStore,
+    ) -> Alert {
+        let z = &self.zones.zones()[usize::from(d.zone)];
+        let silent = now.saturating_sub(d.fix.time);
+        let info = VesselInfo::from_store(tracks, mmsi);
+        Alert {
+            id: d.id,
+            kind: Kind::DarkPeriod,
+            state: State::Closed,
+            mmsi: vec![mmsi],
+            zone: z.id.clone(),
+            zone_name: z.name.clone(),
+            centre: z.centres.clone(),
+            at: now,
+            started_at: d.fix.time,
+            ended_at: Some(now),
+            lat: d.fix.lat,
+            lon: d.fix.lon,
+            summary: format!(
+                "{} not heard again after {} of AIS silence in {}; ended: {} (no longer tracked).",
+                info.label(),
+                human_duration(silent),
+                z.name.as_deref().unwrap_or(&z.id),
+                reason
+            ),
+            vessels: vec![info],
+            details: json!({
+                "silent_s": silent / 1000,
+                "dark_lat": d.fix.lat, "dark_lon": d.fix.lon,
+                "reason": reason,
+            }),
+        }
+    }
+
     /// The zone that watches silence at `place`, and its `min_gap`: the
     /// first zone with `dark_period` (ports may watch silence too).
     pub(super) fn dark_zone(&self, place: &Place) -> Option<(u16, Millis)> {

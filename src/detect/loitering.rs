@@ -183,6 +183,35 @@ impl Detectors {
         }
     }
 
+    /// The close of loitering `l` (if its alert is open) ended for `reason`
+    /// with no report to end it: the vessel was last seen at `last`.
+    pub(super) fn loiter_ended(
+        &self,
+        mmsi: Mmsi,
+        l: Loiter,
+        last: &Fix,
+        now: Millis,
+        reason: &str,
+        tracks: &TrackStore,
+    ) -> Option<Alert> {
+        let id = l.alert?;
+        Some(self.loiter_alert(
+            mmsi,
+            l.zone,
+            id,
+            State::Closed,
+            l.since,
+            now,
+            Some(last.time),
+            (last.lon, last.lat),
+            l.start,
+            l.reports,
+            l.max_sog,
+            reason,
+            tracks,
+        ))
+    }
+
     pub(super) fn check_loiter(
         &mut self,
         mmsi: Mmsi,

@@ -16,7 +16,7 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ahash::AHashMap;
+use ahash::{AHashMap, AHashSet};
 use geo::{Distance, Haversine, Point};
 use rstar::RTree;
 use serde::Deserialize;
@@ -38,10 +38,13 @@ mod spoofing;
 
 use dark_period::DarkOpen;
 use loitering::Loiter;
-use rendezvous::{Candidate, Pair};
+use rendezvous::{pair_key, Candidate, Pair};
 use silence::{Coverage, Dead, Liveness};
 pub use spoofing::valid_ship_mmsi;
 use spoofing::Spoof;
+
+/// `reason` of the alerts a vessel leaves open when it is forgotten.
+pub const REASON_FORGOTTEN: &str = "vessel_forgotten";
 
 /// Knots per metre-per-second.
 const KN_PER_MPS: f64 = 1.943_844;
@@ -215,6 +218,17 @@ enum Task {
     Pair(Mmsi, Mmsi, Millis),
     /// Spoofing quiet check: vessel, last anomaly time.
     SpoofQuiet(Mmsi, Millis),
+}
+
+impl Task {
+    /// The vessels the task is about.
+    fn vessels(&self) -> impl Iterator<Item = Mmsi> {
+        let (a, b) = match *self {
+            Task::Dark(m) | Task::Loiter(m, ..) | Task::SpoofQuiet(m, _) => (m, None),
+            Task::Pair(a, b, _) => (a, Some(b)),
+        };
+        std::iter::once(a).chain(b)
+    }
 }
 
 /// All detectors and their state. Owned by the engine.
@@ -460,6 +474,76 @@ impl Detectors {
         self.rendezvous(mmsi, &fix, prev.as_ref(), &place, tracks, out);
     }
 
+    /// Vessels whose detector state is kept (those seen in a zone and not
+    /// forgotten since).
+    pub fn vessels(&self) -> usize {
+        self.vessels.len()
+    }
+
+    /// Forgets `gone`, vessels the track store is dropping (unheard for
+    /// `vessel_ttl`, or evicted): their state goes, and the alerts they
+    /// leave open close at `now` with `"reason": "vessel_forgotten"`. Call it
+    /// while `tracks` still holds them (the closes name the vessels). A
+    /// vessel heard again later starts afresh: no jump is measured from a
+    /// fix the track store has forgotten.
+    pub fn forget(
+        &mut self,
+        gone: &[Mmsi],
+        now: Millis,
+        tracks: &TrackStore,
+        out: &mut Vec<Alert>,
+    ) {
+        let mut dropped = AHashSet::new();
+        for &mmsi in gone {
+            let Some(partners) = self.vessels.get(&mmsi).map(|v| v.partners.clone()) else {
+                continue;
+            };
+            // Pairs first: their closes need both vessels' last fixes.
+            for other in partners {
+                self.end_pair(pair_key(mmsi, other), now, REASON_FORGOTTEN, tracks, out);
+            }
+            if let Some(old) = self.slow_pos.remove(&mmsi) {
+                self.slow
+                    .remove(&rstar::primitives::GeomWithData::new(old, mmsi));
+            }
+            let Some(v) = self.vessels.remove(&mmsi) else {
+                continue;
+            };
+            dropped.insert(mmsi);
+            if let Some(d) = v.dark {
+                out.push(self.dark_forgotten(mmsi, d, now, REASON_FORGOTTEN, tracks));
+            }
+            if let Some(last) = &v.last {
+                for l in v.loiter {
+                    out.extend(self.loiter_ended(mmsi, l, last, now, REASON_FORGOTTEN, tracks));
+                }
+            }
+            if let Some(s) = v.spoof {
+                out.push(self.spoof_closed(
+                    mmsi,
+                    s,
+                    v.last.as_ref(),
+                    now,
+                    Some(REASON_FORGOTTEN),
+                    tracks,
+                ));
+            }
+        }
+        if dropped.is_empty() {
+            return;
+        }
+        // Their checks would find nothing; they would only hold memory (and,
+        // for a vessel heard again, run twice).
+        self.heap
+            .retain(|Reverse((_, task))| !task.vessels().any(|m| dropped.contains(&m)));
+        shrink(&mut self.vessels);
+        shrink(&mut self.slow_pos);
+        shrink(&mut self.pairs);
+        if self.heap.capacity() > 4 * self.heap.len() + 1024 {
+            self.heap.shrink_to_fit();
+        }
+    }
+
     /// Runs what is due at event time `now`.
     pub fn tick(&mut self, now: Millis, tracks: &TrackStore, out: &mut Vec<Alert>) {
         while let Some(Reverse((at, _))) = self.heap.peek() {
@@ -501,6 +585,14 @@ impl Detectors {
         } else {
             None
         }
+    }
+}
+
+/// Gives a map's memory back once it holds under a quarter of its room: a
+/// burst of vessels (millions of MMSIs) must not keep its table for ever.
+fn shrink<K: std::hash::Hash + Eq, V>(map: &mut AHashMap<K, V>) {
+    if map.capacity() > 4 * map.len() + 1024 {
+        map.shrink_to_fit();
     }
 }
 

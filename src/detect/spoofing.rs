@@ -145,10 +145,45 @@ impl Detectors {
             return;
         }
         let Some(s) = v.spoof.take() else { return };
+        let last_fix = v.last.clone();
+        out.push(self.spoof_closed(mmsi, s, last_fix.as_ref(), now, None, tracks));
+    }
+
+    /// The close of a spoofing alert: quiet for `spoofing_quiet` (no
+    /// `reason`), or ended for `reason` (e.g. [`super::REASON_FORGOTTEN`]).
+    pub(super) fn spoof_closed(
+        &self,
+        mmsi: Mmsi,
+        s: Spoof,
+        last: Option<&Fix>,
+        now: Millis,
+        reason: Option<&str>,
+        tracks: &TrackStore,
+    ) -> Alert {
         let z = &self.zones.zones()[usize::from(s.zone)];
         let info = VesselInfo::from_store(tracks, mmsi);
-        let (lon, lat) = v.last.as_ref().map_or((0.0, 0.0), |f| (f.lon, f.lat));
-        out.push(Alert {
+        let (lon, lat) = last.map_or((0.0, 0.0), |f| (f.lon, f.lat));
+        let quiet = human_duration(now.saturating_sub(s.last_anomaly));
+        let summary = match reason {
+            None => format!(
+                "{}: no further track anomaly for {} ({} in all).",
+                info.label(),
+                quiet,
+                s.anomalies
+            ),
+            Some(r) => format!(
+                "{}: ended: {} after {} without an anomaly ({} in all).",
+                info.label(),
+                r,
+                quiet,
+                s.anomalies
+            ),
+        };
+        let details = match reason {
+            None => json!({ "anomalies": s.anomalies }),
+            Some(r) => json!({ "anomalies": s.anomalies, "reason": r }),
+        };
+        Alert {
             id: s.id,
             kind: Kind::Spoofing,
             state: State::Closed,
@@ -161,15 +196,10 @@ impl Detectors {
             ended_at: Some(s.last_anomaly),
             lat,
             lon,
-            summary: format!(
-                "{}: no further track anomaly for {} ({} in all).",
-                info.label(),
-                human_duration(now - s.last_anomaly),
-                s.anomalies
-            ),
+            summary,
             vessels: vec![info],
-            details: json!({ "anomalies": s.anomalies }),
-        });
+            details,
+        }
     }
 }
 
