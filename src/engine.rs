@@ -333,7 +333,11 @@ impl Engine {
         }
         let window = self.cfg.duplicate_window.as_millis() as Millis;
         if self.seen.len() > 4096 {
-            self.seen.retain(|_, t| now - *t <= window);
+            self.seen.retain(|_, t| now.saturating_sub(*t) <= window);
+            // A burst (millions of distinct messages) must not keep its table.
+            if self.seen.capacity() > 4 * self.seen.len() + 4096 {
+                self.seen.shrink_to_fit();
+            }
         }
         // Eviction is cheap but not free: once a minute of event time is
         // plenty (by the clock, not by ticks: sparse data ticks rarely).
