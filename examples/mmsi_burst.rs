@@ -219,7 +219,7 @@ fn main() {
         let end = t0 + reports * MIN + TTL.as_millis() as Millis + 5 * MIN;
         let mut t = t0 + reports * MIN;
         while t <= end {
-            feed.push(report(235_999_999, t, 0.0, 45.0, 120, &stations[0]));
+            feed.push(report(236_000_001, t, 0.0, 45.0, 120, &stations[0]));
             t += 30_000;
         }
         feed.flush();

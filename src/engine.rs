@@ -151,6 +151,12 @@ impl Engine {
         std::mem::take(&mut self.alerts)
     }
 
+    /// Adds an alert change made outside the detectors (a restart closing
+    /// an alert whose detector is switched off): it is taken with the rest.
+    pub fn raise(&mut self, a: Alert) {
+        self.alerts.push(a);
+    }
+
     /// Whether alerts are waiting to be taken.
     pub fn has_alerts(&self) -> bool {
         !self.alerts.is_empty()

@@ -474,6 +474,20 @@ impl Detectors {
         self.rendezvous(mmsi, &fix, prev.as_ref(), &place, tracks, out);
     }
 
+    /// Whether detector `kind` runs in zone `zone` (by id); `None` when no
+    /// zone has that id.
+    pub fn runs(&self, kind: crate::alert::Kind, zone: &str) -> Option<bool> {
+        use crate::alert::Kind;
+        let i = self.zones.zones().iter().position(|z| z.id == zone)?;
+        let r = &self.resolved[i];
+        Some(match kind {
+            Kind::DarkPeriod => r.dark_period.is_some(),
+            Kind::Loitering => r.loitering.is_some(),
+            Kind::Rendezvous => r.rendezvous.is_some(),
+            Kind::Spoofing => r.spoofing.is_some(),
+        })
+    }
+
     /// Vessels whose detector state is kept (those seen in a zone and not
     /// forgotten since).
     pub fn vessels(&self) -> usize {
