@@ -147,19 +147,22 @@ impl Detectors {
         let Some((zone, zone_gap)) = self.dark_zone(&v.place) else {
             return;
         };
-        if now < last.time + zone_gap {
+        if now < last.time.saturating_add(zone_gap) {
             // Heard since this check was scheduled: look again a gap after the last report.
-            self.schedule_dark(mmsi, last.time + zone_gap);
+            self.schedule_dark(mmsi, last.time.saturating_add(zone_gap));
             return;
         }
         let usual = median_interval(&v.recent);
         let min_gap = zone_gap.max((usual as f64 * self.cfg.dark_gap_factor) as Millis);
         let silent = now - last.time;
         let explained = self.explained(v, now);
-        let effective = silent - explained;
+        let effective = silent.saturating_sub(explained);
         if effective < min_gap {
             // Part of the silence is a feed stall or station outage: look again later.
-            self.schedule_dark(mmsi, now + (min_gap - effective).max(1000));
+            self.schedule_dark(
+                mmsi,
+                now.saturating_add(min_gap.saturating_sub(effective).max(1000)),
+            );
             return;
         }
         let prior = v

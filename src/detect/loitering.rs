@@ -82,7 +82,7 @@ impl Detectors {
                         alert: None,
                     });
                     self.heap.push(Reverse((
-                        fix.time + min_dur,
+                        fix.time.saturating_add(*min_dur),
                         Task::Loiter(mmsi, *z, fix.time),
                     )));
                 }
@@ -282,7 +282,9 @@ impl Detectors {
             "",
             tracks,
         ));
-        self.heap
-            .push(Reverse((now + update, Task::Loiter(mmsi, zone, since))));
+        self.heap.push(Reverse((
+            now.saturating_add(update),
+            Task::Loiter(mmsi, zone, since),
+        )));
     }
 }

@@ -125,8 +125,10 @@ impl DetectConfig {
     }
 }
 
+/// Milliseconds in `d`, saturating (deadlines built from it saturate too:
+/// an absurd threshold means "never", not an overflow).
 fn ms(d: Duration) -> Millis {
-    d.as_millis() as Millis
+    Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX)
 }
 
 /// Zone indices a position is in, and whether any of them is a port.
@@ -287,7 +289,8 @@ impl Detectors {
                 longest = longest.max(d);
             }
         }
-        (longest * 2)
+        longest
+            .saturating_mul(2)
             .max(self.cfg.stale_after)
             .max(self.cfg.spoofing_quiet)
             .saturating_add(Duration::from_secs(3600))
@@ -464,7 +467,8 @@ impl Detectors {
             if let Some(v) = self.vessels.get_mut(&mmsi) {
                 if !v.dark_pending {
                     v.dark_pending = true;
-                    self.heap.push(Reverse((t + gap, Task::Dark(mmsi))));
+                    self.heap
+                        .push(Reverse((t.saturating_add(gap), Task::Dark(mmsi))));
                 }
             }
         }

@@ -149,7 +149,7 @@ impl Detectors {
                 }
             }
             self.heap.push(Reverse((
-                fix.time + ms(p.min_duration),
+                fix.time.saturating_add(ms(p.min_duration)),
                 Task::Pair(key.0, key.1, fix.time),
             )));
         }
@@ -200,7 +200,7 @@ impl Detectors {
         }
         out.push(alert);
         self.heap.push(Reverse((
-            now + ms(self.cfg.update_every),
+            now.saturating_add(ms(self.cfg.update_every)),
             Task::Pair(a, b, since),
         )));
     }

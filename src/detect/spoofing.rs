@@ -99,7 +99,7 @@ impl Detectors {
             }
         };
         self.heap.push(Reverse((
-            fix.time + quiet,
+            fix.time.saturating_add(quiet),
             Task::SpoofQuiet(mmsi, fix.time),
         )));
         let info = VesselInfo::from_store(tracks, mmsi);

@@ -439,3 +439,44 @@ fn forgetting_closes_every_open_alert_and_drops_all_state() {
         .iter()
         .all(|Reverse((_, t))| t.vessels().all(|m| m == background)));
 }
+
+#[test]
+fn absurd_durations_do_not_overflow() {
+    // Durations far beyond any sane config (the config refuses them; the
+    // detectors must still not overflow): deadlines saturate to "never".
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("z.geojson"), ZONES).unwrap();
+    let zones = ZoneSet::load_dir(dir.path()).unwrap();
+    let huge = std::time::Duration::from_secs(u64::MAX);
+    let cfg = DetectConfig {
+        update_every: huge,
+        stale_after: huge,
+        spoofing_quiet: huge,
+        feed_stall: huge,
+        station_outage: huge,
+        ..DetectConfig::default()
+    };
+    let det = Detectors::new(zones, cfg);
+    assert!(det.memory_window() >= huge / 2);
+    let mut e = Engine::new(EngineConfig {
+        vessel_ttl: huge,
+        ..EngineConfig::default()
+    })
+    .with_detectors(det);
+    let mut msgs = background(211_000_030, T0, T0 + 4 * HOUR, "st1");
+    for k in 0..=50 {
+        let t = T0 + k * 3 * MIN;
+        msgs.push(pos(244_000_030, t, 3.0, 4.0, 0.5, "st1"));
+        msgs.push(pos(244_000_031, t + 20_000, 3.001, 4.0, 0.8, "st1"));
+    }
+    msgs.push(pos(244_000_032, T0, 3.0, 3.5, 10.0, "st1"));
+    msgs.push(pos(244_000_032, T0 + MIN, 3.9, 4.5, 10.0, "st1"));
+    let alerts = run(&mut e, msgs);
+    assert!(alerts.iter().any(|a| a.kind == Kind::Loitering));
+    assert!(alerts.iter().any(|a| a.kind == Kind::Spoofing));
+    assert_eq!(
+        e.tracks().len(),
+        4,
+        "nothing forgotten with an endless vessel_ttl"
+    );
+}
