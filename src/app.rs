@@ -84,6 +84,7 @@ pub async fn run(
             positions = resume.positions,
             statics = resume.statics,
             open_alerts = resume.open_alerts,
+            closed_orphans = resume.closed_orphans,
             from = %crate::time::rfc3339(from),
             to = %crate::time::rfc3339(to),
             "State rebuilt from the store."
@@ -453,6 +454,8 @@ async fn engine_stage(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut dup_exported = 0;
     let mut inputs_open = true;
+    // Alerts the restart closed (detector switched off, zone gone) go out now.
+    st.hand_over();
     loop {
         tokio::select! {
             n = rx.recv_many(&mut batches, 64), if inputs_open => {

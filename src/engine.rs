@@ -70,6 +70,9 @@ pub struct EngineStats {
 /// Engine tick length: the resolution of event-time work (1 s).
 pub const TICK_MS: Millis = MS_PER_S;
 
+/// Event time between two looks for vessels to forget.
+const EVICT_EVERY_MS: Millis = 60 * MS_PER_S;
+
 /// The engine. Not thread-safe by design: one task owns it.
 pub struct Engine {
     cfg: EngineConfig,
@@ -78,6 +81,8 @@ pub struct Engine {
     seen: AHashMap<u64, Millis>,
     clock: Option<Millis>,
     next_tick: Millis,
+    /// Event time of the next look for vessels unheard for `vessel_ttl`.
+    next_evict: Millis,
     stats: EngineStats,
     detectors: Option<Detectors>,
     alerts: Vec<Alert>,
@@ -96,6 +101,7 @@ impl Engine {
             seen: AHashMap::new(),
             clock: None,
             next_tick: Millis::MIN,
+            next_evict: Millis::MIN,
             stats: EngineStats::default(),
             detectors: None,
             alerts: Vec::new(),
@@ -143,6 +149,12 @@ impl Engine {
     /// Alerts raised since the last call, in the order they were raised.
     pub fn take_alerts(&mut self) -> Vec<Alert> {
         std::mem::take(&mut self.alerts)
+    }
+
+    /// Adds an alert change made outside the detectors (a restart closing
+    /// an alert whose detector is switched off): it is taken with the rest.
+    pub fn raise(&mut self, a: Alert) {
+        self.alerts.push(a);
     }
 
     /// Whether alerts are waiting to be taken.
@@ -327,13 +339,37 @@ impl Engine {
         }
         let window = self.cfg.duplicate_window.as_millis() as Millis;
         if self.seen.len() > 4096 {
-            self.seen.retain(|_, t| now - *t <= window);
+            self.seen.retain(|_, t| now.saturating_sub(*t) <= window);
+            // A burst (millions of distinct messages) must not keep its table.
+            if self.seen.capacity() > 4 * self.seen.len() + 4096 {
+                self.seen.shrink_to_fit();
+            }
         }
-        // Eviction is cheap but not free: once a minute of event time is plenty.
-        if self.stats.ticks % 60 == 0 {
-            let ttl = self.cfg.vessel_ttl.as_millis() as Millis;
-            self.stats.evicted += self.tracks.evict_older_than(now - ttl) as u64;
+        // Eviction is cheap but not free: once a minute of event time is
+        // plenty (by the clock, not by ticks: sparse data ticks rarely).
+        if now >= self.next_evict {
+            self.next_evict = now.saturating_add(EVICT_EVERY_MS);
+            let ttl = Millis::try_from(self.cfg.vessel_ttl.as_millis()).unwrap_or(Millis::MAX);
+            let gone = self.tracks.unheard_since(now.saturating_sub(ttl));
+            self.forget(&gone, now);
         }
+    }
+
+    /// Forgets vessels, in the detectors first (they close what the vessels
+    /// leave open, naming them from the track store), then in the store.
+    fn forget(&mut self, gone: &[crate::track::Mmsi], now: Millis) {
+        if gone.is_empty() {
+            return;
+        }
+        if let Some(det) = &mut self.detectors {
+            det.forget(gone, now, &self.tracks, &mut self.alerts);
+        }
+        self.stats.evicted += self.tracks.remove(gone) as u64;
+    }
+
+    /// The detectors, if any.
+    pub fn detectors(&self) -> Option<&Detectors> {
+        self.detectors.as_ref()
     }
 }
 

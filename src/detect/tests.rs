@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
+use crate::alert::{Kind, State};
 use crate::decode::ais::{AisMessage, Body, ClassA};
 use crate::decode::{Decoded, TimeSource};
 use crate::engine::{Engine, EngineConfig};
@@ -21,11 +22,22 @@ const ZONES: &str = r#"{"type":"FeatureCollection","features":[
   "geometry":{"type":"Polygon","coordinates":[[[2,3],[2.2,3],[2.2,3.2],[2,3.2],[2,3]]]}}]}"#;
 
 fn engine() -> Engine {
+    engine_with(EngineConfig::default())
+}
+
+fn engine_with(cfg: EngineConfig) -> Engine {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("z.geojson"), ZONES).unwrap();
     let zones = ZoneSet::load_dir(dir.path()).unwrap();
-    Engine::new(EngineConfig::default())
-        .with_detectors(Detectors::new(zones, DetectConfig::default()))
+    Engine::new(cfg).with_detectors(Detectors::new(zones, DetectConfig::default()))
+}
+
+/// An engine forgetting vessels unheard for `ttl`.
+fn engine_ttl(ttl: Millis) -> Engine {
+    engine_with(EngineConfig {
+        vessel_ttl: std::time::Duration::from_millis(ttl as u64),
+        ..EngineConfig::default()
+    })
 }
 
 fn pos(mmsi: u32, t: Millis, lon: f64, lat: f64, sog: f64, station: &str) -> Decoded {
@@ -316,4 +328,155 @@ fn same_input_same_alerts() {
         .collect();
     assert!(!a.is_empty());
     assert_eq!(a, b);
+}
+
+#[test]
+fn forgotten_vessel_closes_its_dark_period_with_a_reason() {
+    let mut e = engine_ttl(3 * HOUR);
+    let mut msgs = background(211_000_020, T0, T0 + 6 * HOUR, "st1");
+    // Reports every minute for an hour, then never again.
+    for k in 0..=60 {
+        msgs.push(pos(244_000_020, T0 + k * MIN, 3.0, 4.0, 0.0 + 10.0, "st1"));
+    }
+    let alerts = run(&mut e, msgs);
+    assert_eq!(
+        kinds(&alerts),
+        vec![
+            (Kind::DarkPeriod, State::Open),
+            (Kind::DarkPeriod, State::Closed)
+        ]
+    );
+    let closed = &alerts[1];
+    assert_eq!(closed.id, alerts[0].id);
+    assert_eq!(closed.details["reason"], REASON_FORGOTTEN);
+    // Forgotten within a minute of `vessel_ttl` after it was last heard.
+    let due = T0 + HOUR + 3 * HOUR;
+    assert!(closed.at >= due && closed.at <= due + MIN, "{}", closed.at);
+    assert_eq!(closed.ended_at, Some(closed.at));
+    assert_eq!(closed.details["silent_s"], (closed.at - (T0 + HOUR)) / 1000);
+    assert_eq!(
+        closed.vessels[0].flag,
+        Some("NL"),
+        "named from the track store"
+    );
+    assert!(e.tracks().get(Mmsi(244_000_020)).is_none());
+    let det = e.detectors().unwrap();
+    assert_eq!(
+        det.vessels(),
+        1,
+        "only the background vessel's state is left"
+    );
+    assert!(det
+        .heap
+        .iter()
+        .all(|Reverse((_, t))| t.vessels().all(|m| m != Mmsi(244_000_020))));
+}
+
+#[test]
+fn vessel_heard_again_after_being_forgotten_starts_fresh() {
+    let mut e = engine_ttl(10 * MIN);
+    let mut msgs = background(211_000_021, T0, T0 + HOUR, "st1");
+    msgs.push(pos(244_000_021, T0, 2.5, 3.5, 10.0, "st1"));
+    // Back 30 min later, 190 km away: impossible from the old fix (≈ 400 kn),
+    // but that fix was forgotten with the vessel.
+    msgs.push(pos(244_000_021, T0 + 30 * MIN, 3.9, 4.9, 10.0, "st1"));
+    // While remembered, the same jump is spoofing (the check is live).
+    msgs.push(pos(244_000_022, T0, 2.5, 3.5, 10.0, "st1"));
+    msgs.push(pos(244_000_022, T0 + 5 * MIN, 3.9, 4.9, 10.0, "st1"));
+    let alerts = run(&mut e, msgs);
+    let sp: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.kind == Kind::Spoofing && a.state == State::Open)
+        .collect();
+    assert_eq!(sp.len(), 1, "{alerts:?}");
+    assert_eq!(sp[0].mmsi, vec![Mmsi(244_000_022)]);
+    assert_eq!(sp[0].details["anomaly"]["reason"], "impossible_jump");
+}
+
+#[test]
+fn forgetting_closes_every_open_alert_and_drops_all_state() {
+    // `vessel_ttl` (20 min) shorter than `stale_after` (30 min): the vessels
+    // are forgotten before their contact is lost.
+    let mut e = engine_ttl(20 * MIN);
+    let mut msgs = background(211_000_023, T0, T0 + 5 * HOUR, "st1");
+    for k in 0..=50 {
+        let t = T0 + k * 3 * MIN;
+        msgs.push(pos(244_000_023, t, 3.0, 4.0, 0.5, "st1"));
+        msgs.push(pos(244_000_024, t + 20_000, 3.001, 4.0, 0.8, "st1"));
+    }
+    // A jump, then silence: its spoofing alert is still open when forgotten.
+    msgs.push(pos(244_000_025, T0 + 149 * MIN, 3.0, 3.5, 10.0, "st1"));
+    msgs.push(pos(244_000_025, T0 + 150 * MIN, 3.9, 4.5, 10.0, "st1"));
+    let alerts = run(&mut e, msgs);
+    let closes: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.state == State::Closed)
+        .map(|a| (a.kind, a.mmsi.clone(), a.details["reason"].as_str()))
+        .collect();
+    let forgotten = Some(REASON_FORGOTTEN);
+    for want in [
+        (Kind::Loitering, vec![Mmsi(244_000_023)], forgotten),
+        (Kind::Loitering, vec![Mmsi(244_000_024)], forgotten),
+        (
+            Kind::Rendezvous,
+            vec![Mmsi(244_000_023), Mmsi(244_000_024)],
+            forgotten,
+        ),
+        (Kind::Spoofing, vec![Mmsi(244_000_025)], forgotten),
+    ] {
+        assert!(closes.contains(&want), "{want:?} not in {closes:?}");
+    }
+    assert_eq!(closes.len(), 4, "{closes:?}");
+    // Each open alert is closed once, by the forgetting.
+    let opened = alerts.iter().filter(|a| a.state == State::Open).count();
+    assert_eq!(opened, 4, "{:?}", kinds(&alerts));
+    let det = e.detectors().unwrap();
+    assert_eq!(det.vessels(), 1);
+    assert!(det.pairs.is_empty() && det.slow_pos.is_empty() && det.slow.size() == 0);
+    let background = Mmsi(211_000_023);
+    assert!(det
+        .heap
+        .iter()
+        .all(|Reverse((_, t))| t.vessels().all(|m| m == background)));
+}
+
+#[test]
+fn absurd_durations_do_not_overflow() {
+    // Durations far beyond any sane config (the config refuses them; the
+    // detectors must still not overflow): deadlines saturate to "never".
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("z.geojson"), ZONES).unwrap();
+    let zones = ZoneSet::load_dir(dir.path()).unwrap();
+    let huge = std::time::Duration::from_secs(u64::MAX);
+    let cfg = DetectConfig {
+        update_every: huge,
+        stale_after: huge,
+        spoofing_quiet: huge,
+        feed_stall: huge,
+        station_outage: huge,
+        ..DetectConfig::default()
+    };
+    let det = Detectors::new(zones, cfg);
+    assert!(det.memory_window() >= huge / 2);
+    let mut e = Engine::new(EngineConfig {
+        vessel_ttl: huge,
+        ..EngineConfig::default()
+    })
+    .with_detectors(det);
+    let mut msgs = background(211_000_030, T0, T0 + 4 * HOUR, "st1");
+    for k in 0..=50 {
+        let t = T0 + k * 3 * MIN;
+        msgs.push(pos(244_000_030, t, 3.0, 4.0, 0.5, "st1"));
+        msgs.push(pos(244_000_031, t + 20_000, 3.001, 4.0, 0.8, "st1"));
+    }
+    msgs.push(pos(244_000_032, T0, 3.0, 3.5, 10.0, "st1"));
+    msgs.push(pos(244_000_032, T0 + MIN, 3.9, 4.5, 10.0, "st1"));
+    let alerts = run(&mut e, msgs);
+    assert!(alerts.iter().any(|a| a.kind == Kind::Loitering));
+    assert!(alerts.iter().any(|a| a.kind == Kind::Spoofing));
+    assert_eq!(
+        e.tracks().len(),
+        4,
+        "nothing forgotten with an endless vessel_ttl"
+    );
 }

@@ -551,7 +551,9 @@ impl Store {
     /// Alerts whose latest state is not `closed`.
     pub async fn open_alerts(&self) -> Result<Vec<OpenAlert>, StorageError> {
         on_pool!(self, p => {
-            let rows = sqlx::query("SELECT id, started_at FROM alerts WHERE state <> 'closed'")
+            let rows = sqlx::query(
+                "SELECT id, started_at, kind, zone, json FROM alerts WHERE state <> 'closed'",
+            )
                 .fetch_all(p)
                 .await?;
             rows.iter()
@@ -559,6 +561,9 @@ impl Store {
                     Ok(OpenAlert {
                         id: AlertId::from(r.try_get::<String, _>(0)?),
                         started_at: r.try_get(1)?,
+                        kind: r.try_get(2)?,
+                        zone: r.try_get(3)?,
+                        json: r.try_get(4)?,
                     })
                 })
                 .collect()

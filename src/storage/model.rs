@@ -353,4 +353,10 @@ pub struct OpenAlert {
     pub id: AlertId,
     /// When the event began.
     pub started_at: Millis,
+    /// Which detector raised it (`kind` as stored).
+    pub kind: String,
+    /// Its zone's id.
+    pub zone: String,
+    /// Its last stored change (the alert JSON).
+    pub json: String,
 }

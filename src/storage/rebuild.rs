@@ -14,12 +14,14 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::{Batch, PositionRow, StaticRow, StorageError, Store};
+use super::{Batch, OpenAlert, PositionRow, StaticRow, StorageError, Store};
+use crate::alert::{Alert, Kind, State, VesselInfo};
 use crate::decode::ais::{ClassA, ClassB, Dimensions, LongRange, StaticVoyage};
 use crate::decode::{AisMessage, Body, Decoded, TimeSource};
 use crate::engine::Engine;
-use crate::ids::AlertId;
+use crate::ids::{AlertId, CentreId};
 use crate::time::Millis;
+use crate::track::Mmsi;
 
 /// Records replayed per query (bounds memory).
 const SEQ_STEP: u64 = 100_000;
@@ -38,7 +40,16 @@ pub struct Resume {
     pub span: Option<(Millis, Millis)>,
     /// Alerts open in the store at start.
     pub open_alerts: usize,
+    /// Of those, alerts closed because nothing would ever close them: their
+    /// detector is switched off in their zone, or the zone is gone.
+    pub closed_orphans: usize,
 }
+
+/// `reason` of an open alert closed at restart: its detector is switched
+/// off in its zone.
+pub const REASON_DETECTOR_DISABLED: &str = "detector_disabled";
+/// `reason` of an open alert closed at restart: its zone is no longer loaded.
+pub const REASON_ZONE_REMOVED: &str = "zone_removed";
 
 /// Rebuilds `engine`'s state from `store` (see the module doc). The engine
 /// must not be recording.
@@ -81,7 +92,74 @@ pub async fn rebuild(store: &Store, engine: &mut Engine) -> Result<Resume, Stora
     }
     engine.set_next_seq(last_seq + 1);
     out.span = Some((from, last));
+    let at = engine.clock().unwrap_or(last).max(last);
+    for a in &open {
+        if let Some(close) = orphan_close(a, engine, at) {
+            out.closed_orphans += 1;
+            engine.raise(close);
+        }
+    }
     Ok(out)
+}
+
+/// The close of open alert `a` if nothing would ever close it: its detector
+/// is switched off in its zone, or the zone is gone. It is raised in the
+/// engine, so it is stored and delivered like any other change.
+fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option<Alert> {
+    let kind = Kind::parse(&a.kind)?;
+    let runs = engine.detectors().and_then(|d| d.runs(kind, &a.zone));
+    let (reason, why) = match runs {
+        Some(true) => return None,
+        Some(false) => (
+            REASON_DETECTOR_DISABLED,
+            format!(
+                "the {} detector is switched off in zone {}",
+                kind.as_str(),
+                a.zone
+            ),
+        ),
+        None => (
+            REASON_ZONE_REMOVED,
+            format!("zone {} is no longer loaded", a.zone),
+        ),
+    };
+    let last: serde_json::Value = serde_json::from_str(&a.json).unwrap_or_default();
+    let mmsi: Vec<Mmsi> = last["mmsi"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.as_u64().and_then(|m| u32::try_from(m).ok()))
+        .map(Mmsi)
+        .collect();
+    let vessels: Vec<VesselInfo> = mmsi
+        .iter()
+        .map(|&m| VesselInfo::from_store(engine.tracks(), m))
+        .collect();
+    let labels: Vec<String> = vessels.iter().map(|v| v.label()).collect();
+    let at = at.max(a.started_at);
+    Some(Alert {
+        id: a.id.clone(),
+        kind,
+        state: State::Closed,
+        mmsi,
+        zone: a.zone.clone(),
+        zone_name: last["zone_name"].as_str().map(String::from),
+        centre: serde_json::from_value::<Vec<CentreId>>(last["centre"].clone()).unwrap_or_default(),
+        at,
+        started_at: a.started_at,
+        ended_at: Some(at),
+        lat: last["lat"].as_f64().unwrap_or(0.0),
+        lon: last["lon"].as_f64().unwrap_or(0.0),
+        summary: format!(
+            "{}: {} alert closed at restart: {} ({}).",
+            labels.join(" and "),
+            kind.as_str(),
+            why,
+            reason
+        ),
+        vessels,
+        details: serde_json::json!({ "reason": reason }),
+    })
 }
 
 /// One step of a replay: a clock tick, or messages from one source.

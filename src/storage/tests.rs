@@ -391,3 +391,93 @@ async fn alerts_keep_every_change_and_respect_scopes() {
         s.close().await;
     }
 }
+
+/// Issue 8: an alert left open by a detector since switched off in its zone
+/// (or by a zone since removed) would stay open for ever after a restart.
+#[tokio::test]
+async fn restart_closes_alerts_of_switched_off_detectors_and_removed_zones() {
+    use crate::detect::{DetectConfig, Detectors};
+    use crate::engine::{Engine, EngineConfig};
+    use crate::storage::rebuild::{rebuild, REASON_DETECTOR_DISABLED, REASON_ZONE_REMOVED};
+    // Zone "patrol" now runs only dark periods (loitering was on before).
+    const ZONE: &str = r#"{"type":"FeatureCollection","features":[
+     {"type":"Feature","properties":{"id":"patrol","centre":"A","detect":{"dark_period":{}}},
+      "geometry":{"type":"Polygon","coordinates":[[[1,0],[3,0],[3,2],[1,2],[1,0]]]}}]}"#;
+    let t0: Millis = 1_767_225_600_000;
+    let open = |kind: Kind, zone: &str| {
+        let mmsi = vec![Mmsi(244_000_007)];
+        Alert {
+            id: Alert::make_id(kind, zone, &mmsi, t0),
+            kind,
+            state: State::Open,
+            mmsi,
+            zone: zone.into(),
+            zone_name: Some("Patrol".into()),
+            centre: vec![CentreId::from("A")],
+            at: t0 + 3_600_000,
+            started_at: t0,
+            ended_at: None,
+            lat: 1.0,
+            lon: 2.0,
+            vessels: vec![],
+            summary: "open".into(),
+            details: serde_json::json!({}),
+        }
+    };
+    for (s, _dir) in stores().await {
+        let mut b = Batch::default();
+        b.positions.push(pos(244_000_007, t0 + 3_600_000, 2.0, 1.0));
+        b.alerts.push(open(Kind::Loitering, "patrol"));
+        b.alerts.push(open(Kind::DarkPeriod, "patrol"));
+        b.alerts.push(open(Kind::Loitering, "gone"));
+        s.write(&b).await.unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("z.geojson"), ZONE).unwrap();
+        let zones = crate::zones::ZoneSet::load_dir(dir.path()).unwrap();
+        let mut engine = Engine::new(EngineConfig::default())
+            .with_detectors(Detectors::new(zones, DetectConfig::default()));
+        let resume = rebuild(&s, &mut engine).await.unwrap();
+        assert_eq!((resume.open_alerts, resume.closed_orphans), (3, 2));
+        let closes = engine.take_alerts();
+        let got: Vec<_> = closes
+            .iter()
+            .map(|a| {
+                (
+                    a.zone.as_str(),
+                    a.kind,
+                    a.state,
+                    a.details["reason"].as_str(),
+                )
+            })
+            .collect();
+        assert!(got.contains(&(
+            "patrol",
+            Kind::Loitering,
+            State::Closed,
+            Some(REASON_DETECTOR_DISABLED)
+        )));
+        assert!(got.contains(&(
+            "gone",
+            Kind::Loitering,
+            State::Closed,
+            Some(REASON_ZONE_REMOVED)
+        )));
+        assert_eq!(got.len(), 2, "the dark period runs on: {got:?}");
+        let c = &closes[0];
+        assert_eq!(c.centre, vec![CentreId::from("A")], "routed as before");
+        assert_eq!(c.mmsi, vec![Mmsi(244_000_007)]);
+        assert_eq!(c.ended_at, Some(t0 + 3_600_000));
+        // Through the normal path: stored, and no longer open.
+        s.write(&Batch {
+            alerts: closes,
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+        let still: Vec<_> = s.open_alerts().await.unwrap();
+        assert_eq!(still.len(), 1);
+        assert!(still[0].id.to_string().starts_with("dark_period:patrol:"));
+        s.close().await;
+    }
+}

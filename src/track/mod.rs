@@ -381,11 +381,34 @@ impl TrackStore {
 
     /// Removes vessels not heard since `before`; returns how many.
     pub fn evict_older_than(&mut self, before: Millis) -> usize {
-        let n = self.vessels.len();
-        self.vessels.retain(|_, v| v.last_seen >= before);
-        let removed = n - self.vessels.len();
+        let gone = self.unheard_since(before);
+        self.remove(&gone)
+    }
+
+    /// Vessels not heard since `before`, in MMSI order.
+    pub fn unheard_since(&self, before: Millis) -> Vec<Mmsi> {
+        let mut gone: Vec<Mmsi> = self
+            .vessels
+            .values()
+            .filter(|v| v.last_seen < before)
+            .map(|v| v.mmsi)
+            .collect();
+        gone.sort_unstable();
+        gone
+    }
+
+    /// Forgets `gone`; returns how many were tracked. The table gives its
+    /// memory back once under a quarter full (after a burst of MMSIs).
+    pub fn remove(&mut self, gone: &[Mmsi]) -> usize {
+        let removed = gone
+            .iter()
+            .filter(|m| self.vessels.remove(m).is_some())
+            .count();
         if removed > 0 {
             self.dirty = true;
+            if self.vessels.capacity() > 4 * self.vessels.len() + 1024 {
+                self.vessels.shrink_to_fit();
+            }
         }
         removed
     }

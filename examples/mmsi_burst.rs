@@ -1,0 +1,256 @@
+//! Memory kept per MMSI after a burst of distinct MMSIs in a zone has been
+//! forgotten (issue 8: "2 M distinct MMSIs inside a zone: every vessel
+//! evicted from the track store, yet RSS stayed at 2.6 GB").
+//!
+//! N distinct valid ship MMSIs each send `AISWATCH_BURST_REPORTS` position
+//! reports (default 1, a minute apart) inside one patrol zone running every
+//! detector; then one vessel keeps the clock going past `vessel_ttl` (1 h
+//! here), so the engine forgets the burst. Reported: live heap (counting
+//! allocator, requested sizes) and RSS before the burst, after it, and once
+//! it is forgotten, per MMSI; then the same again with other MMSIs (is the
+//! memory freed reused, or does it add up?).
+//!
+//! ```sh
+//! cargo run --release --example mmsi_burst -- 2000000
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aiswatch::config::Config;
+use aiswatch::decode::ais::{AisMessage, Body, ClassA};
+use aiswatch::decode::{Decoded, TimeSource};
+use aiswatch::engine::Engine;
+use aiswatch::sim::rng::Rng;
+use aiswatch::time::Millis;
+
+/// Counts live and peak heap bytes (requested sizes) on top of `System`.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(n: usize) {
+    let now = LIVE.fetch_add(n, Ordering::Relaxed) + n;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn shrank(n: usize) {
+    LIVE.fetch_sub(n, Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded unchanged to `System`, which upholds the
+// `GlobalAlloc` contract; the counters only observe sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        shrank(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                grew(new_size - layout.size());
+            } else {
+                shrank(layout.size() - new_size);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const T0: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+const MIN: Millis = 60_000;
+const TTL: Duration = Duration::from_secs(3600);
+const BATCH: usize = 512;
+
+/// One patrol zone over the whole burst box, every detector on.
+const ZONE: &str = r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"id":"patrol","name":"Burst box","kind":"patrol",
+   "centre":"BENCH","detect":{"dark_period":{},"loitering":{},"rendezvous":{},"spoofing":{}}},
+  "geometry":{"type":"Polygon","coordinates":[[[-11,29],[31,29],[31,61],[-11,61],[-11,29]]]}}]}"#;
+
+fn report(mmsi: u32, t: Millis, lon: f64, lat: f64, sog_dkn: u16, station: &Arc<str>) -> Decoded {
+    Decoded {
+        time: t,
+        time_source: TimeSource::TagBlock,
+        station: Some(station.clone()),
+        channel: b'A',
+        own_ship: false,
+        payload_hash: (u64::from(mmsi) << 32) ^ t as u64,
+        message: AisMessage {
+            msg_type: 1,
+            repeat: 0,
+            mmsi,
+            body: Body::ClassA(ClassA {
+                status: 0,
+                turn: -128,
+                speed: sog_dkn,
+                accuracy: false,
+                lon: (lon * 600_000.0).round() as i32,
+                lat: (lat * 600_000.0).round() as i32,
+                course: 900,
+                heading: 90,
+                second: 60,
+                maneuver: 0,
+                raim: false,
+                radio: 0,
+            }),
+        },
+    }
+}
+
+/// Nine-digit ship MMSIs with assigned MIDs (UK 232–235): up to 4 M (two bursts of 2 M).
+fn mmsi(i: usize) -> u32 {
+    232_000_000 + i as u32
+}
+
+fn rss_kib() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+struct Feed {
+    engine: Engine,
+    batch: Vec<Decoded>,
+    source: Arc<str>,
+    wall: Millis,
+    alerts: std::collections::BTreeMap<String, usize>,
+}
+
+impl Feed {
+    fn push(&mut self, d: Decoded) {
+        self.batch.push(d);
+        if self.batch.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.engine.ingest(&self.source, &self.batch, self.wall);
+        self.batch.clear();
+        for a in self.engine.take_alerts() {
+            *self
+                .alerts
+                .entry(format!("{:?}/{:?}", a.kind, a.state))
+                .or_default() += 1;
+        }
+    }
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .map_or(500_000, |a| a.parse().expect("MMSI count"));
+    assert!(n <= 2_000_000, "at most 2 M MMSIs a burst");
+    let reports: i64 = std::env::var("AISWATCH_BURST_REPORTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&r| r > 0)
+        .unwrap_or(1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("zone.geojson"), ZONE).expect("write zone file");
+    let mut r = Rng::new(0xB0257);
+    let places: Vec<(f64, f64)> = (0..n)
+        .map(|_| (r.range(-10.0, 30.0), r.range(30.0, 60.0)))
+        .collect();
+    let stations: Vec<Arc<str>> = (0..50).map(|i| format!("st{i:02}").into()).collect();
+
+    let base = LIVE.load(Ordering::Relaxed);
+    let rss0 = rss_kib();
+    let mut cfg = Config::default();
+    cfg.engine.vessel_ttl = TTL;
+    let mut feed = Feed {
+        engine: cfg.engine(Some(dir.path())).expect("engine"),
+        batch: Vec::with_capacity(BATCH),
+        source: "bench".into(),
+        wall: T0 + 10 * 3_600_000,
+        alerts: Default::default(),
+    };
+    // Two bursts of different MMSIs, each forgotten before the next: what
+    // the first leaves behind (if anything) adds up, and the second shows
+    // whether the memory the first freed is reused.
+    let mut rows = Vec::new();
+    let mut t0 = T0;
+    for round in 0..2 {
+        let started = Instant::now();
+        for k in 0..reports {
+            for (i, &(lon, lat)) in places.iter().enumerate() {
+                let t = t0 + k * MIN + i as Millis * MIN / n as Millis;
+                let lon = lon + k as f64 * 0.002;
+                let id = mmsi(round * n + i);
+                feed.push(report(id, t, lon, lat, 100, &stations[i % 50]));
+            }
+        }
+        feed.flush();
+        let secs = started.elapsed().as_secs_f64();
+        rows.push((
+            format!("after burst {} ({secs:.1} s)", round + 1),
+            feed.engine.tracks().len(),
+            LIVE.load(Ordering::Relaxed) - base,
+            rss_kib(),
+        ));
+        // One vessel keeps the clock going until the burst is forgotten.
+        let end = t0 + reports * MIN + TTL.as_millis() as Millis + 5 * MIN;
+        let mut t = t0 + reports * MIN;
+        while t <= end {
+            feed.push(report(236_000_001, t, 0.0, 45.0, 120, &stations[0]));
+            t += 30_000;
+        }
+        feed.flush();
+        rows.push((
+            format!("burst {} forgotten (vessel_ttl)", round + 1),
+            feed.engine.tracks().len(),
+            LIVE.load(Ordering::Relaxed) - base,
+            rss_kib(),
+        ));
+        t0 = end + MIN;
+    }
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    eprintln!("{:?}; alerts {:?}", feed.engine.stats(), feed.alerts);
+    println!(
+        "{n} MMSIs x {reports} report(s) a burst, in a zone with every detector; vessel_ttl {} s",
+        TTL.as_secs()
+    );
+    println!("| point | vessels tracked | live heap MB | live B/MMSI | RSS MB | RSS B/MMSI |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (label, v, live, rss) in rows {
+        println!(
+            "| {label} | {v} | {:.1} | {:.0} | {:.1} | {:.0} |",
+            live as f64 / 1e6,
+            live as f64 / n as f64,
+            rss as f64 / 1024.0,
+            rss.saturating_sub(rss0) as f64 * 1024.0 / n as f64
+        );
+    }
+    println!(
+        "peak live heap {:.1} MB; RSS before the engine {:.1} MB",
+        peak as f64 / 1e6,
+        rss0 as f64 / 1024.0
+    );
+}

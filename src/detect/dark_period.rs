@@ -1,0 +1,245 @@
+//! Dark periods: a vessel in a watched zone falls silent for longer than
+//! the zone's `min_gap` (and than its usual interval allows), with the
+//! silence not explained by a feed stall or a receiver outage.
+
+use std::cmp::Reverse;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::{haversine, ms, Detectors, Fix, Place, Task, KN_PER_MPS};
+use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::ids::AlertId;
+use crate::time::Millis;
+use crate::track::{Mmsi, TrackStore};
+
+#[derive(Debug)]
+pub(super) struct DarkOpen {
+    pub(super) id: AlertId,
+    pub(super) zone: u16,
+    pub(super) fix: Fix,
+}
+
+impl Detectors {
+    /// The close of an open dark period: the vessel is heard again at `fix`.
+    pub(super) fn dark_returned(
+        &self,
+        mmsi: Mmsi,
+        d: DarkOpen,
+        fix: &Fix,
+        station: &Arc<str>,
+        tracks: &TrackStore,
+    ) -> Alert {
+        let (lon, lat, t) = (fix.lon, fix.lat, fix.time);
+        let z = &self.zones.zones()[usize::from(d.zone)];
+        let dist = haversine(d.fix.lon, d.fix.lat, lon, lat);
+        let gap_ms = t - d.fix.time;
+        let implied = dist / (gap_ms.max(1) as f64 / 1000.0) * KN_PER_MPS;
+        let info = VesselInfo::from_store(tracks, mmsi);
+        Alert {
+            id: d.id,
+            kind: Kind::DarkPeriod,
+            state: State::Closed,
+            mmsi: vec![mmsi],
+            zone: z.id.clone(),
+            zone_name: z.name.clone(),
+            centre: z.centres.clone(),
+            at: t,
+            started_at: d.fix.time,
+            ended_at: Some(t),
+            lat,
+            lon,
+            summary: format!(
+                "{} reappeared after {} of AIS silence in {}, {:.1} nm from where it went dark (implied {:.1} kn).",
+                info.label(),
+                human_duration(gap_ms),
+                z.name.as_deref().unwrap_or(&z.id),
+                dist / 1852.0,
+                implied
+            ),
+            vessels: vec![info],
+            details: json!({
+                "gap_s": gap_ms / 1000,
+                "distance_m": dist.round(),
+                "implied_speed_kn": (implied * 10.0).round() / 10.0,
+                "dark_lat": d.fix.lat, "dark_lon": d.fix.lon,
+                "reappeared_lat": lat, "reappeared_lon": lon,
+                "station": station.as_ref(),
+            }),
+        }
+    }
+
+    /// The close of an open dark period whose vessel is forgotten (unheard
+    /// for `vessel_ttl`, or dropped by the track store) before it was heard
+    /// again: the silence has lasted at least until `now`.
+    pub(super) fn dark_forgotten(
+        &self,
+        mmsi: Mmsi,
+        d: DarkOpen,
+        now: Millis,
+        reason: &str,
+        tracks: &TrackStore,
+    ) -> Alert {
+        let z = &self.zones.zones()[usize::from(d.zone)];
+        let silent = now.saturating_sub(d.fix.time);
+        let info = VesselInfo::from_store(tracks, mmsi);
+        Alert {
+            id: d.id,
+            kind: Kind::DarkPeriod,
+            state: State::Closed,
+            mmsi: vec![mmsi],
+            zone: z.id.clone(),
+            zone_name: z.name.clone(),
+            centre: z.centres.clone(),
+            at: now,
+            started_at: d.fix.time,
+            ended_at: Some(now),
+            lat: d.fix.lat,
+            lon: d.fix.lon,
+            summary: format!(
+                "{} not heard again after {} of AIS silence in {}; ended: {} (no longer tracked).",
+                info.label(),
+                human_duration(silent),
+                z.name.as_deref().unwrap_or(&z.id),
+                reason
+            ),
+            vessels: vec![info],
+            details: json!({
+                "silent_s": silent / 1000,
+                "dark_lat": d.fix.lat, "dark_lon": d.fix.lon,
+                "reason": reason,
+            }),
+        }
+    }
+
+    /// The zone that watches silence at `place`, and its `min_gap`: the
+    /// first zone with `dark_period` (ports may watch silence too).
+    pub(super) fn dark_zone(&self, place: &Place) -> Option<(u16, Millis)> {
+        place.zones.iter().find_map(|&z| {
+            self.resolved[usize::from(z)]
+                .dark_period
+                .map(|p| (z, ms(p.min_gap)))
+        })
+    }
+
+    pub(super) fn dark_gap_for(&self, place: &Place) -> Option<Millis> {
+        self.dark_zone(place).map(|x| x.1)
+    }
+
+    pub(super) fn check_dark(
+        &mut self,
+        mmsi: Mmsi,
+        now: Millis,
+        tracks: &TrackStore,
+        out: &mut Vec<Alert>,
+    ) {
+        let Some(v) = self.vessels.get_mut(&mmsi) else {
+            return;
+        };
+        v.dark_pending = false;
+        let Some(v) = self.vessels.get(&mmsi) else {
+            return;
+        };
+        let Some(last) = v.last.clone() else { return };
+        if v.dark.is_some() {
+            return; // already open; the next report closes it
+        }
+        let Some((zone, zone_gap)) = self.dark_zone(&v.place) else {
+            return;
+        };
+        if now < last.time.saturating_add(zone_gap) {
+            // Heard since this check was scheduled: look again a gap after the last report.
+            self.schedule_dark(mmsi, last.time.saturating_add(zone_gap));
+            return;
+        }
+        let usual = median_interval(&v.recent);
+        let min_gap = zone_gap.max((usual as f64 * self.cfg.dark_gap_factor) as Millis);
+        let silent = now - last.time;
+        let explained = self.explained(v, now);
+        let effective = silent.saturating_sub(explained);
+        if effective < min_gap {
+            // Part of the silence is a feed stall or station outage: look again later.
+            self.schedule_dark(
+                mmsi,
+                now.saturating_add(min_gap.saturating_sub(effective).max(1000)),
+            );
+            return;
+        }
+        let prior = v
+            .recent
+            .iter()
+            .filter(|&&t| t >= last.time - zone_gap && t <= last.time)
+            .count();
+        if prior < self.cfg.min_prior_reports {
+            return; // a vessel glimpsed once or twice is not "going dark"
+        }
+        let z = &self.zones.zones()[usize::from(zone)];
+        let info = VesselInfo::from_store(tracks, mmsi);
+        let id = Alert::make_id(Kind::DarkPeriod, &z.id, &[mmsi], last.time);
+        let station_last = self.live.last_heard(&v.station);
+        out.push(Alert {
+            id: id.clone(),
+            kind: Kind::DarkPeriod,
+            state: State::Open,
+            mmsi: vec![mmsi],
+            zone: z.id.clone(),
+            zone_name: z.name.clone(),
+            centre: z.centres.clone(),
+            at: now,
+            started_at: last.time,
+            ended_at: None,
+            lat: last.lat,
+            lon: last.lon,
+            summary: format!(
+                "{} silent for {} in {} (threshold {}); last heard at {:.4}, {:.4} by station {}, which is still receiving.",
+                info.label(),
+                human_duration(silent),
+                z.name.as_deref().unwrap_or(&z.id),
+                human_duration(min_gap),
+                last.lat,
+                last.lon,
+                v.station
+            ),
+            vessels: vec![info],
+            details: json!({
+                "silent_s": silent / 1000,
+                "explained_s": explained / 1000,
+                "min_gap_s": min_gap / 1000,
+                "zone_min_gap_s": zone_gap / 1000,
+                "usual_interval_s": usual / 1000,
+                "reports_before": prior,
+                "last_sog_kn": last.sog,
+                "station": v.station.as_ref(),
+                "station_last_heard": station_last.map(crate::time::rfc3339),
+            }),
+        });
+        if let Some(v) = self.vessels.get_mut(&mmsi) {
+            v.dark = Some(DarkOpen {
+                id,
+                zone,
+                fix: last,
+            });
+        }
+    }
+
+    pub(super) fn schedule_dark(&mut self, mmsi: Mmsi, at: Millis) {
+        if let Some(v) = self.vessels.get_mut(&mmsi) {
+            v.dark_pending = true;
+            self.heap.push(Reverse((at, Task::Dark(mmsi))));
+        }
+    }
+}
+
+/// Median interval between consecutive report times (0 with fewer than 3).
+fn median_interval(times: &std::collections::VecDeque<Millis>) -> Millis {
+    if times.len() < 3 {
+        return 0;
+    }
+    let mut d: Vec<Millis> = times
+        .iter()
+        .zip(times.iter().skip(1))
+        .map(|(a, b)| b - a)
+        .collect();
+    let mid = d.len() / 2;
+    *d.select_nth_unstable(mid).1
+}
