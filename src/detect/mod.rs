@@ -33,6 +33,7 @@ use crate::zones::{
     SpoofingParams, ZoneSet,
 };
 
+mod reload;
 mod silence;
 
 use silence::{Coverage, Dead, Liveness};
