@@ -42,6 +42,7 @@ use crate::storage::raw::{RawArchive, RawBatch, RawOptions};
 use crate::storage::writer::{StoreSender, WriterStats};
 use crate::storage::Store;
 use crate::time::{now_ms, Millis};
+use crate::zones::ZoneSet;
 
 /// What [`run`] binds, for callers (tests) that asked for port 0.
 #[derive(Debug, Clone)]
@@ -164,13 +165,33 @@ pub async fn run(
     crate::api::warn_if_open(&tokens, http_addr);
     info!(addr = %http_addr, "HTTP server listening.");
     let http_cancel = CancellationToken::new();
+    // Zones edited live: watched, reloaded off the engine, sent to it.
+    let initial_zones = Arc::new(engine.zones().clone());
+    let (live_zones, zone_rx) = match &cfg.zones {
+        Some(dir) => {
+            let (tx, rx) = mpsc::channel::<ZoneSet>(1);
+            let declared = cfg.clone();
+            let check: crate::zones::Check = Box::new(move |z| declared.undeclared_centres(z));
+            let (live, _watcher) = crate::zones::watch_dir(
+                dir.clone(),
+                initial_zones,
+                check,
+                tx,
+                &metrics.registry,
+                cancel.clone(),
+            )
+            .map_err(anyhow::Error::msg)?;
+            (live, Some(rx))
+        }
+        None => (crate::zones::fixed(initial_zones), None),
+    };
     let ctx = crate::api::ApiContext {
         metrics: metrics.clone(),
         snapshot: snap_rx,
         want_snapshot: want_snapshot.clone(),
         store: Some(store.clone()),
         storage: storage_stats.clone(),
-        zones: Arc::new(engine.zones().clone()),
+        zones: live_zones,
         tokens,
         limits: cfg.api.clone(),
         engine_heartbeat: heartbeat.clone(),
@@ -222,6 +243,7 @@ pub async fn run(
                 raw: raw_writer.as_ref().map(|w| w.stats()),
             },
             msg_rx,
+            zone_rx,
             cancel.clone(),
         ),
     ));
@@ -448,6 +470,7 @@ impl EngineStage {
 async fn engine_stage(
     mut st: EngineStage,
     mut rx: mpsc::Receiver<(SourceId, Vec<Decoded>)>,
+    mut zones: Option<mpsc::Receiver<ZoneSet>>,
     shutdown: CancellationToken,
 ) -> Result<(), std::convert::Infallible> {
     let mut batches = Vec::with_capacity(64);
@@ -475,6 +498,14 @@ async fn engine_stage(
                 }
                 st.hand_over();
             }
+            // New zones swap in between batches.
+            z = next_zones(&mut zones) => match z {
+                Some(z) => {
+                    st.engine.set_zones(z, now_ms());
+                    st.hand_over();
+                }
+                None => zones = None,
+            },
             _ = shutdown.cancelled(), if !inputs_open => break,
             _ = tick.tick() => st.tick(&mut dup_exported),
         }
@@ -484,4 +515,12 @@ async fn engine_stage(
     st.store.send(Default::default()).await;
     info!(vessels = st.engine.tracks().len(), "Engine stopped.");
     Ok(())
+}
+
+/// The next zones from the watcher; never, without one.
+async fn next_zones(rx: &mut Option<mpsc::Receiver<ZoneSet>>) -> Option<ZoneSet> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }

@@ -30,6 +30,11 @@ enum Command {
         #[command(subcommand)]
         cmd: ZonesCmd,
     },
+    /// The configuration file.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+    },
     /// Run the daemon: sources from the config (default: UDP on 0.0.0.0:10110),
     /// HTTP on 127.0.0.1:9700 (`/metrics`, `/health`, `/api/...`).
     Run {
@@ -107,6 +112,17 @@ enum ZonesCmd {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum ConfigCmd {
+    /// Validate FILE as `run` would: keys, values, token and secret files,
+    /// centres' channels, and the zones directory it points to (with the
+    /// centres its zones name). Every error names its key; exit 1 on any.
+    Check {
+        /// Configuration file (TOML).
+        file: PathBuf,
+    },
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -121,6 +137,9 @@ pub fn main() -> ExitCode {
         Command::Zones {
             cmd: ZonesCmd::Check { dir, config },
         } => zones_check(&dir, config.as_deref()),
+        Command::Config {
+            cmd: ConfigCmd::Check { file },
+        } => config_check(&file),
         Command::Replay {
             zones,
             config,
@@ -337,20 +356,10 @@ fn init_tracing() {
 }
 
 fn zones_check(dir: &std::path::Path, config: Option<&std::path::Path>) -> Result<ExitCode> {
-    let mut errors: Vec<String> = aiswatch::zones::ZoneSet::check_dir(dir)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let mut count = 0;
-    if errors.is_empty() {
-        let set = aiswatch::zones::ZoneSet::load_dir(dir)
-            .map_err(|e| anyhow::anyhow!("{} error(s) on reload", e.len()))?;
-        count = set.len();
-        if let Some(path) = config {
-            let cfg = aiswatch::config::Config::load(Some(path))?;
-            errors.extend(cfg.undeclared_centres(&set));
-        }
-    }
+    let cfg = config
+        .map(|p| aiswatch::config::Config::load(Some(p)))
+        .transpose()?;
+    let (count, errors) = zone_problems(dir, cfg.as_ref());
     if errors.is_empty() {
         println!("{}: {} zone(s) OK", dir.display(), count);
         return Ok(ExitCode::SUCCESS);
@@ -360,6 +369,87 @@ fn zones_check(dir: &std::path::Path, config: Option<&std::path::Path>) -> Resul
     }
     eprintln!("{}: {} error(s)", dir.display(), errors.len());
     Ok(ExitCode::from(1))
+}
+
+/// Validates the zones of `dir` (and, with a config, that every centre
+/// they name is declared): the number of zones and every problem.
+fn zone_problems(
+    dir: &std::path::Path,
+    cfg: Option<&aiswatch::config::Config>,
+) -> (usize, Vec<String>) {
+    match aiswatch::zones::ZoneSet::load_dir(dir) {
+        Ok(set) => (
+            set.len(),
+            cfg.map(|c| c.undeclared_centres(&set)).unwrap_or_default(),
+        ),
+        Err(errs) => (0, errs.iter().map(ToString::to_string).collect()),
+    }
+}
+
+/// `aiswatch config check FILE`: everything `run` would refuse at start,
+/// short of binding sockets and opening the store.
+fn config_check(file: &std::path::Path) -> Result<ExitCode> {
+    use aiswatch::config::Config;
+    let fail = |errors: &[String]| {
+        for e in errors {
+            eprintln!("{e}");
+        }
+        eprintln!("{}: {} error(s)", file.display(), errors.len());
+        Ok(ExitCode::from(1))
+    };
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return fail(&[format!("{}: cannot read: {e}", file.display())]),
+    };
+    let cfg = match Config::parse(&text) {
+        Ok(c) => c,
+        // toml's message names the line, column and key.
+        Err(e) => return fail(&[format!("{}: {e}", file.display())]),
+    };
+    let at = |m: &String| format!("{}: {m}", file.display());
+    let mut errors: Vec<String> = cfg.problems().iter().map(at).collect();
+    for c in &cfg.centres {
+        if let Some(w) = &c.webhook {
+            if let Err(e) = aiswatch::alert::webhook::WebhookSink::new(w, cfg.delivery.timeout) {
+                errors.push(at(&format!(
+                    "[[centres]] id = {:?}: [centres.webhook] {e}",
+                    c.id.as_str()
+                )));
+            }
+        }
+    }
+    let mut zones = None;
+    if let Some(dir) = &cfg.zones {
+        // Relative to the working directory, as `run` reads it.
+        let (count, zerrs) = zone_problems(dir, Some(&cfg));
+        if zerrs.is_empty() {
+            zones = Some((dir, count));
+        }
+        errors.extend(
+            zerrs
+                .iter()
+                .map(|e| at(&format!("zones = {:?}: {e}", dir.display().to_string()))),
+        );
+    }
+    if !errors.is_empty() {
+        return fail(&errors);
+    }
+    match zones {
+        Some((dir, n)) => println!(
+            "{}: OK ({} source(s), {} centre(s), {n} zone(s) in {})",
+            file.display(),
+            cfg.sources.len(),
+            cfg.centres.len(),
+            dir.display()
+        ),
+        None => println!(
+            "{}: OK ({} source(s), {} centre(s), no zones)",
+            file.display(),
+            cfg.sources.len(),
+            cfg.centres.len()
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn simulate(a: &SimulateArgs) -> Result<ExitCode> {

@@ -11,6 +11,9 @@ use serde::Deserialize;
 use crate::engine::EngineConfig;
 use crate::ingest::SourceConfig;
 
+mod limits;
+pub use limits::{MAX_CHANNEL, MAX_DURATION, MAX_ITEMS, MAX_POOL};
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -391,57 +394,51 @@ impl Config {
     }
 
     fn validate(&self, origin: String) -> Result<(), ConfigError> {
+        let problems = self.problems();
+        match problems.len() {
+            0 => Ok(()),
+            1 => Err(ConfigError::Invalid(origin, problems.join(""))),
+            n => Err(ConfigError::Invalid(
+                origin,
+                format!("{n} errors:\n{}", problems.join("\n")),
+            )),
+        }
+    }
+
+    /// Every value that parses but cannot work, one message per problem,
+    /// each naming its key (empty when the configuration is usable).
+    /// Token files are read; zone files are not (see `aiswatch config check`).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
         let mut ids = std::collections::HashSet::new();
-        for s in &self.sources {
+        for (i, s) in self.sources.iter().enumerate() {
             if s.id().is_empty() {
-                return Err(ConfigError::Invalid(
-                    origin,
-                    "a source has an empty id".into(),
-                ));
-            }
-            if !ids.insert(s.id()) {
-                return Err(ConfigError::Invalid(
-                    origin,
-                    format!("source id {:?} is used twice", s.id()),
-                ));
+                out.push(format!("[[sources]] #{i} id: must not be empty"));
+            } else if !ids.insert(s.id()) {
+                out.push(format!("[[sources]] #{i} id: {:?} is used twice", s.id()));
             }
         }
         if let Err(errs) = self.detect.defaults().validate() {
-            return Err(ConfigError::Invalid(
-                origin,
-                format!("[detect] {}", errs.join("; ")),
-            ));
+            // "loitering.max_speed_kn: …" → "[detect.loitering] max_speed_kn: …"
+            out.extend(errs.into_iter().map(|e| match e.split_once('.') {
+                Some((table, rest)) => format!("[detect.{table}] {rest}"),
+                None => format!("[detect] {e}"),
+            }));
         }
-        self.validate_access(&origin)?;
-        self.validate_delivery(&origin)?;
+        out.extend(limits::check(self));
         let t = self.shutdown.timeout;
         if t.is_zero() || t > std::time::Duration::from_secs(3600) {
-            return Err(ConfigError::Invalid(
-                origin,
-                "[shutdown] timeout must be above zero and at most 1h".into(),
-            ));
+            out.push("[shutdown] timeout: must be above zero and at most 1h".into());
         }
-        let st = &self.storage;
-        if st.buffer_positions == 0 || st.batch_positions == 0 || st.flush_interval.is_zero() {
-            return Err(ConfigError::Invalid(
-                origin,
-                "[storage] buffer_positions, batch_positions and flush_interval must be positive"
-                    .into(),
-            ));
+        // These stop at their first problem: centres and channels are few.
+        for r in [self.validate_access("-"), self.validate_delivery("-")] {
+            match r {
+                Ok(()) => {}
+                Err(ConfigError::Invalid(_, m)) => out.push(m),
+                Err(e) => out.push(e.to_string()),
+            }
         }
-        if self.api.max_concurrent_queries == 0 || self.api.max_page == 0 {
-            return Err(ConfigError::Invalid(
-                origin,
-                "[api] max_concurrent_queries and max_page must be at least 1".into(),
-            ));
-        }
-        if self.channels.lines == 0 || self.channels.messages == 0 {
-            return Err(ConfigError::Invalid(
-                origin,
-                "channel sizes must be at least 1".into(),
-            ));
-        }
-        Ok(())
+        out
     }
 }
 
@@ -483,16 +480,7 @@ impl Config {
     fn validate_delivery(&self, origin: &str) -> Result<(), ConfigError> {
         let bad = |m: String| ConfigError::Invalid(origin.to_owned(), m);
         let d = &self.delivery;
-        if d.concurrency == 0
-            || d.timeout.is_zero()
-            || d.min_backoff.is_zero()
-            || d.give_up_after.is_zero()
-        {
-            return Err(bad(
-                "[delivery] concurrency, timeout, min_backoff and give_up_after must be above zero"
-                    .into(),
-            ));
-        }
+        // Zero and overlong values are `limits::check`'s.
         if d.max_backoff < d.min_backoff {
             return Err(bad(
                 "[delivery] max_backoff must not be below min_backoff".into()
@@ -685,6 +673,10 @@ mod tests {
         let check = |text: &str| -> Result<Config, String> {
             let c = Config::parse(text)?;
             c.validate_delivery("test").map_err(|e| e.to_string())?;
+            let p = c.problems();
+            if !p.is_empty() {
+                return Err(p.join("\n"));
+            }
             Ok(c)
         };
         for (bad, says) in [

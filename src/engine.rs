@@ -181,6 +181,19 @@ impl Engine {
         }
     }
 
+    /// Replaces the zones the detectors run in (zones edited live); open
+    /// alerts of removed zones close with a reason (see
+    /// [`Detectors::set_zones`]) and are taken like any other. Without
+    /// detectors there is nothing to replace: returns false.
+    pub fn set_zones(&mut self, zones: crate::zones::ZoneSet, wall_now: Millis) -> bool {
+        let Some(det) = &mut self.detectors else {
+            return false;
+        };
+        let now = self.clock.unwrap_or(wall_now);
+        det.set_zones(zones, now, &self.tracks, &mut self.alerts);
+        true
+    }
+
     /// Vessel state.
     pub fn tracks(&self) -> &TrackStore {
         &self.tracks

@@ -10,6 +10,11 @@ pub type Millis = i64;
 /// Milliseconds in a second.
 pub const MS_PER_S: Millis = 1000;
 
+/// Longest duration any setting (config key or zone threshold) accepts:
+/// 100 years. Far below where milliseconds overflow a [`Millis`] (~292
+/// million years), so a time plus any configured duration stays exact.
+pub const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(100 * 31_557_600);
+
 /// The wall clock, in [`Millis`]. Only sources call this (arrival time).
 pub fn now_ms() -> Millis {
     Utc::now().timestamp_millis()

@@ -256,3 +256,98 @@ fn errors_name_the_file() {
         "{e}"
     );
 }
+
+/// `aiswatch config check FILE` (issue 8): exit 0 on a usable config, 1 on
+/// any error, each naming the key (or the zone file and feature).
+#[test]
+fn config_check_names_every_bad_key_and_exits_1() {
+    let o = aiswatch(&["config", "check", "deploy/demo.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("OK") && stdout(&o).contains("zone(s)"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let zones = std::fs::canonicalize("zones").unwrap();
+    let centres = std::fs::read_to_string("deploy/demo.toml").unwrap();
+    let centres = &centres[centres.find("[[centres]]").unwrap()..];
+    let base = format!("zones = {:?}\n{centres}\n", zones.to_str().unwrap());
+    let ok = write("ok.toml", &base);
+    let o = aiswatch(&["config", "check", &ok]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let bad = write(
+        "bad.toml",
+        &format!(
+            "{base}[detect]\nupdate_every = \"0s\"\nstale_after = \"300000000y\"\n\
+             [channels]\nlines = 9223372036854775807\n\
+             [[sources]]\nkind = \"tcp_server\"\nid = \"push\"\nbind = \"127.0.0.1:0\"\nmax_connections = 0\n"
+        ),
+    );
+    let o = aiswatch(&["config", "check", &bad]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    for key in [
+        "[detect] update_every",
+        "[detect] stale_after",
+        "[channels] lines",
+        "max_connections",
+        "4 error(s)",
+    ] {
+        assert!(err.contains(key), "{key} not named in:\n{err}");
+    }
+
+    // Syntax: toml names the line.
+    let syntax = write("syntax.toml", "[engine]\nduplicate_window = 20s\n");
+    let o = aiswatch(&["config", "check", &syntax]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("line 2"), "{}", stderr(&o));
+
+    // Zones it points to: a bad zone file is named with its feature, and
+    // an undeclared centre is an error too.
+    let zdir = dir.path().join("zones");
+    std::fs::create_dir(&zdir).unwrap();
+    std::fs::copy(
+        "tests/data/zones_bad/negative_speed/x.geojson",
+        zdir.join("z.geojson"),
+    )
+    .unwrap();
+    let zbad = write(
+        "zbad.toml",
+        &format!("zones = {:?}\n", zdir.to_str().unwrap()),
+    );
+    let o = aiswatch(&["config", "check", &zbad]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("z.geojson") && err.contains("feature #") && err.contains("zones ="),
+        "{err}"
+    );
+    let undeclared = write(
+        "undeclared.toml",
+        &format!("zones = {:?}\n", zones.to_str().unwrap()),
+    );
+    let o = aiswatch(&["config", "check", &undeclared]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not declared"), "{}", stderr(&o));
+
+    // `run` refuses the same values at start, promptly, naming the key
+    // (issue 8: `update_every = "0s"` spun at 100 % CPU and ignored SIGTERM).
+    let spin = write("spin.toml", "[detect]\nupdate_every = \"0s\"\n");
+    let o = aiswatch(&[
+        "run",
+        "--config",
+        &spin,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("[detect] update_every"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -107,6 +107,11 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         }
         Some(_) => {}
     }
+    if let Some(e) = &ctx.zones.borrow().error {
+        // The previous zones still run: worth knowing, not a reason to
+        // take the daemon out of service.
+        details.push(format!("zones reload refused, previous zones kept: {e}"));
+    }
     let dropped = ctx.storage.positions_dropped.load(Ordering::Relaxed);
     if dropped > 0 {
         details.push(format!(

@@ -55,7 +55,6 @@ use crate::snapshot::Snapshot;
 use crate::storage::writer::WriterStats;
 use crate::storage::Store;
 use crate::time::{now_ms, Millis};
-use crate::zones::ZoneSet;
 
 mod alerts;
 mod auth;
@@ -98,8 +97,9 @@ pub struct ApiContext {
     pub store: Option<Store>,
     /// The storage writer's counters (status, readiness).
     pub storage: Arc<WriterStats>,
-    /// Loaded zones.
-    pub zones: Arc<ZoneSet>,
+    /// The zones in force, swapped on every live reload, and how the last
+    /// reload went ([`crate::zones::fixed`] for zones that never change).
+    pub zones: crate::zones::LiveZones,
     /// Tokens and what each may see (from `Config::tokens()`); empty: the API is open.
     pub tokens: Vec<(String, Scope)>,
     /// Query limits.

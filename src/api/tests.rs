@@ -290,10 +290,10 @@ async fn fixture(o: Opts) -> Fixture {
         want_snapshot: Arc::new(AtomicBool::new(false)),
         store,
         storage: Arc::new(WriterStats::default()),
-        zones: Arc::new(
+        zones: crate::zones::fixed(Arc::new(
             ZoneSet::from_zones(vec![zone("za", "A", 3.0, 6.0), zone("zb", "B", 50.0, 12.0)])
                 .unwrap(),
-        ),
+        )),
         tokens,
         limits: ApiConfig {
             max_concurrent_queries: o.max_concurrent_queries,

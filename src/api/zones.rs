@@ -121,15 +121,9 @@ pub(crate) async fn list(
         Scope::Admin => true,
         Scope::Centre(c) => z.centres.contains(c),
     };
+    let zones = state.ctx.zones.borrow().set.clone();
     ok_json(&ZoneCollection {
         kind: "FeatureCollection",
-        features: state
-            .ctx
-            .zones
-            .zones()
-            .iter()
-            .filter(visible)
-            .map(feature)
-            .collect(),
+        features: zones.zones().iter().filter(visible).map(feature).collect(),
     })
 }

@@ -32,6 +32,7 @@ use crate::zones::{
 
 mod dark_period;
 mod loitering;
+mod reload;
 mod rendezvous;
 mod silence;
 mod spoofing;

@@ -416,6 +416,13 @@ impl Thresholds<'_> {
                 ));
                 None
             }
+            Ok(d) if d > crate::time::MAX_DURATION => {
+                issues.push(Issue::property(
+                    &path,
+                    format!("duration {s:?} is too long (at most 100 years)"),
+                ));
+                None
+            }
             Ok(d) => Some(d),
             Err(e) => {
                 issues.push(Issue::property(
@@ -515,6 +522,22 @@ mod tests {
             );
         }
         assert_eq!(issues.len(), 6, "{issues:?}");
+    }
+
+    #[test]
+    fn overlong_thresholds_are_refused() {
+        // 300 000 000 days overflow milliseconds into nonsense downstream.
+        let (_, issues) = parse(
+            json!({"dark_period": {"min_gap": "300000000d"},
+                   "loitering": {"min_duration": "36525d"}}),
+            ZoneKind::Patrol,
+        );
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(
+            issues[0].property.as_deref(),
+            Some("detect.dark_period.min_gap")
+        );
+        assert!(issues[0].message.contains("100 years"), "{issues:?}");
     }
 
     #[test]

@@ -1,20 +1,41 @@
 //! Geometry validation: ring shape, coordinate ranges and self-intersection.
 //!
 //! geo 0.29 has no `Validation` trait (it arrived in 0.30), so the
-//! intersection test is our own: a sweep over the polygon's edges sorted by
-//! west end tests each edge only against edges whose bounding boxes overlap
-//! its own, first with a cheap floating-point side-of-line filter, then with
-//! geo's exact `line_intersection`. That is close to O(n log n) for the
-//! coastline-like rings zones are made of (many long edges spanning the
-//! polygon make it quadratic; 2,000 such edges still take milliseconds).
+//! intersection test is our own: an R-tree of the polygon's edges (by
+//! bounding box) gives each edge the edges whose boxes overlap its own,
+//! which are tested first with a cheap floating-point side-of-line filter,
+//! then with geo's exact `line_intersection`. That is about O(n log n) for
+//! coastlines, combs and zig-zags alike (a sweep along x was quadratic on a
+//! comb of long horizontal teeth: 99 s for 200 k vertices). It degrades
+//! only when many long edges have overlapping boxes without meeting, e.g.
+//! a star of thousands of long thin spikes.
 
 use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::{Coord, Line, Polygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, RTreeObject};
 
 use super::load::Issue;
 
 /// Stop listing intersections of one polygon after this many.
 const MAX_CROSSINGS_REPORTED: usize = 5;
+
+/// Stop counting them after this many: a ring that is all crossings must
+/// not take quadratic time to say so.
+const MAX_CROSSINGS_COUNTED: usize = 1000;
+
+#[cfg(test)]
+thread_local! {
+    /// Candidate edge pairs tested, for tests of the check's cost.
+    pub(crate) static PAIRS_TESTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The bounding box of an edge, for the R-tree.
+fn edge_box(e: &Edge) -> Rectangle<[f64; 2]> {
+    let (l, r) = min_max(e.line.start.x, e.line.end.x);
+    let (b, t) = min_max(e.line.start.y, e.line.end.y);
+    Rectangle::from_corners([l, b], [r, t])
+}
 
 fn min_max(a: f64, b: f64) -> (f64, f64) {
     if a <= b {
@@ -145,28 +166,30 @@ pub(crate) fn check_simple(
         ring_len.push(n);
     }
 
-    // Sweep in x: edges sorted by their west end; each edge is tested only
-    // against the later edges that start before it ends and overlap it in y.
-    let mut order: Vec<usize> = (0..edges.len()).collect();
-    let min_x = |e: &Edge| e.line.start.x.min(e.line.end.x);
-    order.sort_by(|&i, &j| min_x(&edges[i]).total_cmp(&min_x(&edges[j])));
+    // Candidate pairs from an R-tree of the edges' boxes: each edge meets
+    // only the edges whose boxes overlap its own, whatever the ring's shape
+    // (combs, zig-zags, spirals), so a valid ring of n edges costs about
+    // O(n log n) instead of the O(n²) of a sweep along one axis.
+    let tree = RTree::bulk_load(
+        edges
+            .iter()
+            .enumerate()
+            .map(|(i, e)| GeomWithData::new(edge_box(e), i))
+            .collect(),
+    );
     let mut found = 0usize;
-    for (oi, &i) in order.iter().enumerate() {
-        let a = &edges[i];
-        let a_max_x = a.line.start.x.max(a.line.end.x);
-        let (a_min_y, a_max_y) = min_max(a.line.start.y, a.line.end.y);
-        for &j in &order[oi + 1..] {
-            let b = &edges[j];
-            if min_x(b) > a_max_x {
-                break;
-            }
-            let (b_min_y, b_max_y) = min_max(b.line.start.y, b.line.end.y);
-            if b_min_y > a_max_y || b_max_y < a_min_y || apart(a.line, b.line) {
+    'edges: for (i, a) in edges.iter().enumerate() {
+        for cand in tree.locate_in_envelope_intersecting(&edge_box(a).envelope()) {
+            let j = cand.data;
+            if j <= i {
                 continue;
             }
-            // Keep (a, b) in ring order so "adjacent" and messages are
-            // stable whatever the sweep order.
-            let (a, b) = if i < j { (a, b) } else { (b, a) };
+            #[cfg(test)]
+            PAIRS_TESTED.with(|c| c.set(c.get() + 1));
+            let b = &edges[j];
+            if apart(a.line, b.line) {
+                continue;
+            }
             let Some(hit) = line_intersection(a.line, b.line) else {
                 continue;
             };
@@ -190,6 +213,9 @@ pub(crate) fn check_simple(
                 continue;
             }
             found += 1;
+            if found >= MAX_CROSSINGS_COUNTED {
+                break 'edges;
+            }
             if found > MAX_CROSSINGS_REPORTED {
                 continue;
             }
@@ -224,7 +250,12 @@ pub(crate) fn check_simple(
         issues.push(Issue::geometry(
             &ring_path(0),
             format!(
-                "{} more intersections in this polygon not listed",
+                "{}{} more intersections in this polygon not listed",
+                if found >= MAX_CROSSINGS_COUNTED {
+                    "at least "
+                } else {
+                    ""
+                },
                 found - MAX_CROSSINGS_REPORTED
             ),
         ));
@@ -333,6 +364,35 @@ mod tests {
         let issues = check(&p);
         assert!(!issues.is_empty());
         assert!(issues[0].message.contains("crosses ring 1"), "{:?}", issues);
+    }
+
+    /// Issue 8: a comb of long horizontal teeth made the x-sweep test
+    /// every pair (99 s for 200 k vertices). Candidate pairs now stay
+    /// linear in the edges, for either orientation, and a bad tooth is
+    /// still found.
+    #[test]
+    fn combs_are_checked_in_near_linear_pairs() {
+        for upright in [false, true] {
+            let poly = crate::zones::index::tests::comb(5_000, upright);
+            let edges = poly.exterior().0.len() - 1;
+            PAIRS_TESTED.with(|c| c.set(0));
+            assert!(check(&poly).is_empty());
+            let pairs = PAIRS_TESTED.with(|c| c.get());
+            assert!(
+                pairs <= 4 * edges,
+                "upright={upright}: {pairs} pairs for {edges} edges"
+            );
+            // One tooth bent across its neighbour.
+            let mut pts = poly.exterior().0.clone();
+            let k = 4 * 2_500 + 2;
+            if upright {
+                pts[k].x += 10.0 / 5_000.0;
+            } else {
+                pts[k].y += 10.0 / 5_000.0;
+            }
+            let bad = Polygon::new(LineString(pts), vec![]);
+            assert!(!check(&bad).is_empty(), "upright={upright}");
+        }
     }
 
     #[test]

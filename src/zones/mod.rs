@@ -29,6 +29,7 @@ mod detect;
 mod error;
 mod geom;
 mod index;
+mod live;
 mod load;
 
 #[cfg(test)]
@@ -47,6 +48,7 @@ pub use detect::{
     DETECTORS,
 };
 pub use error::{ZoneError, ZoneErrorKind};
+pub use live::{fixed, spawn as watch_dir, Check, LiveZones, ZonesStatus};
 pub use load::PROPERTIES;
 
 use index::PolyIndex;
