@@ -35,6 +35,29 @@ pub struct Config {
     pub centres: Vec<CentreConfig>,
     /// How alerts are delivered to the centres' channels.
     pub delivery: DeliveryConfig,
+    /// The daemon's own log (stderr).
+    pub logging: LoggingConfig,
+}
+
+/// `[logging]`: the daemon's log on stderr (`RUST_LOG` filters it).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoggingConfig {
+    /// `text` (default, for people) or `json` (one object a line, for log
+    /// collectors). The flag `--log-format` (or `AISWATCH_LOG_FORMAT`) wins.
+    pub format: LogFormat,
+}
+
+/// How log events are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines (tracing's `fmt` format).
+    #[default]
+    Text,
+    /// One JSON object a line: `timestamp`, `level`, `target`,
+    /// `fields.message` (a fixed sentence per event) and the event's fields.
+    Json,
 }
 
 /// `[storage]`: the store (SQLite by default, PostgreSQL at scale) and the
@@ -310,6 +333,7 @@ impl Default for Config {
             api: ApiConfig::default(),
             centres: Vec::new(),
             delivery: DeliveryConfig::default(),
+            logging: LoggingConfig::default(),
         }
     }
 }
