@@ -373,7 +373,6 @@ async fn shutdown_signal() {
 /// the rest are the event's fields).
 fn init_tracing(format: LogFormat) {
     use std::io::IsTerminal;
-    let _ = tracing_log::LogTracer::init();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
@@ -385,6 +384,9 @@ fn init_tracing(format: LogFormat) {
             .try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+    // `try_init` also bridges `log` (tracing-subscriber's `tracing-log`
+    // feature); this is the fallback should that feature ever be off.
+    let _ = tracing_log::LogTracer::init();
     if installed.is_ok() && format == LogFormat::Json {
         JSON_LOGS.store(true, Ordering::Relaxed);
     }
