@@ -149,6 +149,9 @@ fn walk(path: Vec<Step>, name: &str, out: &mut BTreeSet<String>) {
                 p.push(Step::Variant(tag.clone(), v.clone()));
                 let vname = format!("{name}[{v}]");
                 out.insert(vname.clone());
+                // A variant's fields are listed, not probed deeper: a
+                // variant field that is itself a table would need its keys
+                // added here by hand (none is, today).
                 match probe(&p) {
                     Probe::Fields(fields) => {
                         for f in fields {
