@@ -404,9 +404,11 @@ impl EngineStage {
             }
             self.metrics
                 .alerts
-                .with_label_values(&[a.kind.as_str(), a.state.as_str()])
+                .with_label_values(&[a.kind.as_str(), a.state.as_str(), a.zone.as_str()])
                 .inc();
-            info!(id = %a.id, kind = a.kind.as_str(), state = a.state.as_str(), zone = %a.zone, "{}", a.summary);
+            // A fixed message: the summary (free text) is a field, so log
+            // collectors can match the event and index its fields.
+            info!(id = %a.id, kind = a.kind.as_str(), state = a.state.as_str(), zone = %a.zone, summary = %a.summary, "Alert.");
             batch.alerts.push(a);
         }
         if !batch.alerts.is_empty() {

@@ -5,9 +5,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use aiswatch::config::LogFormat;
 use aiswatch::decode::{gpsd_json, DecodeStats, Decoder};
 use aiswatch::replay::{for_each_line, open_input};
 use aiswatch::time::now_ms;
@@ -46,6 +49,10 @@ enum Command {
         http_listen: Option<std::net::SocketAddr>,
         #[command(flatten)]
         store: StoreArgs,
+        /// Log format on stderr: `text` (default) or `json`, one object a
+        /// line (overrides `[logging] format`).
+        #[arg(long, env = "AISWATCH_LOG_FORMAT", value_enum)]
+        log_format: Option<LogFormatArg>,
     },
     /// Decode AIS sentences to JSON lines with gpsd's field names and scaling.
     Decode {
@@ -71,6 +78,28 @@ enum Command {
         files: Vec<PathBuf>,
     },
 }
+
+/// `--log-format`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum LogFormatArg {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+impl From<LogFormatArg> for LogFormat {
+    fn from(f: LogFormatArg) -> Self {
+        match f {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        }
+    }
+}
+
+/// Set once JSON logging is on: errors that end the daemon are then logged
+/// as JSON too, so every stderr line parses.
+static JSON_LOGS: AtomicBool = AtomicBool::new(false);
 
 /// Where the daemon keeps its data.
 #[derive(clap::Args, Debug)]
@@ -131,7 +160,8 @@ pub fn main() -> ExitCode {
             config,
             http_listen,
             store,
-        } => run(config, http_listen, store),
+            log_format,
+        } => run(config, http_listen, store, log_format.map(LogFormat::from)),
         Command::Decode { files } => decode(&files),
         Command::Simulate(a) => simulate(&a),
         Command::Zones {
@@ -150,7 +180,11 @@ pub fn main() -> ExitCode {
     match res {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("aiswatch: error: {e:#}");
+            if JSON_LOGS.load(Ordering::Relaxed) {
+                tracing::error!(error = format!("{e:#}"), "Daemon failed.");
+            } else {
+                eprintln!("aiswatch: error: {e:#}");
+            }
             ExitCode::from(2)
         }
     }
@@ -304,9 +338,17 @@ fn run(
     config: Option<PathBuf>,
     http_listen: Option<std::net::SocketAddr>,
     store: StoreArgs,
+    log_format: Option<LogFormat>,
 ) -> Result<ExitCode> {
-    init_tracing();
+    // The flag's format applies at once (a config error is then logged in
+    // it); otherwise the config's, once it is read.
+    if let Some(f) = log_format {
+        init_tracing(f);
+    }
     let mut cfg = aiswatch::config::Config::load(config.as_deref())?;
+    if log_format.is_none() {
+        init_tracing(cfg.logging.format);
+    }
     if let Some(l) = http_listen {
         cfg.http.listen = l;
     }
@@ -344,15 +386,29 @@ async fn shutdown_signal() {
 }
 
 /// Logs to stderr; `RUST_LOG` filters (default `info`). Crates that log via
-/// `log` (nmea-parser) are bridged.
-fn init_tracing() {
-    let _ = tracing_log::LogTracer::init();
+/// `log` are bridged. Text is coloured only on a terminal (journald and
+/// files get plain text); JSON is one object a line with `timestamp`,
+/// `level`, `target` and `fields` (`message` is a fixed sentence per event,
+/// the rest are the event's fields).
+fn init_tracing(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let installed = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+    // `try_init` also bridges `log` (tracing-subscriber's `tracing-log`
+    // feature); this is the fallback should that feature ever be off.
+    let _ = tracing_log::LogTracer::init();
+    if installed.is_ok() && format == LogFormat::Json {
+        JSON_LOGS.store(true, Ordering::Relaxed);
+    }
 }
 
 fn zones_check(dir: &std::path::Path, config: Option<&std::path::Path>) -> Result<ExitCode> {

@@ -40,6 +40,29 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     /// How long a graceful stop may take.
     pub shutdown: ShutdownConfig,
+    /// The daemon's own log (stderr).
+    pub logging: LoggingConfig,
+}
+
+/// `[logging]`: the daemon's log on stderr (`RUST_LOG` filters it).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoggingConfig {
+    /// `text` (default, for people) or `json` (one object a line, for log
+    /// collectors). The flag `--log-format` (or `AISWATCH_LOG_FORMAT`) wins.
+    pub format: LogFormat,
+}
+
+/// How log events are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines (tracing's `fmt` format).
+    #[default]
+    Text,
+    /// One JSON object a line: `timestamp`, `level`, `target`,
+    /// `fields.message` (a fixed sentence per event) and the event's fields.
+    Json,
 }
 
 /// `[shutdown]`: on SIGTERM or SIGINT the daemon stops taking input, drains
@@ -335,6 +358,7 @@ impl Default for Config {
             centres: Vec::new(),
             delivery: DeliveryConfig::default(),
             shutdown: ShutdownConfig::default(),
+            logging: LoggingConfig::default(),
         }
     }
 }

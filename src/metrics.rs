@@ -36,7 +36,7 @@ pub struct Metrics {
     pub vessels: IntGauge,
     /// Wall-clock time minus the engine's event-time clock, in seconds.
     pub engine_lag_seconds: Gauge,
-    /// Alerts emitted, by detector and state.
+    /// Alerts emitted, by detector, state and zone (zone ids: bounded by the zone files).
     pub alerts: IntCounterVec,
     /// Store writer and raw archive state, by what (`positions_written`,
     /// `positions_dropped`, `positions_pending`, `statics_written`,
@@ -108,8 +108,8 @@ impl Metrics {
         );
         let alerts = cv(
             "aiswatch_alerts_total",
-            "Alert state changes emitted.",
-            &["detector", "state"],
+            "Alert state changes emitted, by detector, state and zone.",
+            &["detector", "state", "zone"],
         );
         let store = IntGaugeVec::new(
             Opts::new(

@@ -290,8 +290,8 @@ impl Worker {
                 let give_up = ms(self.cfg.give_up_after);
                 if now - d.since >= give_up {
                     self.metrics.dead_letters.with_label_values(&l).inc();
-                    warn!(centre = %self.centre, channel = l[1], alert = %d.alert, change = d.seq, attempts = d.attempts + 1, %error,
-                        "Delivery given up (dead letter); retry with POST /api/v1/deliveries/{}/retry.", d.id);
+                    warn!(centre = %self.centre, channel = l[1], alert = %d.alert, change = d.seq, delivery = d.id, attempts = d.attempts + 1, %error,
+                        "Delivery given up (dead letter); retry with POST /api/v1/deliveries/DELIVERY/retry.");
                     return Outcome::Failed { id: d.id, error };
                 }
                 if d.attempts == 0 {
