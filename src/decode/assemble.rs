@@ -60,7 +60,7 @@ enum Key {
 struct Pending {
     key: Key,
     parts: Vec<Option<(Vec<u8>, u8)>>,
-    have: u8,
+    have: u16,
     meta: Option<Meta>,
     first_meta: Meta,
     pushed_at: u64,
@@ -105,7 +105,7 @@ impl Assembler {
             },
         };
         let idx = usize::from(f.number - 1);
-        let bit = 1u8 << idx;
+        let bit = 1u16 << idx;
         let in_order = matches!(key, Key::Seq { .. });
         let pos = self.pending.iter().position(|p| p.key == key);
         if in_order && f.number > 1 {
@@ -255,6 +255,22 @@ mod tests {
         let (types, orphans) = run(&[P1, P1, P2]);
         assert_eq!(types, vec![5]);
         assert_eq!(orphans, 1);
+    }
+
+    #[test]
+    fn nine_part_message_joins() {
+        // Part 9 needs a ninth bit: with eight it overflowed (a panic in
+        // debug builds, part 9 taken for part 1 in release). Found by fuzzing.
+        let parts: Vec<String> = (1..=9)
+            .map(|n| {
+                let pay = if n == 1 { "13u?etPv2;0n:dDPwUM1U1Cb069D" } else { "0" };
+                let body = format!("AIVDM,9,{n},5,A,{pay},0");
+                let sum = body.bytes().fold(0u8, |a, b| a ^ b);
+                format!("!{body}*{sum:02X}")
+            })
+            .collect();
+        let lines: Vec<&str> = parts.iter().map(String::as_str).collect();
+        assert_eq!(run(&lines), (vec![1], 0));
     }
 
     #[test]

@@ -67,12 +67,32 @@ pub(crate) fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, ZoneError> {
 /// Loads every file, collecting every error, including ids duplicated
 /// across files. Zones come back in file order, then feature order.
 pub(crate) fn load_files(files: &[PathBuf]) -> (Vec<Zone>, Vec<ZoneError>) {
+    load_with(files, |file| fs::read(file))
+}
+
+/// As [`load_files`], with each file's bytes from `read` (which may serve
+/// them from memory).
+pub(crate) fn load_with(
+    files: &[PathBuf],
+    mut read: impl FnMut(&Path) -> std::io::Result<Vec<u8>>,
+) -> (Vec<Zone>, Vec<ZoneError>) {
     let mut zones = Vec::new();
     let mut errors = Vec::new();
     // id → (file, feature index) of its first use.
     let mut seen: HashMap<String, (PathBuf, usize)> = HashMap::new();
     for file in files {
-        for parsed in parse_file(file, &mut errors) {
+        let parsed_file = match read(file) {
+            Ok(bytes) => parse_bytes(file, &bytes, &mut errors),
+            Err(e) => {
+                errors.push(ZoneError::file(
+                    ZoneErrorKind::Io,
+                    file,
+                    format!("cannot read file: {e}"),
+                ));
+                Vec::new()
+            }
+        };
+        for parsed in parsed_file {
             if let Some(id) = &parsed.id {
                 if let Some((first_file, first_feature)) = seen.get(id) {
                     errors.push(ZoneError {
@@ -104,16 +124,9 @@ struct Parsed {
     zone: Option<Zone>,
 }
 
-fn parse_file(file: &Path, errors: &mut Vec<ZoneError>) -> Vec<Parsed> {
+fn parse_bytes(file: &Path, bytes: &[u8], errors: &mut Vec<ZoneError>) -> Vec<Parsed> {
     let err = |kind, message| ZoneError::file(kind, file, message);
-    let bytes = match fs::read(file) {
-        Ok(b) => b,
-        Err(e) => {
-            errors.push(err(ZoneErrorKind::Io, format!("cannot read file: {e}")));
-            return Vec::new();
-        }
-    };
-    let root: Value = match serde_json::from_slice(&bytes) {
+    let root: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => {
             errors.push(err(ZoneErrorKind::Syntax, format!("invalid JSON: {e}")));

@@ -139,6 +139,21 @@ impl ZoneSet {
         }
     }
 
+    /// Loads one zone file already in memory, validated as
+    /// [`ZoneSet::load_dir`] validates each file; `file` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found in the file.
+    pub fn from_geojson(file: &Path, bytes: &[u8]) -> Result<ZoneSet, Vec<ZoneError>> {
+        let (zones, errors) = load::load_with(&[file.to_path_buf()], |_| Ok(bytes.to_vec()));
+        if errors.is_empty() {
+            Ok(Self::build(zones))
+        } else {
+            Err(errors)
+        }
+    }
+
     /// Validates `dir` like [`ZoneSet::load_dir`] and returns all problems;
     /// empty means the directory would load. For `aiswatch zones check`.
     pub fn check_dir(dir: &Path) -> Vec<ZoneError> {

@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzz target: see `aiswatch_fuzz::history`.
+
+#[global_allocator]
+static ALLOC: aiswatch_fuzz::alloc::Counting = aiswatch_fuzz::alloc::Counting;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| aiswatch_fuzz::history(data));
