@@ -300,6 +300,7 @@ impl Default for Config {
             sources: vec![SourceConfig::Udp {
                 id: "udp".into(),
                 bind: SocketAddr::from(([0, 0, 0, 0], 10110)),
+                recv_buffer_bytes: None,
             }],
             http: HttpConfig::default(),
             engine: EngineConfig::default(),
@@ -382,6 +383,9 @@ impl Config {
                     origin,
                     format!("source id {:?} is used twice", s.id()),
                 ));
+            }
+            if let Err(e) = s.validate() {
+                return Err(ConfigError::Invalid(origin, format!("[[sources]] {e}")));
             }
         }
         if let Err(errs) = self.detect.defaults().validate() {
