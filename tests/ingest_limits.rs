@@ -287,3 +287,35 @@ async fn udp_datagrams_dropped_by_the_kernel_are_counted() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn waiting_for_the_pipeline_does_not_count_as_idle() {
+    let mut h = harness("stalled", 1);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let opts = tcp::ServerOptions {
+        max_connections: 4,
+        max_connections_per_peer: 4,
+        idle_timeout: Duration::from_millis(200),
+    };
+    let task = tokio::spawn(tcp::serve_with(h.ctx.clone(), listener, opts));
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    // Three reads' worth of lines: the first fills the channel, the second
+    // waits for room, and nobody drains it for three idle timeouts.
+    s.write_all(b"a\n").await.unwrap();
+    eventually("the channel to fill", || h.rx.len() == 1).await;
+    s.write_all(b"b\n").await.unwrap();
+    // The stall itself: three idle timeouts pass with the reader blocked.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let got = recv_lines(&mut h.rx, 2).await;
+    assert_eq!(got[1].text, b"b");
+    s.write_all(b"c\n").await.unwrap();
+    assert_eq!(recv_lines(&mut h.rx, 1).await[0].text, b"c");
+    assert_eq!(closed(&h.metrics, "stalled", "idle_timeout"), 0);
+
+    h.cancel.cancel();
+    timeout(Duration::from_secs(2), task)
+        .await
+        .unwrap()
+        .unwrap();
+}

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -127,16 +127,25 @@ async fn read_stream<R: AsyncRead + Unpin>(
         m.bytes.inc_by(n as u64);
         let k = splitter.push(&buf[..n], now_ms(), &mut lines);
         m.lines.inc_by(k as u64);
-        if k > 0 || !watch.idle_on_lines {
-            deadline = watch.idle_timeout.map(deadline_after);
+        if k > 0 {
+            if let Some(a) = watch.activity {
+                a.sending(true);
+            }
         }
+        let sent = ctx.send_all(lines, MAX_LINES_PER_BATCH, peer).await;
+        // Idleness counts from here: time spent waiting for room in the
+        // pipeline (backpressure) is ours, not the peer's.
         if k > 0 {
             if let Some(a) = watch.activity {
                 a.line();
+                a.sending(false);
             }
         }
-        if !ctx.send_all(lines, MAX_LINES_PER_BATCH, peer).await {
+        if !sent {
             return StreamEnd::Stop;
+        }
+        if k > 0 || !watch.idle_on_lines {
+            deadline = watch.idle_timeout.map(deadline_after);
         }
     }
 }
@@ -269,9 +278,15 @@ struct Activity {
     /// Milliseconds after `epoch` of the last complete line, plus one;
     /// 0 = no line yet.
     last_line: AtomicU64,
+    /// Its lines are waiting for room in the pipeline: it is talking.
+    sending: AtomicBool,
 }
 
 impl Activity {
+    fn sending(&self, yes: bool) {
+        self.sending.store(yes, Ordering::Relaxed);
+    }
+
     fn line(&self) {
         let ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
         self.last_line.store(ms + 1, Ordering::Relaxed);
@@ -309,6 +324,9 @@ impl Conns {
         let mut best: Option<(u64, (bool, Instant))> = None;
         for (id, c) in &self.by_id {
             if !from(c) {
+                continue;
+            }
+            if c.activity.sending.load(Ordering::Relaxed) {
                 continue;
             }
             // Rank: never talked before talked; then by last sign of life.
@@ -463,6 +481,7 @@ pub async fn serve_with(ctx: SourceCtx, listener: TcpListener, opts: ServerOptio
                     let activity = Arc::new(Activity {
                         epoch,
                         last_line: AtomicU64::new(0),
+                        sending: AtomicBool::new(false),
                     });
                     let evict = CancellationToken::new();
                     c.by_id.insert(
