@@ -31,7 +31,7 @@ use crate::alert::hub::Hub;
 use crate::alert::outbox;
 use crate::alert::sink::Route;
 use crate::config::Config;
-use crate::decode::{DecodeStats, Decoded, Decoder, Reject};
+use crate::decode::{DecodeStats, Decoded, Decoder, Limit, Reject};
 use crate::engine::Engine;
 use crate::ids::AlertId;
 use crate::ingest::{self, LineBatch, SourceId};
@@ -41,7 +41,7 @@ use crate::snapshot::Snapshot;
 use crate::storage::raw::{RawArchive, RawBatch, RawOptions};
 use crate::storage::writer::{StoreSender, WriterStats};
 use crate::storage::Store;
-use crate::time::{now_ms, Millis};
+use crate::time::now_ms;
 use crate::zones::ZoneSet;
 
 /// What [`run`] binds, for callers (tests) that asked for port 0.
@@ -296,41 +296,42 @@ pub async fn run(
     Ok(())
 }
 
-/// ② Decodes line batches with one [`Decoder`] per receiver and forwards
-/// the messages; every line the decoder accepted goes, as received, to the
-/// raw archive. Counters go to Prometheus after every batch.
+/// ② Decodes line batches with one [`Decoder`] per source (which keeps
+/// framing state per receiver, bounded) and forwards the messages; every
+/// line the decoder accepted goes, as received, to the raw archive.
+/// Counters go to Prometheus after every batch.
 async fn decode_stage(
     mut rx: mpsc::Receiver<LineBatch>,
     tx: mpsc::Sender<(SourceId, Vec<Decoded>)>,
     raw: Option<mpsc::Sender<RawBatch>>,
     metrics: Arc<Metrics>,
 ) -> Result<(), &'static str> {
-    // One decoder per receiver (source and peer), with when it was last used.
-    let mut decoders: HashMap<(SourceId, Option<SocketAddr>), (Decoder, Millis)> = HashMap::new();
+    // Sources come from the config: this map is as bounded as they are.
+    let mut decoders: HashMap<SourceId, Decoder> = HashMap::new();
     let mut expiry = tokio::time::interval(Duration::from_secs(5));
     loop {
         tokio::select! {
             batch = rx.recv() => {
                 let Some(batch) = batch else { break };
-                let (dec, used) = decoders.entry((batch.source.clone(), batch.peer)).or_default();
-                *used = now_ms();
+                let dec = decoders.entry(batch.source.clone()).or_default();
+                let peer = batch.peer;
                 let mut out = Vec::with_capacity(batch.lines.len());
                 let mut accepted = Vec::new();
                 for line in batch.lines {
                     if raw.is_none() {
-                        dec.feed(&line.text, line.received_at, &mut out);
+                        dec.feed_from(peer, &line.text, line.received_at, &mut out);
                         continue;
                     }
                     // Accepted: the decoder rejected nothing of it.
                     let rejected = dec.stats().rejects_total();
-                    dec.feed(&line.text, line.received_at, &mut out);
+                    dec.feed_from(peer, &line.text, line.received_at, &mut out);
                     if dec.stats().rejects_total() == rejected {
                         accepted.push((line.received_at, line.text));
                     }
                 }
                 export(&metrics, &batch.source, dec.take_stats());
                 if let (Some(raw), false) = (&raw, accepted.is_empty()) {
-                    let b = RawBatch { source: batch.source.clone(), peer: batch.peer, lines: accepted };
+                    let b = RawBatch { source: batch.source.clone(), peer, lines: accepted };
                     if raw.send(b).await.is_err() {
                         // Lines would go unarchived: stop (and restart) instead.
                         return Err("the raw archive writer stopped");
@@ -341,13 +342,13 @@ async fn decode_stage(
                 }
             }
             _ = expiry.tick() => {
+                // Incomplete messages expire; receivers and station ids left
+                // unused are forgotten.
                 let now = now_ms();
-                for ((id, _), (dec, _)) in decoders.iter_mut() {
+                for (id, dec) in decoders.iter_mut() {
                     dec.expire(now);
                     export(&metrics, id, dec.take_stats());
                 }
-                // Receivers gone for 10 minutes leave nothing waiting: forget them.
-                decoders.retain(|_, (dec, used)| now - *used < 600_000 || !dec.is_idle());
             }
         }
     }
@@ -355,7 +356,7 @@ async fn decode_stage(
 }
 
 fn export(m: &Metrics, source: &str, s: DecodeStats) {
-    if s.lines == 0 && s.rejects_total() == 0 {
+    if s.lines == 0 && s.rejects_total() == 0 && s.limited_total() == 0 {
         return;
     }
     m.sentences.with_label_values(&[source]).inc_by(s.sentences);
@@ -365,6 +366,15 @@ fn export(m: &Metrics, source: &str, s: DecodeStats) {
         if n > 0 {
             m.rejected
                 .with_label_values(&[source, r.as_str()])
+                .inc_by(n);
+        }
+    }
+    // What a cap turned away counts with the rejects, by its own reason.
+    for l in Limit::ALL {
+        let n = s.limit(l);
+        if n > 0 {
+            m.rejected
+                .with_label_values(&[source, l.as_str()])
                 .inc_by(n);
         }
     }

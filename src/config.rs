@@ -347,6 +347,7 @@ impl Default for Config {
             sources: vec![SourceConfig::Udp {
                 id: "udp".into(),
                 bind: SocketAddr::from(([0, 0, 0, 0], 10110)),
+                recv_buffer_bytes: None,
             }],
             http: HttpConfig::default(),
             engine: EngineConfig::default(),
@@ -440,6 +441,9 @@ impl Config {
                 out.push(format!("[[sources]] #{i} id: must not be empty"));
             } else if !ids.insert(s.id()) {
                 out.push(format!("[[sources]] #{i} id: {:?} is used twice", s.id()));
+            }
+            if let Err(e) = s.validate() {
+                out.push(format!("[[sources]] {e}"));
             }
         }
         if let Err(errs) = self.detect.defaults().validate() {

@@ -20,6 +20,14 @@ pub struct Metrics {
     pub source_connections: IntCounterVec,
     /// Connection or read errors, by source.
     pub source_errors: IntCounterVec,
+    /// TCP connections a server source closed or refused itself, by source
+    /// and reason (`idle_timeout`, `evicted`, `limit`, `peer_limit`).
+    pub source_connections_closed: IntCounterVec,
+    /// UDP datagrams the kernel dropped because the socket's receive buffer
+    /// was full (read from `/proc/net/udp`), by source.
+    pub source_dropped_datagrams: IntCounterVec,
+    /// A UDP socket's receive buffer as the kernel granted it, by source.
+    pub source_receive_buffer_bytes: IntGaugeVec,
     /// Whether a source is currently connected / listening (1) or not (0).
     pub source_up: IntGaugeVec,
     /// AIS sentences (VDM/VDO) framed, by source.
@@ -86,6 +94,18 @@ impl Metrics {
             "Connection or read errors.",
             &["source"],
         );
+        let source_connections_closed = cv(
+            "aiswatch_source_connections_closed_total",
+            "TCP connections a server source closed or refused: idle_timeout (no complete line \
+             in time), evicted (silent, closed for a new one), limit / peer_limit (refused: \
+             every connection, or every one from that address, talking).",
+            &["source", "reason"],
+        );
+        let source_dropped_datagrams = cv(
+            "aiswatch_source_dropped_datagrams_total",
+            "UDP datagrams the kernel dropped because the socket's receive buffer was full.",
+            &["source"],
+        );
         let sentences = cv(
             "aiswatch_sentences_total",
             "AIS sentences (VDM/VDO) framed.",
@@ -98,7 +118,9 @@ impl Metrics {
         );
         let rejected = cv(
             "aiswatch_rejected_total",
-            "Lines, sentences or messages rejected, by reason.",
+            "Lines, sentences or messages rejected, by reason; station_limit, fragment_limit and \
+             peer_limit count station ids, fragments and receivers' state a decoder's caps \
+             turned away.",
             &["source", "reason"],
         );
         let messages_by_type = cv(
@@ -130,6 +152,17 @@ impl Metrics {
         registry
             .register(Box::new(source_up.clone()))
             .expect("unique metric");
+        let source_receive_buffer_bytes = IntGaugeVec::new(
+            Opts::new(
+                "aiswatch_source_receive_buffer_bytes",
+                "UDP socket receive buffer granted by the kernel (SO_RCVBUF).",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(source_receive_buffer_bytes.clone()))
+            .expect("unique metric");
         let duplicates = IntCounter::new(
             "aiswatch_duplicates_total",
             "Messages heard by more than one station, collapsed for tracking.",
@@ -158,6 +191,9 @@ impl Metrics {
             source_dropped,
             source_connections,
             source_errors,
+            source_connections_closed,
+            source_dropped_datagrams,
+            source_receive_buffer_bytes,
             source_up,
             sentences,
             decoded,

@@ -161,6 +161,14 @@ impl ReplaySummary {
                 rejects.join(" ")
             }
         );
+        let limited: Vec<String> = crate::decode::Limit::ALL
+            .iter()
+            .filter(|l| d.limit(**l) > 0)
+            .map(|l| format!("{}:{}", l.as_str(), d.limit(*l)))
+            .collect();
+        if !limited.is_empty() {
+            let _ = writeln!(s, "  limits: {}", limited.join(" "));
+        }
         if d.tag_unverified + d.tag_invalid > 0 {
             let _ = writeln!(
                 s,
@@ -220,16 +228,16 @@ pub fn replay_files(
     let mut span: Option<(Millis, Millis)> = None;
     for path in files {
         let source: std::sync::Arc<str> = path.display().to_string().into();
+        // Opened once: a FIFO, `<(cmd)` or stdin can be read only once, so
+        // the format is sniffed from the reader that then reads it all.
+        let input = open_input(path).map_err(|e| ReplayError::Open(path.clone(), e))?;
         // Decoded history (CSV/JSON archives) is recognised by its first line.
-        let history = if path.as_os_str() == "-" {
-            None
-        } else {
-            crate::history::sniff(path)?
-        };
+        let (history, input) =
+            crate::history::sniff_reader(input).map_err(|e| ReplayError::Read(path.clone(), e))?;
         if history.is_some() {
             // Streamed in time order; memory is bounded by the sort's run size.
             let opts = crate::history::SortOptions::default();
-            let mut reader = crate::history::HistoryReader::open(path, opts)?;
+            let mut reader = crate::history::HistoryReader::from_reader(path, input, opts)?;
             let now = crate::time::now_ms();
             let mut batch = Vec::with_capacity(256);
             loop {
@@ -266,7 +274,6 @@ pub fn replay_files(
             ));
             continue;
         }
-        let input = open_input(path).map_err(|e| ReplayError::Open(path.clone(), e))?;
         let mut dec = crate::decode::Decoder::new();
         let mut now = crate::time::now_ms();
         let mut n = 0u32;

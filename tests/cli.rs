@@ -350,4 +350,70 @@ fn config_check_names_every_bad_key_and_exits_1() {
         "{}",
         stderr(&o)
     );
+
+/// Runs `aiswatch replay PATH` while a thread writes `content` into the FIFO
+/// at `path`; kills it after 60 s. Returns the summary (stderr).
+fn replay_through_fifo(path: &Path, content: Vec<u8>) -> String {
+    let made = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(made.success());
+    let fifo = path.to_path_buf();
+    // Opening a FIFO for writing waits for a reader; if the replay never
+    // opens it again, this thread stays blocked and the test fails below.
+    std::thread::spawn(move || {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
+            for chunk in content.chunks(4096) {
+                if f.write_all(chunk).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aiswatch"))
+        .args(["replay", path.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("replay of a FIFO did not finish (it waits for input it already consumed)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stderr(&out)
+}
+
+/// The `N lines` of a replay summary.
+fn summary_lines(summary: &str) -> u64 {
+    summary
+        .split(", ")
+        .nth(1)
+        .and_then(|s| s.strip_suffix(" lines").or_else(|| s.split(' ').next()))
+        .and_then(|s| s.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no line count in {summary}"))
+}
+
+#[test]
+fn replay_of_a_fifo_reads_all_of_it() {
+    // Before: sniffing the format opened the FIFO, consumed its first buffer
+    // and closed it; the replay proper then read only what was left, or
+    // waited for ever.
+    let dir = tempfile::tempdir().unwrap();
+    let nmea = std::fs::read("tests/data/aishub-5000.nmea").unwrap();
+    let from_file = aiswatch(&["replay", "tests/data/aishub-5000.nmea"]);
+    assert!(from_file.status.success());
+    let want = summary_lines(&stderr(&from_file));
+    assert!(want >= 5000, "{want}");
+    let got = replay_through_fifo(&dir.path().join("feed.fifo"), nmea);
+    assert_eq!(summary_lines(&got), want, "{got}");
+
+    // Decoded history is recognised through a FIFO too.
+    let csv = std::fs::read("tests/data/history/dma_aisdk_sample.csv").unwrap();
+    let got = replay_through_fifo(&dir.path().join("history.fifo"), csv);
+    assert!(got.contains("history") && got.contains(": dma ("), "{got}");
 }

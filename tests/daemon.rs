@@ -109,11 +109,14 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
         SourceConfig::Udp {
             id: "udp".into(),
             bind: ([127, 0, 0, 1], udp_port).into(),
+            recv_buffer_bytes: None,
         },
         SourceConfig::TcpServer {
             id: "push".into(),
             bind: ([127, 0, 0, 1], tcp_port).into(),
             max_connections: 4,
+            max_connections_per_peer: 4,
+            idle_timeout: Duration::from_secs(300),
         },
         SourceConfig::TcpClient {
             id: "pull".into(),
@@ -317,6 +320,7 @@ async fn a_port_already_in_use_fails_the_start_with_its_address() {
     cfg.sources = vec![SourceConfig::Udp {
         id: "udp".into(),
         bind: addr,
+        recv_buffer_bytes: None,
     }];
     let err = app::run(cfg, std::future::pending(), None)
         .await
@@ -372,6 +376,8 @@ async fn fragments_from_two_receivers_never_join() {
         id: "push".into(),
         bind: ([127, 0, 0, 1], port).into(),
         max_connections: 4,
+        max_connections_per_peer: 4,
+        idle_timeout: Duration::from_secs(300),
     }];
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let (bound_tx, bound_rx) = oneshot::channel::<Bound>();

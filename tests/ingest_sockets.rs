@@ -445,6 +445,7 @@ async fn bind_failures_name_the_source_and_address() {
     let cfg = SourceConfig::Udp {
         id: "busy-udp".into(),
         bind: udp_addr,
+        recv_buffer_bytes: None,
     };
     let e = timeout(
         WAIT,
@@ -469,6 +470,8 @@ async fn bind_failures_name_the_source_and_address() {
         id: "busy-tcp".into(),
         bind: tcp_addr,
         max_connections: 4,
+        max_connections_per_peer: 4,
+        idle_timeout: Duration::from_secs(300),
     };
     let e = timeout(
         WAIT,

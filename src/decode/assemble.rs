@@ -10,6 +10,12 @@
 //! parts are discarded; and parts expire after [`MAX_AGE_PUSHES`] later
 //! fragments, [`MAX_EVENT_AGE_MS`] of event time, or [`MAX_ARRIVAL_AGE_MS`] of
 //! wall time — whichever comes first.
+//!
+//! What is held is bounded (see [`Assembler::with_caps`]): beyond a number
+//! of messages or of bytes (payloads plus bookkeeping), the oldest
+//! incomplete message is dropped and its fragments are counted apart
+//! ([`PushResult::limited`]).
+//! Messages have 1 to 9 parts (the sentence's count is one digit).
 
 use std::sync::Arc;
 
@@ -23,8 +29,12 @@ pub const MAX_AGE_PUSHES: u64 = 256;
 pub const MAX_EVENT_AGE_MS: Millis = 60_000;
 /// … or once it waited this long by the wall clock ([`Assembler::expire`]).
 pub const MAX_ARRIVAL_AGE_MS: Millis = 60_000;
-/// Most incomplete messages held per source.
-const MAX_PENDING: usize = 512;
+/// Most incomplete messages held by default (per receiver).
+pub const MAX_PENDING: usize = 512;
+/// Most bytes held by default (per receiver): payloads plus bookkeeping.
+pub const MAX_PENDING_BYTES: usize = 64 * 1024;
+/// Most parts of one message (the fragment count is a single digit).
+pub const MAX_PARTS: u8 = 9;
 
 /// One fragment of a multi-part message.
 #[derive(Debug)]
@@ -60,7 +70,10 @@ enum Key {
 struct Pending {
     key: Key,
     parts: Vec<Option<(Vec<u8>, u8)>>,
+    /// Bit `i` set: part `i + 1` is held (up to 9 parts, so not a `u8`).
     have: u16,
+    /// Bytes this message accounts for (see [`Pending::cost`]).
+    bytes: usize,
     meta: Option<Meta>,
     first_meta: Meta,
     pushed_at: u64,
@@ -75,19 +88,64 @@ pub struct PushResult {
     pub complete: Option<(Vec<u8>, u8, Meta)>,
     /// Fragments discarded (expired or superseded) during this push.
     pub orphaned: u64,
+    /// Fragments discarded because the assembler was full (the oldest
+    /// incomplete messages made room), or the fragment itself when it is
+    /// invalid for its message (part number beyond its count).
+    pub limited: u64,
 }
 
-/// Incomplete multi-part messages of one source.
-#[derive(Debug, Default)]
+impl Pending {
+    /// Heap bytes a message with `total` parts accounts for before payloads.
+    fn cost(total: u8) -> usize {
+        std::mem::size_of::<Pending>()
+            + usize::from(total) * std::mem::size_of::<Option<(Vec<u8>, u8)>>()
+    }
+
+    fn fragments(&self) -> u64 {
+        u64::from(self.have.count_ones())
+    }
+}
+
+/// Incomplete multi-part messages of one receiver.
+#[derive(Debug)]
 pub struct Assembler {
     pending: Vec<Pending>,
     pushes: u64,
+    /// Bytes held (sum of [`Pending::bytes`]).
+    bytes: usize,
+    max_pending: usize,
+    max_bytes: usize,
+}
+
+impl Default for Assembler {
+    fn default() -> Self {
+        Self::with_caps(MAX_PENDING, MAX_PENDING_BYTES)
+    }
 }
 
 impl Assembler {
-    /// Adds a fragment (of a message with 2+ parts).
+    /// An empty assembler holding at most `max_pending` incomplete messages
+    /// (at least 1) and `max_bytes` bytes (payloads plus bookkeeping).
+    pub fn with_caps(max_pending: usize, max_bytes: usize) -> Self {
+        Assembler {
+            pending: Vec::new(),
+            pushes: 0,
+            bytes: 0,
+            max_pending: max_pending.max(1),
+            max_bytes,
+        }
+    }
+
+    /// Adds a fragment (of a message with 2 to 9 parts).
     pub fn push(&mut self, f: Fragment<'_>, arrival: Millis) -> PushResult {
         self.pushes += 1;
+        if f.total < 2 || f.total > MAX_PARTS || f.number == 0 || f.number > f.total {
+            // The framing never passes these; a caller that does loses the fragment, counted.
+            return PushResult {
+                limited: 1,
+                ..Default::default()
+            };
+        }
         // Later parts often carry no time of their own (only `g:`): they
         // are compared by event time only when the receiver stamped them.
         let event_time = (f.meta.time_source != TimeSource::Arrival).then_some(f.meta.time);
@@ -118,7 +176,7 @@ impl Assembler {
             if !continues {
                 res.orphaned += 1;
                 if let Some(p) = pos {
-                    res.orphaned += u64::from(self.pending.swap_remove(p).have.count_ones());
+                    res.orphaned += self.take(p).fragments();
                 }
                 return res;
             }
@@ -126,21 +184,44 @@ impl Assembler {
         let pos = match pos {
             Some(p) if self.pending[p].have & bit != 0 => {
                 // The same part again: a new message reused the key. Drop the old one.
-                res.orphaned += u64::from(self.pending.swap_remove(p).have.count_ones());
+                res.orphaned += self.take(p).fragments();
                 None
             }
             p => p,
         };
+        let size = f.payload.len();
         let pos = match pos {
-            Some(p) => p,
-            None => {
-                if self.pending.len() >= MAX_PENDING {
-                    res.orphaned += u64::from(self.pending.remove(0).have.count_ones());
+            Some(p) => {
+                // Room for this part: the oldest other messages go first.
+                res.limited += self.make_room(size, Some(p));
+                // `make_room` keeps the message but may move it (swap_remove).
+                let Some(p) = self.pending.iter().position(|q| q.key == key) else {
+                    return res;
+                };
+                if self.bytes + size > self.max_bytes {
+                    // This message alone outgrows the budget: it cannot complete.
+                    res.limited += self.take(p).fragments() + 1;
+                    return res;
                 }
+                p
+            }
+            None => {
+                let cost = Pending::cost(f.total) + size;
+                if cost > self.max_bytes {
+                    // Larger than the whole budget: never held.
+                    res.limited += 1;
+                    return res;
+                }
+                res.limited += self.make_room(cost, None);
+                if self.pending.len() >= self.max_pending {
+                    res.limited += self.evict_oldest(None);
+                }
+                self.bytes += Pending::cost(f.total);
                 self.pending.push(Pending {
                     key,
                     parts: vec![None; usize::from(f.total)],
                     have: 0,
+                    bytes: Pending::cost(f.total),
                     meta: None,
                     first_meta: f.meta.clone(),
                     pushed_at: self.pushes,
@@ -152,11 +233,13 @@ impl Assembler {
         let p = &mut self.pending[pos];
         p.parts[idx] = Some((f.payload.to_vec(), f.fill));
         p.have |= bit;
+        p.bytes += size;
+        self.bytes += size;
         if f.number == 1 {
             p.meta = Some(f.meta);
         }
         if u32::from(p.have) == (1u32 << p.parts.len()) - 1 {
-            let p = self.pending.swap_remove(pos);
+            let p = self.take(pos);
             let meta = p.meta.unwrap_or(p.first_meta);
             let mut payload = Vec::with_capacity(p.parts.iter().flatten().map(|x| x.0.len()).sum());
             let mut fill = 0;
@@ -172,12 +255,68 @@ impl Assembler {
     /// Drops what waited longer than [`MAX_ARRIVAL_AGE_MS`] by the wall clock.
     /// Returns the number of fragments dropped.
     pub fn expire(&mut self, now: Millis) -> u64 {
-        self.drop_where(|p| now - p.arrival > MAX_ARRIVAL_AGE_MS)
+        self.drop_where(|p| now.saturating_sub(p.arrival) > MAX_ARRIVAL_AGE_MS)
+    }
+
+    /// Drops everything held. Returns the number of fragments dropped.
+    pub fn clear(&mut self) -> u64 {
+        self.drop_where(|_| true)
     }
 
     /// Number of incomplete messages held.
     pub fn len(&self) -> usize {
         self.pending.len()
+    }
+
+    /// Fragments held.
+    pub fn fragments(&self) -> u64 {
+        self.pending.iter().map(Pending::fragments).sum()
+    }
+
+    /// Bytes held: payloads plus bookkeeping (an estimate of the heap used).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Removes the message at `pos` (order not kept).
+    fn take(&mut self, pos: usize) -> Pending {
+        let p = self.pending.swap_remove(pos);
+        self.bytes -= p.bytes;
+        p
+    }
+
+    /// Drops the oldest message other than the one at `keep`. Returns the
+    /// fragments dropped (0 if there was none to drop).
+    fn evict_oldest(&mut self, keep: Option<usize>) -> u64 {
+        let oldest = self
+            .pending
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != keep)
+            .min_by_key(|(_, p)| p.pushed_at)
+            .map(|(i, _)| i);
+        match oldest {
+            Some(i) => self.take(i).fragments(),
+            None => 0,
+        }
+    }
+
+    /// Drops the oldest messages (never the one at `keep`) until `more`
+    /// bytes fit. Returns the fragments dropped.
+    fn make_room(&mut self, more: usize, keep: Option<usize>) -> u64 {
+        let mut dropped = 0;
+        let keep_key = keep.map(|k| self.pending[k].key.clone());
+        while self.bytes + more > self.max_bytes {
+            let keep = keep_key
+                .as_ref()
+                .and_then(|k| self.pending.iter().position(|p| p.key == *k));
+            let before = self.pending.len();
+            dropped += self.evict_oldest(keep);
+            if self.pending.len() == before {
+                break;
+            }
+        }
+        dropped
     }
 
     /// Whether nothing is held.
@@ -194,19 +333,27 @@ impl Assembler {
             let timed = p.first_meta.time_source != TimeSource::Arrival;
             pushes - p.pushed_at > MAX_AGE_PUSHES
                 || (timed
-                    && event_time.is_some_and(|t| (t - p.first_meta.time).abs() > MAX_EVENT_AGE_MS))
+                    && event_time
+                        .is_some_and(|t| t.abs_diff(p.first_meta.time) > MAX_EVENT_AGE_MS as u64))
         })
     }
 
     fn drop_where(&mut self, f: impl Fn(&Pending) -> bool) -> u64 {
         let mut lost = 0;
+        let mut freed = 0;
         self.pending.retain(|p| {
             let stale = f(p);
             if stale {
-                lost += u64::from(p.have.count_ones());
+                lost += p.fragments();
+                freed += p.bytes;
             }
             !stale
         });
+        self.bytes -= freed;
+        if self.pending.is_empty() && self.pending.capacity() > 64 {
+            // A burst is over: give its memory back.
+            self.pending = Vec::new();
+        }
         lost
     }
 }
@@ -287,5 +434,138 @@ mod tests {
         assert_eq!(types.len(), 200);
         // P1 expired long before its late P2 arrived; P2 continues nothing.
         assert_eq!(orphans, 2);
+    }
+}
+
+#[cfg(test)]
+mod nine_parts {
+    use super::super::{Decoder, Reject};
+
+    fn nmea(tags: Option<&str>, body: &str) -> String {
+        let x = |s: &str| s.bytes().fold(0u8, |a, b| a ^ b);
+        let tb = tags.map_or(String::new(), |t| format!("\\{t}*{:02X}\\", x(t)));
+        format!("{tb}!{body}*{:02X}", x(body))
+    }
+
+    /// The two parts of the type 5 in `super::tests`, re-cut into nine.
+    fn nine(seq: u8, grouped: Option<u32>) -> Vec<String> {
+        let payload = "55P5TL01VIaAL@7WKO@mBplU@<PDhh000000001S;AJ::4A80?4i@E531@0000000000000";
+        let chunks: Vec<&str> = payload
+            .as_bytes()
+            .chunks(payload.len().div_ceil(9))
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        assert_eq!(chunks.len(), 9);
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let fill = if i == 8 { 2 } else { 0 };
+                let tags = grouped.map(|g| format!("g:{}-9-{g}", i + 1));
+                nmea(
+                    tags.as_deref(),
+                    &format!("AIVDM,9,{},{seq},B,{c},{fill}", i + 1),
+                )
+            })
+            .collect()
+    }
+
+    fn feed(lines: &[String]) -> (Vec<u8>, Decoder) {
+        let mut d = Decoder::new();
+        let mut out = Vec::new();
+        for l in lines {
+            d.feed(l.as_bytes(), 0, &mut out);
+        }
+        (out.iter().map(|m| m.message.msg_type).collect(), d)
+    }
+
+    #[test]
+    fn nine_part_message_assembles_in_order() {
+        // Before: the parts bitmask was a u8, and part 9 overflowed it
+        // (a panic in debug builds, a message that never completed in release).
+        let (types, d) = feed(&nine(3, None));
+        assert_eq!(types, vec![5]);
+        assert_eq!(d.stats().reject(Reject::OrphanFragment), 0);
+        assert!(d.is_idle());
+    }
+
+    #[test]
+    fn nine_part_group_assembles_in_any_order() {
+        let mut lines = nine(4, Some(77));
+        lines.reverse();
+        lines.swap(2, 6);
+        let (types, d) = feed(&lines);
+        assert_eq!(types, vec![5]);
+        assert!(d.is_idle());
+    }
+
+    #[test]
+    fn part_nine_repeated_supersedes_without_splicing() {
+        let mut lines = nine(5, None);
+        let last = lines[8].clone();
+        lines.insert(8, last);
+        // Part 9 twice: the second one continues nothing (in order, no group).
+        let (types, d) = feed(&lines);
+        assert_eq!(types, vec![5]);
+        assert_eq!(d.stats().reject(Reject::OrphanFragment), 1);
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn meta(time: Millis, timed: bool) -> Meta {
+        Meta {
+            time,
+            time_source: if timed {
+                TimeSource::TagBlock
+            } else {
+                TimeSource::Arrival
+            },
+            station: None,
+            channel: b'A',
+            own_ship: false,
+        }
+    }
+
+    proptest! {
+        /// Whatever fragment numbers, counts, groups and times arrive, the
+        /// assembler never panics or overflows (run in debug too), never
+        /// holds more than its caps, and accounts for its bytes exactly.
+        #[test]
+        fn assembler_never_panics_and_stays_bounded(
+            frags in prop::collection::vec(
+                (0u8..=12, 0u8..=12, prop::option::of(0u8..10),
+                 prop::option::of((0u8..=12, 0u8..=12, any::<u32>())),
+                 0usize..300, any::<i64>(), any::<bool>(), any::<i64>()),
+                1..200),
+            max_pending in 1usize..8,
+            max_bytes in 0usize..4096,
+        ) {
+            let mut a = Assembler::with_caps(max_pending, max_bytes);
+            let payload = vec![b'w'; 300];
+            for (total, number, seq, group, len, time, timed, arrival) in frags {
+                let f = Fragment {
+                    total,
+                    number,
+                    seq,
+                    group,
+                    payload: &payload[..len],
+                    fill: 0,
+                    meta: meta(time, timed),
+                };
+                let _ = a.push(f, arrival);
+                prop_assert!(a.len() <= max_pending);
+                prop_assert!(a.bytes() <= max_bytes);
+                let exact: usize = a.pending.iter().map(|p| p.bytes).sum();
+                prop_assert_eq!(a.bytes(), exact);
+            }
+            a.expire(i64::MIN);
+            a.expire(i64::MAX);
+            prop_assert!(a.is_empty());
+            prop_assert_eq!(a.bytes(), 0);
+        }
     }
 }

@@ -1,10 +1,12 @@
 //! ② Framing and decoding: raw lines → complete, verified AIS messages.
 //!
-//! [`Decoder`] holds the state of one source: a Gatehouse header waiting for
-//! its sentence, and multi-part messages waiting for their fragments. It
-//! owns the framing (mandatory checksum, tag blocks, reassembly with expiry)
-//! and hands [`ais::decode`] only complete payloads.
+//! [`Decoder`] holds the state of one source: per receiver, a Gatehouse
+//! header waiting for its sentence and multi-part messages waiting for their
+//! fragments; the source's station ids. It owns the framing (mandatory
+//! checksum, tag blocks, reassembly with expiry) and hands [`ais::decode`]
+//! only complete payloads. Everything it keeps is capped ([`DecodeLimits`]).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ahash::AHashMap;
@@ -16,11 +18,14 @@ pub mod assemble;
 pub mod gpsd_json;
 mod report;
 pub mod sentence;
+pub mod state;
 
 pub use ais::{AisMessage, Body};
+pub use state::{DecodeLimits, Limit};
 
-use assemble::{Assembler, Fragment};
+use assemble::Fragment;
 use sentence::{Item, TagCheck};
+use state::{Receiver, Stations};
 
 /// Why a line, sentence or message was not used. Every reject is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,6 +110,11 @@ pub struct DecodeStats {
     pub by_type: [u64; 28],
     /// Rejects by reason (index = position in [`Reject::ALL`]).
     pub rejects: [u64; 9],
+    /// What the caps of [`DecodeLimits`] turned away (index = position in
+    /// [`Limit::ALL`]). Not rejects of the line at hand: a fragment dropped
+    /// for room may be another receiver's, and a sentence whose station was
+    /// not kept is still decoded.
+    pub limited: [u64; 3],
     /// Tag blocks with the dummy `*00` checksum whose contents were used.
     pub tag_unverified: u64,
     /// Tag blocks with a wrong checksum whose contents were ignored.
@@ -122,6 +132,16 @@ impl DecodeStats {
         self.rejects.iter().sum()
     }
 
+    /// Count of one limit.
+    pub fn limit(&self, l: Limit) -> u64 {
+        self.limited[l as usize]
+    }
+
+    /// All limits.
+    pub fn limited_total(&self) -> u64 {
+        self.limited.iter().sum()
+    }
+
     /// Adds another set of counters to this one.
     pub fn add(&mut self, o: &DecodeStats) {
         self.lines += o.lines;
@@ -136,10 +156,17 @@ impl DecodeStats {
         for (a, b) in self.rejects.iter_mut().zip(o.rejects) {
             *a += b;
         }
+        for (a, b) in self.limited.iter_mut().zip(o.limited) {
+            *a += b;
+        }
     }
 
     fn count(&mut self, r: Reject) {
         self.rejects[r as usize] += 1;
+    }
+
+    fn count_limit(&mut self, l: Limit, n: u64) {
+        self.limited[l as usize] += n;
     }
 }
 
@@ -173,12 +200,26 @@ pub struct Meta {
     own_ship: bool,
 }
 
-/// Framing and decoding state for one source.
+/// Framing and decoding state for one source: per receiver (TCP connection
+/// or UDP sender, see [`Decoder::feed_from`]) a Gatehouse header waiting for
+/// its sentence and multi-part messages waiting for their fragments, so two
+/// receivers' fragments never join; the source's station ids. All of it
+/// bounded by [`DecodeLimits`] (see [`state`]).
 pub struct Decoder {
+    shared: Shared,
+    /// The receiver of lines fed without a peer (files, replay).
+    local: Receiver,
+    /// Receivers by address.
+    peers: AHashMap<SocketAddr, Receiver>,
+    /// Bytes held by every receiver's assembler together.
+    fragment_bytes: usize,
+}
+
+/// The part of a [`Decoder`] that every receiver shares.
+struct Shared {
     stats: DecodeStats,
-    pghp_time: Option<Millis>,
-    assembler: Assembler,
-    stations: AHashMap<Box<[u8]>, Arc<str>>,
+    limits: DecodeLimits,
+    stations: Stations,
     bits: Vec<u8>,
     hasher: ahash::RandomState,
 }
@@ -190,32 +231,200 @@ impl Default for Decoder {
 }
 
 impl Decoder {
-    /// A decoder with empty state.
+    /// A decoder with empty state and the default [`DecodeLimits`].
     pub fn new() -> Self {
+        Self::with_limits(DecodeLimits::default())
+    }
+
+    /// A decoder with empty state and the given caps. A receiver's byte cap
+    /// is lowered to half the source's if it is larger, so that the
+    /// source's budget can always be met.
+    pub fn with_limits(mut limits: DecodeLimits) -> Self {
+        limits.max_pending_bytes = limits.max_pending_bytes.min(limits.max_fragment_bytes / 2);
         Decoder {
-            stats: DecodeStats::default(),
-            pghp_time: None,
-            assembler: Assembler::default(),
-            stations: AHashMap::new(),
-            bits: Vec::with_capacity(256),
-            // Fixed keys: the same payload hashes the same in every decoder,
-            // so duplicates are recognised across sources.
-            hasher: ahash::RandomState::with_seeds(0x5eed, 0xa15, 0x0dd, 0xba11),
+            shared: Shared {
+                stats: DecodeStats::default(),
+                limits,
+                stations: Stations::default(),
+                bits: Vec::with_capacity(256),
+                // Fixed keys: the same payload hashes the same in every decoder,
+                // so duplicates are recognised across sources.
+                hasher: ahash::RandomState::with_seeds(0x5eed, 0xa15, 0x0dd, 0xba11),
+            },
+            local: Receiver::new(&limits, 0),
+            peers: AHashMap::new(),
+            fragment_bytes: 0,
         }
     }
 
     /// Counters so far.
     pub fn stats(&self) -> &DecodeStats {
-        &self.stats
+        &self.shared.stats
     }
 
     /// Takes the counters, leaving zeros (for periodic export).
     pub fn take_stats(&mut self) -> DecodeStats {
-        std::mem::take(&mut self.stats)
+        std::mem::take(&mut self.shared.stats)
     }
 
-    /// Feeds one line received at `arrival`. Complete messages are pushed to `out`.
+    /// The caps in force.
+    pub fn limits(&self) -> &DecodeLimits {
+        &self.shared.limits
+    }
+
+    /// Feeds one line received at `arrival` (lines without a receiver:
+    /// files, replay). Complete messages are pushed to `out`.
     pub fn feed(&mut self, line: &[u8], arrival: Millis, out: &mut Vec<Decoded>) {
+        self.feed_from(None, line, arrival, out);
+    }
+
+    /// Feeds one line that `peer` sent, received at `arrival` (wall clock:
+    /// it also dates the receiver's and stations' last use). Fragments
+    /// join only fragments of the same peer. Complete messages are pushed
+    /// to `out`.
+    pub fn feed_from(
+        &mut self,
+        peer: Option<SocketAddr>,
+        line: &[u8],
+        arrival: Millis,
+        out: &mut Vec<Decoded>,
+    ) {
+        let rx = match peer {
+            None => &mut self.local,
+            Some(p) => {
+                if !self.peers.contains_key(&p) {
+                    self.make_room_for_peer();
+                }
+                let limits = &self.shared.limits;
+                self.peers
+                    .entry(p)
+                    .or_insert_with(|| Receiver::new(limits, arrival))
+            }
+        };
+        rx.used = arrival;
+        let before = rx.assembler.bytes();
+        self.shared.feed(rx, line, arrival, out);
+        // `fragment_bytes` includes `before`: no underflow.
+        self.fragment_bytes = self.fragment_bytes - before + rx.assembler.bytes();
+        if self.fragment_bytes > self.shared.limits.max_fragment_bytes {
+            self.shed(peer);
+        }
+    }
+
+    /// Whether no multi-part message is waiting for fragments.
+    pub fn is_idle(&self) -> bool {
+        self.local.assembler.is_empty() && self.peers.values().all(|r| r.assembler.is_empty())
+    }
+
+    /// Receivers whose state is kept (the local one, for lines fed without
+    /// a peer, not included).
+    pub fn peers(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// Station ids kept.
+    pub fn stations(&self) -> usize {
+        self.shared.stations.len()
+    }
+
+    /// Bytes held for incomplete messages, all receivers together.
+    pub fn fragment_bytes(&self) -> usize {
+        self.fragment_bytes
+    }
+
+    /// Fragments held for incomplete messages, all receivers together.
+    pub fn fragments(&self) -> u64 {
+        self.local.assembler.fragments()
+            + self
+                .peers
+                .values()
+                .map(|r| r.assembler.fragments())
+                .sum::<u64>()
+    }
+
+    /// Drops fragments that waited too long for their message to complete,
+    /// and forgets receivers and station ids left unused (see
+    /// [`DecodeLimits`]). `now` is the wall clock; call it every few seconds.
+    pub fn expire(&mut self, now: Millis) {
+        let limits = self.shared.limits;
+        let mut lost = self.local.assembler.expire(now);
+        for rx in self.peers.values_mut() {
+            lost += rx.assembler.expire(now);
+        }
+        self.shared.stats.rejects[Reject::OrphanFragment as usize] += lost;
+        let idle_since = now.saturating_sub(limits.peer_idle_ms);
+        self.peers
+            .retain(|_, rx| !rx.assembler.is_empty() || rx.used >= idle_since);
+        state::shrink(&mut self.peers);
+        self.shared
+            .stations
+            .prune(now.saturating_sub(limits.station_idle_ms));
+        self.fragment_bytes = self.local.assembler.bytes()
+            + self
+                .peers
+                .values()
+                .map(|r| r.assembler.bytes())
+                .sum::<usize>();
+    }
+
+    /// Before a new receiver is added at the cap: forgets the eighth of the
+    /// receivers unused longest.
+    fn make_room_for_peer(&mut self) {
+        let max = self.shared.limits.max_peers.max(1);
+        if self.peers.len() < max {
+            return;
+        }
+        let used: Vec<(Millis, SocketAddr)> =
+            self.peers.iter().map(|(a, r)| (r.used, *a)).collect();
+        let mut dropped = 0;
+        let evict = state::oldest(used, (max / 8).max(1));
+        for addr in &evict {
+            if let Some(mut rx) = self.peers.remove(addr) {
+                self.fragment_bytes -= rx.assembler.bytes();
+                dropped += rx.assembler.clear();
+            }
+        }
+        let st = &mut self.shared.stats;
+        st.count_limit(Limit::Peers, evict.len() as u64);
+        st.count_limit(Limit::Fragments, dropped);
+    }
+
+    /// Over the source's fragment budget: the receivers unused longest
+    /// (never `current`) lose their incomplete messages until a quarter of
+    /// the budget is free.
+    fn shed(&mut self, current: Option<SocketAddr>) {
+        let target = self.shared.limits.max_fragment_bytes / 4 * 3;
+        let mut holders: Vec<(Millis, Option<SocketAddr>)> = self
+            .peers
+            .iter()
+            .filter(|(a, r)| Some(**a) != current && !r.assembler.is_empty())
+            .map(|(a, r)| (r.used, Some(*a)))
+            .collect();
+        if current.is_some() && !self.local.assembler.is_empty() {
+            holders.push((self.local.used, None));
+        }
+        holders.sort_unstable_by_key(|h| h.0);
+        let mut dropped = 0;
+        for (_, who) in holders {
+            if self.fragment_bytes <= target {
+                break;
+            }
+            let rx = match who {
+                None => &mut self.local,
+                Some(a) => match self.peers.get_mut(&a) {
+                    Some(r) => r,
+                    None => continue,
+                },
+            };
+            self.fragment_bytes -= rx.assembler.bytes();
+            dropped += rx.assembler.clear();
+        }
+        self.shared.stats.count_limit(Limit::Fragments, dropped);
+    }
+}
+
+impl Shared {
+    fn feed(&mut self, rx: &mut Receiver, line: &[u8], arrival: Millis, out: &mut Vec<Decoded>) {
         self.stats.lines += 1;
         let mut items: [Option<Item<'_>>; 4] = Default::default();
         let mut n = 0;
@@ -233,26 +442,15 @@ impl Decoder {
             return;
         }
         for item in items.into_iter().take(n).flatten() {
-            self.item(item, arrival, out);
+            self.item(rx, item, arrival, out);
         }
     }
 
-    /// Whether no multi-part message is waiting for fragments.
-    pub fn is_idle(&self) -> bool {
-        self.assembler.is_empty()
-    }
-
-    /// Drops fragments that waited too long for their message to complete.
-    pub fn expire(&mut self, now: Millis) {
-        let lost = self.assembler.expire(now);
-        self.stats.rejects[Reject::OrphanFragment as usize] += lost;
-    }
-
-    fn item(&mut self, item: Item<'_>, arrival: Millis, out: &mut Vec<Decoded>) {
+    fn item(&mut self, rx: &mut Receiver, item: Item<'_>, arrival: Millis, out: &mut Vec<Decoded>) {
         match item {
             Item::Rejected(r) => self.stats.count(r),
             Item::NonAis => self.stats.non_ais += 1,
-            Item::Pghp(t) => self.pghp_time = Some(t),
+            Item::Pghp(t) => rx.pghp_time = Some(t),
             Item::Ais(s) => {
                 self.stats.sentences += 1;
                 match s.tag_check {
@@ -261,7 +459,7 @@ impl Decoder {
                     _ => {}
                 }
                 // A Gatehouse header applies to the one sentence after it.
-                let pghp = self.pghp_time.take();
+                let pghp = rx.pghp_time.take();
                 let (time, time_source) = if let Some(t) = s.tags.time {
                     (t, TimeSource::TagBlock)
                 } else if let Some(t) = pghp {
@@ -271,11 +469,16 @@ impl Decoder {
                 } else {
                     (arrival, TimeSource::Arrival)
                 };
-                let station = s
-                    .tags
-                    .station
-                    .or(s.trailing_station)
-                    .map(|st| self.intern(st));
+                let station = match s.tags.station.or(s.trailing_station) {
+                    None => None,
+                    Some(raw) => {
+                        let st = self.stations.intern(raw, arrival, &self.limits);
+                        if st.is_none() {
+                            self.stats.count_limit(Limit::Stations, 1);
+                        }
+                        st
+                    }
+                };
                 let meta = Meta {
                     time,
                     time_source,
@@ -295,8 +498,9 @@ impl Decoder {
                 if s.total == 1 {
                     self.complete(frag.payload, frag.fill, frag.meta, out);
                 } else {
-                    let res = self.assembler.push(frag, arrival);
+                    let res = rx.assembler.push(frag, arrival);
                     self.stats.rejects[Reject::OrphanFragment as usize] += res.orphaned;
+                    self.stats.count_limit(Limit::Fragments, res.limited);
                     if let Some((payload, fill, meta)) = res.complete {
                         self.complete(&payload, fill, meta, out);
                     }
@@ -323,18 +527,6 @@ impl Decoder {
             }
             None => self.stats.count(Reject::BadMessage),
         }
-    }
-
-    fn intern(&mut self, station: &[u8]) -> Arc<str> {
-        if let Some(s) = self.stations.get(station) {
-            return s.clone();
-        }
-        let s: Arc<str> = String::from_utf8_lossy(station).into();
-        // Bounded: a feed spraying random station ids cannot grow this forever.
-        if self.stations.len() < 10_000 {
-            self.stations.insert(station.into(), s.clone());
-        }
-        s
     }
 }
 

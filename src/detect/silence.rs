@@ -51,6 +51,13 @@ impl Dead {
     }
 }
 
+/// Most stations whose dead time is kept. Decoders already cap the station
+/// ids of each source; this bounds what churn through them (ids forgotten
+/// and new ones admitted) leaves here. Beyond it, the quarter heard least
+/// recently is forgotten: a station unheard for that long explains nothing
+/// any more (its dead time then counts as 0).
+const MAX_STATIONS: usize = 65_536;
+
 /// Dead-time accounting of the feed and of each station.
 #[derive(Debug)]
 pub(super) struct Liveness {
@@ -77,11 +84,43 @@ impl Liveness {
         match self.stations.get_mut(station) {
             Some(c) => c.heard(t, grace),
             None => {
+                if self.stations.len() >= MAX_STATIONS {
+                    self.forget_oldest(MAX_STATIONS / 4);
+                }
                 let mut c = Clock::default();
                 c.heard(t, grace);
                 self.stations.insert(station.clone(), c);
             }
         }
+    }
+
+    /// Forgets the `n` stations heard least recently.
+    fn forget_oldest(&mut self, n: usize) {
+        let mut last: Vec<Millis> = self
+            .stations
+            .values()
+            .map(|c| c.last.unwrap_or(Millis::MIN))
+            .collect();
+        if n == 0 || last.is_empty() {
+            return;
+        }
+        let k = n.min(last.len()) - 1;
+        let (_, cutoff, _) = last.select_nth_unstable(k);
+        let cutoff = *cutoff;
+        let mut left = n;
+        self.stations.retain(|_, c| {
+            let old = c.last.unwrap_or(Millis::MIN) <= cutoff && left > 0;
+            if old {
+                left -= 1;
+            }
+            !old
+        });
+    }
+
+    /// Stations whose dead time is kept.
+    #[cfg(test)]
+    pub(super) fn stations(&self) -> usize {
+        self.stations.len()
     }
 
     /// Dead time so far of the feed and of `station`.
@@ -189,6 +228,21 @@ impl Coverage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flood_of_station_ids_is_bounded_and_keeps_live_stations() {
+        let live: Arc<str> = "live".into();
+        let mut l = Liveness::new(300_000, 600_000);
+        for i in 0..(MAX_STATIONS * 2) as i64 {
+            l.heard(&format!("s{i}").into(), i);
+            // The real station is heard now and then, so it is never the oldest.
+            if i % 1000 == 0 {
+                l.heard(&live, i);
+            }
+        }
+        assert!(l.stations() <= MAX_STATIONS, "{}", l.stations());
+        assert!(l.last_heard(&live).is_some());
+    }
 
     #[test]
     fn station_outage_and_feed_stall_are_dead_time() {

@@ -183,12 +183,39 @@ pub fn detect(first_line: &str) -> Option<HistoryFormat> {
 /// Reads the first line of `path` (see [`open_input`]) and recognises its
 /// format with [`detect`]: `Ok(None)` means "not history, treat as NMEA".
 ///
+/// This opens `path` for itself: for input that can be read only once (a
+/// FIFO, `<(cmd)`, stdin) use [`sniff_reader`] on the one open reader.
+///
 /// # Errors
 /// [`HistoryError::Open`] or [`HistoryError::Read`].
 pub fn sniff(path: &Path) -> Result<Option<HistoryFormat>, HistoryError> {
-    let mut input = open_input(path).map_err(|e| HistoryError::Open(path.into(), e))?;
-    let first = read_first_line(&mut input).map_err(|e| HistoryError::Read(path.into(), e))?;
-    Ok(detect(&first))
+    let input = open_input(path).map_err(|e| HistoryError::Open(path.into(), e))?;
+    let (format, _) = sniff_reader(input).map_err(|e| HistoryError::Read(path.into(), e))?;
+    Ok(format)
+}
+
+/// The input a [`sniff_reader`] returns: the first line it read, then the rest.
+pub type Sniffed<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
+
+/// Recognises the format of `input` from its first line (as [`sniff`])
+/// without losing anything: returns the format and a reader that yields the
+/// whole input again, first line included. Nothing is reopened, so pipes,
+/// FIFOs, `<(cmd)` and stdin are read once, in full.
+///
+/// # Errors
+/// Reading the first line failed.
+pub fn sniff_reader<R: BufRead>(mut input: R) -> io::Result<(Option<HistoryFormat>, Sniffed<R>)> {
+    let mut first = Vec::new();
+    input
+        .by_ref()
+        .take(MAX_LINE_BYTES as u64)
+        .read_until(b'\n', &mut first)?;
+    let mut line = &first[..];
+    while let [rest @ .., b'\n' | b'\r'] = line {
+        line = rest;
+    }
+    let format = detect(&String::from_utf8_lossy(line));
+    Ok((format, io::Cursor::new(first).chain(input)))
 }
 
 /// A decoded-history file as an iterator of messages sorted by time

@@ -69,6 +69,13 @@ pub enum SourceConfig {
         id: String,
         /// Address to bind, e.g. `0.0.0.0:10110`.
         bind: SocketAddr,
+        /// Socket receive buffer to ask the kernel for (`SO_RCVBUF`), in
+        /// bytes: what absorbs a burst while the reader is busy. Linux grants
+        /// at most `net.core.rmem_max` (doubled); datagrams beyond are
+        /// dropped by the kernel and counted in
+        /// `aiswatch_source_dropped_datagrams_total`. Default 4 MiB.
+        #[serde(default)]
+        recv_buffer_bytes: Option<usize>,
     },
     /// Connect to a receiver or aggregator and read its stream; reconnects
     /// with capped exponential backoff.
@@ -94,9 +101,16 @@ pub enum SourceConfig {
         id: String,
         /// Address to bind.
         bind: SocketAddr,
-        /// Most simultaneous connections.
+        /// Most simultaneous connections. When full, a silent connection is
+        /// closed for a new one (see [`tcp::serve_with`]).
         #[serde(default = "default_max_connections")]
         max_connections: usize,
+        /// Most simultaneous connections from one IP address.
+        #[serde(default = "default_max_connections_per_peer")]
+        max_connections_per_peer: usize,
+        /// Close a connection that delivers no complete line for this long.
+        #[serde(default = "default_idle_timeout", with = "humantime_serde")]
+        idle_timeout: Duration,
     },
     /// Read a file (`.gz` accepted) once, or `-` for stdin.
     File {
@@ -107,7 +121,86 @@ pub enum SourceConfig {
     },
 }
 
+/// Connections from one IP address a TCP server accepts by default: a
+/// receiver site needs one or two; eight leaves room for reconnects racing
+/// the old connection's close and a few receivers behind one NAT.
+pub const DEFAULT_MAX_CONNECTIONS_PER_PEER: usize = 8;
+
+/// A TCP server closes a connection that sends no complete line for this
+/// long, by default. Five minutes, as the client's idle timeout: a receiver
+/// with any vessel or base station in range sends every few seconds (base
+/// stations report every 10 s), so only a dead or hostile peer stays silent
+/// that long; a quiet receiver that is dropped reconnects. Silent
+/// connections cannot lock others out meanwhile: they are the first evicted
+/// when the server is full.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// UDP receive buffer asked for by default: ~25,000 typical datagrams,
+/// a few seconds of a busy aggregate feed while the reader is held up.
+pub const DEFAULT_RECV_BUFFER_BYTES: usize = 4 << 20;
+
+/// Longest timeout accepted in a source's config (100 years): beyond, time
+/// arithmetic overflows.
+const MAX_TIMEOUT: Duration = Duration::from_secs(100 * 365 * 86_400);
+/// Most connections a TCP server may be configured for.
+const MAX_CONNECTIONS: usize = 1_000_000;
+/// Largest UDP receive buffer that may be asked for (`SO_RCVBUF` is an `int`).
+const MAX_RECV_BUFFER_BYTES: usize = 1 << 30;
+
 impl SourceConfig {
+    /// Checks values that cannot work. The message names the source and the
+    /// key, e.g. `source "push": max_connections must be at least 1`.
+    pub fn validate(&self) -> Result<(), String> {
+        let bad = |key: &str, why: &str| Err(format!("source {:?}: {key} {why}", self.id()));
+        let timeout = |key: &str, d: &Duration| {
+            if d.is_zero() {
+                bad(key, "must be longer than 0s")
+            } else if *d > MAX_TIMEOUT {
+                bad(key, "must be at most 100 years")
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            SourceConfig::Udp {
+                recv_buffer_bytes: Some(b),
+                ..
+            } if !(1024..=MAX_RECV_BUFFER_BYTES).contains(b) => {
+                bad("recv_buffer_bytes", "must be between 1024 and 1073741824")
+            }
+            SourceConfig::Udp { .. } | SourceConfig::File { .. } => Ok(()),
+            SourceConfig::TcpClient {
+                backoff_min,
+                backoff_max,
+                idle_timeout,
+                ..
+            } => {
+                timeout("idle_timeout", idle_timeout)?;
+                if *backoff_min > MAX_TIMEOUT || *backoff_max > MAX_TIMEOUT {
+                    return bad("backoff_min/backoff_max", "must be at most 100 years");
+                }
+                Ok(())
+            }
+            SourceConfig::TcpServer {
+                max_connections,
+                max_connections_per_peer,
+                idle_timeout,
+                ..
+            } => {
+                if !(1..=MAX_CONNECTIONS).contains(max_connections) {
+                    return bad("max_connections", "must be between 1 and 1000000");
+                }
+                if !(1..=*max_connections).contains(max_connections_per_peer) {
+                    return bad(
+                        "max_connections_per_peer",
+                        "must be between 1 and max_connections",
+                    );
+                }
+                timeout("idle_timeout", idle_timeout)
+            }
+        }
+    }
+
     /// The source's id.
     pub fn id(&self) -> &str {
         match self {
@@ -126,10 +219,13 @@ fn default_backoff_max() -> Duration {
     Duration::from_secs(30)
 }
 fn default_idle_timeout() -> Duration {
-    Duration::from_secs(300)
+    DEFAULT_IDLE_TIMEOUT
 }
 fn default_max_connections() -> usize {
     64
+}
+fn default_max_connections_per_peer() -> usize {
+    DEFAULT_MAX_CONNECTIONS_PER_PEER
 }
 
 /// Why a source could not start or had to stop.
@@ -181,6 +277,9 @@ pub enum SourceError {
         /// The I/O or decompression error.
         source: io::Error,
     },
+    /// A config value cannot work (see [`SourceConfig::validate`]).
+    #[error("{0}")]
+    Config(String),
     /// The blocking reader task panicked or was aborted.
     #[error("source {id}: reader task failed: {source}")]
     Task {
@@ -209,17 +308,20 @@ pub async fn start_source(
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
 ) -> Result<RunningSource, SourceError> {
+    cfg.validate().map_err(SourceError::Config)?;
     let ctx = SourceCtx::new(cfg.id().into(), tx, &metrics, cancel);
     Ok(match cfg {
-        SourceConfig::Udp { bind, .. } => {
+        SourceConfig::Udp {
+            bind,
+            recv_buffer_bytes,
+            ..
+        } => {
             let socket =
-                tokio::net::UdpSocket::bind(bind)
-                    .await
-                    .map_err(|source| SourceError::BindUdp {
-                        id: ctx.id.clone(),
-                        addr: bind,
-                        source,
-                    })?;
+                udp::bind(bind, recv_buffer_bytes).map_err(|source| SourceError::BindUdp {
+                    id: ctx.id.clone(),
+                    addr: bind,
+                    source,
+                })?;
             Box::pin(udp::run(ctx, socket))
         }
         SourceConfig::TcpClient {
@@ -242,6 +344,8 @@ pub async fn start_source(
         SourceConfig::TcpServer {
             bind,
             max_connections,
+            max_connections_per_peer,
+            idle_timeout,
             ..
         } => {
             let listener = tokio::net::TcpListener::bind(bind)
@@ -251,8 +355,13 @@ pub async fn start_source(
                     addr: bind,
                     source,
                 })?;
+            let opts = tcp::ServerOptions {
+                max_connections,
+                max_connections_per_peer,
+                idle_timeout,
+            };
             Box::pin(async move {
-                tcp::serve(ctx, listener, max_connections).await;
+                tcp::serve_with(ctx, listener, opts).await;
                 Ok(())
             })
         }
@@ -289,6 +398,12 @@ pub(crate) struct SourceMetrics {
     pub(crate) connections: IntCounter,
     pub(crate) errors: IntCounter,
     pub(crate) up: IntGauge,
+    pub(crate) closed_idle: IntCounter,
+    pub(crate) closed_evicted: IntCounter,
+    pub(crate) closed_limit: IntCounter,
+    pub(crate) closed_peer_limit: IntCounter,
+    pub(crate) dropped_datagrams: IntCounter,
+    pub(crate) recv_buffer: IntGauge,
 }
 
 impl SourceMetrics {
@@ -301,6 +416,20 @@ impl SourceMetrics {
             connections: m.source_connections.with_label_values(&l),
             errors: m.source_errors.with_label_values(&l),
             up: m.source_up.with_label_values(&l),
+            closed_idle: m
+                .source_connections_closed
+                .with_label_values(&[id, "idle_timeout"]),
+            closed_evicted: m
+                .source_connections_closed
+                .with_label_values(&[id, "evicted"]),
+            closed_limit: m
+                .source_connections_closed
+                .with_label_values(&[id, "limit"]),
+            closed_peer_limit: m
+                .source_connections_closed
+                .with_label_values(&[id, "peer_limit"]),
+            dropped_datagrams: m.source_dropped_datagrams.with_label_values(&l),
+            recv_buffer: m.source_receive_buffer_bytes.with_label_values(&l),
         }
     }
 }
@@ -492,6 +621,59 @@ fn push_line(mut text: Vec<u8>, received_at: Millis, out: &mut Vec<RawLine>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn load(sources: &str) -> Result<crate::config::Config, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aiswatch.toml");
+        std::fs::write(&path, sources).unwrap();
+        crate::config::Config::load(Some(&path)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn source_values_that_cannot_work_are_refused_by_key() {
+        let server = |extra: &str| {
+            format!("[[sources]]\nkind = \"tcp_server\"\nid = \"push\"\nbind = \"127.0.0.1:0\"\n{extra}\n")
+        };
+        for (extra, key) in [
+            ("max_connections = 0", "max_connections"),
+            ("max_connections = 2000000", "max_connections"),
+            ("max_connections_per_peer = 0", "max_connections_per_peer"),
+            (
+                "max_connections = 4\nmax_connections_per_peer = 5",
+                "max_connections_per_peer",
+            ),
+            ("idle_timeout = \"0s\"", "idle_timeout"),
+            ("idle_timeout = \"300000000y\"", "idle_timeout"),
+        ] {
+            let e = load(&server(extra)).unwrap_err();
+            assert!(e.contains("\"push\"") && e.contains(key), "{extra}: {e}");
+        }
+        let udp = |extra: &str| {
+            format!("[[sources]]\nkind = \"udp\"\nid = \"u\"\nbind = \"127.0.0.1:0\"\n{extra}\n")
+        };
+        for extra in ["recv_buffer_bytes = 0", "recv_buffer_bytes = 4294967296"] {
+            let e = load(&udp(extra)).unwrap_err();
+            assert!(e.contains("recv_buffer_bytes"), "{extra}: {e}");
+        }
+        let client = "[[sources]]\nkind = \"tcp_client\"\nid = \"c\"\naddr = \"x:1\"\nidle_timeout = \"0s\"\n";
+        assert!(load(client).unwrap_err().contains("idle_timeout"));
+        // Sane values load, with the defaults filled in.
+        let c = load(&server(
+            "max_connections_per_peer = 2\nidle_timeout = \"90s\"",
+        ))
+        .unwrap();
+        assert_eq!(
+            c.sources[0],
+            SourceConfig::TcpServer {
+                id: "push".into(),
+                bind: "127.0.0.1:0".parse().unwrap(),
+                max_connections: 64,
+                max_connections_per_peer: 2,
+                idle_timeout: Duration::from_secs(90),
+            }
+        );
+        load(&udp("recv_buffer_bytes = 8388608")).unwrap();
+    }
 
     fn split(chunks: &[&[u8]]) -> Vec<Vec<u8>> {
         let mut s = LineSplitter::new();

@@ -6,14 +6,17 @@
 //! Lines are sent as soon as a read has been split (at most
 //! [`MAX_LINES_PER_BATCH`] per batch): nothing is held back waiting for more.
 
+use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn, Instrument};
 
@@ -48,38 +51,67 @@ enum StreamEnd {
     Eof,
     /// Nothing arrived within the idle timeout.
     Idle,
+    /// The server closed it to make room for a new connection.
+    Evicted,
     /// A read failed.
     Error(io::Error),
     /// Cancelled, or the receiver is gone: the source must stop.
     Stop,
 }
 
+/// How [`read_stream`] watches a connection.
+struct Watch<'a> {
+    /// End the connection when it is idle this long.
+    idle_timeout: Option<Duration>,
+    /// Idle means no complete line (a server's peers: a slowloris trickling
+    /// bytes without a newline is idle), rather than no byte at all.
+    idle_on_lines: bool,
+    /// Told when a line completes (the server ranks connections by it).
+    activity: Option<&'a Activity>,
+    /// Cancelled when the server evicts the connection.
+    evict: Option<&'a CancellationToken>,
+    /// Read buffer size.
+    buf_bytes: usize,
+}
+
+/// `now + d`, or a far future instant if that overflows (a huge timeout).
+fn deadline_after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
+}
+
 /// Reads `stream` to its end, sending its lines. `delivered` is set once any
 /// byte has arrived. On a clean end of stream, an unterminated last line is
-/// sent too; after an error or idle timeout it is dropped (likely cut short).
+/// sent too; after an error, idle timeout or eviction it is dropped (likely
+/// cut short).
 async fn read_stream<R: AsyncRead + Unpin>(
     ctx: &SourceCtx,
     peer: Option<SocketAddr>,
     stream: &mut R,
-    idle_timeout: Option<Duration>,
+    watch: Watch<'_>,
     delivered: &mut bool,
 ) -> StreamEnd {
     let m = &ctx.metrics;
-    let mut buf = vec![0u8; READ_BUF_BYTES];
+    let mut buf = vec![0u8; watch.buf_bytes];
     let mut splitter = LineSplitter::new();
+    let never = CancellationToken::new();
+    let evict = watch.evict.unwrap_or(&never);
+    let mut deadline = watch.idle_timeout.map(deadline_after);
     loop {
-        let read = async {
-            match idle_timeout {
-                Some(d) => tokio::time::timeout(d, stream.read(&mut buf)).await.ok(),
-                None => Some(stream.read(&mut buf).await),
+        let idle = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
             }
         };
         let n = tokio::select! {
             _ = ctx.cancel.cancelled() => return StreamEnd::Stop,
-            r = read => match r {
-                None => return StreamEnd::Idle,
-                Some(Err(e)) => return StreamEnd::Error(e),
-                Some(Ok(n)) => n,
+            _ = evict.cancelled() => return StreamEnd::Evicted,
+            _ = idle => return StreamEnd::Idle,
+            r = stream.read(&mut buf) => match r {
+                Err(e) => return StreamEnd::Error(e),
+                Ok(n) => n,
             },
         };
         let mut lines = Vec::new();
@@ -95,8 +127,25 @@ async fn read_stream<R: AsyncRead + Unpin>(
         m.bytes.inc_by(n as u64);
         let k = splitter.push(&buf[..n], now_ms(), &mut lines);
         m.lines.inc_by(k as u64);
-        if !ctx.send_all(lines, MAX_LINES_PER_BATCH, peer).await {
+        if k > 0 {
+            if let Some(a) = watch.activity {
+                a.sending(true);
+            }
+        }
+        let sent = ctx.send_all(lines, MAX_LINES_PER_BATCH, peer).await;
+        // Idleness counts from here: time spent waiting for room in the
+        // pipeline (backpressure) is ours, not the peer's.
+        if k > 0 {
+            if let Some(a) = watch.activity {
+                a.line();
+                a.sending(false);
+            }
+        }
+        if !sent {
             return StreamEnd::Stop;
+        }
+        if k > 0 || !watch.idle_on_lines {
+            deadline = watch.idle_timeout.map(deadline_after);
         }
     }
 }
@@ -140,15 +189,16 @@ pub async fn run_client(ctx: SourceCtx, addr: String, opts: ClientOptions) {
                 info!(source = %ctx.id, addr = %addr, peer = ?peer, "Connected.");
                 let mut delivered = false;
                 let span = tracing::info_span!("conn", source = %ctx.id, peer = ?peer);
-                let end = read_stream(
-                    &ctx,
-                    peer,
-                    &mut stream,
-                    Some(opts.idle_timeout),
-                    &mut delivered,
-                )
-                .instrument(span)
-                .await;
+                let watch = Watch {
+                    idle_timeout: Some(opts.idle_timeout),
+                    idle_on_lines: false,
+                    activity: None,
+                    evict: None,
+                    buf_bytes: READ_BUF_BYTES,
+                };
+                let end = read_stream(&ctx, peer, &mut stream, watch, &mut delivered)
+                    .instrument(span)
+                    .await;
                 m.up.set(0);
                 match end {
                     StreamEnd::Stop => break,
@@ -169,6 +219,7 @@ pub async fn run_client(ctx: SourceCtx, addr: String, opts: ClientOptions) {
                         m.errors.inc();
                         warn!(source = %ctx.id, addr = %addr, error = %e, "Connection lost.");
                     }
+                    StreamEnd::Evicted => {}
                 }
                 if delivered {
                     backoff = backoff_min;
@@ -184,6 +235,136 @@ pub async fn run_client(ctx: SourceCtx, addr: String, opts: ClientOptions) {
     }
     m.up.set(0);
     info!(source = %ctx.id, addr = %addr, "TCP client stopped.");
+}
+
+/// Limits of a [`serve`] source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerOptions {
+    /// Most connections served at once.
+    pub max_connections: usize,
+    /// Most connections from one IP address at once.
+    pub max_connections_per_peer: usize,
+    /// A connection that delivers no complete line for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+impl ServerOptions {
+    /// `max_connections` at once, and the defaults of the config for the
+    /// rest (8 per address, 5 minutes idle).
+    pub fn new(max_connections: usize) -> Self {
+        ServerOptions {
+            max_connections,
+            max_connections_per_peer: super::DEFAULT_MAX_CONNECTIONS_PER_PEER,
+            idle_timeout: super::DEFAULT_IDLE_TIMEOUT,
+        }
+    }
+}
+
+/// Bytes read from a pushing receiver at once: smaller than the client's,
+/// since a server holds one buffer per connection.
+const SERVER_READ_BUF_BYTES: usize = 16 * 1024;
+
+/// A connection that has delivered lines is evicted for a new one only once
+/// it has been without a complete line this long (or the idle timeout, if
+/// shorter): receivers that are talking are never pushed out.
+const EVICT_AFTER_SILENCE: Duration = Duration::from_secs(60);
+
+/// When a connection last completed a line, shared between its task and the
+/// accept loop.
+#[derive(Debug)]
+struct Activity {
+    /// The server's clock origin.
+    epoch: Instant,
+    /// Milliseconds after `epoch` of the last complete line, plus one;
+    /// 0 = no line yet.
+    last_line: AtomicU64,
+    /// Its lines are waiting for room in the pipeline: it is talking.
+    sending: AtomicBool,
+}
+
+impl Activity {
+    fn sending(&self, yes: bool) {
+        self.sending.store(yes, Ordering::Relaxed);
+    }
+
+    fn line(&self) {
+        let ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
+        self.last_line.store(ms + 1, Ordering::Relaxed);
+    }
+
+    /// When the last line completed, if any.
+    fn last_line(&self) -> Option<Instant> {
+        match self.last_line.load(Ordering::Relaxed) {
+            0 => None,
+            ms => self.epoch.checked_add(Duration::from_millis(ms - 1)),
+        }
+    }
+}
+
+/// One connection, as the accept loop sees it.
+struct Conn {
+    ip: IpAddr,
+    accepted: Instant,
+    activity: Arc<Activity>,
+    evict: CancellationToken,
+}
+
+/// The connections being served.
+#[derive(Default)]
+struct Conns {
+    by_id: HashMap<u64, Conn>,
+    next_id: u64,
+}
+
+impl Conns {
+    /// The connection to close for a new one, among those `from` selects:
+    /// first one that never completed a line (the oldest), else one silent
+    /// for `silence` (the longest silent). `None` if all are talking.
+    fn victim(&self, now: Instant, silence: Duration, from: impl Fn(&Conn) -> bool) -> Option<u64> {
+        let mut best: Option<(u64, (bool, Instant))> = None;
+        for (id, c) in &self.by_id {
+            if !from(c) {
+                continue;
+            }
+            if c.activity.sending.load(Ordering::Relaxed) {
+                continue;
+            }
+            // Rank: never talked before talked; then by last sign of life.
+            let rank = match c.activity.last_line() {
+                None => (false, c.accepted),
+                Some(t) if now.saturating_duration_since(t) >= silence => (true, t),
+                Some(_) => continue,
+            };
+            if best.as_ref().is_none_or(|b| rank < b.1) {
+                best = Some((*id, rank));
+            }
+        }
+        best.map(|b| b.0)
+    }
+
+    fn evict(&mut self, id: u64) {
+        if let Some(c) = self.by_id.remove(&id) {
+            c.evict.cancel();
+        }
+    }
+}
+
+/// Removes a connection from [`Conns`] when its task ends.
+struct Registered {
+    conns: Arc<Mutex<Conns>>,
+    id: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        lock(&self.conns).by_id.remove(&self.id);
+    }
+}
+
+/// The lock is only held for map updates that cannot panic; a poisoned one
+/// is still consistent.
+fn lock(conns: &Mutex<Conns>) -> std::sync::MutexGuard<'_, Conns> {
+    conns.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Binds `addr` and runs [`serve`] on it.
@@ -206,21 +387,50 @@ pub async fn bind_and_serve(
     Ok(())
 }
 
+/// [`serve_with`] at most `max_connections` at once, other limits default
+/// ([`ServerOptions::new`]).
+pub async fn serve(ctx: SourceCtx, listener: TcpListener, max_connections: usize) {
+    serve_with(ctx, listener, ServerOptions::new(max_connections)).await;
+}
+
 /// Accepts connections on an already bound `listener`, one task per
 /// connection, until cancelled or until the receiver of the source's channel
 /// is gone; then waits for the connection tasks to end (they watch the same
 /// token), so that no sender outlives this call.
 ///
-/// At most `max_connections` are served at once: a connection beyond that is
-/// closed at once and counted in `source_errors`. A failing peer ends only
-/// its own task. `source_up` is 1 while listening. Tests pass a listener
-/// bound to `127.0.0.1:0`.
-pub async fn serve(ctx: SourceCtx, listener: TcpListener, max_connections: usize) {
+/// Silent connections cannot lock receivers out:
+/// - a connection that delivers no complete line (a newline, or a line cut
+///   at [`MAX_LINE_BYTES`](super::MAX_LINE_BYTES)) for `idle_timeout` is
+///   closed — bytes trickling in without a newline do not keep it open;
+/// - when a new connection would pass `max_connections_per_peer` for its IP
+///   address, or `max_connections` in all, the connection that never
+///   completed a line (the oldest), else the one silent longest (for at
+///   least a minute, or the idle timeout if shorter), is closed to make
+///   room — among the same address's connections for the per-address
+///   limit. If every candidate is talking, the new connection is refused.
+///
+/// Closes and refusals are counted in
+/// `aiswatch_source_connections_closed_total{source,reason}` (`idle_timeout`,
+/// `evicted`, `limit`, `peer_limit`); refusals also in `source_errors`, as
+/// before. A failing peer ends only its own task. `source_up` is 1 while
+/// listening. Tests pass a listener bound to `127.0.0.1:0`.
+pub async fn serve_with(ctx: SourceCtx, listener: TcpListener, opts: ServerOptions) {
     let m = &ctx.metrics;
     let local = listener.local_addr().ok();
-    info!(source = %ctx.id, addr = ?local, max_connections, "Listening for TCP connections.");
+    let max_connections = opts.max_connections.max(1);
+    let per_peer = opts.max_connections_per_peer.max(1);
+    let silence = EVICT_AFTER_SILENCE.min(opts.idle_timeout);
+    info!(
+        source = %ctx.id,
+        addr = ?local,
+        max_connections,
+        max_connections_per_peer = per_peer,
+        idle_timeout = ?opts.idle_timeout,
+        "Listening for TCP connections."
+    );
     m.up.set(1);
-    let limit = Arc::new(Semaphore::new(max_connections));
+    let conns = Arc::new(Mutex::new(Conns::default()));
+    let epoch = Instant::now();
     let tasks = TaskTracker::new();
     loop {
         let accepted = tokio::select! {
@@ -228,24 +438,8 @@ pub async fn serve(ctx: SourceCtx, listener: TcpListener, max_connections: usize
             _ = ctx.tx.closed() => break,
             r = listener.accept() => r,
         };
-        match accepted {
-            Ok((stream, peer)) => match limit.clone().try_acquire_owned() {
-                Ok(permit) => {
-                    m.connections.inc();
-                    let span = tracing::info_span!("conn", source = %ctx.id, peer = %peer);
-                    tasks.spawn(serve_conn(ctx.clone(), stream, peer, permit).instrument(span));
-                }
-                Err(_) => {
-                    m.errors.inc();
-                    warn!(
-                        source = %ctx.id,
-                        peer = %peer,
-                        max_connections,
-                        "Too many connections; closing the new one."
-                    );
-                    drop(stream);
-                }
-            },
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
             Err(e) => {
                 m.errors.inc();
                 warn!(source = %ctx.id, error = %e, "Accept failed.");
@@ -253,6 +447,88 @@ pub async fn serve(ctx: SourceCtx, listener: TcpListener, max_connections: usize
                     _ = ctx.cancel.cancelled() => break,
                     _ = tokio::time::sleep(ACCEPT_ERROR_PAUSE) => {}
                 }
+                continue;
+            }
+        };
+        let now = Instant::now();
+        let ip = peer.ip();
+        let admitted = {
+            let mut c = lock(&conns);
+            let mut refused = None;
+            if c.by_id.values().filter(|x| x.ip == ip).count() >= per_peer {
+                match c.victim(now, silence, |x| x.ip == ip) {
+                    Some(v) => {
+                        c.evict(v);
+                        m.closed_evicted.inc();
+                    }
+                    None => refused = Some(("peer_limit", per_peer)),
+                }
+            }
+            if refused.is_none() && c.by_id.len() >= max_connections {
+                match c.victim(now, silence, |_| true) {
+                    Some(v) => {
+                        c.evict(v);
+                        m.closed_evicted.inc();
+                    }
+                    None => refused = Some(("limit", max_connections)),
+                }
+            }
+            match refused {
+                Some(why) => Err(why),
+                None => {
+                    let id = c.next_id;
+                    c.next_id += 1;
+                    let activity = Arc::new(Activity {
+                        epoch,
+                        last_line: AtomicU64::new(0),
+                        sending: AtomicBool::new(false),
+                    });
+                    let evict = CancellationToken::new();
+                    c.by_id.insert(
+                        id,
+                        Conn {
+                            ip,
+                            accepted: now,
+                            activity: activity.clone(),
+                            evict: evict.clone(),
+                        },
+                    );
+                    Ok((id, activity, evict))
+                }
+            }
+        };
+        match admitted {
+            Ok((id, activity, evict)) => {
+                m.connections.inc();
+                let reg = Registered {
+                    conns: conns.clone(),
+                    id,
+                };
+                let span = tracing::info_span!("conn", source = %ctx.id, peer = %peer);
+                let conn = ServedConn {
+                    peer,
+                    activity,
+                    evict,
+                    idle_timeout: opts.idle_timeout,
+                    _reg: reg,
+                };
+                tasks.spawn(serve_conn(ctx.clone(), stream, conn).instrument(span));
+            }
+            Err((reason, limit)) => {
+                m.errors.inc();
+                if reason == "limit" {
+                    m.closed_limit.inc();
+                } else {
+                    m.closed_peer_limit.inc();
+                }
+                warn!(
+                    source = %ctx.id,
+                    peer = %peer,
+                    reason,
+                    limit,
+                    "Too many connections, all of them talking; closing the new one."
+                );
+                drop(stream);
             }
         }
     }
@@ -263,21 +539,46 @@ pub async fn serve(ctx: SourceCtx, listener: TcpListener, max_connections: usize
     info!(source = %ctx.id, "TCP server stopped.");
 }
 
-/// Reads one accepted connection until it ends; holds its permit meanwhile.
-async fn serve_conn(
-    ctx: SourceCtx,
-    mut stream: TcpStream,
+/// What a connection task gets from the accept loop.
+struct ServedConn {
     peer: SocketAddr,
-    _permit: OwnedSemaphorePermit,
-) {
+    activity: Arc<Activity>,
+    evict: CancellationToken,
+    idle_timeout: Duration,
+    /// Unregisters the connection when the task ends.
+    _reg: Registered,
+}
+
+/// Reads one accepted connection until it ends.
+async fn serve_conn(ctx: SourceCtx, mut stream: TcpStream, conn: ServedConn) {
+    let peer = conn.peer;
     debug!(source = %ctx.id, peer = %peer, "Connection accepted.");
     let mut delivered = false;
-    match read_stream(&ctx, Some(peer), &mut stream, None, &mut delivered).await {
+    let watch = Watch {
+        idle_timeout: Some(conn.idle_timeout),
+        idle_on_lines: true,
+        activity: Some(&conn.activity),
+        evict: Some(&conn.evict),
+        buf_bytes: SERVER_READ_BUF_BYTES,
+    };
+    match read_stream(&ctx, Some(peer), &mut stream, watch, &mut delivered).await {
         StreamEnd::Eof => debug!(source = %ctx.id, peer = %peer, "Connection closed by peer."),
         StreamEnd::Error(e) => {
             ctx.metrics.errors.inc();
             warn!(source = %ctx.id, peer = %peer, error = %e, "Connection lost.");
         }
-        StreamEnd::Idle | StreamEnd::Stop => {}
+        StreamEnd::Idle => {
+            ctx.metrics.closed_idle.inc();
+            info!(
+                source = %ctx.id,
+                peer = %peer,
+                idle = ?conn.idle_timeout,
+                "No complete line within the idle timeout; closing the connection."
+            );
+        }
+        StreamEnd::Evicted => {
+            info!(source = %ctx.id, peer = %peer, "Silent connection closed to make room for a new one.");
+        }
+        StreamEnd::Stop => {}
     }
 }
