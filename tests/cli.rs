@@ -350,6 +350,7 @@ fn config_check_names_every_bad_key_and_exits_1() {
         "{}",
         stderr(&o)
     );
+}
 
 /// Runs `aiswatch replay PATH` while a thread writes `content` into the FIFO
 /// at `path`; kills it after 60 s. Returns the summary (stderr).

@@ -27,7 +27,11 @@ fn replay(target: &str, entry: fn(&[u8])) {
         let data = std::fs::read(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         // Name the file if the entry panics.
         let res = std::panic::catch_unwind(|| entry(&data));
-        assert!(res.is_ok(), "{target}: {} failed (see the panic above)", f.display());
+        assert!(
+            res.is_ok(),
+            "{target}: {} failed (see the panic above)",
+            f.display()
+        );
     }
 }
 

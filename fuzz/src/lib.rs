@@ -109,21 +109,38 @@ pub fn sentence(data: &[u8]) {
                 n += 1;
                 if let Item::Ais(s) = item {
                     assert!((1..=9).contains(&s.total), "total {}", s.total);
-                    assert!((1..=s.total).contains(&s.number), "part {} of {}", s.number, s.total);
+                    assert!(
+                        (1..=s.total).contains(&s.number),
+                        "part {} of {}",
+                        s.number,
+                        s.total
+                    );
                     assert!(s.fill <= 5, "fill {}", s.fill);
-                    assert!(s.payload.iter().all(|&b| is_armour(b)), "payload not armoured");
+                    assert!(
+                        s.payload.iter().all(|&b| is_armour(b)),
+                        "payload not armoured"
+                    );
                     assert!(within(s.payload), "payload outside the line");
                     if let Some(st) = s.tags.station.or(s.trailing_station) {
                         assert!(within(st), "station outside the line");
                     }
                     if let Some((part, total, _)) = s.tags.group {
-                        assert!((1..=total).contains(&part) && total <= 9, "group {part}/{total}");
+                        assert!(
+                            (1..=total).contains(&part) && total <= 9,
+                            "group {part}/{total}"
+                        );
                     }
                 }
             });
             // Every item starts at a `\`, `!` or `$`, plus one trailing reject.
-            let starts = line.iter().filter(|&&b| matches!(b, b'\\' | b'!' | b'$')).count();
-            assert!(n <= starts + 1, "{n} items from a line with {starts} starts");
+            let starts = line
+                .iter()
+                .filter(|&&b| matches!(b, b'\\' | b'!' | b'$'))
+                .count();
+            assert!(
+                n <= starts + 1,
+                "{n} items from a line with {starts} starts"
+            );
         }
     });
 }
@@ -153,9 +170,17 @@ pub fn ais(data: &[u8]) {
 fn check_message(m: &aiswatch::decode::AisMessage) {
     assert!((1..=27).contains(&m.msg_type));
     if let Some((lon, lat)) = m.position() {
-        assert!((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat), "{lon},{lat}");
+        assert!(
+            (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat),
+            "{lon},{lat}"
+        );
     }
-    let _ = (m.speed_kn(), m.course_deg(), m.heading_deg(), m.nav_status());
+    let _ = (
+        m.speed_kn(),
+        m.course_deg(),
+        m.heading_deg(),
+        m.nav_status(),
+    );
     let _ = m.is_vessel_position();
 }
 
@@ -187,7 +212,12 @@ pub fn decoder(data: &[u8]) {
     });
     let stats = dec.stats();
     assert_eq!(stats.lines, n_lines);
-    assert!(out.len() as u64 <= stats.sentences, "{} messages from {} sentences", out.len(), stats.sentences);
+    assert!(
+        out.len() as u64 <= stats.sentences,
+        "{} messages from {} sentences",
+        out.len(),
+        stats.sentences
+    );
     assert_eq!(stats.messages, out.len() as u64);
     for d in &out {
         check_decoded(d, &mut json);
@@ -261,7 +291,11 @@ pub fn assemble(data: &[u8]) {
             line.clear();
             let mut tag = String::new();
             if tags & 1 != 0 {
-                let part = if tags & 0x40 != 0 { b.below(10) } else { number };
+                let part = if tags & 0x40 != 0 {
+                    b.below(10)
+                } else {
+                    number
+                };
                 tag.push_str(&format!("g:{part}-{total}-{},", b.below(4)));
             }
             if tags & 2 != 0 {
@@ -280,7 +314,11 @@ pub fn assemble(data: &[u8]) {
                 };
                 line.push_str(&format!("\\{tag}*{sum:02X}\\"));
             }
-            let seq = if seq == 10 { String::new() } else { seq.to_string() };
+            let seq = if seq == 10 {
+                String::new()
+            } else {
+                seq.to_string()
+            };
             let body = format!(
                 "AIVDM,{total},{number},{seq},{},{},{fill}",
                 std::str::from_utf8(chan).unwrap_or(""),
@@ -323,19 +361,29 @@ pub fn history(data: &[u8]) {
         Ok(r) => r,
         Err(e) => {
             let msg = e.to_string();
-            assert!(msg.starts_with("fuzz.csv"), "error does not name the file: {msg}");
+            assert!(
+                msg.starts_with("fuzz.csv"),
+                "error does not name the file: {msg}"
+            );
             return;
         }
     };
     let first = lines(data).next().unwrap_or_default();
-    assert_eq!(detect(&String::from_utf8_lossy(first)), Some(reader.format()));
+    assert_eq!(
+        detect(&String::from_utf8_lossy(first)),
+        Some(reader.format())
+    );
     let rows = reader.stats().rows;
     let mut reader = reader;
     let mut last = i64::MIN;
     let mut n = 0u64;
     let mut json = String::new();
     for d in reader.by_ref() {
-        assert!(d.time >= last, "history out of order: {} after {last}", d.time);
+        assert!(
+            d.time >= last,
+            "history out of order: {} after {last}",
+            d.time
+        );
         last = d.time;
         n += 1;
         check_decoded(&d, &mut json);
@@ -378,7 +426,10 @@ pub fn zones(data: &[u8]) {
                     ZoneErrorKind::Geometry | ZoneErrorKind::Property | ZoneErrorKind::DuplicateId
                 ) {
                     let i = e.feature.unwrap_or_else(|| panic!("no feature: {text}"));
-                    assert!(features.is_some_and(|n| i < n), "feature #{i} of {features:?}: {text}");
+                    assert!(
+                        features.is_some_and(|n| i < n),
+                        "feature #{i} of {features:?}: {text}"
+                    );
                 }
             }
         }

@@ -410,7 +410,11 @@ mod tests {
         // debug builds, part 9 taken for part 1 in release). Found by fuzzing.
         let parts: Vec<String> = (1..=9)
             .map(|n| {
-                let pay = if n == 1 { "13u?etPv2;0n:dDPwUM1U1Cb069D" } else { "0" };
+                let pay = if n == 1 {
+                    "13u?etPv2;0n:dDPwUM1U1Cb069D"
+                } else {
+                    "0"
+                };
                 let body = format!("AIVDM,9,{n},5,A,{pay},0");
                 let sum = body.bytes().fold(0u8, |a, b| a ^ b);
                 format!("!{body}*{sum:02X}")
