@@ -547,7 +547,7 @@ fn a_start_error_is_logged_as_json_too() {
     assert_eq!(message(last), "Daemon failed.", "{stderr}");
     let err = last["fields"]["error"].as_str().unwrap();
     assert!(
-        err.contains("bad.toml") && err.contains("empty id"),
+        err.contains("bad.toml") && err.contains("id: must not be empty"),
         "{err}"
     );
 }

@@ -187,10 +187,11 @@ impl SourceConfig {
                 idle_timeout,
                 ..
             } => {
-                if !(1..=MAX_CONNECTIONS).contains(max_connections) {
-                    return bad("max_connections", "must be between 1 and 1000000");
-                }
-                if !(1..=*max_connections).contains(max_connections_per_peer) {
+                // max_connections itself is checked with the other pool
+                // sizes (config::limits).
+                if (1..=MAX_CONNECTIONS).contains(max_connections)
+                    && !(1..=*max_connections).contains(max_connections_per_peer)
+                {
                     return bad(
                         "max_connections_per_peer",
                         "must be between 1 and max_connections",
