@@ -43,7 +43,7 @@ impl Supervisor {
         E: std::fmt::Display + Send + 'static,
     {
         let inner = tokio::spawn(async move { fut.await.map_err(|e| e.to_string()) });
-        self.judge(name, ends, tokio::spawn(async move { inner.await }))
+        self.judge(name, ends, tokio::spawn(inner))
     }
 
     /// Watches a task already running as stage `name`, as [`Supervisor::spawn`] does.

@@ -222,7 +222,7 @@ async fn tracks_and_boxes_span_hours_cells_and_retention() {
         assert_eq!(few.as_slice(), &sailed[..3], "{k}");
         // The newest at or before a time, also when that hour holds only later ones.
         for at in [t0 + 5 * H, t0 + 5 * H + 1, t0 - 1, t0 + 10 * 600_000 - 1] {
-            let want = sailed.iter().filter(|p| p.time <= at).last().cloned();
+            let want = sailed.iter().rfind(|p| p.time <= at).cloned();
             assert_eq!(
                 s.last_position(Mmsi(10), at).await.unwrap(),
                 want,
