@@ -29,6 +29,8 @@ mod detect;
 mod error;
 mod geom;
 mod index;
+// The fuzz build (fuzz/lite) has no tokio, notify or metrics.
+#[cfg(not(aiswatch_lite))]
 mod live;
 mod load;
 
@@ -48,6 +50,7 @@ pub use detect::{
     DETECTORS,
 };
 pub use error::{ZoneError, ZoneErrorKind};
+#[cfg(not(aiswatch_lite))]
 pub use live::{fixed, spawn as watch_dir, Check, LiveZones, ZonesStatus};
 pub use load::PROPERTIES;
 
