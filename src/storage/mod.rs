@@ -19,6 +19,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, QueryBuilder, Row, SqlitePool};
+use tracing::warn;
 
 use crate::config::Scope;
 use crate::ids::{AlertId, Mmsi};
@@ -254,12 +255,24 @@ impl Store {
         }
     }
 
-    /// Closes every connection (SQLite checkpoints its WAL).
+    /// Closes every connection. SQLite: the readers first, then the writer
+    /// copies the WAL into the database file and empties it (left to the
+    /// last connection's close, two closing at once could each leave it to
+    /// the other: the next start would find the whole WAL to read back).
     pub async fn close(&self) {
-        if let Backend::Sqlite { writer, .. } = &self.backend {
-            writer.close().await;
+        match &self.backend {
+            Backend::Sqlite { pool, writer } => {
+                pool.close().await;
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(writer)
+                    .await
+                {
+                    warn!(error = %e, "Checkpointing the SQLite WAL at close failed.");
+                }
+                writer.close().await;
+            }
+            Backend::Postgres(p) => p.close().await,
         }
-        on_pool!(self, p => p.close().await)
     }
 
     /// Whether the database answers.
@@ -359,9 +372,18 @@ impl Store {
         let sta = format!(
             "SELECT {STATIC_COLUMNS} FROM statics WHERE seq >= $1 AND seq < $2 ORDER BY seq"
         );
+        let positions = match &self.backend {
+            Backend::Sqlite { pool, .. } => sqlite::positions_by_seq(pool, a, b).await?,
+            Backend::Postgres(p) => sqlx::query(&pos)
+                .bind(a)
+                .bind(b)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(position_row)
+                .collect::<Result<Vec<_>, StorageError>>()?,
+        };
         on_pool!(self, p => {
-            let positions = sqlx::query(&pos).bind(a).bind(b).fetch_all(p).await?
-                .iter().map(position_row).collect::<Result<Vec<_>, StorageError>>()?;
             let statics = sqlx::query(&sta).bind(a).bind(b).fetch_all(p).await?
                 .iter().map(static_row).collect::<Result<Vec<_>, StorageError>>()?;
             let ticks = sqlx::query("SELECT seq, t FROM ticks WHERE seq >= $1 AND seq < $2 ORDER BY seq")

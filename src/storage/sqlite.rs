@@ -1,9 +1,10 @@
-//! SQLite's positions layout (migration 0004): the table is keyed
-//! (cell, hour, mmsi, t, hash) with one secondary index, on seq (the
-//! restart's replay). Two small tables say where to look:
-//! `vessel_cells (mmsi, hour, cell)` for tracks and `position_cells
-//! (hour, cell)` for boxes too big to list their cells, and for retention.
-//! A per-row (mmsi, t) index cost more than any other part of a write.
+//! SQLite's positions layout (migrations 0004 and 0005): the table is
+//! keyed (cell, hour, mmsi, t, hash), without a secondary index. Small
+//! tables say where to look: `vessel_cells (mmsi, hour, cell)` for tracks,
+//! `position_cells (hour, cell)` for boxes too big to list their cells and
+//! for retention, and `position_seqs`, one JSON list of keys per batch by
+//! sequence range, for the restart's replay. Per-row indexes on (mmsi, t) and on seq
+//! cost more than any other part of a write.
 //!
 //! PostgreSQL keeps its own layout (day partitions with indexes); the
 //! answers are the same.
@@ -42,8 +43,8 @@ fn key(r: &PositionRow) -> Key {
     )
 }
 
-/// Inserts `rows` (a report already stored is skipped) and notes their
-/// vessels' and cells' hours.
+/// Inserts `rows` (a report already stored is skipped), notes their
+/// vessels' and cells' hours, and appends their keys by sequence number.
 pub(super) async fn insert_positions(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     rows: &[PositionRow],
@@ -54,6 +55,7 @@ pub(super) async fn insert_positions(
     for chunk in keyed.chunks(ROWS) {
         insert_chunk(tx, chunk).await?;
     }
+    append_seqs(tx, &keyed).await?;
     let mut vessel_hours: Vec<(i64, i64, i64)> = keyed
         .iter()
         .map(|((c, h, m, ..), _)| (*m, *h, *c))
@@ -85,6 +87,67 @@ pub(super) async fn insert_positions(
         .await?;
     }
     Ok(())
+}
+
+/// Notes the batch's positions' keys under its sequence range, as one JSON
+/// array of `[seq, cell, hour, mmsi, t]` (see migration 0005).
+async fn append_seqs(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    keyed: &[(Key, &PositionRow)],
+) -> Result<(), StorageError> {
+    use std::fmt::Write as _;
+    let (Some(first), Some(last)) = (
+        keyed.iter().map(|(_, r)| r.seq).min(),
+        keyed.iter().map(|(_, r)| r.seq).max(),
+    ) else {
+        return Ok(());
+    };
+    let mut keys = String::with_capacity(keyed.len() * 48 + 2);
+    keys.push('[');
+    for (i, &((cell, hour, mmsi, t, _), r)) in keyed.iter().enumerate() {
+        if i > 0 {
+            keys.push(',');
+        }
+        let _ = write!(keys, "[{},{cell},{hour},{mmsi},{t}]", r.seq);
+    }
+    keys.push(']');
+    // OR REPLACE: a sequence number is never reused, but if it were, the
+    // newest keys are the ones to find.
+    sqlx::query(
+        "INSERT OR REPLACE INTO position_seqs (first_seq, last_seq, keys) VALUES ($1, $2, $3)",
+    )
+    .bind(first as i64)
+    .bind(last as i64)
+    .bind(keys)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Positions with `from <= seq < to`, in sequence order: each found by
+/// its key from its batch's `position_seqs` row (the rare copy ignored as a
+/// duplicate finds the stored row, with another seq, and is skipped).
+pub(super) async fn positions_by_seq(
+    pool: &SqlitePool,
+    from: i64,
+    to: i64,
+) -> Result<Vec<PositionRow>, StorageError> {
+    // The batches from the one holding `from` on, then each key in range.
+    let sql = format!(
+        "SELECT {P_POSITION_COLUMNS} FROM position_seqs b JOIN json_each(b.keys) j \
+         CROSS JOIN positions p \
+         WHERE b.first_seq >= COALESCE((SELECT MAX(first_seq) FROM position_seqs WHERE first_seq <= $1), $1) \
+         AND b.first_seq < $2 AND b.last_seq >= $1 \
+         AND j.value ->> 0 >= $1 AND j.value ->> 0 < $2 \
+         AND p.cell = j.value ->> 1 AND p.hour = j.value ->> 2 AND p.mmsi = j.value ->> 3 \
+         AND p.t = j.value ->> 4 AND p.seq = j.value ->> 0 ORDER BY p.seq"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(position_row).collect()
 }
 
 /// `INSERT OR IGNORE INTO positions … VALUES (?, …), …` for `rows` rows.
@@ -273,6 +336,11 @@ pub(super) async fn prune(pool: &SqlitePool, before: Millis) -> Result<u64, Stor
         // Let writers in between statements.
         tokio::task::yield_now().await;
     }
+    // Batches' keys of what came before the clock reached `before` (the
+    // oldest tick kept).
+    sqlx::query("DELETE FROM position_seqs WHERE last_seq < (SELECT MIN(seq) FROM ticks)")
+        .execute(pool)
+        .await?;
     // The hour `before` falls in may keep positions: its entries stay.
     sqlx::query("DELETE FROM position_cells WHERE hour < $1")
         .bind(last_hour)
