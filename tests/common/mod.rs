@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests: a tiny HTTP client, the
 //! PostgreSQL test database (its URL from `AISWATCH_TEST_PG_URL`, one schema
-//! per test), and the shipped sample feed.
+//! per test), and the shipped sample feed; [`ingest`]: sources on loopback
+//! sockets.
 #![allow(dead_code)]
+
+pub mod ingest;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
