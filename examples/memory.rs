@@ -106,20 +106,14 @@ fn position(s: &Ship, k: i64, t: Millis, station: &Arc<str>) -> Decoded {
             msg_type: 1,
             repeat: 0,
             mmsi: s.mmsi,
-            body: Body::ClassA(ClassA {
-                status: if s.sog_dkn < 20 { 1 } else { 0 },
-                turn: -128,
-                speed: s.sog_dkn,
-                accuracy: false,
-                lon: (lon * 600_000.0).round() as i32,
-                lat: (lat * 600_000.0).round() as i32,
-                course: s.course_ddeg,
-                heading: s.course_ddeg / 10,
-                second: 60,
-                maneuver: 0,
-                raim: false,
-                radio: 0,
-            }),
+            body: Body::ClassA(ClassA::report(
+                if s.sog_dkn < 20 { 1 } else { 0 },
+                s.sog_dkn,
+                (lon * 600_000.0).round() as i32,
+                (lat * 600_000.0).round() as i32,
+                s.course_ddeg,
+                s.course_ddeg / 10,
+            )),
         },
     }
 }

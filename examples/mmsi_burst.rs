@@ -50,20 +50,14 @@ fn report(mmsi: u32, t: Millis, lon: f64, lat: f64, sog_dkn: u16, station: &Arc<
             msg_type: 1,
             repeat: 0,
             mmsi,
-            body: Body::ClassA(ClassA {
-                status: 0,
-                turn: -128,
-                speed: sog_dkn,
-                accuracy: false,
-                lon: (lon * 600_000.0).round() as i32,
-                lat: (lat * 600_000.0).round() as i32,
-                course: 900,
-                heading: 90,
-                second: 60,
-                maneuver: 0,
-                raim: false,
-                radio: 0,
-            }),
+            body: Body::ClassA(ClassA::report(
+                0,
+                sog_dkn,
+                (lon * 600_000.0).round() as i32,
+                (lat * 600_000.0).round() as i32,
+                900,
+                90,
+            )),
         },
     }
 }
