@@ -5,6 +5,11 @@
 #![allow(dead_code)]
 
 pub mod ingest;
+mod sample;
+
+// Not every test binary reads the sample.
+#[allow(unused_imports)]
+pub use sample::sample_lines;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -170,21 +175,6 @@ fn rand_suffix() -> u32 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .subsec_nanos()
-}
-
-/// The shipped sample feed's lines (8 h of simulated Gulf of Guinea traffic).
-pub fn sample_lines() -> Vec<String> {
-    use std::io::Read;
-    let f = std::fs::File::open(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/deploy/sample/feed.nmea.gz"
-    ))
-    .unwrap();
-    let mut s = String::new();
-    flate2::read::GzDecoder::new(f)
-        .read_to_string(&mut s)
-        .unwrap();
-    s.lines().map(str::to_owned).collect()
 }
 
 /// A line index near `at` where no multi-part message is cut.
