@@ -244,36 +244,36 @@ impl AisMessage {
         Some((lon_deg(lon)?, lat_deg(lat)?))
     }
 
+    /// Raw speed, course and heading of a Class A or Class B position
+    /// report (types 1–3, 18, 19), which carry them alike.
+    fn class_ab_motion(&self) -> Option<(u16, u16, u16)> {
+        match &self.body {
+            Body::ClassA(p) => Some((p.speed, p.course, p.heading)),
+            Body::ClassB(p) => Some((p.speed, p.course, p.heading)),
+            Body::ClassBExtended(p) => Some((p.speed, p.course, p.heading)),
+            _ => None,
+        }
+    }
+
     /// Speed over ground in knots, if reported.
     pub fn speed_kn(&self) -> Option<f64> {
         match &self.body {
-            Body::ClassA(p) => speed_kn(p.speed),
-            Body::ClassB(p) => speed_kn(p.speed),
-            Body::ClassBExtended(p) => speed_kn(p.speed),
             Body::LongRange(p) => (p.speed != 63).then_some(f64::from(p.speed)),
-            _ => None,
+            _ => speed_kn(self.class_ab_motion()?.0),
         }
     }
 
     /// Course over ground in degrees, if reported.
     pub fn course_deg(&self) -> Option<f64> {
         match &self.body {
-            Body::ClassA(p) => course_deg(p.course),
-            Body::ClassB(p) => course_deg(p.course),
-            Body::ClassBExtended(p) => course_deg(p.course),
             Body::LongRange(p) => (p.course < 360).then_some(f64::from(p.course)),
-            _ => None,
+            _ => course_deg(self.class_ab_motion()?.1),
         }
     }
 
     /// True heading in degrees, if reported.
     pub fn heading_deg(&self) -> Option<u16> {
-        match &self.body {
-            Body::ClassA(p) => heading_deg(p.heading),
-            Body::ClassB(p) => heading_deg(p.heading),
-            Body::ClassBExtended(p) => heading_deg(p.heading),
-            _ => None,
-        }
+        heading_deg(self.class_ab_motion()?.2)
     }
 
     /// Navigational status, if reported (15 = not defined → `None`).
