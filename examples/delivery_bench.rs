@@ -24,6 +24,9 @@ use axum::extract::Path as UrlPath;
 use axum::http::HeaderMap;
 use tokio::io::AsyncWriteExt;
 
+#[path = "../tests/common/sample.rs"]
+mod sample;
+
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ADMIN: &str = "bench-admin";
 
@@ -234,19 +237,7 @@ async fn main() {
     let n_centres: usize = arg("--centres", "10").parse().unwrap();
     let pace_s: u64 = arg("--pace-s", "40").parse().unwrap();
     let centres: Vec<String> = (0..n_centres).map(|i| format!("C{i}")).collect();
-    let lines: Vec<String> = {
-        use std::io::Read;
-        let f = std::fs::File::open(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/deploy/sample/feed.nmea.gz"
-        ))
-        .unwrap();
-        let mut s = String::new();
-        flate2::read::GzDecoder::new(f)
-            .read_to_string(&mut s)
-            .unwrap();
-        s.lines().map(str::to_owned).collect()
-    };
+    let lines = sample::sample_lines();
     let (hook, got) = receiver().await;
     println!(
         "load {}",

@@ -13,69 +13,15 @@
 //!
 //! With `AISWATCH_HISTORY_FILE=path` an existing file is read instead.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use aiswatch::history::{HistoryReader, SortOptions};
 use aiswatch::sim::rng::Rng;
 
-/// Counts live and peak heap bytes (requested sizes) on top of `System`.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(n: usize) {
-    let now = LIVE.fetch_add(n, Ordering::Relaxed) + n;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-fn shrank(n: usize) {
-    LIVE.fetch_sub(n, Ordering::Relaxed);
-}
-
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the
-// `GlobalAlloc` contract; the counters only observe sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        shrank(layout.size());
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                grew(new_size - layout.size());
-            } else {
-                shrank(layout.size() - new_size);
-            }
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+#[path = "common/alloc.rs"]
+mod alloc;
 
 const VESSELS: u64 = 20_000;
 const DAY_S: i64 = 86_400;
@@ -133,13 +79,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (p, true)
         }
     };
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = alloc::reset_peak();
     let t = Instant::now();
     let mut reader = HistoryReader::open(&path, opts.clone())?;
     let sorted_s = t.elapsed().as_secs_f64();
     let spilled = reader.spilled_runs();
-    let peak_open = PEAK.load(Ordering::Relaxed) - base;
+    let peak_open = alloc::peak() - base;
     let (mut n, mut last, mut sorted) = (0u64, i64::MIN, true);
     for m in reader.by_ref() {
         sorted &= m.time >= last;
@@ -148,7 +93,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let stats = reader.finish()?;
     let total_s = t.elapsed().as_secs_f64();
-    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let peak = alloc::peak() - base;
     println!(
         "read {} rows ({} rejected) -> {n} messages ({} positions, {} static), time-sorted: {sorted}",
         stats.rows, stats.rejected, stats.positions, stats.statics

@@ -18,8 +18,6 @@
 //! Optional arguments: vessel counts (default `100000 200000`). The env var
 //! `AISWATCH_MEMORY_REPORTS` changes the reports per vessel (default 100).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,60 +28,8 @@ use aiswatch::engine::Engine;
 use aiswatch::sim::rng::Rng;
 use aiswatch::time::Millis;
 
-/// Counts live and peak heap bytes (requested sizes) on top of `System`.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(n: usize) {
-    let now = LIVE.fetch_add(n, Ordering::Relaxed) + n;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-fn shrank(n: usize) {
-    LIVE.fetch_sub(n, Ordering::Relaxed);
-}
-
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the
-// `GlobalAlloc` contract; the counters only observe sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        shrank(layout.size());
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                grew(new_size - layout.size());
-            } else {
-                shrank(layout.size() - new_size);
-            }
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+#[path = "common/alloc.rs"]
+mod alloc;
 
 const T0: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 const SPAN_MS: Millis = 3 * 3_600_000;
@@ -160,20 +106,14 @@ fn position(s: &Ship, k: i64, t: Millis, station: &Arc<str>) -> Decoded {
             msg_type: 1,
             repeat: 0,
             mmsi: s.mmsi,
-            body: Body::ClassA(ClassA {
-                status: if s.sog_dkn < 20 { 1 } else { 0 },
-                turn: -128,
-                speed: s.sog_dkn,
-                accuracy: false,
-                lon: (lon * 600_000.0).round() as i32,
-                lat: (lat * 600_000.0).round() as i32,
-                course: s.course_ddeg,
-                heading: s.course_ddeg / 10,
-                second: 60,
-                maneuver: 0,
-                raim: false,
-                radio: 0,
-            }),
+            body: Body::ClassA(ClassA::report(
+                if s.sog_dkn < 20 { 1 } else { 0 },
+                s.sog_dkn,
+                (lon * 600_000.0).round() as i32,
+                (lat * 600_000.0).round() as i32,
+                s.course_ddeg,
+                s.course_ddeg / 10,
+            )),
         },
     }
 }
@@ -237,8 +177,7 @@ fn run(label: &'static str, n: usize, detectors: bool) -> Row {
     let mut batch: Vec<Decoded> = Vec::with_capacity(BATCH);
 
     // Everything above is input, not engine state: count from here.
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = alloc::reset_peak();
     let started = Instant::now();
     let cfg = Config::default();
     let mut engine: Engine = cfg
@@ -273,10 +212,10 @@ fn run(label: &'static str, n: usize, detectors: bool) -> Row {
     batch.clear();
     tally(engine.take_alerts());
     let secs = started.elapsed().as_secs_f64();
-    let live = LIVE.load(Ordering::Relaxed) - base;
+    let live = alloc::live() - base;
     let indexed = engine.tracks_mut().index().len();
-    let live_indexed = LIVE.load(Ordering::Relaxed) - base;
-    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let live_indexed = alloc::live() - base;
+    let peak = alloc::peak() - base;
     let vessels = engine.tracks().len();
     assert_eq!(vessels, n);
     assert_eq!(indexed, n);

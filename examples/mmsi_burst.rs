@@ -14,8 +14,6 @@
 //! cargo run --release --example mmsi_burst -- 2000000
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,60 +24,8 @@ use aiswatch::engine::Engine;
 use aiswatch::sim::rng::Rng;
 use aiswatch::time::Millis;
 
-/// Counts live and peak heap bytes (requested sizes) on top of `System`.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(n: usize) {
-    let now = LIVE.fetch_add(n, Ordering::Relaxed) + n;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-fn shrank(n: usize) {
-    LIVE.fetch_sub(n, Ordering::Relaxed);
-}
-
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the
-// `GlobalAlloc` contract; the counters only observe sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        shrank(layout.size());
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                grew(new_size - layout.size());
-            } else {
-                shrank(layout.size() - new_size);
-            }
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+#[path = "common/alloc.rs"]
+mod alloc;
 
 const T0: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 const MIN: Millis = 60_000;
@@ -104,20 +50,14 @@ fn report(mmsi: u32, t: Millis, lon: f64, lat: f64, sog_dkn: u16, station: &Arc<
             msg_type: 1,
             repeat: 0,
             mmsi,
-            body: Body::ClassA(ClassA {
-                status: 0,
-                turn: -128,
-                speed: sog_dkn,
-                accuracy: false,
-                lon: (lon * 600_000.0).round() as i32,
-                lat: (lat * 600_000.0).round() as i32,
-                course: 900,
-                heading: 90,
-                second: 60,
-                maneuver: 0,
-                raim: false,
-                radio: 0,
-            }),
+            body: Body::ClassA(ClassA::report(
+                0,
+                sog_dkn,
+                (lon * 600_000.0).round() as i32,
+                (lat * 600_000.0).round() as i32,
+                900,
+                90,
+            )),
         },
     }
 }
@@ -181,7 +121,7 @@ fn main() {
         .collect();
     let stations: Vec<Arc<str>> = (0..50).map(|i| format!("st{i:02}").into()).collect();
 
-    let base = LIVE.load(Ordering::Relaxed);
+    let base = alloc::live();
     let rss0 = rss_kib();
     let mut cfg = Config::default();
     cfg.engine.vessel_ttl = TTL;
@@ -212,7 +152,7 @@ fn main() {
         rows.push((
             format!("after burst {} ({secs:.1} s)", round + 1),
             feed.engine.tracks().len(),
-            LIVE.load(Ordering::Relaxed) - base,
+            alloc::live() - base,
             rss_kib(),
         ));
         // One vessel keeps the clock going until the burst is forgotten.
@@ -226,12 +166,12 @@ fn main() {
         rows.push((
             format!("burst {} forgotten (vessel_ttl)", round + 1),
             feed.engine.tracks().len(),
-            LIVE.load(Ordering::Relaxed) - base,
+            alloc::live() - base,
             rss_kib(),
         ));
         t0 = end + MIN;
     }
-    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    let peak = alloc::peak().saturating_sub(base);
     eprintln!("{:?}; alerts {:?}", feed.engine.stats(), feed.alerts);
     println!(
         "{n} MMSIs x {reports} report(s) a burst, in a zone with every detector; vessel_ttl {} s",

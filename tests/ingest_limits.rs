@@ -4,59 +4,26 @@
 //! Real loopback sockets; extra loopback addresses (127.0.x.y) stand for
 //! distinct peers.
 
+mod common;
+
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
 
-use aiswatch::ingest::{tcp, udp, LineBatch, RawLine, SourceCtx};
+use aiswatch::ingest::{tcp, udp};
 use aiswatch::metrics::Metrics;
+use common::ingest::{
+    closed_by_server, eventually, expect_lines, get, harness, local_udp, recv_lines, spawn_server,
+    stop, WAIT,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
-use tokio::sync::mpsc;
-use tokio::time::{timeout, Instant};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-const WAIT: Duration = Duration::from_secs(10);
-
-struct Harness {
-    ctx: SourceCtx,
-    rx: mpsc::Receiver<LineBatch>,
-    metrics: Arc<Metrics>,
-    cancel: CancellationToken,
-}
-
-fn harness(id: &str, capacity: usize) -> Harness {
-    let (tx, rx) = mpsc::channel(capacity);
-    let metrics = Arc::new(Metrics::new());
-    let cancel = CancellationToken::new();
-    let ctx = SourceCtx::new(id.into(), tx, &metrics, cancel.clone());
-    Harness {
-        ctx,
-        rx,
-        metrics,
-        cancel,
-    }
-}
 
 fn closed(m: &Metrics, id: &str, reason: &str) -> u64 {
     m.source_connections_closed
         .with_label_values(&[id, reason])
         .get()
-}
-
-/// Receives batches until `n` lines have arrived (fails after [`WAIT`]).
-async fn recv_lines(rx: &mut mpsc::Receiver<LineBatch>, n: usize) -> Vec<RawLine> {
-    let mut got = Vec::new();
-    let deadline = Instant::now() + WAIT;
-    while got.len() < n {
-        let batch = tokio::time::timeout_at(deadline, rx.recv())
-            .await
-            .unwrap_or_else(|_| panic!("timed out with {} of {n} lines", got.len()))
-            .expect("channel closed early");
-        got.extend(batch.lines);
-    }
-    assert_eq!(got.len(), n, "more lines than expected");
-    got
 }
 
 /// Connects to `to` from the loopback address `from` (any of 127/8).
@@ -66,34 +33,17 @@ async fn connect_from(from: Ipv4Addr, to: SocketAddr) -> TcpStream {
     s.connect(to).await.unwrap()
 }
 
-/// Whether the server closed `s` (EOF or reset) within [`WAIT`].
-async fn closed_by_server(s: &mut TcpStream) -> bool {
-    let mut buf = [0u8; 16];
-    matches!(timeout(WAIT, s.read(&mut buf)).await, Ok(Ok(0) | Err(_)))
-}
-
-/// Polls `f` until it holds (fails after [`WAIT`]).
-async fn eventually(what: &str, f: impl Fn() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 #[tokio::test]
 async fn silent_and_slowloris_connections_do_not_lock_a_receiver_out() {
     // Before: 64 idle connections (the default limit) refused every real
     // receiver until they closed; 0 of 1,000 lines were delivered.
     let mut h = harness("push", 64);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let opts = tcp::ServerOptions {
         max_connections: 64,
         max_connections_per_peer: 8,
         idle_timeout: Duration::from_secs(300),
     };
-    let task = tokio::spawn(tcp::serve_with(h.ctx.clone(), listener, opts));
+    let (addr, task) = spawn_server(h.ctx, opts).await;
 
     // 100 silent connections from 100 addresses, 50 from the receiver's own
     // address, 50 slowloris peers trickling a line that never ends.
@@ -116,11 +66,7 @@ async fn silent_and_slowloris_connections_do_not_lock_a_receiver_out() {
         });
     }
     eventually("the server to be full", || {
-        h.metrics
-            .source_connections
-            .with_label_values(&["push"])
-            .get()
-            >= 64
+        get(&h.metrics.source_connections, "push") >= 64
     })
     .await;
 
@@ -136,7 +82,7 @@ async fn silent_and_slowloris_connections_do_not_lock_a_receiver_out() {
     let mut real = connect_from(Ipv4Addr::LOCALHOST, addr).await;
     let lines: String = (0..1000).map(|i| format!("line {i}\n")).collect();
     real.write_all(lines.as_bytes()).await.unwrap();
-    let got = recv_lines(&mut h.rx, 1000).await;
+    let got = recv_lines(&mut h.rx, "push", 1000).await;
     let elapsed = t0.elapsed();
     for (i, l) in got.iter().enumerate() {
         assert_eq!(l.text, format!("line {i}").into_bytes());
@@ -146,28 +92,22 @@ async fn silent_and_slowloris_connections_do_not_lock_a_receiver_out() {
 
     // The real receiver is still connected: it talks, so it is never evicted.
     real.write_all(b"still here\n").await.unwrap();
-    assert_eq!(recv_lines(&mut h.rx, 1).await[0].text, b"still here");
+    expect_lines(&mut h.rx, "push", &[b"still here"]).await;
     assert!(closed(&h.metrics, "push", "evicted") >= 150);
 
     stop_trickle.cancel();
-    h.cancel.cancel();
-    timeout(Duration::from_secs(2), task)
-        .await
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await;
 }
 
 #[tokio::test]
 async fn a_connection_without_a_complete_line_is_closed_at_the_idle_timeout() {
     let mut h = harness("idle", 16);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let opts = tcp::ServerOptions {
         max_connections: 8,
         max_connections_per_peer: 8,
         idle_timeout: Duration::from_millis(300),
     };
-    let task = tokio::spawn(tcp::serve_with(h.ctx.clone(), listener, opts));
+    let (addr, task) = spawn_server(h.ctx, opts).await;
 
     // A slowloris: bytes keep arriving, but never a newline.
     let mut slow = TcpStream::connect(addr).await.unwrap();
@@ -194,7 +134,7 @@ async fn a_connection_without_a_complete_line_is_closed_at_the_idle_timeout() {
     assert_eq!(closed(&h.metrics, "idle", "idle_timeout"), 1);
     // The talking connection outlived the timeout and still delivers.
     talker.write_all(b"last\n").await.unwrap();
-    let got = recv_lines(&mut h.rx, sent + 1).await;
+    let got = recv_lines(&mut h.rx, "idle", sent + 1).await;
     assert_eq!(got.last().unwrap().text, b"last");
     // Once silent, it is closed too.
     assert!(closed_by_server(&mut talker).await);
@@ -203,30 +143,24 @@ async fn a_connection_without_a_complete_line_is_closed_at_the_idle_timeout() {
     })
     .await;
 
-    h.cancel.cancel();
-    timeout(Duration::from_secs(2), task)
-        .await
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await;
 }
 
 #[tokio::test]
 async fn per_address_limit_refuses_excess_when_every_connection_talks() {
     let mut h = harness("peer", 16);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let opts = tcp::ServerOptions {
         max_connections: 16,
         max_connections_per_peer: 2,
         idle_timeout: Duration::from_secs(300),
     };
-    let task = tokio::spawn(tcp::serve_with(h.ctx.clone(), listener, opts));
+    let (addr, task) = spawn_server(h.ctx, opts).await;
 
     let mut a = connect_from(Ipv4Addr::LOCALHOST, addr).await;
     let mut b = connect_from(Ipv4Addr::LOCALHOST, addr).await;
     a.write_all(b"a\n").await.unwrap();
     b.write_all(b"b\n").await.unwrap();
-    recv_lines(&mut h.rx, 2).await;
+    recv_lines(&mut h.rx, "peer", 2).await;
     // A third from the same address: both others talk, so it is refused.
     let mut c = connect_from(Ipv4Addr::LOCALHOST, addr).await;
     assert!(closed_by_server(&mut c).await);
@@ -235,16 +169,12 @@ async fn per_address_limit_refuses_excess_when_every_connection_talks() {
     // Another address still gets in.
     let mut d = connect_from(Ipv4Addr::new(127, 0, 0, 2), addr).await;
     d.write_all(b"d\n").await.unwrap();
-    assert_eq!(recv_lines(&mut h.rx, 1).await[0].text, b"d");
+    expect_lines(&mut h.rx, "peer", &[b"d"]).await;
     // The first two are untouched.
     a.write_all(b"a2\n").await.unwrap();
-    assert_eq!(recv_lines(&mut h.rx, 1).await[0].text, b"a2");
+    expect_lines(&mut h.rx, "peer", &[b"a2"]).await;
 
-    h.cancel.cancel();
-    timeout(Duration::from_secs(2), task)
-        .await
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await;
 }
 
 #[tokio::test]
@@ -255,18 +185,13 @@ async fn udp_datagrams_dropped_by_the_kernel_are_counted() {
     let socket = udp::bind("127.0.0.1:0".parse().unwrap(), Some(1024)).unwrap();
     let addr = socket.local_addr().unwrap();
     // Flood it while its reader is not running yet (a paused reader).
-    let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (client, _) = local_udp().await;
     let line = format!("!AIVDM,1,1,,A,{},0*00\n", "w".repeat(500));
     for _ in 0..2000 {
         client.send_to(line.as_bytes(), addr).await.unwrap();
     }
     let task = tokio::spawn(udp::run(h.ctx.clone(), socket));
-    let dropped = || {
-        h.metrics
-            .source_dropped_datagrams
-            .with_label_values(&["lossy"])
-            .get()
-    };
+    let dropped = || get(&h.metrics.source_dropped_datagrams, "lossy");
     eventually("kernel drops in the metrics", || dropped() > 0).await;
     let granted = h
         .metrics
@@ -276,29 +201,22 @@ async fn udp_datagrams_dropped_by_the_kernel_are_counted() {
     assert!(granted > 0 && granted < 2000 * 500, "{granted}");
     // What was read and what the kernel dropped add up to what was sent.
     eventually("every datagram read or dropped", || {
-        h.metrics.source_lines.with_label_values(&["lossy"]).get() + dropped() == 2000
+        get(&h.metrics.source_lines, "lossy") + dropped() == 2000
     })
     .await;
 
-    h.cancel.cancel();
-    timeout(Duration::from_secs(2), task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await.unwrap();
 }
 
 #[tokio::test]
 async fn waiting_for_the_pipeline_does_not_count_as_idle() {
     let mut h = harness("stalled", 1);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let opts = tcp::ServerOptions {
         max_connections: 4,
         max_connections_per_peer: 4,
         idle_timeout: Duration::from_millis(200),
     };
-    let task = tokio::spawn(tcp::serve_with(h.ctx.clone(), listener, opts));
+    let (addr, task) = spawn_server(h.ctx, opts).await;
     let mut s = TcpStream::connect(addr).await.unwrap();
     // Three reads' worth of lines: the first fills the channel, the second
     // waits for room, and nobody drains it for three idle timeouts.
@@ -307,15 +225,11 @@ async fn waiting_for_the_pipeline_does_not_count_as_idle() {
     s.write_all(b"b\n").await.unwrap();
     // The stall itself: three idle timeouts pass with the reader blocked.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let got = recv_lines(&mut h.rx, 2).await;
+    let got = recv_lines(&mut h.rx, "stalled", 2).await;
     assert_eq!(got[1].text, b"b");
     s.write_all(b"c\n").await.unwrap();
-    assert_eq!(recv_lines(&mut h.rx, 1).await[0].text, b"c");
+    expect_lines(&mut h.rx, "stalled", &[b"c"]).await;
     assert_eq!(closed(&h.metrics, "stalled", "idle_timeout"), 0);
 
-    h.cancel.cancel();
-    timeout(Duration::from_secs(2), task)
-        .await
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await;
 }

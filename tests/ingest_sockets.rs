@@ -1,57 +1,35 @@
 //! Ingest sources against real loopback sockets (127.0.0.1 only) and files.
 
+mod common;
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aiswatch::ingest::{
-    file, run_source, tcp, udp, LineBatch, RawLine, SourceConfig, SourceCtx, SourceError,
-    MAX_LINE_BYTES,
+    file, run_source, tcp, udp, LineBatch, SourceConfig, SourceCtx, SourceError, MAX_LINE_BYTES,
 };
 use aiswatch::metrics::Metrics;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use common::ingest::{
+    closed_by_server, eventually, expect_lines, get, harness, local_tcp, local_udp, recv_lines,
+    stop, texts, WAIT,
+};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
-const WAIT: Duration = Duration::from_secs(5);
-
-struct Harness {
-    ctx: SourceCtx,
-    rx: mpsc::Receiver<LineBatch>,
-    metrics: Arc<Metrics>,
-    cancel: CancellationToken,
-}
-
-fn harness(id: &str, capacity: usize) -> Harness {
-    let (tx, rx) = mpsc::channel(capacity);
-    let metrics = Arc::new(Metrics::new());
-    let cancel = CancellationToken::new();
-    let ctx = SourceCtx::new(id.into(), tx, &metrics, cancel.clone());
-    Harness {
-        ctx,
-        rx,
-        metrics,
-        cancel,
-    }
-}
-
-/// Receives batches until `n` lines have arrived (fails after [`WAIT`]).
-async fn recv_lines(rx: &mut mpsc::Receiver<LineBatch>, id: &str, n: usize) -> Vec<RawLine> {
-    let mut got = Vec::new();
-    while got.len() < n {
-        let batch = timeout(WAIT, rx.recv())
-            .await
-            .unwrap_or_else(|_| panic!("timed out with {} of {n} lines", got.len()))
-            .expect("channel closed early");
-        assert_eq!(&*batch.source, id);
-        assert!(!batch.lines.is_empty());
-        got.extend(batch.lines);
-    }
-    assert_eq!(got.len(), n, "more lines than expected");
-    got
+/// A `tcp::serve` source (at most `max_connections`) on an ephemeral
+/// loopback port: its address and task.
+async fn spawn_serve(ctx: SourceCtx, max_connections: usize) -> (SocketAddr, JoinHandle<()>) {
+    let (listener, addr) = local_tcp().await;
+    (
+        addr,
+        tokio::spawn(tcp::serve(ctx, listener, max_connections)),
+    )
 }
 
 /// Asserts that nothing more arrives for a short while.
@@ -59,26 +37,6 @@ async fn assert_quiet(rx: &mut mpsc::Receiver<LineBatch>) {
     if let Ok(Some(b)) = timeout(Duration::from_millis(200), rx.recv()).await {
         panic!("unexpected batch: {:?}", b.lines.len());
     }
-}
-
-fn texts(lines: &[RawLine]) -> Vec<Vec<u8>> {
-    lines.iter().map(|l| l.text.clone()).collect()
-}
-
-fn get(counter: &prometheus::IntCounterVec, id: &str) -> u64 {
-    counter.with_label_values(&[id]).get()
-}
-
-async fn local_udp() -> (UdpSocket, SocketAddr) {
-    let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let a = s.local_addr().unwrap();
-    (s, a)
-}
-
-async fn local_tcp() -> (TcpListener, SocketAddr) {
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let a = l.local_addr().unwrap();
-    (l, a)
 }
 
 #[tokio::test]
@@ -113,12 +71,7 @@ async fn udp_datagram_with_three_lines_gives_three_raw_lines() {
         1
     );
 
-    h.cancel.cancel();
-    timeout(Duration::from_secs(1), task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await.unwrap();
     assert_eq!(
         h.metrics.source_up.with_label_values(&["udp-test"]).get(),
         0
@@ -141,11 +94,10 @@ async fn udp_counts_dropped_lines_when_pipeline_is_full() {
         // Separate reads, so that each datagram is offered on its own.
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while get(&h.metrics.source_lines, "udp-full") < 10 {
-        assert!(tokio::time::Instant::now() < deadline, "lines not read");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually("lines read", || {
+        get(&h.metrics.source_lines, "udp-full") >= 10
+    })
+    .await;
     let dropped = get(&h.metrics.source_dropped, "udp-full");
     // One batch fits in the channel; everything else was dropped, not queued.
     let mut delivered = 0;
@@ -155,20 +107,13 @@ async fn udp_counts_dropped_lines_when_pipeline_is_full() {
     assert!(dropped >= 2, "dropped {dropped}");
     assert_eq!(delivered + dropped, 10);
 
-    h.cancel.cancel();
-    timeout(Duration::from_secs(1), task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await.unwrap();
 }
 
 #[tokio::test]
 async fn tcp_server_two_clients_and_partial_line_completed_later() {
     let mut h = harness("push", 16);
-    let (listener, addr) = local_tcp().await;
-    let task = tokio::spawn(tcp::serve(h.ctx.clone(), listener, 8));
-    drop(h.ctx);
+    let (addr, task) = spawn_serve(h.ctx, 8).await;
 
     let mut a = TcpStream::connect(addr).await.unwrap();
     let mut b = TcpStream::connect(addr).await.unwrap();
@@ -196,54 +141,34 @@ async fn tcp_server_two_clients_and_partial_line_completed_later() {
     // A peer that goes away ends only its own connection.
     drop(b);
     a.write_all(b"A4\n").await.unwrap();
-    assert_eq!(
-        texts(&recv_lines(&mut h.rx, "push", 1).await),
-        vec![b"A4".to_vec()]
-    );
+    expect_lines(&mut h.rx, "push", &[b"A4"]).await;
 
-    h.cancel.cancel();
-    timeout(Duration::from_secs(1), task)
-        .await
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await;
 }
 
 #[tokio::test]
 async fn tcp_server_refuses_connections_beyond_the_limit() {
     let mut h = harness("capped", 16);
-    let (listener, addr) = local_tcp().await;
-    let task = tokio::spawn(tcp::serve(h.ctx.clone(), listener, 1));
-    drop(h.ctx);
+    let (addr, task) = spawn_serve(h.ctx, 1).await;
 
     let mut first = TcpStream::connect(addr).await.unwrap();
     first.write_all(b"one\n").await.unwrap();
-    recv_lines(&mut h.rx, "capped", 1).await;
+    expect_lines(&mut h.rx, "capped", &[b"one"]).await;
     let mut second = TcpStream::connect(addr).await.unwrap();
     // The server closes the excess connection: the read sees EOF (or a reset).
-    let mut buf = [0u8; 8];
-    let r = timeout(WAIT, second.read(&mut buf)).await.unwrap();
-    assert!(matches!(r, Ok(0) | Err(_)), "{r:?}");
+    assert!(closed_by_server(&mut second).await);
     assert_eq!(get(&h.metrics.source_errors, "capped"), 1);
     // The first connection is unaffected.
     first.write_all(b"two\n").await.unwrap();
-    assert_eq!(
-        texts(&recv_lines(&mut h.rx, "capped", 1).await),
-        vec![b"two".to_vec()]
-    );
+    expect_lines(&mut h.rx, "capped", &[b"two"]).await;
 
-    h.cancel.cancel();
-    timeout(Duration::from_secs(1), task)
-        .await
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await;
 }
 
 #[tokio::test]
 async fn garbage_line_of_20_kb_is_cut_and_neighbours_survive() {
     let mut h = harness("garbage", 16);
-    let (listener, addr) = local_tcp().await;
-    let task = tokio::spawn(tcp::serve(h.ctx.clone(), listener, 8));
-    drop(h.ctx);
+    let (addr, task) = spawn_serve(h.ctx, 8).await;
 
     // Deterministic binary garbage without newlines.
     let mut x: u32 = 0x2545_f491;
@@ -273,11 +198,7 @@ async fn garbage_line_of_20_kb_is_cut_and_neighbours_survive() {
     assert_eq!(lines[2].text, b"!AIVDM,good,2");
     assert_quiet(&mut h.rx).await;
 
-    h.cancel.cancel();
-    timeout(Duration::from_secs(1), task)
-        .await
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await;
 }
 
 #[tokio::test]
@@ -294,10 +215,7 @@ async fn tcp_client_reconnects_when_the_receiver_restarts() {
 
     let (mut conn, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
     conn.write_all(b"before restart\n").await.unwrap();
-    assert_eq!(
-        texts(&recv_lines(&mut h.rx, "aggregator", 1).await),
-        vec![b"before restart".to_vec()]
-    );
+    expect_lines(&mut h.rx, "aggregator", &[b"before restart"]).await;
     assert_eq!(
         h.metrics.source_up.with_label_values(&["aggregator"]).get(),
         1
@@ -311,18 +229,11 @@ async fn tcp_client_reconnects_when_the_receiver_restarts() {
     let listener = TcpListener::bind(addr).await.unwrap();
     let (mut conn, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
     conn.write_all(b"after restart\n").await.unwrap();
-    assert_eq!(
-        texts(&recv_lines(&mut h.rx, "aggregator", 1).await),
-        vec![b"after restart".to_vec()]
-    );
+    expect_lines(&mut h.rx, "aggregator", &[b"after restart"]).await;
     assert_eq!(get(&h.metrics.source_connections, "aggregator"), 2);
     assert!(get(&h.metrics.source_errors, "aggregator") >= 1);
 
-    h.cancel.cancel();
-    timeout(Duration::from_secs(1), task)
-        .await
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await;
     assert_eq!(
         h.metrics.source_up.with_label_values(&["aggregator"]).get(),
         0
@@ -345,16 +256,9 @@ async fn tcp_client_reconnects_after_idle_timeout() {
     let (_silent, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
     let (mut conn, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
     conn.write_all(b"hello\n").await.unwrap();
-    assert_eq!(
-        texts(&recv_lines(&mut h.rx, "silent", 1).await),
-        vec![b"hello".to_vec()]
-    );
+    expect_lines(&mut h.rx, "silent", &[b"hello"]).await;
 
-    h.cancel.cancel();
-    timeout(Duration::from_secs(1), task)
-        .await
-        .unwrap()
-        .unwrap();
+    stop(&h.cancel, task).await;
 }
 
 fn write_gz(path: &std::path::Path, members: &[&[u8]]) {
@@ -517,16 +421,14 @@ async fn cancellation_ends_every_source_within_one_second() {
 
     // TCP server with a connected, silent peer.
     let h = harness("c-srv", 4);
-    let (listener, addr) = local_tcp().await;
-    let task = tokio::spawn(tcp::serve(h.ctx, listener, 4));
+    let (addr, task) = spawn_serve(h.ctx, 4).await;
     let _peer = TcpStream::connect(addr).await.unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_stops("tcp server", &h.cancel, task, h.rx).await;
 
     // TCP server whose connection is blocked on a full channel.
     let h = harness("c-srv-full", 1);
-    let (listener, addr) = local_tcp().await;
-    let task = tokio::spawn(tcp::serve(h.ctx, listener, 4));
+    let (addr, task) = spawn_serve(h.ctx, 4).await;
     let mut peer = TcpStream::connect(addr).await.unwrap();
     for i in 0..20 {
         peer.write_all(format!("l{i}\n").as_bytes()).await.unwrap();

@@ -20,22 +20,82 @@ pub(super) struct DarkOpen {
     pub(super) fix: Fix,
 }
 
+/// How an open dark period ends.
+pub(super) enum DarkEnd<'a> {
+    /// The vessel is heard again at `fix`, through `station`.
+    Returned { fix: &'a Fix, station: &'a Arc<str> },
+    /// The vessel is forgotten (unheard for `vessel_ttl`, or dropped by the
+    /// track store) before it was heard again: the silence has lasted at
+    /// least until `now`.
+    Forgotten { now: Millis, reason: &'a str },
+    /// A zone reload at `now` removed the zone, or its `dark_period`, while
+    /// the vessel was still silent.
+    Unwatched { now: Millis, reason: &'a str },
+}
+
 impl Detectors {
-    /// The close of an open dark period: the vessel is heard again at `fix`.
-    pub(super) fn dark_returned(
+    /// The close of the open dark period `d` of `mmsi`, ended by `end`.
+    pub(super) fn dark_closed(
         &self,
         mmsi: Mmsi,
         d: DarkOpen,
-        fix: &Fix,
-        station: &Arc<str>,
+        end: DarkEnd<'_>,
         tracks: &TrackStore,
     ) -> Alert {
-        let (lon, lat, t) = (fix.lon, fix.lat, fix.time);
         let z = &self.zones.zones()[usize::from(d.zone)];
-        let dist = haversine(d.fix.lon, d.fix.lat, lon, lat);
-        let gap_ms = t - d.fix.time;
-        let implied = dist / (gap_ms.max(1) as f64 / 1000.0) * KN_PER_MPS;
+        let zone_name = z.name.as_deref().unwrap_or(&z.id);
         let info = VesselInfo::from_store(tracks, mmsi);
+        let (at, lon, lat, summary, details) = match end {
+            DarkEnd::Returned { fix, station } => {
+                let (lon, lat, t) = (fix.lon, fix.lat, fix.time);
+                let dist = haversine(d.fix.lon, d.fix.lat, lon, lat);
+                let gap_ms = t - d.fix.time;
+                let implied = dist / (gap_ms.max(1) as f64 / 1000.0) * KN_PER_MPS;
+                let summary = format!(
+                    "{} reappeared after {} of AIS silence in {}, {:.1} nm from where it went dark (implied {:.1} kn).",
+                    info.label(),
+                    human_duration(gap_ms),
+                    zone_name,
+                    dist / 1852.0,
+                    implied
+                );
+                let details = json!({
+                    "gap_s": gap_ms / 1000,
+                    "distance_m": dist.round(),
+                    "implied_speed_kn": (implied * 10.0).round() / 10.0,
+                    "dark_lat": d.fix.lat, "dark_lon": d.fix.lon,
+                    "reappeared_lat": lat, "reappeared_lon": lon,
+                    "station": station.as_ref(),
+                });
+                (t, lon, lat, summary, details)
+            }
+            DarkEnd::Forgotten { now, reason } => {
+                let silent = now.saturating_sub(d.fix.time);
+                let summary = format!(
+                    "{} not heard again after {} of AIS silence in {}; ended: {} (no longer tracked).",
+                    info.label(),
+                    human_duration(silent),
+                    zone_name,
+                    reason
+                );
+                let details = json!({
+                    "silent_s": silent / 1000,
+                    "dark_lat": d.fix.lat, "dark_lon": d.fix.lon,
+                    "reason": reason,
+                });
+                (now, d.fix.lon, d.fix.lat, summary, details)
+            }
+            DarkEnd::Unwatched { now, reason } => {
+                let summary = format!(
+                    "{}: dark-period watch ended ({}) in {} while still silent.",
+                    info.label(),
+                    reason.replace('_', " "),
+                    zone_name,
+                );
+                let details = json!({ "reason": reason, "silent_s": (now - d.fix.time) / 1000 });
+                (now, d.fix.lon, d.fix.lat, summary, details)
+            }
+        };
         Alert {
             id: d.id,
             kind: Kind::DarkPeriod,
@@ -44,71 +104,14 @@ impl Detectors {
             zone: z.id.clone(),
             zone_name: z.name.clone(),
             centre: z.centres.clone(),
-            at: t,
+            at,
             started_at: d.fix.time,
-            ended_at: Some(t),
+            ended_at: Some(at),
             lat,
             lon,
-            summary: format!(
-                "{} reappeared after {} of AIS silence in {}, {:.1} nm from where it went dark (implied {:.1} kn).",
-                info.label(),
-                human_duration(gap_ms),
-                z.name.as_deref().unwrap_or(&z.id),
-                dist / 1852.0,
-                implied
-            ),
+            summary,
             vessels: vec![info],
-            details: json!({
-                "gap_s": gap_ms / 1000,
-                "distance_m": dist.round(),
-                "implied_speed_kn": (implied * 10.0).round() / 10.0,
-                "dark_lat": d.fix.lat, "dark_lon": d.fix.lon,
-                "reappeared_lat": lat, "reappeared_lon": lon,
-                "station": station.as_ref(),
-            }),
-        }
-    }
-
-    /// The close of an open dark period whose vessel is forgotten (unheard
-    /// for `vessel_ttl`, or dropped by the track store) before it was heard
-    /// again: the silence has lasted at least until `now`.
-    pub(super) fn dark_forgotten(
-        &self,
-        mmsi: Mmsi,
-        d: DarkOpen,
-        now: Millis,
-        reason: &str,
-        tracks: &TrackStore,
-    ) -> Alert {
-        let z = &self.zones.zones()[usize::from(d.zone)];
-        let silent = now.saturating_sub(d.fix.time);
-        let info = VesselInfo::from_store(tracks, mmsi);
-        Alert {
-            id: d.id,
-            kind: Kind::DarkPeriod,
-            state: State::Closed,
-            mmsi: vec![mmsi],
-            zone: z.id.clone(),
-            zone_name: z.name.clone(),
-            centre: z.centres.clone(),
-            at: now,
-            started_at: d.fix.time,
-            ended_at: Some(now),
-            lat: d.fix.lat,
-            lon: d.fix.lon,
-            summary: format!(
-                "{} not heard again after {} of AIS silence in {}; ended: {} (no longer tracked).",
-                info.label(),
-                human_duration(silent),
-                z.name.as_deref().unwrap_or(&z.id),
-                reason
-            ),
-            vessels: vec![info],
-            details: json!({
-                "silent_s": silent / 1000,
-                "dark_lat": d.fix.lat, "dark_lon": d.fix.lon,
-                "reason": reason,
-            }),
+            details,
         }
     }
 

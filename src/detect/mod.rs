@@ -37,7 +37,7 @@ mod rendezvous;
 mod silence;
 mod spoofing;
 
-use dark_period::DarkOpen;
+use dark_period::{DarkEnd, DarkOpen};
 use loitering::Loiter;
 use rendezvous::{pair_key, Candidate, Pair};
 use silence::{Coverage, Dead, Liveness};
@@ -460,7 +460,8 @@ impl Detectors {
         v.recent.push_back(t);
 
         if let Some(d) = v.dark.take() {
-            out.push(self.dark_returned(mmsi, d, &fix, station, tracks));
+            let end = DarkEnd::Returned { fix: &fix, station };
+            out.push(self.dark_closed(mmsi, d, end, tracks));
         }
         // One pending silence check per vessel: each check moves itself to
         // the last report + gap, so the heap does not grow with report rates.
@@ -530,7 +531,11 @@ impl Detectors {
             };
             dropped.insert(mmsi);
             if let Some(d) = v.dark {
-                out.push(self.dark_forgotten(mmsi, d, now, REASON_FORGOTTEN, tracks));
+                let end = DarkEnd::Forgotten {
+                    now,
+                    reason: REASON_FORGOTTEN,
+                };
+                out.push(self.dark_closed(mmsi, d, end, tracks));
             }
             if let Some(last) = &v.last {
                 for l in v.loiter {

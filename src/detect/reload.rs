@@ -13,7 +13,7 @@ use std::collections::BinaryHeap;
 
 use serde_json::json;
 
-use super::{Detectors, Task};
+use super::{DarkEnd, Detectors, Task};
 use crate::alert::{Alert, Kind, State, VesselInfo};
 use crate::time::Millis;
 use crate::track::{Mmsi, TrackStore};
@@ -94,29 +94,8 @@ impl Detectors {
             let pos = last.as_ref().map_or((0.0, 0.0), |f| (f.lon, f.lat));
             let info = || VesselInfo::from_store(tracks, *mmsi);
             if let Some((d, reason)) = dark {
-                let z = &self.zones.zones()[usize::from(d.zone)];
-                out.push(Alert {
-                    id: d.id,
-                    kind: Kind::DarkPeriod,
-                    state: State::Closed,
-                    mmsi: vec![*mmsi],
-                    zone: z.id.clone(),
-                    zone_name: z.name.clone(),
-                    centre: z.centres.clone(),
-                    at: now,
-                    started_at: d.fix.time,
-                    ended_at: Some(now),
-                    lat: d.fix.lat,
-                    lon: d.fix.lon,
-                    summary: format!(
-                        "{}: dark-period watch ended ({}) in {} while still silent.",
-                        info().label(),
-                        reason.replace('_', " "),
-                        z.name.as_deref().unwrap_or(&z.id),
-                    ),
-                    vessels: vec![info()],
-                    details: json!({ "reason": reason, "silent_s": (now - d.fix.time) / 1000 }),
-                });
+                let end = DarkEnd::Unwatched { now, reason };
+                out.push(self.dark_closed(*mmsi, d, end, tracks));
             }
             if let Some((s, reason)) = spoof {
                 let z = &self.zones.zones()[usize::from(s.zone)];

@@ -52,20 +52,14 @@ fn pos(mmsi: u32, t: Millis, lon: f64, lat: f64, sog: f64, station: &str) -> Dec
             msg_type: 1,
             repeat: 0,
             mmsi,
-            body: Body::ClassA(ClassA {
-                status: 0,
-                turn: -128,
-                speed: (sog * 10.0).round() as u16,
-                accuracy: false,
-                lon: (lon * 600_000.0).round() as i32,
-                lat: (lat * 600_000.0).round() as i32,
-                course: 900,
-                heading: 511,
-                second: 60,
-                maneuver: 0,
-                raim: false,
-                radio: 0,
-            }),
+            body: Body::ClassA(ClassA::report(
+                0,
+                (sog * 10.0).round() as u16,
+                (lon * 600_000.0).round() as i32,
+                (lat * 600_000.0).round() as i32,
+                900,
+                511,
+            )),
         },
     }
 }

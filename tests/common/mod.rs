@@ -1,7 +1,15 @@
 //! Helpers shared by the integration tests: a tiny HTTP client, the
 //! PostgreSQL test database (its URL from `AISWATCH_TEST_PG_URL`, one schema
-//! per test), and the shipped sample feed.
+//! per test), and the shipped sample feed; [`ingest`]: sources on loopback
+//! sockets.
 #![allow(dead_code)]
+
+pub mod ingest;
+mod sample;
+
+// Not every test binary reads the sample.
+#[allow(unused_imports)]
+pub use sample::sample_lines;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -167,21 +175,6 @@ fn rand_suffix() -> u32 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .subsec_nanos()
-}
-
-/// The shipped sample feed's lines (8 h of simulated Gulf of Guinea traffic).
-pub fn sample_lines() -> Vec<String> {
-    use std::io::Read;
-    let f = std::fs::File::open(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/deploy/sample/feed.nmea.gz"
-    ))
-    .unwrap();
-    let mut s = String::new();
-    flate2::read::GzDecoder::new(f)
-        .read_to_string(&mut s)
-        .unwrap();
-    s.lines().map(str::to_owned).collect()
 }
 
 /// A line index near `at` where no multi-part message is cut.

@@ -1,0 +1,133 @@
+//! Alerts passed through byte for byte, filters and pages; what a centre's
+//! token sees of alerts, zones and status.
+
+use super::*;
+
+#[tokio::test]
+async fn alerts_are_passed_through_and_scoped() {
+    let f = fixture(DEFAULT).await;
+    let app = &f.app;
+    // Newest first, each the stored JSON of its latest state, byte for byte.
+    let r = call(app, "/api/v1/alerts", Some(ADMIN)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.text,
+        format!(
+            "{{\"alerts\":[{},{}],\"next_cursor\":null}}",
+            f.alert_json[3], f.alert_json[2]
+        )
+    );
+    assert!(r.text.contains("\"speed_kn\":12.2"));
+    let ids = |v: &Value| -> Vec<String> {
+        v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (q, want) in [
+        ("state=open", vec![ALERT_A]),
+        ("state=closed", vec![ALERT_B]),
+        ("kind=dark_period", vec![ALERT_B]),
+        ("zone=za", vec![ALERT_A]),
+        ("mmsi=123456789", vec![ALERT_A]),
+        ("until=2024-05-01T11:20:00Z", vec![ALERT_B]),
+        ("since=2024-05-01T11:58:00Z", vec![ALERT_A]),
+    ] {
+        assert_eq!(
+            ids(&ok(app, &format!("/api/v1/alerts?{q}")).await),
+            want,
+            "{q}"
+        );
+    }
+    let p1 = ok(app, "/api/v1/alerts?limit=1").await;
+    assert_eq!(ids(&p1), [ALERT_B]);
+    let c = p1["next_cursor"].as_str().unwrap();
+    let p2 = ok(app, &format!("/api/v1/alerts?limit=1&cursor={c}")).await;
+    assert_eq!(
+        (ids(&p2), &p2["next_cursor"]),
+        (vec![ALERT_A.to_owned()], &Value::Null)
+    );
+    // Detail: latest and every change, in order, unchanged.
+    let r = call(app, &format!("/api/v1/alerts/{ALERT_A}"), Some(ADMIN)).await;
+    assert_eq!(
+        r.text,
+        format!(
+            "{{\"alert\":{a2},\"changes\":[{a0},{a2}]}}",
+            a0 = f.alert_json[0],
+            a2 = f.alert_json[2]
+        )
+    );
+
+    // Centre A sees its alert only; B's is "not found", exactly like a missing one.
+    let a = ok_as(app, "/api/v1/alerts", TOKEN_A).await;
+    assert_eq!(ids(&a), [ALERT_A]);
+    assert_eq!(
+        ok_as(app, &format!("/api/v1/alerts/{ALERT_A}"), TOKEN_A).await["changes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let hidden = call(app, &format!("/api/v1/alerts/{ALERT_B}"), Some(TOKEN_A)).await;
+    let missing = call(app, "/api/v1/alerts/loitering:za:1:1", Some(TOKEN_A)).await;
+    assert_eq!(
+        (hidden.status, missing.status),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(
+        hidden.text.replace(ALERT_B, "X"),
+        missing.text.replace("loitering:za:1:1", "X")
+    );
+    assert_eq!(ids(&ok_as(app, "/api/v1/alerts", TOKEN_B).await), [ALERT_B]);
+    assert_eq!(
+        call(app, &format!("/api/v1/alerts/{ALERT_A}"), Some(TOKEN_B))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Zones: a GeoJSON FeatureCollection, a centre sees its own only.
+    let zone_ids = |v: &Value| -> Vec<String> {
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|z| z["properties"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let z = ok(app, "/api/v1/zones").await;
+    assert_eq!(
+        (z["type"].as_str(), zone_ids(&z)),
+        (
+            Some("FeatureCollection"),
+            vec!["za".to_owned(), "zb".to_owned()]
+        )
+    );
+    let za = &z["features"][0];
+    assert_eq!(za["type"], "Feature");
+    assert_eq!(
+        za["properties"],
+        json!({ "id": "za", "name": "Zone za", "kind": "patrol", "centre": ["A"] })
+    );
+    assert_eq!(za["geometry"]["type"], "MultiPolygon");
+    assert_eq!(za["geometry"]["coordinates"][0][0][0], json!([2.0, 5.0]));
+    assert_eq!(
+        zone_ids(&ok_as(app, "/api/v1/zones", TOKEN_A).await),
+        ["za"]
+    );
+    assert_eq!(
+        zone_ids(&ok_as(app, "/api/v1/zones", TOKEN_B).await),
+        ["zb"]
+    );
+    // Status counts only what the token may see.
+    assert_eq!(
+        ok_as(app, "/api/v1/status", TOKEN_A).await["alerts"],
+        json!({ "stored": 1, "open": 1 })
+    );
+    assert_eq!(
+        ok_as(app, "/api/v1/status", TOKEN_B).await["alerts"],
+        json!({ "stored": 1, "open": 0 })
+    );
+}

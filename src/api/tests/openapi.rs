@@ -1,0 +1,66 @@
+//! The OpenAPI document.
+
+use super::*;
+
+#[tokio::test]
+async fn openapi_document_lists_every_route() {
+    let f = fixture(DEFAULT).await;
+    let r = call(&f.app, "/api/v1/openapi.json", None).await;
+    assert_eq!(
+        r.headers.get(header::CONTENT_TYPE).unwrap(),
+        "application/json"
+    );
+    let doc = r.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/status",
+        "/api/v1/vessels",
+        "/api/v1/vessels/{mmsi}",
+        "/api/v1/vessels/{mmsi}/track",
+        "/api/v1/positions",
+        "/api/v1/alerts",
+        "/api/v1/alerts/{id}",
+        "/api/v1/alerts/stream",
+        "/api/v1/zones",
+        "/api/v1/deliveries",
+        "/api/v1/deliveries/{id}/retry",
+        "/api/v1/openapi.json",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from {:?}",
+            paths.keys().collect::<Vec<_>>()
+        );
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"],
+        json!({ "type": "http", "scheme": "bearer" })
+    );
+    assert_eq!(doc["security"], json!([{ "bearer": [] }]));
+    let vessels = &paths["/api/v1/vessels"]["get"];
+    let names: Vec<&str> = vessels["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["bbox", "lon", "lat", "radius_m", "limit", "cursor"]);
+    assert!(doc["components"]["schemas"]["TrackFeature"].is_object());
+    let mut ops: Vec<&str> = paths
+        .values()
+        .flat_map(|p| ["get", "post"].map(|m| p[m]["operationId"].as_str()))
+        .flatten()
+        .collect();
+    ops.sort_unstable();
+    let n = ops.len();
+    ops.dedup();
+    assert_eq!(
+        (n, ops.len()),
+        (15, 15),
+        "operation ids must be unique: {ops:?}"
+    );
+}
