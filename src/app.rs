@@ -209,8 +209,14 @@ pub async fn run(
     let mut started = Vec::new();
     for src in cfg.sources.clone() {
         let id = src.id().to_owned();
-        let fut =
-            ingest::start_source(src, line_tx.clone(), metrics.clone(), cancel.clone()).await?;
+        let fut = ingest::start_source_with(
+            src,
+            line_tx.clone(),
+            metrics.clone(),
+            cancel.clone(),
+            cfg.engine.vessel_ttl,
+        )
+        .await?;
         started.push((id, fut));
     }
     drop(line_tx);
