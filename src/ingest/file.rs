@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
-use super::playback::{line_time, period_ms, shift_line, Pacer, Playback};
+use super::playback::{first_pass_after, line_time, period_ms, shift_line, Pacer, Playback};
 use super::{into_batches, LineSplitter, RawLine, SourceCtx, SourceError};
 use crate::time::{now_ms, Millis, MAX_DURATION};
 
@@ -86,7 +86,7 @@ pub async fn run_with(ctx: SourceCtx, path: PathBuf, play: Playback) -> Result<(
             cancel: &reader_ctx_cancel,
             metrics: &metrics,
         };
-        r.passes(&reader_id, &reader_path, looped, play.vessel_ttl)
+        r.passes(&reader_id, &reader_path, looped, &play)
     });
     info!(source = %ctx.id, path = %path.display(), speed = ?play.speed, looped, "Reading file.");
     ctx.metrics.up.set(1);
@@ -268,12 +268,28 @@ impl Reader<'_> {
         id: &str,
         path: &Path,
         looped: bool,
-        vessel_ttl: std::time::Duration,
+        play: &Playback,
     ) -> Result<(), ReadFailure> {
-        // Tag-block times of the first pass: first and last (ms).
+        // Tag-block times of the file (first, last), once measured.
         let mut span: Option<(Millis, Millis)> = None;
+        let mut measured = false;
         let mut period: Millis = 0;
-        for pass in 0u64.. {
+        let mut start = 0;
+        if let (true, Some(clock)) = (looped, play.resume_after) {
+            let input = open_reader(path).map_err(ReadFailure::Open)?;
+            let Some(found) = self.scan(input).map_err(ReadFailure::Read)? else {
+                return Ok(());
+            };
+            (span, measured) = (found, true);
+            period = self.period(id, span, play);
+            if let Some((first, _)) = span {
+                start = first_pass_after(first, period, clock);
+            }
+            if start > 0 {
+                info!(source = %id, pass = start, "Looping on from the first pass after the restored clock.");
+            }
+        }
+        for pass in start.. {
             let shift = Millis::try_from(pass)
                 .ok()
                 .and_then(|k| k.checked_mul(period));
@@ -292,7 +308,7 @@ impl Reader<'_> {
                 }
             }
             let input = open_reader(path).map_err(ReadFailure::Open)?;
-            let want_span = (looped && pass == 0).then_some(&mut span);
+            let want_span = (looped && !measured).then_some(&mut span);
             let Some(lines) = self
                 .read(input, shift, want_span)
                 .map_err(ReadFailure::Read)?
@@ -311,17 +327,60 @@ impl Reader<'_> {
                 warn!(source = %id, "The file is empty; looping stops.");
                 return Ok(());
             }
-            if pass == 0 {
-                match span {
-                    Some((first, last)) => period = period_ms(first, last, vessel_ttl),
-                    None => warn!(
-                        source = %id,
-                        "No tag-block times in the file: passes are neither shifted nor paced."
-                    ),
-                }
+            if !measured {
+                measured = true;
+                period = self.period(id, span, play);
             }
         }
         Ok(())
+    }
+
+    /// The loop period for a file whose times span `span` (0 without times:
+    /// passes are then neither shifted nor paced, which is logged).
+    fn period(&self, id: &str, span: Option<(Millis, Millis)>, play: &Playback) -> Millis {
+        match span {
+            Some((first, last)) => period_ms(first, last, play.vessel_ttl),
+            None => {
+                warn!(
+                    source = %id,
+                    "No tag-block times in the file: passes are neither shifted nor paced."
+                );
+                0
+            }
+        }
+    }
+
+    /// The first and last tag-block times of `input`, read to its end
+    /// without sending anything; `None` when cancelled.
+    fn scan(
+        &mut self,
+        mut input: Box<dyn BufRead + Send>,
+    ) -> io::Result<Option<Option<(Millis, Millis)>>> {
+        let mut splitter = LineSplitter::new();
+        let mut lines: Vec<RawLine> = Vec::new();
+        let mut span = None;
+        loop {
+            if self.cancel.is_cancelled() {
+                return Ok(None);
+            }
+            let chunk = match input.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let n = chunk.len();
+            if n == 0 {
+                splitter.finish(0, &mut lines);
+            } else {
+                splitter.push(chunk, 0, &mut lines);
+            }
+            input.consume(n);
+            note_span(&lines, &mut span);
+            lines.clear();
+            if n == 0 {
+                return Ok(Some(span));
+            }
+        }
     }
 
     /// Splits `input` and hands batches to the forwarder, every tag-block
@@ -358,9 +417,7 @@ impl Reader<'_> {
             self.metrics.lines.inc_by(k as u64);
             total += k as u64;
             if let Some(span) = span.as_deref_mut() {
-                for t in pending.iter().filter_map(|l| line_time(&l.text)) {
-                    *span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
-                }
+                note_span(&pending, span);
             }
             if shift_ms != 0 {
                 for l in &mut pending {
@@ -382,6 +439,13 @@ impl Reader<'_> {
                 return Ok(Some(total));
             }
         }
+    }
+}
+
+/// Widens `span` (first, last) to the tag-block times of `lines`.
+fn note_span(lines: &[RawLine], span: &mut Option<(Millis, Millis)>) {
+    for t in lines.iter().filter_map(|l| line_time(&l.text)) {
+        *span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
     }
 }
 

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Pace;
 use crate::decode::Decoder;
-use crate::ingest::{start_source_with, LineBatch, RawLine, SourceConfig, SourceCtx};
+use crate::ingest::{start_source_with, LineBatch, RawLine, SourceConfig, SourceCtx, SourceEnv};
 use crate::metrics::Metrics;
 use crate::time::Millis;
 
@@ -44,6 +44,13 @@ fn decoded_time(line: &[u8]) -> Millis {
     d.feed(line, 0, &mut out);
     assert_eq!(out.len(), 1, "{}", String::from_utf8_lossy(line));
     out[0].time
+}
+
+fn env(vessel_ttl_s: u64, resume_after: Option<Millis>) -> SourceEnv {
+    SourceEnv {
+        vessel_ttl: Duration::from_secs(vessel_ttl_s),
+        resume_after,
+    }
 }
 
 fn file_cfg(path: &std::path::Path, speed: Option<f64>, looped: bool) -> SourceConfig {
@@ -137,7 +144,7 @@ async fn cancel_stops_a_paced_or_looped_source_at_once() {
             tx,
             Arc::new(Metrics::new()),
             cancel.clone(),
-            Duration::from_secs(3600),
+            env(3600, None),
         )
         .await
         .unwrap();
@@ -175,13 +182,12 @@ async fn looped_gz_file_is_read_again_with_times_shifted_by_the_period() {
     let (tx, mut rx) = mpsc::channel(4);
     let metrics = Arc::new(Metrics::new());
     let cancel = CancellationToken::new();
-    let ttl = Duration::from_secs(3600);
     let src = start_source_with(
         file_cfg(&path, None, true),
         tx,
         metrics.clone(),
         cancel.clone(),
-        ttl,
+        env(3600, None),
     )
     .await
     .unwrap();
@@ -210,6 +216,43 @@ async fn looped_gz_file_is_read_again_with_times_shifted_by_the_period() {
     assert!(passes >= 2, "{passes} passes");
 }
 
+/// A restarted daemon's looped source starts at the first pass after the
+/// clock rebuilt from the store.
+#[tokio::test]
+async fn looping_resumes_after_the_restored_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loop.nmea");
+    let t = 1_334_337_317;
+    std::fs::write(
+        &path,
+        format!("{}\n{}\n", tagged("A", t), tagged("B", t + 100)),
+    )
+    .unwrap();
+    let p: i64 = 100 + 3600 + 60;
+    for (clock, first_pass) in [(t - 1, 0), (t + p + 10, 2), (t + 5 * p, 6)] {
+        let (tx, mut rx) = mpsc::channel(4);
+        let cancel = CancellationToken::new();
+        let src = start_source_with(
+            file_cfg(&path, None, true),
+            tx,
+            Arc::new(Metrics::new()),
+            cancel.clone(),
+            env(3600, Some(clock * 1000)),
+        )
+        .await
+        .unwrap();
+        let task = tokio::spawn(src);
+        let b = timeout(WAIT, rx.recv()).await.unwrap().unwrap();
+        cancel.cancel();
+        timeout(WAIT, task).await.unwrap().unwrap().unwrap();
+        assert_eq!(
+            text(&b.lines[0]),
+            tagged("A", t + first_pass * p),
+            "clock {clock}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn looping_stops_before_times_run_ahead_of_the_wall_clock() {
     let dir = tempfile::tempdir().unwrap();
@@ -222,7 +265,7 @@ async fn looping_stops_before_times_run_ahead_of_the_wall_clock() {
         tx,
         Arc::new(Metrics::new()),
         CancellationToken::new(),
-        Duration::from_secs(3600),
+        env(3600, None),
     )
     .await
     .unwrap();
@@ -246,7 +289,7 @@ async fn defaults_read_the_file_once() {
         tx,
         Arc::new(Metrics::new()),
         CancellationToken::new(),
-        Duration::from_secs(3600),
+        env(3600, None),
     )
     .await
     .unwrap();
@@ -272,7 +315,10 @@ async fn two_passes_of_the_sample_alert_alike_and_nothing_opens_at_the_wrap() {
         tx,
         Arc::new(Metrics::new()),
         cancel.clone(),
-        engine_cfg.vessel_ttl,
+        SourceEnv {
+            vessel_ttl: engine_cfg.vessel_ttl,
+            resume_after: None,
+        },
     )
     .await
     .unwrap();

@@ -328,27 +328,46 @@ pub type RunningSource =
 /// counted, logged and retried, never returned. When it returns, the source
 /// has dropped every clone of `tx` it held.
 ///
-/// A looped file source shifts each pass by the engine's default
-/// `vessel_ttl`; [`start_source_with`] takes the configured one.
+/// A looped file source plays as for an engine with default settings and no
+/// history; [`start_source_with`] takes the daemon's (see [`SourceEnv`]).
 pub async fn start_source(
     cfg: SourceConfig,
     tx: mpsc::Sender<LineBatch>,
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
 ) -> Result<RunningSource, SourceError> {
-    let ttl = crate::engine::EngineConfig::default().vessel_ttl;
-    start_source_with(cfg, tx, metrics, cancel, ttl).await
+    start_source_with(cfg, tx, metrics, cancel, SourceEnv::default()).await
 }
 
-/// [`start_source`], for an engine that forgets vessels unheard for
-/// `vessel_ttl`: a looped file source leaves at least that much data time
-/// between passes (see [`playback::period_ms`]).
+/// What a looped file source needs to know of the engine it feeds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SourceEnv {
+    /// The engine's `vessel_ttl`: the least data time left between passes
+    /// (see [`playback::period_ms`]).
+    pub vessel_ttl: Duration,
+    /// The engine's clock as rebuilt from the store, if any: a looped file
+    /// source starts at its first pass whose times all come after it, so a
+    /// restarted daemon goes on where it stopped instead of replaying, as
+    /// late positions, passes it has already seen.
+    pub resume_after: Option<crate::time::Millis>,
+}
+
+impl Default for SourceEnv {
+    fn default() -> Self {
+        SourceEnv {
+            vessel_ttl: crate::engine::EngineConfig::default().vessel_ttl,
+            resume_after: None,
+        }
+    }
+}
+
+/// [`start_source`], for the engine `env` describes.
 pub async fn start_source_with(
     cfg: SourceConfig,
     tx: mpsc::Sender<LineBatch>,
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
-    vessel_ttl: Duration,
+    env: SourceEnv,
 ) -> Result<RunningSource, SourceError> {
     cfg.validate().map_err(SourceError::Config)?;
     let ctx = SourceCtx::new(cfg.id().into(), tx, &metrics, cancel);
@@ -423,7 +442,8 @@ pub async fn start_source_with(
             let play = playback::Playback {
                 speed,
                 looped,
-                vessel_ttl,
+                vessel_ttl: env.vessel_ttl,
+                resume_after: env.resume_after,
             };
             Box::pin(file::run_with(ctx, path, play))
         }

@@ -25,7 +25,9 @@
 //! the rest with "vessel_forgotten".
 //!
 //! The engine refuses times ahead of the wall clock, so looping stops (with
-//! a warning) before a pass whose shifted times would be in the future.
+//! a warning) before a pass whose shifted times would be in the future. A
+//! daemon restarted on its store starts the loop at the first pass after
+//! the engine's rebuilt clock: the passes it has seen are not sent again.
 
 use std::time::Duration;
 
@@ -47,6 +49,9 @@ pub struct Playback {
     pub looped: bool,
     /// The engine's `vessel_ttl`: the least data time between two passes.
     pub vessel_ttl: Duration,
+    /// Start looping at the first pass whose times all come after this
+    /// (the engine's clock after a restart); see [`first_pass_after`].
+    pub resume_after: Option<Millis>,
 }
 
 impl Default for Playback {
@@ -56,6 +61,7 @@ impl Default for Playback {
             speed: None,
             looped: false,
             vessel_ttl: crate::engine::EngineConfig::default().vessel_ttl,
+            resume_after: None,
         }
     }
 }
@@ -72,6 +78,15 @@ pub fn period_ms(first: Millis, last: Millis, vessel_ttl: Duration) -> Millis {
         .saturating_add(ttl)
         .saturating_add(LOOP_MARGIN_MS);
     p.saturating_add((MS_PER_S - p.rem_euclid(MS_PER_S)) % MS_PER_S)
+}
+
+/// The first pass (0, 1, …) of a loop of period `period` over times
+/// starting at `first` whose times all come after `clock`.
+pub fn first_pass_after(first: Millis, period: Millis, clock: Millis) -> u64 {
+    if clock < first || period <= 0 {
+        return 0;
+    }
+    u64::try_from((clock - first) / period + 1).unwrap_or(u64::MAX)
 }
 
 /// One tag block of a line: its body (between the backslashes, without
@@ -334,6 +349,15 @@ mod tests {
         assert_eq!(p, 28_796_000 + 72 * 3_600_000 + 60_000);
         assert_eq!(period_ms(0, 1_500, Duration::from_secs(1)), 63_000);
         assert_eq!(period_ms(0, 0, Duration::MAX), Millis::MAX);
+    }
+
+    #[test]
+    fn a_restart_resumes_at_the_first_pass_after_the_clock() {
+        assert_eq!(first_pass_after(1_000, 100, 999), 0);
+        assert_eq!(first_pass_after(1_000, 100, 1_000), 1);
+        assert_eq!(first_pass_after(1_000, 100, 1_099), 1);
+        assert_eq!(first_pass_after(1_000, 100, 1_100), 2);
+        assert_eq!(first_pass_after(1_000, 0, 5_000), 0);
     }
 
     #[test]
