@@ -91,6 +91,8 @@ pub async fn run(
             "State rebuilt from the store."
         );
     }
+    // A looped file source goes on after what the store has seen.
+    let resume_after = engine.clock();
     engine.record(true);
 
     // ⑤ Delivery: every alert change is stored with one pending delivery
@@ -207,10 +209,15 @@ pub async fn run(
 
     // ① Sources: all bound (or opened) before any runs, so a wrong address fails the start.
     let mut started = Vec::new();
+    let env = ingest::SourceEnv {
+        vessel_ttl: cfg.engine.vessel_ttl,
+        resume_after,
+    };
     for src in cfg.sources.clone() {
         let id = src.id().to_owned();
         let fut =
-            ingest::start_source(src, line_tx.clone(), metrics.clone(), cancel.clone()).await?;
+            ingest::start_source_with(src, line_tx.clone(), metrics.clone(), cancel.clone(), env)
+                .await?;
         started.push((id, fut));
     }
     drop(line_tx);

@@ -3,7 +3,8 @@
 //! sets). Never an MMSI label.
 
 use prometheus::{
-    Encoder, Gauge, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Gauge, GaugeVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 /// Every metric the daemon exports, registered in one [`Registry`].
@@ -30,6 +31,11 @@ pub struct Metrics {
     pub source_receive_buffer_bytes: IntGaugeVec,
     /// Whether a source is currently connected / listening (1) or not (0).
     pub source_up: IntGaugeVec,
+    /// Passes a file source completed over its file (a looped one counts on), by source.
+    pub source_passes: IntCounterVec,
+    /// How far behind schedule a paced file source sent its latest batch,
+    /// in seconds, by source.
+    pub source_playback_lag_seconds: GaugeVec,
     /// AIS sentences (VDM/VDO) framed, by source.
     pub sentences: IntCounterVec,
     /// Complete AIS messages decoded, by source.
@@ -163,6 +169,22 @@ impl Metrics {
         registry
             .register(Box::new(source_receive_buffer_bytes.clone()))
             .expect("unique metric");
+        let source_passes = cv(
+            "aiswatch_source_passes_total",
+            "Passes a file source completed over its file (looped: one more each time).",
+            &["source"],
+        );
+        let source_playback_lag_seconds = GaugeVec::new(
+            Opts::new(
+                "aiswatch_source_playback_lag_seconds",
+                "How far behind schedule a paced file source sent its latest batch.",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(source_playback_lag_seconds.clone()))
+            .expect("unique metric");
         let duplicates = IntCounter::new(
             "aiswatch_duplicates_total",
             "Messages heard by more than one station, collapsed for tracking.",
@@ -195,6 +217,8 @@ impl Metrics {
             source_dropped_datagrams,
             source_receive_buffer_bytes,
             source_up,
+            source_passes,
+            source_playback_lag_seconds,
             sentences,
             decoded,
             rejected,

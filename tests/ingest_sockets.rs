@@ -290,6 +290,8 @@ async fn file_source_reads_every_line_of_a_gz_file() {
     let cfg = SourceConfig::File {
         id: "replayfile".into(),
         path: path.clone(),
+        speed: None,
+        looped: false,
     };
     let task = tokio::spawn(run_source(
         cfg,
@@ -332,6 +334,8 @@ async fn missing_file_is_an_open_error() {
     let cfg = SourceConfig::File {
         id: "nofile".into(),
         path: dir.path().join("absent.nmea"),
+        speed: None,
+        looped: false,
     };
     let r = run_source(cfg, tx, Arc::new(Metrics::new()), CancellationToken::new()).await;
     let e = r.unwrap_err();

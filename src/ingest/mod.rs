@@ -26,8 +26,12 @@ use crate::metrics::Metrics;
 use crate::time::Millis;
 
 pub mod file;
+pub mod playback;
+mod split;
 pub mod tcp;
 pub mod udp;
+
+pub use split::LineSplitter;
 
 /// A source's id, from config (e.g. `"udp"`, `"aishub"`). Cheap to clone.
 pub type SourceId = Arc<str>;
@@ -112,12 +116,22 @@ pub enum SourceConfig {
         #[serde(default = "default_idle_timeout", with = "humantime_serde")]
         idle_timeout: Duration,
     },
-    /// Read a file (`.gz` accepted) once, or `-` for stdin.
+    /// Read a file (`.gz` accepted) once, or `-` for stdin; or play it
+    /// back on its own clock, looped (see [`playback`]).
     File {
         /// Source id.
         id: String,
         /// Path, or `-` for stdin.
         path: PathBuf,
+        /// Play at this multiple of the data's own clock (tag-block `c:`
+        /// times): 60 plays an hour of data in a minute. Default: as fast as
+        /// the pipeline takes it.
+        #[serde(default)]
+        speed: Option<f64>,
+        /// At the end of the file, start again, every tag-block time shifted
+        /// by one more period (see [`playback::period_ms`]). Not for stdin.
+        #[serde(default, rename = "loop")]
+        looped: bool,
     },
 }
 
@@ -168,6 +182,16 @@ impl SourceConfig {
             } if !(1024..=MAX_RECV_BUFFER_BYTES).contains(b) => {
                 bad("recv_buffer_bytes", "must be between 1024 and 1073741824")
             }
+            SourceConfig::File { speed: Some(s), .. } if !(s.is_finite() && *s > 0.0) => bad(
+                "speed",
+                &format!("must be a finite number above 0, found {s}"),
+            ),
+            SourceConfig::File {
+                path, looped: true, ..
+            } if path == std::path::Path::new("-") => bad(
+                "loop",
+                "cannot be set for stdin (path \"-\"): it cannot be read again",
+            ),
             SourceConfig::Udp { .. } | SourceConfig::File { .. } => Ok(()),
             SourceConfig::TcpClient {
                 backoff_min,
@@ -303,11 +327,47 @@ pub type RunningSource =
 /// receiving side of `tx` is gone. Network errors after start-up are
 /// counted, logged and retried, never returned. When it returns, the source
 /// has dropped every clone of `tx` it held.
+///
+/// A looped file source plays as for an engine with default settings and no
+/// history; [`start_source_with`] takes the daemon's (see [`SourceEnv`]).
 pub async fn start_source(
     cfg: SourceConfig,
     tx: mpsc::Sender<LineBatch>,
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
+) -> Result<RunningSource, SourceError> {
+    start_source_with(cfg, tx, metrics, cancel, SourceEnv::default()).await
+}
+
+/// What a looped file source needs to know of the engine it feeds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SourceEnv {
+    /// The engine's `vessel_ttl`: the least data time left between passes
+    /// (see [`playback::period_ms`]).
+    pub vessel_ttl: Duration,
+    /// The engine's clock as rebuilt from the store, if any: a looped file
+    /// source starts at its first pass whose times all come after it, so a
+    /// restarted daemon goes on where it stopped instead of replaying, as
+    /// late positions, passes it has already seen.
+    pub resume_after: Option<crate::time::Millis>,
+}
+
+impl Default for SourceEnv {
+    fn default() -> Self {
+        SourceEnv {
+            vessel_ttl: crate::engine::EngineConfig::default().vessel_ttl,
+            resume_after: None,
+        }
+    }
+}
+
+/// [`start_source`], for the engine `env` describes.
+pub async fn start_source_with(
+    cfg: SourceConfig,
+    tx: mpsc::Sender<LineBatch>,
+    metrics: Arc<Metrics>,
+    cancel: CancellationToken,
+    env: SourceEnv,
 ) -> Result<RunningSource, SourceError> {
     cfg.validate().map_err(SourceError::Config)?;
     let ctx = SourceCtx::new(cfg.id().into(), tx, &metrics, cancel);
@@ -366,7 +426,12 @@ pub async fn start_source(
                 Ok(())
             })
         }
-        SourceConfig::File { path, .. } => {
+        SourceConfig::File {
+            path,
+            speed,
+            looped,
+            ..
+        } => {
             if path != std::path::Path::new("-") {
                 std::fs::metadata(&path).map_err(|source| SourceError::Open {
                     id: ctx.id.clone(),
@@ -374,7 +439,13 @@ pub async fn start_source(
                     source,
                 })?;
             }
-            Box::pin(file::run(ctx, path))
+            let play = playback::Playback {
+                speed,
+                looped,
+                vessel_ttl: env.vessel_ttl,
+                resume_after: env.resume_after,
+            };
+            Box::pin(file::run_with(ctx, path, play))
         }
     })
 }
@@ -405,6 +476,8 @@ pub(crate) struct SourceMetrics {
     pub(crate) closed_peer_limit: IntCounter,
     pub(crate) dropped_datagrams: IntCounter,
     pub(crate) recv_buffer: IntGauge,
+    pub(crate) passes: IntCounter,
+    pub(crate) playback_lag: prometheus::Gauge,
 }
 
 impl SourceMetrics {
@@ -431,6 +504,8 @@ impl SourceMetrics {
                 .with_label_values(&[id, "peer_limit"]),
             dropped_datagrams: m.source_dropped_datagrams.with_label_values(&l),
             recv_buffer: m.source_receive_buffer_bytes.with_label_values(&l),
+            passes: m.source_passes.with_label_values(&l),
+            playback_lag: m.source_playback_lag_seconds.with_label_values(&l),
         }
     }
 }
@@ -518,107 +593,6 @@ pub(crate) fn into_batches(lines: Vec<RawLine>, max: usize) -> impl Iterator<Ite
     })
 }
 
-/// Splits a byte stream into lines: on `\n`, with one trailing `\r` removed
-/// and empty lines skipped. Bytes need not be UTF-8.
-///
-/// A line longer than [`MAX_LINE_BYTES`] is emitted cut to that length as
-/// soon as the limit is passed, and the rest of it up to the next `\n` is
-/// discarded, so memory stays bounded and nothing waits on a runaway line.
-/// A partial last line is kept until a later [`push`](Self::push) completes
-/// it, or until [`finish`](Self::finish) (end of stream, end of datagram).
-#[derive(Debug, Default)]
-pub struct LineSplitter {
-    /// The unterminated tail of the data seen so far (at most `MAX_LINE_BYTES`).
-    partial: Vec<u8>,
-    /// Inside an over-long line that was already cut: skip up to the next `\n`.
-    discarding: bool,
-}
-
-impl LineSplitter {
-    /// A splitter at the start of a stream.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Splits `data`, appending every line it completes to `out`, each
-    /// stamped with `received_at`. Returns how many lines were appended.
-    pub fn push(&mut self, mut data: &[u8], received_at: Millis, out: &mut Vec<RawLine>) -> usize {
-        let before = out.len();
-        while !data.is_empty() {
-            match memchr::memchr(b'\n', data) {
-                Some(i) => {
-                    let seg = &data[..i];
-                    data = &data[i + 1..];
-                    if self.discarding {
-                        self.discarding = false;
-                        continue;
-                    }
-                    let text = if self.partial.is_empty() {
-                        trim_line(seg).to_vec()
-                    } else {
-                        let mut t = std::mem::take(&mut self.partial);
-                        t.extend_from_slice(seg);
-                        let len = trim_line(&t).len();
-                        t.truncate(len);
-                        t
-                    };
-                    push_line(text, received_at, out);
-                }
-                None => {
-                    if self.discarding {
-                        break;
-                    }
-                    let room = MAX_LINE_BYTES - self.partial.len();
-                    if data.len() <= room {
-                        // Up to exactly MAX_LINE_BYTES is kept: a `\r\n` may follow.
-                        self.partial.extend_from_slice(data);
-                    } else {
-                        let mut t = std::mem::take(&mut self.partial);
-                        t.extend_from_slice(&data[..room]);
-                        out.push(RawLine {
-                            received_at,
-                            text: t,
-                        });
-                        self.discarding = true;
-                    }
-                    break;
-                }
-            }
-        }
-        out.len() - before
-    }
-
-    /// Ends the stream (or datagram): a non-empty unterminated last line is
-    /// appended to `out`, and the splitter is ready for a new stream.
-    /// Returns how many lines were appended (0 or 1).
-    pub fn finish(&mut self, received_at: Millis, out: &mut Vec<RawLine>) -> usize {
-        let discarding = std::mem::take(&mut self.discarding);
-        let mut t = std::mem::take(&mut self.partial);
-        if discarding || t.is_empty() {
-            return 0;
-        }
-        let len = trim_line(&t).len();
-        t.truncate(len);
-        let before = out.len();
-        push_line(t, received_at, out);
-        out.len() - before
-    }
-}
-
-/// Removes one trailing `\r`.
-fn trim_line(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-/// Appends a complete line unless it is empty, cutting it to [`MAX_LINE_BYTES`].
-fn push_line(mut text: Vec<u8>, received_at: Millis, out: &mut Vec<RawLine>) {
-    if text.is_empty() {
-        return;
-    }
-    text.truncate(MAX_LINE_BYTES);
-    out.push(RawLine { received_at, text });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -676,93 +650,42 @@ mod tests {
         load(&udp("recv_buffer_bytes = 8388608")).unwrap();
     }
 
-    fn split(chunks: &[&[u8]]) -> Vec<Vec<u8>> {
-        let mut s = LineSplitter::new();
-        let mut out = Vec::new();
-        for c in chunks {
-            s.push(c, 1, &mut out);
+    #[test]
+    fn playback_keys_parse_and_bad_speeds_are_refused_by_key() {
+        let file = |extra: &str| {
+            format!("[[sources]]\nkind = \"file\"\nid = \"sample\"\npath = \"x.nmea\"\n{extra}\n")
+        };
+        for speed in ["0", "0.0", "-1", "-60.5", "nan", "inf", "-inf"] {
+            let e = load(&file(&format!("speed = {speed}"))).unwrap_err();
+            assert!(
+                e.contains("\"sample\"") && e.contains("speed") && e.contains("above 0"),
+                "speed = {speed}: {e}"
+            );
         }
-        s.finish(2, &mut out);
-        out.into_iter().map(|l| l.text).collect()
-    }
-
-    #[test]
-    fn splits_lf_and_crlf_and_skips_empty() {
-        let got = split(&[b"a\r\nb\n\n\r\nc\rd\nlast"]);
+        let stdin = "[[sources]]\nkind = \"file\"\nid = \"in\"\npath = \"-\"\nloop = true\n";
+        let e = load(stdin).unwrap_err();
+        assert!(e.contains("\"in\"") && e.contains("loop"), "{e}");
+        // An integer speed is a number; the defaults read once, unpaced.
+        let c = load(&file("speed = 60\nloop = true")).unwrap();
         assert_eq!(
-            got,
-            vec![
-                b"a".to_vec(),
-                b"b".to_vec(),
-                b"c\rd".to_vec(),
-                b"last".to_vec()
-            ]
+            c.sources[0],
+            SourceConfig::File {
+                id: "sample".into(),
+                path: "x.nmea".into(),
+                speed: Some(60.0),
+                looped: true,
+            }
         );
-    }
-
-    #[test]
-    fn partial_line_is_completed_by_next_push() {
-        let mut s = LineSplitter::new();
-        let mut out = Vec::new();
-        assert_eq!(s.push(b"!AIVDM,1,1", 1, &mut out), 0);
-        assert_eq!(s.push(b",,A,x*00\r", 2, &mut out), 0);
-        assert_eq!(s.push(b"\nnext", 3, &mut out), 1);
-        assert_eq!(out[0].text, b"!AIVDM,1,1,,A,x*00");
-        assert_eq!(out[0].received_at, 3);
-        assert_eq!(s.finish(4, &mut out), 1);
-        assert_eq!(out[1].text, b"next");
-    }
-
-    #[test]
-    fn binary_bytes_pass_through() {
-        let got = split(&[&[0xff, 0x00, 0xfe, b'\n', 0x80]]);
-        assert_eq!(got, vec![vec![0xff, 0x00, 0xfe], vec![0x80]]);
-    }
-
-    #[test]
-    fn long_line_is_cut_and_rest_skipped() {
-        let long = vec![b'x'; MAX_LINE_BYTES * 2 + 5];
-        let got = split(&[b"ok1\n", &long[..100], &long[100..], b"\nok2\n"]);
-        assert_eq!(got.len(), 3);
-        assert_eq!(got[0], b"ok1");
-        assert_eq!(got[1].len(), MAX_LINE_BYTES);
-        assert_eq!(got[2], b"ok2");
-    }
-
-    #[test]
-    fn long_line_in_one_chunk_is_cut() {
-        let mut data = b"a\n".to_vec();
-        data.extend(std::iter::repeat_n(b'y', MAX_LINE_BYTES + 1));
-        data.extend_from_slice(b"\nb\n");
-        let got = split(&[&data]);
-        assert_eq!(got.len(), 3);
-        assert_eq!(got[1].len(), MAX_LINE_BYTES);
-        assert_eq!(got[2], b"b");
-    }
-
-    #[test]
-    fn cut_line_is_emitted_without_waiting_for_newline() {
-        let mut s = LineSplitter::new();
-        let mut out = Vec::new();
-        s.push(&vec![b'z'; MAX_LINE_BYTES + 1], 1, &mut out);
-        assert_eq!(out.len(), 1);
-        // The rest of the runaway line is skipped, however long.
-        s.push(&vec![b'z'; 100_000], 1, &mut out);
-        assert_eq!(out.len(), 1);
-        assert!(s.partial.is_empty());
-        s.push(b"zz\nok\n", 1, &mut out);
-        assert_eq!(out.len(), 2);
-        assert_eq!(out[1].text, b"ok");
-    }
-
-    #[test]
-    fn line_of_exactly_max_with_crlf_is_whole() {
-        let mut line = vec![b'm'; MAX_LINE_BYTES];
-        let want = line.clone();
-        line.extend_from_slice(b"\r\n");
-        assert_eq!(split(&[&line]), vec![want.clone()]);
-        // Same, with the terminator arriving in separate reads.
-        assert_eq!(split(&[&line[..MAX_LINE_BYTES], b"\r", b"\n"]), vec![want]);
+        let c = load(&file("")).unwrap();
+        assert!(matches!(
+            c.sources[0],
+            SourceConfig::File {
+                speed: None,
+                looped: false,
+                ..
+            }
+        ));
+        load(&file("speed = 0.001")).unwrap();
     }
 
     #[test]
