@@ -239,6 +239,52 @@ impl Metrics {
         let _ = enc.encode(&self.registry.gather(), &mut buf);
         String::from_utf8(buf).unwrap_or_default()
     }
+
+    /// Lines read, messages decoded and whether it is up, per source, in
+    /// source order (what the status API and the console's strip show).
+    pub fn sources(&self) -> Vec<SourceCounts> {
+        use prometheus::core::Collector;
+        use std::collections::BTreeMap;
+        let mut out: BTreeMap<String, SourceCounts> = BTreeMap::new();
+        let mut each =
+            |families: Vec<prometheus::proto::MetricFamily>,
+             set: &dyn Fn(&mut SourceCounts, &prometheus::proto::Metric)| {
+                for m in families.iter().flat_map(|f| f.get_metric()) {
+                    if let Some(l) = m.get_label().iter().find(|l| l.get_name() == "source") {
+                        let e =
+                            out.entry(l.get_value().to_owned())
+                                .or_insert_with(|| SourceCounts {
+                                    id: l.get_value().to_owned(),
+                                    ..SourceCounts::default()
+                                });
+                        set(e, m);
+                    }
+                }
+            };
+        each(self.source_lines.collect(), &|e, m| {
+            e.lines = m.get_counter().get_value() as u64
+        });
+        each(self.decoded.collect(), &|e, m| {
+            e.messages = m.get_counter().get_value() as u64
+        });
+        each(self.source_up.collect(), &|e, m| {
+            e.up = Some(m.get_gauge().get_value() > 0.0)
+        });
+        out.into_values().collect()
+    }
+}
+
+/// One source's counters since start.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct SourceCounts {
+    /// The source's id (`[[sources]] id`).
+    pub id: String,
+    /// Raw lines read.
+    pub lines: u64,
+    /// Complete AIS messages decoded.
+    pub messages: u64,
+    /// Connected or listening; null for a source that has no such state (a file).
+    pub up: Option<bool>,
 }
 
 impl Default for Metrics {
@@ -256,5 +302,16 @@ mod tests {
         assert!(m
             .render()
             .contains("aiswatch_sentences_total{source=\"udp\"} 1"));
+        m.source_lines.with_label_values(&["udp"]).inc_by(3);
+        m.decoded.with_label_values(&["udp"]).inc_by(2);
+        m.source_up.with_label_values(&["udp"]).set(1);
+        m.source_lines.with_label_values(&["file"]).inc();
+        let s = m.sources();
+        assert_eq!(
+            s.iter()
+                .map(|c| (c.id.as_str(), c.lines, c.messages, c.up))
+                .collect::<Vec<_>>(),
+            [("file", 1, 0, None), ("udp", 3, 2, Some(true))]
+        );
     }
 }

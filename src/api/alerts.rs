@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
+use std::collections::BTreeMap;
+
+use super::acks::AckView;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{blocking_json, ok_json, params, ApiError, AppState, Params};
@@ -24,6 +27,10 @@ pub struct AlertList {
     pub alerts: Vec<Box<RawValue>>,
     /// Pass as `cursor` for the next page; null on the last.
     pub next_cursor: Option<String>,
+    /// The latest acknowledgement of each listed alert that has one, by
+    /// alert id (a centre's token: its centre's acknowledgements only).
+    #[schema(value_type = BTreeMap<String, AckView>)]
+    pub acks: BTreeMap<AlertId, AckView>,
 }
 
 /// One alert and its history.
@@ -35,6 +42,8 @@ pub struct AlertDetail {
     /// Every state change, first to last, exactly as emitted.
     #[schema(value_type = Vec<Object>)]
     pub changes: Vec<Box<RawValue>>,
+    /// Every acknowledgement, oldest first (a centre's token: its centre's only).
+    pub acks: Vec<AckView>,
 }
 
 /// Which alerts.
@@ -140,8 +149,15 @@ pub(crate) async fn list(
     let store = state.store()?;
     let permit = state.permit()?;
     let page = store.alerts(&filter).await?;
+    let ns: Vec<i64> = page.alerts.iter().map(|a| a.n).collect();
+    let acks = store.acks(&ns, &filter.scope).await?;
     blocking_json(permit, move || {
         Ok(AlertList {
+            // Oldest first: the latest of each alert is the one kept.
+            acks: acks
+                .into_iter()
+                .map(|a| (a.alert_id.clone(), AckView::from(a)))
+                .collect(),
             alerts: page
                 .alerts
                 .into_iter()
@@ -177,7 +193,9 @@ pub(crate) async fn one(
     let Some(h) = store.alert(&AlertId::from(id.as_str()), &scope).await? else {
         return Err(ApiError::NotFound(format!("no such alert: {id:?}")));
     };
+    let acks = store.acks(&[h.latest.n], &scope).await?;
     ok_json(&AlertDetail {
+        acks: acks.into_iter().map(AckView::from).collect(),
         alert: raw(h.latest.json)?,
         changes: h.changes.into_iter().map(raw).collect::<Result<_, _>>()?,
     })

@@ -276,6 +276,10 @@ pub struct Status {
     pub alerts: Option<AlertCounts>,
     /// Storage writer state.
     pub storage: StorageStatus,
+    /// Per source: lines read and messages decoded since start, and whether
+    /// it is connected or listening (feed health; rates are the difference
+    /// between two calls).
+    pub sources: Vec<crate::metrics::SourceCounts>,
 }
 
 #[utoipa::path(
@@ -320,5 +324,6 @@ pub(crate) async fn status(
         engine: EngineCounts::from(&snap.stats),
         alerts,
         storage,
+        sources: state.ctx.metrics.sources(),
     })
 }

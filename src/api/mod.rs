@@ -56,6 +56,7 @@ use crate::storage::writer::WriterStats;
 use crate::storage::Store;
 use crate::time::{now_ms, Millis};
 
+mod acks;
 mod alerts;
 mod auth;
 mod deliveries;
@@ -66,6 +67,7 @@ mod openapi;
 mod params;
 mod stream;
 mod vessels;
+mod web;
 mod zones;
 
 #[cfg(test)]
@@ -221,6 +223,7 @@ fn router_with(state: AppState) -> Router {
         .route("/alerts", get(alerts::list))
         .route("/alerts/stream", get(stream::stream))
         .route("/alerts/:id", get(alerts::one))
+        .route("/alerts/:id/ack", axum::routing::post(acks::ack))
         .route("/zones", get(zones::list))
         .route("/deliveries", get(deliveries::list))
         .route(
@@ -238,7 +241,7 @@ fn router_with(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .fallback(not_found)
+        .fallback(web::serve)
         .with_state(state)
 }
 
@@ -261,10 +264,6 @@ pub fn warn_if_open(tokens: &[(String, Scope)], addr: SocketAddr) -> bool {
         warn!(addr = %addr, "API has no tokens configured and listens beyond loopback: anyone who reaches it can read vessels, history and alerts.");
     }
     open
-}
-
-async fn not_found() -> ApiError {
-    ApiError::NotFound("no such route".into())
 }
 
 /// Query parameters, deserialised into `T` (whose fields are all

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{alerts, deliveries, error, health, history, stream, vessels, zones, AppState};
+use super::{acks, alerts, deliveries, error, health, history, stream, vessels, zones, AppState};
 
 /// The API's OpenAPI description.
 #[derive(OpenApi)]
@@ -29,6 +29,7 @@ use super::{alerts, deliveries, error, health, history, stream, vessels, zones, 
         history::positions,
         alerts::list,
         alerts::one,
+        acks::ack,
         stream::stream,
         zones::list,
         deliveries::list,

@@ -26,6 +26,7 @@ use crate::ids::{AlertId, Mmsi};
 use crate::time::Millis;
 use crate::track::StaticInfo;
 
+mod acks;
 pub mod delivery;
 mod model;
 pub mod raw;
@@ -37,6 +38,7 @@ pub mod writer;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use acks::Ack;
 pub use model::*;
 
 /// Cells a box query enumerates before it goes by time instead.

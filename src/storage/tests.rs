@@ -481,3 +481,67 @@ async fn restart_closes_alerts_of_switched_off_detectors_and_removed_zones() {
         s.close().await;
     }
 }
+
+#[tokio::test]
+async fn acks_are_kept_per_centre() {
+    for (store, _dir) in stores().await {
+        let mut shared = alert(5, "A", State::Open, 2_000_000);
+        shared.centre.push(CentreId::from("B"));
+        let only_b = alert(6, "B", State::Open, 2_000_000);
+        let batch = Batch {
+            positions: vec![],
+            statics: vec![],
+            alerts: vec![shared.clone(), only_b.clone()],
+            ticks: vec![],
+            emitted_at: None,
+        };
+        store.write(&batch).await.unwrap();
+        let a = Scope::Centre(CentreId::from("A"));
+        let b = Scope::Centre(CentreId::from("B"));
+        let ack = |scope: Scope, id: AlertId, by: &'static str, at: Millis| {
+            let store = &store;
+            async move { store.ack_alert(&id, &scope, by, "seen", at).await.unwrap() }
+        };
+        // A centre acknowledges only what it sees.
+        assert_eq!(ack(a.clone(), only_b.id.clone(), "a1", 10).await, None);
+        assert_eq!(ack(a.clone(), AlertId::from("nope"), "a1", 10).await, None);
+        let first = ack(a.clone(), shared.id.clone(), "a1", 10).await.unwrap();
+        assert_eq!(
+            (
+                first.centre.as_ref().map(|c| c.as_str()),
+                first.by.as_str(),
+                first.at
+            ),
+            (Some("A"), "a1", 10)
+        );
+        ack(b.clone(), shared.id.clone(), "b1", 11).await.unwrap();
+        ack(a.clone(), shared.id.clone(), "a2", 12).await.unwrap();
+        ack(Scope::Admin, only_b.id.clone(), "root", 13)
+            .await
+            .unwrap();
+        let n = |id: &AlertId| {
+            let store = &store;
+            let id = id.clone();
+            async move {
+                store
+                    .alert(&id, &Scope::Admin)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .latest
+                    .n
+            }
+        };
+        let ns = [n(&shared.id).await, n(&only_b.id).await];
+        let who = |acks: Vec<Ack>| acks.into_iter().map(|k| k.by).collect::<Vec<_>>();
+        // Each centre its own, oldest first; an admin everything.
+        assert_eq!(who(store.acks(&ns, &a).await.unwrap()), ["a1", "a2"]);
+        assert_eq!(who(store.acks(&ns, &b).await.unwrap()), ["b1"]);
+        assert_eq!(
+            who(store.acks(&ns, &Scope::Admin).await.unwrap()),
+            ["a1", "b1", "a2", "root"]
+        );
+        assert!(store.acks(&[], &Scope::Admin).await.unwrap().is_empty());
+        store.close().await;
+    }
+}

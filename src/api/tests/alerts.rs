@@ -13,7 +13,7 @@ async fn alerts_are_passed_through_and_scoped() {
     assert_eq!(
         r.text,
         format!(
-            "{{\"alerts\":[{},{}],\"next_cursor\":null}}",
+            "{{\"alerts\":[{},{}],\"next_cursor\":null,\"acks\":{{}}}}",
             f.alert_json[3], f.alert_json[2]
         )
     );
@@ -54,7 +54,7 @@ async fn alerts_are_passed_through_and_scoped() {
     assert_eq!(
         r.text,
         format!(
-            "{{\"alert\":{a2},\"changes\":[{a0},{a2}]}}",
+            "{{\"alert\":{a2},\"changes\":[{a0},{a2}],\"acks\":[]}}",
             a0 = f.alert_json[0],
             a2 = f.alert_json[2]
         )

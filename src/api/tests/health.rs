@@ -84,6 +84,31 @@ async fn readiness_gives_reasons() {
         (&s["storage"]["failing"], &s["storage"]["last_error"]),
         (&json!(true), &json!("disk full"))
     );
+    // Feed health per source, from the daemon's counters.
+    assert_eq!(s["sources"], json!([]));
+    f.state
+        .ctx
+        .metrics
+        .source_lines
+        .with_label_values(&["rx1"])
+        .inc_by(5);
+    f.state
+        .ctx
+        .metrics
+        .decoded
+        .with_label_values(&["rx1"])
+        .inc_by(4);
+    f.state
+        .ctx
+        .metrics
+        .source_up
+        .with_label_values(&["rx1"])
+        .set(0);
+    let s = ok(&f.app, "/api/v1/status").await;
+    assert_eq!(
+        s["sources"],
+        json!([{ "id": "rx1", "lines": 5, "messages": 4, "up": false }])
+    );
 }
 
 /// 200 heavy queries hold every permit (each waits for the engine to

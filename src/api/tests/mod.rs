@@ -29,12 +29,14 @@ use crate::time::{now_ms, rfc3339, Millis};
 use crate::track::{StaticInfo, Vessel, VesselClass};
 use crate::zones::{Zone, ZoneDetect, ZoneKind, ZoneSet};
 
+mod acks;
 mod alerts;
 mod auth;
 mod health;
 mod history;
 mod openapi;
 mod vessels;
+mod web;
 
 /// 2024-05-01T12:00:00Z: the engine clock of the fixture.
 const CLOCK: Millis = 1_714_564_800_000;

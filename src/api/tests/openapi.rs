@@ -21,6 +21,7 @@ async fn openapi_document_lists_every_route() {
         "/api/v1/positions",
         "/api/v1/alerts",
         "/api/v1/alerts/{id}",
+        "/api/v1/alerts/{id}/ack",
         "/api/v1/alerts/stream",
         "/api/v1/zones",
         "/api/v1/deliveries",
@@ -60,7 +61,7 @@ async fn openapi_document_lists_every_route() {
     ops.dedup();
     assert_eq!(
         (n, ops.len()),
-        (15, 15),
+        (16, 16),
         "operation ids must be unique: {ops:?}"
     );
 }

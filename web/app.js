@@ -1,0 +1,457 @@
+// aiswatch operations console: sign-in, map (coastlines, zones, live vessels),
+// the alert queue (live from /api/v1/alerts/stream), alert and vessel details,
+// acknowledgements. Everything shown comes from the API with the officer's
+// token, so a centre sees only what is routed to it. No build step.
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "aiswatch.token";
+const VESSEL_REFRESH_MS = 2000;
+const STATUS_REFRESH_MS = 2000;
+const PAGE = 10000;
+
+const state = {
+  token: sessionStorage.getItem(TOKEN_KEY),
+  vessels: [],          // current vessels (with a position)
+  alerts: new Map(),    // id -> latest alert JSON
+  acks: {},             // id -> latest acknowledgement of the caller's centre
+  selected: null,       // alert id shown in the detail panel
+  lastEvent: null,      // SSE Last-Event-ID
+  timers: [],
+  abort: null,
+  lastMessages: null,
+};
+
+// ---- API ------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+async function api(path, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const r = await fetch(path, { ...opts, headers, signal: state.abort?.signal });
+  const text = await r.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+  if (!r.ok) throw new ApiError(r.status, body?.error || `${r.status} ${r.statusText}`);
+  return body;
+}
+
+const enc = encodeURIComponent;
+const fmtTime = (s) => (s ? s.replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, "Z") : "–");
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// ---- sign-in ----------------------------------------------------------------
+
+async function signIn(token) {
+  state.token = token || null;
+  state.abort = new AbortController();
+  try {
+    await api("/api/v1/alerts?limit=1");
+  } catch (e) {
+    state.token = null;
+    throw e;
+  }
+  if (token) sessionStorage.setItem(TOKEN_KEY, token); else sessionStorage.removeItem(TOKEN_KEY);
+  $("signin").hidden = true;
+  $("app").hidden = false;
+  await start();
+}
+
+function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.abort?.abort();
+  state.timers.forEach(clearInterval);
+  location.reload();
+}
+
+$("signin-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  $("signin-error").textContent = "";
+  try {
+    await signIn($("token").value.trim());
+  } catch (e) {
+    $("signin-error").textContent = e.status === 401 ? "Unknown token." : `Cannot reach the API: ${e.message}`;
+  }
+});
+$("signout").addEventListener("click", signOut);
+
+// ---- map ----------------------------------------------------------------------
+
+let map, zonesLayer, tracksLayer, vesselLayer;
+
+const TYPE_COLOURS = [
+  [30, 30, "#ff9f1c", "fishing"], [31, 32, "#c77dff", "towing"], [35, 35, "#ff4d6d", "military"],
+  [36, 37, "#90e0ef", "sailing, pleasure"], [40, 49, "#f4f1de", "high speed"], [50, 59, "#ffd166", "special"],
+  [60, 69, "#06d6a0", "passenger"], [70, 79, "#4cc9f0", "cargo"], [80, 89, "#ef476f", "tanker"],
+];
+function typeColour(t) {
+  for (const [lo, hi, c] of TYPE_COLOURS) if (t >= lo && t <= hi) return c;
+  return "#b8c4ce";
+}
+const ZONE_STYLE = {
+  patrol: { color: "#ffc857", weight: 2, fillOpacity: 0.06 },
+  port: { color: "#5fd38d", weight: 1, fillOpacity: 0.08 },
+  closed_area: { color: "#ff6b4a", weight: 2, dashArray: "6 4", fillOpacity: 0.08 },
+};
+
+// Vessels on one canvas: tens of thousands of ships, one draw call each.
+const VesselLayer = L.Layer.extend({
+  onAdd(m) {
+    this._map = m;
+    this._canvas = L.DomUtil.create("canvas", "vessels");
+    Object.assign(this._canvas.style, { position: "absolute", inset: "0", pointerEvents: "none", zIndex: 450 });
+    m.getContainer().appendChild(this._canvas);
+    m.on("move zoom resize viewreset", this.redraw, this);
+    this.redraw();
+  },
+  onRemove(m) {
+    m.off("move zoom resize viewreset", this.redraw, this);
+    this._canvas.remove();
+  },
+  redraw() {
+    const m = this._map, c = this._canvas, size = m.getSize(), dpr = window.devicePixelRatio || 1;
+    if (c.width !== size.x * dpr || c.height !== size.y * dpr) {
+      c.width = size.x * dpr; c.height = size.y * dpr;
+      c.style.width = `${size.x}px`; c.style.height = `${size.y}px`;
+    }
+    const ctx = c.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, size.x, size.y);
+    const flagged = alertedMmsi();
+    const s = m.getZoom() >= 8 ? 7 : 4.5;
+    const t0 = performance.now();
+    let drawn = 0;
+    for (const v of state.vessels) {
+      const p = m.latLngToContainerPoint([v.lat, v.lon]);
+      if (p.x < -10 || p.y < -10 || p.x > size.x + 10 || p.y > size.y + 10) continue;
+      const course = ((v.heading_true ?? v.cog ?? 0) * Math.PI) / 180;
+      ctx.save();
+      ctx.translate(p.x, p.y);
+      ctx.rotate(course);
+      ctx.beginPath();
+      ctx.moveTo(0, -s * 1.6); ctx.lineTo(s, s); ctx.lineTo(-s, s); ctx.closePath();
+      ctx.fillStyle = typeColour(v.static?.ship_type);
+      ctx.fill();
+      if (flagged.has(v.mmsi)) { ctx.lineWidth = 2.5; ctx.strokeStyle = "#ff3b30"; ctx.stroke(); }
+      ctx.restore();
+      drawn++;
+    }
+    window.aiswatchConsole.lastDraw = { vessels: drawn, ms: performance.now() - t0 };
+  },
+});
+
+async function startMap() {
+  map = L.map("map", { worldCopyJump: true, attributionControl: true }).setView([5, 5], 4);
+  map.attributionControl.setPrefix(false).addAttribution("Coastlines: Natural Earth (world-atlas)");
+  const land = await (await fetch("vendor/world-atlas/land-50m.json")).json();
+  L.geoJSON(topojson.feature(land, land.objects.land), {
+    interactive: false,
+    style: { color: "#56708a", weight: 0.8, fillColor: "#1e2b36", fillOpacity: 1 },
+  }).addTo(map);
+  zonesLayer = L.geoJSON(null, {
+    style: (f) => ZONE_STYLE[f.properties.kind] || ZONE_STYLE.patrol,
+    onEachFeature: (f, l) => l.bindTooltip(`${esc(f.properties.name || f.properties.id)} (${esc(f.properties.kind)})`),
+  }).addTo(map);
+  tracksLayer = L.layerGroup().addTo(map);
+  vesselLayer = new VesselLayer().addTo(map);
+  map.on("click", (ev) => {
+    const v = nearestVessel(ev.containerPoint, 10);
+    if (v) showVessel(v.mmsi);
+  });
+}
+
+function nearestVessel(pt, maxPx) {
+  let best = null, bestD = maxPx * maxPx;
+  for (const v of state.vessels) {
+    const p = map.latLngToContainerPoint([v.lat, v.lon]);
+    const d = (p.x - pt.x) ** 2 + (p.y - pt.y) ** 2;
+    if (d <= bestD) { best = v; bestD = d; }
+  }
+  return best;
+}
+
+async function loadZones() {
+  const fc = await api("/api/v1/zones");
+  zonesLayer.clearLayers().addData(fc);
+  const zones = fc.features.map((f) => f.properties.id).sort();
+  $("f-zone").innerHTML = '<option value="">all</option>' + zones.map((z) => `<option>${esc(z)}</option>`).join("");
+  if (fc.features.length && !state.selected) map.fitBounds(zonesLayer.getBounds(), { maxZoom: 7 });
+}
+
+async function loadVessels() {
+  const out = [];
+  let cursor = null;
+  do {
+    const page = await api(`/api/v1/vessels?bbox=-180,-90,180,90&limit=${PAGE}${cursor ? `&cursor=${enc(cursor)}` : ""}`);
+    for (const v of page.vessels) if (v.lat != null && v.lon != null) out.push(v);
+    cursor = page.next_cursor;
+  } while (cursor);
+  state.vessels = out;
+  vesselLayer.redraw();
+  window.aiswatchConsole.vesselsLoaded = out.length;
+}
+
+// ---- status strip ----------------------------------------------------------------
+
+async function loadStatus() {
+  const s = await api("/api/v1/status");
+  $("st-clock").textContent = fmtTime(s.clock);
+  $("st-vessels").textContent = s.vessels;
+  const now = performance.now();
+  if (state.lastMessages) {
+    const [n, t] = state.lastMessages;
+    $("st-rate").textContent = Math.max(0, Math.round(((s.engine.messages - n) * 1000) / (now - t)));
+  }
+  state.lastMessages = [s.engine.messages, now];
+  $("st-store").textContent = s.storage.failing ? "FAILING" : s.storage.kind;
+  // Feed health per source: messages/s since the last call, and how long
+  // since a line last came (as seen from here).
+  const seen = (state.sources ||= {});
+  $("st-sources").innerHTML = (s.sources || []).map((src) => {
+    const prev = seen[src.id];
+    const heard = !prev || src.lines > prev.lines ? now : prev.heard;
+    const rate = prev ? Math.max(0, Math.round(((src.messages - prev.messages) * 1000) / (now - prev.t))) : null;
+    seen[src.id] = { lines: src.lines, messages: src.messages, t: now, heard };
+    const quiet = Math.round((now - heard) / 1000);
+    const down = src.up === false || quiet > 60;
+    return `<span class="src${down ? " down" : ""}" title="${esc(src.lines)} lines, ${esc(src.messages)} messages since start">` +
+      `${esc(src.id)}: ${rate ?? "–"}/s${quiet >= 5 ? `, last heard ${quiet} s ago` : ""}${src.up === false ? ", DOWN" : ""}</span>`;
+  }).join(" ");
+}
+
+// ---- alerts -----------------------------------------------------------------------
+
+const isOpen = (a) => a.state !== "closed";
+function alertedMmsi() {
+  const s = new Set();
+  for (const a of state.alerts.values()) if (isOpen(a)) a.mmsi.forEach((m) => s.add(m));
+  return s;
+}
+
+async function loadAlerts() {
+  const page = await api(`/api/v1/alerts?limit=${PAGE}`);
+  state.alerts = new Map(page.alerts.map((a) => [a.id, a]));
+  state.acks = page.acks || {};
+  const kinds = [...new Set(page.alerts.map((a) => a.kind))].sort();
+  $("f-kind").innerHTML = '<option value="">all</option>' + kinds.map((k) => `<option>${esc(k)}</option>`).join("");
+  renderQueue();
+}
+
+function renderQueue() {
+  const f = { state: $("f-state").value, kind: $("f-kind").value, zone: $("f-zone").value };
+  const shown = [...state.alerts.values()]
+    .filter((a) => (f.state === "" || (f.state === "open") === isOpen(a)) && (!f.kind || a.kind === f.kind) && (!f.zone || a.zone === f.zone))
+    .sort((a, b) => (b.started_at < a.started_at ? -1 : b.started_at > a.started_at ? 1 : 0));
+  $("queue-count").textContent = shown.length;
+  $("st-open").textContent = [...state.alerts.values()].filter(isOpen).length;
+  $("alerts").innerHTML = shown.map((a) => {
+    const ack = state.acks[a.id];
+    return `<li tabindex="0" data-id="${esc(a.id)}" class="${isOpen(a) ? "open" : "closed"}${ack ? " acked" : ""}"
+        aria-current="${a.id === state.selected}">
+      <span class="kind">${esc(a.kind.replace("_", " "))}</span> <span class="when">${fmtTime(a.started_at)}</span>
+      <div class="summary">${esc(a.summary)}</div>
+      ${ack ? `<div class="ack">✓ acknowledged by ${esc(ack.by)}</div>` : ""}
+    </li>`;
+  }).join("");
+  vesselLayer?.redraw();
+}
+
+for (const id of ["f-state", "f-kind", "f-zone"]) $(id).addEventListener("change", renderQueue);
+$("alerts").addEventListener("click", (ev) => {
+  const li = ev.target.closest("li[data-id]");
+  if (li) showAlert(li.dataset.id);
+});
+$("alerts").addEventListener("keydown", (ev) => {
+  const li = ev.target.closest("li[data-id]");
+  if (li && (ev.key === "Enter" || ev.key === " ")) { ev.preventDefault(); showAlert(li.dataset.id); }
+});
+
+// The live stream: Server-Sent Events read with fetch (EventSource cannot send a token).
+async function streamAlerts() {
+  for (;;) {
+    try {
+      const headers = { Accept: "text/event-stream" };
+      if (state.token) headers.Authorization = `Bearer ${state.token}`;
+      if (state.lastEvent) headers["Last-Event-ID"] = state.lastEvent;
+      const r = await fetch("/api/v1/alerts/stream", { headers, signal: state.abort.signal });
+      if (!r.ok) throw new Error(`stream: ${r.status}`);
+      $("st-live").textContent = "live"; $("st-live").classList.add("live");
+      const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let i;
+        while ((i = buf.indexOf("\n\n")) >= 0) {
+          onEvent(buf.slice(0, i));
+          buf = buf.slice(i + 2);
+        }
+      }
+    } catch (e) {
+      if (state.abort.signal.aborted) return;
+    }
+    $("st-live").textContent = "reconnecting"; $("st-live").classList.remove("live");
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+function onEvent(block) {
+  let id = null, event = "message", data = "";
+  for (const line of block.split("\n")) {
+    if (line.startsWith("id:")) id = line.slice(3).trim();
+    else if (line.startsWith("event:")) event = line.slice(6).trim();
+    else if (line.startsWith("data:")) data += line.slice(5).replace(/^ /, "");
+  }
+  if (id) state.lastEvent = id;
+  if (event !== "alert" || !data) return;
+  const a = JSON.parse(data);
+  state.alerts.set(a.id, a);
+  if (![...$("f-kind").options].some((o) => o.value === a.kind)) $("f-kind").add(new Option(a.kind, a.kind));
+  renderQueue();
+  if (a.id === state.selected) showAlert(a.id, { keepView: true });
+}
+
+// ---- details -------------------------------------------------------------------------
+
+function openDetail(title, html) {
+  $("detail-title").textContent = title;
+  $("detail-body").innerHTML = html;
+  $("detail").hidden = false;
+  map.invalidateSize();
+}
+$("detail-close").addEventListener("click", () => {
+  $("detail").hidden = true; state.selected = null; tracksLayer.clearLayers(); renderQueue(); map.invalidateSize();
+});
+
+const dl = (rows) => `<dl>${rows.filter(([, v]) => v != null && v !== "").map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`;
+const HOUR = 3600e3;
+const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+
+async function drawTrack(mmsi, from, to, colour, gapFrom, gapTo) {
+  let f;
+  try {
+    f = await api(`/api/v1/vessels/${mmsi}/track?from=${enc(iso(from))}&to=${enc(iso(to))}`);
+  } catch (e) {
+    if (e.status === 404 || e.status === 503) return null;
+    throw e;
+  }
+  const pts = f.geometry.coordinates.map(([lon, lat]) => [lat, lon]);
+  const times = f.properties.times.map((t) => Date.parse(t));
+  // Solid where reports came; dashed across the silence of a dark period.
+  let seg = [];
+  const flush = () => { if (seg.length > 1) L.polyline(seg, { color: colour, weight: 3 }).addTo(tracksLayer); };
+  for (let i = 0; i < pts.length; i++) {
+    if (i > 0 && gapFrom != null && times[i - 1] <= gapFrom + 60e3 && times[i] >= gapTo - 60e3 && times[i] - times[i - 1] > 10 * 60e3) {
+      flush();
+      L.polyline([pts[i - 1], pts[i]], { color: colour, weight: 3, dashArray: "8 8", className: "dark-gap" }).addTo(tracksLayer);
+      seg = [];
+    }
+    seg.push(pts[i]);
+  }
+  flush();
+  return pts;
+}
+
+async function showAlert(id, { keepView = false } = {}) {
+  state.selected = id;
+  renderQueue();
+  const d = await api(`/api/v1/alerts/${enc(id)}`);
+  const a = d.alert;
+  const start = Date.parse(a.started_at), end = a.ended_at ? Date.parse(a.ended_at) : Date.parse(a.at);
+  const vessels = a.vessels?.length ? a.vessels : a.mmsi.map((m) => ({ mmsi: m }));
+  openDetail(`${a.kind.replace("_", " ")} — ${a.zone_name || a.zone}`, `
+    <p>${esc(a.summary)}</p>
+    ${dl([["State", a.state], ["Since", fmtTime(a.started_at)], ["Ended", a.ended_at && fmtTime(a.ended_at)],
+          ["Last change", fmtTime(a.at)], ["Where", `${a.lat.toFixed(4)}, ${a.lon.toFixed(4)}`],
+          ["Zone", a.zone], ["Centres", a.centre.join(", ")], ["Alert id", a.id]])}
+    <h3>Vessels</h3>
+    <ul>${vessels.map((v) => `<li><button type="button" class="vessel-link" data-mmsi="${v.mmsi}">${esc(v.mmsi)}</button>
+      ${esc([v.name, v.callsign, v.flag].filter(Boolean).join(", "))}</li>`).join("")}</ul>
+    <h3>Why</h3><pre>${esc(JSON.stringify(a.details, null, 2))}</pre>
+    <h3>Acknowledgements</h3>
+    <ul class="acks">${d.acks.map((k) => `<li>✓ ${esc(k.by)} at ${fmtTime(k.at)}${k.note ? `: ${esc(k.note)}` : ""}</li>`).join("") || "<li>none yet</li>"}</ul>
+    <form id="ack-form">
+      <label for="ack-by">Your name</label><input id="ack-by" required maxlength="100" value="${esc(sessionStorage.getItem("aiswatch.by") || "")}">
+      <label for="ack-note">Note</label><textarea id="ack-note" maxlength="2000"></textarea>
+      <button type="submit">Acknowledge</button><p id="ack-error" class="error" role="alert"></p>
+    </form>
+    <h3>Changes</h3><ol>${d.changes.map((c) => `<li>${esc(c.state)} at ${fmtTime(c.at)}</li>`).join("")}</ol>`);
+  $("ack-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const by = $("ack-by").value.trim();
+    sessionStorage.setItem("aiswatch.by", by);
+    try {
+      const k = await api(`/api/v1/alerts/${enc(id)}/ack`, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ by, note: $("ack-note").value }),
+      });
+      state.acks[id] = k;
+      renderQueue();
+      showAlert(id, { keepView: true });
+    } catch (e) {
+      $("ack-error").textContent = e.message;
+    }
+  });
+  tracksLayer.clearLayers();
+  const colours = ["#ff3b30", "#ffd60a"];
+  const bounds = L.latLngBounds([[a.lat, a.lon]]);
+  const gap = a.kind === "dark_period" ? [start, end] : [null, null];
+  const drawn = await Promise.all(a.mmsi.map((m, i) => drawTrack(m, start - HOUR, end + HOUR, colours[i % 2], ...gap)));
+  drawn.flat().filter(Boolean).forEach((p) => bounds.extend(p));
+  L.circleMarker([a.lat, a.lon], { radius: 9, color: "#ffffff", weight: 2, fill: false, className: `alert-mark ${a.kind}` })
+    .bindTooltip(a.kind === "rendezvous" ? "meeting" : a.kind.replace("_", " ")).addTo(tracksLayer);
+  if (!keepView) map.fitBounds(bounds.pad(0.3), { maxZoom: 11 });
+  window.aiswatchConsole.alertShown = id;
+}
+
+async function showVessel(mmsi) {
+  const [d, alerts] = await Promise.all([
+    api(`/api/v1/vessels/${mmsi}`),
+    api(`/api/v1/alerts?mmsi=${mmsi}&limit=50`).catch(() => ({ alerts: [] })),
+  ]);
+  const v = d, s = v.static || {};
+  const size = s.length_m ? `${s.length_m} × ${s.beam_m ?? "?"} m` : null;
+  openDetail(`${s.name || "Unnamed"} — ${mmsi}`, `
+    ${dl([["MMSI", v.mmsi], ["Name", s.name], ["Call sign", s.callsign], ["IMO", s.imo], ["Flag", v.flag],
+          ["Ship type", s.ship_type], ["Size", size], ["Draught", s.draught_m && `${s.draught_m} m`],
+          ["Destination", s.destination], ["Last report", fmtTime(v.position_at)],
+          ["Position", v.lat != null ? `${v.lat.toFixed(4)}, ${v.lon.toFixed(4)}` : null],
+          ["Speed", v.sog_kn != null ? `${v.sog_kn} kn` : null], ["Course", v.cog != null ? `${v.cog}°` : null],
+          ["Heard by", v.station || v.source]])}
+    <h3>Alerts</h3><ul>${alerts.alerts.map((a) => `<li><button type="button" class="alert-link" data-id="${esc(a.id)}">${esc(a.kind)}</button> ${fmtTime(a.started_at)} ${esc(a.state)}</li>`).join("") || "<li>none</li>"}</ul>`);
+  tracksLayer.clearLayers();
+  state.selected = null;
+  renderQueue();
+  const end = v.position_at ? Date.parse(v.position_at) : Date.now();
+  await drawTrack(mmsi, end - 24 * HOUR, end + 60e3, "#4fb3ff");
+}
+
+$("detail-body").addEventListener("click", (ev) => {
+  const v = ev.target.closest(".vessel-link");
+  if (v) showVessel(v.dataset.mmsi);
+  const a = ev.target.closest(".alert-link");
+  if (a) showAlert(a.dataset.id);
+});
+
+// ---- start --------------------------------------------------------------------------
+
+async function start() {
+  $("st-scope").textContent = state.token ? "signed in" : "open API";
+  await startMap();
+  await Promise.all([loadZones(), loadAlerts(), loadVessels(), loadStatus()]);
+  streamAlerts();
+  const every = (f, ms) => state.timers.push(setInterval(() => f().catch((e) => {
+    if (e.status === 401) signOut();
+  }), ms));
+  every(loadVessels, VESSEL_REFRESH_MS);
+  every(loadStatus, STATUS_REFRESH_MS);
+  window.aiswatchConsole.ready = true;
+}
+
+window.aiswatchConsole = { ready: false };
+if (state.token !== null) {
+  signIn(state.token).catch(() => { sessionStorage.removeItem(TOKEN_KEY); });
+}
