@@ -4,11 +4,13 @@
 //!
 //! Which outages explain a silence is judged where the vessel fell silent
 //! by the stations that actually heard it there: those that delivered at
-//! least a third as many of its last copies as its best station. If they
-//! were all down, the outage explains the silence, even when another
-//! station is live in the same cell (it may hear only part of the cell,
-//! and never heard this vessel). Where dead reckoning puts the vessel now,
-//! if that is another cell, the stations that deliver most of that cell's
+//! least two of its last 16 copies (and its best station). If they were
+//! all down, the outage explains the silence, even when another station is
+//! live in the same cell (it may hear only part of the cell, and never
+//! heard this vessel). A station that heard even an eighth of its copies
+//! would, if live, almost surely have heard some of the many reports of a
+//! silence of hours. Where dead reckoning puts the vessel now, if that is
+//! another cell, the stations that deliver a good share of that cell's
 //! reports ([`super::silence::Coverage`]) judge: a vessel that sailed into
 //! a dead station's area is explained too. The silence counts when, at
 //! both places, a station that should have heard the vessel stayed live.
@@ -310,9 +312,9 @@ impl Judged {
     }
 }
 
-/// Stations delivering at least this share of a vessel's recent copies,
-/// relative to its best station, are expected to hear it.
-const VESSEL_SHARE: f64 = 1.0 / 3.0;
+/// Stations delivering at least this many of a vessel's recent copies (or
+/// its best station) are expected to hear it: one stray copy is not enough.
+const VESSEL_MIN_COPIES: usize = 2;
 
 impl Detectors {
     /// Where and by which stations the silence of `v` up to `now` is judged
@@ -332,8 +334,8 @@ impl Detectors {
             lat: last.lat,
             stations: vessel_shares(v)
                 .into_iter()
-                .filter(|x| x.1 >= VESSEL_SHARE)
-                .map(|(s, share)| {
+                .filter(|x| x.1 >= 1.0 || x.2 >= VESSEL_MIN_COPIES)
+                .map(|(s, share, _)| {
                     let d = dead(&s);
                     (s, share, d)
                 })
@@ -365,8 +367,7 @@ impl Detectors {
         let last = v.last.as_ref().map_or(now, |f| f.time);
         vessel_shares(v)
             .into_iter()
-            .map(|(s, share)| {
-                let copies = v.heard_recently.iter().filter(|x| **x == s).count();
+            .map(|(s, share, copies)| {
                 let down = self.live.dead(&s, now).since(self.live.dead(&s, last));
                 json!({
                     "station": s.as_ref(),
@@ -381,8 +382,8 @@ impl Detectors {
 }
 
 /// The stations among the vessel's recent copies, with the copies each
-/// delivered relative to the best one, most first.
-fn vessel_shares(v: &VState) -> Vec<(Arc<str>, f64)> {
+/// delivered relative to the best one, and the count, most first.
+fn vessel_shares(v: &VState) -> Vec<(Arc<str>, f64, usize)> {
     let mut counts: Vec<(Arc<str>, usize)> = Vec::new();
     for s in &v.heard_recently {
         match counts.iter_mut().find(|(t, _)| t == s) {
@@ -394,7 +395,7 @@ fn vessel_shares(v: &VState) -> Vec<(Arc<str>, f64)> {
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     counts
         .into_iter()
-        .map(|(s, n)| (s, n as f64 / best as f64))
+        .map(|(s, n)| (s, n as f64 / best as f64, n))
         .collect()
 }
 

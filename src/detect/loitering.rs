@@ -71,34 +71,40 @@ impl Detectors {
             .iter()
             .map(|&(_, max, ..)| self.slow_in(prev, fix, max, hyst))
             .collect();
-        let resumes: Vec<Resume> = active
-            .iter()
-            .zip(&slow)
-            .map(|((.., rule), s)| rule.judge(prev, fix, *s))
-            .collect();
         // After a silence, an event that ends ended when last heard.
         let silent_before = prev
             .filter(|p| fix.time - p.time > stale)
             .map(|p| (p.time, (p.lon, p.lat)));
+        // How a silence before this report (if any) bears on zone `i`'s event.
+        let resume = |i: usize| match silent_before {
+            Some(_) => active[i].3.judge(prev, fix, slow[i]),
+            None => Resume::NoSilence,
+        };
         let Some(v) = self.vessels.get_mut(&mmsi) else {
             return;
         };
         // End loitering in zones the vessel left, or where it sped up, or
         // that a silence ended (too long, or it moved too far meanwhile).
-        let (kept, ended): (Vec<Loiter>, Vec<Loiter>) =
-            std::mem::take(&mut v.loiter).into_iter().partition(|l| {
-                active
-                    .iter()
-                    .position(|a| a.0 == l.zone)
-                    .is_some_and(|i| slow[i] != Some(false) && resumes[i] != Resume::Ends)
-            });
-        v.loiter = kept;
+        let mut ended = Vec::new();
+        let mut k = 0;
+        while k < v.loiter.len() {
+            let zone = v.loiter[k].zone;
+            let still = active
+                .iter()
+                .position(|a| a.0 == zone)
+                .is_some_and(|i| slow[i] != Some(false) && resume(i) != Resume::Ends);
+            if still {
+                k += 1;
+            } else {
+                ended.push(v.loiter.remove(k));
+            }
+        }
         let mut pushes = Vec::new();
         for (i, ((z, _, min_dur, _), s)) in active.iter().zip(&slow).enumerate() {
             match v.loiter.iter_mut().find(|l| l.zone == *z) {
                 Some(l) => {
                     l.reports += 1;
-                    if let Resume::Continues(gap) = resumes[i] {
+                    if let Resume::Continues(gap) = resume(i) {
                         // Back after a silence (the speed over it is a
                         // drift, not a report's): check at once.
                         l.silences.add(gap);

@@ -317,14 +317,21 @@ impl Detectors {
     }
 
     /// Any message was heard by `station` at `t` (duplicates included: they
-    /// prove the station is alive).
-    pub fn heard(&mut self, station: &Arc<str>, t: Millis, mmsi: Mmsi, pos: Option<(f64, f64)>) {
+    /// prove the station is alive); `first`: the first copy of it.
+    pub fn heard(
+        &mut self,
+        station: &Arc<str>,
+        t: Millis,
+        mmsi: Mmsi,
+        pos: Option<(f64, f64)>,
+        first: bool,
+    ) {
         self.live.heard(station, t);
         // Every copy counts towards which stations hear a vessel now: when
         // its receiver fails, its silence is explained even if the last copy
         // came through a neighbour.
         if let Some((lon, lat)) = pos {
-            self.coverage.heard(station, lon, lat);
+            self.coverage.heard(station, lon, lat, first);
         }
         if let Some(v) = self.vessels.get_mut(&mmsi) {
             if v.heard_recently.len() >= RECENT_COPIES {
@@ -371,7 +378,6 @@ impl Detectors {
             sog: p.sog,
             cog: None,
         });
-        self.coverage.report(lon, lat);
         let place = self.place(lon, lat);
         let fix = Fix {
             lon,

@@ -177,8 +177,10 @@ const MIN_REPORTS: u32 = 20;
 const CELL_STATIONS: usize = 8;
 /// Counts are halved when a cell reaches this many reports.
 const HALVE_AT: u32 = 4096;
-/// A station delivering at least this share of a cell's reports covers it.
-const COVER_SHARE: f64 = 0.5;
+/// A station delivering at least this share of a cell's reports, and a
+/// third of the best station's, covers it: one that hears a tenth of a cell
+/// (its range ends inside it) does not.
+const COVER_SHARE: f64 = 0.2;
 /// Most cells kept. Cells are bounded by geography (a 0.25° grid of the
 /// whole sea is about 700k cells); beyond this the least known half goes.
 const MAX_CELLS: usize = 262_144;
@@ -214,14 +216,20 @@ impl Coverage {
         });
     }
 
-    /// `station` delivered a copy of a report from (lon, lat).
-    pub(super) fn heard(&mut self, station: &Arc<str>, lon: f64, lat: f64) {
+    /// `station` delivered a copy (`first`: the first) of a report from
+    /// (lon, lat).
+    pub(super) fn heard(&mut self, station: &Arc<str>, lon: f64, lat: f64, first: bool) {
         let cell = self.cell_mut(lon, lat);
+        if first {
+            cell.reports += 1;
+            if cell.reports >= HALVE_AT {
+                cell.halve();
+            }
+        }
         match cell.copies.iter().position(|(s, _)| s == station) {
             Some(i) => {
                 cell.copies[i].1 = cell.copies[i].1.saturating_add(1);
-                // Copies of reports the engine did not count (late ones)
-                // must not grow without bound either.
+                // Copies must not grow without bound either.
                 if cell.copies[i].1 >= 2 * HALVE_AT {
                     cell.halve();
                 }
@@ -231,19 +239,10 @@ impl Coverage {
         }
     }
 
-    /// A (first copy of a) position report from (lon, lat).
-    pub(super) fn report(&mut self, lon: f64, lat: f64) {
-        let cell = self.cell_mut(lon, lat);
-        cell.reports += 1;
-        if cell.reports >= HALVE_AT {
-            cell.halve();
-        }
-    }
-
     /// The stations that cover (lon, lat), with their shares of its
-    /// reports: those delivering at least [`COVER_SHARE`] of them (or, where
-    /// none does, the best). `None` when the area (the cell, else with its
-    /// neighbours) is too little known.
+    /// reports: those delivering at least [`COVER_SHARE`] of them and a third
+    /// of the best one's share (or, where none does, the best). `None` when
+    /// the area (the cell, else with its neighbours) is too little known.
     pub(super) fn covering(&self, lon: f64, lat: f64) -> Option<Vec<(Arc<str>, f64)>> {
         let (x, y) = Self::cell(lon, lat);
         let mut around = vec![(x, y)];
@@ -275,7 +274,7 @@ impl Coverage {
             .map(|(s, n)| (s, (f64::from(n) / f64::from(reports)).min(1.0)))
             .collect();
         let best = shares.iter().map(|x| x.1).fold(0.0, f64::max);
-        let bar = COVER_SHARE.min(best);
+        let bar = COVER_SHARE.max(best / 3.0).min(best);
         Some(shares.into_iter().filter(|x| x.1 >= bar).collect())
     }
 }
@@ -329,13 +328,12 @@ mod tests {
         let a: Arc<str> = "a".into();
         let b: Arc<str> = "b".into();
         let mut c = Coverage::default();
-        // b hears every report of the cell, a the western 40 % of them.
+        // b hears every report of the cell, a the western 10 % of them.
         for i in 0..100 {
             let lon = 3.0 + 0.0024 * f64::from(i);
-            c.report(lon, 4.1);
-            c.heard(&b, lon, 4.1);
-            if i < 40 {
-                c.heard(&a, lon, 4.1);
+            c.heard(&b, lon, 4.1, true);
+            if i < 10 {
+                c.heard(&a, lon, 4.1, false);
             }
         }
         let cov = c.covering(3.2, 4.2).unwrap();
@@ -346,10 +344,8 @@ mod tests {
         assert!(c.covering(10.0, 10.0).is_none());
         // Bounded: a flood of cells keeps at most MAX_CELLS.
         for i in 0..(MAX_CELLS + 10) {
-            c.report(
-                f64::from(i as u32 % 1400) * 0.25,
-                f64::from(i as u32 / 1400) * 0.25 - 80.0,
-            );
+            let (lon, lat) = (f64::from(i as u32 % 1400), f64::from(i as u32 / 1400));
+            c.heard(&a, lon * 0.25, lat * 0.25 - 80.0, true);
         }
         assert!(c.cells.len() <= MAX_CELLS);
     }

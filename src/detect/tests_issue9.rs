@@ -177,7 +177,7 @@ fn loitering_goes_on_after_a_silence_under_the_same_alert() {
     assert_eq!(last.details["silences"]["longest_s"], 3 * 3600);
     assert_eq!(last.started_at, T0);
     assert!(
-        last.summary.contains("went on after 3 h"),
+        last.summary.contains("went on after 3h 00m"),
         "{}",
         last.summary
     );
