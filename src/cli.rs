@@ -127,6 +127,20 @@ struct SimulateArgs {
     /// Number of vessels.
     #[arg(long, default_value_t = 200)]
     vessels: usize,
+    /// Which scenario: the mixed traffic of the patrol box (default), or
+    /// `coverage-edge` (two stations overlapping inside the same cells,
+    /// one down for 3 h; `--vessels` is ignored).
+    #[arg(long, value_enum, default_value = "default")]
+    scenario: ScenarioArg,
+}
+
+/// `simulate --scenario`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ScenarioArg {
+    /// Mixed traffic with every detector's events and traps.
+    Default,
+    /// Issue 9's coverage edge: silences a station outage explains next to real dark periods.
+    CoverageEdge,
 }
 
 #[derive(Subcommand, Debug)]
@@ -520,8 +534,11 @@ fn simulate(a: &SimulateArgs) -> Result<ExitCode> {
         vessels: a.vessels,
         ..Default::default()
     };
-    let s = aiswatch::sim::generate(&cfg, &a.out)
-        .with_context(|| format!("cannot write {}", a.out.display()))?;
+    let s = match a.scenario {
+        ScenarioArg::Default => aiswatch::sim::generate(&cfg, &a.out),
+        ScenarioArg::CoverageEdge => aiswatch::sim::generate_coverage_edge(&cfg, &a.out),
+    }
+    .with_context(|| format!("cannot write {}", a.out.display()))?;
     println!("{}", serde_json::to_string_pretty(&s)?);
     Ok(ExitCode::SUCCESS)
 }

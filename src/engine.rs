@@ -231,23 +231,22 @@ impl Engine {
             // (a vessel's silence reaching its threshold …) fires before it.
             self.advance(d.time);
             let station = d.station.as_ref().unwrap_or(source);
+            let dup =
+                matches!(self.seen.get(&d.payload_hash), Some(&t) if (d.time - t).abs() <= window);
             if let Some(det) = &mut self.detectors {
                 det.heard(
                     station,
                     d.time,
                     crate::track::Mmsi(d.message.mmsi),
                     d.message.position(),
+                    !dup,
                 );
             }
-            match self.seen.get(&d.payload_hash) {
-                Some(&t) if (d.time - t).abs() <= window => {
-                    self.stats.duplicates += 1;
-                    continue;
-                }
-                _ => {
-                    self.seen.insert(d.payload_hash, d.time);
-                }
+            if dup {
+                self.stats.duplicates += 1;
+                continue;
             }
+            self.seen.insert(d.payload_hash, d.time);
             let prev = if self.detectors.is_some() {
                 self.prev_fix(d.message.mmsi)
             } else {

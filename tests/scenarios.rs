@@ -76,3 +76,51 @@ fn precision_and_recall_on_simulated_scenarios() {
         );
     }
 }
+
+/// Issue 9: two stations overlapping inside the same cells, one down for
+/// 3 h. Vessels only it heard fall silent with it (traps); vessels the
+/// live station heard that go dark meanwhile are true dark periods.
+#[test]
+fn coverage_edge_no_alert_for_the_outage_and_real_dark_periods_found() {
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    for seed in [1, 2, 3, 4, 5] {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = SimConfig {
+            seed,
+            hours: 8.0,
+            ..SimConfig::default()
+        };
+        let summary = sim::generate_coverage_edge(&cfg, dir.path()).unwrap();
+        let mut engine = Config::default()
+            .engine(Some(&dir.path().join("zones")))
+            .unwrap();
+        let mut alerts = Vec::new();
+        aiswatch::replay::replay_files(&[dir.path().join("feed.nmea")], &mut engine, |e| {
+            for a in e.take_alerts() {
+                alerts.push(serde_json::to_value(&a).unwrap());
+            }
+        })
+        .unwrap();
+        let truth = sim::score::read_truth(&dir.path().join("truth.jsonl")).unwrap();
+        let traps = sim::score::read_truth(&dir.path().join("traps.jsonl")).unwrap();
+        let scores = sim::score::score(&truth, &alerts, 60);
+        let hits = sim::score::trap_hits(&traps, &alerts, 60);
+        let d = &scores.kinds["dark_period"];
+        eprintln!(
+            "coverage edge seed {seed}: {} lines, events {:?}, traps {:?}: dark_period tp {} fp {} fn {}; trap hits {hits:?}",
+            summary.lines, summary.events, summary.traps, d.tp, d.fp, d.fn_
+        );
+        assert!(summary.traps["trap_coverage_edge"] >= 3);
+        assert!(hits.values().all(|&n| n == 0), "seed {seed}: {hits:?}");
+        assert!(
+            scores.unmatched_alerts.is_empty(),
+            "seed {seed}: {:?}",
+            scores.unmatched_alerts
+        );
+        tp += d.tp;
+        fp += d.fp;
+        fn_ += d.fn_;
+    }
+    assert_eq!((fp, fn_), (0, 0), "tp {tp}");
+    assert_eq!(tp, 10);
+}

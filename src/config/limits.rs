@@ -112,6 +112,7 @@ pub(crate) fn check(cfg: &Config) -> Vec<String> {
     p.interval("[detect] station_outage", d.station_outage);
     p.interval("[detect] update_every", d.update_every);
     p.interval("[detect] stale_after", d.stale_after);
+    p.bounded("[detect] resume_within", d.resume_within);
     p.interval("[detect] spoofing_quiet", d.spoofing_quiet);
     p.non_negative("[detect] dark_gap_factor", d.dark_gap_factor);
     p.non_negative("[detect] speed_hysteresis_kn", d.speed_hysteresis_kn);

@@ -1,13 +1,27 @@
 //! Dark periods: a vessel in a watched zone falls silent for longer than
 //! the zone's `min_gap` (and than its usual interval allows), with the
 //! silence not explained by a feed stall or a receiver outage.
+//!
+//! Which outages explain a silence is judged where the vessel fell silent
+//! by the stations that actually heard it there: those that delivered at
+//! least two of its last 16 copies (and its best station). If they were
+//! all down, the outage explains the silence, even when another station is
+//! live in the same cell (it may hear only part of the cell, and never
+//! heard this vessel). A station that heard even an eighth of its copies
+//! would, if live, almost surely have heard some of the many reports of a
+//! silence of hours. Where dead reckoning puts the vessel now, if that is
+//! another cell, the stations that deliver a good share of that cell's
+//! reports ([`super::silence::Coverage`]) judge: a vessel that sailed into
+//! a dead station's area is explained too. The silence counts when, at
+//! both places, a station that should have heard the vessel stayed live.
 
 use std::cmp::Reverse;
 use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{haversine, ms, Detectors, Fix, Place, Task, KN_PER_MPS};
+use super::silence::Coverage;
+use super::{haversine, ms, Detectors, Fix, Place, Task, VState, KN_PER_MPS};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::ids::AlertId;
 use crate::time::Millis;
@@ -158,7 +172,8 @@ impl Detectors {
         let usual = median_interval(&v.recent);
         let min_gap = zone_gap.max((usual as f64 * self.cfg.dark_gap_factor) as Millis);
         let silent = now - last.time;
-        let explained = self.explained(v, now);
+        let judged = self.judge_silence(v, now);
+        let explained = judged.iter().map(Judged::explained).max().unwrap_or(0);
         let effective = silent.saturating_sub(explained);
         if effective < min_gap {
             // Part of the silence is a feed stall or station outage: look again later.
@@ -180,6 +195,8 @@ impl Detectors {
         let info = VesselInfo::from_store(tracks, mmsi);
         let id = Alert::make_id(Kind::DarkPeriod, &z.id, &[mmsi], last.time);
         let station_last = self.live.last_heard(&v.station);
+        let why = why_it_counts(&judged, explained);
+        let heard_by = self.heard_by(v, now);
         out.push(Alert {
             id: id.clone(),
             kind: Kind::DarkPeriod,
@@ -194,14 +211,15 @@ impl Detectors {
             lat: last.lat,
             lon: last.lon,
             summary: format!(
-                "{} silent for {} in {} (threshold {}); last heard at {:.4}, {:.4} by station {}, which is still receiving.",
+                "{} silent for {} in {} (threshold {}); last heard at {:.4}, {:.4} by station {}; {}.",
                 info.label(),
                 human_duration(silent),
                 z.name.as_deref().unwrap_or(&z.id),
                 human_duration(min_gap),
                 last.lat,
                 last.lon,
-                v.station
+                v.station,
+                why
             ),
             vessels: vec![info],
             details: json!({
@@ -214,6 +232,10 @@ impl Detectors {
                 "last_sog_kn": last.sog,
                 "station": v.station.as_ref(),
                 "station_last_heard": station_last.map(crate::time::rfc3339),
+                "heard_by": heard_by,
+                "down": judged.iter().flat_map(|j| &j.stations).filter(|s| s.2 > 0).map(|s| s.0.as_ref()).collect::<std::collections::BTreeSet<_>>(),
+                "judged": judged.iter().map(Judged::details).collect::<Vec<_>>(),
+                "why": why,
             }),
         });
         if let Some(v) = self.vessels.get_mut(&mmsi) {
@@ -245,4 +267,170 @@ fn median_interval(times: &std::collections::VecDeque<Millis>) -> Millis {
         .collect();
     let mid = d.len() / 2;
     *d.select_nth_unstable(mid).1
+}
+
+/// How a silence is judged at one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Basis {
+    /// By the stations that delivered the vessel's recent reports.
+    Vessel,
+    /// By the stations that deliver most of the cell's reports.
+    Cell,
+}
+
+/// A place where a silence is judged: the stations expected to hear the
+/// vessel there, each with its share (of the vessel's copies relative to
+/// its best station, or of the cell's reports) and the dead time it
+/// accrued during the silence.
+#[derive(Debug)]
+pub(super) struct Judged {
+    basis: Basis,
+    lon: f64,
+    lat: f64,
+    stations: Vec<(Arc<str>, f64, Millis)>,
+}
+
+impl Judged {
+    /// Silence the outages explain here: all the expected stations were
+    /// down for that long (none expected: nothing explained).
+    fn explained(&self) -> Millis {
+        self.stations.iter().map(|s| s.2).min().unwrap_or(0)
+    }
+
+    fn details(&self) -> serde_json::Value {
+        json!({
+            "basis": match self.basis { Basis::Vessel => "vessel", Basis::Cell => "cell" },
+            "lat": self.lat,
+            "lon": self.lon,
+            "stations": self.stations.iter().map(|(s, share, dead)| json!({
+                "station": s.as_ref(),
+                "share": (share * 100.0).round() / 100.0,
+                "down_s": dead / 1000,
+            })).collect::<Vec<_>>(),
+            "explained_s": self.explained() / 1000,
+        })
+    }
+}
+
+/// Stations delivering at least this many of a vessel's recent copies (or
+/// its best station) are expected to hear it: one stray copy is not enough.
+const VESSEL_MIN_COPIES: usize = 2;
+
+impl Detectors {
+    /// Where and by which stations the silence of `v` up to `now` is judged
+    /// (see the module doc).
+    pub(super) fn judge_silence(&self, v: &VState, now: Millis) -> Vec<Judged> {
+        let Some(last) = v.last.as_ref() else {
+            return Vec::new();
+        };
+        let dead = |st: &Arc<str>| match v.heard_by.iter().find(|h| h.station == *st) {
+            Some(h) => self.live.dead(st, now).since(h.dead_at_last),
+            None => self.live.dead(st, now).since(self.live.dead(st, last.time)),
+        };
+        let mut out = Vec::with_capacity(2);
+        out.push(Judged {
+            basis: Basis::Vessel,
+            lon: last.lon,
+            lat: last.lat,
+            stations: vessel_shares(v)
+                .into_iter()
+                .filter(|x| x.1 >= 1.0 || x.2 >= VESSEL_MIN_COPIES)
+                .map(|(s, share, _)| {
+                    let d = dead(&s);
+                    (s, share, d)
+                })
+                .collect(),
+        });
+        if let Some((lon, lat)) = last.reckon(now) {
+            if Coverage::cell(lon, lat) != Coverage::cell(last.lon, last.lat) {
+                if let Some(cov) = self.coverage.covering(lon, lat) {
+                    out.push(Judged {
+                        basis: Basis::Cell,
+                        lon,
+                        lat,
+                        stations: cov
+                            .into_iter()
+                            .map(|(s, share)| {
+                                let d = dead(&s);
+                                (s, share, d)
+                            })
+                            .collect(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The stations that heard `v` in its recent copies, for `details`.
+    fn heard_by(&self, v: &VState, now: Millis) -> serde_json::Value {
+        let last = v.last.as_ref().map_or(now, |f| f.time);
+        vessel_shares(v)
+            .into_iter()
+            .map(|(s, share, copies)| {
+                let down = self.live.dead(&s, now).since(self.live.dead(&s, last));
+                json!({
+                    "station": s.as_ref(),
+                    "copies": copies,
+                    "of": v.heard_recently.len(),
+                    "share": (share * 100.0).round() / 100.0,
+                    "down_s": down / 1000,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The stations among the vessel's recent copies, with the copies each
+/// delivered relative to the best one, and the count, most first.
+fn vessel_shares(v: &VState) -> Vec<(Arc<str>, f64, usize)> {
+    let mut counts: Vec<(Arc<str>, usize)> = Vec::new();
+    for s in &v.heard_recently {
+        match counts.iter_mut().find(|(t, _)| t == s) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((s.clone(), 1)),
+        }
+    }
+    let best = counts.iter().map(|x| x.1).max().unwrap_or(0).max(1);
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
+        .into_iter()
+        .map(|(s, n)| (s, n as f64 / best as f64, n))
+        .collect()
+}
+
+/// Why a silence counts, in words: which expected stations stayed live.
+fn why_it_counts(judged: &[Judged], explained: Millis) -> String {
+    let mut parts = Vec::new();
+    for j in judged {
+        let live: Vec<&str> = j
+            .stations
+            .iter()
+            .filter(|s| s.2 == 0)
+            .map(|s| s.0.as_ref())
+            .collect();
+        if live.is_empty() {
+            continue;
+        }
+        let who = if live.len() == 1 {
+            "station"
+        } else {
+            "stations"
+        };
+        parts.push(match j.basis {
+            Basis::Vessel => format!("{who} {} that heard it kept receiving", live.join(", ")),
+            Basis::Cell => format!(
+                "{who} {} covering where it would be now kept receiving",
+                live.join(", ")
+            ),
+        });
+    }
+    if parts.is_empty() {
+        format!(
+            "the stations that heard it were down for only {} of it",
+            human_duration(explained)
+        )
+    } else {
+        parts.join("; ")
+    }
 }

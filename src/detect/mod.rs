@@ -8,8 +8,9 @@
 //! one tick of its threshold without scanning all vessels every second.
 //!
 //! Silence the data explains is not an alert: time during which the whole
-//! feed was stalled, or the station that last heard the vessel was itself
-//! silent (receiver outage), does not count towards a gap.
+//! feed was stalled, or every station that heard the vessel in its recent
+//! reports was itself silent (receiver outage), does not count towards a
+//! gap (see `dark_period.rs`).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -31,6 +32,7 @@ use crate::zones::{
 };
 
 mod dark_period;
+mod interrupt;
 mod loitering;
 mod reload;
 mod rendezvous;
@@ -81,9 +83,17 @@ pub struct DetectConfig {
     /// Open loitering and rendezvous alerts are re-sent this often with new figures.
     #[serde(with = "humantime_serde")]
     pub update_every: Duration,
-    /// Loitering or rendezvous not confirmed by a report for this long ends ("contact lost").
+    /// Loitering or rendezvous not confirmed by a report for this long is
+    /// suspended: its alert stays open without updates.
     #[serde(with = "humantime_serde")]
     pub stale_after: Duration,
+    /// A suspended loitering or rendezvous goes on under the same alert when
+    /// the vessel is heard again within this long (counted from its last
+    /// report), still slow and no further away than its speed limit allows
+    /// over the silence; otherwise it ends "contact lost" at its last report.
+    /// `0s` never resumes: an event ends at its first such silence.
+    #[serde(with = "humantime_serde")]
+    pub resume_within: Duration,
     /// Speed margin (knots) above `max_speed_kn` that ends slowness (hysteresis
     /// against speed-over-ground noise).
     pub speed_hysteresis_kn: f64,
@@ -107,6 +117,7 @@ impl Default for DetectConfig {
             dark_gap_factor: 4.0,
             update_every: Duration::from_secs(1800),
             stale_after: Duration::from_secs(1800),
+            resume_within: Duration::from_secs(6 * 3600),
             speed_hysteresis_kn: 0.5,
             jump_min_m: 1852.0,
             spoofing_quiet: Duration::from_secs(3600),
@@ -276,6 +287,8 @@ impl Detectors {
     /// detector state from this much stored history (twice the longest
     /// threshold, so an event still short of its threshold and the reports
     /// before a silence are both seen, plus the staleness and quiet periods).
+    /// An event not yet alerted may also have gone through a silence of up
+    /// to `resume_within`, so the window reaches that much further back.
     pub fn memory_window(&self) -> Duration {
         let mut longest = Duration::ZERO;
         for r in &self.resolved {
@@ -292,6 +305,7 @@ impl Detectors {
         }
         longest
             .saturating_mul(2)
+            .max(longest.saturating_add(self.cfg.resume_within))
             .max(self.cfg.stale_after)
             .max(self.cfg.spoofing_quiet)
             .saturating_add(Duration::from_secs(3600))
@@ -303,14 +317,21 @@ impl Detectors {
     }
 
     /// Any message was heard by `station` at `t` (duplicates included: they
-    /// prove the station is alive).
-    pub fn heard(&mut self, station: &Arc<str>, t: Millis, mmsi: Mmsi, pos: Option<(f64, f64)>) {
+    /// prove the station is alive); `first`: the first copy of it.
+    pub fn heard(
+        &mut self,
+        station: &Arc<str>,
+        t: Millis,
+        mmsi: Mmsi,
+        pos: Option<(f64, f64)>,
+        first: bool,
+    ) {
         self.live.heard(station, t);
         // Every copy counts towards which stations hear a vessel now: when
         // its receiver fails, its silence is explained even if the last copy
         // came through a neighbour.
         if let Some((lon, lat)) = pos {
-            self.coverage.heard(station, lon, lat);
+            self.coverage.heard(station, lon, lat, first);
         }
         if let Some(v) = self.vessels.get_mut(&mmsi) {
             if v.heard_recently.len() >= RECENT_COPIES {
@@ -333,56 +354,6 @@ impl Detectors {
                 });
             }
         }
-    }
-
-    /// Silence since the vessel was last heard that outages and stalls
-    /// explain. Only the stations that cover the place where it fell silent,
-    /// or where dead reckoning puts it now, count (see [`Coverage`]), and all
-    /// of them must have been down: if one kept hearing other vessels there,
-    /// it would have heard this one too.
-    fn explained(&self, v: &VState, now: Millis) -> Millis {
-        let Some(last) = v.last.as_ref() else {
-            return 0;
-        };
-        // Where it fell silent, and where dead reckoning puts it now: a
-        // vessel may sail out of a live station's range into a dead one's.
-        let places = [Some((last.lon, last.lat)), last.reckon(now)];
-        places
-            .iter()
-            .flatten()
-            .map(|&(lon, lat)| {
-                let covering = self
-                    .coverage
-                    .covering(lon, lat)
-                    .unwrap_or_else(|| self.recent_stations(v));
-                covering
-                    .iter()
-                    .map(|st| match v.heard_by.iter().find(|h| h.station == *st) {
-                        Some(h) => self.live.dead(st, now).since(h.dead_at_last),
-                        None => self.live.dead(st, now).since(self.live.dead(st, last.time)),
-                    })
-                    .min()
-                    .unwrap_or(0)
-            })
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// The stations that delivered at least a third as many of the vessel's
-    /// last copies as its main station.
-    fn recent_stations(&self, v: &VState) -> Vec<Arc<str>> {
-        let count = |st: &Arc<str>| v.heard_recently.iter().filter(|s| *s == st).count();
-        let most = v
-            .heard_by
-            .iter()
-            .map(|h| count(&h.station))
-            .max()
-            .unwrap_or(0);
-        v.heard_by
-            .iter()
-            .filter(|h| count(&h.station) * 3 >= most)
-            .map(|h| h.station.clone())
-            .collect()
     }
 
     /// A new (not late) position report.
@@ -574,13 +545,13 @@ impl Detectors {
             if *at > now {
                 break;
             }
-            let Some(Reverse((_, task))) = self.heap.pop() else {
+            let Some(Reverse((at, task))) = self.heap.pop() else {
                 break;
             };
             match task {
                 Task::Dark(m) => self.check_dark(m, now, tracks, out),
-                Task::Loiter(m, z, since) => self.check_loiter(m, z, since, now, tracks, out),
-                Task::Pair(a, b, since) => self.check_pair(a, b, since, now, tracks, out),
+                Task::Loiter(m, z, since) => self.check_loiter(m, z, since, at, now, tracks, out),
+                Task::Pair(a, b, since) => self.check_pair(a, b, since, at, now, tracks, out),
                 Task::SpoofQuiet(m, last) => self.check_spoof_quiet(m, last, now, tracks, out),
             }
         }
@@ -637,3 +608,5 @@ pub fn haversine(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_issue9;

@@ -77,19 +77,18 @@ impl Detectors {
             });
             let spoof = ended_spoof.and_then(|r| v.spoof.take().map(|s| (s, r)));
             let mut loiters = Vec::new();
-            v.loiter.retain_mut(|l| {
+            for l in std::mem::take(&mut v.loiter) {
                 match why(map[usize::from(l.zone)], &|n| {
                     resolved[n].loitering.is_some()
                 }) {
                     Some(r) => {
-                        if let Some(id) = l.alert.take() {
-                            loiters.push((l.zone, id, l.since, l.start, l.reports, l.max_sog, r));
+                        if let Some(id) = l.alert.clone() {
+                            loiters.push((l, id, r));
                         }
-                        false
                     }
-                    None => true,
+                    None => v.loiter.push(l),
                 }
-            });
+            }
             let last = v.last.clone();
             let pos = last.as_ref().map_or((0.0, 0.0), |f| (f.lon, f.lat));
             let info = || VesselInfo::from_store(tracks, *mmsi);
@@ -123,23 +122,13 @@ impl Detectors {
                     details: json!({ "reason": reason, "anomalies": s.anomalies }),
                 });
             }
-            for (zone, id, since, start, reports, max_sog, reason) in loiters {
-                let ended = last.as_ref().map_or(now, |f| f.time.min(now));
-                out.push(self.loiter_alert(
-                    *mmsi,
-                    zone,
-                    id,
-                    State::Closed,
-                    since,
-                    now,
-                    Some(ended),
+            for (l, id, reason) in loiters {
+                let at = super::loitering::At {
+                    at: now,
+                    ended: Some(last.as_ref().map_or(now, |f| f.time.min(now))),
                     pos,
-                    start,
-                    reports,
-                    max_sog,
-                    reason,
-                    tracks,
-                ));
+                };
+                out.push(self.loiter_alert(*mmsi, &l, id, State::Closed, at, reason, tracks));
             }
         }
         let ending: Vec<((Mmsi, Mmsi), &'static str)> = self

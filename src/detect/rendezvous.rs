@@ -8,6 +8,7 @@ use rstar::primitives::GeomWithData;
 use rstar::AABB;
 use serde_json::json;
 
+use super::interrupt::{Resume, Silences};
 use super::{haversine, ms, Detectors, Fix, Place, Task};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::ids::AlertId;
@@ -24,6 +25,10 @@ pub(super) struct Pair {
     pub(super) max_m: f64,
     pub(super) last_m: f64,
     pub(super) alert: Option<AlertId>,
+    /// Silences (of either vessel) it went on after.
+    pub(super) silences: Silences,
+    /// When its one live check is due (see [`super::loitering::Loiter`]).
+    pub(super) check_at: Millis,
 }
 
 pub(super) type Candidate = GeomWithData<[f64; 2], Mmsi>;
@@ -63,13 +68,18 @@ impl Detectors {
             let p = self.resolved[usize::from(pair.zone)]
                 .rendezvous
                 .unwrap_or_default();
+            // This vessel back after a silence: still slow, and no further
+            // than its drift distance from where it fell silent?
+            let resume = self.resume_rule(p.max_speed_kn).judge(prev, fix, slow);
             let other_fix = self.vessels.get(&other).and_then(|v| v.last.clone());
             let dist = other_fix
                 .as_ref()
                 .map(|o| haversine(o.lon, o.lat, fix.lon, fix.lat));
             let apart = dist.is_none_or(|d| d > p.max_distance_m * 1.5);
             let left = zone.is_none_or(|(z, _)| z != pair.zone);
-            if apart || left || slow == Some(false) {
+            if resume == Resume::Ends {
+                self.end_pair(key, fix.time, "contact lost", tracks, out);
+            } else if apart || left || slow == Some(false) {
                 let reason = if left {
                     "left the zone"
                 } else if slow == Some(false) {
@@ -79,6 +89,13 @@ impl Detectors {
                 };
                 self.end_pair(key, fix.time, reason, tracks, out);
             } else if let (Some(pair), Some(d)) = (self.pairs.get_mut(&key), dist) {
+                if let Resume::Continues(gap) = resume {
+                    // Check (open or update) at once.
+                    pair.silences.add(gap);
+                    pair.check_at = fix.time.max(pair.since.saturating_add(ms(p.min_duration)));
+                    let task = Task::Pair(key.0, key.1, pair.since);
+                    self.heap.push(Reverse((pair.check_at, task)));
+                }
                 if d <= p.max_distance_m {
                     pair.last_close = fix.time;
                 }
@@ -129,6 +146,7 @@ impl Detectors {
                 pair.max_m = pair.max_m.max(d);
                 continue;
             }
+            let check_at = fix.time.saturating_add(ms(p.min_duration));
             self.pairs.insert(
                 key,
                 Pair {
@@ -139,6 +157,8 @@ impl Detectors {
                     max_m: d,
                     last_m: d,
                     alert: None,
+                    silences: Silences::default(),
+                    check_at,
                 },
             );
             for (a, b) in [(mmsi, other), (other, mmsi)] {
@@ -148,18 +168,22 @@ impl Detectors {
                     }
                 }
             }
-            self.heap.push(Reverse((
-                fix.time.saturating_add(ms(p.min_duration)),
-                Task::Pair(key.0, key.1, fix.time),
-            )));
+            self.heap
+                .push(Reverse((check_at, Task::Pair(key.0, key.1, fix.time))));
         }
     }
 
+    /// The check of pair (`a`, `b`) from `since`, due at `due`, run at
+    /// `now`: opens or updates its alert, suspends it while one of the two
+    /// is silent, and ends it when they part or the silence outlasts
+    /// `resume_within`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn check_pair(
         &mut self,
         a: Mmsi,
         b: Mmsi,
         since: Millis,
+        due: Millis,
         now: Millis,
         tracks: &TrackStore,
         out: &mut Vec<Alert>,
@@ -168,11 +192,12 @@ impl Detectors {
         let Some(pair) = self.pairs.get(&key) else {
             return;
         };
-        if pair.since != since {
-            return;
+        if pair.since != since || pair.check_at != due {
+            return; // a later pair, or superseded by a later check
         }
         // Both must still be reporting, and close, recently.
         let stale = ms(self.cfg.stale_after);
+        let within = ms(self.cfg.resume_within);
         let last_a = self
             .vessels
             .get(&a)
@@ -183,7 +208,19 @@ impl Detectors {
             .get(&b)
             .and_then(|v| v.last.as_ref().map(|f| f.time))
             .unwrap_or(0);
-        if now - pair.last_close > stale || now - last_a.min(last_b) > stale {
+        let silent = now - last_a.min(last_b) > stale;
+        if now - pair.last_close > stale || silent {
+            let quiet_since = pair.last_close.min(last_a).min(last_b);
+            if silent && now - quiet_since < within {
+                // One of them is silent: the alert (if any) stays open,
+                // without updates, until it is back or the wait is over.
+                let at = quiet_since.saturating_add(within);
+                if let Some(pair) = self.pairs.get_mut(&key) {
+                    pair.check_at = at;
+                }
+                self.heap.push(Reverse((at, Task::Pair(a, b, since))));
+                return;
+            }
             self.end_pair(key, now, "contact lost", tracks, out);
             return;
         }
@@ -195,14 +232,13 @@ impl Detectors {
         let Some(alert) = self.pair_alert(key, state, now, None, "", tracks) else {
             return;
         };
+        let next = now.saturating_add(ms(self.cfg.update_every));
         if let Some(pair) = self.pairs.get_mut(&key) {
             pair.alert = Some(alert.id.clone());
+            pair.check_at = next;
         }
         out.push(alert);
-        self.heap.push(Reverse((
-            now.saturating_add(ms(self.cfg.update_every)),
-            Task::Pair(a, b, since),
-        )));
+        self.heap.push(Reverse((next, Task::Pair(a, b, since))));
     }
 
     pub(super) fn end_pair(
@@ -266,7 +302,7 @@ impl Detectors {
             lat,
             lon,
             summary: format!(
-                "{} and {} together for {} in {}, {:.0} m apart (closest {:.0} m), both ≤ {:.1} kn (threshold {:.0} m for {}){}.",
+                "{} and {} together for {} in {}, {:.0} m apart (closest {:.0} m), both ≤ {:.1} kn (threshold {:.0} m for {}){}{}.",
                 ia.label(),
                 ib.label(),
                 human_duration(dur),
@@ -276,6 +312,7 @@ impl Detectors {
                 p.max_speed_kn,
                 p.max_distance_m,
                 human_duration(ms(p.min_duration)),
+                pair.silences.clause(),
                 if ended.is_some() { format!("; ended: {reason}") } else { String::new() }
             ),
             vessels: vec![ia, ib],
@@ -288,6 +325,9 @@ impl Detectors {
                 "max_distance_m": p.max_distance_m,
                 "max_speed_kn": p.max_speed_kn,
                 "min_duration_s": p.min_duration.as_secs(),
+                "silences": pair.silences.details(),
+                "stale_after_s": self.cfg.stale_after.as_secs(),
+                "resume_within_s": self.cfg.resume_within.as_secs(),
                 "reason": if ended.is_some() { Some(reason) } else { None },
             }),
         })

@@ -3,8 +3,10 @@
 //! For the whole feed and for every station we keep the *dead time*: the
 //! total time, beyond a grace period, during which nothing at all was heard
 //! from it. A vessel's silence minus the dead time that accrued meanwhile
-//! (of the feed, or of the station that last heard the vessel, whichever is
-//! larger) is the silence nobody can explain.
+//! (of the feed, or of every station expected to hear the vessel, the
+//! least of those) is the silence nobody can explain. Which stations are
+//! expected is judged in `dark_period.rs`, from the stations that heard the
+//! vessel and from [`Coverage`], each station's share of a cell's reports.
 
 use std::sync::Arc;
 
@@ -140,88 +142,140 @@ impl Liveness {
     }
 }
 
-/// Which stations hear vessels where: per cell of a 0.25° grid, the copies
-/// each station delivered (halved now and then, so it follows change).
-/// Reception depends on where a vessel is, not on which station heard it
-/// last: a vessel sailing out of one station's range into another's is
-/// covered by the second.
+/// Which stations hear vessels where, as a matter of degree: per cell of a
+/// 0.25° grid, the position reports heard from it and the copies each
+/// station delivered, so each station's *share* of the cell's reports is
+/// known (counts are halved now and then, so they follow change). A
+/// station that hears only part of a cell (its range ends inside it) has a
+/// small share there, and its being live says little about a vessel in the
+/// rest of the cell.
 #[derive(Debug, Default)]
 pub(super) struct Coverage {
-    cells: AHashMap<(i32, i32), StationCounts>,
+    cells: AHashMap<(i32, i32), Cell>,
 }
 
-/// Copies delivered per station.
-type StationCounts = Vec<(Arc<str>, u32)>;
+#[derive(Debug, Default)]
+struct Cell {
+    /// Position reports heard from the cell (first copies).
+    reports: u32,
+    /// Copies delivered per station.
+    copies: Vec<(Arc<str>, u32)>,
+}
+
+impl Cell {
+    fn halve(&mut self) {
+        self.reports /= 2;
+        self.copies.iter_mut().for_each(|(_, n)| *n /= 2);
+    }
+}
 
 /// Grid cell size in degrees.
 const CELL_DEG: f64 = 0.25;
-/// Copies a cell needs before its coverage is trusted.
-const MIN_COPIES: u32 = 20;
+/// Reports a cell needs before its coverage is trusted.
+const MIN_REPORTS: u32 = 20;
 /// Stations remembered per cell.
 const CELL_STATIONS: usize = 8;
+/// Counts are halved when a cell reaches this many reports.
+const HALVE_AT: u32 = 4096;
+/// A station delivering at least this share of a cell's reports, and a
+/// third of the best station's, covers it: one that hears a tenth of a cell
+/// (its range ends inside it) does not.
+const COVER_SHARE: f64 = 0.2;
+/// Most cells kept. Cells are bounded by geography (a 0.25° grid of the
+/// whole sea is about 700k cells); beyond this the least known half goes.
+const MAX_CELLS: usize = 262_144;
 
 impl Coverage {
-    fn cell(lon: f64, lat: f64) -> (i32, i32) {
+    pub(super) fn cell(lon: f64, lat: f64) -> (i32, i32) {
         (
             (lon / CELL_DEG).floor() as i32,
             (lat / CELL_DEG).floor() as i32,
         )
     }
 
-    /// `station` delivered a copy of a report from (lon, lat).
-    pub(super) fn heard(&mut self, station: &Arc<str>, lon: f64, lat: f64) {
-        let counts = self.cells.entry(Self::cell(lon, lat)).or_default();
-        match counts.iter().position(|(s, _)| s == station) {
+    fn cell_mut(&mut self, lon: f64, lat: f64) -> &mut Cell {
+        if self.cells.len() >= MAX_CELLS {
+            self.forget_least_known();
+        }
+        self.cells.entry(Self::cell(lon, lat)).or_default()
+    }
+
+    /// Forgets the half of the cells with the fewest reports.
+    fn forget_least_known(&mut self) {
+        let mut n: Vec<u32> = self.cells.values().map(|c| c.reports).collect();
+        let mid = n.len() / 2;
+        let (_, cutoff, _) = n.select_nth_unstable(mid);
+        let cutoff = *cutoff;
+        let mut left = mid.max(1);
+        self.cells.retain(|_, c| {
+            let old = c.reports <= cutoff && left > 0;
+            if old {
+                left -= 1;
+            }
+            !old
+        });
+    }
+
+    /// `station` delivered a copy (`first`: the first) of a report from
+    /// (lon, lat).
+    pub(super) fn heard(&mut self, station: &Arc<str>, lon: f64, lat: f64, first: bool) {
+        let cell = self.cell_mut(lon, lat);
+        if first {
+            cell.reports += 1;
+            if cell.reports >= HALVE_AT {
+                cell.halve();
+            }
+        }
+        match cell.copies.iter().position(|(s, _)| s == station) {
             Some(i) => {
-                counts[i].1 += 1;
-                if counts[i].1 >= 4096 {
-                    counts.iter_mut().for_each(|(_, n)| *n /= 2);
+                cell.copies[i].1 = cell.copies[i].1.saturating_add(1);
+                // Copies must not grow without bound either.
+                if cell.copies[i].1 >= 2 * HALVE_AT {
+                    cell.halve();
                 }
             }
-            None if counts.len() < CELL_STATIONS => counts.push((station.clone(), 1)),
+            None if cell.copies.len() < CELL_STATIONS => cell.copies.push((station.clone(), 1)),
             None => {}
         }
     }
 
-    /// The stations that cover (lon, lat): those that delivered at least a
-    /// third as many copies there as the best one. `None` when the area (the
-    /// cell and its neighbours) is too little known.
-    pub(super) fn covering(&self, lon: f64, lat: f64) -> Option<Vec<Arc<str>>> {
+    /// The stations that cover (lon, lat), with their shares of its
+    /// reports: those delivering at least [`COVER_SHARE`] of them and a third
+    /// of the best one's share (or, where none does, the best). `None` when
+    /// the area (the cell, else with its neighbours) is too little known.
+    pub(super) fn covering(&self, lon: f64, lat: f64) -> Option<Vec<(Arc<str>, f64)>> {
         let (x, y) = Self::cell(lon, lat);
-        let mut sum: StationCounts = Vec::new();
-        let add = |sum: &mut StationCounts, cx, cy| {
-            for (s, n) in self.cells.get(&(cx, cy)).into_iter().flatten() {
+        let mut around = vec![(x, y)];
+        if self.cells.get(&(x, y)).map_or(0, |c| c.reports) < MIN_REPORTS {
+            for dx in -1..=1 {
+                for dy in -1..=1 {
+                    if (dx, dy) != (0, 0) {
+                        around.push((x + dx, y + dy));
+                    }
+                }
+            }
+        }
+        let mut reports = 0u32;
+        let mut sum: Vec<(Arc<str>, u32)> = Vec::new();
+        for c in around.iter().filter_map(|k| self.cells.get(k)) {
+            reports = reports.saturating_add(c.reports);
+            for (s, n) in &c.copies {
                 match sum.iter_mut().find(|(t, _)| t == s) {
-                    Some((_, m)) => *m += n,
+                    Some((_, m)) => *m = m.saturating_add(*n),
                     None => sum.push((s.clone(), *n)),
                 }
             }
-        };
-        add(&mut sum, x, y);
-        if sum.iter().map(|x| x.1).sum::<u32>() < MIN_COPIES {
-            for (dx, dy) in [
-                (-1, -1),
-                (-1, 0),
-                (-1, 1),
-                (0, -1),
-                (0, 1),
-                (1, -1),
-                (1, 0),
-                (1, 1),
-            ] {
-                add(&mut sum, x + dx, y + dy);
-            }
         }
-        let most = sum.iter().map(|x| x.1).max()?;
-        if sum.iter().map(|x| x.1).sum::<u32>() < MIN_COPIES {
+        if reports < MIN_REPORTS {
             return None;
         }
-        Some(
-            sum.into_iter()
-                .filter(|(_, n)| n * 3 >= most)
-                .map(|(s, _)| s)
-                .collect(),
-        )
+        let shares: Vec<(Arc<str>, f64)> = sum
+            .into_iter()
+            .map(|(s, n)| (s, (f64::from(n) / f64::from(reports)).min(1.0)))
+            .collect();
+        let best = shares.iter().map(|x| x.1).fold(0.0, f64::max);
+        let bar = COVER_SHARE.max(best / 3.0).min(best);
+        Some(shares.into_iter().filter(|x| x.1 >= bar).collect())
     }
 }
 
@@ -268,5 +322,31 @@ mod tests {
             l.dead(&b, now + 3_600_000).since(before),
             3_600_000 - 300_000
         );
+    }
+    #[test]
+    fn coverage_is_a_share_of_a_cells_reports() {
+        let a: Arc<str> = "a".into();
+        let b: Arc<str> = "b".into();
+        let mut c = Coverage::default();
+        // b hears every report of the cell, a the western 10 % of them.
+        for i in 0..100 {
+            let lon = 3.0 + 0.0024 * f64::from(i);
+            c.heard(&b, lon, 4.1, true);
+            if i < 10 {
+                c.heard(&a, lon, 4.1, false);
+            }
+        }
+        let cov = c.covering(3.2, 4.2).unwrap();
+        assert_eq!(cov.len(), 1, "{cov:?}");
+        assert_eq!(cov[0].0, b);
+        assert!((cov[0].1 - 1.0).abs() < 1e-9);
+        // Too little known: no verdict.
+        assert!(c.covering(10.0, 10.0).is_none());
+        // Bounded: a flood of cells keeps at most MAX_CELLS.
+        for i in 0..(MAX_CELLS + 10) {
+            let (lon, lat) = (f64::from(i as u32 % 1400), f64::from(i as u32 / 1400));
+            c.heard(&a, lon * 0.25, lat * 0.25 - 80.0, true);
+        }
+        assert!(c.cells.len() <= MAX_CELLS);
     }
 }

@@ -8,9 +8,9 @@ use crate::decode::ais::{AisMessage, Body, ClassA};
 use crate::decode::{Decoded, TimeSource};
 use crate::engine::{Engine, EngineConfig};
 
-const T0: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-const MIN: Millis = 60_000;
-const HOUR: Millis = 3_600_000;
+pub(super) const T0: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+pub(super) const MIN: Millis = 60_000;
+pub(super) const HOUR: Millis = 3_600_000;
 
 /// A patrol box (lon 2..4, lat 3..5) with a port (lon 2.0..2.2, lat 3.0..3.2) in its corner.
 const ZONES: &str = r#"{"type":"FeatureCollection","features":[
@@ -21,11 +21,11 @@ const ZONES: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"id":"port","kind":"port","centre":"TEST"},
   "geometry":{"type":"Polygon","coordinates":[[[2,3],[2.2,3],[2.2,3.2],[2,3.2],[2,3]]]}}]}"#;
 
-fn engine() -> Engine {
+pub(super) fn engine() -> Engine {
     engine_with(EngineConfig::default())
 }
 
-fn engine_with(cfg: EngineConfig) -> Engine {
+pub(super) fn engine_with(cfg: EngineConfig) -> Engine {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("z.geojson"), ZONES).unwrap();
     let zones = ZoneSet::load_dir(dir.path()).unwrap();
@@ -40,7 +40,7 @@ fn engine_ttl(ttl: Millis) -> Engine {
     })
 }
 
-fn pos(mmsi: u32, t: Millis, lon: f64, lat: f64, sog: f64, station: &str) -> Decoded {
+pub(super) fn pos(mmsi: u32, t: Millis, lon: f64, lat: f64, sog: f64, station: &str) -> Decoded {
     Decoded {
         time: t,
         time_source: TimeSource::TagBlock,
@@ -65,7 +65,7 @@ fn pos(mmsi: u32, t: Millis, lon: f64, lat: f64, sog: f64, station: &str) -> Dec
 }
 
 /// Feeds messages in time order; returns every alert raised.
-fn run(e: &mut Engine, mut msgs: Vec<Decoded>) -> Vec<Alert> {
+pub(super) fn run(e: &mut Engine, mut msgs: Vec<Decoded>) -> Vec<Alert> {
     msgs.sort_by_key(|m| m.time);
     let src: Arc<str> = "test".into();
     let mut out = Vec::new();
@@ -77,7 +77,7 @@ fn run(e: &mut Engine, mut msgs: Vec<Decoded>) -> Vec<Alert> {
 }
 
 /// A vessel passing through at 12 kn heard by `station` every minute, so the station and feed stay alive.
-fn background(mmsi: u32, from: Millis, to: Millis, station: &str) -> Vec<Decoded> {
+pub(super) fn background(mmsi: u32, from: Millis, to: Millis, station: &str) -> Vec<Decoded> {
     (0..)
         .map(|k| from + k * MIN)
         .take_while(|&t| t <= to)
@@ -94,7 +94,7 @@ fn background(mmsi: u32, from: Millis, to: Millis, station: &str) -> Vec<Decoded
         .collect()
 }
 
-fn kinds(a: &[Alert]) -> Vec<(Kind, State)> {
+pub(super) fn kinds(a: &[Alert]) -> Vec<(Kind, State)> {
     a.iter().map(|a| (a.kind, a.state)).collect()
 }
 
@@ -445,6 +445,7 @@ fn absurd_durations_do_not_overflow() {
     let cfg = DetectConfig {
         update_every: huge,
         stale_after: huge,
+        resume_within: huge,
         spoofing_quiet: huge,
         feed_stall: huge,
         station_outage: huge,

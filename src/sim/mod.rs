@@ -14,6 +14,12 @@
 //! [`score()`] matches alerts against the truth ([`trap_hits`] says which
 //! false alerts fell into a trap).
 //!
+//! [`generate_coverage_edge`] writes the same files for a smaller scenario
+//! (issue 9, `scenario/edge.rs`): two stations whose areas overlap inside
+//! the same grid cells, one down for 3 h; vessels only it heard fall silent
+//! (`trap_coverage_edge`), vessels the live one heard go dark (true
+//! `dark_period`).
+//!
 //! # World
 //!
 //! Everything moves inside lon 1–5 E, lat 2.5–5.5 N (Gulf of Guinea).
@@ -235,5 +241,41 @@ pub fn generate(cfg: &SimConfig, out_dir: &Path) -> io::Result<SimSummary> {
     let mut traps = conv(derived.traps);
     traps.extend(conv(noise));
     write_jsonl(&out_dir.join("traps.jsonl"), traps)?;
+    Ok(summary)
+}
+
+/// Simulates the coverage-edge scenario of issue 9 (see
+/// `scenario/edge.rs`: two stations overlapping inside the same cells,
+/// one of them down for 3 h) and writes the same files as [`generate`].
+/// `cfg.vessels` is ignored (the scenario has its own 35 vessels).
+///
+/// # Errors
+///
+/// Any I/O error creating or writing the files.
+pub fn generate_coverage_edge(cfg: &SimConfig, out_dir: &Path) -> io::Result<SimSummary> {
+    let mut rng = rng::Rng::new(cfg.seed);
+    let mut run = scenario::edge::build(cfg, &mut rng);
+    run.records.sort_by_key(|r| (r.0, r.1));
+    fs::create_dir_all(out_dir.join("zones"))?;
+    let mut w = BufWriter::new(fs::File::create(out_dir.join("feed.nmea"))?);
+    for r in &run.records {
+        w.write_all(r.2.as_bytes())?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()?;
+    fs::write(out_dir.join("zones").join("sim.geojson"), zones_geojson())?;
+    let summary = SimSummary {
+        lines: run.lines,
+        duplicate_lines: run.duplicate_lines,
+        vessels: run.vessels,
+        events: scenario::count(&run.truth),
+        traps: scenario::count(&run.traps),
+        ..SimSummary::default()
+    };
+    let conv = |v: Vec<Item>| -> Vec<TruthEvent> {
+        v.into_iter().map(|i| to_event(i, cfg.start_unix)).collect()
+    };
+    write_jsonl(&out_dir.join("truth.jsonl"), conv(run.truth))?;
+    write_jsonl(&out_dir.join("traps.jsonl"), conv(run.traps))?;
     Ok(summary)
 }

@@ -313,11 +313,12 @@ pub fn score(truth: &[TruthEvent], alerts: &[serde_json::Value], tolerance_s: i6
 /// Trap kinds that describe a vessel's behaviour (and so can explain an alert).
 /// `trap_duplicates` and `trap_noise` span whole runs and are about the
 /// feed, not behaviour: they are left out of [`trap_hits`].
-pub const BEHAVIOUR_TRAPS: [&str; 4] = [
+pub const BEHAVIOUR_TRAPS: [&str; 5] = [
     "trap_outage",
     "trap_port_anchor",
     "trap_fast_pass",
     "trap_short_gap",
+    "trap_coverage_edge",
 ];
 
 /// Explains false alerts by traps: for each alert event whose MMSIs are all

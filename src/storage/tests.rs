@@ -543,5 +543,107 @@ async fn acks_are_kept_per_centre() {
         );
         assert!(store.acks(&[], &Scope::Admin).await.unwrap().is_empty());
         store.close().await;
+
+/// Issue 9: a loitering that goes on after a silence keeps its alert id
+/// when the daemon restarts during the silence: the rebuild reaches back to
+/// the open alert's start, so the resumed event is the same one.
+#[tokio::test]
+async fn restart_during_a_silence_keeps_the_resumed_loitering_alert() {
+    use crate::decode::ais::{AisMessage, Body, ClassA};
+    use crate::decode::{Decoded, TimeSource};
+    use crate::detect::{DetectConfig, Detectors};
+    use crate::engine::{Engine, EngineConfig};
+    use crate::storage::rebuild::rebuild;
+    const ZONE: &str = r#"{"type":"FeatureCollection","features":[
+     {"type":"Feature","properties":{"id":"patrol","centre":"A","detect":{"loitering":{"min_duration":"1h"}}},
+      "geometry":{"type":"Polygon","coordinates":[[[1,0],[3,0],[3,2],[1,2],[1,0]]]}}]}"#;
+    const MIN: Millis = 60_000;
+    let t0: Millis = 1_767_225_600_000;
+    let msg = |mmsi: u32, t: Millis, lon: f64, sog: f64| Decoded {
+        time: t,
+        time_source: TimeSource::TagBlock,
+        station: Some("st1".into()),
+        channel: b'A',
+        own_ship: false,
+        payload_hash: (u64::from(mmsi) << 32) ^ t as u64,
+        message: AisMessage {
+            msg_type: 1,
+            repeat: 0,
+            mmsi,
+            body: Body::ClassA(ClassA::report(
+                0,
+                (sog * 10.0).round() as u16,
+                (lon * 600_000.0).round() as i32,
+                600_000,
+                900,
+                511,
+            )),
+        },
+    };
+    // A ship passing every 5 min keeps the clock going; ours is slow for
+    // 90 min, silent for 3 h, back at the same spot, then under way.
+    let mut msgs: Vec<Decoded> = (0..=84)
+        .map(|k| msg(211_000_050, t0 + k * 5 * MIN, 1.2 + k as f64 * 0.01, 12.0))
+        .collect();
+    // (Under way just before: its first report is not the loitering's start.)
+    msgs.push(msg(244_000_050, t0 - 3 * MIN, 2.0, 11.0));
+    for k in (0..=30).chain(90..=110) {
+        msgs.push(msg(244_000_050, t0 + k * 3 * MIN, 2.0, 0.5));
+    }
+    msgs.push(msg(244_000_050, t0 + 333 * MIN, 2.01, 11.0));
+    msgs.sort_by_key(|m| m.time);
+    let split = t0 + 200 * MIN;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("z.geojson"), ZONE).unwrap();
+    let engine = || {
+        let zones = crate::zones::ZoneSet::load_dir(dir.path()).unwrap();
+        Engine::new(EngineConfig::default())
+            .with_detectors(Detectors::new(zones, DetectConfig::default()))
+    };
+    let src: Arc<str> = "test".into();
+    let wall = t0 + 1000 * 60 * MIN;
+    let mut reference = engine();
+    let mut want = Vec::new();
+    for m in &msgs {
+        reference.ingest(&src, std::slice::from_ref(m), wall);
+        want.extend(
+            reference
+                .take_alerts()
+                .into_iter()
+                .filter(|a| a.at > split)
+                .map(|a| (a.id, a.state, a.details["silences"]["count"].clone())),
+        );
+    }
+    assert!(want.len() >= 2, "{want:?}");
+    for (s, _dir) in stores().await {
+        let mut first = engine();
+        first.set_next_seq(s.last_seq().await.unwrap() + 1);
+        first.record(true);
+        for m in msgs.iter().filter(|m| m.time <= split) {
+            first.ingest(&src, std::slice::from_ref(m), wall);
+            let mut b = first.take_records();
+            b.alerts = first.take_alerts();
+            s.write(&b).await.unwrap();
+        }
+        assert_eq!(
+            s.open_alerts().await.unwrap().len(),
+            1,
+            "open in the silence"
+        );
+        let mut second = engine();
+        let resume = rebuild(&s, &mut second).await.unwrap();
+        assert!(resume.silenced.is_empty(), "{:?}", resume.silenced);
+        let mut got = Vec::new();
+        for m in msgs.iter().filter(|m| m.time > split) {
+            second.ingest(&src, std::slice::from_ref(m), wall);
+            got.extend(
+                second
+                    .take_alerts()
+                    .into_iter()
+                    .map(|a| (a.id, a.state, a.details["silences"]["count"].clone())),
+            );
+        }
+        assert_eq!(got, want);
+        s.close().await;
     }
 }

@@ -8,6 +8,7 @@ use super::rng::Rng;
 use super::world::Seg;
 
 mod derive;
+pub(crate) mod edge;
 mod emit;
 mod noise;
 mod plan;
