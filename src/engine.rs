@@ -252,8 +252,17 @@ impl Engine {
             } else {
                 None
             };
-            let static_before = match (&self.records, d.message.msg_type) {
-                (Some(_), 5 | 19 | 24) => Some(self.static_of(d.message.mmsi)),
+            // Static data before the message, for the store (changes only)
+            // and the identity-change detector.
+            let static_before = match d.message.msg_type {
+                5 | 19 | 24
+                    if self.records.is_some()
+                        || self.detectors.as_ref().is_some_and(|det| {
+                            det.watching(crate::track::Mmsi(d.message.mmsi))
+                        }) =>
+                {
+                    Some(self.static_of(d.message.mmsi))
+                }
                 _ => None,
             };
             let update = self.tracks.apply(source, d);
@@ -264,7 +273,7 @@ impl Engine {
                         rec.positions.push(row);
                     }
                 }
-                if let Some(before) = static_before {
+                if let Some(before) = &static_before {
                     let mmsi = crate::track::Mmsi(d.message.mmsi);
                     let after = self.tracks.get(mmsi).and_then(|v| v.static_info.as_deref());
                     if let Some(after) = after.filter(|a| !a.same_data(before.as_ref())) {
@@ -302,6 +311,16 @@ impl Engine {
                         );
                     }
                 }
+            }
+            if let (Some(det), Some(before)) = (&mut self.detectors, &static_before) {
+                let mmsi = crate::track::Mmsi(d.message.mmsi);
+                det.static_data(
+                    mmsi,
+                    before.as_ref(),
+                    d.time,
+                    &self.tracks,
+                    &mut self.alerts,
+                );
             }
         }
     }

@@ -1,6 +1,9 @@
 //! Detectors scored against the simulator's ground truth: several seeds,
 //! 12 h, 200 vessels, with receiver outages, port anchoring, fast passes,
-//! short gaps, duplicates and noise as traps.
+//! short gaps, duplicates and noise as traps; identity changes and
+//! conflicts, fishing in a closed area and drifting, with a name corrected
+//! at the start of a voyage, a fishing vessel in transit and a cross
+//! current as traps.
 
 use aiswatch::config::Config;
 use aiswatch::sim::{self, SimConfig};
@@ -65,7 +68,14 @@ fn precision_and_recall_on_simulated_scenarios() {
             t.2 += s.fn_;
         }
     }
-    for kind in ["dark_period", "loitering", "rendezvous"] {
+    for kind in [
+        "dark_period",
+        "loitering",
+        "rendezvous",
+        "identity_change",
+        "fishing",
+        "drifting",
+    ] {
         let (tp, fp, fn_) = totals[kind];
         let p = tp as f64 / (tp + fp).max(1) as f64;
         let r = tp as f64 / (tp + fn_).max(1) as f64;

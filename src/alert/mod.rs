@@ -35,6 +35,13 @@ pub enum Kind {
     Rendezvous,
     /// Physically impossible track or invalid identity.
     Spoofing,
+    /// Name, call sign, IMO, ship type or flag changed, or two transponders
+    /// on one MMSI.
+    IdentityChange,
+    /// Fishing in a closed area.
+    Fishing,
+    /// Heading and course far apart while moving: adrift.
+    Drifting,
 }
 
 impl Kind {
@@ -45,6 +52,9 @@ impl Kind {
             Kind::Loitering,
             Kind::Rendezvous,
             Kind::Spoofing,
+            Kind::IdentityChange,
+            Kind::Fishing,
+            Kind::Drifting,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -57,6 +67,9 @@ impl Kind {
             Kind::Loitering => "loitering",
             Kind::Rendezvous => "rendezvous",
             Kind::Spoofing => "spoofing",
+            Kind::IdentityChange => "identity_change",
+            Kind::Fishing => "fishing",
+            Kind::Drifting => "drifting",
         }
     }
 }

@@ -52,7 +52,8 @@ pub struct AlertDetail {
 pub struct AlertsQuery {
     /// Only this zone id.
     zone: Option<String>,
-    /// Only this detector: `dark_period`, `loitering`, `rendezvous` or `spoofing`.
+    /// Only this detector: `dark_period`, `loitering`, `rendezvous`, `spoofing`,
+    /// `identity_change`, `fishing` or `drifting`.
     kind: Option<String>,
     /// `open` (latest state open or update) or `closed`.
     state: Option<String>,
@@ -101,7 +102,10 @@ pub(crate) async fn list(
         Some(k) => Some(Kind::parse(k).ok_or_else(|| {
             ApiError::bad(
                 "kind",
-                format!("must be dark_period, loitering, rendezvous or spoofing, not {k:?}"),
+                format!(
+                    "must be dark_period, loitering, rendezvous, spoofing, identity_change, \
+                     fishing or drifting, not {k:?}"
+                ),
             )
         })?),
     };

@@ -22,6 +22,9 @@ pub enum ZoneKindOut {
     Patrol,
     /// A port or anchorage (no loitering or rendezvous alerts inside).
     Port,
+    /// An area closed to fishing (the `fishing` detector runs only here).
+    #[serde(rename = "closed_area")]
+    ClosedArea,
 }
 
 /// A zone's properties, as in its zone file (without `detect`).
@@ -96,6 +99,7 @@ fn feature(z: &Zone) -> ZoneFeature {
             kind: match z.kind {
                 ZoneKind::Patrol => ZoneKindOut::Patrol,
                 ZoneKind::Port => ZoneKindOut::Port,
+                ZoneKind::ClosedArea => ZoneKindOut::ClosedArea,
             },
             centre: z.centres.iter().map(|c| c.to_string()).collect(),
         },

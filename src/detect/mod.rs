@@ -1,5 +1,6 @@
-//! ④ Detectors: dark periods, loitering, rendezvous and spoofing inside
-//! patrol zones, on event time.
+//! ④ Detectors: dark periods, loitering, rendezvous, spoofing, identity
+//! changes, drifting inside patrol zones, and fishing in closed areas, on
+//! event time.
 //!
 //! Work is event-driven: each position report updates the vessel's state and
 //! schedules the moment its threshold would be crossed (silence reaching
@@ -27,11 +28,14 @@ use crate::time::Millis;
 use crate::track::index::M_PER_DEG_LAT;
 use crate::track::{Mmsi, TrackStore};
 use crate::zones::{
-    DarkPeriodParams, DetectorDefaults, LoiteringParams, RendezvousParams, ResolvedDetect,
-    SpoofingParams, ZoneSet,
+    DarkPeriodParams, DetectorDefaults, DriftingParams, FishingParams, IdentityChangeParams,
+    LoiteringParams, RendezvousParams, ResolvedDetect, SpoofingParams, ZoneSet,
 };
 
 mod dark_period;
+mod drifting;
+mod fishing;
+mod identity;
 mod interrupt;
 mod loitering;
 mod reload;
@@ -40,6 +44,9 @@ mod silence;
 mod spoofing;
 
 use dark_period::{DarkEnd, DarkOpen};
+use drifting::Drift;
+use fishing::Fish;
+use identity::{Ident, IdentTrack};
 use loitering::Loiter;
 use rendezvous::{pair_key, Candidate, Pair};
 use silence::{Coverage, Dead, Liveness};
@@ -65,6 +72,12 @@ pub struct DetectConfig {
     pub rendezvous: RendezvousParams,
     /// Default spoofing thresholds (`[detect.spoofing]`).
     pub spoofing: SpoofingParams,
+    /// Default identity-change thresholds (`[detect.identity_change]`).
+    pub identity_change: IdentityChangeParams,
+    /// Default fishing thresholds (`[detect.fishing]`).
+    pub fishing: FishingParams,
+    /// Default drifting thresholds (`[detect.drifting]`).
+    pub drifting: DriftingParams,
     /// No message at all for this long means the feed stalled: the stall
     /// does not count towards any vessel's silence.
     #[serde(with = "humantime_serde")]
@@ -111,6 +124,9 @@ impl Default for DetectConfig {
             loitering: Default::default(),
             rendezvous: Default::default(),
             spoofing: Default::default(),
+            identity_change: Default::default(),
+            fishing: Default::default(),
+            drifting: Default::default(),
             feed_stall: Duration::from_secs(300),
             station_outage: Duration::from_secs(600),
             min_prior_reports: 3,
@@ -133,6 +149,9 @@ impl DetectConfig {
             loitering: self.loitering,
             rendezvous: self.rendezvous,
             spoofing: self.spoofing,
+            identity_change: self.identity_change,
+            fishing: self.fishing,
+            drifting: self.drifting,
         }
     }
 }
@@ -202,6 +221,14 @@ struct VState {
     spoof: Option<Spoof>,
     /// An invalid MMSI is reported once per vessel, not on every report.
     identity_reported: bool,
+    /// Open identity-change alert.
+    ident: Option<Ident>,
+    /// Identity history: changes seen, the other place of a conflict.
+    id_track: IdentTrack,
+    /// Fishing in a closed area (pending or alerted).
+    fish: Option<Fish>,
+    /// Drifting (pending or alerted).
+    drift: Option<Drift>,
     /// A silence check is in the deadline heap.
     dark_pending: bool,
     partners: Vec<Mmsi>,
@@ -232,13 +259,24 @@ enum Task {
     Pair(Mmsi, Mmsi, Millis),
     /// Spoofing quiet check: vessel, last anomaly time.
     SpoofQuiet(Mmsi, Millis),
+    /// Identity-change quiet check: vessel, last change time.
+    IdentQuiet(Mmsi, Millis),
+    /// Fishing check (open or update): vessel, `since`.
+    Fish(Mmsi, Millis),
+    /// Drifting check (open or update): vessel, `since`.
+    Drift(Mmsi, Millis),
 }
 
 impl Task {
     /// The vessels the task is about.
     fn vessels(&self) -> impl Iterator<Item = Mmsi> {
         let (a, b) = match *self {
-            Task::Dark(m) | Task::Loiter(m, ..) | Task::SpoofQuiet(m, _) => (m, None),
+            Task::Dark(m)
+            | Task::Loiter(m, ..)
+            | Task::SpoofQuiet(m, _)
+            | Task::IdentQuiet(m, _)
+            | Task::Fish(m, _)
+            | Task::Drift(m, _) => (m, None),
             Task::Pair(a, b, _) => (a, Some(b)),
         };
         std::iter::once(a).chain(b)
@@ -258,6 +296,9 @@ pub struct Detectors {
     live: Liveness,
     coverage: Coverage,
     heap: BinaryHeap<Reverse<(Millis, Task)>>,
+    /// IMO number → the MMSI that last gave it and when (vessels in
+    /// identity-change zones only): a new MMSI with another flag is a flag change.
+    imo_owner: AHashMap<u32, (Mmsi, Millis)>,
 }
 
 impl Detectors {
@@ -279,6 +320,7 @@ impl Detectors {
             slow: RTree::new(),
             slow_pos: AHashMap::new(),
             heap: BinaryHeap::new(),
+            imo_owner: AHashMap::new(),
         }
     }
 
@@ -296,6 +338,8 @@ impl Detectors {
                 r.dark_period.map(|p| p.min_gap),
                 r.loitering.map(|p| p.min_duration),
                 r.rendezvous.map(|p| p.min_duration),
+                r.fishing.map(|p| p.min_duration),
+                r.drifting.map(|p| p.min_duration),
             ]
             .into_iter()
             .flatten()
@@ -308,6 +352,13 @@ impl Detectors {
             .max(longest.saturating_add(self.cfg.resume_within))
             .max(self.cfg.stale_after)
             .max(self.cfg.spoofing_quiet)
+            .max(
+                self.resolved
+                    .iter()
+                    .filter_map(|r| r.identity_change.map(|p| p.quiet))
+                    .max()
+                    .unwrap_or_default(),
+            )
             .saturating_add(Duration::from_secs(3600))
     }
 
@@ -403,6 +454,10 @@ impl Detectors {
             loiter: Vec::new(),
             spoof: None,
             identity_reported: false,
+            ident: None,
+            id_track: IdentTrack::default(),
+            fish: None,
+            drift: None,
             dark_pending: false,
             partners: Vec::new(),
         });
@@ -449,6 +504,9 @@ impl Detectors {
         self.spoofing(mmsi, prev.as_ref(), &fix, &prev_place, &place, tracks, out);
         self.loitering(mmsi, &fix, prev.as_ref(), &place, tracks, out);
         self.rendezvous(mmsi, &fix, prev.as_ref(), &place, tracks, out);
+        self.identity_conflict(mmsi, prev.as_ref(), &fix, &place, tracks, out);
+        self.fishing(mmsi, &fix, prev.as_ref(), &place, tracks, out);
+        self.drifting(mmsi, &fix, prev.as_ref(), &place, tracks, out);
     }
 
     /// Whether detector `kind` runs in zone `zone` (by id); `None` when no
@@ -462,7 +520,15 @@ impl Detectors {
             Kind::Loitering => r.loitering.is_some(),
             Kind::Rendezvous => r.rendezvous.is_some(),
             Kind::Spoofing => r.spoofing.is_some(),
+            Kind::IdentityChange => r.identity_change.is_some(),
+            Kind::Fishing => r.fishing.is_some(),
+            Kind::Drifting => r.drifting.is_some(),
         })
+    }
+
+    /// Whether detector state is kept for `mmsi` (it has been in a zone).
+    pub fn watching(&self, mmsi: Mmsi) -> bool {
+        self.vessels.contains_key(&mmsi)
     }
 
     /// Vessels whose detector state is kept (those seen in a zone and not
@@ -523,6 +589,24 @@ impl Detectors {
                     tracks,
                 ));
             }
+            if let Some(i) = v.ident {
+                out.push(self.ident_closed(
+                    mmsi,
+                    i,
+                    v.last.as_ref(),
+                    now,
+                    Some(REASON_FORGOTTEN),
+                    tracks,
+                ));
+            }
+            if let Some(last) = &v.last {
+                if let Some(f) = v.fish {
+                    out.extend(self.fish_ended(mmsi, f, last, now, REASON_FORGOTTEN, tracks));
+                }
+                if let Some(d) = v.drift {
+                    out.extend(self.drift_ended(mmsi, d, last, now, REASON_FORGOTTEN, tracks));
+                }
+            }
         }
         if dropped.is_empty() {
             return;
@@ -531,6 +615,7 @@ impl Detectors {
         // for a vessel heard again, run twice).
         self.heap
             .retain(|Reverse((_, task))| !task.vessels().any(|m| dropped.contains(&m)));
+        self.imo_owner.retain(|_, (m, _)| !dropped.contains(m));
         shrink(&mut self.vessels);
         shrink(&mut self.slow_pos);
         shrink(&mut self.pairs);
@@ -553,6 +638,9 @@ impl Detectors {
                 Task::Loiter(m, z, since) => self.check_loiter(m, z, since, at, now, tracks, out),
                 Task::Pair(a, b, since) => self.check_pair(a, b, since, at, now, tracks, out),
                 Task::SpoofQuiet(m, last) => self.check_spoof_quiet(m, last, now, tracks, out),
+                Task::IdentQuiet(m, last) => self.check_ident_quiet(m, last, now, tracks, out),
+                Task::Fish(m, since) => self.check_fish(m, since, now, tracks, out),
+                Task::Drift(m, since) => self.check_drift(m, since, now, tracks, out),
             }
         }
     }
@@ -599,6 +687,12 @@ fn speed_kn(prev: Option<&Fix>, fix: &Fix) -> Option<f64> {
         let dt = (fix.time - p.time) as f64 / 1000.0;
         (dt >= 60.0).then(|| haversine(p.lon, p.lat, fix.lon, fix.lat) / dt * KN_PER_MPS)
     })
+}
+
+/// The angle between two directions, degrees in 0–180.
+fn angle_deg(a: f64, b: f64) -> f64 {
+    let d = (a - b).rem_euclid(360.0);
+    d.min(360.0 - d)
 }
 
 /// Metres between two lon/lat points.

@@ -76,6 +76,23 @@ impl Detectors {
                 })
             });
             let spoof = ended_spoof.and_then(|r| v.spoof.take().map(|s| (s, r)));
+            let ended_ident = v.ident.as_ref().and_then(|i| {
+                why(map[usize::from(i.zone)], &|n| {
+                    resolved[n].identity_change.is_some()
+                })
+            });
+            let ident = ended_ident.and_then(|r| v.ident.take().map(|i| (i, r)));
+            let ended_fish = v
+                .fish
+                .as_ref()
+                .and_then(|f| why(map[usize::from(f.zone)], &|n| resolved[n].fishing.is_some()));
+            let fish = ended_fish.and_then(|r| v.fish.take().map(|f| (f, r)));
+            let ended_drift = v.drift.as_ref().and_then(|d| {
+                why(map[usize::from(d.zone)], &|n| {
+                    resolved[n].drifting.is_some()
+                })
+            });
+            let drift = ended_drift.and_then(|r| v.drift.take().map(|d| (d, r)));
             let mut loiters = Vec::new();
             for l in std::mem::take(&mut v.loiter) {
                 match why(map[usize::from(l.zone)], &|n| {
@@ -95,6 +112,17 @@ impl Detectors {
             if let Some((d, reason)) = dark {
                 let end = DarkEnd::Unwatched { now, reason };
                 out.push(self.dark_closed(*mmsi, d, end, tracks));
+            }
+            if let Some((i, reason)) = ident {
+                out.push(self.ident_closed(*mmsi, i, last.as_ref(), now, Some(reason), tracks));
+            }
+            if let Some(f) = &last {
+                if let Some((x, reason)) = fish {
+                    out.extend(self.fish_ended(*mmsi, x, f, now, reason, tracks));
+                }
+                if let Some((d, reason)) = drift {
+                    out.extend(self.drift_ended(*mmsi, d, f, now, reason, tracks));
+                }
             }
             if let Some((s, reason)) = spoof {
                 let z = &self.zones.zones()[usize::from(s.zone)];
@@ -164,6 +192,15 @@ impl Detectors {
             }
             if let Some(s) = &mut v.spoof {
                 s.zone = remap(s.zone).unwrap_or(s.zone);
+            }
+            if let Some(i) = &mut v.ident {
+                i.zone = remap(i.zone).unwrap_or(i.zone);
+            }
+            if let Some(f) = &mut v.fish {
+                f.zone = remap(f.zone).unwrap_or(f.zone);
+            }
+            if let Some(d) = &mut v.drift {
+                d.zone = remap(d.zone).unwrap_or(d.zone);
             }
             for l in &mut v.loiter {
                 l.zone = remap(l.zone).unwrap_or(l.zone);

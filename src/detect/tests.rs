@@ -12,6 +12,8 @@ pub(super) const T0: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 pub(super) const MIN: Millis = 60_000;
 pub(super) const HOUR: Millis = 3_600_000;
 
+mod behaviour;
+
 /// A patrol box (lon 2..4, lat 3..5) with a port (lon 2.0..2.2, lat 3.0..3.2) in its corner.
 const ZONES: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"id":"patrol","name":"Test patrol","centre":"TEST",

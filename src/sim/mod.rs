@@ -9,7 +9,9 @@
 //! - `truth.jsonl`: the true events ([`TruthEvent`]) that detectors should
 //!   alert on;
 //! - `traps.jsonl`: situations that look alarming but must not alert;
-//! - `zones/sim.geojson`: the patrol zone `sim-patrol` and port `sim-port`.
+//! - `zones/sim.geojson`: the patrol zone `sim-patrol`, port `sim-port` and
+//!   closed fishing area `sim-closed` (lon 2.2–3.2, lat 3.1–3.6, inside
+//!   the patrol zone).
 //!
 //! [`score()`] matches alerts against the truth ([`trap_hits`] says which
 //! false alerts fell into a trap).
@@ -52,6 +54,10 @@
 //!   0.2–1.5 kn). Each rendezvous vessel also has its own loitering event.
 //! - `rendezvous`: first to last report instant at which both vessels'
 //!   latest reports were ≤ 2 kn and ≤ 500 m apart (they keep 50–250 m).
+//!
+//! Identity changes, identity conflicts, drifting and fishing in the closed
+//! area (with their traps `trap_identity_correction`, `trap_cross_current`
+//! and `trap_fishing_transit`) are described in `scenario/behaviour.rs`.
 //!
 //! # Traps
 //!
@@ -174,7 +180,9 @@ pub fn zones_geojson() -> String {
                     "detect": {
                         "dark_period": {"min_gap": "2h"},
                         "loitering": {"max_speed_kn": 2.0, "min_duration": "1h"},
-                        "rendezvous": {"max_distance_m": 500, "max_speed_kn": 2.0, "min_duration": "2h"}
+                        "rendezvous": {"max_distance_m": 500, "max_speed_kn": 2.0, "min_duration": "2h"},
+                        "identity_change": {},
+                        "drifting": {"min_duration": "30m"}
                     }
                 },
                 "geometry": {"type": "Polygon", "coordinates": [world::PATROL.ring()]}
@@ -189,6 +197,17 @@ pub fn zones_geojson() -> String {
                     "detect": {"dark_period": {"min_gap": "2h"}}
                 },
                 "geometry": {"type": "Polygon", "coordinates": [world::PORT.ring()]}
+            },
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": "sim-closed",
+                    "name": "Simulated closed fishing area",
+                    "kind": "closed_area",
+                    "centre": "SIM-CENTRE",
+                    "detect": {"fishing": {"min_speed_kn": 1.0, "max_speed_kn": 5.0, "min_duration": "1h"}}
+                },
+                "geometry": {"type": "Polygon", "coordinates": [scenario::CLOSED.ring()]}
             }
         ]
     });

@@ -106,8 +106,8 @@ pub struct Match {
 /// The result of [`score`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Scores {
-    /// Per kind (always `dark_period`, `loitering`, `rendezvous`, plus any
-    /// other kind seen in the truth or the alerts).
+    /// Per kind (always those of [`KINDS`], plus any other kind seen in
+    /// the truth or the alerts).
     pub kinds: BTreeMap<String, KindScore>,
     /// Every matched pair.
     pub matches: Vec<Match>,
@@ -118,7 +118,14 @@ pub struct Scores {
 }
 
 /// The detector kinds scored even when absent from both sides.
-pub const KINDS: [&str; 3] = ["dark_period", "loitering", "rendezvous"];
+pub const KINDS: [&str; 6] = [
+    "dark_period",
+    "loitering",
+    "rendezvous",
+    "identity_change",
+    "fishing",
+    "drifting",
+];
 
 /// An alert event: every state of one alert id, folded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -313,12 +320,15 @@ pub fn score(truth: &[TruthEvent], alerts: &[serde_json::Value], tolerance_s: i6
 /// Trap kinds that describe a vessel's behaviour (and so can explain an alert).
 /// `trap_duplicates` and `trap_noise` span whole runs and are about the
 /// feed, not behaviour: they are left out of [`trap_hits`].
-pub const BEHAVIOUR_TRAPS: [&str; 5] = [
+pub const BEHAVIOUR_TRAPS: [&str; 8] = [
     "trap_outage",
     "trap_port_anchor",
     "trap_fast_pass",
     "trap_short_gap",
     "trap_coverage_edge",
+    "trap_identity_correction",
+    "trap_cross_current",
+    "trap_fishing_transit",
 ];
 
 /// Explains false alerts by traps: for each alert event whose MMSIs are all

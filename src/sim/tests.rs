@@ -23,7 +23,10 @@ fn zone_file_loads() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("sim.geojson"), zones_geojson()).unwrap();
     let zs = ZoneSet::load_dir(dir.path()).unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(zs.len(), 2);
+    assert_eq!(zs.len(), 3);
+    let closed = zs.get("sim-closed").unwrap();
+    assert_eq!(closed.kind, crate::zones::ZoneKind::ClosedArea);
+    assert!(closed.detect.fishing.is_some());
     let patrol = zs.get("sim-patrol").unwrap();
     assert!(!patrol.is_port());
     assert!(patrol.detect.dark_period.is_some());
@@ -101,7 +104,14 @@ fn default_scenario_is_complete_and_consistent() {
     eprintln!("{}", serde_json::to_string_pretty(&s).unwrap());
     assert_eq!(s.vessels, 200);
     assert_eq!(s.unexplained_gaps, 0);
-    for k in ["dark_period", "loitering", "rendezvous"] {
+    for k in [
+        "dark_period",
+        "loitering",
+        "rendezvous",
+        "identity_change",
+        "fishing",
+        "drifting",
+    ] {
         assert!(
             s.events.get(k).copied().unwrap_or(0) >= 5,
             "{k}: {:?}",
@@ -115,6 +125,9 @@ fn default_scenario_is_complete_and_consistent() {
         "trap_short_gap",
         "trap_duplicates",
         "trap_noise",
+        "trap_identity_correction",
+        "trap_cross_current",
+        "trap_fishing_transit",
     ] {
         assert!(
             s.traps.get(k).copied().unwrap_or(0) >= 1,
@@ -179,7 +192,12 @@ fn default_scenario_is_complete_and_consistent() {
     let truth = read_truth(&dir.path().join("truth.jsonl")).unwrap();
     let ms = |t: &chrono::DateTime<Utc>| t.timestamp_millis();
     for t in &truth {
-        assert_eq!(t.zone.as_deref(), Some("sim-patrol"));
+        let zone = if t.kind == "fishing" {
+            "sim-closed"
+        } else {
+            "sim-patrol"
+        };
+        assert_eq!(t.zone.as_deref(), Some(zone));
         let (t0, t1) = (ms(&t.start), ms(&t.end));
         match t.kind.as_str() {
             "dark_period" => {
@@ -205,6 +223,22 @@ fn default_scenario_is_complete_and_consistent() {
             "rendezvous" => {
                 assert_eq!(t.mmsi.len(), 2);
                 assert!(t1 - t0 >= 2 * 3_600_000, "{t:?}");
+            }
+            "identity_change" => assert!(t1 >= t0, "{t:?}"),
+            "drifting" => {
+                assert!(t1 - t0 >= 50 * 60_000, "{t:?}");
+                let f = fixes[&t.mmsi[0]].iter();
+                for x in f.filter(|x| x.0 >= t0 && x.0 <= t1) {
+                    assert!(x.3 > 2.5 && in_patrol(x.1, x.2), "{t:?} {x:?}");
+                }
+            }
+            "fishing" => {
+                assert!(t1 - t0 >= 90 * 60_000, "{t:?}");
+                let f = fixes[&t.mmsi[0]].iter();
+                for x in f.filter(|x| x.0 >= t0 && x.0 <= t1) {
+                    assert!(x.3 > 2.5 && x.3 <= 5.0, "{t:?} {x:?}");
+                    assert!(zones.zones_at(x.1, x.2).any(|z| z.id == "sim-closed"));
+                }
             }
             k => panic!("unexpected kind {k}"),
         }

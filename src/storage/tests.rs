@@ -543,6 +543,8 @@ async fn acks_are_kept_per_centre() {
         );
         assert!(store.acks(&[], &Scope::Admin).await.unwrap().is_empty());
         store.close().await;
+    }
+}
 
 /// Issue 9: a loitering that goes on after a silence keeps its alert id
 /// when the daemon restarts during the silence: the rebuild reaches back to

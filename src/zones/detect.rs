@@ -14,7 +14,15 @@ use super::load::{describe, Issue};
 use super::ZoneKind;
 
 /// The detectors a zone can enable, as spelled in `detect`.
-pub const DETECTORS: [&str; 4] = ["dark_period", "loitering", "rendezvous", "spoofing"];
+pub const DETECTORS: [&str; 7] = [
+    "dark_period",
+    "loitering",
+    "rendezvous",
+    "spoofing",
+    "identity_change",
+    "fishing",
+    "drifting",
+];
 
 /// Per-zone detector selection and threshold overrides, as written in the
 /// zone file. `None` for a detector means it does not run in the zone;
@@ -30,6 +38,63 @@ pub struct ZoneDetect {
     pub rendezvous: Option<RendezvousCfg>,
     /// Implied speed between consecutive positions above `max_speed_kn`.
     pub spoofing: Option<SpoofingCfg>,
+    /// Name, call sign, IMO, ship type or flag changing, or one MMSI
+    /// reporting from two places at once.
+    pub identity_change: Option<IdentityChangeCfg>,
+    /// Fishing (declared, or trawling-like motion) in a `closed_area`.
+    pub fishing: Option<FishingCfg>,
+    /// Heading and course apart by 45–135° while moving (AMSA's drift rule).
+    pub drifting: Option<DriftingCfg>,
+}
+
+/// Zone overrides for the identity-change detector.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IdentityChangeCfg {
+    /// A vessel's first change this soon after it is first heard is a
+    /// correction at the start of a voyage, not an alert.
+    #[serde(with = "humantime_serde")]
+    pub grace: Option<Duration>,
+    /// Implied speed (knots) above which two positions cannot be one vessel.
+    pub max_speed_kn: Option<f64>,
+    /// Jumps back and forth between two places that make an identity conflict.
+    pub min_switches: Option<u32>,
+    /// Two places closer than this (metres) are never a conflict.
+    pub min_distance_m: Option<f64>,
+    /// The alert closes after this long without another change.
+    #[serde(with = "humantime_serde")]
+    pub quiet: Option<Duration>,
+}
+
+/// Zone overrides for the fishing (closed area) detector.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FishingCfg {
+    /// Lowest fishing speed, knots.
+    pub min_speed_kn: Option<f64>,
+    /// Highest fishing speed, knots.
+    pub max_speed_kn: Option<f64>,
+    /// How long it must fish before an alert.
+    #[serde(with = "humantime_serde")]
+    pub min_duration: Option<Duration>,
+    /// Course changes per hour that make undeclared motion fishing-like.
+    pub min_turns_per_h: Option<f64>,
+    /// A course change of at least this many degrees counts as a turn.
+    pub turn_deg: Option<f64>,
+}
+
+/// Zone overrides for the drifting detector.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DriftingCfg {
+    /// Lowest drifting speed, knots.
+    pub min_speed_kn: Option<f64>,
+    /// Highest drifting speed, knots.
+    pub max_speed_kn: Option<f64>,
+    /// Smallest |heading − course|, degrees.
+    pub min_angle_deg: Option<f64>,
+    /// Largest |heading − course|, degrees.
+    pub max_angle_deg: Option<f64>,
+    /// How long it must drift before an alert.
+    #[serde(with = "humantime_serde")]
+    pub min_duration: Option<Duration>,
 }
 
 /// Zone overrides for the dark-period (AIS gap) detector.
@@ -110,6 +175,99 @@ pub struct SpoofingParams {
     pub max_speed_kn: f64,
 }
 
+/// Concrete identity-change thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityChangeParams {
+    /// Default 30 min: one change that soon after first contact is a
+    /// correction (a crew fixing the name at the start of a voyage).
+    #[serde(with = "humantime_serde")]
+    pub grace: Duration,
+    /// Default 50 kn (as spoofing).
+    pub max_speed_kn: f64,
+    /// Default 4: A→B→A→B→A. A single jump (1) or a glitch and back (2) is
+    /// the spoofing detector's business.
+    pub min_switches: u32,
+    /// Default 10 km: satellite feeds stamp positions with the time a
+    /// satellite passed on the message, minutes off, which makes a vessel
+    /// "jump" a few kilometres back and forth; two transponders on one MMSI
+    /// are usually far apart.
+    pub min_distance_m: f64,
+    /// Default 6 h.
+    #[serde(with = "humantime_serde")]
+    pub quiet: Duration,
+}
+
+/// Concrete fishing thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FishingParams {
+    /// Default 1 kn.
+    pub min_speed_kn: f64,
+    /// Default 5 kn (trawling 2–5 kn, longline hauling 1–3 kn).
+    pub max_speed_kn: f64,
+    /// Default 1 h.
+    #[serde(with = "humantime_serde")]
+    pub min_duration: Duration,
+    /// Default 2 turns an hour.
+    pub min_turns_per_h: f64,
+    /// Default 30°.
+    pub turn_deg: f64,
+}
+
+/// Concrete drifting thresholds (AMSA: 45–135° at 0.25–20 kn).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DriftingParams {
+    /// Default 0.25 kn.
+    pub min_speed_kn: f64,
+    /// Default 20 kn.
+    pub max_speed_kn: f64,
+    /// Default 45°.
+    pub min_angle_deg: f64,
+    /// Default 135°.
+    pub max_angle_deg: f64,
+    /// Default 30 min.
+    #[serde(with = "humantime_serde")]
+    pub min_duration: Duration,
+}
+
+impl Default for IdentityChangeParams {
+    fn default() -> Self {
+        Self {
+            grace: Duration::from_secs(1800),
+            max_speed_kn: 50.0,
+            min_switches: 4,
+            min_distance_m: 10_000.0,
+            quiet: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
+impl Default for FishingParams {
+    fn default() -> Self {
+        Self {
+            min_speed_kn: 1.0,
+            max_speed_kn: 5.0,
+            min_duration: Duration::from_secs(3600),
+            min_turns_per_h: 2.0,
+            turn_deg: 30.0,
+        }
+    }
+}
+
+impl Default for DriftingParams {
+    fn default() -> Self {
+        Self {
+            min_speed_kn: 0.25,
+            max_speed_kn: 20.0,
+            min_angle_deg: 45.0,
+            max_angle_deg: 135.0,
+            min_duration: Duration::from_secs(1800),
+        }
+    }
+}
+
 impl Default for DarkPeriodParams {
     fn default() -> Self {
         Self {
@@ -157,6 +315,12 @@ pub struct DetectorDefaults {
     pub rendezvous: RendezvousParams,
     /// Spoofing defaults.
     pub spoofing: SpoofingParams,
+    /// Identity-change defaults.
+    pub identity_change: IdentityChangeParams,
+    /// Fishing defaults.
+    pub fishing: FishingParams,
+    /// Drifting defaults.
+    pub drifting: DriftingParams,
 }
 
 impl DetectorDefaults {
@@ -174,10 +338,45 @@ impl DetectorDefaults {
         num("rendezvous.max_distance_m", self.rendezvous.max_distance_m);
         num("rendezvous.max_speed_kn", self.rendezvous.max_speed_kn);
         num("spoofing.max_speed_kn", self.spoofing.max_speed_kn);
+        num(
+            "identity_change.max_speed_kn",
+            self.identity_change.max_speed_kn,
+        );
+        num(
+            "identity_change.min_distance_m",
+            self.identity_change.min_distance_m,
+        );
+        let (f, d) = (&self.fishing, &self.drifting);
+        num("fishing.min_speed_kn", f.min_speed_kn);
+        num("fishing.max_speed_kn", f.max_speed_kn);
+        num("fishing.min_turns_per_h", f.min_turns_per_h);
+        num("fishing.turn_deg", f.turn_deg);
+        num("drifting.min_speed_kn", d.min_speed_kn);
+        num("drifting.max_speed_kn", d.max_speed_kn);
+        num("drifting.min_angle_deg", d.min_angle_deg);
+        num("drifting.max_angle_deg", d.max_angle_deg);
+        for (name, lo, hi) in [
+            ("fishing", f.min_speed_kn, f.max_speed_kn),
+            ("drifting", d.min_speed_kn, d.max_speed_kn),
+            ("drifting angle", d.min_angle_deg, d.max_angle_deg),
+        ] {
+            if lo >= hi {
+                bad.push(format!("{name}: minimum {lo} must be below maximum {hi}"));
+            }
+        }
+        if self.identity_change.min_switches < 2 {
+            bad.push(format!(
+                "identity_change.min_switches: must be at least 2, found {}",
+                self.identity_change.min_switches
+            ));
+        }
         for (name, d) in [
             ("dark_period.min_gap", self.dark_period.min_gap),
             ("loitering.min_duration", self.loitering.min_duration),
             ("rendezvous.min_duration", self.rendezvous.min_duration),
+            ("identity_change.quiet", self.identity_change.quiet),
+            ("fishing.min_duration", self.fishing.min_duration),
+            ("drifting.min_duration", self.drifting.min_duration),
         ] {
             if d.is_zero() {
                 bad.push(format!("{name}: must be greater than zero"));
@@ -203,6 +402,12 @@ pub struct ResolvedDetect {
     pub rendezvous: Option<RendezvousParams>,
     /// Spoofing thresholds, if the detector runs.
     pub spoofing: Option<SpoofingParams>,
+    /// Identity-change thresholds, if the detector runs.
+    pub identity_change: Option<IdentityChangeParams>,
+    /// Fishing thresholds, if the detector runs.
+    pub fishing: Option<FishingParams>,
+    /// Drifting thresholds, if the detector runs.
+    pub drifting: Option<DriftingParams>,
 }
 
 impl ZoneDetect {
@@ -212,6 +417,9 @@ impl ZoneDetect {
             && self.loitering.is_none()
             && self.rendezvous.is_none()
             && self.spoofing.is_none()
+            && self.identity_change.is_none()
+            && self.fishing.is_none()
+            && self.drifting.is_none()
     }
 
     /// Fills every omitted threshold from `defaults`. Detectors the zone does
@@ -235,6 +443,36 @@ impl ZoneDetect {
             spoofing: self.spoofing.as_ref().map(|c| SpoofingParams {
                 max_speed_kn: c.max_speed_kn.unwrap_or(defaults.spoofing.max_speed_kn),
             }),
+            identity_change: self.identity_change.as_ref().map(|c| {
+                let d = &defaults.identity_change;
+                IdentityChangeParams {
+                    grace: c.grace.unwrap_or(d.grace),
+                    max_speed_kn: c.max_speed_kn.unwrap_or(d.max_speed_kn),
+                    min_switches: c.min_switches.unwrap_or(d.min_switches),
+                    min_distance_m: c.min_distance_m.unwrap_or(d.min_distance_m),
+                    quiet: c.quiet.unwrap_or(d.quiet),
+                }
+            }),
+            fishing: self.fishing.as_ref().map(|c| {
+                let d = &defaults.fishing;
+                FishingParams {
+                    min_speed_kn: c.min_speed_kn.unwrap_or(d.min_speed_kn),
+                    max_speed_kn: c.max_speed_kn.unwrap_or(d.max_speed_kn),
+                    min_duration: c.min_duration.unwrap_or(d.min_duration),
+                    min_turns_per_h: c.min_turns_per_h.unwrap_or(d.min_turns_per_h),
+                    turn_deg: c.turn_deg.unwrap_or(d.turn_deg),
+                }
+            }),
+            drifting: self.drifting.as_ref().map(|c| {
+                let d = &defaults.drifting;
+                DriftingParams {
+                    min_speed_kn: c.min_speed_kn.unwrap_or(d.min_speed_kn),
+                    max_speed_kn: c.max_speed_kn.unwrap_or(d.max_speed_kn),
+                    min_angle_deg: c.min_angle_deg.unwrap_or(d.min_angle_deg),
+                    max_angle_deg: c.max_angle_deg.unwrap_or(d.max_angle_deg),
+                    min_duration: c.min_duration.unwrap_or(d.min_duration),
+                }
+            }),
         }
     }
 }
@@ -257,6 +495,15 @@ pub(crate) fn parse_detect(v: &Value, kind: ZoneKind, issues: &mut Vec<Issue>) -
                 &path,
                 "not allowed in a port zone: loitering and rendezvous are never alerted inside \
                  ports and anchorages (use kind \"patrol\" to watch this area)"
+                    .to_string(),
+            ));
+            continue;
+        }
+        if name == "fishing" && kind != ZoneKind::ClosedArea {
+            issues.push(Issue::property(
+                &path,
+                "allowed only in a zone of kind \"closed_area\" (fishing is alerted where it \
+                 is forbidden)"
                     .to_string(),
             ));
             continue;
@@ -324,7 +571,41 @@ pub(crate) fn parse_detect(v: &Value, kind: ZoneKind, issues: &mut Vec<Issue>) -
                     max_speed_kn: t.positive("max_speed_kn", "knots", issues),
                 })
             }
-            _ => unreachable!("thresholds_of knows only the four detectors"),
+            "identity_change" => {
+                out.identity_change = Some(IdentityChangeCfg {
+                    grace: t.duration("grace", issues),
+                    max_speed_kn: t.positive("max_speed_kn", "knots", issues),
+                    min_switches: t
+                        .positive("min_switches", "switches", issues)
+                        .and_then(|x| t.whole("min_switches", x, 2.0, issues)),
+                    min_distance_m: t.positive("min_distance_m", "metres", issues),
+                    quiet: t.duration("quiet", issues),
+                })
+            }
+            "fishing" => {
+                let c = FishingCfg {
+                    min_speed_kn: t.positive("min_speed_kn", "knots", issues),
+                    max_speed_kn: t.positive("max_speed_kn", "knots", issues),
+                    min_duration: t.duration("min_duration", issues),
+                    min_turns_per_h: t.positive("min_turns_per_h", "turns an hour", issues),
+                    turn_deg: t.positive("turn_deg", "degrees", issues),
+                };
+                t.ordered("min_speed_kn", c.min_speed_kn, c.max_speed_kn, issues);
+                out.fishing = Some(c);
+            }
+            "drifting" => {
+                let c = DriftingCfg {
+                    min_speed_kn: t.positive("min_speed_kn", "knots", issues),
+                    max_speed_kn: t.positive("max_speed_kn", "knots", issues),
+                    min_angle_deg: t.positive("min_angle_deg", "degrees", issues),
+                    max_angle_deg: t.positive("max_angle_deg", "degrees", issues),
+                    min_duration: t.duration("min_duration", issues),
+                };
+                t.ordered("min_speed_kn", c.min_speed_kn, c.max_speed_kn, issues);
+                t.ordered("min_angle_deg", c.min_angle_deg, c.max_angle_deg, issues);
+                out.drifting = Some(c);
+            }
+            _ => unreachable!("thresholds_of knows only the detectors in DETECTORS"),
         }
     }
     out
@@ -384,6 +665,27 @@ fn thresholds_of(detector: &str) -> Option<&'static [&'static str]> {
         "loitering" => &["max_speed_kn", "min_duration"],
         "rendezvous" => &["max_distance_m", "max_speed_kn", "min_duration"],
         "spoofing" => &["max_speed_kn"],
+        "identity_change" => &[
+            "grace",
+            "max_speed_kn",
+            "min_switches",
+            "min_distance_m",
+            "quiet",
+        ],
+        "fishing" => &[
+            "min_speed_kn",
+            "max_speed_kn",
+            "min_duration",
+            "min_turns_per_h",
+            "turn_deg",
+        ],
+        "drifting" => &[
+            "min_speed_kn",
+            "max_speed_kn",
+            "min_angle_deg",
+            "max_angle_deg",
+            "min_duration",
+        ],
         _ => return None,
     })
 }
@@ -395,6 +697,32 @@ struct Thresholds<'a> {
 }
 
 impl Thresholds<'_> {
+    /// `x` as a whole number of at least `min` (`None` and an issue otherwise).
+    fn whole(&self, key: &str, x: f64, min: f64, issues: &mut Vec<Issue>) -> Option<u32> {
+        if x.fract() == 0.0 && x >= min && x <= f64::from(u32::MAX) {
+            Some(x as u32)
+        } else {
+            issues.push(Issue::property(
+                &format!("{}.{key}", self.path),
+                format!("must be a whole number of at least {min}, found {x}"),
+            ));
+            None
+        }
+    }
+
+    /// An issue on `key` (the minimum) when both bounds are given and
+    /// `lo` is not below `hi`.
+    fn ordered(&self, key: &str, lo: Option<f64>, hi: Option<f64>, issues: &mut Vec<Issue>) {
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            if lo >= hi {
+                issues.push(Issue::property(
+                    &format!("{}.{key}", self.path),
+                    format!("minimum {lo} must be below maximum {hi}"),
+                ));
+            }
+        }
+    }
+
     fn duration(&self, key: &str, issues: &mut Vec<Issue>) -> Option<Duration> {
         let v = self.obj.get(key)?;
         let path = format!("{}.{key}", self.path);

@@ -364,17 +364,21 @@ fn parse_properties(
         None => ZoneKind::Patrol,
         Some(Value::String(s)) if s == "patrol" => ZoneKind::Patrol,
         Some(Value::String(s)) if s == "port" => ZoneKind::Port,
+        Some(Value::String(s)) if s == "closed_area" => ZoneKind::ClosedArea,
         Some(Value::String(s)) => {
             issues.push(Issue::property(
                 "kind",
-                format!("unknown kind {s:?} (expected \"patrol\" or \"port\")"),
+                format!("unknown kind {s:?} (expected \"patrol\", \"port\" or \"closed_area\")"),
             ));
             ZoneKind::Patrol
         }
         Some(other) => {
             issues.push(Issue::property(
                 "kind",
-                format!("expected \"patrol\" or \"port\", found {}", describe(other)),
+                format!(
+                    "expected \"patrol\", \"port\" or \"closed_area\", found {}",
+                    describe(other)
+                ),
             ));
             ZoneKind::Patrol
         }

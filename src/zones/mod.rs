@@ -45,7 +45,8 @@ use rstar::RTree;
 use serde::Serialize;
 
 pub use detect::{
-    DarkPeriodCfg, DarkPeriodParams, DetectorDefaults, LoiteringCfg, LoiteringParams,
+    DarkPeriodCfg, DarkPeriodParams, DetectorDefaults, DriftingCfg, DriftingParams, FishingCfg,
+    FishingParams, IdentityChangeCfg, IdentityChangeParams, LoiteringCfg, LoiteringParams,
     RendezvousCfg, RendezvousParams, ResolvedDetect, SpoofingCfg, SpoofingParams, ZoneDetect,
     DETECTORS,
 };
@@ -68,6 +69,11 @@ pub enum ZoneKind {
     /// course, so loitering and rendezvous are never alerted inside one,
     /// even where it lies within a patrol zone.
     Port,
+    /// An area closed to fishing (marine protected area, closed season,
+    /// territorial waters without a licence): the only kind where the
+    /// `fishing` detector runs. Otherwise watched like a patrol zone.
+    #[serde(rename = "closed_area")]
+    ClosedArea,
 }
 
 /// One zone: a feature of a zone file.

@@ -245,6 +245,7 @@ pub(crate) fn derive(sc: &Scenario, em: &Emission) -> Derived {
             });
         }
     }
+    super::behaviour::derive_more(&sc.vessels, &sc.xplans, em, &mut truth, &mut traps);
     Derived {
         truth,
         traps,

@@ -2,7 +2,7 @@
 //! the lines they produce.
 
 use super::{Scenario, Vessel};
-use crate::sim::encode::{self, Payload, PositionA, PositionB};
+use crate::sim::encode::{self, Payload, PositionA, PositionB, StaticA};
 use crate::sim::world::{self, motion_at, offset, Pt, OUTAGE_STATION, STATIONS};
 
 /// Chance that the nearest station misses one transmission.
@@ -72,7 +72,8 @@ fn transmissions(v: &mut Vessel, horizon: f64) -> Vec<Tx> {
         let sog = (sog * 10.0).round() / 10.0;
         if !silenced(&v.silences, t as f64) {
             let heading = if v.has_heading {
-                ((cog + rng.range(-3.0, 3.0)).round() as i64).rem_euclid(360) as u16
+                let off = super::behaviour::heading_offset(&v.heading_off, t as f64);
+                ((cog + off + rng.range(-3.0, 3.0)).round() as i64).rem_euclid(360) as u16
             } else {
                 511
             };
@@ -129,10 +130,14 @@ fn transmissions(v: &mut Vessel, horizon: f64) -> Vec<Tx> {
         if !silenced(&v.silences, t as f64) {
             let pos = motion_at(&v.path, t as f64).pos;
             if let Some(s) = &v.static_a {
+                let renamed = super::behaviour::name_at(&v.renames, t as f64).map(|n| StaticA {
+                    name: n.to_string(),
+                    ..s.clone()
+                });
                 txs.push(Tx {
                     t,
                     pos,
-                    payload: encode::type5(s),
+                    payload: encode::type5(renamed.as_ref().unwrap_or(s)),
                     sog_kn: None,
                 });
             }

@@ -7,12 +7,14 @@ use super::encode::{StaticA, StaticB};
 use super::rng::Rng;
 use super::world::Seg;
 
+mod behaviour;
 mod derive;
 pub(crate) mod edge;
 mod emit;
 mod noise;
 mod plan;
 
+pub(crate) use behaviour::CLOSED;
 pub(crate) use derive::derive;
 pub(crate) use emit::emit;
 pub(crate) use noise::add_noise;
@@ -38,6 +40,10 @@ pub(crate) struct Vessel {
     pub path: Vec<Seg>,
     /// `[t0, t1)` windows (s from start) in which it does not transmit.
     pub silences: Vec<(f64, f64)>,
+    /// From each time on (s from start), the name it broadcasts.
+    pub renames: Vec<(f64, String)>,
+    /// `[t0, t1)` windows with the heading this many degrees off the course.
+    pub heading_off: Vec<(f64, f64, f64)>,
     pub static_a: Option<StaticA>,
     pub static_b: Option<StaticB>,
     pub rng: Rng,
@@ -80,6 +86,8 @@ pub(crate) enum Plan {
 pub(crate) struct Scenario {
     pub vessels: Vec<Vessel>,
     pub plans: Vec<Plan>,
+    /// Identity changes, drifting and fishing (see [`behaviour`]).
+    pub xplans: Vec<behaviour::XPlan>,
     /// `[t0, t1)` when [`OUTAGE_STATION`] hears nothing.
     pub outage: Option<(f64, f64)>,
     /// Run length, s.

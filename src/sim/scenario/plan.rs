@@ -34,7 +34,7 @@ const PORTS: [&str; 7] = [
 ];
 const CALL_PREFIX: [&str; 7] = ["5N", "9G", "5V", "TJ", "V7", "3E", "A8"];
 
-fn new_vessel(rng: &mut Rng, mmsis: &mut BTreeSet<u32>, class_b: bool) -> Vessel {
+pub(super) fn new_vessel(rng: &mut Rng, mmsis: &mut BTreeSet<u32>, class_b: bool) -> Vessel {
     let mut vr = rng.fork();
     let mmsi = loop {
         let m = rng.pick(&MIDS) * 1_000_000 + rng.below(1_000_000) as u32;
@@ -82,7 +82,14 @@ fn new_vessel(rng: &mut Rng, mmsis: &mut BTreeSet<u32>, class_b: bool) -> Vessel
     } else {
         let s = StaticA {
             mmsi,
-            imo: 9_000_000 + vr.below(1_000_000) as u32,
+            // Unique: two vessels sharing an IMO number is an identity
+            // anomaly. IMO numbers (7 digits) never clash with MMSIs (9).
+            imo: loop {
+                let imo = 9_000_000 + vr.below(1_000_000) as u32;
+                if mmsis.insert(imo) {
+                    break imo;
+                }
+            },
             callsign,
             name,
             ship_type,
@@ -99,6 +106,8 @@ fn new_vessel(rng: &mut Rng, mmsis: &mut BTreeSet<u32>, class_b: bool) -> Vessel
         has_heading: !class_b || vr.chance(0.5),
         path: Vec::new(),
         silences: Vec::new(),
+        renames: Vec::new(),
+        heading_off: Vec::new(),
         static_a,
         static_b,
         rng: vr,
@@ -139,13 +148,13 @@ impl Counts {
 
 /// When the `i`-th of `n` events lasting `dur` s starts: spread over the
 /// run, clear of its first and last 45 minutes. `None` if it cannot fit.
-fn slot(rng: &mut Rng, i: usize, n: usize, dur: f64, horizon: f64) -> Option<f64> {
+pub(super) fn slot(rng: &mut Rng, i: usize, n: usize, dur: f64, horizon: f64) -> Option<f64> {
     let (lo, hi) = (0.75 * H, horizon - dur - 0.75 * H);
     (hi >= lo).then(|| lo + (i as f64 + rng.range(0.15, 0.85)) / n as f64 * (hi - lo))
 }
 
 /// A duration in `[lo, hi)` h that fits the run, or `None`.
-fn duration(rng: &mut Rng, lo: f64, hi: f64, horizon: f64) -> Option<f64> {
+pub(super) fn duration(rng: &mut Rng, lo: f64, hi: f64, horizon: f64) -> Option<f64> {
     let max = horizon - 1.5 * H;
     (max >= lo * H).then(|| rng.range(lo * H, hi * H).min(max))
 }
@@ -414,6 +423,10 @@ pub(crate) fn plan(cfg: &SimConfig, rng: &mut Rng) -> Scenario {
         plans.push(Plan::ShortGap { v, t0, t1 });
     }
 
+    // Identity changes, drifting and fishing (their own random stream).
+    let budget = (cfg.vessels / 2).saturating_sub(vessels.len());
+    let xplans = super::behaviour::plan_more(cfg, budget, horizon, &mut vessels, &mut mmsis);
+
     // Background traffic: transit between random waypoints, never slow.
     while vessels.len() < cfg.vessels {
         let b = class_b(rng);
@@ -427,6 +440,7 @@ pub(crate) fn plan(cfg: &SimConfig, rng: &mut Rng) -> Scenario {
     Scenario {
         vessels,
         plans,
+        xplans,
         outage,
         horizon,
     }
