@@ -338,15 +338,26 @@ impl Reply {
 }
 
 async fn call(app: &Router, path: &str, token: Option<&str>) -> Reply {
-    let mut req = Request::builder().uri(path);
+    request(app, "GET", path, token, None).await
+}
+
+/// `method path` with `token` and a JSON `body`.
+async fn request(
+    app: &Router,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Reply {
+    let mut req = Request::builder().method(method).uri(path);
     if let Some(t) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
-    let res = app
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    if body.is_some() {
+        req = req.header(header::CONTENT_TYPE, "application/json");
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_owned()));
+    let res = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
