@@ -244,6 +244,7 @@ impl Engine {
             }
             if dup {
                 self.stats.duplicates += 1;
+                self.record_heard(station, d, false);
                 continue;
             }
             self.seen.insert(d.payload_hash, d.time);
@@ -266,11 +267,13 @@ impl Engine {
                 _ => None,
             };
             let update = self.tracks.apply(source, d);
+            let mut stored = false;
             if let Some(rec) = &mut self.records {
                 if matches!(update, Update::Position | Update::LatePosition) {
                     if let Some(mut row) = crate::storage::PositionRow::of(source, d) {
                         row.seq = take_seq(&mut self.next_seq);
                         rec.positions.push(row);
+                        stored = true;
                     }
                 }
                 if let Some(before) = &static_before {
@@ -283,9 +286,14 @@ impl Engine {
                             time: d.time,
                             info: after.clone(),
                             source: source.clone(),
+                            station: d.station.clone(),
                         });
+                        stored = true;
                     }
                 }
+            }
+            if !stored {
+                self.record_heard(station, d, true);
             }
             match update {
                 Update::LatePosition => self.stats.late_positions += 1,
@@ -322,6 +330,39 @@ impl Engine {
                     &mut self.alerts,
                 );
             }
+        }
+    }
+
+    /// Records a message that left no position or static row, for a
+    /// restart to rebuild who hears whom (see [`crate::storage::HeardRow`]);
+    /// only with detectors, the only ones to use it.
+    fn record_heard(&mut self, station: &Arc<str>, d: &Decoded, first: bool) {
+        if let (Some(rec), Some(_)) = (&mut self.records, &self.detectors) {
+            rec.heard.push(crate::storage::HeardRow {
+                seq: take_seq(&mut self.next_seq),
+                station: station.clone(),
+                time: d.time,
+                mmsi: crate::track::Mmsi(d.message.mmsi),
+                pos: d
+                    .message
+                    .position()
+                    .map(|(lon, lat)| crate::storage::HeardRow::pos_units(lon, lat)),
+                first,
+            });
+        }
+    }
+
+    /// Replays a stored [`crate::storage::HeardRow`] (a restart rebuilding
+    /// state): the clock moves and the detectors learn who heard what, as
+    /// when the message came.
+    pub fn replay_heard(&mut self, h: &crate::storage::HeardRow) {
+        self.stats.messages += 1;
+        self.advance(h.time);
+        if let Some(det) = &mut self.detectors {
+            det.heard(&h.station, h.time, h.mmsi, h.degrees(), h.first);
+        }
+        if !h.first {
+            self.stats.duplicates += 1;
         }
     }
 

@@ -375,11 +375,6 @@ async fn webhook_gets_every_change_signed_and_in_order_through_500s_and_downtime
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known regression from issue 9 point 1 (coverage by shares): after a kill -9 the \
-            rebuilt dark-period details (heard_by copies and shares, judged cell shares) and the \
-            last fix's lon (last digits) differ from an uninterrupted run, because the rebuild \
-            replays de-duplicated stored positions, not every station's copies; ids and states \
-            match (tests/persistence.rs). To fix first in the next session."]
 async fn kill_9_during_delivery_then_restart_still_delivers_every_change() {
     let lines = sample_lines();
     let split = clean_split(&lines, lines.len() / 2);

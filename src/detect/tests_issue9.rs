@@ -33,13 +33,9 @@ fn at_spot(
     out
 }
 
-/// Two stations overlap inside one 0.25° cell (lon 3.0–3.25, lat 4.0–4.25):
-/// A hears its western 60 %, B all of it. B goes down for 3 h. A vessel in
-/// the east heard only by B falls silent with it: explained, no alert. A
-/// vessel in the west that A kept hearing goes silent while A is up: a
-/// dark period, whose details say who heard it and why it counts.
-#[test]
-fn coverage_edge_silence_is_explained_but_a_real_dark_period_next_to_it_is_not() {
+/// The coverage-edge traffic (see the test below); returns the messages
+/// and the MMSI of the vessel that really goes dark.
+fn coverage_edge_feed() -> (Vec<Decoded>, u32) {
     let (b_down, b_up) = (T0 + HOUR, T0 + 4 * HOUR);
     let mut msgs = Vec::new();
     // Traffic all over the cell for 6 h.
@@ -91,6 +87,17 @@ fn coverage_edge_silence_is_explained_but_a_real_dark_period_next_to_it_is_not()
         &["A"],
     ));
 
+    (msgs, d)
+}
+
+/// Two stations overlap inside one 0.25° cell (lon 3.0–3.25, lat 4.0–4.25):
+/// A hears its western 60 %, B all of it. B goes down for 3 h. A vessel in
+/// the east heard only by B falls silent with it: explained, no alert. A
+/// vessel in the west that A kept hearing goes silent while A is up: a
+/// dark period, whose details say who heard it and why it counts.
+#[test]
+fn coverage_edge_silence_is_explained_but_a_real_dark_period_next_to_it_is_not() {
+    let (msgs, d) = coverage_edge_feed();
     let alerts = run(&mut engine(), msgs);
     let dark: Vec<_> = alerts
         .iter()
@@ -231,4 +238,51 @@ fn rendezvous_goes_on_after_a_silence_under_the_same_alert() {
     assert!(r
         .iter()
         .any(|x| x.state == State::Update && x.at >= T0 + 270 * MIN && x.at <= T0 + 271 * MIN));
+}
+
+/// A restart in the middle of station B's outage rebuilds who hears whom
+/// from every station's copies (stored as heard rows), so the alerts after
+/// the restart are the uninterrupted run's, to the byte: ids, states, the
+/// stations that heard the vessel, the shares judged, the summary.
+#[tokio::test]
+async fn restart_mid_outage_rebuilds_coverage_from_every_copy() {
+    let (mut msgs, d) = coverage_edge_feed();
+    msgs.sort_by_key(|m| m.time);
+    let split = T0 + 2 * HOUR;
+    let json = |a: Alert| serde_json::to_string(&a).unwrap();
+    let want: Vec<String> = run(&mut engine(), msgs.clone())
+        .into_iter()
+        .filter(|a| a.at > split)
+        .map(json)
+        .collect();
+    assert!(
+        want.iter().any(|a| a.contains(&d.to_string())),
+        "the real dark period is after the restart: {want:#?}"
+    );
+    let src: std::sync::Arc<str> = "test".into();
+    let wall = T0 + 1000 * HOUR;
+    for (s, _dir) in crate::storage::tests::stores().await {
+        let mut first = engine();
+        first.record(true);
+        for m in msgs.iter().filter(|m| m.time <= split) {
+            first.ingest(&src, std::slice::from_ref(m), wall);
+            let mut b = first.take_records();
+            b.alerts = first.take_alerts();
+            s.write(&b).await.unwrap();
+        }
+        let mut second = engine();
+        let resume = crate::storage::rebuild::rebuild(&s, &mut second)
+            .await
+            .unwrap();
+        assert!(resume.silenced.is_empty(), "{:?}", resume.silenced);
+        let got: Vec<String> = run(
+            &mut second,
+            msgs.iter().filter(|m| m.time > split).cloned().collect(),
+        )
+        .into_iter()
+        .map(json)
+        .collect();
+        assert_eq!(got, want);
+        s.close().await;
+    }
 }

@@ -70,7 +70,7 @@ const POSITION_COLUMNS: &str =
 /// less is less to copy, hand over and decode per row (thousands per box).
 const BOX_POINT_COLUMNS: &str = "mmsi, t, lon, lat, sog_dkn, cog_ddeg";
 const STATIC_COLUMNS: &str =
-    "mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq";
+    "mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq, station";
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -353,11 +353,15 @@ impl Store {
         })
     }
 
-    /// The sequence number of the first tick at or after `t`, if any.
-    pub async fn first_seq_since(&self, t: Millis) -> Result<Option<u64>, StorageError> {
+    /// The sequence number a replay of everything since `t` starts from:
+    /// just after the last tick before `t` (records are in time order, so
+    /// nothing after that tick is older), or 1 when no tick is that old
+    /// (the window reaches back before the store's first tick: the records
+    /// before it count too).
+    pub async fn first_seq_since(&self, t: Millis) -> Result<u64, StorageError> {
         on_pool!(self, p => {
-            let r = sqlx::query("SELECT MIN(seq) FROM ticks WHERE t >= $1").bind(t).fetch_one(p).await?;
-            Ok(r.try_get::<Option<i64>, _>(0)?.map(|s| s as u64))
+            let r = sqlx::query("SELECT MAX(seq) FROM ticks WHERE t < $1").bind(t).fetch_one(p).await?;
+            Ok(r.try_get::<Option<i64>, _>(0)?.map_or(1, |s| s as u64 + 1))
         })
     }
 
@@ -393,7 +397,15 @@ impl Store {
                 .iter()
                 .map(|r| Ok(Tick { seq: r.try_get::<i64, _>(0)? as u64, time: r.try_get(1)? }))
                 .collect::<Result<Vec<_>, StorageError>>()?;
-            Ok(Batch { positions, statics, alerts: Vec::new(), ticks, emitted_at: None })
+            let heard = sqlx::query("SELECT entries FROM heard WHERE last_seq >= $1 AND first_seq < $2 ORDER BY first_seq")
+                .bind(a).bind(b).fetch_all(p).await?
+                .iter()
+                .map(|r| Ok(model::heard_rows(&r.try_get::<String, _>(0)?, a as u64, b as u64)?))
+                .collect::<Result<Vec<_>, StorageError>>()?
+                .into_iter()
+                .flatten()
+                .collect();
+            Ok(Batch { positions, statics, alerts: Vec::new(), ticks, heard, emitted_at: None })
         })
     }
 
@@ -696,6 +708,7 @@ where
             updated_at: time,
         },
         source: source.into(),
+        station: r.try_get::<Option<String>, _>(12)?.map(Arc::from),
     })
 }
 

@@ -194,6 +194,86 @@ pub struct StaticRow {
     pub info: StaticInfo,
     /// The source that delivered it.
     pub source: Arc<str>,
+    /// The receiving station, if the message named one.
+    pub station: Option<Arc<str>>,
+}
+
+/// A message the engine heard that left no position or static row: a
+/// second station's copy of a report, a base station's report, unchanged
+/// static data. Kept so that a restart rebuilds which stations hear which
+/// vessels where (receiver coverage, a silence explained by an outage)
+/// exactly as it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeardRow {
+    /// Record sequence number (see [`PositionRow::seq`]).
+    pub seq: u64,
+    /// The station that heard it (the source's id when the line named none).
+    pub station: Arc<str>,
+    /// Event time.
+    pub time: Millis,
+    /// The MMSI in the message.
+    pub mmsi: Mmsi,
+    /// Where the message put its sender, in 1/10000 minute (the AIS unit,
+    /// so the degrees come back exactly): `(lon, lat)`.
+    pub pos: Option<(i32, i32)>,
+    /// Whether it was the first copy (not a duplicate).
+    pub first: bool,
+}
+
+impl HeardRow {
+    /// 1/10000 minute per degree.
+    const PER_DEG: f64 = 600_000.0;
+
+    /// `(lon, lat)` in the stored unit.
+    pub fn pos_units(lon: f64, lat: f64) -> (i32, i32) {
+        (
+            (lon * Self::PER_DEG).round() as i32,
+            (lat * Self::PER_DEG).round() as i32,
+        )
+    }
+
+    /// The position in degrees.
+    pub fn degrees(&self) -> Option<(f64, f64)> {
+        self.pos
+            .map(|(x, y)| (f64::from(x) / Self::PER_DEG, f64::from(y) / Self::PER_DEG))
+    }
+}
+
+/// One stored [`HeardRow`]: `[seq, station, t, mmsi, lon, lat, first]`.
+type HeardEntry<S> = (u64, S, Millis, u32, Option<i32>, Option<i32>, bool);
+
+/// `rows` as the JSON list stored per batch (see migration 0007).
+pub(super) fn heard_json(rows: &[HeardRow]) -> String {
+    let entries: Vec<HeardEntry<&str>> = rows
+        .iter()
+        .map(|h| {
+            let (x, y) = h.pos.unzip();
+            (h.seq, &*h.station, h.time, h.mmsi.0, x, y, h.first)
+        })
+        .collect();
+    serde_json::to_string(&entries).expect("tuples of numbers and strings serialise")
+}
+
+/// The rows of a stored JSON list with `from <= seq < to`; stations shared.
+pub(super) fn heard_rows(json: &str, from: u64, to: u64) -> Result<Vec<HeardRow>, sqlx::Error> {
+    let entries: Vec<HeardEntry<String>> =
+        serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let mut stations: std::collections::HashMap<String, Arc<str>> = Default::default();
+    Ok(entries
+        .into_iter()
+        .filter(|e| (from..to).contains(&e.0))
+        .map(|(seq, station, time, mmsi, x, y, first)| HeardRow {
+            seq,
+            station: stations
+                .entry(station)
+                .or_insert_with_key(|s| Arc::from(s.as_str()))
+                .clone(),
+            time,
+            mmsi: Mmsi(mmsi),
+            pos: x.zip(y),
+            first,
+        })
+        .collect())
 }
 
 /// An engine tick: the event-time instant at which the detectors' periodic
@@ -219,6 +299,8 @@ pub struct Batch {
     pub alerts: Vec<Alert>,
     /// Engine ticks.
     pub ticks: Vec<Tick>,
+    /// Messages heard that left no other row.
+    pub heard: Vec<HeardRow>,
     /// Wall time the engine emitted the first of `alerts` (the start of
     /// the alert-to-delivery latency); `None`: when written.
     pub emitted_at: Option<Millis>,
@@ -231,6 +313,7 @@ impl Batch {
             && self.statics.is_empty()
             && self.alerts.is_empty()
             && self.ticks.is_empty()
+            && self.heard.is_empty()
     }
 
     /// Appends `o`, keeping order.
@@ -239,6 +322,7 @@ impl Batch {
         self.statics.append(&mut o.statics);
         self.alerts.append(&mut o.alerts);
         self.ticks.append(&mut o.ticks);
+        self.heard.append(&mut o.heard);
         self.emitted_at = match (self.emitted_at, o.emitted_at.take()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

@@ -7,14 +7,17 @@
 //!
 //! The replay follows the engine's record sequence (positions, static
 //! changes and clock ticks in the order it applied them), so the rebuilt
-//! clock ticks when the original did. Limit: copies of a message heard by a
-//! second station are collapsed before storage, so receiver coverage is
-//! rebuilt from the first copies only, and relearnt from live data.
+//! clock ticks when the original did. Messages that left no position or
+//! static row (a second station's copy, a base station's report) are
+//! stored as [`HeardRow`]s and replayed too, so receiver coverage and
+//! station liveness come back as they were. Stores written before
+//! migration 0007 have none: coverage is then rebuilt from first copies
+//! only, and relearnt from live data.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::{Batch, OpenAlert, PositionRow, StaticRow, StorageError, Store};
+use super::{Batch, HeardRow, OpenAlert, PositionRow, StaticRow, StorageError, Store};
 use crate::alert::{Alert, Kind, State, VesselInfo};
 use crate::decode::ais::{ClassA, ClassB, Dimensions, LongRange, StaticVoyage};
 use crate::decode::{AisMessage, Body, Decoded, TimeSource};
@@ -71,7 +74,7 @@ pub async fn rebuild(store: &Store, engine: &mut Engine) -> Result<Resume, Stora
     let known = store.alert_ids().await?;
     let wall = crate::time::now_ms().max(last);
     let last_seq = store.last_seq().await?;
-    let mut seq = store.first_seq_since(from).await?.unwrap_or(last_seq + 1);
+    let mut seq = store.first_seq_since(from).await?;
     while seq <= last_seq {
         let to = seq + SEQ_STEP;
         let batch = store.records(seq, to).await?;
@@ -81,6 +84,7 @@ pub async fn rebuild(store: &Store, engine: &mut Engine) -> Result<Resume, Stora
             match step {
                 Step::Tick(t) => engine.advance(t),
                 Step::Messages(source, msgs) => engine.ingest(&source, &msgs, wall),
+                Step::Heard(h) => engine.replay_heard(&h),
             }
             for a in engine.take_alerts() {
                 if !known.contains(&a.id) {
@@ -162,38 +166,44 @@ fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option<Alert> {
     })
 }
 
-/// One step of a replay: a clock tick, or messages from one source.
+/// One step of a replay: a clock tick, messages from one source, or a
+/// message heard that left no other row.
 enum Step {
     Tick(Millis),
     Messages(Arc<str>, Vec<Decoded>),
+    Heard(HeardRow),
 }
 
-/// A record by its sequence number: a message with its source, or a tick.
-type Entry = (u64, Option<(Arc<str>, Decoded)>, Millis);
-
-/// Positions, static changes and ticks in the order the engine applied
-/// them (their sequence numbers), as ticks and runs of messages per source.
+/// Positions, static changes, ticks and messages heard in the order the
+/// engine applied them (their sequence numbers), as steps, runs of
+/// messages per source together.
 fn merge(b: Batch) -> Vec<Step> {
-    let mut all: Vec<Entry> = b
+    let mut all: Vec<(u64, Step)> = b
         .statics
         .into_iter()
-        .map(|s| (s.seq, Some((s.source.clone(), static_message(&s))), s.time))
+        .map(|s| {
+            (
+                s.seq,
+                Step::Messages(s.source.clone(), vec![static_message(&s)]),
+            )
+        })
         .chain(b.positions.into_iter().map(|p| {
             (
                 p.seq,
-                Some((p.source.clone(), position_message(&p))),
-                p.time,
+                Step::Messages(p.source.clone(), vec![position_message(&p)]),
             )
         }))
-        .chain(b.ticks.into_iter().map(|k| (k.seq, None, k.time)))
+        .chain(b.ticks.into_iter().map(|k| (k.seq, Step::Tick(k.time))))
+        .chain(b.heard.into_iter().map(|h| (h.seq, Step::Heard(h))))
         .collect();
     all.sort_unstable_by_key(|e| e.0);
     let mut steps: Vec<Step> = Vec::new();
-    for (_, msg, time) in all {
-        match (msg, steps.last_mut()) {
-            (None, _) => steps.push(Step::Tick(time)),
-            (Some((source, d)), Some(Step::Messages(s, v))) if *s == source => v.push(d),
-            (Some((source, d)), _) => steps.push(Step::Messages(source, vec![d])),
+    for (_, step) in all {
+        match (step, steps.last_mut()) {
+            (Step::Messages(source, mut d), Some(Step::Messages(s, v))) if *s == source => {
+                v.append(&mut d)
+            }
+            (step, _) => steps.push(step),
         }
     }
     steps
@@ -290,7 +300,7 @@ fn static_message(s: &StaticRow) -> Decoded {
     Decoded {
         time: s.time,
         time_source: TimeSource::TagBlock,
-        station: None,
+        station: s.station.clone(),
         channel: 0,
         own_ship: false,
         payload_hash: ahash::RandomState::with_seeds(1, 2, 3, 4).hash_one((s.mmsi.0, s.time)),

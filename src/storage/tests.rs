@@ -493,6 +493,7 @@ async fn acks_are_kept_per_centre() {
             statics: vec![],
             alerts: vec![shared.clone(), only_b.clone()],
             ticks: vec![],
+            heard: vec![],
             emitted_at: None,
         };
         store.write(&batch).await.unwrap();

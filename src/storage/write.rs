@@ -115,7 +115,10 @@ impl Store {
     /// # Errors
     /// The database failed; what was pruned before stays pruned.
     pub async fn prune_positions(&self, before: Millis) -> Result<u64, StorageError> {
-        on_pool!(self, p => sqlx::query("DELETE FROM ticks WHERE t < $1").bind(before).execute(p).await.map(|_| ()))?;
+        super::on_writer!(self, p => {
+            sqlx::query("DELETE FROM ticks WHERE t < $1").bind(before).execute(p).await?;
+            sqlx::query("DELETE FROM heard WHERE last_seq < (SELECT MIN(seq) FROM ticks)").execute(p).await.map(|_| ())
+        })?;
         match &self.backend {
             Backend::Sqlite { writer: p, .. } => super::sqlite::prune(p, before).await,
             Backend::Postgres(p) => {
@@ -302,12 +305,26 @@ where
         .execute(&mut **tx)
         .await?;
     }
+    if let (Some(first), Some(last)) = (batch.heard.first(), batch.heard.last()) {
+        // OR REPLACE: a sequence number is never reused, but if it were,
+        // the newest entries are the ones to find.
+        sqlx::query(
+            "INSERT INTO heard (first_seq, last_seq, entries) VALUES ($1, $2, $3) \
+             ON CONFLICT (first_seq) DO UPDATE SET last_seq = excluded.last_seq, entries = excluded.entries",
+        )
+        .bind(first.seq as i64)
+        .bind(last.seq as i64)
+        .bind(super::model::heard_json(&batch.heard))
+        .execute(&mut **tx)
+        .await?;
+    }
     let max_seq = batch
         .positions
         .iter()
         .map(|p| p.seq)
         .chain(batch.statics.iter().map(|s| s.seq))
         .chain(batch.ticks.iter().map(|k| k.seq))
+        .chain(batch.heard.iter().map(|h| h.seq))
         .max();
     for (key, v) in [("max_t", max_t), ("max_seq", max_seq.map(|s| s as i64))] {
         let Some(v) = v else { continue };
@@ -338,11 +355,11 @@ where
 {
     let i = &s.info;
     sqlx::query(
-        "INSERT INTO statics (mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (mmsi, t) DO UPDATE SET seq = excluded.seq, \
+        "INSERT INTO statics (mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq, station) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (mmsi, t) DO UPDATE SET seq = excluded.seq, \
          name = excluded.name, callsign = excluded.callsign, imo = excluded.imo, ship_type = excluded.ship_type, \
          length_m = excluded.length_m, beam_m = excluded.beam_m, draught_dm = excluded.draught_dm, \
-         destination = excluded.destination, source = excluded.source",
+         destination = excluded.destination, source = excluded.source, station = excluded.station",
     )
     .bind(i64::from(s.mmsi.0))
     .bind(s.time)
@@ -356,6 +373,7 @@ where
     .bind(i.destination.clone())
     .bind(s.source.to_string())
     .bind(s.seq as i64)
+    .bind(s.station.as_deref().map(String::from))
     .execute(&mut **tx)
     .await?;
     Ok(())

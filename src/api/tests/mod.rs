@@ -268,6 +268,7 @@ async fn fixture(o: Opts) -> Fixture {
                 ..StaticInfo::default()
             },
             source: "test".into(),
+            station: None,
         }];
         store
             .write(&Batch {
@@ -275,6 +276,7 @@ async fn fixture(o: Opts) -> Fixture {
                 statics,
                 alerts,
                 ticks: Vec::new(),
+                heard: Vec::new(),
                 emitted_at: None,
             })
             .await
