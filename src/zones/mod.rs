@@ -33,6 +33,7 @@ mod index;
 #[cfg(not(aiswatch_lite))]
 mod live;
 mod load;
+mod params;
 
 #[cfg(test)]
 mod tests;
@@ -45,15 +46,17 @@ use rstar::RTree;
 use serde::Serialize;
 
 pub use detect::{
-    DarkPeriodCfg, DarkPeriodParams, DetectorDefaults, DriftingCfg, DriftingParams, FishingCfg,
-    FishingParams, IdentityChangeCfg, IdentityChangeParams, LoiteringCfg, LoiteringParams,
-    RendezvousCfg, RendezvousParams, ResolvedDetect, SpoofingCfg, SpoofingParams, ZoneDetect,
-    DETECTORS,
+    DarkPeriodCfg, DetectorDefaults, DriftingCfg, FishingCfg, IdentityChangeCfg, LoiteringCfg,
+    RendezvousCfg, ResolvedDetect, SpoofingCfg, ZoneDetect, DETECTORS,
 };
 pub use error::{ZoneError, ZoneErrorKind};
 #[cfg(not(aiswatch_lite))]
 pub use live::{fixed, spawn as watch_dir, Check, LiveZones, ZonesStatus};
 pub use load::PROPERTIES;
+pub use params::{
+    DarkPeriodParams, DriftingParams, FishingParams, IdentityChangeParams, LoiteringParams,
+    RendezvousParams, SpoofingParams,
+};
 
 use index::PolyIndex;
 use load::Issue;
