@@ -240,25 +240,38 @@ fn rendezvous_goes_on_after_a_silence_under_the_same_alert() {
         .any(|x| x.state == State::Update && x.at >= T0 + 270 * MIN && x.at <= T0 + 271 * MIN));
 }
 
-/// A restart in the middle of station B's outage rebuilds who hears whom
-/// from every station's copies (stored as heard rows), so the alerts after
-/// the restart are the uninterrupted run's, to the byte: ids, states, the
-/// stations that heard the vessel, the shares judged, the summary.
+/// A restart rebuilds who hears whom from every station's copies (B's are
+/// second copies, stored as heard rows), so the alerts after the restart
+/// are the uninterrupted run's, to the byte: ids, states, the stations that
+/// heard each vessel with their copies, the summary. Vessel `w`, heard by A
+/// and B, falls silent just before the restart; rebuilt from first copies
+/// only, its last copies would all be A's and B would be missing from its
+/// dark period's `heard_by`.
 #[tokio::test]
-async fn restart_mid_outage_rebuilds_coverage_from_every_copy() {
+async fn restart_rebuilds_coverage_from_every_copy() {
     let (mut msgs, d) = coverage_edge_feed();
+    let w = 244_000_102;
+    msgs.extend(at_spot(
+        w,
+        (T0, T0 + 55 * MIN, MIN),
+        (3.08, 4.15, 0.0),
+        &["A", "B"],
+    ));
     msgs.sort_by_key(|m| m.time);
-    let split = T0 + 2 * HOUR;
+    let split = T0 + 56 * MIN;
     let json = |a: Alert| serde_json::to_string(&a).unwrap();
     let want: Vec<String> = run(&mut engine(), msgs.clone())
         .into_iter()
         .filter(|a| a.at > split)
         .map(json)
         .collect();
-    assert!(
-        want.iter().any(|a| a.contains(&d.to_string())),
-        "the real dark period is after the restart: {want:#?}"
-    );
+    for m in [d, w] {
+        assert!(
+            want.iter()
+                .any(|a| a.contains(&format!("dark_period:patrol:{m}"))),
+            "{m}'s dark period comes after the restart: {want:#?}"
+        );
+    }
     let src: std::sync::Arc<str> = "test".into();
     let wall = T0 + 1000 * HOUR;
     for (s, _dir) in crate::storage::tests::stores().await {
