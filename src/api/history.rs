@@ -1,5 +1,6 @@
 //! History from the store: `GET /api/v1/vessels/{mmsi}/track` (a GeoJSON
-//! Feature) and `GET /api/v1/positions` (who was in a box in a window).
+//! Feature) and `GET /api/v1/positions` (who was in a box in a window, or
+//! with `latest=true` where each was at the window's end).
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -244,6 +245,10 @@ pub struct PositionsQuery {
     /// Most points in one page: default 1000, at most `[api] max_page`.
     #[param(value_type = Option<u32>)]
     limit: Option<String>,
+    /// `true`: each vessel's newest point in the window only (where it was
+    /// at `to`, as far as the window shows). Default `false`: every point.
+    #[param(value_type = Option<bool>)]
+    latest: Option<String>,
 }
 
 /// One stored position.
@@ -336,9 +341,23 @@ pub(crate) async fn positions(
         .map(|c| params::mmsi("cursor", c))
         .transpose()?;
     let limit = state.page_size(q.limit.as_deref())?;
+    let latest = match q.latest.as_deref().map(str::trim) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(s) => {
+            return Err(ApiError::bad(
+                "latest",
+                format!("must be true or false, not {s:?}"),
+            ))
+        }
+    };
     let store = state.store()?;
     let permit = state.permit()?;
-    let page = store.positions_in(bbox, from, to, after, limit).await?;
+    let page = if latest {
+        store.latest_in(bbox, from, to, after, limit).await?
+    } else {
+        store.positions_in(bbox, from, to, after, limit).await?
+    };
     blocking_json(permit, move || Ok(PositionsOut::from(page))).await
 }
 

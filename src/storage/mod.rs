@@ -421,6 +421,41 @@ impl Store {
         after: Option<Mmsi>,
         max_points: usize,
     ) -> Result<PositionsPage, StorageError> {
+        self.points_in(bbox, from, to, after, max_points, false)
+            .await
+    }
+
+    /// Like [`Store::positions_in`], but each vessel with only its newest
+    /// point inside `bbox` from `from` to `to`: where every vessel was at
+    /// `to`, as far as the window shows (the console's look back). Pages
+    /// as `positions_in` does (`max_points` counts the points read).
+    pub async fn latest_in(
+        &self,
+        bbox: BBox,
+        from: Millis,
+        to: Millis,
+        after: Option<Mmsi>,
+        max_points: usize,
+    ) -> Result<PositionsPage, StorageError> {
+        let mut page = self
+            .points_in(bbox, from, to, after, max_points, true)
+            .await?;
+        for v in &mut page.vessels {
+            v.points.truncate(1);
+        }
+        Ok(page)
+    }
+
+    /// Each vessel's points, oldest first or (`newest_first`) newest first.
+    async fn points_in(
+        &self,
+        bbox: BBox,
+        from: Millis,
+        to: Millis,
+        after: Option<Mmsi>,
+        max_points: usize,
+        newest_first: bool,
+    ) -> Result<PositionsPage, StorageError> {
         let after = after.map_or(-1, |m| i64::from(m.0));
         // Cells are integers computed here: safe to inline. The page asks for
         // one more row than it keeps, to know whether the last vessel is whole.
@@ -442,9 +477,10 @@ impl Store {
             }
             (_, None) => lon.to_owned(),
         };
+        let order = if newest_first { " DESC" } else { "" };
         let sql = format!(
             "SELECT {BOX_POINT_COLUMNS} FROM positions WHERE {place} AND lat >= $7 AND lat <= $8 \
-             AND t >= $1 AND t <= $2 AND mmsi > $3 ORDER BY mmsi, t LIMIT $4"
+             AND t >= $1 AND t <= $2 AND mmsi > $3 ORDER BY mmsi, t{order} LIMIT $4"
         );
         let fetch = (max_points + 1) as i64;
         let rows: Vec<(Mmsi, BoxPoint)> = on_pool!(self, p => {
