@@ -100,60 +100,78 @@ const ZONE_STYLE = {
   closed_area: { color: "#ff6b4a", weight: 2, dashArray: "6 4", fillOpacity: 0.08 },
 };
 
-// Vessels on one canvas: tens of thousands of ships. Redraws are coalesced
-// to one per animation frame, and ships are drawn in one path per colour
-// (one fill call each), not one canvas state per ship.
+// Vessels on one canvas: tens of thousands of ships. The canvas sits in a
+// map pane, a margin wider than the view, so a drag moves it with the map
+// and it is redrawn only when a move or zoom ends (as Leaflet's own canvas
+// renderer does); redraws are coalesced to one per animation frame; ships are grouped by colour (one fillStyle
+// each) and each is its own small path: one path of thousands of subpaths
+// (a Path2D or the context's) costs time quadratic in their number in
+// Chromium (2 s for 20 k, see BENCHMARKS.md).
 const VesselLayer = L.Layer.extend({
   onAdd(m) {
     this._map = m;
     this._canvas = L.DomUtil.create("canvas", "vessels");
-    Object.assign(this._canvas.style, { position: "absolute", inset: "0", pointerEvents: "none", zIndex: 450 });
-    m.getContainer().appendChild(this._canvas);
-    m.on("move zoom resize viewreset", this.redraw, this);
+    Object.assign(this._canvas.style, { position: "absolute", pointerEvents: "none" });
+    const pane = m.getPane("vessels") || m.createPane("vessels");
+    pane.style.zIndex = 450;
+    pane.appendChild(this._canvas);
+    m.on("moveend zoomend resize viewreset", this.redraw, this);
+    m.on("zoomstart", this._hide, this);
     this.redraw();
   },
   onRemove(m) {
-    m.off("move zoom resize viewreset", this.redraw, this);
+    m.off("moveend zoomend resize viewreset", this.redraw, this);
+    m.off("zoomstart", this._hide, this);
     this._canvas.remove();
   },
+  _hide() { this._canvas.style.visibility = "hidden"; },
   redraw() {
     if (this._frame) return;
     this._frame = requestAnimationFrame(() => { this._frame = null; this._draw(); });
   },
   _draw() {
-    const m = this._map, c = this._canvas, size = m.getSize(), dpr = window.devicePixelRatio || 1;
+    const m = this._map, c = this._canvas, dpr = window.devicePixelRatio || 1;
+    const view = m.getSize(), margin = view.multiplyBy(0.3).round(), size = view.add(margin.multiplyBy(2));
     if (c.width !== size.x * dpr || c.height !== size.y * dpr) {
       c.width = size.x * dpr; c.height = size.y * dpr;
       c.style.width = `${size.x}px`; c.style.height = `${size.y}px`;
     }
+    // The canvas's top left, in the pane's coordinates: the view's, less the margin.
+    L.DomUtil.setPosition(c, m.containerPointToLayerPoint([0, 0]).subtract(margin));
+    c.style.visibility = "";
     const ctx = c.getContext("2d");
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, size.x, size.y);
+    ctx.setTransform(dpr, 0, 0, dpr, dpr * margin.x, dpr * margin.y);
+    ctx.clearRect(-margin.x, -margin.y, size.x, size.y);
     const flagged = alertedMmsi();
     const s = m.getZoom() >= 8 ? 7 : 4.5;
     const t0 = performance.now();
-    const byColour = new Map();
-    const ringed = new Path2D();
+    const byColour = new Map(), ringed = [];
     let drawn = 0;
     for (const v of state.vessels) {
       const p = m.latLngToContainerPoint([v.lat, v.lon]);
-      if (p.x < -10 || p.y < -10 || p.x > size.x + 10 || p.y > size.y + 10) continue;
-      const a = ((v.heading_true ?? v.cog ?? 0) * Math.PI) / 180, sin = Math.sin(a), cos = Math.cos(a);
-      // The triangle (0, -1.6s), (s, s), (-s, s) turned by the course.
+      if (p.x < -margin.x - 10 || p.y < -margin.y - 10 || p.x > view.x + margin.x + 10 || p.y > view.y + margin.y + 10) continue;
+      const a = ((v.heading_true ?? v.cog ?? 0) * Math.PI) / 180;
+      const ship = [p.x, p.y, Math.sin(a), Math.cos(a)];
       const colour = typeColour(v.static?.ship_type);
-      let path = byColour.get(colour);
-      if (!path) byColour.set(colour, (path = new Path2D()));
-      const tri = flagged.has(v.mmsi) ? [path, ringed] : [path];
-      for (const q of tri) {
-        q.moveTo(p.x + 1.6 * s * sin, p.y - 1.6 * s * cos);
-        q.lineTo(p.x + s * cos - s * sin, p.y + s * sin + s * cos);
-        q.lineTo(p.x - s * cos - s * sin, p.y - s * sin + s * cos);
-        q.closePath();
-      }
+      const list = byColour.get(colour);
+      if (list) list.push(ship); else byColour.set(colour, [ship]);
+      if (flagged.has(v.mmsi)) ringed.push(ship);
       drawn++;
     }
-    for (const [colour, path] of byColour) { ctx.fillStyle = colour; ctx.fill(path); }
-    ctx.lineWidth = 2.5; ctx.strokeStyle = "#ff3b30"; ctx.stroke(ringed);
+    // The triangle (0, -1.6s), (s, s), (-s, s) turned by the course.
+    const triangle = ([x, y, sin, cos]) => {
+      ctx.beginPath();
+      ctx.moveTo(x + 1.6 * s * sin, y - 1.6 * s * cos);
+      ctx.lineTo(x + s * cos - s * sin, y + s * sin + s * cos);
+      ctx.lineTo(x - s * cos - s * sin, y - s * sin + s * cos);
+      ctx.closePath();
+    };
+    for (const [colour, ships] of byColour) {
+      ctx.fillStyle = colour;
+      for (const ship of ships) { triangle(ship); ctx.fill(); }
+    }
+    ctx.lineWidth = 2.5; ctx.strokeStyle = "#ff3b30";
+    for (const ship of ringed) { triangle(ship); ctx.stroke(); }
     window.aiswatchConsole.lastDraw = { vessels: drawn, ms: performance.now() - t0, at: state.at };
     window.aiswatchConsole.draws = (window.aiswatchConsole.draws || 0) + 1;
   },

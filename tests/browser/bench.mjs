@@ -13,7 +13,9 @@
 //  - frames: requestAnimationFrame deltas (median, p95, max) and long tasks
 //    (PerformanceObserver longtask) over BENCH_SECONDS with the page idle (the
 //    baseline: same page, same vessels, no new positions), then over
-//    BENCH_SECONDS while BENCH_RATE positions/s arrive; the ratio of the two.
+//    BENCH_SECONDS while BENCH_RATE positions/s arrive; the ratio of the two;
+//    and over BENCH_SECONDS / 2 while the map is dragged about with the mouse
+//    (every frame redraws all vessels) with the feed still on.
 
 import net from "node:net";
 import { startDaemon, freePort, launchChromium } from "./daemon.mjs";
@@ -165,6 +167,17 @@ try {
     if (lines.length) sock.write(lines.join("\r\n") + "\r\n");
   }, 50);
   const fed = summary(await frames(page, SECONDS * 1000));
+  // Drag the map (the feed still on): the canvas follows every frame.
+  let dragging = true;
+  const drag = (async () => {
+    await page.mouse.move(800, 400);
+    await page.mouse.down();
+    for (let i = 0; dragging; i++) await page.mouse.move(800 + 150 * Math.sin(i / 10), 400 + 80 * Math.cos(i / 13), { steps: 2 });
+    await page.mouse.up();
+  })();
+  const panned = summary(await frames(page, (SECONDS * 1000) / 2));
+  dragging = false;
+  await drag;
   clearInterval(timer);
   const rate = Math.round((sent * 1000) / (Date.now() - t0));
   sock.end();
@@ -178,6 +191,7 @@ try {
     one_canvas_draw_ms: r1(lastDraw.ms),
     idle,
     feed: { positions_per_s: rate, ...fed },
+    feed_and_dragging: panned,
     ratio_p95_feed_over_idle: r1(fed.p95_ms / idle.p95_ms),
     ratio_median_feed_over_idle: r1(fed.median_ms / idle.median_ms),
     console_errors: errors,
