@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::ErrorBody;
 use super::{blocking_json, params, ApiError, AppState, Params};
 use crate::ids::Mmsi;
-use crate::storage::{PositionRow, PositionsPage};
+use crate::storage::{Points, PositionRow, PositionsPage};
 use crate::time::{now_ms, rfc3339, Millis};
 use crate::track::index::M_PER_DEG_LAT;
 
@@ -353,11 +353,10 @@ pub(crate) async fn positions(
     };
     let store = state.store()?;
     let permit = state.permit()?;
-    let page = if latest {
-        store.latest_in(bbox, from, to, after, limit).await?
-    } else {
-        store.positions_in(bbox, from, to, after, limit).await?
-    };
+    let points = if latest { Points::Newest } else { Points::All };
+    let page = store
+        .positions_in(bbox, from, to, after, limit, points)
+        .await?;
     blocking_json(permit, move || Ok(PositionsOut::from(page))).await
 }
 

@@ -410,8 +410,9 @@ impl Store {
         })
     }
 
-    /// Who was in `bbox` from `from` to `to`: each vessel's points inside,
-    /// ascending by MMSI, after `after`, at most `max_points` points per
+    /// Who was in `bbox` from `from` to `to`: each vessel's points inside
+    /// (all of them, oldest first, or only the newest: see [`Points`]),
+    /// ascending by MMSI, after `after`, at most `max_points` points read per
     /// page (a page ends at a whole vessel unless one vessel alone fills it).
     pub async fn positions_in(
         &self,
@@ -420,41 +421,7 @@ impl Store {
         to: Millis,
         after: Option<Mmsi>,
         max_points: usize,
-    ) -> Result<PositionsPage, StorageError> {
-        self.points_in(bbox, from, to, after, max_points, false)
-            .await
-    }
-
-    /// Like [`Store::positions_in`], but each vessel with only its newest
-    /// point inside `bbox` from `from` to `to`: where every vessel was at
-    /// `to`, as far as the window shows (the console's look back). Pages
-    /// as `positions_in` does (`max_points` counts the points read).
-    pub async fn latest_in(
-        &self,
-        bbox: BBox,
-        from: Millis,
-        to: Millis,
-        after: Option<Mmsi>,
-        max_points: usize,
-    ) -> Result<PositionsPage, StorageError> {
-        let mut page = self
-            .points_in(bbox, from, to, after, max_points, true)
-            .await?;
-        for v in &mut page.vessels {
-            v.points.truncate(1);
-        }
-        Ok(page)
-    }
-
-    /// Each vessel's points, oldest first or (`newest_first`) newest first.
-    async fn points_in(
-        &self,
-        bbox: BBox,
-        from: Millis,
-        to: Millis,
-        after: Option<Mmsi>,
-        max_points: usize,
-        newest_first: bool,
+        points: Points,
     ) -> Result<PositionsPage, StorageError> {
         let after = after.map_or(-1, |m| i64::from(m.0));
         // Cells are integers computed here: safe to inline. The page asks for
@@ -477,7 +444,11 @@ impl Store {
             }
             (_, None) => lon.to_owned(),
         };
-        let order = if newest_first { " DESC" } else { "" };
+        // Newest first: a vessel alone filling a page keeps its newest points.
+        let order = match points {
+            Points::All => "",
+            Points::Newest => " DESC",
+        };
         let sql = format!(
             "SELECT {BOX_POINT_COLUMNS} FROM positions WHERE {place} AND lat >= $7 AND lat <= $8 \
              AND t >= $1 AND t <= $2 AND mmsi > $3 ORDER BY mmsi, t{order} LIMIT $4"
@@ -521,6 +492,11 @@ impl Store {
                 page.vessels.pop();
             }
             page.next_cursor = page.vessels.last().map(|v| v.mmsi).or(last_mmsi);
+        }
+        if points == Points::Newest {
+            for v in &mut page.vessels {
+                v.points.truncate(1);
+            }
         }
         Ok(page)
     }
