@@ -40,7 +40,7 @@ use aiswatch::config::StorageConfig;
 use aiswatch::ids::Mmsi;
 use aiswatch::sim::rng::Rng;
 use aiswatch::storage::writer::{self, WriterStats};
-use aiswatch::storage::{cell_of, BBox, Batch, PositionRow, Store};
+use aiswatch::storage::{cell_of, BBox, Batch, Points, PositionRow, Store};
 use aiswatch::time::Millis;
 use clap::Parser;
 use sqlx::Row;
@@ -631,7 +631,14 @@ async fn bench(a: &Args, url: &str) -> Res<()> {
         let from = T0 + rng.int(0, span_ms - 6 * 3_600_000);
         let t = Instant::now();
         let page = store
-            .positions_in(bbox, from, from + 6 * 3_600_000, None, MAX_POINTS)
+            .positions_in(
+                bbox,
+                from,
+                from + 6 * 3_600_000,
+                None,
+                MAX_POINTS,
+                Points::All,
+            )
             .await?;
         boxq.ms.push(t.elapsed().as_secs_f64() * 1000.0);
         let got = page.vessels.iter().map(|v| v.points.len()).sum::<usize>();

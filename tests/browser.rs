@@ -34,7 +34,10 @@ fn console_end_to_end_in_chromium() {
         );
         return;
     }
-    if !dir.join("node_modules/playwright-core").exists() {
+    if !["playwright-core", "axe-core"]
+        .iter()
+        .all(|m| dir.join("node_modules").join(m).exists())
+    {
         let s = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&dir)

@@ -19,6 +19,10 @@ const state = {
   timers: [],
   abort: null,
   lastMessages: null,
+  clock: null,          // engine clock (ms), from /status
+  at: null,             // looking back to this time (ms); null: live
+  live: [],             // the live vessels, kept while looking back
+  streamOpened: false,
 };
 
 // ---- API ------------------------------------------------------------------
@@ -96,49 +100,80 @@ const ZONE_STYLE = {
   closed_area: { color: "#ff6b4a", weight: 2, dashArray: "6 4", fillOpacity: 0.08 },
 };
 
-// Vessels on one canvas: tens of thousands of ships, one draw call each.
+// Vessels on one canvas: tens of thousands of ships. The canvas sits in a
+// map pane, a margin wider than the view, so a drag moves it with the map
+// and it is redrawn only when a move or zoom ends (as Leaflet's own canvas
+// renderer does); redraws are coalesced to one per animation frame; ships are grouped by colour (one fillStyle
+// each) and each is its own small path: one path of thousands of subpaths
+// (a Path2D or the context's) costs time quadratic in their number in
+// Chromium (2 s for 20 k, see BENCHMARKS.md).
 const VesselLayer = L.Layer.extend({
   onAdd(m) {
     this._map = m;
     this._canvas = L.DomUtil.create("canvas", "vessels");
-    Object.assign(this._canvas.style, { position: "absolute", inset: "0", pointerEvents: "none", zIndex: 450 });
-    m.getContainer().appendChild(this._canvas);
-    m.on("move zoom resize viewreset", this.redraw, this);
+    Object.assign(this._canvas.style, { position: "absolute", pointerEvents: "none" });
+    const pane = m.getPane("vessels") || m.createPane("vessels");
+    pane.style.zIndex = 450;
+    pane.appendChild(this._canvas);
+    m.on("moveend zoomend resize viewreset", this.redraw, this);
+    m.on("zoomstart", this._hide, this);
     this.redraw();
   },
   onRemove(m) {
-    m.off("move zoom resize viewreset", this.redraw, this);
+    m.off("moveend zoomend resize viewreset", this.redraw, this);
+    m.off("zoomstart", this._hide, this);
     this._canvas.remove();
   },
+  _hide() { this._canvas.style.visibility = "hidden"; },
   redraw() {
-    const m = this._map, c = this._canvas, size = m.getSize(), dpr = window.devicePixelRatio || 1;
+    if (this._frame) return;
+    this._frame = requestAnimationFrame(() => { this._frame = null; this._draw(); });
+  },
+  _draw() {
+    const m = this._map, c = this._canvas, dpr = window.devicePixelRatio || 1;
+    const view = m.getSize(), margin = view.multiplyBy(0.3).round(), size = view.add(margin.multiplyBy(2));
     if (c.width !== size.x * dpr || c.height !== size.y * dpr) {
       c.width = size.x * dpr; c.height = size.y * dpr;
       c.style.width = `${size.x}px`; c.style.height = `${size.y}px`;
     }
+    // The canvas's top left, in the pane's coordinates: the view's, less the margin.
+    L.DomUtil.setPosition(c, m.containerPointToLayerPoint([0, 0]).subtract(margin));
+    c.style.visibility = "";
     const ctx = c.getContext("2d");
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, size.x, size.y);
+    ctx.setTransform(dpr, 0, 0, dpr, dpr * margin.x, dpr * margin.y);
+    ctx.clearRect(-margin.x, -margin.y, size.x, size.y);
     const flagged = alertedMmsi();
     const s = m.getZoom() >= 8 ? 7 : 4.5;
     const t0 = performance.now();
+    const byColour = new Map(), ringed = [];
     let drawn = 0;
     for (const v of state.vessels) {
       const p = m.latLngToContainerPoint([v.lat, v.lon]);
-      if (p.x < -10 || p.y < -10 || p.x > size.x + 10 || p.y > size.y + 10) continue;
-      const course = ((v.heading_true ?? v.cog ?? 0) * Math.PI) / 180;
-      ctx.save();
-      ctx.translate(p.x, p.y);
-      ctx.rotate(course);
-      ctx.beginPath();
-      ctx.moveTo(0, -s * 1.6); ctx.lineTo(s, s); ctx.lineTo(-s, s); ctx.closePath();
-      ctx.fillStyle = typeColour(v.static?.ship_type);
-      ctx.fill();
-      if (flagged.has(v.mmsi)) { ctx.lineWidth = 2.5; ctx.strokeStyle = "#ff3b30"; ctx.stroke(); }
-      ctx.restore();
+      if (p.x < -margin.x - 10 || p.y < -margin.y - 10 || p.x > view.x + margin.x + 10 || p.y > view.y + margin.y + 10) continue;
+      const a = ((v.heading_true ?? v.cog ?? 0) * Math.PI) / 180;
+      const ship = [p.x, p.y, Math.sin(a), Math.cos(a)];
+      const colour = typeColour(v.static?.ship_type);
+      const list = byColour.get(colour);
+      if (list) list.push(ship); else byColour.set(colour, [ship]);
+      if (flagged.has(v.mmsi)) ringed.push(ship);
       drawn++;
     }
-    window.aiswatchConsole.lastDraw = { vessels: drawn, ms: performance.now() - t0 };
+    // The triangle (0, -1.6s), (s, s), (-s, s) turned by the course.
+    const triangle = ([x, y, sin, cos]) => {
+      ctx.beginPath();
+      ctx.moveTo(x + 1.6 * s * sin, y - 1.6 * s * cos);
+      ctx.lineTo(x + s * cos - s * sin, y + s * sin + s * cos);
+      ctx.lineTo(x - s * cos - s * sin, y - s * sin + s * cos);
+      ctx.closePath();
+    };
+    for (const [colour, ships] of byColour) {
+      ctx.fillStyle = colour;
+      for (const ship of ships) { triangle(ship); ctx.fill(); }
+    }
+    ctx.lineWidth = 2.5; ctx.strokeStyle = "#ff3b30";
+    for (const ship of ringed) { triangle(ship); ctx.stroke(); }
+    window.aiswatchConsole.lastDraw = { vessels: drawn, ms: performance.now() - t0, at: state.at };
+    window.aiswatchConsole.draws = (window.aiswatchConsole.draws || 0) + 1;
   },
 });
 
@@ -188,16 +223,76 @@ async function loadVessels() {
     for (const v of page.vessels) if (v.lat != null && v.lon != null) out.push(v);
     cursor = page.next_cursor;
   } while (cursor);
+  state.live = out;
+  window.aiswatchConsole.vesselsLoaded = out.length;
+  if (state.at !== null) return;
   state.vessels = out;
   vesselLayer.redraw();
-  window.aiswatchConsole.vesselsLoaded = out.length;
 }
+
+// ---- looking back -------------------------------------------------------------------
+
+// Vessels as they were at T: each one's last stored position at or before T
+// within LOOKBACK_WINDOW_MS (GET /api/v1/positions?latest=true), identity
+// from the live list (ship type for the colour).
+const LOOKBACK_WINDOW_MS = 30 * 60e3;
+const hhmm = (ms) => new Date(ms).toISOString().slice(11, 16);
+
+async function loadVesselsAt(t) {
+  const statics = new Map(state.live.map((v) => [v.mmsi, v.static]));
+  const out = [];
+  let cursor = null;
+  do {
+    const page = await api(`/api/v1/positions?bbox=-180,-90,180,90&latest=true&limit=${PAGE}` +
+      `&from=${enc(iso(t - LOOKBACK_WINDOW_MS))}&to=${enc(iso(t))}${cursor ? `&cursor=${enc(cursor)}` : ""}`);
+    for (const v of page.vessels) {
+      const p = v.points[0];
+      out.push({ mmsi: v.mmsi, lon: p.lon, lat: p.lat, cog: p.cog, sog_kn: p.sog_kn, position_at: p.time, static: statics.get(v.mmsi) });
+    }
+    cursor = page.next_cursor;
+  } while (cursor);
+  if (state.at !== t) return; // moved on meanwhile
+  state.vessels = out;
+  vesselLayer.redraw();
+  window.aiswatchConsole.vesselsAt = { at: iso(t), from: iso(t - LOOKBACK_WINDOW_MS), count: out.length };
+  $("time-state").textContent = `Looking back to ${hhmm(t)} UTC (${out.length} vessels)`;
+}
+
+function showTimeState() {
+  const back = -Number($("time").value);
+  const live = back === 0 || state.clock === null;
+  const t = live ? null : state.clock - back * 60e3;
+  $("time-state").textContent = live ? "LIVE" : `Looking back to ${hhmm(t)} UTC…`;
+  $("time").setAttribute("aria-valuetext", live ? "live" : `${hhmm(t)} UTC, ${back} minutes before the engine clock`);
+  $("time-live").disabled = live;
+  $("timebar").classList.toggle("past", !live);
+  return t;
+}
+
+let timeDebounce = null;
+function onTimeInput() {
+  const t = showTimeState();
+  clearTimeout(timeDebounce);
+  timeDebounce = setTimeout(() => {
+    state.at = t;
+    if (t === null) { state.vessels = state.live; vesselLayer.redraw(); window.aiswatchConsole.vesselsAt = null; return; }
+    loadVesselsAt(t).catch((e) => { $("time-state").textContent = `Cannot look back: ${e.message}`; });
+  }, 250);
+}
+$("time").addEventListener("input", onTimeInput);
+$("time-range").addEventListener("change", () => {
+  $("time").min = String(-60 * Number($("time-range").value));
+  onTimeInput();
+});
+$("time-live").addEventListener("click", () => { $("time").value = "0"; onTimeInput(); $("time").focus(); });
 
 // ---- status strip ----------------------------------------------------------------
 
 async function loadStatus() {
   const s = await api("/api/v1/status");
   $("st-clock").textContent = fmtTime(s.clock);
+  state.clock = s.clock ? Date.parse(s.clock) : null;
+  $("time").disabled = state.clock === null;
   $("st-vessels").textContent = s.vessels;
   const now = performance.now();
   if (state.lastMessages) {
@@ -246,6 +341,8 @@ function renderQueue() {
     .sort((a, b) => (b.started_at < a.started_at ? -1 : b.started_at > a.started_at ? 1 : 0));
   $("queue-count").textContent = shown.length;
   $("st-open").textContent = [...state.alerts.values()].filter(isOpen).length;
+  // A live change re-renders the list: keep the keyboard where it was.
+  const focused = document.activeElement?.closest?.("#alerts li[data-id]")?.dataset.id;
   $("alerts").innerHTML = shown.map((a) => {
     const ack = state.acks[a.id];
     return `<li tabindex="0" data-id="${esc(a.id)}" class="${isOpen(a) ? "open" : "closed"}${ack ? " acked" : ""}"
@@ -255,6 +352,7 @@ function renderQueue() {
       ${ack ? `<div class="ack">✓ acknowledged by ${esc(ack.by)}</div>` : ""}
     </li>`;
   }).join("");
+  if (focused) document.querySelector(`#alerts li[data-id="${CSS.escape(focused)}"]`)?.focus();
   vesselLayer?.redraw();
 }
 
@@ -278,6 +376,9 @@ async function streamAlerts() {
       const r = await fetch("/api/v1/alerts/stream", { headers, signal: state.abort.signal });
       if (!r.ok) throw new Error(`stream: ${r.status}`);
       $("st-live").textContent = "live"; $("st-live").classList.add("live");
+      // Acknowledgements are not replayed on resume: read them again.
+      if (state.streamOpened) await loadAlerts();
+      state.streamOpened = true;
       const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = "";
       for (;;) {
@@ -306,12 +407,31 @@ function onEvent(block) {
     else if (line.startsWith("data:")) data += line.slice(5).replace(/^ /, "");
   }
   if (id) state.lastEvent = id;
+  if (event === "ack" && data) return onAck(JSON.parse(data));
   if (event !== "alert" || !data) return;
   const a = JSON.parse(data);
   state.alerts.set(a.id, a);
   if (![...$("f-kind").options].some((o) => o.value === a.kind)) $("f-kind").add(new Option(a.kind, a.kind));
   renderQueue();
   if (a.id === state.selected) showAlert(a.id, { keepView: true });
+}
+
+// An officer of this centre (maybe on another screen) acknowledged an alert.
+function onAck(k) {
+  const prev = state.acks[k.alert_id];
+  if (!prev || prev.at <= k.at) state.acks[k.alert_id] = k;
+  renderQueue();
+  window.aiswatchConsole.acksReceived = (window.aiswatchConsole.acksReceived || 0) + 1;
+  if (k.alert_id === state.selected) refreshAcks(k.alert_id).catch(() => {});
+}
+
+const ackItems = (acks) => acks.map((k) => `<li>✓ ${esc(k.by)} at ${fmtTime(k.at)}${k.note ? `: ${esc(k.note)}` : ""}</li>`).join("") || "<li>none yet</li>";
+
+// Re-reads the open alert's acknowledgements, leaving the form as it is.
+async function refreshAcks(id) {
+  const d = await api(`/api/v1/alerts/${enc(id)}`);
+  const ul = document.querySelector("#detail-body .acks");
+  if (ul && state.selected === id) ul.innerHTML = ackItems(d.acks);
 }
 
 // ---- details -------------------------------------------------------------------------
@@ -322,8 +442,15 @@ function openDetail(title, html) {
   $("detail").hidden = false;
   map.invalidateSize();
 }
-$("detail-close").addEventListener("click", () => {
+function closeDetail() {
+  const from = state.selected;
   $("detail").hidden = true; state.selected = null; tracksLayer.clearLayers(); renderQueue(); map.invalidateSize();
+  // Back to where the officer was in the queue.
+  if (from) document.querySelector(`#alerts li[data-id="${CSS.escape(from)}"]`)?.focus();
+}
+$("detail-close").addEventListener("click", closeDetail);
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && !$("detail").hidden) { ev.preventDefault(); closeDetail(); }
 });
 
 const dl = (rows) => `<dl>${rows.filter(([, v]) => v != null && v !== "").map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`;
@@ -372,7 +499,7 @@ async function showAlert(id, { keepView = false } = {}) {
       ${esc([v.name, v.callsign, v.flag].filter(Boolean).join(", "))}</li>`).join("")}</ul>
     <h3>Why</h3><pre>${esc(JSON.stringify(a.details, null, 2))}</pre>
     <h3>Acknowledgements</h3>
-    <ul class="acks">${d.acks.map((k) => `<li>✓ ${esc(k.by)} at ${fmtTime(k.at)}${k.note ? `: ${esc(k.note)}` : ""}</li>`).join("") || "<li>none yet</li>"}</ul>
+    <ul class="acks" aria-live="polite">${ackItems(d.acks)}</ul>
     <form id="ack-form">
       <label for="ack-by">Your name</label><input id="ack-by" required maxlength="100" value="${esc(sessionStorage.getItem("aiswatch.by") || "")}">
       <label for="ack-note">Note</label><textarea id="ack-note" maxlength="2000"></textarea>

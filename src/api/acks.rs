@@ -1,6 +1,7 @@
 //! `POST /api/v1/alerts/{id}/ack`: an officer acknowledges an alert (who,
 //! a note; the time is the server's). Stored per centre and shown to that
-//! centre's officers in `GET /api/v1/alerts` and `GET /api/v1/alerts/{id}`.
+//! centre's officers in `GET /api/v1/alerts` and `GET /api/v1/alerts/{id}`,
+//! and pushed to that centre's live streams (`event: ack`).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -13,6 +14,7 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{ok_json, ApiError, AppState};
+use crate::alert::hub::AckEvent;
 use crate::ids::AlertId;
 use crate::storage::Ack;
 use crate::time::{now_ms, rfc3339};
@@ -112,7 +114,7 @@ fn parse(body: &[u8]) -> Result<AckRequest, ApiError> {
     params(("id" = String, Path, description = "The alert's id")),
     request_body = AckRequest,
     responses(
-        (status = 201, description = "Stored; shown to the officers of the caller's centre", body = AckView),
+        (status = 201, description = "Stored; shown to the officers of the caller's centre, and sent to its live streams as `event: ack`", body = AckView),
         (status = 400, description = "A bad body, naming the field", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 404, description = "No such alert, or not routed to the caller's centre", body = ErrorBody),
@@ -136,7 +138,14 @@ pub(crate) async fn ack(
         .await?
     {
         Some(a) => {
-            let mut r = ok_json(&AckView::from(a))?;
+            let view = AckView::from(a);
+            let mut r = ok_json(&view)?;
+            if let (Some(hub), Ok(json)) = (&state.ctx.hub, serde_json::to_string(&view)) {
+                hub.acked(AckEvent {
+                    centre: view.centre.clone(),
+                    json: json.into(),
+                });
+            }
             *r.status_mut() = StatusCode::CREATED;
             Ok(r)
         }

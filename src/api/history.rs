@@ -1,5 +1,6 @@
 //! History from the store: `GET /api/v1/vessels/{mmsi}/track` (a GeoJSON
-//! Feature) and `GET /api/v1/positions` (who was in a box in a window).
+//! Feature) and `GET /api/v1/positions` (who was in a box in a window, or
+//! with `latest=true` where each was at the window's end).
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -10,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::ErrorBody;
 use super::{blocking_json, params, ApiError, AppState, Params};
 use crate::ids::Mmsi;
-use crate::storage::{PositionRow, PositionsPage};
+use crate::storage::{Points, PositionRow, PositionsPage};
 use crate::time::{now_ms, rfc3339, Millis};
 use crate::track::index::M_PER_DEG_LAT;
 
@@ -244,6 +245,10 @@ pub struct PositionsQuery {
     /// Most points in one page: default 1000, at most `[api] max_page`.
     #[param(value_type = Option<u32>)]
     limit: Option<String>,
+    /// `true`: each vessel's newest point in the window only (where it was
+    /// at `to`, as far as the window shows). Default `false`: every point.
+    #[param(value_type = Option<bool>)]
+    latest: Option<String>,
 }
 
 /// One stored position.
@@ -336,9 +341,22 @@ pub(crate) async fn positions(
         .map(|c| params::mmsi("cursor", c))
         .transpose()?;
     let limit = state.page_size(q.limit.as_deref())?;
+    let latest = match q.latest.as_deref().map(str::trim) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(s) => {
+            return Err(ApiError::bad(
+                "latest",
+                format!("must be true or false, not {s:?}"),
+            ))
+        }
+    };
     let store = state.store()?;
     let permit = state.permit()?;
-    let page = store.positions_in(bbox, from, to, after, limit).await?;
+    let points = if latest { Points::Newest } else { Points::All };
+    let page = store
+        .positions_in(bbox, from, to, after, limit, points)
+        .await?;
     blocking_json(permit, move || Ok(PositionsOut::from(page))).await
 }
 

@@ -8,6 +8,13 @@
 //! store, then the live changes; a client too slow for the live feed
 //! catches up from the store the same way. Nothing is streamed that is not
 //! committed.
+//!
+//! Officers' acknowledgements come as `event: ack`, `data: <the ack JSON
+//! of POST /api/v1/alerts/{id}/ack>`, without an `id:` (they are not in the
+//! event log, so `Last-Event-ID` stays the alerts'), only to the streams of
+//! the acknowledging centre (and admins'), as they are stored. They are
+//! not replayed: a client that reconnects reads the acknowledgements from
+//! `GET /api/v1/alerts`.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -23,6 +30,7 @@ use tokio::sync::broadcast;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{ApiError, AppState};
+use crate::alert::hub::AckEvent;
 use crate::alert::sink::{AlertEvent, Route};
 use crate::config::Scope;
 use crate::ids::CentreId;
@@ -38,13 +46,14 @@ const CATCH_UP: usize = 500;
     tag = "alerts",
     params(("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id")),
     responses(
-        (status = 200, description = "Server-Sent Events: `id: n`, `event: alert`, `data:` the alert JSON", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-Sent Events: `id: n`, `event: alert`, `data:` the alert JSON; and `event: ack`, `data:` an acknowledgement of the caller's centre (no id)", content_type = "text/event-stream", body = String),
         (status = 400, description = "A bad Last-Event-ID", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 503, description = "No live stream (no store), or `[api] max_streams` open", body = ErrorBody),
     )
 )]
-/// Live alert state changes, resumable with `Last-Event-ID`.
+/// Live alert state changes, resumable with `Last-Event-ID`, and the
+/// caller's centre's acknowledgements.
 pub(crate) async fn stream(
     State(state): State<AppState>,
     Extension(Caller(scope)): Extension<Caller>,
@@ -70,21 +79,25 @@ pub(crate) async fn stream(
     };
     // Subscribe before reading the backlog, so nothing falls in between.
     let rx = hub.subscribe();
+    let acks = hub.subscribe_acks();
     let filter = Filter::new(&scope, &state.ctx.routes);
     let feed = Feed {
         store: state.ctx.store.clone(),
         rx,
+        acks,
         filter,
         last: last.unwrap_or(0),
         backlog: VecDeque::new(),
         catching_up: last.is_some(),
     };
     let events = futures_util::stream::unfold((feed, permit), |(mut f, permit)| async move {
-        let e = f.next().await?;
-        let ev = Event::default()
-            .id(e.n.to_string())
-            .event("alert")
-            .data(&*e.json);
+        let ev = match f.next().await? {
+            Item::Alert(e) => Event::default()
+                .id(e.n.to_string())
+                .event("alert")
+                .data(&*e.json),
+            Item::Ack(a) => Event::default().event("ack").data(&*a.json),
+        };
         Some((Ok::<_, Infallible>(ev), (f, permit)))
     });
     Ok(Sse::new(events)
@@ -121,12 +134,25 @@ impl Filter {
                 .and_then(|r| r.kinds.as_ref())
                 .is_none_or(|k| k.contains(&e.kind))
     }
+
+    /// An admin sees every acknowledgement; a centre, its own.
+    fn sees_ack(&self, a: &AckEvent) -> bool {
+        self.centre.is_none() || a.centre == self.centre
+    }
+}
+
+/// What a stream sends next.
+enum Item {
+    Alert(AlertEvent),
+    Ack(Arc<AckEvent>),
 }
 
 /// One client's position in the event log.
 struct Feed {
     store: Option<Store>,
     rx: broadcast::Receiver<Arc<AlertEvent>>,
+    /// Acknowledgements of the caller's centre, live only.
+    acks: broadcast::Receiver<Arc<AckEvent>>,
     filter: Filter,
     /// The last event sent (or skipped).
     last: i64,
@@ -137,12 +163,12 @@ struct Feed {
 
 impl Feed {
     /// The next event this client sees; `None` ends the stream (shutdown).
-    async fn next(&mut self) -> Option<AlertEvent> {
+    async fn next(&mut self) -> Option<Item> {
         loop {
             if let Some(e) = self.backlog.pop_front() {
                 self.last = e.n;
                 if self.filter.sees(&e) {
-                    return Some(e);
+                    return Some(Item::Alert(e));
                 }
                 continue;
             }
@@ -164,12 +190,26 @@ impl Feed {
                 }
                 continue;
             }
-            match self.rx.recv().await {
+            let next = tokio::select! {
+                e = self.rx.recv() => e,
+                a = self.acks.recv() => {
+                    match a {
+                        Ok(a) if self.filter.sees_ack(&a) => return Some(Item::Ack(a)),
+                        Ok(_) => {}
+                        Err(broadcast::error::RecvError::Lagged(n)) => {
+                            tracing::warn!(missed = n, "Live stream: client too slow for acknowledgements; it reads them from the alert list.");
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                    continue;
+                }
+            };
+            match next {
                 Ok(e) if e.n <= self.last => {}
                 Ok(e) => {
                     self.last = e.n;
                     if self.filter.sees(&e) {
-                        return Some((*e).clone());
+                        return Some(Item::Alert((*e).clone()));
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {

@@ -422,8 +422,9 @@ impl Store {
         })
     }
 
-    /// Who was in `bbox` from `from` to `to`: each vessel's points inside,
-    /// ascending by MMSI, after `after`, at most `max_points` points per
+    /// Who was in `bbox` from `from` to `to`: each vessel's points inside
+    /// (all of them, oldest first, or only the newest: see [`Points`]),
+    /// ascending by MMSI, after `after`, at most `max_points` points read per
     /// page (a page ends at a whole vessel unless one vessel alone fills it).
     pub async fn positions_in(
         &self,
@@ -432,6 +433,7 @@ impl Store {
         to: Millis,
         after: Option<Mmsi>,
         max_points: usize,
+        points: Points,
     ) -> Result<PositionsPage, StorageError> {
         let after = after.map_or(-1, |m| i64::from(m.0));
         // Cells are integers computed here: safe to inline. The page asks for
@@ -454,9 +456,14 @@ impl Store {
             }
             (_, None) => lon.to_owned(),
         };
+        // Newest first: a vessel alone filling a page keeps its newest points.
+        let order = match points {
+            Points::All => "",
+            Points::Newest => " DESC",
+        };
         let sql = format!(
             "SELECT {BOX_POINT_COLUMNS} FROM positions WHERE {place} AND lat >= $7 AND lat <= $8 \
-             AND t >= $1 AND t <= $2 AND mmsi > $3 ORDER BY mmsi, t LIMIT $4"
+             AND t >= $1 AND t <= $2 AND mmsi > $3 ORDER BY mmsi, t{order} LIMIT $4"
         );
         let fetch = (max_points + 1) as i64;
         let rows: Vec<(Mmsi, BoxPoint)> = on_pool!(self, p => {
@@ -497,6 +504,11 @@ impl Store {
                 page.vessels.pop();
             }
             page.next_cursor = page.vessels.last().map(|v| v.mmsi).or(last_mmsi);
+        }
+        if points == Points::Newest {
+            for v in &mut page.vessels {
+                v.points.truncate(1);
+            }
         }
         Ok(page)
     }

@@ -421,6 +421,16 @@ pub struct VesselPoints {
     pub points: Vec<BoxPoint>,
 }
 
+/// Which of a vessel's points in a window [`super::Store::positions_in`] gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Points {
+    /// Every one, oldest first.
+    All,
+    /// Only the newest: where the vessel was at the window's end, as far as
+    /// the window shows (the console's look back).
+    Newest,
+}
+
 /// A page of `GET /api/v1/positions`, ascending by MMSI.
 #[derive(Debug, Clone, Default)]
 pub struct PositionsPage {

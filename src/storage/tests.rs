@@ -141,7 +141,10 @@ async fn positions_round_trip_tracks_and_boxes() {
             max_lon: 4.0,
             max_lat: 5.0,
         };
-        let page = s.positions_in(bbox, 0, i64::MAX, None, 1000).await.unwrap();
+        let page = s
+            .positions_in(bbox, 0, i64::MAX, None, 1000, Points::All)
+            .await
+            .unwrap();
         let got: Vec<(u32, usize)> = page
             .vessels
             .iter()
@@ -150,14 +153,36 @@ async fn positions_round_trip_tracks_and_boxes() {
         assert_eq!(got, vec![(1, 50), (2, 5)], "{}", s.kind());
         assert_eq!(page.next_cursor, None);
         // Paged: a page stops at a whole vessel.
-        let p1 = s.positions_in(bbox, 0, i64::MAX, None, 52).await.unwrap();
+        let p1 = s
+            .positions_in(bbox, 0, i64::MAX, None, 52, Points::All)
+            .await
+            .unwrap();
         assert_eq!(p1.vessels.len(), 1);
         assert_eq!(p1.next_cursor, Some(Mmsi(1)));
         let p2 = s
-            .positions_in(bbox, 0, i64::MAX, p1.next_cursor, 52)
+            .positions_in(bbox, 0, i64::MAX, p1.next_cursor, 52, Points::All)
             .await
             .unwrap();
         assert_eq!(p2.vessels[0].mmsi, Mmsi(2));
+        // Only the newest point in the box: vessel 2's last before it sails out.
+        let newest = |max| s.positions_in(bbox, 0, i64::MAX, None, max, Points::Newest);
+        let got: Vec<(u32, Vec<i64>)> = newest(1000)
+            .await
+            .unwrap()
+            .vessels
+            .iter()
+            .map(|v| (v.mmsi.0, v.points.iter().map(|p| p.time).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(1, vec![1_490_000]), (2, vec![1_040_000])],
+            "{}",
+            s.kind()
+        );
+        // Vessel 1 alone fills a page of 10: read newest first, its newest is kept.
+        let capped = newest(10).await.unwrap();
+        assert_eq!(capped.vessels[0].points[0].time, 1_490_000, "{}", s.kind());
+        assert_eq!(capped.next_cursor, Some(Mmsi(1)));
         // Across the antimeridian; and a box too big for cells goes by time.
         let am = BBox {
             min_lon: 179.9,
@@ -165,7 +190,10 @@ async fn positions_round_trip_tracks_and_boxes() {
             max_lon: -179.9,
             max_lat: 0.1,
         };
-        let p = s.positions_in(am, 0, i64::MAX, None, 1000).await.unwrap();
+        let p = s
+            .positions_in(am, 0, i64::MAX, None, 1000, Points::All)
+            .await
+            .unwrap();
         assert_eq!(p.vessels.len(), 1);
         let world = BBox {
             min_lon: -180.0,
@@ -174,7 +202,7 @@ async fn positions_round_trip_tracks_and_boxes() {
             max_lat: 90.0,
         };
         let p = s
-            .positions_in(world, 1_000_000, 1_000_000, None, 1000)
+            .positions_in(world, 1_000_000, 1_000_000, None, 1000, Points::All)
             .await
             .unwrap();
         assert_eq!(p.vessels.len(), 3);
@@ -245,7 +273,7 @@ async fn tracks_and_boxes_span_hours_cells_and_retention() {
             max_lat: 90.0,
         };
         let page = s
-            .positions_in(world, t0 + H, t0 + 7 * H - 1, None, 10_000)
+            .positions_in(world, t0 + H, t0 + 7 * H - 1, None, 10_000, Points::All)
             .await
             .unwrap();
         let got: Vec<(u32, usize)> = page
@@ -262,7 +290,7 @@ async fn tracks_and_boxes_span_hours_cells_and_retention() {
             max_lat: 30.0,
         };
         let page = s
-            .positions_in(west, 0, Millis::MAX, None, 10_000)
+            .positions_in(west, 0, Millis::MAX, None, 10_000, Points::All)
             .await
             .unwrap();
         let n = sailed.iter().filter(|p| p.lon <= 0.0).count();

@@ -3,8 +3,13 @@
 // tokens; sign in, see the vessels and the alert queue (counts equal the
 // API's), open an alert and see its track, acknowledge it, and check that a
 // second centre's token sees none of the first centre's alerts. No console
-// errors in the page. Screenshots go to target/browser-shots/ (AISWATCH_SHOTS=docs
-// refreshes the README's).
+// errors in the page. Also: the time slider shows the vessels of a past
+// time (count equal to the API's), an acknowledgement reaches a second page of
+// the same centre live (and not the other centre's), keyboard operation (Tab
+// to the queue, Enter opens, Escape closes), and axe-core finds no serious or
+// critical accessibility violation in the main views. Screenshots go to
+// target/browser-shots/ (AISWATCH_SHOTS=docs refreshes the README's), at
+// 1366×768 and on a 2560×1440 wall display.
 //
 // Run by `cargo test` (tests/browser.rs), or alone:
 //   cd tests/browser && npm ci && npm test
@@ -12,93 +17,70 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+import { repo, startDaemon, launchChromium } from "./daemon.mjs";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = process.env.AISWATCH_BIN || path.join(repo, "target/release/aiswatch");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const GOG = "gog-officer-token";       // MDAT-GoG: the sample's alerts are routed here
 const ADEN = "mschoa-officer-token";   // MSCHOA: none of them
 const ADMIN = "admin-token";
 const SHOTS = process.env.AISWATCH_SHOTS || path.join(repo, "target/browser-shots");
 
-let daemon, base, browser, dir;
-const logs = [];
-
-const freePort = () => new Promise((res, rej) => {
-  const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => res(p)); });
-  s.on("error", rej);
-});
-
-async function api(p, token) {
-  const r = await fetch(base + p, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  return { status: r.status, body: await r.json().catch(() => null) };
-}
-
-// Polls `f` until it returns a truthy value: the daemon's own answers are the signal.
-async function until(what, f, timeoutMs = 120_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; daemon log:\n${logs.join("").slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const CENTRES = [
-  ["MDAT-GoG", GOG], ["MSCHOA", ADEN], ["YARIS"], ["IFC Singapore"], ["UKMTO"],
-  ["RMIFC Madagascar"], ["ReCAAP ISC"], ["RCOC Seychelles"],
-];
+let daemon, base, browser;
+const api = (p, token) => daemon.api(p, token);
 
 before(async () => {
-  assert.ok(fs.existsSync(BIN), `no daemon binary at ${BIN}: cargo build --release first`);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "aiswatch-console-"));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const cfg = [
-    `zones = "${path.join(repo, "zones")}"`,
-    "[[sources]]", 'kind = "file"', 'id = "sample"', `path = "${path.join(repo, "deploy/sample/feed.nmea.gz")}"`,
-    "[http]", `listen = "127.0.0.1:${port}"`,
-    "[storage]", `data_dir = "${dir}"`,
-    "[api]", `admin_tokens = ["${ADMIN}"]`,
-    ...CENTRES.flatMap(([id, token]) => ["[[centres]]", `id = "${id}"`, ...(token ? [`api_tokens = ["${token}"]`] : [])]),
-  ].join("\n");
-  fs.writeFileSync(path.join(dir, "aiswatch.toml"), cfg);
-  daemon = spawn(BIN, ["run", "--config", path.join(dir, "aiswatch.toml")], { stdio: ["ignore", "pipe", "pipe"] });
-  daemon.stdout.on("data", (d) => logs.push(d.toString()));
-  daemon.stderr.on("data", (d) => logs.push(d.toString()));
+  daemon = await startDaemon({
+    sources: ["[[sources]]", 'kind = "file"', 'id = "sample"', `path = "${path.join(repo, "deploy/sample/feed.nmea.gz")}"`],
+    tokens: { "MDAT-GoG": GOG, MSCHOA: ADEN },
+    admin: ADMIN,
+  });
+  base = daemon.base;
   // The sample is read once, as fast as it goes: wait until every line is in
   // (the message count stops moving) and the store has the alerts.
   let last = -1;
-  await until("the sample to be ingested", async () => {
+  await daemon.until("the sample to be ingested", async () => {
     const s = (await api("/api/v1/status", ADMIN)).body;
     const done = s && s.engine.messages > 0 && s.engine.messages === last && s.storage.positions_pending === 0;
     last = s ? s.engine.messages : -1;
     return done;
   });
-  await until("alerts in the store", async () => (await api("/api/v1/alerts?limit=1", GOG)).body?.alerts.length > 0);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  await daemon.until("alerts in the store", async () => (await api("/api/v1/alerts?limit=1", GOG)).body?.alerts.length > 0);
+  browser = await launchChromium();
   fs.mkdirSync(SHOTS, { recursive: true });
 });
 
 after(async () => {
   await browser?.close();
-  daemon?.kill("SIGTERM");
-  if (daemon) await new Promise((r) => daemon.once("exit", r));
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await daemon?.stop();
 });
 
-async function signedIn(token) {
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+// axe-core's serious and critical violations in the page as it is now.
+async function axeViolations(page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE);
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  console.log(`axe, ${what}: ${r.passes.length} rules pass, violations: ${r.violations.map((v) => `${v.id} (${v.impact})`).join(", ") || "none"}`);
+  return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${what}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+// Every vessel's last stored position at or before `to` within [from, to], as the API pages them.
+async function vesselsAt(from, to, token) {
+  let n = 0, cursor = null;
+  do {
+    const q = `/api/v1/positions?bbox=-180,-90,180,90&latest=true&limit=10000&from=${encodeURIComponent(from)}` +
+      `&to=${encodeURIComponent(to)}${cursor ? `&cursor=${cursor}` : ""}`;
+    const page = (await api(q, token)).body;
+    n += page.vessels.length;
+    cursor = page.next_cursor;
+  } while (cursor);
+  return n;
+}
+
+async function signedIn(token, viewport = { width: 1366, height: 768 }) {
+  const ctx = await browser.newContext({ viewport });
   const page = await ctx.newPage();
   const errors = [];
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
@@ -115,6 +97,7 @@ test("a wrong token is refused at sign-in", async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await page.goto(base + "/");
+  assert.deepEqual(await axeViolations(page, "sign-in"), []);
   await page.getByLabel("API token").fill("not-a-token");
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByText("Unknown token.").waitFor();
@@ -143,9 +126,51 @@ test("an officer sees vessels and alerts, opens one, acknowledges it; another ce
   // Feed health in the status strip.
   await page.locator("#st-sources .src", { hasText: "sample" }).waitFor();
   await page.screenshot({ path: path.join(SHOTS, "console-map.png") });
+  const violations = await axeViolations(page, "map and queue");
+
+  // Look back 3 h: the vessels as they were, as many as the API has then.
+  assert.equal(await page.locator("#time-state").textContent(), "LIVE");
+  await page.locator("#time").fill("-180");
+  const at = await page.waitForFunction(() => window.aiswatchConsole.vesselsAt).then((h) => h.jsonValue());
+  const clock = Date.parse((await api("/api/v1/status", GOG)).body.clock);
+  assert.equal(Date.parse(at.at), clock - 180 * 60e3, "3 h before the engine clock");
+  assert.equal(at.count, await vesselsAt(at.from, at.at, GOG), "vessels shown = the API's at that time");
+  assert.ok(at.count > 0);
+  await page.locator("#time-state", { hasText: `Looking back to ${at.at.slice(11, 16)} UTC` }).waitFor();
+  await page.waitForFunction((t) => window.aiswatchConsole.lastDraw?.at === Date.parse(t), at.at);
+  // Keyboard: one step back is a minute earlier.
+  await page.locator("#time").focus();
+  await page.keyboard.press("ArrowLeft");
+  await page.waitForFunction((t) => window.aiswatchConsole.vesselsAt?.at === t,
+    new Date(Date.parse(at.at) - 60e3).toISOString().replace(/\.\d+Z$/, "Z"));
+  await page.screenshot({ path: path.join(SHOTS, "console-lookback.png") });
+  await page.getByRole("button", { name: "Back to live" }).click();
+  await page.waitForFunction(() => window.aiswatchConsole.vesselsAt === null && window.aiswatchConsole.lastDraw?.at === null);
+  assert.equal(await page.locator("#time-state").textContent(), "LIVE");
+
+  // Keyboard: Tab from the last filter reaches the queue; Enter opens; Escape closes.
+  const first = await page.locator("#alerts li").first().getAttribute("data-id");
+  await page.locator("#f-zone").focus();
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.id), first);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((id) => window.aiswatchConsole.alertShown === id, first);
+  assert.equal(await page.locator("#detail").isVisible(), true);
+  violations.push(...await axeViolations(page, "alert details"));
+  await page.keyboard.press("Escape");
+  await page.locator("#detail").waitFor({ state: "hidden" });
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.id), first, "focus back in the queue");
+
+  // Two more officers: one of the same centre with the alert open, one of another centre.
+  const mate = await signedIn(GOG);
+  const aden = await signedIn(ADEN);
+  for (const o of [mate, aden]) await o.page.locator("#st-live.live").waitFor();
 
   // Open a dark period (its silence drawn dashed) or else the newest alert.
   const pick = all.find((a) => a.kind === "dark_period") || all[0];
+  await mate.page.selectOption("#f-state", "");
+  await mate.page.locator(`#alerts li[data-id="${pick.id}"]`).click();
+  await mate.page.waitForFunction((id) => window.aiswatchConsole.alertShown === id, pick.id);
   await page.locator(`#alerts li[data-id="${pick.id}"]`).click();
   await page.waitForFunction((id) => window.aiswatchConsole.alertShown === id, pick.id);
   await page.locator("#detail-title").filter({ hasText: pick.zone_name || pick.zone }).waitFor();
@@ -164,12 +189,22 @@ test("an officer sees vessels and alerts, opens one, acknowledges it; another ce
   assert.deepEqual(detail.acks.map((k) => [k.by, k.note, k.centre]), [["Lt. Diallo", "Patrol boat tasked.", "MDAT-GoG"]]);
   await page.locator(`#alerts li.acked[data-id="${pick.id}"]`).waitFor();
   await page.screenshot({ path: path.join(SHOTS, "console-ack.png") });
+  // Pushed live: the other officer of the centre sees it without reloading, in the queue and the open details.
+  await mate.page.locator(`#alerts li.acked[data-id="${pick.id}"]`).waitFor({ timeout: 10_000 });
+  await mate.page.locator(".acks li").filter({ hasText: "Lt. Diallo" }).waitFor({ timeout: 10_000 });
+  assert.equal(await mate.page.evaluate(() => window.aiswatchConsole.acksReceived), 1);
+  // The other centre's page got nothing (its stream had the same chance).
+  assert.equal(await aden.page.evaluate(() => window.aiswatchConsole.acksReceived ?? 0), 0);
+  assert.deepEqual([...mate.errors, ...aden.errors], [], "no console errors");
+  await mate.ctx.close();
+  await aden.ctx.close();
 
   // Click a vessel of the alert: its identity.
   await page.locator(".vessel-link").first().click();
   await page.locator("#detail dt", { hasText: "MMSI" }).waitFor({ timeout: 10_000 })
     .catch((e) => { throw new Error(`vessel details not shown (page errors: ${errors.join("; ")}): ${e.message}`); });
   assert.deepEqual(errors, [], "no console errors");
+  assert.deepEqual(violations, [], "no serious or critical accessibility violations");
   await ctx.close();
 
   // Another centre: none of those alerts, in the page or the API.
@@ -181,4 +216,20 @@ test("an officer sees vessels and alerts, opens one, acknowledges it; another ce
   assert.equal(await other.page.locator("#alerts li").count(), 0);
   assert.deepEqual(other.errors, [], "no console errors");
   await other.ctx.close();
+});
+
+test("a wall display: the same console, larger type", async () => {
+  const { ctx, page, errors } = await signedIn(GOG, { width: 2560, height: 1440 });
+  await page.waitForFunction(() => window.aiswatchConsole.vesselsLoaded > 0 && window.aiswatchConsole.lastDraw?.vessels > 0);
+  await page.selectOption("#f-state", "");
+  const px = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  assert.ok(px >= 20, `type on the wall is ${px}px`);
+  await page.screenshot({ path: path.join(SHOTS, "console-wall.png") });
+  const violations = await axeViolations(page, "wall");
+  await page.locator("#alerts li").first().click();
+  await page.waitForFunction(() => window.aiswatchConsole.alertShown);
+  violations.push(...await axeViolations(page, "wall, alert details"));
+  assert.deepEqual(violations, []);
+  assert.deepEqual(errors, [], "no console errors");
+  await ctx.close();
 });

@@ -97,3 +97,78 @@ async fn acks_are_stored_scoped_and_shown() {
         2
     );
 }
+
+/// Opens the live stream with `token`; its events as they come.
+async fn open_stream(
+    app: &Router,
+    token: &str,
+) -> impl futures_util::Stream<Item = String> + Unpin {
+    use futures_util::StreamExt;
+    let req = Request::builder()
+        .uri("/api/v1/alerts/stream")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Bytes in, one SSE block (ending in a blank line) out; keep-alive comments skipped.
+    futures_util::stream::unfold(
+        (res.into_body().into_data_stream(), String::new()),
+        |(mut body, mut buf)| async move {
+            loop {
+                if let Some(i) = buf.find("\n\n") {
+                    let block: String = buf.drain(..i + 2).collect();
+                    if block.starts_with(':') {
+                        continue;
+                    }
+                    return Some((block, (body, buf)));
+                }
+                let chunk = body.next().await?.ok()?;
+                buf.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        },
+    )
+    .boxed()
+}
+
+async fn next_event(s: &mut (impl futures_util::Stream<Item = String> + Unpin)) -> String {
+    use futures_util::StreamExt;
+    tokio::time::timeout(Duration::from_secs(10), s.next())
+        .await
+        .expect("no event within 10 s")
+        .expect("stream ended")
+}
+
+#[tokio::test]
+async fn acks_are_pushed_live_to_their_centre_only() {
+    let f = fixture(DEFAULT).await;
+    let app = &f.app;
+    let mut a = open_stream(app, TOKEN_A).await;
+    let mut b = open_stream(app, TOKEN_B).await;
+    let ack = |id: &str, token: &'static str, by: &str| {
+        let body = format!(r#"{{"by": "{by}"}}"#);
+        let path = format!("/api/v1/alerts/{id}/ack");
+        async move {
+            let r = post(app, &path, Some(token), &body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.text
+        }
+    };
+    let sent = ack(ALERT_A, TOKEN_A, "Lt. Diallo").await;
+    // As the POST answered it, as `event: ack`, without an id (the alerts' Last-Event-ID stays).
+    assert_eq!(
+        next_event(&mut a).await,
+        format!("event: ack\ndata: {sent}\n\n")
+    );
+    // B's first event is its own acknowledgement: A's never reached it.
+    let sent_b = ack(ALERT_B, TOKEN_B, "Cdr. Okafor").await;
+    let got = next_event(&mut b).await;
+    assert_eq!(got, format!("event: ack\ndata: {sent_b}\n\n"));
+    assert!(got.contains(r#""centre":"B""#), "{got}");
+    // And A's next is its own again, not B's.
+    let again = ack(ALERT_A, TOKEN_A, "Cdr. Mensah").await;
+    assert_eq!(
+        next_event(&mut a).await,
+        format!("event: ack\ndata: {again}\n\n")
+    );
+}

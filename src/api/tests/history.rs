@@ -105,3 +105,63 @@ async fn history_from_the_store() {
         json!({ "time": rfc3339(CLOCK - 40 * MIN), "lon": 3.5, "lat": 6.5, "sog_kn": 12.2, "cog": 90.0 })
     );
 }
+
+#[tokio::test]
+async fn latest_positions_show_where_each_vessel_was_at_a_time() {
+    let f = fixture(DEFAULT).await;
+    let app = &f.app;
+    // Every vessel's newest point at or before `to` within the window, over
+    // pages (123456789 has 21 points in it: alone it fills a page of 20,
+    // read newest first, so its newest is kept).
+    let at = |from: Millis, to: Millis| {
+        format!(
+            "/api/v1/positions?bbox=2,5,4,7&from={}&to={}&latest=true",
+            rfc3339(from),
+            rfc3339(to)
+        )
+    };
+    let mut seen = Vec::new();
+    let mut q = at(CLOCK - 120 * MIN, CLOCK - 10 * MIN);
+    loop {
+        let page = ok(app, &q).await;
+        for v in page["vessels"].as_array().unwrap() {
+            assert_eq!(v["points"].as_array().unwrap().len(), 1, "{v}");
+            let p = &v["points"][0];
+            seen.push((
+                v["mmsi"].as_u64().unwrap(),
+                p["time"].clone(),
+                p["lon"].clone(),
+            ));
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => q = format!("{}&cursor={c}", at(CLOCK - 120 * MIN, CLOCK - 10 * MIN)),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            (
+                123_456_789,
+                json!(rfc3339(CLOCK - 10 * MIN)),
+                json!(3.0 + 20.0 * 0.01)
+            ),
+            (987_654_321, json!(rfc3339(CLOCK - 39 * MIN)), json!(3.51)),
+        ]
+    );
+    // A short look-back: only who reported in it, as they were then.
+    let then = ok(app, &at(CLOCK - 45 * MIN, CLOCK - 39 * MIN - MIN / 2)).await;
+    assert_eq!(mmsis(&then), [987_654_321]);
+    assert_eq!(
+        then["vessels"][0]["points"][0]["time"],
+        rfc3339(CLOCK - 40 * MIN)
+    );
+    let bad = call(
+        app,
+        &format!("{}&latest=yes", at(CLOCK - MIN, CLOCK)),
+        Some(ADMIN),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text.contains("latest"), "{}", bad.text);
+}
