@@ -288,9 +288,18 @@ $("time-live").addEventListener("click", () => { $("time").value = "0"; onTimeIn
 
 // ---- status strip ----------------------------------------------------------------
 
+/** The engine's lag in the largest fitting unit ("4 s", "12 min", "3 h", "2 d"). */
+function fmtLag(s) {
+  if (s === null || s === undefined) return "–";
+  const a = Math.abs(s);
+  const [n, unit] = a < 120 ? [a, "s"] : a < 7200 ? [a / 60, "min"] : a < 172800 ? [a / 3600, "h"] : [a / 86400, "d"];
+  return `${s < 0 ? "−" : ""}${Math.round(n)} ${unit}`;
+}
+
 async function loadStatus() {
   const s = await api("/api/v1/status");
   $("st-clock").textContent = fmtTime(s.clock);
+  $("st-lag").textContent = fmtLag(s.lag_s);
   state.clock = s.clock ? Date.parse(s.clock) : null;
   $("time").disabled = state.clock === null;
   $("st-vessels").textContent = s.vessels;

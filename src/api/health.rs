@@ -267,6 +267,11 @@ pub struct Status {
     pub clock: Option<String>,
     /// Wall-clock time the engine's snapshot was taken (RFC 3339); null if none yet.
     pub snapshot_at: Option<String>,
+    /// The engine's lag: wall-clock time of the snapshot minus the engine
+    /// clock, in seconds (how far behind real time the data is: seconds
+    /// for a live feed, the sample's age when a recording is replayed);
+    /// null before the first message.
+    pub lag_s: Option<f64>,
     /// Vessels tracked.
     pub vessels: usize,
     /// Engine counters.
@@ -320,6 +325,10 @@ pub(crate) async fn status(
     ok_json(&Status {
         clock: snap.clock.map(rfc3339),
         snapshot_at: (snap.taken_at > 0).then(|| rfc3339(snap.taken_at)),
+        lag_s: snap
+            .clock
+            .filter(|_| snap.taken_at > 0)
+            .map(|c| (snap.taken_at - c) as f64 / 1000.0),
         vessels: snap.vessels.len(),
         engine: EngineCounts::from(&snap.stats),
         alerts,

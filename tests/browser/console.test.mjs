@@ -125,6 +125,8 @@ test("an officer sees vessels and alerts, opens one, acknowledges it; another ce
   assert.equal(await page.locator("#alerts li").count(), all.length);
   // Feed health in the status strip.
   await page.locator("#st-sources .src", { hasText: "sample" }).waitFor();
+  // The engine's lag, in a unit that fits (the sample is older than the wall clock).
+  assert.match(await page.locator("#st-lag").textContent(), /^\d+ (s|min|h|d)$/);
   await page.screenshot({ path: path.join(SHOTS, "console-map.png") });
   const violations = await axeViolations(page, "map and queue");
 

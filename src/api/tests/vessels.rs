@@ -8,6 +8,13 @@ async fn current_vessels_from_the_snapshot() {
     let app = &f.app;
     let s = ok(app, "/api/v1/status").await;
     assert_eq!(s["clock"], "2024-05-01T12:00:00.000Z");
+    // The snapshot was taken at the fixture's start, on the wall clock.
+    let lag = s["lag_s"].as_f64().unwrap();
+    let want = (now_ms() - CLOCK) as f64 / 1000.0;
+    assert!(
+        lag <= want && lag > want - 600.0,
+        "lag_s {lag}, wall − clock {want}"
+    );
     assert_eq!(s["vessels"], 4);
     assert_eq!(s["alerts"], json!({ "stored": 2, "open": 1 }));
     assert_eq!(s["storage"]["kind"], "sqlite");
