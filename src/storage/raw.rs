@@ -80,6 +80,7 @@ use crate::time::Millis;
 
 mod format;
 mod read;
+mod scan;
 mod writer;
 
 #[cfg(test)]
@@ -87,6 +88,7 @@ mod tests;
 
 pub use format::hash_hex;
 pub use read::{BreakKind, BrokenLink, RawRecord, Records, VerifyReport};
+pub use scan::{scan_segment, segments, ScanLine, SegmentInfo};
 pub use writer::{
     spawn_writer, spawn_writer_pruning, RawBatch, RawStats, RawWriter, MAX_PENDING_BYTES,
     SHUTDOWN_RETRIES,
@@ -529,6 +531,21 @@ impl Drop for RawArchive {
     fn drop(&mut self) {
         let _ = self.write_out();
     }
+}
+
+/// A record's chain link, as the module doc defines it: `SHA-256(prev ‖
+/// seq u64 BE ‖ received_at i64 BE ‖ len(source) u16 BE ‖ source ‖
+/// len(peer) u16 BE ‖ peer ‖ line)`, `peer` empty when there is none.
+/// Fields longer than 65535 bytes are not in any archive: callers refuse them.
+pub fn link_hash(
+    prev: &[u8; 32],
+    seq: u64,
+    received_at: Millis,
+    source: &[u8],
+    peer: &[u8],
+    line: &[u8],
+) -> [u8; 32] {
+    format::link_hash(prev, seq, received_at, source, peer, line)
 }
 
 /// All records of the archive in `dir`, oldest first, without checking the

@@ -1,0 +1,233 @@
+//! Finding a set of vessels' raw lines in the archive: every line whose
+//! message (all of its fragments, for a multi-part one) comes from one of
+//! the vessels and whose event time lies in the window.
+//!
+//! The archive has no index by vessel, so segments are scanned; each line
+//! is looked at cheaply first (the MMSI in the first fragment's payload, or
+//! a fragment that continues a wanted message) and only those lines are
+//! parsed whole and decoded with the project's decoder, one per receiver
+//! as the daemon does, for their event time.
+//!
+//! Segments are skipped when every line in them was received more than
+//! [`CLOCK_SLACK_MS`] before the window starts: a line's event time (the
+//! receiver's stamp, else its arrival) is not later than its arrival by
+//! more than that. Segments after the window are not skipped: a replayed
+//! recording arrives long after its event times.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::decode::sentence::{split_line, Item};
+use crate::decode::{Decoded, Decoder};
+use crate::storage::raw::{self, RawRecord, SegmentInfo};
+use crate::time::Millis;
+
+use super::EvidenceError;
+
+/// How far a receiver's clock (its tag-block time) may run ahead of ours.
+pub const CLOCK_SLACK_MS: Millis = 3_600_000;
+
+/// One raw line kept.
+#[derive(Debug, Clone)]
+pub struct Collected {
+    /// The record.
+    pub rec: RawRecord,
+    /// The hash of the archive record before it.
+    pub prev: [u8; 32],
+    /// The station the line names (tag block `s:`), if any.
+    pub station: Option<String>,
+    /// The vessel whose message it is (part of).
+    pub mmsi: u32,
+}
+
+/// What [`collect`] found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The lines, in seq order.
+    pub lines: Vec<Collected>,
+    /// Segments scanned.
+    pub scanned: usize,
+    /// Segments in the archive.
+    pub total: usize,
+}
+
+/// A multi-part message being followed: (source, peer, sequence id, channel).
+type PartKey = (Vec<u8>, Vec<u8>, Option<u8>, u8);
+
+/// Per receiver: its decoder input state.
+struct Receiver {
+    decoder: Decoder,
+    /// Lines of multi-part messages not yet complete, by (seq id, channel).
+    parts: HashMap<(Option<u8>, u8), Vec<Collected>>,
+}
+
+/// The MMSI of an armoured payload (bits 8–37), if it is long enough.
+pub fn payload_mmsi(payload: &[u8]) -> Option<u32> {
+    if payload.len() < 7 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in &payload[..7] {
+        let mut x = u64::from(c.wrapping_sub(48));
+        if x > 40 {
+            x -= 8;
+        }
+        v = (v << 6) | (x & 0x3F);
+    }
+    Some(((v >> 4) & 0x3FFF_FFFF) as u32)
+}
+
+/// The lines of `vessels` with event times in `from..=to` in the archive in `dir`.
+pub fn collect(
+    dir: &Path,
+    vessels: &BTreeSet<u32>,
+    from: Millis,
+    to: Millis,
+) -> Result<Found, EvidenceError> {
+    let segs = raw::segments(dir)?;
+    let mut found = Found {
+        total: segs.len(),
+        ..Found::default()
+    };
+    let mut wanted_parts: std::collections::HashSet<PartKey> = Default::default();
+    let mut receivers: HashMap<(String, Option<SocketAddr>), Receiver> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, seg) in segs.iter().enumerate() {
+        if skippable(&segs, i, from) {
+            continue;
+        }
+        found.scanned += 1;
+        raw::scan_segment::<EvidenceError>(&seg.path, |l| {
+            let line = l.line()?;
+            let (src, peer) = l.source_peer();
+            let mut hit = false;
+            split_line(&line, |item| {
+                let Item::Ais(s) = item else { return };
+                let key = (s.seq, s.channel);
+                if s.number == 1 {
+                    let mine = payload_mmsi(s.payload).is_some_and(|m| vessels.contains(&m));
+                    hit |= mine;
+                    if s.total > 1 {
+                        let k = (src.to_vec(), peer.to_vec(), key.0, key.1);
+                        if mine {
+                            wanted_parts.insert(k);
+                        } else {
+                            wanted_parts.remove(&k);
+                        }
+                    }
+                } else {
+                    let k = (src.to_vec(), peer.to_vec(), key.0, key.1);
+                    hit |= wanted_parts.contains(&k);
+                    if s.number == s.total {
+                        wanted_parts.remove(&k);
+                    }
+                }
+            });
+            if !hit {
+                return Ok(());
+            }
+            drop(line);
+            let (rec, prev) = l.record()?;
+            if rec.link_from(&prev) != rec.hash {
+                return Err(EvidenceError::Archive(format!(
+                    "{}: line {}: seq {}: the hash does not chain from the record before it; run `aiswatch archive verify`",
+                    rec.segment.display(),
+                    rec.line_no,
+                    rec.seq
+                )));
+            }
+            let r = receivers
+                .entry((rec.source.clone(), rec.peer))
+                .or_insert_with(|| Receiver {
+                    decoder: Decoder::new(),
+                    parts: HashMap::new(),
+                });
+            take_line(r, rec, prev, vessels, from, to, &mut out, &mut found.lines);
+            Ok(())
+        })?;
+    }
+    found.lines.sort_by_key(|c| c.rec.seq);
+    Ok(found)
+}
+
+/// Whether segment `i` holds only lines received more than
+/// [`CLOCK_SLACK_MS`] before `from` (the next segment's first line was).
+fn skippable(segs: &[SegmentInfo], i: usize, from: Millis) -> bool {
+    segs.get(i + 1)
+        .and_then(|next| next.first_received)
+        .is_some_and(|t| t < from.saturating_sub(CLOCK_SLACK_MS))
+}
+
+/// Decodes one candidate line on its receiver and keeps it (with the
+/// fragments before it) when it completes a message of `vessels` in the window.
+#[allow(clippy::too_many_arguments)]
+fn take_line(
+    r: &mut Receiver,
+    rec: RawRecord,
+    prev: [u8; 32],
+    vessels: &BTreeSet<u32>,
+    from: Millis,
+    to: Millis,
+    out: &mut Vec<Decoded>,
+    keep: &mut Vec<Collected>,
+) {
+    // The fragment key of this line's (last) sentence.
+    let mut part: Option<((Option<u8>, u8), u8, u8)> = None;
+    split_line(&rec.line, |item| {
+        if let Item::Ais(s) = item {
+            part = Some(((s.seq, s.channel), s.number, s.total));
+        }
+    });
+    out.clear();
+    r.decoder
+        .feed_from(rec.peer, &rec.line, rec.received_at, out);
+    let c = Collected {
+        rec,
+        prev,
+        station: None,
+        mmsi: 0,
+    };
+    let mut group = match part {
+        Some((key, number, total)) if total > 1 => {
+            let v = r.parts.entry(key).or_default();
+            if number == 1 {
+                v.clear();
+            }
+            v.push(c);
+            if out.is_empty() {
+                return;
+            }
+            r.parts.remove(&key).unwrap_or_default()
+        }
+        _ => vec![c],
+    };
+    let Some(d) = out
+        .iter()
+        .find(|d| vessels.contains(&d.message.mmsi) && (from..=to).contains(&d.time))
+    else {
+        return;
+    };
+    let station: Option<Arc<str>> = d.station.clone();
+    for g in &mut group {
+        g.station = station.as_deref().map(str::to_owned);
+        g.mmsi = d.message.mmsi;
+    }
+    keep.extend(group);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_mmsi_reads_bits_8_to_37() {
+        // gpsd's sample: type 1 from MMSI 371798000.
+        assert_eq!(
+            payload_mmsi(b"15RTgt0PAso;90TKcjM8h6g208CQ"),
+            Some(371_798_000)
+        );
+        assert_eq!(payload_mmsi(b"15RT"), None);
+    }
+}
