@@ -80,6 +80,25 @@ pub(super) enum ArchiveCmd {
     },
 }
 
+/// Appends a line to the output buffer `o`.
+macro_rules! outln {
+    ($o:expr, $($t:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($o, $($t)*);
+    }};
+}
+
+/// Writes `o` to stdout; a closed pipe (`… | head`) is not an error.
+fn emit(o: &str) -> Result<()> {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(o.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to stdout")
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The config with the store flags applied.
 fn load(config: Option<&Path>, store: StoreArgs) -> Result<Config> {
     let mut cfg = Config::load(config)?;
@@ -129,40 +148,47 @@ pub(super) fn evidence(a: EvidenceArgs) -> Result<ExitCode> {
     })?;
     let (bundle, public) = bundle;
     let zip = bundle.to_zip()?;
+    let mut o = String::new();
     std::fs::write(&out, &zip).with_context(|| format!("cannot write {}", out.display()))?;
     let raw = bundle
         .get(evidence::files::RAW_LINES)
         .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
-    println!(
+    outln!(
+        o,
         "{}: alert {id}: {} bytes, {} files, {raw} raw lines; signed with {}",
         out.display(),
         zip.len(),
         bundle.entries.len(),
         key::fingerprint(&public)
     );
+    emit(&o)?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn verify(file: &Path, pin: Option<&str>) -> Result<ExitCode> {
     let pinned = pin.map(key::parse_public).transpose()?;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let o = evidence::verify_zip(&bytes, pinned.as_ref());
-    if !o.is_ok() {
-        println!(
+    let r = evidence::verify_zip(&bytes, pinned.as_ref());
+    let mut o = String::new();
+    if !r.is_ok() {
+        outln!(
+            o,
             "{}: FAILED, {} problem(s):",
             file.display(),
-            o.findings.len()
+            r.findings.len()
         );
-        for f in &o.findings {
-            println!("  {f}");
+        for f in &r.findings {
+            outln!(o, "  {f}");
         }
+        emit(&o)?;
         return Ok(ExitCode::from(1));
     }
-    let Some(m) = &o.manifest else {
+    let Some(m) = &r.manifest else {
         anyhow::bail!("verified without a manifest");
     };
-    println!("{}: OK", file.display());
-    println!(
+    outln!(o, "{}: OK", file.display());
+    outln!(
+        o,
         "  alert {} ({}), vessels {:?}, window {} to {}",
         m.alert_id,
         m.alert_kind,
@@ -174,26 +200,29 @@ fn verify(file: &Path, pin: Option<&str>) -> Result<ExitCode> {
         (Some(a), Some(b)) => format!(" (archive seq {} to {})", a.seq, b.seq),
         _ => String::new(),
     };
-    println!(
+    outln!(
+        o,
         "  {} files match their SHA-256; {} raw lines chain{seqs}; {} positions re-decoded from them",
         m.files.len(),
-        o.raw_lines,
-        o.positions
+        r.raw_lines,
+        r.positions
     );
-    let fp = o
+    let fp = r
         .bundle_key
         .as_deref()
         .and_then(|k| key::parse_public(k).ok())
         .map(|k| key::fingerprint(&k))
         .unwrap_or_default();
-    if o.pinned {
-        println!("  signature good, by the pinned key {fp}");
+    if r.pinned {
+        outln!(o, "  signature good, by the pinned key {fp}");
     } else {
-        println!(
+        outln!(
+            o,
             "  signature good, by the key in the bundle {fp}: NOT PINNED (pass --key PUBKEY, \
              from the exporter's `aiswatch key show`, to know who signed)"
         );
     }
+    emit(&o)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -206,13 +235,24 @@ pub(super) fn key_show(config: Option<&Path>, store: StoreArgs) -> Result<ExitCo
     }
     use base64::Engine as _;
     let public = k.verifying_key();
-    println!("Ed25519 public key (hex):    {}", key::public_hex(&public));
-    println!(
+    let mut o = String::new();
+    outln!(
+        o,
+        "Ed25519 public key (hex):    {}",
+        key::public_hex(&public)
+    );
+    outln!(
+        o,
         "Ed25519 public key (base64): {}",
         base64::engine::general_purpose::STANDARD.encode(public.as_bytes())
     );
-    println!("fingerprint:                 {}", key::fingerprint(&public));
-    println!("private key file:            {}", path.display());
+    outln!(
+        o,
+        "fingerprint:                 {}",
+        key::fingerprint(&public)
+    );
+    outln!(o, "private key file:            {}", path.display());
+    emit(&o)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -226,9 +266,11 @@ pub(super) fn archive_verify(config: Option<&Path>, store: StoreArgs) -> Result<
         _ => "no records".to_owned(),
     };
     let hex = aiswatch::storage::raw::hash_hex;
+    let mut o = String::new();
     match &r.broken {
         None => {
-            println!(
+            outln!(
+                o,
                 "{}: OK: {} segment(s), {} record(s), {span}; chain starts from {}, tip {}",
                 dir.display(),
                 r.segments,
@@ -236,14 +278,17 @@ pub(super) fn archive_verify(config: Option<&Path>, store: StoreArgs) -> Result<
                 hex(&r.start_prev),
                 hex(&r.last_hash)
             );
+            emit(&o)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(b) => {
-            println!(
+            outln!(
+                o,
                 "{}: BROKEN at {b}\n  {} record(s) before it chain ({span})",
                 dir.display(),
                 r.records
             );
+            emit(&o)?;
             Ok(ExitCode::from(1))
         }
     }

@@ -361,6 +361,7 @@ fn assemble(
         chain: CHAIN_FORMULA.to_owned(),
         archive: ArchiveRef {
             segments_scanned: g.raw.scanned,
+            segments_indexed: g.raw.indexed,
             segments_total: g.raw.total,
         },
     };

@@ -2,11 +2,14 @@
 //! message (all of its fragments, for a multi-part one) comes from one of
 //! the vessels and whose event time lies in the window.
 //!
-//! The archive has no index by vessel, so segments are scanned; each line
-//! is looked at cheaply first (the MMSI in the first fragment's payload, or
-//! a fragment that continues a wanted message) and only those lines are
-//! parsed whole and decoded with the project's decoder, one per receiver
-//! as the daemon does, for their event time.
+//! A closed segment is read through its index by vessel
+//! ([`raw::index`]): only the vessels' records are read. A segment without
+//! one (the one being written, …) is scanned: each line is looked at
+//! cheaply first (the MMSI in the first fragment's payload, or a fragment
+//! that continues a wanted message). Either way the records kept are
+//! parsed whole, hash-checked against the record before them, and decoded
+//! with the project's decoder, one per receiver as the daemon does, for
+//! their event time.
 //!
 //! Segments are skipped when every line in them was received more than
 //! [`CLOCK_SLACK_MS`] before the window starts: a line's event time (the
@@ -21,6 +24,7 @@ use std::sync::Arc;
 
 use crate::decode::sentence::{split_line, Item};
 use crate::decode::{Decoded, Decoder};
+use crate::storage::raw::index::{payload_mmsi, quick};
 use crate::storage::raw::{self, RawRecord, SegmentInfo};
 use crate::time::Millis;
 
@@ -47,8 +51,10 @@ pub struct Collected {
 pub struct Found {
     /// The lines, in seq order.
     pub lines: Vec<Collected>,
-    /// Segments scanned.
+    /// Segments read (not skipped as too old).
     pub scanned: usize,
+    /// Of those, segments read through their index (the others were scanned).
+    pub indexed: usize,
     /// Segments in the archive.
     pub total: usize,
 }
@@ -61,22 +67,6 @@ struct Receiver {
     decoder: Decoder,
     /// Lines of multi-part messages not yet complete, by (seq id, channel).
     parts: HashMap<(Option<u8>, u8), Vec<Collected>>,
-}
-
-/// The MMSI of an armoured payload (bits 8–37), if it is long enough.
-pub fn payload_mmsi(payload: &[u8]) -> Option<u32> {
-    if payload.len() < 7 {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &c in &payload[..7] {
-        let mut x = u64::from(c.wrapping_sub(48));
-        if x > 40 {
-            x -= 8;
-        }
-        v = (v << 6) | (x & 0x3F);
-    }
-    Some(((v >> 4) & 0x3FFF_FFFF) as u32)
 }
 
 /// The lines of `vessels` with event times in `from..=to` in the archive in `dir`.
@@ -99,18 +89,30 @@ pub fn collect(
             continue;
         }
         found.scanned += 1;
+        if let Some(records) = raw::index::indexed_records(&seg.path, vessels)? {
+            found.indexed += 1;
+            for (rec, prev) in records {
+                check_link(&rec, &prev)?;
+                let r = receivers
+                    .entry((rec.source.clone(), rec.peer))
+                    .or_insert_with(|| Receiver {
+                        decoder: Decoder::new(),
+                        parts: HashMap::new(),
+                    });
+                take_line(r, rec, prev, vessels, from, to, &mut out, &mut found.lines);
+            }
+            continue;
+        }
         raw::scan_segment::<EvidenceError>(&seg.path, |l| {
             let line = l.line()?;
             let (src, peer) = l.source_peer();
             let mut hit = false;
-            split_line(&line, |item| {
-                let Item::Ais(s) = item else { return };
-                let key = (s.seq, s.channel);
-                if s.number == 1 {
-                    let mine = payload_mmsi(s.payload).is_some_and(|m| vessels.contains(&m));
+            let mut look = |total: u8, number: u8, key: (Option<u8>, u8), payload: &[u8]| {
+                let k = (src.to_vec(), peer.to_vec(), key.0, key.1);
+                if number == 1 {
+                    let mine = payload_mmsi(payload).is_some_and(|m| vessels.contains(&m));
                     hit |= mine;
-                    if s.total > 1 {
-                        let k = (src.to_vec(), peer.to_vec(), key.0, key.1);
+                    if total > 1 {
                         if mine {
                             wanted_parts.insert(k);
                         } else {
@@ -118,26 +120,26 @@ pub fn collect(
                         }
                     }
                 } else {
-                    let k = (src.to_vec(), peer.to_vec(), key.0, key.1);
                     hit |= wanted_parts.contains(&k);
-                    if s.number == s.total {
+                    if number == total {
                         wanted_parts.remove(&k);
                     }
                 }
-            });
+            };
+            match quick(&line) {
+                Some(q) => look(q.0, q.1, (q.2, q.3), q.4),
+                None => split_line(&line, |item| {
+                    if let Item::Ais(s) = item {
+                        look(s.total, s.number, (s.seq, s.channel), s.payload);
+                    }
+                }),
+            }
             if !hit {
                 return Ok(());
             }
             drop(line);
             let (rec, prev) = l.record()?;
-            if rec.link_from(&prev) != rec.hash {
-                return Err(EvidenceError::Archive(format!(
-                    "{}: line {}: seq {}: the hash does not chain from the record before it; run `aiswatch archive verify`",
-                    rec.segment.display(),
-                    rec.line_no,
-                    rec.seq
-                )));
-            }
+            check_link(&rec, &prev)?;
             let r = receivers
                 .entry((rec.source.clone(), rec.peer))
                 .or_insert_with(|| Receiver {
@@ -150,6 +152,18 @@ pub fn collect(
     }
     found.lines.sort_by_key(|c| c.rec.seq);
     Ok(found)
+}
+
+/// The record's hash chains from `prev`, or the archive was changed.
+fn check_link(rec: &RawRecord, prev: &[u8; 32]) -> Result<(), EvidenceError> {
+    if rec.link_from(prev) == rec.hash {
+        return Ok(());
+    }
+    Err(EvidenceError::Archive(format!(
+        "{}: seq {}: the hash does not chain from the record before it; run `aiswatch archive verify`",
+        rec.segment.display(),
+        rec.seq
+    )))
 }
 
 /// Whether segment `i` holds only lines received more than
@@ -220,6 +234,33 @@ fn take_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quick_reads_what_split_line_reads() {
+        for line in [
+            &b"\\s:rA,c:1767225642*52\\!AIVDM,1,1,,B,195nlqPP1MP;h`D2BmDuQJmD1@9O,0*29"[..],
+            b"!AIVDM,2,1,3,A,55P5TL01VIaAL@7WKO@mBplU@<PDhh000000001S;AJ::4A80?4i@E53,0*3D",
+            b"!AIVDO,1,1,,,B5NJ;PP005l4ot5Isbl03wsUkP06,0*35",
+        ] {
+            let q = quick(line).unwrap();
+            let mut s = None;
+            split_line(line, |i| {
+                if let Item::Ais(x) = i {
+                    s = Some((x.total, x.number, x.seq, x.channel, x.payload.to_vec()));
+                }
+            });
+            assert_eq!(
+                Some((q.0, q.1, q.2, q.3, q.4.to_vec())),
+                s,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        assert_eq!(
+            quick(b"$PGHP,1,2010,6,11,11,46,11,929,244,0,,1,72*21"),
+            None
+        );
+    }
 
     #[test]
     fn payload_mmsi_reads_bits_8_to_37() {

@@ -142,8 +142,10 @@ pub struct RawLineEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArchiveRef {
-    /// Segments scanned (those that could hold lines of the window).
+    /// Segments read (those that could hold lines of the window).
     pub segments_scanned: usize,
+    /// Of those, segments read through their index by vessel.
+    pub segments_indexed: usize,
     /// Segments in the archive.
     pub segments_total: usize,
 }

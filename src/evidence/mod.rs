@@ -48,13 +48,16 @@ mod verify;
 mod zipio;
 
 pub use build::export;
-pub use collect::{collect, payload_mmsi, Collected, Found, CLOCK_SLACK_MS};
+pub use collect::{collect, Collected, Found, CLOCK_SLACK_MS};
 pub use manifest::{
     files, ArchiveRef, FileEntry, Manifest, PositionCsv, RawLineEntry, StaticCsv, Window, ZoneRef,
     CHAIN_FORMULA, FORMAT,
 };
 pub use verify::{verify, verify_zip, Finding, VerifyOutcome};
 pub use zipio::Bundle;
+
+#[cfg(test)]
+mod tests;
 
 /// The default margin around an event: two hours.
 pub const DEFAULT_MARGIN_MS: Millis = 2 * 3_600_000;

@@ -79,6 +79,7 @@ use std::path::{Path, PathBuf};
 use crate::time::Millis;
 
 mod format;
+pub mod index;
 mod read;
 mod scan;
 mod writer;
@@ -215,6 +216,10 @@ pub struct RawArchive {
     /// Largest `received_at` of closed segments, by first seq, as learned.
     closed_max: BTreeMap<u64, Option<Millis>>,
     recovered: Vec<Recovery>,
+    /// The current segment's index by vessel (see [`index`]), and the
+    /// offset of its last record (0: the header).
+    index: index::Builder,
+    last_offset: u64,
     /// Test hook: fail every write while set, like a full disk.
     #[cfg(test)]
     fail_writes: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -243,6 +248,8 @@ impl RawArchive {
             peer_cache: (None, Vec::new(), b"-".to_vec()),
             closed_max: BTreeMap::new(),
             recovered: Vec::new(),
+            index: index::Builder::new(),
+            last_offset: 0,
             #[cfg(test)]
             fail_writes: Default::default(),
         };
@@ -295,6 +302,9 @@ impl RawArchive {
                 .map_err(|e| RawError::io(&path, e))?;
             archive.next_seq = walk.next_seq;
             archive.prev = walk.prev;
+            // Lines written before this start are not in the index: none is
+            // written for this segment (exports scan it).
+            archive.index.complete = walk.records == 0;
             archive.segment = Some(Segment {
                 first_seq: seq,
                 path,
@@ -384,6 +394,10 @@ impl RawArchive {
             }
         }
         let seq = self.next_seq;
+        let offset = self.segment.as_ref().map_or(0, |s| s.bytes);
+        self.index
+            .note(source, peer, line, offset, self.last_offset);
+        self.last_offset = offset;
         let hash = format::link_hash(
             &self.prev,
             seq,
@@ -456,6 +470,7 @@ impl RawArchive {
                 break;
             }
             fs::remove_file(&path).map_err(|e| RawError::io(&path, e))?;
+            let _ = fs::remove_file(index::index_path(&path));
             self.closed_max.remove(&seq);
             deleted += 1;
         }
@@ -488,7 +503,13 @@ impl RawArchive {
         };
         if let Some(old) = self.segment.replace(next) {
             self.closed_max.insert(old.first_seq, old.max_received);
+            // The closed segment's index. Best effort: without it, an
+            // export scans the segment instead (slower, same result).
+            let _ = std::mem::replace(&mut self.index, index::Builder::new()).write(&old.path);
+        } else {
+            self.index = index::Builder::new();
         }
+        self.last_offset = 0;
         self.buf.extend_from_slice(&header);
         self.flush()?;
         // Make the new file's name durable too.

@@ -59,8 +59,9 @@ pub fn segments(dir: &Path) -> Result<Vec<SegmentInfo>, RawError> {
 /// One record line met by [`scan_segment`].
 pub struct ScanLine<'a> {
     text: &'a [u8],
-    /// The hash of the record before it (the header's `prev` for the first).
-    prev: &'a [u8; 32],
+    /// The hash of the record before it (the header's `prev` for the
+    /// first), as the 64 hex digits stored: parsed only when asked for.
+    prev: &'a [u8; 64],
     segment: &'a Path,
     line_no: u64,
     peers: &'a mut PeerCache,
@@ -103,6 +104,9 @@ impl ScanLine<'_> {
 
     /// The whole record, and the hash it chains from.
     pub fn record(&mut self) -> Result<(RawRecord, [u8; 32]), RawError> {
+        let prev = format::parse_hash(self.prev).ok_or_else(|| {
+            self.corrupt("the previous record's hash is not 64 lowercase hex digits")
+        })?;
         let rec = self
             .peers
             .parse_record(self.text)
@@ -118,7 +122,7 @@ impl ScanLine<'_> {
                 segment: self.segment.to_path_buf(),
                 line_no: self.line_no,
             },
-            *self.prev,
+            prev,
         ))
     }
 }
@@ -126,7 +130,7 @@ impl ScanLine<'_> {
 /// Reads one segment, calling `f` with every complete record line in
 /// order. Does not check hashes (the caller checks what it keeps, with the
 /// `prev` each record comes with); a line that is not six tab-separated
-/// fields, or a bad hash field, is [`RawError::Corrupt`]. An incomplete
+/// fields, or a hash field that is not 64 bytes, is [`RawError::Corrupt`]. An incomplete
 /// last line (a write in progress) ends the scan quietly.
 pub fn scan_segment<E: From<RawError>>(
     path: &Path,
@@ -150,8 +154,13 @@ pub fn scan_segment<E: From<RawError>>(
     if !read(&mut reader, &mut buf)? {
         return Ok(());
     }
-    let (_, mut prev) =
+    let (_, header_prev) =
         format::parse_header(&buf).map_err(|why| RawError::corrupt(path, 1, why))?;
+    // Kept as stored (hex): most records are never asked for their `prev`.
+    let mut prev = [0u8; 64];
+    let mut hex = Vec::with_capacity(64);
+    format::hex_into(&mut hex, &header_prev);
+    prev.copy_from_slice(&hex);
     let mut line_no = 1;
     while read(&mut reader, &mut buf)? {
         line_no += 1;
@@ -166,9 +175,9 @@ pub fn scan_segment<E: From<RawError>>(
             at += i + 1;
             *c = at;
         }
-        let hash = format::parse_hash(&buf[cuts[4]..cuts[5] - 1]).ok_or_else(|| {
-            RawError::corrupt(path, line_no, "hash is not 64 lowercase hex digits")
-        })?;
+        let hash: [u8; 64] = buf[cuts[4]..cuts[5] - 1]
+            .try_into()
+            .map_err(|_| RawError::corrupt(path, line_no, "hash is not 64 hex digits"))?;
         let mut item = ScanLine {
             text: &buf,
             prev: &prev,
