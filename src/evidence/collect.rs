@@ -92,13 +92,7 @@ pub fn collect(
         if let Some(records) = raw::index::indexed_records(&seg.path, vessels)? {
             found.indexed += 1;
             for (rec, prev) in records {
-                check_link(&rec, &prev)?;
-                let r = receivers
-                    .entry((rec.source.clone(), rec.peer))
-                    .or_insert_with(|| Receiver {
-                        decoder: Decoder::new(),
-                        parts: HashMap::new(),
-                    });
+                let r = receiver(&mut receivers, &rec, &prev)?;
                 take_line(r, rec, prev, vessels, from, to, &mut out, &mut found.lines);
             }
             continue;
@@ -139,13 +133,7 @@ pub fn collect(
             }
             drop(line);
             let (rec, prev) = l.record()?;
-            check_link(&rec, &prev)?;
-            let r = receivers
-                .entry((rec.source.clone(), rec.peer))
-                .or_insert_with(|| Receiver {
-                    decoder: Decoder::new(),
-                    parts: HashMap::new(),
-                });
+            let r = receiver(&mut receivers, &rec, &prev)?;
             take_line(r, rec, prev, vessels, from, to, &mut out, &mut found.lines);
             Ok(())
         })?;
@@ -154,10 +142,20 @@ pub fn collect(
     Ok(found)
 }
 
-/// The record's hash chains from `prev`, or the archive was changed.
-fn check_link(rec: &RawRecord, prev: &[u8; 32]) -> Result<(), EvidenceError> {
+/// The decoder state of the record's receiver, once its hash is checked
+/// to chain from `prev` (else the archive was changed: an error).
+fn receiver<'a>(
+    receivers: &'a mut HashMap<(String, Option<SocketAddr>), Receiver>,
+    rec: &RawRecord,
+    prev: &[u8; 32],
+) -> Result<&'a mut Receiver, EvidenceError> {
     if rec.link_from(prev) == rec.hash {
-        return Ok(());
+        return Ok(receivers
+            .entry((rec.source.clone(), rec.peer))
+            .or_insert_with(|| Receiver {
+                decoder: Decoder::new(),
+                parts: HashMap::new(),
+            }));
     }
     Err(EvidenceError::Archive(format!(
         "{}: seq {}: the hash does not chain from the record before it; run `aiswatch archive verify`",

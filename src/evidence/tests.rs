@@ -257,6 +257,23 @@ async fn export_holds_every_line_of_the_vessels_in_the_window_and_verifies() {
         .iter()
         .any(|e| e.station.as_deref() == Some("st-2")));
     assert!(m.archive.segments_scanned <= m.archive.segments_total);
+    // The same lines without the segments' indexes (every segment scanned).
+    assert!(
+        m.archive.segments_indexed > 0,
+        "closed segments have an index"
+    );
+    for e in std::fs::read_dir(&inst.ctx.raw_dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "idx") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    let scanned = export(&inst.ctx, &inst.alert_id, &Scope::Admin)
+        .await
+        .unwrap();
+    assert_eq!(scanned.get(files::RAW_LINES), b.get(files::RAW_LINES));
+    let sm = verify(&scanned, Some(&public)).manifest.unwrap();
+    assert_eq!(sm.archive.segments_indexed, 0);
     // The zip round-trips.
     let zip = b.to_zip().unwrap();
     assert!(verify_zip(&zip, Some(&public)).is_ok());

@@ -375,18 +375,22 @@ fn check_positions(b: &Bundle, m: &Manifest, decoded: &HashSet<PosKey>, o: &mut 
                 format!("{at}: time {:?} is not time_ms {}", p.time, p.time_ms),
             );
         }
-        let k = (
-            p.mmsi,
-            p.time_ms,
-            p.lon.to_bits(),
-            p.lat.to_bits(),
-            p.sog_dkn,
-            p.cog_ddeg,
-            p.heading,
-            p.nav_status,
-            p.msg_type,
-        );
-        if decoded.contains(&k) {
+        let stored = PositionRow {
+            seq: 0,
+            mmsi: crate::ids::Mmsi(p.mmsi),
+            time: p.time_ms,
+            lon: p.lon,
+            lat: p.lat,
+            sog_dkn: p.sog_dkn,
+            cog_ddeg: p.cog_ddeg,
+            heading: p.heading,
+            nav_status: p.nav_status,
+            msg_type: p.msg_type,
+            station: None,
+            source: "".into(),
+            hash: 0,
+        };
+        if decoded.contains(&position_key(&stored)) {
             o.positions += 1;
         } else {
             o.find(

@@ -505,7 +505,8 @@ impl RawArchive {
             self.closed_max.insert(old.first_seq, old.max_received);
             // The closed segment's index. Best effort: without it, an
             // export scans the segment instead (slower, same result).
-            let _ = std::mem::replace(&mut self.index, index::Builder::new()).write(&old.path);
+            let next = self.index.next();
+            let _ = std::mem::replace(&mut self.index, next).write(&old.path);
         } else {
             self.index = index::Builder::new();
         }

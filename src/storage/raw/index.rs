@@ -32,13 +32,19 @@ use super::RawError;
 const MAGIC: &[u8] = b"AWRAWIDX1\n";
 const ENTRY: usize = 20;
 
+/// What [`quick`] reads: (fragments, fragment number, sequence id, channel, payload).
+pub type Fields<'a> = (u8, u8, Option<u8>, u8, &'a [u8]);
+
+/// A record and the hash it chains from.
+pub type Chained = (RawRecord, [u8; 32]);
+
 /// The fields of a line that is one plain `!xxVDM`/`!xxVDO` sentence
 /// (after any tag block), read without checking the checksum: (fragments,
 /// fragment number, sequence id, channel, payload). `None` for anything
 /// else (several sentences on a line, `$PGHP`, …): frame those with the
 /// decoder's own [`split_line`]. A pre-filter only: what it lets through
 /// is decoded properly.
-pub fn quick(line: &[u8]) -> Option<(u8, u8, Option<u8>, u8, &[u8])> {
+pub fn quick(line: &[u8]) -> Option<Fields<'_>> {
     let i = memchr::memchr(b'!', line)?;
     let rest = &line[i + 1..];
     if memchr::memchr(b'!', rest).is_some() || rest.len() < 6 || rest[5] != b',' {
@@ -104,8 +110,24 @@ impl Builder {
         }
     }
 
+    /// The builder of the next segment: multi-part messages being followed
+    /// go on into it (a message's fragments may straddle two segments).
+    pub fn next(&mut self) -> Self {
+        Self {
+            parts: std::mem::take(&mut self.parts),
+            ..Self::new()
+        }
+    }
+
     /// Notes the record at `offset` (the one before it at `prev`).
-    pub fn note(&mut self, source: &str, peer: Option<SocketAddr>, line: &[u8], offset: u64, prev: u64) {
+    pub fn note(
+        &mut self,
+        source: &str,
+        peer: Option<SocketAddr>,
+        line: &[u8],
+        offset: u64,
+        prev: u64,
+    ) {
         let mut seen = |total: u8, number: u8, seq: Option<u8>, channel: u8, payload: &[u8]| {
             let k = (source.to_owned(), peer, seq, channel);
             let mmsi = if number == 1 {
@@ -191,7 +213,11 @@ impl At {
                 .read_at(&mut chunk, at)
                 .map_err(|e| RawError::io(&self.path, e))?;
             if n == 0 {
-                return Err(RawError::corrupt(&self.path, 0, format!("index points past the end (offset {offset})")));
+                return Err(RawError::corrupt(
+                    &self.path,
+                    0,
+                    format!("index points past the end (offset {offset})"),
+                ));
             }
             if let Some(i) = memchr::memchr(b'\n', &chunk[..n]) {
                 out.extend_from_slice(&chunk[..i]);
@@ -209,7 +235,7 @@ impl At {
 pub fn indexed_records(
     segment: &Path,
     mmsis: &std::collections::BTreeSet<u32>,
-) -> Result<Option<Vec<(RawRecord, [u8; 32])>>, RawError> {
+) -> Result<Option<Vec<Chained>>, RawError> {
     use std::os::unix::fs::FileExt;
     let idx_path = index_path(segment);
     let Ok(idx) = File::open(&idx_path) else {
@@ -220,7 +246,10 @@ pub fn indexed_records(
         return Ok(None);
     }
     let count = u64::from_be_bytes(head[10..18].try_into().unwrap_or_default());
-    let len = idx.metadata().map_err(|e| RawError::io(&idx_path, e))?.len();
+    let len = idx
+        .metadata()
+        .map_err(|e| RawError::io(&idx_path, e))?
+        .len();
     if len != 18 + count * ENTRY as u64 {
         return Ok(None);
     }
@@ -229,7 +258,11 @@ pub fn indexed_records(
         idx.read_exact_at(&mut e, 18 + i * ENTRY as u64)
             .map_err(|e| RawError::io(&idx_path, e))?;
         let u64_at = |a: usize| u64::from_be_bytes(e[a..a + 8].try_into().unwrap_or_default());
-        Ok((u32::from_be_bytes(e[..4].try_into().unwrap_or_default()), u64_at(4), u64_at(12)))
+        Ok((
+            u32::from_be_bytes(e[..4].try_into().unwrap_or_default()),
+            u64_at(4),
+            u64_at(12),
+        ))
     };
     let mut hits = Vec::new();
     for &m in mmsis {
@@ -263,9 +296,10 @@ pub fn indexed_records(
     for (offset, prev_at) in hits {
         let text = at.line(offset)?;
         let prev_text = at.line(prev_at)?;
-        let bad = |why: &str| RawError::corrupt(segment, 0, format!("record at byte {offset}: {why}"));
+        let bad =
+            |why: &str| RawError::corrupt(segment, 0, format!("record at byte {offset}: {why}"));
         let prev = if prev_at == 0 {
-            format::parse_header(&prev_text).map_err(|w| bad(w))?.1
+            format::parse_header(&prev_text).map_err(&bad)?.1
         } else {
             let field = prev_text
                 .split(|&c| c == b'\t')
@@ -273,7 +307,7 @@ pub fn indexed_records(
                 .ok_or_else(|| bad("the record before it has no hash"))?;
             format::parse_hash(field).ok_or_else(|| bad("the record before it has a bad hash"))?
         };
-        let rec = peers.parse_record(&text).map_err(|w| bad(w))?;
+        let rec = peers.parse_record(&text).map_err(bad)?;
         out.push((
             RawRecord {
                 seq: rec.seq,
@@ -289,4 +323,119 @@ pub fn indexed_records(
         ));
     }
     Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::encode::{self, Dims, PositionA, StaticA};
+    use crate::storage::raw::{segments, RawArchive, RawOptions};
+
+    #[test]
+    fn index_gives_every_record_of_a_vessel_with_the_hash_it_chains_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = RawOptions {
+            segment_bytes: 4096,
+            ..RawOptions::default()
+        };
+        let mut a = RawArchive::open(dir.path(), opts).unwrap();
+        let peers: [Option<SocketAddr>; 2] = [Some("10.0.0.1:1".parse().unwrap()), None];
+        let vessels = [244_000_001u32, 244_000_002, 244_000_003];
+        let mut of_first = std::collections::BTreeSet::new();
+        for i in 0..300u32 {
+            let m = vessels[(i % 3) as usize];
+            let lines = if i % 50 == 7 {
+                let s = StaticA {
+                    mmsi: m,
+                    imo: 1,
+                    callsign: "X".into(),
+                    name: "Y".into(),
+                    ship_type: 70,
+                    dims: Dims::default(),
+                    draught_m: 1.0,
+                    destination: "Z".into(),
+                    eta: (0, 0, 24, 60),
+                };
+                encode::tagged_lines(
+                    &encode::type5(&s),
+                    1,
+                    'B',
+                    "st",
+                    1_700_000_000 + i64::from(i),
+                )
+            } else {
+                let p = PositionA {
+                    mmsi: m,
+                    status: 0,
+                    sog_kn: 1.0,
+                    lon: 1.0,
+                    lat: 1.0,
+                    cog: 0.0,
+                    heading: 0,
+                    second: 0,
+                    radio: 0,
+                };
+                encode::tagged_lines(
+                    &encode::type1(&p),
+                    0,
+                    'A',
+                    "st",
+                    1_700_000_000 + i64::from(i),
+                )
+            };
+            for l in lines {
+                let seq = a
+                    .append(
+                        1_000 + i64::from(i),
+                        "src",
+                        peers[(i % 2) as usize],
+                        l.as_bytes(),
+                    )
+                    .unwrap();
+                if m == vessels[0] {
+                    of_first.insert(seq);
+                }
+            }
+        }
+        a.flush().unwrap();
+        drop(a);
+        let segs = segments(dir.path()).unwrap();
+        assert!(segs.len() > 3);
+        let want = std::collections::BTreeSet::from([vessels[0]]);
+        let mut got = std::collections::BTreeSet::new();
+        for (k, s) in segs.iter().enumerate() {
+            let recs = indexed_records(&s.path, &want).unwrap();
+            if k + 1 == segs.len() {
+                assert!(recs.is_none(), "the segment being written has no index");
+                super::super::scan_segment::<RawError>(&s.path, |l| {
+                    let (r, _) = l.record()?;
+                    if of_first.contains(&r.seq) {
+                        got.insert(r.seq);
+                    }
+                    Ok(())
+                })
+                .unwrap();
+                continue;
+            }
+            for (r, prev) in recs.unwrap() {
+                assert_eq!(r.link_from(&prev), r.hash, "seq {}", r.seq);
+                assert!(
+                    of_first.contains(&r.seq),
+                    "seq {} is another vessel's",
+                    r.seq
+                );
+                got.insert(r.seq);
+            }
+        }
+        assert_eq!(
+            got, of_first,
+            "every record of the vessel, fragments included"
+        );
+        // A damaged index is not used.
+        let idx = index_path(&segs[0].path);
+        let mut bytes = fs::read(&idx).unwrap();
+        bytes.pop();
+        fs::write(&idx, bytes).unwrap();
+        assert!(indexed_records(&segs[0].path, &want).unwrap().is_none());
+    }
 }
