@@ -169,6 +169,13 @@ pub async fn run(
     let http_cancel = CancellationToken::new();
     // Zones edited live: watched, reloaded off the engine, sent to it.
     let initial_zones = Arc::new(engine.zones().clone());
+    // The evidence signing key exists from the first start on, so that
+    // partners can pin it before they need it.
+    let (evidence, created) =
+        crate::evidence::ExportContext::for_config(&cfg, store.clone(), initial_zones.clone())?;
+    if created {
+        info!(path = %crate::evidence::key::key_path(&cfg.storage.data_dir).display(), "Evidence signing key created.");
+    }
     let (live_zones, zone_rx) = match &cfg.zones {
         Some(dir) => {
             let (tx, rx) = mpsc::channel::<ZoneSet>(1);
@@ -200,6 +207,7 @@ pub async fn run(
         sources_ready: sources_ready.clone(),
         hub: Some(hub.clone()),
         routes,
+        evidence: Some(evidence),
     };
     let http = sup.watch(
         "HTTP server",

@@ -15,6 +15,8 @@ use aiswatch::decode::{gpsd_json, DecodeStats, Decoder};
 use aiswatch::replay::{for_each_line, open_input};
 use aiswatch::time::now_ms;
 
+mod evidence;
+
 /// Maritime AIS vessel tracking and anomaly detection.
 #[derive(Parser, Debug)]
 #[command(name = "aiswatch", version, about)]
@@ -53,6 +55,20 @@ enum Command {
         /// line (overrides `[logging] format`).
         #[arg(long, env = "AISWATCH_LOG_FORMAT", value_enum)]
         log_format: Option<LogFormatArg>,
+    },
+    /// Export an alert with its raw lines and chain of custody as a signed
+    /// zip (`evidence ALERT_ID --out FILE.zip`), or check one (`evidence
+    /// verify FILE.zip [--key PUBKEY]`).
+    Evidence(evidence::EvidenceArgs),
+    /// The installation's evidence signing key.
+    Key {
+        #[command(subcommand)]
+        cmd: evidence::KeyCmd,
+    },
+    /// The raw line archive.
+    Archive {
+        #[command(subcommand)]
+        cmd: evidence::ArchiveCmd,
     },
     /// Decode AIS sentences to JSON lines with gpsd's field names and scaling.
     Decode {
@@ -177,6 +193,13 @@ pub fn main() -> ExitCode {
             log_format,
         } => run(config, http_listen, store, log_format.map(LogFormat::from)),
         Command::Decode { files } => decode(&files),
+        Command::Evidence(a) => evidence::evidence(a),
+        Command::Key {
+            cmd: evidence::KeyCmd::Show { config, store },
+        } => evidence::key_show(config.as_deref(), store),
+        Command::Archive {
+            cmd: evidence::ArchiveCmd::Verify { config, store },
+        } => evidence::archive_verify(config.as_deref(), store),
         Command::Simulate(a) => simulate(&a),
         Command::Zones {
             cmd: ZonesCmd::Check { dir, config },

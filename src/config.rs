@@ -42,6 +42,11 @@ pub struct Config {
     pub shutdown: ShutdownConfig,
     /// The daemon's own log (stderr).
     pub logging: LoggingConfig,
+    /// The file this was loaded from and the SHA-256 (hex) of its bytes
+    /// (evidence bundles name the configuration they were made under);
+    /// `None` on defaults.
+    #[serde(skip)]
+    pub loaded_from: Option<(PathBuf, String)>,
 }
 
 /// `[logging]`: the daemon's log on stderr (`RUST_LOG` filters it).
@@ -360,6 +365,7 @@ impl Default for Config {
             delivery: DeliveryConfig::default(),
             shutdown: ShutdownConfig::default(),
             logging: LoggingConfig::default(),
+            loaded_from: None,
         }
     }
 }
@@ -406,7 +412,12 @@ impl Config {
             Some(p) => {
                 let text =
                     std::fs::read_to_string(p).map_err(|e| ConfigError::Read(p.into(), e))?;
-                Self::parse(&text).map_err(|e| ConfigError::Parse(p.into(), e))?
+                let mut cfg = Self::parse(&text).map_err(|e| ConfigError::Parse(p.into(), e))?;
+                cfg.loaded_from = Some((
+                    p.to_path_buf(),
+                    crate::evidence::sha256_hex(text.as_bytes()),
+                ));
+                cfg
             }
         };
         cfg.validate(path.map_or_else(|| "defaults".to_owned(), |p| p.display().to_string()))?;

@@ -18,6 +18,7 @@ pub mod config;
 pub mod decode;
 pub mod detect;
 pub mod engine;
+pub mod evidence;
 pub mod history;
 pub mod ids;
 pub mod ingest;

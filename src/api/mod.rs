@@ -61,6 +61,7 @@ mod alerts;
 mod auth;
 mod deliveries;
 mod error;
+mod evidence;
 mod health;
 mod history;
 mod openapi;
@@ -114,6 +115,9 @@ pub struct ApiContext {
     pub hub: Option<Arc<crate::alert::hub::Hub>>,
     /// Centres' kinds filters, for the live stream.
     pub routes: Arc<[crate::alert::sink::Route]>,
+    /// What evidence bundles are made from (its zones are replaced by those
+    /// in force per request); `None`: the evidence route answers 503.
+    pub evidence: Option<crate::evidence::ExportContext>,
 }
 
 /// The router's shared state: the context plus what is derived from it once.
@@ -224,6 +228,7 @@ fn router_with(state: AppState) -> Router {
         .route("/alerts/stream", get(stream::stream))
         .route("/alerts/:id", get(alerts::one))
         .route("/alerts/:id/ack", axum::routing::post(acks::ack))
+        .route("/alerts/:id/evidence", get(evidence::bundle))
         .route("/zones", get(zones::list))
         .route("/deliveries", get(deliveries::list))
         .route(

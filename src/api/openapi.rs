@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acks, alerts, deliveries, error, health, history, stream, vessels, zones, AppState};
+use super::{
+    acks, alerts, deliveries, error, evidence, health, history, stream, vessels, zones, AppState,
+};
 
 /// The API's OpenAPI description.
 #[derive(OpenApi)]
@@ -29,6 +31,7 @@ use super::{acks, alerts, deliveries, error, health, history, stream, vessels, z
         history::positions,
         alerts::list,
         alerts::one,
+        evidence::bundle,
         acks::ack,
         stream::stream,
         zones::list,

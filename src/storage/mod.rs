@@ -422,6 +422,21 @@ impl Store {
         })
     }
 
+    /// The vessel's static-data changes from `from` to `to` (inclusive),
+    /// oldest first.
+    pub async fn statics_between(
+        &self,
+        mmsi: Mmsi,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<StaticRow>, StorageError> {
+        let sql = format!("SELECT {STATIC_COLUMNS} FROM statics WHERE mmsi = $1 AND t >= $2 AND t <= $3 ORDER BY t");
+        on_pool!(self, p => {
+            let rows = sqlx::query(&sql).bind(i64::from(mmsi.0)).bind(from).bind(to).fetch_all(p).await?;
+            rows.iter().map(static_row).collect()
+        })
+    }
+
     /// Who was in `bbox` from `from` to `to`: each vessel's points inside
     /// (all of them, oldest first, or only the newest: see [`Points`]),
     /// ascending by MMSI, after `after`, at most `max_points` points read per

@@ -79,7 +79,9 @@ use std::path::{Path, PathBuf};
 use crate::time::Millis;
 
 mod format;
+pub mod index;
 mod read;
+mod scan;
 mod writer;
 
 #[cfg(test)]
@@ -87,6 +89,7 @@ mod tests;
 
 pub use format::hash_hex;
 pub use read::{BreakKind, BrokenLink, RawRecord, Records, VerifyReport};
+pub use scan::{scan_segment, segments, ScanLine, SegmentInfo};
 pub use writer::{
     spawn_writer, spawn_writer_pruning, RawBatch, RawStats, RawWriter, MAX_PENDING_BYTES,
     SHUTDOWN_RETRIES,
@@ -213,6 +216,10 @@ pub struct RawArchive {
     /// Largest `received_at` of closed segments, by first seq, as learned.
     closed_max: BTreeMap<u64, Option<Millis>>,
     recovered: Vec<Recovery>,
+    /// The current segment's index by vessel (see [`index`]), and the
+    /// offset of its last record (0: the header).
+    index: index::Builder,
+    last_offset: u64,
     /// Test hook: fail every write while set, like a full disk.
     #[cfg(test)]
     fail_writes: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -241,6 +248,8 @@ impl RawArchive {
             peer_cache: (None, Vec::new(), b"-".to_vec()),
             closed_max: BTreeMap::new(),
             recovered: Vec::new(),
+            index: index::Builder::new(),
+            last_offset: 0,
             #[cfg(test)]
             fail_writes: Default::default(),
         };
@@ -293,6 +302,9 @@ impl RawArchive {
                 .map_err(|e| RawError::io(&path, e))?;
             archive.next_seq = walk.next_seq;
             archive.prev = walk.prev;
+            // Lines written before this start are not in the index: none is
+            // written for this segment (exports scan it).
+            archive.index.complete = walk.records == 0;
             archive.segment = Some(Segment {
                 first_seq: seq,
                 path,
@@ -382,6 +394,10 @@ impl RawArchive {
             }
         }
         let seq = self.next_seq;
+        let offset = self.segment.as_ref().map_or(0, |s| s.bytes);
+        self.index
+            .note(source, peer, line, offset, self.last_offset);
+        self.last_offset = offset;
         let hash = format::link_hash(
             &self.prev,
             seq,
@@ -454,6 +470,7 @@ impl RawArchive {
                 break;
             }
             fs::remove_file(&path).map_err(|e| RawError::io(&path, e))?;
+            let _ = fs::remove_file(index::index_path(&path));
             self.closed_max.remove(&seq);
             deleted += 1;
         }
@@ -486,7 +503,14 @@ impl RawArchive {
         };
         if let Some(old) = self.segment.replace(next) {
             self.closed_max.insert(old.first_seq, old.max_received);
+            // The closed segment's index. Best effort: without it, an
+            // export scans the segment instead (slower, same result).
+            let next = self.index.next();
+            let _ = std::mem::replace(&mut self.index, next).write(&old.path);
+        } else {
+            self.index = index::Builder::new();
         }
+        self.last_offset = 0;
         self.buf.extend_from_slice(&header);
         self.flush()?;
         // Make the new file's name durable too.
@@ -529,6 +553,21 @@ impl Drop for RawArchive {
     fn drop(&mut self) {
         let _ = self.write_out();
     }
+}
+
+/// A record's chain link, as the module doc defines it: `SHA-256(prev ‖
+/// seq u64 BE ‖ received_at i64 BE ‖ len(source) u16 BE ‖ source ‖
+/// len(peer) u16 BE ‖ peer ‖ line)`, `peer` empty when there is none.
+/// Fields longer than 65535 bytes are not in any archive: callers refuse them.
+pub fn link_hash(
+    prev: &[u8; 32],
+    seq: u64,
+    received_at: Millis,
+    source: &[u8],
+    peer: &[u8],
+    line: &[u8],
+) -> [u8; 32] {
+    format::link_hash(prev, seq, received_at, source, peer, line)
 }
 
 /// All records of the archive in `dir`, oldest first, without checking the

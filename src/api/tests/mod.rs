@@ -316,6 +316,7 @@ async fn fixture(o: Opts) -> Fixture {
         sources_ready: Arc::new(AtomicBool::new(true)),
         hub: Some(crate::alert::hub::Hub::new(16)),
         routes: Arc::new([]),
+        evidence: None,
     };
     let state = Arc::new(ApiState::new(ctx));
     Fixture {

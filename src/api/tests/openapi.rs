@@ -22,6 +22,7 @@ async fn openapi_document_lists_every_route() {
         "/api/v1/alerts",
         "/api/v1/alerts/{id}",
         "/api/v1/alerts/{id}/ack",
+        "/api/v1/alerts/{id}/evidence",
         "/api/v1/alerts/stream",
         "/api/v1/zones",
         "/api/v1/deliveries",
@@ -61,7 +62,7 @@ async fn openapi_document_lists_every_route() {
     ops.dedup();
     assert_eq!(
         (n, ops.len()),
-        (16, 16),
+        (17, 17),
         "operation ids must be unique: {ops:?}"
     );
 }

@@ -30,7 +30,8 @@ pub struct RawRecord {
     pub line: Vec<u8>,
     /// The segment file holding it.
     pub segment: PathBuf,
-    /// 1-based line number in that file (line 1 is the header).
+    /// 1-based line number in that file (line 1 is the header); 0 when
+    /// read through the segment's index (which knows byte offsets only).
     pub line_no: u64,
 }
 

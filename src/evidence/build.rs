@@ -1,0 +1,391 @@
+//! Building a bundle: the alert and its history from the store, the
+//! vessels' positions and static data in the window, their raw lines from
+//! the archive, the zone and thresholds, the map and the report; then the
+//! manifest, signed. The finished bundle is checked with [`verify`] before
+//! it is handed out, so an export never gives what verification refuses.
+
+use std::collections::BTreeSet;
+
+use ed25519_dalek::Signer;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::collect::{collect, Found};
+use super::geojson::{EventProps, Feature, FeatureCollection, Geometry, Properties, TrackProps};
+use super::manifest::{
+    files, ArchiveRef, FileEntry, Manifest, PositionCsv, RawLineEntry, StaticCsv, Window, ZoneRef,
+    CHAIN_FORMULA, FORMAT,
+};
+use super::{key, report, sha256_hex, svg, verify, Bundle, EvidenceError, ExportContext};
+use crate::alert::Kind;
+use crate::config::Scope;
+use crate::ids::{AlertId, Mmsi};
+use crate::storage::{PositionRow, StaticRow};
+use crate::time::{rfc3339, Millis};
+use crate::zones::ResolvedDetect;
+
+/// Most positions exported per vessel.
+const MAX_POSITIONS: usize = 5_000_000;
+
+/// What the export reads of a stored alert (the rest passes through).
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct AlertFacts {
+    pub id: String,
+    pub kind: Kind,
+    pub state: String,
+    pub mmsi: Vec<u32>,
+    pub zone: String,
+    pub zone_name: Option<String>,
+    pub at: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub summary: String,
+    pub details: Box<RawValue>,
+}
+
+/// A stored alert's RFC 3339 time as unix ms.
+pub(super) fn parse_time(field: &str, text: &str) -> Result<Millis, EvidenceError> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| EvidenceError::Export(format!("stored alert: {field} {text:?}: {e}")))
+}
+
+/// `thresholds.json`.
+#[derive(Serialize)]
+struct Thresholds<'a> {
+    /// The zone.
+    zone: &'a str,
+    /// Every detector's thresholds in force in the zone at export.
+    in_force: ResolvedDetect,
+    /// What the alert itself says it used (its `details`).
+    alert_details: &'a RawValue,
+}
+
+/// Everything gathered for one bundle, before it is written.
+pub(super) struct Gathered {
+    pub facts: AlertFacts,
+    pub changes: Vec<String>,
+    pub latest_json: String,
+    pub window: Window,
+    pub positions: Vec<PositionRow>,
+    pub statics: Vec<StaticRow>,
+    pub raw: Found,
+    pub zone_geometry: geo::MultiPolygon<f64>,
+}
+
+/// Exports alert `id` as the caller with `scope` may see it.
+pub async fn export(
+    ctx: &ExportContext,
+    id: &AlertId,
+    scope: &Scope,
+) -> Result<Bundle, EvidenceError> {
+    let hist = ctx
+        .store
+        .alert(id, scope)
+        .await?
+        .ok_or_else(|| EvidenceError::NotFound(id.as_str().to_owned()))?;
+    let facts: AlertFacts = serde_json::from_str(&hist.latest.json)
+        .map_err(|e| EvidenceError::Export(format!("stored alert {}: {e}", id.as_str())))?;
+    let mut end = parse_time("at", &facts.at)?;
+    if let Some(e) = &facts.ended_at {
+        end = end.max(parse_time("ended_at", e)?);
+    }
+    let start = parse_time("started_at", &facts.started_at)?;
+    let window = Window {
+        from_ms: start.saturating_sub(ctx.margin_ms),
+        to_ms: end.saturating_add(ctx.margin_ms),
+        margin_ms: ctx.margin_ms,
+    };
+    let vessels: BTreeSet<u32> = facts.mmsi.iter().copied().collect();
+    let mut positions = Vec::new();
+    let mut statics = Vec::new();
+    for &m in &vessels {
+        let mmsi = Mmsi(m);
+        positions.extend(
+            ctx.store
+                .track(mmsi, window.from_ms, window.to_ms, MAX_POSITIONS)
+                .await?,
+        );
+        // The static data in force at the window's start, then its changes.
+        if let Some(s) = ctx.store.static_at(mmsi, window.from_ms - 1).await? {
+            statics.push(s);
+        }
+        statics.extend(
+            ctx.store
+                .statics_between(mmsi, window.from_ms, window.to_ms)
+                .await?,
+        );
+    }
+    let raw_dir = ctx.raw_dir.clone();
+    let want = vessels.clone();
+    let raw =
+        tokio::task::spawn_blocking(move || collect(&raw_dir, &want, window.from_ms, window.to_ms))
+            .await
+            .map_err(|e| EvidenceError::Archive(format!("scan task failed: {e}")))??;
+    let zone = ctx.zones.get(&facts.zone).ok_or_else(|| {
+        EvidenceError::Export(format!(
+            "zone {:?} of the alert is not among the zones in force",
+            facts.zone
+        ))
+    })?;
+    let zone_file = std::fs::read(&zone.source_file).map_err(|e| EvidenceError::Io {
+        path: zone.source_file.clone(),
+        source: e,
+    })?;
+    let feature = zone_feature(&zone_file, zone.feature_index, &zone.source_file)?;
+    let thresholds = Thresholds {
+        zone: &zone.id,
+        in_force: zone.detect.resolve(&ctx.defaults),
+        alert_details: &facts.details,
+    };
+    let thresholds = serde_json::to_vec_pretty(&thresholds)
+        .map_err(|e| EvidenceError::Export(format!("thresholds: {e}")))?;
+    let g = Gathered {
+        facts,
+        changes: hist.changes,
+        latest_json: hist.latest.json,
+        window,
+        positions,
+        statics,
+        raw,
+        zone_geometry: zone.geometry.clone(),
+    };
+    let zone_ref = ZoneRef {
+        id: zone.id.clone(),
+        file: zone
+            .source_file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        file_sha256: sha256_hex(&zone_file),
+        sha256: sha256_hex(&feature),
+    };
+    assemble(ctx, &g, feature, thresholds, zone_ref)
+}
+
+/// `zone.geojson`: a FeatureCollection holding the zone's feature from its file.
+fn zone_feature(
+    file: &[u8],
+    index: usize,
+    path: &std::path::Path,
+) -> Result<Vec<u8>, EvidenceError> {
+    #[derive(Deserialize)]
+    struct Collection {
+        features: Vec<Box<RawValue>>,
+    }
+    #[derive(Serialize)]
+    struct Out<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        features: [&'a RawValue; 1],
+    }
+    let c: Collection = serde_json::from_slice(file).map_err(|e| {
+        EvidenceError::Export(format!("{}: changed since loaded: {e}", path.display()))
+    })?;
+    let f = c.features.get(index).ok_or_else(|| {
+        EvidenceError::Export(format!(
+            "{}: has no feature {index} any more",
+            path.display()
+        ))
+    })?;
+    serde_json::to_vec(&Out {
+        kind: "FeatureCollection",
+        features: [f],
+    })
+    .map_err(|e| EvidenceError::Export(e.to_string()))
+}
+
+fn csv_bytes<T: Serialize>(rows: impl IntoIterator<Item = T>) -> Result<Vec<u8>, EvidenceError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)
+            .map_err(|e| EvidenceError::Export(format!("csv: {e}")))?;
+    }
+    w.into_inner()
+        .map_err(|e| EvidenceError::Export(format!("csv: {e}")))
+}
+
+/// The CSV row of a stored position.
+pub(super) fn position_csv(p: &PositionRow) -> PositionCsv {
+    PositionCsv {
+        mmsi: p.mmsi.0,
+        time_ms: p.time,
+        time: rfc3339(p.time),
+        lon: p.lon,
+        lat: p.lat,
+        sog_dkn: p.sog_dkn,
+        cog_ddeg: p.cog_ddeg,
+        heading: p.heading,
+        nav_status: p.nav_status,
+        msg_type: p.msg_type,
+        station: p.station.as_deref().map(str::to_owned),
+        source: p.source.to_string(),
+    }
+}
+
+fn static_csv(s: &StaticRow) -> StaticCsv {
+    StaticCsv {
+        mmsi: s.mmsi.0,
+        time: rfc3339(s.time),
+        name: s.info.name.clone(),
+        callsign: s.info.callsign.clone(),
+        imo: s.info.imo,
+        ship_type: s.info.ship_type,
+        length_m: s.info.length_m,
+        beam_m: s.info.beam_m,
+        draught_m: s.info.draught_m,
+        destination: s.info.destination.clone(),
+        source: s.source.to_string(),
+    }
+}
+
+/// `tracks.geojson`: one LineString per vessel (with its latest static
+/// data in the window) and the event's point.
+fn tracks_geojson(g: &Gathered) -> Result<Vec<u8>, EvidenceError> {
+    let mut features = Vec::new();
+    let vessels: BTreeSet<u32> = g.facts.mmsi.iter().copied().collect();
+    for m in vessels {
+        let pts: Vec<&PositionRow> = g.positions.iter().filter(|p| p.mmsi.0 == m).collect();
+        let info = g
+            .statics
+            .iter()
+            .rev()
+            .find(|s| s.mmsi.0 == m)
+            .map(|s| &s.info);
+        features.push(Feature::new(
+            Geometry::LineString {
+                coordinates: pts.iter().map(|p| [p.lon, p.lat]).collect(),
+            },
+            Properties::Track(TrackProps {
+                mmsi: m,
+                times: pts.iter().map(|p| rfc3339(p.time)).collect(),
+                name: info.and_then(|i| i.name.clone()),
+                callsign: info.and_then(|i| i.callsign.clone()),
+                imo: info.and_then(|i| i.imo),
+                ship_type: info.and_then(|i| i.ship_type),
+                length_m: info.and_then(|i| i.length_m),
+            }),
+        ));
+    }
+    features.push(Feature::new(
+        Geometry::Point {
+            coordinates: [g.facts.lon, g.facts.lat],
+        },
+        Properties::Event(EventProps {
+            alert_id: g.facts.id.clone(),
+            kind: g.facts.kind.as_str().to_owned(),
+            started_at: g.facts.started_at.clone(),
+            ended_at: g.facts.ended_at.clone(),
+        }),
+    ));
+    serde_json::to_vec(&FeatureCollection::new(features))
+        .map_err(|e| EvidenceError::Export(e.to_string()))
+}
+
+/// Writes the files, the manifest and the signature; checks the result.
+fn assemble(
+    ctx: &ExportContext,
+    g: &Gathered,
+    zone_geojson: Vec<u8>,
+    thresholds: Vec<u8>,
+    zone: ZoneRef,
+) -> Result<Bundle, EvidenceError> {
+    let mut b = Bundle::default();
+    let mut lines = Vec::new();
+    let mut entries = Vec::with_capacity(g.raw.lines.len());
+    for (i, c) in g.raw.lines.iter().enumerate() {
+        lines.extend_from_slice(&c.rec.line);
+        lines.push(b'\n');
+        entries.push(RawLineEntry {
+            n: i as u64 + 1,
+            seq: c.rec.seq,
+            received_at_ms: c.rec.received_at,
+            received_at: rfc3339(c.rec.received_at),
+            source: c.rec.source.clone(),
+            peer: c.rec.peer.map(|p| p.to_string()),
+            station: c.station.clone(),
+            prev: key::hex(&c.prev),
+            hash: key::hex(&c.rec.hash),
+        });
+    }
+    b.put(files::RAW_LINES, lines);
+    b.put(
+        files::POSITIONS_CSV,
+        csv_bytes(g.positions.iter().map(position_csv))?,
+    );
+    b.put(files::TRACKS_GEOJSON, tracks_geojson(g)?);
+    b.put(
+        files::STATICS_CSV,
+        csv_bytes(g.statics.iter().map(static_csv))?,
+    );
+    b.put(files::ALERT, g.latest_json.clone().into_bytes());
+    let mut changes = String::new();
+    for c in &g.changes {
+        changes.push_str(c);
+        changes.push('\n');
+    }
+    b.put(files::ALERT_CHANGES, changes.into_bytes());
+    b.put(files::ZONE, zone_geojson);
+    b.put(files::THRESHOLDS, thresholds);
+    b.put(files::MAP, svg::render(g).into_bytes());
+    let public = ctx.key.verifying_key();
+    b.put(
+        files::REPORT,
+        report::render(g, &entries, &key::fingerprint(&public)).into_bytes(),
+    );
+
+    let manifest = Manifest {
+        format: FORMAT.to_owned(),
+        aiswatch_version: env!("CARGO_PKG_VERSION").to_owned(),
+        exported_at: rfc3339(crate::time::now_ms()),
+        alert_id: g.facts.id.clone(),
+        alert_kind: g.facts.kind.as_str().to_owned(),
+        vessels: g.facts.mmsi.clone(),
+        window: g.window,
+        config_sha256: ctx.config_sha256.clone(),
+        config_file: ctx.config_file.as_ref().map(|p| p.display().to_string()),
+        zone,
+        public_key: key::public_hex(&public),
+        files: b
+            .entries
+            .iter()
+            .map(|(path, bytes)| FileEntry {
+                path: path.clone(),
+                sha256: sha256_hex(bytes),
+                bytes: bytes.len() as u64,
+            })
+            .collect(),
+        raw_lines: entries,
+        chain: CHAIN_FORMULA.to_owned(),
+        archive: ArchiveRef {
+            segments_scanned: g.raw.scanned,
+            segments_indexed: g.raw.indexed,
+            segments_total: g.raw.total,
+        },
+    };
+    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| EvidenceError::Export(format!("manifest: {e}")))?;
+    manifest_bytes.push(b'\n');
+    let sig = ctx.key.sign(&manifest_bytes);
+    b.put(files::MANIFEST, manifest_bytes);
+    b.put(
+        files::SIGNATURE,
+        format!("{}\n", key::hex(&sig.to_bytes())).into_bytes(),
+    );
+    b.put(
+        files::PUBLIC_KEY,
+        format!("{}\n", key::public_hex(&public)).into_bytes(),
+    );
+
+    let check = verify(&b, Some(&public));
+    if !check.is_ok() {
+        let list: Vec<String> = check.findings.iter().map(ToString::to_string).collect();
+        return Err(EvidenceError::Export(format!(
+            "the bundle would not verify (the store and the raw archive disagree?):\n{}",
+            list.join("\n")
+        )));
+    }
+    Ok(b)
+}

@@ -1,0 +1,169 @@
+//! Evidence bundles (issue 11): one alert exported with its raw lines as
+//! received, the decoded data, the zone and thresholds, a map, a report
+//! and a signed manifest; and the check of such a bundle.
+//!
+//! # What a bundle holds
+//!
+//! A zip file with `raw/lines.nmea` (every line of the alert's vessels whose
+//! event time lies in the window, byte for byte, `\n` after each),
+//! `positions.csv`, `tracks.geojson`, `statics.csv`, `alert.json`,
+//! `alert_changes.jsonl`, `zone.geojson`, `thresholds.json`, `map.svg`,
+//! `report.md`, and `manifest.json` (see [`Manifest`]) with
+//! `manifest.sig` (Ed25519 over the manifest's exact bytes, hex) and
+//! `public_key` (hex).
+//!
+//! # What a good bundle proves, and what not
+//!
+//! - Every file is as the holder of the private key exported it (the
+//!   manifest lists their SHA-256 and is signed). Pin the key
+//!   (`aiswatch key show` on the exporting installation) to know whose.
+//! - Each raw line, with its receive time, source and peer, is the record
+//!   at its `seq` in the installation's hash-chained archive: its `hash`
+//!   chains from the `prev` stated, so the archive, checked with
+//!   `aiswatch archive verify`, must hold the same hash at that seq. The
+//!   bundle alone cannot show the lines between exported ones (other
+//!   vessels' lines); it shows that nothing in the exported lines changed.
+//! - The stored positions re-decode from the raw lines.
+//! - It does not prove that a receiver reported the truth (AIS is
+//!   self-reported and can be spoofed), nor that no line was lost before
+//!   it reached the archive.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+
+use crate::storage::Store;
+use crate::time::Millis;
+use crate::zones::{DetectorDefaults, ZoneSet};
+
+mod build;
+mod collect;
+mod geojson;
+pub mod key;
+mod manifest;
+mod report;
+mod svg;
+mod verify;
+mod zipio;
+
+pub use build::export;
+pub use collect::{collect, Collected, Found, CLOCK_SLACK_MS};
+pub use manifest::{
+    files, ArchiveRef, FileEntry, Manifest, PositionCsv, RawLineEntry, StaticCsv, Window, ZoneRef,
+    CHAIN_FORMULA, FORMAT,
+};
+pub use verify::{verify, verify_zip, Finding, VerifyOutcome};
+pub use zipio::Bundle;
+
+#[cfg(test)]
+mod tests;
+
+/// The default margin around an event: two hours.
+pub const DEFAULT_MARGIN_MS: Millis = 2 * 3_600_000;
+
+/// Errors of export and verification (verification's findings about a
+/// bundle are not errors: see [`VerifyOutcome`]).
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The signing key could not be made, read or parsed.
+    #[error("evidence key: {0}")]
+    Key(String),
+    /// The store could not be read.
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    /// The raw archive could not be read, or does not chain.
+    #[error("raw archive: {0}")]
+    Archive(String),
+    /// No such alert (or not one the caller may see).
+    #[error("no alert {0}")]
+    NotFound(String),
+    /// What was stored cannot be exported (a stored alert that does not
+    /// parse, its zone gone, positions the raw lines do not give, …).
+    #[error("cannot export: {0}")]
+    Export(String),
+    /// The zip could not be written or read.
+    #[error("zip: {0}")]
+    Zip(String),
+}
+
+impl EvidenceError {
+    fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl From<crate::storage::raw::RawError> for EvidenceError {
+    fn from(e: crate::storage::raw::RawError) -> Self {
+        Self::Archive(e.to_string())
+    }
+}
+
+/// Everything an export reads, besides the alert id.
+#[derive(Clone)]
+pub struct ExportContext {
+    /// The store.
+    pub store: Store,
+    /// The raw archive's directory (`<data_dir>/raw`).
+    pub raw_dir: PathBuf,
+    /// The installation's signing key.
+    pub key: Arc<SigningKey>,
+    /// The zones in force.
+    pub zones: Arc<ZoneSet>,
+    /// The detectors' defaults from the config (zones override them).
+    pub defaults: DetectorDefaults,
+    /// SHA-256 (hex) of the configuration file's bytes (of nothing when
+    /// running on defaults), and the file.
+    pub config_sha256: String,
+    /// The configuration file, if any.
+    pub config_file: Option<PathBuf>,
+    /// Margin around the event (default [`DEFAULT_MARGIN_MS`]).
+    pub margin_ms: Millis,
+}
+
+impl ExportContext {
+    /// The context of the installation `cfg` describes: its raw archive
+    /// (`<data_dir>/raw`), its key (created if there is none: the `bool`
+    /// says so), the config file's hash, and the default margin.
+    pub fn for_config(
+        cfg: &crate::config::Config,
+        store: Store,
+        zones: Arc<ZoneSet>,
+    ) -> Result<(Self, bool), EvidenceError> {
+        let (key, created) = key::load_or_create(&cfg.storage.data_dir)?;
+        let (config_file, config_sha256) = match &cfg.loaded_from {
+            Some((p, h)) => (Some(p.clone()), h.clone()),
+            None => (None, sha256_hex(b"")),
+        };
+        Ok((
+            Self {
+                store,
+                raw_dir: cfg.storage.data_dir.join(crate::storage::raw::RAW_DIR),
+                key: Arc::new(key),
+                zones,
+                defaults: cfg.detect.defaults(),
+                config_sha256,
+                config_file,
+                margin_ms: DEFAULT_MARGIN_MS,
+            },
+            created,
+        ))
+    }
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    key::hex(&Sha256::digest(bytes))
+}

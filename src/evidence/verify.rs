@@ -1,0 +1,405 @@
+//! Checking a bundle: the signature over the manifest (against a pinned key
+//! when given), every file's SHA-256 and size, no file unlisted, every raw
+//! line's chain link, and that the raw lines, decoded again with the
+//! project's decoder, give every stated position. Each mismatch is a
+//! [`Finding`] naming the file (and line or row) that broke.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ed25519_dalek::{Signature, VerifyingKey};
+
+use super::manifest::{files, Manifest, PositionCsv, FORMAT};
+use super::{key, sha256_hex, Bundle};
+use crate::decode::Decoder;
+use crate::storage::PositionRow;
+
+/// One thing that does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The file it is about (`bundle` for the zip itself).
+    pub file: String,
+    /// What is wrong.
+    pub what: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.what)
+    }
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOutcome {
+    /// Every mismatch; empty when the bundle is good.
+    pub findings: Vec<Finding>,
+    /// Whether the signature was checked against a pinned key (else
+    /// against the key the bundle carries, which proves only integrity).
+    pub pinned: bool,
+    /// The key the bundle carries (hex), if it parses.
+    pub bundle_key: Option<String>,
+    /// The manifest, if it parses.
+    pub manifest: Option<Manifest>,
+    /// Raw lines whose link was checked.
+    pub raw_lines: usize,
+    /// Positions re-decoded and matched.
+    pub positions: usize,
+}
+
+impl VerifyOutcome {
+    /// Whether everything holds.
+    pub fn is_ok(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    fn find(&mut self, file: &str, what: impl Into<String>) {
+        self.findings.push(Finding {
+            file: file.to_owned(),
+            what: what.into(),
+        });
+    }
+}
+
+/// [`verify`] on a zip file's bytes.
+pub fn verify_zip(bytes: &[u8], pinned: Option<&VerifyingKey>) -> VerifyOutcome {
+    match Bundle::from_zip(bytes) {
+        Ok(b) => verify(&b, pinned),
+        Err(e) => {
+            let mut o = VerifyOutcome {
+                pinned: pinned.is_some(),
+                ..VerifyOutcome::default()
+            };
+            o.find("bundle", e.to_string());
+            o
+        }
+    }
+}
+
+fn hash32(text: &str) -> Option<[u8; 32]> {
+    key::unhex(text)
+        .filter(|_| text.bytes().all(|b| !b.is_ascii_uppercase()))
+        .and_then(|b| b.try_into().ok())
+}
+
+/// Checks a bundle; see the module doc.
+pub fn verify(b: &Bundle, pinned: Option<&VerifyingKey>) -> VerifyOutcome {
+    let mut o = VerifyOutcome {
+        pinned: pinned.is_some(),
+        ..VerifyOutcome::default()
+    };
+    // The key and the signature.
+    let bundled = match b.get(files::PUBLIC_KEY) {
+        None => {
+            o.find(files::PUBLIC_KEY, "missing");
+            None
+        }
+        Some(bytes) => match std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|t| t.strip_suffix('\n'))
+            .and_then(hash32)
+            .and_then(|k| VerifyingKey::from_bytes(&k).ok())
+        {
+            Some(k) => {
+                o.bundle_key = Some(key::public_hex(&k));
+                Some(k)
+            }
+            None => {
+                o.find(files::PUBLIC_KEY, "not an Ed25519 public key in hex");
+                None
+            }
+        },
+    };
+    if let (Some(p), Some(k)) = (pinned, &bundled) {
+        if p != k {
+            o.find(
+                files::PUBLIC_KEY,
+                format!(
+                    "is not the pinned key: bundle {} ({}), pinned {} ({})",
+                    key::public_hex(k),
+                    key::fingerprint(k),
+                    key::public_hex(p),
+                    key::fingerprint(p)
+                ),
+            );
+        }
+    }
+    let Some(manifest_bytes) = b.get(files::MANIFEST) else {
+        o.find(files::MANIFEST, "missing");
+        return o;
+    };
+    let sig = b
+        .get(files::SIGNATURE)
+        .and_then(|s| std::str::from_utf8(s).ok())
+        .and_then(|t| t.strip_suffix('\n'))
+        .and_then(|t| key::unhex(t).filter(|_| !t.bytes().any(|c| c.is_ascii_uppercase())))
+        .and_then(|v| <[u8; 64]>::try_from(v).ok())
+        .map(|a| Signature::from_bytes(&a));
+    match (sig, pinned.or(bundled.as_ref())) {
+        (None, _) => o.find(files::SIGNATURE, "missing or not 64 bytes in hex"),
+        (Some(_), None) => o.find(files::SIGNATURE, "no key to check it with"),
+        (Some(s), Some(k)) => {
+            if k.verify_strict(manifest_bytes, &s).is_err() {
+                o.find(
+                    files::SIGNATURE,
+                    format!(
+                        "does not verify over manifest.json with key {}",
+                        key::fingerprint(k)
+                    ),
+                );
+            }
+        }
+    }
+    let m: Manifest = match serde_json::from_slice(manifest_bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            o.find(files::MANIFEST, format!("not a manifest: {e}"));
+            return o;
+        }
+    };
+    if m.format != FORMAT {
+        o.find(
+            files::MANIFEST,
+            format!("format {:?}, expected {FORMAT:?}", m.format),
+        );
+    }
+    if o.bundle_key.as_deref().is_some_and(|k| k != m.public_key) {
+        o.find(
+            files::MANIFEST,
+            "public_key differs from the public_key file",
+        );
+    }
+    check_files(b, &m, &mut o);
+    check_raw(b, &m, &mut o);
+    o.manifest = Some(m);
+    o
+}
+
+/// Every listed file is there with its hash and size; nothing unlisted.
+fn check_files(b: &Bundle, m: &Manifest, o: &mut VerifyOutcome) {
+    let mut listed = HashSet::new();
+    for f in &m.files {
+        if !listed.insert(f.path.as_str()) {
+            o.find(&f.path, "listed twice in the manifest");
+            continue;
+        }
+        match b.get(&f.path) {
+            None => o.find(&f.path, "listed in the manifest but missing"),
+            Some(bytes) => {
+                if bytes.len() as u64 != f.bytes {
+                    o.find(
+                        &f.path,
+                        format!("{} bytes, the manifest says {}", bytes.len(), f.bytes),
+                    );
+                }
+                let h = sha256_hex(bytes);
+                if h != f.sha256 {
+                    o.find(
+                        &f.path,
+                        format!("SHA-256 {h} differs from the manifest's {}", f.sha256),
+                    );
+                }
+            }
+        }
+    }
+    for (path, _) in &b.entries {
+        if !listed.contains(path.as_str()) && !files::UNLISTED.contains(&path.as_str()) {
+            o.find(path, "not listed in the manifest (added)");
+        }
+    }
+}
+
+/// The raw lines' chain links, and the positions they decode to.
+fn check_raw(b: &Bundle, m: &Manifest, o: &mut VerifyOutcome) {
+    let f = files::RAW_LINES;
+    let Some(text) = b.get(f) else {
+        o.find(f, "missing");
+        return;
+    };
+    if !text.is_empty() && text.last() != Some(&b'\n') {
+        o.find(f, "does not end with a newline");
+    }
+    let lines: Vec<&[u8]> = if text.is_empty() {
+        Vec::new()
+    } else {
+        text.strip_suffix(b"\n")
+            .unwrap_or(text)
+            .split(|&c| c == b'\n')
+            .collect()
+    };
+    if lines.len() != m.raw_lines.len() {
+        o.find(
+            f,
+            format!(
+                "{} lines, the manifest lists {}",
+                lines.len(),
+                m.raw_lines.len()
+            ),
+        );
+    }
+    let mut prev_entry: Option<(u64, [u8; 32])> = None;
+    let mut decoders: HashMap<(String, Option<SocketAddr>), Decoder> = HashMap::new();
+    let mut decoded = HashSet::new();
+    let mut out = Vec::new();
+    for (i, (e, line)) in m.raw_lines.iter().zip(&lines).enumerate() {
+        let at = format!("line {} (seq {})", i + 1, e.seq);
+        if e.n != i as u64 + 1 {
+            o.find(
+                files::MANIFEST,
+                format!("raw line entry {} has n = {}", i + 1, e.n),
+            );
+        }
+        let (Some(prev), Some(hash)) = (hash32(&e.prev), hash32(&e.hash)) else {
+            o.find(
+                files::MANIFEST,
+                format!("{at}: prev or hash is not 64 hex digits"),
+            );
+            continue;
+        };
+        let peer_text = e.peer.clone().unwrap_or_default();
+        if e.source.len() > usize::from(u16::MAX) || peer_text.len() > usize::from(u16::MAX) {
+            o.find(
+                files::MANIFEST,
+                format!("{at}: source or peer longer than 65535 bytes"),
+            );
+            continue;
+        }
+        let h = crate::storage::raw::link_hash(
+            &prev,
+            e.seq,
+            e.received_at_ms,
+            e.source.as_bytes(),
+            peer_text.as_bytes(),
+            line,
+        );
+        if h != hash {
+            o.find(
+                f,
+                format!("{at}: the line, its receive time, source or peer differ from what the archive chained (hash mismatch)"),
+            );
+        } else {
+            o.raw_lines += 1;
+        }
+        if let Some((pseq, phash)) = prev_entry {
+            if e.seq <= pseq {
+                o.find(f, format!("{at}: seq not after the previous line's {pseq}"));
+            } else if e.seq == pseq + 1 && prev != phash {
+                o.find(
+                    f,
+                    format!("{at}: does not chain from the line before it (seq {pseq})"),
+                );
+            }
+        }
+        prev_entry = Some((e.seq, hash));
+        let peer = match &e.peer {
+            None => None,
+            Some(p) => match p.parse::<SocketAddr>() {
+                Ok(a) => Some(a),
+                Err(_) => {
+                    o.find(files::MANIFEST, format!("{at}: peer {p:?} is not ip:port"));
+                    None
+                }
+            },
+        };
+        let source: Arc<str> = e.source.as_str().into();
+        let dec = decoders.entry((e.source.clone(), peer)).or_default();
+        out.clear();
+        dec.feed_from(peer, line, e.received_at_ms, &mut out);
+        for d in &out {
+            if let Some(p) = PositionRow::of(&source, d) {
+                decoded.insert(position_key(&p));
+            }
+        }
+    }
+    check_positions(b, m, &decoded, o);
+}
+
+type PosKey = (
+    u32,
+    i64,
+    u64,
+    u64,
+    Option<u16>,
+    Option<u16>,
+    Option<u16>,
+    Option<u8>,
+    u8,
+);
+
+fn position_key(p: &PositionRow) -> PosKey {
+    (
+        p.mmsi.0,
+        p.time,
+        p.lon.to_bits(),
+        p.lat.to_bits(),
+        p.sog_dkn,
+        p.cog_ddeg,
+        p.heading,
+        p.nav_status,
+        p.msg_type,
+    )
+}
+
+/// Every row of `positions.csv` is given by a raw line, of a vessel of the
+/// alert, in the window.
+fn check_positions(b: &Bundle, m: &Manifest, decoded: &HashSet<PosKey>, o: &mut VerifyOutcome) {
+    let f = files::POSITIONS_CSV;
+    let Some(bytes) = b.get(f) else {
+        o.find(f, "missing");
+        return;
+    };
+    let mut r = csv::Reader::from_reader(bytes);
+    for (i, row) in r.deserialize::<PositionCsv>().enumerate() {
+        let at = format!("row {}", i + 1);
+        let p = match row {
+            Ok(p) => p,
+            Err(e) => {
+                o.find(f, format!("{at}: {e}"));
+                continue;
+            }
+        };
+        if !m.vessels.contains(&p.mmsi) {
+            o.find(
+                f,
+                format!("{at}: MMSI {} is not a vessel of the alert", p.mmsi),
+            );
+        }
+        if p.time_ms < m.window.from_ms || p.time_ms > m.window.to_ms {
+            o.find(f, format!("{at}: time outside the window"));
+        }
+        if p.time != crate::time::rfc3339(p.time_ms) {
+            o.find(
+                f,
+                format!("{at}: time {:?} is not time_ms {}", p.time, p.time_ms),
+            );
+        }
+        let stored = PositionRow {
+            seq: 0,
+            mmsi: crate::ids::Mmsi(p.mmsi),
+            time: p.time_ms,
+            lon: p.lon,
+            lat: p.lat,
+            sog_dkn: p.sog_dkn,
+            cog_ddeg: p.cog_ddeg,
+            heading: p.heading,
+            nav_status: p.nav_status,
+            msg_type: p.msg_type,
+            station: None,
+            source: "".into(),
+            hash: 0,
+        };
+        if decoded.contains(&position_key(&stored)) {
+            o.positions += 1;
+        } else {
+            o.find(
+                f,
+                format!(
+                    "{at}: MMSI {} at {}: no raw line decodes to this position",
+                    p.mmsi, p.time
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Issue 11 end to end with the real binary: a simulated scenario (every
+//! alert kind the simulator makes) fed over TCP to `aiswatch run`; while it
+//! runs, `aiswatch evidence ID --out` for one alert of each kind and
+//! `GET /api/v1/alerts/{id}/evidence`; `aiswatch evidence verify` (and the
+//! independent Python verifier, when python3 has `cryptography`) accept
+//! each bundle; its raw lines are byte for byte the fed lines of the
+//! alert's vessels in the window, all of them. Then tampering: a changed
+//! raw line fails both verifiers; a changed byte in an archive segment
+//! fails `aiswatch archive verify`, naming the segment and line.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use aiswatch::evidence::{files, Bundle, Manifest};
+use aiswatch::sim::{self, SimConfig};
+use common::*;
+
+const ADMIN: &str = "admin-token";
+const CENTRES: &str = "[[centres]]\nid = \"SIM-CENTRE\"\napi_tokens = [\"sim-tok\"]\n\n\
+                       [[centres]]\nid = \"ELSEWHERE\"\napi_tokens = [\"else-tok\"]\n";
+
+fn aiswatch(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_aiswatch"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// What the daemon archives of `lines` (one TCP connection): the lines its
+/// decoder accepts, in order.
+fn accepted(lines: &[String]) -> Vec<&String> {
+    let mut d = aiswatch::decode::Decoder::new();
+    let mut out = Vec::new();
+    let peer = Some(SocketAddr::from(([127, 0, 0, 1], 1)));
+    lines
+        .iter()
+        .filter(|l| {
+            let before = d.stats().rejects_total();
+            d.feed_from(peer, l.as_bytes(), 0, &mut out);
+            d.stats().rejects_total() == before
+        })
+        .collect()
+}
+
+/// Each accepted line with the MMSI and event time of the message it is
+/// (part of), decoded on its own: the simulator writes a multi-part
+/// message's fragments one after the other, so a first fragment is decoded
+/// with the line after it.
+fn messages<'a>(lines: &[&'a String]) -> Vec<(&'a String, Option<(u32, i64)>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let n = if lines[i].contains("!AIVDM,2,1,") && i + 1 < lines.len() {
+            2
+        } else {
+            1
+        };
+        let mut d = aiswatch::decode::Decoder::new();
+        let mut msgs = Vec::new();
+        for l in &lines[i..i + n] {
+            d.feed(l.as_bytes(), 0, &mut msgs);
+        }
+        let m = msgs.first().map(|m| (m.message.mmsi, m.time));
+        for l in &lines[i..i + n] {
+            out.push((*l, m));
+        }
+        i += n;
+    }
+    out
+}
+
+fn bundle_lines(b: &Bundle) -> Vec<String> {
+    let t = String::from_utf8(b.get(files::RAW_LINES).unwrap().to_vec()).unwrap();
+    t.lines().map(str::to_owned).collect()
+}
+
+fn manifest(b: &Bundle) -> Manifest {
+    serde_json::from_slice(b.get(files::MANIFEST).unwrap()).unwrap()
+}
+
+/// `python3 scripts/verify_evidence.py FILE --key KEY`, or `None` (after
+/// saying SKIPPED) without python3 and its `cryptography` package.
+fn python_verify(file: &Path, key: &str) -> Option<(i32, String)> {
+    let probe = Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIPPED (independent Python verifier): python3 with the `cryptography` package is not installed");
+        return None;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/verify_evidence.py");
+    let o = Command::new("python3")
+        .arg(script)
+        .arg(file)
+        .args(["--key", key])
+        .output()
+        .unwrap();
+    Some((o.status.code().unwrap_or(-1), text(&o)))
+}
+
+/// GET with a bearer token: (status, body bytes).
+async fn get_bytes(http: SocketAddr, path: &str, token: &str) -> (u16, Vec<u8>) {
+    let r = reqwest::Client::new()
+        .get(format!("http://{http}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.bytes().await.unwrap().to_vec())
+}
+
+async fn round_trip(db: Option<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let sim_dir = dir.path().join("sim");
+    let cfg = SimConfig {
+        seed: 1,
+        hours: 6.0,
+        vessels: 100,
+        ..SimConfig::default()
+    };
+    sim::generate(&cfg, &sim_dir).unwrap();
+    let feed_text = std::fs::read_to_string(sim_dir.join("feed.nmea")).unwrap();
+    let lines: Vec<String> = feed_text.lines().map(str::to_owned).collect();
+    let zones = sim_dir.join("zones");
+    let (_, ref_positions) = replay_reference_in(&lines, &zones);
+    let archived = accepted(&lines);
+
+    let db = db.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("store.db").display()));
+    let http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let tcp: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let config = write_config(dir.path(), &zones, &db, http, tcp, ADMIN, CENTRES);
+    let config_s = config.to_str().unwrap();
+    let mut d = start(dir.path(), &config, http, tcp, 1).await;
+    feed(d.tcp, &lines).await;
+    wait_positions(d.http, ADMIN, ref_positions.len()).await;
+    // The raw archive is flushed every second: wait until it holds every line.
+    let raw_dir = dir.path().join("data").join("raw");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let r = aiswatch::storage::raw::verify(&raw_dir).unwrap();
+        assert!(r.is_ok(), "{:?}", r.broken);
+        if r.records == archived.len() as u64 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "archive holds {} of {}",
+            r.records,
+            archived.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let key = aiswatch(&["key", "show", "--config", config_s]);
+    assert!(key.status.success(), "{}", text(&key));
+    let key = String::from_utf8(key.stdout).unwrap();
+    let key = key
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_owned();
+
+    // One alert of each kind.
+    let list = get_json(d.http, "/api/v1/alerts?limit=1000", Some(ADMIN)).await;
+    let mut by_kind: BTreeMap<String, String> = BTreeMap::new();
+    for a in list["alerts"].as_array().unwrap() {
+        by_kind
+            .entry(a["kind"].as_str().unwrap().to_owned())
+            .or_insert_with(|| a["id"].as_str().unwrap().to_owned());
+    }
+    let kinds: BTreeSet<&str> = by_kind.keys().map(String::as_str).collect();
+    for k in [
+        "dark_period",
+        "loitering",
+        "rendezvous",
+        "identity_change",
+        "fishing",
+        "drifting",
+    ] {
+        assert!(kinds.contains(k), "no {k} alert among {kinds:?}");
+    }
+
+    let decoded = messages(&archived);
+    let mut files_out: Vec<(String, PathBuf)> = Vec::new();
+    for (kind, id) in &by_kind {
+        let out = dir.path().join(format!("{kind}.zip"));
+        let o = aiswatch(&[
+            "evidence",
+            id,
+            "--out",
+            out.to_str().unwrap(),
+            "--config",
+            config_s,
+        ]);
+        assert!(o.status.success(), "export {id}: {}", text(&o));
+        let o = aiswatch(&["evidence", "verify", out.to_str().unwrap(), "--key", &key]);
+        assert!(o.status.success(), "verify {id}: {}", text(&o));
+        assert!(text(&o).contains("pinned key"), "{}", text(&o));
+
+        let b = Bundle::from_zip(&std::fs::read(&out).unwrap()).unwrap();
+        let m = manifest(&b);
+        let vessels: BTreeSet<u32> = m.vessels.iter().copied().collect();
+        let want: Vec<&str> = decoded
+            .iter()
+            .filter(|(_, msg)| {
+                msg.is_some_and(|(mmsi, t)| {
+                    vessels.contains(&mmsi) && t >= m.window.from_ms && t <= m.window.to_ms
+                })
+            })
+            .map(|(l, _)| l.as_str())
+            .collect();
+        let got = bundle_lines(&b);
+        assert!(!want.is_empty(), "{id}");
+        assert_eq!(
+            got, want,
+            "{id}: the raw lines are every fed line of its vessels in the window"
+        );
+        eprintln!(
+            "{kind}: {id}: {} raw lines, {} bytes",
+            got.len(),
+            std::fs::metadata(&out).unwrap().len()
+        );
+
+        if let Some((code, out_text)) = python_verify(&out, &key) {
+            assert_eq!(code, 0, "python verifier on {id}: {out_text}");
+        }
+        files_out.push((id.clone(), out));
+    }
+
+    // The HTTP route, scoped like the rest of the API.
+    let (id, file) = &files_out[0];
+    let path = format!("/api/v1/alerts/{}/evidence", encode(id));
+    let (status, body) = get_bytes(d.http, &path, ADMIN).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let pinned = aiswatch::evidence::key::parse_public(&key).unwrap();
+    let o = aiswatch::evidence::verify_zip(&body, Some(&pinned));
+    assert!(o.is_ok(), "{:?}", o.findings);
+    let http_bundle = Bundle::from_zip(&body).unwrap();
+    let cli_bundle = Bundle::from_zip(&std::fs::read(file).unwrap()).unwrap();
+    assert_eq!(bundle_lines(&http_bundle), bundle_lines(&cli_bundle));
+    assert_eq!(get_bytes(d.http, &path, "sim-tok").await.0, 200);
+    assert_eq!(
+        get_bytes(d.http, &path, "else-tok").await.0,
+        404,
+        "another centre's alert"
+    );
+    assert_eq!(
+        get_bytes(d.http, "/api/v1/alerts/nope/evidence", ADMIN)
+            .await
+            .0,
+        404
+    );
+
+    // A raw line changed: both verifiers refuse, naming the file.
+    let mut bad = cli_bundle.clone();
+    let mut raw = bad.get(files::RAW_LINES).unwrap().to_vec();
+    let at = raw.iter().position(|&c| c == b',').unwrap();
+    raw[at + 1] ^= 0x01;
+    bad.put(files::RAW_LINES, raw);
+    let bad_file = dir.path().join("bad.zip");
+    std::fs::write(&bad_file, bad.to_zip().unwrap()).unwrap();
+    let o = aiswatch(&["evidence", "verify", bad_file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("raw/lines.nmea"), "{}", text(&o));
+    if let Some((code, out_text)) = python_verify(&bad_file, &key) {
+        assert_eq!(code, 1, "{out_text}");
+        assert!(out_text.contains("raw/lines.nmea"), "{out_text}");
+    }
+
+    // The archive: whole, then one byte changed in a segment.
+    stop(&mut d, false);
+    let o = aiswatch(&["archive", "verify", "--config", config_s]);
+    assert!(o.status.success(), "{}", text(&o));
+    let seg = std::fs::read_dir(&raw_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "log"))
+        .unwrap();
+    let mut bytes = std::fs::read(&seg).unwrap();
+    let mid = bytes.len() / 2;
+    let line_no = bytes[..mid].iter().filter(|&&c| c == b'\n').count() + 1;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&seg, &bytes).unwrap();
+    let o = aiswatch(&["archive", "verify", "--config", config_s]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let name = seg.file_name().unwrap().to_str().unwrap();
+    let t = text(&o);
+    assert!(t.contains(name), "{t}");
+    assert!(
+        t.contains(&format!("line {line_no}:")) || t.contains(&format!("line {}:", line_no - 1)),
+        "line {line_no}: {t}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_evidence_of_every_alert_kind_round_trips() {
+    round_trip(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_evidence_of_every_alert_kind_round_trips() {
+    let Some(base) = pg_base_url("postgres_evidence_of_every_alert_kind_round_trips") else {
+        return;
+    };
+    round_trip(Some(pg_schema(&base, "evidence").await)).await;
+}
