@@ -122,6 +122,43 @@ async fn get_bytes(http: SocketAddr, path: &str, token: &str) -> (u16, Vec<u8>) 
     (status, r.bytes().await.unwrap().to_vec())
 }
 
+/// The newest tag-block time (`c:`, unix seconds) among `lines`.
+fn feed_end(lines: &[String]) -> i64 {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let c = &l[l.find(",c:")? + 3..];
+            c[..c.find(|ch: char| !ch.is_ascii_digit())?].parse().ok()
+        })
+        .max()
+        .expect("tag-blocked feed")
+}
+
+/// A vessel in the patrol zone from `after` + 1 min, reporting every minute
+/// for 20 min, then 1.4° (155 km) further east a minute later: a jump no
+/// vessel could make (spoofing).
+fn jumping_vessel(after: i64) -> Vec<String> {
+    use aiswatch::sim::encode::{tagged_lines, type1, PositionA};
+    let report = |k: i64, lon: f64| {
+        let p = PositionA {
+            mmsi: 247_000_999,
+            status: 0,
+            sog_kn: 8.0,
+            lon,
+            lat: 3.3,
+            cog: 90.0,
+            heading: 90,
+            second: 0,
+            radio: 0,
+        };
+        tagged_lines(&type1(&p), 0, 'A', "sim-jump", after + 60 * k)
+    };
+    (1..=20)
+        .flat_map(|k| report(k, 2.3 + k as f64 * 0.002))
+        .chain((21..=23).flat_map(|k| report(k, 3.7 + k as f64 * 0.002)))
+        .collect()
+}
+
 async fn round_trip(db: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let sim_dir = dir.path().join("sim");
@@ -133,8 +170,16 @@ async fn round_trip(db: Option<String>) {
     };
     sim::generate(&cfg, &sim_dir).unwrap();
     let feed_text = std::fs::read_to_string(sim_dir.join("feed.nmea")).unwrap();
-    let lines: Vec<String> = feed_text.lines().map(str::to_owned).collect();
+    let mut lines: Vec<String> = feed_text.lines().map(str::to_owned).collect();
     let zones = sim_dir.join("zones");
+    // The simulator sends no impossible jumps: spoofing on in the patrol
+    // zone, and one vessel that jumps 155 km in a minute after the feed.
+    let zone_file = zones.join("sim.geojson");
+    let mut z: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&zone_file).unwrap()).unwrap();
+    z["features"][0]["properties"]["detect"]["spoofing"] = serde_json::json!({});
+    std::fs::write(&zone_file, z.to_string()).unwrap();
+    lines.extend(jumping_vessel(feed_end(&lines)));
     let (_, ref_positions) = replay_reference_in(&lines, &zones);
     let archived = accepted(&lines);
 
@@ -189,6 +234,7 @@ async fn round_trip(db: Option<String>) {
         "dark_period",
         "loitering",
         "rendezvous",
+        "spoofing",
         "identity_change",
         "fishing",
         "drifting",

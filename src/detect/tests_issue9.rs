@@ -272,17 +272,8 @@ async fn restart_rebuilds_coverage_from_every_copy() {
             "{m}'s dark period comes after the restart: {want:#?}"
         );
     }
-    let src: std::sync::Arc<str> = "test".into();
-    let wall = T0 + 1000 * HOUR;
     for (s, _dir) in crate::storage::tests::stores().await {
-        let mut first = engine();
-        first.record(true);
-        for m in msgs.iter().filter(|m| m.time <= split) {
-            first.ingest(&src, std::slice::from_ref(m), wall);
-            let mut b = first.take_records();
-            b.alerts = first.take_alerts();
-            s.write(&b).await.unwrap();
-        }
+        crate::storage::tests::record_until(&s, engine(), &msgs, split, T0 + 1000 * HOUR).await;
         let mut second = engine();
         let resume = crate::storage::rebuild::rebuild(&s, &mut second)
             .await

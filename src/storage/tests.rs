@@ -49,6 +49,27 @@ pub(crate) fn alert(id_mmsi: u32, centre: &str, state: State, at: Millis) -> Ale
     }
 }
 
+/// Runs `engine` on `msgs` up to `split` (event time) from source `test`,
+/// writing its records and alerts to `s` message by message, as the daemon
+/// does before it is stopped.
+pub(crate) async fn record_until(
+    s: &Store,
+    mut engine: crate::engine::Engine,
+    msgs: &[crate::decode::Decoded],
+    split: Millis,
+    wall: Millis,
+) {
+    let src: Arc<str> = "test".into();
+    engine.set_next_seq(s.last_seq().await.unwrap() + 1);
+    engine.record(true);
+    for m in msgs.iter().filter(|m| m.time <= split) {
+        engine.ingest(&src, std::slice::from_ref(m), wall);
+        let mut b = engine.take_records();
+        b.alerts = engine.take_alerts();
+        s.write(&b).await.unwrap();
+    }
+}
+
 pub(crate) async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
@@ -647,15 +668,7 @@ async fn restart_during_a_silence_keeps_the_resumed_loitering_alert() {
     }
     assert!(want.len() >= 2, "{want:?}");
     for (s, _dir) in stores().await {
-        let mut first = engine();
-        first.set_next_seq(s.last_seq().await.unwrap() + 1);
-        first.record(true);
-        for m in msgs.iter().filter(|m| m.time <= split) {
-            first.ingest(&src, std::slice::from_ref(m), wall);
-            let mut b = first.take_records();
-            b.alerts = first.take_alerts();
-            s.write(&b).await.unwrap();
-        }
+        record_until(&s, engine(), &msgs, split, wall).await;
         assert_eq!(
             s.open_alerts().await.unwrap().len(),
             1,
