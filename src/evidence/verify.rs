@@ -309,7 +309,7 @@ fn check_raw(b: &Bundle, m: &Manifest, o: &mut VerifyOutcome) {
         dec.feed_from(peer, line, e.received_at_ms, &mut out);
         for d in &out {
             if let Some(p) = PositionRow::of(&source, d) {
-                decoded.insert(position_key(&p));
+                decoded.insert(position_key(&super::build::position_csv(&p)));
             }
         }
     }
@@ -328,10 +328,10 @@ type PosKey = (
     u8,
 );
 
-fn position_key(p: &PositionRow) -> PosKey {
+fn position_key(p: &PositionCsv) -> PosKey {
     (
-        p.mmsi.0,
-        p.time,
+        p.mmsi,
+        p.time_ms,
         p.lon.to_bits(),
         p.lat.to_bits(),
         p.sog_dkn,
@@ -375,22 +375,7 @@ fn check_positions(b: &Bundle, m: &Manifest, decoded: &HashSet<PosKey>, o: &mut 
                 format!("{at}: time {:?} is not time_ms {}", p.time, p.time_ms),
             );
         }
-        let stored = PositionRow {
-            seq: 0,
-            mmsi: crate::ids::Mmsi(p.mmsi),
-            time: p.time_ms,
-            lon: p.lon,
-            lat: p.lat,
-            sog_dkn: p.sog_dkn,
-            cog_ddeg: p.cog_ddeg,
-            heading: p.heading,
-            nav_status: p.nav_status,
-            msg_type: p.msg_type,
-            station: None,
-            source: "".into(),
-            hash: 0,
-        };
-        if decoded.contains(&position_key(&stored)) {
+        if decoded.contains(&position_key(&p)) {
             o.positions += 1;
         } else {
             o.find(

@@ -87,7 +87,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
-pub use format::hash_hex;
+pub use format::{hash_hex, link_hash};
 pub use read::{BreakKind, BrokenLink, RawRecord, Records, VerifyReport};
 pub use scan::{scan_segment, segments, ScanLine, SegmentInfo};
 pub use writer::{
@@ -553,21 +553,6 @@ impl Drop for RawArchive {
     fn drop(&mut self) {
         let _ = self.write_out();
     }
-}
-
-/// A record's chain link, as the module doc defines it: `SHA-256(prev ‖
-/// seq u64 BE ‖ received_at i64 BE ‖ len(source) u16 BE ‖ source ‖
-/// len(peer) u16 BE ‖ peer ‖ line)`, `peer` empty when there is none.
-/// Fields longer than 65535 bytes are not in any archive: callers refuse them.
-pub fn link_hash(
-    prev: &[u8; 32],
-    seq: u64,
-    received_at: Millis,
-    source: &[u8],
-    peer: &[u8],
-    line: &[u8],
-) -> [u8; 32] {
-    format::link_hash(prev, seq, received_at, source, peer, line)
 }
 
 /// All records of the archive in `dir`, oldest first, without checking the

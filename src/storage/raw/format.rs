@@ -174,7 +174,7 @@ pub(super) fn peer_text(peer: SocketAddr) -> String {
 ///
 /// Callers guarantee that `source` and `peer` are at most `u16::MAX` bytes
 /// (the writer refuses longer sources, the parser longer fields).
-pub(super) fn link_hash(
+pub fn link_hash(
     prev: &[u8; 32],
     seq: u64,
     received_at: Millis,
