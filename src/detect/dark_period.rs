@@ -18,9 +18,10 @@
 use std::cmp::Reverse;
 use std::sync::Arc;
 
+use circular_buffer::CircularBuffer;
 use serde_json::json;
 
-use super::silence::Coverage;
+use super::silence::{Coverage, StationId};
 use super::{haversine, ms, Detectors, Fix, Place, Task, VState, KN_PER_MPS};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::ids::AlertId;
@@ -194,7 +195,10 @@ impl Detectors {
         let z = &self.zones.zones()[usize::from(zone)];
         let info = VesselInfo::from_store(tracks, mmsi);
         let id = Alert::make_id(Kind::DarkPeriod, &z.id, &[mmsi], last.time);
-        let station_last = self.live.last_heard(&v.station);
+        let station_last = self
+            .live
+            .id(&v.station)
+            .and_then(|id| self.live.last_heard(id));
         let why = why_it_counts(&judged, explained);
         let heard_by = self.heard_by(v, now);
         out.push(Alert {
@@ -256,7 +260,7 @@ impl Detectors {
 }
 
 /// Median interval between consecutive report times (0 with fewer than 3).
-fn median_interval(times: &std::collections::VecDeque<Millis>) -> Millis {
+fn median_interval<const N: usize>(times: &CircularBuffer<N, Millis>) -> Millis {
     if times.len() < 3 {
         return 0;
     }
@@ -323,7 +327,7 @@ impl Detectors {
         let Some(last) = v.last.as_ref() else {
             return Vec::new();
         };
-        let dead = |st: &Arc<str>| match v.heard_by.iter().find(|h| h.station == *st) {
+        let dead = |st: StationId| match v.heard_by.iter().find(|h| h.station == st) {
             Some(h) => self.live.dead(st, now).since(h.dead_at_last),
             None => self.live.dead(st, now).since(self.live.dead(st, last.time)),
         };
@@ -332,13 +336,11 @@ impl Detectors {
             basis: Basis::Vessel,
             lon: last.lon,
             lat: last.lat,
-            stations: vessel_shares(v)
+            stations: self
+                .vessel_shares(v)
                 .into_iter()
-                .filter(|x| x.1 >= 1.0 || x.2 >= VESSEL_MIN_COPIES)
-                .map(|(s, share, _)| {
-                    let d = dead(&s);
-                    (s, share, d)
-                })
+                .filter(|x| x.share >= 1.0 || x.copies >= VESSEL_MIN_COPIES)
+                .map(|x| (x.name, x.share, dead(x.id)))
                 .collect(),
         });
         if let Some((lon, lat)) = last.reckon(now) {
@@ -350,10 +352,7 @@ impl Detectors {
                         lat,
                         stations: cov
                             .into_iter()
-                            .map(|(s, share)| {
-                                let d = dead(&s);
-                                (s, share, d)
-                            })
+                            .map(|(id, share)| (self.live.name(id), share, dead(id)))
                             .collect(),
                     });
                 }
@@ -365,38 +364,53 @@ impl Detectors {
     /// The stations that heard `v` in its recent copies, for `details`.
     fn heard_by(&self, v: &VState, now: Millis) -> serde_json::Value {
         let last = v.last.as_ref().map_or(now, |f| f.time);
-        vessel_shares(v)
+        self.vessel_shares(v)
             .into_iter()
-            .map(|(s, share, copies)| {
-                let down = self.live.dead(&s, now).since(self.live.dead(&s, last));
+            .map(|x| {
+                let down = self.live.dead(x.id, now).since(self.live.dead(x.id, last));
                 json!({
-                    "station": s.as_ref(),
-                    "copies": copies,
+                    "station": x.name.as_ref(),
+                    "copies": x.copies,
                     "of": v.heard_recently.len(),
-                    "share": (share * 100.0).round() / 100.0,
+                    "share": (x.share * 100.0).round() / 100.0,
                     "down_s": down / 1000,
                 })
             })
             .collect()
     }
+
+    /// The stations among the vessel's recent copies, with the copies each
+    /// delivered relative to the best one, and the count, most first.
+    fn vessel_shares(&self, v: &VState) -> Vec<Share> {
+        let mut counts: Vec<(StationId, usize)> = Vec::new();
+        for s in v.heard_recently.iter() {
+            match counts.iter_mut().find(|(t, _)| t == s) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((*s, 1)),
+            }
+        }
+        let best = counts.iter().map(|x| x.1).max().unwrap_or(0).max(1);
+        let mut shares: Vec<Share> = counts
+            .into_iter()
+            .map(|(id, n)| Share {
+                id,
+                name: self.live.name(id),
+                share: n as f64 / best as f64,
+                copies: n,
+            })
+            .collect();
+        shares.sort_by(|a, b| b.copies.cmp(&a.copies).then_with(|| a.name.cmp(&b.name)));
+        shares
+    }
 }
 
-/// The stations among the vessel's recent copies, with the copies each
-/// delivered relative to the best one, and the count, most first.
-fn vessel_shares(v: &VState) -> Vec<(Arc<str>, f64, usize)> {
-    let mut counts: Vec<(Arc<str>, usize)> = Vec::new();
-    for s in &v.heard_recently {
-        match counts.iter_mut().find(|(t, _)| t == s) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((s.clone(), 1)),
-        }
-    }
-    let best = counts.iter().map(|x| x.1).max().unwrap_or(0).max(1);
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    counts
-        .into_iter()
-        .map(|(s, n)| (s, n as f64 / best as f64, n))
-        .collect()
+/// A station's part in a vessel's recent copies.
+struct Share {
+    id: StationId,
+    name: Arc<str>,
+    /// Relative to the best station's.
+    share: f64,
+    copies: usize,
 }
 
 /// Why a silence counts, in words: which expected stations stayed live.

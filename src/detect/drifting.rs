@@ -14,7 +14,7 @@ use std::cmp::Reverse;
 
 use serde_json::json;
 
-use super::{angle_deg, ms, speed_kn, Detectors, Fix, Place, Task};
+use super::{angle_deg, ms, Detectors, Fix, Place, Task};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::ids::AlertId;
 use crate::time::Millis;
@@ -74,7 +74,6 @@ impl Detectors {
         &mut self,
         mmsi: Mmsi,
         fix: &Fix,
-        prev: Option<&Fix>,
         place: &Place,
         tracks: &TrackStore,
         out: &mut Vec<Alert>,
@@ -93,7 +92,7 @@ impl Detectors {
         let anchored = matches!(vessel.and_then(|x| x.nav_status), Some(1 | 5));
         let heading = vessel.and_then(|x| x.heading_true).map(f64::from);
         let angle = heading.zip(fix.cog).map(|(h, c)| angle_deg(h, c));
-        let sog = speed_kn(prev, fix);
+        let sog = fix.speed;
         let slack = (self.cfg.speed_hysteresis_kn, ANGLE_SLACK);
         let end = match (&v.drift, zone) {
             (None, _) => None,

@@ -13,7 +13,7 @@ use std::cmp::Reverse;
 
 use serde_json::json;
 
-use super::{angle_deg, ms, speed_kn, Detectors, Fix, Place, Task};
+use super::{angle_deg, ms, Detectors, Fix, Place, Task};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::ids::AlertId;
 use crate::time::Millis;
@@ -62,7 +62,6 @@ impl Detectors {
         &mut self,
         mmsi: Mmsi,
         fix: &Fix,
-        prev: Option<&Fix>,
         place: &Place,
         tracks: &TrackStore,
         out: &mut Vec<Alert>,
@@ -72,7 +71,7 @@ impl Detectors {
             .iter()
             .find_map(|&z| self.resolved[usize::from(z)].fishing.map(|p| (z, p)));
         let hyst = self.cfg.speed_hysteresis_kn;
-        let speed = speed_kn(prev, fix);
+        let speed = fix.speed;
         let Some(v) = self.vessels.get_mut(&mmsi) else {
             return;
         };

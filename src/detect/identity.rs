@@ -22,7 +22,7 @@ use std::cmp::Reverse;
 
 use serde_json::{json, Value};
 
-use super::{haversine, ms, Detectors, Fix, Place, Task, KN_PER_MPS};
+use super::{haversine, ms, Detectors, Fix, Place, Step, Task, KN_PER_MPS};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::ids::AlertId;
 use crate::time::Millis;
@@ -173,7 +173,7 @@ impl Detectors {
     pub(super) fn identity_conflict(
         &mut self,
         mmsi: Mmsi,
-        prev: Option<&Fix>,
+        step: Option<Step>,
         fix: &Fix,
         place: &Place,
         tracks: &TrackStore,
@@ -182,11 +182,13 @@ impl Detectors {
         let Some((zone, p)) = self.ident_zone(place) else {
             return;
         };
-        let Some(prev) = prev else { return };
+        let Some(Step { from: prev, m: d }) = step else {
+            return;
+        };
         let stale = ms(self.cfg.stale_after);
         let jump_min = self.cfg.jump_min_m.max(p.min_distance_m);
-        let reach = |a: &Fix, b: &Fix| {
-            let d = haversine(a.lon, a.lat, b.lon, b.lat);
+        // Whether a vessel could go `d` metres from `a` to `b`.
+        let reach = |a: &Fix, b: &Fix, d: f64| {
             let dt = (b.time - a.time) as f64 / 1000.0;
             d <= jump_min || (dt > 0.0 && d / dt * KN_PER_MPS <= p.max_speed_kn)
         };
@@ -198,10 +200,11 @@ impl Detectors {
             tr.twin = None;
             tr.switches = 0;
         }
-        if reach(prev, fix) {
+        if reach(prev, fix, d) {
             return;
         }
-        if tr.twin.as_ref().is_some_and(|t| reach(t, fix)) {
+        let from_twin = |t: &Fix| reach(t, fix, haversine(t.lon, t.lat, fix.lon, fix.lat));
+        if tr.twin.as_ref().is_some_and(from_twin) {
             tr.switches += 1;
         } else {
             tr.switches = 1;
@@ -211,7 +214,6 @@ impl Detectors {
         if tr.switches < p.min_switches {
             return;
         }
-        let d = haversine(prev.lon, prev.lat, fix.lon, fix.lat);
         let c = json!({
             "field": "conflict",
             "places": [[prev.lon, prev.lat], [fix.lon, fix.lat]],

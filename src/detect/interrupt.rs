@@ -119,6 +119,7 @@ mod tests {
             time: t,
             sog: None,
             cog: None,
+            speed: None,
         }
     }
 

@@ -5,9 +5,10 @@
 use std::cmp::Reverse;
 
 use serde_json::json;
+use smallvec::SmallVec;
 
 use super::interrupt::{Resume, ResumeRule, Silences};
-use super::{haversine, ms, speed_kn, Detectors, Fix, Place, Task};
+use super::{haversine, ms, Detectors, Fix, Place, Task};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::ids::AlertId;
 use crate::time::Millis;
@@ -58,7 +59,7 @@ impl Detectors {
         let hyst = self.cfg.speed_hysteresis_kn;
         let stale = ms(self.cfg.stale_after);
         // Zone, speed limit, min_duration, and how a silence is judged.
-        let mut active: Vec<(u16, f64, Millis, ResumeRule)> = Vec::new();
+        let mut active: SmallVec<[(u16, f64, Millis, ResumeRule); 4]> = SmallVec::new();
         if !place.in_port {
             for &z in &place.zones {
                 if let Some(p) = self.resolved[usize::from(z)].loitering {
@@ -67,9 +68,9 @@ impl Detectors {
                 }
             }
         }
-        let slow: Vec<Option<bool>> = active
+        let slow: SmallVec<[Option<bool>; 4]> = active
             .iter()
-            .map(|&(_, max, ..)| self.slow_in(prev, fix, max, hyst))
+            .map(|&(_, max, ..)| self.slow_in(fix, max, hyst))
             .collect();
         // After a silence, an event that ends ended when last heard.
         let silent_before = prev
@@ -85,7 +86,7 @@ impl Detectors {
         };
         // End loitering in zones the vessel left, or where it sped up, or
         // that a silence ended (too long, or it moved too far meanwhile).
-        let mut ended = Vec::new();
+        let mut ended: SmallVec<[Loiter; 1]> = SmallVec::new();
         let mut k = 0;
         while k < v.loiter.len() {
             let zone = v.loiter[k].zone;
@@ -99,7 +100,7 @@ impl Detectors {
                 ended.push(v.loiter.remove(k));
             }
         }
-        let mut pushes = Vec::new();
+        let mut pushes: SmallVec<[(Millis, Task); 2]> = SmallVec::new();
         for (i, ((z, _, min_dur, _), s)) in active.iter().zip(&slow).enumerate() {
             match v.loiter.iter_mut().find(|l| l.zone == *z) {
                 Some(l) => {
@@ -111,7 +112,7 @@ impl Detectors {
                         l.check_at = fix.time.max(l.since.saturating_add(*min_dur));
                         pushes.push((l.check_at, Task::Loiter(mmsi, *z, l.since)));
                     } else {
-                        l.max_sog = l.max_sog.max(speed_kn(prev, fix).unwrap_or(0.0));
+                        l.max_sog = l.max_sog.max(fix.speed.unwrap_or(0.0));
                     }
                 }
                 None if *s == Some(true) => {
@@ -121,7 +122,7 @@ impl Detectors {
                         since: fix.time,
                         start: (fix.lon, fix.lat),
                         reports: 1,
-                        max_sog: speed_kn(prev, fix).unwrap_or(0.0),
+                        max_sog: fix.speed.unwrap_or(0.0),
                         alert: None,
                         silences: Silences::default(),
                         check_at,

@@ -19,9 +19,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ahash::{AHashMap, AHashSet};
+use circular_buffer::CircularBuffer;
 use geo::{Distance, Haversine, Point};
 use rstar::RTree;
 use serde::Deserialize;
+use smallvec::SmallVec;
 
 use crate::alert::Alert;
 use crate::time::Millis;
@@ -49,7 +51,7 @@ use fishing::Fish;
 use identity::{Ident, IdentTrack};
 use loitering::Loiter;
 use rendezvous::{pair_key, Candidate, Pair};
-use silence::{Coverage, Dead, Liveness};
+use silence::{Coverage, Dead, Liveness, StationId};
 pub use spoofing::valid_ship_mmsi;
 use spoofing::Spoof;
 
@@ -165,7 +167,7 @@ fn ms(d: Duration) -> Millis {
 /// Zone indices a position is in, and whether any of them is a port.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Place {
-    zones: Vec<u16>,
+    zones: SmallVec<[u16; 6]>,
     in_port: bool,
 }
 
@@ -182,6 +184,14 @@ pub struct PrevFix {
     pub sog: Option<f64>,
 }
 
+/// A vessel's previous fix and the distance from it to the new one.
+#[derive(Debug, Clone, Copy)]
+struct Step<'a> {
+    from: &'a Fix,
+    /// Metres.
+    m: f64,
+}
+
 #[derive(Debug, Clone)]
 struct Fix {
     lon: f64,
@@ -189,6 +199,10 @@ struct Fix {
     time: Millis,
     sog: Option<f64>,
     cog: Option<f64>,
+    /// Speed over ground as reported, else as implied by the previous fix
+    /// (see [`speed_kn`]), worked out once per report; `None` for the
+    /// previous fix taken from the track store.
+    speed: Option<f64>,
 }
 
 impl Fix {
@@ -211,16 +225,17 @@ struct VState {
     place: Place,
     station: Arc<str>,
     /// The stations that hear it (see [`Heard`]).
-    heard_by: Vec<Heard>,
+    heard_by: SmallVec<[Heard; MAX_STATIONS]>,
     /// Which station heard each of its last copies.
-    heard_recently: std::collections::VecDeque<Arc<str>>,
-    /// Times of recent position reports (bounded).
-    recent: std::collections::VecDeque<Millis>,
+    heard_recently: CircularBuffer<RECENT_COPIES, StationId>,
+    /// Times of recent position reports.
+    recent: CircularBuffer<RECENT_REPORTS, Millis>,
     dark: Option<DarkOpen>,
     loiter: Vec<Loiter>,
     spoof: Option<Spoof>,
-    /// An invalid MMSI is reported once per vessel, not on every report.
-    identity_reported: bool,
+    /// The MMSI was checked (in a spoofing zone): an invalid one is
+    /// reported once per vessel, not on every report.
+    mmsi_checked: bool,
     /// Open identity-change alert.
     ident: Option<Ident>,
     /// Identity history: changes seen, the other place of a conflict.
@@ -238,7 +253,7 @@ struct VState {
 /// station when the vessel was last heard (by anyone).
 #[derive(Debug)]
 struct Heard {
-    station: Arc<str>,
+    station: StationId,
     dead_at_last: Dead,
 }
 
@@ -246,6 +261,8 @@ struct Heard {
 const MAX_STATIONS: usize = 4;
 /// Copies (every station's) remembered per vessel to tell which stations hear it now.
 const RECENT_COPIES: usize = 16;
+/// Position report times remembered per vessel (for its usual interval).
+const RECENT_REPORTS: usize = 16;
 
 /// Deadlines, ordered by time. Each task re-checks that the state it was
 /// scheduled for still holds (stale entries are skipped).
@@ -377,34 +394,52 @@ impl Detectors {
         pos: Option<(f64, f64)>,
         first: bool,
     ) {
-        self.live.heard(station, t);
+        let id = self.live.heard(station, t);
+        let forgotten = self.live.take_forgotten();
+        if !forgotten.is_empty() {
+            self.forget_stations(&forgotten);
+        }
         // Every copy counts towards which stations hear a vessel now: when
         // its receiver fails, its silence is explained even if the last copy
         // came through a neighbour.
         if let Some((lon, lat)) = pos {
-            self.coverage.heard(station, lon, lat, first);
+            self.coverage.heard(id, lon, lat, first);
         }
         if let Some(v) = self.vessels.get_mut(&mmsi) {
-            if v.heard_recently.len() >= RECENT_COPIES {
-                v.heard_recently.pop_front();
-            }
-            v.heard_recently.push_back(station.clone());
-            if !v.heard_by.iter().any(|h| h.station == *station) {
+            v.heard_recently.push_back(id);
+            if !v.heard_by.iter().any(|h| h.station == id) {
                 if v.heard_by.len() >= MAX_STATIONS {
                     // Forget the station heard least recently.
                     let oldest = v
                         .heard_by
                         .iter()
-                        .position(|h| !v.heard_recently.contains(&h.station));
+                        .position(|h| !v.heard_recently.iter().any(|s| *s == h.station));
                     v.heard_by.swap_remove(oldest.unwrap_or(0));
                 }
-                let dead_at_last = self.live.dead(station, t);
+                let dead_at_last = self.live.dead(id, t);
                 v.heard_by.push(Heard {
-                    station: station.clone(),
+                    station: id,
                     dead_at_last,
                 });
             }
         }
+    }
+
+    /// Drops station ids the liveness accounting forgot (a flood of
+    /// station names) from every vessel and cell: they will name others.
+    fn forget_stations(&mut self, ids: &[StationId]) {
+        for v in self.vessels.values_mut() {
+            v.heard_by.retain(|h| !ids.contains(&h.station));
+            let kept: SmallVec<[StationId; RECENT_COPIES]> = v
+                .heard_recently
+                .iter()
+                .copied()
+                .filter(|s| !ids.contains(s))
+                .collect();
+            v.heard_recently.clear();
+            v.heard_recently.extend(kept);
+        }
+        self.coverage.forget(ids);
     }
 
     /// A new (not late) position report.
@@ -428,6 +463,7 @@ impl Detectors {
             time: p.time,
             sog: p.sog,
             cog: None,
+            speed: None,
         });
         let place = self.place(lon, lat);
         let fix = Fix {
@@ -436,6 +472,7 @@ impl Detectors {
             time: t,
             sog,
             cog,
+            speed: None,
         };
         if place.zones.is_empty() && !self.vessels.contains_key(&mmsi) {
             // Outside every zone and never in one: only a jump *into* a
@@ -443,17 +480,22 @@ impl Detectors {
             // this fix for that (`prev` of the next report).
             return;
         }
+        // heard() interned the station (the engine calls it first).
+        let sid = match self.live.id(station) {
+            Some(id) => id,
+            None => self.live.heard(station, t),
+        };
         let v = self.vessels.entry(mmsi).or_insert_with(|| VState {
             last: None,
             place: Place::default(),
             station: station.clone(),
-            heard_by: Vec::new(),
+            heard_by: SmallVec::new(),
             heard_recently: Default::default(),
             recent: Default::default(),
             dark: None,
             loiter: Vec::new(),
             spoof: None,
-            identity_reported: false,
+            mmsi_checked: false,
             ident: None,
             id_track: IdentTrack::default(),
             fish: None,
@@ -464,24 +506,26 @@ impl Detectors {
         if v.last.as_ref().is_some_and(|l| l.time > t) {
             return; // late report: detectors work on the newest state only
         }
-        let prev = v.last.replace(fix.clone()).or(prev);
+        let prev = v.last.take().or(prev);
+        let fix = Fix {
+            speed: speed_kn(prev.as_ref(), &fix),
+            ..fix
+        };
+        v.last = Some(fix.clone());
         let prev_place = std::mem::replace(&mut v.place, place.clone());
         if !Arc::ptr_eq(&v.station, station) {
             v.station = station.clone();
         }
-        if !v.heard_by.iter().any(|h| h.station == *station) {
+        if !v.heard_by.iter().any(|h| h.station == sid) {
             // First report of a vessel: heard() had no state to record it in.
             v.heard_by.push(Heard {
-                station: station.clone(),
+                station: sid,
                 dead_at_last: Dead::default(),
             });
-            v.heard_recently.push_back(station.clone());
+            v.heard_recently.push_back(sid);
         }
         for h in &mut v.heard_by {
-            h.dead_at_last = self.live.dead(&h.station, t);
-        }
-        if v.recent.len() >= 16 {
-            v.recent.pop_front();
+            h.dead_at_last = self.live.dead(h.station, t);
         }
         v.recent.push_back(t);
 
@@ -501,12 +545,17 @@ impl Detectors {
             }
         }
 
-        self.spoofing(mmsi, prev.as_ref(), &fix, &prev_place, &place, tracks, out);
+        // The step from the previous fix, measured once for both jump checks.
+        let step = prev.as_ref().map(|p| Step {
+            from: p,
+            m: haversine(p.lon, p.lat, lon, lat),
+        });
+        self.spoofing(mmsi, step, &fix, &prev_place, &place, tracks, out);
         self.loitering(mmsi, &fix, prev.as_ref(), &place, tracks, out);
         self.rendezvous(mmsi, &fix, prev.as_ref(), &place, tracks, out);
-        self.identity_conflict(mmsi, prev.as_ref(), &fix, &place, tracks, out);
-        self.fishing(mmsi, &fix, prev.as_ref(), &place, tracks, out);
-        self.drifting(mmsi, &fix, prev.as_ref(), &place, tracks, out);
+        self.identity_conflict(mmsi, step, &fix, &place, tracks, out);
+        self.fishing(mmsi, &fix, &place, tracks, out);
+        self.drifting(mmsi, &fix, &place, tracks, out);
     }
 
     /// Whether detector `kind` runs in zone `zone` (by id); `None` when no
@@ -658,9 +707,9 @@ impl Detectors {
     }
 
     /// Slow (`Some(true)`), fast (`Some(false)`) or in the hysteresis band
-    /// (`None`, no change), by [`speed_kn`]; `None` when no speed is known.
-    fn slow_in(&self, prev: Option<&Fix>, fix: &Fix, max_kn: f64, hysteresis: f64) -> Option<bool> {
-        let speed = speed_kn(prev, fix)?;
+    /// (`None`, no change), by the fix's speed; `None` when no speed is known.
+    fn slow_in(&self, fix: &Fix, max_kn: f64, hysteresis: f64) -> Option<bool> {
+        let speed = fix.speed?;
         if speed <= max_kn {
             Some(true)
         } else if speed > max_kn + hysteresis {

@@ -7,6 +7,7 @@ use std::cmp::Reverse;
 use rstar::primitives::GeomWithData;
 use rstar::AABB;
 use serde_json::json;
+use smallvec::SmallVec;
 
 use super::interrupt::{Resume, Silences};
 use super::{haversine, ms, Detectors, Fix, Place, Task};
@@ -53,12 +54,12 @@ impl Detectors {
                 .iter()
                 .find_map(|&z| self.resolved[usize::from(z)].rendezvous.map(|p| (z, p)))
         };
-        let slow = zone.and_then(|(_, p)| self.slow_in(prev, fix, p.max_speed_kn, hyst));
+        let slow = zone.and_then(|(_, p)| self.slow_in(fix, p.max_speed_kn, hyst));
         // Break pairs this report ends.
-        let partners = self
+        let partners: SmallVec<[Mmsi; 4]> = self
             .vessels
             .get(&mmsi)
-            .map(|v| v.partners.clone())
+            .map(|v| v.partners.iter().copied().collect())
             .unwrap_or_default();
         for other in partners {
             let key = pair_key(mmsi, other);
@@ -122,7 +123,7 @@ impl Detectors {
             [fix.lon + dlon, fix.lat + dlat],
         );
         let stale = ms(self.cfg.stale_after);
-        let near: Vec<(Mmsi, f64)> = self
+        let near: SmallVec<[(Mmsi, f64); 4]> = self
             .slow
             .locate_in_envelope(&env)
             .filter(|c| c.data != mmsi)

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use ahash::AHashMap;
+use smallvec::SmallVec;
 
 use crate::time::Millis;
 
@@ -60,11 +61,25 @@ impl Dead {
 /// any more (its dead time then counts as 0).
 const MAX_STATIONS: usize = 65_536;
 
-/// Dead-time accounting of the feed and of each station.
+/// A station, interned by [`Liveness`]: per-vessel and per-cell bookkeeping
+/// stores and compares these small ids, not names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(super) struct StationId(u32);
+
+/// Dead-time accounting of the feed and of each station, and the station
+/// names (interned: see [`StationId`]).
 #[derive(Debug)]
 pub(super) struct Liveness {
     feed: Clock,
-    stations: AHashMap<Arc<str>, Clock>,
+    ids: AHashMap<Arc<str>, StationId>,
+    /// By id: the name and clock (`None`: a free id).
+    stations: Vec<Option<(Arc<str>, Clock)>>,
+    free: Vec<StationId>,
+    /// The station looked up last (live feeds come through one station
+    /// at a time): found by pointer, without hashing its name.
+    last: Option<(Arc<str>, StationId)>,
+    /// Ids forgotten since the last [`Liveness::take_forgotten`].
+    forgotten: Vec<StationId>,
     feed_grace: Millis,
     station_grace: Millis,
 }
@@ -73,26 +88,67 @@ impl Liveness {
     pub(super) fn new(feed_grace: Millis, station_grace: Millis) -> Self {
         Liveness {
             feed: Clock::default(),
-            stations: AHashMap::new(),
+            ids: AHashMap::new(),
+            stations: Vec::new(),
+            free: Vec::new(),
+            last: None,
+            forgotten: Vec::new(),
             feed_grace,
             station_grace,
         }
     }
 
-    /// Something was heard from `station` at `t`.
-    pub(super) fn heard(&mut self, station: &Arc<str>, t: Millis) {
+    /// Something was heard from `station` at `t`; returns its id.
+    pub(super) fn heard(&mut self, station: &Arc<str>, t: Millis) -> StationId {
         self.feed.heard(t, self.feed_grace);
         let grace = self.station_grace;
-        match self.stations.get_mut(station) {
-            Some(c) => c.heard(t, grace),
+        let id = match self.id(station) {
+            Some(id) => id,
             None => {
-                if self.stations.len() >= MAX_STATIONS {
+                if self.ids.len() >= MAX_STATIONS {
                     self.forget_oldest(MAX_STATIONS / 4);
                 }
-                let mut c = Clock::default();
-                c.heard(t, grace);
-                self.stations.insert(station.clone(), c);
+                let entry = Some((station.clone(), Clock::default()));
+                let id = match self.free.pop() {
+                    Some(id) => {
+                        self.stations[id.0 as usize] = entry;
+                        id
+                    }
+                    None => {
+                        self.stations.push(entry);
+                        StationId((self.stations.len() - 1) as u32)
+                    }
+                };
+                self.ids.insert(station.clone(), id);
+                id
             }
+        };
+        if let Some((_, c)) = &mut self.stations[id.0 as usize] {
+            c.heard(t, grace);
+        }
+        if !self
+            .last
+            .as_ref()
+            .is_some_and(|l| Arc::ptr_eq(&l.0, station))
+        {
+            self.last = Some((station.clone(), id));
+        }
+        id
+    }
+
+    /// The id of `station`, if it is known.
+    pub(super) fn id(&self, station: &Arc<str>) -> Option<StationId> {
+        match &self.last {
+            Some((s, id)) if Arc::ptr_eq(s, station) => Some(*id),
+            _ => self.ids.get(station).copied(),
+        }
+    }
+
+    /// The name of station `id` (empty once forgotten).
+    pub(super) fn name(&self, id: StationId) -> Arc<str> {
+        match self.stations.get(id.0 as usize) {
+            Some(Some((s, _))) => s.clone(),
+            _ => Arc::from(""),
         }
     }
 
@@ -100,8 +156,9 @@ impl Liveness {
     fn forget_oldest(&mut self, n: usize) {
         let mut last: Vec<Millis> = self
             .stations
-            .values()
-            .map(|c| c.last.unwrap_or(Millis::MIN))
+            .iter()
+            .flatten()
+            .map(|(_, c)| c.last.unwrap_or(Millis::MIN))
             .collect();
         if n == 0 || last.is_empty() {
             return;
@@ -110,35 +167,50 @@ impl Liveness {
         let (_, cutoff, _) = last.select_nth_unstable(k);
         let cutoff = *cutoff;
         let mut left = n;
-        self.stations.retain(|_, c| {
-            let old = c.last.unwrap_or(Millis::MIN) <= cutoff && left > 0;
-            if old {
+        for (i, slot) in self.stations.iter_mut().enumerate() {
+            let old = slot
+                .as_ref()
+                .is_some_and(|(_, c)| c.last.unwrap_or(Millis::MIN) <= cutoff && left > 0);
+            if let Some((name, _)) = slot.take_if(|_| old) {
                 left -= 1;
+                self.ids.remove(&name);
+                let id = StationId(i as u32);
+                self.free.push(id);
+                self.forgotten.push(id);
             }
-            !old
-        });
+        }
+        self.last = None;
+    }
+
+    /// Ids forgotten since the last call: whoever keeps them must drop
+    /// them (they will be given to new stations).
+    pub(super) fn take_forgotten(&mut self) -> Vec<StationId> {
+        std::mem::take(&mut self.forgotten)
     }
 
     /// Stations whose dead time is kept.
     #[cfg(test)]
     pub(super) fn stations(&self) -> usize {
-        self.stations.len()
+        self.ids.len()
     }
 
-    /// Dead time so far of the feed and of `station`.
-    pub(super) fn dead(&self, station: &Arc<str>, now: Millis) -> Dead {
+    fn clock(&self, id: StationId) -> Option<&Clock> {
+        self.stations.get(id.0 as usize)?.as_ref().map(|(_, c)| c)
+    }
+
+    /// Dead time so far of the feed and of station `id`.
+    pub(super) fn dead(&self, id: StationId, now: Millis) -> Dead {
         Dead {
             feed: self.feed.dead(now, self.feed_grace),
             station: self
-                .stations
-                .get(station)
+                .clock(id)
                 .map_or(0, |c| c.dead(now, self.station_grace)),
         }
     }
 
-    /// When `station` was last heard.
-    pub(super) fn last_heard(&self, station: &Arc<str>) -> Option<Millis> {
-        self.stations.get(station).and_then(|c| c.last)
+    /// When station `id` was last heard.
+    pub(super) fn last_heard(&self, id: StationId) -> Option<Millis> {
+        self.clock(id).and_then(|c| c.last)
     }
 }
 
@@ -159,7 +231,7 @@ struct Cell {
     /// Position reports heard from the cell (first copies).
     reports: u32,
     /// Copies delivered per station.
-    copies: Vec<(Arc<str>, u32)>,
+    copies: SmallVec<[(StationId, u32); 4]>,
 }
 
 impl Cell {
@@ -218,7 +290,7 @@ impl Coverage {
 
     /// `station` delivered a copy (`first`: the first) of a report from
     /// (lon, lat).
-    pub(super) fn heard(&mut self, station: &Arc<str>, lon: f64, lat: f64, first: bool) {
+    pub(super) fn heard(&mut self, station: StationId, lon: f64, lat: f64, first: bool) {
         let cell = self.cell_mut(lon, lat);
         if first {
             cell.reports += 1;
@@ -226,7 +298,7 @@ impl Coverage {
                 cell.halve();
             }
         }
-        match cell.copies.iter().position(|(s, _)| s == station) {
+        match cell.copies.iter().position(|(s, _)| *s == station) {
             Some(i) => {
                 cell.copies[i].1 = cell.copies[i].1.saturating_add(1);
                 // Copies must not grow without bound either.
@@ -234,7 +306,7 @@ impl Coverage {
                     cell.halve();
                 }
             }
-            None if cell.copies.len() < CELL_STATIONS => cell.copies.push((station.clone(), 1)),
+            None if cell.copies.len() < CELL_STATIONS => cell.copies.push((station, 1)),
             None => {}
         }
     }
@@ -243,7 +315,7 @@ impl Coverage {
     /// reports: those delivering at least [`COVER_SHARE`] of them and a third
     /// of the best one's share (or, where none does, the best). `None` when
     /// the area (the cell, else with its neighbours) is too little known.
-    pub(super) fn covering(&self, lon: f64, lat: f64) -> Option<Vec<(Arc<str>, f64)>> {
+    pub(super) fn covering(&self, lon: f64, lat: f64) -> Option<Vec<(StationId, f64)>> {
         let (x, y) = Self::cell(lon, lat);
         let mut around = vec![(x, y)];
         if self.cells.get(&(x, y)).map_or(0, |c| c.reports) < MIN_REPORTS {
@@ -256,26 +328,33 @@ impl Coverage {
             }
         }
         let mut reports = 0u32;
-        let mut sum: Vec<(Arc<str>, u32)> = Vec::new();
+        let mut sum: Vec<(StationId, u32)> = Vec::new();
         for c in around.iter().filter_map(|k| self.cells.get(k)) {
             reports = reports.saturating_add(c.reports);
             for (s, n) in &c.copies {
-                match sum.iter_mut().find(|(t, _)| t == s) {
+                match sum.iter_mut().find(|(t, _)| *t == *s) {
                     Some((_, m)) => *m = m.saturating_add(*n),
-                    None => sum.push((s.clone(), *n)),
+                    None => sum.push((*s, *n)),
                 }
             }
         }
         if reports < MIN_REPORTS {
             return None;
         }
-        let shares: Vec<(Arc<str>, f64)> = sum
+        let shares: Vec<(StationId, f64)> = sum
             .into_iter()
             .map(|(s, n)| (s, (f64::from(n) / f64::from(reports)).min(1.0)))
             .collect();
         let best = shares.iter().map(|x| x.1).fold(0.0, f64::max);
         let bar = COVER_SHARE.max(best / 3.0).min(best);
         Some(shares.into_iter().filter(|x| x.1 >= bar).collect())
+    }
+
+    /// Drops stations whose ids were forgotten (see [`Liveness::take_forgotten`]).
+    pub(super) fn forget(&mut self, ids: &[StationId]) {
+        for c in self.cells.values_mut() {
+            c.copies.retain(|(s, _)| !ids.contains(s));
+        }
     }
 }
 
@@ -287,15 +366,23 @@ mod tests {
     fn a_flood_of_station_ids_is_bounded_and_keeps_live_stations() {
         let live: Arc<str> = "live".into();
         let mut l = Liveness::new(300_000, 600_000);
+        let mut forgotten = 0;
         for i in 0..(MAX_STATIONS * 2) as i64 {
             l.heard(&format!("s{i}").into(), i);
             // The real station is heard now and then, so it is never the oldest.
             if i % 1000 == 0 {
-                l.heard(&live, i);
+                let id = l.heard(&live, i);
+                assert_eq!(l.name(id), live);
             }
+            forgotten += l.take_forgotten().len();
         }
         assert!(l.stations() <= MAX_STATIONS, "{}", l.stations());
-        assert!(l.last_heard(&live).is_some());
+        assert!(l.stations.len() <= MAX_STATIONS, "{}", l.stations.len());
+        assert!(forgotten >= MAX_STATIONS, "{forgotten}");
+        let id = l.id(&live).unwrap();
+        assert!(l.last_heard(id).is_some());
+        // Found by name too, not only by the pointer of the last lookup.
+        assert_eq!(l.id(&Arc::from("live")), Some(id));
     }
 
     #[test]
@@ -307,45 +394,49 @@ mod tests {
             l.heard(&a, t);
             l.heard(&b, t);
         }
+        let (ia, ib) = (l.id(&a).unwrap(), l.id(&b).unwrap());
+        assert_ne!(ia, ib);
         // Station a goes quiet for 3 h while b keeps going.
         for t in (3_660_000..=14_400_000).step_by(60_000) {
             l.heard(&b, t);
         }
         let now = 14_400_000;
-        let start = l.dead(&a, 3_600_000);
-        assert_eq!(l.dead(&b, now).since(l.dead(&b, 3_600_000)), 0);
-        assert_eq!(l.dead(&a, now).since(start), now - 3_600_000 - 600_000);
+        let start = l.dead(ia, 3_600_000);
+        assert_eq!(l.dead(ib, now).since(l.dead(ib, 3_600_000)), 0);
+        assert_eq!(l.dead(ia, now).since(start), now - 3_600_000 - 600_000);
         // The whole feed stalls for an hour.
-        let before = l.dead(&b, now);
+        let before = l.dead(ib, now);
         l.heard(&b, now + 3_600_000);
         assert_eq!(
-            l.dead(&b, now + 3_600_000).since(before),
+            l.dead(ib, now + 3_600_000).since(before),
             3_600_000 - 300_000
         );
     }
     #[test]
     fn coverage_is_a_share_of_a_cells_reports() {
-        let a: Arc<str> = "a".into();
-        let b: Arc<str> = "b".into();
+        let (a, b) = (StationId(0), StationId(1));
         let mut c = Coverage::default();
         // b hears every report of the cell, a the western 10 % of them.
         for i in 0..100 {
             let lon = 3.0 + 0.0024 * f64::from(i);
-            c.heard(&b, lon, 4.1, true);
+            c.heard(b, lon, 4.1, true);
             if i < 10 {
-                c.heard(&a, lon, 4.1, false);
+                c.heard(a, lon, 4.1, false);
             }
         }
         let cov = c.covering(3.2, 4.2).unwrap();
         assert_eq!(cov.len(), 1, "{cov:?}");
         assert_eq!(cov[0].0, b);
         assert!((cov[0].1 - 1.0).abs() < 1e-9);
+        // A forgotten station is dropped from the cells.
+        c.forget(&[b]);
+        assert!(c.covering(3.2, 4.2).unwrap().iter().all(|x| x.0 != b));
         // Too little known: no verdict.
         assert!(c.covering(10.0, 10.0).is_none());
         // Bounded: a flood of cells keeps at most MAX_CELLS.
         for i in 0..(MAX_CELLS + 10) {
             let (lon, lat) = (f64::from(i as u32 % 1400), f64::from(i as u32 / 1400));
-            c.heard(&a, lon * 0.25, lat * 0.25 - 80.0, true);
+            c.heard(a, lon * 0.25, lat * 0.25 - 80.0, true);
         }
         assert!(c.cells.len() <= MAX_CELLS);
     }

@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 
 use serde_json::json;
 
-use super::{haversine, ms, Detectors, Fix, Place, Task, KN_PER_MPS};
+use super::{ms, Detectors, Fix, Place, Step, Task, KN_PER_MPS};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::ids::AlertId;
 use crate::time::Millis;
@@ -27,7 +27,7 @@ impl Detectors {
     pub(super) fn spoofing(
         &mut self,
         mmsi: Mmsi,
-        prev: Option<&Fix>,
+        step: Option<Step>,
         fix: &Fix,
         prev_place: &Place,
         place: &Place,
@@ -41,15 +41,14 @@ impl Detectors {
             .find_map(|&z| self.resolved[usize::from(z)].spoofing.map(|p| (z, p)));
         let Some((zone, p)) = zone else { return };
         let mut why = None;
-        let reported = self.vessels.get(&mmsi).is_some_and(|v| v.identity_reported);
-        if !reported && !valid_ship_mmsi(mmsi) {
-            why = Some(json!({"reason": "invalid_mmsi", "mmsi": mmsi.0}));
-            if let Some(v) = self.vessels.get_mut(&mmsi) {
-                v.identity_reported = true;
+        // The MMSI is checked once per vessel (an invalid one is reported once).
+        if let Some(v) = self.vessels.get_mut(&mmsi).filter(|v| !v.mmsi_checked) {
+            v.mmsi_checked = true;
+            if !valid_ship_mmsi(mmsi) {
+                why = Some(json!({"reason": "invalid_mmsi", "mmsi": mmsi.0}));
             }
         }
-        if let Some(prev) = prev {
-            let d = haversine(prev.lon, prev.lat, fix.lon, fix.lat);
+        if let Some(Step { from: prev, m: d }) = step {
             let dt_s = (fix.time - prev.time) as f64 / 1000.0;
             if d > self.cfg.jump_min_m {
                 let implied = if dt_s > 0.0 {

@@ -44,6 +44,7 @@ use std::path::{Path, PathBuf};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
 use serde::Serialize;
+use smallvec::SmallVec;
 
 pub use detect::{
     DarkPeriodCfg, DetectorDefaults, DriftingCfg, FishingCfg, IdentityChangeCfg, LoiteringCfg,
@@ -107,6 +108,10 @@ impl Zone {
         self.kind == ZoneKind::Port
     }
 }
+
+/// Up to this many polygons, a point lookup scans their boxes in load order
+/// instead of walking the R-tree (whose iterator copies a stack of nodes).
+const SCAN_MAX: usize = 32;
 
 /// An R-tree entry: one polygon's bounding box, tagged (zone, polygon).
 type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, (usize, usize)>;
@@ -296,29 +301,46 @@ impl ZoneSet {
     }
 
     /// The zones containing the point (`lon`, `lat`, degrees), each once, in
-    /// an unspecified but deterministic order. Patrol zones and ports may
+    /// load order (see [`ZoneSet::zones`]). Patrol zones and ports may
     /// overlap, so a point can be in several. Points exactly on a boundary
     /// may be counted in or out. Out-of-range or NaN coordinates (such as
     /// the AIS "not available" lon 181 / lat 91) are in no zone.
     pub fn zones_at(&self, lon: f64, lat: f64) -> impl Iterator<Item = &Zone> + '_ {
-        self.indices_at(lon, lat).map(move |i| &self.zones[i])
+        self.indices_at(lon, lat)
+            .into_iter()
+            .map(move |i| &self.zones[i])
     }
 
     /// Like [`ZoneSet::zones_at`], as indices into [`ZoneSet::zones`].
-    pub fn indices_at(&self, lon: f64, lat: f64) -> impl Iterator<Item = usize> + '_ {
+    pub fn indices_at(&self, lon: f64, lat: f64) -> SmallVec<[usize; 8]> {
+        let mut out = SmallVec::new();
         let valid = (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat);
-        valid
-            .then(|| self.tree.locate_all_at_point(&[lon, lat]))
-            .into_iter()
-            .flatten()
-            .filter(move |e| {
-                let (z, p) = e.data;
-                let ps = &self.polys[z];
-                // Report a zone only for the first of its polygons that holds
-                // the point, in case parts of a MultiPolygon overlap.
-                ps[p].contains(lon, lat) && !ps[..p].iter().any(|q| q.contains(lon, lat))
-            })
-            .map(|e| e.data.0)
+        if !valid {
+            return out;
+        }
+        if self.tree.size() <= SCAN_MAX {
+            // A few polygons: their boxes, in order, beat a walk of the tree.
+            for (z, ps) in self.polys.iter().enumerate() {
+                if ps.iter().any(|p| p.contains(lon, lat)) {
+                    out.push(z);
+                }
+            }
+            return out;
+        }
+        out.extend(
+            self.tree
+                .locate_all_at_point(&[lon, lat])
+                .filter(|e| {
+                    let (z, p) = e.data;
+                    let ps = &self.polys[z];
+                    // Report a zone only for the first of its polygons that holds
+                    // the point, in case parts of a MultiPolygon overlap.
+                    ps[p].contains(lon, lat) && !ps[..p].iter().any(|q| q.contains(lon, lat))
+                })
+                .map(|e| e.data.0),
+        );
+        out.sort_unstable();
+        out
     }
 
     /// True when (`lon`, `lat`) lies in at least one port zone.
