@@ -40,6 +40,7 @@ mod fishing;
 mod identity;
 mod interrupt;
 mod loitering;
+mod place;
 mod reload;
 mod rendezvous;
 mod silence;
@@ -50,6 +51,7 @@ use drifting::Drift;
 use fishing::Fish;
 use identity::{Ident, IdentTrack};
 use loitering::Loiter;
+use place::{Place, PlaceCells};
 use rendezvous::{pair_key, Candidate, Pair};
 use silence::{Coverage, Dead, Liveness, StationId};
 pub use spoofing::valid_ship_mmsi;
@@ -164,13 +166,6 @@ fn ms(d: Duration) -> Millis {
     Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX)
 }
 
-/// Zone indices a position is in, and whether any of them is a port.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Place {
-    zones: SmallVec<[u16; 6]>,
-    in_port: bool,
-}
-
 /// The vessel's previous position, from the track store.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PrevFix {
@@ -223,6 +218,8 @@ impl Fix {
 struct VState {
     last: Option<Fix>,
     place: Place,
+    /// The grid cell all of which is in `place`'s zones (see `place.rs`).
+    place_cell: Option<place::Cell>,
     station: Arc<str>,
     /// The stations that hear it (see [`Heard`]).
     heard_by: SmallVec<[Heard; MAX_STATIONS]>,
@@ -305,6 +302,8 @@ pub struct Detectors {
     cfg: DetectConfig,
     zones: ZoneSet,
     resolved: Vec<ResolvedDetect>,
+    /// Zones at a point, remembered per grid cell.
+    place_cells: PlaceCells,
     vessels: AHashMap<Mmsi, VState>,
     pairs: AHashMap<(Mmsi, Mmsi), Pair>,
     /// Slow vessels in rendezvous zones, by position.
@@ -332,6 +331,7 @@ impl Detectors {
             cfg,
             zones,
             resolved,
+            place_cells: PlaceCells::default(),
             vessels: AHashMap::new(),
             pairs: AHashMap::new(),
             slow: RTree::new(),
@@ -465,7 +465,17 @@ impl Detectors {
             cog: None,
             speed: None,
         });
-        let place = self.place(lon, lat);
+        // The vessel's place still holds while it stays in the same cell.
+        let cell = place::cell_of(lon, lat);
+        let kept = self
+            .vessels
+            .get(&mmsi)
+            .filter(|v| cell.is_some() && v.place_cell == cell)
+            .map(|v| v.place.clone());
+        let (place, place_cell) = match kept {
+            Some(p) => (p, cell),
+            None => self.place(lon, lat),
+        };
         let fix = Fix {
             lon,
             lat,
@@ -488,6 +498,7 @@ impl Detectors {
         let v = self.vessels.entry(mmsi).or_insert_with(|| VState {
             last: None,
             place: Place::default(),
+            place_cell: None,
             station: station.clone(),
             heard_by: SmallVec::new(),
             heard_recently: Default::default(),
@@ -513,6 +524,7 @@ impl Detectors {
         };
         v.last = Some(fix.clone());
         let prev_place = std::mem::replace(&mut v.place, place.clone());
+        v.place_cell = place_cell;
         if !Arc::ptr_eq(&v.station, station) {
             v.station = station.clone();
         }
@@ -692,18 +704,6 @@ impl Detectors {
                 Task::Drift(m, since) => self.check_drift(m, since, now, tracks, out),
             }
         }
-    }
-
-    fn place(&self, lon: f64, lat: f64) -> Place {
-        let mut p = Place::default();
-        if self.zones.is_empty() {
-            return p;
-        }
-        for i in self.zones.indices_at(lon, lat) {
-            p.in_port |= self.zones.zones()[i].is_port();
-            p.zones.push(i as u16);
-        }
-        p
     }
 
     /// Slow (`Some(true)`), fast (`Some(false)`) or in the hysteresis band

@@ -176,16 +176,19 @@ impl Detectors {
         // 2. Swap, and carry what is kept over to the new indices.
         self.zones = zones;
         self.resolved = resolved;
+        self.place_cells.clear();
         let remap = |z: u16| map[usize::from(z)];
         for mmsi in &mmsis {
-            let place = match self.vessels.get(mmsi).and_then(|v| v.last.as_ref()) {
-                Some(f) => self.place(f.lon, f.lat),
+            let last = self.vessels.get(mmsi).and_then(|v| v.last.as_ref());
+            let (place, place_cell) = match last.map(|f| (f.lon, f.lat)) {
+                Some((lon, lat)) => self.place(lon, lat),
                 None => Default::default(),
             };
             let Some(v) = self.vessels.get_mut(mmsi) else {
                 continue;
             };
             v.place = place;
+            v.place_cell = place_cell;
             // Zones were all kept above (or their state was taken).
             if let Some(d) = &mut v.dark {
                 d.zone = remap(d.zone).unwrap_or(d.zone);

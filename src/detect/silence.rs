@@ -13,6 +13,7 @@ use std::sync::Arc;
 use ahash::AHashMap;
 use smallvec::SmallVec;
 
+use super::place::floor_i32;
 use crate::time::Millis;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -259,10 +260,7 @@ const MAX_CELLS: usize = 262_144;
 
 impl Coverage {
     pub(super) fn cell(lon: f64, lat: f64) -> (i32, i32) {
-        (
-            (lon / CELL_DEG).floor() as i32,
-            (lat / CELL_DEG).floor() as i32,
-        )
+        (floor_i32(lon / CELL_DEG), floor_i32(lat / CELL_DEG))
     }
 
     fn cell_mut(&mut self, lon: f64, lat: f64) -> &mut Cell {

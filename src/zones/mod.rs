@@ -25,6 +25,7 @@
 //! anything else (including the AIS "not available" 181/91) is in no zone.
 #![deny(missing_docs)]
 
+mod cells;
 mod detect;
 mod error;
 mod geom;
