@@ -13,8 +13,11 @@
 //! property; [`ZoneSet::check_dir`] is the same for `aiswatch zones check`.
 //!
 //! Lookups ([`ZoneSet::zones_at`], [`ZoneSet::is_port`]) go through an
-//! R-tree of polygon bounding boxes, then a banded edge index per polygon,
-//! so they stay cheap with hundreds of zones of thousands of vertices.
+//! R-tree of polygon bounding boxes (or, for up to 32 polygons, a scan of
+//! the boxes), then a banded edge index per polygon, so they stay cheap
+//! with hundreds of zones of thousands of vertices. They answer in load
+//! order. [`ZoneSet::zones_throughout`] tells when a whole grid cell is in
+//! the same zones, so callers can remember the answer per cell.
 //!
 //! # Antimeridian
 //!
