@@ -466,14 +466,12 @@ impl Detectors {
             speed: None,
         });
         // The vessel's place still holds while it stays in the same cell.
-        let cell = place::cell_of(lon, lat);
-        let kept = self
-            .vessels
-            .get(&mmsi)
-            .filter(|v| cell.is_some() && v.place_cell == cell)
-            .map(|v| v.place.clone());
+        let kept = self.vessels.get(&mmsi).and_then(|v| {
+            let c = v.place_cell?;
+            (place::cell_of(lon, lat, c.2) == Some(c)).then(|| (v.place.clone(), Some(c)))
+        });
         let (place, place_cell) = match kept {
-            Some(p) => (p, cell),
+            Some(kept) => kept,
             None => self.place(lon, lat),
         };
         let fix = Fix {

@@ -62,6 +62,18 @@ impl Dead {
 /// any more (its dead time then counts as 0).
 const MAX_STATIONS: usize = 65_536;
 
+/// Slots of [`Liveness`]'s cache of stations looked up lately.
+const RECENT_SLOTS: usize = 16;
+
+/// The address of a station name's allocation.
+fn addr(s: &Arc<str>) -> usize {
+    Arc::as_ptr(s) as *const u8 as usize
+}
+
+fn slot(addr: usize) -> usize {
+    (addr >> 4) % RECENT_SLOTS
+}
+
 /// A station, interned by [`Liveness`]: per-vessel and per-cell bookkeeping
 /// stores and compares these small ids, not names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -76,9 +88,9 @@ pub(super) struct Liveness {
     /// By id: the name and clock (`None`: a free id).
     stations: Vec<Option<(Arc<str>, Clock)>>,
     free: Vec<StationId>,
-    /// The station looked up last (live feeds come through one station
-    /// at a time): found by pointer, without hashing its name.
-    last: Option<(Arc<str>, StationId)>,
+    /// Stations looked up lately, by the address of their name: found
+    /// again without hashing the name (see [`Liveness::id`]).
+    recent: [(usize, StationId); RECENT_SLOTS],
     /// Ids forgotten since the last [`Liveness::take_forgotten`].
     forgotten: Vec<StationId>,
     feed_grace: Millis,
@@ -92,7 +104,7 @@ impl Liveness {
             ids: AHashMap::new(),
             stations: Vec::new(),
             free: Vec::new(),
-            last: None,
+            recent: [(0, StationId::default()); RECENT_SLOTS],
             forgotten: Vec::new(),
             feed_grace,
             station_grace,
@@ -127,20 +139,19 @@ impl Liveness {
         if let Some((_, c)) = &mut self.stations[id.0 as usize] {
             c.heard(t, grace);
         }
-        if !self
-            .last
-            .as_ref()
-            .is_some_and(|l| Arc::ptr_eq(&l.0, station))
-        {
-            self.last = Some((station.clone(), id));
-        }
+        let a = addr(station);
+        self.recent[slot(a)] = (a, id);
         id
     }
 
-    /// The id of `station`, if it is known.
+    /// The id of `station`, if it is known. A station looked up lately is
+    /// found by the address of its name when its id still holds that very
+    /// allocation (so it is the same name, even if the id was reused).
     pub(super) fn id(&self, station: &Arc<str>) -> Option<StationId> {
-        match &self.last {
-            Some((s, id)) if Arc::ptr_eq(s, station) => Some(*id),
+        let a = addr(station);
+        let (b, id) = self.recent[slot(a)];
+        match self.stations.get(id.0 as usize) {
+            Some(Some((s, _))) if b == a && addr(s) == a => Some(id),
             _ => self.ids.get(station).copied(),
         }
     }
@@ -180,7 +191,6 @@ impl Liveness {
                 self.forgotten.push(id);
             }
         }
-        self.last = None;
     }
 
     /// Ids forgotten since the last call: whoever keeps them must drop
