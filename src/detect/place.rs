@@ -133,13 +133,8 @@ mod tests {
         let zones = ZoneSet::load_dir(&dir).expect("shipped zones load");
         let mut det = Detectors::new(zones.clone(), DetectConfig::default());
         let exact = |lon: f64, lat: f64| Place::of(&zones, zones.indices_at(lon, lat));
-        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::sim::rng::Rng::new(7);
+        let mut next = || rng.unit();
         let mut held = [0usize; LEVELS as usize];
         for z in zones.zones() {
             let r = geo::BoundingRect::bounding_rect(&z.geometry).expect("zone has a box");

@@ -102,13 +102,8 @@ mod tests {
     fn a_whole_box_answer_agrees_with_every_point_in_it() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
         let set = ZoneSet::load_dir(&dir).expect("shipped zones load");
-        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::sim::rng::Rng::new(11);
+        let mut next = || rng.unit();
         let (mut answered, mut inside) = (0, 0);
         for z in set.zones() {
             let r = geo::BoundingRect::bounding_rect(&z.geometry).expect("zone has a box");
