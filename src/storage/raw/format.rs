@@ -237,6 +237,21 @@ pub(super) struct Parsed {
 }
 
 impl Parsed {
+    /// The record as read from line `line_no` (0: through the index) of
+    /// `segment`.
+    pub fn into_record(self, segment: PathBuf, line_no: u64) -> super::RawRecord {
+        super::RawRecord {
+            seq: self.seq,
+            received_at: self.received_at,
+            source: self.source,
+            peer: self.peer,
+            hash: self.hash,
+            line: self.line,
+            segment,
+            line_no,
+        }
+    }
+
     /// The hash this record would have if it followed `prev`.
     pub fn link_from(&self, prev: &[u8; 32]) -> [u8; 32] {
         link_hash(

@@ -308,19 +308,7 @@ pub fn indexed_records(
             format::parse_hash(field).ok_or_else(|| bad("the record before it has a bad hash"))?
         };
         let rec = peers.parse_record(&text).map_err(bad)?;
-        out.push((
-            RawRecord {
-                seq: rec.seq,
-                received_at: rec.received_at,
-                source: rec.source,
-                peer: rec.peer,
-                hash: rec.hash,
-                line: rec.line,
-                segment: segment.to_path_buf(),
-                line_no: 0,
-            },
-            prev,
-        ));
+        out.push((rec.into_record(segment.to_path_buf(), 0), prev));
     }
     Ok(Some(out))
 }

@@ -537,16 +537,7 @@ impl Records {
                 .map_err(|why| RawError::corrupt(&lines.path, line.no, why))?;
             let segment = lines.path.clone();
             self.current = Some((lines, newest));
-            return Ok(Some(RawRecord {
-                seq: rec.seq,
-                received_at: rec.received_at,
-                source: rec.source,
-                peer: rec.peer,
-                hash: rec.hash,
-                line: rec.line,
-                segment,
-                line_no: line.no,
-            }));
+            return Ok(Some(rec.into_record(segment, line.no)));
         }
     }
 }

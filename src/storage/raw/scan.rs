@@ -112,16 +112,7 @@ impl ScanLine<'_> {
             .parse_record(self.text)
             .map_err(|why| RawError::corrupt(self.segment, self.line_no, why))?;
         Ok((
-            RawRecord {
-                seq: rec.seq,
-                received_at: rec.received_at,
-                source: rec.source,
-                peer: rec.peer,
-                hash: rec.hash,
-                line: rec.line,
-                segment: self.segment.to_path_buf(),
-                line_no: self.line_no,
-            },
+            rec.into_record(self.segment.to_path_buf(), self.line_no),
             prev,
         ))
     }
