@@ -230,15 +230,8 @@ async fn round_trip(db: Option<String>) {
             .or_insert_with(|| a["id"].as_str().unwrap().to_owned());
     }
     let kinds: BTreeSet<&str> = by_kind.keys().map(String::as_str).collect();
-    for k in [
-        "dark_period",
-        "loitering",
-        "rendezvous",
-        "spoofing",
-        "identity_change",
-        "fishing",
-        "drifting",
-    ] {
+    // Every detector a zone can run.
+    for k in aiswatch::zones::DETECTORS {
         assert!(kinds.contains(k), "no {k} alert among {kinds:?}");
     }
 
