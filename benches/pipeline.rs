@@ -20,12 +20,12 @@ use rstar::primitives::GeomWithData;
 use rstar::RTree;
 
 use aiswatch::config::Config;
-use aiswatch::decode::{sentence, Decoded, Decoder};
-use aiswatch::engine::Engine;
-use aiswatch::sim::rng::Rng;
-use aiswatch::time::Millis;
-use aiswatch::track::{Mmsi, PositionIndex};
-use aiswatch::zones::{Zone, ZoneDetect, ZoneKind, ZoneSet};
+use aiswatch_decode::{sentence, Decoded, Decoder};
+use aiswatch_engine::engine::Engine;
+use aiswatch_core::rng::Rng;
+use aiswatch_core::time::Millis;
+use aiswatch_engine::track::{Mmsi, PositionIndex};
+use aiswatch_zones::{Zone, ZoneDetect, ZoneKind, ZoneSet};
 
 /// 2026-01-01T00:00:00Z: arrival time of the first line.
 const T0: Millis = 1_767_225_600_000;
@@ -314,7 +314,7 @@ fn synthetic_zones(seed: u64) -> ZoneSet {
                 id: format!("z{id:03}"),
                 name: None,
                 kind: ZoneKind::Patrol,
-                centres: vec![aiswatch::ids::CentreId::from("BENCH")],
+                centres: vec![aiswatch_core::ids::CentreId::from("BENCH")],
                 detect: ZoneDetect::default(),
                 geometry: geo::MultiPolygon(vec![geo::Polygon::new(ring.into(), vec![])]),
                 source_file: Path::new("synthetic.geojson").to_path_buf(),

@@ -33,7 +33,7 @@ const ADMIN: &str = "bench-admin";
 type Arrivals = Arc<Mutex<Vec<(String, String, i64)>>>;
 
 fn now_ms() -> i64 {
-    aiswatch::time::now_ms()
+    aiswatch_core::time::now_ms()
 }
 
 fn arg(name: &str, default: &str) -> String {

@@ -25,17 +25,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use aiswatch::alert::{Alert, Kind, State};
+use aiswatch_engine::alert::{Alert, Kind, State};
 use aiswatch::config::{Scope, StorageConfig};
-use aiswatch::decode::Decoder;
+use aiswatch_decode::Decoder;
 use aiswatch::evidence::{self, ExportContext};
-use aiswatch::ids::Mmsi;
-use aiswatch::sim::encode::{self, PositionA};
-use aiswatch::sim::rng::Rng;
+use aiswatch_core::ids::Mmsi;
+use aiswatch_sim::encode::{self, PositionA};
+use aiswatch_core::rng::Rng;
 use aiswatch::storage::raw::{RawArchive, RawOptions};
 use aiswatch::storage::writer::{self, WriterStats};
 use aiswatch::storage::{Batch, PositionRow, Store};
-use aiswatch::time::Millis;
+use aiswatch_core::time::Millis;
 use clap::Parser;
 
 /// 2024-03-10T00:00:00Z.
@@ -207,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
     if !a.dir.join("filled").exists() {
         fill(&a, &store).await?;
     }
-    let zones = aiswatch::zones::ZoneSet::load_dir(&a.dir.join("zones"))
+    let zones = aiswatch_zones::ZoneSet::load_dir(&a.dir.join("zones"))
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (key, _) = evidence::key::load_or_create(&a.dir)?;
     let ctx = ExportContext {

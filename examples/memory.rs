@@ -22,11 +22,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aiswatch::config::Config;
-use aiswatch::decode::ais::{AisMessage, Body, ClassA, Dimensions, StaticVoyage};
-use aiswatch::decode::{Decoded, TimeSource};
-use aiswatch::engine::Engine;
-use aiswatch::sim::rng::Rng;
-use aiswatch::time::Millis;
+use aiswatch_decode::ais::{AisMessage, Body, ClassA, Dimensions, StaticVoyage};
+use aiswatch_decode::{Decoded, TimeSource};
+use aiswatch_engine::engine::Engine;
+use aiswatch_core::rng::Rng;
+use aiswatch_core::time::Millis;
 
 #[path = "common/alloc.rs"]
 mod alloc;
@@ -185,7 +185,7 @@ fn run(label: &'static str, n: usize, detectors: bool) -> Row {
         .expect("engine");
     let wall_now = T0 + SPAN_MS + 3_600_000;
     let mut alerts: std::collections::BTreeMap<String, usize> = Default::default();
-    let mut tally = |a: Vec<aiswatch::alert::Alert>| {
+    let mut tally = |a: Vec<aiswatch_engine::alert::Alert>| {
         for a in a {
             *alerts
                 .entry(format!("{:?}/{:?}", a.kind, a.state))
@@ -254,8 +254,8 @@ fn main() {
     );
     eprintln!(
         "size_of: Vessel {} B, TrackPoint {} B, Decoded {} B",
-        std::mem::size_of::<aiswatch::track::Vessel>(),
-        std::mem::size_of::<aiswatch::track::TrackPoint>(),
+        std::mem::size_of::<aiswatch_engine::track::Vessel>(),
+        std::mem::size_of::<aiswatch_engine::track::TrackPoint>(),
         std::mem::size_of::<Decoded>(),
     );
     let mut rows = Vec::new();

@@ -37,11 +37,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aiswatch::config::StorageConfig;
-use aiswatch::ids::Mmsi;
-use aiswatch::sim::rng::Rng;
+use aiswatch_core::ids::Mmsi;
+use aiswatch_core::rng::Rng;
 use aiswatch::storage::writer::{self, WriterStats};
 use aiswatch::storage::{cell_of, BBox, Batch, Points, PositionRow, Store};
-use aiswatch::time::Millis;
+use aiswatch_core::time::Millis;
 use clap::Parser;
 use sqlx::Row;
 
@@ -438,8 +438,8 @@ fn main() -> Res<()> {
 /// The replay loop of `aiswatch replay [--db]` (src/cli.rs on the main
 /// branch), on this branch's write path: time from start to the writer's end.
 fn replay(rt: &tokio::runtime::Runtime, a: &Args, file: &std::path::Path) -> Res<()> {
-    use aiswatch::decode::{Decoded, Decoder};
-    use aiswatch::engine::Engine;
+    use aiswatch_decode::{Decoded, Decoder};
+    use aiswatch_engine::engine::Engine;
 
     let cfg = aiswatch::config::Config::default();
     let mut engine = cfg.engine(a.zones.as_deref())?;
@@ -479,12 +479,12 @@ fn replay(rt: &tokio::runtime::Runtime, a: &Args, file: &std::path::Path) -> Res
     let input = aiswatch::replay::open_input(file)?;
     let mut dec = Decoder::new();
     let mut msgs = Vec::with_capacity(512);
-    let mut now = aiswatch::time::now_ms();
+    let mut now = aiswatch_core::time::now_ms();
     let mut n = 0u64;
     aiswatch::replay::for_each_line(input, |line| {
         n += 1;
         if n % 1024 == 0 {
-            now = aiswatch::time::now_ms();
+            now = aiswatch_core::time::now_ms();
         }
         dec.feed(line, now, &mut msgs);
         if msgs.len() >= 256 {

@@ -11,9 +11,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use aiswatch::decode::Decoder;
-use aiswatch::sim::encode::{tagged_lines, type1, PositionA};
-use aiswatch::sim::rng::Rng;
+use aiswatch_decode::Decoder;
+use aiswatch_sim::encode::{tagged_lines, type1, PositionA};
+use aiswatch_core::rng::Rng;
 
 /// A comb: spine along x = 0..0.01, `teeth` teeth to x = 10, over y 0..10;
 /// `upright` swaps x and y (long vertical edges). Offset to (lon0, lat0).
@@ -68,7 +68,7 @@ fn main() {
         write_zone(&dir, &ring);
 
         let t = Instant::now();
-        let set = aiswatch::zones::ZoneSet::load_dir(&dir).expect("valid zone");
+        let set = aiswatch_zones::ZoneSet::load_dir(&dir).expect("valid zone");
         let check_s = t.elapsed().as_secs_f64();
         assert_eq!(set.len(), 1);
 

@@ -27,22 +27,22 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
-use crate::alert::hub::Hub;
-use crate::alert::outbox;
-use crate::alert::sink::Route;
+use crate::deliver::hub::Hub;
+use crate::deliver::outbox;
+use crate::deliver::sink::Route;
 use crate::config::Config;
-use crate::decode::{DecodeStats, Decoded, Decoder, Limit, Reject};
-use crate::engine::Engine;
-use crate::ids::AlertId;
+use aiswatch_decode::{DecodeStats, Decoded, Decoder, Limit, Reject};
+use aiswatch_engine::engine::Engine;
+use aiswatch_core::ids::AlertId;
 use crate::ingest::{self, LineBatch, SourceId};
 use crate::lifecycle::{Ends, Supervisor};
 use crate::metrics::Metrics;
-use crate::snapshot::Snapshot;
+use aiswatch_engine::snapshot::Snapshot;
 use crate::storage::raw::{RawArchive, RawBatch, RawOptions};
 use crate::storage::writer::{StoreSender, WriterStats};
 use crate::storage::Store;
-use crate::time::now_ms;
-use crate::zones::ZoneSet;
+use aiswatch_core::time::now_ms;
+use aiswatch_zones::ZoneSet;
 
 /// What [`run`] binds, for callers (tests) that asked for port 0.
 #[derive(Debug, Clone)]
@@ -86,8 +86,8 @@ pub async fn run(
             statics = resume.statics,
             open_alerts = resume.open_alerts,
             closed_orphans = resume.closed_orphans,
-            from = %crate::time::rfc3339(from),
-            to = %crate::time::rfc3339(to),
+            from = %aiswatch_core::time::rfc3339(from),
+            to = %aiswatch_core::time::rfc3339(to),
             "State rebuilt from the store."
         );
     }
@@ -180,8 +180,8 @@ pub async fn run(
         Some(dir) => {
             let (tx, rx) = mpsc::channel::<ZoneSet>(1);
             let declared = cfg.clone();
-            let check: crate::zones::Check = Box::new(move |z| declared.undeclared_centres(z));
-            let (live, _watcher) = crate::zones::watch_dir(
+            let check: crate::live_zones::Check = Box::new(move |z| declared.undeclared_centres(z));
+            let (live, _watcher) = crate::live_zones::spawn(
                 dir.clone(),
                 initial_zones,
                 check,
@@ -192,7 +192,7 @@ pub async fn run(
             .map_err(anyhow::Error::msg)?;
             (live, Some(rx))
         }
-        None => (crate::zones::fixed(initial_zones), None),
+        None => (crate::live_zones::fixed(initial_zones), None),
     };
     let ctx = crate::api::ApiContext {
         metrics: metrics.clone(),

@@ -11,9 +11,9 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use aiswatch::config::LogFormat;
-use aiswatch::decode::{gpsd_json, DecodeStats, Decoder};
+use aiswatch_decode::{gpsd_json, DecodeStats, Decoder};
 use aiswatch::replay::{for_each_line, open_input};
-use aiswatch::time::now_ms;
+use aiswatch_core::time::now_ms;
 
 mod evidence;
 
@@ -359,7 +359,7 @@ fn replay(
 }
 
 /// Every centre the engine's zones name must be declared in `[[centres]]`.
-fn check_centres(cfg: &aiswatch::config::Config, engine: &aiswatch::engine::Engine) -> Result<()> {
+fn check_centres(cfg: &aiswatch::config::Config, engine: &aiswatch_engine::engine::Engine) -> Result<()> {
     let errs = cfg.undeclared_centres(engine.zones());
     if errs.is_empty() {
         return Ok(());
@@ -470,7 +470,7 @@ fn zone_problems(
     dir: &std::path::Path,
     cfg: Option<&aiswatch::config::Config>,
 ) -> (usize, Vec<String>) {
-    match aiswatch::zones::ZoneSet::load_dir(dir) {
+    match aiswatch_zones::ZoneSet::load_dir(dir) {
         Ok(set) => (
             set.len(),
             cfg.map(|c| c.undeclared_centres(&set)).unwrap_or_default(),
@@ -503,7 +503,7 @@ fn config_check(file: &std::path::Path) -> Result<ExitCode> {
     let mut errors: Vec<String> = cfg.problems().iter().map(at).collect();
     for c in &cfg.centres {
         if let Some(w) = &c.webhook {
-            if let Err(e) = aiswatch::alert::webhook::WebhookSink::new(w, cfg.delivery.timeout) {
+            if let Err(e) = aiswatch::deliver::webhook::WebhookSink::new(w, cfg.delivery.timeout) {
                 errors.push(at(&format!(
                     "[[centres]] id = {:?}: [centres.webhook] {e}",
                     c.id.as_str()
@@ -551,15 +551,15 @@ fn simulate(a: &SimulateArgs) -> Result<ExitCode> {
         "--hours must be between 0 and 744"
     );
     anyhow::ensure!(a.vessels > 0, "--vessels must be at least 1");
-    let cfg = aiswatch::sim::SimConfig {
+    let cfg = aiswatch_sim::SimConfig {
         seed: a.seed,
         hours: a.hours,
         vessels: a.vessels,
         ..Default::default()
     };
     let s = match a.scenario {
-        ScenarioArg::Default => aiswatch::sim::generate(&cfg, &a.out),
-        ScenarioArg::CoverageEdge => aiswatch::sim::generate_coverage_edge(&cfg, &a.out),
+        ScenarioArg::Default => aiswatch_sim::generate(&cfg, &a.out),
+        ScenarioArg::CoverageEdge => aiswatch_sim::generate_coverage_edge(&cfg, &a.out),
     }
     .with_context(|| format!("cannot write {}", a.out.display()))?;
     println!("{}", serde_json::to_string_pretty(&s)?);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::engine::EngineConfig;
+use aiswatch_engine::engine::EngineConfig;
 use crate::ingest::SourceConfig;
 
 mod limits;
@@ -27,7 +27,7 @@ pub struct Config {
     /// Patrol zones directory.
     pub zones: Option<PathBuf>,
     /// Detector defaults and settings (zones override thresholds).
-    pub detect: crate::detect::DetectConfig,
+    pub detect: aiswatch_engine::detect::DetectConfig,
     /// Bounded channel sizes between stages.
     pub channels: ChannelConfig,
     /// Where positions, static data, alerts and raw lines are kept.
@@ -186,7 +186,7 @@ impl Default for ApiConfig {
 #[serde(deny_unknown_fields)]
 pub struct CentreConfig {
     /// The id zones name in their `centre` property.
-    pub id: crate::ids::CentreId,
+    pub id: aiswatch_core::ids::CentreId,
     /// Human-readable name.
     #[serde(default)]
     pub name: Option<String>,
@@ -199,7 +199,7 @@ pub struct CentreConfig {
     /// Alert kinds pushed to this centre (its channels and the live
     /// stream). Default: all.
     #[serde(default)]
-    pub kinds: Option<Vec<crate::alert::Kind>>,
+    pub kinds: Option<Vec<aiswatch_engine::alert::Kind>>,
     /// Standard Webhooks POST of every alert state change.
     #[serde(default)]
     pub webhook: Option<WebhookConfig>,
@@ -213,8 +213,8 @@ pub struct CentreConfig {
 
 impl CentreConfig {
     /// The push channels this centre has.
-    pub fn channels(&self) -> Vec<crate::alert::sink::Channel> {
-        use crate::alert::sink::Channel;
+    pub fn channels(&self) -> Vec<crate::deliver::sink::Channel> {
+        use crate::deliver::sink::Channel;
         let mut out = Vec::new();
         if self.webhook.is_some() {
             out.push(Channel::Webhook);
@@ -325,7 +325,7 @@ pub enum Scope {
     /// Everything.
     Admin,
     /// The alerts (and zones) routed to one centre.
-    Centre(crate::ids::CentreId),
+    Centre(aiswatch_core::ids::CentreId),
 }
 
 /// HTTP server settings.
@@ -357,7 +357,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             engine: EngineConfig::default(),
             zones: None,
-            detect: crate::detect::DetectConfig::default(),
+            detect: aiswatch_engine::detect::DetectConfig::default(),
             channels: ChannelConfig::default(),
             storage: StorageConfig::default(),
             api: ApiConfig::default(),
@@ -608,7 +608,7 @@ impl Config {
 
     /// Zones that name a centre this configuration does not declare, one
     /// message per zone and centre (empty when all are declared).
-    pub fn undeclared_centres(&self, zones: &crate::zones::ZoneSet) -> Vec<String> {
+    pub fn undeclared_centres(&self, zones: &aiswatch_zones::ZoneSet) -> Vec<String> {
         let mut out = Vec::new();
         for z in zones.zones() {
             for c in &z.centres {
@@ -629,10 +629,10 @@ impl Config {
     /// Builds the engine this configuration describes: zones from
     /// `zones_dir` (a flag) or the config's `zones`, with detectors when
     /// there are zones.
-    pub fn engine(&self, zones_dir: Option<&Path>) -> Result<crate::engine::Engine, ConfigError> {
-        let mut engine = crate::engine::Engine::new(self.engine.clone());
+    pub fn engine(&self, zones_dir: Option<&Path>) -> Result<aiswatch_engine::engine::Engine, ConfigError> {
+        let mut engine = aiswatch_engine::engine::Engine::new(self.engine.clone());
         if let Some(dir) = zones_dir.or(self.zones.as_deref()) {
-            let zones = crate::zones::ZoneSet::load_dir(dir).map_err(|errs| {
+            let zones = aiswatch_zones::ZoneSet::load_dir(dir).map_err(|errs| {
                 let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
                 ConfigError::Zones(
                     dir.to_path_buf(),
@@ -640,7 +640,7 @@ impl Config {
                 )
             })?;
             engine =
-                engine.with_detectors(crate::detect::Detectors::new(zones, self.detect.clone()));
+                engine.with_detectors(aiswatch_engine::detect::Detectors::new(zones, self.detect.clone()));
         }
         Ok(engine)
     }
@@ -699,7 +699,7 @@ mod tests {
             subject = "aiswatch.alerts.A"
         "#;
         let c = Config::parse(ok).unwrap();
-        use crate::alert::sink::Channel;
+        use crate::deliver::sink::Channel;
         assert_eq!(
             c.centres[0].channels(),
             [Channel::Webhook, Channel::Mqtt, Channel::Nats]

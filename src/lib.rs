@@ -11,23 +11,14 @@
 //! serves both the live daemon and `aiswatch replay`; its clock is the data's.
 #![forbid(unsafe_code)]
 
-pub mod alert;
 pub mod api;
 pub mod app;
 pub mod config;
-pub mod decode;
-pub mod detect;
-pub mod engine;
+pub mod deliver;
 pub mod evidence;
-pub mod history;
-pub mod ids;
 pub mod ingest;
 pub mod lifecycle;
+pub mod live_zones;
 pub mod metrics;
 pub mod replay;
-pub mod sim;
-pub mod snapshot;
 pub mod storage;
-pub mod time;
-pub mod track;
-pub mod zones;

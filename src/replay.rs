@@ -7,7 +7,7 @@ use std::io::{self, BufRead};
 pub use crate::ingest::file::open_reader as open_input;
 
 use crate::ingest::MAX_LINE_BYTES;
-use crate::time::Millis;
+use aiswatch_core::time::Millis;
 
 /// Calls `f` with each line (without `\r\n`), in order. A line longer than
 /// [`MAX_LINE_BYTES`] is passed cut to that length (the decoder rejects it)
@@ -96,9 +96,9 @@ pub struct ReplaySummary {
     pub files: usize,
     /// Framing and decoding counters, all files together.
     #[serde(skip)]
-    pub decode: crate::decode::DecodeStats,
+    pub decode: aiswatch_decode::DecodeStats,
     /// Engine counters.
-    pub engine: crate::engine::EngineStats,
+    pub engine: aiswatch_engine::engine::EngineStats,
     /// Vessels tracked at the end.
     pub vessels: usize,
     /// One line per decoded-history file read.
@@ -146,7 +146,7 @@ impl ReplaySummary {
             .map(|(t, n)| format!("{t}:{n}"))
             .collect();
         let _ = writeln!(s, "  messages by type: {}", by_type.join(" "));
-        let rejects: Vec<String> = crate::decode::Reject::ALL
+        let rejects: Vec<String> = aiswatch_decode::Reject::ALL
             .iter()
             .filter(|r| d.reject(**r) > 0)
             .map(|r| format!("{}:{}", r.as_str(), d.reject(*r)))
@@ -161,7 +161,7 @@ impl ReplaySummary {
                 rejects.join(" ")
             }
         );
-        let limited: Vec<String> = crate::decode::Limit::ALL
+        let limited: Vec<String> = aiswatch_decode::Limit::ALL
             .iter()
             .filter(|l| d.limit(**l) > 0)
             .map(|l| format!("{}:{}", l.as_str(), d.limit(*l)))
@@ -197,8 +197,8 @@ impl ReplaySummary {
                 let _ = writeln!(
                     s,
                     "  event time {} .. {}",
-                    crate::time::rfc3339(a),
-                    crate::time::rfc3339(b)
+                    aiswatch_core::time::rfc3339(a),
+                    aiswatch_core::time::rfc3339(b)
                 );
             }
             None => {
@@ -216,8 +216,8 @@ impl ReplaySummary {
 /// records, when storing).
 pub fn replay_files(
     files: &[std::path::PathBuf],
-    engine: &mut crate::engine::Engine,
-    mut on_step: impl FnMut(&mut crate::engine::Engine),
+    engine: &mut aiswatch_engine::engine::Engine,
+    mut on_step: impl FnMut(&mut aiswatch_engine::engine::Engine),
 ) -> Result<ReplaySummary, ReplayError> {
     let started = std::time::Instant::now();
     let mut sum = ReplaySummary {
@@ -233,12 +233,12 @@ pub fn replay_files(
         let input = open_input(path).map_err(|e| ReplayError::Open(path.clone(), e))?;
         // Decoded history (CSV/JSON archives) is recognised by its first line.
         let (history, input) =
-            crate::history::sniff_reader(input).map_err(|e| ReplayError::Read(path.clone(), e))?;
+            aiswatch_decode::history::sniff_reader(input).map_err(|e| ReplayError::Read(path.clone(), e))?;
         if history.is_some() {
             // Streamed in time order; memory is bounded by the sort's run size.
-            let opts = crate::history::SortOptions::default();
-            let mut reader = crate::history::HistoryReader::from_reader(path, input, opts)?;
-            let now = crate::time::now_ms();
+            let opts = aiswatch_decode::history::SortOptions::default();
+            let mut reader = aiswatch_decode::history::HistoryReader::from_reader(path, input, opts)?;
+            let now = aiswatch_core::time::now_ms();
             let mut batch = Vec::with_capacity(256);
             loop {
                 batch.clear();
@@ -274,11 +274,11 @@ pub fn replay_files(
             ));
             continue;
         }
-        let mut dec = crate::decode::Decoder::new();
-        let mut now = crate::time::now_ms();
+        let mut dec = aiswatch_decode::Decoder::new();
+        let mut now = aiswatch_core::time::now_ms();
         let mut n = 0u32;
-        let mut flush = |msgs: &mut Vec<crate::decode::Decoded>,
-                         engine: &mut crate::engine::Engine,
+        let mut flush = |msgs: &mut Vec<aiswatch_decode::Decoded>,
+                         engine: &mut aiswatch_engine::engine::Engine,
                          now| {
             for m in msgs.iter() {
                 span = Some(span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))));
@@ -290,7 +290,7 @@ pub fn replay_files(
         for_each_line(input, |line| {
             n += 1;
             if n % 1024 == 0 {
-                now = crate::time::now_ms();
+                now = aiswatch_core::time::now_ms();
             }
             dec.feed(line, now, &mut msgs);
             if msgs.len() >= 256 {
@@ -320,5 +320,5 @@ pub enum ReplayError {
     Read(std::path::PathBuf, #[source] io::Error),
     /// A decoded-history file could not be read.
     #[error(transparent)]
-    History(#[from] crate::history::HistoryError),
+    History(#[from] aiswatch_decode::history::HistoryError),
 }

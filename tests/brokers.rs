@@ -19,11 +19,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aiswatch::alert::mqtt::{LinkState, MqttSink};
-use aiswatch::alert::nats::{NatsSink, ACK_TIMEOUT};
-use aiswatch::alert::sink::{Message, SendError, Sink};
+use aiswatch::deliver::mqtt::{LinkState, MqttSink};
+use aiswatch::deliver::nats::{NatsSink, ACK_TIMEOUT};
+use aiswatch::deliver::sink::{Message, SendError, Sink};
 use aiswatch::config::{MqttConfig, NatsConfig};
-use aiswatch::ids::{AlertId, CentreId};
+use aiswatch_core::ids::{AlertId, CentreId};
 use async_nats::jetstream::{self, consumer};
 use futures_util::future::join_all;
 use futures_util::StreamExt;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aiswatch::app::{self, Bound};
 use aiswatch::config::Config;
-use aiswatch::engine::{Engine, EngineConfig};
+use aiswatch_engine::engine::{Engine, EngineConfig};
 use aiswatch::ingest::SourceConfig;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -163,7 +163,7 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     let sent_abc = (a.len() + b.len() + c.len()) as u64;
     let expect_abc = {
         let mut e = Engine::new(EngineConfig::default());
-        let mut dec = aiswatch::decode::Decoder::new();
+        let mut dec = aiswatch_decode::Decoder::new();
         let mut out = Vec::new();
         for l in a.iter().chain(b).chain(c) {
             dec.feed(l.as_bytes(), 0, &mut out);
@@ -204,7 +204,7 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     assert!(sent_abc > 0);
 
     // Tag-block `c:` times drive the clock: it is the data's latest time, not the wall clock.
-    let want_clock = aiswatch::time::rfc3339(replay.clock().unwrap());
+    let want_clock = aiswatch_core::time::rfc3339(replay.clock().unwrap());
     assert_eq!(
         status["clock"],
         Value::String(want_clock.clone()),
@@ -357,7 +357,7 @@ async fn fragments_from_two_receivers_never_join() {
     );
     let b2 = with_seq("!AIVDM,2,2,6,B,000000000000008,2*29", '3');
     let expect = |lines: &[&String]| {
-        let mut d = aiswatch::decode::Decoder::new();
+        let mut d = aiswatch_decode::Decoder::new();
         let mut out = Vec::new();
         for l in lines {
             d.feed(l.as_bytes(), 0, &mut out);

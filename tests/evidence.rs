@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use aiswatch::evidence::{files, Bundle, Manifest};
-use aiswatch::sim::{self, SimConfig};
+use aiswatch_sim::{self as sim, SimConfig};
 use common::*;
 
 const ADMIN: &str = "admin-token";
@@ -41,7 +41,7 @@ fn text(o: &std::process::Output) -> String {
 /// What the daemon archives of `lines` (one TCP connection): the lines its
 /// decoder accepts, in order.
 fn accepted(lines: &[String]) -> Vec<&String> {
-    let mut d = aiswatch::decode::Decoder::new();
+    let mut d = aiswatch_decode::Decoder::new();
     let mut out = Vec::new();
     let peer = Some(SocketAddr::from(([127, 0, 0, 1], 1)));
     lines
@@ -67,7 +67,7 @@ fn messages<'a>(lines: &[&'a String]) -> Vec<(&'a String, Option<(u32, i64)>)> {
         } else {
             1
         };
-        let mut d = aiswatch::decode::Decoder::new();
+        let mut d = aiswatch_decode::Decoder::new();
         let mut msgs = Vec::new();
         for l in &lines[i..i + n] {
             d.feed(l.as_bytes(), 0, &mut msgs);
@@ -138,7 +138,7 @@ fn feed_end(lines: &[String]) -> i64 {
 /// for 20 min, then 1.4° (155 km) further east a minute later: a jump no
 /// vessel could make (spoofing).
 fn jumping_vessel(after: i64) -> Vec<String> {
-    use aiswatch::sim::encode::{tagged_lines, type1, PositionA};
+    use aiswatch_sim::encode::{tagged_lines, type1, PositionA};
     let report = |k: i64, lon: f64| {
         let p = PositionA {
             mmsi: 247_000_999,
@@ -231,7 +231,7 @@ async fn round_trip(db: Option<String>) {
     }
     let kinds: BTreeSet<&str> = by_kind.keys().map(String::as_str).collect();
     // Every detector a zone can run.
-    for k in aiswatch::zones::DETECTORS {
+    for k in aiswatch_zones::DETECTORS {
         assert!(kinds.contains(k), "no {k} alert among {kinds:?}");
     }
 

@@ -47,7 +47,7 @@ async fn udp_datagram_with_three_lines_gives_three_raw_lines() {
     drop(h.ctx);
 
     let (client, _) = local_udp().await;
-    let before = aiswatch::time::now_ms();
+    let before = aiswatch_core::time::now_ms();
     client
         .send_to(
             b"!AIVDM,1,1,,A,a*00\r\n!AIVDM,1,1,,B,b*00\n\n!AIVDM,1,1,,A,c*00",

@@ -6,7 +6,7 @@
 //! current as traps.
 
 use aiswatch::config::Config;
-use aiswatch::sim::{self, SimConfig};
+use aiswatch_sim::{self as sim, SimConfig};
 
 fn run_seed(
     seed: u64,

@@ -11,11 +11,11 @@
 
 use std::path::Path;
 
-use aiswatch::decode::ais::{decode, unarmour};
-use aiswatch::decode::sentence::{is_armour, split_line, Item};
-use aiswatch::decode::{gpsd_json, Decoded, Decoder};
-use aiswatch::history::{detect, HistoryReader, SortOptions};
-use aiswatch::zones::{ZoneErrorKind, ZoneSet};
+use aiswatch_decode::ais::{decode, unarmour};
+use aiswatch_decode::sentence::{is_armour, split_line, Item};
+use aiswatch_decode::{gpsd_json, Decoded, Decoder};
+use aiswatch_decode::history::{detect, HistoryReader, SortOptions};
+use aiswatch_zones::{ZoneErrorKind, ZoneSet};
 
 /// Per-thread accounting of live heap bytes, for the allocation bound.
 pub mod alloc {
@@ -40,6 +40,7 @@ pub mod alloc {
 
     // SAFETY: every call is forwarded unchanged to `System`; the counters are
     // const-initialised thread-locals that never allocate.
+    #[allow(unsafe_code)]
     unsafe impl GlobalAlloc for Counting {
         unsafe fn alloc(&self, l: Layout) -> *mut u8 {
             let p = System.alloc(l);
@@ -167,7 +168,7 @@ pub fn ais(data: &[u8]) {
     });
 }
 
-fn check_message(m: &aiswatch::decode::AisMessage) {
+fn check_message(m: &aiswatch_decode::AisMessage) {
     assert!((1..=27).contains(&m.msg_type));
     if let Some((lon, lat)) = m.position() {
         assert!(

@@ -14,10 +14,10 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{ok_json, ApiError, AppState};
-use crate::alert::hub::AckEvent;
-use crate::ids::AlertId;
+use crate::deliver::hub::AckEvent;
+use aiswatch_core::ids::AlertId;
 use crate::storage::Ack;
-use crate::time::{now_ms, rfc3339};
+use aiswatch_core::time::{now_ms, rfc3339};
 
 /// Longest `by`, in characters.
 const MAX_BY: usize = 100;
@@ -34,7 +34,7 @@ pub struct AckView {
     pub alert_id: AlertId,
     /// The centre whose token acknowledged it; null for an admin token.
     #[schema(value_type = Option<String>)]
-    pub centre: Option<crate::ids::CentreId>,
+    pub centre: Option<aiswatch_core::ids::CentreId>,
     /// Who acknowledged it.
     pub by: String,
     /// Their note (may be empty).

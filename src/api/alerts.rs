@@ -15,8 +15,8 @@ use super::acks::AckView;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{blocking_json, ok_json, params, ApiError, AppState, Params};
-use crate::alert::Kind;
-use crate::ids::AlertId;
+use aiswatch_engine::alert::Kind;
+use aiswatch_core::ids::AlertId;
 use crate::storage::AlertFilter;
 
 /// A page of alerts, newest first.

@@ -98,7 +98,7 @@ pub(crate) async fn require(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::CentreId;
+    use aiswatch_core::ids::CentreId;
 
     #[test]
     fn tokens_map_to_scopes() {

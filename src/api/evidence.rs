@@ -9,7 +9,7 @@ use axum::Extension;
 use super::auth::Caller;
 use super::{ApiError, AppState};
 use crate::evidence::EvidenceError;
-use crate::ids::AlertId;
+use aiswatch_core::ids::AlertId;
 
 #[utoipa::path(
     get,

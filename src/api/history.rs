@@ -10,10 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
 use super::{blocking_json, params, ApiError, AppState, Params};
-use crate::ids::Mmsi;
+use aiswatch_core::ids::Mmsi;
 use crate::storage::{Points, PositionRow, PositionsPage};
-use crate::time::{now_ms, rfc3339, Millis};
-use crate::track::index::M_PER_DEG_LAT;
+use aiswatch_core::time::{now_ms, rfc3339, Millis};
+use aiswatch_engine::track::index::M_PER_DEG_LAT;
 
 /// Default track window: this long before `to`.
 const DEFAULT_WINDOW_MS: Millis = 24 * 3_600_000;

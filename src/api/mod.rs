@@ -51,10 +51,10 @@ use tracing::{error, warn};
 
 use crate::config::{ApiConfig, Scope};
 use crate::metrics::Metrics;
-use crate::snapshot::Snapshot;
+use aiswatch_engine::snapshot::Snapshot;
 use crate::storage::writer::WriterStats;
 use crate::storage::Store;
-use crate::time::{now_ms, Millis};
+use aiswatch_core::time::{now_ms, Millis};
 
 mod acks;
 mod alerts;
@@ -101,8 +101,8 @@ pub struct ApiContext {
     /// The storage writer's counters (status, readiness).
     pub storage: Arc<WriterStats>,
     /// The zones in force, swapped on every live reload, and how the last
-    /// reload went ([`crate::zones::fixed`] for zones that never change).
-    pub zones: crate::zones::LiveZones,
+    /// reload went ([`crate::live_zones::fixed`] for zones that never change).
+    pub zones: crate::live_zones::LiveZones,
     /// Tokens and what each may see (from `Config::tokens()`); empty: the API is open.
     pub tokens: Vec<(String, Scope)>,
     /// Query limits.
@@ -112,9 +112,9 @@ pub struct ApiContext {
     /// Every source has started.
     pub sources_ready: Arc<AtomicBool>,
     /// Committed alert changes, for the live stream; `None`: no stream.
-    pub hub: Option<Arc<crate::alert::hub::Hub>>,
+    pub hub: Option<Arc<crate::deliver::hub::Hub>>,
     /// Centres' kinds filters, for the live stream.
-    pub routes: Arc<[crate::alert::sink::Route]>,
+    pub routes: Arc<[crate::deliver::sink::Route]>,
     /// What evidence bundles are made from (its zones are replaced by those
     /// in force per request); `None`: the evidence route answers 503.
     pub evidence: Option<crate::evidence::ExportContext>,

@@ -3,9 +3,9 @@
 use chrono::DateTime;
 
 use super::ApiError;
-use crate::ids::Mmsi;
+use aiswatch_core::ids::Mmsi;
 use crate::storage::BBox;
-use crate::time::Millis;
+use aiswatch_core::time::Millis;
 
 /// Largest MMSI (nine digits).
 const MAX_MMSI: u32 = 999_999_999;

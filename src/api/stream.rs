@@ -30,10 +30,10 @@ use tokio::sync::broadcast;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{ApiError, AppState};
-use crate::alert::hub::AckEvent;
-use crate::alert::sink::{AlertEvent, Route};
+use crate::deliver::hub::AckEvent;
+use crate::deliver::sink::{AlertEvent, Route};
 use crate::config::Scope;
-use crate::ids::CentreId;
+use aiswatch_core::ids::CentreId;
 use crate::storage::Store;
 
 /// Events read from the store per catch-up query.

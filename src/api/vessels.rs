@@ -8,11 +8,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
 use super::{blocking_json, ok_json, params, ApiError, AppState, Params};
-use crate::ids::Mmsi;
-use crate::snapshot::Snapshot;
+use aiswatch_core::ids::Mmsi;
+use aiswatch_engine::snapshot::Snapshot;
 use crate::storage::{BBox, PositionRow, StaticRow};
-use crate::time::{rfc3339, Millis};
-use crate::track::{StaticInfo, Vessel, VesselClass};
+use aiswatch_core::time::{rfc3339, Millis};
+use aiswatch_engine::track::{StaticInfo, Vessel, VesselClass};
 
 /// Largest search radius, metres.
 const MAX_RADIUS_M: f64 = 1_000_000.0;
@@ -159,7 +159,7 @@ impl VesselOut {
         };
         VesselOut {
             mmsi,
-            flag: crate::track::flag::flag_of(mmsi),
+            flag: aiswatch_engine::track::flag::flag_of(mmsi),
             class,
             first_seen: None,
             last_seen: rfc3339(last),

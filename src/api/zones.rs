@@ -12,7 +12,7 @@ use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{ok_json, ApiError, AppState};
 use crate::config::Scope;
-use crate::zones::{Zone, ZoneKind};
+use aiswatch_zones::{Zone, ZoneKind};
 
 /// What a zone is for.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]

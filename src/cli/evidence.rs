@@ -120,11 +120,11 @@ pub(super) fn evidence(a: EvidenceArgs) -> Result<ExitCode> {
     };
     let cfg = load(a.config.as_deref(), a.store)?;
     let zones = match &cfg.zones {
-        Some(dir) => aiswatch::zones::ZoneSet::load_dir(dir).map_err(|errs| {
+        Some(dir) => aiswatch_zones::ZoneSet::load_dir(dir).map_err(|errs| {
             let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
             anyhow::anyhow!("zones {}: {}", dir.display(), list.join("\n"))
         })?,
-        None => aiswatch::zones::ZoneSet::empty(),
+        None => aiswatch_zones::ZoneSet::empty(),
     };
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let bundle = rt.block_on(async {
@@ -139,7 +139,7 @@ pub(super) fn evidence(a: EvidenceArgs) -> Result<ExitCode> {
         ctx.margin_ms = i64::try_from(a.margin.as_millis()).context("--margin too long")?;
         let b = evidence::export(
             &ctx,
-            &aiswatch::ids::AlertId::from(id.clone()),
+            &aiswatch_core::ids::AlertId::from(id.clone()),
             &Scope::Admin,
         )
         .await;
@@ -193,8 +193,8 @@ fn verify(file: &Path, pin: Option<&str>) -> Result<ExitCode> {
         m.alert_id,
         m.alert_kind,
         m.vessels,
-        aiswatch::time::rfc3339(m.window.from_ms),
-        aiswatch::time::rfc3339(m.window.to_ms)
+        aiswatch_core::time::rfc3339(m.window.from_ms),
+        aiswatch_core::time::rfc3339(m.window.to_ms)
     );
     let seqs = match (m.raw_lines.first(), m.raw_lines.last()) {
         (Some(a), Some(b)) => format!(" (archive seq {} to {})", a.seq, b.seq),

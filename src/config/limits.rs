@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::Config;
 use crate::ingest::SourceConfig;
 
-pub use crate::time::MAX_DURATION;
+pub use aiswatch_core::time::MAX_DURATION;
 
 /// Most batches a channel between stages may hold.
 pub const MAX_CHANNEL: usize = 1 << 20;

@@ -17,12 +17,12 @@ use super::manifest::{
     CHAIN_FORMULA, FORMAT,
 };
 use super::{key, report, sha256_hex, svg, verify, Bundle, EvidenceError, ExportContext};
-use crate::alert::Kind;
+use aiswatch_engine::alert::Kind;
 use crate::config::Scope;
-use crate::ids::{AlertId, Mmsi};
+use aiswatch_core::ids::{AlertId, Mmsi};
 use crate::storage::{PositionRow, StaticRow};
-use crate::time::{rfc3339, Millis};
-use crate::zones::ResolvedDetect;
+use aiswatch_core::time::{rfc3339, Millis};
+use aiswatch_zones::ResolvedDetect;
 
 /// Most positions exported per vessel.
 const MAX_POSITIONS: usize = 5_000_000;
@@ -339,7 +339,7 @@ fn assemble(
     let manifest = Manifest {
         format: FORMAT.to_owned(),
         aiswatch_version: env!("CARGO_PKG_VERSION").to_owned(),
-        exported_at: rfc3339(crate::time::now_ms()),
+        exported_at: rfc3339(aiswatch_core::time::now_ms()),
         alert_id: g.facts.id.clone(),
         alert_kind: g.facts.kind.as_str().to_owned(),
         vessels: g.facts.mmsi.clone(),

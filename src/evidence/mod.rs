@@ -34,8 +34,8 @@ use std::sync::Arc;
 use ed25519_dalek::SigningKey;
 
 use crate::storage::Store;
-use crate::time::Millis;
-use crate::zones::{DetectorDefaults, ZoneSet};
+use aiswatch_core::time::Millis;
+use aiswatch_zones::{DetectorDefaults, ZoneSet};
 
 mod build;
 mod collect;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::build::Gathered;
 use super::manifest::{files, RawLineEntry};
-use crate::time::rfc3339;
+use aiswatch_core::time::rfc3339;
 
 /// The report of `g` whose raw lines are `raw`; `fingerprint` is the key's.
 pub(super) fn render(g: &Gathered, raw: &[RawLineEntry], fingerprint: &str) -> String {

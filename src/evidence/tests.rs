@@ -10,11 +10,11 @@ use std::sync::Arc;
 use ed25519_dalek::{Signer, SigningKey};
 
 use super::*;
-use crate::alert::{Alert, Kind, State};
+use aiswatch_engine::alert::{Alert, Kind, State};
 use crate::config::Scope;
-use crate::decode::Decoder;
-use crate::ids::{AlertId, CentreId, Mmsi};
-use crate::sim::encode::{self, Dims, PositionA, StaticA};
+use aiswatch_decode::Decoder;
+use aiswatch_core::ids::{AlertId, CentreId, Mmsi};
+use aiswatch_sim::encode::{self, Dims, PositionA, StaticA};
 use crate::storage::raw::{RawArchive, RawOptions};
 use crate::storage::{Batch, PositionRow};
 
@@ -177,8 +177,8 @@ async fn installation() -> Installation {
         .unwrap();
     let zones_dir = dir.path().join("zones");
     std::fs::create_dir_all(&zones_dir).unwrap();
-    std::fs::write(zones_dir.join("sim.geojson"), crate::sim::zones_geojson()).unwrap();
-    let zones = crate::zones::ZoneSet::load_dir(&zones_dir).unwrap();
+    std::fs::write(zones_dir.join("sim.geojson"), aiswatch_sim::zones_geojson()).unwrap();
+    let zones = aiswatch_zones::ZoneSet::load_dir(&zones_dir).unwrap();
     let (key, _) = key::load_or_create(dir.path()).unwrap();
     let ctx = ExportContext {
         store,

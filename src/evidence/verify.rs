@@ -13,7 +13,7 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::manifest::{files, Manifest, PositionCsv, FORMAT};
 use super::{key, sha256_hex, Bundle};
-use crate::decode::Decoder;
+use aiswatch_decode::Decoder;
 use crate::storage::PositionRow;
 
 /// One thing that does not hold.
@@ -369,7 +369,7 @@ fn check_positions(b: &Bundle, m: &Manifest, decoded: &HashSet<PosKey>, o: &mut 
         if p.time_ms < m.window.from_ms || p.time_ms > m.window.to_ms {
             o.find(f, format!("{at}: time outside the window"));
         }
-        if p.time != crate::time::rfc3339(p.time_ms) {
+        if p.time != aiswatch_core::time::rfc3339(p.time_ms) {
             o.find(
                 f,
                 format!("{at}: time {:?} is not time_ms {}", p.time, p.time_ms),

@@ -7,50 +7,20 @@
 //! read blocked on a silent stdin cannot be interrupted, and the pipeline
 //! must still see this source end as soon as it is cancelled.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
-use flate2::bufread::MultiGzDecoder;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
 use super::playback::{first_pass_after, line_time, period_ms, shift_line, Pacer, Playback};
 use super::{into_batches, LineSplitter, RawLine, SourceCtx, SourceError};
-use crate::time::{now_ms, Millis, MAX_DURATION};
-
-/// Read buffer size, for the file and for gzip's output.
-const BUF_BYTES: usize = 64 * 1024;
+use aiswatch_core::time::{now_ms, Millis, MAX_DURATION};
+pub use aiswatch_decode::input::open_reader;
 
 /// Most lines in one [`LineBatch`](super::LineBatch) from a file.
 pub const MAX_LINES_PER_BATCH: usize = 1024;
-
-/// Opens `path` for fast buffered reading: `-` is stdin; a name ending in
-/// `.gz` (any case), or a file that starts with the gzip magic bytes, is
-/// decompressed (concatenated gzip members included, as written by
-/// `cat a.gz b.gz` or log rotation); anything else is read as is.
-///
-/// # Errors
-/// Those of [`File::open`]. A corrupt or truncated `.gz` is reported by the
-/// reads, not here.
-pub fn open_reader(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
-    if path == Path::new("-") {
-        return Ok(Box::new(BufReader::with_capacity(BUF_BYTES, io::stdin())));
-    }
-    let mut raw = BufReader::with_capacity(BUF_BYTES, File::open(path)?);
-    let named_gz = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    if named_gz || raw.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(
-            BUF_BYTES,
-            MultiGzDecoder::new(raw),
-        )))
-    } else {
-        Ok(Box::new(raw))
-    }
-}
 
 /// Reads `path` (see [`open_reader`]) to its end, sending its lines in
 /// batches of at most [`MAX_LINES_PER_BATCH`], then returns `Ok(())`. Returns

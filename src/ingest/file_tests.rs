@@ -11,10 +11,10 @@ use tokio::time::{timeout, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::Pace;
-use crate::decode::Decoder;
+use aiswatch_decode::Decoder;
 use crate::ingest::{start_source_with, LineBatch, RawLine, SourceConfig, SourceCtx, SourceEnv};
 use crate::metrics::Metrics;
-use crate::time::Millis;
+use aiswatch_core::time::Millis;
 
 const WAIT: Duration = Duration::from_secs(20);
 const PAYLOAD: &str = "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A";
@@ -120,7 +120,7 @@ async fn paced_lines_are_stamped_when_sent() {
     let lines = vec![raw(&tagged("A", 1_334_337_317))];
     tokio::spawn(async move { Pace::new(1.0).send(&ctx, lines).await });
     let b = rx.recv().await.unwrap();
-    let wall = crate::time::now_ms();
+    let wall = aiswatch_core::time::now_ms();
     assert!((wall - b.lines[0].received_at).abs() < 5_000);
 }
 
@@ -257,7 +257,7 @@ async fn looping_resumes_after_the_restored_clock() {
 async fn looping_stops_before_times_run_ahead_of_the_wall_clock() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("recent.nmea");
-    let t = crate::time::now_ms() / 1000 - 60;
+    let t = aiswatch_core::time::now_ms() / 1000 - 60;
     std::fs::write(&path, tagged("A", t) + "\n").unwrap();
     let (tx, mut rx) = mpsc::channel(4);
     let src = start_source_with(
@@ -307,7 +307,7 @@ async fn defaults_read_the_file_once() {
 async fn two_passes_of_the_sample_alert_alike_and_nothing_opens_at_the_wrap() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let sample = root.join("deploy/sample/feed.nmea.gz");
-    let engine_cfg = crate::engine::EngineConfig::default();
+    let engine_cfg = aiswatch_engine::engine::EngineConfig::default();
     let (tx, mut rx) = mpsc::channel(64);
     let cancel = CancellationToken::new();
     let src = start_source_with(
@@ -344,7 +344,7 @@ async fn two_passes_of_the_sample_alert_alike_and_nothing_opens_at_the_wrap() {
         .unwrap();
     let source: Arc<str> = "play".into();
     let mut decoder = Decoder::new();
-    let wall = crate::time::now_ms();
+    let wall = aiswatch_core::time::now_ms();
     let mut run = |lines: &[RawLine]| {
         let mut out = Vec::new();
         for chunk in lines.chunks(1024) {
@@ -361,10 +361,10 @@ async fn two_passes_of_the_sample_alert_alike_and_nothing_opens_at_the_wrap() {
     let (a1, wrap) = run(&lines[per_pass..2 * per_pass]);
 
     let key =
-        |a: &crate::alert::Alert| format!("{:?} {:?} {} {:?}", a.kind, a.state, a.zone, a.mmsi);
+        |a: &aiswatch_engine::alert::Alert| format!("{:?} {:?} {} {:?}", a.kind, a.state, a.zone, a.mmsi);
     let ids0: std::collections::HashSet<_> = a0.iter().map(|a| a.id.clone()).collect();
     let (closes, new): (Vec<_>, Vec<_>) = a1.into_iter().partition(|a| ids0.contains(&a.id));
-    let count = |v: &[crate::alert::Alert]| {
+    let count = |v: &[aiswatch_engine::alert::Alert]| {
         let mut m = std::collections::BTreeMap::<String, usize>::new();
         for a in v {
             *m.entry(key(a)).or_default() += 1;
@@ -376,7 +376,7 @@ async fn two_passes_of_the_sample_alert_alike_and_nothing_opens_at_the_wrap() {
     assert!(kinds.len() >= 3, "pass 0 raised {kinds:?}");
     assert_eq!(count(&new), count(&a0), "pass 1 alerts as pass 0");
     for a in &closes {
-        assert_eq!(a.state, crate::alert::State::Closed, "{}", key(a));
+        assert_eq!(a.state, aiswatch_engine::alert::State::Closed, "{}", key(a));
         assert_eq!(a.at, wrap, "{}: closed at the wrap", key(a));
     }
     for a in &new {

@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Metrics;
-use crate::time::Millis;
+use aiswatch_core::time::Millis;
 
 pub mod file;
 pub mod playback;
@@ -36,10 +36,7 @@ pub use split::LineSplitter;
 /// A source's id, from config (e.g. `"udp"`, `"aishub"`). Cheap to clone.
 pub type SourceId = Arc<str>;
 
-/// Longest line a source passes on whole; longer lines are cut to this length
-/// (the decoder then rejects them as `too_long`) and the rest up to the next
-/// newline is skipped, so a runaway line can never stall or exhaust memory.
-pub const MAX_LINE_BYTES: usize = 16 * 1024;
+pub use aiswatch_decode::input::MAX_LINE_BYTES;
 
 /// One line as received, with its arrival time (wall clock at the source).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,13 +346,13 @@ pub struct SourceEnv {
     /// source starts at its first pass whose times all come after it, so a
     /// restarted daemon goes on where it stopped instead of replaying, as
     /// late positions, passes it has already seen.
-    pub resume_after: Option<crate::time::Millis>,
+    pub resume_after: Option<aiswatch_core::time::Millis>,
 }
 
 impl Default for SourceEnv {
     fn default() -> Self {
         SourceEnv {
-            vessel_ttl: crate::engine::EngineConfig::default().vessel_ttl,
+            vessel_ttl: aiswatch_engine::engine::EngineConfig::default().vessel_ttl,
             resume_after: None,
         }
     }

@@ -31,7 +31,7 @@
 
 use std::time::Duration;
 
-use crate::time::{epoch_to_ms, Millis, MS_PER_S};
+use aiswatch_core::time::{epoch_to_ms, Millis, MS_PER_S};
 
 /// Longest forward jump in data time that pacing waits for in full (10 min).
 pub const MAX_PACED_JUMP_MS: Millis = 10 * 60 * MS_PER_S;
@@ -60,7 +60,7 @@ impl Default for Playback {
         Playback {
             speed: None,
             looped: false,
-            vessel_ttl: crate::engine::EngineConfig::default().vessel_ttl,
+            vessel_ttl: aiswatch_engine::engine::EngineConfig::default().vessel_ttl,
             resume_after: None,
         }
     }
@@ -251,8 +251,8 @@ impl Pacer {
         };
         let secs = (self.high - first - self.skipped) as f64 / 1000.0 / self.speed;
         Duration::try_from_secs_f64(secs)
-            .unwrap_or(crate::time::MAX_DURATION)
-            .min(crate::time::MAX_DURATION)
+            .unwrap_or(aiswatch_core::time::MAX_DURATION)
+            .min(aiswatch_core::time::MAX_DURATION)
     }
 }
 
@@ -278,7 +278,7 @@ fn parse_u64(s: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::Decoder;
+    use aiswatch_decode::Decoder;
 
     const LINE: &str = r"\s:A,c:1334337317*7A\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A";
 
@@ -384,6 +384,6 @@ mod tests {
         // Absurd speeds saturate rather than panic.
         let mut slow = Pacer::new(f64::MIN_POSITIVE);
         slow.due(Some(0));
-        assert_eq!(slow.due(Some(1_000)), crate::time::MAX_DURATION);
+        assert_eq!(slow.due(Some(1_000)), aiswatch_core::time::MAX_DURATION);
     }
 }

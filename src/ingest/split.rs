@@ -1,7 +1,7 @@
 //! Splitting a byte stream into lines (TCP, files, stdin, UDP datagrams).
 
 use super::{RawLine, MAX_LINE_BYTES};
-use crate::time::Millis;
+use aiswatch_core::time::Millis;
 
 /// Splits a byte stream into lines: on `\n`, with one trailing `\r` removed
 /// and empty lines skipped. Bytes need not be UTF-8.

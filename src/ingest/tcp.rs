@@ -21,7 +21,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn, Instrument};
 
 use super::{LineSplitter, SourceCtx, SourceError};
-use crate::time::now_ms;
+use aiswatch_core::time::now_ms;
 
 /// Bytes read from a socket at once.
 const READ_BUF_BYTES: usize = 64 * 1024;

@@ -22,7 +22,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tracing::{debug, info, warn};
 
 use super::{LineBatch, LineSplitter, RawLine, SourceCtx, SourceError};
-use crate::time::now_ms;
+use aiswatch_core::time::now_ms;
 
 /// Largest UDP payload (IPv4); a smaller buffer would silently truncate.
 const DATAGRAM_BYTES: usize = 65_536;

@@ -7,8 +7,8 @@ use sqlx::{QueryBuilder, Row};
 
 use super::{on_pool, on_writer, Backend, StorageError, Store};
 use crate::config::Scope;
-use crate::ids::{AlertId, CentreId};
-use crate::time::Millis;
+use aiswatch_core::ids::{AlertId, CentreId};
+use aiswatch_core::time::Millis;
 
 /// One acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,10 +10,10 @@ use sqlx::Row;
 use utoipa::ToSchema;
 
 use super::{on_pool, on_writer, Backend, StorageError, Store};
-use crate::alert::sink::{AlertEvent, Channel};
-use crate::alert::Kind;
-use crate::ids::{AlertId, CentreId};
-use crate::time::Millis;
+use crate::deliver::sink::{AlertEvent, Channel};
+use aiswatch_engine::alert::Kind;
+use aiswatch_core::ids::{AlertId, CentreId};
+use aiswatch_core::time::Millis;
 
 /// A delivery whose turn has come: the first pending change of its alert
 /// on its centre's channel, its retry time reached.
@@ -291,7 +291,7 @@ impl Store {
             .bind(f.limit as i64)
             .fetch_all(p)
             .await?;
-            let rfc = crate::time::rfc3339;
+            let rfc = aiswatch_core::time::rfc3339;
             rows.iter()
                 .map(|r| {
                     let state: String = r.try_get(6)?;

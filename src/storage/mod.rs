@@ -22,9 +22,9 @@ use sqlx::{PgPool, QueryBuilder, Row, SqlitePool};
 use tracing::warn;
 
 use crate::config::Scope;
-use crate::ids::{AlertId, Mmsi};
-use crate::time::Millis;
-use crate::track::StaticInfo;
+use aiswatch_core::ids::{AlertId, Mmsi};
+use aiswatch_core::time::Millis;
+use aiswatch_engine::track::StaticInfo;
 
 mod acks;
 pub mod delivery;
@@ -39,6 +39,7 @@ pub mod writer;
 pub(crate) mod tests;
 
 pub use acks::Ack;
+pub use aiswatch_engine::record::{Batch, HeardRow, PositionRow, StaticRow, Tick};
 pub use model::*;
 
 /// Cells a box query enumerates before it goes by time instead.
@@ -110,7 +111,7 @@ pub struct Store {
     partitions: Arc<Mutex<std::collections::HashSet<i64>>>,
     url: String,
     /// Where new alert changes are delivered (empty: nowhere, as in an import).
-    routes: Arc<[crate::alert::sink::Route]>,
+    routes: Arc<[crate::deliver::sink::Route]>,
 }
 
 #[derive(Clone)]
@@ -239,7 +240,7 @@ impl Store {
 
     /// This store, queuing a delivery per routed centre and channel for
     /// every new alert change it writes.
-    pub fn with_routes(mut self, routes: Arc<[crate::alert::sink::Route]>) -> Store {
+    pub fn with_routes(mut self, routes: Arc<[crate::deliver::sink::Route]>) -> Store {
         self.routes = routes;
         self
     }

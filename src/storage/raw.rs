@@ -76,7 +76,7 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use crate::time::Millis;
+use aiswatch_core::time::Millis;
 
 mod format;
 pub mod index;

@@ -18,13 +18,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{Batch, HeardRow, OpenAlert, PositionRow, StaticRow, StorageError, Store};
-use crate::alert::{Alert, Kind, State, VesselInfo};
-use crate::decode::ais::{ClassA, ClassB, Dimensions, LongRange, StaticVoyage};
-use crate::decode::{AisMessage, Body, Decoded, TimeSource};
-use crate::engine::Engine;
-use crate::ids::{AlertId, CentreId};
-use crate::time::Millis;
-use crate::track::Mmsi;
+use aiswatch_engine::alert::{Alert, Kind, State, VesselInfo};
+use aiswatch_decode::ais::{ClassA, ClassB, Dimensions, LongRange, StaticVoyage};
+use aiswatch_decode::{AisMessage, Body, Decoded, TimeSource};
+use aiswatch_engine::engine::Engine;
+use aiswatch_core::ids::{AlertId, CentreId};
+use aiswatch_core::time::Millis;
+use aiswatch_engine::track::Mmsi;
 
 /// Records replayed per query (bounds memory).
 const SEQ_STEP: u64 = 100_000;
@@ -72,7 +72,7 @@ pub async fn rebuild(store: &Store, engine: &mut Engine) -> Result<Resume, Stora
         .map(|a| a.started_at - window)
         .fold(last - window, Millis::min);
     let known = store.alert_ids().await?;
-    let wall = crate::time::now_ms().max(last);
+    let wall = aiswatch_core::time::now_ms().max(last);
     let last_seq = store.last_seq().await?;
     let mut seq = store.first_seq_since(from).await?;
     while seq <= last_seq {

@@ -12,8 +12,8 @@
 use sqlx::{Sqlite, SqlitePool};
 
 use super::{cell_of, hour_of, position_row, BBox, PositionRow, StorageError};
-use crate::ids::Mmsi;
-use crate::time::Millis;
+use aiswatch_core::ids::Mmsi;
+use aiswatch_core::time::Millis;
 
 /// Rows per multi-row INSERT (15 columns: well under SQLite's 32 766
 /// parameters). A fixed size lets the statement be prepared once.

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::alert::{Alert, Kind, State};
-use crate::ids::CentreId;
+use aiswatch_engine::alert::{Alert, Kind, State};
+use aiswatch_core::ids::CentreId;
 
 /// Record sequence numbers are unique in the store.
 static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -54,8 +54,8 @@ pub(crate) fn alert(id_mmsi: u32, centre: &str, state: State, at: Millis) -> Ale
 /// does before it is stopped.
 pub(crate) async fn record_until(
     s: &Store,
-    mut engine: crate::engine::Engine,
-    msgs: &[crate::decode::Decoded],
+    mut engine: aiswatch_engine::engine::Engine,
+    msgs: &[aiswatch_decode::Decoded],
     split: Millis,
     wall: Millis,
 ) {
@@ -445,8 +445,8 @@ async fn alerts_keep_every_change_and_respect_scopes() {
 /// (or by a zone since removed) would stay open for ever after a restart.
 #[tokio::test]
 async fn restart_closes_alerts_of_switched_off_detectors_and_removed_zones() {
-    use crate::detect::{DetectConfig, Detectors};
-    use crate::engine::{Engine, EngineConfig};
+    use aiswatch_engine::detect::{DetectConfig, Detectors};
+    use aiswatch_engine::engine::{Engine, EngineConfig};
     use crate::storage::rebuild::{rebuild, REASON_DETECTOR_DISABLED, REASON_ZONE_REMOVED};
     // Zone "patrol" now runs only dark periods (loitering was on before).
     const ZONE: &str = r#"{"type":"FeatureCollection","features":[
@@ -483,7 +483,7 @@ async fn restart_closes_alerts_of_switched_off_detectors_and_removed_zones() {
 
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("z.geojson"), ZONE).unwrap();
-        let zones = crate::zones::ZoneSet::load_dir(dir.path()).unwrap();
+        let zones = aiswatch_zones::ZoneSet::load_dir(dir.path()).unwrap();
         let mut engine = Engine::new(EngineConfig::default())
             .with_detectors(Detectors::new(zones, DetectConfig::default()));
         let resume = rebuild(&s, &mut engine).await.unwrap();
@@ -601,10 +601,10 @@ async fn acks_are_kept_per_centre() {
 /// the open alert's start, so the resumed event is the same one.
 #[tokio::test]
 async fn restart_during_a_silence_keeps_the_resumed_loitering_alert() {
-    use crate::decode::ais::{AisMessage, Body, ClassA};
-    use crate::decode::{Decoded, TimeSource};
-    use crate::detect::{DetectConfig, Detectors};
-    use crate::engine::{Engine, EngineConfig};
+    use aiswatch_decode::ais::{AisMessage, Body, ClassA};
+    use aiswatch_decode::{Decoded, TimeSource};
+    use aiswatch_engine::detect::{DetectConfig, Detectors};
+    use aiswatch_engine::engine::{Engine, EngineConfig};
     use crate::storage::rebuild::rebuild;
     const ZONE: &str = r#"{"type":"FeatureCollection","features":[
      {"type":"Feature","properties":{"id":"patrol","centre":"A","detect":{"loitering":{"min_duration":"1h"}}},
@@ -648,7 +648,7 @@ async fn restart_during_a_silence_keeps_the_resumed_loitering_alert() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("z.geojson"), ZONE).unwrap();
     let engine = || {
-        let zones = crate::zones::ZoneSet::load_dir(dir.path()).unwrap();
+        let zones = aiswatch_zones::ZoneSet::load_dir(dir.path()).unwrap();
         Engine::new(EngineConfig::default())
             .with_detectors(Detectors::new(zones, DetectConfig::default()))
     };
@@ -689,5 +689,64 @@ async fn restart_during_a_silence_keeps_the_resumed_loitering_alert() {
         }
         assert_eq!(got, want);
         s.close().await;
+    }
+}
+
+mod restart {
+    //! The restart rebuild against the engine's hand-made coverage-edge traffic.
+    use aiswatch_engine::alert::Alert;
+    use aiswatch_engine::fixtures::{at_spot, coverage_edge_feed, engine, run, HOUR, MIN, T0};
+
+    use super::{record_until, stores};
+
+    /// A restart rebuilds who hears whom from every station's copies (B's are
+    /// second copies, stored as heard rows), so the alerts after the restart
+    /// are the uninterrupted run's, to the byte: ids, states, the stations that
+    /// heard each vessel with their copies, the summary. Vessel `w`, heard by A
+    /// and B, falls silent just before the restart; rebuilt from first copies
+    /// only, its last copies would all be A's and B would be missing from its
+    /// dark period's `heard_by`.
+    #[tokio::test]
+    async fn restart_rebuilds_coverage_from_every_copy() {
+        let (mut msgs, d) = coverage_edge_feed();
+        let w = 244_000_102;
+        msgs.extend(at_spot(
+            w,
+            (T0, T0 + 55 * MIN, MIN),
+            (3.08, 4.15, 0.0),
+            &["A", "B"],
+        ));
+        msgs.sort_by_key(|m| m.time);
+        let split = T0 + 56 * MIN;
+        let json = |a: Alert| serde_json::to_string(&a).unwrap();
+        let want: Vec<String> = run(&mut engine(), msgs.clone())
+            .into_iter()
+            .filter(|a| a.at > split)
+            .map(json)
+            .collect();
+        for m in [d, w] {
+            assert!(
+                want.iter()
+                    .any(|a| a.contains(&format!("dark_period:patrol:{m}"))),
+                "{m}'s dark period comes after the restart: {want:#?}"
+            );
+        }
+        for (s, _dir) in stores().await {
+            record_until(&s, engine(), &msgs, split, T0 + 1000 * HOUR).await;
+            let mut second = engine();
+            let resume = super::rebuild::rebuild(&s, &mut second)
+                .await
+                .unwrap();
+            assert!(resume.silenced.is_empty(), "{:?}", resume.silenced);
+            let got: Vec<String> = run(
+                &mut second,
+                msgs.iter().filter(|m| m.time > split).cloned().collect(),
+            )
+            .into_iter()
+            .map(json)
+            .collect();
+            assert_eq!(got, want);
+            s.close().await;
+        }
     }
 }

@@ -5,9 +5,9 @@
 use sqlx::{Postgres, Row};
 
 use super::{on_pool, Backend, Batch, PositionRow, StaticRow, StorageError, Store};
-use crate::alert::sink::{AlertEvent, Route};
-use crate::alert::Alert;
-use crate::time::{now_ms, Millis};
+use crate::deliver::sink::{AlertEvent, Route};
+use aiswatch_engine::alert::Alert;
+use aiswatch_core::time::{now_ms, Millis};
 
 const DAY_MS: Millis = 86_400_000;
 /// Ticks per multi-row INSERT.

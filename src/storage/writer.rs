@@ -21,10 +21,10 @@ use tokio::sync::mpsc::error::TrySendError;
 use tracing::{info, warn};
 
 use super::{Batch, Store};
-use crate::alert::hub::Hub;
-use crate::alert::sink::AlertEvent;
+use crate::deliver::hub::Hub;
+use crate::deliver::sink::AlertEvent;
 use crate::config::StorageConfig;
-use crate::time::{now_ms, Millis};
+use aiswatch_core::time::{now_ms, Millis};
 
 /// Batches queued between the engine and the writer.
 const QUEUE_BATCHES: usize = 256;
@@ -268,7 +268,7 @@ pub async fn retention(
                 match store.prune_positions(before).await {
                     Ok(0) => {}
                     Ok(n) => {
-                        info!(removed = n, before = %crate::time::rfc3339(before), "Old positions pruned.")
+                        info!(removed = n, before = %aiswatch_core::time::rfc3339(before), "Old positions pruned.")
                     }
                     Err(e) => warn!(error = %e, "Pruning old positions failed."),
                 }

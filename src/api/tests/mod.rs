@@ -17,17 +17,17 @@ use tokio::sync::watch;
 use tower::ServiceExt;
 
 use super::{router_with, ApiContext, ApiState};
-use crate::alert::{Alert, Kind, State};
+use aiswatch_engine::alert::{Alert, Kind, State};
 use crate::config::{ApiConfig, Scope};
-use crate::engine::EngineStats;
-use crate::ids::{CentreId, Mmsi};
+use aiswatch_engine::engine::EngineStats;
+use aiswatch_core::ids::{CentreId, Mmsi};
 use crate::metrics::Metrics;
-use crate::snapshot::Snapshot;
+use aiswatch_engine::snapshot::Snapshot;
 use crate::storage::writer::WriterStats;
 use crate::storage::{Batch, PositionRow, StaticRow, Store};
-use crate::time::{now_ms, rfc3339, Millis};
-use crate::track::{StaticInfo, Vessel, VesselClass};
-use crate::zones::{Zone, ZoneDetect, ZoneKind, ZoneSet};
+use aiswatch_core::time::{now_ms, rfc3339, Millis};
+use aiswatch_engine::track::{StaticInfo, Vessel, VesselClass};
+use aiswatch_zones::{Zone, ZoneDetect, ZoneKind, ZoneSet};
 
 mod acks;
 mod alerts;
@@ -301,7 +301,7 @@ async fn fixture(o: Opts) -> Fixture {
         want_snapshot: Arc::new(AtomicBool::new(false)),
         store,
         storage: Arc::new(WriterStats::default()),
-        zones: crate::zones::fixed(Arc::new(
+        zones: crate::live_zones::fixed(Arc::new(
             ZoneSet::from_zones(vec![zone("za", "A", 3.0, 6.0), zone("zb", "B", 50.0, 12.0)])
                 .unwrap(),
         )),
@@ -314,7 +314,7 @@ async fn fixture(o: Opts) -> Fixture {
         },
         engine_heartbeat: Arc::new(AtomicI64::new(now_ms())),
         sources_ready: Arc::new(AtomicBool::new(true)),
-        hub: Some(crate::alert::hub::Hub::new(16)),
+        hub: Some(crate::deliver::hub::Hub::new(16)),
         routes: Arc::new([]),
         evidence: None,
     };

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::RawError;
-use crate::time::Millis;
+use aiswatch_core::time::Millis;
 
 /// What every header line starts with; the format version is part of it.
 const HEADER_PREFIX: &[u8] = b"# aiswatch raw v1 seq=";

@@ -23,7 +23,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use crate::decode::sentence::{split_line, Item};
+use aiswatch_decode::sentence::{split_line, Item};
 
 use super::format::{self, PeerCache};
 use super::read::RawRecord;
@@ -316,7 +316,7 @@ pub fn indexed_records(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::encode::{self, Dims, PositionA, StaticA};
+    use aiswatch_sim::encode::{self, Dims, PositionA, StaticA};
     use crate::storage::raw::{segments, RawArchive, RawOptions};
 
     #[test]

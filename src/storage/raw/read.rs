@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::format::{self, Parsed, PeerCache};
 use super::RawError;
-use crate::time::Millis;
+use aiswatch_core::time::Millis;
 
 /// One archived line, as read back.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use super::format::{self, PeerCache};
 use super::read::RawRecord;
 use super::RawError;
-use crate::time::Millis;
+use aiswatch_core::time::Millis;
 
 /// A segment of the archive: its first seq and its file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
 use super::{RawArchive, RawError};
-use crate::time::Millis;
+use aiswatch_core::time::Millis;
 
 /// Line bytes the writer queues while writes fail, before it drops batches.
 pub const MAX_PENDING_BYTES: usize = 64 * 1024 * 1024;
@@ -184,7 +184,7 @@ async fn run(mut st: State, mut rx: mpsc::Receiver<RawBatch>, flush_every: Durat
             if last_prune.is_none_or(|p| p.elapsed() >= PRUNE_EVERY) {
                 last_prune = Some(std::time::Instant::now());
                 let before =
-                    crate::time::now_ms() - keep.as_millis().min(i64::MAX as u128 / 2) as Millis;
+                    aiswatch_core::time::now_ms() - keep.as_millis().min(i64::MAX as u128 / 2) as Millis;
                 match st.archive.prune(before) {
                     Ok(0) => {}
                     Ok(n) => info!(segments = n, "Old raw segments pruned."),

@@ -1,0 +1,228 @@
+//! Alerts: one JSON object per state change, the same shape everywhere
+//! (replay stdout, storage, delivery to centres).
+//!
+//! An alert says what happened (`kind`, `summary`), where (`zone`, `lat`,
+//! `lon`), which vessels (`mmsi`, `vessels` with name, call sign, flag),
+//! since when (`started_at`) and why it fired (`details`, with the
+//! thresholds used). `id` is stable for the event's life and is built from
+//! the data only, so a replay gives the ids live gave.
+
+use serde::{Deserialize, Serialize};
+
+use aiswatch_core::ids::{AlertId, CentreId};
+use aiswatch_core::time::Millis;
+use crate::track::{Mmsi, TrackStore};
+
+/// Which detector raised an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// AIS silence inside a zone.
+    DarkPeriod,
+    /// A vessel slow for a long time inside a patrol zone.
+    Loitering,
+    /// Two vessels together, slow, for a long time (transshipment).
+    Rendezvous,
+    /// Physically impossible track or invalid identity.
+    Spoofing,
+    /// Name, call sign, IMO, ship type or flag changed, or two transponders
+    /// on one MMSI.
+    IdentityChange,
+    /// Fishing in a closed area.
+    Fishing,
+    /// Heading and course far apart while moving: adrift.
+    Drifting,
+}
+
+impl Kind {
+    /// The kind with this name (as [`Kind::as_str`] gives it), if any.
+    pub fn parse(s: &str) -> Option<Kind> {
+        [
+            Kind::DarkPeriod,
+            Kind::Loitering,
+            Kind::Rendezvous,
+            Kind::Spoofing,
+            Kind::IdentityChange,
+            Kind::Fishing,
+            Kind::Drifting,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// The name used in JSON, ids and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::DarkPeriod => "dark_period",
+            Kind::Loitering => "loitering",
+            Kind::Rendezvous => "rendezvous",
+            Kind::Spoofing => "spoofing",
+            Kind::IdentityChange => "identity_change",
+            Kind::Fishing => "fishing",
+            Kind::Drifting => "drifting",
+        }
+    }
+}
+
+/// Life-cycle state of an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// The threshold was crossed.
+    Open,
+    /// Still going on; new figures.
+    Update,
+    /// It ended.
+    Closed,
+}
+
+impl State {
+    /// The name used in JSON and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Update => "update",
+            State::Closed => "closed",
+        }
+    }
+}
+
+/// What is known of one vessel in an alert.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VesselInfo {
+    /// MMSI.
+    pub mmsi: Mmsi,
+    /// Name, if known.
+    pub name: Option<String>,
+    /// Call sign, if known.
+    pub callsign: Option<String>,
+    /// IMO number, if known.
+    pub imo: Option<u32>,
+    /// Flag state (ISO 3166-1 alpha-2) from the MMSI.
+    pub flag: Option<&'static str>,
+    /// AIS ship type code, if known.
+    pub ship_type: Option<u8>,
+    /// Length overall in metres, if known.
+    pub length_m: Option<u16>,
+}
+
+impl VesselInfo {
+    /// What the track store knows of `mmsi`.
+    pub fn from_store(tracks: &TrackStore, mmsi: Mmsi) -> Self {
+        let v = tracks.get(mmsi);
+        let s = v.and_then(|v| v.static_info.as_deref());
+        VesselInfo {
+            mmsi,
+            name: s.and_then(|s| s.name.clone()),
+            callsign: s.and_then(|s| s.callsign.clone()),
+            imo: s.and_then(|s| s.imo),
+            flag: crate::track::flag::flag_of(mmsi),
+            ship_type: s.and_then(|s| s.ship_type),
+            length_m: s.and_then(|s| s.length_m),
+        }
+    }
+
+    /// `123456789 (NAME, PA)` for summaries.
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(n) = &self.name {
+            parts.push(n.clone());
+        }
+        if let Some(f) = self.flag {
+            parts.push(f.to_owned());
+        }
+        if parts.is_empty() {
+            format!("{}", self.mmsi)
+        } else {
+            format!("{} ({})", self.mmsi, parts.join(", "))
+        }
+    }
+}
+
+/// One alert state change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// Stable for the event's life: `kind:zone:mmsi[-mmsi]:start-unix-seconds`.
+    pub id: AlertId,
+    /// Which detector.
+    pub kind: Kind,
+    /// Open, update or closed.
+    pub state: State,
+    /// The vessels (two for a rendezvous), ascending.
+    pub mmsi: Vec<Mmsi>,
+    /// Zone id.
+    pub zone: String,
+    /// Zone name, if it has one.
+    pub zone_name: Option<String>,
+    /// Regional centres the zone's alerts go to.
+    pub centre: Vec<CentreId>,
+    /// Event time of this state change.
+    #[serde(serialize_with = "aiswatch_core::time::serde_rfc3339::serialize")]
+    pub at: Millis,
+    /// When the behaviour began.
+    #[serde(serialize_with = "aiswatch_core::time::serde_rfc3339::serialize")]
+    pub started_at: Millis,
+    /// When it ended; `null` while open.
+    #[serde(serialize_with = "aiswatch_core::time::serde_rfc3339::option")]
+    pub ended_at: Option<Millis>,
+    /// Where (degrees).
+    pub lat: f64,
+    /// Where (degrees).
+    pub lon: f64,
+    /// Vessel names, call signs and flags where known.
+    pub vessels: Vec<VesselInfo>,
+    /// One sentence for the watch officer.
+    pub summary: String,
+    /// Why it fired: durations, distances, speeds and the thresholds used.
+    pub details: serde_json::Value,
+}
+
+impl Alert {
+    /// The stable id of an event.
+    pub fn make_id(kind: Kind, zone: &str, mmsi: &[Mmsi], started_at: Millis) -> AlertId {
+        let m: Vec<String> = mmsi.iter().map(|m| m.0.to_string()).collect();
+        AlertId::from(format!(
+            "{}:{}:{}:{}",
+            kind.as_str(),
+            zone,
+            m.join("-"),
+            started_at.div_euclid(1000)
+        ))
+    }
+
+    /// One JSON line (no newline).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// `2h 05m` style durations for summaries.
+pub fn human_duration(ms: Millis) -> String {
+    let m = ms.max(0) / 60_000;
+    let (h, m) = (m / 60, m % 60);
+    if h >= 24 {
+        format!("{}d {:02}h {:02}m", h / 24, h % 24, m)
+    } else if h > 0 {
+        format!("{h}h {m:02}m")
+    } else {
+        format!("{m}m")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_and_durations_readable() {
+        let id = Alert::make_id(
+            Kind::Rendezvous,
+            "z",
+            &[Mmsi(1), Mmsi(2)],
+            1_700_000_000_500,
+        );
+        assert_eq!(id, "rendezvous:z:1-2:1700000000");
+        assert_eq!(human_duration(2 * 3_600_000 + 5 * 60_000), "2h 05m");
+        assert_eq!(human_duration(26 * 3_600_000), "1d 02h 00m");
+    }
+}

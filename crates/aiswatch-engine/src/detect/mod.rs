@@ -1,0 +1,751 @@
+//! ④ Detectors: dark periods, loitering, rendezvous, spoofing, identity
+//! changes, drifting inside patrol zones, and fishing in closed areas, on
+//! event time.
+//!
+//! Work is event-driven: each position report updates the vessel's state and
+//! schedules the moment its threshold would be crossed (silence reaching
+//! `min_gap`, slowness reaching `min_duration` …) in a deadline heap. Every
+//! engine tick pops what is due and re-checks it, so an alert opens within
+//! one tick of its threshold without scanning all vessels every second.
+//!
+//! Silence the data explains is not an alert: time during which the whole
+//! feed was stalled, or every station that heard the vessel in its recent
+//! reports was itself silent (receiver outage), does not count towards a
+//! gap (see `dark_period.rs`).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ahash::{AHashMap, AHashSet};
+use circular_buffer::CircularBuffer;
+use geo::{Distance, Haversine, Point};
+use rstar::RTree;
+use serde::Deserialize;
+use smallvec::SmallVec;
+
+use crate::alert::Alert;
+use aiswatch_core::time::Millis;
+use crate::track::index::M_PER_DEG_LAT;
+use crate::track::{Mmsi, TrackStore};
+use aiswatch_zones::{
+    DarkPeriodParams, DetectorDefaults, DriftingParams, FishingParams, IdentityChangeParams,
+    LoiteringParams, RendezvousParams, ResolvedDetect, SpoofingParams, ZoneSet,
+};
+
+mod dark_period;
+mod drifting;
+mod fishing;
+mod identity;
+mod interrupt;
+mod loitering;
+mod place;
+mod reload;
+mod rendezvous;
+mod silence;
+mod spoofing;
+
+use dark_period::{DarkEnd, DarkOpen};
+use drifting::Drift;
+use fishing::Fish;
+use identity::{Ident, IdentTrack};
+use loitering::Loiter;
+use place::{Place, PlaceCells};
+use rendezvous::{pair_key, Candidate, Pair};
+use silence::{Coverage, Dead, Liveness, StationId};
+pub use spoofing::valid_ship_mmsi;
+use spoofing::Spoof;
+
+/// `reason` of the alerts a vessel leaves open when it is forgotten.
+pub const REASON_FORGOTTEN: &str = "vessel_forgotten";
+
+/// Knots per metre-per-second.
+const KN_PER_MPS: f64 = 1.943_844;
+
+/// Detector settings (`[detect]` in the config). Thresholds here are the
+/// defaults for zones that do not set their own.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DetectConfig {
+    /// Default dark-period thresholds (`[detect.dark_period]`).
+    pub dark_period: DarkPeriodParams,
+    /// Default loitering thresholds (`[detect.loitering]`).
+    pub loitering: LoiteringParams,
+    /// Default rendezvous thresholds (`[detect.rendezvous]`).
+    pub rendezvous: RendezvousParams,
+    /// Default spoofing thresholds (`[detect.spoofing]`).
+    pub spoofing: SpoofingParams,
+    /// Default identity-change thresholds (`[detect.identity_change]`).
+    pub identity_change: IdentityChangeParams,
+    /// Default fishing thresholds (`[detect.fishing]`).
+    pub fishing: FishingParams,
+    /// Default drifting thresholds (`[detect.drifting]`).
+    pub drifting: DriftingParams,
+    /// No message at all for this long means the feed stalled: the stall
+    /// does not count towards any vessel's silence.
+    #[serde(with = "humantime_serde")]
+    pub feed_stall: Duration,
+    /// A station unheard for this long is in outage: silence of the vessels
+    /// it last heard is explained while it lasts.
+    #[serde(with = "humantime_serde")]
+    pub station_outage: Duration,
+    /// A dark period needs at least this many position reports in the
+    /// `min_gap` before the silence: a vessel glimpsed once is not "going dark".
+    pub min_prior_reports: usize,
+    /// A silence must also last this many times the vessel's usual interval
+    /// between reports (median of its recent ones): a vessel reporting hourly
+    /// (satellite, sparse archive) is not dark after two hours.
+    pub dark_gap_factor: f64,
+    /// Open loitering and rendezvous alerts are re-sent this often with new figures.
+    #[serde(with = "humantime_serde")]
+    pub update_every: Duration,
+    /// Loitering or rendezvous not confirmed by a report for this long is
+    /// suspended: its alert stays open without updates.
+    #[serde(with = "humantime_serde")]
+    pub stale_after: Duration,
+    /// A suspended loitering or rendezvous goes on under the same alert when
+    /// the vessel is heard again within this long (counted from its last
+    /// report), still slow and no further away than its speed limit allows
+    /// over the silence; otherwise it ends "contact lost" at its last report.
+    /// `0s` never resumes: an event ends at its first such silence.
+    #[serde(with = "humantime_serde")]
+    pub resume_within: Duration,
+    /// Speed margin (knots) above `max_speed_kn` that ends slowness (hysteresis
+    /// against speed-over-ground noise).
+    pub speed_hysteresis_kn: f64,
+    /// A jump shorter than this (metres) is never spoofing (GNSS noise).
+    pub jump_min_m: f64,
+    /// A spoofing alert closes after this long without another anomaly.
+    #[serde(with = "humantime_serde")]
+    pub spoofing_quiet: Duration,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            dark_period: Default::default(),
+            loitering: Default::default(),
+            rendezvous: Default::default(),
+            spoofing: Default::default(),
+            identity_change: Default::default(),
+            fishing: Default::default(),
+            drifting: Default::default(),
+            feed_stall: Duration::from_secs(300),
+            station_outage: Duration::from_secs(600),
+            min_prior_reports: 3,
+            dark_gap_factor: 4.0,
+            update_every: Duration::from_secs(1800),
+            stale_after: Duration::from_secs(1800),
+            resume_within: Duration::from_secs(6 * 3600),
+            speed_hysteresis_kn: 0.5,
+            jump_min_m: 1852.0,
+            spoofing_quiet: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl DetectConfig {
+    /// The thresholds zones fall back on.
+    pub fn defaults(&self) -> DetectorDefaults {
+        DetectorDefaults {
+            dark_period: self.dark_period,
+            loitering: self.loitering,
+            rendezvous: self.rendezvous,
+            spoofing: self.spoofing,
+            identity_change: self.identity_change,
+            fishing: self.fishing,
+            drifting: self.drifting,
+        }
+    }
+}
+
+/// Milliseconds in `d`, saturating (deadlines built from it saturate too:
+/// an absurd threshold means "never", not an overflow).
+fn ms(d: Duration) -> Millis {
+    Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX)
+}
+
+/// The vessel's previous position, from the track store.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrevFix {
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Event time.
+    pub time: Millis,
+    /// Speed over ground, knots.
+    pub sog: Option<f64>,
+}
+
+/// A vessel's previous fix and the distance from it to the new one.
+#[derive(Debug, Clone, Copy)]
+struct Step<'a> {
+    from: &'a Fix,
+    /// Metres.
+    m: f64,
+}
+
+#[derive(Debug, Clone)]
+struct Fix {
+    lon: f64,
+    lat: f64,
+    time: Millis,
+    sog: Option<f64>,
+    cog: Option<f64>,
+    /// Speed over ground as reported, else as implied by the previous fix
+    /// (see [`speed_kn`]), worked out once per report; `None` for the
+    /// previous fix taken from the track store.
+    speed: Option<f64>,
+}
+
+impl Fix {
+    /// Dead-reckoned position at `t`: along the course at the reported
+    /// speed (at most 25 kn), if both are known.
+    fn reckon(&self, t: Millis) -> Option<(f64, f64)> {
+        let (sog, cog) = (self.sog?.min(25.0), self.cog?);
+        let d_m = sog / KN_PER_MPS * ((t - self.time).max(0) as f64 / 1000.0);
+        let dlat = d_m * cog.to_radians().cos() / M_PER_DEG_LAT;
+        let dlon =
+            d_m * cog.to_radians().sin() / (M_PER_DEG_LAT * self.lat.to_radians().cos().max(0.01));
+        Some((self.lon + dlon, (self.lat + dlat).clamp(-90.0, 90.0)))
+    }
+}
+
+/// Per-vessel detector state.
+#[derive(Debug)]
+struct VState {
+    last: Option<Fix>,
+    place: Place,
+    /// The grid cell all of which is in `place`'s zones (see `place.rs`).
+    place_cell: Option<place::Cell>,
+    station: Arc<str>,
+    /// The stations that hear it (see [`Heard`]).
+    heard_by: SmallVec<[Heard; MAX_STATIONS]>,
+    /// Which station heard each of its last copies.
+    heard_recently: CircularBuffer<RECENT_COPIES, StationId>,
+    /// Times of recent position reports.
+    recent: CircularBuffer<RECENT_REPORTS, Millis>,
+    dark: Option<DarkOpen>,
+    loiter: Vec<Loiter>,
+    spoof: Option<Spoof>,
+    /// The MMSI was checked (in a spoofing zone): an invalid one is
+    /// reported once per vessel, not on every report.
+    mmsi_checked: bool,
+    /// Open identity-change alert.
+    ident: Option<Ident>,
+    /// Identity history: changes seen, the other place of a conflict.
+    id_track: IdentTrack,
+    /// Fishing in a closed area (pending or alerted).
+    fish: Option<Fish>,
+    /// Drifting (pending or alerted).
+    drift: Option<Drift>,
+    /// A silence check is in the deadline heap.
+    dark_pending: bool,
+    partners: Vec<Mmsi>,
+}
+
+/// A station that hears a vessel, with the dead time of the feed and that
+/// station when the vessel was last heard (by anyone).
+#[derive(Debug)]
+struct Heard {
+    station: StationId,
+    dead_at_last: Dead,
+}
+
+/// Stations remembered per vessel.
+const MAX_STATIONS: usize = 4;
+/// Copies (every station's) remembered per vessel to tell which stations hear it now.
+const RECENT_COPIES: usize = 16;
+/// Position report times remembered per vessel (for its usual interval).
+const RECENT_REPORTS: usize = 16;
+
+/// Deadlines, ordered by time. Each task re-checks that the state it was
+/// scheduled for still holds (stale entries are skipped).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Task {
+    /// Silence check of a vessel.
+    Dark(Mmsi),
+    /// Loitering check (open or update): vessel, zone, `since`.
+    Loiter(Mmsi, u16, Millis),
+    /// Rendezvous check (open or update): pair, `since`.
+    Pair(Mmsi, Mmsi, Millis),
+    /// Spoofing quiet check: vessel, last anomaly time.
+    SpoofQuiet(Mmsi, Millis),
+    /// Identity-change quiet check: vessel, last change time.
+    IdentQuiet(Mmsi, Millis),
+    /// Fishing check (open or update): vessel, `since`.
+    Fish(Mmsi, Millis),
+    /// Drifting check (open or update): vessel, `since`.
+    Drift(Mmsi, Millis),
+}
+
+impl Task {
+    /// The vessels the task is about.
+    fn vessels(&self) -> impl Iterator<Item = Mmsi> {
+        let (a, b) = match *self {
+            Task::Dark(m)
+            | Task::Loiter(m, ..)
+            | Task::SpoofQuiet(m, _)
+            | Task::IdentQuiet(m, _)
+            | Task::Fish(m, _)
+            | Task::Drift(m, _) => (m, None),
+            Task::Pair(a, b, _) => (a, Some(b)),
+        };
+        std::iter::once(a).chain(b)
+    }
+}
+
+/// All detectors and their state. Owned by the engine.
+pub struct Detectors {
+    cfg: DetectConfig,
+    zones: ZoneSet,
+    resolved: Vec<ResolvedDetect>,
+    /// Zones at a point, remembered per grid cell.
+    place_cells: PlaceCells,
+    vessels: AHashMap<Mmsi, VState>,
+    pairs: AHashMap<(Mmsi, Mmsi), Pair>,
+    /// Slow vessels in rendezvous zones, by position.
+    slow: RTree<Candidate>,
+    slow_pos: AHashMap<Mmsi, [f64; 2]>,
+    live: Liveness,
+    coverage: Coverage,
+    heap: BinaryHeap<Reverse<(Millis, Task)>>,
+    /// IMO number → the MMSI that last gave it and when (vessels in
+    /// identity-change zones only): a new MMSI with another flag is a flag change.
+    imo_owner: AHashMap<u32, (Mmsi, Millis)>,
+}
+
+impl Detectors {
+    /// Detectors over `zones` with `cfg`'s defaults.
+    pub fn new(zones: ZoneSet, cfg: DetectConfig) -> Self {
+        let resolved = zones
+            .zones()
+            .iter()
+            .map(|z| z.detect.resolve(&cfg.defaults()))
+            .collect();
+        Detectors {
+            live: Liveness::new(ms(cfg.feed_stall), ms(cfg.station_outage)),
+            coverage: Coverage::default(),
+            cfg,
+            zones,
+            resolved,
+            place_cells: PlaceCells::default(),
+            vessels: AHashMap::new(),
+            pairs: AHashMap::new(),
+            slow: RTree::new(),
+            slow_pos: AHashMap::new(),
+            heap: BinaryHeap::new(),
+            imo_owner: AHashMap::new(),
+        }
+    }
+
+    /// How far back the detectors look: positions older than this before
+    /// the clock cannot change what they decide next. A restart rebuilds
+    /// detector state from this much stored history (twice the longest
+    /// threshold, so an event still short of its threshold and the reports
+    /// before a silence are both seen, plus the staleness and quiet periods).
+    /// An event not yet alerted may also have gone through a silence of up
+    /// to `resume_within`, so the window reaches that much further back.
+    pub fn memory_window(&self) -> Duration {
+        let mut longest = Duration::ZERO;
+        for r in &self.resolved {
+            for d in [
+                r.dark_period.map(|p| p.min_gap),
+                r.loitering.map(|p| p.min_duration),
+                r.rendezvous.map(|p| p.min_duration),
+                r.fishing.map(|p| p.min_duration),
+                r.drifting.map(|p| p.min_duration),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                longest = longest.max(d);
+            }
+        }
+        longest
+            .saturating_mul(2)
+            .max(longest.saturating_add(self.cfg.resume_within))
+            .max(self.cfg.stale_after)
+            .max(self.cfg.spoofing_quiet)
+            .max(
+                self.resolved
+                    .iter()
+                    .filter_map(|r| r.identity_change.map(|p| p.quiet))
+                    .max()
+                    .unwrap_or_default(),
+            )
+            .saturating_add(Duration::from_secs(3600))
+    }
+
+    /// The zones.
+    pub fn zones(&self) -> &ZoneSet {
+        &self.zones
+    }
+
+    /// Any message was heard by `station` at `t` (duplicates included: they
+    /// prove the station is alive); `first`: the first copy of it.
+    pub fn heard(
+        &mut self,
+        station: &Arc<str>,
+        t: Millis,
+        mmsi: Mmsi,
+        pos: Option<(f64, f64)>,
+        first: bool,
+    ) {
+        let id = self.live.heard(station, t);
+        let forgotten = self.live.take_forgotten();
+        if !forgotten.is_empty() {
+            self.forget_stations(&forgotten);
+        }
+        // Every copy counts towards which stations hear a vessel now: when
+        // its receiver fails, its silence is explained even if the last copy
+        // came through a neighbour.
+        if let Some((lon, lat)) = pos {
+            self.coverage.heard(id, lon, lat, first);
+        }
+        if let Some(v) = self.vessels.get_mut(&mmsi) {
+            v.heard_recently.push_back(id);
+            if !v.heard_by.iter().any(|h| h.station == id) {
+                if v.heard_by.len() >= MAX_STATIONS {
+                    // Forget the station heard least recently.
+                    let oldest = v
+                        .heard_by
+                        .iter()
+                        .position(|h| !v.heard_recently.iter().any(|s| *s == h.station));
+                    v.heard_by.swap_remove(oldest.unwrap_or(0));
+                }
+                let dead_at_last = self.live.dead(id, t);
+                v.heard_by.push(Heard {
+                    station: id,
+                    dead_at_last,
+                });
+            }
+        }
+    }
+
+    /// Drops station ids the liveness accounting forgot (a flood of
+    /// station names) from every vessel and cell: they will name others.
+    fn forget_stations(&mut self, ids: &[StationId]) {
+        for v in self.vessels.values_mut() {
+            v.heard_by.retain(|h| !ids.contains(&h.station));
+            let kept: SmallVec<[StationId; RECENT_COPIES]> = v
+                .heard_recently
+                .iter()
+                .copied()
+                .filter(|s| !ids.contains(s))
+                .collect();
+            v.heard_recently.clear();
+            v.heard_recently.extend(kept);
+        }
+        self.coverage.forget(ids);
+    }
+
+    /// A new (not late) position report.
+    #[allow(clippy::too_many_arguments)]
+    pub fn position(
+        &mut self,
+        mmsi: Mmsi,
+        lon: f64,
+        lat: f64,
+        t: Millis,
+        sog: Option<f64>,
+        cog: Option<f64>,
+        prev: Option<PrevFix>,
+        station: &Arc<str>,
+        tracks: &TrackStore,
+        out: &mut Vec<Alert>,
+    ) {
+        let prev = prev.map(|p| Fix {
+            lon: p.lon,
+            lat: p.lat,
+            time: p.time,
+            sog: p.sog,
+            cog: None,
+            speed: None,
+        });
+        // The vessel's place still holds while it stays in the same cell.
+        let kept = self.vessels.get(&mmsi).and_then(|v| {
+            let c = v.place_cell?;
+            (place::cell_of(lon, lat, c.2) == Some(c)).then(|| (v.place.clone(), Some(c)))
+        });
+        let (place, place_cell) = match kept {
+            Some(kept) => kept,
+            None => self.place(lon, lat),
+        };
+        let fix = Fix {
+            lon,
+            lat,
+            time: t,
+            sog,
+            cog,
+            speed: None,
+        };
+        if place.zones.is_empty() && !self.vessels.contains_key(&mmsi) {
+            // Outside every zone and never in one: only a jump *into* a
+            // zone from here could matter, and the track store remembers
+            // this fix for that (`prev` of the next report).
+            return;
+        }
+        // heard() interned the station (the engine calls it first).
+        let sid = match self.live.id(station) {
+            Some(id) => id,
+            None => self.live.heard(station, t),
+        };
+        let v = self.vessels.entry(mmsi).or_insert_with(|| VState {
+            last: None,
+            place: Place::default(),
+            place_cell: None,
+            station: station.clone(),
+            heard_by: SmallVec::new(),
+            heard_recently: Default::default(),
+            recent: Default::default(),
+            dark: None,
+            loiter: Vec::new(),
+            spoof: None,
+            mmsi_checked: false,
+            ident: None,
+            id_track: IdentTrack::default(),
+            fish: None,
+            drift: None,
+            dark_pending: false,
+            partners: Vec::new(),
+        });
+        if v.last.as_ref().is_some_and(|l| l.time > t) {
+            return; // late report: detectors work on the newest state only
+        }
+        let prev = v.last.take().or(prev);
+        let fix = Fix {
+            speed: speed_kn(prev.as_ref(), &fix),
+            ..fix
+        };
+        v.last = Some(fix.clone());
+        let prev_place = std::mem::replace(&mut v.place, place.clone());
+        v.place_cell = place_cell;
+        if !Arc::ptr_eq(&v.station, station) {
+            v.station = station.clone();
+        }
+        if !v.heard_by.iter().any(|h| h.station == sid) {
+            // First report of a vessel: heard() had no state to record it in.
+            v.heard_by.push(Heard {
+                station: sid,
+                dead_at_last: Dead::default(),
+            });
+            v.heard_recently.push_back(sid);
+        }
+        for h in &mut v.heard_by {
+            h.dead_at_last = self.live.dead(h.station, t);
+        }
+        v.recent.push_back(t);
+
+        if let Some(d) = v.dark.take() {
+            let end = DarkEnd::Returned { fix: &fix, station };
+            out.push(self.dark_closed(mmsi, d, end, tracks));
+        }
+        // One pending silence check per vessel: each check moves itself to
+        // the last report + gap, so the heap does not grow with report rates.
+        if let Some(gap) = self.dark_gap_for(&place) {
+            if let Some(v) = self.vessels.get_mut(&mmsi) {
+                if !v.dark_pending {
+                    v.dark_pending = true;
+                    self.heap
+                        .push(Reverse((t.saturating_add(gap), Task::Dark(mmsi))));
+                }
+            }
+        }
+
+        // The step from the previous fix, measured once for both jump checks.
+        let step = prev.as_ref().map(|p| Step {
+            from: p,
+            m: haversine(p.lon, p.lat, lon, lat),
+        });
+        self.spoofing(mmsi, step, &fix, &prev_place, &place, tracks, out);
+        self.loitering(mmsi, &fix, prev.as_ref(), &place, tracks, out);
+        self.rendezvous(mmsi, &fix, prev.as_ref(), &place, tracks, out);
+        self.identity_conflict(mmsi, step, &fix, &place, tracks, out);
+        self.fishing(mmsi, &fix, &place, tracks, out);
+        self.drifting(mmsi, &fix, &place, tracks, out);
+    }
+
+    /// Whether detector `kind` runs in zone `zone` (by id); `None` when no
+    /// zone has that id.
+    pub fn runs(&self, kind: crate::alert::Kind, zone: &str) -> Option<bool> {
+        use crate::alert::Kind;
+        let i = self.zones.zones().iter().position(|z| z.id == zone)?;
+        let r = &self.resolved[i];
+        Some(match kind {
+            Kind::DarkPeriod => r.dark_period.is_some(),
+            Kind::Loitering => r.loitering.is_some(),
+            Kind::Rendezvous => r.rendezvous.is_some(),
+            Kind::Spoofing => r.spoofing.is_some(),
+            Kind::IdentityChange => r.identity_change.is_some(),
+            Kind::Fishing => r.fishing.is_some(),
+            Kind::Drifting => r.drifting.is_some(),
+        })
+    }
+
+    /// Whether detector state is kept for `mmsi` (it has been in a zone).
+    pub fn watching(&self, mmsi: Mmsi) -> bool {
+        self.vessels.contains_key(&mmsi)
+    }
+
+    /// Vessels whose detector state is kept (those seen in a zone and not
+    /// forgotten since).
+    pub fn vessels(&self) -> usize {
+        self.vessels.len()
+    }
+
+    /// Forgets `gone`, vessels the track store is dropping (unheard for
+    /// `vessel_ttl`, or evicted): their state goes, and the alerts they
+    /// leave open close at `now` with `"reason": "vessel_forgotten"`. Call it
+    /// while `tracks` still holds them (the closes name the vessels). A
+    /// vessel heard again later starts afresh: no jump is measured from a
+    /// fix the track store has forgotten.
+    pub fn forget(
+        &mut self,
+        gone: &[Mmsi],
+        now: Millis,
+        tracks: &TrackStore,
+        out: &mut Vec<Alert>,
+    ) {
+        let mut dropped = AHashSet::new();
+        for &mmsi in gone {
+            let Some(partners) = self.vessels.get(&mmsi).map(|v| v.partners.clone()) else {
+                continue;
+            };
+            // Pairs first: their closes need both vessels' last fixes.
+            for other in partners {
+                self.end_pair(pair_key(mmsi, other), now, REASON_FORGOTTEN, tracks, out);
+            }
+            if let Some(old) = self.slow_pos.remove(&mmsi) {
+                self.slow
+                    .remove(&rstar::primitives::GeomWithData::new(old, mmsi));
+            }
+            let Some(v) = self.vessels.remove(&mmsi) else {
+                continue;
+            };
+            dropped.insert(mmsi);
+            if let Some(d) = v.dark {
+                let end = DarkEnd::Forgotten {
+                    now,
+                    reason: REASON_FORGOTTEN,
+                };
+                out.push(self.dark_closed(mmsi, d, end, tracks));
+            }
+            if let Some(last) = &v.last {
+                for l in v.loiter {
+                    out.extend(self.loiter_ended(mmsi, l, last, now, REASON_FORGOTTEN, tracks));
+                }
+            }
+            if let Some(s) = v.spoof {
+                out.push(self.spoof_closed(
+                    mmsi,
+                    s,
+                    v.last.as_ref(),
+                    now,
+                    Some(REASON_FORGOTTEN),
+                    tracks,
+                ));
+            }
+            if let Some(i) = v.ident {
+                out.push(self.ident_closed(
+                    mmsi,
+                    i,
+                    v.last.as_ref(),
+                    now,
+                    Some(REASON_FORGOTTEN),
+                    tracks,
+                ));
+            }
+            if let Some(last) = &v.last {
+                if let Some(f) = v.fish {
+                    out.extend(self.fish_ended(mmsi, f, last, now, REASON_FORGOTTEN, tracks));
+                }
+                if let Some(d) = v.drift {
+                    out.extend(self.drift_ended(mmsi, d, last, now, REASON_FORGOTTEN, tracks));
+                }
+            }
+        }
+        if dropped.is_empty() {
+            return;
+        }
+        // Their checks would find nothing; they would only hold memory (and,
+        // for a vessel heard again, run twice).
+        self.heap
+            .retain(|Reverse((_, task))| !task.vessels().any(|m| dropped.contains(&m)));
+        self.imo_owner.retain(|_, (m, _)| !dropped.contains(m));
+        shrink(&mut self.vessels);
+        shrink(&mut self.slow_pos);
+        shrink(&mut self.pairs);
+        if self.heap.capacity() > 4 * self.heap.len() + 1024 {
+            self.heap.shrink_to_fit();
+        }
+    }
+
+    /// Runs what is due at event time `now`.
+    pub fn tick(&mut self, now: Millis, tracks: &TrackStore, out: &mut Vec<Alert>) {
+        while let Some(Reverse((at, _))) = self.heap.peek() {
+            if *at > now {
+                break;
+            }
+            let Some(Reverse((at, task))) = self.heap.pop() else {
+                break;
+            };
+            match task {
+                Task::Dark(m) => self.check_dark(m, now, tracks, out),
+                Task::Loiter(m, z, since) => self.check_loiter(m, z, since, at, now, tracks, out),
+                Task::Pair(a, b, since) => self.check_pair(a, b, since, at, now, tracks, out),
+                Task::SpoofQuiet(m, last) => self.check_spoof_quiet(m, last, now, tracks, out),
+                Task::IdentQuiet(m, last) => self.check_ident_quiet(m, last, now, tracks, out),
+                Task::Fish(m, since) => self.check_fish(m, since, now, tracks, out),
+                Task::Drift(m, since) => self.check_drift(m, since, now, tracks, out),
+            }
+        }
+    }
+
+    /// Slow (`Some(true)`), fast (`Some(false)`) or in the hysteresis band
+    /// (`None`, no change), by the fix's speed; `None` when no speed is known.
+    fn slow_in(&self, fix: &Fix, max_kn: f64, hysteresis: f64) -> Option<bool> {
+        let speed = fix.speed?;
+        if speed <= max_kn {
+            Some(true)
+        } else if speed > max_kn + hysteresis {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+/// Gives a map's memory back once it holds under a quarter of its room: a
+/// burst of vessels (millions of MMSIs) must not keep its table for ever.
+fn shrink<K: std::hash::Hash + Eq, V>(map: &mut AHashMap<K, V>) {
+    if map.capacity() > 4 * map.len() + 1024 {
+        map.shrink_to_fit();
+    }
+}
+
+/// Speed over ground when reported, else the speed implied by the last two
+/// fixes (at least a minute apart): archives without SOG still work.
+fn speed_kn(prev: Option<&Fix>, fix: &Fix) -> Option<f64> {
+    fix.sog.or_else(|| {
+        let p = prev?;
+        let dt = (fix.time - p.time) as f64 / 1000.0;
+        (dt >= 60.0).then(|| haversine(p.lon, p.lat, fix.lon, fix.lat) / dt * KN_PER_MPS)
+    })
+}
+
+/// The angle between two directions, degrees in 0–180.
+fn angle_deg(a: f64, b: f64) -> f64 {
+    let d = (a - b).rem_euclid(360.0);
+    d.min(360.0 - d)
+}
+
+/// Metres between two lon/lat points.
+pub fn haversine(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+    Haversine::distance(Point::new(lon1, lat1), Point::new(lon2, lat2))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,498 @@
+//! ③④ The engine: one owner of all vessel state, fed decoded messages,
+//! driven by the data's clock. The live daemon and `aiswatch replay` use the
+//! same engine, so a replay gives the results live would have given.
+//!
+//! Per message: reject impossible times, collapse duplicates (one broadcast
+//! heard by several stations), update the vessel's track. Whenever the
+//! event-time clock crosses a whole tick, [`Engine::tick`] runs the periodic
+//! work (duplicate-window pruning, eviction of vessels long unheard).
+
+use std::sync::Arc;
+
+use ahash::AHashMap;
+use serde::Deserialize;
+
+use crate::alert::Alert;
+use aiswatch_decode::Decoded;
+use crate::detect::Detectors;
+use aiswatch_core::time::{Millis, MS_PER_S};
+use crate::track::{TrackLimits, TrackStore, Update};
+
+/// Engine settings (`[engine]` in the config).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// Copies of one message within this window (event time) are duplicates.
+    #[serde(with = "humantime_serde")]
+    pub duplicate_window: std::time::Duration,
+    /// Messages stamped further than this ahead of the wall clock are
+    /// rejected: a receiver with a broken clock must not drag the engine's
+    /// clock into the future (every other vessel would look silent).
+    #[serde(with = "humantime_serde")]
+    pub max_future: std::time::Duration,
+    /// Vessels unheard for this long are forgotten.
+    #[serde(with = "humantime_serde")]
+    pub vessel_ttl: std::time::Duration,
+    /// Track bounds per vessel.
+    pub track: TrackLimits,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            duplicate_window: std::time::Duration::from_secs(30),
+            max_future: std::time::Duration::from_secs(300),
+            vessel_ttl: std::time::Duration::from_secs(72 * 3600),
+            track: TrackLimits::default(),
+        }
+    }
+}
+
+/// Counters of what the engine did with the messages it was given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct EngineStats {
+    /// Messages given to the engine.
+    pub messages: u64,
+    /// Copies of a message already seen (several stations), not applied again.
+    pub duplicates: u64,
+    /// Messages with a time too far in the future, not applied.
+    pub future_time: u64,
+    /// Positions older than the vessel's current one (kept in its track only).
+    pub late_positions: u64,
+    /// Messages about no vessel (base stations, aids to navigation, binary …).
+    pub not_vessel: u64,
+    /// Ticks run.
+    pub ticks: u64,
+    /// Vessels forgotten after `vessel_ttl`.
+    pub evicted: u64,
+}
+
+/// Engine tick length: the resolution of event-time work (1 s).
+pub const TICK_MS: Millis = MS_PER_S;
+
+/// Event time between two looks for vessels to forget.
+const EVICT_EVERY_MS: Millis = 60 * MS_PER_S;
+
+/// The engine. Not thread-safe by design: one task owns it.
+pub struct Engine {
+    cfg: EngineConfig,
+    tracks: TrackStore,
+    /// Payload hash → event time of first copy, for duplicate collapsing.
+    seen: AHashMap<u64, Millis>,
+    clock: Option<Millis>,
+    next_tick: Millis,
+    /// Event time of the next look for vessels unheard for `vessel_ttl`.
+    next_evict: Millis,
+    stats: EngineStats,
+    detectors: Option<Detectors>,
+    alerts: Vec<Alert>,
+    /// What the store must keep, when recording (see [`Engine::record`]).
+    records: Option<crate::record::Batch>,
+    /// Sequence number of the next record.
+    next_seq: u64,
+}
+
+impl Engine {
+    /// A new engine with empty state.
+    pub fn new(cfg: EngineConfig) -> Self {
+        Engine {
+            tracks: TrackStore::new(cfg.track),
+            cfg,
+            seen: AHashMap::new(),
+            clock: None,
+            next_tick: Millis::MIN,
+            next_evict: Millis::MIN,
+            stats: EngineStats::default(),
+            detectors: None,
+            alerts: Vec::new(),
+            records: None,
+            next_seq: 1,
+        }
+    }
+
+    /// Runs `detectors` on every message from now on.
+    pub fn with_detectors(mut self, detectors: Detectors) -> Self {
+        self.detectors = Some(detectors);
+        self
+    }
+
+    /// How much recent history rebuilds the engine's state after a restart
+    /// (see [`Detectors::memory_window`]), at most `vessel_ttl`.
+    pub fn memory_window(&self) -> std::time::Duration {
+        let w = self
+            .detectors
+            .as_ref()
+            .map_or(std::time::Duration::from_secs(3600), |d| d.memory_window());
+        w.min(self.cfg.vessel_ttl)
+    }
+
+    /// Starts (or stops) keeping, for the store, every position report
+    /// applied and every change of a vessel's static data.
+    pub fn record(&mut self, on: bool) {
+        self.records = on.then(Default::default);
+    }
+
+    /// Numbers records from `seq` on (after a restart: one past the last stored).
+    pub fn set_next_seq(&mut self, seq: u64) {
+        self.next_seq = seq;
+    }
+
+    /// Positions, static changes and ticks recorded since the last call (empty
+    /// when not recording). Alerts are taken separately.
+    pub fn take_records(&mut self) -> crate::record::Batch {
+        match &mut self.records {
+            Some(r) => std::mem::take(r),
+            None => Default::default(),
+        }
+    }
+
+    /// Alerts raised since the last call, in the order they were raised.
+    pub fn take_alerts(&mut self) -> Vec<Alert> {
+        std::mem::take(&mut self.alerts)
+    }
+
+    /// Adds an alert change made outside the detectors (a restart closing
+    /// an alert whose detector is switched off): it is taken with the rest.
+    pub fn raise(&mut self, a: Alert) {
+        self.alerts.push(a);
+    }
+
+    /// Whether alerts are waiting to be taken.
+    pub fn has_alerts(&self) -> bool {
+        !self.alerts.is_empty()
+    }
+
+    /// The event-time clock: the latest accepted message time.
+    pub fn clock(&self) -> Option<Millis> {
+        self.clock
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &EngineStats {
+        &self.stats
+    }
+
+    /// The zones the detectors run in (empty without detectors).
+    pub fn zones(&self) -> &aiswatch_zones::ZoneSet {
+        static EMPTY: std::sync::OnceLock<aiswatch_zones::ZoneSet> = std::sync::OnceLock::new();
+        match &self.detectors {
+            Some(d) => d.zones(),
+            None => EMPTY.get_or_init(aiswatch_zones::ZoneSet::empty),
+        }
+    }
+
+    /// Replaces the zones the detectors run in (zones edited live); open
+    /// alerts of removed zones close with a reason (see
+    /// [`Detectors::set_zones`]) and are taken like any other. Without
+    /// detectors there is nothing to replace: returns false.
+    pub fn set_zones(&mut self, zones: aiswatch_zones::ZoneSet, wall_now: Millis) -> bool {
+        let Some(det) = &mut self.detectors else {
+            return false;
+        };
+        let now = self.clock.unwrap_or(wall_now);
+        det.set_zones(zones, now, &self.tracks, &mut self.alerts);
+        true
+    }
+
+    /// Vessel state.
+    pub fn tracks(&self) -> &TrackStore {
+        &self.tracks
+    }
+
+    /// A copy of current vessel state for the API (see [`crate::snapshot`]).
+    pub fn snapshot(&self, wall_now: Millis) -> crate::snapshot::Snapshot {
+        crate::snapshot::Snapshot::new(
+            self.clock,
+            wall_now,
+            self.stats.clone(),
+            self.tracks.iter().map(|v| v.summary()).collect(),
+        )
+    }
+
+    /// Vessel state, mutable (the spatial index is rebuilt on demand).
+    pub fn tracks_mut(&mut self) -> &mut TrackStore {
+        &mut self.tracks
+    }
+
+    /// Processes messages from one source, in order. `wall_now` is the wall
+    /// clock, used only to reject times from the future.
+    pub fn ingest(&mut self, source: &Arc<str>, msgs: &[Decoded], wall_now: Millis) {
+        let max_time = wall_now.saturating_add(self.cfg.max_future.as_millis() as Millis);
+        let window = self.cfg.duplicate_window.as_millis() as Millis;
+        for d in msgs {
+            self.stats.messages += 1;
+            if d.time > max_time {
+                self.stats.future_time += 1;
+                continue;
+            }
+            // A copy heard by another station (or relayed twice) is counted
+            // and dropped here, not lost: the first copy was applied.
+            // The clock moves first: whatever fell due before this message
+            // (a vessel's silence reaching its threshold …) fires before it.
+            self.advance(d.time);
+            let station = d.station.as_ref().unwrap_or(source);
+            let dup =
+                matches!(self.seen.get(&d.payload_hash), Some(&t) if (d.time - t).abs() <= window);
+            if let Some(det) = &mut self.detectors {
+                det.heard(
+                    station,
+                    d.time,
+                    crate::track::Mmsi(d.message.mmsi),
+                    d.message.position(),
+                    !dup,
+                );
+            }
+            if dup {
+                self.stats.duplicates += 1;
+                self.record_heard(station, d, false);
+                continue;
+            }
+            self.seen.insert(d.payload_hash, d.time);
+            let prev = if self.detectors.is_some() {
+                self.prev_fix(d.message.mmsi)
+            } else {
+                None
+            };
+            // Static data before the message, for the store (changes only)
+            // and the identity-change detector.
+            let static_before = match d.message.msg_type {
+                5 | 19 | 24
+                    if self.records.is_some()
+                        || self.detectors.as_ref().is_some_and(|det| {
+                            det.watching(crate::track::Mmsi(d.message.mmsi))
+                        }) =>
+                {
+                    Some(self.static_of(d.message.mmsi))
+                }
+                _ => None,
+            };
+            let update = self.tracks.apply(source, d);
+            let mut stored = false;
+            if let Some(rec) = &mut self.records {
+                if matches!(update, Update::Position | Update::LatePosition) {
+                    if let Some(mut row) = crate::record::PositionRow::of(source, d) {
+                        row.seq = take_seq(&mut self.next_seq);
+                        rec.positions.push(row);
+                        stored = true;
+                    }
+                }
+                if let Some(before) = &static_before {
+                    let mmsi = crate::track::Mmsi(d.message.mmsi);
+                    let after = self.tracks.get(mmsi).and_then(|v| v.static_info.as_deref());
+                    if let Some(after) = after.filter(|a| !a.same_data(before.as_ref())) {
+                        rec.statics.push(crate::record::StaticRow {
+                            seq: take_seq(&mut self.next_seq),
+                            mmsi,
+                            time: d.time,
+                            info: after.clone(),
+                            source: source.clone(),
+                            station: d.station.clone(),
+                        });
+                        stored = true;
+                    }
+                }
+            }
+            if !stored {
+                self.record_heard(station, d, true);
+            }
+            match update {
+                Update::LatePosition => self.stats.late_positions += 1,
+                Update::Ignored => self.stats.not_vessel += 1,
+                Update::Static => {}
+                Update::Position => {
+                    if let (Some(det), Some((lon, lat))) =
+                        (&mut self.detectors, d.message.position())
+                    {
+                        let mmsi = crate::track::Mmsi(d.message.mmsi);
+                        let (sog, cog) = (d.message.speed_kn(), d.message.course_deg());
+                        det.position(
+                            mmsi,
+                            lon,
+                            lat,
+                            d.time,
+                            sog,
+                            cog,
+                            prev,
+                            station,
+                            &self.tracks,
+                            &mut self.alerts,
+                        );
+                    }
+                }
+            }
+            if let (Some(det), Some(before)) = (&mut self.detectors, &static_before) {
+                let mmsi = crate::track::Mmsi(d.message.mmsi);
+                det.static_data(
+                    mmsi,
+                    before.as_ref(),
+                    d.time,
+                    &self.tracks,
+                    &mut self.alerts,
+                );
+            }
+        }
+    }
+
+    /// Records a message that left no position or static row, for a
+    /// restart to rebuild who hears whom (see [`crate::record::HeardRow`]);
+    /// only with detectors, the only ones to use it.
+    fn record_heard(&mut self, station: &Arc<str>, d: &Decoded, first: bool) {
+        if let (Some(rec), Some(_)) = (&mut self.records, &self.detectors) {
+            rec.heard.push(crate::record::HeardRow {
+                seq: take_seq(&mut self.next_seq),
+                station: station.clone(),
+                time: d.time,
+                mmsi: crate::track::Mmsi(d.message.mmsi),
+                pos: d
+                    .message
+                    .position()
+                    .map(|(lon, lat)| crate::record::HeardRow::pos_units(lon, lat)),
+                first,
+            });
+        }
+    }
+
+    /// Replays a stored [`crate::record::HeardRow`] (a restart rebuilding
+    /// state): the clock moves and the detectors learn who heard what, as
+    /// when the message came.
+    pub fn replay_heard(&mut self, h: &crate::record::HeardRow) {
+        self.stats.messages += 1;
+        self.advance(h.time);
+        if let Some(det) = &mut self.detectors {
+            det.heard(&h.station, h.time, h.mmsi, h.degrees(), h.first);
+        }
+        if !h.first {
+            self.stats.duplicates += 1;
+        }
+    }
+
+    fn static_of(&self, mmsi: u32) -> Option<crate::track::StaticInfo> {
+        let v = self.tracks.get(crate::track::Mmsi(mmsi))?;
+        v.static_info.as_deref().cloned()
+    }
+
+    fn prev_fix(&self, mmsi: u32) -> Option<crate::detect::PrevFix> {
+        let v = self.tracks.get(crate::track::Mmsi(mmsi))?;
+        let (lon, lat) = v.position()?;
+        Some(crate::detect::PrevFix {
+            lon,
+            lat,
+            time: v.position_at?,
+            sog: v.sog_kn.map(f64::from),
+        })
+    }
+
+    /// Moves the clock forward to `t` (never back), ticking on the way.
+    pub fn advance(&mut self, t: Millis) {
+        let now = match self.clock {
+            Some(c) if c >= t => return,
+            _ => t,
+        };
+        self.clock = Some(now);
+        if self.next_tick == Millis::MIN {
+            self.next_tick = now - now.rem_euclid(TICK_MS) + TICK_MS;
+        }
+        if now >= self.next_tick {
+            if let Some(r) = &mut self.records {
+                let seq = take_seq(&mut self.next_seq);
+                r.ticks.push(crate::record::Tick { seq, time: now });
+            }
+            self.tick(now);
+            // After a long jump (satellite burst, replay gap) tick once, not per second skipped.
+            self.next_tick = now - now.rem_euclid(TICK_MS) + TICK_MS;
+        }
+    }
+
+    /// Periodic work at event time `now`.
+    fn tick(&mut self, now: Millis) {
+        self.stats.ticks += 1;
+        if let Some(det) = &mut self.detectors {
+            det.tick(now, &self.tracks, &mut self.alerts);
+        }
+        let window = self.cfg.duplicate_window.as_millis() as Millis;
+        if self.seen.len() > 4096 {
+            self.seen.retain(|_, t| now.saturating_sub(*t) <= window);
+            // A burst (millions of distinct messages) must not keep its table.
+            if self.seen.capacity() > 4 * self.seen.len() + 4096 {
+                self.seen.shrink_to_fit();
+            }
+        }
+        // Eviction is cheap but not free: once a minute of event time is
+        // plenty (by the clock, not by ticks: sparse data ticks rarely).
+        if now >= self.next_evict {
+            self.next_evict = now.saturating_add(EVICT_EVERY_MS);
+            let ttl = Millis::try_from(self.cfg.vessel_ttl.as_millis()).unwrap_or(Millis::MAX);
+            let gone = self.tracks.unheard_since(now.saturating_sub(ttl));
+            self.forget(&gone, now);
+        }
+    }
+
+    /// Forgets vessels, in the detectors first (they close what the vessels
+    /// leave open, naming them from the track store), then in the store.
+    fn forget(&mut self, gone: &[crate::track::Mmsi], now: Millis) {
+        if gone.is_empty() {
+            return;
+        }
+        if let Some(det) = &mut self.detectors {
+            det.forget(gone, now, &self.tracks, &mut self.alerts);
+        }
+        self.stats.evicted += self.tracks.remove(gone) as u64;
+    }
+
+    /// The detectors, if any.
+    pub fn detectors(&self) -> Option<&Detectors> {
+        self.detectors.as_ref()
+    }
+}
+
+/// The next record sequence number, counting on.
+fn take_seq(next: &mut u64) -> u64 {
+    *next += 1;
+    *next - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aiswatch_decode::Decoder;
+
+    fn decoded(lines: &[&str], arrival: Millis) -> Vec<Decoded> {
+        let mut d = Decoder::new();
+        let mut out = Vec::new();
+        for l in lines {
+            d.feed(l.as_bytes(), arrival, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn duplicates_from_two_stations_collapse() {
+        let mut e = Engine::new(EngineConfig::default());
+        let a = decoded(
+            &[r"\s:A,c:1334337317*7A\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"],
+            0,
+        );
+        let b = decoded(
+            &[r"\s:B,c:1334337318*76\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"],
+            0,
+        );
+        let now = 1_334_337_400_000;
+        e.ingest(&"a".into(), &a, now);
+        e.ingest(&"b".into(), &b, now);
+        assert_eq!(e.stats().duplicates, 1);
+        assert_eq!(e.tracks().len(), 1);
+        assert_eq!(e.clock(), Some(1_334_337_318_000));
+    }
+
+    #[test]
+    fn future_times_do_not_move_the_clock() {
+        let mut e = Engine::new(EngineConfig::default());
+        let m = decoded(
+            &[r"\s:A,c:1334337317*7A\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A"],
+            0,
+        );
+        e.ingest(&"a".into(), &m, 1_000_000_000_000);
+        assert_eq!(e.stats().future_time, 1);
+        assert_eq!(e.clock(), None);
+    }
+}

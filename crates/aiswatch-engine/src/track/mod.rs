@@ -1,0 +1,566 @@
+//! ③ Vessel tracks: per-MMSI state and a spatial index of current positions.
+//!
+//! [`TrackStore`] owns one [`Vessel`] per MMSI: latest kinematics, static and
+//! voyage data (types 5, 19, 24), the station that last heard it and a
+//! bounded, thinned recent track. Memory per vessel is bounded (measured in
+//! BENCHMARKS.md). The spatial index ([`index::PositionIndex`]) is an R-tree
+//! of current positions kept in step with the store lazily: a query rebuilds
+//! it with `bulk_load` if positions changed since the last build. Per-report
+//! R-tree updates would cost more than decoding at line rate; a rebuild of
+//! 100k points costs milliseconds and happens only when somebody asks.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use ahash::AHashMap;
+use serde::Serialize;
+
+use aiswatch_decode::ais::{Body, Dimensions};
+use aiswatch_decode::Decoded;
+use aiswatch_core::time::Millis;
+
+pub mod flag;
+pub mod index;
+
+pub use index::PositionIndex;
+
+pub use aiswatch_core::ids::Mmsi;
+
+/// One point of a vessel's recent track. Compact: 24 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrackPoint {
+    /// Event time.
+    pub time: Millis,
+    /// Longitude, degrees (f32: ~1 m resolution, enough for history).
+    pub lon: f32,
+    /// Latitude, degrees.
+    pub lat: f32,
+    /// Speed over ground, 1/10 knot (`u16::MAX` = not available).
+    #[serde(skip)]
+    pub sog_dkn: u16,
+    /// Course over ground, 1/10 degree (`u16::MAX` = not available).
+    #[serde(skip)]
+    pub cog_ddeg: u16,
+}
+
+/// Static and voyage data, as last reported.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StaticInfo {
+    /// Vessel name.
+    pub name: Option<String>,
+    /// Call sign.
+    pub callsign: Option<String>,
+    /// IMO number.
+    pub imo: Option<u32>,
+    /// Ship and cargo type code.
+    pub ship_type: Option<u8>,
+    /// Length overall, metres.
+    pub length_m: Option<u16>,
+    /// Beam, metres.
+    pub beam_m: Option<u16>,
+    /// Draught, metres.
+    pub draught_m: Option<f32>,
+    /// Destination.
+    pub destination: Option<String>,
+    /// When static data was last received.
+    #[serde(serialize_with = "aiswatch_core::time::serde_rfc3339::serialize")]
+    pub updated_at: Millis,
+}
+
+impl StaticInfo {
+    /// The same data as `o`, whenever it was received.
+    pub fn same_data(&self, o: Option<&StaticInfo>) -> bool {
+        o.is_some_and(|o| {
+            StaticInfo {
+                updated_at: o.updated_at,
+                ..self.clone()
+            } == *o
+        })
+    }
+}
+
+/// What kind of station reports under this MMSI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VesselClass {
+    /// Class A transponder (types 1–3, 5).
+    A,
+    /// Class B transponder (types 18, 19, 24).
+    B,
+    /// Long-range position reports only (type 27).
+    LongRange,
+    /// Not yet known (static data only).
+    Unknown,
+}
+
+/// Everything known about one vessel.
+#[derive(Debug, Clone, Serialize)]
+pub struct Vessel {
+    /// Its MMSI.
+    pub mmsi: Mmsi,
+    /// Transponder class.
+    pub class: VesselClass,
+    /// First message, event time.
+    #[serde(serialize_with = "aiswatch_core::time::serde_rfc3339::serialize")]
+    pub first_seen: Millis,
+    /// Last message of any type, event time.
+    #[serde(serialize_with = "aiswatch_core::time::serde_rfc3339::serialize")]
+    pub last_seen: Millis,
+    /// Time of the current position.
+    #[serde(serialize_with = "aiswatch_core::time::serde_rfc3339::option")]
+    pub position_at: Option<Millis>,
+    /// Current longitude, degrees.
+    pub lon: Option<f64>,
+    /// Current latitude, degrees.
+    pub lat: Option<f64>,
+    /// Speed over ground, knots.
+    pub sog_kn: Option<f32>,
+    /// Course over ground, degrees.
+    pub cog: Option<f32>,
+    /// True heading, degrees.
+    pub heading_true: Option<u16>,
+    /// Navigational status.
+    pub nav_status: Option<u8>,
+    /// The station that last heard it.
+    pub station: Option<Arc<str>>,
+    /// The source that last delivered it.
+    pub source: Option<Arc<str>>,
+    /// Messages received (duplicates excluded).
+    pub messages: u32,
+    /// Static and voyage data.
+    #[serde(rename = "static")]
+    pub static_info: Option<Box<StaticInfo>>,
+    /// Recent track, oldest first, thinned and bounded.
+    #[serde(skip)]
+    pub track: VecDeque<TrackPoint>,
+}
+
+impl Vessel {
+    fn new(mmsi: Mmsi, time: Millis) -> Self {
+        Vessel {
+            mmsi,
+            class: VesselClass::Unknown,
+            first_seen: time,
+            last_seen: time,
+            position_at: None,
+            lon: None,
+            lat: None,
+            sog_kn: None,
+            cog: None,
+            heading_true: None,
+            nav_status: None,
+            station: None,
+            source: None,
+            messages: 0,
+            static_info: None,
+            track: VecDeque::new(),
+        }
+    }
+
+    /// A copy without the recent track (for snapshots).
+    pub fn summary(&self) -> Vessel {
+        Vessel {
+            mmsi: self.mmsi,
+            class: self.class,
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            position_at: self.position_at,
+            lon: self.lon,
+            lat: self.lat,
+            sog_kn: self.sog_kn,
+            cog: self.cog,
+            heading_true: self.heading_true,
+            nav_status: self.nav_status,
+            station: self.station.clone(),
+            source: self.source.clone(),
+            messages: self.messages,
+            static_info: self.static_info.clone(),
+            track: VecDeque::new(),
+        }
+    }
+
+    /// Current position (lon, lat), if any.
+    pub fn position(&self) -> Option<(f64, f64)> {
+        Some((self.lon?, self.lat?))
+    }
+
+    /// Vessel name, if known.
+    pub fn name(&self) -> Option<&str> {
+        self.static_info.as_ref()?.name.as_deref()
+    }
+
+    /// Call sign, if known.
+    pub fn callsign(&self) -> Option<&str> {
+        self.static_info.as_ref()?.callsign.as_deref()
+    }
+
+    /// Flag state from the MMSI's Maritime Identification Digits.
+    pub fn flag(&self) -> Option<&'static str> {
+        flag::flag_of(self.mmsi)
+    }
+}
+
+/// Limits that bound memory per vessel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrackLimits {
+    /// Points kept per vessel.
+    pub points: usize,
+    /// A new point is kept only this long after the previous one (ms).
+    pub min_spacing_ms: Millis,
+}
+
+impl Default for TrackLimits {
+    fn default() -> Self {
+        // 64 points at ≥ 60 s: at least an hour of history, 1.5 KiB a vessel.
+        TrackLimits {
+            points: 64,
+            min_spacing_ms: 60_000,
+        }
+    }
+}
+
+/// What one message did to the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    /// A newer position was applied.
+    Position,
+    /// A position older than the current one (late arrival): kept in the track only.
+    LatePosition,
+    /// Static or voyage data.
+    Static,
+    /// Not about a vessel (base station, aid to navigation, binary message …).
+    Ignored,
+}
+
+/// All vessels, by MMSI.
+pub struct TrackStore {
+    vessels: AHashMap<Mmsi, Vessel>,
+    limits: TrackLimits,
+    index: PositionIndex,
+    /// Positions changed since the index was last built.
+    dirty: bool,
+}
+
+impl TrackStore {
+    /// An empty store.
+    pub fn new(limits: TrackLimits) -> Self {
+        TrackStore {
+            vessels: AHashMap::new(),
+            limits,
+            index: PositionIndex::default(),
+            dirty: false,
+        }
+    }
+
+    /// Number of vessels.
+    pub fn len(&self) -> usize {
+        self.vessels.len()
+    }
+
+    /// Whether no vessel is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.vessels.is_empty()
+    }
+
+    /// One vessel.
+    pub fn get(&self, mmsi: Mmsi) -> Option<&Vessel> {
+        self.vessels.get(&mmsi)
+    }
+
+    /// All vessels, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Vessel> {
+        self.vessels.values()
+    }
+
+    /// Applies one decoded message heard from `source`.
+    pub fn apply(&mut self, source: &Arc<str>, d: &Decoded) -> Update {
+        let m = &d.message;
+        let kind = match &m.body {
+            Body::ClassA(_) | Body::ClassB(_) | Body::LongRange(_) => Update::Position,
+            Body::ClassBExtended(_) => Update::Position,
+            Body::StaticVoyage(_) | Body::StaticDataB(_) => Update::Static,
+            _ => return Update::Ignored,
+        };
+        let mmsi = Mmsi(m.mmsi);
+        let limits = self.limits;
+        let v = self
+            .vessels
+            .entry(mmsi)
+            .or_insert_with(|| Vessel::new(mmsi, d.time));
+        v.messages = v.messages.saturating_add(1);
+        v.last_seen = v.last_seen.max(d.time);
+        v.first_seen = v.first_seen.min(d.time);
+        v.station = d.station.clone().or_else(|| v.station.take());
+        if v.source.as_ref() != Some(source) {
+            v.source = Some(source.clone());
+        }
+        match m.msg_type {
+            1..=3 | 5 => v.class = VesselClass::A,
+            18 | 19 | 24 => v.class = VesselClass::B,
+            27 if v.class == VesselClass::Unknown => v.class = VesselClass::LongRange,
+            _ => {}
+        }
+        if let Body::ClassBExtended(x) = &m.body {
+            let s = v.static_info.get_or_insert_with(Default::default);
+            set_text(&mut s.name, &x.shipname);
+            s.ship_type = Some(x.shiptype).filter(|&t| t != 0);
+            set_dims(s, &x.dims);
+            s.updated_at = d.time;
+        }
+        match &m.body {
+            Body::StaticVoyage(x) => {
+                let s = v.static_info.get_or_insert_with(Default::default);
+                set_text(&mut s.name, &x.shipname);
+                set_text(&mut s.callsign, &x.callsign);
+                set_text(&mut s.destination, &x.destination);
+                s.imo = Some(x.imo).filter(|&i| i != 0);
+                s.ship_type = Some(x.shiptype).filter(|&t| t != 0);
+                s.draught_m = Some(f32::from(x.draught) / 10.0).filter(|&d| d > 0.0);
+                set_dims(s, &x.dims);
+                s.updated_at = d.time;
+                return Update::Static;
+            }
+            Body::StaticDataB(x) => {
+                let s = v.static_info.get_or_insert_with(Default::default);
+                if let Some(n) = &x.shipname {
+                    set_text(&mut s.name, n);
+                }
+                if let Some(c) = &x.callsign {
+                    set_text(&mut s.callsign, c);
+                }
+                if let Some(t) = x.shiptype {
+                    s.ship_type = Some(t).filter(|&t| t != 0);
+                }
+                if let Some(dims) = &x.dims {
+                    set_dims(s, dims);
+                }
+                s.updated_at = d.time;
+                return Update::Static;
+            }
+            _ => {}
+        }
+        debug_assert_eq!(kind, Update::Position);
+        let Some((lon, lat)) = m.position() else {
+            return Update::Ignored;
+        };
+        let sog = m.speed_kn();
+        let cog = m.course_deg();
+        let point = TrackPoint {
+            time: d.time,
+            lon: lon as f32,
+            lat: lat as f32,
+            sog_dkn: sog.map_or(u16::MAX, |s| (s * 10.0).round() as u16),
+            cog_ddeg: cog.map_or(u16::MAX, |c| (c * 10.0).round() as u16),
+        };
+        push_point(&mut v.track, point, &limits);
+        if v.position_at.is_some_and(|t| t > d.time) {
+            return Update::LatePosition;
+        }
+        v.position_at = Some(d.time);
+        v.lon = Some(lon);
+        v.lat = Some(lat);
+        v.sog_kn = sog.map(|s| s as f32);
+        v.cog = cog.map(|c| c as f32);
+        v.heading_true = m.heading_deg();
+        if let Some(st) = m.nav_status() {
+            v.nav_status = Some(st);
+        }
+        self.dirty = true;
+        Update::Position
+    }
+
+    /// Removes vessels not heard since `before`; returns how many.
+    pub fn evict_older_than(&mut self, before: Millis) -> usize {
+        let gone = self.unheard_since(before);
+        self.remove(&gone)
+    }
+
+    /// Vessels not heard since `before`, in MMSI order.
+    pub fn unheard_since(&self, before: Millis) -> Vec<Mmsi> {
+        let mut gone: Vec<Mmsi> = self
+            .vessels
+            .values()
+            .filter(|v| v.last_seen < before)
+            .map(|v| v.mmsi)
+            .collect();
+        gone.sort_unstable();
+        gone
+    }
+
+    /// Forgets `gone`; returns how many were tracked. The table gives its
+    /// memory back once under a quarter full (after a burst of MMSIs).
+    pub fn remove(&mut self, gone: &[Mmsi]) -> usize {
+        let removed = gone
+            .iter()
+            .filter(|m| self.vessels.remove(m).is_some())
+            .count();
+        if removed > 0 {
+            self.dirty = true;
+            if self.vessels.capacity() > 4 * self.vessels.len() + 1024 {
+                self.vessels.shrink_to_fit();
+            }
+        }
+        removed
+    }
+
+    /// The spatial index, rebuilt first if positions changed since the last build.
+    pub fn index(&mut self) -> &PositionIndex {
+        if self.dirty {
+            self.index = PositionIndex::build(self.vessels.values().filter_map(|v| {
+                let (lon, lat) = v.position()?;
+                Some((v.mmsi, lon, lat))
+            }));
+            self.dirty = false;
+        }
+        &self.index
+    }
+
+    /// Vessels whose current position is inside a lon/lat box. `min_lon >
+    /// max_lon` means the box crosses the antimeridian.
+    pub fn in_bbox(
+        &mut self,
+        min_lon: f64,
+        min_lat: f64,
+        max_lon: f64,
+        max_lat: f64,
+    ) -> Vec<&Vessel> {
+        let ids = self.index().in_bbox(min_lon, min_lat, max_lon, max_lat);
+        ids.into_iter()
+            .filter_map(|m| self.vessels.get(&m))
+            .collect()
+    }
+
+    /// Vessels within `radius_m` metres of (lon, lat), nearest first.
+    pub fn within(&mut self, lon: f64, lat: f64, radius_m: f64) -> Vec<(&Vessel, f64)> {
+        let hits = self.index().within(lon, lat, radius_m);
+        hits.into_iter()
+            .filter_map(|(m, d)| Some((self.vessels.get(&m)?, d)))
+            .collect()
+    }
+}
+
+fn set_text(slot: &mut Option<String>, v: &str) {
+    let v = v.trim();
+    if v.is_empty() {
+        return;
+    }
+    if slot.as_deref() != Some(v) {
+        *slot = Some(v.to_owned());
+    }
+}
+
+fn set_dims(s: &mut StaticInfo, d: &Dimensions) {
+    if let Some(l) = d.length_m() {
+        s.length_m = Some(l);
+    }
+    let beam = u16::from(d.to_port) + u16::from(d.to_starboard);
+    if beam > 0 {
+        s.beam_m = Some(beam);
+    }
+}
+
+/// Appends a point, keeping the track ordered by time, thinned to
+/// `min_spacing_ms` and at most `points` long.
+fn push_point(track: &mut VecDeque<TrackPoint>, p: TrackPoint, limits: &TrackLimits) {
+    match track.back() {
+        Some(last) if p.time >= last.time => {
+            if p.time - last.time < limits.min_spacing_ms && track.len() > 1 {
+                // Replace the newest point rather than grow: the track keeps
+                // its latest fix and its spacing.
+                let prev = track[track.len() - 2];
+                if p.time - prev.time < limits.min_spacing_ms {
+                    if let Some(b) = track.back_mut() {
+                        *b = p;
+                    }
+                    return;
+                }
+            }
+            if track.len() >= limits.points {
+                // Trim before pushing so the deque never outgrows its capacity.
+                track.pop_front();
+            }
+            track.push_back(p);
+        }
+        Some(_) => {
+            // Late arrival: insert in order unless it duplicates a neighbour's time.
+            let i = track.partition_point(|q| q.time <= p.time);
+            if track
+                .get(i.wrapping_sub(1))
+                .is_some_and(|q| q.time == p.time)
+            {
+                return;
+            }
+            track.insert(i, p);
+        }
+        None => track.push_back(p),
+    }
+    while track.len() > limits.points {
+        track.pop_front();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aiswatch_decode::Decoder;
+
+    fn feed(store: &mut TrackStore, lines: &[&str], time: Millis) {
+        let mut d = Decoder::new();
+        let mut out = Vec::new();
+        for l in lines {
+            d.feed(l.as_bytes(), time, &mut out);
+        }
+        let src: Arc<str> = "test".into();
+        for m in &out {
+            store.apply(&src, m);
+        }
+    }
+
+    #[test]
+    fn position_and_static_data_merge() {
+        let mut s = TrackStore::new(TrackLimits::default());
+        feed(
+            &mut s,
+            &[
+                "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A",
+                "!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C",
+                "!AIVDM,2,2,1,A,88888888880,2*25",
+            ],
+            1_000,
+        );
+        let v = s.get(Mmsi(371_798_000)).expect("tracked");
+        assert_eq!(v.sog_kn, Some(12.3));
+        assert_eq!(v.class, VesselClass::A);
+        let e = s.get(Mmsi(351_759_000)).expect("static");
+        assert_eq!(e.name(), Some("EVER DIADEM"));
+        assert_eq!(e.flag(), Some("PA"));
+    }
+
+    #[test]
+    fn track_is_bounded_and_thinned() {
+        let mut t = VecDeque::new();
+        let lim = TrackLimits {
+            points: 4,
+            min_spacing_ms: 10,
+        };
+        let p = |time| TrackPoint {
+            time,
+            lon: 0.0,
+            lat: 0.0,
+            sog_dkn: 0,
+            cog_ddeg: 0,
+        };
+        for time in 0..100 {
+            push_point(&mut t, p(time), &lim);
+        }
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.back().map(|p| p.time), Some(99));
+        assert!(t.iter().zip(t.iter().skip(1)).all(|(a, b)| a.time < b.time));
+        push_point(&mut t, p(95), &lim);
+        assert!(t
+            .iter()
+            .zip(t.iter().skip(1))
+            .all(|(a, b)| a.time <= b.time));
+    }
+}

@@ -1,0 +1,350 @@
+//! ③ Patrol zones: GeoJSON loading, validation and a spatial index of zones.
+//!
+//! Operators describe *where* to watch and *what* to watch for in
+//! `zones/*.geojson` (see `zones/README.md` for the file format). Each file
+//! is a GeoJSON FeatureCollection of Polygon/MultiPolygon features in WGS84
+//! lon/lat; each feature is one [`Zone`] with an `id`, a [`ZoneKind`], the
+//! regional centres its alerts go to, and the detectors that run in it
+//! ([`ZoneDetect`]), whose omitted thresholds come from the config's
+//! [`DetectorDefaults`] via [`ZoneDetect::resolve`].
+//!
+//! [`ZoneSet::load_dir`] reads and validates a directory and reports *every*
+//! problem it finds as a [`ZoneError`] naming file, feature, id and
+//! property; [`ZoneSet::check_dir`] is the same for `aiswatch zones check`.
+//!
+//! Lookups ([`ZoneSet::zones_at`], [`ZoneSet::is_port`]) go through an
+//! R-tree of polygon bounding boxes (or, for up to 32 polygons, a scan of
+//! the boxes), then a banded edge index per polygon, so they stay cheap
+//! with hundreds of zones of thousands of vertices. They answer in load
+//! order. [`ZoneSet::zones_throughout`] tells when a whole grid cell is in
+//! the same zones, so callers can remember the answer per cell.
+//!
+//! # Antimeridian
+//!
+//! Coordinates are plain lon/lat, so a single ring must not cross ±180°
+//! (it would be read as spanning the whole globe the other way). A zone that
+//! straddles the antimeridian is a MultiPolygon with one part ending at
+//! lon 180 and another starting at lon −180. Queries take lon in −180..=180;
+//! anything else (including the AIS "not available" 181/91) is in no zone.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod cells;
+mod detect;
+mod error;
+mod geom;
+mod index;
+mod load;
+mod params;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::RTree;
+use serde::Serialize;
+use smallvec::SmallVec;
+
+pub use detect::{
+    DarkPeriodCfg, DetectorDefaults, DriftingCfg, FishingCfg, IdentityChangeCfg, LoiteringCfg,
+    RendezvousCfg, ResolvedDetect, SpoofingCfg, ZoneDetect, DETECTORS,
+};
+pub use error::{ZoneError, ZoneErrorKind};
+pub use load::{list_dir, PROPERTIES};
+pub use params::{
+    DarkPeriodParams, DriftingParams, FishingParams, IdentityChangeParams, LoiteringParams,
+    RendezvousParams, SpoofingParams,
+};
+
+use index::PolyIndex;
+use load::Issue;
+
+/// What a zone is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ZoneKind {
+    /// Open water to watch (the default).
+    #[default]
+    Patrol,
+    /// A port or anchorage: vessels stop and meet here as a matter of
+    /// course, so loitering and rendezvous are never alerted inside one,
+    /// even where it lies within a patrol zone.
+    Port,
+    /// An area closed to fishing (marine protected area, closed season,
+    /// territorial waters without a licence): the only kind where the
+    /// `fishing` detector runs. Otherwise watched like a patrol zone.
+    #[serde(rename = "closed_area")]
+    ClosedArea,
+}
+
+/// One zone: a feature of a zone file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    /// Unique across all zone files.
+    pub id: String,
+    /// Human-readable name.
+    pub name: Option<String>,
+    /// Patrol zone or port.
+    pub kind: ZoneKind,
+    /// Regional centres that receive this zone's alerts, in file order.
+    /// Empty when the file names none.
+    pub centres: Vec<aiswatch_core::ids::CentreId>,
+    /// Detectors that run here and their threshold overrides.
+    pub detect: ZoneDetect,
+    /// The area, lon/lat degrees (x = lon).
+    pub geometry: geo::MultiPolygon<f64>,
+    /// The file the zone came from.
+    pub source_file: PathBuf,
+    /// 0-based index of the feature in that file's `features` array.
+    pub feature_index: usize,
+}
+
+impl Zone {
+    /// True for ports and anchorages.
+    pub fn is_port(&self) -> bool {
+        self.kind == ZoneKind::Port
+    }
+}
+
+/// Up to this many polygons, a point lookup scans their boxes in load order
+/// instead of walking the R-tree (whose iterator copies a stack of nodes).
+const SCAN_MAX: usize = 32;
+
+/// An R-tree entry: one polygon's bounding box, tagged (zone, polygon).
+type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, (usize, usize)>;
+
+/// All zones, indexed for point lookups. Immutable once built: to reload,
+/// build a new set and swap it in.
+#[derive(Debug, Clone)]
+pub struct ZoneSet {
+    zones: Vec<Zone>,
+    /// Per zone, one index per polygon (same order as its MultiPolygon).
+    polys: Vec<Vec<PolyIndex>>,
+    tree: RTree<BoxEntry>,
+    by_id: HashMap<String, usize>,
+}
+
+impl Default for ZoneSet {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl ZoneSet {
+    /// A set with no zones: every lookup answers "nowhere".
+    pub fn empty() -> Self {
+        Self::build(Vec::new())
+    }
+
+    /// Reads every `*.geojson` file of `dir` (not recursive), in file-name
+    /// order, and validates all of them. A missing directory, or one without
+    /// zone files, is an error naming the directory.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found in every file, not just the first.
+    pub fn load_dir(dir: &Path) -> Result<ZoneSet, Vec<ZoneError>> {
+        let files = load::list_dir(dir).map_err(|e| vec![e])?;
+        let (zones, errors) = load::load_files(&files);
+        if errors.is_empty() {
+            Ok(Self::build(zones))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Loads one zone file already in memory, validated as
+    /// [`ZoneSet::load_dir`] validates each file; `file` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found in the file.
+    pub fn from_geojson(file: &Path, bytes: &[u8]) -> Result<ZoneSet, Vec<ZoneError>> {
+        let (zones, errors) = load::load_with(&[file.to_path_buf()], |_| Ok(bytes.to_vec()));
+        if errors.is_empty() {
+            Ok(Self::build(zones))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Validates `dir` like [`ZoneSet::load_dir`] and returns all problems;
+    /// empty means the directory would load. For `aiswatch zones check`.
+    pub fn check_dir(dir: &Path) -> Vec<ZoneError> {
+        match load::list_dir(dir) {
+            Ok(files) => load::load_files(&files).1,
+            Err(e) => vec![e],
+        }
+    }
+
+    /// Builds a set from zones made in code (tests, other loaders). Checks
+    /// what the index relies on: valid ids, unique ids, and valid geometry
+    /// (rings of ≥ 4 positions, coordinates in range, no self-intersection).
+    /// Detector thresholds are taken as given.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found, located by each zone's `source_file` and
+    /// `feature_index`.
+    pub fn from_zones(zones: Vec<Zone>) -> Result<ZoneSet, Vec<ZoneError>> {
+        let mut errors = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, z) in zones.iter().enumerate() {
+            let mut issues: Vec<Issue> = Vec::new();
+            if z.id.is_empty() {
+                issues.push(Issue::property("id", "must not be empty".to_string()));
+            } else if let Some(&first) = seen.get(z.id.as_str()) {
+                let f = &zones[first];
+                errors.push(ZoneError {
+                    kind: ZoneErrorKind::DuplicateId,
+                    file: z.source_file.clone(),
+                    feature: Some(z.feature_index),
+                    id: Some(z.id.clone()),
+                    property: Some("id".to_string()),
+                    message: format!(
+                        "duplicate id {:?}: already used by {} feature #{}",
+                        z.id,
+                        f.source_file.display(),
+                        f.feature_index
+                    ),
+                });
+            } else {
+                seen.insert(&z.id, i);
+            }
+            if z.geometry.0.is_empty() {
+                issues.push(Issue::geometry(
+                    "geometry",
+                    "MultiPolygon has no polygons".to_string(),
+                ));
+            }
+            for (p, poly) in z.geometry.0.iter().enumerate() {
+                let path = |r: usize| format!("geometry.coordinates[{p}][{r}]");
+                let before = issues.len();
+                for (r, ring) in std::iter::once(poly.exterior())
+                    .chain(poly.interiors())
+                    .enumerate()
+                {
+                    geom::check_ring_coords(&ring.0, &path(r), &mut issues);
+                }
+                if issues.len() == before {
+                    geom::check_simple(poly, &path, &mut issues);
+                }
+            }
+            errors.extend(issues.into_iter().map(|is| ZoneError {
+                kind: is.kind,
+                file: z.source_file.clone(),
+                feature: Some(z.feature_index),
+                id: (!z.id.is_empty()).then(|| z.id.clone()),
+                property: is.property,
+                message: is.message,
+            }));
+        }
+        if errors.is_empty() {
+            Ok(Self::build(zones))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Indexes zones already known to be valid.
+    fn build(zones: Vec<Zone>) -> Self {
+        let polys: Vec<Vec<PolyIndex>> = zones
+            .iter()
+            .map(|z| z.geometry.0.iter().map(PolyIndex::new).collect())
+            .collect();
+        let boxes: Vec<BoxEntry> = polys
+            .iter()
+            .enumerate()
+            .flat_map(|(zi, ps)| {
+                ps.iter().enumerate().filter_map(move |(pi, p)| {
+                    let (min, max) = p.bbox();
+                    // A degenerate polygon (no area) has an empty box.
+                    (min[0] <= max[0])
+                        .then(|| GeomWithData::new(Rectangle::from_corners(min, max), (zi, pi)))
+                })
+            })
+            .collect();
+        let by_id = zones
+            .iter()
+            .enumerate()
+            .map(|(i, z)| (z.id.clone(), i))
+            .collect();
+        Self {
+            zones,
+            polys,
+            tree: RTree::bulk_load(boxes),
+            by_id,
+        }
+    }
+
+    /// All zones, in load order (file name, then feature order).
+    pub fn zones(&self) -> &[Zone] {
+        &self.zones
+    }
+
+    /// Number of zones.
+    pub fn len(&self) -> usize {
+        self.zones.len()
+    }
+
+    /// True when there are no zones.
+    pub fn is_empty(&self) -> bool {
+        self.zones.is_empty()
+    }
+
+    /// The zone with this id.
+    pub fn get(&self, id: &str) -> Option<&Zone> {
+        self.by_id.get(id).map(|&i| &self.zones[i])
+    }
+
+    /// The zones containing the point (`lon`, `lat`, degrees), each once, in
+    /// load order (see [`ZoneSet::zones`]). Patrol zones and ports may
+    /// overlap, so a point can be in several. Points exactly on a boundary
+    /// may be counted in or out. Out-of-range or NaN coordinates (such as
+    /// the AIS "not available" lon 181 / lat 91) are in no zone.
+    pub fn zones_at(&self, lon: f64, lat: f64) -> impl Iterator<Item = &Zone> + '_ {
+        self.indices_at(lon, lat)
+            .into_iter()
+            .map(move |i| &self.zones[i])
+    }
+
+    /// Like [`ZoneSet::zones_at`], as indices into [`ZoneSet::zones`].
+    pub fn indices_at(&self, lon: f64, lat: f64) -> SmallVec<[usize; 8]> {
+        let mut out = SmallVec::new();
+        let valid = (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat);
+        if !valid {
+            return out;
+        }
+        if self.tree.size() <= SCAN_MAX {
+            // A few polygons: their boxes, in order, beat a walk of the tree.
+            for (z, ps) in self.polys.iter().enumerate() {
+                if ps.iter().any(|p| p.contains(lon, lat)) {
+                    out.push(z);
+                }
+            }
+            return out;
+        }
+        out.extend(
+            self.tree
+                .locate_all_at_point(&[lon, lat])
+                .filter(|e| {
+                    let (z, p) = e.data;
+                    let ps = &self.polys[z];
+                    // Report a zone only for the first of its polygons that holds
+                    // the point, in case parts of a MultiPolygon overlap.
+                    ps[p].contains(lon, lat) && !ps[..p].iter().any(|q| q.contains(lon, lat))
+                })
+                .map(|e| e.data.0),
+        );
+        out.sort_unstable();
+        out
+    }
+
+    /// True when (`lon`, `lat`) lies in at least one port zone.
+    pub fn is_port(&self, lon: f64, lat: f64) -> bool {
+        self.zones_at(lon, lat).any(Zone::is_port)
+    }
+}

@@ -1,0 +1,262 @@
+//! NATS JetStream delivery: one publish of the alert JSON per attempt,
+//! with `Nats-Msg-Id: <key>`, acknowledged once the stream stored it.
+//!
+//! The stream dedupes by that header (within its duplicate window, 2 min
+//! by default), so a retry of a change the stream already has is answered
+//! with a "duplicate" ack, which counts as delivered.
+//!
+//! At connect the stream is made to hold the subject: created when missing,
+//! or given the subject when it exists without it (centres may share one
+//! stream, each with its own subject). async-nats reconnects by itself;
+//! while it is away an attempt ends with an error after [`ACK_TIMEOUT`].
+
+use std::time::Duration;
+
+use async_nats::jetstream::context::{CreateStreamErrorKind, GetStreamErrorKind, PublishErrorKind};
+use async_nats::jetstream::stream::Config as StreamConfig;
+use async_nats::jetstream::{self, ErrorCode};
+use async_nats::{header, ConnectOptions, HeaderMap};
+use futures_util::future::BoxFuture;
+
+use super::sink::{Channel, Message, SendError, Sink};
+use crate::config::NatsConfig;
+use aiswatch_core::ids::CentreId;
+
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one attempt waits for the JetStream ack (also the timeout of
+/// the stream management requests).
+pub const ACK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Rounds of "read the stream, create or extend it" before giving up, when
+/// another client changes it at the same time.
+const ENSURE_ROUNDS: usize = 4;
+
+/// Publishes alerts of one centre to a NATS JetStream stream.
+pub struct NatsSink {
+    /// `url subject`, for errors.
+    target: String,
+    subject: String,
+    stream: String,
+    js: jetstream::Context,
+}
+
+impl NatsSink {
+    /// Connects to `cfg.url` and makes `cfg.stream` hold `cfg.subject`.
+    ///
+    /// # Errors
+    /// A bad URL or subject, an unreadable credentials file, no server, or
+    /// a stream that cannot be created or extended; the message names the
+    /// URL, subject and stream.
+    pub async fn connect(centre: &CentreId, cfg: &NatsConfig) -> Result<NatsSink, SendError> {
+        let target = format!("NATS {} subject {}", cfg.url, cfg.subject);
+        let fail = |what: String| SendError(format!("{target}: {what}"));
+        check_subject(&cfg.subject).map_err(fail)?;
+        let mut options = ConnectOptions::new()
+            .name(format!("aiswatch-{centre}"))
+            .connection_timeout(CONNECT_TIMEOUT);
+        if let Some(path) = &cfg.credentials_file {
+            options = options
+                .credentials_file(path)
+                .await
+                .map_err(|e| fail(format!("credentials_file {}: {e}", path.display())))?;
+        }
+        let client = options
+            .connect(cfg.url.as_str())
+            .await
+            .map_err(|e| fail(format!("connect failed: {e}")))?;
+        let mut js = jetstream::new(client);
+        js.set_timeout(ACK_TIMEOUT);
+        let sink = NatsSink {
+            target,
+            subject: cfg.subject.clone(),
+            stream: cfg.stream.clone(),
+            js,
+        };
+        sink.ensure_stream().await?;
+        Ok(sink)
+    }
+
+    /// The JetStream context, for tests and tools that inspect the stream.
+    pub fn jetstream(&self) -> &jetstream::Context {
+        &self.js
+    }
+
+    fn error(&self, what: &str) -> SendError {
+        SendError(format!("{}: {what}", self.target))
+    }
+
+    /// Creates the stream with our subject, or adds the subject to it.
+    /// Reads back after a change, since a concurrent update by another
+    /// centre may have replaced the subject list.
+    async fn ensure_stream(&self) -> Result<(), SendError> {
+        let name = self.stream.as_str();
+        let fail = |what: String| self.error(&format!("stream {name}: {what}"));
+        for _ in 0..ENSURE_ROUNDS {
+            let config = match self.js.get_stream(name).await {
+                Ok(stream) => stream.cached_info().config.clone(),
+                Err(e) if is_stream_not_found(&e.kind()) => {
+                    let config = StreamConfig {
+                        name: name.to_owned(),
+                        subjects: vec![self.subject.clone()],
+                        ..Default::default()
+                    };
+                    match self.js.create_stream(config).await {
+                        Ok(_) => {
+                            tracing::info!(stream = name, subject = %self.subject, "JetStream stream created.")
+                        }
+                        Err(e) if is_name_taken(&e.kind()) => {}
+                        Err(e) => return Err(fail(format!("create failed: {e}"))),
+                    }
+                    continue;
+                }
+                Err(e) => return Err(fail(format!("lookup failed: {e}"))),
+            };
+            if holds(&config, &self.subject) {
+                return Ok(());
+            }
+            let mut config = config;
+            config.subjects.push(self.subject.clone());
+            self.js
+                .update_stream(config)
+                .await
+                .map_err(|e| fail(format!("adding the subject failed: {e}")))?;
+            tracing::info!(stream = name, subject = %self.subject, "JetStream stream given the subject.");
+        }
+        Err(fail(format!(
+            "still without the subject after {ENSURE_ROUNDS} rounds (changed concurrently?)"
+        )))
+    }
+
+    /// One publish and its ack.
+    async fn publish(&self, msg: &Message) -> Result<jetstream::publish::PublishAck, SendError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::NATS_MESSAGE_ID, msg.key.as_str());
+        let payload = msg.body.as_bytes().to_vec().into();
+        let ack = self
+            .js
+            .publish_with_headers(self.subject.clone(), headers, payload)
+            .await
+            .map_err(|e| self.error(&format!("publish failed: {e}")))?;
+        match ack.await {
+            Ok(ack) => Ok(ack),
+            Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
+                // Someone removed the stream or our subject from it: put it
+                // back so that the outbox's next attempt succeeds.
+                let healed = match self.ensure_stream().await {
+                    Ok(()) => "subject restored".to_owned(),
+                    Err(e) => e.0,
+                };
+                Err(self.error(&format!(
+                    "no stream holds the subject ({healed}); not stored"
+                )))
+            }
+            Err(e) => Err(self.error(&format!("no JetStream ack: {e}"))),
+        }
+    }
+}
+
+impl Sink for NatsSink {
+    fn channel(&self) -> Channel {
+        Channel::Nats
+    }
+
+    fn send<'a>(&'a self, msg: &'a Message) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            // async-nats bounds each step by ACK_TIMEOUT; this bounds the
+            // sum, e.g. a full command queue while reconnecting.
+            let ack = tokio::time::timeout(2 * ACK_TIMEOUT, self.publish(msg))
+                .await
+                .map_err(|_| {
+                    self.error(&format!("no JetStream ack within {:?}", 2 * ACK_TIMEOUT))
+                })??;
+            if ack.duplicate {
+                tracing::debug!(stream = %ack.stream, key = %msg.key, "JetStream already had it.");
+            }
+            Ok(())
+        })
+    }
+}
+
+fn is_stream_not_found(kind: &GetStreamErrorKind) -> bool {
+    matches!(kind, GetStreamErrorKind::JetStream(e) if e.error_code() == ErrorCode::STREAM_NOT_FOUND)
+}
+
+fn is_name_taken(kind: &CreateStreamErrorKind) -> bool {
+    matches!(kind, CreateStreamErrorKind::JetStream(e) if e.error_code() == ErrorCode::STREAM_NAME_EXIST)
+}
+
+/// Whether a stream with `config` stores messages published to `subject`.
+fn holds(config: &StreamConfig, subject: &str) -> bool {
+    if config.subjects.is_empty() {
+        // A stream without subjects takes its name as the subject.
+        return config.name == subject;
+    }
+    config.subjects.iter().any(|p| subject_matches(p, subject))
+}
+
+/// Whether the subject pattern `pattern` (with `*` and `>` wildcards)
+/// matches the literal `subject`.
+fn subject_matches(pattern: &str, subject: &str) -> bool {
+    let mut tokens = subject.split('.');
+    for p in pattern.split('.') {
+        match (p, tokens.next()) {
+            (">", Some(_)) => return true,
+            ("*", Some(_)) => {}
+            (p, Some(t)) if p == t => {}
+            _ => return false,
+        }
+    }
+    tokens.next().is_none()
+}
+
+/// A subject one may publish to: dot-separated non-empty tokens, no
+/// wildcards or white space.
+fn check_subject(subject: &str) -> Result<(), String> {
+    let bad = subject.is_empty()
+        || subject.contains(char::is_whitespace)
+        || subject
+            .split('.')
+            .any(|t| t.is_empty() || t == "*" || t == ">");
+    if bad {
+        return Err("bad subject: want dot-separated tokens without wildcards or spaces".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_subjects_match_like_the_server() {
+        assert!(subject_matches("alerts.gog", "alerts.gog"));
+        assert!(subject_matches("alerts.*", "alerts.gog"));
+        assert!(subject_matches("alerts.>", "alerts.gog.x"));
+        assert!(subject_matches(">", "a"));
+        assert!(!subject_matches("alerts.*", "alerts.gog.x"));
+        assert!(!subject_matches("alerts.>", "alerts"));
+        assert!(!subject_matches("alerts.gog", "alerts.gog.x"));
+        assert!(!subject_matches("alerts.gog.x", "alerts.gog"));
+    }
+
+    #[test]
+    fn a_stream_holds_its_subjects_or_its_name() {
+        let mut c = StreamConfig {
+            name: "S".into(),
+            ..Default::default()
+        };
+        assert!(holds(&c, "S"));
+        assert!(!holds(&c, "a"));
+        c.subjects = vec!["a.*".into(), "b".into()];
+        assert!(holds(&c, "a.x") && holds(&c, "b"));
+        assert!(!holds(&c, "c"));
+    }
+
+    #[test]
+    fn publish_subjects_have_no_wildcards() {
+        assert!(check_subject("aiswatch.alerts.gog").is_ok());
+        for bad in ["", "a.*", "a.>", "a..b", "a b", ".a"] {
+            assert!(check_subject(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! What every delivery channel implements: take one alert state change for
+//! one centre and acknowledge only once the far end has it.
+//!
+//! The outbox ([`super::outbox`]) owns ordering, retries, backoff and
+//! dead-lettering; a sink only makes one attempt and says how it went.
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+
+use aiswatch_core::ids::{AlertId, CentreId};
+
+/// A push channel of a centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Standard Webhooks POST.
+    Webhook,
+    /// MQTT, QoS 1.
+    Mqtt,
+    /// NATS JetStream, acknowledged publish.
+    Nats,
+}
+
+impl Channel {
+    /// Every channel, in a fixed order.
+    pub const ALL: [Channel; 3] = [Channel::Webhook, Channel::Mqtt, Channel::Nats];
+
+    /// The name used in the store, metrics and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Webhook => "webhook",
+            Channel::Mqtt => "mqtt",
+            Channel::Nats => "nats",
+        }
+    }
+
+    /// The channel with this name, if any.
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// One delivery attempt's content: an alert state change for one centre.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// The idempotency key, the same on every attempt and every channel:
+    /// `webhook-id`, `Nats-Msg-Id`. Built by [`Message::key_for`].
+    pub key: String,
+    /// The alert this change belongs to.
+    pub alert: AlertId,
+    /// The centre it is delivered to.
+    pub centre: CentreId,
+    /// The alert JSON, exactly as `replay` prints it.
+    pub body: Arc<str>,
+}
+
+impl Message {
+    /// The idempotency key of change number `seq` (1, 2, …) of `alert`.
+    pub fn key_for(alert: &AlertId, seq: i64) -> String {
+        format!("{}/{}", alert.as_str(), seq)
+    }
+}
+
+/// One failed attempt: why, for the log, the metrics and `last_error`.
+/// Every failure is retried by the outbox until `give_up_after`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SendError(pub String);
+
+/// A delivery channel of one centre. One value per centre and channel,
+/// shared by the outbox worker; `send` may be called concurrently for
+/// changes of different alerts.
+pub trait Sink: Send + Sync + 'static {
+    /// Which channel this is.
+    fn channel(&self) -> Channel;
+
+    /// Delivers `msg` once; `Ok` only when the far end acknowledged it
+    /// (2xx, MQTT PUBACK, JetStream ack).
+    fn send<'a>(&'a self, msg: &'a Message) -> BoxFuture<'a, Result<(), SendError>>;
+}
+
+/// Where one centre's alerts are pushed: built from its `[[centres]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// The centre.
+    pub centre: CentreId,
+    /// Kinds it wants; `None` = all.
+    pub kinds: Option<Vec<aiswatch_engine::alert::Kind>>,
+    /// Its push channels (the live stream needs none).
+    pub channels: Vec<Channel>,
+}
+
+impl Route {
+    /// The routes of every configured centre.
+    pub fn from_config(centres: &[crate::config::CentreConfig]) -> Vec<Route> {
+        centres
+            .iter()
+            .map(|c| Route {
+                centre: c.id.clone(),
+                kinds: c.kinds.clone(),
+                channels: c.channels(),
+            })
+            .collect()
+    }
+
+    /// Whether `alert` goes to this centre: its zone names the centre and
+    /// the centre wants its kind.
+    pub fn takes(&self, alert: &aiswatch_engine::alert::Alert) -> bool {
+        alert.centre.contains(&self.centre)
+            && self.kinds.as_ref().is_none_or(|k| k.contains(&alert.kind))
+    }
+}
+
+/// An alert state change as stored, for the live stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertEvent {
+    /// Position in the store's event log: the stream's `id:`.
+    pub n: i64,
+    /// Which detector.
+    pub kind: aiswatch_engine::alert::Kind,
+    /// Centres the zone routes it to (before each centre's `kinds` filter).
+    pub centres: Vec<CentreId>,
+    /// The alert JSON, as `replay` prints it.
+    pub json: Arc<str>,
+}

@@ -1,0 +1,232 @@
+//! Zones edited live: the zones directory is watched (and SIGHUP forces a
+//! look); a change is loaded and validated off the engine, then handed to
+//! the engine over a channel (it swaps between batches) and published to
+//! the API. An invalid edit keeps the previous zones in force; the errors,
+//! naming file and feature, are logged, counted
+//! (`aiswatch_zones_reloads_total{result="error"}`,
+//! `aiswatch_zones_reload_failed`) and shown by `/readyz`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use aiswatch_zones::ZoneSet;
+use aiswatch_core::time::{now_ms, Millis};
+
+/// Quiet time after a file event before reloading: an editor's save (write
+/// temp, rename, touch) is one reload, not three.
+const SETTLE: Duration = Duration::from_millis(150);
+
+/// Errors listed in the log and `/readyz` per failed reload.
+const MAX_ERRORS_SHOWN: usize = 10;
+
+/// The zones in force, and how the last reload went.
+#[derive(Debug, Clone)]
+pub struct ZonesStatus {
+    /// The zones the engine runs with.
+    pub set: Arc<ZoneSet>,
+    /// Why the last reload was refused (file, feature and property of each
+    /// problem), while `set` stays the one loaded before. `None` when the
+    /// last load succeeded.
+    pub error: Option<String>,
+    /// Wall-clock ms of the last successful load.
+    pub loaded_at: Millis,
+}
+
+/// What the API reads: the zones in force, updated on every reload.
+pub type LiveZones = watch::Receiver<Arc<ZonesStatus>>;
+
+/// Zones that never change (tests, `replay`, a daemon without a zones
+/// directory).
+pub fn fixed(set: Arc<ZoneSet>) -> LiveZones {
+    watch::channel(Arc::new(ZonesStatus {
+        set,
+        error: None,
+        loaded_at: now_ms(),
+    }))
+    .1
+}
+
+/// Extra validation a reload must pass (e.g. every centre the zones name
+/// is declared); returns one message per problem.
+pub type Check = Box<dyn Fn(&ZoneSet) -> Vec<String> + Send + Sync>;
+
+/// Reload counters.
+#[derive(Clone)]
+struct ReloadMetrics {
+    reloads: IntCounterVec,
+    failed: IntGauge,
+    zones: IntGauge,
+}
+
+impl ReloadMetrics {
+    fn register(r: &Registry) -> prometheus::Result<Self> {
+        let reloads = IntCounterVec::new(
+            Opts::new(
+                "aiswatch_zones_reloads_total",
+                "Zone directory reloads after a change or SIGHUP, by result (ok, error).",
+            ),
+            &["result"],
+        )?;
+        let failed = IntGauge::new(
+            "aiswatch_zones_reload_failed",
+            "1 while the last zones reload was refused (previous zones still in force).",
+        )?;
+        let zones = IntGauge::new("aiswatch_zones_loaded", "Zones in force.")?;
+        r.register(Box::new(reloads.clone()))?;
+        r.register(Box::new(failed.clone()))?;
+        r.register(Box::new(zones.clone()))?;
+        Ok(Self {
+            reloads,
+            failed,
+            zones,
+        })
+    }
+}
+
+/// Starts watching `dir`, whose zones `initial` were loaded from. Valid
+/// new zones go to `to_engine`, then to the returned [`LiveZones`]. Ends
+/// when `cancel` fires.
+///
+/// # Errors
+/// The directory cannot be watched, or the metrics cannot be registered.
+pub fn spawn(
+    dir: PathBuf,
+    initial: Arc<ZoneSet>,
+    check: Check,
+    to_engine: mpsc::Sender<ZoneSet>,
+    registry: &Registry,
+    cancel: CancellationToken,
+) -> Result<(LiveZones, tokio::task::JoinHandle<()>), String> {
+    let metrics = ReloadMetrics::register(registry).map_err(|e| e.to_string())?;
+    metrics.zones.set(initial.len() as i64);
+    let (status_tx, status_rx) = watch::channel(Arc::new(ZonesStatus {
+        set: initial,
+        error: None,
+        loaded_at: now_ms(),
+    }));
+    // Any event but a read wakes the task (capacity 1: one pending wake is
+    // enough). What changed is decided by the fingerprint, so symlink swaps
+    // (Kubernetes ConfigMaps) and renames are seen too.
+    let (wake_tx, mut wake_rx) = mpsc::channel::<()>(1);
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if let Ok(ev) = res {
+            if !matches!(ev.kind, notify::EventKind::Access(_)) {
+                let _ = wake_tx.try_send(());
+            }
+        }
+    })
+    .map_err(|e| format!("cannot watch zones directory {}: {e}", dir.display()))?;
+    notify::Watcher::watch(&mut watcher, &dir, notify::RecursiveMode::NonRecursive)
+        .map_err(|e| format!("cannot watch zones directory {}: {e}", dir.display()))?;
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
+    let check = Arc::new(check);
+    let mut seen = fingerprint(&dir);
+    let task = tokio::spawn(async move {
+        let _watcher = watcher; // dropped (unwatched) when the task ends
+        loop {
+            #[cfg(unix)]
+            let forced = tokio::select! {
+                _ = cancel.cancelled() => break,
+                w = wake_rx.recv() => { if w.is_none() { break } false }
+                _ = hup.recv() => true,
+            };
+            #[cfg(not(unix))]
+            let forced = tokio::select! {
+                _ = cancel.cancelled() => break,
+                w = wake_rx.recv() => { if w.is_none() { break } false }
+            };
+            if !forced {
+                // Let the burst of events of one save settle.
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(SETTLE) => break,
+                        w = wake_rx.recv() => if w.is_none() { break },
+                    }
+                }
+            }
+            let now = fingerprint(&dir);
+            if !forced && now == seen {
+                continue;
+            }
+            seen = now;
+            let (d, c) = (dir.clone(), check.clone());
+            let loaded = tokio::task::spawn_blocking(move || load(&d, c.as_ref())).await;
+            let loaded = loaded.unwrap_or_else(|e| Err(vec![format!("zone loader failed: {e}")]));
+            match loaded {
+                Ok((for_engine, set)) => {
+                    if to_engine.send(for_engine).await.is_err() {
+                        break; // the engine has stopped
+                    }
+                    info!(dir = %dir.display(), zones = set.len(), "Zones reloaded.");
+                    metrics.reloads.with_label_values(&["ok"]).inc();
+                    metrics.failed.set(0);
+                    metrics.zones.set(set.len() as i64);
+                    status_tx.send_replace(Arc::new(ZonesStatus {
+                        set,
+                        error: None,
+                        loaded_at: now_ms(),
+                    }));
+                }
+                Err(errors) => {
+                    for e in errors.iter().take(MAX_ERRORS_SHOWN) {
+                        warn!(dir = %dir.display(), error = %e, "Zones reload refused; previous zones kept.");
+                    }
+                    metrics.reloads.with_label_values(&["error"]).inc();
+                    metrics.failed.set(1);
+                    let mut text = errors
+                        .iter()
+                        .take(MAX_ERRORS_SHOWN)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    if errors.len() > MAX_ERRORS_SHOWN {
+                        text.push_str(&format!("; and {} more", errors.len() - MAX_ERRORS_SHOWN));
+                    }
+                    status_tx.send_modify(|s| {
+                        let mut n = ZonesStatus::clone(s);
+                        n.error = Some(text);
+                        *s = Arc::new(n);
+                    });
+                }
+            }
+        }
+    });
+    Ok((status_rx, task))
+}
+
+/// Loads and checks `dir`: a copy for the engine and one for the API.
+fn load(dir: &Path, check: &Check) -> Result<(ZoneSet, Arc<ZoneSet>), Vec<String>> {
+    let set = ZoneSet::load_dir(dir)
+        .map_err(|errs| errs.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let problems = check(&set);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let shared = Arc::new(set.clone());
+    Ok((set, shared))
+}
+
+/// Name, size and modification time of each zone file: changes when any
+/// file is edited, added, removed or replaced.
+fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let Ok(files) = aiswatch_zones::list_dir(dir) else {
+        return Vec::new();
+    };
+    files
+        .into_iter()
+        .map(|f| {
+            let m = std::fs::metadata(&f).ok();
+            let len = m.as_ref().map_or(0, |m| m.len());
+            let mtime = m.and_then(|m| m.modified().ok());
+            (f, len, mtime)
+        })
+        .collect()
+}
