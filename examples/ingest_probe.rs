@@ -1,4 +1,4 @@
-//! Hostile-input probe of a running daemon (issue 8, ingest): runs a built
+//! Hostile-input probe of a running daemon's sources: runs a built
 //! `aiswatch` binary on loopback ports with the shipped zones (so detectors
 //! run), attacks its sources, and prints resident memory (VmRSS from
 //! `/proc`) and metrics before and after.

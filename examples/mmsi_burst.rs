@@ -1,6 +1,6 @@
 //! Memory kept per MMSI after a burst of distinct MMSIs in a zone has been
-//! forgotten (issue 8: "2 M distinct MMSIs inside a zone: every vessel
-//! evicted from the track store, yet RSS stayed at 2.6 GB").
+//! forgotten: with 2 M distinct MMSIs inside a zone, every vessel evicted
+//! from the track store must give its memory back.
 //!
 //! N distinct valid ship MMSIs each send `AISWATCH_BURST_REPORTS` position
 //! reports (default 1, a minute apart) inside one patrol zone running every
@@ -18,11 +18,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aiswatch::config::Config;
+use aiswatch_core::rng::Rng;
+use aiswatch_core::time::Millis;
 use aiswatch_decode::ais::{AisMessage, Body, ClassA};
 use aiswatch_decode::{Decoded, TimeSource};
 use aiswatch_engine::engine::Engine;
-use aiswatch_core::rng::Rng;
-use aiswatch_core::time::Millis;
 
 #[path = "common/alloc.rs"]
 mod alloc;

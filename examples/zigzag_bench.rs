@@ -1,4 +1,4 @@
-//! Zone loading/validation and in-zone ingest on zig-zag zones (issue 8):
+//! Zone loading/validation and in-zone ingest on zig-zag zones:
 //! a comb of `teeth` long horizontal teeth (and the same turned upright),
 //! 4 vertices a tooth. Prints `zones check` (load + validate) time and
 //! engine ingest msg/s for position reports inside the zone's box.
@@ -11,9 +11,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use aiswatch_core::rng::Rng;
 use aiswatch_decode::Decoder;
 use aiswatch_sim::encode::{tagged_lines, type1, PositionA};
-use aiswatch_core::rng::Rng;
 
 /// A comb: spine along x = 0..0.01, `teeth` teeth to x = 10, over y 0..10;
 /// `upright` swaps x and y (long vertical edges). Offset to (lon0, lat0).

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Alerts per vessel-wait (issue 9): how many loitering alerts one wait gives.
+"""Alerts per vessel-wait: how many loitering alerts one wait gives.
 
 A *wait* is found in the positions alone, independently of the detectors:
 a run of a vessel's positions that all stay within RADIUS_M of the run's

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replay throughput with every detector on vs without zones (issue 9, point 4).
+# Replay throughput with every detector on vs without zones.
 # Usage: scripts/bench_detectors.sh [BIN] [ROUNDS]
 # Simulates 1000 vessels for 6 h (seed 7), then replays the feed without zones and with the sim
 # zones plus spoofing (all seven detectors), ROUNDS rounds in turn (order alternating); prints each

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent check of an aiswatch evidence bundle (issue 11).
+"""Independent check of an aiswatch evidence bundle.
 
 Uses only Python's hashlib, zipfile, json and struct, and the `cryptography`
 package from PyPI for Ed25519, so that a partner need not trust aiswatch's

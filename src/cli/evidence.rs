@@ -1,6 +1,6 @@
 //! `aiswatch evidence ALERT_ID --out FILE.zip`, `aiswatch evidence verify
 //! FILE.zip [--key PUBKEY]`, `aiswatch key show` and `aiswatch archive
-//! verify` (issue 11).
+//! verify`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

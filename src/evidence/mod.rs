@@ -1,4 +1,4 @@
-//! Evidence bundles (issue 11): one alert exported with its raw lines as
+//! Evidence bundles: one alert exported with its raw lines as
 //! received, the decoded data, the zone and thresholds, a map, a report
 //! and a signed manifest; and the check of such a bundle.
 //!

@@ -1,4 +1,4 @@
-// Console performance on this machine (issue 10, done-when 3). Not part of
+// Console performance on this machine. Not part of
 // `npm test`: run it with
 //   cd tests/browser && npm ci && npm run bench      (AISWATCH_BIN, CHROMIUM as for the test)
 //   env: BENCH_VESSELS (20000), BENCH_RATE (1000 positions/s), BENCH_SECONDS (20), BENCH_RUNS (3)

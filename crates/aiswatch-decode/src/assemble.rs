@@ -264,6 +264,7 @@ impl Assembler {
     }
 
     /// Number of incomplete messages held.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.pending.len()
     }

@@ -15,13 +15,13 @@ use ahash::AHashMap;
 use aiswatch_core::time::Millis;
 
 pub mod ais;
-pub mod assemble;
+mod assemble;
 pub mod gpsd_json;
 pub mod history;
 pub mod input;
 mod report;
 pub mod sentence;
-pub mod state;
+mod state;
 
 pub use ais::{AisMessage, Body};
 pub use state::{DecodeLimits, Limit};

@@ -260,7 +260,7 @@ mod tests {
         let limits = *d.limits();
         let mut out = Vec::new();
         // 100,000 orphan first parts from 1,500 receivers (1,000 UDP senders
-        // and 500 TCP peers in the probe).
+        // and 500 TCP peers, as a hostile-input probe sends them).
         for i in 0..100_000u32 {
             d.feed_from(peer(i % 1500), orphan(i).as_bytes(), 1_000, &mut out);
             assert!(d.fragment_bytes() <= limits.max_fragment_bytes);

@@ -13,10 +13,10 @@ use ahash::AHashMap;
 use serde::Deserialize;
 
 use crate::alert::Alert;
-use aiswatch_decode::Decoded;
 use crate::detect::Detectors;
-use aiswatch_core::time::{Millis, MS_PER_S};
 use crate::track::{TrackLimits, TrackStore, Update};
+use aiswatch_core::time::{Millis, MS_PER_S};
+use aiswatch_decode::Decoded;
 
 /// Engine settings (`[engine]` in the config).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -155,11 +155,6 @@ impl Engine {
     /// an alert whose detector is switched off): it is taken with the rest.
     pub fn raise(&mut self, a: Alert) {
         self.alerts.push(a);
-    }
-
-    /// Whether alerts are waiting to be taken.
-    pub fn has_alerts(&self) -> bool {
-        !self.alerts.is_empty()
     }
 
     /// The event-time clock: the latest accepted message time.

@@ -17,7 +17,7 @@
 //! false alerts fell into a trap).
 //!
 //! [`generate_coverage_edge`] writes the same files for a smaller scenario
-//! (issue 9, `scenario/edge.rs`): two stations whose areas overlap inside
+//! (`scenario/edge.rs`): two stations whose areas overlap inside
 //! the same grid cells, one down for 3 h; vessels only it heard fall silent
 //! (`trap_coverage_edge`), vessels the live one heard go dark (true
 //! `dark_period`).
@@ -263,7 +263,7 @@ pub fn generate(cfg: &SimConfig, out_dir: &Path) -> io::Result<SimSummary> {
     Ok(summary)
 }
 
-/// Simulates the coverage-edge scenario of issue 9 (see
+/// Simulates the coverage-edge scenario (see
 /// `scenario/edge.rs`: two stations overlapping inside the same cells,
 /// one of them down for 3 h) and writes the same files as [`generate`].
 /// `cfg.vessels` is ignored (the scenario has its own 35 vessels).

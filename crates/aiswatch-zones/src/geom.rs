@@ -366,10 +366,9 @@ mod tests {
         assert!(issues[0].message.contains("crosses ring 1"), "{:?}", issues);
     }
 
-    /// Issue 8: a comb of long horizontal teeth made the x-sweep test
-    /// every pair (99 s for 200 k vertices). Candidate pairs now stay
-    /// linear in the edges, for either orientation, and a bad tooth is
-    /// still found.
+    /// A comb of long teeth, horizontal or vertical, keeps the candidate
+    /// pairs of the self-intersection sweep linear in the edges (not every
+    /// pair), and a bad tooth is still found.
     #[test]
     fn combs_are_checked_in_near_linear_pairs() {
         for upright in [false, true] {

@@ -274,7 +274,7 @@ pub(crate) mod tests {
     }
 
     /// A comb of `teeth` long teeth (4 vertices each) over 0..10 × 0..10;
-    /// `upright`: long vertical edges (issue 8's "vertical zig-zag").
+    /// `upright`: long vertical edges (a "vertical zig-zag").
     pub(crate) fn comb(teeth: usize, upright: bool) -> Polygon<f64> {
         let p = 10.0 / teeth as f64;
         let mut pts = vec![(0.01, 0.0)];
@@ -309,9 +309,9 @@ pub(crate) mod tests {
         }
     }
 
-    /// Issue 8: a vertical zig-zag put every edge in every band of the old
-    /// index (in-zone ingest 1,850 msg/s at 200 k vertices). Now a query
-    /// reads O(log² n) edges for either orientation, and answers stay exact.
+    /// A zig-zag of long edges, horizontal or vertical, costs a query
+    /// O(log² n) edges (not every edge in every band), and answers stay
+    /// exact.
     #[test]
     fn combs_cost_logarithmic_lookups_and_agree_with_geo() {
         let mut rng = Rng(0xc0b);

@@ -635,7 +635,7 @@ fn writer_counts_lines_it_could_not_write_by_shutdown() {
     assert!(stats.errors() > u64::from(SHUTDOWN_RETRIES));
 }
 
-/// Issue 11, point 2: any single byte changed anywhere in any segment is a
+/// Any single byte changed anywhere in any segment is a
 /// broken link that names the segment and a line at or before the change
 /// (checked for every byte of a small archive of three segments).
 #[test]

@@ -24,9 +24,9 @@ use serde_json::json;
 use super::silence::{Coverage, StationId};
 use super::{haversine, ms, Detectors, Fix, Place, Task, VState, KN_PER_MPS};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use crate::track::{Mmsi, TrackStore};
 
 #[derive(Debug)]
 pub(super) struct DarkOpen {

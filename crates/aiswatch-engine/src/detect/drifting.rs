@@ -16,9 +16,9 @@ use serde_json::json;
 
 use super::{angle_deg, ms, Detectors, Fix, Place, Task};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use crate::track::{Mmsi, TrackStore};
 use aiswatch_zones::DriftingParams;
 
 /// Degrees of slack on the angle band once drifting.

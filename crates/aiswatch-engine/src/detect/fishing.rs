@@ -15,9 +15,9 @@ use serde_json::json;
 
 use super::{angle_deg, ms, Detectors, Fix, Place, Task};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use crate::track::{Mmsi, TrackStore};
 
 /// AIS ship type "fishing".
 const SHIP_TYPE_FISHING: u8 = 30;

@@ -24,9 +24,9 @@ use serde_json::{json, Value};
 
 use super::{haversine, ms, Detectors, Fix, Place, Step, Task, KN_PER_MPS};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::{flag::flag_of, Mmsi, StaticInfo, TrackStore};
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use crate::track::{flag::flag_of, Mmsi, StaticInfo, TrackStore};
 use aiswatch_zones::IdentityChangeParams;
 
 /// Changes listed in an alert's details (the count goes on).

@@ -10,9 +10,9 @@ use smallvec::SmallVec;
 use super::interrupt::{Resume, ResumeRule, Silences};
 use super::{haversine, ms, Detectors, Fix, Place, Task};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use crate::track::{Mmsi, TrackStore};
 
 #[derive(Debug)]
 pub(super) struct Loiter {

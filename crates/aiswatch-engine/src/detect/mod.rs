@@ -26,9 +26,9 @@ use serde::Deserialize;
 use smallvec::SmallVec;
 
 use crate::alert::Alert;
-use aiswatch_core::time::Millis;
 use crate::track::index::M_PER_DEG_LAT;
 use crate::track::{Mmsi, TrackStore};
+use aiswatch_core::time::Millis;
 use aiswatch_zones::{
     DarkPeriodParams, DetectorDefaults, DriftingParams, FishingParams, IdentityChangeParams,
     LoiteringParams, RendezvousParams, ResolvedDetect, SpoofingParams, ZoneSet,

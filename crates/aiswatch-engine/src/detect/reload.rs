@@ -15,8 +15,8 @@ use serde_json::json;
 
 use super::{DarkEnd, Detectors, Task};
 use crate::alert::{Alert, Kind, State, VesselInfo};
-use aiswatch_core::time::Millis;
 use crate::track::{Mmsi, TrackStore};
+use aiswatch_core::time::Millis;
 use aiswatch_zones::ZoneSet;
 
 /// Why an alert closed because of a reload.

@@ -12,10 +12,10 @@ use smallvec::SmallVec;
 use super::interrupt::{Resume, Silences};
 use super::{haversine, ms, Detectors, Fix, Place, Task};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
-use aiswatch_core::ids::AlertId;
-use aiswatch_core::time::Millis;
 use crate::track::index::M_PER_DEG_LAT;
 use crate::track::{Mmsi, TrackStore};
+use aiswatch_core::ids::AlertId;
+use aiswatch_core::time::Millis;
 
 #[derive(Debug)]
 pub(super) struct Pair {

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::alert::{Kind, State};
-use aiswatch_decode::Decoded;
 use crate::engine::{Engine, EngineConfig};
+use aiswatch_decode::Decoded;
 
 mod behaviour;
 mod resume;

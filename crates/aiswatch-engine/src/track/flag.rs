@@ -30,14 +30,6 @@ pub fn flag_of(mmsi: Mmsi) -> Option<&'static str> {
         .map(|i| MIDS[i].1)
 }
 
-/// Country name of the flag state, if the MID is assigned.
-pub fn country_of(mmsi: Mmsi) -> Option<&'static str> {
-    let mid = mid(mmsi)?;
-    MIDS.binary_search_by_key(&mid, |e| e.0)
-        .ok()
-        .map(|i| MIDS[i].2)
-}
-
 /// (MID, ISO alpha-2, country), sorted by MID.
 static MIDS: &[(u16, &str, &str)] = &[
     (201, "AL", "Albania"),

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use ahash::AHashMap;
 use serde::Serialize;
 
+use aiswatch_core::time::Millis;
 use aiswatch_decode::ais::{Body, Dimensions};
 use aiswatch_decode::Decoded;
-use aiswatch_core::time::Millis;
 
 pub mod flag;
 pub mod index;
@@ -368,12 +368,6 @@ impl TrackStore {
         }
         self.dirty = true;
         Update::Position
-    }
-
-    /// Removes vessels not heard since `before`; returns how many.
-    pub fn evict_older_than(&mut self, before: Millis) -> usize {
-        let gone = self.unheard_since(before);
-        self.remove(&gone)
     }
 
     /// Vessels not heard since `before`, in MMSI order.

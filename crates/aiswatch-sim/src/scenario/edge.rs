@@ -1,4 +1,4 @@
-//! The coverage-edge scenario (issue 9): two stations whose areas overlap
+//! The coverage-edge scenario: two stations whose areas overlap
 //! inside the same 0.25° cells.
 //!
 //! Traffic sails north and south in the column lon 2.5–2.75 E, lat
@@ -23,8 +23,8 @@
 
 use super::{Item, H, MIN};
 use crate::encode::{self, PositionA};
-use aiswatch_core::rng::Rng;
 use crate::SimConfig;
+use aiswatch_core::rng::Rng;
 
 /// Station ids.
 pub(crate) const STATION_A: &str = "sim-edge-a";
