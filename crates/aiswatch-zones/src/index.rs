@@ -329,7 +329,7 @@ pub(crate) mod tests {
                     "upright={upright} at ({x}, {y})"
                 );
             }
-            // 15 levels × ≤ 16 probes; the old banded index read ~20,000.
+            // 15 levels × ≤ 16 probes (a banded index would read ~20,000).
             assert!(worst <= 15 * 16, "upright={upright}: {worst} probes");
         }
     }
