@@ -27,21 +27,21 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
+use crate::config::Config;
 use crate::deliver::hub::Hub;
 use crate::deliver::outbox;
 use crate::deliver::sink::Route;
-use crate::config::Config;
-use aiswatch_decode::{DecodeStats, Decoded, Decoder, Limit, Reject};
-use aiswatch_engine::engine::Engine;
-use aiswatch_core::ids::AlertId;
 use crate::ingest::{self, LineBatch, SourceId};
 use crate::lifecycle::{Ends, Supervisor};
 use crate::metrics::Metrics;
-use aiswatch_engine::snapshot::Snapshot;
 use crate::storage::raw::{RawArchive, RawBatch, RawOptions};
 use crate::storage::writer::{StoreSender, WriterStats};
 use crate::storage::Store;
+use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::now_ms;
+use aiswatch_decode::{DecodeStats, Decoded, Decoder, Limit, Reject};
+use aiswatch_engine::engine::Engine;
+use aiswatch_engine::snapshot::Snapshot;
 use aiswatch_zones::ZoneSet;
 
 /// What [`run`] binds, for callers (tests) that asked for port 0.
@@ -99,7 +99,7 @@ pub async fn run(
     // per routed centre and channel; workers push them from there.
     let routes: Arc<[Route]> = Route::from_config(&cfg.centres).into();
     let store = store.with_routes(routes.clone());
-    let sinks = outbox::sinks(&cfg).map_err(|e| anyhow::anyhow!(e))?;
+    let sinks = outbox::sinks(&cfg.centres, &cfg.delivery).map_err(|e| anyhow::anyhow!(e))?;
     let hub = Hub::new(4096);
     let delivery_metrics = outbox::DeliveryMetrics::register(&metrics.registry)?;
     let delivery_cancel = CancellationToken::new();
@@ -171,8 +171,13 @@ pub async fn run(
     let initial_zones = Arc::new(engine.zones().clone());
     // The evidence signing key exists from the first start on, so that
     // partners can pin it before they need it.
-    let (evidence, created) =
-        crate::evidence::ExportContext::for_config(&cfg, store.clone(), initial_zones.clone())?;
+    let (evidence, created) = crate::evidence::ExportContext::open(
+        store.clone(),
+        initial_zones.clone(),
+        &cfg.storage.data_dir,
+        cfg.loaded_from.as_ref(),
+        cfg.detect.defaults(),
+    )?;
     if created {
         info!(path = %crate::evidence::key::key_path(&cfg.storage.data_dir).display(), "Evidence signing key created.");
     }

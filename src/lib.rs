@@ -21,4 +21,5 @@ pub mod lifecycle;
 pub mod live_zones;
 pub mod metrics;
 pub mod replay;
+pub mod secret;
 pub mod storage;

@@ -32,9 +32,9 @@ use super::error::ErrorBody;
 use super::{ApiError, AppState};
 use crate::deliver::hub::AckEvent;
 use crate::deliver::sink::{AlertEvent, Route};
-use crate::config::Scope;
-use aiswatch_core::ids::CentreId;
+use crate::storage::Scope;
 use crate::storage::Store;
+use aiswatch_core::ids::CentreId;
 
 /// Events read from the store per catch-up query.
 const CATCH_UP: usize = 500;

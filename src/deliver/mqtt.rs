@@ -20,8 +20,8 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use self::acks::Acks;
+use super::config::MqttConfig;
 use super::sink::{Channel, Message, SendError, Sink};
-use crate::config::MqttConfig;
 use aiswatch_core::ids::CentreId;
 
 /// Default port of `mqtt://` URLs.
@@ -358,7 +358,7 @@ mod tests {
         assert_eq!(credentials(&cfg()), Ok(None));
         let mut c = cfg();
         c.username = Some("u".into());
-        c.password = Some(crate::config::Secret("p".into()));
+        c.password = Some(crate::secret::Secret("p".into()));
         assert_eq!(credentials(&c), Ok(Some(("u".into(), "p".into()))));
 
         let dir = tempfile::tempdir().unwrap();

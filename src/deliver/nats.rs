@@ -18,8 +18,8 @@ use async_nats::jetstream::{self, ErrorCode};
 use async_nats::{header, ConnectOptions, HeaderMap};
 use futures_util::future::BoxFuture;
 
+use super::config::NatsConfig;
 use super::sink::{Channel, Message, SendError, Sink};
-use crate::config::NatsConfig;
 use aiswatch_core::ids::CentreId;
 
 /// How long connecting may take.

@@ -27,12 +27,12 @@ use tokio::sync::{watch, OnceCell};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use super::config::{CentreConfig, DeliveryConfig};
 use super::hub::Hub;
 use super::sink::{Channel, Message, SendError, Sink};
-use crate::config::DeliveryConfig;
-use aiswatch_core::ids::CentreId;
 use crate::storage::delivery::{DueDelivery, Outcome};
 use crate::storage::Store;
+use aiswatch_core::ids::CentreId;
 use aiswatch_core::time::{now_ms, Millis};
 
 /// Deliveries taken per round of a worker.
@@ -351,14 +351,14 @@ pub type Sinks = Vec<(CentreId, Arc<dyn Sink>)>;
 /// # Errors
 /// A channel's settings are wrong (bad URL, missing secret…): the message
 /// names the centre and the key.
-pub fn sinks(cfg: &crate::config::Config) -> Result<Sinks, String> {
+pub fn sinks(centres: &[CentreConfig], delivery: &DeliveryConfig) -> Result<Sinks, String> {
     let mut out: Sinks = Vec::new();
-    for c in &cfg.centres {
+    for c in centres {
         let at = |key: &str, e: String| {
             format!("[[centres]] id = {:?}: [centres.{key}] {e}", c.id.as_str())
         };
         if let Some(w) = &c.webhook {
-            let sink = super::webhook::WebhookSink::new(w, cfg.delivery.timeout)
+            let sink = super::webhook::WebhookSink::new(w, delivery.timeout)
                 .map_err(|e| at("webhook", e))?;
             out.push((c.id.clone(), Arc::new(sink)));
         }

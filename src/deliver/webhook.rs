@@ -12,8 +12,8 @@ use futures_util::future::BoxFuture;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::config::WebhookConfig;
 use super::sink::{Channel, Message, SendError, Sink};
-use crate::config::WebhookConfig;
 
 /// The spec's prefix of a signing secret.
 const SECRET_PREFIX: &str = "whsec_";
@@ -160,7 +160,7 @@ mod tests {
             .contains("too short"));
         let cfg = WebhookConfig {
             url: "ftp://x".into(),
-            secret: Some(crate::config::Secret(
+            secret: Some(crate::secret::Secret(
                 "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
             )),
             secret_file: None,

@@ -20,10 +20,10 @@ use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 use tracing::{info, warn};
 
+use super::config::StorageConfig;
 use super::{Batch, Store};
 use crate::deliver::hub::Hub;
 use crate::deliver::sink::AlertEvent;
-use crate::config::StorageConfig;
 use aiswatch_core::time::{now_ms, Millis};
 
 /// Batches queued between the engine and the writer.
