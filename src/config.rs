@@ -155,14 +155,20 @@ pub enum ConfigError {
     #[error("cannot read config {0}: {1}")]
     Read(PathBuf, #[source] std::io::Error),
     /// The file is not valid TOML or does not fit the schema.
-    #[error("config {0}: {1}")]
-    Parse(PathBuf, String),
+    #[error("config {0}")]
+    Parse(PathBuf, #[source] toml::de::Error),
     /// Values that parse but cannot work together.
     #[error("config {0}: {1}")]
     Invalid(String, String),
     /// The zones directory has errors (one per line).
-    #[error("zones {0}: {1}")]
-    Zones(PathBuf, String),
+    #[error("zones {0}: {n} error(s):\n{list}", n = .1.len(), list = lines(.1))]
+    Zones(PathBuf, Vec<aiswatch_zones::ZoneError>),
+}
+
+/// One error a line.
+fn lines(errs: &[aiswatch_zones::ZoneError]) -> String {
+    let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+    lines.join("\n")
 }
 
 impl Config {
@@ -186,8 +192,8 @@ impl Config {
     }
 
     /// Parses TOML text (errors carry line and column).
-    pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+    pub fn parse(text: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(text)
     }
 
     fn validate(&self, origin: String) -> Result<(), ConfigError> {
@@ -335,13 +341,8 @@ impl Config {
     ) -> Result<aiswatch_engine::engine::Engine, ConfigError> {
         let mut engine = aiswatch_engine::engine::Engine::new(self.engine.clone());
         if let Some(dir) = zones_dir.or(self.zones.as_deref()) {
-            let zones = aiswatch_zones::ZoneSet::load_dir(dir).map_err(|errs| {
-                let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-                ConfigError::Zones(
-                    dir.to_path_buf(),
-                    format!("{} error(s):\n{}", lines.len(), lines.join("\n")),
-                )
-            })?;
+            let zones = aiswatch_zones::ZoneSet::load_dir(dir)
+                .map_err(|errs| ConfigError::Zones(dir.to_path_buf(), errs))?;
             engine = engine.with_detectors(aiswatch_engine::detect::Detectors::new(
                 zones,
                 self.detect.clone(),
@@ -374,7 +375,9 @@ mod tests {
         .unwrap();
         assert_eq!(c.sources[0].id(), "aishub");
         assert_eq!(c.engine.duplicate_window.as_secs(), 20);
-        let e = Config::parse("[engine]\nduplicate_windw = \"20s\"\n").unwrap_err();
+        let e = Config::parse("[engine]\nduplicate_windw = \"20s\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2") && e.contains("duplicate_windw"), "{e}");
     }
 
@@ -416,16 +419,18 @@ mod tests {
             "AISWATCH_ALERTS"
         );
         assert_eq!(c.delivery.give_up_after.as_secs(), 7200);
-        let check = |text: &str| -> Result<Config, String> {
-            let c = Config::parse(text)?;
-            if let Some(p) = crate::deliver::config::first_problem(&c.delivery, &c.centres) {
-                return Err(p);
-            }
-            let p = c.problems();
-            if !p.is_empty() {
-                return Err(p.join("\n"));
-            }
-            Ok(c)
+        // Every problem of `text`, joined (empty: none).
+        let check = |text: &str| -> String {
+            let c = match Config::parse(text) {
+                Ok(c) => c,
+                Err(e) => return e.to_string(),
+            };
+            let mut p: Vec<String> =
+                crate::deliver::config::first_problem(&c.delivery, &c.centres)
+                    .into_iter()
+                    .collect();
+            p.extend(c.problems());
+            p.join("\n")
         };
         for (bad, says) in [
             (
@@ -443,7 +448,7 @@ mod tests {
                 "[delivery]",
             ),
         ] {
-            let e = check(&bad).unwrap_err();
+            let e = check(&bad);
             assert!(e.contains(says), "{says}: {e}");
         }
     }

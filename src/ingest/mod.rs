@@ -158,12 +158,30 @@ const MAX_CONNECTIONS: usize = 1_000_000;
 /// Largest UDP receive buffer that may be asked for (`SO_RCVBUF` is an `int`).
 const MAX_RECV_BUFFER_BYTES: usize = 1 << 30;
 
+/// A source config value that cannot work, named by source and key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("source {id:?}: {key} {why}")]
+pub struct InvalidSource {
+    /// The source's id.
+    pub id: String,
+    /// The key at fault.
+    pub key: &'static str,
+    /// What is wrong with its value.
+    pub why: String,
+}
+
 impl SourceConfig {
     /// Checks values that cannot work. The message names the source and the
     /// key, e.g. `source "push": max_connections must be at least 1`.
-    pub fn validate(&self) -> Result<(), String> {
-        let bad = |key: &str, why: &str| Err(format!("source {:?}: {key} {why}", self.id()));
-        let timeout = |key: &str, d: &Duration| {
+    pub fn validate(&self) -> Result<(), InvalidSource> {
+        let bad = |key: &'static str, why: &str| {
+            Err(InvalidSource {
+                id: self.id().to_owned(),
+                key,
+                why: why.to_owned(),
+            })
+        };
+        let timeout = |key: &'static str, d: &Duration| {
             if d.is_zero() {
                 bad(key, "must be longer than 0s")
             } else if *d > MAX_TIMEOUT {
@@ -300,8 +318,8 @@ pub enum SourceError {
         source: io::Error,
     },
     /// A config value cannot work (see [`SourceConfig::validate`]).
-    #[error("{0}")]
-    Config(String),
+    #[error(transparent)]
+    Config(#[from] InvalidSource),
     /// The blocking reader task panicked or was aborted.
     #[error("source {id}: reader task failed: {source}")]
     Task {
