@@ -20,7 +20,6 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -43,6 +42,70 @@ use aiswatch_decode::Decoded;
 use aiswatch_engine::snapshot::Snapshot;
 use aiswatch_zones::ZoneSet;
 
+/// Why the daemon could not start, or did not stop cleanly. Each message
+/// names what failed; the cause, where there is one, is its `source`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The configuration, its token files or its zones directory.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// Zones name centres `[[centres]]` does not declare (one message each).
+    #[error("{} zone(s) name centres the config does not declare:\n{}", .0.len(), .0.join("\n"))]
+    UndeclaredCentres(Vec<String>),
+    /// The store cannot be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] crate::storage::StorageError),
+    /// The engine's state cannot be read back from the store.
+    #[error("cannot rebuild state from the store")]
+    Rebuild(#[source] crate::storage::StorageError),
+    /// A centre's push channel is misconfigured.
+    #[error(transparent)]
+    Sink(#[from] outbox::SinkError),
+    /// Metrics cannot be registered.
+    #[error(transparent)]
+    Metrics(#[from] prometheus::Error),
+    /// The raw line archive cannot be opened.
+    #[error("cannot open the raw archive {}", dir.display())]
+    RawArchive {
+        /// The archive's directory.
+        dir: std::path::PathBuf,
+        /// Why.
+        source: crate::storage::raw::RawError,
+    },
+    /// The raw archive's writer thread cannot start.
+    #[error(transparent)]
+    RawWriter(crate::storage::raw::RawError),
+    /// The HTTP listener cannot be bound.
+    #[error("cannot listen for HTTP on {addr}")]
+    Bind {
+        /// The configured address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The bound listener has no local address.
+    #[error(transparent)]
+    LocalAddr(std::io::Error),
+    /// The evidence signing key cannot be read or created.
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
+    /// The zones directory cannot be watched.
+    #[error(transparent)]
+    Zones(#[from] crate::live_zones::WatchError),
+    /// A source cannot be bound or opened.
+    #[error(transparent)]
+    Source(#[from] ingest::SourceError),
+    /// A pipeline stage failed (each failure: stage and why).
+    #[error("stopped after a failure: {}", .0.join("; "))]
+    StageFailed(Vec<String>),
+    /// Draining took longer than `[shutdown] timeout`.
+    #[error(
+        "shutdown did not finish within [shutdown] timeout = {}; data still queued may be lost",
+        humantime::format_duration(*.0)
+    )]
+    ShutdownTimeout(Duration),
+}
+
 /// What [`run`] binds, for callers (tests) that asked for port 0.
 #[derive(Debug, Clone)]
 pub struct Bound {
@@ -56,16 +119,13 @@ pub async fn run(
     cfg: Config,
     shutdown: impl Future<Output = ()>,
     on_bound: Option<oneshot::Sender<Bound>>,
-) -> anyhow::Result<()> {
+) -> Result<(), AppError> {
     // Zones and detectors first: a bad zone file fails the start before any socket opens.
     let mut engine = cfg.engine(None)?;
     let undeclared = cfg.undeclared_centres(engine.zones());
-    anyhow::ensure!(
-        undeclared.is_empty(),
-        "{} zone(s) name centres the config does not declare:\n{}",
-        undeclared.len(),
-        undeclared.join("\n")
-    );
+    if !undeclared.is_empty() {
+        return Err(AppError::UndeclaredCentres(undeclared));
+    }
     let tokens = cfg.tokens()?;
     let metrics = Arc::new(Metrics::new());
     let cancel = CancellationToken::new();
@@ -78,7 +138,7 @@ pub async fn run(
     info!(store = %store.url(), "Store open.");
     let resume = crate::storage::rebuild::rebuild(&store, &mut engine)
         .await
-        .context("cannot rebuild state from the store")?;
+        .map_err(AppError::Rebuild)?;
     if let Some((from, to)) = resume.span {
         info!(
             positions = resume.positions,
@@ -98,7 +158,7 @@ pub async fn run(
     // per routed centre and channel; workers push them from there.
     let routes: Arc<[Route]> = Route::from_config(&cfg.centres).into();
     let store = store.with_routes(routes.clone());
-    let sinks = outbox::sinks(&cfg.centres, &cfg.delivery).map_err(|e| anyhow::anyhow!(e))?;
+    let sinks = outbox::sinks(&cfg.centres, &cfg.delivery)?;
     let hub = Hub::new(4096);
     let delivery_metrics = outbox::DeliveryMetrics::register(&metrics.registry)?;
     let delivery_cancel = CancellationToken::new();
@@ -135,7 +195,10 @@ pub async fn run(
     let (raw_tx, raw_writer) = if cfg.storage.raw {
         let dir = cfg.storage.data_dir.join(crate::storage::raw::RAW_DIR);
         let archive = RawArchive::open(&dir, RawOptions::default())
-            .with_context(|| format!("cannot open the raw archive {}", dir.display()))?;
+            .map_err(|source| AppError::RawArchive {
+                dir: dir.clone(),
+                source,
+            })?;
         for r in archive.recovered() {
             warn!(segment = %r.segment.display(), bytes = r.bytes, reason = %r.reason, "Raw archive: torn tail cut after a crash.");
         }
@@ -145,7 +208,8 @@ pub async fn run(
             rx,
             Duration::from_secs(1),
             cfg.storage.retention,
-        )?;
+        )
+        .map_err(AppError::RawWriter)?;
         (Some(tx), Some(w))
     } else {
         (None, None)
@@ -161,8 +225,11 @@ pub async fn run(
     // ⑤ API first, so a bind failure stops the start before anything runs.
     let listener = tokio::net::TcpListener::bind(cfg.http.listen)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen for HTTP on {}: {e}", cfg.http.listen))?;
-    let http_addr = listener.local_addr()?;
+        .map_err(|source| AppError::Bind {
+            addr: cfg.http.listen,
+            source,
+        })?;
+    let http_addr = listener.local_addr().map_err(AppError::LocalAddr)?;
     crate::api::warn_if_open(&tokens, http_addr);
     info!(addr = %http_addr, "HTTP server listening.");
     let http_cancel = CancellationToken::new();
@@ -193,7 +260,7 @@ pub async fn run(
                 &metrics.registry,
                 cancel.clone(),
             )
-            .map_err(anyhow::Error::msg)?;
+?;
             (live, Some(rx))
         }
         None => (crate::live_zones::fixed(initial_zones), None),
@@ -302,15 +369,11 @@ pub async fn run(
     })
     .await;
     let failures = sup.failures();
-    anyhow::ensure!(
-        failures.is_empty(),
-        "stopped after a failure: {}",
-        failures.join("; ")
-    );
-    anyhow::ensure!(
-        stopped.is_ok(),
-        "shutdown did not finish within [shutdown] timeout = {}; data still queued may be lost",
-        humantime::format_duration(timeout)
-    );
+    if !failures.is_empty() {
+        return Err(AppError::StageFailed(failures));
+    }
+    if stopped.is_err() {
+        return Err(AppError::ShutdownTimeout(timeout));
+    }
     Ok(())
 }

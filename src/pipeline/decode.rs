@@ -15,6 +15,14 @@ use crate::storage::raw::RawBatch;
 use aiswatch_core::time::now_ms;
 use aiswatch_decode::{DecodeStats, Decoded, Decoder, Limit, Reject};
 
+/// Why the decode stage stopped before its input ended.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeStageError {
+    /// The raw archive writer is gone: accepted lines would go unarchived.
+    #[error("the raw archive writer stopped")]
+    RawArchiveStopped,
+}
+
 /// ② Decodes line batches with one [`Decoder`] per source (which keeps
 /// framing state per receiver, bounded) and forwards the messages; every
 /// line the decoder accepted goes, as received, to the raw archive.
@@ -24,7 +32,7 @@ pub async fn decode_stage(
     tx: mpsc::Sender<(SourceId, Vec<Decoded>)>,
     raw: Option<mpsc::Sender<RawBatch>>,
     metrics: Arc<Metrics>,
-) -> Result<(), &'static str> {
+) -> Result<(), DecodeStageError> {
     // Sources come from the config: this map is as bounded as they are.
     let mut decoders: HashMap<SourceId, Decoder> = HashMap::new();
     let mut expiry = tokio::time::interval(Duration::from_secs(5));
@@ -53,7 +61,7 @@ pub async fn decode_stage(
                     let b = RawBatch { source: batch.source.clone(), peer, lines: accepted };
                     if raw.send(b).await.is_err() {
                         // Lines would go unarchived: stop (and restart) instead.
-                        return Err("the raw archive writer stopped");
+                        return Err(DecodeStageError::RawArchiveStopped);
                     }
                 }
                 if !out.is_empty() && tx.send((batch.source, out)).await.is_err() {
