@@ -224,13 +224,17 @@ impl Config {
                 out.push(format!("[[sources]] {e}"));
             }
         }
-        if let Err(errs) = self.detect.defaults().validate() {
-            // "loitering.max_speed_kn: …" → "[detect.loitering] max_speed_kn: …"
-            out.extend(errs.into_iter().map(|e| match e.split_once('.') {
-                Some((table, rest)) => format!("[detect.{table}] {rest}"),
-                None => format!("[detect] {e}"),
-            }));
-        }
+        // "loitering.max_speed_kn: …" → "[detect.loitering] max_speed_kn: …"
+        out.extend(
+            self.detect
+                .defaults()
+                .problems()
+                .into_iter()
+                .map(|e| match e.split_once('.') {
+                    Some((table, rest)) => format!("[detect.{table}] {rest}"),
+                    None => format!("[detect] {e}"),
+                }),
+        );
         out.extend(limits::check(self));
         let t = self.shutdown.timeout;
         if t.is_zero() || t > std::time::Duration::from_secs(3600) {
