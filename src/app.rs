@@ -194,11 +194,12 @@ pub async fn run(
     // The raw line archive, written on its own thread.
     let (raw_tx, raw_writer) = if cfg.storage.raw {
         let dir = cfg.storage.data_dir.join(crate::storage::raw::RAW_DIR);
-        let archive = RawArchive::open(&dir, RawOptions::default())
-            .map_err(|source| AppError::RawArchive {
+        let archive = RawArchive::open(&dir, RawOptions::default()).map_err(|source| {
+            AppError::RawArchive {
                 dir: dir.clone(),
                 source,
-            })?;
+            }
+        })?;
         for r in archive.recovered() {
             warn!(segment = %r.segment.display(), bytes = r.bytes, reason = %r.reason, "Raw archive: torn tail cut after a crash.");
         }
@@ -259,8 +260,7 @@ pub async fn run(
                 tx,
                 &metrics.registry,
                 cancel.clone(),
-            )
-?;
+            )?;
             (live, Some(rx))
         }
         None => (crate::live_zones::fixed(initial_zones), None),

@@ -225,16 +225,12 @@ impl Config {
             }
         }
         // "loitering.max_speed_kn: …" → "[detect.loitering] max_speed_kn: …"
-        out.extend(
-            self.detect
-                .defaults()
-                .problems()
-                .into_iter()
-                .map(|e| match e.split_once('.') {
-                    Some((table, rest)) => format!("[detect.{table}] {rest}"),
-                    None => format!("[detect] {e}"),
-                }),
-        );
+        out.extend(self.detect.defaults().problems().into_iter().map(
+            |e| match e.split_once('.') {
+                Some((table, rest)) => format!("[detect.{table}] {rest}"),
+                None => format!("[detect] {e}"),
+            },
+        ));
         out.extend(limits::check(self));
         let t = self.shutdown.timeout;
         if t.is_zero() || t > std::time::Duration::from_secs(3600) {
@@ -429,10 +425,9 @@ mod tests {
                 Ok(c) => c,
                 Err(e) => return e.to_string(),
             };
-            let mut p: Vec<String> =
-                crate::deliver::config::first_problem(&c.delivery, &c.centres)
-                    .into_iter()
-                    .collect();
+            let mut p: Vec<String> = crate::deliver::config::first_problem(&c.delivery, &c.centres)
+                .into_iter()
+                .collect();
             p.extend(c.problems());
             p.join("\n")
         };

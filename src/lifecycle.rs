@@ -168,9 +168,11 @@ mod tests {
         s.watch("http", Ends::AtShutdown, h).await.unwrap();
         assert_eq!(s.failures(), vec!["http panicked: boom"]);
         // An error is a failure even while stopping.
-        s.spawn("writer", Ends::AtShutdown, async { R::Err(std::io::Error::other("x")) })
-            .await
-            .unwrap();
+        s.spawn("writer", Ends::AtShutdown, async {
+            R::Err(std::io::Error::other("x"))
+        })
+        .await
+        .unwrap();
         assert_eq!(
             s.failures(),
             vec!["http panicked: boom", "writer failed: x"]

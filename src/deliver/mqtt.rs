@@ -314,9 +314,7 @@ fn parse_url(url: &str) -> Result<(String, u16), MqttConfigError> {
     }
     let port = match port {
         None => DEFAULT_PORT,
-        Some(p) => p
-            .parse()
-            .map_err(|_| MqttConfigError::Port(p.to_owned()))?,
+        Some(p) => p.parse().map_err(|_| MqttConfigError::Port(p.to_owned()))?,
     };
     Ok((host.to_owned(), port))
 }
@@ -335,12 +333,11 @@ fn credentials(cfg: &MqttConfig) -> Result<Option<(String, String)>, MqttConfigE
         (Some(_), Some(_)) => return Err(MqttConfigError::TwoPasswords),
         (Some(p), None) => Some(p.0.clone()),
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|source| {
-                MqttConfigError::PasswordFile {
+            let text =
+                std::fs::read_to_string(path).map_err(|source| MqttConfigError::PasswordFile {
                     path: path.clone(),
                     source,
-                }
-            })?;
+                })?;
             Some(text.trim_end_matches(['\r', '\n']).to_owned())
         }
         (None, None) => None,
@@ -366,10 +363,22 @@ mod tests {
         );
         assert_eq!(ok("tcp://[::1]:1885"), ("::1".into(), 1885));
         assert_eq!(ok("mqtt://[::1]"), ("::1".into(), 1883));
-        assert!(parse_url("mqtts://h:8883").unwrap_err().to_string().contains("TLS"));
-        assert!(parse_url("http://h").unwrap_err().to_string().contains("http://"));
-        assert!(parse_url("h:1883").unwrap_err().to_string().contains("scheme"));
-        assert!(parse_url("mqtt://h:x").unwrap_err().to_string().contains("port"));
+        assert!(parse_url("mqtts://h:8883")
+            .unwrap_err()
+            .to_string()
+            .contains("TLS"));
+        assert!(parse_url("http://h")
+            .unwrap_err()
+            .to_string()
+            .contains("http://"));
+        assert!(parse_url("h:1883")
+            .unwrap_err()
+            .to_string()
+            .contains("scheme"));
+        assert!(parse_url("mqtt://h:x")
+            .unwrap_err()
+            .to_string()
+            .contains("port"));
         assert!(parse_url("mqtt://u@h").is_err());
         assert!(parse_url("mqtt://:1883").is_err());
     }
@@ -415,7 +424,10 @@ mod tests {
         assert!(credentials(&c).unwrap_err().to_string().contains("missing"));
         c.username = None;
         c.password_file = Some(path);
-        assert!(credentials(&c).unwrap_err().to_string().contains("username"));
+        assert!(credentials(&c)
+            .unwrap_err()
+            .to_string()
+            .contains("username"));
     }
 
     #[tokio::test]

@@ -386,11 +386,10 @@ pub fn sinks(centres: &[CentreConfig], delivery: &DeliveryConfig) -> Result<Sink
             out.push((c.id.clone(), Arc::new(sink)));
         }
         if let Some(m) = &c.mqtt {
-            let sink =
-                super::mqtt::MqttSink::start(&c.id, m).map_err(|error| SinkError::Mqtt {
-                    centre: c.id.clone(),
-                    error,
-                })?;
+            let sink = super::mqtt::MqttSink::start(&c.id, m).map_err(|error| SinkError::Mqtt {
+                centre: c.id.clone(),
+                error,
+            })?;
             out.push((c.id.clone(), Arc::new(sink)));
         }
         if let Some(n) = &c.nats {
