@@ -25,11 +25,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use aiswatch::config::{Scope, StorageConfig};
 use aiswatch::evidence::{self, ExportContext};
 use aiswatch::storage::raw::{RawArchive, RawOptions};
 use aiswatch::storage::writer::{self, WriterStats};
 use aiswatch::storage::{Batch, PositionRow, Store};
+use aiswatch::storage::{Scope, StorageConfig};
 use aiswatch_core::ids::Mmsi;
 use aiswatch_core::rng::Rng;
 use aiswatch_core::time::Millis;

@@ -36,8 +36,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use aiswatch::config::StorageConfig;
 use aiswatch::storage::writer::{self, WriterStats};
+use aiswatch::storage::StorageConfig;
 use aiswatch::storage::{cell_of, BBox, Batch, Points, PositionRow, Store};
 use aiswatch_core::ids::Mmsi;
 use aiswatch_core::rng::Rng;

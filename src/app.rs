@@ -14,14 +14,12 @@
 //! the store writer and ends; the writer commits everything; last the HTTP
 //! server stops.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -34,15 +32,79 @@ use crate::deliver::sink::Route;
 use crate::ingest::{self, LineBatch, SourceId};
 use crate::lifecycle::{Ends, Supervisor};
 use crate::metrics::Metrics;
+use crate::pipeline::decode::decode_stage;
+use crate::pipeline::engine::{engine_stage, EngineStage};
 use crate::storage::raw::{RawArchive, RawBatch, RawOptions};
-use crate::storage::writer::{StoreSender, WriterStats};
+use crate::storage::writer::WriterStats;
 use crate::storage::Store;
-use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::now_ms;
-use aiswatch_decode::{DecodeStats, Decoded, Decoder, Limit, Reject};
-use aiswatch_engine::engine::Engine;
+use aiswatch_decode::Decoded;
 use aiswatch_engine::snapshot::Snapshot;
 use aiswatch_zones::ZoneSet;
+
+/// Why the daemon could not start, or did not stop cleanly. Each message
+/// names what failed; the cause, where there is one, is its `source`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The configuration, its token files or its zones directory.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// Zones name centres `[[centres]]` does not declare (one message each).
+    #[error("{} zone(s) name centres the config does not declare:\n{}", .0.len(), .0.join("\n"))]
+    UndeclaredCentres(Vec<String>),
+    /// The store cannot be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] crate::storage::StorageError),
+    /// The engine's state cannot be read back from the store.
+    #[error("cannot rebuild state from the store")]
+    Rebuild(#[source] crate::storage::StorageError),
+    /// A centre's push channel is misconfigured.
+    #[error(transparent)]
+    Sink(#[from] outbox::SinkError),
+    /// Metrics cannot be registered.
+    #[error(transparent)]
+    Metrics(#[from] prometheus::Error),
+    /// The raw line archive cannot be opened.
+    #[error("cannot open the raw archive {}", dir.display())]
+    RawArchive {
+        /// The archive's directory.
+        dir: std::path::PathBuf,
+        /// Why.
+        source: crate::storage::raw::RawError,
+    },
+    /// The raw archive's writer thread cannot start.
+    #[error(transparent)]
+    RawWriter(crate::storage::raw::RawError),
+    /// The HTTP listener cannot be bound.
+    #[error("cannot listen for HTTP on {addr}")]
+    Bind {
+        /// The configured address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The bound listener has no local address.
+    #[error(transparent)]
+    LocalAddr(std::io::Error),
+    /// The evidence signing key cannot be read or created.
+    #[error(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
+    /// The zones directory cannot be watched.
+    #[error(transparent)]
+    Zones(#[from] crate::live_zones::WatchError),
+    /// A source cannot be bound or opened.
+    #[error(transparent)]
+    Source(#[from] ingest::SourceError),
+    /// A pipeline stage failed (each failure: stage and why).
+    #[error("stopped after a failure: {}", .0.join("; "))]
+    StageFailed(Vec<String>),
+    /// Draining took longer than `[shutdown] timeout`.
+    #[error(
+        "shutdown did not finish within [shutdown] timeout = {}; data still queued may be lost",
+        humantime::format_duration(*.0)
+    )]
+    ShutdownTimeout(Duration),
+}
 
 /// What [`run`] binds, for callers (tests) that asked for port 0.
 #[derive(Debug, Clone)]
@@ -57,16 +119,13 @@ pub async fn run(
     cfg: Config,
     shutdown: impl Future<Output = ()>,
     on_bound: Option<oneshot::Sender<Bound>>,
-) -> anyhow::Result<()> {
+) -> Result<(), AppError> {
     // Zones and detectors first: a bad zone file fails the start before any socket opens.
     let mut engine = cfg.engine(None)?;
     let undeclared = cfg.undeclared_centres(engine.zones());
-    anyhow::ensure!(
-        undeclared.is_empty(),
-        "{} zone(s) name centres the config does not declare:\n{}",
-        undeclared.len(),
-        undeclared.join("\n")
-    );
+    if !undeclared.is_empty() {
+        return Err(AppError::UndeclaredCentres(undeclared));
+    }
     let tokens = cfg.tokens()?;
     let metrics = Arc::new(Metrics::new());
     let cancel = CancellationToken::new();
@@ -79,7 +138,7 @@ pub async fn run(
     info!(store = %store.url(), "Store open.");
     let resume = crate::storage::rebuild::rebuild(&store, &mut engine)
         .await
-        .context("cannot rebuild state from the store")?;
+        .map_err(AppError::Rebuild)?;
     if let Some((from, to)) = resume.span {
         info!(
             positions = resume.positions,
@@ -99,7 +158,7 @@ pub async fn run(
     // per routed centre and channel; workers push them from there.
     let routes: Arc<[Route]> = Route::from_config(&cfg.centres).into();
     let store = store.with_routes(routes.clone());
-    let sinks = outbox::sinks(&cfg).map_err(|e| anyhow::anyhow!(e))?;
+    let sinks = outbox::sinks(&cfg.centres, &cfg.delivery)?;
     let hub = Hub::new(4096);
     let delivery_metrics = outbox::DeliveryMetrics::register(&metrics.registry)?;
     let delivery_cancel = CancellationToken::new();
@@ -135,8 +194,12 @@ pub async fn run(
     // The raw line archive, written on its own thread.
     let (raw_tx, raw_writer) = if cfg.storage.raw {
         let dir = cfg.storage.data_dir.join(crate::storage::raw::RAW_DIR);
-        let archive = RawArchive::open(&dir, RawOptions::default())
-            .with_context(|| format!("cannot open the raw archive {}", dir.display()))?;
+        let archive = RawArchive::open(&dir, RawOptions::default()).map_err(|source| {
+            AppError::RawArchive {
+                dir: dir.clone(),
+                source,
+            }
+        })?;
         for r in archive.recovered() {
             warn!(segment = %r.segment.display(), bytes = r.bytes, reason = %r.reason, "Raw archive: torn tail cut after a crash.");
         }
@@ -146,7 +209,8 @@ pub async fn run(
             rx,
             Duration::from_secs(1),
             cfg.storage.retention,
-        )?;
+        )
+        .map_err(AppError::RawWriter)?;
         (Some(tx), Some(w))
     } else {
         (None, None)
@@ -162,8 +226,11 @@ pub async fn run(
     // ⑤ API first, so a bind failure stops the start before anything runs.
     let listener = tokio::net::TcpListener::bind(cfg.http.listen)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen for HTTP on {}: {e}", cfg.http.listen))?;
-    let http_addr = listener.local_addr()?;
+        .map_err(|source| AppError::Bind {
+            addr: cfg.http.listen,
+            source,
+        })?;
+    let http_addr = listener.local_addr().map_err(AppError::LocalAddr)?;
     crate::api::warn_if_open(&tokens, http_addr);
     info!(addr = %http_addr, "HTTP server listening.");
     let http_cancel = CancellationToken::new();
@@ -171,8 +238,13 @@ pub async fn run(
     let initial_zones = Arc::new(engine.zones().clone());
     // The evidence signing key exists from the first start on, so that
     // partners can pin it before they need it.
-    let (evidence, created) =
-        crate::evidence::ExportContext::for_config(&cfg, store.clone(), initial_zones.clone())?;
+    let (evidence, created) = crate::evidence::ExportContext::open(
+        store.clone(),
+        initial_zones.clone(),
+        &cfg.storage.data_dir,
+        cfg.loaded_from.as_ref(),
+        cfg.detect.defaults(),
+    )?;
     if created {
         info!(path = %crate::evidence::key::key_path(&cfg.storage.data_dir).display(), "Evidence signing key created.");
     }
@@ -188,8 +260,7 @@ pub async fn run(
                 tx,
                 &metrics.registry,
                 cancel.clone(),
-            )
-            .map_err(anyhow::Error::msg)?;
+            )?;
             (live, Some(rx))
         }
         None => (crate::live_zones::fixed(initial_zones), None),
@@ -298,256 +369,11 @@ pub async fn run(
     })
     .await;
     let failures = sup.failures();
-    anyhow::ensure!(
-        failures.is_empty(),
-        "stopped after a failure: {}",
-        failures.join("; ")
-    );
-    anyhow::ensure!(
-        stopped.is_ok(),
-        "shutdown did not finish within [shutdown] timeout = {}; data still queued may be lost",
-        humantime::format_duration(timeout)
-    );
-    Ok(())
-}
-
-/// ② Decodes line batches with one [`Decoder`] per source (which keeps
-/// framing state per receiver, bounded) and forwards the messages; every
-/// line the decoder accepted goes, as received, to the raw archive.
-/// Counters go to Prometheus after every batch.
-async fn decode_stage(
-    mut rx: mpsc::Receiver<LineBatch>,
-    tx: mpsc::Sender<(SourceId, Vec<Decoded>)>,
-    raw: Option<mpsc::Sender<RawBatch>>,
-    metrics: Arc<Metrics>,
-) -> Result<(), &'static str> {
-    // Sources come from the config: this map is as bounded as they are.
-    let mut decoders: HashMap<SourceId, Decoder> = HashMap::new();
-    let mut expiry = tokio::time::interval(Duration::from_secs(5));
-    loop {
-        tokio::select! {
-            batch = rx.recv() => {
-                let Some(batch) = batch else { break };
-                let dec = decoders.entry(batch.source.clone()).or_default();
-                let peer = batch.peer;
-                let mut out = Vec::with_capacity(batch.lines.len());
-                let mut accepted = Vec::new();
-                for line in batch.lines {
-                    if raw.is_none() {
-                        dec.feed_from(peer, &line.text, line.received_at, &mut out);
-                        continue;
-                    }
-                    // Accepted: the decoder rejected nothing of it.
-                    let rejected = dec.stats().rejects_total();
-                    dec.feed_from(peer, &line.text, line.received_at, &mut out);
-                    if dec.stats().rejects_total() == rejected {
-                        accepted.push((line.received_at, line.text));
-                    }
-                }
-                export(&metrics, &batch.source, dec.take_stats());
-                if let (Some(raw), false) = (&raw, accepted.is_empty()) {
-                    let b = RawBatch { source: batch.source.clone(), peer, lines: accepted };
-                    if raw.send(b).await.is_err() {
-                        // Lines would go unarchived: stop (and restart) instead.
-                        return Err("the raw archive writer stopped");
-                    }
-                }
-                if !out.is_empty() && tx.send((batch.source, out)).await.is_err() {
-                    break;
-                }
-            }
-            _ = expiry.tick() => {
-                // Incomplete messages expire; receivers and station ids left
-                // unused are forgotten.
-                let now = now_ms();
-                for (id, dec) in decoders.iter_mut() {
-                    dec.expire(now);
-                    export(&metrics, id, dec.take_stats());
-                }
-            }
-        }
+    if !failures.is_empty() {
+        return Err(AppError::StageFailed(failures));
+    }
+    if stopped.is_err() {
+        return Err(AppError::ShutdownTimeout(timeout));
     }
     Ok(())
-}
-
-fn export(m: &Metrics, source: &str, s: DecodeStats) {
-    if s.lines == 0 && s.rejects_total() == 0 && s.limited_total() == 0 {
-        return;
-    }
-    m.sentences.with_label_values(&[source]).inc_by(s.sentences);
-    m.decoded.with_label_values(&[source]).inc_by(s.messages);
-    for r in Reject::ALL {
-        let n = s.reject(r);
-        if n > 0 {
-            m.rejected
-                .with_label_values(&[source, r.as_str()])
-                .inc_by(n);
-        }
-    }
-    // What a cap turned away counts with the rejects, by its own reason.
-    for l in Limit::ALL {
-        let n = s.limit(l);
-        if n > 0 {
-            m.rejected
-                .with_label_values(&[source, l.as_str()])
-                .inc_by(n);
-        }
-    }
-    for (t, &n) in s.by_type.iter().enumerate() {
-        if n > 0 {
-            m.messages_by_type
-                .with_label_values(&[&t.to_string()])
-                .inc_by(n);
-        }
-    }
-}
-
-/// What the engine task owns besides the engine.
-struct EngineStage {
-    engine: Engine,
-    store: StoreSender,
-    /// Alerts a restart rebuilt that were never emitted: kept silent.
-    silenced: std::collections::HashSet<AlertId>,
-    snapshots: watch::Sender<Arc<Snapshot>>,
-    want_snapshot: Arc<AtomicBool>,
-    heartbeat: Arc<AtomicI64>,
-    metrics: Arc<Metrics>,
-    storage: Arc<WriterStats>,
-    raw: Option<Arc<crate::storage::raw::RawStats>>,
-}
-
-impl EngineStage {
-    /// Takes what the engine produced: alerts to the log and metrics, and
-    /// with positions and static changes to the store.
-    fn hand_over(&mut self) {
-        let mut batch = self.engine.take_records();
-        let alerts = self.engine.take_alerts();
-        batch.alerts.reserve(alerts.len());
-        for a in alerts {
-            if self.silenced.contains(&a.id) {
-                continue;
-            }
-            self.metrics
-                .alerts
-                .with_label_values(&[a.kind.as_str(), a.state.as_str(), a.zone.as_str()])
-                .inc();
-            // A fixed message: the summary (free text) is a field, so log
-            // collectors can match the event and index its fields.
-            info!(id = %a.id, kind = a.kind.as_str(), state = a.state.as_str(), zone = %a.zone, summary = %a.summary, "Alert.");
-            batch.alerts.push(a);
-        }
-        if !batch.alerts.is_empty() {
-            batch.emitted_at = Some(now_ms());
-        }
-        if !batch.is_empty() {
-            self.store.offer(batch);
-        }
-    }
-
-    /// Once a second: metrics, heartbeat, store catch-up, and a fresh
-    /// snapshot if the API asked for one.
-    fn tick(&mut self, dup_exported: &mut u64) {
-        let now = now_ms();
-        self.heartbeat.store(now, Ordering::Relaxed);
-        self.store.flush();
-        let e = &self.engine;
-        self.metrics.vessels.set(e.tracks().len() as i64);
-        if let Some(c) = e.clock() {
-            self.metrics
-                .engine_lag_seconds
-                .set((now - c) as f64 / 1000.0);
-        }
-        let d = e.stats().duplicates;
-        self.metrics.duplicates.inc_by(d - *dup_exported);
-        *dup_exported = d;
-        self.export_store();
-        if self.want_snapshot.swap(false, Ordering::Relaxed) {
-            let _ = self.snapshots.send(Arc::new(e.snapshot(now)));
-        }
-    }
-}
-
-impl EngineStage {
-    fn export_store(&self) {
-        let g = |what: &str, v: u64| {
-            self.metrics
-                .store
-                .with_label_values(&[what])
-                .set(v.min(i64::MAX as u64) as i64)
-        };
-        let s = &self.storage;
-        let r = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
-        g("positions_written", r(&s.positions_written));
-        g("positions_dropped", r(&s.positions_dropped));
-        g("positions_pending", r(&s.positions_pending));
-        g("statics_written", r(&s.statics_written));
-        g("alerts_written", r(&s.alerts_written));
-        g("errors", r(&s.errors));
-        if let Some(raw) = &self.raw {
-            g("raw_lines_written", raw.lines_written());
-            g("raw_lines_dropped", raw.lines_dropped());
-            g("raw_lines_pending", raw.lines_pending());
-            g("raw_errors", raw.errors());
-        }
-    }
-}
-
-/// ③④ Owns the engine: applies messages, hands records to the store,
-/// publishes snapshots. No locks.
-async fn engine_stage(
-    mut st: EngineStage,
-    mut rx: mpsc::Receiver<(SourceId, Vec<Decoded>)>,
-    mut zones: Option<mpsc::Receiver<ZoneSet>>,
-    shutdown: CancellationToken,
-) -> Result<(), std::convert::Infallible> {
-    let mut batches = Vec::with_capacity(64);
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut dup_exported = 0;
-    let mut inputs_open = true;
-    // Alerts the restart closed (detector switched off, zone gone) go out now.
-    st.hand_over();
-    loop {
-        tokio::select! {
-            n = rx.recv_many(&mut batches, 64), if inputs_open => {
-                if n == 0 {
-                    // Every source ended (files read to the end): keep
-                    // answering until the daemon shuts down.
-                    inputs_open = false;
-                    st.want_snapshot.store(true, Ordering::Relaxed);
-                    if shutdown.is_cancelled() {
-                        break;
-                    }
-                    continue;
-                }
-                let now = now_ms();
-                for (source, msgs) in batches.drain(..) {
-                    st.engine.ingest(&source, &msgs, now);
-                }
-                st.hand_over();
-            }
-            // New zones swap in between batches.
-            z = next_zones(&mut zones) => match z {
-                Some(z) => {
-                    st.engine.set_zones(z, now_ms());
-                    st.hand_over();
-                }
-                None => zones = None,
-            },
-            _ = shutdown.cancelled(), if !inputs_open => break,
-            _ = tick.tick() => st.tick(&mut dup_exported),
-        }
-    }
-    st.tick(&mut dup_exported);
-    // Whatever is still buffered goes to the writer, waiting for room.
-    st.store.send(Default::default()).await;
-    info!(vessels = st.engine.tracks().len(), "Engine stopped.");
-    Ok(())
-}
-
-/// The next zones from the watcher; never, without one.
-async fn next_zones(rx: &mut Option<mpsc::Receiver<ZoneSet>>) -> Option<ZoneSet> {
-    match rx {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
 }

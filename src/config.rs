@@ -2,6 +2,14 @@
 //! HTTP address); flags say *how*. Precedence: defaults < file < flags.
 //! Parsed once into typed values with unknown keys rejected, so a typo in a
 //! key fails at start with the file, line and column named.
+//!
+//! Each component owns its table's struct (`[storage]` in
+//! [`crate::storage::config`], `[[centres]]` and `[delivery]` in
+//! [`crate::deliver::config`], `[http]` and `[api]` in
+//! [`crate::api::config`], `[[sources]]` in [`crate::ingest`], `[engine]`
+//! and `[detect]` in the engine crate); this module gathers them, checks
+//! the values that only make sense together, and keeps the daemon's own
+//! tables (`[channels]`, `[shutdown]`, `[logging]`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,10 +17,18 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::ingest::SourceConfig;
+use crate::storage::Scope;
 use aiswatch_engine::engine::EngineConfig;
 
 mod limits;
 pub use limits::{MAX_CHANNEL, MAX_DURATION, MAX_ITEMS, MAX_POOL};
+
+pub use crate::api::config::{ApiConfig, HttpConfig};
+pub use crate::deliver::config::{
+    CentreConfig, DeliveryConfig, MqttConfig, NatsConfig, WebhookConfig,
+};
+pub use crate::secret::Secret;
+pub use crate::storage::config::StorageConfig;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -89,253 +105,6 @@ impl Default for ShutdownConfig {
     }
 }
 
-/// `[storage]`: the store (SQLite by default, PostgreSQL at scale) and the
-/// raw line archive.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct StorageConfig {
-    /// `sqlite://FILE` or `postgres://…`. Default: `sqlite://<data_dir>/aiswatch.db`.
-    pub url: Option<String>,
-    /// Directory for the SQLite file and the raw archive (flag `--data-dir`).
-    pub data_dir: PathBuf,
-    /// Positions and raw lines older than this are pruned in the background
-    /// (positions by event time, against the newest stored event time; raw
-    /// segments by receive time). Alerts are kept. Default: keep everything.
-    #[serde(with = "humantime_serde")]
-    pub retention: Option<std::time::Duration>,
-    /// Append every accepted line, as received, to the hash-chained raw archive.
-    pub raw: bool,
-    /// Positions held in memory while the database is slow or away; beyond
-    /// this, new positions are dropped and counted (alerts never are).
-    pub buffer_positions: usize,
-    /// Most positions written in one transaction.
-    pub batch_positions: usize,
-    /// Longest time an accepted position waits before its transaction commits.
-    #[serde(with = "humantime_serde")]
-    pub flush_interval: std::time::Duration,
-}
-
-impl Default for StorageConfig {
-    fn default() -> Self {
-        StorageConfig {
-            url: None,
-            data_dir: PathBuf::from("data"),
-            retention: None,
-            raw: true,
-            buffer_positions: 500_000,
-            batch_positions: 20_000,
-            flush_interval: std::time::Duration::from_millis(250),
-        }
-    }
-}
-
-impl StorageConfig {
-    /// The database URL: the configured one, else the SQLite file in the data directory.
-    pub fn database_url(&self) -> String {
-        match &self.url {
-            Some(u) => u.clone(),
-            None => format!("sqlite://{}", self.data_dir.join("aiswatch.db").display()),
-        }
-    }
-}
-
-/// A bearer token. Never printed: `Debug` shows `***`.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
-/// `[api]`: who may read everything, and how much a query may cost.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct ApiConfig {
-    /// Tokens that see every centre's alerts.
-    pub admin_tokens: Vec<Secret>,
-    /// Files holding one admin token each (e.g. `/run/secrets/…`).
-    pub admin_token_files: Vec<PathBuf>,
-    /// Heavy queries (store reads, spatial searches) running at once;
-    /// beyond this the API answers 503 with `Retry-After`.
-    pub max_concurrent_queries: usize,
-    /// Most items (vessels, alerts, points) in one response page.
-    pub max_page: usize,
-    /// Live streams (`/api/v1/alerts/stream`) open at once; beyond this the
-    /// API answers 503 with `Retry-After`.
-    pub max_streams: usize,
-}
-
-impl Default for ApiConfig {
-    fn default() -> Self {
-        ApiConfig {
-            admin_tokens: Vec::new(),
-            admin_token_files: Vec::new(),
-            max_concurrent_queries: 8,
-            max_page: 10_000,
-            max_streams: 256,
-        }
-    }
-}
-
-/// `[[centres]]`: a regional centre that receives the alerts of the zones
-/// naming it.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CentreConfig {
-    /// The id zones name in their `centre` property.
-    pub id: aiswatch_core::ids::CentreId,
-    /// Human-readable name.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Tokens of this centre's users: they see only this centre's alerts.
-    #[serde(default)]
-    pub api_tokens: Vec<Secret>,
-    /// Files holding one token each.
-    #[serde(default)]
-    pub api_token_files: Vec<PathBuf>,
-    /// Alert kinds pushed to this centre (its channels and the live
-    /// stream). Default: all.
-    #[serde(default)]
-    pub kinds: Option<Vec<aiswatch_engine::alert::Kind>>,
-    /// Standard Webhooks POST of every alert state change.
-    #[serde(default)]
-    pub webhook: Option<WebhookConfig>,
-    /// MQTT publish (QoS 1) of every alert state change.
-    #[serde(default)]
-    pub mqtt: Option<MqttConfig>,
-    /// NATS JetStream publish of every alert state change.
-    #[serde(default)]
-    pub nats: Option<NatsConfig>,
-}
-
-impl CentreConfig {
-    /// The push channels this centre has.
-    pub fn channels(&self) -> Vec<crate::deliver::sink::Channel> {
-        use crate::deliver::sink::Channel;
-        let mut out = Vec::new();
-        if self.webhook.is_some() {
-            out.push(Channel::Webhook);
-        }
-        if self.mqtt.is_some() {
-            out.push(Channel::Mqtt);
-        }
-        if self.nats.is_some() {
-            out.push(Channel::Nats);
-        }
-        out
-    }
-}
-
-/// `[centres.webhook]`: Standard Webhooks (standardwebhooks.com).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookConfig {
-    /// Where to POST (`http://` or `https://`).
-    pub url: String,
-    /// Signing secret, `whsec_<base64>`.
-    #[serde(default)]
-    pub secret: Option<Secret>,
-    /// File holding the secret instead.
-    #[serde(default)]
-    pub secret_file: Option<PathBuf>,
-}
-
-/// `[centres.mqtt]`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct MqttConfig {
-    /// `mqtt://HOST:PORT` (or `mqtts://`).
-    pub url: String,
-    /// Topic the alert JSON is published to.
-    pub topic: String,
-    /// MQTT client id. Default: `aiswatch-<centre id>`.
-    #[serde(default)]
-    pub client_id: Option<String>,
-    /// User name, if the broker wants one.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// Password, if the broker wants one.
-    #[serde(default)]
-    pub password: Option<Secret>,
-    /// File holding the password instead.
-    #[serde(default)]
-    pub password_file: Option<PathBuf>,
-}
-
-/// `[centres.nats]`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct NatsConfig {
-    /// `nats://HOST:PORT`.
-    pub url: String,
-    /// Subject the alert JSON is published to.
-    pub subject: String,
-    /// JetStream stream holding the subject; created, or extended with the
-    /// subject, when missing. Default: `AISWATCH_ALERTS`.
-    #[serde(default = "default_nats_stream")]
-    pub stream: String,
-    /// Credentials file (`.creds`), if the server wants one.
-    #[serde(default)]
-    pub credentials_file: Option<PathBuf>,
-}
-
-fn default_nats_stream() -> String {
-    "AISWATCH_ALERTS".into()
-}
-
-/// `[delivery]`: retries of the push channels.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct DeliveryConfig {
-    /// A delivery still failing this long after the change was stored is
-    /// dead-lettered (`GET /api/v1/deliveries?state=failed`).
-    #[serde(with = "humantime_serde")]
-    pub give_up_after: std::time::Duration,
-    /// First retry delay; doubled on each failure, with jitter.
-    #[serde(with = "humantime_serde")]
-    pub min_backoff: std::time::Duration,
-    /// Longest retry delay.
-    #[serde(with = "humantime_serde")]
-    pub max_backoff: std::time::Duration,
-    /// One attempt's time limit (connect, send, acknowledgement).
-    #[serde(with = "humantime_serde")]
-    pub timeout: std::time::Duration,
-    /// Deliveries of different alerts in flight at once, per centre and channel.
-    pub concurrency: usize,
-}
-
-impl Default for DeliveryConfig {
-    fn default() -> Self {
-        DeliveryConfig {
-            give_up_after: std::time::Duration::from_secs(24 * 3600),
-            min_backoff: std::time::Duration::from_millis(500),
-            max_backoff: std::time::Duration::from_secs(300),
-            timeout: std::time::Duration::from_secs(10),
-            concurrency: 16,
-        }
-    }
-}
-
-/// What a token may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// Everything.
-    Admin,
-    /// The alerts (and zones) routed to one centre.
-    Centre(aiswatch_core::ids::CentreId),
-}
-
-/// HTTP server settings.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct HttpConfig {
-    /// Listen address.
-    pub listen: SocketAddr,
-}
-
 /// Capacities of the bounded channels between pipeline stages.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -370,14 +139,6 @@ impl Default for Config {
     }
 }
 
-impl Default for HttpConfig {
-    fn default() -> Self {
-        HttpConfig {
-            listen: SocketAddr::from(([127, 0, 0, 1], 9700)),
-        }
-    }
-}
-
 impl Default for ChannelConfig {
     fn default() -> Self {
         ChannelConfig {
@@ -394,14 +155,20 @@ pub enum ConfigError {
     #[error("cannot read config {0}: {1}")]
     Read(PathBuf, #[source] std::io::Error),
     /// The file is not valid TOML or does not fit the schema.
-    #[error("config {0}: {1}")]
-    Parse(PathBuf, String),
+    #[error("config {0}")]
+    Parse(PathBuf, #[source] toml::de::Error),
     /// Values that parse but cannot work together.
     #[error("config {0}: {1}")]
     Invalid(String, String),
     /// The zones directory has errors (one per line).
-    #[error("zones {0}: {1}")]
-    Zones(PathBuf, String),
+    #[error("zones {0}: {n} error(s):\n{list}", n = .1.len(), list = lines(.1))]
+    Zones(PathBuf, Vec<aiswatch_zones::ZoneError>),
+}
+
+/// One error a line.
+fn lines(errs: &[aiswatch_zones::ZoneError]) -> String {
+    let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+    lines.join("\n")
 }
 
 impl Config {
@@ -425,8 +192,8 @@ impl Config {
     }
 
     /// Parses TOML text (errors carry line and column).
-    pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+    pub fn parse(text: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(text)
     }
 
     fn validate(&self, origin: String) -> Result<(), ConfigError> {
@@ -457,26 +224,28 @@ impl Config {
                 out.push(format!("[[sources]] {e}"));
             }
         }
-        if let Err(errs) = self.detect.defaults().validate() {
-            // "loitering.max_speed_kn: …" → "[detect.loitering] max_speed_kn: …"
-            out.extend(errs.into_iter().map(|e| match e.split_once('.') {
+        // "loitering.max_speed_kn: …" → "[detect.loitering] max_speed_kn: …"
+        out.extend(self.detect.defaults().problems().into_iter().map(
+            |e| match e.split_once('.') {
                 Some((table, rest)) => format!("[detect.{table}] {rest}"),
                 None => format!("[detect] {e}"),
-            }));
-        }
+            },
+        ));
         out.extend(limits::check(self));
         let t = self.shutdown.timeout;
         if t.is_zero() || t > std::time::Duration::from_secs(3600) {
             out.push("[shutdown] timeout: must be above zero and at most 1h".into());
         }
         // These stop at their first problem: centres and channels are few.
-        for r in [self.validate_access("-"), self.validate_delivery("-")] {
-            match r {
-                Ok(()) => {}
-                Err(ConfigError::Invalid(_, m)) => out.push(m),
-                Err(e) => out.push(e.to_string()),
-            }
+        match self.validate_access("-") {
+            Ok(()) => {}
+            Err(ConfigError::Invalid(_, m)) => out.push(m),
+            Err(e) => out.push(e.to_string()),
         }
+        out.extend(crate::deliver::config::first_problem(
+            &self.delivery,
+            &self.centres,
+        ));
         out
     }
 }
@@ -507,69 +276,6 @@ impl Config {
                 if other != scope {
                     return Err(bad(format!(
                         "one API token is given to two scopes ({other:?} and {scope:?})"
-                    )));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// `[delivery]` and the centres' channels: sane limits, one secret
-    /// source each, URLs of the right scheme.
-    fn validate_delivery(&self, origin: &str) -> Result<(), ConfigError> {
-        let bad = |m: String| ConfigError::Invalid(origin.to_owned(), m);
-        let d = &self.delivery;
-        // Zero and overlong values are `limits::check`'s.
-        if d.max_backoff < d.min_backoff {
-            return Err(bad(
-                "[delivery] max_backoff must not be below min_backoff".into()
-            ));
-        }
-        let scheme = |c: &CentreConfig, key: &str, url: &str, ok: &[&str]| {
-            let s = url.split("://").next().unwrap_or("");
-            if url.contains("://") && ok.contains(&s) {
-                Ok(())
-            } else {
-                Err(bad(format!(
-                    "[[centres]] id = {:?}: [centres.{key}] url {url:?} must start with {}",
-                    c.id.as_str(),
-                    ok.iter()
-                        .map(|o| format!("{o}://"))
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                )))
-            }
-        };
-        for c in &self.centres {
-            if let Some(w) = &c.webhook {
-                scheme(c, "webhook", &w.url, &["http", "https"])?;
-                if w.secret.is_some() == w.secret_file.is_some() {
-                    return Err(bad(format!(
-                        "[[centres]] id = {:?}: [centres.webhook] needs exactly one of secret and secret_file",
-                        c.id.as_str()
-                    )));
-                }
-            }
-            if let Some(m) = &c.mqtt {
-                scheme(c, "mqtt", &m.url, &["mqtt", "mqtts", "tcp"])?;
-                if m.topic.is_empty() || m.topic.contains(['+', '#']) {
-                    return Err(bad(format!(
-                        "[[centres]] id = {:?}: [centres.mqtt] topic {:?} must be a plain topic (no wildcards)",
-                        c.id.as_str(),
-                        m.topic
-                    )));
-                }
-            }
-            if let Some(n) = &c.nats {
-                scheme(c, "nats", &n.url, &["nats", "tls"])?;
-                if n.subject.is_empty()
-                    || n.subject.contains(['*', '>', ' '])
-                    || n.stream.is_empty()
-                {
-                    return Err(bad(format!(
-                        "[[centres]] id = {:?}: [centres.nats] subject {:?} must be a plain subject (no wildcards) and stream non-empty",
-                        c.id.as_str(),
-                        n.subject
                     )));
                 }
             }
@@ -635,13 +341,8 @@ impl Config {
     ) -> Result<aiswatch_engine::engine::Engine, ConfigError> {
         let mut engine = aiswatch_engine::engine::Engine::new(self.engine.clone());
         if let Some(dir) = zones_dir.or(self.zones.as_deref()) {
-            let zones = aiswatch_zones::ZoneSet::load_dir(dir).map_err(|errs| {
-                let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-                ConfigError::Zones(
-                    dir.to_path_buf(),
-                    format!("{} error(s):\n{}", lines.len(), lines.join("\n")),
-                )
-            })?;
+            let zones = aiswatch_zones::ZoneSet::load_dir(dir)
+                .map_err(|errs| ConfigError::Zones(dir.to_path_buf(), errs))?;
             engine = engine.with_detectors(aiswatch_engine::detect::Detectors::new(
                 zones,
                 self.detect.clone(),
@@ -653,6 +354,8 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -672,7 +375,9 @@ mod tests {
         .unwrap();
         assert_eq!(c.sources[0].id(), "aishub");
         assert_eq!(c.engine.duplicate_window.as_secs(), 20);
-        let e = Config::parse("[engine]\nduplicate_windw = \"20s\"\n").unwrap_err();
+        let e = Config::parse("[engine]\nduplicate_windw = \"20s\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2") && e.contains("duplicate_windw"), "{e}");
     }
 
@@ -714,14 +419,17 @@ mod tests {
             "AISWATCH_ALERTS"
         );
         assert_eq!(c.delivery.give_up_after.as_secs(), 7200);
-        let check = |text: &str| -> Result<Config, String> {
-            let c = Config::parse(text)?;
-            c.validate_delivery("test").map_err(|e| e.to_string())?;
-            let p = c.problems();
-            if !p.is_empty() {
-                return Err(p.join("\n"));
-            }
-            Ok(c)
+        // Every problem of `text`, joined (empty: none).
+        let check = |text: &str| -> String {
+            let c = match Config::parse(text) {
+                Ok(c) => c,
+                Err(e) => return e.to_string(),
+            };
+            let mut p: Vec<String> = crate::deliver::config::first_problem(&c.delivery, &c.centres)
+                .into_iter()
+                .collect();
+            p.extend(c.problems());
+            p.join("\n")
         };
         for (bad, says) in [
             (
@@ -739,8 +447,104 @@ mod tests {
                 "[delivery]",
             ),
         ] {
-            let e = check(&bad).unwrap_err();
+            let e = check(&bad);
             assert!(e.contains(says), "{says}: {e}");
         }
+    }
+
+    fn load(sources: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aiswatch.toml");
+        std::fs::write(&path, sources).unwrap();
+        Config::load(Some(&path))
+    }
+
+    #[test]
+    fn source_values_that_cannot_work_are_refused_by_key() {
+        let server = |extra: &str| {
+            format!("[[sources]]\nkind = \"tcp_server\"\nid = \"push\"\nbind = \"127.0.0.1:0\"\n{extra}\n")
+        };
+        for (extra, key) in [
+            ("max_connections = 0", "max_connections"),
+            ("max_connections = 2000000", "max_connections"),
+            ("max_connections_per_peer = 0", "max_connections_per_peer"),
+            (
+                "max_connections = 4\nmax_connections_per_peer = 5",
+                "max_connections_per_peer",
+            ),
+            ("idle_timeout = \"0s\"", "idle_timeout"),
+            ("idle_timeout = \"300000000y\"", "idle_timeout"),
+        ] {
+            let e = load(&server(extra)).unwrap_err().to_string();
+            assert!(e.contains("\"push\"") && e.contains(key), "{extra}: {e}");
+        }
+        let udp = |extra: &str| {
+            format!("[[sources]]\nkind = \"udp\"\nid = \"u\"\nbind = \"127.0.0.1:0\"\n{extra}\n")
+        };
+        for extra in ["recv_buffer_bytes = 0", "recv_buffer_bytes = 4294967296"] {
+            let e = load(&udp(extra)).unwrap_err().to_string();
+            assert!(e.contains("recv_buffer_bytes"), "{extra}: {e}");
+        }
+        let client = "[[sources]]\nkind = \"tcp_client\"\nid = \"c\"\naddr = \"x:1\"\nidle_timeout = \"0s\"\n";
+        assert!(load(client)
+            .unwrap_err()
+            .to_string()
+            .contains("idle_timeout"));
+        // Sane values load, with the defaults filled in.
+        let c = load(&server(
+            "max_connections_per_peer = 2\nidle_timeout = \"90s\"",
+        ))
+        .unwrap();
+        assert_eq!(
+            c.sources[0],
+            SourceConfig::TcpServer {
+                id: "push".into(),
+                bind: "127.0.0.1:0".parse().unwrap(),
+                max_connections: 64,
+                max_connections_per_peer: 2,
+                idle_timeout: Duration::from_secs(90),
+            }
+        );
+        load(&udp("recv_buffer_bytes = 8388608")).unwrap();
+    }
+
+    #[test]
+    fn playback_keys_parse_and_bad_speeds_are_refused_by_key() {
+        let file = |extra: &str| {
+            format!("[[sources]]\nkind = \"file\"\nid = \"sample\"\npath = \"x.nmea\"\n{extra}\n")
+        };
+        for speed in ["0", "0.0", "-1", "-60.5", "nan", "inf", "-inf"] {
+            let e = load(&file(&format!("speed = {speed}")))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("\"sample\"") && e.contains("speed") && e.contains("above 0"),
+                "speed = {speed}: {e}"
+            );
+        }
+        let stdin = "[[sources]]\nkind = \"file\"\nid = \"in\"\npath = \"-\"\nloop = true\n";
+        let e = load(stdin).unwrap_err().to_string();
+        assert!(e.contains("\"in\"") && e.contains("loop"), "{e}");
+        // An integer speed is a number; the defaults read once, unpaced.
+        let c = load(&file("speed = 60\nloop = true")).unwrap();
+        assert_eq!(
+            c.sources[0],
+            SourceConfig::File {
+                id: "sample".into(),
+                path: "x.nmea".into(),
+                speed: Some(60.0),
+                looped: true,
+            }
+        );
+        let c = load(&file("")).unwrap();
+        assert!(matches!(
+            c.sources[0],
+            SourceConfig::File {
+                speed: None,
+                looped: false,
+                ..
+            }
+        ));
+        load(&file("speed = 0.001")).unwrap();
     }
 }

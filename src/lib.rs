@@ -20,5 +20,7 @@ pub mod ingest;
 pub mod lifecycle;
 pub mod live_zones;
 pub mod metrics;
+pub mod pipeline;
 pub mod replay;
+pub mod secret;
 pub mod storage;

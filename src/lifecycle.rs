@@ -21,6 +21,9 @@ pub enum Ends {
     Whenever,
 }
 
+/// Why a stage returned an error: whatever error type the stage has.
+type StageError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Shared by every supervised stage.
 #[derive(Clone, Default)]
 pub struct Supervisor {
@@ -40,9 +43,9 @@ impl Supervisor {
     pub fn spawn<F, E>(&self, name: &str, ends: Ends, fut: F) -> JoinHandle<()>
     where
         F: Future<Output = Result<(), E>> + Send + 'static,
-        E: std::fmt::Display + Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
     {
-        let inner = tokio::spawn(async move { fut.await.map_err(|e| e.to_string()) });
+        let inner = tokio::spawn(async move { fut.await.map_err(StageError::from) });
         self.judge(name, ends, tokio::spawn(inner))
     }
 
@@ -55,7 +58,7 @@ impl Supervisor {
         &self,
         name: &str,
         ends: Ends,
-        task: JoinHandle<Result<Result<(), String>, tokio::task::JoinError>>,
+        task: JoinHandle<Result<Result<(), StageError>, tokio::task::JoinError>>,
     ) -> JoinHandle<()> {
         let me = self.clone();
         let name = name.to_owned();
@@ -118,7 +121,7 @@ fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
 mod tests {
     use super::*;
 
-    type R = Result<(), String>;
+    type R = Result<(), std::io::Error>;
 
     #[tokio::test]
     async fn a_panic_an_error_or_an_early_end_trips_it() {
@@ -136,7 +139,7 @@ mod tests {
 
         let s = Supervisor::new();
         s.spawn("writer", Ends::AtShutdown, async {
-            R::Err("disk gone".into())
+            R::Err(std::io::Error::other("disk gone"))
         })
         .await
         .unwrap();
@@ -165,9 +168,11 @@ mod tests {
         s.watch("http", Ends::AtShutdown, h).await.unwrap();
         assert_eq!(s.failures(), vec!["http panicked: boom"]);
         // An error is a failure even while stopping.
-        s.spawn("writer", Ends::AtShutdown, async { R::Err("x".into()) })
-            .await
-            .unwrap();
+        s.spawn("writer", Ends::AtShutdown, async {
+            R::Err(std::io::Error::other("x"))
+        })
+        .await
+        .unwrap();
         assert_eq!(
             s.failures(),
             vec!["http panicked: boom", "writer failed: x"]

@@ -89,6 +89,25 @@ impl ReloadMetrics {
     }
 }
 
+/// Why zones cannot be watched.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    /// The reload metrics are already registered.
+    #[error(transparent)]
+    Metrics(#[from] prometheus::Error),
+    /// The directory cannot be watched.
+    #[error("cannot watch zones directory {}", dir.display())]
+    Watch {
+        /// The zones directory.
+        dir: PathBuf,
+        /// The watcher's error.
+        source: notify::Error,
+    },
+    /// SIGHUP (reload now) cannot be handled.
+    #[error("cannot handle SIGHUP")]
+    Hangup(#[source] std::io::Error),
+}
+
 /// Starts watching `dir`, whose zones `initial` were loaded from. Valid
 /// new zones go to `to_engine`, then to the returned [`LiveZones`]. Ends
 /// when `cancel` fires.
@@ -102,8 +121,8 @@ pub fn spawn(
     to_engine: mpsc::Sender<ZoneSet>,
     registry: &Registry,
     cancel: CancellationToken,
-) -> Result<(LiveZones, tokio::task::JoinHandle<()>), String> {
-    let metrics = ReloadMetrics::register(registry).map_err(|e| e.to_string())?;
+) -> Result<(LiveZones, tokio::task::JoinHandle<()>), WatchError> {
+    let metrics = ReloadMetrics::register(registry)?;
     metrics.zones.set(initial.len() as i64);
     let (status_tx, status_rx) = watch::channel(Arc::new(ZonesStatus {
         set: initial,
@@ -121,12 +140,19 @@ pub fn spawn(
             }
         }
     })
-    .map_err(|e| format!("cannot watch zones directory {}: {e}", dir.display()))?;
-    notify::Watcher::watch(&mut watcher, &dir, notify::RecursiveMode::NonRecursive)
-        .map_err(|e| format!("cannot watch zones directory {}: {e}", dir.display()))?;
+    .map_err(|source| WatchError::Watch {
+        dir: dir.clone(),
+        source,
+    })?;
+    notify::Watcher::watch(&mut watcher, &dir, notify::RecursiveMode::NonRecursive).map_err(
+        |source| WatchError::Watch {
+            dir: dir.clone(),
+            source,
+        },
+    )?;
     #[cfg(unix)]
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        .map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
+        .map_err(WatchError::Hangup)?;
     let check = Arc::new(check);
     let mut seen = fingerprint(&dir);
     let task = tokio::spawn(async move {

@@ -91,6 +91,7 @@ fn probe(path: &[Step]) -> Probe {
              #[serde(deny_unknown_fields)] (probe document:\n{text})"
         ),
         Err(e) => {
+            let e = e.to_string();
             if let Some(f) = names_after(&e, &format!("unknown field `{PROBE}`, expected")) {
                 return Probe::Fields(f);
             }
@@ -111,7 +112,9 @@ fn variants(path: &[Step], tag: &str) -> Vec<String> {
     let mut leaf = Table::new();
     leaf.insert(tag.into(), Value::String(PROBE.into()));
     let text = doc(path, leaf);
-    let e = Config::parse(&text).expect_err("an unknown variant is refused");
+    let e = Config::parse(&text)
+        .expect_err("an unknown variant is refused")
+        .to_string();
     names_after(&e, &format!("unknown variant `{PROBE}`, expected"))
         .unwrap_or_else(|| panic!("cannot read the variants of {path:?} from: {e}"))
 }

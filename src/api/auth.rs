@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{ApiError, ApiState};
-use crate::config::Scope;
+use crate::storage::Scope;
 
 /// Who a request comes from: put in the request's extensions by [`require`].
 #[derive(Debug, Clone, PartialEq, Eq)]

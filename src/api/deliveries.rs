@@ -11,9 +11,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{ok_json, ApiError, AppState, Params};
-use crate::config::Scope;
 use crate::deliver::sink::Channel;
 use crate::storage::delivery::{DeliveryFilter, DeliveryView, RetryResult};
+use crate::storage::Scope;
 
 /// A page of deliveries, newest first.
 #[derive(Debug, Serialize, ToSchema)]

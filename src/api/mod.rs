@@ -49,16 +49,19 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, warn};
 
-use crate::config::{ApiConfig, Scope};
+use crate::storage::Scope;
+
 use crate::metrics::Metrics;
 use crate::storage::writer::WriterStats;
 use crate::storage::Store;
 use aiswatch_core::time::{now_ms, Millis};
 use aiswatch_engine::snapshot::Snapshot;
+pub use config::{ApiConfig, HttpConfig};
 
 mod acks;
 mod alerts;
 mod auth;
+pub mod config;
 mod deliveries;
 mod error;
 mod evidence;

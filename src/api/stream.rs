@@ -30,9 +30,9 @@ use tokio::sync::broadcast;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{ApiError, AppState};
-use crate::config::Scope;
 use crate::deliver::hub::AckEvent;
 use crate::deliver::sink::{AlertEvent, Route};
+use crate::storage::Scope;
 use crate::storage::Store;
 use aiswatch_core::ids::CentreId;
 

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{ok_json, ApiError, AppState};
-use crate::config::Scope;
+use crate::storage::Scope;
 use aiswatch_zones::{Zone, ZoneKind};
 
 /// What a zone is for.

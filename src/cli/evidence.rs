@@ -9,8 +9,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 
-use aiswatch::config::{Config, Scope};
+use aiswatch::config::Config;
 use aiswatch::evidence::{self, key, ExportContext};
+use aiswatch::storage::Scope;
 
 use super::StoreArgs;
 
@@ -129,7 +130,13 @@ pub(super) fn evidence(a: EvidenceArgs) -> Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let bundle = rt.block_on(async {
         let store = aiswatch::storage::Store::connect(&cfg.storage.database_url()).await?;
-        let (mut ctx, created) = ExportContext::for_config(&cfg, store.clone(), Arc::new(zones))?;
+        let (mut ctx, created) = ExportContext::open(
+            store.clone(),
+            Arc::new(zones),
+            &cfg.storage.data_dir,
+            cfg.loaded_from.as_ref(),
+            cfg.detect.defaults(),
+        )?;
         if created {
             eprintln!(
                 "created the evidence signing key {}",

@@ -8,10 +8,10 @@ use futures_util::future::BoxFuture;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::config::DeliveryConfig;
 use super::hub::Hub;
 use super::outbox::{spawn, DeliveryMetrics};
 use super::sink::{Channel, Message, Route, SendError, Sink};
-use crate::config::DeliveryConfig;
 use crate::storage::delivery::{DeliveryFilter, RetryResult};
 use crate::storage::tests::{alert, stores};
 use crate::storage::{Batch, Store};

@@ -3,6 +3,7 @@
 //! stream. The store's outbox makes it durable, ordered and retried; this
 //! module only reads the outbox and talks to the far ends.
 
+pub mod config;
 pub mod hub;
 pub mod mqtt;
 pub mod nats;
@@ -12,3 +13,5 @@ pub mod webhook;
 
 #[cfg(test)]
 mod delivery_tests;
+
+pub use config::{CentreConfig, DeliveryConfig, MqttConfig, NatsConfig, WebhookConfig};

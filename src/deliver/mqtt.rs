@@ -19,9 +19,9 @@ use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS}
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-use self::acks::Acks;
+use self::acks::{Acks, Unacked};
+use super::config::MqttConfig;
 use super::sink::{Channel, Message, SendError, Sink};
-use crate::config::MqttConfig;
 use aiswatch_core::ids::CentreId;
 
 /// Default port of `mqtt://` URLs.
@@ -114,7 +114,7 @@ impl MqttSink {
     /// Outside a Tokio runtime (it spawns the event loop task).
     pub fn start(centre: &CentreId, cfg: &MqttConfig) -> Result<MqttSink, SendError> {
         let target = format!("MQTT {} topic {}", cfg.url, cfg.topic);
-        let fail = |what: String| SendError(format!("{target}: {what}"));
+        let fail = |what: MqttConfigError| SendError(format!("{target}: {what}"));
         let (host, port) = parse_url(&cfg.url).map_err(fail)?;
         check_topic(&cfg.topic).map_err(fail)?;
         let client_id = cfg
@@ -161,7 +161,7 @@ impl MqttSink {
     }
 
     /// Enqueues one publish and returns where its answer will come.
-    fn enqueue(&self, msg: &Message) -> Result<oneshot::Receiver<Result<(), String>>, SendError> {
+    fn enqueue(&self, msg: &Message) -> Result<oneshot::Receiver<Result<(), Unacked>>, SendError> {
         let mut acks = self.shared.acks();
         if !acks.connected() {
             let why = acks.last_error().unwrap_or("not connected yet");
@@ -198,7 +198,7 @@ impl Sink for MqttSink {
             let rx = self.enqueue(msg)?;
             match tokio::time::timeout(ACK_TIMEOUT, rx).await {
                 Ok(Ok(Ok(()))) => Ok(()),
-                Ok(Ok(Err(why))) => Err(self.error(&why)),
+                Ok(Ok(Err(why))) => Err(self.error(&why.0)),
                 Ok(Err(_)) => Err(self.error("event loop stopped before PUBACK")),
                 Err(_) => Err(self.error(&format!("no PUBACK within {ACK_TIMEOUT:?}"))),
             }
@@ -251,23 +251,57 @@ async fn drive(
     }
 }
 
+/// Why an MQTT channel cannot be set up from its `[centres.mqtt]` table.
+#[derive(Debug, thiserror::Error)]
+pub enum MqttConfigError {
+    /// The URL has no `scheme://`.
+    #[error("URL has no scheme (want mqtt://HOST:PORT)")]
+    NoScheme,
+    /// `mqtts://` and the like: TLS is not built in.
+    #[error("{0}:// (TLS) is not supported by this build; use mqtt://")]
+    Tls(String),
+    /// A scheme that is not MQTT.
+    #[error("unsupported scheme {0}:// (want mqtt://)")]
+    Scheme(String),
+    /// A user, path or query in the URL.
+    #[error("URL must be mqtt://HOST[:PORT] (no user, path or query)")]
+    Authority,
+    /// No host in the URL.
+    #[error("URL has no host")]
+    NoHost,
+    /// A port that is not a number up to 65535.
+    #[error("bad port {0:?}")]
+    Port(String),
+    /// An empty topic, or one with wildcards or NUL.
+    #[error("bad topic: must be non-empty, without + # or NUL")]
+    Topic,
+    /// Both `password` and `password_file`.
+    #[error("set password or password_file, not both")]
+    TwoPasswords,
+    /// `password_file` cannot be read.
+    #[error("password_file {}: {source}", path.display())]
+    PasswordFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A password without a user name.
+    #[error("a password needs a username (MQTT 3.1.1)")]
+    PasswordWithoutUser,
+}
+
 /// Host and port of `mqtt://HOST[:PORT]` (or `tcp://`).
-fn parse_url(url: &str) -> Result<(String, u16), String> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| "URL has no scheme (want mqtt://HOST:PORT)".to_owned())?;
+fn parse_url(url: &str) -> Result<(String, u16), MqttConfigError> {
+    let (scheme, rest) = url.split_once("://").ok_or(MqttConfigError::NoScheme)?;
     match scheme.to_ascii_lowercase().as_str() {
         "mqtt" | "tcp" => {}
-        "mqtts" | "ssl" | "tls" => {
-            return Err(format!(
-                "{scheme}:// (TLS) is not supported by this build; use mqtt://"
-            ))
-        }
-        other => return Err(format!("unsupported scheme {other}:// (want mqtt://)")),
+        "mqtts" | "ssl" | "tls" => return Err(MqttConfigError::Tls(scheme.to_owned())),
+        other => return Err(MqttConfigError::Scheme(other.to_owned())),
     }
     let authority = rest.strip_suffix('/').unwrap_or(rest);
     if authority.contains(['/', '?', '#', '@']) {
-        return Err("URL must be mqtt://HOST[:PORT] (no user, path or query)".into());
+        return Err(MqttConfigError::Authority);
     }
     let (host, port) = match authority.rsplit_once(':') {
         // An IPv6 literal without a port: `[::1]`.
@@ -276,38 +310,41 @@ fn parse_url(url: &str) -> Result<(String, u16), String> {
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.is_empty() {
-        return Err("URL has no host".into());
+        return Err(MqttConfigError::NoHost);
     }
     let port = match port {
         None => DEFAULT_PORT,
-        Some(p) => p.parse().map_err(|_| format!("bad port {p:?}"))?,
+        Some(p) => p.parse().map_err(|_| MqttConfigError::Port(p.to_owned()))?,
     };
     Ok((host.to_owned(), port))
 }
 
 /// A topic one may publish to: not empty, no wildcards, no NUL.
-fn check_topic(topic: &str) -> Result<(), String> {
+fn check_topic(topic: &str) -> Result<(), MqttConfigError> {
     if topic.is_empty() || topic.contains(['+', '#', '\0']) {
-        return Err("bad topic: must be non-empty, without + # or NUL".into());
+        return Err(MqttConfigError::Topic);
     }
     Ok(())
 }
 
 /// User name and password, the latter from the config or its file.
-fn credentials(cfg: &MqttConfig) -> Result<Option<(String, String)>, String> {
+fn credentials(cfg: &MqttConfig) -> Result<Option<(String, String)>, MqttConfigError> {
     let password = match (&cfg.password, &cfg.password_file) {
-        (Some(_), Some(_)) => return Err("set password or password_file, not both".into()),
+        (Some(_), Some(_)) => return Err(MqttConfigError::TwoPasswords),
         (Some(p), None) => Some(p.0.clone()),
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("password_file {}: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|source| MqttConfigError::PasswordFile {
+                    path: path.clone(),
+                    source,
+                })?;
             Some(text.trim_end_matches(['\r', '\n']).to_owned())
         }
         (None, None) => None,
     };
     match (&cfg.username, password) {
         (Some(user), p) => Ok(Some((user.clone(), p.unwrap_or_default()))),
-        (None, Some(_)) => Err("a password needs a username (MQTT 3.1.1)".into()),
+        (None, Some(_)) => Err(MqttConfigError::PasswordWithoutUser),
         (None, None) => Ok(None),
     }
 }
@@ -326,10 +363,22 @@ mod tests {
         );
         assert_eq!(ok("tcp://[::1]:1885"), ("::1".into(), 1885));
         assert_eq!(ok("mqtt://[::1]"), ("::1".into(), 1883));
-        assert!(parse_url("mqtts://h:8883").unwrap_err().contains("TLS"));
-        assert!(parse_url("http://h").unwrap_err().contains("http://"));
-        assert!(parse_url("h:1883").unwrap_err().contains("scheme"));
-        assert!(parse_url("mqtt://h:x").unwrap_err().contains("port"));
+        assert!(parse_url("mqtts://h:8883")
+            .unwrap_err()
+            .to_string()
+            .contains("TLS"));
+        assert!(parse_url("http://h")
+            .unwrap_err()
+            .to_string()
+            .contains("http://"));
+        assert!(parse_url("h:1883")
+            .unwrap_err()
+            .to_string()
+            .contains("scheme"));
+        assert!(parse_url("mqtt://h:x")
+            .unwrap_err()
+            .to_string()
+            .contains("port"));
         assert!(parse_url("mqtt://u@h").is_err());
         assert!(parse_url("mqtt://:1883").is_err());
     }
@@ -355,24 +404,30 @@ mod tests {
 
     #[test]
     fn passwords_come_from_the_config_or_a_file() {
-        assert_eq!(credentials(&cfg()), Ok(None));
+        assert_eq!(credentials(&cfg()).unwrap(), None);
         let mut c = cfg();
         c.username = Some("u".into());
-        c.password = Some(crate::config::Secret("p".into()));
-        assert_eq!(credentials(&c), Ok(Some(("u".into(), "p".into()))));
+        c.password = Some(crate::secret::Secret("p".into()));
+        assert_eq!(credentials(&c).unwrap(), Some(("u".into(), "p".into())));
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pw");
         std::fs::write(&path, "from-file\n").unwrap();
         c.password = None;
         c.password_file = Some(path.clone());
-        assert_eq!(credentials(&c), Ok(Some(("u".into(), "from-file".into()))));
+        assert_eq!(
+            credentials(&c).unwrap(),
+            Some(("u".into(), "from-file".into()))
+        );
 
         c.password_file = Some(dir.path().join("missing"));
-        assert!(credentials(&c).unwrap_err().contains("missing"));
+        assert!(credentials(&c).unwrap_err().to_string().contains("missing"));
         c.username = None;
         c.password_file = Some(path);
-        assert!(credentials(&c).unwrap_err().contains("username"));
+        assert!(credentials(&c)
+            .unwrap_err()
+            .to_string()
+            .contains("username"));
     }
 
     #[tokio::test]

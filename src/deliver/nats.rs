@@ -18,8 +18,8 @@ use async_nats::jetstream::{self, ErrorCode};
 use async_nats::{header, ConnectOptions, HeaderMap};
 use futures_util::future::BoxFuture;
 
+use super::config::NatsConfig;
 use super::sink::{Channel, Message, SendError, Sink};
-use crate::config::NatsConfig;
 use aiswatch_core::ids::CentreId;
 
 /// How long connecting may take.
@@ -50,7 +50,7 @@ impl NatsSink {
     pub async fn connect(centre: &CentreId, cfg: &NatsConfig) -> Result<NatsSink, SendError> {
         let target = format!("NATS {} subject {}", cfg.url, cfg.subject);
         let fail = |what: String| SendError(format!("{target}: {what}"));
-        check_subject(&cfg.subject).map_err(fail)?;
+        check_subject(&cfg.subject).map_err(|e| fail(e.to_string()))?;
         let mut options = ConnectOptions::new()
             .name(format!("aiswatch-{centre}"))
             .connection_timeout(CONNECT_TIMEOUT);
@@ -209,16 +209,21 @@ fn subject_matches(pattern: &str, subject: &str) -> bool {
     tokens.next().is_none()
 }
 
+/// A subject that cannot be published to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("bad subject: want dot-separated tokens without wildcards or spaces")]
+pub struct BadSubject;
+
 /// A subject one may publish to: dot-separated non-empty tokens, no
 /// wildcards or white space.
-fn check_subject(subject: &str) -> Result<(), String> {
+fn check_subject(subject: &str) -> Result<(), BadSubject> {
     let bad = subject.is_empty()
         || subject.contains(char::is_whitespace)
         || subject
             .split('.')
             .any(|t| t.is_empty() || t == "*" || t == ">");
     if bad {
-        return Err("bad subject: want dot-separated tokens without wildcards or spaces".into());
+        return Err(BadSubject);
     }
     Ok(())
 }

@@ -27,9 +27,9 @@ use tokio::sync::{watch, OnceCell};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use super::config::{CentreConfig, DeliveryConfig};
 use super::hub::Hub;
 use super::sink::{Channel, Message, SendError, Sink};
-use crate::config::DeliveryConfig;
 use crate::storage::delivery::{DueDelivery, Outcome};
 use crate::storage::Store;
 use aiswatch_core::ids::CentreId;
@@ -344,6 +344,28 @@ fn backoff(cfg: &DeliveryConfig, attempts: i64, id: i64) -> Millis {
 /// Each centre's push channels, one entry per centre and channel.
 pub type Sinks = Vec<(CentreId, Arc<dyn Sink>)>;
 
+/// A centre's push channel that cannot be set up; the message names the
+/// centre and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// `[centres.webhook]` is wrong.
+    #[error("[[centres]] id = {:?}: [centres.webhook] {error}", centre.as_str())]
+    Webhook {
+        /// The centre.
+        centre: CentreId,
+        /// What is wrong (shown in the message, hence not a `source`).
+        error: super::webhook::WebhookConfigError,
+    },
+    /// `[centres.mqtt]` is wrong.
+    #[error("[[centres]] id = {:?}: [centres.mqtt] {error}", centre.as_str())]
+    Mqtt {
+        /// The centre.
+        centre: CentreId,
+        /// What is wrong (shown in the message, hence not a `source`).
+        error: SendError,
+    },
+}
+
 /// The push channels of every configured centre, ready for [`spawn`].
 /// MQTT connects in the background and reconnects by itself; NATS connects
 /// on first use: a broker down at start delays delivery, not the daemon.
@@ -351,19 +373,23 @@ pub type Sinks = Vec<(CentreId, Arc<dyn Sink>)>;
 /// # Errors
 /// A channel's settings are wrong (bad URL, missing secret…): the message
 /// names the centre and the key.
-pub fn sinks(cfg: &crate::config::Config) -> Result<Sinks, String> {
+pub fn sinks(centres: &[CentreConfig], delivery: &DeliveryConfig) -> Result<Sinks, SinkError> {
     let mut out: Sinks = Vec::new();
-    for c in &cfg.centres {
-        let at = |key: &str, e: String| {
-            format!("[[centres]] id = {:?}: [centres.{key}] {e}", c.id.as_str())
-        };
+    for c in centres {
         if let Some(w) = &c.webhook {
-            let sink = super::webhook::WebhookSink::new(w, cfg.delivery.timeout)
-                .map_err(|e| at("webhook", e))?;
+            let sink = super::webhook::WebhookSink::new(w, delivery.timeout).map_err(|error| {
+                SinkError::Webhook {
+                    centre: c.id.clone(),
+                    error,
+                }
+            })?;
             out.push((c.id.clone(), Arc::new(sink)));
         }
         if let Some(m) = &c.mqtt {
-            let sink = super::mqtt::MqttSink::start(&c.id, m).map_err(|e| at("mqtt", e.0))?;
+            let sink = super::mqtt::MqttSink::start(&c.id, m).map_err(|error| SinkError::Mqtt {
+                centre: c.id.clone(),
+                error,
+            })?;
             out.push((c.id.clone(), Arc::new(sink)));
         }
         if let Some(n) = &c.nats {

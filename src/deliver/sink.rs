@@ -94,7 +94,7 @@ pub struct Route {
 
 impl Route {
     /// The routes of every configured centre.
-    pub fn from_config(centres: &[crate::config::CentreConfig]) -> Vec<Route> {
+    pub fn from_config(centres: &[super::config::CentreConfig]) -> Vec<Route> {
         centres
             .iter()
             .map(|c| Route {

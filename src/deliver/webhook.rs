@@ -12,11 +12,54 @@ use futures_util::future::BoxFuture;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::config::WebhookConfig;
 use super::sink::{Channel, Message, SendError, Sink};
-use crate::config::WebhookConfig;
 
 /// The spec's prefix of a signing secret.
 const SECRET_PREFIX: &str = "whsec_";
+
+/// Why a webhook cannot be set up from its `[centres.webhook]` table; each
+/// message starts with the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookConfigError {
+    /// `url` does not parse.
+    #[error("url {url:?}: {source}")]
+    Url {
+        /// The configured URL.
+        url: String,
+        /// Why it does not parse.
+        source: url::ParseError,
+    },
+    /// `url` is neither `http://` nor `https://`.
+    #[error("url {url:?}: the scheme must be http or https")]
+    Scheme {
+        /// The configured URL.
+        url: String,
+    },
+    /// `secret_file` cannot be read.
+    #[error("secret_file {}: {source}", path.display())]
+    SecretFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Both `secret` and `secret_file`.
+    #[error("give secret or secret_file, not both")]
+    TwoSecrets,
+    /// Neither `secret` nor `secret_file`.
+    #[error("a secret (or secret_file) is required: whsec_<base64>")]
+    NoSecret,
+    /// The secret is not `whsec_<base64>`.
+    #[error("secret is not whsec_<base64>: {0}")]
+    SecretNotBase64(#[source] base64::DecodeError),
+    /// The secret decodes to fewer than 16 bytes.
+    #[error("secret too short: {0} bytes (the spec asks for 24 to 64)")]
+    SecretTooShort(usize),
+    /// The HTTP client cannot be built (TLS roots).
+    #[error("HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+}
 
 /// One centre's webhook.
 pub struct WebhookSink {
@@ -33,31 +76,37 @@ impl WebhookSink {
     /// # Errors
     /// A bad URL, a missing or malformed secret, or an unreadable
     /// secret file, named.
-    pub fn new(cfg: &WebhookConfig, timeout: std::time::Duration) -> Result<Self, String> {
-        let url = reqwest::Url::parse(&cfg.url).map_err(|e| format!("url {:?}: {e}", cfg.url))?;
+    pub fn new(
+        cfg: &WebhookConfig,
+        timeout: std::time::Duration,
+    ) -> Result<Self, WebhookConfigError> {
+        let url = reqwest::Url::parse(&cfg.url).map_err(|source| WebhookConfigError::Url {
+            url: cfg.url.clone(),
+            source,
+        })?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!(
-                "url {:?}: the scheme must be http or https",
-                cfg.url
-            ));
+            return Err(WebhookConfigError::Scheme {
+                url: cfg.url.clone(),
+            });
         }
         let secret = match (&cfg.secret, &cfg.secret_file) {
             (Some(s), None) => s.0.clone(),
             (None, Some(p)) => std::fs::read_to_string(p)
-                .map_err(|e| format!("secret_file {}: {e}", p.display()))?
+                .map_err(|source| WebhookConfigError::SecretFile {
+                    path: p.clone(),
+                    source,
+                })?
                 .trim()
                 .to_owned(),
-            (Some(_), Some(_)) => return Err("give secret or secret_file, not both".into()),
-            (None, None) => {
-                return Err("a secret (or secret_file) is required: whsec_<base64>".into())
-            }
+            (Some(_), Some(_)) => return Err(WebhookConfigError::TwoSecrets),
+            (None, None) => return Err(WebhookConfigError::NoSecret),
         };
         let key = decode_secret(&secret)?;
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!("aiswatch/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+            .map_err(WebhookConfigError::Client)?;
         let shown = format!(
             "{}://{}{}",
             url.scheme(),
@@ -74,16 +123,13 @@ impl WebhookSink {
 }
 
 /// The key bytes of a `whsec_<base64>` secret.
-fn decode_secret(secret: &str) -> Result<Vec<u8>, String> {
+fn decode_secret(secret: &str) -> Result<Vec<u8>, WebhookConfigError> {
     let b64 = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
     let key = base64::engine::general_purpose::STANDARD
         .decode(b64)
-        .map_err(|e| format!("secret is not whsec_<base64>: {e}"))?;
+        .map_err(WebhookConfigError::SecretNotBase64)?;
     if key.len() < 16 {
-        return Err(format!(
-            "secret too short: {} bytes (the spec asks for 24 to 64)",
-            key.len()
-        ));
+        return Err(WebhookConfigError::SecretTooShort(key.len()));
     }
     Ok(key)
 }
@@ -154,20 +200,23 @@ mod tests {
     fn bad_secrets_are_named() {
         assert!(decode_secret("whsec_not base64!")
             .unwrap_err()
+            .to_string()
             .contains("whsec_"));
         assert!(decode_secret("whsec_AAAA")
             .unwrap_err()
+            .to_string()
             .contains("too short"));
         let cfg = WebhookConfig {
             url: "ftp://x".into(),
-            secret: Some(crate::config::Secret(
+            secret: Some(crate::secret::Secret(
                 "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
             )),
             secret_file: None,
         };
         let e = WebhookSink::new(&cfg, std::time::Duration::from_secs(1))
             .err()
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(e.contains("scheme"), "{e}");
     }
 }

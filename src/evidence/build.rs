@@ -17,7 +17,7 @@ use super::manifest::{
     CHAIN_FORMULA, FORMAT,
 };
 use super::{key, report, sha256_hex, svg, verify, Bundle, EvidenceError, ExportContext};
-use crate::config::Scope;
+use crate::storage::Scope;
 use crate::storage::{PositionRow, StaticRow};
 use aiswatch_core::ids::{AlertId, Mmsi};
 use aiswatch_core::time::{rfc3339, Millis};

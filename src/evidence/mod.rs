@@ -133,26 +133,30 @@ pub struct ExportContext {
 }
 
 impl ExportContext {
-    /// The context of the installation `cfg` describes: its raw archive
-    /// (`<data_dir>/raw`), its key (created if there is none: the `bool`
-    /// says so), the config file's hash, and the default margin.
-    pub fn for_config(
-        cfg: &crate::config::Config,
+    /// The context of one installation: its raw archive
+    /// (`<data_dir>/raw`), its key in `data_dir` (created if there is none:
+    /// the `bool` says so), the configuration file it runs under with the
+    /// SHA-256 (hex) of its bytes (`None`: defaults), the detectors'
+    /// defaults, and the default margin.
+    pub fn open(
         store: Store,
         zones: Arc<ZoneSet>,
+        data_dir: &Path,
+        loaded_from: Option<&(PathBuf, String)>,
+        defaults: DetectorDefaults,
     ) -> Result<(Self, bool), EvidenceError> {
-        let (key, created) = key::load_or_create(&cfg.storage.data_dir)?;
-        let (config_file, config_sha256) = match &cfg.loaded_from {
+        let (key, created) = key::load_or_create(data_dir)?;
+        let (config_file, config_sha256) = match loaded_from {
             Some((p, h)) => (Some(p.clone()), h.clone()),
             None => (None, sha256_hex(b"")),
         };
         Ok((
             Self {
                 store,
-                raw_dir: cfg.storage.data_dir.join(crate::storage::raw::RAW_DIR),
+                raw_dir: data_dir.join(crate::storage::raw::RAW_DIR),
                 key: Arc::new(key),
                 zones,
-                defaults: cfg.detect.defaults(),
+                defaults,
                 config_sha256,
                 config_file,
                 margin_ms: DEFAULT_MARGIN_MS,

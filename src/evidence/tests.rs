@@ -10,8 +10,8 @@ use std::sync::Arc;
 use ed25519_dalek::{Signer, SigningKey};
 
 use super::*;
-use crate::config::Scope;
 use crate::storage::raw::{RawArchive, RawOptions};
+use crate::storage::Scope;
 use crate::storage::{Batch, PositionRow};
 use aiswatch_core::ids::{AlertId, CentreId, Mmsi};
 use aiswatch_decode::Decoder;
@@ -185,7 +185,7 @@ async fn installation() -> Installation {
         raw_dir,
         key: Arc::new(key),
         zones: Arc::new(zones),
-        defaults: crate::config::Config::default().detect.defaults(),
+        defaults: aiswatch_engine::detect::DetectConfig::default().defaults(),
         config_sha256: sha256_hex(b""),
         config_file: None,
         margin_ms: 30 * 60_000,

@@ -339,9 +339,10 @@ async fn two_passes_of_the_sample_alert_alike_and_nothing_opens_at_the_wrap() {
     cancel.cancel();
     timeout(WAIT, task).await.unwrap().unwrap().unwrap();
 
-    let mut engine = crate::config::Config::default()
-        .engine(Some(&root.join("zones")))
-        .unwrap();
+    let zones = aiswatch_zones::ZoneSet::load_dir(&root.join("zones")).unwrap();
+    let mut engine = aiswatch_engine::engine::Engine::new(Default::default()).with_detectors(
+        aiswatch_engine::detect::Detectors::new(zones, Default::default()),
+    );
     let source: Arc<str> = "play".into();
     let mut decoder = Decoder::new();
     let wall = aiswatch_core::time::now_ms();

@@ -158,12 +158,30 @@ const MAX_CONNECTIONS: usize = 1_000_000;
 /// Largest UDP receive buffer that may be asked for (`SO_RCVBUF` is an `int`).
 const MAX_RECV_BUFFER_BYTES: usize = 1 << 30;
 
+/// A source config value that cannot work, named by source and key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("source {id:?}: {key} {why}")]
+pub struct InvalidSource {
+    /// The source's id.
+    pub id: String,
+    /// The key at fault.
+    pub key: &'static str,
+    /// What is wrong with its value.
+    pub why: String,
+}
+
 impl SourceConfig {
     /// Checks values that cannot work. The message names the source and the
     /// key, e.g. `source "push": max_connections must be at least 1`.
-    pub fn validate(&self) -> Result<(), String> {
-        let bad = |key: &str, why: &str| Err(format!("source {:?}: {key} {why}", self.id()));
-        let timeout = |key: &str, d: &Duration| {
+    pub fn validate(&self) -> Result<(), InvalidSource> {
+        let bad = |key: &'static str, why: &str| {
+            Err(InvalidSource {
+                id: self.id().to_owned(),
+                key,
+                why: why.to_owned(),
+            })
+        };
+        let timeout = |key: &'static str, d: &Duration| {
             if d.is_zero() {
                 bad(key, "must be longer than 0s")
             } else if *d > MAX_TIMEOUT {
@@ -300,8 +318,8 @@ pub enum SourceError {
         source: io::Error,
     },
     /// A config value cannot work (see [`SourceConfig::validate`]).
-    #[error("{0}")]
-    Config(String),
+    #[error(transparent)]
+    Config(#[from] InvalidSource),
     /// The blocking reader task panicked or was aborted.
     #[error("source {id}: reader task failed: {source}")]
     Task {
@@ -593,97 +611,6 @@ pub(crate) fn into_batches(lines: Vec<RawLine>, max: usize) -> impl Iterator<Ite
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn load(sources: &str) -> Result<crate::config::Config, String> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("aiswatch.toml");
-        std::fs::write(&path, sources).unwrap();
-        crate::config::Config::load(Some(&path)).map_err(|e| e.to_string())
-    }
-
-    #[test]
-    fn source_values_that_cannot_work_are_refused_by_key() {
-        let server = |extra: &str| {
-            format!("[[sources]]\nkind = \"tcp_server\"\nid = \"push\"\nbind = \"127.0.0.1:0\"\n{extra}\n")
-        };
-        for (extra, key) in [
-            ("max_connections = 0", "max_connections"),
-            ("max_connections = 2000000", "max_connections"),
-            ("max_connections_per_peer = 0", "max_connections_per_peer"),
-            (
-                "max_connections = 4\nmax_connections_per_peer = 5",
-                "max_connections_per_peer",
-            ),
-            ("idle_timeout = \"0s\"", "idle_timeout"),
-            ("idle_timeout = \"300000000y\"", "idle_timeout"),
-        ] {
-            let e = load(&server(extra)).unwrap_err();
-            assert!(e.contains("\"push\"") && e.contains(key), "{extra}: {e}");
-        }
-        let udp = |extra: &str| {
-            format!("[[sources]]\nkind = \"udp\"\nid = \"u\"\nbind = \"127.0.0.1:0\"\n{extra}\n")
-        };
-        for extra in ["recv_buffer_bytes = 0", "recv_buffer_bytes = 4294967296"] {
-            let e = load(&udp(extra)).unwrap_err();
-            assert!(e.contains("recv_buffer_bytes"), "{extra}: {e}");
-        }
-        let client = "[[sources]]\nkind = \"tcp_client\"\nid = \"c\"\naddr = \"x:1\"\nidle_timeout = \"0s\"\n";
-        assert!(load(client).unwrap_err().contains("idle_timeout"));
-        // Sane values load, with the defaults filled in.
-        let c = load(&server(
-            "max_connections_per_peer = 2\nidle_timeout = \"90s\"",
-        ))
-        .unwrap();
-        assert_eq!(
-            c.sources[0],
-            SourceConfig::TcpServer {
-                id: "push".into(),
-                bind: "127.0.0.1:0".parse().unwrap(),
-                max_connections: 64,
-                max_connections_per_peer: 2,
-                idle_timeout: Duration::from_secs(90),
-            }
-        );
-        load(&udp("recv_buffer_bytes = 8388608")).unwrap();
-    }
-
-    #[test]
-    fn playback_keys_parse_and_bad_speeds_are_refused_by_key() {
-        let file = |extra: &str| {
-            format!("[[sources]]\nkind = \"file\"\nid = \"sample\"\npath = \"x.nmea\"\n{extra}\n")
-        };
-        for speed in ["0", "0.0", "-1", "-60.5", "nan", "inf", "-inf"] {
-            let e = load(&file(&format!("speed = {speed}"))).unwrap_err();
-            assert!(
-                e.contains("\"sample\"") && e.contains("speed") && e.contains("above 0"),
-                "speed = {speed}: {e}"
-            );
-        }
-        let stdin = "[[sources]]\nkind = \"file\"\nid = \"in\"\npath = \"-\"\nloop = true\n";
-        let e = load(stdin).unwrap_err();
-        assert!(e.contains("\"in\"") && e.contains("loop"), "{e}");
-        // An integer speed is a number; the defaults read once, unpaced.
-        let c = load(&file("speed = 60\nloop = true")).unwrap();
-        assert_eq!(
-            c.sources[0],
-            SourceConfig::File {
-                id: "sample".into(),
-                path: "x.nmea".into(),
-                speed: Some(60.0),
-                looped: true,
-            }
-        );
-        let c = load(&file("")).unwrap();
-        assert!(matches!(
-            c.sources[0],
-            SourceConfig::File {
-                speed: None,
-                looped: false,
-                ..
-            }
-        ));
-        load(&file("speed = 0.001")).unwrap();
-    }
 
     #[test]
     fn batches_are_capped_and_ordered() {

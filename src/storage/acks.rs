@@ -6,7 +6,7 @@
 use sqlx::{QueryBuilder, Row};
 
 use super::{on_pool, on_writer, Backend, StorageError, Store};
-use crate::config::Scope;
+use crate::storage::Scope;
 use aiswatch_core::ids::{AlertId, CentreId};
 use aiswatch_core::time::Millis;
 

@@ -21,12 +21,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, QueryBuilder, Row, SqlitePool};
 use tracing::warn;
 
-use crate::config::Scope;
 use aiswatch_core::ids::{AlertId, Mmsi};
 use aiswatch_core::time::Millis;
 use aiswatch_engine::track::StaticInfo;
 
 mod acks;
+pub mod config;
 pub mod delivery;
 mod model;
 pub mod raw;
@@ -40,6 +40,7 @@ pub(crate) mod tests;
 
 pub use acks::Ack;
 pub use aiswatch_engine::record::{Batch, HeardRow, PositionRow, StaticRow, Tick};
+pub use config::StorageConfig;
 pub use model::*;
 
 /// Cells a box query enumerates before it goes by time instead.

@@ -7,11 +7,20 @@
 
 use std::sync::Arc;
 
-use crate::config::Scope;
 use aiswatch_core::ids::{AlertId, Mmsi};
 use aiswatch_core::time::Millis;
 use aiswatch_engine::alert::Kind;
 use aiswatch_engine::record::HeardRow;
+
+/// Which centres' data a reader may see: every query of alerts and their
+/// acknowledgements is narrowed by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything.
+    Admin,
+    /// The alerts (and zones) routed to one centre.
+    Centre(aiswatch_core::ids::CentreId),
+}
 
 /// Size of a spatial-key grid cell, degrees (the same on both databases).
 pub const CELL_DEG: f64 = 0.25;

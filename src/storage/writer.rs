@@ -20,8 +20,8 @@ use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 use tracing::{info, warn};
 
+use super::config::StorageConfig;
 use super::{Batch, Store};
-use crate::config::StorageConfig;
 use crate::deliver::hub::Hub;
 use crate::deliver::sink::AlertEvent;
 use aiswatch_core::time::{now_ms, Millis};

@@ -159,9 +159,10 @@ pub struct DetectorDefaults {
 
 impl DetectorDefaults {
     /// Checks that every speed and distance is a positive finite number and
-    /// every duration is non-zero. Returns one message per bad field, e.g.
+    /// every duration is non-zero: one message per bad field (empty when
+    /// every value can work), e.g.
     /// `loitering.max_speed_kn: must be a positive number, found -1`.
-    pub fn validate(&self) -> Result<(), Vec<String>> {
+    pub fn problems(&self) -> Vec<String> {
         let mut bad = Vec::new();
         let mut num = |name: &str, v: f64| {
             if !(v.is_finite() && v > 0.0) {
@@ -216,11 +217,7 @@ impl DetectorDefaults {
                 bad.push(format!("{name}: must be greater than zero"));
             }
         }
-        if bad.is_empty() {
-            Ok(())
-        } else {
-            Err(bad)
-        }
+        bad
     }
 }
 
@@ -450,22 +447,20 @@ pub(crate) fn parse_detect(v: &Value, kind: ZoneKind, issues: &mut Vec<Issue>) -
 /// `m`, `h` or `d` (`"90m"`, `"2h"`, `"1h 30m"`). Stricter than
 /// `humantime::parse_duration`, which also takes `"2 hrs"` or `"2 months"`:
 /// zone files should read the same to every operator.
-pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    const HELP: &str =
-        "expected <number><unit> with unit s, m, h or d, e.g. \"90m\", \"2h\", \"1h 30m\"";
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, BadDuration> {
     let mut secs: u64 = 0;
     let mut rest = s;
     if rest.trim().is_empty() {
-        return Err(format!("empty; {HELP}"));
+        return Err(BadDuration::Empty);
     }
     while !rest.is_empty() {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
-            return Err(format!("unexpected {:?}; {HELP}", rest));
+            return Err(BadDuration::Unexpected(rest.to_owned()));
         }
         let n: u64 = rest[..digits]
             .parse()
-            .map_err(|_| format!("number {:?} too large", &rest[..digits]))?;
+            .map_err(|_| BadDuration::NumberTooLarge(rest[..digits].to_owned()))?;
         rest = &rest[digits..];
         let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
         let unit = &rest[..unit_len];
@@ -474,22 +469,52 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
             "m" => 60,
             "h" => 3600,
             "d" => 86_400,
-            "" => return Err(format!("missing unit after {n}; {HELP}")),
-            u => return Err(format!("unknown unit {u:?}; {HELP}")),
+            "" => return Err(BadDuration::MissingUnit(n)),
+            u => return Err(BadDuration::UnknownUnit(u.to_owned())),
         };
         secs = n
             .checked_mul(mult)
             .and_then(|x| secs.checked_add(x))
-            .ok_or_else(|| "duration too large".to_string())?;
+            .ok_or(BadDuration::TooLarge)?;
         rest = &rest[unit_len..];
         if let Some(r) = rest.strip_prefix(' ') {
             if r.is_empty() || r.starts_with(' ') {
-                return Err(format!("unexpected spaces; {HELP}"));
+                return Err(BadDuration::Spaces);
             }
             rest = r;
         }
     }
     Ok(Duration::from_secs(secs))
+}
+
+/// How the durations of zone files are written, for error messages.
+const DURATION_HELP: &str =
+    "expected <number><unit> with unit s, m, h or d, e.g. \"90m\", \"2h\", \"1h 30m\"";
+
+/// Why a zone file's duration does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum BadDuration {
+    /// Nothing but white space.
+    #[error("empty; {DURATION_HELP}")]
+    Empty,
+    /// Something other than a number where one is due.
+    #[error("unexpected {0:?}; {DURATION_HELP}")]
+    Unexpected(String),
+    /// A number beyond `u64`.
+    #[error("number {0:?} too large")]
+    NumberTooLarge(String),
+    /// A number without its unit.
+    #[error("missing unit after {0}; {DURATION_HELP}")]
+    MissingUnit(u64),
+    /// A unit other than s, m, h, d.
+    #[error("unknown unit {0:?}; {DURATION_HELP}")]
+    UnknownUnit(String),
+    /// More seconds than `u64` holds.
+    #[error("duration too large")]
+    TooLarge,
+    /// Spaces other than one between groups.
+    #[error("unexpected spaces; {DURATION_HELP}")]
+    Spaces,
 }
 
 /// The threshold keys each detector accepts.
@@ -725,6 +750,7 @@ mod tests {
         }
         assert!(parse_duration("2 hrs")
             .unwrap_err()
+            .to_string()
             .contains("missing unit after 2"));
     }
 
@@ -735,12 +761,12 @@ mod tests {
         assert_eq!(d.loitering.min_duration, Duration::from_secs(4 * 3600));
         assert_eq!(d.loitering.max_speed_kn, 2.0);
         assert_eq!(d.rendezvous, RendezvousParams::default());
-        assert!(d.validate().is_ok());
+        assert!(d.problems().is_empty());
         let bad = DetectorDefaults {
             spoofing: SpoofingParams { max_speed_kn: -3.0 },
             ..Default::default()
         };
-        assert_eq!(bad.validate().unwrap_err().len(), 1);
+        assert_eq!(bad.problems().len(), 1);
         assert!(
             serde_json::from_value::<DetectorDefaults>(json!({"loitering": {"speed": 1}})).is_err()
         );

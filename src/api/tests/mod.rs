@@ -17,9 +17,10 @@ use tokio::sync::watch;
 use tower::ServiceExt;
 
 use super::{router_with, ApiContext, ApiState};
-use crate::config::{ApiConfig, Scope};
+use crate::api::config::ApiConfig;
 use crate::metrics::Metrics;
 use crate::storage::writer::WriterStats;
+use crate::storage::Scope;
 use crate::storage::{Batch, PositionRow, StaticRow, Store};
 use aiswatch_core::ids::{CentreId, Mmsi};
 use aiswatch_core::time::{now_ms, rfc3339, Millis};

@@ -18,7 +18,13 @@ use std::collections::{HashMap, VecDeque};
 use tokio::sync::oneshot;
 
 /// Where the answer to one `send` goes: `Ok` on PUBACK, else why not.
-pub(super) type Reply = oneshot::Sender<Result<(), String>>;
+pub(super) type Reply = oneshot::Sender<Result<(), Unacked>>;
+
+/// Why a publish got no PUBACK. Text, because one lost connection fails
+/// every waiting publish and rumqttc's error cannot be cloned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(super) struct Unacked(pub(super) String);
 
 /// The senders waiting for a PUBACK, by stage.
 #[derive(Debug, Default)]
@@ -72,7 +78,9 @@ impl Acks {
             if let Some(old) = self.inflight.insert(pkid, reply) {
                 // Cannot happen while rumqttc keeps ids unique; answer
                 // rather than leave the old sender waiting.
-                let _ = old.send(Err(format!("packet id {pkid} reused before its PUBACK")));
+                let _ = old.send(Err(Unacked(format!(
+                    "packet id {pkid} reused before its PUBACK"
+                ))));
             }
         }
     }
@@ -96,7 +104,7 @@ impl Acks {
     pub(super) fn on_disconnect(&mut self, why: &str) {
         self.connected = false;
         self.last_error = Some(why.to_owned());
-        let err = || Err(format!("connection lost before PUBACK: {why}"));
+        let err = || Err(Unacked(format!("connection lost before PUBACK: {why}")));
         for reply in self.queued.drain(..) {
             let _ = reply.send(err());
         }
@@ -120,7 +128,7 @@ mod tests {
     use super::*;
     use tokio::sync::oneshot::error::TryRecvError;
 
-    fn push(acks: &mut Acks) -> oneshot::Receiver<Result<(), String>> {
+    fn push(acks: &mut Acks) -> oneshot::Receiver<Result<(), Unacked>> {
         let (tx, rx) = oneshot::channel();
         acks.push(tx);
         rx
@@ -174,7 +182,7 @@ mod tests {
         assert_eq!(acks.last_error(), Some("I/O: reset"));
         for rx in [&mut a, &mut b, &mut c] {
             let got = rx.try_recv().expect("answered");
-            assert!(got.unwrap_err().contains("I/O: reset"));
+            assert!(got.unwrap_err().0.contains("I/O: reset"));
         }
         assert_eq!(acks.waiting(), 0);
     }

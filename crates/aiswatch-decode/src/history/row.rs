@@ -16,6 +16,34 @@ use crate::ais::{Dimensions, LAT_NA, LON_NA};
 use crate::TimeSource;
 use aiswatch_core::time::Millis;
 
+/// Why one row of a decoded-history file is refused. Refused rows are
+/// counted and the first few kept as text, naming the line.
+#[derive(Debug, thiserror::Error)]
+pub enum RowError {
+    /// A CSV record with a different number of fields than the header.
+    #[error("expected {expected} fields, found {found}")]
+    Fields {
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in the record.
+        found: usize,
+    },
+    /// A value that does not parse as its column's type.
+    #[error("bad {column} {value:?}")]
+    Value {
+        /// The column (its header name; `?` when unknown).
+        column: String,
+        /// The value as found.
+        value: String,
+    },
+    /// A JSON line that does not parse.
+    #[error("bad JSON ({0})")]
+    Json(#[source] serde_json::Error),
+    /// A JSON line without a required member.
+    #[error("no {0}")]
+    Missing(&'static str),
+}
+
 /// The largest MMSI a message can carry (30 bits). Archives hold
 /// 10-digit values such as 1072211352, so this is the only bound.
 const MMSI_MAX: u64 = (1 << 30) - 1;
@@ -251,21 +279,23 @@ impl RowParser {
         })
     }
 
-    fn bad(&self, col: Option<usize>, v: &str) -> String {
+    fn bad(&self, col: Option<usize>, v: &str) -> RowError {
         let name = col
             .and_then(|c| self.names.get(c))
             .map_or("?", |s| s.as_str());
-        format!("bad {name} {v:?}")
+        RowError::Value {
+            column: name.to_owned(),
+            value: v.to_owned(),
+        }
     }
 
     /// One CSV record (fields untrimmed).
-    pub fn csv_row(&mut self, f: &StringRecord) -> Result<Row, String> {
+    pub fn csv_row(&mut self, f: &StringRecord) -> Result<Row, RowError> {
         if f.len() != self.names.len() {
-            return Err(format!(
-                "expected {} fields, found {}",
-                self.names.len(),
-                f.len()
-            ));
+            return Err(RowError::Fields {
+                expected: self.names.len(),
+                found: f.len(),
+            });
         }
         let c = &self.cols;
         let get = |col: Option<usize>| col.and_then(|i| f.get(i)).map_or("", str::trim);
@@ -377,14 +407,20 @@ impl RowParser {
     }
 
     /// One gpsdio JSON line.
-    pub fn json_row(&self, line: &str) -> Result<Row, String> {
-        let j: JsonRow = serde_json::from_str(line).map_err(|e| format!("bad JSON ({e})"))?;
-        let m = j.ssvid.ok_or("no ssvid")?.text();
+    pub fn json_row(&self, line: &str) -> Result<Row, RowError> {
+        let j: JsonRow = serde_json::from_str(line).map_err(RowError::Json)?;
+        let m = j.ssvid.ok_or(RowError::Missing("ssvid"))?.text();
         let mmsi = integer(&m)
             .filter(|&v| v <= MMSI_MAX)
-            .ok_or_else(|| format!("bad ssvid {m:?}"))? as u32;
-        let ts = j.timestamp.ok_or("no timestamp")?.text();
-        let time = parse_time(&ts).ok_or_else(|| format!("bad timestamp {ts:?}"))?;
+            .ok_or_else(|| RowError::Value {
+                column: "ssvid".into(),
+                value: m.clone(),
+            })? as u32;
+        let ts = j.timestamp.ok_or(RowError::Missing("timestamp"))?.text();
+        let time = parse_time(&ts).ok_or_else(|| RowError::Value {
+            column: "timestamp".into(),
+            value: ts.clone(),
+        })?;
         let fin = |v: Option<f64>| v.filter(|x| x.is_finite());
         Ok(Row {
             time,

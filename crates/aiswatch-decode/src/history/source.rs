@@ -17,7 +17,7 @@ use std::io::{self, BufRead, Read};
 
 use csv::{ByteRecord, StringRecord};
 
-use super::row::{Row, RowParser};
+use super::row::{Row, RowError, RowParser};
 use super::{HistoryFormat, HistoryStats};
 use crate::input::MAX_LINE_BYTES;
 
@@ -230,7 +230,7 @@ impl<R: BufRead> CsvInput<R> {
             self.rec = to_strings(rec);
             match parser.csv_row(&self.rec) {
                 Ok(row) => return Ok(Some(row)),
-                Err(why) => reject(stats, line, &why),
+                Err(why) => reject(stats, line, &why.to_string()),
             }
         }
     }
@@ -278,7 +278,7 @@ impl<R: BufRead> JsonInput<R> {
                 }
                 Some(Err(why)) => {
                     stats.rows += 1;
-                    reject(stats, self.lineno, &why);
+                    reject(stats, self.lineno, &why.to_string());
                 }
             }
         }
@@ -287,7 +287,7 @@ impl<R: BufRead> JsonInput<R> {
 
 impl RowParser {
     /// [`RowParser::json_row`], or `None` for a blank line.
-    fn json_row_checked(&self, line: &str) -> Option<Result<Row, String>> {
+    fn json_row_checked(&self, line: &str) -> Option<Result<Row, RowError>> {
         (!line.trim().is_empty()).then(|| self.json_row(line))
     }
 }
