@@ -20,10 +20,10 @@ use rstar::primitives::GeomWithData;
 use rstar::RTree;
 
 use aiswatch::config::Config;
-use aiswatch_decode::{sentence, Decoded, Decoder};
-use aiswatch_engine::engine::Engine;
 use aiswatch_core::rng::Rng;
 use aiswatch_core::time::Millis;
+use aiswatch_decode::{sentence, Decoded, Decoder};
+use aiswatch_engine::engine::Engine;
 use aiswatch_engine::track::{Mmsi, PositionIndex};
 use aiswatch_zones::{Zone, ZoneDetect, ZoneKind, ZoneSet};
 

@@ -25,17 +25,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use aiswatch_engine::alert::{Alert, Kind, State};
 use aiswatch::config::{Scope, StorageConfig};
-use aiswatch_decode::Decoder;
 use aiswatch::evidence::{self, ExportContext};
-use aiswatch_core::ids::Mmsi;
-use aiswatch_sim::encode::{self, PositionA};
-use aiswatch_core::rng::Rng;
 use aiswatch::storage::raw::{RawArchive, RawOptions};
 use aiswatch::storage::writer::{self, WriterStats};
 use aiswatch::storage::{Batch, PositionRow, Store};
+use aiswatch_core::ids::Mmsi;
+use aiswatch_core::rng::Rng;
 use aiswatch_core::time::Millis;
+use aiswatch_decode::Decoder;
+use aiswatch_engine::alert::{Alert, Kind, State};
+use aiswatch_sim::encode::{self, PositionA};
 use clap::Parser;
 
 /// 2024-03-10T00:00:00Z.

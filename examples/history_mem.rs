@@ -17,8 +17,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use aiswatch_decode::history::{HistoryReader, SortOptions};
 use aiswatch_core::rng::Rng;
+use aiswatch_decode::history::{HistoryReader, SortOptions};
 
 #[path = "common/alloc.rs"]
 mod alloc;

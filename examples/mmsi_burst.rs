@@ -18,11 +18,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aiswatch::config::Config;
+use aiswatch_core::rng::Rng;
+use aiswatch_core::time::Millis;
 use aiswatch_decode::ais::{AisMessage, Body, ClassA};
 use aiswatch_decode::{Decoded, TimeSource};
 use aiswatch_engine::engine::Engine;
-use aiswatch_core::rng::Rng;
-use aiswatch_core::time::Millis;
 
 #[path = "common/alloc.rs"]
 mod alloc;

@@ -37,10 +37,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aiswatch::config::StorageConfig;
-use aiswatch_core::ids::Mmsi;
-use aiswatch_core::rng::Rng;
 use aiswatch::storage::writer::{self, WriterStats};
 use aiswatch::storage::{cell_of, BBox, Batch, Points, PositionRow, Store};
+use aiswatch_core::ids::Mmsi;
+use aiswatch_core::rng::Rng;
 use aiswatch_core::time::Millis;
 use clap::Parser;
 use sqlx::Row;

@@ -11,9 +11,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use aiswatch_core::rng::Rng;
 use aiswatch_decode::Decoder;
 use aiswatch_sim::encode::{tagged_lines, type1, PositionA};
-use aiswatch_core::rng::Rng;
 
 /// A comb: spine along x = 0..0.01, `teeth` teeth to x = 10, over y 0..10;
 /// `upright` swaps x and y (long vertical edges). Offset to (lon0, lat0).

@@ -27,21 +27,21 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
+use crate::config::Config;
 use crate::deliver::hub::Hub;
 use crate::deliver::outbox;
 use crate::deliver::sink::Route;
-use crate::config::Config;
-use aiswatch_decode::{DecodeStats, Decoded, Decoder, Limit, Reject};
-use aiswatch_engine::engine::Engine;
-use aiswatch_core::ids::AlertId;
 use crate::ingest::{self, LineBatch, SourceId};
 use crate::lifecycle::{Ends, Supervisor};
 use crate::metrics::Metrics;
-use aiswatch_engine::snapshot::Snapshot;
 use crate::storage::raw::{RawArchive, RawBatch, RawOptions};
 use crate::storage::writer::{StoreSender, WriterStats};
 use crate::storage::Store;
+use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::now_ms;
+use aiswatch_decode::{DecodeStats, Decoded, Decoder, Limit, Reject};
+use aiswatch_engine::engine::Engine;
+use aiswatch_engine::snapshot::Snapshot;
 use aiswatch_zones::ZoneSet;
 
 /// What [`run`] binds, for callers (tests) that asked for port 0.

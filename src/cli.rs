@@ -11,9 +11,9 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use aiswatch::config::LogFormat;
-use aiswatch_decode::{gpsd_json, DecodeStats, Decoder};
 use aiswatch::replay::{for_each_line, open_input};
 use aiswatch_core::time::now_ms;
+use aiswatch_decode::{gpsd_json, DecodeStats, Decoder};
 
 mod evidence;
 
@@ -359,7 +359,10 @@ fn replay(
 }
 
 /// Every centre the engine's zones name must be declared in `[[centres]]`.
-fn check_centres(cfg: &aiswatch::config::Config, engine: &aiswatch_engine::engine::Engine) -> Result<()> {
+fn check_centres(
+    cfg: &aiswatch::config::Config,
+    engine: &aiswatch_engine::engine::Engine,
+) -> Result<()> {
     let errs = cfg.undeclared_centres(engine.zones());
     if errs.is_empty() {
         return Ok(());

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use aiswatch_engine::engine::EngineConfig;
 use crate::ingest::SourceConfig;
+use aiswatch_engine::engine::EngineConfig;
 
 mod limits;
 pub use limits::{MAX_CHANNEL, MAX_DURATION, MAX_ITEMS, MAX_POOL};
@@ -629,7 +629,10 @@ impl Config {
     /// Builds the engine this configuration describes: zones from
     /// `zones_dir` (a flag) or the config's `zones`, with detectors when
     /// there are zones.
-    pub fn engine(&self, zones_dir: Option<&Path>) -> Result<aiswatch_engine::engine::Engine, ConfigError> {
+    pub fn engine(
+        &self,
+        zones_dir: Option<&Path>,
+    ) -> Result<aiswatch_engine::engine::Engine, ConfigError> {
         let mut engine = aiswatch_engine::engine::Engine::new(self.engine.clone());
         if let Some(dir) = zones_dir.or(self.zones.as_deref()) {
             let zones = aiswatch_zones::ZoneSet::load_dir(dir).map_err(|errs| {
@@ -639,8 +642,10 @@ impl Config {
                     format!("{} error(s):\n{}", lines.len(), lines.join("\n")),
                 )
             })?;
-            engine =
-                engine.with_detectors(aiswatch_engine::detect::Detectors::new(zones, self.detect.clone()));
+            engine = engine.with_detectors(aiswatch_engine::detect::Detectors::new(
+                zones,
+                self.detect.clone(),
+            ));
         }
         Ok(engine)
     }

@@ -15,8 +15,8 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use aiswatch_zones::ZoneSet;
 use aiswatch_core::time::{now_ms, Millis};
+use aiswatch_zones::ZoneSet;
 
 /// Quiet time after a file event before reloading: an editor's save (write
 /// temp, rename, touch) is one reload, not three.

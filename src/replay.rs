@@ -232,12 +232,13 @@ pub fn replay_files(
         // the format is sniffed from the reader that then reads it all.
         let input = open_input(path).map_err(|e| ReplayError::Open(path.clone(), e))?;
         // Decoded history (CSV/JSON archives) is recognised by its first line.
-        let (history, input) =
-            aiswatch_decode::history::sniff_reader(input).map_err(|e| ReplayError::Read(path.clone(), e))?;
+        let (history, input) = aiswatch_decode::history::sniff_reader(input)
+            .map_err(|e| ReplayError::Read(path.clone(), e))?;
         if history.is_some() {
             // Streamed in time order; memory is bounded by the sort's run size.
             let opts = aiswatch_decode::history::SortOptions::default();
-            let mut reader = aiswatch_decode::history::HistoryReader::from_reader(path, input, opts)?;
+            let mut reader =
+                aiswatch_decode::history::HistoryReader::from_reader(path, input, opts)?;
             let now = aiswatch_core::time::now_ms();
             let mut batch = Vec::with_capacity(256);
             loop {

@@ -19,10 +19,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aiswatch::config::{MqttConfig, NatsConfig};
 use aiswatch::deliver::mqtt::{LinkState, MqttSink};
 use aiswatch::deliver::nats::{NatsSink, ACK_TIMEOUT};
 use aiswatch::deliver::sink::{Message, SendError, Sink};
-use aiswatch::config::{MqttConfig, NatsConfig};
 use aiswatch_core::ids::{AlertId, CentreId};
 use async_nats::jetstream::{self, consumer};
 use futures_util::future::join_all;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use aiswatch::app::{self, Bound};
 use aiswatch::config::Config;
-use aiswatch_engine::engine::{Engine, EngineConfig};
 use aiswatch::ingest::SourceConfig;
+use aiswatch_engine::engine::{Engine, EngineConfig};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};

@@ -76,7 +76,10 @@ async fn restart_case(db: &str, kill: bool) {
     assert_eq!(times.len(), pts.len(), "track of {mmsi}");
     let coords = track["geometry"]["coordinates"].as_array().unwrap();
     for (i, p) in pts.iter().enumerate() {
-        assert_eq!(times[i].as_str().unwrap(), aiswatch_core::time::rfc3339(p.time));
+        assert_eq!(
+            times[i].as_str().unwrap(),
+            aiswatch_core::time::rfc3339(p.time)
+        );
         // serde_json's default float parsing may be off by one ulp.
         assert!((coords[i][0].as_f64().unwrap() - p.lon).abs() < 1e-12);
         assert!((coords[i][1].as_f64().unwrap() - p.lat).abs() < 1e-12);

@@ -12,9 +12,9 @@
 use std::path::Path;
 
 use aiswatch_decode::ais::{decode, unarmour};
+use aiswatch_decode::history::{detect, HistoryReader, SortOptions};
 use aiswatch_decode::sentence::{is_armour, split_line, Item};
 use aiswatch_decode::{gpsd_json, Decoded, Decoder};
-use aiswatch_decode::history::{detect, HistoryReader, SortOptions};
 use aiswatch_zones::{ZoneErrorKind, ZoneSet};
 
 /// Per-thread accounting of live heap bytes, for the allocation bound.

@@ -15,8 +15,8 @@ use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{ok_json, ApiError, AppState};
 use crate::deliver::hub::AckEvent;
-use aiswatch_core::ids::AlertId;
 use crate::storage::Ack;
+use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::{now_ms, rfc3339};
 
 /// Longest `by`, in characters.

@@ -15,9 +15,9 @@ use super::acks::AckView;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{blocking_json, ok_json, params, ApiError, AppState, Params};
-use aiswatch_engine::alert::Kind;
-use aiswatch_core::ids::AlertId;
 use crate::storage::AlertFilter;
+use aiswatch_core::ids::AlertId;
+use aiswatch_engine::alert::Kind;
 
 /// A page of alerts, newest first.
 #[derive(Debug, Serialize, ToSchema)]

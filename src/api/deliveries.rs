@@ -11,8 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{ok_json, ApiError, AppState, Params};
-use crate::deliver::sink::Channel;
 use crate::config::Scope;
+use crate::deliver::sink::Channel;
 use crate::storage::delivery::{DeliveryFilter, DeliveryView, RetryResult};
 
 /// A page of deliveries, newest first.
@@ -153,7 +153,10 @@ pub(crate) async fn retry(
         .parse()
         .map_err(|_| ApiError::bad("id", format!("not a delivery id: {id:?}")))?;
     let store = state.store()?;
-    match store.retry_delivery(id, aiswatch_core::time::now_ms()).await? {
+    match store
+        .retry_delivery(id, aiswatch_core::time::now_ms())
+        .await?
+    {
         RetryResult::Queued => {
             if let Some(h) = &state.ctx.hub {
                 h.wake();

@@ -15,8 +15,8 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{json_response, ok_json, ApiError, AppState, ENGINE_STALL_MS};
-use aiswatch_engine::engine::EngineStats;
 use aiswatch_core::time::{now_ms, rfc3339};
+use aiswatch_engine::engine::EngineStats;
 
 #[utoipa::path(
     get,

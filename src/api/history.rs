@@ -10,8 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
 use super::{blocking_json, params, ApiError, AppState, Params};
-use aiswatch_core::ids::Mmsi;
 use crate::storage::{Points, PositionRow, PositionsPage};
+use aiswatch_core::ids::Mmsi;
 use aiswatch_core::time::{now_ms, rfc3339, Millis};
 use aiswatch_engine::track::index::M_PER_DEG_LAT;
 

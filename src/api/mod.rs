@@ -51,10 +51,10 @@ use tracing::{error, warn};
 
 use crate::config::{ApiConfig, Scope};
 use crate::metrics::Metrics;
-use aiswatch_engine::snapshot::Snapshot;
 use crate::storage::writer::WriterStats;
 use crate::storage::Store;
 use aiswatch_core::time::{now_ms, Millis};
+use aiswatch_engine::snapshot::Snapshot;
 
 mod acks;
 mod alerts;

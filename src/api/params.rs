@@ -3,8 +3,8 @@
 use chrono::DateTime;
 
 use super::ApiError;
-use aiswatch_core::ids::Mmsi;
 use crate::storage::BBox;
+use aiswatch_core::ids::Mmsi;
 use aiswatch_core::time::Millis;
 
 /// Largest MMSI (nine digits).

@@ -30,11 +30,11 @@ use tokio::sync::broadcast;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{ApiError, AppState};
+use crate::config::Scope;
 use crate::deliver::hub::AckEvent;
 use crate::deliver::sink::{AlertEvent, Route};
-use crate::config::Scope;
-use aiswatch_core::ids::CentreId;
 use crate::storage::Store;
+use aiswatch_core::ids::CentreId;
 
 /// Events read from the store per catch-up query.
 const CATCH_UP: usize = 500;

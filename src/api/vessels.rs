@@ -8,10 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
 use super::{blocking_json, ok_json, params, ApiError, AppState, Params};
-use aiswatch_core::ids::Mmsi;
-use aiswatch_engine::snapshot::Snapshot;
 use crate::storage::{BBox, PositionRow, StaticRow};
+use aiswatch_core::ids::Mmsi;
 use aiswatch_core::time::{rfc3339, Millis};
+use aiswatch_engine::snapshot::Snapshot;
 use aiswatch_engine::track::{StaticInfo, Vessel, VesselClass};
 
 /// Largest search radius, metres.

@@ -11,12 +11,12 @@ use tokio_util::sync::CancellationToken;
 use super::hub::Hub;
 use super::outbox::{spawn, DeliveryMetrics};
 use super::sink::{Channel, Message, Route, SendError, Sink};
-use aiswatch_engine::alert::{Kind, State};
 use crate::config::DeliveryConfig;
-use aiswatch_core::ids::CentreId;
 use crate::storage::delivery::{DeliveryFilter, RetryResult};
 use crate::storage::tests::{alert, stores};
 use crate::storage::{Batch, Store};
+use aiswatch_core::ids::CentreId;
+use aiswatch_engine::alert::{Kind, State};
 
 /// Records every attempt; fails when `fail(attempt number)` says so.
 struct Flaky {
@@ -140,7 +140,8 @@ async fn every_change_goes_once_per_centre_in_order_through_failures() {
         // is a dark period of B's zone, which B does not take.
         let mut dark = alert(9, "B", State::Open, 1_000_000);
         dark.kind = Kind::DarkPeriod;
-        dark.id = aiswatch_engine::alert::Alert::make_id(Kind::DarkPeriod, "z", &dark.mmsi, 1_000_000);
+        dark.id =
+            aiswatch_engine::alert::Alert::make_id(Kind::DarkPeriod, "z", &dark.mmsi, 1_000_000);
         write(
             &store,
             &hub,
@@ -165,8 +166,18 @@ async fn every_change_goes_once_per_centre_in_order_through_failures() {
 
         let got_a = delivered(&a, 5).await;
         let got_b = delivered(&b, 2).await;
-        let id7 = aiswatch_engine::alert::Alert::make_id(Kind::Loitering, "z", &[aiswatch_engine::track::Mmsi(7)], 1_000_000);
-        let id8 = aiswatch_engine::alert::Alert::make_id(Kind::Loitering, "z", &[aiswatch_engine::track::Mmsi(8)], 1_000_000);
+        let id7 = aiswatch_engine::alert::Alert::make_id(
+            Kind::Loitering,
+            "z",
+            &[aiswatch_engine::track::Mmsi(7)],
+            1_000_000,
+        );
+        let id8 = aiswatch_engine::alert::Alert::make_id(
+            Kind::Loitering,
+            "z",
+            &[aiswatch_engine::track::Mmsi(8)],
+            1_000_000,
+        );
         let seqs = |got: &[String], id: &aiswatch_core::ids::AlertId| -> Vec<String> {
             got.iter()
                 .filter(|k| k.starts_with(&format!("{}/", id.as_str())))

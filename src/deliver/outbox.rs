@@ -30,9 +30,9 @@ use tracing::{debug, info, warn};
 use super::hub::Hub;
 use super::sink::{Channel, Message, SendError, Sink};
 use crate::config::DeliveryConfig;
-use aiswatch_core::ids::CentreId;
 use crate::storage::delivery::{DueDelivery, Outcome};
 use crate::storage::Store;
+use aiswatch_core::ids::CentreId;
 use aiswatch_core::time::{now_ms, Millis};
 
 /// Deliveries taken per round of a worker.

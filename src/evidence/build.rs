@@ -17,11 +17,11 @@ use super::manifest::{
     CHAIN_FORMULA, FORMAT,
 };
 use super::{key, report, sha256_hex, svg, verify, Bundle, EvidenceError, ExportContext};
-use aiswatch_engine::alert::Kind;
 use crate::config::Scope;
-use aiswatch_core::ids::{AlertId, Mmsi};
 use crate::storage::{PositionRow, StaticRow};
+use aiswatch_core::ids::{AlertId, Mmsi};
 use aiswatch_core::time::{rfc3339, Millis};
+use aiswatch_engine::alert::Kind;
 use aiswatch_zones::ResolvedDetect;
 
 /// Most positions exported per vessel.

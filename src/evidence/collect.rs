@@ -22,11 +22,11 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use aiswatch_decode::sentence::{split_line, Item};
-use aiswatch_decode::{Decoded, Decoder};
 use crate::storage::raw::index::{payload_mmsi, quick};
 use crate::storage::raw::{self, RawRecord, SegmentInfo};
 use aiswatch_core::time::Millis;
+use aiswatch_decode::sentence::{split_line, Item};
+use aiswatch_decode::{Decoded, Decoder};
 
 use super::EvidenceError;
 

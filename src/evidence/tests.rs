@@ -10,13 +10,13 @@ use std::sync::Arc;
 use ed25519_dalek::{Signer, SigningKey};
 
 use super::*;
-use aiswatch_engine::alert::{Alert, Kind, State};
 use crate::config::Scope;
-use aiswatch_decode::Decoder;
-use aiswatch_core::ids::{AlertId, CentreId, Mmsi};
-use aiswatch_sim::encode::{self, Dims, PositionA, StaticA};
 use crate::storage::raw::{RawArchive, RawOptions};
 use crate::storage::{Batch, PositionRow};
+use aiswatch_core::ids::{AlertId, CentreId, Mmsi};
+use aiswatch_decode::Decoder;
+use aiswatch_engine::alert::{Alert, Kind, State};
+use aiswatch_sim::encode::{self, Dims, PositionA, StaticA};
 
 const A: u32 = 211_000_001;
 const B: u32 = 211_000_002;

@@ -13,8 +13,8 @@ use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::manifest::{files, Manifest, PositionCsv, FORMAT};
 use super::{key, sha256_hex, Bundle};
-use aiswatch_decode::Decoder;
 use crate::storage::PositionRow;
+use aiswatch_decode::Decoder;
 
 /// One thing that does not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]

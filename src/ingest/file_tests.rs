@@ -11,10 +11,10 @@ use tokio::time::{timeout, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::Pace;
-use aiswatch_decode::Decoder;
 use crate::ingest::{start_source_with, LineBatch, RawLine, SourceConfig, SourceCtx, SourceEnv};
 use crate::metrics::Metrics;
 use aiswatch_core::time::Millis;
+use aiswatch_decode::Decoder;
 
 const WAIT: Duration = Duration::from_secs(20);
 const PAYLOAD: &str = "!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A";
@@ -360,8 +360,9 @@ async fn two_passes_of_the_sample_alert_alike_and_nothing_opens_at_the_wrap() {
     let (a0, _) = run(&lines[..per_pass]);
     let (a1, wrap) = run(&lines[per_pass..2 * per_pass]);
 
-    let key =
-        |a: &aiswatch_engine::alert::Alert| format!("{:?} {:?} {} {:?}", a.kind, a.state, a.zone, a.mmsi);
+    let key = |a: &aiswatch_engine::alert::Alert| {
+        format!("{:?} {:?} {} {:?}", a.kind, a.state, a.zone, a.mmsi)
+    };
     let ids0: std::collections::HashSet<_> = a0.iter().map(|a| a.id.clone()).collect();
     let (closes, new): (Vec<_>, Vec<_>) = a1.into_iter().partition(|a| ids0.contains(&a.id));
     let count = |v: &[aiswatch_engine::alert::Alert]| {

@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 
 use super::{on_pool, on_writer, Backend, StorageError, Store};
 use crate::deliver::sink::{AlertEvent, Channel};
-use aiswatch_engine::alert::Kind;
 use aiswatch_core::ids::{AlertId, CentreId};
 use aiswatch_core::time::Millis;
+use aiswatch_engine::alert::Kind;
 
 /// A delivery whose turn has come: the first pending change of its alert
 /// on its centre's channel, its retry time reached.

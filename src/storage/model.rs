@@ -7,10 +7,10 @@
 
 use std::sync::Arc;
 
-use aiswatch_engine::alert::Kind;
 use crate::config::Scope;
 use aiswatch_core::ids::{AlertId, Mmsi};
 use aiswatch_core::time::Millis;
+use aiswatch_engine::alert::Kind;
 use aiswatch_engine::record::HeardRow;
 
 /// Size of a spatial-key grid cell, degrees (the same on both databases).

@@ -18,12 +18,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{Batch, HeardRow, OpenAlert, PositionRow, StaticRow, StorageError, Store};
-use aiswatch_engine::alert::{Alert, Kind, State, VesselInfo};
-use aiswatch_decode::ais::{ClassA, ClassB, Dimensions, LongRange, StaticVoyage};
-use aiswatch_decode::{AisMessage, Body, Decoded, TimeSource};
-use aiswatch_engine::engine::Engine;
 use aiswatch_core::ids::{AlertId, CentreId};
 use aiswatch_core::time::Millis;
+use aiswatch_decode::ais::{ClassA, ClassB, Dimensions, LongRange, StaticVoyage};
+use aiswatch_decode::{AisMessage, Body, Decoded, TimeSource};
+use aiswatch_engine::alert::{Alert, Kind, State, VesselInfo};
+use aiswatch_engine::engine::Engine;
 use aiswatch_engine::track::Mmsi;
 
 /// Records replayed per query (bounds memory).

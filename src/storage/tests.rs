@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::*;
-use aiswatch_engine::alert::{Alert, Kind, State};
 use aiswatch_core::ids::CentreId;
+use aiswatch_engine::alert::{Alert, Kind, State};
 
 /// Record sequence numbers are unique in the store.
 static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -445,9 +445,9 @@ async fn alerts_keep_every_change_and_respect_scopes() {
 /// (or by a zone since removed) would stay open for ever after a restart.
 #[tokio::test]
 async fn restart_closes_alerts_of_switched_off_detectors_and_removed_zones() {
+    use crate::storage::rebuild::{rebuild, REASON_DETECTOR_DISABLED, REASON_ZONE_REMOVED};
     use aiswatch_engine::detect::{DetectConfig, Detectors};
     use aiswatch_engine::engine::{Engine, EngineConfig};
-    use crate::storage::rebuild::{rebuild, REASON_DETECTOR_DISABLED, REASON_ZONE_REMOVED};
     // Zone "patrol" now runs only dark periods (loitering was on before).
     const ZONE: &str = r#"{"type":"FeatureCollection","features":[
      {"type":"Feature","properties":{"id":"patrol","centre":"A","detect":{"dark_period":{}}},
@@ -601,11 +601,11 @@ async fn acks_are_kept_per_centre() {
 /// the open alert's start, so the resumed event is the same one.
 #[tokio::test]
 async fn restart_during_a_silence_keeps_the_resumed_loitering_alert() {
+    use crate::storage::rebuild::rebuild;
     use aiswatch_decode::ais::{AisMessage, Body, ClassA};
     use aiswatch_decode::{Decoded, TimeSource};
     use aiswatch_engine::detect::{DetectConfig, Detectors};
     use aiswatch_engine::engine::{Engine, EngineConfig};
-    use crate::storage::rebuild::rebuild;
     const ZONE: &str = r#"{"type":"FeatureCollection","features":[
      {"type":"Feature","properties":{"id":"patrol","centre":"A","detect":{"loitering":{"min_duration":"1h"}}},
       "geometry":{"type":"Polygon","coordinates":[[[1,0],[3,0],[3,2],[1,2],[1,0]]]}}]}"#;
@@ -734,9 +734,7 @@ mod restart {
         for (s, _dir) in stores().await {
             record_until(&s, engine(), &msgs, split, T0 + 1000 * HOUR).await;
             let mut second = engine();
-            let resume = super::rebuild::rebuild(&s, &mut second)
-                .await
-                .unwrap();
+            let resume = super::rebuild::rebuild(&s, &mut second).await.unwrap();
             assert!(resume.silenced.is_empty(), "{:?}", resume.silenced);
             let got: Vec<String> = run(
                 &mut second,

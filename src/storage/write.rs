@@ -6,8 +6,8 @@ use sqlx::{Postgres, Row};
 
 use super::{on_pool, Backend, Batch, PositionRow, StaticRow, StorageError, Store};
 use crate::deliver::sink::{AlertEvent, Route};
-use aiswatch_engine::alert::Alert;
 use aiswatch_core::time::{now_ms, Millis};
+use aiswatch_engine::alert::Alert;
 
 const DAY_MS: Millis = 86_400_000;
 /// Ticks per multi-row INSERT.

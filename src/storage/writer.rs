@@ -21,9 +21,9 @@ use tokio::sync::mpsc::error::TrySendError;
 use tracing::{info, warn};
 
 use super::{Batch, Store};
+use crate::config::StorageConfig;
 use crate::deliver::hub::Hub;
 use crate::deliver::sink::AlertEvent;
-use crate::config::StorageConfig;
 use aiswatch_core::time::{now_ms, Millis};
 
 /// Batches queued between the engine and the writer.

@@ -40,4 +40,3 @@ pub fn open_reader(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
         Ok(Box::new(raw))
     }
 }
-

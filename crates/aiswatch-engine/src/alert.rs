@@ -9,9 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::ids::{AlertId, CentreId};
 use aiswatch_core::time::Millis;
-use crate::track::{Mmsi, TrackStore};
 
 /// Which detector raised an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

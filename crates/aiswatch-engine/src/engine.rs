@@ -13,10 +13,10 @@ use ahash::AHashMap;
 use serde::Deserialize;
 
 use crate::alert::Alert;
-use aiswatch_decode::Decoded;
 use crate::detect::Detectors;
-use aiswatch_core::time::{Millis, MS_PER_S};
 use crate::track::{TrackLimits, TrackStore, Update};
+use aiswatch_core::time::{Millis, MS_PER_S};
+use aiswatch_decode::Decoded;
 
 /// Engine settings (`[engine]` in the config).
 #[derive(Debug, Clone, Deserialize, PartialEq)]

@@ -21,7 +21,6 @@ pub const MIN: Millis = 60_000;
 /// An hour.
 pub const HOUR: Millis = 3_600_000;
 
-
 /// A patrol box (lon 2..4, lat 3..5) with a port (lon 2.0..2.2, lat 3.0..3.2) in its corner.
 pub const ZONES: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"id":"patrol","name":"Test patrol","centre":"TEST",

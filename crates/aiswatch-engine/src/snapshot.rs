@@ -8,8 +8,8 @@
 use std::sync::OnceLock;
 
 use crate::engine::EngineStats;
-use aiswatch_core::time::Millis;
 use crate::track::{Mmsi, PositionIndex, Vessel};
+use aiswatch_core::time::Millis;
 
 /// Current vessel state at one instant of the engine's clock.
 #[derive(Default)]

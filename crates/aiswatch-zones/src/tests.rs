@@ -315,7 +315,10 @@ fn shipped_zones_load_cleanly() {
     assert_eq!(lagos.kind, ZoneKind::Port);
     assert_eq!(lagos.feature_index, 1);
     assert!(lagos.source_file.ends_with("gulf_of_guinea.geojson"));
-    assert_eq!(lagos.centres, vec![aiswatch_core::ids::CentreId::from("MDAT-GoG")]);
+    assert_eq!(
+        lagos.centres,
+        vec![aiswatch_core::ids::CentreId::from("MDAT-GoG")]
+    );
     assert_eq!(
         lagos
             .detect

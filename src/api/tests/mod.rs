@@ -17,15 +17,15 @@ use tokio::sync::watch;
 use tower::ServiceExt;
 
 use super::{router_with, ApiContext, ApiState};
-use aiswatch_engine::alert::{Alert, Kind, State};
 use crate::config::{ApiConfig, Scope};
-use aiswatch_engine::engine::EngineStats;
-use aiswatch_core::ids::{CentreId, Mmsi};
 use crate::metrics::Metrics;
-use aiswatch_engine::snapshot::Snapshot;
 use crate::storage::writer::WriterStats;
 use crate::storage::{Batch, PositionRow, StaticRow, Store};
+use aiswatch_core::ids::{CentreId, Mmsi};
 use aiswatch_core::time::{now_ms, rfc3339, Millis};
+use aiswatch_engine::alert::{Alert, Kind, State};
+use aiswatch_engine::engine::EngineStats;
+use aiswatch_engine::snapshot::Snapshot;
 use aiswatch_engine::track::{StaticInfo, Vessel, VesselClass};
 use aiswatch_zones::{Zone, ZoneDetect, ZoneKind, ZoneSet};
 

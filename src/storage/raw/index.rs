@@ -316,8 +316,8 @@ pub fn indexed_records(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aiswatch_sim::encode::{self, Dims, PositionA, StaticA};
     use crate::storage::raw::{segments, RawArchive, RawOptions};
+    use aiswatch_sim::encode::{self, Dims, PositionA, StaticA};
 
     #[test]
     fn index_gives_every_record_of_a_vessel_with_the_hash_it_chains_from() {

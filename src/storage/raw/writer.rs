@@ -183,8 +183,8 @@ async fn run(mut st: State, mut rx: mpsc::Receiver<RawBatch>, flush_every: Durat
         if let Some(keep) = st.retention {
             if last_prune.is_none_or(|p| p.elapsed() >= PRUNE_EVERY) {
                 last_prune = Some(std::time::Instant::now());
-                let before =
-                    aiswatch_core::time::now_ms() - keep.as_millis().min(i64::MAX as u128 / 2) as Millis;
+                let before = aiswatch_core::time::now_ms()
+                    - keep.as_millis().min(i64::MAX as u128 / 2) as Millis;
                 match st.archive.prune(before) {
                     Ok(0) => {}
                     Ok(n) => info!(segments = n, "Old raw segments pruned."),

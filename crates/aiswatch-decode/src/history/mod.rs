@@ -38,9 +38,9 @@ use std::fmt;
 use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 
-use crate::Decoded;
-use crate::input::MAX_LINE_BYTES;
 use crate::input::open_reader as open_input;
+use crate::input::MAX_LINE_BYTES;
+use crate::Decoded;
 
 use emit::Emitter;
 use row::RowParser;

@@ -2,9 +2,7 @@
 
 use super::formats::parse_time;
 use super::*;
-use crate::ais::{
-    course_deg, heading_deg, lat_deg, lon_deg, speed_kn, ClassA, LAT_NA, LON_NA,
-};
+use crate::ais::{course_deg, heading_deg, lat_deg, lon_deg, speed_kn, ClassA, LAT_NA, LON_NA};
 use crate::{Body, TimeSource};
 use aiswatch_core::time::Millis;
 
@@ -576,7 +574,9 @@ fn garbage_never_panics() {
 }
 
 fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(SHARED).join(rel);
+    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .join(SHARED)
+        .join(rel);
     if p.exists() {
         Some(p)
     } else {

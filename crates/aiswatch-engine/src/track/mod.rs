@@ -15,9 +15,9 @@ use std::sync::Arc;
 use ahash::AHashMap;
 use serde::Serialize;
 
+use aiswatch_core::time::Millis;
 use aiswatch_decode::ais::{Body, Dimensions};
 use aiswatch_decode::Decoded;
-use aiswatch_core::time::Millis;
 
 pub mod flag;
 pub mod index;

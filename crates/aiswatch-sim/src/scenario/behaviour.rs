@@ -24,12 +24,12 @@ use std::collections::BTreeSet;
 
 use super::plan::{duration, new_vessel, slot};
 use super::{Emission, Item, Vessel, H, MIN};
-use aiswatch_core::rng::Rng;
 use crate::world::{
     approach, bearing_deg, depart, distance_m, motion_at, offset, Departure, Rect, Seg, KN, SAFE,
     SLOW,
 };
 use crate::SimConfig;
+use aiswatch_core::rng::Rng;
 
 /// The closed area `sim-closed`: inside the patrol zone, south of [`SAFE`].
 pub(crate) const CLOSED: Rect = Rect {

@@ -23,8 +23,8 @@
 
 use super::{Item, H, MIN};
 use crate::encode::{self, PositionA};
-use aiswatch_core::rng::Rng;
 use crate::SimConfig;
+use aiswatch_core::rng::Rng;
 
 /// Station ids.
 pub(crate) const STATION_A: &str = "sim-edge-a";

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::encode::{StaticA, StaticB};
-use aiswatch_core::rng::Rng;
 use super::world::Seg;
+use aiswatch_core::rng::Rng;
 
 mod behaviour;
 mod derive;

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 
 use super::{Plan, Scenario, Vessel, H, MIN};
 use crate::encode::{Dims, StaticA, StaticB};
-use aiswatch_core::rng::Rng;
 use crate::world::{
     self, approach, clip, depart, distance_m, drift, motion_at, offset, shift, Departure, Pt, Seg,
     PORT, SAFE, SLOW, WORLD,
 };
 use crate::SimConfig;
+use aiswatch_core::rng::Rng;
 
 const MIDS: [u32; 13] = [
     657, 627, 610, 613, 636, 538, 351, 371, 577, 229, 477, 256, 249,
