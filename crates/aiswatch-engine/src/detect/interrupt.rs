@@ -13,7 +13,7 @@
 
 use serde_json::{json, Value};
 
-use super::{haversine, Fix, KN_PER_MPS};
+use super::{haversine, ms, DetectConfig, Fix, KN_PER_MPS};
 use aiswatch_core::time::Millis;
 
 /// Silences an event went through.
@@ -83,6 +83,15 @@ pub(super) struct ResumeRule {
 }
 
 impl ResumeRule {
+    /// The rule for resuming an event after a silence, with speed limit `max_kn`.
+    pub(super) fn new(cfg: &DetectConfig, max_kn: f64) -> ResumeRule {
+        ResumeRule {
+            stale: ms(cfg.stale_after),
+            within: ms(cfg.resume_within),
+            max_kn: max_kn + cfg.speed_hysteresis_kn,
+        }
+    }
+
     /// Judges `fix`, heard after `prev` (the vessel's previous report),
     /// for an event still going on. `slow` is the report's own verdict
     /// (`Some(false)`: fast).

@@ -10,31 +10,40 @@
 //! while the angle stays within 5° of the band and the speed within the
 //! speed hysteresis, so one noisy report does not split it.
 
-use std::cmp::Reverse;
+use std::time::Duration;
 
+use ahash::{AHashMap, AHashSet};
 use serde_json::json;
 
-use super::{angle_deg, ms, Detectors, Fix, Place, Task};
+use super::context::{Context, Key, Report};
+use super::registry::{Detector, Memory, Reload};
+use super::{angle_deg, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::Mmsi;
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use crate::track::{Mmsi, TrackStore};
-use aiswatch_zones::DriftingParams;
+use aiswatch_zones::{DriftingParams, ResolvedDetect};
+
+/// The drifting detector: per vessel, its drifting episode.
+#[derive(Debug, Default)]
+pub(crate) struct Drifting {
+    vessels: AHashMap<Mmsi, Drift>,
+}
 
 /// Degrees of slack on the angle band once drifting.
 const ANGLE_SLACK: f64 = 5.0;
 
 /// A vessel drifting in a zone (alerted or not yet).
 #[derive(Debug, Clone)]
-pub(super) struct Drift {
-    pub(super) zone: u16,
-    pub(super) since: Millis,
+struct Drift {
+    zone: u16,
+    since: Millis,
     start: (f64, f64),
     reports: u32,
     min_angle: f64,
     max_angle: f64,
     max_sog: f64,
-    pub(super) alert: Option<AlertId>,
+    alert: Option<AlertId>,
 }
 
 /// What one report says: drifting, not drifting (why), or nothing (no heading).
@@ -69,32 +78,101 @@ fn judge(
     }
 }
 
-impl Detectors {
-    pub(super) fn drifting(
-        &mut self,
-        mmsi: Mmsi,
-        fix: &Fix,
-        place: &Place,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let zone = place
-            .zones
+fn runs(r: &ResolvedDetect) -> bool {
+    r.drifting.is_some()
+}
+
+impl Detector for Drifting {
+    fn kind(&self) -> Kind {
+        Kind::Drifting
+    }
+
+    fn runs_in(&self, r: &ResolvedDetect) -> bool {
+        runs(r)
+    }
+
+    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
+        let episode = resolved
             .iter()
-            .find_map(|&z| self.resolved[usize::from(z)].drifting.map(|p| (z, p)));
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
+            .filter_map(|r| r.drifting.map(|p| p.min_duration))
+            .max()
+            .unwrap_or_default();
+        Memory {
+            episode,
+            quiet: Duration::ZERO,
+        }
+    }
+
+    fn position(&mut self, cx: &mut Context, r: &Report) {
+        self.report(cx, r);
+    }
+
+    fn due(&mut self, cx: &mut Context, key: Key, _due: Millis) {
+        self.check(cx, key.vessel, key.at);
+    }
+
+    fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
+        let Some(d) = self.vessels.remove(&mmsi) else {
             return;
         };
-        if zone.is_none() && v.drift.is_none() {
+        if let Some(last) = cx.last(mmsi).cloned() {
+            let alert = drift_alert(cx, mmsi, &d, &last, Some(REASON_FORGOTTEN));
+            cx.out.extend(alert);
+        }
+    }
+
+    fn forgotten(&mut self, _dropped: &AHashSet<Mmsi>) {
+        shrink(&mut self.vessels);
+    }
+
+    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
+        let ending: Vec<(Mmsi, &'static str)> = self
+            .vessels
+            .iter()
+            .filter_map(|(m, d)| reload.ends(d.zone, runs).map(|r| (*m, r)))
+            .collect();
+        for (mmsi, reason) in ending {
+            let Some(d) = self.vessels.remove(&mmsi) else {
+                continue;
+            };
+            if let Some(last) = cx.last(mmsi).cloned() {
+                let alert = drift_alert(cx, mmsi, &d, &last, Some(reason));
+                cx.out.extend(alert);
+            }
+        }
+    }
+
+    fn remap(&mut self, reload: &Reload) {
+        for d in self.vessels.values_mut() {
+            d.zone = reload.zone(d.zone);
+        }
+    }
+
+    #[cfg(test)]
+    fn holds(&self, mmsi: Mmsi) -> bool {
+        self.vessels.contains_key(&mmsi)
+    }
+}
+
+impl Drifting {
+    fn report(&mut self, cx: &mut Context, r: &Report) {
+        let (mmsi, fix) = (r.mmsi, r.fix);
+        let zone = r
+            .place
+            .zones
+            .iter()
+            .find_map(|&z| cx.params(z).drifting.map(|p| (z, p)));
+        let drift = self.vessels.get(&mmsi);
+        if zone.is_none() && drift.is_none() {
             return;
         }
-        let vessel = tracks.get(mmsi);
+        let vessel = cx.tracks.get(mmsi);
         let anchored = matches!(vessel.and_then(|x| x.nav_status), Some(1 | 5));
         let heading = vessel.and_then(|x| x.heading_true).map(f64::from);
         let angle = heading.zip(fix.cog).map(|(h, c)| angle_deg(h, c));
         let sog = fix.speed;
-        let slack = (self.cfg.speed_hysteresis_kn, ANGLE_SLACK);
-        let end = match (&v.drift, zone) {
+        let slack = (cx.cfg.speed_hysteresis_kn, ANGLE_SLACK);
+        let end = match (drift, zone) {
             (None, _) => None,
             (Some(_), None) => Some("left the zone"),
             (Some(d), Some((z, _))) if z != d.zone => Some("left the zone"),
@@ -104,15 +182,12 @@ impl Detectors {
             },
         };
         if let Some(reason) = end {
-            if let Some(d) = v.drift.take() {
-                out.extend(self.drift_ended(mmsi, d, fix, fix.time, reason, tracks));
+            if let Some(d) = self.vessels.remove(&mmsi) {
+                cx.out.extend(drift_alert(cx, mmsi, &d, fix, Some(reason)));
             }
         }
         let Some((z, p)) = zone else { return };
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
-            return;
-        };
-        match &mut v.drift {
+        match self.vessels.get_mut(&mmsi) {
             Some(d) => {
                 d.reports += 1;
                 if let Says::Drifting { angle, sog } = judge(&p, anchored, sog, angle, slack) {
@@ -123,7 +198,7 @@ impl Detectors {
             }
             None => {
                 if let Says::Drifting { angle, sog } = judge(&p, anchored, sog, angle, (0.0, 0.0)) {
-                    v.drift = Some(Drift {
+                    let d = Drift {
                         zone: z,
                         since: fix.time,
                         start: (fix.lon, fix.lat),
@@ -132,164 +207,127 @@ impl Detectors {
                         max_angle: angle,
                         max_sog: sog,
                         alert: None,
-                    });
-                    self.heap.push(Reverse((
+                    };
+                    self.vessels.insert(mmsi, d);
+                    cx.schedule(
                         fix.time.saturating_add(ms(p.min_duration)),
-                        Task::Drift(mmsi, fix.time),
-                    )));
+                        Key::at(mmsi, fix.time),
+                    );
                 }
             }
         }
     }
 
-    pub(super) fn check_drift(
-        &mut self,
-        mmsi: Mmsi,
-        since: Millis,
-        now: Millis,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let stale = ms(self.cfg.stale_after);
-        let update = ms(self.cfg.update_every);
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
+    fn check(&mut self, cx: &mut Context, mmsi: Mmsi, since: Millis) {
+        let now = cx.now;
+        let stale = cx.stale();
+        let update = cx.update_every();
+        let Some(last) = cx.last(mmsi).cloned() else {
             return;
         };
-        let Some(last) = v.last.clone() else { return };
-        if v.drift.as_ref().is_none_or(|d| d.since != since) {
+        if self.vessels.get(&mmsi).is_none_or(|d| d.since != since) {
             return;
         }
         if now - last.time > stale {
-            if let Some(d) = v.drift.take() {
-                out.extend(self.drift_ended(mmsi, d, &last, now, "contact lost", tracks));
+            if let Some(d) = self.vessels.remove(&mmsi) {
+                cx.out
+                    .extend(drift_alert(cx, mmsi, &d, &last, Some("contact lost")));
             }
             return;
         }
-        let Some(d) = v.drift.as_mut() else { return };
+        let Some(d) = self.vessels.get_mut(&mmsi) else {
+            return;
+        };
         // Reports must cover `min_duration` (sparse or satellite data).
-        let min_dur = self.resolved[usize::from(d.zone)]
-            .drifting
-            .map_or(0, |p| ms(p.min_duration));
+        let min_dur = cx.params(d.zone).drifting.map_or(0, |p| ms(p.min_duration));
         let short = min_dur - (last.time - d.since);
         if d.alert.is_none() && short > 0 {
-            self.heap.push(Reverse((
-                now.saturating_add(short),
-                Task::Drift(mmsi, since),
-            )));
+            cx.schedule(now.saturating_add(short), Key::at(mmsi, since));
             return;
         }
-        let state = match &d.alert {
-            Some(_) => State::Update,
-            None => {
-                let z = &self.zones.zones()[usize::from(d.zone)];
-                d.alert = Some(Alert::make_id(Kind::Drifting, &z.id, &[mmsi], since));
-                State::Open
-            }
-        };
-        let d = d.clone();
-        let Some(id) = d.alert.clone() else { return };
-        out.push(self.drift_alert(mmsi, &d, id, state, now, None, &last, "", tracks));
-        self.heap.push(Reverse((
-            now.saturating_add(update),
-            Task::Drift(mmsi, since),
-        )));
-    }
-
-    /// The close of drifting `d` (if alerted) ended for `reason`; `last` is
-    /// the last report.
-    pub(super) fn drift_ended(
-        &self,
-        mmsi: Mmsi,
-        d: Drift,
-        last: &Fix,
-        now: Millis,
-        reason: &str,
-        tracks: &TrackStore,
-    ) -> Option<Alert> {
-        let id = d.alert.clone()?;
-        Some(self.drift_alert(
-            mmsi,
-            &d,
-            id,
-            State::Closed,
-            now,
-            Some(last.time),
-            last,
-            reason,
-            tracks,
-        ))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn drift_alert(
-        &self,
-        mmsi: Mmsi,
-        d: &Drift,
-        id: AlertId,
-        state: State,
-        at: Millis,
-        ended: Option<Millis>,
-        last: &Fix,
-        reason: &str,
-        tracks: &TrackStore,
-    ) -> Alert {
-        let z = &self.zones.zones()[usize::from(d.zone)];
-        let p = self.resolved[usize::from(d.zone)]
-            .drifting
-            .unwrap_or_default();
-        let info = VesselInfo::from_store(tracks, mmsi);
-        let dur = ended.unwrap_or(last.time) - d.since;
-        let nav = tracks.get(mmsi).and_then(|v| v.nav_status);
-        let moved = super::haversine(d.start.0, d.start.1, last.lon, last.lat);
-        Alert {
-            id,
-            kind: Kind::Drifting,
-            state,
-            mmsi: vec![mmsi],
-            zone: z.id.clone(),
-            zone_name: z.name.clone(),
-            centre: z.centres.clone(),
-            at,
-            started_at: d.since,
-            ended_at: ended,
-            lat: last.lat,
-            lon: last.lon,
-            summary: format!(
-                "{} drifting {} in {}: heading {:.0}–{:.0}° off its course at up to {:.1} kn \
-                 (threshold {:.0}–{:.0}° at {:.2}–{:.0} kn for {}){}.",
-                info.label(),
-                human_duration(dur),
-                z.name.as_deref().unwrap_or(&z.id),
-                d.min_angle,
-                d.max_angle,
-                d.max_sog,
-                p.min_angle_deg,
-                p.max_angle_deg,
-                p.min_speed_kn,
-                p.max_speed_kn,
-                human_duration(ms(p.min_duration)),
-                if ended.is_some() {
-                    format!("; ended: {reason}")
-                } else {
-                    String::new()
-                }
-            ),
-            vessels: vec![info],
-            details: json!({
-                "duration_s": dur / 1000,
-                "reports": d.reports,
-                "min_angle_deg_seen": d.min_angle.round(),
-                "max_angle_deg_seen": d.max_angle.round(),
-                "max_speed_kn_seen": (d.max_sog * 10.0).round() / 10.0,
-                "moved_m": moved.round(),
-                "nav_status": nav,
-                "min_speed_kn": p.min_speed_kn,
-                "max_speed_kn": p.max_speed_kn,
-                "min_angle_deg": p.min_angle_deg,
-                "max_angle_deg": p.max_angle_deg,
-                "min_duration_s": p.min_duration.as_secs(),
-                "reason": if ended.is_some() { Some(reason) } else { None },
-            }),
+        let opens = d.alert.is_none();
+        if opens {
+            let z = cx.zone(d.zone);
+            d.alert = Some(Alert::make_id(Kind::Drifting, &z.id, &[mmsi], since));
         }
+        let alert = drift_alert(cx, mmsi, d, &last, None).map(|a| Alert {
+            state: if opens { State::Open } else { State::Update },
+            ..a
+        });
+        cx.out.extend(alert);
+        cx.schedule(now.saturating_add(update), Key::at(mmsi, since));
     }
+}
+
+/// The alert of drifting `d` (if alerted) at `cx.now`, `last` the last
+/// report: an update, or the close when it `ended` for a reason (at `last`).
+fn drift_alert(
+    cx: &Context,
+    mmsi: Mmsi,
+    d: &Drift,
+    last: &Fix,
+    ended_for: Option<&str>,
+) -> Option<Alert> {
+    let id = d.alert.clone()?;
+    let (at, tracks) = (cx.now, cx.tracks);
+    let (state, ended, reason) = match ended_for {
+        Some(r) => (State::Closed, Some(last.time), r),
+        None => (State::Update, None, ""),
+    };
+    let z = cx.zone(d.zone);
+    let p = cx.params(d.zone).drifting.unwrap_or_default();
+    let info = VesselInfo::from_store(tracks, mmsi);
+    let dur = ended.unwrap_or(last.time) - d.since;
+    let nav = tracks.get(mmsi).and_then(|v| v.nav_status);
+    let moved = super::haversine(d.start.0, d.start.1, last.lon, last.lat);
+    Some(Alert {
+        id,
+        kind: Kind::Drifting,
+        state,
+        mmsi: vec![mmsi],
+        zone: z.id.clone(),
+        zone_name: z.name.clone(),
+        centre: z.centres.clone(),
+        at,
+        started_at: d.since,
+        ended_at: ended,
+        lat: last.lat,
+        lon: last.lon,
+        summary: format!(
+            "{} drifting {} in {}: heading {:.0}–{:.0}° off its course at up to {:.1} kn \
+             (threshold {:.0}–{:.0}° at {:.2}–{:.0} kn for {}){}.",
+            info.label(),
+            human_duration(dur),
+            z.name.as_deref().unwrap_or(&z.id),
+            d.min_angle,
+            d.max_angle,
+            d.max_sog,
+            p.min_angle_deg,
+            p.max_angle_deg,
+            p.min_speed_kn,
+            p.max_speed_kn,
+            human_duration(ms(p.min_duration)),
+            if ended.is_some() {
+                format!("; ended: {reason}")
+            } else {
+                String::new()
+            }
+        ),
+        vessels: vec![info],
+        details: json!({
+            "duration_s": dur / 1000,
+            "reports": d.reports,
+            "min_angle_deg_seen": d.min_angle.round(),
+            "max_angle_deg_seen": d.max_angle.round(),
+            "max_speed_kn_seen": (d.max_sog * 10.0).round() / 10.0,
+            "moved_m": moved.round(),
+            "nav_status": nav,
+            "min_speed_kn": p.min_speed_kn,
+            "max_speed_kn": p.max_speed_kn,
+            "min_angle_deg": p.min_angle_deg,
+            "max_angle_deg": p.max_angle_deg,
+            "min_duration_s": p.min_duration.as_secs(),
+            "reason": if ended.is_some() { Some(reason) } else { None },
+        }),
+    })
 }

@@ -9,15 +9,25 @@
 //! straight) are not caught by motion alone; hauling (1–3 kn) is, when they
 //! declare ship type 30.
 
-use std::cmp::Reverse;
+use std::time::Duration;
 
+use ahash::{AHashMap, AHashSet};
 use serde_json::json;
 
-use super::{angle_deg, ms, Detectors, Fix, Place, Task};
+use super::context::{Context, Key, Report};
+use super::registry::{Detector, Memory, Reload};
+use super::{angle_deg, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use crate::track::{Mmsi, TrackStore};
+use aiswatch_zones::ResolvedDetect;
+
+/// The fishing detector: per vessel, its episode at fishing speeds.
+#[derive(Debug, Default)]
+pub(crate) struct Fishing {
+    vessels: AHashMap<Mmsi, Fish>,
+}
 
 /// AIS ship type "fishing".
 const SHIP_TYPE_FISHING: u8 = 30;
@@ -26,9 +36,9 @@ const RECHECK_MS: Millis = 10 * 60_000;
 
 /// A vessel at fishing speeds in a closed area (alerted or not yet).
 #[derive(Debug, Clone)]
-pub(super) struct Fish {
-    pub(super) zone: u16,
-    pub(super) since: Millis,
+struct Fish {
+    zone: u16,
+    since: Millis,
     start: (f64, f64),
     reports: u32,
     turns: u32,
@@ -36,7 +46,7 @@ pub(super) struct Fish {
     ref_cog: Option<f64>,
     min_sog: f64,
     max_sog: f64,
-    pub(super) alert: Option<AlertId>,
+    alert: Option<AlertId>,
 }
 
 /// Why an episode counts as fishing: declared, or trawling-like turns.
@@ -57,25 +67,94 @@ fn turns_per_h(f: &Fish, until: Millis) -> f64 {
     }
 }
 
-impl Detectors {
-    pub(super) fn fishing(
-        &mut self,
-        mmsi: Mmsi,
-        fix: &Fix,
-        place: &Place,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let zone = place
-            .zones
+fn runs(r: &ResolvedDetect) -> bool {
+    r.fishing.is_some()
+}
+
+impl Detector for Fishing {
+    fn kind(&self) -> Kind {
+        Kind::Fishing
+    }
+
+    fn runs_in(&self, r: &ResolvedDetect) -> bool {
+        runs(r)
+    }
+
+    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
+        let episode = resolved
             .iter()
-            .find_map(|&z| self.resolved[usize::from(z)].fishing.map(|p| (z, p)));
-        let hyst = self.cfg.speed_hysteresis_kn;
-        let speed = fix.speed;
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
+            .filter_map(|r| r.fishing.map(|p| p.min_duration))
+            .max()
+            .unwrap_or_default();
+        Memory {
+            episode,
+            quiet: Duration::ZERO,
+        }
+    }
+
+    fn position(&mut self, cx: &mut Context, r: &Report) {
+        self.report(cx, r);
+    }
+
+    fn due(&mut self, cx: &mut Context, key: Key, _due: Millis) {
+        self.check(cx, key.vessel, key.at);
+    }
+
+    fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
+        let Some(f) = self.vessels.remove(&mmsi) else {
             return;
         };
-        let end = match (&v.fish, zone) {
+        if let Some(last) = cx.last(mmsi).cloned() {
+            let alert = fish_alert(cx, mmsi, &f, &last, Some(REASON_FORGOTTEN));
+            cx.out.extend(alert);
+        }
+    }
+
+    fn forgotten(&mut self, _dropped: &AHashSet<Mmsi>) {
+        shrink(&mut self.vessels);
+    }
+
+    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
+        let ending: Vec<(Mmsi, &'static str)> = self
+            .vessels
+            .iter()
+            .filter_map(|(m, f)| reload.ends(f.zone, runs).map(|r| (*m, r)))
+            .collect();
+        for (mmsi, reason) in ending {
+            let Some(f) = self.vessels.remove(&mmsi) else {
+                continue;
+            };
+            if let Some(last) = cx.last(mmsi).cloned() {
+                let alert = fish_alert(cx, mmsi, &f, &last, Some(reason));
+                cx.out.extend(alert);
+            }
+        }
+    }
+
+    fn remap(&mut self, reload: &Reload) {
+        for f in self.vessels.values_mut() {
+            f.zone = reload.zone(f.zone);
+        }
+    }
+
+    #[cfg(test)]
+    fn holds(&self, mmsi: Mmsi) -> bool {
+        self.vessels.contains_key(&mmsi)
+    }
+}
+
+impl Fishing {
+    fn report(&mut self, cx: &mut Context, r: &Report) {
+        let (mmsi, fix) = (r.mmsi, r.fix);
+        let zone = r
+            .place
+            .zones
+            .iter()
+            .find_map(|&z| cx.params(z).fishing.map(|p| (z, p)));
+        let hyst = cx.cfg.speed_hysteresis_kn;
+        let speed = fix.speed;
+        let fish = self.vessels.get(&mmsi);
+        let end = match (fish, zone) {
             (None, _) => None,
             (Some(_), None) => Some("left the zone"),
             (Some(f), Some((z, _))) if z != f.zone => Some("left the zone"),
@@ -86,15 +165,12 @@ impl Detectors {
             },
         };
         if let Some(reason) = end {
-            if let Some(f) = v.fish.take() {
-                out.extend(self.fish_ended(mmsi, f, fix, fix.time, reason, tracks));
+            if let Some(f) = self.vessels.remove(&mmsi) {
+                cx.out.extend(fish_alert(cx, mmsi, &f, fix, Some(reason)));
             }
         }
         let Some((z, p)) = zone else { return };
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
-            return;
-        };
-        match &mut v.fish {
+        match self.vessels.get_mut(&mmsi) {
             Some(f) => {
                 f.reports += 1;
                 if let Some(s) = speed {
@@ -117,191 +193,159 @@ impl Detectors {
                 else {
                     return;
                 };
-                v.fish = Some(Fish {
-                    zone: z,
-                    since: fix.time,
-                    start: (fix.lon, fix.lat),
-                    reports: 1,
-                    turns: 0,
-                    ref_cog: fix.cog,
-                    min_sog: s,
-                    max_sog: s,
-                    alert: None,
-                });
-                self.heap.push(Reverse((
+                self.vessels.insert(
+                    mmsi,
+                    Fish {
+                        zone: z,
+                        since: fix.time,
+                        start: (fix.lon, fix.lat),
+                        reports: 1,
+                        turns: 0,
+                        ref_cog: fix.cog,
+                        min_sog: s,
+                        max_sog: s,
+                        alert: None,
+                    },
+                );
+                cx.schedule(
                     fix.time.saturating_add(ms(p.min_duration)),
-                    Task::Fish(mmsi, fix.time),
-                )));
+                    Key::at(mmsi, fix.time),
+                );
             }
         }
     }
 
-    pub(super) fn check_fish(
-        &mut self,
-        mmsi: Mmsi,
-        since: Millis,
-        now: Millis,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let stale = ms(self.cfg.stale_after);
-        let update = ms(self.cfg.update_every);
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
+    fn check(&mut self, cx: &mut Context, mmsi: Mmsi, since: Millis) {
+        let now = cx.now;
+        let stale = cx.stale();
+        let update = cx.update_every();
+        let Some(last) = cx.last(mmsi).cloned() else {
             return;
         };
-        let Some(last) = v.last.clone() else { return };
-        if v.fish.as_ref().is_none_or(|f| f.since != since) {
+        if self.vessels.get(&mmsi).is_none_or(|f| f.since != since) {
             return;
         }
         if now - last.time > stale {
-            if let Some(f) = v.fish.take() {
-                out.extend(self.fish_ended(mmsi, f, &last, now, "contact lost", tracks));
+            if let Some(f) = self.vessels.remove(&mmsi) {
+                cx.out
+                    .extend(fish_alert(cx, mmsi, &f, &last, Some("contact lost")));
             }
             return;
         }
-        let Some(f) = v.fish.as_mut() else { return };
-        let p = self.resolved[usize::from(f.zone)]
-            .fishing
-            .unwrap_or_default();
+        let Some(f) = self.vessels.get_mut(&mmsi) else {
+            return;
+        };
+        let p = cx.params(f.zone).fishing.unwrap_or_default();
         // Reports must cover `min_duration`: a silence after the start is
         // not fishing seen (sparse or satellite data).
         let short = ms(p.min_duration) - (last.time - f.since);
         if f.alert.is_none() && short > 0 {
-            self.heap.push(Reverse((
-                now.saturating_add(short),
-                Task::Fish(mmsi, since),
-            )));
+            cx.schedule(now.saturating_add(short), Key::at(mmsi, since));
             return;
         }
-        let like = declared(tracks, mmsi) || turns_per_h(f, last.time) >= p.min_turns_per_h;
-        let state = match &f.alert {
-            Some(_) => State::Update,
+        let like = declared(cx.tracks, mmsi) || turns_per_h(f, last.time) >= p.min_turns_per_h;
+        let opens = match &f.alert {
+            Some(_) => false,
             None if like => {
-                let z = &self.zones.zones()[usize::from(f.zone)];
+                let z = cx.zone(f.zone);
                 f.alert = Some(Alert::make_id(Kind::Fishing, &z.id, &[mmsi], since));
-                State::Open
+                true
             }
             None => {
                 // Slow but not (yet) fishing-like: look again later.
-                self.heap.push(Reverse((
+                cx.schedule(
                     now.saturating_add(RECHECK_MS.min(update)),
-                    Task::Fish(mmsi, since),
-                )));
+                    Key::at(mmsi, since),
+                );
                 return;
             }
         };
-        let Some(f) = v.fish.clone() else { return };
-        let Some(id) = f.alert.clone() else { return };
-        out.push(self.fish_alert(mmsi, &f, id, state, now, None, &last, "", tracks));
-        self.heap.push(Reverse((
-            now.saturating_add(update),
-            Task::Fish(mmsi, since),
-        )));
+        let alert = fish_alert(cx, mmsi, f, &last, None).map(|a| Alert {
+            state: if opens { State::Open } else { State::Update },
+            ..a
+        });
+        cx.out.extend(alert);
+        cx.schedule(now.saturating_add(update), Key::at(mmsi, since));
     }
+}
 
-    /// The close of fishing `f` (if alerted) ended for `reason`; `last` is
-    /// the last report.
-    pub(super) fn fish_ended(
-        &self,
-        mmsi: Mmsi,
-        f: Fish,
-        last: &Fix,
-        now: Millis,
-        reason: &str,
-        tracks: &TrackStore,
-    ) -> Option<Alert> {
-        let id = f.alert.clone()?;
-        Some(self.fish_alert(
-            mmsi,
-            &f,
-            id,
-            State::Closed,
-            now,
-            Some(last.time),
-            last,
-            reason,
-            tracks,
-        ))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn fish_alert(
-        &self,
-        mmsi: Mmsi,
-        f: &Fish,
-        id: AlertId,
-        state: State,
-        at: Millis,
-        ended: Option<Millis>,
-        last: &Fix,
-        reason: &str,
-        tracks: &TrackStore,
-    ) -> Alert {
-        let z = &self.zones.zones()[usize::from(f.zone)];
-        let p = self.resolved[usize::from(f.zone)]
-            .fishing
-            .unwrap_or_default();
-        let info = VesselInfo::from_store(tracks, mmsi);
-        let end = ended.unwrap_or(last.time);
-        let dur = end - f.since;
-        let rate = turns_per_h(f, end);
-        let is_declared = info.ship_type == Some(SHIP_TYPE_FISHING);
-        let why = if is_declared {
-            "reported as a fishing vessel (ship type 30)".to_string()
-        } else {
-            format!(
-                "trawling-like: {} turns of {:.0}° or more ({:.1}/h, threshold {:.1}/h)",
-                f.turns, p.turn_deg, rate, p.min_turns_per_h
-            )
-        };
-        Alert {
-            id,
-            kind: Kind::Fishing,
-            state,
-            mmsi: vec![mmsi],
-            zone: z.id.clone(),
-            zone_name: z.name.clone(),
-            centre: z.centres.clone(),
-            at,
-            started_at: f.since,
-            ended_at: ended,
-            lat: last.lat,
-            lon: last.lon,
-            summary: format!(
-                "{} fishing in closed area {} for {} at {:.1}–{:.1} kn, {} (fishing speeds \
-                 {:.1}–{:.1} kn for {}){}.",
-                info.label(),
-                z.name.as_deref().unwrap_or(&z.id),
-                human_duration(dur),
-                f.min_sog,
-                f.max_sog,
-                why,
-                p.min_speed_kn,
-                p.max_speed_kn,
-                human_duration(ms(p.min_duration)),
-                if ended.is_some() {
-                    format!("; ended: {reason}")
-                } else {
-                    String::new()
-                }
-            ),
-            vessels: vec![info],
-            details: json!({
-                "duration_s": dur / 1000,
-                "reports": f.reports,
-                "min_speed_kn_seen": (f.min_sog * 10.0).round() / 10.0,
-                "max_speed_kn_seen": (f.max_sog * 10.0).round() / 10.0,
-                "turns": f.turns,
-                "turns_per_h": (rate * 10.0).round() / 10.0,
-                "declared_fishing": is_declared,
-                "start": [f.start.0, f.start.1],
-                "min_speed_kn": p.min_speed_kn,
-                "max_speed_kn": p.max_speed_kn,
-                "min_duration_s": p.min_duration.as_secs(),
-                "min_turns_per_h": p.min_turns_per_h,
-                "turn_deg": p.turn_deg,
-                "reason": if ended.is_some() { Some(reason) } else { None },
-            }),
-        }
-    }
+/// The alert of fishing `f` (if alerted) at `cx.now`, `last` the last
+/// report: an update, or the close when it `ended` for a reason (at `last`).
+fn fish_alert(
+    cx: &Context,
+    mmsi: Mmsi,
+    f: &Fish,
+    last: &Fix,
+    ended_for: Option<&str>,
+) -> Option<Alert> {
+    let id = f.alert.clone()?;
+    let (at, tracks) = (cx.now, cx.tracks);
+    let (state, ended, reason) = match ended_for {
+        Some(r) => (State::Closed, Some(last.time), r),
+        None => (State::Update, None, ""),
+    };
+    let z = cx.zone(f.zone);
+    let p = cx.params(f.zone).fishing.unwrap_or_default();
+    let info = VesselInfo::from_store(tracks, mmsi);
+    let end = ended.unwrap_or(last.time);
+    let dur = end - f.since;
+    let rate = turns_per_h(f, end);
+    let is_declared = info.ship_type == Some(SHIP_TYPE_FISHING);
+    let why = if is_declared {
+        "reported as a fishing vessel (ship type 30)".to_string()
+    } else {
+        format!(
+            "trawling-like: {} turns of {:.0}° or more ({:.1}/h, threshold {:.1}/h)",
+            f.turns, p.turn_deg, rate, p.min_turns_per_h
+        )
+    };
+    Some(Alert {
+        id,
+        kind: Kind::Fishing,
+        state,
+        mmsi: vec![mmsi],
+        zone: z.id.clone(),
+        zone_name: z.name.clone(),
+        centre: z.centres.clone(),
+        at,
+        started_at: f.since,
+        ended_at: ended,
+        lat: last.lat,
+        lon: last.lon,
+        summary: format!(
+            "{} fishing in closed area {} for {} at {:.1}–{:.1} kn, {} (fishing speeds \
+             {:.1}–{:.1} kn for {}){}.",
+            info.label(),
+            z.name.as_deref().unwrap_or(&z.id),
+            human_duration(dur),
+            f.min_sog,
+            f.max_sog,
+            why,
+            p.min_speed_kn,
+            p.max_speed_kn,
+            human_duration(ms(p.min_duration)),
+            if ended.is_some() {
+                format!("; ended: {reason}")
+            } else {
+                String::new()
+            }
+        ),
+        vessels: vec![info],
+        details: json!({
+            "duration_s": dur / 1000,
+            "reports": f.reports,
+            "min_speed_kn_seen": (f.min_sog * 10.0).round() / 10.0,
+            "max_speed_kn_seen": (f.max_sog * 10.0).round() / 10.0,
+            "turns": f.turns,
+            "turns_per_h": (rate * 10.0).round() / 10.0,
+            "declared_fishing": is_declared,
+            "start": [f.start.0, f.start.1],
+            "min_speed_kn": p.min_speed_kn,
+            "max_speed_kn": p.max_speed_kn,
+            "min_duration_s": p.min_duration.as_secs(),
+            "min_turns_per_h": p.min_turns_per_h,
+            "turn_deg": p.turn_deg,
+            "reason": if ended.is_some() { Some(reason) } else { None },
+        }),
+    })
 }

@@ -18,25 +18,47 @@
 //! (default 10 km: satellite receive-time skew makes vessels "jump" a few
 //! kilometres back and forth).
 
-use std::cmp::Reverse;
+use std::time::Duration;
 
+use ahash::{AHashMap, AHashSet};
 use serde_json::{json, Value};
 
-use super::{haversine, ms, Detectors, Fix, Place, Step, Task, KN_PER_MPS};
+use super::context::{Context, Key, Report};
+use super::place::Place;
+use super::registry::{Detector, Memory, Reload};
+use super::{haversine, ms, shrink, DetectConfig, Fix, Step, KN_PER_MPS, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::{flag::flag_of, Mmsi, StaticInfo};
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use crate::track::{flag::flag_of, Mmsi, StaticInfo, TrackStore};
-use aiswatch_zones::IdentityChangeParams;
+use aiswatch_zones::{IdentityChangeParams, ResolvedDetect};
 
 /// Changes listed in an alert's details (the count goes on).
 const MAX_CHANGES: usize = 10;
 /// An IMO number given by another MMSI this recently still counts.
 const IMO_MEMORY_MS: Millis = 7 * 24 * 3_600_000;
 
+/// The identity-change detector: per vessel, its identity history and
+/// open alert; and who gave each IMO number last.
+#[derive(Debug, Default)]
+pub(crate) struct IdentityChange {
+    vessels: AHashMap<Mmsi, IdentState>,
+    /// IMO number → the MMSI that last gave it and when (vessels in
+    /// identity-change zones only): a new MMSI with another flag is a flag change.
+    imo_owner: AHashMap<u32, (Mmsi, Millis)>,
+}
+
+#[derive(Debug, Default)]
+struct IdentState {
+    /// Identity history: changes seen, the other place of a conflict.
+    track: IdentTrack,
+    /// Open identity-change alert.
+    open: Option<Ident>,
+}
+
 /// A vessel's identity history.
 #[derive(Debug, Default)]
-pub(super) struct IdentTrack {
+struct IdentTrack {
     /// Attribute changes seen (the correction included).
     changes: u32,
     /// The change forgiven as a correction at the start of the voyage.
@@ -51,12 +73,12 @@ pub(super) struct IdentTrack {
 
 /// An open identity-change alert.
 #[derive(Debug)]
-pub(super) struct Ident {
-    pub(super) zone: u16,
-    pub(super) id: AlertId,
-    pub(super) started: Millis,
-    pub(super) last_change: Millis,
-    pub(super) count: u32,
+struct Ident {
+    zone: u16,
+    id: AlertId,
+    started: Millis,
+    last_change: Millis,
+    count: u32,
     last_sent: Millis,
     changes: Vec<Value>,
     conflict: bool,
@@ -108,34 +130,121 @@ fn attribute_changes(before: &StaticInfo, after: &StaticInfo) -> Vec<Value> {
     out
 }
 
-impl Detectors {
-    /// The first zone of `place` running the identity-change detector.
-    fn ident_zone(&self, place: &Place) -> Option<(u16, IdentityChangeParams)> {
-        place.zones.iter().find_map(|&z| {
-            self.resolved[usize::from(z)]
-                .identity_change
-                .map(|p| (z, p))
-        })
+fn runs(r: &ResolvedDetect) -> bool {
+    r.identity_change.is_some()
+}
+
+/// The first zone of `place` running the identity-change detector.
+fn ident_zone(cx: &Context, place: &Place) -> Option<(u16, IdentityChangeParams)> {
+    place
+        .zones
+        .iter()
+        .find_map(|&z| cx.params(z).identity_change.map(|p| (z, p)))
+}
+
+/// Where and when a change was seen: zone, its thresholds, time, position.
+struct Seen<'a> {
+    zone: u16,
+    p: &'a IdentityChangeParams,
+    t: Millis,
+    pos: (f64, f64),
+}
+
+impl Detector for IdentityChange {
+    fn kind(&self) -> Kind {
+        Kind::IdentityChange
     }
 
-    /// New static data of `mmsi` at `t` (the track store holds it already;
-    /// `before` is what it held before). Only vessels in a zone count.
-    pub fn static_data(
-        &mut self,
-        mmsi: Mmsi,
-        before: Option<&crate::track::StaticInfo>,
-        t: Millis,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let Some(v) = self.vessels.get(&mmsi) else {
+    fn runs_in(&self, r: &ResolvedDetect) -> bool {
+        runs(r)
+    }
+
+    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
+        let quiet = resolved
+            .iter()
+            .filter_map(|r| r.identity_change.map(|p| p.quiet))
+            .max()
+            .unwrap_or_default();
+        Memory {
+            episode: Duration::ZERO,
+            quiet,
+        }
+    }
+
+    fn position(&mut self, cx: &mut Context, r: &Report) {
+        self.conflict(cx, r);
+    }
+
+    fn static_data(&mut self, cx: &mut Context, mmsi: Mmsi, before: Option<&StaticInfo>) {
+        self.statics(cx, mmsi, before);
+    }
+
+    fn due(&mut self, cx: &mut Context, key: Key, _due: Millis) {
+        let (mmsi, now) = (key.vessel, cx.now);
+        let Some(st) = self.vessels.get_mut(&mmsi) else {
             return;
         };
-        let Some((zone, p)) = self.ident_zone(&v.place) else {
+        let Some(i) = &st.open else { return };
+        // One pending check per alert: it moves itself to the last change + quiet.
+        let due = i.last_change.saturating_add(i.quiet);
+        if due > now {
+            let last = i.last_change;
+            cx.schedule(due, Key::at(mmsi, last));
+            return;
+        }
+        let Some(i) = st.open.take() else { return };
+        let alert = ident_closed(cx, mmsi, i, None);
+        cx.out.push(alert);
+    }
+
+    fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
+        if let Some(i) = self.vessels.remove(&mmsi).and_then(|st| st.open) {
+            let alert = ident_closed(cx, mmsi, i, Some(REASON_FORGOTTEN));
+            cx.out.push(alert);
+        }
+    }
+
+    fn forgotten(&mut self, dropped: &AHashSet<Mmsi>) {
+        self.imo_owner.retain(|_, (m, _)| !dropped.contains(m));
+        shrink(&mut self.vessels);
+    }
+
+    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
+        for (&mmsi, st) in self.vessels.iter_mut() {
+            let Some(reason) = st.open.as_ref().and_then(|i| reload.ends(i.zone, runs)) else {
+                continue;
+            };
+            let Some(i) = st.open.take() else { continue };
+            let alert = ident_closed(cx, mmsi, i, Some(reason));
+            cx.out.push(alert);
+        }
+    }
+
+    fn remap(&mut self, reload: &Reload) {
+        for i in self.vessels.values_mut().filter_map(|st| st.open.as_mut()) {
+            i.zone = reload.zone(i.zone);
+        }
+    }
+
+    #[cfg(test)]
+    fn holds(&self, mmsi: Mmsi) -> bool {
+        self.vessels.contains_key(&mmsi) || self.imo_owner.values().any(|(m, _)| *m == mmsi)
+    }
+}
+
+impl IdentityChange {
+    /// New static data of `mmsi` at `cx.now` (the track store holds it
+    /// already; `before` is what it held before).
+    fn statics(&mut self, cx: &mut Context, mmsi: Mmsi, before: Option<&StaticInfo>) {
+        let t = cx.now;
+        let Some(v) = cx.vessels.get(&mmsi) else {
+            return;
+        };
+        let Some((zone, p)) = ident_zone(cx, &v.place) else {
             return;
         };
         let pos = v.last.as_ref().map_or((0.0, 0.0), |f| (f.lon, f.lat));
-        let Some(vessel) = tracks.get(mmsi) else {
+        let Some(vessel) = cx.tracks.get(mmsi) else {
             return;
         };
         let Some(after) = vessel.static_info.as_deref() else {
@@ -154,48 +263,43 @@ impl Detectors {
             }
         }
         let grace = ms(p.grace);
+        let first_seen = vessel.first_seen;
         for c in changes {
-            let Some(v) = self.vessels.get_mut(&mmsi) else {
-                return;
-            };
-            v.id_track.changes += 1;
-            if v.id_track.changes == 1 && c["field"] != "flag" && t - vessel.first_seen < grace {
-                v.id_track.correction =
-                    Some(json!({ "change": c, "after_s": (t - vessel.first_seen) / 1000 }));
+            let st = self.vessels.entry(mmsi).or_default();
+            st.track.changes += 1;
+            if st.track.changes == 1 && c["field"] != "flag" && t - first_seen < grace {
+                st.track.correction =
+                    Some(json!({ "change": c, "after_s": (t - first_seen) / 1000 }));
                 continue;
             }
-            self.raise_ident(mmsi, zone, &p, c, t, pos, tracks, out);
+            let seen = Seen {
+                zone,
+                p: &p,
+                t,
+                pos,
+            };
+            self.raise(cx, mmsi, seen, c);
         }
     }
 
     /// Identity conflict: reports alternating between two places no vessel
     /// could join. Called with every position report.
-    pub(super) fn identity_conflict(
-        &mut self,
-        mmsi: Mmsi,
-        step: Option<Step>,
-        fix: &Fix,
-        place: &Place,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let Some((zone, p)) = self.ident_zone(place) else {
+    fn conflict(&mut self, cx: &mut Context, r: &Report) {
+        let (mmsi, fix) = (r.mmsi, r.fix);
+        let Some((zone, p)) = ident_zone(cx, r.place) else {
             return;
         };
-        let Some(Step { from: prev, m: d }) = step else {
+        let Some(Step { from: prev, m: d }) = r.step else {
             return;
         };
-        let stale = ms(self.cfg.stale_after);
-        let jump_min = self.cfg.jump_min_m.max(p.min_distance_m);
+        let stale = cx.stale();
+        let jump_min = cx.cfg.jump_min_m.max(p.min_distance_m);
         // Whether a vessel could go `d` metres from `a` to `b`.
         let reach = |a: &Fix, b: &Fix, d: f64| {
             let dt = (b.time - a.time) as f64 / 1000.0;
             d <= jump_min || (dt > 0.0 && d / dt * KN_PER_MPS <= p.max_speed_kn)
         };
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
-            return;
-        };
-        let tr = &mut v.id_track;
+        let tr = &mut self.vessels.entry(mmsi).or_default().track;
         if tr.twin.as_ref().is_some_and(|t| fix.time - t.time > stale) {
             tr.twin = None;
             tr.switches = 0;
@@ -221,28 +325,22 @@ impl Detectors {
             "switches": tr.switches,
             "since_s": (fix.time - tr.twin_since) / 1000,
         });
-        self.raise_ident(mmsi, zone, &p, c, fix.time, (fix.lon, fix.lat), tracks, out);
+        let seen = Seen {
+            zone,
+            p: &p,
+            t: fix.time,
+            pos: (fix.lon, fix.lat),
+        };
+        self.raise(cx, mmsi, seen, c);
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn raise_ident(
-        &mut self,
-        mmsi: Mmsi,
-        zone: u16,
-        p: &IdentityChangeParams,
-        change: Value,
-        t: Millis,
-        pos: (f64, f64),
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let update = ms(self.cfg.update_every);
-        let z = &self.zones.zones()[usize::from(zone)];
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
-            return;
-        };
+    /// Opens or updates `mmsi`'s alert with `change`.
+    fn raise(&mut self, cx: &mut Context, mmsi: Mmsi, seen: Seen, change: Value) {
+        let Seen { zone, p, t, pos } = seen;
+        let update = cx.update_every();
+        let st = self.vessels.entry(mmsi).or_default();
         let conflict = change["field"] == "conflict";
-        let state = match &mut v.ident {
+        let state = match &mut st.open {
             Some(i) => {
                 let repeat = conflict && i.conflict;
                 i.last_change = t;
@@ -265,9 +363,9 @@ impl Detectors {
             }
             None => {
                 let quiet = ms(p.quiet);
-                v.ident = Some(Ident {
+                st.open = Some(Ident {
                     zone,
-                    id: Alert::make_id(Kind::IdentityChange, &z.id, &[mmsi], t),
+                    id: Alert::make_id(Kind::IdentityChange, &cx.zone(zone).id, &[mmsi], t),
                     started: t,
                     last_change: t,
                     count: 1,
@@ -276,16 +374,14 @@ impl Detectors {
                     conflict,
                     quiet,
                 });
-                self.heap.push(Reverse((
-                    t.saturating_add(quiet),
-                    Task::IdentQuiet(mmsi, t),
-                )));
+                cx.schedule(t.saturating_add(quiet), Key::at(mmsi, t));
                 State::Open
             }
         };
-        let Some(i) = v.ident.as_ref() else { return };
-        let info = VesselInfo::from_store(tracks, mmsi);
-        out.push(Alert {
+        let Some(i) = st.open.as_ref() else { return };
+        let z = cx.zone(zone);
+        let info = VesselInfo::from_store(cx.tracks, mmsi);
+        let alert = Alert {
             id: i.id.clone(),
             kind: Kind::IdentityChange,
             state,
@@ -311,7 +407,7 @@ impl Detectors {
                 "change": change,
                 "changes": i.changes,
                 "count": i.count,
-                "correction": v.id_track.correction,
+                "correction": st.track.correction,
                 "grace_s": p.grace.as_secs(),
                 "max_speed_kn": p.max_speed_kn,
                 "min_switches": p.min_switches,
@@ -319,84 +415,54 @@ impl Detectors {
                 "quiet_s": p.quiet.as_secs(),
                 "reason": null,
             }),
-        });
-    }
-
-    pub(super) fn check_ident_quiet(
-        &mut self,
-        mmsi: Mmsi,
-        _last: Millis,
-        now: Millis,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
-            return;
         };
-        let Some(i) = &v.ident else { return };
-        // One pending check per alert: it moves itself to the last change + quiet.
-        let due = i.last_change.saturating_add(i.quiet);
-        if due > now {
-            let last = i.last_change;
-            self.heap.push(Reverse((due, Task::IdentQuiet(mmsi, last))));
-            return;
-        }
-        let Some(i) = v.ident.take() else { return };
-        let last = v.last.clone();
-        out.push(self.ident_closed(mmsi, i, last.as_ref(), now, None, tracks));
+        cx.out.push(alert);
     }
+}
 
-    /// The close of an identity-change alert: quiet for `quiet` (no
-    /// `reason`), or ended for `reason` (e.g. [`super::REASON_FORGOTTEN`]).
-    pub(super) fn ident_closed(
-        &self,
-        mmsi: Mmsi,
-        i: Ident,
-        last: Option<&Fix>,
-        now: Millis,
-        reason: Option<&str>,
-        tracks: &TrackStore,
-    ) -> Alert {
-        let z = &self.zones.zones()[usize::from(i.zone)];
-        let info = VesselInfo::from_store(tracks, mmsi);
-        let (lon, lat) = last.map_or((0.0, 0.0), |f| (f.lon, f.lat));
-        let quiet = human_duration(now.saturating_sub(i.last_change));
-        let summary = match reason {
-            None => format!(
-                "{}: no further identity change for {} ({} in all).",
-                info.label(),
-                quiet,
-                i.count
-            ),
-            Some(r) => format!(
-                "{}: ended: {} after {} without an identity change ({} in all).",
-                info.label(),
-                r.replace('_', " "),
-                quiet,
-                i.count
-            ),
-        };
-        Alert {
-            id: i.id,
-            kind: Kind::IdentityChange,
-            state: State::Closed,
-            mmsi: vec![mmsi],
-            zone: z.id.clone(),
-            zone_name: z.name.clone(),
-            centre: z.centres.clone(),
-            at: now,
-            started_at: i.started,
-            ended_at: Some(i.last_change),
-            lat,
-            lon,
-            summary,
-            vessels: vec![info],
-            details: json!({
-                "changes": i.changes,
-                "count": i.count,
-                "quiet_s": i.quiet / 1000,
-                "reason": reason.unwrap_or("quiet"),
-            }),
-        }
+/// The close of an identity-change alert at `cx.now`: quiet for `quiet`
+/// (no `reason`), or ended for `reason` (e.g. [`super::REASON_FORGOTTEN`]).
+fn ident_closed(cx: &Context, mmsi: Mmsi, i: Ident, reason: Option<&str>) -> Alert {
+    let now = cx.now;
+    let z = cx.zone(i.zone);
+    let info = VesselInfo::from_store(cx.tracks, mmsi);
+    let (lon, lat) = cx.last(mmsi).map_or((0.0, 0.0), |f: &Fix| (f.lon, f.lat));
+    let quiet = human_duration(now.saturating_sub(i.last_change));
+    let summary = match reason {
+        None => format!(
+            "{}: no further identity change for {} ({} in all).",
+            info.label(),
+            quiet,
+            i.count
+        ),
+        Some(r) => format!(
+            "{}: ended: {} after {} without an identity change ({} in all).",
+            info.label(),
+            r.replace('_', " "),
+            quiet,
+            i.count
+        ),
+    };
+    Alert {
+        id: i.id,
+        kind: Kind::IdentityChange,
+        state: State::Closed,
+        mmsi: vec![mmsi],
+        zone: z.id.clone(),
+        zone_name: z.name.clone(),
+        centre: z.centres.clone(),
+        at: now,
+        started_at: i.started,
+        ended_at: Some(i.last_change),
+        lat,
+        lon,
+        summary,
+        vessels: vec![info],
+        details: json!({
+            "changes": i.changes,
+            "count": i.count,
+            "quiet_s": i.quiet / 1000,
+            "reason": reason.unwrap_or("quiet"),
+        }),
     }
 }

@@ -2,75 +2,174 @@
 //! ports, for at least `min_duration`. A silence does not split it: see
 //! [`super::interrupt`].
 
-use std::cmp::Reverse;
+use std::time::Duration;
 
+use ahash::{AHashMap, AHashSet};
 use serde_json::json;
 use smallvec::SmallVec;
 
+use super::context::{Context, Key, Report};
 use super::interrupt::{Resume, ResumeRule, Silences};
-use super::{haversine, ms, Detectors, Fix, Place, Task};
+use super::registry::{Detector, Memory, Reload};
+use super::{haversine, ms, shrink, slow_in, DetectConfig, Fix, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::Mmsi;
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use crate::track::{Mmsi, TrackStore};
+use aiswatch_zones::ResolvedDetect;
+
+/// The loitering detector: per vessel, its loitering in each zone.
+#[derive(Debug, Default)]
+pub(crate) struct Loitering {
+    vessels: AHashMap<Mmsi, Vec<Loiter>>,
+}
 
 #[derive(Debug)]
-pub(super) struct Loiter {
-    pub(super) zone: u16,
-    pub(super) since: Millis,
-    pub(super) start: (f64, f64),
-    pub(super) reports: u32,
-    pub(super) max_sog: f64,
-    pub(super) alert: Option<AlertId>,
+struct Loiter {
+    zone: u16,
+    since: Millis,
+    start: (f64, f64),
+    reports: u32,
+    max_sog: f64,
+    alert: Option<AlertId>,
     /// Silences it went on after.
-    pub(super) silences: Silences,
-    /// When its one live check is due: a [`Task::Loiter`] due at another
-    /// time has been superseded (a resumption checks at once).
-    pub(super) check_at: Millis,
+    silences: Silences,
+    /// When its one live check is due: a check due at another time has
+    /// been superseded (a resumption checks at once).
+    check_at: Millis,
 }
 
 /// Where and when a loitering alert stands: the instant of the alert, its
 /// end (if it ended) and the vessel's position then.
-pub(super) struct At {
-    pub(super) at: Millis,
-    pub(super) ended: Option<Millis>,
-    pub(super) pos: (f64, f64),
+struct At {
+    at: Millis,
+    ended: Option<Millis>,
+    pos: (f64, f64),
 }
 
-impl Detectors {
-    /// The rule for resuming an event after a silence, with speed limit `max_kn`.
-    pub(super) fn resume_rule(&self, max_kn: f64) -> ResumeRule {
-        ResumeRule {
-            stale: ms(self.cfg.stale_after),
-            within: ms(self.cfg.resume_within),
-            max_kn: max_kn + self.cfg.speed_hysteresis_kn,
+fn runs(r: &ResolvedDetect) -> bool {
+    r.loitering.is_some()
+}
+
+/// The check of loitering in zone `zone` from `since`.
+fn key(mmsi: Mmsi, zone: u16, since: Millis) -> Key {
+    Key {
+        vessel: mmsi,
+        other: u32::from(zone),
+        at: since,
+    }
+}
+
+impl Detector for Loitering {
+    fn kind(&self) -> Kind {
+        Kind::Loitering
+    }
+
+    fn runs_in(&self, r: &ResolvedDetect) -> bool {
+        runs(r)
+    }
+
+    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
+        let episode = resolved
+            .iter()
+            .filter_map(|r| r.loitering.map(|p| p.min_duration))
+            .max()
+            .unwrap_or_default();
+        Memory {
+            episode,
+            quiet: Duration::ZERO,
         }
     }
 
-    pub(super) fn loitering(
-        &mut self,
-        mmsi: Mmsi,
-        fix: &Fix,
-        prev: Option<&Fix>,
-        place: &Place,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let hyst = self.cfg.speed_hysteresis_kn;
-        let stale = ms(self.cfg.stale_after);
+    fn position(&mut self, cx: &mut Context, r: &Report) {
+        self.report(cx, r);
+    }
+
+    fn due(&mut self, cx: &mut Context, key: Key, due: Millis) {
+        let zone = u16::try_from(key.other).unwrap_or(u16::MAX);
+        self.check(cx, key.vessel, zone, key.at, due);
+    }
+
+    fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
+        let Some(ls) = self.vessels.remove(&mmsi) else {
+            return;
+        };
+        if let Some(last) = cx.last(mmsi).cloned() {
+            for l in ls {
+                let alert = loiter_ended(cx, mmsi, l, &last, REASON_FORGOTTEN);
+                cx.out.extend(alert);
+            }
+        }
+    }
+
+    fn forgotten(&mut self, _dropped: &AHashSet<Mmsi>) {
+        shrink(&mut self.vessels);
+    }
+
+    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
+        for (&mmsi, ls) in self.vessels.iter_mut() {
+            let mut ending = Vec::new();
+            for l in std::mem::take(ls) {
+                match reload.ends(l.zone, runs) {
+                    Some(r) => {
+                        if let Some(id) = l.alert.clone() {
+                            ending.push((l, id, r));
+                        }
+                    }
+                    None => ls.push(l),
+                }
+            }
+            let last = cx.last(mmsi);
+            let pos = last.map_or((0.0, 0.0), |f| (f.lon, f.lat));
+            let ended = Some(last.map_or(cx.now, |f| f.time.min(cx.now)));
+            for (l, id, reason) in ending {
+                let at = At {
+                    at: cx.now,
+                    ended,
+                    pos,
+                };
+                let alert = loiter_alert(cx, mmsi, &l, id, State::Closed, at, reason);
+                cx.out.push(alert);
+            }
+        }
+    }
+
+    fn remap(&mut self, reload: &Reload) {
+        for l in self.vessels.values_mut().flatten() {
+            l.zone = reload.zone(l.zone);
+        }
+    }
+
+    fn remap_key(&self, k: Key, reload: &Reload) -> Option<Key> {
+        let zone = u16::try_from(k.other).ok()?;
+        let new = reload.map[usize::from(zone)]?;
+        Some(key(k.vessel, new, k.at))
+    }
+
+    #[cfg(test)]
+    fn holds(&self, mmsi: Mmsi) -> bool {
+        self.vessels.contains_key(&mmsi)
+    }
+}
+
+impl Loitering {
+    fn report(&mut self, cx: &mut Context, r: &Report) {
+        let (mmsi, fix, prev, place) = (r.mmsi, r.fix, r.prev, r.place);
+        let hyst = cx.cfg.speed_hysteresis_kn;
+        let stale = cx.stale();
         // Zone, speed limit, min_duration, and how a silence is judged.
         let mut active: SmallVec<[(u16, f64, Millis, ResumeRule); 4]> = SmallVec::new();
         if !place.in_port {
             for &z in &place.zones {
-                if let Some(p) = self.resolved[usize::from(z)].loitering {
-                    let rule = self.resume_rule(p.max_speed_kn);
+                if let Some(p) = cx.params(z).loitering {
+                    let rule = ResumeRule::new(cx.cfg, p.max_speed_kn);
                     active.push((z, p.max_speed_kn, ms(p.min_duration), rule));
                 }
             }
         }
         let slow: SmallVec<[Option<bool>; 4]> = active
             .iter()
-            .map(|&(_, max, ..)| self.slow_in(fix, max, hyst))
+            .map(|&(_, max, ..)| slow_in(fix, max, hyst))
             .collect();
         // After a silence, an event that ends ended when last heard.
         let silent_before = prev
@@ -81,15 +180,16 @@ impl Detectors {
             Some(_) => active[i].3.judge(prev, fix, slow[i]),
             None => Resume::NoSilence,
         };
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
+        if active.is_empty() && !self.vessels.contains_key(&mmsi) {
             return;
-        };
+        }
+        let loiter = self.vessels.entry(mmsi).or_default();
         // End loitering in zones the vessel left, or where it sped up, or
         // that a silence ended (too long, or it moved too far meanwhile).
         let mut ended: SmallVec<[Loiter; 1]> = SmallVec::new();
         let mut k = 0;
-        while k < v.loiter.len() {
-            let zone = v.loiter[k].zone;
+        while k < loiter.len() {
+            let zone = loiter[k].zone;
             let still = active
                 .iter()
                 .position(|a| a.0 == zone)
@@ -97,12 +197,12 @@ impl Detectors {
             if still {
                 k += 1;
             } else {
-                ended.push(v.loiter.remove(k));
+                ended.push(loiter.remove(k));
             }
         }
-        let mut pushes: SmallVec<[(Millis, Task); 2]> = SmallVec::new();
+        let mut pushes: SmallVec<[(Millis, Key); 2]> = SmallVec::new();
         for (i, ((z, _, min_dur, _), s)) in active.iter().zip(&slow).enumerate() {
-            match v.loiter.iter_mut().find(|l| l.zone == *z) {
+            match loiter.iter_mut().find(|l| l.zone == *z) {
                 Some(l) => {
                     l.reports += 1;
                     if let Resume::Continues(gap) = resume(i) {
@@ -110,14 +210,14 @@ impl Detectors {
                         // drift, not a report's): check at once.
                         l.silences.add(gap);
                         l.check_at = fix.time.max(l.since.saturating_add(*min_dur));
-                        pushes.push((l.check_at, Task::Loiter(mmsi, *z, l.since)));
+                        pushes.push((l.check_at, key(mmsi, *z, l.since)));
                     } else {
                         l.max_sog = l.max_sog.max(fix.speed.unwrap_or(0.0));
                     }
                 }
                 None if *s == Some(true) => {
                     let check_at = fix.time.saturating_add(*min_dur);
-                    v.loiter.push(Loiter {
+                    loiter.push(Loiter {
                         zone: *z,
                         since: fix.time,
                         start: (fix.lon, fix.lat),
@@ -127,13 +227,13 @@ impl Detectors {
                         silences: Silences::default(),
                         check_at,
                     });
-                    pushes.push((check_at, Task::Loiter(mmsi, *z, fix.time)));
+                    pushes.push((check_at, key(mmsi, *z, fix.time)));
                 }
                 None => {}
             }
         }
-        for p in pushes {
-            self.heap.push(Reverse(p));
+        for (at, k) in pushes {
+            cx.schedule(at, k);
         }
         for l in ended {
             let Some(id) = l.alert.clone() else {
@@ -154,119 +254,103 @@ impl Detectors {
                 ended: Some(end),
                 pos,
             };
-            out.push(self.loiter_alert(mmsi, &l, id, State::Closed, at, reason, tracks));
+            let alert = loiter_alert(cx, mmsi, &l, id, State::Closed, at, reason);
+            cx.out.push(alert);
         }
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn loiter_alert(
-        &self,
-        mmsi: Mmsi,
-        l: &Loiter,
-        id: AlertId,
-        state: State,
-        at: At,
-        reason: &str,
-        tracks: &TrackStore,
-    ) -> Alert {
-        let (zone, since, start) = (l.zone, l.since, l.start);
-        let At { at, ended, pos } = at;
-        let z = &self.zones.zones()[usize::from(zone)];
-        let p = self.resolved[usize::from(zone)]
-            .loitering
-            .unwrap_or_default();
-        let info = VesselInfo::from_store(tracks, mmsi);
-        let dur = ended.unwrap_or(at) - since;
-        let drift = haversine(start.0, start.1, pos.0, pos.1);
-        let nav = tracks.get(mmsi).and_then(|v| v.nav_status);
-        Alert {
-            id,
-            kind: Kind::Loitering,
-            state,
-            mmsi: vec![mmsi],
-            zone: z.id.clone(),
-            zone_name: z.name.clone(),
-            centre: z.centres.clone(),
-            at,
-            started_at: since,
-            ended_at: ended,
-            lat: pos.1,
-            lon: pos.0,
-            summary: format!(
-                "{} loitering {} in {} at ≤ {:.1} kn (threshold {:.1} kn for {}){}{}.",
-                info.label(),
-                human_duration(dur),
-                z.name.as_deref().unwrap_or(&z.id),
-                l.max_sog,
-                p.max_speed_kn,
-                human_duration(ms(p.min_duration)),
-                l.silences.clause(),
-                if ended.is_some() {
-                    format!("; ended: {reason}")
-                } else {
-                    String::new()
-                }
-            ),
-            vessels: vec![info],
-            details: json!({
-                "duration_s": dur / 1000,
-                "max_speed_kn_seen": (l.max_sog * 10.0).round() / 10.0,
-                "drift_m": drift.round(),
-                "reports": l.reports,
-                "nav_status": nav,
-                "max_speed_kn": p.max_speed_kn,
-                "min_duration_s": p.min_duration.as_secs(),
-                "silences": l.silences.details(),
-                "stale_after_s": self.cfg.stale_after.as_secs(),
-                "resume_within_s": self.cfg.resume_within.as_secs(),
-                "reason": if ended.is_some() { Some(reason) } else { None },
-            }),
-        }
+fn loiter_alert(
+    cx: &Context,
+    mmsi: Mmsi,
+    l: &Loiter,
+    id: AlertId,
+    state: State,
+    at: At,
+    reason: &str,
+) -> Alert {
+    let tracks = cx.tracks;
+    let (zone, since, start) = (l.zone, l.since, l.start);
+    let At { at, ended, pos } = at;
+    let z = cx.zone(zone);
+    let p = cx.params(zone).loitering.unwrap_or_default();
+    let info = VesselInfo::from_store(tracks, mmsi);
+    let dur = ended.unwrap_or(at) - since;
+    let drift = haversine(start.0, start.1, pos.0, pos.1);
+    let nav = tracks.get(mmsi).and_then(|v| v.nav_status);
+    Alert {
+        id,
+        kind: Kind::Loitering,
+        state,
+        mmsi: vec![mmsi],
+        zone: z.id.clone(),
+        zone_name: z.name.clone(),
+        centre: z.centres.clone(),
+        at,
+        started_at: since,
+        ended_at: ended,
+        lat: pos.1,
+        lon: pos.0,
+        summary: format!(
+            "{} loitering {} in {} at ≤ {:.1} kn (threshold {:.1} kn for {}){}{}.",
+            info.label(),
+            human_duration(dur),
+            z.name.as_deref().unwrap_or(&z.id),
+            l.max_sog,
+            p.max_speed_kn,
+            human_duration(ms(p.min_duration)),
+            l.silences.clause(),
+            if ended.is_some() {
+                format!("; ended: {reason}")
+            } else {
+                String::new()
+            }
+        ),
+        vessels: vec![info],
+        details: json!({
+            "duration_s": dur / 1000,
+            "max_speed_kn_seen": (l.max_sog * 10.0).round() / 10.0,
+            "drift_m": drift.round(),
+            "reports": l.reports,
+            "nav_status": nav,
+            "max_speed_kn": p.max_speed_kn,
+            "min_duration_s": p.min_duration.as_secs(),
+            "silences": l.silences.details(),
+            "stale_after_s": cx.cfg.stale_after.as_secs(),
+            "resume_within_s": cx.cfg.resume_within.as_secs(),
+            "reason": if ended.is_some() { Some(reason) } else { None },
+        }),
     }
+}
 
-    /// The close of loitering `l` (if its alert is open) ended for `reason`
-    /// with no report to end it: the vessel was last seen at `last`.
-    pub(super) fn loiter_ended(
-        &self,
-        mmsi: Mmsi,
-        l: Loiter,
-        last: &Fix,
-        now: Millis,
-        reason: &str,
-        tracks: &TrackStore,
-    ) -> Option<Alert> {
-        let id = l.alert.clone()?;
-        let at = At {
-            at: now,
-            ended: Some(last.time),
-            pos: (last.lon, last.lat),
-        };
-        Some(self.loiter_alert(mmsi, &l, id, State::Closed, at, reason, tracks))
-    }
+/// The close of loitering `l` (if its alert is open) ended for `reason`
+/// with no report to end it (at `cx.now`): the vessel was last seen at `last`.
+fn loiter_ended(cx: &Context, mmsi: Mmsi, l: Loiter, last: &Fix, reason: &str) -> Option<Alert> {
+    let id = l.alert.clone()?;
+    let at = At {
+        at: cx.now,
+        ended: Some(last.time),
+        pos: (last.lon, last.lat),
+    };
+    Some(loiter_alert(cx, mmsi, &l, id, State::Closed, at, reason))
+}
 
-    /// The check of loitering (`zone`, `since`) due at `due`, run at `now`:
-    /// opens or updates its alert, suspends it while the vessel is silent,
-    /// and ends it when the silence outlasts `resume_within`.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn check_loiter(
-        &mut self,
-        mmsi: Mmsi,
-        zone: u16,
-        since: Millis,
-        due: Millis,
-        now: Millis,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let stale = ms(self.cfg.stale_after);
-        let within = ms(self.cfg.resume_within);
-        let update = ms(self.cfg.update_every);
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
+impl Loitering {
+    /// The check of loitering (`zone`, `since`) due at `due`, run at
+    /// `cx.now`: opens or updates its alert, suspends it while the vessel
+    /// is silent, and ends it when the silence outlasts `resume_within`.
+    fn check(&mut self, cx: &mut Context, mmsi: Mmsi, zone: u16, since: Millis, due: Millis) {
+        let now = cx.now;
+        let stale = cx.stale();
+        let within = cx.resume_within();
+        let update = cx.update_every();
+        let Some(loiter) = self.vessels.get_mut(&mmsi) else {
             return;
         };
-        let Some(last) = v.last.clone() else { return };
-        let Some(i) = v
-            .loiter
+        let Some(last) = cx.last(mmsi).cloned() else {
+            return;
+        };
+        let Some(i) = loiter
             .iter()
             .position(|l| l.zone == zone && l.since == since && l.check_at == due)
         else {
@@ -277,22 +361,22 @@ impl Detectors {
             if silent < within {
                 // Suspended: the alert (if any) stays open, without
                 // updates, until the vessel is back or the wait is over.
-                let l = &mut v.loiter[i];
+                let l = &mut loiter[i];
                 l.check_at = last.time.saturating_add(within);
-                self.heap
-                    .push(Reverse((l.check_at, Task::Loiter(mmsi, zone, since))));
+                cx.schedule(l.check_at, key(mmsi, zone, since));
                 return;
             }
             // Contact lost: no report confirms the loitering any more.
-            let l = v.loiter.remove(i);
-            out.extend(self.loiter_ended(mmsi, l, &last, now, "contact lost", tracks));
+            let l = loiter.remove(i);
+            let alert = loiter_ended(cx, mmsi, l, &last, "contact lost");
+            cx.out.extend(alert);
             return;
         }
-        let l = &mut v.loiter[i];
+        let l = &mut loiter[i];
         let (state, id) = match &l.alert {
             Some(id) => (State::Update, id.clone()),
             None => {
-                let z = &self.zones.zones()[usize::from(zone)];
+                let z = cx.zone(zone);
                 let id = Alert::make_id(Kind::Loitering, &z.id, &[mmsi], since);
                 l.alert = Some(id.clone());
                 (State::Open, id)
@@ -305,10 +389,8 @@ impl Detectors {
             ended: None,
             pos: (last.lon, last.lat),
         };
-        self.heap
-            .push(Reverse((next, Task::Loiter(mmsi, zone, since))));
-        if let Some(l) = self.vessels.get(&mmsi).map(|v| &v.loiter[i]) {
-            out.push(self.loiter_alert(mmsi, l, id, state, at, "", tracks));
-        }
+        cx.schedule(next, key(mmsi, zone, since));
+        let alert = loiter_alert(cx, mmsi, &loiter[i], id, state, at, "");
+        cx.out.push(alert);
     }
 }

@@ -2,49 +2,150 @@
 //! for at least `min_duration`. Slow vessels are kept in an R-tree so a
 //! report finds its neighbours without scanning the fleet.
 
-use std::cmp::Reverse;
+use std::time::Duration;
 
+use ahash::{AHashMap, AHashSet};
 use rstar::primitives::GeomWithData;
-use rstar::AABB;
+use rstar::{RTree, AABB};
 use serde_json::json;
 use smallvec::SmallVec;
 
-use super::interrupt::{Resume, Silences};
-use super::{haversine, ms, Detectors, Fix, Place, Task};
+use super::context::{Context, Key, Report};
+use super::interrupt::{Resume, ResumeRule, Silences};
+use super::registry::{Detector, Memory, Reload};
+use super::{haversine, ms, shrink, slow_in, DetectConfig, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::index::M_PER_DEG_LAT;
+use crate::track::Mmsi;
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use crate::track::index::M_PER_DEG_LAT;
-use crate::track::{Mmsi, TrackStore};
+use aiswatch_zones::ResolvedDetect;
 
-#[derive(Debug)]
-pub(super) struct Pair {
-    pub(super) zone: u16,
-    pub(super) since: Millis,
-    pub(super) last_close: Millis,
-    pub(super) min_m: f64,
-    pub(super) max_m: f64,
-    pub(super) last_m: f64,
-    pub(super) alert: Option<AlertId>,
-    /// Silences (of either vessel) it went on after.
-    pub(super) silences: Silences,
-    /// When its one live check is due (see [`super::loitering::Loiter`]).
-    pub(super) check_at: Millis,
+/// The rendezvous detector: the pairs, and the slow vessels by position.
+#[derive(Default)]
+pub(crate) struct Rendezvous {
+    pairs: AHashMap<(Mmsi, Mmsi), Pair>,
+    /// Each vessel's partners in `pairs`.
+    partners: AHashMap<Mmsi, Vec<Mmsi>>,
+    /// Slow vessels in rendezvous zones, by position.
+    slow: RTree<Candidate>,
+    slow_pos: AHashMap<Mmsi, [f64; 2]>,
 }
 
-pub(super) type Candidate = GeomWithData<[f64; 2], Mmsi>;
+#[derive(Debug)]
+struct Pair {
+    zone: u16,
+    since: Millis,
+    last_close: Millis,
+    min_m: f64,
+    max_m: f64,
+    last_m: f64,
+    alert: Option<AlertId>,
+    /// Silences (of either vessel) it went on after.
+    silences: Silences,
+    /// When its one live check is due: a check due at another time has
+    /// been superseded (a resumption checks at once).
+    check_at: Millis,
+}
 
-impl Detectors {
-    pub(super) fn rendezvous(
-        &mut self,
-        mmsi: Mmsi,
-        fix: &Fix,
-        prev: Option<&Fix>,
-        place: &Place,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let hyst = self.cfg.speed_hysteresis_kn;
+type Candidate = GeomWithData<[f64; 2], Mmsi>;
+
+fn runs(r: &ResolvedDetect) -> bool {
+    r.rendezvous.is_some()
+}
+
+/// The check of pair `key` from `since`.
+fn task(key: (Mmsi, Mmsi), since: Millis) -> Key {
+    Key {
+        vessel: key.0,
+        other: key.1 .0,
+        at: since,
+    }
+}
+
+impl Detector for Rendezvous {
+    fn kind(&self) -> Kind {
+        Kind::Rendezvous
+    }
+
+    fn runs_in(&self, r: &ResolvedDetect) -> bool {
+        runs(r)
+    }
+
+    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
+        let episode = resolved
+            .iter()
+            .filter_map(|r| r.rendezvous.map(|p| p.min_duration))
+            .max()
+            .unwrap_or_default();
+        Memory {
+            episode,
+            quiet: Duration::ZERO,
+        }
+    }
+
+    fn position(&mut self, cx: &mut Context, r: &Report) {
+        self.report(cx, r);
+    }
+
+    fn due(&mut self, cx: &mut Context, key: Key, due: Millis) {
+        self.check(cx, key.vessel, Mmsi(key.other), key.at, due);
+    }
+
+    fn vessels_of(&self, key: &Key) -> (Mmsi, Option<Mmsi>) {
+        (key.vessel, Some(Mmsi(key.other)))
+    }
+
+    fn release(&mut self, cx: &mut Context, mmsi: Mmsi) {
+        let partners = self.partners.get(&mmsi).cloned().unwrap_or_default();
+        for other in partners {
+            self.end_pair(cx, pair_key(mmsi, other), REASON_FORGOTTEN);
+        }
+    }
+
+    fn forget(&mut self, _cx: &mut Context, mmsi: Mmsi) {
+        if let Some(old) = self.slow_pos.remove(&mmsi) {
+            self.slow.remove(&GeomWithData::new(old, mmsi));
+        }
+        self.partners.remove(&mmsi);
+    }
+
+    fn forgotten(&mut self, _dropped: &AHashSet<Mmsi>) {
+        shrink(&mut self.slow_pos);
+        shrink(&mut self.pairs);
+        shrink(&mut self.partners);
+    }
+
+    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
+        let ending: Vec<((Mmsi, Mmsi), &'static str)> = self
+            .pairs
+            .iter()
+            .filter_map(|(k, p)| reload.ends(p.zone, runs).map(|r| (*k, r)))
+            .collect();
+        for (key, reason) in ending {
+            self.end_pair(cx, key, reason);
+        }
+    }
+
+    fn remap(&mut self, reload: &Reload) {
+        for p in self.pairs.values_mut() {
+            p.zone = reload.zone(p.zone);
+        }
+    }
+
+    #[cfg(test)]
+    fn holds(&self, mmsi: Mmsi) -> bool {
+        self.partners.contains_key(&mmsi)
+            || self.slow_pos.contains_key(&mmsi)
+            || self.pairs.keys().any(|k| k.0 == mmsi || k.1 == mmsi)
+            || self.slow.iter().any(|c| c.data == mmsi)
+    }
+}
+
+impl Rendezvous {
+    fn report(&mut self, cx: &mut Context, r: &Report) {
+        let (mmsi, fix, prev, place) = (r.mmsi, r.fix, r.prev, r.place);
+        let hyst = cx.cfg.speed_hysteresis_kn;
         // The rendezvous zone here (first that runs it), unless in port.
         let zone = if place.in_port {
             None
@@ -52,34 +153,32 @@ impl Detectors {
             place
                 .zones
                 .iter()
-                .find_map(|&z| self.resolved[usize::from(z)].rendezvous.map(|p| (z, p)))
+                .find_map(|&z| cx.params(z).rendezvous.map(|p| (z, p)))
         };
-        let slow = zone.and_then(|(_, p)| self.slow_in(fix, p.max_speed_kn, hyst));
+        let slow = zone.and_then(|(_, p)| slow_in(fix, p.max_speed_kn, hyst));
         // Break pairs this report ends.
         let partners: SmallVec<[Mmsi; 4]> = self
-            .vessels
+            .partners
             .get(&mmsi)
-            .map(|v| v.partners.iter().copied().collect())
+            .map(|v| v.iter().copied().collect())
             .unwrap_or_default();
         for other in partners {
             let key = pair_key(mmsi, other);
             let Some(pair) = self.pairs.get(&key) else {
                 continue;
             };
-            let p = self.resolved[usize::from(pair.zone)]
-                .rendezvous
-                .unwrap_or_default();
+            let p = cx.params(pair.zone).rendezvous.unwrap_or_default();
             // This vessel back after a silence: still slow, and no further
             // than its drift distance from where it fell silent?
-            let resume = self.resume_rule(p.max_speed_kn).judge(prev, fix, slow);
-            let other_fix = self.vessels.get(&other).and_then(|v| v.last.clone());
+            let resume = ResumeRule::new(cx.cfg, p.max_speed_kn).judge(prev, fix, slow);
+            let other_fix = cx.last(other).cloned();
             let dist = other_fix
                 .as_ref()
                 .map(|o| haversine(o.lon, o.lat, fix.lon, fix.lat));
             let apart = dist.is_none_or(|d| d > p.max_distance_m * 1.5);
             let left = zone.is_none_or(|(z, _)| z != pair.zone);
             if resume == Resume::Ends {
-                self.end_pair(key, fix.time, "contact lost", tracks, out);
+                self.end_pair(cx, key, "contact lost");
             } else if apart || left || slow == Some(false) {
                 let reason = if left {
                     "left the zone"
@@ -88,14 +187,13 @@ impl Detectors {
                 } else {
                     "parted"
                 };
-                self.end_pair(key, fix.time, reason, tracks, out);
+                self.end_pair(cx, key, reason);
             } else if let (Some(pair), Some(d)) = (self.pairs.get_mut(&key), dist) {
                 if let Resume::Continues(gap) = resume {
                     // Check (open or update) at once.
                     pair.silences.add(gap);
                     pair.check_at = fix.time.max(pair.since.saturating_add(ms(p.min_duration)));
-                    let task = Task::Pair(key.0, key.1, pair.since);
-                    self.heap.push(Reverse((pair.check_at, task)));
+                    cx.schedule(pair.check_at, task(key, pair.since));
                 }
                 if d <= p.max_distance_m {
                     pair.last_close = fix.time;
@@ -122,13 +220,13 @@ impl Detectors {
             [fix.lon - dlon, fix.lat - dlat],
             [fix.lon + dlon, fix.lat + dlat],
         );
-        let stale = ms(self.cfg.stale_after);
+        let stale = cx.stale();
         let near: SmallVec<[(Mmsi, f64); 4]> = self
             .slow
             .locate_in_envelope(&env)
             .filter(|c| c.data != mmsi)
             .filter_map(|c| {
-                let o = self.vessels.get(&c.data)?;
+                let o = cx.vessels.get(&c.data)?;
                 let of = o.last.as_ref()?;
                 let d = haversine(of.lon, of.lat, fix.lon, fix.lat);
                 let ok = d <= p.max_distance_m
@@ -163,32 +261,23 @@ impl Detectors {
                 },
             );
             for (a, b) in [(mmsi, other), (other, mmsi)] {
-                if let Some(v) = self.vessels.get_mut(&a) {
-                    if !v.partners.contains(&b) {
-                        v.partners.push(b);
+                if cx.vessels.contains_key(&a) {
+                    let v = self.partners.entry(a).or_default();
+                    if !v.contains(&b) {
+                        v.push(b);
                     }
                 }
             }
-            self.heap
-                .push(Reverse((check_at, Task::Pair(key.0, key.1, fix.time))));
+            cx.schedule(check_at, task(key, fix.time));
         }
     }
 
     /// The check of pair (`a`, `b`) from `since`, due at `due`, run at
-    /// `now`: opens or updates its alert, suspends it while one of the two
-    /// is silent, and ends it when they part or the silence outlasts
+    /// `cx.now`: opens or updates its alert, suspends it while one of the
+    /// two is silent, and ends it when they part or the silence outlasts
     /// `resume_within`.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn check_pair(
-        &mut self,
-        a: Mmsi,
-        b: Mmsi,
-        since: Millis,
-        due: Millis,
-        now: Millis,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
+    fn check(&mut self, cx: &mut Context, a: Mmsi, b: Mmsi, since: Millis, due: Millis) {
+        let now = cx.now;
         let key = (a, b);
         let Some(pair) = self.pairs.get(&key) else {
             return;
@@ -197,18 +286,10 @@ impl Detectors {
             return; // a later pair, or superseded by a later check
         }
         // Both must still be reporting, and close, recently.
-        let stale = ms(self.cfg.stale_after);
-        let within = ms(self.cfg.resume_within);
-        let last_a = self
-            .vessels
-            .get(&a)
-            .and_then(|v| v.last.as_ref().map(|f| f.time))
-            .unwrap_or(0);
-        let last_b = self
-            .vessels
-            .get(&b)
-            .and_then(|v| v.last.as_ref().map(|f| f.time))
-            .unwrap_or(0);
+        let stale = cx.stale();
+        let within = cx.resume_within();
+        let last_a = cx.last(a).map_or(0, |f| f.time);
+        let last_b = cx.last(b).map_or(0, |f| f.time);
         let silent = now - last_a.min(last_b) > stale;
         if now - pair.last_close > stale || silent {
             let quiet_since = pair.last_close.min(last_a).min(last_b);
@@ -219,10 +300,10 @@ impl Detectors {
                 if let Some(pair) = self.pairs.get_mut(&key) {
                     pair.check_at = at;
                 }
-                self.heap.push(Reverse((at, Task::Pair(a, b, since))));
+                cx.schedule(at, task(key, since));
                 return;
             }
-            self.end_pair(key, now, "contact lost", tracks, out);
+            self.end_pair(cx, key, "contact lost");
             return;
         }
         let state = if pair.alert.is_some() {
@@ -230,54 +311,52 @@ impl Detectors {
         } else {
             State::Open
         };
-        let Some(alert) = self.pair_alert(key, state, now, None, "", tracks) else {
+        let Some(alert) = self.pair_alert(cx, key, state, None, "") else {
             return;
         };
-        let next = now.saturating_add(ms(self.cfg.update_every));
+        let next = now.saturating_add(cx.update_every());
         if let Some(pair) = self.pairs.get_mut(&key) {
             pair.alert = Some(alert.id.clone());
             pair.check_at = next;
         }
-        out.push(alert);
-        self.heap.push(Reverse((next, Task::Pair(a, b, since))));
+        cx.out.push(alert);
+        cx.schedule(next, task(key, since));
     }
 
-    pub(super) fn end_pair(
-        &mut self,
-        key: (Mmsi, Mmsi),
-        now: Millis,
-        reason: &str,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
+    /// Ends pair `key` at `cx.now` for `reason`, closing its alert if open.
+    fn end_pair(&mut self, cx: &mut Context, key: (Mmsi, Mmsi), reason: &str) {
+        let now = cx.now;
         if self.pairs.get(&key).is_some_and(|p| p.alert.is_some()) {
             let ended = self.pairs.get(&key).map_or(now, |p| p.last_close.min(now));
-            out.extend(self.pair_alert(key, State::Closed, now, Some(ended), reason, tracks));
+            let alert = self.pair_alert(cx, key, State::Closed, Some(ended), reason);
+            cx.out.extend(alert);
         }
         self.pairs.remove(&key);
         for (a, b) in [(key.0, key.1), (key.1, key.0)] {
-            if let Some(v) = self.vessels.get_mut(&a) {
-                v.partners.retain(|p| *p != b);
+            if let Some(v) = self.partners.get_mut(&a) {
+                v.retain(|p| *p != b);
+                if v.is_empty() {
+                    self.partners.remove(&a);
+                }
             }
         }
     }
 
-    pub(super) fn pair_alert(
+    /// The alert of pair `key` at `cx.now`.
+    fn pair_alert(
         &self,
+        cx: &Context,
         key: (Mmsi, Mmsi),
         state: State,
-        at: Millis,
         ended: Option<Millis>,
         reason: &str,
-        tracks: &TrackStore,
     ) -> Option<Alert> {
+        let (at, tracks) = (cx.now, cx.tracks);
         let pair = self.pairs.get(&key)?;
-        let z = &self.zones.zones()[usize::from(pair.zone)];
-        let p = self.resolved[usize::from(pair.zone)]
-            .rendezvous
-            .unwrap_or_default();
-        let fa = self.vessels.get(&key.0).and_then(|v| v.last.clone());
-        let fb = self.vessels.get(&key.1).and_then(|v| v.last.clone());
+        let z = cx.zone(pair.zone);
+        let p = cx.params(pair.zone).rendezvous.unwrap_or_default();
+        let fa = cx.last(key.0).cloned();
+        let fb = cx.last(key.1).cloned();
         let (lon, lat) = match (&fa, &fb) {
             (Some(a), Some(b)) => ((a.lon + b.lon) / 2.0, (a.lat + b.lat) / 2.0),
             (Some(a), None) | (None, Some(a)) => (a.lon, a.lat),
@@ -327,15 +406,15 @@ impl Detectors {
                 "max_speed_kn": p.max_speed_kn,
                 "min_duration_s": p.min_duration.as_secs(),
                 "silences": pair.silences.details(),
-                "stale_after_s": self.cfg.stale_after.as_secs(),
-                "resume_within_s": self.cfg.resume_within.as_secs(),
+                "stale_after_s": cx.cfg.stale_after.as_secs(),
+                "resume_within_s": cx.cfg.resume_within.as_secs(),
                 "reason": if ended.is_some() { Some(reason) } else { None },
             }),
         })
     }
 }
 
-pub(super) fn pair_key(a: Mmsi, b: Mmsi) -> (Mmsi, Mmsi) {
+fn pair_key(a: Mmsi, b: Mmsi) -> (Mmsi, Mmsi) {
     if a < b {
         (a, b)
     } else {

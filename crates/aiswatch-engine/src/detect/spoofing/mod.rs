@@ -2,55 +2,136 @@
 //! MMSIs in a zone. Anomalies of a vessel are one alert, closed after
 //! `spoofing_quiet` without another.
 
-use std::cmp::Reverse;
-
+use ahash::{AHashMap, AHashSet};
 use serde_json::json;
 
-use super::{ms, Detectors, Fix, Place, Step, Task, KN_PER_MPS};
+use super::context::{Context, Key, Report};
+use super::registry::{Detector, Memory, Reload};
+use super::{ms, shrink, DetectConfig, Fix, Step, KN_PER_MPS, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::Mmsi;
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use crate::track::{Mmsi, TrackStore};
+use aiswatch_zones::ResolvedDetect;
 
-#[derive(Debug)]
-pub(super) struct Spoof {
-    pub(super) zone: u16,
-    pub(super) id: AlertId,
-    pub(super) started: Millis,
-    pub(super) last_anomaly: Millis,
-    pub(super) anomalies: u32,
-    pub(super) last_sent: Millis,
+/// The spoofing detector: per vessel in a spoofing zone, whether its MMSI
+/// was checked and its open alert.
+#[derive(Debug, Default)]
+pub(crate) struct Spoofing {
+    vessels: AHashMap<Mmsi, SpoofState>,
 }
 
-impl Detectors {
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn spoofing(
-        &mut self,
-        mmsi: Mmsi,
-        step: Option<Step>,
-        fix: &Fix,
-        prev_place: &Place,
-        place: &Place,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let zone = place
+#[derive(Debug, Default)]
+struct SpoofState {
+    /// The MMSI was checked: an invalid one is reported once per vessel,
+    /// not on every report.
+    checked: bool,
+    open: Option<Spoof>,
+}
+
+#[derive(Debug)]
+struct Spoof {
+    zone: u16,
+    id: AlertId,
+    started: Millis,
+    last_anomaly: Millis,
+    anomalies: u32,
+    last_sent: Millis,
+}
+
+fn runs(r: &ResolvedDetect) -> bool {
+    r.spoofing.is_some()
+}
+
+impl Detector for Spoofing {
+    fn kind(&self) -> Kind {
+        Kind::Spoofing
+    }
+
+    fn runs_in(&self, r: &ResolvedDetect) -> bool {
+        runs(r)
+    }
+
+    fn memory(&self, _resolved: &[ResolvedDetect], cfg: &DetectConfig) -> Memory {
+        Memory {
+            episode: std::time::Duration::ZERO,
+            quiet: cfg.spoofing_quiet,
+        }
+    }
+
+    fn before_position(&mut self, cx: &mut Context, r: &Report) {
+        self.report(cx, r);
+    }
+
+    fn due(&mut self, cx: &mut Context, key: Key, _due: Millis) {
+        let mmsi = key.vessel;
+        let Some(st) = self.vessels.get_mut(&mmsi) else {
+            return;
+        };
+        if st.open.as_ref().is_none_or(|s| s.last_anomaly != key.at) {
+            return;
+        }
+        let Some(s) = st.open.take() else { return };
+        let alert = spoof_closed(cx, mmsi, s, None);
+        cx.out.push(alert);
+    }
+
+    fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
+        if let Some(s) = self.vessels.remove(&mmsi).and_then(|st| st.open) {
+            let alert = spoof_closed(cx, mmsi, s, Some(REASON_FORGOTTEN));
+            cx.out.push(alert);
+        }
+    }
+
+    fn forgotten(&mut self, _dropped: &AHashSet<Mmsi>) {
+        shrink(&mut self.vessels);
+    }
+
+    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
+        for (&mmsi, st) in self.vessels.iter_mut() {
+            let Some(reason) = st.open.as_ref().and_then(|s| reload.ends(s.zone, runs)) else {
+                continue;
+            };
+            let Some(s) = st.open.take() else { continue };
+            let alert = spoof_unwatched(cx, mmsi, s, reason);
+            cx.out.push(alert);
+        }
+    }
+
+    fn remap(&mut self, reload: &Reload) {
+        for s in self.vessels.values_mut().filter_map(|st| st.open.as_mut()) {
+            s.zone = reload.zone(s.zone);
+        }
+    }
+
+    #[cfg(test)]
+    fn holds(&self, mmsi: Mmsi) -> bool {
+        self.vessels.contains_key(&mmsi)
+    }
+}
+
+impl Spoofing {
+    fn report(&mut self, cx: &mut Context, r: &Report) {
+        let (mmsi, step, fix) = (r.mmsi, r.step, r.fix);
+        let zone = r
+            .place
             .zones
             .iter()
-            .chain(&prev_place.zones)
-            .find_map(|&z| self.resolved[usize::from(z)].spoofing.map(|p| (z, p)));
+            .chain(&r.prev_place.zones)
+            .find_map(|&z| cx.params(z).spoofing.map(|p| (z, p)));
         let Some((zone, p)) = zone else { return };
         let mut why = None;
+        let st = self.vessels.entry(mmsi).or_default();
         // The MMSI is checked once per vessel (an invalid one is reported once).
-        if let Some(v) = self.vessels.get_mut(&mmsi).filter(|v| !v.mmsi_checked) {
-            v.mmsi_checked = true;
+        if !st.checked {
+            st.checked = true;
             if !valid_ship_mmsi(mmsi) {
                 why = Some(json!({"reason": "invalid_mmsi", "mmsi": mmsi.0}));
             }
         }
         if let Some(Step { from: prev, m: d }) = step {
             let dt_s = (fix.time - prev.time) as f64 / 1000.0;
-            if d > self.cfg.jump_min_m {
+            if d > cx.cfg.jump_min_m {
                 let implied = if dt_s > 0.0 {
                     d / dt_s * KN_PER_MPS
                 } else {
@@ -68,13 +149,10 @@ impl Detectors {
             }
         }
         let Some(why) = why else { return };
-        let quiet = ms(self.cfg.spoofing_quiet);
-        let update = ms(self.cfg.update_every);
-        let z = &self.zones.zones()[usize::from(zone)];
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
-            return;
-        };
-        let (state, id, started, count) = match &mut v.spoof {
+        let quiet = ms(cx.cfg.spoofing_quiet);
+        let update = cx.update_every();
+        let z = cx.zone(zone);
+        let (state, id, started, count) = match &mut st.open {
             Some(s) => {
                 s.last_anomaly = fix.time;
                 s.anomalies += 1;
@@ -86,7 +164,7 @@ impl Detectors {
             }
             None => {
                 let id = Alert::make_id(Kind::Spoofing, &z.id, &[mmsi], fix.time);
-                v.spoof = Some(Spoof {
+                st.open = Some(Spoof {
                     zone,
                     id: id.clone(),
                     started: fix.time,
@@ -97,13 +175,9 @@ impl Detectors {
                 (State::Open, id, fix.time, 1)
             }
         };
-        self.heap.push(Reverse((
-            fix.time.saturating_add(quiet),
-            Task::SpoofQuiet(mmsi, fix.time),
-        )));
-        let info = VesselInfo::from_store(tracks, mmsi);
+        let info = VesselInfo::from_store(cx.tracks, mmsi);
         let reason = why["reason"].as_str().unwrap_or("").replace('_', " ");
-        out.push(Alert {
+        let alert = Alert {
             id,
             kind: Kind::Spoofing,
             state,
@@ -126,79 +200,86 @@ impl Detectors {
             ),
             vessels: vec![info],
             details: json!({ "anomaly": why, "anomalies": count }),
-        });
+        };
+        cx.schedule(fix.time.saturating_add(quiet), Key::at(mmsi, fix.time));
+        cx.out.push(alert);
     }
+}
 
-    pub(super) fn check_spoof_quiet(
-        &mut self,
-        mmsi: Mmsi,
-        last: Millis,
-        now: Millis,
-        tracks: &TrackStore,
-        out: &mut Vec<Alert>,
-    ) {
-        let Some(v) = self.vessels.get_mut(&mmsi) else {
-            return;
-        };
-        if v.spoof.as_ref().is_none_or(|s| s.last_anomaly != last) {
-            return;
-        }
-        let Some(s) = v.spoof.take() else { return };
-        let last_fix = v.last.clone();
-        out.push(self.spoof_closed(mmsi, s, last_fix.as_ref(), now, None, tracks));
+/// The close of a spoofing alert at `cx.now`: quiet for `spoofing_quiet`
+/// (no `reason`), or ended for `reason` (e.g. [`super::REASON_FORGOTTEN`]).
+fn spoof_closed(cx: &Context, mmsi: Mmsi, s: Spoof, reason: Option<&str>) -> Alert {
+    let now = cx.now;
+    let z = cx.zone(s.zone);
+    let info = VesselInfo::from_store(cx.tracks, mmsi);
+    let (lon, lat) = cx.last(mmsi).map_or((0.0, 0.0), |f: &Fix| (f.lon, f.lat));
+    let quiet = human_duration(now.saturating_sub(s.last_anomaly));
+    let summary = match reason {
+        None => format!(
+            "{}: no further track anomaly for {} ({} in all).",
+            info.label(),
+            quiet,
+            s.anomalies
+        ),
+        Some(r) => format!(
+            "{}: ended: {} after {} without an anomaly ({} in all).",
+            info.label(),
+            r,
+            quiet,
+            s.anomalies
+        ),
+    };
+    let details = match reason {
+        None => json!({ "anomalies": s.anomalies }),
+        Some(r) => json!({ "anomalies": s.anomalies, "reason": r }),
+    };
+    Alert {
+        id: s.id,
+        kind: Kind::Spoofing,
+        state: State::Closed,
+        mmsi: vec![mmsi],
+        zone: z.id.clone(),
+        zone_name: z.name.clone(),
+        centre: z.centres.clone(),
+        at: now,
+        started_at: s.started,
+        ended_at: Some(s.last_anomaly),
+        lat,
+        lon,
+        summary,
+        vessels: vec![info],
+        details,
     }
+}
 
-    /// The close of a spoofing alert: quiet for `spoofing_quiet` (no
-    /// `reason`), or ended for `reason` (e.g. [`super::REASON_FORGOTTEN`]).
-    pub(super) fn spoof_closed(
-        &self,
-        mmsi: Mmsi,
-        s: Spoof,
-        last: Option<&Fix>,
-        now: Millis,
-        reason: Option<&str>,
-        tracks: &TrackStore,
-    ) -> Alert {
-        let z = &self.zones.zones()[usize::from(s.zone)];
-        let info = VesselInfo::from_store(tracks, mmsi);
-        let (lon, lat) = last.map_or((0.0, 0.0), |f| (f.lon, f.lat));
-        let quiet = human_duration(now.saturating_sub(s.last_anomaly));
-        let summary = match reason {
-            None => format!(
-                "{}: no further track anomaly for {} ({} in all).",
-                info.label(),
-                quiet,
-                s.anomalies
-            ),
-            Some(r) => format!(
-                "{}: ended: {} after {} without an anomaly ({} in all).",
-                info.label(),
-                r,
-                quiet,
-                s.anomalies
-            ),
-        };
-        let details = match reason {
-            None => json!({ "anomalies": s.anomalies }),
-            Some(r) => json!({ "anomalies": s.anomalies, "reason": r }),
-        };
-        Alert {
-            id: s.id,
-            kind: Kind::Spoofing,
-            state: State::Closed,
-            mmsi: vec![mmsi],
-            zone: z.id.clone(),
-            zone_name: z.name.clone(),
-            centre: z.centres.clone(),
-            at: now,
-            started_at: s.started,
-            ended_at: Some(s.last_anomaly),
-            lat,
-            lon,
-            summary,
-            vessels: vec![info],
-            details,
-        }
+/// The close of a spoofing alert whose zone, or its spoofing watch, a
+/// reload removed (`reason`).
+fn spoof_unwatched(cx: &Context, mmsi: Mmsi, s: Spoof, reason: &str) -> Alert {
+    let z = cx.zone(s.zone);
+    let info = || VesselInfo::from_store(cx.tracks, mmsi);
+    let pos = cx.last(mmsi).map_or((0.0, 0.0), |f| (f.lon, f.lat));
+    Alert {
+        id: s.id,
+        kind: Kind::Spoofing,
+        state: State::Closed,
+        mmsi: vec![mmsi],
+        zone: z.id.clone(),
+        zone_name: z.name.clone(),
+        centre: z.centres.clone(),
+        at: cx.now,
+        started_at: s.started,
+        ended_at: Some(s.last_anomaly),
+        lat: pos.1,
+        lon: pos.0,
+        summary: format!(
+            "{}: spoofing watch ended ({}) in {} ({} anomalies in all).",
+            info().label(),
+            reason.replace('_', " "),
+            z.name.as_deref().unwrap_or(&z.id),
+            s.anomalies
+        ),
+        vessels: vec![info()],
+        details: json!({ "reason": reason, "anomalies": s.anomalies }),
     }
 }
 

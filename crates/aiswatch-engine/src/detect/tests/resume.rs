@@ -1,8 +1,8 @@
 //! Silence at the edge of a receiver's coverage, and one event (loitering,
 //! rendezvous) one alert across silences.
 
-use crate::fixtures::{at_spot, background, coverage_edge_feed, engine, pos, run, HOUR, MIN, T0};
 use crate::alert::{Alert, Kind, State};
+use crate::fixtures::{at_spot, background, coverage_edge_feed, engine, pos, run, HOUR, MIN, T0};
 use crate::track::Mmsi;
 
 fn of(alerts: &[Alert], kind: Kind, mmsi: u32) -> Vec<Alert> {
