@@ -43,9 +43,9 @@ use aiswatch_zones::{
 mod context;
 mod dark_period;
 mod drifting;
+mod episode;
 mod fishing;
 mod identity_change;
-mod interrupt;
 mod loitering;
 mod place;
 mod registry;

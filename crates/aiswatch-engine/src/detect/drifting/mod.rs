@@ -16,11 +16,11 @@ use ahash::{AHashMap, AHashSet};
 use serde_json::json;
 
 use super::context::{Context, Key, Report};
+use super::episode::{Contact, Episode};
 use super::registry::{Detector, Memory, Reload};
 use super::{angle_deg, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::Mmsi;
-use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
 use aiswatch_zones::{DriftingParams, ResolvedDetect};
 
@@ -37,13 +37,12 @@ const ANGLE_SLACK: f64 = 5.0;
 #[derive(Debug, Clone)]
 struct Drift {
     zone: u16,
-    since: Millis,
+    ep: Episode,
     start: (f64, f64),
     reports: u32,
     min_angle: f64,
     max_angle: f64,
     max_sog: f64,
-    alert: Option<AlertId>,
 }
 
 /// What one report says: drifting, not drifting (why), or nothing (no heading).
@@ -200,13 +199,12 @@ impl Drifting {
                 if let Says::Drifting { angle, sog } = judge(&p, anchored, sog, angle, (0.0, 0.0)) {
                     let d = Drift {
                         zone: z,
-                        since: fix.time,
+                        ep: Episode::new(fix.time, fix.time.saturating_add(ms(p.min_duration))),
                         start: (fix.lon, fix.lat),
                         reports: 1,
                         min_angle: angle,
                         max_angle: angle,
                         max_sog: sog,
-                        alert: None,
                     };
                     self.vessels.insert(mmsi, d);
                     cx.schedule(
@@ -225,10 +223,11 @@ impl Drifting {
         let Some(last) = cx.last(mmsi).cloned() else {
             return;
         };
-        if self.vessels.get(&mmsi).is_none_or(|d| d.since != since) {
+        if self.vessels.get(&mmsi).is_none_or(|d| d.ep.since != since) {
             return;
         }
-        if now - last.time > stale {
+        // A silence ends the episode (it is not suspended).
+        if Episode::contact(now, last.time, stale, 0) != Contact::Heard {
             if let Some(d) = self.vessels.remove(&mmsi) {
                 cx.out
                     .extend(drift_alert(cx, mmsi, &d, &last, Some("contact lost")));
@@ -240,20 +239,15 @@ impl Drifting {
         };
         // Reports must cover `min_duration` (sparse or satellite data).
         let min_dur = cx.params(d.zone).drifting.map_or(0, |p| ms(p.min_duration));
-        let short = min_dur - (last.time - d.since);
-        if d.alert.is_none() && short > 0 {
+        let short = min_dur - (last.time - d.ep.since);
+        if d.ep.alert.is_none() && short > 0 {
             cx.schedule(now.saturating_add(short), Key::at(mmsi, since));
             return;
         }
-        let opens = d.alert.is_none();
-        if opens {
-            let z = cx.zone(d.zone);
-            d.alert = Some(Alert::make_id(Kind::Drifting, &z.id, &[mmsi], since));
-        }
-        let alert = drift_alert(cx, mmsi, d, &last, None).map(|a| Alert {
-            state: if opens { State::Open } else { State::Update },
-            ..a
-        });
+        let z = cx.zone(d.zone);
+        let (state, _) =
+            d.ep.raise(Kind::Drifting, &z.id, &[mmsi], now.saturating_add(update));
+        let alert = drift_alert(cx, mmsi, d, &last, None).map(|a| Alert { state, ..a });
         cx.out.extend(alert);
         cx.schedule(now.saturating_add(update), Key::at(mmsi, since));
     }
@@ -268,7 +262,7 @@ fn drift_alert(
     last: &Fix,
     ended_for: Option<&str>,
 ) -> Option<Alert> {
-    let id = d.alert.clone()?;
+    let id = d.ep.alert.clone()?;
     let (at, tracks) = (cx.now, cx.tracks);
     let (state, ended, reason) = match ended_for {
         Some(r) => (State::Closed, Some(last.time), r),
@@ -277,7 +271,7 @@ fn drift_alert(
     let z = cx.zone(d.zone);
     let p = cx.params(d.zone).drifting.unwrap_or_default();
     let info = VesselInfo::from_store(tracks, mmsi);
-    let dur = ended.unwrap_or(last.time) - d.since;
+    let dur = ended.unwrap_or(last.time) - d.ep.since;
     let nav = tracks.get(mmsi).and_then(|v| v.nav_status);
     let moved = super::haversine(d.start.0, d.start.1, last.lon, last.lat);
     Some(Alert {
@@ -289,7 +283,7 @@ fn drift_alert(
         zone_name: z.name.clone(),
         centre: z.centres.clone(),
         at,
-        started_at: d.since,
+        started_at: d.ep.since,
         ended_at: ended,
         lat: last.lat,
         lon: last.lon,

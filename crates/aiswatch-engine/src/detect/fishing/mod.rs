@@ -15,11 +15,11 @@ use ahash::{AHashMap, AHashSet};
 use serde_json::json;
 
 use super::context::{Context, Key, Report};
+use super::episode::{Contact, Episode};
 use super::registry::{Detector, Memory, Reload};
 use super::{angle_deg, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::{Mmsi, TrackStore};
-use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
 use aiswatch_zones::ResolvedDetect;
 
@@ -38,7 +38,7 @@ const RECHECK_MS: Millis = 10 * 60_000;
 #[derive(Debug, Clone)]
 struct Fish {
     zone: u16,
-    since: Millis,
+    ep: Episode,
     start: (f64, f64),
     reports: u32,
     turns: u32,
@@ -46,7 +46,6 @@ struct Fish {
     ref_cog: Option<f64>,
     min_sog: f64,
     max_sog: f64,
-    alert: Option<AlertId>,
 }
 
 /// Why an episode counts as fishing: declared, or trawling-like turns.
@@ -59,7 +58,7 @@ fn declared(tracks: &TrackStore, mmsi: Mmsi) -> bool {
 }
 
 fn turns_per_h(f: &Fish, until: Millis) -> f64 {
-    let h = (until - f.since) as f64 / 3_600_000.0;
+    let h = (until - f.ep.since) as f64 / 3_600_000.0;
     if h > 0.0 {
         f64::from(f.turns) / h
     } else {
@@ -197,14 +196,13 @@ impl Fishing {
                     mmsi,
                     Fish {
                         zone: z,
-                        since: fix.time,
+                        ep: Episode::new(fix.time, fix.time.saturating_add(ms(p.min_duration))),
                         start: (fix.lon, fix.lat),
                         reports: 1,
                         turns: 0,
                         ref_cog: fix.cog,
                         min_sog: s,
                         max_sog: s,
-                        alert: None,
                     },
                 );
                 cx.schedule(
@@ -222,10 +220,11 @@ impl Fishing {
         let Some(last) = cx.last(mmsi).cloned() else {
             return;
         };
-        if self.vessels.get(&mmsi).is_none_or(|f| f.since != since) {
+        if self.vessels.get(&mmsi).is_none_or(|f| f.ep.since != since) {
             return;
         }
-        if now - last.time > stale {
+        // A silence ends the episode (it is not suspended).
+        if Episode::contact(now, last.time, stale, 0) != Contact::Heard {
             if let Some(f) = self.vessels.remove(&mmsi) {
                 cx.out
                     .extend(fish_alert(cx, mmsi, &f, &last, Some("contact lost")));
@@ -238,32 +237,24 @@ impl Fishing {
         let p = cx.params(f.zone).fishing.unwrap_or_default();
         // Reports must cover `min_duration`: a silence after the start is
         // not fishing seen (sparse or satellite data).
-        let short = ms(p.min_duration) - (last.time - f.since);
-        if f.alert.is_none() && short > 0 {
+        let short = ms(p.min_duration) - (last.time - f.ep.since);
+        if f.ep.alert.is_none() && short > 0 {
             cx.schedule(now.saturating_add(short), Key::at(mmsi, since));
             return;
         }
         let like = declared(cx.tracks, mmsi) || turns_per_h(f, last.time) >= p.min_turns_per_h;
-        let opens = match &f.alert {
-            Some(_) => false,
-            None if like => {
-                let z = cx.zone(f.zone);
-                f.alert = Some(Alert::make_id(Kind::Fishing, &z.id, &[mmsi], since));
-                true
-            }
-            None => {
-                // Slow but not (yet) fishing-like: look again later.
-                cx.schedule(
-                    now.saturating_add(RECHECK_MS.min(update)),
-                    Key::at(mmsi, since),
-                );
-                return;
-            }
-        };
-        let alert = fish_alert(cx, mmsi, f, &last, None).map(|a| Alert {
-            state: if opens { State::Open } else { State::Update },
-            ..a
-        });
+        if f.ep.alert.is_none() && !like {
+            // Slow but not (yet) fishing-like: look again later.
+            cx.schedule(
+                now.saturating_add(RECHECK_MS.min(update)),
+                Key::at(mmsi, since),
+            );
+            return;
+        }
+        let z = cx.zone(f.zone);
+        let (state, _) =
+            f.ep.raise(Kind::Fishing, &z.id, &[mmsi], now.saturating_add(update));
+        let alert = fish_alert(cx, mmsi, f, &last, None).map(|a| Alert { state, ..a });
         cx.out.extend(alert);
         cx.schedule(now.saturating_add(update), Key::at(mmsi, since));
     }
@@ -278,7 +269,7 @@ fn fish_alert(
     last: &Fix,
     ended_for: Option<&str>,
 ) -> Option<Alert> {
-    let id = f.alert.clone()?;
+    let id = f.ep.alert.clone()?;
     let (at, tracks) = (cx.now, cx.tracks);
     let (state, ended, reason) = match ended_for {
         Some(r) => (State::Closed, Some(last.time), r),
@@ -288,7 +279,7 @@ fn fish_alert(
     let p = cx.params(f.zone).fishing.unwrap_or_default();
     let info = VesselInfo::from_store(tracks, mmsi);
     let end = ended.unwrap_or(last.time);
-    let dur = end - f.since;
+    let dur = end - f.ep.since;
     let rate = turns_per_h(f, end);
     let is_declared = info.ship_type == Some(SHIP_TYPE_FISHING);
     let why = if is_declared {
@@ -308,7 +299,7 @@ fn fish_alert(
         zone_name: z.name.clone(),
         centre: z.centres.clone(),
         at,
-        started_at: f.since,
+        started_at: f.ep.since,
         ended_at: ended,
         lat: last.lat,
         lon: last.lon,

@@ -24,12 +24,12 @@ use ahash::{AHashMap, AHashSet};
 use serde_json::{json, Value};
 
 use super::context::{Context, Key, Report};
+use super::episode::Quiet;
 use super::place::Place;
 use super::registry::{Detector, Memory, Reload};
 use super::{haversine, ms, shrink, DetectConfig, Fix, Step, KN_PER_MPS, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::{flag::flag_of, Mmsi, StaticInfo};
-use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
 use aiswatch_zones::{IdentityChangeParams, ResolvedDetect};
 
@@ -74,12 +74,8 @@ struct IdentTrack {
 /// An open identity-change alert.
 #[derive(Debug)]
 struct Ident {
-    zone: u16,
-    id: AlertId,
-    started: Millis,
-    last_change: Millis,
-    count: u32,
-    last_sent: Millis,
+    /// The alert: zone, id, start, last change, changes counted.
+    q: Quiet,
     changes: Vec<Value>,
     conflict: bool,
     quiet: Millis,
@@ -186,9 +182,9 @@ impl Detector for IdentityChange {
         };
         let Some(i) = &st.open else { return };
         // One pending check per alert: it moves itself to the last change + quiet.
-        let due = i.last_change.saturating_add(i.quiet);
+        let due = i.q.last.saturating_add(i.quiet);
         if due > now {
-            let last = i.last_change;
+            let last = i.q.last;
             cx.schedule(due, Key::at(mmsi, last));
             return;
         }
@@ -211,7 +207,7 @@ impl Detector for IdentityChange {
 
     fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
         for (&mmsi, st) in self.vessels.iter_mut() {
-            let Some(reason) = st.open.as_ref().and_then(|i| reload.ends(i.zone, runs)) else {
+            let Some(reason) = st.open.as_ref().and_then(|i| reload.ends(i.q.zone, runs)) else {
                 continue;
             };
             let Some(i) = st.open.take() else { continue };
@@ -222,7 +218,7 @@ impl Detector for IdentityChange {
 
     fn remap(&mut self, reload: &Reload) {
         for i in self.vessels.values_mut().filter_map(|st| st.open.as_mut()) {
-            i.zone = reload.zone(i.zone);
+            i.q.zone = reload.zone(i.q.zone);
         }
     }
 
@@ -343,8 +339,7 @@ impl IdentityChange {
         let state = match &mut st.open {
             Some(i) => {
                 let repeat = conflict && i.conflict;
-                i.last_change = t;
-                i.count += 1;
+                i.q.again(t);
                 i.conflict |= conflict;
                 if repeat {
                     // Every report of a conflict alternates: counted, sent
@@ -352,24 +347,22 @@ impl IdentityChange {
                     if let Some(c) = i.changes.iter_mut().find(|c| c["field"] == "conflict") {
                         *c = change.clone();
                     }
-                    if t - i.last_sent < update {
+                    if !i.q.send(t, update) {
                         return;
                     }
-                } else if i.changes.len() < MAX_CHANGES {
-                    i.changes.push(change.clone());
+                } else {
+                    if i.changes.len() < MAX_CHANGES {
+                        i.changes.push(change.clone());
+                    }
+                    i.q.last_sent = t;
                 }
-                i.last_sent = t;
                 State::Update
             }
             None => {
                 let quiet = ms(p.quiet);
+                let zone_id = &cx.zone(zone).id;
                 st.open = Some(Ident {
-                    zone,
-                    id: Alert::make_id(Kind::IdentityChange, &cx.zone(zone).id, &[mmsi], t),
-                    started: t,
-                    last_change: t,
-                    count: 1,
-                    last_sent: t,
+                    q: Quiet::open(Kind::IdentityChange, zone, zone_id, mmsi, t),
                     changes: vec![change.clone()],
                     conflict,
                     quiet,
@@ -382,7 +375,7 @@ impl IdentityChange {
         let z = cx.zone(zone);
         let info = VesselInfo::from_store(cx.tracks, mmsi);
         let alert = Alert {
-            id: i.id.clone(),
+            id: i.q.id.clone(),
             kind: Kind::IdentityChange,
             state,
             mmsi: vec![mmsi],
@@ -390,7 +383,7 @@ impl IdentityChange {
             zone_name: z.name.clone(),
             centre: z.centres.clone(),
             at: t,
-            started_at: i.started,
+            started_at: i.q.started,
             ended_at: None,
             lat: pos.1,
             lon: pos.0,
@@ -399,14 +392,14 @@ impl IdentityChange {
                 info.label(),
                 describe(&change),
                 z.name.as_deref().unwrap_or(&z.id),
-                i.count,
-                if i.count == 1 { "" } else { "s" }
+                i.q.count,
+                if i.q.count == 1 { "" } else { "s" }
             ),
             vessels: vec![info],
             details: json!({
                 "change": change,
                 "changes": i.changes,
-                "count": i.count,
+                "count": i.q.count,
                 "correction": st.track.correction,
                 "grace_s": p.grace.as_secs(),
                 "max_speed_kn": p.max_speed_kn,
@@ -424,27 +417,27 @@ impl IdentityChange {
 /// (no `reason`), or ended for `reason` (e.g. [`super::REASON_FORGOTTEN`]).
 fn ident_closed(cx: &Context, mmsi: Mmsi, i: Ident, reason: Option<&str>) -> Alert {
     let now = cx.now;
-    let z = cx.zone(i.zone);
+    let z = cx.zone(i.q.zone);
     let info = VesselInfo::from_store(cx.tracks, mmsi);
     let (lon, lat) = cx.last(mmsi).map_or((0.0, 0.0), |f: &Fix| (f.lon, f.lat));
-    let quiet = human_duration(now.saturating_sub(i.last_change));
+    let quiet = human_duration(now.saturating_sub(i.q.last));
     let summary = match reason {
         None => format!(
             "{}: no further identity change for {} ({} in all).",
             info.label(),
             quiet,
-            i.count
+            i.q.count
         ),
         Some(r) => format!(
             "{}: ended: {} after {} without an identity change ({} in all).",
             info.label(),
             r.replace('_', " "),
             quiet,
-            i.count
+            i.q.count
         ),
     };
     Alert {
-        id: i.id,
+        id: i.q.id,
         kind: Kind::IdentityChange,
         state: State::Closed,
         mmsi: vec![mmsi],
@@ -452,15 +445,15 @@ fn ident_closed(cx: &Context, mmsi: Mmsi, i: Ident, reason: Option<&str>) -> Ale
         zone_name: z.name.clone(),
         centre: z.centres.clone(),
         at: now,
-        started_at: i.started,
-        ended_at: Some(i.last_change),
+        started_at: i.q.started,
+        ended_at: Some(i.q.last),
         lat,
         lon,
         summary,
         vessels: vec![info],
         details: json!({
             "changes": i.changes,
-            "count": i.count,
+            "count": i.q.count,
             "quiet_s": i.quiet / 1000,
             "reason": reason.unwrap_or("quiet"),
         }),

@@ -9,7 +9,7 @@ use serde_json::json;
 use smallvec::SmallVec;
 
 use super::context::{Context, Key, Report};
-use super::interrupt::{Resume, ResumeRule, Silences};
+use super::episode::{Contact, Episode, Resume, ResumeRule};
 use super::registry::{Detector, Memory, Reload};
 use super::{haversine, ms, shrink, slow_in, DetectConfig, Fix, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
@@ -27,16 +27,10 @@ pub(crate) struct Loitering {
 #[derive(Debug)]
 struct Loiter {
     zone: u16,
-    since: Millis,
+    ep: Episode,
     start: (f64, f64),
     reports: u32,
     max_sog: f64,
-    alert: Option<AlertId>,
-    /// Silences it went on after.
-    silences: Silences,
-    /// When its one live check is due: a check due at another time has
-    /// been superseded (a resumption checks at once).
-    check_at: Millis,
 }
 
 /// Where and when a loitering alert stands: the instant of the alert, its
@@ -112,7 +106,7 @@ impl Detector for Loitering {
             for l in std::mem::take(ls) {
                 match reload.ends(l.zone, runs) {
                     Some(r) => {
-                        if let Some(id) = l.alert.clone() {
+                        if let Some(id) = l.ep.alert.clone() {
                             ending.push((l, id, r));
                         }
                     }
@@ -208,9 +202,9 @@ impl Loitering {
                     if let Resume::Continues(gap) = resume(i) {
                         // Back after a silence (the speed over it is a
                         // drift, not a report's): check at once.
-                        l.silences.add(gap);
-                        l.check_at = fix.time.max(l.since.saturating_add(*min_dur));
-                        pushes.push((l.check_at, key(mmsi, *z, l.since)));
+                        l.ep.silences.add(gap);
+                        l.ep.check_at = fix.time.max(l.ep.since.saturating_add(*min_dur));
+                        pushes.push((l.ep.check_at, key(mmsi, *z, l.ep.since)));
                     } else {
                         l.max_sog = l.max_sog.max(fix.speed.unwrap_or(0.0));
                     }
@@ -219,13 +213,10 @@ impl Loitering {
                     let check_at = fix.time.saturating_add(*min_dur);
                     loiter.push(Loiter {
                         zone: *z,
-                        since: fix.time,
+                        ep: Episode::new(fix.time, check_at),
                         start: (fix.lon, fix.lat),
                         reports: 1,
                         max_sog: fix.speed.unwrap_or(0.0),
-                        alert: None,
-                        silences: Silences::default(),
-                        check_at,
                     });
                     pushes.push((check_at, key(mmsi, *z, fix.time)));
                 }
@@ -236,7 +227,7 @@ impl Loitering {
             cx.schedule(at, k);
         }
         for l in ended {
-            let Some(id) = l.alert.clone() else {
+            let Some(id) = l.ep.alert.clone() else {
                 continue;
             };
             let reason = if silent_before.is_some() {
@@ -270,7 +261,7 @@ fn loiter_alert(
     reason: &str,
 ) -> Alert {
     let tracks = cx.tracks;
-    let (zone, since, start) = (l.zone, l.since, l.start);
+    let (zone, since, start) = (l.zone, l.ep.since, l.start);
     let At { at, ended, pos } = at;
     let z = cx.zone(zone);
     let p = cx.params(zone).loitering.unwrap_or_default();
@@ -299,7 +290,7 @@ fn loiter_alert(
             l.max_sog,
             p.max_speed_kn,
             human_duration(ms(p.min_duration)),
-            l.silences.clause(),
+            l.ep.silences.clause(),
             if ended.is_some() {
                 format!("; ended: {reason}")
             } else {
@@ -315,7 +306,7 @@ fn loiter_alert(
             "nav_status": nav,
             "max_speed_kn": p.max_speed_kn,
             "min_duration_s": p.min_duration.as_secs(),
-            "silences": l.silences.details(),
+            "silences": l.ep.silences.details(),
             "stale_after_s": cx.cfg.stale_after.as_secs(),
             "resume_within_s": cx.cfg.resume_within.as_secs(),
             "reason": if ended.is_some() { Some(reason) } else { None },
@@ -326,7 +317,7 @@ fn loiter_alert(
 /// The close of loitering `l` (if its alert is open) ended for `reason`
 /// with no report to end it (at `cx.now`): the vessel was last seen at `last`.
 fn loiter_ended(cx: &Context, mmsi: Mmsi, l: Loiter, last: &Fix, reason: &str) -> Option<Alert> {
-    let id = l.alert.clone()?;
+    let id = l.ep.alert.clone()?;
     let at = At {
         at: cx.now,
         ended: Some(last.time),
@@ -352,38 +343,30 @@ impl Loitering {
         };
         let Some(i) = loiter
             .iter()
-            .position(|l| l.zone == zone && l.since == since && l.check_at == due)
+            .position(|l| l.zone == zone && l.ep.since == since && l.ep.check_at == due)
         else {
             return; // ended, or superseded by a later check
         };
-        let silent = now - last.time;
-        if silent > stale {
-            if silent < within {
-                // Suspended: the alert (if any) stays open, without
-                // updates, until the vessel is back or the wait is over.
-                let l = &mut loiter[i];
-                l.check_at = last.time.saturating_add(within);
-                cx.schedule(l.check_at, key(mmsi, zone, since));
+        match Episode::contact(now, last.time, stale, within) {
+            Contact::Heard => {}
+            Contact::Suspended { until } => {
+                // The alert (if any) stays open, without updates, until
+                // the vessel is back or the wait is over.
+                loiter[i].ep.check_at = until;
+                cx.schedule(until, key(mmsi, zone, since));
                 return;
             }
-            // Contact lost: no report confirms the loitering any more.
-            let l = loiter.remove(i);
-            let alert = loiter_ended(cx, mmsi, l, &last, "contact lost");
-            cx.out.extend(alert);
-            return;
-        }
-        let l = &mut loiter[i];
-        let (state, id) = match &l.alert {
-            Some(id) => (State::Update, id.clone()),
-            None => {
-                let z = cx.zone(zone);
-                let id = Alert::make_id(Kind::Loitering, &z.id, &[mmsi], since);
-                l.alert = Some(id.clone());
-                (State::Open, id)
+            Contact::Lost => {
+                // No report confirms the loitering any more.
+                let l = loiter.remove(i);
+                let alert = loiter_ended(cx, mmsi, l, &last, "contact lost");
+                cx.out.extend(alert);
+                return;
             }
-        };
-        l.check_at = now.saturating_add(update);
-        let next = l.check_at;
+        }
+        let next = now.saturating_add(update);
+        let z = cx.zone(zone);
+        let (state, id) = loiter[i].ep.raise(Kind::Loitering, &z.id, &[mmsi], next);
         let at = At {
             at: now,
             ended: None,

@@ -11,13 +11,12 @@ use serde_json::json;
 use smallvec::SmallVec;
 
 use super::context::{Context, Key, Report};
-use super::interrupt::{Resume, ResumeRule, Silences};
+use super::episode::{Contact, Episode, Resume, ResumeRule};
 use super::registry::{Detector, Memory, Reload};
 use super::{haversine, ms, shrink, slow_in, DetectConfig, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::index::M_PER_DEG_LAT;
 use crate::track::Mmsi;
-use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
 use aiswatch_zones::ResolvedDetect;
 
@@ -35,17 +34,11 @@ pub(crate) struct Rendezvous {
 #[derive(Debug)]
 struct Pair {
     zone: u16,
-    since: Millis,
+    ep: Episode,
     last_close: Millis,
     min_m: f64,
     max_m: f64,
     last_m: f64,
-    alert: Option<AlertId>,
-    /// Silences (of either vessel) it went on after.
-    silences: Silences,
-    /// When its one live check is due: a check due at another time has
-    /// been superseded (a resumption checks at once).
-    check_at: Millis,
 }
 
 type Candidate = GeomWithData<[f64; 2], Mmsi>;
@@ -191,9 +184,10 @@ impl Rendezvous {
             } else if let (Some(pair), Some(d)) = (self.pairs.get_mut(&key), dist) {
                 if let Resume::Continues(gap) = resume {
                     // Check (open or update) at once.
-                    pair.silences.add(gap);
-                    pair.check_at = fix.time.max(pair.since.saturating_add(ms(p.min_duration)));
-                    cx.schedule(pair.check_at, task(key, pair.since));
+                    let ep = &mut pair.ep;
+                    ep.silences.add(gap);
+                    ep.check_at = fix.time.max(ep.since.saturating_add(ms(p.min_duration)));
+                    cx.schedule(ep.check_at, task(key, ep.since));
                 }
                 if d <= p.max_distance_m {
                     pair.last_close = fix.time;
@@ -250,14 +244,11 @@ impl Rendezvous {
                 key,
                 Pair {
                     zone: z,
-                    since: fix.time,
+                    ep: Episode::new(fix.time, check_at),
                     last_close: fix.time,
                     min_m: d,
                     max_m: d,
                     last_m: d,
-                    alert: None,
-                    silences: Silences::default(),
-                    check_at,
                 },
             );
             for (a, b) in [(mmsi, other), (other, mmsi)] {
@@ -282,7 +273,7 @@ impl Rendezvous {
         let Some(pair) = self.pairs.get(&key) else {
             return;
         };
-        if pair.since != since || pair.check_at != due {
+        if pair.ep.since != since || pair.ep.check_at != due {
             return; // a later pair, or superseded by a later check
         }
         // Both must still be reporting, and close, recently.
@@ -290,35 +281,41 @@ impl Rendezvous {
         let within = cx.resume_within();
         let last_a = cx.last(a).map_or(0, |f| f.time);
         let last_b = cx.last(b).map_or(0, |f| f.time);
-        let silent = now - last_a.min(last_b) > stale;
-        if now - pair.last_close > stale || silent {
+        let contact = if now - last_a.min(last_b) > stale {
+            // One of them is silent: suspended from when either was last
+            // heard, or the pair last close.
             let quiet_since = pair.last_close.min(last_a).min(last_b);
-            if silent && now - quiet_since < within {
-                // One of them is silent: the alert (if any) stays open,
-                // without updates, until it is back or the wait is over.
-                let at = quiet_since.saturating_add(within);
+            Episode::contact(now, quiet_since, stale, within)
+        } else if now - pair.last_close > stale {
+            Contact::Lost // both heard, but no longer close
+        } else {
+            Contact::Heard
+        };
+        match contact {
+            Contact::Heard => {}
+            Contact::Suspended { until } => {
+                // The alert (if any) stays open, without updates, until
+                // the silent one is back or the wait is over.
                 if let Some(pair) = self.pairs.get_mut(&key) {
-                    pair.check_at = at;
+                    pair.ep.check_at = until;
                 }
-                cx.schedule(at, task(key, since));
+                cx.schedule(until, task(key, since));
                 return;
             }
-            self.end_pair(cx, key, "contact lost");
-            return;
+            Contact::Lost => {
+                self.end_pair(cx, key, "contact lost");
+                return;
+            }
         }
-        let state = if pair.alert.is_some() {
-            State::Update
-        } else {
-            State::Open
+        let next = now.saturating_add(cx.update_every());
+        let Some(pair) = self.pairs.get_mut(&key) else {
+            return;
         };
+        let z = cx.zone(pair.zone);
+        let (state, _) = pair.ep.raise(Kind::Rendezvous, &z.id, &[a, b], next);
         let Some(alert) = self.pair_alert(cx, key, state, None, "") else {
             return;
         };
-        let next = now.saturating_add(cx.update_every());
-        if let Some(pair) = self.pairs.get_mut(&key) {
-            pair.alert = Some(alert.id.clone());
-            pair.check_at = next;
-        }
         cx.out.push(alert);
         cx.schedule(next, task(key, since));
     }
@@ -326,7 +323,7 @@ impl Rendezvous {
     /// Ends pair `key` at `cx.now` for `reason`, closing its alert if open.
     fn end_pair(&mut self, cx: &mut Context, key: (Mmsi, Mmsi), reason: &str) {
         let now = cx.now;
-        if self.pairs.get(&key).is_some_and(|p| p.alert.is_some()) {
+        if self.pairs.get(&key).is_some_and(|p| p.ep.alert.is_some()) {
             let ended = self.pairs.get(&key).map_or(now, |p| p.last_close.min(now));
             let alert = self.pair_alert(cx, key, State::Closed, Some(ended), reason);
             cx.out.extend(alert);
@@ -364,10 +361,8 @@ impl Rendezvous {
         };
         let ia = VesselInfo::from_store(tracks, key.0);
         let ib = VesselInfo::from_store(tracks, key.1);
-        let dur = ended.unwrap_or(at) - pair.since;
-        let id = pair.alert.clone().unwrap_or_else(|| {
-            Alert::make_id(Kind::Rendezvous, &z.id, &[key.0, key.1], pair.since)
-        });
+        let dur = ended.unwrap_or(at) - pair.ep.since;
+        let id = pair.ep.alert.clone()?;
         Some(Alert {
             id,
             kind: Kind::Rendezvous,
@@ -377,7 +372,7 @@ impl Rendezvous {
             zone_name: z.name.clone(),
             centre: z.centres.clone(),
             at,
-            started_at: pair.since,
+            started_at: pair.ep.since,
             ended_at: ended,
             lat,
             lon,
@@ -392,7 +387,7 @@ impl Rendezvous {
                 p.max_speed_kn,
                 p.max_distance_m,
                 human_duration(ms(p.min_duration)),
-                pair.silences.clause(),
+                pair.ep.silences.clause(),
                 if ended.is_some() { format!("; ended: {reason}") } else { String::new() }
             ),
             vessels: vec![ia, ib],
@@ -405,7 +400,7 @@ impl Rendezvous {
                 "max_distance_m": p.max_distance_m,
                 "max_speed_kn": p.max_speed_kn,
                 "min_duration_s": p.min_duration.as_secs(),
-                "silences": pair.silences.details(),
+                "silences": pair.ep.silences.details(),
                 "stale_after_s": cx.cfg.stale_after.as_secs(),
                 "resume_within_s": cx.cfg.resume_within.as_secs(),
                 "reason": if ended.is_some() { Some(reason) } else { None },

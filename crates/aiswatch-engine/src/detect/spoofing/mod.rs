@@ -6,11 +6,11 @@ use ahash::{AHashMap, AHashSet};
 use serde_json::json;
 
 use super::context::{Context, Key, Report};
+use super::episode::Quiet;
 use super::registry::{Detector, Memory, Reload};
 use super::{ms, shrink, DetectConfig, Fix, Step, KN_PER_MPS, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::Mmsi;
-use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
 use aiswatch_zones::ResolvedDetect;
 
@@ -26,17 +26,7 @@ struct SpoofState {
     /// The MMSI was checked: an invalid one is reported once per vessel,
     /// not on every report.
     checked: bool,
-    open: Option<Spoof>,
-}
-
-#[derive(Debug)]
-struct Spoof {
-    zone: u16,
-    id: AlertId,
-    started: Millis,
-    last_anomaly: Millis,
-    anomalies: u32,
-    last_sent: Millis,
+    open: Option<Quiet>,
 }
 
 fn runs(r: &ResolvedDetect) -> bool {
@@ -68,7 +58,7 @@ impl Detector for Spoofing {
         let Some(st) = self.vessels.get_mut(&mmsi) else {
             return;
         };
-        if st.open.as_ref().is_none_or(|s| s.last_anomaly != key.at) {
+        if st.open.as_ref().is_none_or(|s| s.last != key.at) {
             return;
         }
         let Some(s) = st.open.take() else { return };
@@ -154,24 +144,16 @@ impl Spoofing {
         let z = cx.zone(zone);
         let (state, id, started, count) = match &mut st.open {
             Some(s) => {
-                s.last_anomaly = fix.time;
-                s.anomalies += 1;
-                if fix.time - s.last_sent < update {
+                s.again(fix.time);
+                if !s.send(fix.time, update) {
                     return; // counted; an update goes out at most every `update_every`
                 }
-                s.last_sent = fix.time;
-                (State::Update, s.id.clone(), s.started, s.anomalies)
+                (State::Update, s.id.clone(), s.started, s.count)
             }
             None => {
-                let id = Alert::make_id(Kind::Spoofing, &z.id, &[mmsi], fix.time);
-                st.open = Some(Spoof {
-                    zone,
-                    id: id.clone(),
-                    started: fix.time,
-                    last_anomaly: fix.time,
-                    anomalies: 1,
-                    last_sent: fix.time,
-                });
+                let s = Quiet::open(Kind::Spoofing, zone, &z.id, mmsi, fix.time);
+                let id = s.id.clone();
+                st.open = Some(s);
                 (State::Open, id, fix.time, 1)
             }
         };
@@ -208,30 +190,30 @@ impl Spoofing {
 
 /// The close of a spoofing alert at `cx.now`: quiet for `spoofing_quiet`
 /// (no `reason`), or ended for `reason` (e.g. [`super::REASON_FORGOTTEN`]).
-fn spoof_closed(cx: &Context, mmsi: Mmsi, s: Spoof, reason: Option<&str>) -> Alert {
+fn spoof_closed(cx: &Context, mmsi: Mmsi, s: Quiet, reason: Option<&str>) -> Alert {
     let now = cx.now;
     let z = cx.zone(s.zone);
     let info = VesselInfo::from_store(cx.tracks, mmsi);
     let (lon, lat) = cx.last(mmsi).map_or((0.0, 0.0), |f: &Fix| (f.lon, f.lat));
-    let quiet = human_duration(now.saturating_sub(s.last_anomaly));
+    let quiet = human_duration(now.saturating_sub(s.last));
     let summary = match reason {
         None => format!(
             "{}: no further track anomaly for {} ({} in all).",
             info.label(),
             quiet,
-            s.anomalies
+            s.count
         ),
         Some(r) => format!(
             "{}: ended: {} after {} without an anomaly ({} in all).",
             info.label(),
             r,
             quiet,
-            s.anomalies
+            s.count
         ),
     };
     let details = match reason {
-        None => json!({ "anomalies": s.anomalies }),
-        Some(r) => json!({ "anomalies": s.anomalies, "reason": r }),
+        None => json!({ "anomalies": s.count }),
+        Some(r) => json!({ "anomalies": s.count, "reason": r }),
     };
     Alert {
         id: s.id,
@@ -243,7 +225,7 @@ fn spoof_closed(cx: &Context, mmsi: Mmsi, s: Spoof, reason: Option<&str>) -> Ale
         centre: z.centres.clone(),
         at: now,
         started_at: s.started,
-        ended_at: Some(s.last_anomaly),
+        ended_at: Some(s.last),
         lat,
         lon,
         summary,
@@ -254,7 +236,7 @@ fn spoof_closed(cx: &Context, mmsi: Mmsi, s: Spoof, reason: Option<&str>) -> Ale
 
 /// The close of a spoofing alert whose zone, or its spoofing watch, a
 /// reload removed (`reason`).
-fn spoof_unwatched(cx: &Context, mmsi: Mmsi, s: Spoof, reason: &str) -> Alert {
+fn spoof_unwatched(cx: &Context, mmsi: Mmsi, s: Quiet, reason: &str) -> Alert {
     let z = cx.zone(s.zone);
     let info = || VesselInfo::from_store(cx.tracks, mmsi);
     let pos = cx.last(mmsi).map_or((0.0, 0.0), |f| (f.lon, f.lat));
@@ -268,7 +250,7 @@ fn spoof_unwatched(cx: &Context, mmsi: Mmsi, s: Spoof, reason: &str) -> Alert {
         centre: z.centres.clone(),
         at: cx.now,
         started_at: s.started,
-        ended_at: Some(s.last_anomaly),
+        ended_at: Some(s.last),
         lat: pos.1,
         lon: pos.0,
         summary: format!(
@@ -276,10 +258,10 @@ fn spoof_unwatched(cx: &Context, mmsi: Mmsi, s: Spoof, reason: &str) -> Alert {
             info().label(),
             reason.replace('_', " "),
             z.name.as_deref().unwrap_or(&z.id),
-            s.anomalies
+            s.count
         ),
         vessels: vec![info()],
-        details: json!({ "reason": reason, "anomalies": s.anomalies }),
+        details: json!({ "reason": reason, "anomalies": s.count }),
     }
 }
 

@@ -1,20 +1,150 @@
-//! Events interrupted by silence: one event, one alert.
+//! The life of an episode, the same for every detector that watches one
+//! (loitering, rendezvous, fishing, drifting): pending (no alert yet) →
+//! open once it has lasted `min_duration` → updated every `update_every`
+//! → suspended while its vessels are silent → closed. Its alert id is made
+//! once, from the kind, zone, vessels and start, when it opens.
 //!
-//! A loitering vessel, or a rendezvous pair, that falls silent for longer
-//! than `stale_after` used to end with "contact lost", and the next report
-//! from the same spot began a new event under a new alert: on sparse feeds
-//! (positions hours apart) one wait of days became several alerts. Now the
-//! event is only *suspended* while the silence lasts (its alert stays open,
-//! with no updates), and it goes on under the same alert id when the vessel
-//! is heard again within `resume_within`, still slow, and no further from
+//! An event interrupted by silence is one event, one alert: it is only
+//! *suspended* while the silence lasts (its alert stays open, with no
+//! updates), and it goes on under the same alert id when the vessel is
+//! heard again within `resume_within`, still slow, and no further from
 //! where it fell silent than its speed limit allows over the silence (its
 //! drift distance). Otherwise it ends "contact lost" at its last report.
 //! The silences are counted in the alert's `details`.
+//!
+//! Alerts about anomalies rather than episodes (spoofing, identity change)
+//! share a simpler life ([`Quiet`]): open at the first anomaly, updated at
+//! most every `update_every`, closed after a quiet period without another.
 
 use serde_json::{json, Value};
 
 use super::{haversine, ms, DetectConfig, Fix, KN_PER_MPS};
+use crate::alert::{Alert, Kind, State};
+use crate::track::Mmsi;
+use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
+
+/// An episode: when it began, its alert once open, its next check and the
+/// silences it went through.
+#[derive(Debug, Clone)]
+pub(super) struct Episode {
+    pub(super) since: Millis,
+    pub(super) alert: Option<AlertId>,
+    /// When its one live check is due: a check due at another time has
+    /// been superseded (a resumption checks at once).
+    pub(super) check_at: Millis,
+    /// Silences it went on after.
+    pub(super) silences: Silences,
+}
+
+/// What a due check finds about an episode's vessels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Contact {
+    /// Heard within `stale_after`: the episode goes on.
+    Heard,
+    /// Silent, but not for `resume_within` yet: suspended until then.
+    Suspended { until: Millis },
+    /// Silent too long: the episode ends "contact lost".
+    Lost,
+}
+
+impl Episode {
+    /// An episode beginning at `since`, first checked at `check_at`.
+    pub(super) fn new(since: Millis, check_at: Millis) -> Episode {
+        Episode {
+            since,
+            alert: None,
+            check_at,
+            silences: Silences::default(),
+        }
+    }
+
+    /// Whether its vessels are still heard at `now`, silent since
+    /// `quiet_since`: a silence over `stale` suspends the episode until
+    /// `within` after `quiet_since`, and ends it after that.
+    pub(super) fn contact(
+        now: Millis,
+        quiet_since: Millis,
+        stale: Millis,
+        within: Millis,
+    ) -> Contact {
+        let silent = now - quiet_since;
+        if silent <= stale {
+            Contact::Heard
+        } else if silent < within {
+            Contact::Suspended {
+                until: quiet_since.saturating_add(within),
+            }
+        } else {
+            Contact::Lost
+        }
+    }
+
+    /// Opens its alert (`kind`, in zone `zone_id`, about `mmsi`) or updates
+    /// it; its next check is at `next`. Returns the alert's state and id.
+    pub(super) fn raise(
+        &mut self,
+        kind: Kind,
+        zone_id: &str,
+        mmsi: &[Mmsi],
+        next: Millis,
+    ) -> (State, AlertId) {
+        self.check_at = next;
+        match &self.alert {
+            Some(id) => (State::Update, id.clone()),
+            None => {
+                let id = Alert::make_id(kind, zone_id, mmsi, self.since);
+                self.alert = Some(id.clone());
+                (State::Open, id)
+            }
+        }
+    }
+}
+
+/// An alert of anomalies: opened by the first, counted on by the next,
+/// closed after a quiet period without another.
+#[derive(Debug)]
+pub(super) struct Quiet {
+    pub(super) zone: u16,
+    pub(super) id: AlertId,
+    pub(super) started: Millis,
+    /// Time of the last anomaly.
+    pub(super) last: Millis,
+    /// Anomalies so far.
+    pub(super) count: u32,
+    /// When the alert last went out.
+    pub(super) last_sent: Millis,
+}
+
+impl Quiet {
+    /// Opened at `t` by an anomaly (`kind`) in zone `zone` (`zone_id`).
+    pub(super) fn open(kind: Kind, zone: u16, zone_id: &str, mmsi: Mmsi, t: Millis) -> Quiet {
+        Quiet {
+            zone,
+            id: Alert::make_id(kind, zone_id, &[mmsi], t),
+            started: t,
+            last: t,
+            count: 1,
+            last_sent: t,
+        }
+    }
+
+    /// Another anomaly at `t`.
+    pub(super) fn again(&mut self, t: Millis) {
+        self.last = t;
+        self.count += 1;
+    }
+
+    /// Whether an update goes out at `t` (at most every `update`); if so,
+    /// it is the last sent.
+    pub(super) fn send(&mut self, t: Millis, update: Millis) -> bool {
+        if t - self.last_sent < update {
+            return false;
+        }
+        self.last_sent = t;
+        true
+    }
+}
 
 /// Silences an event went through.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
