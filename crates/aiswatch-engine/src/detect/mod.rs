@@ -8,10 +8,17 @@
 //! engine tick pops what is due and re-checks it, so an alert opens within
 //! one tick of its threshold without scanning all vessels every second.
 //!
+//! This module is the orchestrator: it keeps what the detectors share per
+//! vessel (last fix, place, the stations that hear it), the stations'
+//! liveness and coverage, and the deadline heap, and hands each report,
+//! static message, due check and forgotten vessel to the detectors of the
+//! registry (`registry.rs`) with a [`context::Context`]. Each detector lives
+//! in its own folder with its state, thresholds and alerts.
+//!
 //! Silence the data explains is not an alert: time during which the whole
 //! feed was stalled, or every station that heard the vessel in its recent
 //! reports was itself silent (receiver outage), does not count towards a
-//! gap (see `dark_period.rs`).
+//! gap (see `dark_period/`).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -21,47 +28,43 @@ use std::time::Duration;
 use ahash::{AHashMap, AHashSet};
 use circular_buffer::CircularBuffer;
 use geo::{Distance, Haversine, Point};
-use rstar::RTree;
 use serde::Deserialize;
 use smallvec::SmallVec;
 
 use crate::alert::Alert;
 use crate::track::index::M_PER_DEG_LAT;
-use crate::track::{Mmsi, TrackStore};
+use crate::track::{Mmsi, StaticInfo, TrackStore};
 use aiswatch_core::time::Millis;
 use aiswatch_zones::{
     DarkPeriodParams, DetectorDefaults, DriftingParams, FishingParams, IdentityChangeParams,
     LoiteringParams, RendezvousParams, ResolvedDetect, SpoofingParams, ZoneSet,
 };
 
+mod context;
 mod dark_period;
 mod drifting;
+mod episode;
 mod fishing;
-mod identity;
-mod interrupt;
+mod identity_change;
 mod loitering;
 mod place;
+mod registry;
 mod reload;
 mod rendezvous;
 mod silence;
 mod spoofing;
 
-use dark_period::{DarkEnd, DarkOpen};
-use drifting::Drift;
-use fishing::Fish;
-use identity::{Ident, IdentTrack};
-use loitering::Loiter;
+use context::{Context, Deadlines, Report};
 use place::{Place, PlaceCells};
-use rendezvous::{pair_key, Candidate, Pair};
+use registry::Detector;
 use silence::{Coverage, Dead, Liveness, StationId};
 pub use spoofing::valid_ship_mmsi;
-use spoofing::Spoof;
 
 /// `reason` of the alerts a vessel leaves open when it is forgotten.
 pub const REASON_FORGOTTEN: &str = "vessel_forgotten";
 
 /// Knots per metre-per-second.
-const KN_PER_MPS: f64 = 1.943_844;
+pub(crate) const KN_PER_MPS: f64 = 1.943_844;
 
 /// Detector settings (`[detect]` in the config). Thresholds here are the
 /// defaults for zones that do not set their own.
@@ -162,7 +165,7 @@ impl DetectConfig {
 
 /// Milliseconds in `d`, saturating (deadlines built from it saturate too:
 /// an absurd threshold means "never", not an overflow).
-fn ms(d: Duration) -> Millis {
+pub(crate) fn ms(d: Duration) -> Millis {
     Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX)
 }
 
@@ -181,29 +184,30 @@ pub struct PrevFix {
 
 /// A vessel's previous fix and the distance from it to the new one.
 #[derive(Debug, Clone, Copy)]
-struct Step<'a> {
-    from: &'a Fix,
+pub(crate) struct Step<'a> {
+    pub(crate) from: &'a Fix,
     /// Metres.
-    m: f64,
+    pub(crate) m: f64,
 }
 
+/// A position as the detectors remember it.
 #[derive(Debug, Clone)]
-struct Fix {
-    lon: f64,
-    lat: f64,
-    time: Millis,
-    sog: Option<f64>,
-    cog: Option<f64>,
+pub(crate) struct Fix {
+    pub(crate) lon: f64,
+    pub(crate) lat: f64,
+    pub(crate) time: Millis,
+    pub(crate) sog: Option<f64>,
+    pub(crate) cog: Option<f64>,
     /// Speed over ground as reported, else as implied by the previous fix
     /// (see [`speed_kn`]), worked out once per report; `None` for the
     /// previous fix taken from the track store.
-    speed: Option<f64>,
+    pub(crate) speed: Option<f64>,
 }
 
 impl Fix {
     /// Dead-reckoned position at `t`: along the course at the reported
     /// speed (at most 25 kn), if both are known.
-    fn reckon(&self, t: Millis) -> Option<(f64, f64)> {
+    pub(crate) fn reckon(&self, t: Millis) -> Option<(f64, f64)> {
         let (sog, cog) = (self.sog?.min(25.0), self.cog?);
         let d_m = sog / KN_PER_MPS * ((t - self.time).max(0) as f64 / 1000.0);
         let dlat = d_m * cog.to_radians().cos() / M_PER_DEG_LAT;
@@ -213,45 +217,28 @@ impl Fix {
     }
 }
 
-/// Per-vessel detector state.
+/// Per-vessel state the detectors share (each keeps its own apart).
 #[derive(Debug)]
-struct VState {
-    last: Option<Fix>,
-    place: Place,
+pub(crate) struct VState {
+    pub(crate) last: Option<Fix>,
+    pub(crate) place: Place,
     /// The grid cell all of which is in `place`'s zones (see `place.rs`).
     place_cell: Option<place::Cell>,
-    station: Arc<str>,
+    pub(crate) station: Arc<str>,
     /// The stations that hear it (see [`Heard`]).
-    heard_by: SmallVec<[Heard; MAX_STATIONS]>,
+    pub(crate) heard_by: SmallVec<[Heard; MAX_STATIONS]>,
     /// Which station heard each of its last copies.
-    heard_recently: CircularBuffer<RECENT_COPIES, StationId>,
+    pub(crate) heard_recently: CircularBuffer<RECENT_COPIES, StationId>,
     /// Times of recent position reports.
-    recent: CircularBuffer<RECENT_REPORTS, Millis>,
-    dark: Option<DarkOpen>,
-    loiter: Vec<Loiter>,
-    spoof: Option<Spoof>,
-    /// The MMSI was checked (in a spoofing zone): an invalid one is
-    /// reported once per vessel, not on every report.
-    mmsi_checked: bool,
-    /// Open identity-change alert.
-    ident: Option<Ident>,
-    /// Identity history: changes seen, the other place of a conflict.
-    id_track: IdentTrack,
-    /// Fishing in a closed area (pending or alerted).
-    fish: Option<Fish>,
-    /// Drifting (pending or alerted).
-    drift: Option<Drift>,
-    /// A silence check is in the deadline heap.
-    dark_pending: bool,
-    partners: Vec<Mmsi>,
+    pub(crate) recent: CircularBuffer<RECENT_REPORTS, Millis>,
 }
 
 /// A station that hears a vessel, with the dead time of the feed and that
 /// station when the vessel was last heard (by anyone).
 #[derive(Debug)]
-struct Heard {
-    station: StationId,
-    dead_at_last: Dead,
+pub(crate) struct Heard {
+    pub(crate) station: StationId,
+    pub(crate) dead_at_last: Dead,
 }
 
 /// Stations remembered per vessel.
@@ -261,42 +248,6 @@ const RECENT_COPIES: usize = 16;
 /// Position report times remembered per vessel (for its usual interval).
 const RECENT_REPORTS: usize = 16;
 
-/// Deadlines, ordered by time. Each task re-checks that the state it was
-/// scheduled for still holds (stale entries are skipped).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Task {
-    /// Silence check of a vessel.
-    Dark(Mmsi),
-    /// Loitering check (open or update): vessel, zone, `since`.
-    Loiter(Mmsi, u16, Millis),
-    /// Rendezvous check (open or update): pair, `since`.
-    Pair(Mmsi, Mmsi, Millis),
-    /// Spoofing quiet check: vessel, last anomaly time.
-    SpoofQuiet(Mmsi, Millis),
-    /// Identity-change quiet check: vessel, last change time.
-    IdentQuiet(Mmsi, Millis),
-    /// Fishing check (open or update): vessel, `since`.
-    Fish(Mmsi, Millis),
-    /// Drifting check (open or update): vessel, `since`.
-    Drift(Mmsi, Millis),
-}
-
-impl Task {
-    /// The vessels the task is about.
-    fn vessels(&self) -> impl Iterator<Item = Mmsi> {
-        let (a, b) = match *self {
-            Task::Dark(m)
-            | Task::Loiter(m, ..)
-            | Task::SpoofQuiet(m, _)
-            | Task::IdentQuiet(m, _)
-            | Task::Fish(m, _)
-            | Task::Drift(m, _) => (m, None),
-            Task::Pair(a, b, _) => (a, Some(b)),
-        };
-        std::iter::once(a).chain(b)
-    }
-}
-
 /// All detectors and their state. Owned by the engine.
 pub struct Detectors {
     cfg: DetectConfig,
@@ -305,16 +256,13 @@ pub struct Detectors {
     /// Zones at a point, remembered per grid cell.
     place_cells: PlaceCells,
     vessels: AHashMap<Mmsi, VState>,
-    pairs: AHashMap<(Mmsi, Mmsi), Pair>,
-    /// Slow vessels in rendezvous zones, by position.
-    slow: RTree<Candidate>,
-    slow_pos: AHashMap<Mmsi, [f64; 2]>,
     live: Liveness,
     coverage: Coverage,
-    heap: BinaryHeap<Reverse<(Millis, Task)>>,
-    /// IMO number → the MMSI that last gave it and when (vessels in
-    /// identity-change zones only): a new MMSI with another flag is a flag change.
-    imo_owner: AHashMap<u32, (Mmsi, Millis)>,
+    /// Every detector's pending checks. Each check re-checks that the state
+    /// it was scheduled for still holds (stale entries are skipped).
+    heap: Deadlines,
+    /// The detectors, in registry order.
+    dets: Vec<Box<dyn Detector>>,
 }
 
 impl Detectors {
@@ -333,12 +281,43 @@ impl Detectors {
             resolved,
             place_cells: PlaceCells::default(),
             vessels: AHashMap::new(),
-            pairs: AHashMap::new(),
-            slow: RTree::new(),
-            slow_pos: AHashMap::new(),
             heap: BinaryHeap::new(),
-            imo_owner: AHashMap::new(),
+            dets: registry::detectors(),
         }
+    }
+
+    /// The detectors and a context at event time `now` for calling them.
+    fn split<'a>(
+        &'a mut self,
+        now: Millis,
+        tracks: &'a TrackStore,
+        out: &'a mut Vec<Alert>,
+    ) -> (&'a mut [Box<dyn Detector>], Context<'a>) {
+        let Detectors {
+            cfg,
+            zones,
+            resolved,
+            vessels,
+            live,
+            coverage,
+            heap,
+            dets,
+            ..
+        } = self;
+        let cx = Context {
+            cfg,
+            zones,
+            resolved,
+            vessels,
+            live,
+            coverage,
+            tracks,
+            now,
+            out,
+            heap,
+            me: 0,
+        };
+        (dets, cx)
     }
 
     /// How far back the detectors look: positions older than this before
@@ -350,32 +329,17 @@ impl Detectors {
     /// to `resume_within`, so the window reaches that much further back.
     pub fn memory_window(&self) -> Duration {
         let mut longest = Duration::ZERO;
-        for r in &self.resolved {
-            for d in [
-                r.dark_period.map(|p| p.min_gap),
-                r.loitering.map(|p| p.min_duration),
-                r.rendezvous.map(|p| p.min_duration),
-                r.fishing.map(|p| p.min_duration),
-                r.drifting.map(|p| p.min_duration),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                longest = longest.max(d);
-            }
+        let mut quiet = Duration::ZERO;
+        for d in &self.dets {
+            let m = d.memory(&self.resolved, &self.cfg);
+            longest = longest.max(m.episode);
+            quiet = quiet.max(m.quiet);
         }
         longest
             .saturating_mul(2)
             .max(longest.saturating_add(self.cfg.resume_within))
             .max(self.cfg.stale_after)
-            .max(self.cfg.spoofing_quiet)
-            .max(
-                self.resolved
-                    .iter()
-                    .filter_map(|r| r.identity_change.map(|p| p.quiet))
-                    .max()
-                    .unwrap_or_default(),
-            )
+            .max(quiet)
             .saturating_add(Duration::from_secs(3600))
     }
 
@@ -501,16 +465,6 @@ impl Detectors {
             heard_by: SmallVec::new(),
             heard_recently: Default::default(),
             recent: Default::default(),
-            dark: None,
-            loiter: Vec::new(),
-            spoof: None,
-            mmsi_checked: false,
-            ident: None,
-            id_track: IdentTrack::default(),
-            fish: None,
-            drift: None,
-            dark_pending: false,
-            partners: Vec::new(),
         });
         if v.last.as_ref().is_some_and(|l| l.time > t) {
             return; // late report: detectors work on the newest state only
@@ -539,50 +493,57 @@ impl Detectors {
         }
         v.recent.push_back(t);
 
-        if let Some(d) = v.dark.take() {
-            let end = DarkEnd::Returned { fix: &fix, station };
-            out.push(self.dark_closed(mmsi, d, end, tracks));
-        }
-        // One pending silence check per vessel: each check moves itself to
-        // the last report + gap, so the heap does not grow with report rates.
-        if let Some(gap) = self.dark_gap_for(&place) {
-            if let Some(v) = self.vessels.get_mut(&mmsi) {
-                if !v.dark_pending {
-                    v.dark_pending = true;
-                    self.heap
-                        .push(Reverse((t.saturating_add(gap), Task::Dark(mmsi))));
-                }
-            }
-        }
-
         // The step from the previous fix, measured once for both jump checks.
         let step = prev.as_ref().map(|p| Step {
             from: p,
             m: haversine(p.lon, p.lat, lon, lat),
         });
-        self.spoofing(mmsi, step, &fix, &prev_place, &place, tracks, out);
-        self.loitering(mmsi, &fix, prev.as_ref(), &place, tracks, out);
-        self.rendezvous(mmsi, &fix, prev.as_ref(), &place, tracks, out);
-        self.identity_conflict(mmsi, step, &fix, &place, tracks, out);
-        self.fishing(mmsi, &fix, &place, tracks, out);
-        self.drifting(mmsi, &fix, &place, tracks, out);
+        let r = Report {
+            mmsi,
+            fix: &fix,
+            prev: prev.as_ref(),
+            step,
+            place: &place,
+            prev_place: &prev_place,
+            station,
+        };
+        let (dets, mut cx) = self.split(t, tracks, out);
+        for (i, d) in dets.iter_mut().enumerate() {
+            cx.me = i as u8;
+            d.before_position(&mut cx, &r);
+        }
+        for (i, d) in dets.iter_mut().enumerate() {
+            cx.me = i as u8;
+            d.position(&mut cx, &r);
+        }
+    }
+
+    /// New static data of `mmsi` at `t` (the track store holds it already;
+    /// `before` is what it held before). Only vessels in a zone count.
+    pub fn static_data(
+        &mut self,
+        mmsi: Mmsi,
+        before: Option<&StaticInfo>,
+        t: Millis,
+        tracks: &TrackStore,
+        out: &mut Vec<Alert>,
+    ) {
+        if !self.vessels.contains_key(&mmsi) {
+            return;
+        }
+        let (dets, mut cx) = self.split(t, tracks, out);
+        for (i, d) in dets.iter_mut().enumerate() {
+            cx.me = i as u8;
+            d.static_data(&mut cx, mmsi, before);
+        }
     }
 
     /// Whether detector `kind` runs in zone `zone` (by id); `None` when no
     /// zone has that id.
     pub fn runs(&self, kind: crate::alert::Kind, zone: &str) -> Option<bool> {
-        use crate::alert::Kind;
         let i = self.zones.zones().iter().position(|z| z.id == zone)?;
         let r = &self.resolved[i];
-        Some(match kind {
-            Kind::DarkPeriod => r.dark_period.is_some(),
-            Kind::Loitering => r.loitering.is_some(),
-            Kind::Rendezvous => r.rendezvous.is_some(),
-            Kind::Spoofing => r.spoofing.is_some(),
-            Kind::IdentityChange => r.identity_change.is_some(),
-            Kind::Fishing => r.fishing.is_some(),
-            Kind::Drifting => r.drifting.is_some(),
-        })
+        Some(self.dets.iter().any(|d| d.kind() == kind && d.runs_in(r)))
     }
 
     /// Whether detector state is kept for `mmsi` (it has been in a zone).
@@ -611,73 +572,36 @@ impl Detectors {
     ) {
         let mut dropped = AHashSet::new();
         for &mmsi in gone {
-            let Some(partners) = self.vessels.get(&mmsi).map(|v| v.partners.clone()) else {
+            if !self.vessels.contains_key(&mmsi) {
                 continue;
-            };
-            // Pairs first: their closes need both vessels' last fixes.
-            for other in partners {
-                self.end_pair(pair_key(mmsi, other), now, REASON_FORGOTTEN, tracks, out);
             }
-            if let Some(old) = self.slow_pos.remove(&mmsi) {
-                self.slow
-                    .remove(&rstar::primitives::GeomWithData::new(old, mmsi));
+            let (dets, mut cx) = self.split(now, tracks, out);
+            // Shared events first: their closes need every vessel's last fix.
+            for (i, d) in dets.iter_mut().enumerate() {
+                cx.me = i as u8;
+                d.release(&mut cx, mmsi);
             }
-            let Some(v) = self.vessels.remove(&mmsi) else {
-                continue;
-            };
+            for (i, d) in dets.iter_mut().enumerate() {
+                cx.me = i as u8;
+                d.forget(&mut cx, mmsi);
+            }
+            self.vessels.remove(&mmsi);
             dropped.insert(mmsi);
-            if let Some(d) = v.dark {
-                let end = DarkEnd::Forgotten {
-                    now,
-                    reason: REASON_FORGOTTEN,
-                };
-                out.push(self.dark_closed(mmsi, d, end, tracks));
-            }
-            if let Some(last) = &v.last {
-                for l in v.loiter {
-                    out.extend(self.loiter_ended(mmsi, l, last, now, REASON_FORGOTTEN, tracks));
-                }
-            }
-            if let Some(s) = v.spoof {
-                out.push(self.spoof_closed(
-                    mmsi,
-                    s,
-                    v.last.as_ref(),
-                    now,
-                    Some(REASON_FORGOTTEN),
-                    tracks,
-                ));
-            }
-            if let Some(i) = v.ident {
-                out.push(self.ident_closed(
-                    mmsi,
-                    i,
-                    v.last.as_ref(),
-                    now,
-                    Some(REASON_FORGOTTEN),
-                    tracks,
-                ));
-            }
-            if let Some(last) = &v.last {
-                if let Some(f) = v.fish {
-                    out.extend(self.fish_ended(mmsi, f, last, now, REASON_FORGOTTEN, tracks));
-                }
-                if let Some(d) = v.drift {
-                    out.extend(self.drift_ended(mmsi, d, last, now, REASON_FORGOTTEN, tracks));
-                }
-            }
         }
         if dropped.is_empty() {
             return;
         }
         // Their checks would find nothing; they would only hold memory (and,
         // for a vessel heard again, run twice).
-        self.heap
-            .retain(|Reverse((_, task))| !task.vessels().any(|m| dropped.contains(&m)));
-        self.imo_owner.retain(|_, (m, _)| !dropped.contains(m));
+        let dets = &self.dets;
+        self.heap.retain(|Reverse((_, i, key))| {
+            let (a, b) = dets[usize::from(*i)].vessels_of(key);
+            !dropped.contains(&a) && b.is_none_or(|b| !dropped.contains(&b))
+        });
+        for d in &mut self.dets {
+            d.forgotten(&dropped);
+        }
         shrink(&mut self.vessels);
-        shrink(&mut self.slow_pos);
-        shrink(&mut self.pairs);
         if self.heap.capacity() > 4 * self.heap.len() + 1024 {
             self.heap.shrink_to_fit();
         }
@@ -685,36 +609,42 @@ impl Detectors {
 
     /// Runs what is due at event time `now`.
     pub fn tick(&mut self, now: Millis, tracks: &TrackStore, out: &mut Vec<Alert>) {
-        while let Some(Reverse((at, _))) = self.heap.peek() {
+        let (dets, mut cx) = self.split(now, tracks, out);
+        while let Some(Reverse((at, ..))) = cx.heap.peek() {
             if *at > now {
                 break;
             }
-            let Some(Reverse((at, task))) = self.heap.pop() else {
+            let Some(Reverse((at, i, key))) = cx.heap.pop() else {
                 break;
             };
-            match task {
-                Task::Dark(m) => self.check_dark(m, now, tracks, out),
-                Task::Loiter(m, z, since) => self.check_loiter(m, z, since, at, now, tracks, out),
-                Task::Pair(a, b, since) => self.check_pair(a, b, since, at, now, tracks, out),
-                Task::SpoofQuiet(m, last) => self.check_spoof_quiet(m, last, now, tracks, out),
-                Task::IdentQuiet(m, last) => self.check_ident_quiet(m, last, now, tracks, out),
-                Task::Fish(m, since) => self.check_fish(m, since, now, tracks, out),
-                Task::Drift(m, since) => self.check_drift(m, since, now, tracks, out),
-            }
+            cx.me = i;
+            dets[usize::from(i)].due(&mut cx, key, at);
         }
     }
 
-    /// Slow (`Some(true)`), fast (`Some(false)`) or in the hysteresis band
-    /// (`None`, no change), by the fix's speed; `None` when no speed is known.
-    fn slow_in(&self, fix: &Fix, max_kn: f64, hysteresis: f64) -> Option<bool> {
-        let speed = fix.speed?;
-        if speed <= max_kn {
-            Some(true)
-        } else if speed > max_kn + hysteresis {
-            Some(false)
-        } else {
-            None
-        }
+    /// The vessels of every pending check.
+    #[cfg(test)]
+    fn scheduled(&self) -> Vec<Mmsi> {
+        self.heap
+            .iter()
+            .flat_map(|Reverse((_, i, key))| {
+                let (a, b) = self.dets[usize::from(*i)].vessels_of(key);
+                std::iter::once(a).chain(b)
+            })
+            .collect()
+    }
+}
+
+/// Slow (`Some(true)`), fast (`Some(false)`) or in the hysteresis band
+/// (`None`, no change), by the fix's speed; `None` when no speed is known.
+pub(crate) fn slow_in(fix: &Fix, max_kn: f64, hysteresis: f64) -> Option<bool> {
+    let speed = fix.speed?;
+    if speed <= max_kn {
+        Some(true)
+    } else if speed > max_kn + hysteresis {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -737,7 +667,7 @@ fn speed_kn(prev: Option<&Fix>, fix: &Fix) -> Option<f64> {
 }
 
 /// The angle between two directions, degrees in 0–180.
-fn angle_deg(a: f64, b: f64) -> f64 {
+pub(crate) fn angle_deg(a: f64, b: f64) -> f64 {
     let d = (a - b).rem_euclid(360.0);
     d.min(360.0 - d)
 }

@@ -12,7 +12,7 @@ use aiswatch_zones::ZoneSet;
 
 /// Zone indices a position is in, and whether any of them is a port.
 #[derive(Debug, Default, PartialEq)]
-pub(super) struct Place {
+pub(crate) struct Place {
     pub(super) zones: SmallVec<[u16; 6]>,
     pub(super) in_port: bool,
 }

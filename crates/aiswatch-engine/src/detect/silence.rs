@@ -42,7 +42,7 @@ impl Clock {
 
 /// Dead time of the feed and of one station, at some instant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Dead {
+pub(crate) struct Dead {
     feed: Millis,
     station: Millis,
 }
@@ -77,7 +77,7 @@ fn slot(addr: usize) -> usize {
 /// A station, interned by [`Liveness`]: per-vessel and per-cell bookkeeping
 /// stores and compares these small ids, not names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub(super) struct StationId(u32);
+pub(crate) struct StationId(u32);
 
 /// Dead-time accounting of the feed and of each station, and the station
 /// names (interned: see [`StationId`]).

@@ -1,0 +1,558 @@
+//! Dark periods: a vessel in a watched zone falls silent for longer than
+//! the zone's `min_gap` (and than its usual interval allows), with the
+//! silence not explained by a feed stall or a receiver outage.
+//!
+//! Which outages explain a silence is judged where the vessel fell silent
+//! by the stations that actually heard it there: those that delivered at
+//! least two of its last 16 copies (and its best station). If they were
+//! all down, the outage explains the silence, even when another station is
+//! live in the same cell (it may hear only part of the cell, and never
+//! heard this vessel). A station that heard even an eighth of its copies
+//! would, if live, almost surely have heard some of the many reports of a
+//! silence of hours. Where dead reckoning puts the vessel now, if that is
+//! another cell, the stations that deliver a good share of that cell's
+//! reports ([`super::silence::Coverage`]) judge: a vessel that sailed into
+//! a dead station's area is explained too. The silence counts when, at
+//! both places, a station that should have heard the vessel stayed live.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ahash::{AHashMap, AHashSet};
+use circular_buffer::CircularBuffer;
+use serde_json::json;
+
+use super::context::{Context, Key, Report};
+use super::registry::{Detector, Memory, Reload};
+use super::silence::{Coverage, StationId};
+use super::REASON_FORGOTTEN;
+use super::{haversine, ms, shrink, DetectConfig, Fix, Place, VState, KN_PER_MPS};
+use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::Mmsi;
+use aiswatch_core::ids::AlertId;
+use aiswatch_core::time::Millis;
+use aiswatch_zones::ResolvedDetect;
+
+/// The dark-period detector: per vessel, its open alert and whether a
+/// silence check is pending.
+#[derive(Debug, Default)]
+pub(crate) struct DarkPeriod {
+    vessels: AHashMap<Mmsi, Dark>,
+}
+
+#[derive(Debug, Default)]
+struct Dark {
+    open: Option<DarkOpen>,
+    /// A silence check is in the deadline heap (one per vessel: each check
+    /// moves itself to the last report + gap, so the heap does not grow
+    /// with report rates).
+    pending: bool,
+}
+
+fn runs(r: &ResolvedDetect) -> bool {
+    r.dark_period.is_some()
+}
+
+impl Detector for DarkPeriod {
+    fn kind(&self) -> Kind {
+        Kind::DarkPeriod
+    }
+
+    fn runs_in(&self, r: &ResolvedDetect) -> bool {
+        runs(r)
+    }
+
+    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
+        let episode = resolved
+            .iter()
+            .filter_map(|r| r.dark_period.map(|p| p.min_gap))
+            .max()
+            .unwrap_or_default();
+        Memory {
+            episode,
+            quiet: Duration::ZERO,
+        }
+    }
+
+    fn before_position(&mut self, cx: &mut Context, r: &Report) {
+        let mmsi = r.mmsi;
+        if let Some(d) = self.vessels.get_mut(&mmsi).and_then(|s| s.open.take()) {
+            let end = DarkEnd::Returned {
+                fix: r.fix,
+                station: r.station,
+            };
+            cx.out.push(dark_closed(cx, mmsi, d, end));
+        }
+        if let Some(gap) = dark_gap_for(cx, r.place) {
+            let s = self.vessels.entry(mmsi).or_default();
+            if !s.pending {
+                s.pending = true;
+                cx.schedule(r.fix.time.saturating_add(gap), Key::vessel(mmsi));
+            }
+        }
+    }
+
+    fn due(&mut self, cx: &mut Context, key: Key, _due: Millis) {
+        self.check(cx, key.vessel);
+    }
+
+    fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
+        if let Some(d) = self.vessels.remove(&mmsi).and_then(|s| s.open) {
+            let end = DarkEnd::Forgotten {
+                now: cx.now,
+                reason: REASON_FORGOTTEN,
+            };
+            cx.out.push(dark_closed(cx, mmsi, d, end));
+        }
+    }
+
+    fn forgotten(&mut self, _dropped: &AHashSet<Mmsi>) {
+        shrink(&mut self.vessels);
+    }
+
+    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
+        for (&mmsi, s) in self.vessels.iter_mut() {
+            let Some(reason) = s.open.as_ref().and_then(|d| reload.ends(d.zone, runs)) else {
+                continue;
+            };
+            if let Some(d) = s.open.take() {
+                let end = DarkEnd::Unwatched {
+                    now: cx.now,
+                    reason,
+                };
+                cx.out.push(dark_closed(cx, mmsi, d, end));
+            }
+        }
+    }
+
+    fn remap(&mut self, reload: &Reload) {
+        for d in self.vessels.values_mut().filter_map(|s| s.open.as_mut()) {
+            d.zone = reload.zone(d.zone);
+        }
+    }
+
+    fn remap_key(&self, _key: Key, _reload: &Reload) -> Option<Key> {
+        None // re-armed for every vessel: its zone's gap may have changed
+    }
+
+    fn rearm(&mut self, cx: &mut Context) {
+        for s in self.vessels.values_mut() {
+            s.pending = false;
+        }
+        for (mmsi, v) in cx.vessels.iter() {
+            let gap = v
+                .place
+                .zones
+                .iter()
+                .find_map(|&z| cx.params(z).dark_period.map(|p| ms(p.min_gap)));
+            if let (Some(gap), Some(last)) = (gap, v.last.as_ref()) {
+                self.vessels.entry(*mmsi).or_default().pending = true;
+                let at = (last.time + gap).max(cx.now);
+                cx.heap
+                    .push(std::cmp::Reverse((at, cx.me, Key::vessel(*mmsi))));
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn holds(&self, mmsi: Mmsi) -> bool {
+        self.vessels.contains_key(&mmsi)
+    }
+}
+
+#[derive(Debug)]
+struct DarkOpen {
+    id: AlertId,
+    zone: u16,
+    fix: Fix,
+}
+
+/// How an open dark period ends.
+enum DarkEnd<'a> {
+    /// The vessel is heard again at `fix`, through `station`.
+    Returned { fix: &'a Fix, station: &'a Arc<str> },
+    /// The vessel is forgotten (unheard for `vessel_ttl`, or dropped by the
+    /// track store) before it was heard again: the silence has lasted at
+    /// least until `now`.
+    Forgotten { now: Millis, reason: &'a str },
+    /// A zone reload at `now` removed the zone, or its `dark_period`, while
+    /// the vessel was still silent.
+    Unwatched { now: Millis, reason: &'a str },
+}
+
+/// The close of the open dark period `d` of `mmsi`, ended by `end`.
+fn dark_closed(cx: &Context, mmsi: Mmsi, d: DarkOpen, end: DarkEnd<'_>) -> Alert {
+    let z = cx.zone(d.zone);
+    let zone_name = z.name.as_deref().unwrap_or(&z.id);
+    let info = VesselInfo::from_store(cx.tracks, mmsi);
+    let (at, lon, lat, summary, details) = match end {
+        DarkEnd::Returned { fix, station } => {
+            let (lon, lat, t) = (fix.lon, fix.lat, fix.time);
+            let dist = haversine(d.fix.lon, d.fix.lat, lon, lat);
+            let gap_ms = t - d.fix.time;
+            let implied = dist / (gap_ms.max(1) as f64 / 1000.0) * KN_PER_MPS;
+            let summary = format!(
+                "{} reappeared after {} of AIS silence in {}, {:.1} nm from where it went dark (implied {:.1} kn).",
+                info.label(),
+                human_duration(gap_ms),
+                zone_name,
+                dist / 1852.0,
+                implied
+            );
+            let details = json!({
+                "gap_s": gap_ms / 1000,
+                "distance_m": dist.round(),
+                "implied_speed_kn": (implied * 10.0).round() / 10.0,
+                "dark_lat": d.fix.lat, "dark_lon": d.fix.lon,
+                "reappeared_lat": lat, "reappeared_lon": lon,
+                "station": station.as_ref(),
+            });
+            (t, lon, lat, summary, details)
+        }
+        DarkEnd::Forgotten { now, reason } => {
+            let silent = now.saturating_sub(d.fix.time);
+            let summary = format!(
+                "{} not heard again after {} of AIS silence in {}; ended: {} (no longer tracked).",
+                info.label(),
+                human_duration(silent),
+                zone_name,
+                reason
+            );
+            let details = json!({
+                "silent_s": silent / 1000,
+                "dark_lat": d.fix.lat, "dark_lon": d.fix.lon,
+                "reason": reason,
+            });
+            (now, d.fix.lon, d.fix.lat, summary, details)
+        }
+        DarkEnd::Unwatched { now, reason } => {
+            let summary = format!(
+                "{}: dark-period watch ended ({}) in {} while still silent.",
+                info.label(),
+                reason.replace('_', " "),
+                zone_name,
+            );
+            let details = json!({ "reason": reason, "silent_s": (now - d.fix.time) / 1000 });
+            (now, d.fix.lon, d.fix.lat, summary, details)
+        }
+    };
+    Alert {
+        id: d.id,
+        kind: Kind::DarkPeriod,
+        state: State::Closed,
+        mmsi: vec![mmsi],
+        zone: z.id.clone(),
+        zone_name: z.name.clone(),
+        centre: z.centres.clone(),
+        at,
+        started_at: d.fix.time,
+        ended_at: Some(at),
+        lat,
+        lon,
+        summary,
+        vessels: vec![info],
+        details,
+    }
+}
+
+/// The zone that watches silence at `place`, and its `min_gap`: the
+/// first zone with `dark_period` (ports may watch silence too).
+fn dark_zone(cx: &Context, place: &Place) -> Option<(u16, Millis)> {
+    place
+        .zones
+        .iter()
+        .find_map(|&z| cx.params(z).dark_period.map(|p| (z, ms(p.min_gap))))
+}
+
+fn dark_gap_for(cx: &Context, place: &Place) -> Option<Millis> {
+    dark_zone(cx, place).map(|x| x.1)
+}
+
+impl DarkPeriod {
+    fn check(&mut self, cx: &mut Context, mmsi: Mmsi) {
+        let now = cx.now;
+        let Some(s) = self.vessels.get_mut(&mmsi) else {
+            return;
+        };
+        s.pending = false;
+        let Some(v) = cx.vessels.get(&mmsi) else {
+            return;
+        };
+        let Some(last) = v.last.clone() else { return };
+        if s.open.is_some() {
+            return; // already open; the next report closes it
+        }
+        let Some((zone, zone_gap)) = dark_zone(cx, &v.place) else {
+            return;
+        };
+        if now < last.time.saturating_add(zone_gap) {
+            // Heard since this check was scheduled: look again a gap after the last report.
+            s.pending = true;
+            cx.schedule(last.time.saturating_add(zone_gap), Key::vessel(mmsi));
+            return;
+        }
+        let usual = median_interval(&v.recent);
+        let min_gap = zone_gap.max((usual as f64 * cx.cfg.dark_gap_factor) as Millis);
+        let silent = now - last.time;
+        let judged = judge_silence(cx, v, now);
+        let explained = judged.iter().map(Judged::explained).max().unwrap_or(0);
+        let effective = silent.saturating_sub(explained);
+        if effective < min_gap {
+            // Part of the silence is a feed stall or station outage: look again later.
+            s.pending = true;
+            cx.schedule(
+                now.saturating_add(min_gap.saturating_sub(effective).max(1000)),
+                Key::vessel(mmsi),
+            );
+            return;
+        }
+        let prior = v
+            .recent
+            .iter()
+            .filter(|&&t| t >= last.time - zone_gap && t <= last.time)
+            .count();
+        if prior < cx.cfg.min_prior_reports {
+            return; // a vessel glimpsed once or twice is not "going dark"
+        }
+        let z = cx.zone(zone);
+        let info = VesselInfo::from_store(cx.tracks, mmsi);
+        let id = Alert::make_id(Kind::DarkPeriod, &z.id, &[mmsi], last.time);
+        let station_last = cx.live.id(&v.station).and_then(|id| cx.live.last_heard(id));
+        let why = why_it_counts(&judged, explained);
+        let heard_by = heard_by(cx, v, now);
+        let alert = Alert {
+            id: id.clone(),
+            kind: Kind::DarkPeriod,
+            state: State::Open,
+            mmsi: vec![mmsi],
+            zone: z.id.clone(),
+            zone_name: z.name.clone(),
+            centre: z.centres.clone(),
+            at: now,
+            started_at: last.time,
+            ended_at: None,
+            lat: last.lat,
+            lon: last.lon,
+            summary: format!(
+                "{} silent for {} in {} (threshold {}); last heard at {:.4}, {:.4} by station {}; {}.",
+                info.label(),
+                human_duration(silent),
+                z.name.as_deref().unwrap_or(&z.id),
+                human_duration(min_gap),
+                last.lat,
+                last.lon,
+                v.station,
+                why
+            ),
+            vessels: vec![info],
+            details: json!({
+                "silent_s": silent / 1000,
+                "explained_s": explained / 1000,
+                "min_gap_s": min_gap / 1000,
+                "zone_min_gap_s": zone_gap / 1000,
+                "usual_interval_s": usual / 1000,
+                "reports_before": prior,
+                "last_sog_kn": last.sog,
+                "station": v.station.as_ref(),
+                "station_last_heard": station_last.map(aiswatch_core::time::rfc3339),
+                "heard_by": heard_by,
+                "down": judged.iter().flat_map(|j| &j.stations).filter(|s| s.2 > 0).map(|s| s.0.as_ref()).collect::<std::collections::BTreeSet<_>>(),
+                "judged": judged.iter().map(Judged::details).collect::<Vec<_>>(),
+                "why": why,
+            }),
+        };
+        cx.out.push(alert);
+        s.open = Some(DarkOpen {
+            id,
+            zone,
+            fix: last,
+        });
+    }
+}
+
+/// Median interval between consecutive report times (0 with fewer than 3).
+fn median_interval<const N: usize>(times: &CircularBuffer<N, Millis>) -> Millis {
+    if times.len() < 3 {
+        return 0;
+    }
+    let mut d: Vec<Millis> = times
+        .iter()
+        .zip(times.iter().skip(1))
+        .map(|(a, b)| b - a)
+        .collect();
+    let mid = d.len() / 2;
+    *d.select_nth_unstable(mid).1
+}
+
+/// How a silence is judged at one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Basis {
+    /// By the stations that delivered the vessel's recent reports.
+    Vessel,
+    /// By the stations that deliver most of the cell's reports.
+    Cell,
+}
+
+/// A place where a silence is judged: the stations expected to hear the
+/// vessel there, each with its share (of the vessel's copies relative to
+/// its best station, or of the cell's reports) and the dead time it
+/// accrued during the silence.
+#[derive(Debug)]
+struct Judged {
+    basis: Basis,
+    lon: f64,
+    lat: f64,
+    stations: Vec<(Arc<str>, f64, Millis)>,
+}
+
+impl Judged {
+    /// Silence the outages explain here: all the expected stations were
+    /// down for that long (none expected: nothing explained).
+    fn explained(&self) -> Millis {
+        self.stations.iter().map(|s| s.2).min().unwrap_or(0)
+    }
+
+    fn details(&self) -> serde_json::Value {
+        json!({
+            "basis": match self.basis { Basis::Vessel => "vessel", Basis::Cell => "cell" },
+            "lat": self.lat,
+            "lon": self.lon,
+            "stations": self.stations.iter().map(|(s, share, dead)| json!({
+                "station": s.as_ref(),
+                "share": (share * 100.0).round() / 100.0,
+                "down_s": dead / 1000,
+            })).collect::<Vec<_>>(),
+            "explained_s": self.explained() / 1000,
+        })
+    }
+}
+
+/// Stations delivering at least this many of a vessel's recent copies (or
+/// its best station) are expected to hear it: one stray copy is not enough.
+const VESSEL_MIN_COPIES: usize = 2;
+
+/// Where and by which stations the silence of `v` up to `now` is judged
+/// (see the module doc).
+fn judge_silence(cx: &Context, v: &VState, now: Millis) -> Vec<Judged> {
+    let Some(last) = v.last.as_ref() else {
+        return Vec::new();
+    };
+    let dead = |st: StationId| match v.heard_by.iter().find(|h| h.station == st) {
+        Some(h) => cx.live.dead(st, now).since(h.dead_at_last),
+        None => cx.live.dead(st, now).since(cx.live.dead(st, last.time)),
+    };
+    let mut out = Vec::with_capacity(2);
+    out.push(Judged {
+        basis: Basis::Vessel,
+        lon: last.lon,
+        lat: last.lat,
+        stations: vessel_shares(cx, v)
+            .into_iter()
+            .filter(|x| x.share >= 1.0 || x.copies >= VESSEL_MIN_COPIES)
+            .map(|x| (x.name, x.share, dead(x.id)))
+            .collect(),
+    });
+    if let Some((lon, lat)) = last.reckon(now) {
+        if Coverage::cell(lon, lat) != Coverage::cell(last.lon, last.lat) {
+            if let Some(cov) = cx.coverage.covering(lon, lat) {
+                out.push(Judged {
+                    basis: Basis::Cell,
+                    lon,
+                    lat,
+                    stations: cov
+                        .into_iter()
+                        .map(|(id, share)| (cx.live.name(id), share, dead(id)))
+                        .collect(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The stations that heard `v` in its recent copies, for `details`.
+fn heard_by(cx: &Context, v: &VState, now: Millis) -> serde_json::Value {
+    let last = v.last.as_ref().map_or(now, |f| f.time);
+    vessel_shares(cx, v)
+        .into_iter()
+        .map(|x| {
+            let down = cx.live.dead(x.id, now).since(cx.live.dead(x.id, last));
+            json!({
+                "station": x.name.as_ref(),
+                "copies": x.copies,
+                "of": v.heard_recently.len(),
+                "share": (x.share * 100.0).round() / 100.0,
+                "down_s": down / 1000,
+            })
+        })
+        .collect()
+}
+
+/// The stations among the vessel's recent copies, with the copies each
+/// delivered relative to the best one, and the count, most first.
+fn vessel_shares(cx: &Context, v: &VState) -> Vec<Share> {
+    let mut counts: Vec<(StationId, usize)> = Vec::new();
+    for s in v.heard_recently.iter() {
+        match counts.iter_mut().find(|(t, _)| t == s) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((*s, 1)),
+        }
+    }
+    let best = counts.iter().map(|x| x.1).max().unwrap_or(0).max(1);
+    let mut shares: Vec<Share> = counts
+        .into_iter()
+        .map(|(id, n)| Share {
+            id,
+            name: cx.live.name(id),
+            share: n as f64 / best as f64,
+            copies: n,
+        })
+        .collect();
+    shares.sort_by(|a, b| b.copies.cmp(&a.copies).then_with(|| a.name.cmp(&b.name)));
+    shares
+}
+
+/// A station's part in a vessel's recent copies.
+struct Share {
+    id: StationId,
+    name: Arc<str>,
+    /// Relative to the best station's.
+    share: f64,
+    copies: usize,
+}
+
+/// Why a silence counts, in words: which expected stations stayed live.
+fn why_it_counts(judged: &[Judged], explained: Millis) -> String {
+    let mut parts = Vec::new();
+    for j in judged {
+        let live: Vec<&str> = j
+            .stations
+            .iter()
+            .filter(|s| s.2 == 0)
+            .map(|s| s.0.as_ref())
+            .collect();
+        if live.is_empty() {
+            continue;
+        }
+        let who = if live.len() == 1 {
+            "station"
+        } else {
+            "stations"
+        };
+        parts.push(match j.basis {
+            Basis::Vessel => format!("{who} {} that heard it kept receiving", live.join(", ")),
+            Basis::Cell => format!(
+                "{who} {} covering where it would be now kept receiving",
+                live.join(", ")
+            ),
+        });
+    }
+    if parts.is_empty() {
+        format!(
+            "the stations that heard it were down for only {} of it",
+            human_duration(explained)
+        )
+    } else {
+        parts.join("; ")
+    }
+}

@@ -1,0 +1,327 @@
+//! Drifting (AMSA's rule): a vessel not at anchor or moored whose heading
+//! and course over ground are `min_angle_deg`–`max_angle_deg` apart
+//! (default 45–135°) at `min_speed_kn`–`max_speed_kn` (0.25–20 kn), for at
+//! least `min_duration`: pushed sideways by wind or current, as after an
+//! engine failure or while waiting with the engine off.
+//!
+//! A vessel under way with a cross current sails a few degrees to tens of
+//! degrees off its heading: below 45° it is not drifting. A report without
+//! a heading (511) neither starts nor ends drifting; an episode continues
+//! while the angle stays within 5° of the band and the speed within the
+//! speed hysteresis, so one noisy report does not split it.
+
+use std::time::Duration;
+
+use ahash::{AHashMap, AHashSet};
+use serde_json::json;
+
+use super::context::{Context, Key, Report};
+use super::episode::{Contact, Episode};
+use super::registry::{Detector, Memory, Reload};
+use super::{angle_deg, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
+use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::Mmsi;
+use aiswatch_core::time::Millis;
+use aiswatch_zones::{DriftingParams, ResolvedDetect};
+
+/// The drifting detector: per vessel, its drifting episode.
+#[derive(Debug, Default)]
+pub(crate) struct Drifting {
+    vessels: AHashMap<Mmsi, Drift>,
+}
+
+/// Degrees of slack on the angle band once drifting.
+const ANGLE_SLACK: f64 = 5.0;
+
+/// A vessel drifting in a zone (alerted or not yet).
+#[derive(Debug, Clone)]
+struct Drift {
+    zone: u16,
+    ep: Episode,
+    start: (f64, f64),
+    reports: u32,
+    min_angle: f64,
+    max_angle: f64,
+    max_sog: f64,
+}
+
+/// What one report says: drifting, not drifting (why), or nothing (no heading).
+enum Says {
+    Drifting { angle: f64, sog: f64 },
+    Not(&'static str),
+    Unknown,
+}
+
+fn judge(
+    p: &DriftingParams,
+    anchored: bool,
+    sog: Option<f64>,
+    angle: Option<f64>,
+    slack: (f64, f64),
+) -> Says {
+    if anchored {
+        return Says::Not("at anchor or moored");
+    }
+    let (Some(sog), Some(angle)) = (sog, angle) else {
+        return Says::Unknown;
+    };
+    let (ds, da) = slack;
+    if !(p.min_speed_kn - ds..=p.max_speed_kn + ds).contains(&sog) {
+        Says::Not("speed out of the drifting range")
+    } else if angle < p.min_angle_deg - da {
+        Says::Not("heading back in line with the course")
+    } else if angle > p.max_angle_deg + da {
+        Says::Not("moving astern of its heading")
+    } else {
+        Says::Drifting { angle, sog }
+    }
+}
+
+fn runs(r: &ResolvedDetect) -> bool {
+    r.drifting.is_some()
+}
+
+impl Detector for Drifting {
+    fn kind(&self) -> Kind {
+        Kind::Drifting
+    }
+
+    fn runs_in(&self, r: &ResolvedDetect) -> bool {
+        runs(r)
+    }
+
+    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
+        let episode = resolved
+            .iter()
+            .filter_map(|r| r.drifting.map(|p| p.min_duration))
+            .max()
+            .unwrap_or_default();
+        Memory {
+            episode,
+            quiet: Duration::ZERO,
+        }
+    }
+
+    fn position(&mut self, cx: &mut Context, r: &Report) {
+        self.report(cx, r);
+    }
+
+    fn due(&mut self, cx: &mut Context, key: Key, _due: Millis) {
+        self.check(cx, key.vessel, key.at);
+    }
+
+    fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
+        let Some(d) = self.vessels.remove(&mmsi) else {
+            return;
+        };
+        if let Some(last) = cx.last(mmsi).cloned() {
+            let alert = drift_alert(cx, mmsi, &d, &last, Some(REASON_FORGOTTEN));
+            cx.out.extend(alert);
+        }
+    }
+
+    fn forgotten(&mut self, _dropped: &AHashSet<Mmsi>) {
+        shrink(&mut self.vessels);
+    }
+
+    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
+        let ending: Vec<(Mmsi, &'static str)> = self
+            .vessels
+            .iter()
+            .filter_map(|(m, d)| reload.ends(d.zone, runs).map(|r| (*m, r)))
+            .collect();
+        for (mmsi, reason) in ending {
+            let Some(d) = self.vessels.remove(&mmsi) else {
+                continue;
+            };
+            if let Some(last) = cx.last(mmsi).cloned() {
+                let alert = drift_alert(cx, mmsi, &d, &last, Some(reason));
+                cx.out.extend(alert);
+            }
+        }
+    }
+
+    fn remap(&mut self, reload: &Reload) {
+        for d in self.vessels.values_mut() {
+            d.zone = reload.zone(d.zone);
+        }
+    }
+
+    #[cfg(test)]
+    fn holds(&self, mmsi: Mmsi) -> bool {
+        self.vessels.contains_key(&mmsi)
+    }
+}
+
+impl Drifting {
+    fn report(&mut self, cx: &mut Context, r: &Report) {
+        let (mmsi, fix) = (r.mmsi, r.fix);
+        let zone = r
+            .place
+            .zones
+            .iter()
+            .find_map(|&z| cx.params(z).drifting.map(|p| (z, p)));
+        let drift = self.vessels.get(&mmsi);
+        if zone.is_none() && drift.is_none() {
+            return;
+        }
+        let vessel = cx.tracks.get(mmsi);
+        let anchored = matches!(vessel.and_then(|x| x.nav_status), Some(1 | 5));
+        let heading = vessel.and_then(|x| x.heading_true).map(f64::from);
+        let angle = heading.zip(fix.cog).map(|(h, c)| angle_deg(h, c));
+        let sog = fix.speed;
+        let slack = (cx.cfg.speed_hysteresis_kn, ANGLE_SLACK);
+        let end = match (drift, zone) {
+            (None, _) => None,
+            (Some(_), None) => Some("left the zone"),
+            (Some(d), Some((z, _))) if z != d.zone => Some("left the zone"),
+            (Some(_), Some((_, p))) => match judge(&p, anchored, sog, angle, slack) {
+                Says::Not(why) => Some(why),
+                _ => None,
+            },
+        };
+        if let Some(reason) = end {
+            if let Some(d) = self.vessels.remove(&mmsi) {
+                cx.out.extend(drift_alert(cx, mmsi, &d, fix, Some(reason)));
+            }
+        }
+        let Some((z, p)) = zone else { return };
+        match self.vessels.get_mut(&mmsi) {
+            Some(d) => {
+                d.reports += 1;
+                if let Says::Drifting { angle, sog } = judge(&p, anchored, sog, angle, slack) {
+                    d.min_angle = d.min_angle.min(angle);
+                    d.max_angle = d.max_angle.max(angle);
+                    d.max_sog = d.max_sog.max(sog);
+                }
+            }
+            None => {
+                if let Says::Drifting { angle, sog } = judge(&p, anchored, sog, angle, (0.0, 0.0)) {
+                    let d = Drift {
+                        zone: z,
+                        ep: Episode::new(fix.time, fix.time.saturating_add(ms(p.min_duration))),
+                        start: (fix.lon, fix.lat),
+                        reports: 1,
+                        min_angle: angle,
+                        max_angle: angle,
+                        max_sog: sog,
+                    };
+                    self.vessels.insert(mmsi, d);
+                    cx.schedule(
+                        fix.time.saturating_add(ms(p.min_duration)),
+                        Key::at(mmsi, fix.time),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check(&mut self, cx: &mut Context, mmsi: Mmsi, since: Millis) {
+        let now = cx.now;
+        let stale = cx.stale();
+        let update = cx.update_every();
+        let Some(last) = cx.last(mmsi).cloned() else {
+            return;
+        };
+        if self.vessels.get(&mmsi).is_none_or(|d| d.ep.since != since) {
+            return;
+        }
+        // A silence ends the episode (it is not suspended).
+        if Episode::contact(now, last.time, stale, 0) != Contact::Heard {
+            if let Some(d) = self.vessels.remove(&mmsi) {
+                cx.out
+                    .extend(drift_alert(cx, mmsi, &d, &last, Some("contact lost")));
+            }
+            return;
+        }
+        let Some(d) = self.vessels.get_mut(&mmsi) else {
+            return;
+        };
+        // Reports must cover `min_duration` (sparse or satellite data).
+        let min_dur = cx.params(d.zone).drifting.map_or(0, |p| ms(p.min_duration));
+        let short = min_dur - (last.time - d.ep.since);
+        if d.ep.alert.is_none() && short > 0 {
+            cx.schedule(now.saturating_add(short), Key::at(mmsi, since));
+            return;
+        }
+        let z = cx.zone(d.zone);
+        let (state, _) =
+            d.ep.raise(Kind::Drifting, &z.id, &[mmsi], now.saturating_add(update));
+        let alert = drift_alert(cx, mmsi, d, &last, None).map(|a| Alert { state, ..a });
+        cx.out.extend(alert);
+        cx.schedule(now.saturating_add(update), Key::at(mmsi, since));
+    }
+}
+
+/// The alert of drifting `d` (if alerted) at `cx.now`, `last` the last
+/// report: an update, or the close when it `ended` for a reason (at `last`).
+fn drift_alert(
+    cx: &Context,
+    mmsi: Mmsi,
+    d: &Drift,
+    last: &Fix,
+    ended_for: Option<&str>,
+) -> Option<Alert> {
+    let id = d.ep.alert.clone()?;
+    let (at, tracks) = (cx.now, cx.tracks);
+    let (state, ended, reason) = match ended_for {
+        Some(r) => (State::Closed, Some(last.time), r),
+        None => (State::Update, None, ""),
+    };
+    let z = cx.zone(d.zone);
+    let p = cx.params(d.zone).drifting.unwrap_or_default();
+    let info = VesselInfo::from_store(tracks, mmsi);
+    let dur = ended.unwrap_or(last.time) - d.ep.since;
+    let nav = tracks.get(mmsi).and_then(|v| v.nav_status);
+    let moved = super::haversine(d.start.0, d.start.1, last.lon, last.lat);
+    Some(Alert {
+        id,
+        kind: Kind::Drifting,
+        state,
+        mmsi: vec![mmsi],
+        zone: z.id.clone(),
+        zone_name: z.name.clone(),
+        centre: z.centres.clone(),
+        at,
+        started_at: d.ep.since,
+        ended_at: ended,
+        lat: last.lat,
+        lon: last.lon,
+        summary: format!(
+            "{} drifting {} in {}: heading {:.0}–{:.0}° off its course at up to {:.1} kn \
+             (threshold {:.0}–{:.0}° at {:.2}–{:.0} kn for {}){}.",
+            info.label(),
+            human_duration(dur),
+            z.name.as_deref().unwrap_or(&z.id),
+            d.min_angle,
+            d.max_angle,
+            d.max_sog,
+            p.min_angle_deg,
+            p.max_angle_deg,
+            p.min_speed_kn,
+            p.max_speed_kn,
+            human_duration(ms(p.min_duration)),
+            if ended.is_some() {
+                format!("; ended: {reason}")
+            } else {
+                String::new()
+            }
+        ),
+        vessels: vec![info],
+        details: json!({
+            "duration_s": dur / 1000,
+            "reports": d.reports,
+            "min_angle_deg_seen": d.min_angle.round(),
+            "max_angle_deg_seen": d.max_angle.round(),
+            "max_speed_kn_seen": (d.max_sog * 10.0).round() / 10.0,
+            "moved_m": moved.round(),
+            "nav_status": nav,
+            "min_speed_kn": p.min_speed_kn,
+            "max_speed_kn": p.max_speed_kn,
+            "min_angle_deg": p.min_angle_deg,
+            "max_angle_deg": p.max_angle_deg,
+            "min_duration_s": p.min_duration.as_secs(),
+            "reason": if ended.is_some() { Some(reason) } else { None },
+        }),
+    })
+}

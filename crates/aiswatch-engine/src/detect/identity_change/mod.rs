@@ -1,0 +1,461 @@
+//! Identity change: while a vessel is in a zone, its name, call sign, IMO
+//! number or ship type changes; its IMO number turns up under an MMSI of
+//! another flag (the flag follows from the MMSI's MID, so a re-flagged ship
+//! reappears under a new MMSI); or one MMSI reports from two places no
+//! vessel could join, back and forth (two transponders on one MMSI). All
+//! changes of a vessel are one alert, closed after `quiet` without another.
+//!
+//! A name corrected once at the start of a voyage is not an alert: the
+//! vessel's first attribute change within `grace` of its first message is a
+//! correction (kept, and named in the details of a later alert). A second
+//! change, or any change after `grace`, fires.
+//!
+//! A single impossible jump that does not come back is the spoofing
+//! detector's business. A conflict is reports alternating between two
+//! tracks, each consistent with itself: it fires after `min_switches` jumps
+//! between them (default 4, A→B→A→B→A), so neither a jump nor a glitch and
+//! back (2) is a conflict; and the two places must be `min_distance_m` apart
+//! (default 10 km: satellite receive-time skew makes vessels "jump" a few
+//! kilometres back and forth).
+
+use std::time::Duration;
+
+use ahash::{AHashMap, AHashSet};
+use serde_json::{json, Value};
+
+use super::context::{Context, Key, Report};
+use super::episode::Quiet;
+use super::place::Place;
+use super::registry::{Detector, Memory, Reload};
+use super::{haversine, ms, shrink, DetectConfig, Fix, Step, KN_PER_MPS, REASON_FORGOTTEN};
+use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::track::{flag::flag_of, Mmsi, StaticInfo};
+use aiswatch_core::time::Millis;
+use aiswatch_zones::{IdentityChangeParams, ResolvedDetect};
+
+/// Changes listed in an alert's details (the count goes on).
+const MAX_CHANGES: usize = 10;
+/// An IMO number given by another MMSI this recently still counts.
+const IMO_MEMORY_MS: Millis = 7 * 24 * 3_600_000;
+
+/// The identity-change detector: per vessel, its identity history and
+/// open alert; and who gave each IMO number last.
+#[derive(Debug, Default)]
+pub(crate) struct IdentityChange {
+    vessels: AHashMap<Mmsi, IdentState>,
+    /// IMO number → the MMSI that last gave it and when (vessels in
+    /// identity-change zones only): a new MMSI with another flag is a flag change.
+    imo_owner: AHashMap<u32, (Mmsi, Millis)>,
+}
+
+#[derive(Debug, Default)]
+struct IdentState {
+    /// Identity history: changes seen, the other place of a conflict.
+    track: IdentTrack,
+    /// Open identity-change alert.
+    open: Option<Ident>,
+}
+
+/// A vessel's identity history.
+#[derive(Debug, Default)]
+struct IdentTrack {
+    /// Attribute changes seen (the correction included).
+    changes: u32,
+    /// The change forgiven as a correction at the start of the voyage.
+    correction: Option<Value>,
+    /// Last fix of the other track of a suspected conflict.
+    twin: Option<Fix>,
+    /// Jumps between the two tracks so far.
+    switches: u32,
+    /// When the first of those jumps happened.
+    twin_since: Millis,
+}
+
+/// An open identity-change alert.
+#[derive(Debug)]
+struct Ident {
+    /// The alert: zone, id, start, last change, changes counted.
+    q: Quiet,
+    changes: Vec<Value>,
+    conflict: bool,
+    quiet: Millis,
+}
+
+/// One sentence for a change (an element of `details.changes`).
+fn describe(c: &Value) -> String {
+    let s = |v: &Value| match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Null => "none".to_string(),
+        v => v.to_string(),
+    };
+    match c["field"].as_str() {
+        Some("conflict") => format!(
+            "one MMSI reporting from two places {:.0} km apart, back and forth ({} jumps)",
+            c["distance_m"].as_f64().unwrap_or(0.0) / 1000.0,
+            c["switches"]
+        ),
+        Some("flag") => format!(
+            "IMO {} now under this MMSI, flag {} (was MMSI {}, flag {})",
+            c["imo"],
+            s(&c["to"]),
+            c["previous_mmsi"],
+            s(&c["from"])
+        ),
+        Some(f) => format!(
+            "{} changed from {} to {}",
+            f.replace('_', " "),
+            s(&c["from"]),
+            s(&c["to"])
+        ),
+        None => "identity changed".to_string(),
+    }
+}
+
+/// Attribute changes from `before` to `after` (fields known on both sides).
+fn attribute_changes(before: &StaticInfo, after: &StaticInfo) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cmp = |field: &str, a: Value, b: Value| {
+        if !a.is_null() && !b.is_null() && a != b {
+            out.push(json!({ "field": field, "from": a, "to": b }));
+        }
+    };
+    cmp("name", json!(before.name), json!(after.name));
+    cmp("callsign", json!(before.callsign), json!(after.callsign));
+    cmp("imo", json!(before.imo), json!(after.imo));
+    cmp("ship_type", json!(before.ship_type), json!(after.ship_type));
+    out
+}
+
+fn runs(r: &ResolvedDetect) -> bool {
+    r.identity_change.is_some()
+}
+
+/// The first zone of `place` running the identity-change detector.
+fn ident_zone(cx: &Context, place: &Place) -> Option<(u16, IdentityChangeParams)> {
+    place
+        .zones
+        .iter()
+        .find_map(|&z| cx.params(z).identity_change.map(|p| (z, p)))
+}
+
+/// Where and when a change was seen: zone, its thresholds, time, position.
+struct Seen<'a> {
+    zone: u16,
+    p: &'a IdentityChangeParams,
+    t: Millis,
+    pos: (f64, f64),
+}
+
+impl Detector for IdentityChange {
+    fn kind(&self) -> Kind {
+        Kind::IdentityChange
+    }
+
+    fn runs_in(&self, r: &ResolvedDetect) -> bool {
+        runs(r)
+    }
+
+    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
+        let quiet = resolved
+            .iter()
+            .filter_map(|r| r.identity_change.map(|p| p.quiet))
+            .max()
+            .unwrap_or_default();
+        Memory {
+            episode: Duration::ZERO,
+            quiet,
+        }
+    }
+
+    fn position(&mut self, cx: &mut Context, r: &Report) {
+        self.conflict(cx, r);
+    }
+
+    fn static_data(&mut self, cx: &mut Context, mmsi: Mmsi, before: Option<&StaticInfo>) {
+        self.statics(cx, mmsi, before);
+    }
+
+    fn due(&mut self, cx: &mut Context, key: Key, _due: Millis) {
+        let (mmsi, now) = (key.vessel, cx.now);
+        let Some(st) = self.vessels.get_mut(&mmsi) else {
+            return;
+        };
+        let Some(i) = &st.open else { return };
+        // One pending check per alert: it moves itself to the last change + quiet.
+        let due = i.q.last.saturating_add(i.quiet);
+        if due > now {
+            let last = i.q.last;
+            cx.schedule(due, Key::at(mmsi, last));
+            return;
+        }
+        let Some(i) = st.open.take() else { return };
+        let alert = ident_closed(cx, mmsi, i, None);
+        cx.out.push(alert);
+    }
+
+    fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
+        if let Some(i) = self.vessels.remove(&mmsi).and_then(|st| st.open) {
+            let alert = ident_closed(cx, mmsi, i, Some(REASON_FORGOTTEN));
+            cx.out.push(alert);
+        }
+    }
+
+    fn forgotten(&mut self, dropped: &AHashSet<Mmsi>) {
+        self.imo_owner.retain(|_, (m, _)| !dropped.contains(m));
+        shrink(&mut self.vessels);
+    }
+
+    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
+        for (&mmsi, st) in self.vessels.iter_mut() {
+            let Some(reason) = st.open.as_ref().and_then(|i| reload.ends(i.q.zone, runs)) else {
+                continue;
+            };
+            let Some(i) = st.open.take() else { continue };
+            let alert = ident_closed(cx, mmsi, i, Some(reason));
+            cx.out.push(alert);
+        }
+    }
+
+    fn remap(&mut self, reload: &Reload) {
+        for i in self.vessels.values_mut().filter_map(|st| st.open.as_mut()) {
+            i.q.zone = reload.zone(i.q.zone);
+        }
+    }
+
+    #[cfg(test)]
+    fn holds(&self, mmsi: Mmsi) -> bool {
+        self.vessels.contains_key(&mmsi) || self.imo_owner.values().any(|(m, _)| *m == mmsi)
+    }
+}
+
+impl IdentityChange {
+    /// New static data of `mmsi` at `cx.now` (the track store holds it
+    /// already; `before` is what it held before).
+    fn statics(&mut self, cx: &mut Context, mmsi: Mmsi, before: Option<&StaticInfo>) {
+        let t = cx.now;
+        let Some(v) = cx.vessels.get(&mmsi) else {
+            return;
+        };
+        let Some((zone, p)) = ident_zone(cx, &v.place) else {
+            return;
+        };
+        let pos = v.last.as_ref().map_or((0.0, 0.0), |f| (f.lon, f.lat));
+        let Some(vessel) = cx.tracks.get(mmsi) else {
+            return;
+        };
+        let Some(after) = vessel.static_info.as_deref() else {
+            return;
+        };
+        let mut changes = before.map_or_else(Vec::new, |b| attribute_changes(b, after));
+        // Re-flagging: the IMO number (fixed for a hull's life) under an
+        // MMSI of another country.
+        if let Some(imo) = after.imo.filter(|i| (1_000_000..=9_999_999).contains(i)) {
+            if let Some((m0, t0)) = self.imo_owner.insert(imo, (mmsi, t)) {
+                let (f0, f1) = (flag_of(m0), flag_of(mmsi));
+                if m0 != mmsi && t - t0 <= IMO_MEMORY_MS && f0 != f1 {
+                    changes.push(json!({"field": "flag", "from": f0, "to": f1,
+                        "imo": imo, "previous_mmsi": m0.0}));
+                }
+            }
+        }
+        let grace = ms(p.grace);
+        let first_seen = vessel.first_seen;
+        for c in changes {
+            let st = self.vessels.entry(mmsi).or_default();
+            st.track.changes += 1;
+            if st.track.changes == 1 && c["field"] != "flag" && t - first_seen < grace {
+                st.track.correction =
+                    Some(json!({ "change": c, "after_s": (t - first_seen) / 1000 }));
+                continue;
+            }
+            let seen = Seen {
+                zone,
+                p: &p,
+                t,
+                pos,
+            };
+            self.raise(cx, mmsi, seen, c);
+        }
+    }
+
+    /// Identity conflict: reports alternating between two places no vessel
+    /// could join. Called with every position report.
+    fn conflict(&mut self, cx: &mut Context, r: &Report) {
+        let (mmsi, fix) = (r.mmsi, r.fix);
+        let Some((zone, p)) = ident_zone(cx, r.place) else {
+            return;
+        };
+        let Some(Step { from: prev, m: d }) = r.step else {
+            return;
+        };
+        let stale = cx.stale();
+        let jump_min = cx.cfg.jump_min_m.max(p.min_distance_m);
+        // Whether a vessel could go `d` metres from `a` to `b`.
+        let reach = |a: &Fix, b: &Fix, d: f64| {
+            let dt = (b.time - a.time) as f64 / 1000.0;
+            d <= jump_min || (dt > 0.0 && d / dt * KN_PER_MPS <= p.max_speed_kn)
+        };
+        let tr = &mut self.vessels.entry(mmsi).or_default().track;
+        if tr.twin.as_ref().is_some_and(|t| fix.time - t.time > stale) {
+            tr.twin = None;
+            tr.switches = 0;
+        }
+        if reach(prev, fix, d) {
+            return;
+        }
+        let from_twin = |t: &Fix| reach(t, fix, haversine(t.lon, t.lat, fix.lon, fix.lat));
+        if tr.twin.as_ref().is_some_and(from_twin) {
+            tr.switches += 1;
+        } else {
+            tr.switches = 1;
+            tr.twin_since = fix.time;
+        }
+        tr.twin = Some(prev.clone());
+        if tr.switches < p.min_switches {
+            return;
+        }
+        let c = json!({
+            "field": "conflict",
+            "places": [[prev.lon, prev.lat], [fix.lon, fix.lat]],
+            "distance_m": d.round(),
+            "switches": tr.switches,
+            "since_s": (fix.time - tr.twin_since) / 1000,
+        });
+        let seen = Seen {
+            zone,
+            p: &p,
+            t: fix.time,
+            pos: (fix.lon, fix.lat),
+        };
+        self.raise(cx, mmsi, seen, c);
+    }
+
+    /// Opens or updates `mmsi`'s alert with `change`.
+    fn raise(&mut self, cx: &mut Context, mmsi: Mmsi, seen: Seen, change: Value) {
+        let Seen { zone, p, t, pos } = seen;
+        let update = cx.update_every();
+        let st = self.vessels.entry(mmsi).or_default();
+        let conflict = change["field"] == "conflict";
+        let state = match &mut st.open {
+            Some(i) => {
+                let repeat = conflict && i.conflict;
+                i.q.again(t);
+                i.conflict |= conflict;
+                if repeat {
+                    // Every report of a conflict alternates: counted, sent
+                    // at most every `update_every`.
+                    if let Some(c) = i.changes.iter_mut().find(|c| c["field"] == "conflict") {
+                        *c = change.clone();
+                    }
+                    if !i.q.send(t, update) {
+                        return;
+                    }
+                } else {
+                    if i.changes.len() < MAX_CHANGES {
+                        i.changes.push(change.clone());
+                    }
+                    i.q.last_sent = t;
+                }
+                State::Update
+            }
+            None => {
+                let quiet = ms(p.quiet);
+                let zone_id = &cx.zone(zone).id;
+                st.open = Some(Ident {
+                    q: Quiet::open(Kind::IdentityChange, zone, zone_id, mmsi, t),
+                    changes: vec![change.clone()],
+                    conflict,
+                    quiet,
+                });
+                cx.schedule(t.saturating_add(quiet), Key::at(mmsi, t));
+                State::Open
+            }
+        };
+        let Some(i) = st.open.as_ref() else { return };
+        let z = cx.zone(zone);
+        let info = VesselInfo::from_store(cx.tracks, mmsi);
+        let alert = Alert {
+            id: i.q.id.clone(),
+            kind: Kind::IdentityChange,
+            state,
+            mmsi: vec![mmsi],
+            zone: z.id.clone(),
+            zone_name: z.name.clone(),
+            centre: z.centres.clone(),
+            at: t,
+            started_at: i.q.started,
+            ended_at: None,
+            lat: pos.1,
+            lon: pos.0,
+            summary: format!(
+                "{}: {} in {} ({} identity change{} so far).",
+                info.label(),
+                describe(&change),
+                z.name.as_deref().unwrap_or(&z.id),
+                i.q.count,
+                if i.q.count == 1 { "" } else { "s" }
+            ),
+            vessels: vec![info],
+            details: json!({
+                "change": change,
+                "changes": i.changes,
+                "count": i.q.count,
+                "correction": st.track.correction,
+                "grace_s": p.grace.as_secs(),
+                "max_speed_kn": p.max_speed_kn,
+                "min_switches": p.min_switches,
+                "min_distance_m": p.min_distance_m,
+                "quiet_s": p.quiet.as_secs(),
+                "reason": null,
+            }),
+        };
+        cx.out.push(alert);
+    }
+}
+
+/// The close of an identity-change alert at `cx.now`: quiet for `quiet`
+/// (no `reason`), or ended for `reason` (e.g. [`super::REASON_FORGOTTEN`]).
+fn ident_closed(cx: &Context, mmsi: Mmsi, i: Ident, reason: Option<&str>) -> Alert {
+    let now = cx.now;
+    let z = cx.zone(i.q.zone);
+    let info = VesselInfo::from_store(cx.tracks, mmsi);
+    let (lon, lat) = cx.last(mmsi).map_or((0.0, 0.0), |f: &Fix| (f.lon, f.lat));
+    let quiet = human_duration(now.saturating_sub(i.q.last));
+    let summary = match reason {
+        None => format!(
+            "{}: no further identity change for {} ({} in all).",
+            info.label(),
+            quiet,
+            i.q.count
+        ),
+        Some(r) => format!(
+            "{}: ended: {} after {} without an identity change ({} in all).",
+            info.label(),
+            r.replace('_', " "),
+            quiet,
+            i.q.count
+        ),
+    };
+    Alert {
+        id: i.q.id,
+        kind: Kind::IdentityChange,
+        state: State::Closed,
+        mmsi: vec![mmsi],
+        zone: z.id.clone(),
+        zone_name: z.name.clone(),
+        centre: z.centres.clone(),
+        at: now,
+        started_at: i.q.started,
+        ended_at: Some(i.q.last),
+        lat,
+        lon,
+        summary,
+        vessels: vec![info],
+        details: json!({
+            "changes": i.changes,
+            "count": i.q.count,
+            "quiet_s": i.quiet / 1000,
+            "reason": reason.unwrap_or("quiet"),
+        }),
+    }
+}
