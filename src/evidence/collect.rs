@@ -22,11 +22,11 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use aiswatch_decode::sentence::{split_line, Item};
-use aiswatch_decode::{Decoded, Decoder};
 use crate::storage::raw::index::{payload_mmsi, quick};
 use crate::storage::raw::{self, RawRecord, SegmentInfo};
 use aiswatch_core::time::Millis;
+use aiswatch_decode::sentence::{split_line, Item};
+use aiswatch_decode::{Decoded, Decoder};
 
 use super::EvidenceError;
 
@@ -157,11 +157,10 @@ fn receiver<'a>(
                 parts: HashMap::new(),
             }));
     }
-    Err(EvidenceError::Archive(format!(
-        "{}: seq {}: the hash does not chain from the record before it; run `aiswatch archive verify`",
-        rec.segment.display(),
-        rec.seq
-    )))
+    Err(EvidenceError::Unchained {
+        segment: rec.segment.clone(),
+        seq: rec.seq,
+    })
 }
 
 /// Whether segment `i` holds only lines received more than
