@@ -123,7 +123,7 @@ pub async fn export(
     let raw =
         tokio::task::spawn_blocking(move || collect(&raw_dir, &want, window.from_ms, window.to_ms))
             .await
-            .map_err(|e| EvidenceError::Archive(format!("scan task failed: {e}")))??;
+            .map_err(EvidenceError::ScanTask)??;
     let zone = ctx.zones.get(&facts.zone).ok_or_else(|| {
         EvidenceError::Export(format!(
             "zone {:?} of the alert is not among the zones in force",

@@ -157,11 +157,10 @@ fn receiver<'a>(
                 parts: HashMap::new(),
             }));
     }
-    Err(EvidenceError::Archive(format!(
-        "{}: seq {}: the hash does not chain from the record before it; run `aiswatch archive verify`",
-        rec.segment.display(),
-        rec.seq
-    )))
+    Err(EvidenceError::Unchained {
+        segment: rec.segment.clone(),
+        seq: rec.seq,
+    })
 }
 
 /// Whether segment `i` holds only lines received more than

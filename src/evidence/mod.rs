@@ -54,7 +54,7 @@ pub use manifest::{
     CHAIN_FORMULA, FORMAT,
 };
 pub use verify::{verify, verify_zip, Finding, VerifyOutcome};
-pub use zipio::Bundle;
+pub use zipio::{Bundle, ZipProblem};
 
 #[cfg(test)]
 mod tests;
@@ -80,9 +80,24 @@ pub enum EvidenceError {
     /// The store could not be read.
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
-    /// The raw archive could not be read, or does not chain.
+    /// The raw archive could not be read (the cause is in the message,
+    /// hence not also a `source`).
     #[error("raw archive: {0}")]
-    Archive(String),
+    Archive(crate::storage::raw::RawError),
+    /// A raw record does not chain from the record before it.
+    #[error(
+        "raw archive: {}: seq {seq}: the hash does not chain from the record before it; run `aiswatch archive verify`",
+        segment.display()
+    )]
+    Unchained {
+        /// The segment file.
+        segment: PathBuf,
+        /// The record's sequence number.
+        seq: u64,
+    },
+    /// The task scanning the raw archive panicked or was cancelled.
+    #[error("raw archive: scan task failed: {0}")]
+    ScanTask(tokio::task::JoinError),
     /// No such alert (or not one the caller may see).
     #[error("no alert {0}")]
     NotFound(String),
@@ -92,7 +107,7 @@ pub enum EvidenceError {
     Export(String),
     /// The zip could not be written or read.
     #[error("zip: {0}")]
-    Zip(String),
+    Zip(zipio::ZipProblem),
 }
 
 impl EvidenceError {
@@ -106,7 +121,7 @@ impl EvidenceError {
 
 impl From<crate::storage::raw::RawError> for EvidenceError {
     fn from(e: crate::storage::raw::RawError) -> Self {
-        Self::Archive(e.to_string())
+        Self::Archive(e)
     }
 }
 
