@@ -413,7 +413,8 @@ async fn json_logs_and_the_dashboards_metrics_on_the_shipped_sample() {
         used.extend(fams.keys().filter(|n| e.contains(n.as_str())).cloned());
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
-    // What the issue asks the dashboard and rules to show.
+    // What the dashboard and rules must show: decoding, tracking, alerts,
+    // delivery, the outbox and the store.
     for m in [
         "aiswatch_messages_decoded_total",
         "aiswatch_rejected_total",

@@ -1,4 +1,4 @@
-//! Zones edited live (issue 8), on the daemon binary: an edit shows in the
+//! Zones edited live, on the daemon binary: an edit shows in the
 //! zones API within 2 s; an invalid edit keeps the previous zones and
 //! `/readyz` names file and feature; SIGHUP reloads; removing a zone closes
 //! its open alerts with `"reason": "zone_removed"` through the alert path
