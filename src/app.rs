@@ -111,10 +111,22 @@ pub enum AppError {
 pub struct Bound {
     /// The HTTP server's address.
     pub http: SocketAddr,
+    /// Each listening source's address (UDP, TCP server), by source id, in
+    /// config order.
+    pub sources: Vec<(String, SocketAddr)>,
+}
+
+impl Bound {
+    /// The address source `id` listens on, if it is a listening source.
+    pub fn source(&self, id: &str) -> Option<SocketAddr> {
+        self.sources
+            .iter()
+            .find_map(|(s, addr)| (s == id).then_some(*addr))
+    }
 }
 
 /// Runs the daemon until `shutdown` completes. `on_bound` is told the bound
-/// HTTP address once it listens.
+/// HTTP and source addresses once everything listens.
 pub async fn run(
     cfg: Config,
     shutdown: impl Future<Output = ()>,
@@ -288,16 +300,20 @@ pub async fn run(
 
     // ① Sources: all bound (or opened) before any runs, so a wrong address fails the start.
     let mut started = Vec::new();
+    let mut source_addrs = Vec::new();
     let env = ingest::SourceEnv {
         vessel_ttl: cfg.engine.vessel_ttl,
         resume_after,
     };
     for src in cfg.sources.clone() {
         let id = src.id().to_owned();
-        let fut =
+        let source =
             ingest::start_source_with(src, line_tx.clone(), metrics.clone(), cancel.clone(), env)
                 .await?;
-        started.push((id, fut));
+        if let Some(addr) = source.local_addr {
+            source_addrs.push((id.clone(), addr));
+        }
+        started.push((id, source.run));
     }
     drop(line_tx);
     for (id, fut) in started {
@@ -336,7 +352,10 @@ pub async fn run(
     tracker.close();
 
     if let Some(tx) = on_bound {
-        let _ = tx.send(Bound { http: http_addr });
+        let _ = tx.send(Bound {
+            http: http_addr,
+            sources: source_addrs,
+        });
     }
     tokio::select! {
         _ = shutdown => info!("Shutting down."),

@@ -9,6 +9,7 @@
 //! stderr and passes. Names (topics, subjects, streams, client ids) carry
 //! the process id so runs never meet.
 
+mod common;
 #[path = "brokers/proxy.rs"]
 mod proxy;
 
@@ -65,12 +66,6 @@ async fn socket_of(url: &str) -> SocketAddr {
         .expect("resolve broker")
         .next()
         .expect("broker address")
-}
-
-/// A port nothing listens on.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 /// Change `i` of one test alert, body tagged with `run`.
@@ -229,7 +224,9 @@ async fn mqtt_qos1_publishes_arrive_once_in_order_with_exact_payloads() {
 
 #[tokio::test]
 async fn mqtt_closed_port_is_an_error_naming_the_broker_not_a_hang() {
-    let url = format!("mqtt://127.0.0.1:{}", closed_port());
+    // Held, not listening: refused, and nobody else's meanwhile.
+    let closed = common::HeldPort::loopback();
+    let url = format!("mqtt://{}", closed.addr);
     let cfg = mqtt_config(&url, "aiswatch/test/closed", "aiswatch-test-closed");
     let centre = CentreId::from("TEST");
     let err = within("connect", MqttSink::connect(&centre, &cfg))
@@ -470,7 +467,9 @@ async fn nats_stream_is_created_when_missing_and_extended_when_shared() {
 
 #[tokio::test]
 async fn nats_closed_port_is_an_error_naming_the_server() {
-    let url = format!("nats://127.0.0.1:{}", closed_port());
+    // Held, not listening: refused, and nobody else's meanwhile.
+    let closed = common::HeldPort::loopback();
+    let url = format!("nats://{}", closed.addr);
     let cfg = nats_config(&url, "aiswatch.test.closed", "AISWATCH_TEST_CLOSED");
     let err = within("connect", NatsSink::connect(&CentreId::from("TEST"), &cfg))
         .await

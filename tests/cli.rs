@@ -257,7 +257,7 @@ fn errors_name_the_file() {
     );
 }
 
-/// `aiswatch config check FILE` (issue 8): exit 0 on a usable config, 1 on
+/// `aiswatch config check FILE`: exit 0 on a usable config, 1 on
 /// any error, each naming the key (or the zone file and feature).
 #[test]
 fn config_check_names_every_bad_key_and_exits_1() {
@@ -335,7 +335,7 @@ fn config_check_names_every_bad_key_and_exits_1() {
     assert!(stderr(&o).contains("not declared"), "{}", stderr(&o));
 
     // `run` refuses the same values at start, promptly, naming the key
-    // (issue 8: `update_every = "0s"` spun at 100 % CPU and ignored SIGTERM).
+    // (`update_every = "0s"` used to spin at 100 % CPU and ignore SIGTERM).
     let spin = write("spin.toml", "[detect]\nupdate_every = \"0s\"\n");
     let o = aiswatch(&[
         "run",

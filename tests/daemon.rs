@@ -2,6 +2,8 @@
 //! a TCP client that survives its receiver restarting; tag-block times drive
 //! the engine's clock; a bbox query returns the right vessels.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -12,19 +14,13 @@ use aiswatch::ingest::SourceConfig;
 use aiswatch_engine::engine::{Engine, EngineConfig};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::oneshot;
 
 const DATA: &str = "tests/data/amsa-exact-earth-tag-block.nmea";
 
-fn free_port() -> u16 {
-    let s = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let p = s.local_addr().unwrap().port();
-    // The same number must also be free for UDP.
-    std::net::UdpSocket::bind(("127.0.0.1", p))
-        .map(|_| p)
-        .unwrap_or_else(|_| free_port())
-}
+/// Longest wait for something the daemon should do at once.
+const WAIT: Duration = Duration::from_secs(10);
 
 async fn get(http: SocketAddr, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(http).await.unwrap();
@@ -47,19 +43,40 @@ async fn get_json(http: SocketAddr, path: &str) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
-/// Polls `/api/v1/status` until `f` holds, or fails after 5 s.
+/// Polls `/api/v1/status` until `f` holds, or fails after [`WAIT`].
 async fn wait_for(http: SocketAddr, what: &str, f: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..100 {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
         let s = get_json(http, "/api/v1/status").await;
         if f(&s) {
             return s;
         }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}: {s}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!(
-        "timed out waiting for {what}: {}",
-        get_json(http, "/api/v1/status").await
-    );
+}
+
+/// Polls `/metrics` until the sample `sample` (name and labels) reads
+/// `want`, or fails after [`WAIT`].
+async fn wait_metric(http: SocketAddr, sample: &str, want: u64) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (_, text) = get(http, "/metrics").await;
+        let got = text
+            .lines()
+            .find_map(|l| l.strip_prefix(sample)?.trim().parse::<u64>().ok());
+        if got == Some(want) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{sample} is {got:?}, not {want}, after {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 fn lines() -> Vec<String> {
@@ -95,11 +112,10 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     );
     let d = &lines[cuts[2]..];
 
-    let udp_port = free_port();
-    let tcp_port = free_port();
-    // The "receiver" our TCP client connects to.
-    let receiver = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let receiver_addr = receiver.local_addr().unwrap();
+    // The "receiver" our TCP client connects to, on a port held for its
+    // restart.
+    let receiver_port = common::HeldPort::loopback();
+    let receiver = receiver_port.listen();
 
     let data = tempfile::tempdir().unwrap();
     let mut cfg = Config::default();
@@ -108,19 +124,19 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     cfg.sources = vec![
         SourceConfig::Udp {
             id: "udp".into(),
-            bind: ([127, 0, 0, 1], udp_port).into(),
+            bind: "127.0.0.1:0".parse().unwrap(),
             recv_buffer_bytes: None,
         },
         SourceConfig::TcpServer {
             id: "push".into(),
-            bind: ([127, 0, 0, 1], tcp_port).into(),
+            bind: "127.0.0.1:0".parse().unwrap(),
             max_connections: 4,
             max_connections_per_peer: 4,
             idle_timeout: Duration::from_secs(300),
         },
         SourceConfig::TcpClient {
             id: "pull".into(),
-            addr: receiver_addr.to_string(),
+            addr: receiver_port.addr.to_string(),
             backoff_min: Duration::from_millis(20),
             backoff_max: Duration::from_millis(100),
             idle_timeout: Duration::from_secs(30),
@@ -135,17 +151,25 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
         },
         Some(bound_tx),
     ));
-    let http = bound_rx.await.unwrap().http;
+    let bound = bound_rx.await.unwrap();
+    let http = bound.http;
+    let (udp_addr, push_addr) = (bound.source("udp").unwrap(), bound.source("push").unwrap());
+    assert_eq!(
+        bound.source("pull"),
+        None,
+        "a TCP client listens on nothing"
+    );
+    assert!(udp_addr.port() != 0 && push_addr.port() != 0, "{bound:?}");
 
     // UDP: one datagram per line.
     let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     for l in a {
-        udp.send_to(format!("{l}\r\n").as_bytes(), ("127.0.0.1", udp_port))
+        udp.send_to(format!("{l}\r\n").as_bytes(), udp_addr)
             .await
             .unwrap();
     }
     // TCP server: a receiver pushes its lines.
-    let mut push = TcpStream::connect(("127.0.0.1", tcp_port)).await.unwrap();
+    let mut push = TcpStream::connect(push_addr).await.unwrap();
     push.write_all((b.join("\r\n") + "\r\n").as_bytes())
         .await
         .unwrap();
@@ -176,11 +200,12 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
     })
     .await;
 
-    // The receiver restarts on the same port.
+    // The receiver restarts on the same port: down until the client has
+    // seen it go, then up again.
     drop(conn);
     drop(receiver);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let receiver = TcpListener::bind(receiver_addr).await.unwrap();
+    wait_metric(http, "aiswatch_source_up{source=\"pull\"}", 0).await;
+    let receiver = receiver_port.listen();
     let (mut conn, _) = tokio::time::timeout(Duration::from_secs(5), receiver.accept())
         .await
         .unwrap()
@@ -367,14 +392,13 @@ async fn fragments_from_two_receivers_never_join() {
     assert_eq!(expect(&[&a1, &a2]).len(), 1);
     assert_eq!(expect(&[&b1, &b2]).len(), 1);
 
-    let port = free_port();
     let data = tempfile::tempdir().unwrap();
     let mut cfg = Config::default();
     cfg.storage.data_dir = data.path().to_path_buf();
     cfg.http.listen = "127.0.0.1:0".parse().unwrap();
     cfg.sources = vec![SourceConfig::TcpServer {
         id: "push".into(),
-        bind: ([127, 0, 0, 1], port).into(),
+        bind: "127.0.0.1:0".parse().unwrap(),
         max_connections: 4,
         max_connections_per_peer: 4,
         idle_timeout: Duration::from_secs(300),
@@ -388,18 +412,25 @@ async fn fragments_from_two_receivers_never_join() {
         },
         Some(bound_tx),
     ));
-    let http = bound_rx.await.unwrap().http;
+    let bound = bound_rx.await.unwrap();
+    let (http, push) = (bound.http, bound.source("push").unwrap());
     let mut conns = [
-        TcpStream::connect(("127.0.0.1", port)).await.unwrap(),
-        TcpStream::connect(("127.0.0.1", port)).await.unwrap(),
+        TcpStream::connect(push).await.unwrap(),
+        TcpStream::connect(push).await.unwrap(),
     ];
-    for (i, line) in [(0, &a1), (1, &b1), (0, &a2), (1, &b2)] {
+    for (n, (i, line)) in [(0, &a1), (1, &b1), (0, &a2), (1, &b2)]
+        .into_iter()
+        .enumerate()
+    {
         conns[i]
             .write_all(format!("{line}\r\n").as_bytes())
             .await
             .unwrap();
         conns[i].flush().await.unwrap();
-        tokio::time::sleep(Duration::from_millis(30)).await;
+        // Decoded before the next is sent, so the decoder sees the two
+        // receivers' fragments interleaved, in this order.
+        let sample = "aiswatch_sentences_total{source=\"push\"}";
+        wait_metric(http, sample, n as u64 + 1).await;
     }
     wait_for(http, "both static messages", |s| {
         s["vessels"].as_u64() == Some(2)

@@ -35,7 +35,9 @@ struct Got {
 }
 
 /// A webhook receiver: an axum server that answers 500 when `fail(n)` says
-/// so for the n-th request (0-based), 200 otherwise, optionally slowly.
+/// so for the n-th request (0-based), 200 otherwise, optionally slowly (the
+/// delay is on purpose: a test that kills the daemon mid-delivery needs
+/// deliveries to take a while).
 #[derive(Clone)]
 struct Receiver {
     got: Arc<Mutex<Vec<Got>>>,
@@ -44,7 +46,7 @@ struct Receiver {
 
 impl Receiver {
     async fn start(
-        addr: SocketAddr,
+        listener: tokio::net::TcpListener,
         fail: fn(usize) -> bool,
         delay: Duration,
     ) -> (Receiver, tokio::task::JoinHandle<()>) {
@@ -78,7 +80,6 @@ impl Receiver {
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -222,10 +223,6 @@ fn centres_with_webhook(hooks: &[(&str, SocketAddr)]) -> String {
     s
 }
 
-fn addr() -> SocketAddr {
-    format!("127.0.0.1:{}", free_port()).parse().unwrap()
-}
-
 fn sqlite(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("aiswatch.db").display())
 }
@@ -234,22 +231,18 @@ fn shipped_zones() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("zones")
 }
 
+/// A webhook receiver's listener on an ephemeral loopback port.
+async fn hook_listener() -> (tokio::net::TcpListener, SocketAddr) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    (l, addr)
+}
+
 /// A config on the shipped zones and a SQLite store in `dir`, MDAT-GoG
-/// (the centre of the sample's alerts) with a webhook; with the addresses
-/// chosen for the API, the TCP feed and the webhook receiver.
-fn mdat_gog_with_webhook(dir: &Path) -> (std::path::PathBuf, SocketAddr, SocketAddr, SocketAddr) {
-    let (http, tcp, hook) = (addr(), addr(), addr());
+/// (the centre of the sample's alerts) with a webhook to `hook`.
+fn mdat_gog_with_webhook(dir: &Path, hook: SocketAddr) -> std::path::PathBuf {
     let centres = centres_with_webhook(&[("MDAT-GoG", hook)]);
-    let config = write_config(
-        dir,
-        &shipped_zones(),
-        &sqlite(dir),
-        http,
-        tcp,
-        ADMIN,
-        &centres,
-    );
-    (config, http, tcp, hook)
+    write_config(dir, &shipped_zones(), &sqlite(dir), ADMIN, &centres)
 }
 
 /// Waits until some delivery has been attempted and failed (the metric).
@@ -305,13 +298,15 @@ async fn webhook_gets_every_change_signed_and_in_order_through_500s_and_downtime
     let (ref_alerts, _) = replay_reference(&lines);
     let want = keyed(&ref_alerts);
     let dir = tempfile::tempdir().unwrap();
-    let (config, http, tcp, hook) = mdat_gog_with_webhook(dir.path());
-    let d = start(dir.path(), &config, http, tcp, 1).await;
-    // The receiver is down (its port closed) while the first half is fed.
+    // The receiver is down (its port held, not listening: connections are
+    // refused) while the first half is fed.
+    let hook = HeldPort::loopback();
+    let config = mdat_gog_with_webhook(dir.path(), hook.addr);
+    let d = start(dir.path(), &config, 1).await;
     feed(d.tcp, &lines[..split]).await;
     wait_failed_attempt(d.http).await;
     // Then up, answering 500 to every third request.
-    let (rx, _server) = Receiver::start(hook, |n| n % 3 == 2, Duration::ZERO).await;
+    let (rx, _server) = Receiver::start(hook.listen(), |n| n % 3 == 2, Duration::ZERO).await;
     feed(d.tcp, &lines[split..]).await;
     let got = rx.wait_all(&want, dir.path()).await;
     let retries = check(&got, &want);
@@ -382,10 +377,11 @@ async fn kill_9_during_delivery_then_restart_still_delivers_every_change() {
     let want = keyed(&ref_alerts);
     let (first_alerts, first_positions) = replay_reference(&lines[..split]);
     let dir = tempfile::tempdir().unwrap();
-    let (config, http, tcp, hook) = mdat_gog_with_webhook(dir.path());
+    let (listener, hook) = hook_listener().await;
+    let config = mdat_gog_with_webhook(dir.path(), hook);
     // A slow receiver, so the kill falls in the middle of delivery.
-    let (rx, _server) = Receiver::start(hook, |_| false, Duration::from_millis(100)).await;
-    let mut d = start(dir.path(), &config, http, tcp, 1).await;
+    let (rx, _server) = Receiver::start(listener, |_| false, Duration::from_millis(100)).await;
+    let mut d = start(dir.path(), &config, 1).await;
     feed(d.tcp, &lines[..split]).await;
     // The first half stored (what a kill -9 loses of the feed itself is
     // the persistence tests' matter), its alerts partly delivered: kill.
@@ -408,7 +404,7 @@ async fn kill_9_during_delivery_then_restart_still_delivers_every_change() {
         "all {} changes delivered before the kill: nothing tested",
         first_alerts.len()
     );
-    let d = start(dir.path(), &config, http, tcp, 2).await;
+    let d = start(dir.path(), &config, 2).await;
     feed(d.tcp, &lines[split..]).await;
     let got = rx.wait_all(&want, dir.path()).await;
     check(&got, &want);
@@ -619,9 +615,10 @@ async fn two_centres_never_get_each_others_alerts_on_any_channel() {
         east.len()
     );
 
-    let (http, tcp, hook_w, hook_e) = (addr(), addr(), addr(), addr());
-    let (rx_w, _s1) = Receiver::start(hook_w, |_| false, Duration::ZERO).await;
-    let (rx_e, _s2) = Receiver::start(hook_e, |_| false, Duration::ZERO).await;
+    let ((listener_w, hook_w), (listener_e, hook_e)) =
+        (hook_listener().await, hook_listener().await);
+    let (rx_w, _s1) = Receiver::start(listener_w, |_| false, Duration::ZERO).await;
+    let (rx_e, _s2) = Receiver::start(listener_e, |_| false, Duration::ZERO).await;
     let mut centres = centres_with_webhook(&[("WEST", hook_w), ("EAST", hook_e)]);
     // The brokers, when this machine runs them (.ci/run sets the URLs).
     let run = std::process::id();
@@ -656,16 +653,8 @@ async fn two_centres_never_get_each_others_alerts_on_any_channel() {
         let line_end = at + block.len() + centres[at + block.len()..].find('\n').unwrap() + 1;
         centres.insert_str(line_end, &extra);
     }
-    let config = write_config(
-        dir.path(),
-        &zones,
-        &sqlite(dir.path()),
-        http,
-        tcp,
-        ADMIN,
-        &centres,
-    );
-    let d = start(dir.path(), &config, http, tcp, 1).await;
+    let config = write_config(dir.path(), &zones, &sqlite(dir.path()), ADMIN, &centres);
+    let d = start(dir.path(), &config, 1).await;
     // Tokens: WEST and EAST are declared after the eight shipped centres.
     let (tok_w, tok_e) = ("tok-8", "tok-9");
     // Subscribed before the feed starts: a stream opened without

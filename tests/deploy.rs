@@ -122,25 +122,17 @@ async fn webhook_ok() -> SocketAddr {
     addr
 }
 
-/// A loopback port nothing listens on (connections are refused).
-fn refused_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The shipped zones and sample feed, the API on an ephemeral port, one
-/// centre delivering to `ok` and one to a refused port (dead-lettered
-/// after 2 s), so every delivery metric family has samples.
-fn sample_config(dir: &Path, ok: SocketAddr) -> PathBuf {
+/// centre delivering to `ok` and one to `refused`, where connections are
+/// refused (dead-lettered after 2 s), so every delivery metric family has
+/// samples.
+fn sample_config(dir: &Path, ok: SocketAddr, refused: SocketAddr) -> PathBuf {
     let mut centres = String::new();
     for c in common::CENTRES {
         centres.push_str(&format!("[[centres]]\nid = \"{c}\"\n"));
         let url = match c {
             "MDAT-GoG" => Some(format!("http://{ok}/hook")),
-            "YARIS" => Some(format!("http://127.0.0.1:{}/hook", refused_port())),
+            "YARIS" => Some(format!("http://{refused}/hook")),
             _ => None,
         };
         if let Some(url) = url {
@@ -315,7 +307,9 @@ fn rule_exprs(yaml: &str) -> Vec<String> {
 async fn json_logs_and_the_dashboards_metrics_on_the_shipped_sample() {
     let dir = tempfile::tempdir().unwrap();
     let hook = webhook_ok().await;
-    let cfg = sample_config(dir.path(), hook);
+    // Held, not listening, for the whole test: refused, and nobody else's.
+    let refused = common::HeldPort::loopback();
+    let cfg = sample_config(dir.path(), hook, refused.addr);
     let mut d = Daemon::start(&cfg, &["--log-format", "json"]);
     let listening = d.wait_line(120, "HTTP server listening.", |l| {
         l.contains("HTTP server listening.")
@@ -419,7 +413,8 @@ async fn json_logs_and_the_dashboards_metrics_on_the_shipped_sample() {
         used.extend(fams.keys().filter(|n| e.contains(n.as_str())).cloned());
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
-    // What the issue asks the dashboard and rules to show.
+    // What the dashboard and rules must show: decoding, tracking, alerts,
+    // delivery, the outbox and the store.
     for m in [
         "aiswatch_messages_decoded_total",
         "aiswatch_rejected_total",

@@ -184,11 +184,9 @@ async fn round_trip(db: Option<String>) {
     let archived = accepted(&lines);
 
     let db = db.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("store.db").display()));
-    let http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let tcp: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let config = write_config(dir.path(), &zones, &db, http, tcp, ADMIN, CENTRES);
+    let config = write_config(dir.path(), &zones, &db, ADMIN, CENTRES);
     let config_s = config.to_str().unwrap();
-    let mut d = start(dir.path(), &config, http, tcp, 1).await;
+    let mut d = start(dir.path(), &config, 1).await;
     feed(d.tcp, &lines).await;
     wait_positions(d.http, ADMIN, ref_positions.len()).await;
     // The raw archive is flushed every second: wait until it holds every line.

@@ -19,10 +19,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ADMIN: &str = "admin-token";
 
-fn addr() -> SocketAddr {
-    format!("127.0.0.1:{}", free_port()).parse().unwrap()
-}
-
 fn zones() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("zones")
 }
@@ -89,9 +85,8 @@ async fn postgres_unreachable_for_60_s_loses_nothing() {
     let (_, all) = replay_reference(&lines);
     let (_, first) = replay_reference(&lines[..split]);
     let dir = tempfile::tempdir().unwrap();
-    let (http, tcp) = (addr(), addr());
-    let config = write_config(dir.path(), &zones(), &db, http, tcp, ADMIN, &centres_toml());
-    let mut d = start(dir.path(), &config, http, tcp, 1).await;
+    let config = write_config(dir.path(), &zones(), &db, ADMIN, &centres_toml());
+    let mut d = start(dir.path(), &config, 1).await;
     feed(d.tcp, &lines[..split]).await;
     wait_positions(d.http, ADMIN, first.len()).await;
 
@@ -107,6 +102,7 @@ async fn postgres_unreachable_for_60_s_loses_nothing() {
         200,
         "alive while the store is away"
     );
+    // The outage lasts its full 60 s on purpose: that is the fault tested.
     tokio::time::sleep_until((down + Duration::from_secs(60)).into()).await;
     proxy.bring_up();
 
@@ -134,18 +130,9 @@ async fn a_stop_that_cannot_flush_exits_non_zero_within_its_timeout() {
     let db = pg_schema(&via, "stuck").await;
     let lines = sample_lines();
     let dir = tempfile::tempdir().unwrap();
-    let (http, tcp) = (addr(), addr());
     let extra = "[shutdown]\ntimeout = \"2s\"\n";
-    let config = write_config(
-        dir.path(),
-        &zones(),
-        &db,
-        http,
-        tcp,
-        ADMIN,
-        &(centres_toml() + extra),
-    );
-    let mut d = start(dir.path(), &config, http, tcp, 1).await;
+    let config = write_config(dir.path(), &zones(), &db, ADMIN, &(centres_toml() + extra));
+    let mut d = start(dir.path(), &config, 1).await;
     proxy.take_down();
     feed(d.tcp, &lines[..2000]).await;
     wait_ready(d.http, 60, |s, _| s == 503).await;
@@ -215,13 +202,12 @@ async fn disk_full_then_freed_loses_nothing() {
     let (_, all) = replay_reference(&lines);
     let (_, first) = replay_reference(&lines[..split]);
     let db = format!("sqlite://{}", disk.join("aiswatch.db").display());
-    let (http, tcp) = (addr(), addr());
-    let config = write_config(&disk, &zones(), &db, http, tcp, ADMIN, &centres_toml());
+    let config = write_config(&disk, &zones(), &db, ADMIN, &centres_toml());
     // The daemon's log lives off the full disk.
     let logs = dir.path().join("logs");
     std::fs::create_dir(&logs).unwrap();
     std::fs::copy(&config, logs.join("aiswatch.toml")).unwrap();
-    let mut d = start(&logs, &logs.join("aiswatch.toml"), http, tcp, 1).await;
+    let mut d = start(&logs, &logs.join("aiswatch.toml"), 1).await;
     feed(d.tcp, &lines[..split]).await;
     wait_positions(d.http, ADMIN, first.len()).await;
 
@@ -248,11 +234,12 @@ async fn disk_full_then_freed_loses_nothing() {
     stop(&mut d, false);
 }
 
-/// A receiver that serves `chunks` one connection each, closing after each
-/// and refusing connections (not listening) for `down` in between.
-async fn flapping_receiver(addr: SocketAddr, chunks: Vec<String>, down: Duration) {
+/// A receiver on `port` that serves `chunks` one connection each, closing
+/// after each and refusing connections (not listening) for `down` in
+/// between.
+async fn flapping_receiver(port: HeldPort, chunks: Vec<String>, down: Duration) {
     for chunk in chunks {
-        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let listener = port.listen();
         let (mut s, _) = listener.accept().await.unwrap();
         drop(listener);
         s.write_all(chunk.as_bytes()).await.unwrap();
@@ -261,6 +248,7 @@ async fn flapping_receiver(addr: SocketAddr, chunks: Vec<String>, down: Duration
         let mut sink = [0u8; 64];
         while s.read(&mut sink).await.is_ok_and(|n| n > 0) {}
         drop(s);
+        // Down for a while on purpose: the client must back off and retry.
         tokio::time::sleep(down).await;
     }
 }
@@ -284,30 +272,18 @@ async fn a_flapping_receiver_loses_nothing() {
                 .collect()
         })
         .collect();
-    let receiver = addr();
-    let feeder = tokio::spawn(flapping_receiver(
-        receiver,
-        chunks,
-        Duration::from_millis(300),
-    ));
+    let port = HeldPort::loopback();
+    let receiver = port.addr;
+    let feeder = tokio::spawn(flapping_receiver(port, chunks, Duration::from_millis(300)));
 
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("f.db").display());
-    let (http, tcp) = (addr(), addr());
     let extra = format!(
         "[[sources]]\nkind = \"tcp_client\"\nid = \"flappy\"\naddr = \"{receiver}\"\n\
          backoff_min = \"50ms\"\nbackoff_max = \"200ms\"\n"
     );
-    let config = write_config(
-        dir.path(),
-        &zones(),
-        &db,
-        http,
-        tcp,
-        ADMIN,
-        &(centres_toml() + &extra),
-    );
-    let mut d = start(dir.path(), &config, http, tcp, 1).await;
+    let config = write_config(dir.path(), &zones(), &db, ADMIN, &(centres_toml() + &extra));
+    let mut d = start(dir.path(), &config, 1).await;
     tokio::time::timeout(Duration::from_secs(120), feeder)
         .await
         .expect("the receiver served every chunk")

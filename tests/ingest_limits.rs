@@ -1,4 +1,4 @@
-//! Sources under hostile input (issue 8): silent and slowloris TCP peers
+//! Sources under hostile input: silent and slowloris TCP peers
 //! cannot lock a real receiver out, idle connections time out, per-address
 //! limits hold, and UDP datagrams the kernel drops show in the metrics.
 //! Real loopback sockets; extra loopback addresses (127.0.x.y) stand for
@@ -59,7 +59,8 @@ async fn silent_and_slowloris_connections_do_not_lock_a_receiver_out() {
         let mut s = connect_from(Ipv4Addr::new(127, 0, 2, i + 1), addr).await;
         let stop = stop_trickle.clone();
         tokio::spawn(async move {
-            // One byte every 20 ms, never a newline.
+            // One byte every 20 ms, never a newline: the slow trickle is
+            // the attack under test.
             while !stop.is_cancelled() && s.write_all(b"x").await.is_ok() {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -223,7 +224,8 @@ async fn waiting_for_the_pipeline_does_not_count_as_idle() {
     s.write_all(b"a\n").await.unwrap();
     eventually("the channel to fill", || h.rx.len() == 1).await;
     s.write_all(b"b\n").await.unwrap();
-    // The stall itself: three idle timeouts pass with the reader blocked.
+    // The stall itself, on purpose: three idle timeouts pass with the
+    // reader blocked.
     tokio::time::sleep(Duration::from_millis(600)).await;
     let got = recv_lines(&mut h.rx, "stalled", 2).await;
     assert_eq!(got[1].text, b"b");

@@ -15,8 +15,9 @@ use common::ingest::{
     closed_by_server, eventually, expect_lines, get, harness, local_tcp, local_udp, recv_lines,
     stop, texts, WAIT,
 };
+use common::HeldPort;
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
@@ -32,7 +33,8 @@ async fn spawn_serve(ctx: SourceCtx, max_connections: usize) -> (SocketAddr, Joi
     )
 }
 
-/// Asserts that nothing more arrives for a short while.
+/// Asserts that nothing more arrives for a short while (a fixed window: it
+/// waits for something not to happen).
 async fn assert_quiet(rx: &mut mpsc::Receiver<LineBatch>) {
     if let Ok(Some(b)) = timeout(Duration::from_millis(200), rx.recv()).await {
         panic!("unexpected batch: {:?}", b.lines.len());
@@ -91,13 +93,13 @@ async fn udp_counts_dropped_lines_when_pipeline_is_full() {
             .send_to(format!("l{i}a\nl{i}b\n").as_bytes(), addr)
             .await
             .unwrap();
-        // Separate reads, so that each datagram is offered on its own.
-        tokio::time::sleep(Duration::from_millis(30)).await;
+        // Read before the next is sent, so that each datagram is offered
+        // on its own.
+        eventually("the datagram read", || {
+            get(&h.metrics.source_lines, "udp-full") == 2 * (i + 1)
+        })
+        .await;
     }
-    eventually("lines read", || {
-        get(&h.metrics.source_lines, "udp-full") >= 10
-    })
-    .await;
     let dropped = get(&h.metrics.source_dropped, "udp-full");
     // One batch fits in the channel; everything else was dropped, not queued.
     let mut delivered = 0;
@@ -187,7 +189,13 @@ async fn garbage_line_of_20_kb_is_cut_and_neighbours_survive() {
     c.write_all(b"!AIVDM,good,1\n").await.unwrap();
     c.write_all(&garbage[..7_000]).await.unwrap();
     c.flush().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    // The line arrives in two reads: the server has taken the first part
+    // before the rest is sent.
+    let first = (b"!AIVDM,good,1\n".len() + 7_000) as u64;
+    eventually("the first part read", || {
+        get(&h.metrics.source_bytes, "garbage") == first
+    })
+    .await;
     c.write_all(&garbage[7_000..]).await.unwrap();
     c.write_all(b"\n!AIVDM,good,2\r\n").await.unwrap();
 
@@ -204,7 +212,9 @@ async fn garbage_line_of_20_kb_is_cut_and_neighbours_survive() {
 #[tokio::test]
 async fn tcp_client_reconnects_when_the_receiver_restarts() {
     let mut h = harness("aggregator", 16);
-    let (listener, addr) = local_tcp().await;
+    // Held for the restart: nobody else can take the port meanwhile.
+    let port = HeldPort::loopback();
+    let (listener, addr) = (port.listen(), port.addr);
     let opts = tcp::ClientOptions {
         backoff_min: Duration::from_millis(20),
         backoff_max: Duration::from_millis(200),
@@ -222,11 +232,14 @@ async fn tcp_client_reconnects_when_the_receiver_restarts() {
     );
 
     // The receiver restarts: its listener and connection go away, and a new
-    // listener comes up on the same port a little later.
+    // listener comes up on the same port once the client has been refused.
     drop(conn);
     drop(listener);
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    let listener = TcpListener::bind(addr).await.unwrap();
+    eventually("a refused reconnect", || {
+        get(&h.metrics.source_errors, "aggregator") >= 1
+    })
+    .await;
+    let listener = port.listen();
     let (mut conn, _) = timeout(WAIT, listener.accept()).await.unwrap().unwrap();
     conn.write_all(b"after restart\n").await.unwrap();
     expect_lines(&mut h.rx, "aggregator", &[b"after restart"]).await;
@@ -414,30 +427,46 @@ async fn assert_stops<T: std::fmt::Debug>(
     println!("{what} stopped: {out:?}");
 }
 
+/// Whether source `id` says it is up (listening or connected).
+fn up(m: &Metrics, id: &str) -> bool {
+    m.source_up.with_label_values(&[id]).get() == 1
+}
+
 #[tokio::test]
 async fn cancellation_ends_every_source_within_one_second() {
     // UDP, idle.
     let h = harness("c-udp", 4);
     let (sock, _) = local_udp().await;
     let task = tokio::spawn(udp::run(h.ctx, sock));
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    eventually("the UDP source up", || up(&h.metrics, "c-udp")).await;
     assert_stops("udp", &h.cancel, task, h.rx).await;
 
     // TCP server with a connected, silent peer.
     let h = harness("c-srv", 4);
     let (addr, task) = spawn_serve(h.ctx, 4).await;
     let _peer = TcpStream::connect(addr).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    eventually("the connection accepted", || {
+        get(&h.metrics.source_connections, "c-srv") == 1
+    })
+    .await;
     assert_stops("tcp server", &h.cancel, task, h.rx).await;
 
-    // TCP server whose connection is blocked on a full channel.
+    // TCP server whose connection is blocked on a full channel: the first
+    // line fills it, the second waits for room, the rest wait unread.
     let h = harness("c-srv-full", 1);
     let (addr, task) = spawn_serve(h.ctx, 4).await;
     let mut peer = TcpStream::connect(addr).await.unwrap();
-    for i in 0..20 {
+    for i in 0..2 {
         peer.write_all(format!("l{i}\n").as_bytes()).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        eventually("the line read", || {
+            get(&h.metrics.source_lines, "c-srv-full") == i + 1
+        })
+        .await;
     }
+    for i in 2..20 {
+        peer.write_all(format!("l{i}\n").as_bytes()).await.unwrap();
+    }
+    assert_eq!(h.rx.len(), 1, "the channel is full");
     assert_stops("tcp server (backpressure)", &h.cancel, task, h.rx).await;
 
     // TCP client connected to a silent receiver.
@@ -462,7 +491,10 @@ async fn cancellation_ends_every_source_within_one_second() {
         idle_timeout: Duration::from_secs(60),
     };
     let task = tokio::spawn(tcp::run_client(h.ctx, addr.to_string(), opts));
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    eventually("a refused connection", || {
+        get(&h.metrics.source_errors, "c-cli-down") >= 1
+    })
+    .await;
     assert_stops("tcp client (backoff)", &h.cancel, task, h.rx).await;
 
     // File source blocked on a full, undrained channel.
@@ -476,6 +508,7 @@ async fn cancellation_ends_every_source_within_one_second() {
     drop(f);
     let h = harness("c-file", 1);
     let task = tokio::spawn(file::run(h.ctx, path));
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The first batch fills the channel; the next waits for room.
+    eventually("the channel full", || h.rx.len() == 1).await;
     assert_stops("file", &h.cancel, task, h.rx).await;
 }

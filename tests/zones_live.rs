@@ -1,4 +1,4 @@
-//! Zones edited live (issue 8), on the daemon binary: an edit shows in the
+//! Zones edited live, on the daemon binary: an edit shows in the
 //! zones API within 2 s; an invalid edit keeps the previous zones and
 //! `/readyz` names file and feature; SIGHUP reloads; removing a zone closes
 //! its open alerts with `"reason": "zone_removed"` through the alert path
@@ -15,10 +15,6 @@ use common::*;
 use serde_json::{json, Value};
 
 const ADMIN: &str = "admin-token";
-
-fn addr() -> SocketAddr {
-    format!("127.0.0.1:{}", free_port()).parse().unwrap()
-}
 
 fn zone(id: &str, w: f64, e: f64) -> Value {
     json!({
@@ -137,10 +133,10 @@ async fn zones_edited_live_reload_refuse_and_close_alerts_of_removed_zones() {
         "the sample leaves no alert open in either zone"
     );
 
-    let (http, tcp) = (addr(), addr());
     let db = format!("sqlite://{}", dir.path().join("aiswatch.db").display());
-    let config = write_config(dir.path(), &zones, &db, http, tcp, ADMIN, "");
-    let mut d = start(dir.path(), &config, http, tcp, 1).await;
+    let config = write_config(dir.path(), &zones, &db, ADMIN, "");
+    let mut d = start(dir.path(), &config, 1).await;
+    let (http, tcp) = (d.http, d.tcp);
     wait_zones(http, &["east", "west"], Duration::from_secs(5)).await;
 
     // 1. An added zone (in an existing file) shows within 2 s.

@@ -148,7 +148,7 @@ async fn cancel_stops_a_paced_or_looped_source_at_once() {
         )
         .await
         .unwrap();
-        let task = tokio::spawn(src);
+        let task = tokio::spawn(src.run);
         // The first line is due at once; the second an hour later (paced),
         // or the channel fills up (looped, unpaced).
         let first = timeout(WAIT, rx.recv()).await.unwrap().unwrap();
@@ -191,7 +191,7 @@ async fn looped_gz_file_is_read_again_with_times_shifted_by_the_period() {
     )
     .await
     .unwrap();
-    let task = tokio::spawn(src);
+    let task = tokio::spawn(src.run);
     let mut got: Vec<RawLine> = Vec::new();
     while got.len() < 9 {
         let b = timeout(WAIT, rx.recv()).await.unwrap().unwrap();
@@ -241,7 +241,7 @@ async fn looping_resumes_after_the_restored_clock() {
         )
         .await
         .unwrap();
-        let task = tokio::spawn(src);
+        let task = tokio::spawn(src.run);
         let b = timeout(WAIT, rx.recv()).await.unwrap().unwrap();
         cancel.cancel();
         timeout(WAIT, task).await.unwrap().unwrap().unwrap();
@@ -270,7 +270,7 @@ async fn looping_stops_before_times_run_ahead_of_the_wall_clock() {
     .await
     .unwrap();
     // One pass, then the source ends by itself: pass 1 would be an hour ahead.
-    timeout(WAIT, src).await.unwrap().unwrap();
+    timeout(WAIT, src.run).await.unwrap().unwrap();
     let mut got = Vec::new();
     while let Some(b) = rx.recv().await {
         got.extend(b.lines);
@@ -293,7 +293,7 @@ async fn defaults_read_the_file_once() {
     )
     .await
     .unwrap();
-    timeout(WAIT, src).await.unwrap().unwrap();
+    timeout(WAIT, src.run).await.unwrap().unwrap();
     let b = rx.recv().await.unwrap();
     assert_eq!(text(&b.lines[0]), tagged("A", 1_334_337_317));
     assert!(rx.recv().await.is_none());
@@ -322,7 +322,7 @@ async fn two_passes_of_the_sample_alert_alike_and_nothing_opens_at_the_wrap() {
     )
     .await
     .unwrap();
-    let task = tokio::spawn(src);
+    let task = tokio::spawn(src.run);
     let per_pass = {
         let mut r = super::open_reader(&sample).unwrap();
         let mut all = Vec::new();

@@ -334,6 +334,17 @@ pub enum SourceError {
 pub type RunningSource =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), SourceError>> + Send>>;
 
+/// What [`start_source_with`] returns: the source's future, and where it
+/// listens.
+pub struct StartedSource {
+    /// Runs the source (see [`start_source`]).
+    pub run: RunningSource,
+    /// The address a listening source (UDP, TCP server) is bound to, as the
+    /// OS reports it: with port 0 in the config, the port it picked. `None`
+    /// for sources that do not listen.
+    pub local_addr: Option<SocketAddr>,
+}
+
 /// Starts one configured source: binds its socket or opens its file now, so
 /// that a wrong address or path fails the daemon's start, and returns the
 /// future that runs it, sending its lines to `tx`.
@@ -351,7 +362,8 @@ pub async fn start_source(
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
 ) -> Result<RunningSource, SourceError> {
-    start_source_with(cfg, tx, metrics, cancel, SourceEnv::default()).await
+    let started = start_source_with(cfg, tx, metrics, cancel, SourceEnv::default()).await?;
+    Ok(started.run)
 }
 
 /// What a looped file source needs to know of the engine it feeds.
@@ -376,17 +388,19 @@ impl Default for SourceEnv {
     }
 }
 
-/// [`start_source`], for the engine `env` describes.
+/// [`start_source`], for the engine `env` describes; also tells the
+/// address the source listens on.
 pub async fn start_source_with(
     cfg: SourceConfig,
     tx: mpsc::Sender<LineBatch>,
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
     env: SourceEnv,
-) -> Result<RunningSource, SourceError> {
+) -> Result<StartedSource, SourceError> {
     cfg.validate().map_err(SourceError::Config)?;
     let ctx = SourceCtx::new(cfg.id().into(), tx, &metrics, cancel);
-    Ok(match cfg {
+    let mut local_addr = None;
+    let run: RunningSource = match cfg {
         SourceConfig::Udp {
             bind,
             recv_buffer_bytes,
@@ -398,6 +412,7 @@ pub async fn start_source_with(
                     addr: bind,
                     source,
                 })?;
+            local_addr = socket.local_addr().ok();
             Box::pin(udp::run(ctx, socket))
         }
         SourceConfig::TcpClient {
@@ -431,6 +446,7 @@ pub async fn start_source_with(
                     addr: bind,
                     source,
                 })?;
+            local_addr = listener.local_addr().ok();
             let opts = tcp::ServerOptions {
                 max_connections,
                 max_connections_per_peer,
@@ -462,7 +478,8 @@ pub async fn start_source_with(
             };
             Box::pin(file::run_with(ctx, path, play))
         }
-    })
+    };
+    Ok(StartedSource { run, local_addr })
 }
 
 /// Starts `cfg` and runs it to its end (see [`start_source`]).

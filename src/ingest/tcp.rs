@@ -420,9 +420,11 @@ pub async fn serve_with(ctx: SourceCtx, listener: TcpListener, opts: ServerOptio
     let max_connections = opts.max_connections.max(1);
     let per_peer = opts.max_connections_per_peer.max(1);
     let silence = EVICT_AFTER_SILENCE.min(opts.idle_timeout);
+    // `addr=host:port` as the HTTP server logs it: with port 0 in the
+    // config, this line is where an operator finds the port.
     info!(
         source = %ctx.id,
-        addr = ?local,
+        addr = local.map(tracing::field::display),
         max_connections,
         max_connections_per_peer = per_peer,
         idle_timeout = ?opts.idle_timeout,

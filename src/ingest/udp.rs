@@ -127,7 +127,9 @@ fn parse_drops(table: &str, inode: u64) -> Option<u64> {
 pub async fn run(ctx: SourceCtx, socket: UdpSocket) -> Result<(), SourceError> {
     let local = socket.local_addr().ok();
     let granted = SockRef::from(&socket).recv_buffer_size().ok();
-    info!(source = %ctx.id, addr = ?local, recv_buffer_bytes = ?granted, "Listening for UDP datagrams.");
+    // `addr=host:port` as the HTTP server logs it: with port 0 in the
+    // config, this line is where an operator finds the port.
+    info!(source = %ctx.id, addr = local.map(tracing::field::display), recv_buffer_bytes = ?granted, "Listening for UDP datagrams.");
     let m = &ctx.metrics;
     m.up.set(1);
     if let Some(b) = granted {

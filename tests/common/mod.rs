@@ -40,21 +40,43 @@ pub fn centres_toml() -> String {
         .collect()
 }
 
-/// A free TCP port on loopback, never handed out twice by one test
-/// process, and below the kernel's ephemeral range, so a port a test
-/// frees (a daemon killed and restarted on it) is not given to another
-/// test's port-0 socket meanwhile.
-pub fn free_port() -> u16 {
-    use std::sync::atomic::{AtomicU16, Ordering};
-    static NEXT: AtomicU16 = AtomicU16::new(0);
-    let base = 20_000 + (std::process::id() % 400) as u16 * 30;
-    loop {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let port = base + n % 12_000;
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
+/// A loopback TCP port held, for as long as this lives, by a socket bound
+/// to it that does not listen: connections to it are refused, and no other
+/// socket can take it (the kernel skips it for port-0 binds and outgoing
+/// connections). [`HeldPort::listen`] opens listeners on it, so a fake
+/// receiver can go down and come back on the same port with no moment in
+/// which the port is free for someone else.
+pub struct HeldPort {
+    pub addr: SocketAddr,
+    _holder: tokio::net::TcpSocket,
+}
+
+impl HeldPort {
+    /// An ephemeral port of 127.0.0.1, held.
+    pub fn loopback() -> HeldPort {
+        let holder = reusable_socket();
+        holder.bind(([127, 0, 0, 1], 0).into()).unwrap();
+        let addr = holder.local_addr().unwrap();
+        HeldPort {
+            addr,
+            _holder: holder,
         }
     }
+
+    /// A listener on the held port. Dropping it refuses connections again.
+    pub fn listen(&self) -> tokio::net::TcpListener {
+        let s = reusable_socket();
+        s.bind(self.addr).unwrap();
+        s.listen(1024).unwrap()
+    }
+}
+
+/// `SO_REUSEADDR` on the holder and on each listener is what lets them
+/// share the port (Linux allows it while the others do not listen).
+fn reusable_socket() -> tokio::net::TcpSocket {
+    let s = tokio::net::TcpSocket::new_v4().unwrap();
+    s.set_reuseaddr(true).unwrap();
+    s
 }
 
 /// One HTTP request; returns (status, body).
@@ -128,18 +150,6 @@ pub async fn wait_for(
         } else if tokio::time::Instant::now() > deadline {
             panic!("timed out waiting on {path}: {status} {body}");
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Waits until something accepts TCP connections at `addr`.
-pub async fn wait_port(addr: SocketAddr, secs: u64) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while TcpStream::connect(addr).await.is_err() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "nothing listens on {addr}"
-        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -230,28 +240,28 @@ pub async fn feed(addr: SocketAddr, lines: &[String]) {
 }
 
 /// `aiswatch run` as a child process; killed when dropped, so a failed
-/// assertion never leaves a daemon running.
+/// assertion never leaves a daemon running. It binds port 0; `http` and
+/// `tcp` are the addresses it logged.
 pub struct Daemon {
     pub child: std::process::Child,
     pub http: SocketAddr,
     pub tcp: SocketAddr,
 }
 
-/// Writes a config: a TCP receiver on `tcp`, the API on `http`, the store at
-/// `db` (data directory under `dir`), one admin token, and `centres`
-/// (TOML, with any `[delivery]` settings) appended.
+/// Writes a config: a TCP receiver (source `tcp`) and the API, both on
+/// port 0 of loopback, the store at `db` (data directory under `dir`), one
+/// admin token, and `centres` (TOML, with any `[delivery]` settings)
+/// appended.
 pub fn write_config(
     dir: &std::path::Path,
     zones: &std::path::Path,
     db: &str,
-    http: SocketAddr,
-    tcp: SocketAddr,
     admin: &str,
     centres: &str,
 ) -> std::path::PathBuf {
     let text = format!(
-        "zones = {zones:?}\n\n[[sources]]\nkind = \"tcp_server\"\nid = \"tcp\"\nbind = \"{tcp}\"\n\n\
-         [http]\nlisten = \"{http}\"\n\n[storage]\nurl = {db:?}\ndata_dir = {data:?}\n\n\
+        "zones = {zones:?}\n\n[[sources]]\nkind = \"tcp_server\"\nid = \"tcp\"\nbind = \"127.0.0.1:0\"\n\n\
+         [http]\nlisten = \"127.0.0.1:0\"\n\n[storage]\nurl = {db:?}\ndata_dir = {data:?}\n\n\
          [api]\nadmin_tokens = [\"{admin}\"]\n\n{centres}",
         data = dir.join("data"),
     );
@@ -260,33 +270,46 @@ pub fn write_config(
     path
 }
 
+/// The `addr=` of the first line of a text log that contains every one of
+/// `marks` (a message and the fields that single the line out).
+pub fn logged_addr(log: &str, marks: &[&str]) -> Option<SocketAddr> {
+    let line = log.lines().find(|l| marks.iter().all(|m| l.contains(m)))?;
+    let addr = line.split_once(" addr=")?.1.split_whitespace().next()?;
+    Some(
+        addr.parse()
+            .unwrap_or_else(|e| panic!("bad addr= ({e}) in: {line}")),
+    )
+}
+
 /// Starts the daemon on `config` (log in `dir/daemon-<n>.log`) and waits
-/// until its HTTP and TCP ports answer.
-pub async fn start(
-    dir: &std::path::Path,
-    config: &std::path::Path,
-    http: SocketAddr,
-    tcp: SocketAddr,
-    n: u32,
-) -> Daemon {
-    let log = std::fs::File::create(dir.join(format!("daemon-{n}.log"))).unwrap();
+/// until it has logged where its API and its TCP receiver listen.
+pub async fn start(dir: &std::path::Path, config: &std::path::Path, n: u32) -> Daemon {
+    let log = dir.join(format!("daemon-{n}.log"));
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_aiswatch"))
         .args(["run", "--config"])
         .arg(config)
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::null())
-        .stderr(log)
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let mut d = Daemon { child, http, tcp };
-    // Ready when it says it listens: a port answering could be another
-    // process's.
-    let log = dir.join(format!("daemon-{n}.log"));
+    // Killed if the wait below fails.
+    let mut d = Daemon {
+        child,
+        http: ([127, 0, 0, 1], 0).into(),
+        tcp: ([127, 0, 0, 1], 0).into(),
+    };
+    // Both lines are logged once the socket is bound: from then on a
+    // connection waits in its backlog until it is served.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if text.contains("Listening for TCP connections") {
-            break;
+        let http = logged_addr(&text, &["HTTP server listening."]);
+        let tcp = logged_addr(&text, &["Listening for TCP connections.", "source=tcp "]);
+        if let (Some(http), Some(tcp)) = (http, tcp) {
+            d.http = http;
+            d.tcp = tcp;
+            return d;
         }
         if let Some(st) = d.child.try_wait().unwrap() {
             panic!("aiswatch run exited ({st}) before listening:\n{text}");
@@ -297,9 +320,6 @@ pub async fn start(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    wait_port(http, 10).await;
-    wait_port(tcp, 10).await;
-    d
 }
 
 impl Drop for Daemon {
