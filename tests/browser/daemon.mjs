@@ -1,6 +1,7 @@
 // Shared by the console test and the console benchmark: a daemon
-// (`aiswatch run`) on a free port with a config of our own, the API with a
-// token, waiting on the daemon's answers, and Debian's chromium.
+// (`aiswatch run`) on port 0 (its log says where it listens) with a config
+// of our own, the API with a token, waiting on the daemon's answers, and
+// Debian's chromium.
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -29,11 +30,10 @@ const CENTRES = ["MDAT-GoG", "MSCHOA", "YARIS", "IFC Singapore", "UKMTO", "RMIFC
 export async function startDaemon({ sources, tokens, admin }) {
   if (!fs.existsSync(BIN)) throw new Error(`no daemon binary at ${BIN}: cargo build --release first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aiswatch-console-"));
-  const port = await freePort();
   const cfg = [
     `zones = "${path.join(repo, "zones")}"`,
     ...sources,
-    "[http]", `listen = "127.0.0.1:${port}"`,
+    "[http]", 'listen = "127.0.0.1:0"',
     "[storage]", `data_dir = "${dir}"`,
     "[api]", `admin_tokens = ["${admin}"]`,
     ...CENTRES.flatMap((id) => ["[[centres]]", `id = "${id}"`, ...(tokens[id] ? [`api_tokens = ["${tokens[id]}"]`] : [])]),
@@ -43,7 +43,19 @@ export async function startDaemon({ sources, tokens, admin }) {
   const logs = [];
   proc.stdout.on("data", (d) => logs.push(d.toString()));
   proc.stderr.on("data", (d) => logs.push(d.toString()));
-  const base = `http://127.0.0.1:${port}`;
+  // The address the HTTP server bound, from its "HTTP server listening." log line.
+  const addr = await new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`no "HTTP server listening." line within 60 s:\n${logs.join("").slice(-3000)}`)), 60_000);
+    const look = () => {
+      const m = logs.join("").match(/HTTP server listening\..*? addr=(\S+)/);
+      if (m) { clearTimeout(timer); res(m[1]); }
+    };
+    proc.stderr.on("data", look);
+    proc.stdout.on("data", look);
+    proc.once("exit", (c) => { clearTimeout(timer); rej(new Error(`the daemon exited (${c}) before listening:\n${logs.join("").slice(-3000)}`)); });
+    look();
+  });
+  const base = `http://${addr}`;
   const d = {
     base,
     async api(p, token) {
