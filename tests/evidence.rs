@@ -1,4 +1,4 @@
-//! Issue 11 end to end with the real binary: a simulated scenario (every
+//! Evidence bundles end to end with the real binary: a simulated scenario (every
 //! alert kind the simulator makes) fed over TCP to `aiswatch run`; while it
 //! runs, `aiswatch evidence ID --out` for one alert of each kind and
 //! `GET /api/v1/alerts/{id}/evidence`; `aiswatch evidence verify` (and the

@@ -87,7 +87,7 @@ fn precision_and_recall_on_simulated_scenarios() {
     }
 }
 
-/// Issue 9: two stations overlapping inside the same cells, one down for
+/// The coverage edge: two stations overlapping inside the same cells, one down for
 /// 3 h. Vessels only it heard fall silent with it (traps); vessels the
 /// live station heard that go dark meanwhile are true dark periods.
 #[test]

@@ -174,7 +174,8 @@ mod tests {
         }
     }
 
-    /// Each case of issue 8, and its neighbours: refused, key named.
+    /// Each value that cannot work (zero intervals, absurd durations, pool
+    /// and channel sizes out of bounds) and its neighbours: refused, key named.
     #[test]
     fn values_that_cannot_work_are_refused_by_key() {
         for (toml, key, says) in [
