@@ -330,7 +330,11 @@ fn count_zone_hits(zones: &ZoneSet, pts: &[(f64, f64)]) -> usize {
 }
 
 fn bench_zones(c: &mut Criterion) {
-    let shipped = ZoneSet::load_dir(&manifest_dir().join("zones")).expect("shipped zones load");
+    let shipped = ZoneSet::load_dir(
+        &manifest_dir().join("zones"),
+        aiswatch_engine::detect::SPECS,
+    )
+    .expect("shipped zones load");
     let synthetic = synthetic_zones(3);
     // Shipped zones lie in lon 0..110, lat −30..20: sample a box around them.
     let mut r = Rng::new(11);

@@ -207,15 +207,16 @@ async fn main() -> anyhow::Result<()> {
     if !a.dir.join("filled").exists() {
         fill(&a, &store).await?;
     }
-    let zones = aiswatch_zones::ZoneSet::load_dir(&a.dir.join("zones"))
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let zones =
+        aiswatch_zones::ZoneSet::load_dir(&a.dir.join("zones"), aiswatch_engine::detect::SPECS)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (key, _) = evidence::key::load_or_create(&a.dir)?;
     let ctx = ExportContext {
         store: store.clone(),
         raw_dir: a.dir.join("raw"),
         key: Arc::new(key),
         zones: Arc::new(zones),
-        defaults: aiswatch::config::Config::default().detect.defaults(),
+        defaults: aiswatch::config::Config::default().detect.defaults,
         config_sha256: evidence::sha256_hex(b""),
         config_file: None,
         margin_ms: evidence::DEFAULT_MARGIN_MS,

@@ -68,7 +68,8 @@ fn main() {
         write_zone(&dir, &ring);
 
         let t = Instant::now();
-        let set = aiswatch_zones::ZoneSet::load_dir(&dir).expect("valid zone");
+        let set = aiswatch_zones::ZoneSet::load_dir(&dir, aiswatch_engine::detect::SPECS)
+            .expect("valid zone");
         let check_s = t.elapsed().as_secs_f64();
         assert_eq!(set.len(), 1);
 

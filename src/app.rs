@@ -255,7 +255,7 @@ pub async fn run(
         initial_zones.clone(),
         &cfg.storage.data_dir,
         cfg.loaded_from.as_ref(),
-        cfg.detect.defaults(),
+        cfg.detect.defaults.clone(),
     )?;
     if created {
         info!(path = %crate::evidence::key::key_path(&cfg.storage.data_dir).display(), "Evidence signing key created.");

@@ -473,7 +473,7 @@ fn zone_problems(
     dir: &std::path::Path,
     cfg: Option<&aiswatch::config::Config>,
 ) -> (usize, Vec<String>) {
-    match aiswatch_zones::ZoneSet::load_dir(dir) {
+    match aiswatch_zones::ZoneSet::load_dir(dir, aiswatch_engine::detect::SPECS) {
         Ok(set) => (
             set.len(),
             cfg.map(|c| c.undeclared_centres(&set)).unwrap_or_default(),

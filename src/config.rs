@@ -225,12 +225,16 @@ impl Config {
             }
         }
         // "loitering.max_speed_kn: …" → "[detect.loitering] max_speed_kn: …"
-        out.extend(self.detect.defaults().problems().into_iter().map(
-            |e| match e.split_once('.') {
-                Some((table, rest)) => format!("[detect.{table}] {rest}"),
-                None => format!("[detect] {e}"),
-            },
-        ));
+        out.extend(
+            self.detect
+                .defaults
+                .problems()
+                .into_iter()
+                .map(|e| match e.split_once('.') {
+                    Some((table, rest)) => format!("[detect.{table}] {rest}"),
+                    None => format!("[detect] {e}"),
+                }),
+        );
         out.extend(limits::check(self));
         let t = self.shutdown.timeout;
         if t.is_zero() || t > std::time::Duration::from_secs(3600) {
@@ -341,7 +345,7 @@ impl Config {
     ) -> Result<aiswatch_engine::engine::Engine, ConfigError> {
         let mut engine = aiswatch_engine::engine::Engine::new(self.engine.clone());
         if let Some(dir) = zones_dir.or(self.zones.as_deref()) {
-            let zones = aiswatch_zones::ZoneSet::load_dir(dir)
+            let zones = aiswatch_zones::ZoneSet::load_dir(dir, aiswatch_engine::detect::SPECS)
                 .map_err(|errs| ConfigError::Zones(dir.to_path_buf(), errs))?;
             engine = engine.with_detectors(aiswatch_engine::detect::Detectors::new(
                 zones,

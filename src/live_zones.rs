@@ -230,7 +230,7 @@ pub fn spawn(
 
 /// Loads and checks `dir`: a copy for the engine and one for the API.
 fn load(dir: &Path, check: &Check) -> Result<(ZoneSet, Arc<ZoneSet>), Vec<String>> {
-    let set = ZoneSet::load_dir(dir)
+    let set = ZoneSet::load_dir(dir, aiswatch_engine::detect::SPECS)
         .map_err(|errs| errs.iter().map(ToString::to_string).collect::<Vec<_>>())?;
     let problems = check(&set);
     if !problems.is_empty() {

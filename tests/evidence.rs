@@ -229,7 +229,7 @@ async fn round_trip(db: Option<String>) {
     }
     let kinds: BTreeSet<&str> = by_kind.keys().map(String::as_str).collect();
     // Every detector a zone can run.
-    for k in aiswatch_zones::DETECTORS {
+    for k in aiswatch_engine::alert::Kind::ALL.iter().map(|k| k.as_str()) {
         assert!(kinds.contains(k), "no {k} alert among {kinds:?}");
     }
 

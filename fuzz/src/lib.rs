@@ -401,7 +401,7 @@ pub fn history(data: &[u8]) {
 /// the problem is inside one; a loaded set answers point lookups.
 pub fn zones(data: &[u8]) {
     let name = Path::new("fuzz.geojson");
-    match ZoneSet::from_geojson(name, data) {
+    match ZoneSet::from_geojson(name, data, aiswatch_engine::detect::SPECS) {
         Ok(set) => {
             for z in set.zones() {
                 for p in &z.geometry.0 {

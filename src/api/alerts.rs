@@ -52,8 +52,7 @@ pub struct AlertDetail {
 pub struct AlertsQuery {
     /// Only this zone id.
     zone: Option<String>,
-    /// Only this detector: `dark_period`, `loitering`, `rendezvous`, `spoofing`,
-    /// `identity_change`, `fishing` or `drifting`.
+    /// Only this detector's alerts (its kind, e.g. `dark_period`).
     kind: Option<String>,
     /// `open` (latest state open or update) or `closed`.
     state: Option<String>,
@@ -100,12 +99,11 @@ pub(crate) async fn list(
     let kind = match q.kind.as_deref() {
         None => None,
         Some(k) => Some(Kind::parse(k).ok_or_else(|| {
+            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+            let (last, rest) = names.split_last().unwrap_or((&"", &[]));
             ApiError::bad(
                 "kind",
-                format!(
-                    "must be dark_period, loitering, rendezvous, spoofing, identity_change, \
-                     fishing or drifting, not {k:?}"
-                ),
+                format!("must be {} or {last}, not {k:?}", rest.join(", ")),
             )
         })?),
     };

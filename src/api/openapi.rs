@@ -43,7 +43,7 @@ use super::{
         health::metrics,
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &AlertKinds),
     security(("bearer" = [])),
     tags(
         (name = "vessels", description = "Current vessels, from the engine"),
@@ -66,6 +66,35 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Lists the alert kinds (the detectors of the registry) as the enum of
+/// `GET /api/v1/alerts?kind=`.
+struct AlertKinds;
+
+impl Modify for AlertKinds {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let Some(op) = doc
+            .paths
+            .paths
+            .get_mut("/api/v1/alerts")
+            .and_then(|p| p.get.as_mut())
+        else {
+            return;
+        };
+        for p in op.parameters.iter_mut().flatten() {
+            if p.name == "kind" {
+                let kinds = aiswatch_engine::alert::Kind::ALL.iter().map(|k| k.as_str());
+                p.schema = Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some(kinds))
+                        .into(),
+                );
+            }
+        }
     }
 }
 

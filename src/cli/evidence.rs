@@ -121,10 +121,11 @@ pub(super) fn evidence(a: EvidenceArgs) -> Result<ExitCode> {
     };
     let cfg = load(a.config.as_deref(), a.store)?;
     let zones = match &cfg.zones {
-        Some(dir) => aiswatch_zones::ZoneSet::load_dir(dir).map_err(|errs| {
-            let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!("zones {}: {}", dir.display(), list.join("\n"))
-        })?,
+        Some(dir) => aiswatch_zones::ZoneSet::load_dir(dir, aiswatch_engine::detect::SPECS)
+            .map_err(|errs| {
+                let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
+                anyhow::anyhow!("zones {}: {}", dir.display(), list.join("\n"))
+            })?,
         None => aiswatch_zones::ZoneSet::empty(),
     };
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -135,7 +136,7 @@ pub(super) fn evidence(a: EvidenceArgs) -> Result<ExitCode> {
             Arc::new(zones),
             &cfg.storage.data_dir,
             cfg.loaded_from.as_ref(),
-            cfg.detect.defaults(),
+            cfg.detect.defaults.clone(),
         )?;
         if created {
             eprintln!(

@@ -117,13 +117,7 @@ pub(crate) fn check(cfg: &Config) -> Vec<String> {
     p.non_negative("[detect] dark_gap_factor", d.dark_gap_factor);
     p.non_negative("[detect] speed_hysteresis_kn", d.speed_hysteresis_kn);
     p.non_negative("[detect] jump_min_m", d.jump_min_m);
-    // Zero thresholds and bad numbers are DetectorDefaults::validate's.
-    p.bounded("[detect.dark_period] min_gap", d.dark_period.min_gap);
-    p.bounded("[detect.loitering] min_duration", d.loitering.min_duration);
-    p.bounded(
-        "[detect.rendezvous] min_duration",
-        d.rendezvous.min_duration,
-    );
+    // Detector thresholds are checked by their specs (`Defaults::problems`).
 
     p.count("[channels] lines", cfg.channels.lines, MAX_CHANNEL);
     p.count("[channels] messages", cfg.channels.messages, MAX_CHANNEL);

@@ -22,7 +22,7 @@ use crate::storage::{PositionRow, StaticRow};
 use aiswatch_core::ids::{AlertId, Mmsi};
 use aiswatch_core::time::{rfc3339, Millis};
 use aiswatch_engine::alert::Kind;
-use aiswatch_zones::ResolvedDetect;
+use aiswatch_engine::detect::InForce;
 
 /// Most positions exported per vessel.
 const MAX_POSITIONS: usize = 5_000_000;
@@ -58,7 +58,7 @@ struct Thresholds<'a> {
     /// The zone.
     zone: &'a str,
     /// Every detector's thresholds in force in the zone at export.
-    in_force: ResolvedDetect,
+    in_force: InForce,
     /// What the alert itself says it used (its `details`).
     alert_details: &'a RawValue,
 }
@@ -137,7 +137,7 @@ pub async fn export(
     let feature = zone_feature(&zone_file, zone.feature_index, &zone.source_file)?;
     let thresholds = Thresholds {
         zone: &zone.id,
-        in_force: zone.detect.resolve(&ctx.defaults),
+        in_force: ctx.defaults.in_force(zone),
         alert_details: &facts.details,
     };
     let thresholds = serde_json::to_vec_pretty(&thresholds)

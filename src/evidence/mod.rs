@@ -35,7 +35,8 @@ use ed25519_dalek::SigningKey;
 
 use crate::storage::Store;
 use aiswatch_core::time::Millis;
-use aiswatch_zones::{DetectorDefaults, ZoneSet};
+use aiswatch_engine::detect::Defaults;
+use aiswatch_zones::ZoneSet;
 
 mod build;
 mod collect;
@@ -137,7 +138,7 @@ pub struct ExportContext {
     /// The zones in force.
     pub zones: Arc<ZoneSet>,
     /// The detectors' defaults from the config (zones override them).
-    pub defaults: DetectorDefaults,
+    pub defaults: Defaults,
     /// SHA-256 (hex) of the configuration file's bytes (of nothing when
     /// running on defaults), and the file.
     pub config_sha256: String,
@@ -158,7 +159,7 @@ impl ExportContext {
         zones: Arc<ZoneSet>,
         data_dir: &Path,
         loaded_from: Option<&(PathBuf, String)>,
-        defaults: DetectorDefaults,
+        defaults: Defaults,
     ) -> Result<(Self, bool), EvidenceError> {
         let (key, created) = key::load_or_create(data_dir)?;
         let (config_file, config_sha256) = match loaded_from {

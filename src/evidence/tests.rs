@@ -178,14 +178,15 @@ async fn installation() -> Installation {
     let zones_dir = dir.path().join("zones");
     std::fs::create_dir_all(&zones_dir).unwrap();
     std::fs::write(zones_dir.join("sim.geojson"), aiswatch_sim::zones_geojson()).unwrap();
-    let zones = aiswatch_zones::ZoneSet::load_dir(&zones_dir).unwrap();
+    let zones =
+        aiswatch_zones::ZoneSet::load_dir(&zones_dir, aiswatch_engine::detect::SPECS).unwrap();
     let (key, _) = key::load_or_create(dir.path()).unwrap();
     let ctx = ExportContext {
         store,
         raw_dir,
         key: Arc::new(key),
         zones: Arc::new(zones),
-        defaults: aiswatch_engine::detect::DetectConfig::default().defaults(),
+        defaults: aiswatch_engine::detect::DetectConfig::default().defaults,
         config_sha256: sha256_hex(b""),
         config_file: None,
         margin_ms: 30 * 60_000,

@@ -339,7 +339,9 @@ async fn two_passes_of_the_sample_alert_alike_and_nothing_opens_at_the_wrap() {
     cancel.cancel();
     timeout(WAIT, task).await.unwrap().unwrap().unwrap();
 
-    let zones = aiswatch_zones::ZoneSet::load_dir(&root.join("zones")).unwrap();
+    let zones =
+        aiswatch_zones::ZoneSet::load_dir(&root.join("zones"), aiswatch_engine::detect::SPECS)
+            .unwrap();
     let mut engine = aiswatch_engine::engine::Engine::new(Default::default()).with_detectors(
         aiswatch_engine::detect::Detectors::new(zones, Default::default()),
     );

@@ -483,7 +483,8 @@ async fn restart_closes_alerts_of_switched_off_detectors_and_removed_zones() {
 
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("z.geojson"), ZONE).unwrap();
-        let zones = aiswatch_zones::ZoneSet::load_dir(dir.path()).unwrap();
+        let zones =
+            aiswatch_zones::ZoneSet::load_dir(dir.path(), aiswatch_engine::detect::SPECS).unwrap();
         let mut engine = Engine::new(EngineConfig::default())
             .with_detectors(Detectors::new(zones, DetectConfig::default()));
         let resume = rebuild(&s, &mut engine).await.unwrap();
@@ -648,7 +649,8 @@ async fn restart_during_a_silence_keeps_the_resumed_loitering_alert() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("z.geojson"), ZONE).unwrap();
     let engine = || {
-        let zones = aiswatch_zones::ZoneSet::load_dir(dir.path()).unwrap();
+        let zones =
+            aiswatch_zones::ZoneSet::load_dir(dir.path(), aiswatch_engine::detect::SPECS).unwrap();
         Engine::new(EngineConfig::default())
             .with_detectors(Detectors::new(zones, DetectConfig::default()))
     };

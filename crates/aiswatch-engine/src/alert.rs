@@ -7,60 +7,18 @@
 //! thresholds used). `id` is stable for the event's life and is built from
 //! the data only, so a replay gives the ids live gave.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::ids::{AlertId, CentreId};
 use aiswatch_core::time::Millis;
 
-/// Which detector raised an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// AIS silence inside a zone.
-    DarkPeriod,
-    /// A vessel slow for a long time inside a patrol zone.
-    Loitering,
-    /// Two vessels together, slow, for a long time (transshipment).
-    Rendezvous,
-    /// Physically impossible track or invalid identity.
-    Spoofing,
-    /// Name, call sign, IMO, ship type or flag changed, or two transponders
-    /// on one MMSI.
-    IdentityChange,
-    /// Fishing in a closed area.
-    Fishing,
-    /// Heading and course far apart while moving: adrift.
-    Drifting,
-}
+pub use crate::detect::Kind;
 
 impl Kind {
     /// The kind with this name (as [`Kind::as_str`] gives it), if any.
     pub fn parse(s: &str) -> Option<Kind> {
-        [
-            Kind::DarkPeriod,
-            Kind::Loitering,
-            Kind::Rendezvous,
-            Kind::Spoofing,
-            Kind::IdentityChange,
-            Kind::Fishing,
-            Kind::Drifting,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-
-    /// The name used in JSON, ids and metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::DarkPeriod => "dark_period",
-            Kind::Loitering => "loitering",
-            Kind::Rendezvous => "rendezvous",
-            Kind::Spoofing => "spoofing",
-            Kind::IdentityChange => "identity_change",
-            Kind::Fishing => "fishing",
-            Kind::Drifting => "drifting",
-        }
+        Kind::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 }
 

@@ -39,7 +39,7 @@ pub fn engine() -> Engine {
 pub fn engine_with(cfg: EngineConfig) -> Engine {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("z.geojson"), ZONES).unwrap();
-    let zones = ZoneSet::load_dir(dir.path()).unwrap();
+    let zones = ZoneSet::load_dir(dir.path(), crate::detect::SPECS).unwrap();
     Engine::new(cfg).with_detectors(Detectors::new(zones, DetectConfig::default()))
 }
 

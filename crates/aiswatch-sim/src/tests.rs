@@ -22,16 +22,17 @@ fn decode_file(path: &Path) -> (Vec<Decoded>, aiswatch_decode::DecodeStats) {
 fn zone_file_loads() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("sim.geojson"), zones_geojson()).unwrap();
-    let zs = ZoneSet::load_dir(dir.path()).unwrap_or_else(|e| panic!("{e:?}"));
+    let zs = ZoneSet::load_dir(dir.path(), aiswatch_engine::detect::SPECS)
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(zs.len(), 3);
     let closed = zs.get("sim-closed").unwrap();
     assert_eq!(closed.kind, aiswatch_zones::ZoneKind::ClosedArea);
-    assert!(closed.detect.fishing.is_some());
+    assert!(closed.detect.runs("fishing"));
     let patrol = zs.get("sim-patrol").unwrap();
     assert!(!patrol.is_port());
-    assert!(patrol.detect.dark_period.is_some());
-    assert!(patrol.detect.loitering.is_some());
-    assert!(patrol.detect.rendezvous.is_some());
+    assert!(patrol.detect.runs("dark_period"));
+    assert!(patrol.detect.runs("loitering"));
+    assert!(patrol.detect.runs("rendezvous"));
     assert_eq!(
         patrol.centres,
         vec![aiswatch_core::ids::CentreId::from("SIM-CENTRE")]
@@ -184,7 +185,8 @@ fn default_scenario_is_complete_and_consistent() {
     for f in fixes.values_mut() {
         f.sort_by_key(|x| x.0);
     }
-    let zones = ZoneSet::load_dir(&dir.path().join("zones")).unwrap();
+    let zones =
+        ZoneSet::load_dir(&dir.path().join("zones"), aiswatch_engine::detect::SPECS).unwrap();
     let in_patrol = |lon: f64, lat: f64| {
         zones.zones_at(lon, lat).any(|z| z.id == "sim-patrol") && !zones.is_port(lon, lat)
     };

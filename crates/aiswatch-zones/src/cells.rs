@@ -100,8 +100,7 @@ mod tests {
     /// the same zones from the exact lookup.
     #[test]
     fn a_whole_box_answer_agrees_with_every_point_in_it() {
-        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("zones");
-        let set = ZoneSet::load_dir(&dir).expect("shipped zones load");
+        let set = crate::tests::shipped();
         let mut rng = aiswatch_core::rng::Rng::new(11);
         let mut next = || rng.unit();
         let (mut answered, mut inside) = (0, 0);

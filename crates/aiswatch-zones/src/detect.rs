@@ -1,316 +1,169 @@
 //! Which detectors run in a zone, with which thresholds.
 //!
-//! A zone's `detect` object only *overrides*: every threshold is an `Option`
-//! and [`ZoneDetect::resolve`] fills the gaps from the config's
-//! [`DetectorDefaults`]. A detector absent from `detect` does not run in the
-//! zone at all.
+//! The zones crate does not know the detectors: each one describes itself
+//! with a [`DetectorSpec`] (its name, its thresholds and their units, the
+//! zone kinds it may run in), and the loader checks a zone's `detect`
+//! object against the specs it is given. A zone keeps each detector's block
+//! ([`ZoneDetect`]) for the detector to read its thresholds from: only the
+//! thresholds the zone sets, durations as whole seconds (`"5400s"`). A
+//! detector absent from `detect` does not run in the zone at all.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::load::{describe, Issue};
-use super::params::*;
 use super::ZoneKind;
 
-/// The detectors a zone can enable, as spelled in `detect`.
-pub const DETECTORS: [&str; 7] = [
-    "dark_period",
-    "loitering",
-    "rendezvous",
-    "spoofing",
-    "identity_change",
-    "fishing",
-    "drifting",
-];
+/// How a detector's thresholds are written and checked in a zone's `detect`
+/// block and in the config's defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct DetectorSpec {
+    /// The key in `detect` (and the alert kind).
+    pub name: &'static str,
+    /// Its thresholds, in the order they are documented.
+    pub thresholds: &'static [Threshold],
+    /// Pairs (minimum, maximum) of thresholds where the first must be below
+    /// the second.
+    pub ordered: &'static [(&'static str, &'static str)],
+    /// Whether it may run in a zone of a kind, and why not.
+    pub runs_in: fn(ZoneKind) -> Result<(), &'static str>,
+}
+
+/// One threshold of a detector.
+#[derive(Debug, Clone, Copy)]
+pub struct Threshold {
+    /// Its key.
+    pub key: &'static str,
+    /// What it holds.
+    pub unit: Unit,
+}
+
+/// What a threshold holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unit {
+    /// A positive finite number of this unit ("knots", "metres").
+    Positive(&'static str),
+    /// A whole number of at least `min` of this unit.
+    Whole(&'static str, u32),
+    /// A non-zero duration (`"90m"`, `"2h"` in zone files).
+    Duration,
+}
+
+/// Any zone kind.
+pub fn any_zone(_: ZoneKind) -> Result<(), &'static str> {
+    Ok(())
+}
 
 /// Per-zone detector selection and threshold overrides, as written in the
-/// zone file. `None` for a detector means it does not run in the zone;
-/// `None` for a threshold means "use the config default".
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// zone file and checked against the detectors' specs.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZoneDetect {
-    /// AIS silence longer than `min_gap`.
-    pub dark_period: Option<DarkPeriodCfg>,
-    /// A vessel slower than `max_speed_kn` for at least `min_duration`.
-    pub loitering: Option<LoiteringCfg>,
-    /// Two vessels within `max_distance_m`, both slower than `max_speed_kn`,
-    /// for at least `min_duration`.
-    pub rendezvous: Option<RendezvousCfg>,
-    /// Implied speed between consecutive positions above `max_speed_kn`.
-    pub spoofing: Option<SpoofingCfg>,
-    /// Name, call sign, IMO, ship type or flag changing, or one MMSI
-    /// reporting from two places at once.
-    pub identity_change: Option<IdentityChangeCfg>,
-    /// Fishing (declared, or trawling-like motion) in a `closed_area`.
-    pub fishing: Option<FishingCfg>,
-    /// Heading and course apart by 45–135° while moving (AMSA's drift rule).
-    pub drifting: Option<DriftingCfg>,
+    blocks: BTreeMap<String, Map<String, Value>>,
 }
 
-/// Zone overrides for the identity-change detector.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct IdentityChangeCfg {
-    /// A vessel's first change this soon after it is first heard is a
-    /// correction at the start of a voyage, not an alert.
-    #[serde(with = "humantime_serde")]
-    pub grace: Option<Duration>,
-    /// Implied speed (knots) above which two positions cannot be one vessel.
-    pub max_speed_kn: Option<f64>,
-    /// Jumps back and forth between two places that make an identity conflict.
-    pub min_switches: Option<u32>,
-    /// Two places closer than this (metres) are never a conflict.
-    pub min_distance_m: Option<f64>,
-    /// The alert closes after this long without another change.
-    #[serde(with = "humantime_serde")]
-    pub quiet: Option<Duration>,
+impl ZoneDetect {
+    /// True when no detector runs in the zone.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// Whether detector `name` runs in the zone.
+    pub fn runs(&self, name: &str) -> bool {
+        self.blocks.contains_key(name)
+    }
+
+    /// The thresholds the zone sets for detector `name` (durations as
+    /// `"<seconds>s"`), if it runs there.
+    pub fn get(&self, name: &str) -> Option<&Map<String, Value>> {
+        self.blocks.get(name)
+    }
+
+    /// Runs detector `name` with these thresholds (zones made in code; they
+    /// are taken as given).
+    pub fn set(&mut self, name: &str, thresholds: Map<String, Value>) {
+        self.blocks.insert(name.to_owned(), thresholds);
+    }
+
+    /// The detectors that run, by name.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.blocks.keys().map(String::as_str)
+    }
 }
 
-/// Zone overrides for the fishing (closed area) detector.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct FishingCfg {
-    /// Lowest fishing speed, knots.
-    pub min_speed_kn: Option<f64>,
-    /// Highest fishing speed, knots.
-    pub max_speed_kn: Option<f64>,
-    /// How long it must fish before an alert.
-    #[serde(with = "humantime_serde")]
-    pub min_duration: Option<Duration>,
-    /// Course changes per hour that make undeclared motion fishing-like.
-    pub min_turns_per_h: Option<f64>,
-    /// A course change of at least this many degrees counts as a turn.
-    pub turn_deg: Option<f64>,
-}
+impl DetectorSpec {
+    /// The spec of `name` among `specs`.
+    pub fn find<'a>(specs: &'a [DetectorSpec], name: &str) -> Option<&'a DetectorSpec> {
+        specs.iter().find(|s| s.name == name)
+    }
 
-/// Zone overrides for the drifting detector.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DriftingCfg {
-    /// Lowest drifting speed, knots.
-    pub min_speed_kn: Option<f64>,
-    /// Highest drifting speed, knots.
-    pub max_speed_kn: Option<f64>,
-    /// Smallest |heading − course|, degrees.
-    pub min_angle_deg: Option<f64>,
-    /// Largest |heading − course|, degrees.
-    pub max_angle_deg: Option<f64>,
-    /// How long it must drift before an alert.
-    #[serde(with = "humantime_serde")]
-    pub min_duration: Option<Duration>,
-}
-
-/// Zone overrides for the dark-period (AIS gap) detector.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DarkPeriodCfg {
-    /// Shortest silence that is alerted.
-    #[serde(with = "humantime_serde")]
-    pub min_gap: Option<Duration>,
-}
-
-/// Zone overrides for the loitering detector.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct LoiteringCfg {
-    /// Speed (knots) at or below which a vessel counts as loitering.
-    pub max_speed_kn: Option<f64>,
-    /// How long it must loiter before an alert.
-    #[serde(with = "humantime_serde")]
-    pub min_duration: Option<Duration>,
-}
-
-/// Zone overrides for the rendezvous (ship-to-ship encounter) detector.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct RendezvousCfg {
-    /// Greatest distance (metres) between the two vessels.
-    pub max_distance_m: Option<f64>,
-    /// Speed (knots) both must stay at or below.
-    pub max_speed_kn: Option<f64>,
-    /// How long they must stay together before an alert.
-    #[serde(with = "humantime_serde")]
-    pub min_duration: Option<Duration>,
-}
-
-/// Zone overrides for the position-spoofing (impossible jump) detector.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SpoofingCfg {
-    /// Implied speed (knots) above which a jump is suspicious.
-    pub max_speed_kn: Option<f64>,
-}
-
-/// Thresholds used where a zone does not override them; meant to be a table
-/// of the config file (e.g. `[detect.loitering] max_speed_kn = 2.0`). Every
-/// field has a default, so an empty table is valid.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DetectorDefaults {
-    /// Dark-period defaults.
-    pub dark_period: DarkPeriodParams,
-    /// Loitering defaults.
-    pub loitering: LoiteringParams,
-    /// Rendezvous defaults.
-    pub rendezvous: RendezvousParams,
-    /// Spoofing defaults.
-    pub spoofing: SpoofingParams,
-    /// Identity-change defaults.
-    pub identity_change: IdentityChangeParams,
-    /// Fishing defaults.
-    pub fishing: FishingParams,
-    /// Drifting defaults.
-    pub drifting: DriftingParams,
-}
-
-impl DetectorDefaults {
-    /// Checks that every speed and distance is a positive finite number and
-    /// every duration is non-zero: one message per bad field (empty when
-    /// every value can work), e.g.
-    /// `loitering.max_speed_kn: must be a positive number, found -1`.
-    pub fn problems(&self) -> Vec<String> {
+    /// Checks concrete thresholds (the config's defaults for this detector,
+    /// serialized: numbers, and durations as humantime strings): one message
+    /// per bad field, e.g. `loitering.max_speed_kn: must be a positive
+    /// number, found -1`.
+    pub fn problems(&self, values: &Map<String, Value>) -> Vec<String> {
         let mut bad = Vec::new();
-        let mut num = |name: &str, v: f64| {
-            if !(v.is_finite() && v > 0.0) {
-                bad.push(format!("{name}: must be a positive number, found {v}"));
-            }
-        };
-        num("loitering.max_speed_kn", self.loitering.max_speed_kn);
-        num("rendezvous.max_distance_m", self.rendezvous.max_distance_m);
-        num("rendezvous.max_speed_kn", self.rendezvous.max_speed_kn);
-        num("spoofing.max_speed_kn", self.spoofing.max_speed_kn);
-        num(
-            "identity_change.max_speed_kn",
-            self.identity_change.max_speed_kn,
-        );
-        num(
-            "identity_change.min_distance_m",
-            self.identity_change.min_distance_m,
-        );
-        let (f, d) = (&self.fishing, &self.drifting);
-        num("fishing.min_speed_kn", f.min_speed_kn);
-        num("fishing.max_speed_kn", f.max_speed_kn);
-        num("fishing.min_turns_per_h", f.min_turns_per_h);
-        num("fishing.turn_deg", f.turn_deg);
-        num("drifting.min_speed_kn", d.min_speed_kn);
-        num("drifting.max_speed_kn", d.max_speed_kn);
-        num("drifting.min_angle_deg", d.min_angle_deg);
-        num("drifting.max_angle_deg", d.max_angle_deg);
-        for (name, lo, hi) in [
-            ("fishing", f.min_speed_kn, f.max_speed_kn),
-            ("drifting", d.min_speed_kn, d.max_speed_kn),
-            ("drifting angle", d.min_angle_deg, d.max_angle_deg),
-        ] {
-            if lo >= hi {
-                bad.push(format!("{name}: minimum {lo} must be below maximum {hi}"));
+        let name = self.name;
+        let num = |key: &str| values.get(key).and_then(Value::as_f64);
+        for t in self.thresholds {
+            let key = t.key;
+            match t.unit {
+                Unit::Positive(_) => {
+                    if let Some(v) = num(key) {
+                        if !(v.is_finite() && v > 0.0) {
+                            bad.push(format!(
+                                "{name}.{key}: must be a positive number, found {v}"
+                            ));
+                        }
+                    }
+                }
+                Unit::Whole(_, min) => {
+                    if let Some(v) = num(key) {
+                        if v < f64::from(min) {
+                            bad.push(format!("{name}.{key}: must be at least {min}, found {v}"));
+                        }
+                    }
+                }
+                Unit::Duration => {
+                    let d = values
+                        .get(key)
+                        .and_then(Value::as_str)
+                        .and_then(|s| humantime::parse_duration(s).ok());
+                    match d {
+                        Some(d) if d.is_zero() => {
+                            bad.push(format!("{name}.{key}: must be greater than zero"));
+                        }
+                        Some(d) if d > aiswatch_core::time::MAX_DURATION => bad.push(format!(
+                            "{name}.{key}: {} is too long (at most 100 years)",
+                            humantime::format_duration(d)
+                        )),
+                        _ => {}
+                    }
+                }
             }
         }
-        if self.identity_change.min_switches < 2 {
-            bad.push(format!(
-                "identity_change.min_switches: must be at least 2, found {}",
-                self.identity_change.min_switches
-            ));
-        }
-        for (name, d) in [
-            ("dark_period.min_gap", self.dark_period.min_gap),
-            ("loitering.min_duration", self.loitering.min_duration),
-            ("rendezvous.min_duration", self.rendezvous.min_duration),
-            ("identity_change.quiet", self.identity_change.quiet),
-            ("fishing.min_duration", self.fishing.min_duration),
-            ("drifting.min_duration", self.drifting.min_duration),
-        ] {
-            if d.is_zero() {
-                bad.push(format!("{name}: must be greater than zero"));
+        for (lo, hi) in self.ordered {
+            if let (Some(l), Some(h)) = (num(lo), num(hi)) {
+                if l >= h {
+                    bad.push(format!(
+                        "{name}.{lo}: minimum {l} must be below maximum {h}"
+                    ));
+                }
             }
         }
         bad
     }
 }
 
-/// The detectors that run in one zone, with concrete thresholds; `None` for a
-/// detector that does not run there.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct ResolvedDetect {
-    /// Dark-period thresholds, if the detector runs.
-    pub dark_period: Option<DarkPeriodParams>,
-    /// Loitering thresholds, if the detector runs.
-    pub loitering: Option<LoiteringParams>,
-    /// Rendezvous thresholds, if the detector runs.
-    pub rendezvous: Option<RendezvousParams>,
-    /// Spoofing thresholds, if the detector runs.
-    pub spoofing: Option<SpoofingParams>,
-    /// Identity-change thresholds, if the detector runs.
-    pub identity_change: Option<IdentityChangeParams>,
-    /// Fishing thresholds, if the detector runs.
-    pub fishing: Option<FishingParams>,
-    /// Drifting thresholds, if the detector runs.
-    pub drifting: Option<DriftingParams>,
-}
-
-impl ZoneDetect {
-    /// True when no detector runs in the zone.
-    pub fn is_empty(&self) -> bool {
-        self.dark_period.is_none()
-            && self.loitering.is_none()
-            && self.rendezvous.is_none()
-            && self.spoofing.is_none()
-            && self.identity_change.is_none()
-            && self.fishing.is_none()
-            && self.drifting.is_none()
-    }
-
-    /// Fills every omitted threshold from `defaults`. Detectors the zone does
-    /// not enable stay `None`.
-    pub fn resolve(&self, defaults: &DetectorDefaults) -> ResolvedDetect {
-        ResolvedDetect {
-            dark_period: self.dark_period.as_ref().map(|c| DarkPeriodParams {
-                min_gap: c.min_gap.unwrap_or(defaults.dark_period.min_gap),
-            }),
-            loitering: self.loitering.as_ref().map(|c| LoiteringParams {
-                max_speed_kn: c.max_speed_kn.unwrap_or(defaults.loitering.max_speed_kn),
-                min_duration: c.min_duration.unwrap_or(defaults.loitering.min_duration),
-            }),
-            rendezvous: self.rendezvous.as_ref().map(|c| RendezvousParams {
-                max_distance_m: c
-                    .max_distance_m
-                    .unwrap_or(defaults.rendezvous.max_distance_m),
-                max_speed_kn: c.max_speed_kn.unwrap_or(defaults.rendezvous.max_speed_kn),
-                min_duration: c.min_duration.unwrap_or(defaults.rendezvous.min_duration),
-            }),
-            spoofing: self.spoofing.as_ref().map(|c| SpoofingParams {
-                max_speed_kn: c.max_speed_kn.unwrap_or(defaults.spoofing.max_speed_kn),
-            }),
-            identity_change: self.identity_change.as_ref().map(|c| {
-                let d = &defaults.identity_change;
-                IdentityChangeParams {
-                    grace: c.grace.unwrap_or(d.grace),
-                    max_speed_kn: c.max_speed_kn.unwrap_or(d.max_speed_kn),
-                    min_switches: c.min_switches.unwrap_or(d.min_switches),
-                    min_distance_m: c.min_distance_m.unwrap_or(d.min_distance_m),
-                    quiet: c.quiet.unwrap_or(d.quiet),
-                }
-            }),
-            fishing: self.fishing.as_ref().map(|c| {
-                let d = &defaults.fishing;
-                FishingParams {
-                    min_speed_kn: c.min_speed_kn.unwrap_or(d.min_speed_kn),
-                    max_speed_kn: c.max_speed_kn.unwrap_or(d.max_speed_kn),
-                    min_duration: c.min_duration.unwrap_or(d.min_duration),
-                    min_turns_per_h: c.min_turns_per_h.unwrap_or(d.min_turns_per_h),
-                    turn_deg: c.turn_deg.unwrap_or(d.turn_deg),
-                }
-            }),
-            drifting: self.drifting.as_ref().map(|c| {
-                let d = &defaults.drifting;
-                DriftingParams {
-                    min_speed_kn: c.min_speed_kn.unwrap_or(d.min_speed_kn),
-                    max_speed_kn: c.max_speed_kn.unwrap_or(d.max_speed_kn),
-                    min_angle_deg: c.min_angle_deg.unwrap_or(d.min_angle_deg),
-                    max_angle_deg: c.max_angle_deg.unwrap_or(d.max_angle_deg),
-                    min_duration: c.min_duration.unwrap_or(d.min_duration),
-                }
-            }),
-        }
-    }
-}
-
-/// Parses the `detect` property, pushing one [`Issue`] per problem and
-/// returning what could be understood.
-pub(crate) fn parse_detect(v: &Value, kind: ZoneKind, issues: &mut Vec<Issue>) -> ZoneDetect {
+/// Parses the `detect` property against `specs`, pushing one [`Issue`] per
+/// problem and returning what could be understood.
+pub(crate) fn parse_detect(
+    v: &Value,
+    kind: ZoneKind,
+    specs: &[DetectorSpec],
+    issues: &mut Vec<Issue>,
+) -> ZoneDetect {
     let mut out = ZoneDetect::default();
     let Some(obj) = v.as_object() else {
         issues.push(Issue::property(
@@ -321,34 +174,18 @@ pub(crate) fn parse_detect(v: &Value, kind: ZoneKind, issues: &mut Vec<Issue>) -
     };
     for (name, cfg) in obj {
         let path = format!("detect.{name}");
-        if kind == ZoneKind::Port && (name == "loitering" || name == "rendezvous") {
+        let Some(spec) = DetectorSpec::find(specs, name) else {
+            let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
             issues.push(Issue::property(
                 &path,
-                "not allowed in a port zone: loitering and rendezvous are never alerted inside \
-                 ports and anchorages (use kind \"patrol\" to watch this area)"
-                    .to_string(),
-            ));
-            continue;
-        }
-        if name == "fishing" && kind != ZoneKind::ClosedArea {
-            issues.push(Issue::property(
-                &path,
-                "allowed only in a zone of kind \"closed_area\" (fishing is alerted where it \
-                 is forbidden)"
-                    .to_string(),
-            ));
-            continue;
-        }
-        let Some(keys) = thresholds_of(name) else {
-            issues.push(Issue::property(
-                &path,
-                format!(
-                    "unknown detector {name:?} (known: {})",
-                    DETECTORS.join(", ")
-                ),
+                format!("unknown detector {name:?} (known: {})", known.join(", ")),
             ));
             continue;
         };
+        if let Err(why) = (spec.runs_in)(kind) {
+            issues.push(Issue::property(&path, why.to_string()));
+            continue;
+        }
         let Some(cfg) = cfg.as_object() else {
             issues.push(Issue::property(
                 &path,
@@ -359,8 +196,14 @@ pub(crate) fn parse_detect(v: &Value, kind: ZoneKind, issues: &mut Vec<Issue>) -
             ));
             continue;
         };
+        let t = Thresholds {
+            obj: cfg,
+            path: &path,
+        };
+        let mut block = Map::new();
         for key in cfg.keys() {
-            if !keys.contains(&key.as_str()) {
+            if !spec.thresholds.iter().any(|t| t.key == key) {
+                let keys: Vec<&str> = spec.thresholds.iter().map(|t| t.key).collect();
                 issues.push(Issue::property(
                     &format!("{path}.{key}"),
                     format!(
@@ -374,70 +217,27 @@ pub(crate) fn parse_detect(v: &Value, kind: ZoneKind, issues: &mut Vec<Issue>) -
                 ));
             }
         }
-        let t = Thresholds {
-            obj: cfg,
-            path: &path,
-        };
-        match name.as_str() {
-            "dark_period" => {
-                out.dark_period = Some(DarkPeriodCfg {
-                    min_gap: t.duration("min_gap", issues),
-                })
+        for th in spec.thresholds {
+            let key = th.key;
+            let value = match th.unit {
+                Unit::Positive(unit) => t.positive(key, unit, issues).map(Value::from),
+                Unit::Whole(unit, min) => t
+                    .positive(key, unit, issues)
+                    .and_then(|x| t.whole(key, x, f64::from(min), issues))
+                    .map(Value::from),
+                Unit::Duration => t
+                    .duration(key, issues)
+                    .map(|d| Value::from(format!("{}s", d.as_secs()))),
+            };
+            if let Some(v) = value {
+                block.insert(key.to_owned(), v);
             }
-            "loitering" => {
-                out.loitering = Some(LoiteringCfg {
-                    max_speed_kn: t.positive("max_speed_kn", "knots", issues),
-                    min_duration: t.duration("min_duration", issues),
-                })
-            }
-            "rendezvous" => {
-                out.rendezvous = Some(RendezvousCfg {
-                    max_distance_m: t.positive("max_distance_m", "metres", issues),
-                    max_speed_kn: t.positive("max_speed_kn", "knots", issues),
-                    min_duration: t.duration("min_duration", issues),
-                })
-            }
-            "spoofing" => {
-                out.spoofing = Some(SpoofingCfg {
-                    max_speed_kn: t.positive("max_speed_kn", "knots", issues),
-                })
-            }
-            "identity_change" => {
-                out.identity_change = Some(IdentityChangeCfg {
-                    grace: t.duration("grace", issues),
-                    max_speed_kn: t.positive("max_speed_kn", "knots", issues),
-                    min_switches: t
-                        .positive("min_switches", "switches", issues)
-                        .and_then(|x| t.whole("min_switches", x, 2.0, issues)),
-                    min_distance_m: t.positive("min_distance_m", "metres", issues),
-                    quiet: t.duration("quiet", issues),
-                })
-            }
-            "fishing" => {
-                let c = FishingCfg {
-                    min_speed_kn: t.positive("min_speed_kn", "knots", issues),
-                    max_speed_kn: t.positive("max_speed_kn", "knots", issues),
-                    min_duration: t.duration("min_duration", issues),
-                    min_turns_per_h: t.positive("min_turns_per_h", "turns an hour", issues),
-                    turn_deg: t.positive("turn_deg", "degrees", issues),
-                };
-                t.ordered("min_speed_kn", c.min_speed_kn, c.max_speed_kn, issues);
-                out.fishing = Some(c);
-            }
-            "drifting" => {
-                let c = DriftingCfg {
-                    min_speed_kn: t.positive("min_speed_kn", "knots", issues),
-                    max_speed_kn: t.positive("max_speed_kn", "knots", issues),
-                    min_angle_deg: t.positive("min_angle_deg", "degrees", issues),
-                    max_angle_deg: t.positive("max_angle_deg", "degrees", issues),
-                    min_duration: t.duration("min_duration", issues),
-                };
-                t.ordered("min_speed_kn", c.min_speed_kn, c.max_speed_kn, issues);
-                t.ordered("min_angle_deg", c.min_angle_deg, c.max_angle_deg, issues);
-                out.drifting = Some(c);
-            }
-            _ => unreachable!("thresholds_of knows only the detectors in DETECTORS"),
         }
+        for (lo, hi) in spec.ordered {
+            let get = |k: &str| block.get(k).and_then(Value::as_f64);
+            t.ordered(lo, get(lo), get(hi), issues);
+        }
+        out.blocks.insert(name.clone(), block);
     }
     out
 }
@@ -515,38 +315,6 @@ pub(crate) enum BadDuration {
     /// Spaces other than one between groups.
     #[error("unexpected spaces; {DURATION_HELP}")]
     Spaces,
-}
-
-/// The threshold keys each detector accepts.
-fn thresholds_of(detector: &str) -> Option<&'static [&'static str]> {
-    Some(match detector {
-        "dark_period" => &["min_gap"],
-        "loitering" => &["max_speed_kn", "min_duration"],
-        "rendezvous" => &["max_distance_m", "max_speed_kn", "min_duration"],
-        "spoofing" => &["max_speed_kn"],
-        "identity_change" => &[
-            "grace",
-            "max_speed_kn",
-            "min_switches",
-            "min_distance_m",
-            "quiet",
-        ],
-        "fishing" => &[
-            "min_speed_kn",
-            "max_speed_kn",
-            "min_duration",
-            "min_turns_per_h",
-            "turn_deg",
-        ],
-        "drifting" => &[
-            "min_speed_kn",
-            "max_speed_kn",
-            "min_angle_deg",
-            "max_angle_deg",
-            "min_duration",
-        ],
-        _ => return None,
-    })
 }
 
 /// One detector's threshold object, with typed getters that report problems.
@@ -647,93 +415,6 @@ impl Thresholds<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn parse(v: Value, kind: ZoneKind) -> (ZoneDetect, Vec<Issue>) {
-        let mut issues = Vec::new();
-        let d = parse_detect(&v, kind, &mut issues);
-        (d, issues)
-    }
-
-    #[test]
-    fn parses_overrides_and_resolves_against_defaults() {
-        let (d, issues) = parse(
-            json!({"dark_period": {"min_gap": "90m"},
-                   "loitering": {"max_speed_kn": 1.5},
-                   "rendezvous": {"max_distance_m": 300, "min_duration": "1h 30m"}}),
-            ZoneKind::Patrol,
-        );
-        assert!(issues.is_empty(), "{issues:?}");
-        let r = d.resolve(&DetectorDefaults::default());
-        assert_eq!(r.dark_period.unwrap().min_gap, Duration::from_secs(5400));
-        let l = r.loitering.unwrap();
-        assert_eq!(l.max_speed_kn, 1.5);
-        assert_eq!(l.min_duration, Duration::from_secs(3600));
-        let rv = r.rendezvous.unwrap();
-        assert_eq!(rv.max_distance_m, 300.0);
-        assert_eq!(rv.max_speed_kn, 2.0);
-        assert_eq!(rv.min_duration, Duration::from_secs(5400));
-        assert!(r.spoofing.is_none(), "absent detector must not run");
-    }
-
-    #[test]
-    fn empty_object_enables_with_defaults() {
-        let (d, issues) = parse(json!({"spoofing": {}}), ZoneKind::Patrol);
-        assert!(issues.is_empty());
-        let r = d.resolve(&DetectorDefaults::default());
-        assert_eq!(r.spoofing.unwrap().max_speed_kn, 50.0);
-        assert!(r.dark_period.is_none() && r.loitering.is_none() && r.rendezvous.is_none());
-    }
-
-    #[test]
-    fn collects_every_problem() {
-        let (_, issues) = parse(
-            json!({"loitering": {"max_speed_kn": -1, "min_duration": "2 hrs", "speed": 3},
-                   "rendezvous": {"max_distance_m": "500"},
-                   "dark_period": {"min_gap": 7200},
-                   "teleport": {}}),
-            ZoneKind::Patrol,
-        );
-        let paths: Vec<_> = issues.iter().map(|i| i.property.clone().unwrap()).collect();
-        for want in [
-            "detect.loitering.max_speed_kn",
-            "detect.loitering.min_duration",
-            "detect.loitering.speed",
-            "detect.rendezvous.max_distance_m",
-            "detect.dark_period.min_gap",
-            "detect.teleport",
-        ] {
-            assert!(
-                paths.iter().any(|p| p == want),
-                "missing {want} in {paths:?}"
-            );
-        }
-        assert_eq!(issues.len(), 6, "{issues:?}");
-    }
-
-    #[test]
-    fn overlong_thresholds_are_refused() {
-        // 300 000 000 days overflow milliseconds into nonsense downstream.
-        let (_, issues) = parse(
-            json!({"dark_period": {"min_gap": "300000000d"},
-                   "loitering": {"min_duration": "36525d"}}),
-            ZoneKind::Patrol,
-        );
-        assert_eq!(issues.len(), 1, "{issues:?}");
-        assert_eq!(
-            issues[0].property.as_deref(),
-            Some("detect.dark_period.min_gap")
-        );
-        assert!(issues[0].message.contains("100 years"), "{issues:?}");
-    }
-
-    #[test]
-    fn ports_reject_loitering_and_rendezvous() {
-        let (d, issues) = parse(json!({"dark_period": {}, "loitering": {}}), ZoneKind::Port);
-        assert_eq!(issues.len(), 1);
-        assert_eq!(issues[0].property.as_deref(), Some("detect.loitering"));
-        assert!(d.dark_period.is_some());
-    }
 
     #[test]
     fn durations_are_compact_humantime() {
@@ -755,20 +436,23 @@ mod tests {
     }
 
     #[test]
-    fn defaults_deserialize_and_validate() {
-        let d: DetectorDefaults =
-            serde_json::from_value(json!({"loitering": {"min_duration": "4h"}})).unwrap();
-        assert_eq!(d.loitering.min_duration, Duration::from_secs(4 * 3600));
-        assert_eq!(d.loitering.max_speed_kn, 2.0);
-        assert_eq!(d.rendezvous, RendezvousParams::default());
-        assert!(d.problems().is_empty());
-        let bad = DetectorDefaults {
-            spoofing: SpoofingParams { max_speed_kn: -3.0 },
-            ..Default::default()
+    fn overlong_durations_are_refused() {
+        // 300 000 000 days overflow milliseconds into nonsense downstream.
+        let spec = DetectorSpec {
+            name: "d",
+            thresholds: &[Threshold {
+                key: "gap",
+                unit: Unit::Duration,
+            }],
+            ordered: &[],
+            runs_in: any_zone,
         };
-        assert_eq!(bad.problems().len(), 1);
-        assert!(
-            serde_json::from_value::<DetectorDefaults>(json!({"loitering": {"speed": 1}})).is_err()
-        );
+        let mut issues = Vec::new();
+        let v = serde_json::json!({"d": {"gap": "300000000d"}});
+        let d = parse_detect(&v, ZoneKind::Patrol, &[spec], &mut issues);
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].property.as_deref(), Some("detect.d.gap"));
+        assert!(issues[0].message.contains("100 years"), "{issues:?}");
+        assert!(d.get("d").unwrap().is_empty());
     }
 }

@@ -5,8 +5,9 @@
 //! is a GeoJSON FeatureCollection of Polygon/MultiPolygon features in WGS84
 //! lon/lat; each feature is one [`Zone`] with an `id`, a [`ZoneKind`], the
 //! regional centres its alerts go to, and the detectors that run in it
-//! ([`ZoneDetect`]), whose omitted thresholds come from the config's
-//! [`DetectorDefaults`] via [`ZoneDetect::resolve`].
+//! ([`ZoneDetect`]): each detector describes its thresholds with a
+//! [`DetectorSpec`], and the loader checks a zone's blocks against the specs
+//! it is given, so this crate knows no detector by name.
 //!
 //! [`ZoneSet::load_dir`] reads and validates a directory and reports *every*
 //! problem it finds as a [`ZoneError`] naming file, feature, id and
@@ -35,7 +36,6 @@ mod error;
 mod geom;
 mod index;
 mod load;
-mod params;
 
 #[cfg(test)]
 mod tests;
@@ -48,16 +48,9 @@ use rstar::RTree;
 use serde::Serialize;
 use smallvec::SmallVec;
 
-pub use detect::{
-    DarkPeriodCfg, DetectorDefaults, DriftingCfg, FishingCfg, IdentityChangeCfg, LoiteringCfg,
-    RendezvousCfg, ResolvedDetect, SpoofingCfg, ZoneDetect, DETECTORS,
-};
+pub use detect::{any_zone, DetectorSpec, Threshold, Unit, ZoneDetect};
 pub use error::{ZoneError, ZoneErrorKind};
 pub use load::{list_dir, PROPERTIES};
-pub use params::{
-    DarkPeriodParams, DriftingParams, FishingParams, IdentityChangeParams, LoiteringParams,
-    RendezvousParams, SpoofingParams,
-};
 
 use index::PolyIndex;
 use load::Issue;
@@ -146,9 +139,9 @@ impl ZoneSet {
     /// # Errors
     ///
     /// Every problem found in every file, not just the first.
-    pub fn load_dir(dir: &Path) -> Result<ZoneSet, Vec<ZoneError>> {
+    pub fn load_dir(dir: &Path, specs: &[DetectorSpec]) -> Result<ZoneSet, Vec<ZoneError>> {
         let files = load::list_dir(dir).map_err(|e| vec![e])?;
-        let (zones, errors) = load::load_files(&files);
+        let (zones, errors) = load::load_files(&files, specs);
         if errors.is_empty() {
             Ok(Self::build(zones))
         } else {
@@ -162,8 +155,12 @@ impl ZoneSet {
     /// # Errors
     ///
     /// Every problem found in the file.
-    pub fn from_geojson(file: &Path, bytes: &[u8]) -> Result<ZoneSet, Vec<ZoneError>> {
-        let (zones, errors) = load::load_with(&[file.to_path_buf()], |_| Ok(bytes.to_vec()));
+    pub fn from_geojson(
+        file: &Path,
+        bytes: &[u8],
+        specs: &[DetectorSpec],
+    ) -> Result<ZoneSet, Vec<ZoneError>> {
+        let (zones, errors) = load::load_with(&[file.to_path_buf()], specs, |_| Ok(bytes.to_vec()));
         if errors.is_empty() {
             Ok(Self::build(zones))
         } else {
@@ -173,9 +170,9 @@ impl ZoneSet {
 
     /// Validates `dir` like [`ZoneSet::load_dir`] and returns all problems;
     /// empty means the directory would load. For `aiswatch zones check`.
-    pub fn check_dir(dir: &Path) -> Vec<ZoneError> {
+    pub fn check_dir(dir: &Path, specs: &[DetectorSpec]) -> Vec<ZoneError> {
         match load::list_dir(dir) {
-            Ok(files) => load::load_files(&files).1,
+            Ok(files) => load::load_files(&files, specs).1,
             Err(e) => vec![e],
         }
     }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::{Map, Value};
 
-use super::detect::{parse_detect, ZoneDetect, DETECTORS};
+use super::detect::{parse_detect, DetectorSpec, ZoneDetect};
 use super::error::{ZoneError, ZoneErrorKind};
 use super::geom::{check_ring_coords, check_simple};
 use super::{Zone, ZoneKind};
@@ -66,14 +66,15 @@ pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, ZoneError> {
 
 /// Loads every file, collecting every error, including ids duplicated
 /// across files. Zones come back in file order, then feature order.
-pub(crate) fn load_files(files: &[PathBuf]) -> (Vec<Zone>, Vec<ZoneError>) {
-    load_with(files, |file| fs::read(file))
+pub(crate) fn load_files(files: &[PathBuf], specs: &[DetectorSpec]) -> (Vec<Zone>, Vec<ZoneError>) {
+    load_with(files, specs, |file| fs::read(file))
 }
 
 /// As [`load_files`], with each file's bytes from `read` (which may serve
 /// them from memory).
 pub(crate) fn load_with(
     files: &[PathBuf],
+    specs: &[DetectorSpec],
     mut read: impl FnMut(&Path) -> std::io::Result<Vec<u8>>,
 ) -> (Vec<Zone>, Vec<ZoneError>) {
     let mut zones = Vec::new();
@@ -82,7 +83,7 @@ pub(crate) fn load_with(
     let mut seen: HashMap<String, (PathBuf, usize)> = HashMap::new();
     for file in files {
         let parsed_file = match read(file) {
-            Ok(bytes) => parse_bytes(file, &bytes, &mut errors),
+            Ok(bytes) => parse_bytes(file, &bytes, specs, &mut errors),
             Err(e) => {
                 errors.push(ZoneError::file(
                     ZoneErrorKind::Io,
@@ -124,7 +125,12 @@ struct Parsed {
     zone: Option<Zone>,
 }
 
-fn parse_bytes(file: &Path, bytes: &[u8], errors: &mut Vec<ZoneError>) -> Vec<Parsed> {
+fn parse_bytes(
+    file: &Path,
+    bytes: &[u8],
+    specs: &[DetectorSpec],
+    errors: &mut Vec<ZoneError>,
+) -> Vec<Parsed> {
     let err = |kind, message| ZoneError::file(kind, file, message);
     let root: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
@@ -170,7 +176,7 @@ fn parse_bytes(file: &Path, bytes: &[u8], errors: &mut Vec<ZoneError>) -> Vec<Pa
     let mut out = Vec::with_capacity(features.len());
     for (index, feature) in features.iter().enumerate() {
         let mut issues = Vec::new();
-        let (id, zone) = parse_feature(feature, file, index, &mut issues);
+        let (id, zone) = parse_feature(feature, file, index, specs, &mut issues);
         for issue in issues {
             errors.push(ZoneError {
                 kind: issue.kind,
@@ -222,6 +228,7 @@ fn parse_feature(
     feature: &Value,
     file: &Path,
     index: usize,
+    specs: &[DetectorSpec],
     issues: &mut Vec<Issue>,
 ) -> (Option<String>, Option<Zone>) {
     let Some(f) = feature.as_object() else {
@@ -258,7 +265,7 @@ fn parse_feature(
     };
     // Without properties, "missing id" would only repeat the problem.
     let p = props.map_or_else(Props::default, |props| {
-        parse_properties(props, f.get("id"), issues)
+        parse_properties(props, f.get("id"), specs, issues)
     });
 
     let geometry = parse_geometry(f.get("geometry"), issues);
@@ -296,11 +303,12 @@ struct Props {
 fn parse_properties(
     props: &Map<String, Value>,
     feature_id: Option<&Value>,
+    specs: &[DetectorSpec],
     issues: &mut Vec<Issue>,
 ) -> Props {
     for key in props.keys() {
         if !PROPERTIES.contains(&key.as_str()) {
-            let hint = if DETECTORS.contains(&key.as_str()) {
+            let hint = if DetectorSpec::find(specs, key).is_some() {
                 " (detectors go inside \"detect\")"
             } else {
                 ""
@@ -388,7 +396,7 @@ fn parse_properties(
 
     let detect = props
         .get("detect")
-        .map(|d| parse_detect(d, kind, issues))
+        .map(|d| parse_detect(d, kind, specs, issues))
         .unwrap_or_default();
 
     Props {

@@ -1,7 +1,7 @@
 //! Tests of the whole module: bad fixtures, the shipped zones, lookups.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use geo::{LineString, MultiPolygon, Polygon};
 
@@ -9,6 +9,84 @@ use super::*;
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// Detectors as a caller describes them, enough for the loader's checks.
+const SPECS: &[DetectorSpec] = &[
+    DetectorSpec {
+        name: "dark_period",
+        thresholds: &[Threshold {
+            key: "min_gap",
+            unit: Unit::Duration,
+        }],
+        ordered: &[],
+        runs_in: any_zone,
+    },
+    DetectorSpec {
+        name: "loitering",
+        thresholds: &[
+            Threshold {
+                key: "max_speed_kn",
+                unit: Unit::Positive("knots"),
+            },
+            Threshold {
+                key: "min_duration",
+                unit: Unit::Duration,
+            },
+        ],
+        ordered: &[],
+        runs_in: not_in_ports,
+    },
+    DetectorSpec {
+        name: "rendezvous",
+        thresholds: &[
+            Threshold {
+                key: "max_distance_m",
+                unit: Unit::Positive("metres"),
+            },
+            Threshold {
+                key: "max_speed_kn",
+                unit: Unit::Positive("knots"),
+            },
+        ],
+        ordered: &[],
+        runs_in: not_in_ports,
+    },
+    DetectorSpec {
+        name: "spoofing",
+        thresholds: &[Threshold {
+            key: "max_speed_kn",
+            unit: Unit::Positive("knots"),
+        }],
+        ordered: &[],
+        runs_in: any_zone,
+    },
+    DetectorSpec {
+        name: "range",
+        thresholds: &[
+            Threshold {
+                key: "min_kn",
+                unit: Unit::Positive("knots"),
+            },
+            Threshold {
+                key: "max_kn",
+                unit: Unit::Positive("knots"),
+            },
+            Threshold {
+                key: "switches",
+                unit: Unit::Whole("switches", 2),
+            },
+        ],
+        ordered: &[("min_kn", "max_kn")],
+        runs_in: any_zone,
+    },
+];
+
+fn not_in_ports(kind: ZoneKind) -> Result<(), &'static str> {
+    match kind {
+        ZoneKind::Port => Err("not allowed in a port zone"),
+        _ => Ok(()),
+    }
 }
 
 fn bad_dir(case: &str) -> PathBuf {
@@ -25,7 +103,7 @@ fn expect(
     property: Option<&str>,
     needle: &str,
 ) -> Vec<ZoneError> {
-    let errors = ZoneSet::check_dir(&bad_dir(case));
+    let errors = ZoneSet::check_dir(&bad_dir(case), SPECS);
     assert!(!errors.is_empty(), "{case}: no error");
     let hit = errors.iter().find(|e| {
         e.kind == kind
@@ -58,7 +136,10 @@ fn expect(
         assert!(shown.contains(&format!(": {p}: ")), "{shown}");
     }
     // The same directory must refuse to load, with the same errors.
-    assert_eq!(ZoneSet::load_dir(&bad_dir(case)).unwrap_err(), errors);
+    assert_eq!(
+        ZoneSet::load_dir(&bad_dir(case), SPECS).unwrap_err(),
+        errors
+    );
     errors
 }
 
@@ -217,7 +298,7 @@ fn property_errors() {
 
 #[test]
 fn every_error_is_collected() {
-    let errs = ZoneSet::check_dir(&bad_dir("many_errors"));
+    let errs = ZoneSet::check_dir(&bad_dir("many_errors"), SPECS);
     let got: Vec<_> = errs
         .iter()
         .map(|e| (e.feature, e.id.as_deref(), e.property.as_deref()))
@@ -241,7 +322,7 @@ fn every_error_is_collected() {
 #[test]
 fn duplicate_ids_across_files_name_both() {
     let dir = bad_dir("duplicate_ids");
-    let errs = ZoneSet::check_dir(&dir);
+    let errs = ZoneSet::check_dir(&dir, SPECS);
     assert_eq!(errs.len(), 1, "{errs:?}");
     let e = &errs[0];
     assert_eq!(e.kind, ZoneErrorKind::DuplicateId);
@@ -256,7 +337,7 @@ fn duplicate_ids_across_files_name_both() {
 #[test]
 fn missing_or_empty_dir_is_an_error_naming_it() {
     let missing = manifest_dir().join("tests/data/zones_bad/no_such_dir");
-    let errs = ZoneSet::load_dir(&missing).unwrap_err();
+    let errs = ZoneSet::load_dir(&missing, SPECS).unwrap_err();
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].kind, ZoneErrorKind::Io);
     assert!(errs[0]
@@ -265,28 +346,37 @@ fn missing_or_empty_dir_is_an_error_naming_it() {
 
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("notes.txt"), "not a zone").unwrap();
-    let errs = ZoneSet::check_dir(tmp.path());
+    let errs = ZoneSet::check_dir(tmp.path(), SPECS);
     assert_eq!(errs.len(), 1);
     assert!(errs[0].message.contains("no *.geojson"), "{}", errs[0]);
 }
 
-/// The shipped example zones.
-fn shipped() -> ZoneSet {
-    ZoneSet::load_dir(&manifest_dir().join("zones")).unwrap_or_else(|errs| {
-        panic!(
-            "shipped zones do not load:\n{}",
-            errs.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })
+/// The shipped example zones, read for their geometry (their `detect`
+/// blocks are the engine's to check: see its tests).
+pub(crate) fn shipped() -> ZoneSet {
+    let dir = manifest_dir().join("zones");
+    let mut zones = Vec::new();
+    for file in list_dir(&dir).expect("shipped zones") {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&file).expect("zone file")).expect("JSON");
+        for f in v["features"].as_array_mut().expect("features") {
+            f["properties"]
+                .as_object_mut()
+                .expect("properties")
+                .remove("detect");
+        }
+        let bytes = serde_json::to_vec(&v).expect("JSON");
+        let set = ZoneSet::from_geojson(&file, &bytes, &[]).unwrap_or_else(|errs| {
+            panic!("{}: {errs:?}", file.display());
+        });
+        zones.extend(set.zones().iter().cloned());
+    }
+    ZoneSet::from_zones(zones).expect("shipped zones index")
 }
 
 #[test]
 fn shipped_zones_load_cleanly() {
     let set = shipped();
-    assert!(ZoneSet::check_dir(&manifest_dir().join("zones")).is_empty());
     assert!(set.len() >= 10);
     // Every file has at least one patrol zone; every zone names a centre.
     let mut files: Vec<&Path> = set
@@ -306,11 +396,6 @@ fn shipped_zones_load_cleanly() {
         );
     }
     assert!(set.zones().iter().all(|z| !z.centres.is_empty()));
-    // Ports never run loitering or rendezvous.
-    for z in set.zones().iter().filter(|z| z.is_port()) {
-        let r = z.detect.resolve(&DetectorDefaults::default());
-        assert!(r.loitering.is_none() && r.rendezvous.is_none(), "{}", z.id);
-    }
     let lagos = set.get("lagos-anch").unwrap();
     assert_eq!(lagos.kind, ZoneKind::Port);
     assert_eq!(lagos.feature_index, 1);
@@ -319,14 +404,75 @@ fn shipped_zones_load_cleanly() {
         lagos.centres,
         vec![aiswatch_core::ids::CentreId::from("MDAT-GoG")]
     );
+}
+
+#[test]
+fn detect_blocks_are_checked_against_the_specs() {
+    let sq = r#"{"type": "Polygon", "coordinates": [[[1, 1], [2, 1], [2, 2], [1, 1]]]}"#;
+    let zone = |detect: &str| {
+        format!(
+            r#"{{"type": "FeatureCollection", "features": [{{"type": "Feature",
+               "properties": {{"id": "a", "detect": {detect}}}, "geometry": {sq}}}]}}"#
+        )
+    };
+    // Kept as the zone wrote it, durations in seconds.
+    let set = ZoneSet::from_geojson(
+        Path::new("t.geojson"),
+        zone(r#"{"dark_period": {"min_gap": "1h 30m"}, "loitering": {}}"#).as_bytes(),
+        SPECS,
+    )
+    .unwrap();
+    let d = &set.zones()[0].detect;
+    assert!(d.runs("loitering") && d.runs("dark_period") && !d.runs("rendezvous"));
+    assert_eq!(d.get("dark_period").unwrap()["min_gap"], "5400s");
+    assert!(d.get("loitering").unwrap().is_empty());
+    // Every problem, each named.
+    let errs = check_text(&zone(
+        r#"{"range": {"min_kn": 5, "max_kn": 3, "switches": 1.5}, "dark_period": {"min_gap": "0m"}}"#,
+    ));
+    let got: Vec<_> = errs
+        .iter()
+        .map(|e| (e.property.as_deref().unwrap_or(""), e.message.as_str()))
+        .collect();
     assert_eq!(
-        lagos
-            .detect
-            .resolve(&DetectorDefaults::default())
-            .dark_period
-            .unwrap()
-            .min_gap,
-        Duration::from_secs(6 * 3600)
+        got,
+        vec![
+            (
+                "detect.dark_period.min_gap",
+                "duration \"0m\" must be greater than zero"
+            ),
+            (
+                "detect.range.switches",
+                "must be a whole number of at least 2, found 1.5"
+            ),
+            ("detect.range.min_kn", "minimum 5 must be below maximum 3"),
+        ],
+        "{errs:#?}"
+    );
+    // A detector's name outside `detect` gets a hint.
+    let errs = check_text(&format!(
+        r#"{{"type": "FeatureCollection", "features": [{{"type": "Feature",
+           "properties": {{"id": "a", "loitering": {{}}}}, "geometry": {sq}}}]}}"#
+    ));
+    assert!(errs[0].message.contains("detectors go inside"), "{errs:?}");
+}
+
+#[test]
+fn concrete_thresholds_are_checked() {
+    let range = DetectorSpec::find(SPECS, "range").unwrap();
+    let v = serde_json::json!({"min_kn": -1.0, "max_kn": 3.0, "switches": 1});
+    assert_eq!(
+        range.problems(v.as_object().unwrap()),
+        vec![
+            "range.min_kn: must be a positive number, found -1",
+            "range.switches: must be at least 2, found 1",
+        ]
+    );
+    let dark = DetectorSpec::find(SPECS, "dark_period").unwrap();
+    let v = serde_json::json!({"min_gap": "0s"});
+    assert_eq!(
+        dark.problems(v.as_object().unwrap()),
+        vec!["dark_period.min_gap: must be greater than zero"]
     );
 }
 
@@ -513,7 +659,7 @@ fn lookup_micro_check_300_zones_of_2000_vertices() {
 fn check_text(text: &str) -> Vec<ZoneError> {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("t.geojson"), text).unwrap();
-    ZoneSet::check_dir(tmp.path())
+    ZoneSet::check_dir(tmp.path(), SPECS)
 }
 
 #[test]

@@ -52,6 +52,18 @@ async fn openapi_document_lists_every_route() {
         .collect();
     assert_eq!(names, ["bbox", "lon", "lat", "radius_m", "limit", "cursor"]);
     assert!(doc["components"]["schemas"]["TrackFeature"].is_object());
+    // The alert kinds come from the detector registry.
+    let kind = paths["/api/v1/alerts"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "kind")
+        .unwrap();
+    let kinds: Vec<&str> = aiswatch_engine::alert::Kind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(kind["schema"]["enum"], json!(kinds));
     let mut ops: Vec<&str> = paths
         .values()
         .flat_map(|p| ["get", "post"].map(|m| p[m]["operationId"].as_str()))

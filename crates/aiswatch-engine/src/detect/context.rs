@@ -14,7 +14,7 @@ use super::{ms, DetectConfig, Fix, Step, VState};
 use crate::alert::Alert;
 use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::time::Millis;
-use aiswatch_zones::{ResolvedDetect, Zone, ZoneSet};
+use aiswatch_zones::{Zone, ZoneSet};
 
 /// A detector's own name for one of its pending checks: the vessel, a
 /// second number (a zone index, the other vessel of a pair, or 0) and an
@@ -73,7 +73,6 @@ pub(crate) struct Report<'a> {
 pub(crate) struct Context<'a> {
     pub(crate) cfg: &'a DetectConfig,
     pub(crate) zones: &'a ZoneSet,
-    pub(crate) resolved: &'a [ResolvedDetect],
     /// Shared per-vessel state (every vessel seen in a zone).
     pub(crate) vessels: &'a AHashMap<Mmsi, VState>,
     pub(crate) live: &'a Liveness,
@@ -96,11 +95,6 @@ impl Context<'_> {
     /// Zone `z` (by index).
     pub(crate) fn zone(&self, z: u16) -> &Zone {
         &self.zones.zones()[usize::from(z)]
-    }
-
-    /// Zone `z`'s thresholds.
-    pub(crate) fn params(&self, z: u16) -> &ResolvedDetect {
-        &self.resolved[usize::from(z)]
     }
 
     /// The vessel's last fix.

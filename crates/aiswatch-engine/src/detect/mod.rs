@@ -35,28 +35,37 @@ use crate::alert::Alert;
 use crate::track::index::M_PER_DEG_LAT;
 use crate::track::{Mmsi, StaticInfo, TrackStore};
 use aiswatch_core::time::Millis;
-use aiswatch_zones::{
-    DarkPeriodParams, DetectorDefaults, DriftingParams, FishingParams, IdentityChangeParams,
-    LoiteringParams, RendezvousParams, ResolvedDetect, SpoofingParams, ZoneSet,
-};
+use aiswatch_zones::ZoneSet;
 
 mod context;
-mod dark_period;
-mod drifting;
 mod episode;
-mod fishing;
-mod identity_change;
-mod loitering;
 mod place;
 mod registry;
 mod reload;
-mod rendezvous;
 mod silence;
-mod spoofing;
+
+registry::registry! {
+    /// AIS silence inside a zone.
+    DarkPeriod => dark_period::DarkPeriod,
+    /// A vessel slow for a long time inside a patrol zone.
+    Loitering => loitering::Loitering,
+    /// Two vessels together, slow, for a long time (transshipment).
+    Rendezvous => rendezvous::Rendezvous,
+    /// Physically impossible track or invalid identity.
+    Spoofing => spoofing::Spoofing,
+    /// Name, call sign, IMO, ship type or flag changed, or two transponders
+    /// on one MMSI.
+    IdentityChange => identity_change::IdentityChange,
+    /// Fishing in a closed area.
+    Fishing => fishing::Fishing,
+    /// Heading and course far apart while moving: adrift.
+    Drifting => drifting::Drifting,
+}
 
 use context::{Context, Deadlines, Report};
 use place::{Place, PlaceCells};
 use registry::Detector;
+pub use registry::{Defaults, InForce};
 use silence::{Coverage, Dead, Liveness, StationId};
 pub use spoofing::valid_ship_mmsi;
 
@@ -69,22 +78,11 @@ pub(crate) const KN_PER_MPS: f64 = 1.943_844;
 /// Detector settings (`[detect]` in the config). Thresholds here are the
 /// defaults for zones that do not set their own.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct DetectConfig {
-    /// Default dark-period thresholds (`[detect.dark_period]`).
-    pub dark_period: DarkPeriodParams,
-    /// Default loitering thresholds (`[detect.loitering]`).
-    pub loitering: LoiteringParams,
-    /// Default rendezvous thresholds (`[detect.rendezvous]`).
-    pub rendezvous: RendezvousParams,
-    /// Default spoofing thresholds (`[detect.spoofing]`).
-    pub spoofing: SpoofingParams,
-    /// Default identity-change thresholds (`[detect.identity_change]`).
-    pub identity_change: IdentityChangeParams,
-    /// Default fishing thresholds (`[detect.fishing]`).
-    pub fishing: FishingParams,
-    /// Default drifting thresholds (`[detect.drifting]`).
-    pub drifting: DriftingParams,
+    /// Default thresholds of every detector (`[detect.<detector>]`).
+    #[serde(skip)]
+    pub defaults: Defaults,
     /// No message at all for this long means the feed stalled: the stall
     /// does not count towards any vessel's silence.
     #[serde(with = "humantime_serde")]
@@ -127,13 +125,7 @@ pub struct DetectConfig {
 impl Default for DetectConfig {
     fn default() -> Self {
         DetectConfig {
-            dark_period: Default::default(),
-            loitering: Default::default(),
-            rendezvous: Default::default(),
-            spoofing: Default::default(),
-            identity_change: Default::default(),
-            fishing: Default::default(),
-            drifting: Default::default(),
+            defaults: Defaults::default(),
             feed_stall: Duration::from_secs(300),
             station_outage: Duration::from_secs(600),
             min_prior_reports: 3,
@@ -149,17 +141,34 @@ impl Default for DetectConfig {
 }
 
 impl DetectConfig {
-    /// The thresholds zones fall back on.
-    pub fn defaults(&self) -> DetectorDefaults {
-        DetectorDefaults {
-            dark_period: self.dark_period,
-            loitering: self.loitering,
-            rendezvous: self.rendezvous,
-            spoofing: self.spoofing,
-            identity_change: self.identity_change,
-            fishing: self.fishing,
-            drifting: self.drifting,
+    /// Reads `[detect]`: its own settings, and a `[detect.<detector>]`
+    /// table of default thresholds per detector of the registry.
+    ///
+    /// # Errors
+    /// An unknown setting or detector, or a threshold of the wrong type:
+    /// the message names the table and key.
+    pub fn from_table(
+        mut table: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, String> {
+        let mut defaults = Defaults::default();
+        for k in Kind::ALL {
+            if let Some(t) = table.remove(k.as_str()) {
+                defaults
+                    .set(k.as_str(), t)
+                    .map_err(|e| format!("[detect.{}] {e}", k.as_str()))?;
+            }
         }
+        let mut cfg = DetectConfig::deserialize(serde_json::Value::Object(table))
+            .map_err(|e| format!("[detect] {e}"))?;
+        cfg.defaults = defaults;
+        Ok(cfg)
+    }
+}
+
+impl<'de> Deserialize<'de> for DetectConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let table = serde_json::Map::deserialize(d)?;
+        DetectConfig::from_table(table).map_err(serde::de::Error::custom)
     }
 }
 
@@ -252,7 +261,6 @@ const RECENT_REPORTS: usize = 16;
 pub struct Detectors {
     cfg: DetectConfig,
     zones: ZoneSet,
-    resolved: Vec<ResolvedDetect>,
     /// Zones at a point, remembered per grid cell.
     place_cells: PlaceCells,
     vessels: AHashMap<Mmsi, VState>,
@@ -268,21 +276,19 @@ pub struct Detectors {
 impl Detectors {
     /// Detectors over `zones` with `cfg`'s defaults.
     pub fn new(zones: ZoneSet, cfg: DetectConfig) -> Self {
-        let resolved = zones
-            .zones()
-            .iter()
-            .map(|z| z.detect.resolve(&cfg.defaults()))
-            .collect();
+        let mut dets = registered();
+        for d in &mut dets {
+            d.configure(&zones, &cfg.defaults);
+        }
         Detectors {
             live: Liveness::new(ms(cfg.feed_stall), ms(cfg.station_outage)),
             coverage: Coverage::default(),
             cfg,
             zones,
-            resolved,
             place_cells: PlaceCells::default(),
             vessels: AHashMap::new(),
             heap: BinaryHeap::new(),
-            dets: registry::detectors(),
+            dets,
         }
     }
 
@@ -296,7 +302,6 @@ impl Detectors {
         let Detectors {
             cfg,
             zones,
-            resolved,
             vessels,
             live,
             coverage,
@@ -307,7 +312,6 @@ impl Detectors {
         let cx = Context {
             cfg,
             zones,
-            resolved,
             vessels,
             live,
             coverage,
@@ -331,7 +335,7 @@ impl Detectors {
         let mut longest = Duration::ZERO;
         let mut quiet = Duration::ZERO;
         for d in &self.dets {
-            let m = d.memory(&self.resolved, &self.cfg);
+            let m = d.memory(&self.cfg);
             longest = longest.max(m.episode);
             quiet = quiet.max(m.quiet);
         }
@@ -540,10 +544,8 @@ impl Detectors {
 
     /// Whether detector `kind` runs in zone `zone` (by id); `None` when no
     /// zone has that id.
-    pub fn runs(&self, kind: crate::alert::Kind, zone: &str) -> Option<bool> {
-        let i = self.zones.zones().iter().position(|z| z.id == zone)?;
-        let r = &self.resolved[i];
-        Some(self.dets.iter().any(|d| d.kind() == kind && d.runs_in(r)))
+    pub fn runs(&self, kind: Kind, zone: &str) -> Option<bool> {
+        Some(self.zones.get(zone)?.detect.runs(kind.as_str()))
     }
 
     /// Whether detector state is kept for `mmsi` (it has been in a zone).

@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn remembered_places_agree_with_exact_lookups() {
         let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("zones");
-        let zones = ZoneSet::load_dir(&dir).expect("shipped zones load");
+        let zones = ZoneSet::load_dir(&dir, crate::detect::SPECS).expect("shipped zones load");
         let mut det = Detectors::new(zones.clone(), DetectConfig::default());
         let exact = |lon: f64, lat: f64| Place::of(&zones, zones.indices_at(lon, lat));
         let mut rng = aiswatch_core::rng::Rng::new(7);

@@ -1,32 +1,248 @@
-//! The detectors, in registry order, and what each one offers the
-//! orchestrator ([`Detector`]).
+//! The detector registry: what every detector offers the orchestrator
+//! ([`Detector`]), the thresholds zones fall back on ([`Defaults`]) and each
+//! detector's thresholds per zone ([`ZoneParams`]).
 //!
-//! Registry order is the order of the kinds list, and the order in which
-//! checks due at the same instant run, reports are shown to the detectors
-//! and a forgotten vessel's alerts close.
+//! The list itself is one `registry!` invocation in `detect/mod.rs`: one
+//! line per detector gives its alert kind, its folder and its type, and from
+//! it come the [`Kind`](super::Kind) enum, the specs zone files are checked
+//! against ([`SPECS`](super::SPECS)), the `[detect.<name>]` config tables and
+//! the detectors the orchestrator runs. Registry order is the order of the
+//! kinds list, and the order in which checks due at the same instant run,
+//! reports are shown to the detectors and a forgotten vessel's alerts close.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ahash::AHashSet;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use super::context::{Context, Key, Report};
-use super::DetectConfig;
-use crate::alert::Kind;
+use super::{DetectConfig, Kind};
 use crate::track::{Mmsi, StaticInfo};
 use aiswatch_core::time::Millis;
-use aiswatch_zones::ResolvedDetect;
+use aiswatch_zones::{ZoneKind, ZoneSet};
 
-/// Every detector, in registry order.
-pub(crate) fn detectors() -> Vec<Box<dyn Detector>> {
-    vec![
-        Box::new(super::dark_period::DarkPeriod::default()),
-        Box::new(super::loitering::Loitering::default()),
-        Box::new(super::rendezvous::Rendezvous::default()),
-        Box::new(super::spoofing::Spoofing::default()),
-        Box::new(super::identity_change::IdentityChange::default()),
-        Box::new(super::fishing::Fishing::default()),
-        Box::new(super::drifting::Drifting::default()),
-    ]
+/// Declares the detectors: `Variant => folder::Type` per line, each with the
+/// doc comment of its alert kind. Generates their modules, [`Kind`](super::Kind),
+/// [`SPECS`](super::SPECS) and the functions the orchestrator and the config
+/// reach every detector through.
+macro_rules! registry {
+    ($( $(#[doc = $doc:literal])+ $variant:ident => $module:ident :: $ty:ident, )+) => {
+        $( mod $module; )+
+
+        /// Which detector raised an alert.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(rename_all = "snake_case")]
+        pub enum Kind {
+            $( $(#[doc = $doc])+ $variant, )+
+        }
+
+        impl Kind {
+            /// Every kind, in registry order.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),+];
+
+            /// The name used in JSON, ids, metrics, zone files and the
+            /// config: the detector's folder.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Kind::$variant => stringify!($module),)+
+                }
+            }
+        }
+
+        /// How each detector's thresholds are written in zone files, in
+        /// registry order: what zone loading checks `detect` blocks against.
+        pub static SPECS: &[aiswatch_zones::DetectorSpec] = &[$($module::SPEC,)+];
+
+        /// Every detector, in registry order.
+        fn registered() -> Vec<Box<dyn registry::Detector>> {
+            vec![$(Box::new($module::$ty::default()),)+]
+        }
+
+        /// Detector `name`'s `[detect.<name>]` table checked by its
+        /// thresholds type, every threshold filled in; `None` for a name
+        /// that is no detector's.
+        fn default_table(name: &str, table: serde_json::Value) -> Option<Result<serde_json::Map<String, serde_json::Value>, String>> {
+            match name {
+                $(stringify!($module) => Some(registry::table::<$module::Params>(table)),)+
+                _ => None,
+            }
+        }
+    };
+}
+pub(crate) use registry;
+
+/// Zone kinds where a vessel stopping is no news.
+pub(crate) fn not_in_ports(kind: ZoneKind) -> Result<(), &'static str> {
+    match kind {
+        ZoneKind::Port => Err(
+            "not allowed in a port zone: loitering and rendezvous are never \
+             alerted inside ports and anchorages (use kind \"patrol\" to watch this area)",
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Where fishing is forbidden.
+pub(crate) fn only_closed_areas(kind: ZoneKind) -> Result<(), &'static str> {
+    match kind {
+        ZoneKind::ClosedArea => Ok(()),
+        _ => Err(
+            "allowed only in a zone of kind \"closed_area\" (fishing is alerted where it \
+             is forbidden)",
+        ),
+    }
+}
+
+/// `table` read as thresholds `P` (unknown keys refused, the rest from
+/// `P::default()`), written back with every threshold.
+pub(crate) fn table<P: Serialize + DeserializeOwned>(
+    table: Value,
+) -> Result<Map<String, Value>, String> {
+    let p: P = serde_json::from_value(table).map_err(|e| e.to_string())?;
+    match serde_json::to_value(p) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err("thresholds are not a table".to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The thresholds zones fall back on: every detector's `[detect.<name>]`
+/// table of the config, each threshold filled in (missing tables and keys
+/// from the detector's own defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Defaults(BTreeMap<&'static str, Map<String, Value>>);
+
+impl Default for Defaults {
+    fn default() -> Self {
+        let mut d = Defaults(BTreeMap::new());
+        for k in Kind::ALL {
+            if let Some(Ok(t)) = super::default_table(k.as_str(), Value::Object(Map::new())) {
+                d.0.insert(k.as_str(), t);
+            }
+        }
+        d
+    }
+}
+
+impl Defaults {
+    /// Sets detector `name`'s table (checked by its thresholds type).
+    ///
+    /// # Errors
+    /// `name` is no detector's, or the table does not fit its thresholds:
+    /// the message says which key.
+    pub fn set(&mut self, name: &str, table: Value) -> Result<(), String> {
+        let kind = Kind::parse(name).ok_or_else(|| format!("unknown detector {name:?}"))?;
+        let t = super::default_table(name, table)
+            .ok_or_else(|| format!("unknown detector {name:?}"))??;
+        self.0.insert(kind.as_str(), t);
+        Ok(())
+    }
+
+    /// Detector `kind`'s defaults, every threshold filled in.
+    pub fn get(&self, kind: Kind) -> Option<&Map<String, Value>> {
+        self.0.get(kind.as_str())
+    }
+
+    /// What is wrong with the defaults: one message per bad threshold,
+    /// `loitering.max_speed_kn: must be a positive number, found -1`.
+    pub fn problems(&self) -> Vec<String> {
+        super::SPECS
+            .iter()
+            .filter_map(|s| Some(s.problems(self.0.get(s.name)?)))
+            .flatten()
+            .collect()
+    }
+
+    /// Detector `kind`'s thresholds in `zone`: the zone's block over these
+    /// defaults; `None` when it does not run there.
+    pub fn resolve<P: DeserializeOwned + Default>(
+        &self,
+        kind: Kind,
+        zone: &aiswatch_zones::Zone,
+    ) -> Option<P> {
+        let block = zone.detect.get(kind.as_str())?;
+        let mut t = self.0.get(kind.as_str()).cloned().unwrap_or_default();
+        t.extend(block.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // Both layers were checked against this type (the config when it was
+        // read, the zone block when the zone was loaded).
+        Some(serde_json::from_value(Value::Object(t)).unwrap_or_default())
+    }
+
+    /// Every detector's thresholds in `zone` (`null` for those that do not
+    /// run there), in registry order, as evidence records them.
+    pub fn in_force(&self, zone: &aiswatch_zones::Zone) -> InForce {
+        InForce(
+            Kind::ALL
+                .iter()
+                .map(|k| {
+                    let t = zone.detect.get(k.as_str()).map(|block| {
+                        let mut t = self.0.get(k.as_str()).cloned().unwrap_or_default();
+                        t.extend(block.iter().map(|(k, v)| (k.clone(), v.clone())));
+                        t
+                    });
+                    (k.as_str(), t)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Every detector's thresholds in one zone, in registry order (see
+/// [`Defaults::in_force`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InForce(Vec<(&'static str, Option<Map<String, Value>>)>);
+
+impl Serialize for InForce {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// One detector's thresholds in each zone (by zone index), `None` where it
+/// does not run.
+#[derive(Debug)]
+pub(crate) struct ZoneParams<P>(Vec<Option<P>>);
+
+impl<P> Default for ZoneParams<P> {
+    fn default() -> Self {
+        ZoneParams(Vec::new())
+    }
+}
+
+impl<P: DeserializeOwned + Default> ZoneParams<P> {
+    /// Detector `kind`'s thresholds in each of `zones`.
+    pub(crate) fn new(kind: Kind, zones: &ZoneSet, defaults: &Defaults) -> Self {
+        ZoneParams(
+            zones
+                .zones()
+                .iter()
+                .map(|z| defaults.resolve(kind, z))
+                .collect(),
+        )
+    }
+}
+
+impl<P> ZoneParams<P> {
+    /// Its thresholds in zone `z`, if it runs there.
+    pub(crate) fn get(&self, z: u16) -> Option<&P> {
+        self.0.get(usize::from(z))?.as_ref()
+    }
+
+    /// Its thresholds in every zone where it runs.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &P> {
+        self.0.iter().flatten()
+    }
 }
 
 /// How far back a detector needs history to decide what it decides next.
@@ -43,7 +259,7 @@ pub(crate) struct Memory {
 /// index of the same zone, and whether the new zone runs the detector.
 pub(crate) struct Reload<'a> {
     pub(crate) map: &'a [Option<u16>],
-    pub(crate) resolved: &'a [ResolvedDetect],
+    pub(crate) zones: &'a ZoneSet,
 }
 
 /// Why an alert closed because of a reload.
@@ -51,12 +267,18 @@ pub(crate) const ZONE_REMOVED: &str = "zone_removed";
 pub(crate) const DETECTOR_REMOVED: &str = "detector_removed";
 
 impl Reload<'_> {
-    /// Why what a detector holds in old zone `z` ends (`None`: it goes on),
-    /// `runs` telling whether a zone runs the detector.
-    pub(crate) fn ends(&self, z: u16, runs: fn(&ResolvedDetect) -> bool) -> Option<&'static str> {
+    /// Why what detector `kind` holds in old zone `z` ends (`None`: it
+    /// goes on).
+    pub(crate) fn ends(&self, z: u16, kind: Kind) -> Option<&'static str> {
         match self.map[usize::from(z)] {
             None => Some(ZONE_REMOVED),
-            Some(n) if !runs(&self.resolved[usize::from(n)]) => Some(DETECTOR_REMOVED),
+            Some(n)
+                if !self.zones.zones()[usize::from(n)]
+                    .detect
+                    .runs(kind.as_str()) =>
+            {
+                Some(DETECTOR_REMOVED)
+            }
             Some(_) => None,
         }
     }
@@ -72,14 +294,12 @@ impl Reload<'_> {
 /// gets a [`Context`] with the shared state; calls for one report, tick or
 /// forgotten vessel go to the detectors in registry order.
 pub(crate) trait Detector: Send {
-    /// The kind of its alerts.
-    fn kind(&self) -> Kind;
+    /// Takes its thresholds in each of `zones` (at start, and after a
+    /// reload once what ended has closed).
+    fn configure(&mut self, zones: &ZoneSet, defaults: &Defaults);
 
-    /// Whether a zone with these thresholds runs it.
-    fn runs_in(&self, r: &ResolvedDetect) -> bool;
-
-    /// How far back it looks, over `resolved` (every zone's thresholds).
-    fn memory(&self, resolved: &[ResolvedDetect], cfg: &DetectConfig) -> Memory;
+    /// How far back it looks, over every zone's thresholds.
+    fn memory(&self, cfg: &DetectConfig) -> Memory;
 
     /// A check of the report itself (the silence it ends, the jump to it):
     /// every detector sees this before any sees [`Detector::position`].

@@ -28,12 +28,6 @@ impl Detectors {
         tracks: &TrackStore,
         out: &mut Vec<Alert>,
     ) {
-        let defaults = self.cfg.defaults();
-        let resolved: Vec<_> = zones
-            .zones()
-            .iter()
-            .map(|z| z.detect.resolve(&defaults))
-            .collect();
         // Old index → new index, for zones kept (same id).
         let map: Vec<Option<u16>> = self
             .zones
@@ -49,7 +43,7 @@ impl Detectors {
             .collect();
         let reload = Reload {
             map: &map,
-            resolved: &resolved,
+            zones: &zones,
         };
 
         // 1. Close what ends, while the old zones still name it.
@@ -62,11 +56,11 @@ impl Detectors {
         }
         for d in &mut self.dets {
             d.remap(&reload);
+            d.configure(&zones, &self.cfg.defaults);
         }
 
         // 2. Swap, and look every vessel's place up again.
         self.zones = zones;
-        self.resolved = resolved;
         self.place_cells.clear();
         let mmsis: Vec<Mmsi> = self.vessels.keys().copied().collect();
         for mmsi in &mmsis {
@@ -86,7 +80,7 @@ impl Detectors {
         // is gone); detectors re-arm what the new zones need.
         let reload = Reload {
             map: &map,
-            resolved: &self.resolved,
+            zones: &self.zones,
         };
         let old = std::mem::take(&mut self.heap).into_vec();
         let dets = &self.dets;

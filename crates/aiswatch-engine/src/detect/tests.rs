@@ -6,6 +6,7 @@ use crate::engine::{Engine, EngineConfig};
 use aiswatch_decode::Decoded;
 
 mod behaviour;
+mod registry;
 mod resume;
 
 use crate::fixtures::{background, engine, engine_with, pos, run, HOUR, MIN, T0, ZONES};
@@ -360,7 +361,7 @@ fn absurd_durations_do_not_overflow() {
     // detectors must still not overflow): deadlines saturate to "never".
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("z.geojson"), ZONES).unwrap();
-    let zones = ZoneSet::load_dir(dir.path()).unwrap();
+    let zones = ZoneSet::load_dir(dir.path(), crate::detect::SPECS).unwrap();
     let huge = std::time::Duration::from_secs(u64::MAX);
     let cfg = DetectConfig {
         update_every: huge,

@@ -23,7 +23,7 @@ use circular_buffer::CircularBuffer;
 use serde_json::json;
 
 use super::context::{Context, Key, Report};
-use super::registry::{Detector, Memory, Reload};
+use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::silence::{Coverage, StationId};
 use super::REASON_FORGOTTEN;
 use super::{haversine, ms, shrink, DetectConfig, Fix, Place, VState, KN_PER_MPS};
@@ -31,12 +31,16 @@ use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use aiswatch_zones::ResolvedDetect;
+use aiswatch_zones::ZoneSet;
+
+mod params;
+pub(super) use params::{Params, SPEC};
 
 /// The dark-period detector: per vessel, its open alert and whether a
 /// silence check is pending.
 #[derive(Debug, Default)]
 pub(crate) struct DarkPeriod {
+    params: ZoneParams<Params>,
     vessels: AHashMap<Mmsi, Dark>,
 }
 
@@ -49,23 +53,16 @@ struct Dark {
     pending: bool,
 }
 
-fn runs(r: &ResolvedDetect) -> bool {
-    r.dark_period.is_some()
-}
-
 impl Detector for DarkPeriod {
-    fn kind(&self) -> Kind {
-        Kind::DarkPeriod
+    fn configure(&mut self, zones: &ZoneSet, defaults: &Defaults) {
+        self.params = ZoneParams::new(Kind::DarkPeriod, zones, defaults);
     }
 
-    fn runs_in(&self, r: &ResolvedDetect) -> bool {
-        runs(r)
-    }
-
-    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
-        let episode = resolved
+    fn memory(&self, _cfg: &DetectConfig) -> Memory {
+        let episode = self
+            .params
             .iter()
-            .filter_map(|r| r.dark_period.map(|p| p.min_gap))
+            .map(|p| p.min_gap)
             .max()
             .unwrap_or_default();
         Memory {
@@ -83,7 +80,7 @@ impl Detector for DarkPeriod {
             };
             cx.out.push(dark_closed(cx, mmsi, d, end));
         }
-        if let Some(gap) = dark_gap_for(cx, r.place) {
+        if let Some(gap) = dark_gap_for(&self.params, r.place) {
             let s = self.vessels.entry(mmsi).or_default();
             if !s.pending {
                 s.pending = true;
@@ -112,7 +109,7 @@ impl Detector for DarkPeriod {
 
     fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
         for (&mmsi, s) in self.vessels.iter_mut() {
-            let Some(reason) = s.open.as_ref().and_then(|d| reload.ends(d.zone, runs)) else {
+            let Some(reason) = s.open.as_ref().and_then(|d| reload.ends(d.zone, Kind::DarkPeriod)) else {
                 continue;
             };
             if let Some(d) = s.open.take() {
@@ -140,11 +137,7 @@ impl Detector for DarkPeriod {
             s.pending = false;
         }
         for (mmsi, v) in cx.vessels.iter() {
-            let gap = v
-                .place
-                .zones
-                .iter()
-                .find_map(|&z| cx.params(z).dark_period.map(|p| ms(p.min_gap)));
+            let gap = dark_gap_for(&self.params, &v.place);
             if let (Some(gap), Some(last)) = (gap, v.last.as_ref()) {
                 self.vessels.entry(*mmsi).or_default().pending = true;
                 let at = (last.time + gap).max(cx.now);
@@ -257,15 +250,15 @@ fn dark_closed(cx: &Context, mmsi: Mmsi, d: DarkOpen, end: DarkEnd<'_>) -> Alert
 
 /// The zone that watches silence at `place`, and its `min_gap`: the
 /// first zone with `dark_period` (ports may watch silence too).
-fn dark_zone(cx: &Context, place: &Place) -> Option<(u16, Millis)> {
+fn dark_zone(params: &ZoneParams<Params>, place: &Place) -> Option<(u16, Millis)> {
     place
         .zones
         .iter()
-        .find_map(|&z| cx.params(z).dark_period.map(|p| (z, ms(p.min_gap))))
+        .find_map(|&z| params.get(z).map(|p| (z, ms(p.min_gap))))
 }
 
-fn dark_gap_for(cx: &Context, place: &Place) -> Option<Millis> {
-    dark_zone(cx, place).map(|x| x.1)
+fn dark_gap_for(params: &ZoneParams<Params>, place: &Place) -> Option<Millis> {
+    dark_zone(params, place).map(|x| x.1)
 }
 
 impl DarkPeriod {
@@ -282,7 +275,7 @@ impl DarkPeriod {
         if s.open.is_some() {
             return; // already open; the next report closes it
         }
-        let Some((zone, zone_gap)) = dark_zone(cx, &v.place) else {
+        let Some((zone, zone_gap)) = dark_zone(&self.params, &v.place) else {
             return;
         };
         if now < last.time.saturating_add(zone_gap) {

@@ -17,16 +17,20 @@ use serde_json::json;
 
 use super::context::{Context, Key, Report};
 use super::episode::{Contact, Episode};
-use super::registry::{Detector, Memory, Reload};
+use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{angle_deg, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::time::Millis;
-use aiswatch_zones::{DriftingParams, ResolvedDetect};
+use aiswatch_zones::ZoneSet;
+
+mod params;
+pub(super) use params::{Params, SPEC};
 
 /// The drifting detector: per vessel, its drifting episode.
 #[derive(Debug, Default)]
 pub(crate) struct Drifting {
+    params: ZoneParams<Params>,
     vessels: AHashMap<Mmsi, Drift>,
 }
 
@@ -53,7 +57,7 @@ enum Says {
 }
 
 fn judge(
-    p: &DriftingParams,
+    p: &Params,
     anchored: bool,
     sog: Option<f64>,
     angle: Option<f64>,
@@ -77,23 +81,16 @@ fn judge(
     }
 }
 
-fn runs(r: &ResolvedDetect) -> bool {
-    r.drifting.is_some()
-}
-
 impl Detector for Drifting {
-    fn kind(&self) -> Kind {
-        Kind::Drifting
+    fn configure(&mut self, zones: &ZoneSet, defaults: &Defaults) {
+        self.params = ZoneParams::new(Kind::Drifting, zones, defaults);
     }
 
-    fn runs_in(&self, r: &ResolvedDetect) -> bool {
-        runs(r)
-    }
-
-    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
-        let episode = resolved
+    fn memory(&self, _cfg: &DetectConfig) -> Memory {
+        let episode = self
+            .params
             .iter()
-            .filter_map(|r| r.drifting.map(|p| p.min_duration))
+            .map(|p| p.min_duration)
             .max()
             .unwrap_or_default();
         Memory {
@@ -115,7 +112,7 @@ impl Detector for Drifting {
             return;
         };
         if let Some(last) = cx.last(mmsi).cloned() {
-            let alert = drift_alert(cx, mmsi, &d, &last, Some(REASON_FORGOTTEN));
+            let alert = drift_alert(cx, &self.params, mmsi, &d, &last, Some(REASON_FORGOTTEN));
             cx.out.extend(alert);
         }
     }
@@ -128,14 +125,14 @@ impl Detector for Drifting {
         let ending: Vec<(Mmsi, &'static str)> = self
             .vessels
             .iter()
-            .filter_map(|(m, d)| reload.ends(d.zone, runs).map(|r| (*m, r)))
+            .filter_map(|(m, d)| reload.ends(d.zone, Kind::Drifting).map(|r| (*m, r)))
             .collect();
         for (mmsi, reason) in ending {
             let Some(d) = self.vessels.remove(&mmsi) else {
                 continue;
             };
             if let Some(last) = cx.last(mmsi).cloned() {
-                let alert = drift_alert(cx, mmsi, &d, &last, Some(reason));
+                let alert = drift_alert(cx, &self.params, mmsi, &d, &last, Some(reason));
                 cx.out.extend(alert);
             }
         }
@@ -160,7 +157,7 @@ impl Drifting {
             .place
             .zones
             .iter()
-            .find_map(|&z| cx.params(z).drifting.map(|p| (z, p)));
+            .find_map(|&z| self.params.get(z).map(|p| (z, *p)));
         let drift = self.vessels.get(&mmsi);
         if zone.is_none() && drift.is_none() {
             return;
@@ -182,7 +179,7 @@ impl Drifting {
         };
         if let Some(reason) = end {
             if let Some(d) = self.vessels.remove(&mmsi) {
-                cx.out.extend(drift_alert(cx, mmsi, &d, fix, Some(reason)));
+                cx.out.extend(drift_alert(cx, &self.params, mmsi, &d, fix, Some(reason)));
             }
         }
         let Some((z, p)) = zone else { return };
@@ -230,7 +227,7 @@ impl Drifting {
         if Episode::contact(now, last.time, stale, 0) != Contact::Heard {
             if let Some(d) = self.vessels.remove(&mmsi) {
                 cx.out
-                    .extend(drift_alert(cx, mmsi, &d, &last, Some("contact lost")));
+                    .extend(drift_alert(cx, &self.params, mmsi, &d, &last, Some("contact lost")));
             }
             return;
         }
@@ -238,7 +235,7 @@ impl Drifting {
             return;
         };
         // Reports must cover `min_duration` (sparse or satellite data).
-        let min_dur = cx.params(d.zone).drifting.map_or(0, |p| ms(p.min_duration));
+        let min_dur = self.params.get(d.zone).map_or(0, |p| ms(p.min_duration));
         let short = min_dur - (last.time - d.ep.since);
         if d.ep.alert.is_none() && short > 0 {
             cx.schedule(now.saturating_add(short), Key::at(mmsi, since));
@@ -247,7 +244,7 @@ impl Drifting {
         let z = cx.zone(d.zone);
         let (state, _) =
             d.ep.raise(Kind::Drifting, &z.id, &[mmsi], now.saturating_add(update));
-        let alert = drift_alert(cx, mmsi, d, &last, None).map(|a| Alert { state, ..a });
+        let alert = drift_alert(cx, &self.params, mmsi, d, &last, None).map(|a| Alert { state, ..a });
         cx.out.extend(alert);
         cx.schedule(now.saturating_add(update), Key::at(mmsi, since));
     }
@@ -257,6 +254,7 @@ impl Drifting {
 /// report: an update, or the close when it `ended` for a reason (at `last`).
 fn drift_alert(
     cx: &Context,
+    params: &ZoneParams<Params>,
     mmsi: Mmsi,
     d: &Drift,
     last: &Fix,
@@ -269,7 +267,7 @@ fn drift_alert(
         None => (State::Update, None, ""),
     };
     let z = cx.zone(d.zone);
-    let p = cx.params(d.zone).drifting.unwrap_or_default();
+    let p = params.get(d.zone).copied().unwrap_or_default();
     let info = VesselInfo::from_store(tracks, mmsi);
     let dur = ended.unwrap_or(last.time) - d.ep.since;
     let nav = tracks.get(mmsi).and_then(|v| v.nav_status);

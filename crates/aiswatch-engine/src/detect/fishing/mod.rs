@@ -16,16 +16,20 @@ use serde_json::json;
 
 use super::context::{Context, Key, Report};
 use super::episode::{Contact, Episode};
-use super::registry::{Detector, Memory, Reload};
+use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{angle_deg, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::time::Millis;
-use aiswatch_zones::ResolvedDetect;
+use aiswatch_zones::ZoneSet;
+
+mod params;
+pub(super) use params::{Params, SPEC};
 
 /// The fishing detector: per vessel, its episode at fishing speeds.
 #[derive(Debug, Default)]
 pub(crate) struct Fishing {
+    params: ZoneParams<Params>,
     vessels: AHashMap<Mmsi, Fish>,
 }
 
@@ -66,23 +70,16 @@ fn turns_per_h(f: &Fish, until: Millis) -> f64 {
     }
 }
 
-fn runs(r: &ResolvedDetect) -> bool {
-    r.fishing.is_some()
-}
-
 impl Detector for Fishing {
-    fn kind(&self) -> Kind {
-        Kind::Fishing
+    fn configure(&mut self, zones: &ZoneSet, defaults: &Defaults) {
+        self.params = ZoneParams::new(Kind::Fishing, zones, defaults);
     }
 
-    fn runs_in(&self, r: &ResolvedDetect) -> bool {
-        runs(r)
-    }
-
-    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
-        let episode = resolved
+    fn memory(&self, _cfg: &DetectConfig) -> Memory {
+        let episode = self
+            .params
             .iter()
-            .filter_map(|r| r.fishing.map(|p| p.min_duration))
+            .map(|p| p.min_duration)
             .max()
             .unwrap_or_default();
         Memory {
@@ -104,7 +101,7 @@ impl Detector for Fishing {
             return;
         };
         if let Some(last) = cx.last(mmsi).cloned() {
-            let alert = fish_alert(cx, mmsi, &f, &last, Some(REASON_FORGOTTEN));
+            let alert = fish_alert(cx, &self.params, mmsi, &f, &last, Some(REASON_FORGOTTEN));
             cx.out.extend(alert);
         }
     }
@@ -117,14 +114,14 @@ impl Detector for Fishing {
         let ending: Vec<(Mmsi, &'static str)> = self
             .vessels
             .iter()
-            .filter_map(|(m, f)| reload.ends(f.zone, runs).map(|r| (*m, r)))
+            .filter_map(|(m, f)| reload.ends(f.zone, Kind::Fishing).map(|r| (*m, r)))
             .collect();
         for (mmsi, reason) in ending {
             let Some(f) = self.vessels.remove(&mmsi) else {
                 continue;
             };
             if let Some(last) = cx.last(mmsi).cloned() {
-                let alert = fish_alert(cx, mmsi, &f, &last, Some(reason));
+                let alert = fish_alert(cx, &self.params, mmsi, &f, &last, Some(reason));
                 cx.out.extend(alert);
             }
         }
@@ -149,7 +146,7 @@ impl Fishing {
             .place
             .zones
             .iter()
-            .find_map(|&z| cx.params(z).fishing.map(|p| (z, p)));
+            .find_map(|&z| self.params.get(z).map(|p| (z, *p)));
         let hyst = cx.cfg.speed_hysteresis_kn;
         let speed = fix.speed;
         let fish = self.vessels.get(&mmsi);
@@ -165,7 +162,7 @@ impl Fishing {
         };
         if let Some(reason) = end {
             if let Some(f) = self.vessels.remove(&mmsi) {
-                cx.out.extend(fish_alert(cx, mmsi, &f, fix, Some(reason)));
+                cx.out.extend(fish_alert(cx, &self.params, mmsi, &f, fix, Some(reason)));
             }
         }
         let Some((z, p)) = zone else { return };
@@ -227,14 +224,14 @@ impl Fishing {
         if Episode::contact(now, last.time, stale, 0) != Contact::Heard {
             if let Some(f) = self.vessels.remove(&mmsi) {
                 cx.out
-                    .extend(fish_alert(cx, mmsi, &f, &last, Some("contact lost")));
+                    .extend(fish_alert(cx, &self.params, mmsi, &f, &last, Some("contact lost")));
             }
             return;
         }
         let Some(f) = self.vessels.get_mut(&mmsi) else {
             return;
         };
-        let p = cx.params(f.zone).fishing.unwrap_or_default();
+        let p = self.params.get(f.zone).copied().unwrap_or_default();
         // Reports must cover `min_duration`: a silence after the start is
         // not fishing seen (sparse or satellite data).
         let short = ms(p.min_duration) - (last.time - f.ep.since);
@@ -254,7 +251,7 @@ impl Fishing {
         let z = cx.zone(f.zone);
         let (state, _) =
             f.ep.raise(Kind::Fishing, &z.id, &[mmsi], now.saturating_add(update));
-        let alert = fish_alert(cx, mmsi, f, &last, None).map(|a| Alert { state, ..a });
+        let alert = fish_alert(cx, &self.params, mmsi, f, &last, None).map(|a| Alert { state, ..a });
         cx.out.extend(alert);
         cx.schedule(now.saturating_add(update), Key::at(mmsi, since));
     }
@@ -264,6 +261,7 @@ impl Fishing {
 /// report: an update, or the close when it `ended` for a reason (at `last`).
 fn fish_alert(
     cx: &Context,
+    params: &ZoneParams<Params>,
     mmsi: Mmsi,
     f: &Fish,
     last: &Fix,
@@ -276,7 +274,7 @@ fn fish_alert(
         None => (State::Update, None, ""),
     };
     let z = cx.zone(f.zone);
-    let p = cx.params(f.zone).fishing.unwrap_or_default();
+    let p = params.get(f.zone).copied().unwrap_or_default();
     let info = VesselInfo::from_store(tracks, mmsi);
     let end = ended.unwrap_or(last.time);
     let dur = end - f.ep.since;

@@ -26,12 +26,15 @@ use serde_json::{json, Value};
 use super::context::{Context, Key, Report};
 use super::episode::Quiet;
 use super::place::Place;
-use super::registry::{Detector, Memory, Reload};
+use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{haversine, ms, shrink, DetectConfig, Fix, Step, KN_PER_MPS, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::{flag::flag_of, Mmsi, StaticInfo};
 use aiswatch_core::time::Millis;
-use aiswatch_zones::{IdentityChangeParams, ResolvedDetect};
+use aiswatch_zones::ZoneSet;
+
+mod params;
+pub(super) use params::{Params, SPEC};
 
 /// Changes listed in an alert's details (the count goes on).
 const MAX_CHANGES: usize = 10;
@@ -42,6 +45,7 @@ const IMO_MEMORY_MS: Millis = 7 * 24 * 3_600_000;
 /// open alert; and who gave each IMO number last.
 #[derive(Debug, Default)]
 pub(crate) struct IdentityChange {
+    params: ZoneParams<Params>,
     vessels: AHashMap<Mmsi, IdentState>,
     /// IMO number → the MMSI that last gave it and when (vessels in
     /// identity-change zones only): a new MMSI with another flag is a flag change.
@@ -126,39 +130,32 @@ fn attribute_changes(before: &StaticInfo, after: &StaticInfo) -> Vec<Value> {
     out
 }
 
-fn runs(r: &ResolvedDetect) -> bool {
-    r.identity_change.is_some()
-}
-
 /// The first zone of `place` running the identity-change detector.
-fn ident_zone(cx: &Context, place: &Place) -> Option<(u16, IdentityChangeParams)> {
+fn ident_zone(params: &ZoneParams<Params>, place: &Place) -> Option<(u16, Params)> {
     place
         .zones
         .iter()
-        .find_map(|&z| cx.params(z).identity_change.map(|p| (z, p)))
+        .find_map(|&z| params.get(z).map(|p| (z, *p)))
 }
 
 /// Where and when a change was seen: zone, its thresholds, time, position.
 struct Seen<'a> {
     zone: u16,
-    p: &'a IdentityChangeParams,
+    p: &'a Params,
     t: Millis,
     pos: (f64, f64),
 }
 
 impl Detector for IdentityChange {
-    fn kind(&self) -> Kind {
-        Kind::IdentityChange
+    fn configure(&mut self, zones: &ZoneSet, defaults: &Defaults) {
+        self.params = ZoneParams::new(Kind::IdentityChange, zones, defaults);
     }
 
-    fn runs_in(&self, r: &ResolvedDetect) -> bool {
-        runs(r)
-    }
-
-    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
-        let quiet = resolved
+    fn memory(&self, _cfg: &DetectConfig) -> Memory {
+        let quiet = self
+            .params
             .iter()
-            .filter_map(|r| r.identity_change.map(|p| p.quiet))
+            .map(|p| p.quiet)
             .max()
             .unwrap_or_default();
         Memory {
@@ -207,7 +204,7 @@ impl Detector for IdentityChange {
 
     fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
         for (&mmsi, st) in self.vessels.iter_mut() {
-            let Some(reason) = st.open.as_ref().and_then(|i| reload.ends(i.q.zone, runs)) else {
+            let Some(reason) = st.open.as_ref().and_then(|i| reload.ends(i.q.zone, Kind::IdentityChange)) else {
                 continue;
             };
             let Some(i) = st.open.take() else { continue };
@@ -236,7 +233,7 @@ impl IdentityChange {
         let Some(v) = cx.vessels.get(&mmsi) else {
             return;
         };
-        let Some((zone, p)) = ident_zone(cx, &v.place) else {
+        let Some((zone, p)) = ident_zone(&self.params, &v.place) else {
             return;
         };
         let pos = v.last.as_ref().map_or((0.0, 0.0), |f| (f.lon, f.lat));
@@ -282,7 +279,7 @@ impl IdentityChange {
     /// could join. Called with every position report.
     fn conflict(&mut self, cx: &mut Context, r: &Report) {
         let (mmsi, fix) = (r.mmsi, r.fix);
-        let Some((zone, p)) = ident_zone(cx, r.place) else {
+        let Some((zone, p)) = ident_zone(&self.params, r.place) else {
             return;
         };
         let Some(Step { from: prev, m: d }) = r.step else {

@@ -10,17 +10,21 @@ use smallvec::SmallVec;
 
 use super::context::{Context, Key, Report};
 use super::episode::{Contact, Episode, Resume, ResumeRule};
-use super::registry::{Detector, Memory, Reload};
+use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{haversine, ms, shrink, slow_in, DetectConfig, Fix, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
-use aiswatch_zones::ResolvedDetect;
+use aiswatch_zones::ZoneSet;
+
+mod params;
+pub(super) use params::{Params, SPEC};
 
 /// The loitering detector: per vessel, its loitering in each zone.
 #[derive(Debug, Default)]
 pub(crate) struct Loitering {
+    params: ZoneParams<Params>,
     vessels: AHashMap<Mmsi, Vec<Loiter>>,
 }
 
@@ -41,10 +45,6 @@ struct At {
     pos: (f64, f64),
 }
 
-fn runs(r: &ResolvedDetect) -> bool {
-    r.loitering.is_some()
-}
-
 /// The check of loitering in zone `zone` from `since`.
 fn key(mmsi: Mmsi, zone: u16, since: Millis) -> Key {
     Key {
@@ -55,18 +55,15 @@ fn key(mmsi: Mmsi, zone: u16, since: Millis) -> Key {
 }
 
 impl Detector for Loitering {
-    fn kind(&self) -> Kind {
-        Kind::Loitering
+    fn configure(&mut self, zones: &ZoneSet, defaults: &Defaults) {
+        self.params = ZoneParams::new(Kind::Loitering, zones, defaults);
     }
 
-    fn runs_in(&self, r: &ResolvedDetect) -> bool {
-        runs(r)
-    }
-
-    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
-        let episode = resolved
+    fn memory(&self, _cfg: &DetectConfig) -> Memory {
+        let episode = self
+            .params
             .iter()
-            .filter_map(|r| r.loitering.map(|p| p.min_duration))
+            .map(|p| p.min_duration)
             .max()
             .unwrap_or_default();
         Memory {
@@ -90,7 +87,7 @@ impl Detector for Loitering {
         };
         if let Some(last) = cx.last(mmsi).cloned() {
             for l in ls {
-                let alert = loiter_ended(cx, mmsi, l, &last, REASON_FORGOTTEN);
+                let alert = loiter_ended(cx, &self.params, mmsi, l, &last, REASON_FORGOTTEN);
                 cx.out.extend(alert);
             }
         }
@@ -104,7 +101,7 @@ impl Detector for Loitering {
         for (&mmsi, ls) in self.vessels.iter_mut() {
             let mut ending = Vec::new();
             for l in std::mem::take(ls) {
-                match reload.ends(l.zone, runs) {
+                match reload.ends(l.zone, Kind::Loitering) {
                     Some(r) => {
                         if let Some(id) = l.ep.alert.clone() {
                             ending.push((l, id, r));
@@ -122,7 +119,7 @@ impl Detector for Loitering {
                     ended,
                     pos,
                 };
-                let alert = loiter_alert(cx, mmsi, &l, id, State::Closed, at, reason);
+                let alert = loiter_alert(cx, &self.params, mmsi, &l, (State::Closed, id), at, reason);
                 cx.out.push(alert);
             }
         }
@@ -155,7 +152,7 @@ impl Loitering {
         let mut active: SmallVec<[(u16, f64, Millis, ResumeRule); 4]> = SmallVec::new();
         if !place.in_port {
             for &z in &place.zones {
-                if let Some(p) = cx.params(z).loitering {
+                if let Some(p) = self.params.get(z) {
                     let rule = ResumeRule::new(cx.cfg, p.max_speed_kn);
                     active.push((z, p.max_speed_kn, ms(p.min_duration), rule));
                 }
@@ -245,7 +242,7 @@ impl Loitering {
                 ended: Some(end),
                 pos,
             };
-            let alert = loiter_alert(cx, mmsi, &l, id, State::Closed, at, reason);
+            let alert = loiter_alert(cx, &self.params, mmsi, &l, (State::Closed, id), at, reason);
             cx.out.push(alert);
         }
     }
@@ -253,10 +250,10 @@ impl Loitering {
 
 fn loiter_alert(
     cx: &Context,
+    params: &ZoneParams<Params>,
     mmsi: Mmsi,
     l: &Loiter,
-    id: AlertId,
-    state: State,
+    (state, id): (State, AlertId),
     at: At,
     reason: &str,
 ) -> Alert {
@@ -264,7 +261,7 @@ fn loiter_alert(
     let (zone, since, start) = (l.zone, l.ep.since, l.start);
     let At { at, ended, pos } = at;
     let z = cx.zone(zone);
-    let p = cx.params(zone).loitering.unwrap_or_default();
+    let p = params.get(zone).copied().unwrap_or_default();
     let info = VesselInfo::from_store(tracks, mmsi);
     let dur = ended.unwrap_or(at) - since;
     let drift = haversine(start.0, start.1, pos.0, pos.1);
@@ -316,14 +313,21 @@ fn loiter_alert(
 
 /// The close of loitering `l` (if its alert is open) ended for `reason`
 /// with no report to end it (at `cx.now`): the vessel was last seen at `last`.
-fn loiter_ended(cx: &Context, mmsi: Mmsi, l: Loiter, last: &Fix, reason: &str) -> Option<Alert> {
+fn loiter_ended(
+    cx: &Context,
+    params: &ZoneParams<Params>,
+    mmsi: Mmsi,
+    l: Loiter,
+    last: &Fix,
+    reason: &str,
+) -> Option<Alert> {
     let id = l.ep.alert.clone()?;
     let at = At {
         at: cx.now,
         ended: Some(last.time),
         pos: (last.lon, last.lat),
     };
-    Some(loiter_alert(cx, mmsi, &l, id, State::Closed, at, reason))
+    Some(loiter_alert(cx, params, mmsi, &l, (State::Closed, id), at, reason))
 }
 
 impl Loitering {
@@ -359,7 +363,7 @@ impl Loitering {
             Contact::Lost => {
                 // No report confirms the loitering any more.
                 let l = loiter.remove(i);
-                let alert = loiter_ended(cx, mmsi, l, &last, "contact lost");
+                let alert = loiter_ended(cx, &self.params, mmsi, l, &last, "contact lost");
                 cx.out.extend(alert);
                 return;
             }
@@ -373,7 +377,7 @@ impl Loitering {
             pos: (last.lon, last.lat),
         };
         cx.schedule(next, key(mmsi, zone, since));
-        let alert = loiter_alert(cx, mmsi, &loiter[i], id, state, at, "");
+        let alert = loiter_alert(cx, &self.params, mmsi, &loiter[i], (state, id), at, "");
         cx.out.push(alert);
     }
 }

@@ -12,17 +12,21 @@ use smallvec::SmallVec;
 
 use super::context::{Context, Key, Report};
 use super::episode::{Contact, Episode, Resume, ResumeRule};
-use super::registry::{Detector, Memory, Reload};
+use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{haversine, ms, shrink, slow_in, DetectConfig, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::index::M_PER_DEG_LAT;
 use crate::track::Mmsi;
 use aiswatch_core::time::Millis;
-use aiswatch_zones::ResolvedDetect;
+use aiswatch_zones::ZoneSet;
+
+mod params;
+pub(super) use params::{Params, SPEC};
 
 /// The rendezvous detector: the pairs, and the slow vessels by position.
 #[derive(Default)]
 pub(crate) struct Rendezvous {
+    params: ZoneParams<Params>,
     pairs: AHashMap<(Mmsi, Mmsi), Pair>,
     /// Each vessel's partners in `pairs`.
     partners: AHashMap<Mmsi, Vec<Mmsi>>,
@@ -43,10 +47,6 @@ struct Pair {
 
 type Candidate = GeomWithData<[f64; 2], Mmsi>;
 
-fn runs(r: &ResolvedDetect) -> bool {
-    r.rendezvous.is_some()
-}
-
 /// The check of pair `key` from `since`.
 fn task(key: (Mmsi, Mmsi), since: Millis) -> Key {
     Key {
@@ -57,18 +57,15 @@ fn task(key: (Mmsi, Mmsi), since: Millis) -> Key {
 }
 
 impl Detector for Rendezvous {
-    fn kind(&self) -> Kind {
-        Kind::Rendezvous
+    fn configure(&mut self, zones: &ZoneSet, defaults: &Defaults) {
+        self.params = ZoneParams::new(Kind::Rendezvous, zones, defaults);
     }
 
-    fn runs_in(&self, r: &ResolvedDetect) -> bool {
-        runs(r)
-    }
-
-    fn memory(&self, resolved: &[ResolvedDetect], _cfg: &DetectConfig) -> Memory {
-        let episode = resolved
+    fn memory(&self, _cfg: &DetectConfig) -> Memory {
+        let episode = self
+            .params
             .iter()
-            .filter_map(|r| r.rendezvous.map(|p| p.min_duration))
+            .map(|p| p.min_duration)
             .max()
             .unwrap_or_default();
         Memory {
@@ -113,7 +110,7 @@ impl Detector for Rendezvous {
         let ending: Vec<((Mmsi, Mmsi), &'static str)> = self
             .pairs
             .iter()
-            .filter_map(|(k, p)| reload.ends(p.zone, runs).map(|r| (*k, r)))
+            .filter_map(|(k, p)| reload.ends(p.zone, Kind::Rendezvous).map(|r| (*k, r)))
             .collect();
         for (key, reason) in ending {
             self.end_pair(cx, key, reason);
@@ -146,7 +143,7 @@ impl Rendezvous {
             place
                 .zones
                 .iter()
-                .find_map(|&z| cx.params(z).rendezvous.map(|p| (z, p)))
+                .find_map(|&z| self.params.get(z).map(|p| (z, *p)))
         };
         let slow = zone.and_then(|(_, p)| slow_in(fix, p.max_speed_kn, hyst));
         // Break pairs this report ends.
@@ -160,7 +157,7 @@ impl Rendezvous {
             let Some(pair) = self.pairs.get(&key) else {
                 continue;
             };
-            let p = cx.params(pair.zone).rendezvous.unwrap_or_default();
+            let p = self.params.get(pair.zone).copied().unwrap_or_default();
             // This vessel back after a silence: still slow, and no further
             // than its drift distance from where it fell silent?
             let resume = ResumeRule::new(cx.cfg, p.max_speed_kn).judge(prev, fix, slow);
@@ -351,7 +348,7 @@ impl Rendezvous {
         let (at, tracks) = (cx.now, cx.tracks);
         let pair = self.pairs.get(&key)?;
         let z = cx.zone(pair.zone);
-        let p = cx.params(pair.zone).rendezvous.unwrap_or_default();
+        let p = self.params.get(pair.zone).copied().unwrap_or_default();
         let fa = cx.last(key.0).cloned();
         let fb = cx.last(key.1).cloned();
         let (lon, lat) = match (&fa, &fb) {

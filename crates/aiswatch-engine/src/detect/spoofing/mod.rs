@@ -7,17 +7,21 @@ use serde_json::json;
 
 use super::context::{Context, Key, Report};
 use super::episode::Quiet;
-use super::registry::{Detector, Memory, Reload};
+use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{ms, shrink, DetectConfig, Fix, Step, KN_PER_MPS, REASON_FORGOTTEN};
 use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::time::Millis;
-use aiswatch_zones::ResolvedDetect;
+use aiswatch_zones::ZoneSet;
+
+mod params;
+pub(super) use params::{Params, SPEC};
 
 /// The spoofing detector: per vessel in a spoofing zone, whether its MMSI
 /// was checked and its open alert.
 #[derive(Debug, Default)]
 pub(crate) struct Spoofing {
+    params: ZoneParams<Params>,
     vessels: AHashMap<Mmsi, SpoofState>,
 }
 
@@ -29,20 +33,12 @@ struct SpoofState {
     open: Option<Quiet>,
 }
 
-fn runs(r: &ResolvedDetect) -> bool {
-    r.spoofing.is_some()
-}
-
 impl Detector for Spoofing {
-    fn kind(&self) -> Kind {
-        Kind::Spoofing
+    fn configure(&mut self, zones: &ZoneSet, defaults: &Defaults) {
+        self.params = ZoneParams::new(Kind::Spoofing, zones, defaults);
     }
 
-    fn runs_in(&self, r: &ResolvedDetect) -> bool {
-        runs(r)
-    }
-
-    fn memory(&self, _resolved: &[ResolvedDetect], cfg: &DetectConfig) -> Memory {
+    fn memory(&self, cfg: &DetectConfig) -> Memory {
         Memory {
             episode: std::time::Duration::ZERO,
             quiet: cfg.spoofing_quiet,
@@ -79,7 +75,7 @@ impl Detector for Spoofing {
 
     fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
         for (&mmsi, st) in self.vessels.iter_mut() {
-            let Some(reason) = st.open.as_ref().and_then(|s| reload.ends(s.zone, runs)) else {
+            let Some(reason) = st.open.as_ref().and_then(|s| reload.ends(s.zone, Kind::Spoofing)) else {
                 continue;
             };
             let Some(s) = st.open.take() else { continue };
@@ -108,7 +104,7 @@ impl Spoofing {
             .zones
             .iter()
             .chain(&r.prev_place.zones)
-            .find_map(|&z| cx.params(z).spoofing.map(|p| (z, p)));
+            .find_map(|&z| self.params.get(z).map(|p| (z, *p)));
         let Some((zone, p)) = zone else { return };
         let mut why = None;
         let st = self.vessels.entry(mmsi).or_default();

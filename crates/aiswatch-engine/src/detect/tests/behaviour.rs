@@ -18,7 +18,7 @@ const ZONES3: &str = r#"{"type":"FeatureCollection","features":[
 fn engine3() -> Engine {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("z.geojson"), ZONES3).unwrap();
-    let zones = ZoneSet::load_dir(dir.path()).unwrap();
+    let zones = ZoneSet::load_dir(dir.path(), crate::detect::SPECS).unwrap();
     Engine::new(EngineConfig::default())
         .with_detectors(Detectors::new(zones, DetectConfig::default()))
 }
@@ -419,6 +419,6 @@ fn fishing_is_refused_outside_closed_areas() {
         ZONES3.replace(r#""kind":"closed_area","#, ""),
     )
     .unwrap();
-    let err = ZoneSet::load_dir(dir.path()).unwrap_err();
+    let err = ZoneSet::load_dir(dir.path(), crate::detect::SPECS).unwrap_err();
     assert!(format!("{err:?}").contains("closed_area"), "{err:?}");
 }
