@@ -240,6 +240,9 @@ pub(crate) struct VState {
     pub(crate) heard_recently: CircularBuffer<RECENT_COPIES, StationId>,
     /// Times of recent position reports.
     pub(crate) recent: CircularBuffer<RECENT_REPORTS, Millis>,
+    /// The zones changed since its last report: every detector sees the
+    /// next one (what each holds may refer to zones it is no longer in).
+    rezoned: bool,
 }
 
 /// A station that hears a vessel, with the dead time of the feed and that
@@ -271,6 +274,8 @@ pub struct Detectors {
     heap: Deadlines,
     /// The detectors, in registry order.
     dets: Vec<Box<dyn Detector>>,
+    /// Per zone, which detectors run there (bit `i`: the `i`-th).
+    runs: Vec<u32>,
 }
 
 impl Detectors {
@@ -284,10 +289,11 @@ impl Detectors {
             live: Liveness::new(ms(cfg.feed_stall), ms(cfg.station_outage)),
             coverage: Coverage::default(),
             cfg,
-            zones,
             place_cells: PlaceCells::default(),
             vessels: AHashMap::new(),
             heap: BinaryHeap::new(),
+            runs: runs_by_zone(&zones),
+            zones,
             dets,
         }
     }
@@ -469,6 +475,7 @@ impl Detectors {
             heard_by: SmallVec::new(),
             heard_recently: Default::default(),
             recent: Default::default(),
+            rezoned: false,
         });
         if v.last.as_ref().is_some_and(|l| l.time > t) {
             return; // late report: detectors work on the newest state only
@@ -496,6 +503,7 @@ impl Detectors {
             h.dead_at_last = self.live.dead(h.station, t);
         }
         v.recent.push_back(t);
+        let rezoned = std::mem::take(&mut v.rezoned);
 
         // The step from the previous fix, measured once for both jump checks.
         let step = prev.as_ref().map(|p| Step {
@@ -511,14 +519,30 @@ impl Detectors {
             prev_place: &prev_place,
             station,
         };
+        // Only detectors that run where the vessel is or was at its last
+        // report can hold anything of it or start anything for it.
+        let mask = if rezoned {
+            u32::MAX
+        } else {
+            let runs = &self.runs;
+            place
+                .zones
+                .iter()
+                .chain(&prev_place.zones)
+                .fold(0, |m, &z| m | runs[usize::from(z)])
+        };
         let (dets, mut cx) = self.split(t, tracks, out);
         for (i, d) in dets.iter_mut().enumerate() {
-            cx.me = i as u8;
-            d.before_position(&mut cx, &r);
+            if mask & (1 << i) != 0 {
+                cx.me = i as u8;
+                d.before_position(&mut cx, &r);
+            }
         }
         for (i, d) in dets.iter_mut().enumerate() {
-            cx.me = i as u8;
-            d.position(&mut cx, &r);
+            if mask & (1 << i) != 0 {
+                cx.me = i as u8;
+                d.position(&mut cx, &r);
+            }
         }
     }
 
@@ -635,6 +659,22 @@ impl Detectors {
             })
             .collect()
     }
+}
+
+/// Per zone of `zones`, which detectors of the registry run there (bit `i`:
+/// the `i`-th).
+fn runs_by_zone(zones: &ZoneSet) -> Vec<u32> {
+    zones
+        .zones()
+        .iter()
+        .map(|z| {
+            Kind::ALL
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| z.detect.runs(k.as_str()))
+                .fold(0, |m, (i, _)| m | 1 << i)
+        })
+        .collect()
 }
 
 /// Slow (`Some(true)`), fast (`Some(false)`) or in the hysteresis band

@@ -55,6 +55,9 @@ macro_rules! registry {
             }
         }
 
+        // The orchestrator keeps which detectors run in a zone as bits of a `u32`.
+        const _: () = assert!(Kind::ALL.len() <= 32);
+
         /// How each detector's thresholds are written in zone files, in
         /// registry order: what zone loading checks `detect` blocks against.
         pub static SPECS: &[aiswatch_zones::DetectorSpec] = &[$($module::SPEC,)+];

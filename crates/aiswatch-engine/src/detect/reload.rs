@@ -60,6 +60,7 @@ impl Detectors {
         }
 
         // 2. Swap, and look every vessel's place up again.
+        self.runs = super::runs_by_zone(&zones);
         self.zones = zones;
         self.place_cells.clear();
         let mmsis: Vec<Mmsi> = self.vessels.keys().copied().collect();
@@ -74,6 +75,7 @@ impl Detectors {
             };
             v.place = place;
             v.place_cell = place_cell;
+            v.rezoned = true;
         }
 
         // 3. Pending checks follow their zone or are dropped (their state
