@@ -18,7 +18,7 @@
 //    (every frame redraws all vessels) with the feed still on.
 
 import net from "node:net";
-import { startDaemon, freePort, launchChromium } from "./daemon.mjs";
+import { startDaemon, launchChromium } from "./daemon.mjs";
 
 const N = Number(process.env.BENCH_VESSELS || 20000);
 const RATE = Number(process.env.BENCH_RATE || 1000);
@@ -108,16 +108,16 @@ const summary = (f) => ({
 
 // ---- run ----------------------------------------------------------------------------------
 
-const feedPort = await freePort();
 const daemon = await startDaemon({
-  sources: ["[[sources]]", 'kind = "tcp_server"', 'id = "bench"', `bind = "127.0.0.1:${feedPort}"`],
+  sources: ["[[sources]]", 'kind = "tcp_server"', 'id = "bench"', 'bind = "127.0.0.1:0"'],
   tokens: { "MDAT-GoG": TOKEN },
   admin: "bench-admin",
 });
 let browser;
 try {
   await daemon.until("the API", async () => (await daemon.api("/api/v1/status", TOKEN)).status === 200);
-  const sock = net.connect(feedPort, "127.0.0.1");
+  const [feedHost, feedPort] = (await daemon.address("Listening for TCP connections.")).split(/:(?=\d+$)/);
+  const sock = net.connect(Number(feedPort), feedHost);
   await new Promise((r, j) => { sock.once("connect", r); sock.once("error", j); });
   const write = (lines) => new Promise((r) => (sock.write(lines.join("\r\n") + "\r\n") ? r() : sock.once("drain", r)));
   for (let i = 0; i < N; i += 1000) await write(fleet.slice(i, i + 1000).map(report));

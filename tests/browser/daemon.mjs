@@ -5,7 +5,6 @@
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,11 +15,6 @@ const BIN = process.env.AISWATCH_BIN || path.join(repo, "target/release/aiswatch
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
-export const freePort = () => new Promise((res, rej) => {
-  const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => res(p)); });
-  s.on("error", rej);
-});
 
 // The centres the shipped zones (zones/*.geojson) route to: all must be declared.
 const CENTRES = ["MDAT-GoG", "MSCHOA", "YARIS", "IFC Singapore", "UKMTO", "RMIFC Madagascar", "ReCAAP ISC", "RCOC Seychelles"];
@@ -43,21 +37,23 @@ export async function startDaemon({ sources, tokens, admin }) {
   const logs = [];
   proc.stdout.on("data", (d) => logs.push(d.toString()));
   proc.stderr.on("data", (d) => logs.push(d.toString()));
-  // The address the HTTP server bound, from its "HTTP server listening." log line.
-  const addr = await new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`no "HTTP server listening." line within 60 s:\n${logs.join("").slice(-3000)}`)), 60_000);
+  // The address a listener bound (port 0 in the config), from the log line
+  // `message` it writes when listening (`addr=host:port`).
+  const address = (message) => new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`no "${message}" line within 60 s:\n${logs.join("").slice(-3000)}`)), 60_000);
     const look = () => {
-      const m = logs.join("").match(/HTTP server listening\..*? addr=(\S+)/);
-      if (m) { clearTimeout(timer); res(m[1]); }
+      const line = logs.join("").split("\n").find((l) => l.includes(message) && /addr=\S/.test(l));
+      if (line) { clearTimeout(timer); res(line.match(/addr=(\S+)/)[1]); }
     };
     proc.stderr.on("data", look);
     proc.stdout.on("data", look);
     proc.once("exit", (c) => { clearTimeout(timer); rej(new Error(`the daemon exited (${c}) before listening:\n${logs.join("").slice(-3000)}`)); });
     look();
   });
-  const base = `http://${addr}`;
+  const base = `http://${await address("HTTP server listening.")}`;
   const d = {
     base,
+    address,
     async api(p, token) {
       const r = await fetch(base + p, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
       return { status: r.status, body: await r.json().catch(() => null) };
