@@ -311,7 +311,7 @@ fn synthetic_zones(seed: u64) -> ZoneSet {
                 .collect();
             let id = zones.len();
             zones.push(Zone {
-                id: format!("z{id:03}"),
+                id: format!("z{id:03}").into(),
                 name: None,
                 kind: ZoneKind::Patrol,
                 centres: vec![aiswatch_core::ids::CentreId::from("BENCH")],

@@ -94,7 +94,7 @@ fn feature(z: &Zone) -> ZoneFeature {
             coordinates: z.geometry.0.iter().map(polygon).collect(),
         },
         properties: ZoneProperties {
-            id: z.id.clone(),
+            id: z.id.to_string(),
             name: z.name.clone(),
             kind: match z.kind {
                 ZoneKind::Patrol => ZoneKindOut::Patrol,

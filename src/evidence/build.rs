@@ -153,7 +153,7 @@ pub async fn export(
         zone_geometry: zone.geometry.clone(),
     };
     let zone_ref = ZoneRef {
-        id: zone.id.clone(),
+        id: zone.id.to_string(),
         file: zone
             .source_file
             .file_name()

@@ -146,7 +146,7 @@ fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option<Alert> {
         kind,
         state: State::Closed,
         mmsi,
-        zone: a.zone.clone(),
+        zone: a.zone.as_str().into(),
         zone_name: last["zone_name"].as_str().map(String::from),
         centre: serde_json::from_value::<Vec<CentreId>>(last["centre"].clone()).unwrap_or_default(),
         at,

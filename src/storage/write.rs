@@ -416,7 +416,7 @@ where
     .bind(a.id.as_str())
     .bind(a.kind.as_str())
     .bind(a.state.as_str())
-    .bind(a.zone.clone())
+    .bind(a.zone.to_string())
     .bind(a.started_at)
     .bind(a.at)
     .bind(a.ended_at)

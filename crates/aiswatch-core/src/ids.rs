@@ -1,6 +1,6 @@
-//! Typed identifiers: an alert id, a regional centre id and an MMSI are
-//! all "a string or a number" on the wire, but never interchangeable in
-//! the code.
+//! Typed identifiers: an alert id, a zone id, a regional centre id and an
+//! MMSI are all "a string or a number" on the wire, but never
+//! interchangeable in the code.
 
 use std::fmt;
 use std::sync::Arc;
@@ -23,6 +23,12 @@ impl fmt::Display for Mmsi {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct CentreId(pub Arc<str>);
+
+/// A zone's id, unique across the loaded zone files (its `id` property,
+/// e.g. `gog-patrol`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ZoneId(pub Arc<str>);
 
 /// An alert's id: stable for the event's life and built from the data
 /// only (`kind:zone:mmsi[-mmsi]:start-unix-seconds`), so a replay gives the
@@ -64,6 +70,12 @@ macro_rules! string_id {
                 &*self.0 == *o
             }
         }
+        impl std::ops::Deref for $t {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
         impl std::borrow::Borrow<str> for $t {
             fn borrow(&self) -> &str {
                 &self.0
@@ -73,4 +85,5 @@ macro_rules! string_id {
 }
 
 string_id!(CentreId);
+string_id!(ZoneId);
 string_id!(AlertId);

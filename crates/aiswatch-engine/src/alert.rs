@@ -109,7 +109,7 @@ pub struct Alert {
     /// The vessels (two for a rendezvous), ascending.
     pub mmsi: Vec<Mmsi>,
     /// Zone id.
-    pub zone: String,
+    pub zone: aiswatch_core::ids::ZoneId,
     /// Zone name, if it has one.
     pub zone_name: Option<String>,
     /// Regional centres the zone's alerts go to.

@@ -77,7 +77,7 @@ pub enum ZoneKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Zone {
     /// Unique across all zone files.
-    pub id: String,
+    pub id: aiswatch_core::ids::ZoneId,
     /// Human-readable name.
     pub name: Option<String>,
     /// Patrol zone or port.
@@ -117,7 +117,7 @@ pub struct ZoneSet {
     /// Per zone, one index per polygon (same order as its MultiPolygon).
     polys: Vec<Vec<PolyIndex>>,
     tree: RTree<BoxEntry>,
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<aiswatch_core::ids::ZoneId, usize>,
 }
 
 impl Default for ZoneSet {
@@ -199,7 +199,7 @@ impl ZoneSet {
                     kind: ZoneErrorKind::DuplicateId,
                     file: z.source_file.clone(),
                     feature: Some(z.feature_index),
-                    id: Some(z.id.clone()),
+                    id: Some(z.id.to_string()),
                     property: Some("id".to_string()),
                     message: format!(
                         "duplicate id {:?}: already used by {} feature #{}",
@@ -234,7 +234,7 @@ impl ZoneSet {
                 kind: is.kind,
                 file: z.source_file.clone(),
                 feature: Some(z.feature_index),
-                id: (!z.id.is_empty()).then(|| z.id.clone()),
+                id: (!z.id.is_empty()).then(|| z.id.to_string()),
                 property: is.property,
                 message: is.message,
             }));

@@ -274,7 +274,7 @@ fn parse_feature(
         (Some(id), Some(geometry)) if issues.is_empty() => (
             Some(id.clone()),
             Some(Zone {
-                id,
+                id: id.into(),
                 name: p.name,
                 kind: p.kind,
                 centres: p.centres.into_iter().map(Into::into).collect(),

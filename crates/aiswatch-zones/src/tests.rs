@@ -510,7 +510,7 @@ fn point_lookups_on_shipped_zones() {
 
 fn zone(id: &str, kind: ZoneKind, geometry: MultiPolygon<f64>) -> Zone {
     Zone {
-        id: id.to_string(),
+        id: id.into(),
         name: None,
         kind,
         centres: vec!["TEST".into()],

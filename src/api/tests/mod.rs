@@ -151,7 +151,7 @@ fn square(lon: f64, lat: f64) -> MultiPolygon<f64> {
 
 fn zone(id: &str, centre: &str, lon: f64, lat: f64) -> Zone {
     Zone {
-        id: id.to_owned(),
+        id: id.into(),
         name: Some(format!("Zone {id}")),
         kind: ZoneKind::Patrol,
         centres: vec![CentreId::from(centre)],
@@ -179,7 +179,7 @@ fn alert(
         kind,
         state,
         mmsi: vec![Mmsi(mmsi)],
-        zone: zone.to_owned(),
+        zone: zone.into(),
         zone_name: Some(format!("Zone {zone}")),
         centre: vec![CentreId::from(centre)],
         at,
