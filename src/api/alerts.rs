@@ -73,8 +73,7 @@ pub struct AlertsQuery {
 }
 
 fn raw(json: String) -> Result<Box<RawValue>, ApiError> {
-    RawValue::from_string(json)
-        .map_err(|e| ApiError::Internal(format!("stored alert is not JSON: {e}")))
+    RawValue::from_string(json).map_err(ApiError::json("a stored alert"))
 }
 
 #[utoipa::path(

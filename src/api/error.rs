@@ -47,12 +47,30 @@ pub enum ApiError {
     /// The store failed (503; the cause is logged, not shown).
     #[error("store unavailable")]
     Store(#[from] StorageError),
-    /// A bug or a panicked task (500).
+    /// A response could not be encoded, or what the store holds is not
+    /// the JSON it should be (500; the cause is logged, not shown).
     #[error("internal error")]
-    Internal(String),
+    Json {
+        /// What was being encoded or read.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A blocking task panicked (500).
+    #[error("internal error")]
+    Task(#[from] tokio::task::JoinError),
+    /// An evidence bundle could not be built (500).
+    #[error("internal error")]
+    Evidence(#[from] crate::evidence::EvidenceError),
 }
 
 impl ApiError {
+    /// `what` could not be encoded or read as JSON.
+    pub fn json(what: &'static str) -> impl FnOnce(serde_json::Error) -> Self {
+        move |source| ApiError::Json { what, source }
+    }
+
     /// A bad parameter.
     pub fn bad(param: &'static str, message: impl Into<String>) -> Self {
         ApiError::BadParam {
@@ -72,7 +90,9 @@ impl ApiError {
             ApiError::Busy | ApiError::NoStore | ApiError::Store(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Json { .. } | ApiError::Task(_) | ApiError::Evidence(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 }
@@ -81,7 +101,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
             ApiError::Store(e) => warn!(error = %e, "Store query failed."),
-            ApiError::Internal(e) => warn!(error = %e, "API request failed."),
+            ApiError::Json { what, source } => {
+                warn!(what, error = %source, "API request failed: bad JSON.");
+            }
+            ApiError::Task(e) => warn!(error = %e, "API request failed: its task panicked."),
+            ApiError::Evidence(e) => warn!(error = %e, "Evidence bundle failed."),
             _ => {}
         }
         let body = ErrorBody {

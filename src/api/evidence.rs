@@ -42,12 +42,9 @@ pub(crate) async fn bundle(
         Err(EvidenceError::NotFound(_)) => {
             return Err(ApiError::NotFound(format!("no such alert: {id:?}")))
         }
-        Err(e) => return Err(ApiError::Internal(e.to_string())),
+        Err(e) => return Err(e.into()),
     };
-    let zip = tokio::task::spawn_blocking(move || b.to_zip())
-        .await
-        .map_err(|e| ApiError::Internal(format!("zip task failed: {e}")))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let zip = tokio::task::spawn_blocking(move || b.to_zip()).await??;
     let name: String = id
         .chars()
         .map(|c| {

@@ -180,7 +180,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     };
     match serde_json::to_vec(&r) {
         Ok(body) => json_response(status, body),
-        Err(e) => ApiError::Internal(format!("cannot encode JSON: {e}")).into_response(),
+        Err(e) => ApiError::json("the response")(e).into_response(),
     }
 }
 

@@ -301,8 +301,7 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
 
 /// Encodes `v` as a 200 JSON response.
 fn ok_json<T: Serialize>(v: &T) -> Result<Response, ApiError> {
-    let body = serde_json::to_vec(v)
-        .map_err(|e| ApiError::Internal(format!("cannot encode JSON: {e}")))?;
+    let body = serde_json::to_vec(v).map_err(ApiError::json("the response"))?;
     Ok(json_response(StatusCode::OK, body))
 }
 
@@ -316,9 +315,8 @@ where
     let body = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let v = f()?;
-        serde_json::to_vec(&v).map_err(|e| ApiError::Internal(format!("cannot encode JSON: {e}")))
+        serde_json::to_vec(&v).map_err(ApiError::json("the response"))
     })
-    .await
-    .map_err(|e| ApiError::Internal(format!("query task failed: {e}")))??;
+    .await??;
     Ok(json_response(StatusCode::OK, body))
 }
