@@ -9,6 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::detect::{
+    dark_period, drifting, fishing, identity_change, loitering, rendezvous, spoofing,
+};
 use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::ids::{AlertId, CentreId};
 use aiswatch_core::time::Millis;
@@ -65,7 +68,7 @@ impl Kind {
 }
 
 /// Life-cycle state of an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// The threshold was crossed.
@@ -139,8 +142,108 @@ impl VesselInfo {
     }
 }
 
-/// One alert state change.
+/// A vessel as JSON gives it.
+#[derive(Deserialize)]
+struct StoredVessel {
+    mmsi: Mmsi,
+    name: Option<String>,
+    callsign: Option<String>,
+    imo: Option<u32>,
+    flag: Option<String>,
+    ship_type: Option<u8>,
+    length_m: Option<u16>,
+}
+
+impl<'de> Deserialize<'de> for VesselInfo {
+    /// The flag is read as the MID table's own code (an unknown code reads
+    /// as none).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<VesselInfo, D::Error> {
+        let v = StoredVessel::deserialize(d)?;
+        Ok(VesselInfo {
+            mmsi: v.mmsi,
+            name: v.name,
+            callsign: v.callsign,
+            imo: v.imo,
+            flag: v.flag.and_then(|f| crate::track::flag::flag_code(&f)),
+            ship_type: v.ship_type,
+            length_m: v.length_m,
+        })
+    }
+}
+
+/// Why an alert fired, or how it ended: durations, distances, speeds and
+/// the thresholds used. Each detector defines its own; in JSON it is the
+/// detector's object as it is (no tag: the alert's `kind` says which).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Details {
+    /// [`Kind::DarkPeriod`].
+    DarkPeriod(dark_period::Details),
+    /// [`Kind::Loitering`].
+    Loitering(loitering::Details),
+    /// [`Kind::Rendezvous`].
+    Rendezvous(rendezvous::Details),
+    /// [`Kind::Spoofing`].
+    Spoofing(spoofing::Details),
+    /// [`Kind::IdentityChange`].
+    IdentityChange(identity_change::Details),
+    /// [`Kind::Fishing`].
+    Fishing(fishing::Details),
+    /// [`Kind::Drifting`].
+    Drifting(drifting::Details),
+}
+
+impl Details {
+    /// The kind of alert these details belong to.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Details::DarkPeriod(_) => Kind::DarkPeriod,
+            Details::Loitering(_) => Kind::Loitering,
+            Details::Rendezvous(_) => Kind::Rendezvous,
+            Details::Spoofing(_) => Kind::Spoofing,
+            Details::IdentityChange(_) => Kind::IdentityChange,
+            Details::Fishing(_) => Kind::Fishing,
+            Details::Drifting(_) => Kind::Drifting,
+        }
+    }
+
+    /// Details of a `kind` alert read from their JSON.
+    ///
+    /// # Errors
+    /// The JSON is not the details of a `kind` alert.
+    pub fn from_json(kind: Kind, v: serde_json::Value) -> Result<Details, serde_json::Error> {
+        Ok(match kind {
+            Kind::DarkPeriod => Details::DarkPeriod(serde_json::from_value(v)?),
+            Kind::Loitering => Details::Loitering(serde_json::from_value(v)?),
+            Kind::Rendezvous => Details::Rendezvous(serde_json::from_value(v)?),
+            Kind::Spoofing => Details::Spoofing(serde_json::from_value(v)?),
+            Kind::IdentityChange => Details::IdentityChange(serde_json::from_value(v)?),
+            Kind::Fishing => Details::Fishing(serde_json::from_value(v)?),
+            Kind::Drifting => Details::Drifting(serde_json::from_value(v)?),
+        })
+    }
+
+    /// The details of a `kind` alert ended for `reason` alone, its figures
+    /// unknown (e.g. closed at restart).
+    pub fn ended(kind: Kind, reason: &str) -> Details {
+        match kind {
+            Kind::DarkPeriod => Details::DarkPeriod(dark_period::Details::ended(reason)),
+            Kind::Loitering => Details::Loitering(loitering::Details::ended(reason)),
+            Kind::Rendezvous => Details::Rendezvous(rendezvous::Details::ended(reason)),
+            Kind::Spoofing => Details::Spoofing(spoofing::Details::ended(reason)),
+            Kind::IdentityChange => {
+                Details::IdentityChange(identity_change::Details::ended(reason))
+            }
+            Kind::Fishing => Details::Fishing(fishing::Details::ended(reason)),
+            Kind::Drifting => Details::Drifting(drifting::Details::ended(reason)),
+        }
+    }
+}
+
+/// One alert state change. Read back from JSON, its `details` are read as
+/// its `kind`'s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StoredAlert")]
 pub struct Alert {
     /// Stable for the event's life: `kind:zone:mmsi[-mmsi]:start-unix-seconds`.
     pub id: AlertId,
@@ -174,7 +277,54 @@ pub struct Alert {
     /// One sentence for the watch officer.
     pub summary: String,
     /// Why it fired: durations, distances, speeds and the thresholds used.
-    pub details: serde_json::Value,
+    pub details: Details,
+}
+
+/// An alert as JSON gives it: `details` are read once `kind` is known.
+#[derive(Deserialize)]
+struct StoredAlert {
+    id: AlertId,
+    kind: Kind,
+    state: State,
+    mmsi: Vec<Mmsi>,
+    zone: String,
+    zone_name: Option<String>,
+    centre: Vec<CentreId>,
+    #[serde(deserialize_with = "aiswatch_core::time::serde_rfc3339::deserialize")]
+    at: Millis,
+    #[serde(deserialize_with = "aiswatch_core::time::serde_rfc3339::deserialize")]
+    started_at: Millis,
+    #[serde(deserialize_with = "aiswatch_core::time::serde_rfc3339::option_deserialize")]
+    ended_at: Option<Millis>,
+    lat: f64,
+    lon: f64,
+    vessels: Vec<VesselInfo>,
+    summary: String,
+    details: serde_json::Value,
+}
+
+impl TryFrom<StoredAlert> for Alert {
+    type Error = serde_json::Error;
+
+    fn try_from(a: StoredAlert) -> Result<Alert, serde_json::Error> {
+        Ok(Alert {
+            details: Details::from_json(a.kind, a.details)?,
+            id: a.id,
+            kind: a.kind,
+            state: a.state,
+            mmsi: a.mmsi,
+            zone: a.zone,
+            zone_name: a.zone_name,
+            centre: a.centre,
+            at: a.at,
+            started_at: a.started_at,
+            ended_at: a.ended_at,
+            lat: a.lat,
+            lon: a.lon,
+            vessels: a.vessels,
+            summary: a.summary,
+        })
+    }
 }
 
 impl Alert {
@@ -224,5 +374,25 @@ mod tests {
         assert_eq!(id, "rendezvous:z:1-2:1700000000");
         assert_eq!(human_duration(2 * 3_600_000 + 5 * 60_000), "2h 05m");
         assert_eq!(human_duration(26 * 3_600_000), "1d 02h 00m");
+    }
+
+    #[test]
+    fn details_ended_for_a_reason_alone_are_that_reason_alone() {
+        for k in [
+            Kind::DarkPeriod,
+            Kind::Loitering,
+            Kind::Rendezvous,
+            Kind::Spoofing,
+            Kind::IdentityChange,
+            Kind::Fishing,
+            Kind::Drifting,
+        ] {
+            let d = Details::ended(k, "zone_removed");
+            assert_eq!(d.kind(), k);
+            let text = serde_json::to_string(&d).unwrap();
+            assert_eq!(text, r#"{"reason":"zone_removed"}"#, "{}", k.as_str());
+            let back = Details::from_json(k, serde_json::from_str(&text).unwrap()).unwrap();
+            assert_eq!(back, d);
+        }
     }
 }

@@ -41,18 +41,18 @@ use aiswatch_zones::{
 };
 
 mod context;
-mod dark_period;
-mod drifting;
-mod episode;
-mod fishing;
-mod identity_change;
-mod loitering;
+pub mod dark_period;
+pub mod drifting;
+pub mod episode;
+pub mod fishing;
+pub mod identity_change;
+pub mod loitering;
 mod place;
 mod registry;
 mod reload;
-mod rendezvous;
+pub mod rendezvous;
 mod silence;
-mod spoofing;
+pub mod spoofing;
 
 use context::{Context, Deadlines, Report};
 use place::{Place, PlaceCells};
@@ -62,6 +62,16 @@ pub use spoofing::valid_ship_mmsi;
 
 /// `reason` of the alerts a vessel leaves open when it is forgotten.
 pub const REASON_FORGOTTEN: &str = "vessel_forgotten";
+
+/// Reads a details key that may hold `null` as `Some(None)`, told apart
+/// from an absent key (`None`, with `#[serde(default)]`).
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
 
 /// Knots per metre-per-second.
 pub(crate) const KN_PER_MPS: f64 = 1.943_844;
