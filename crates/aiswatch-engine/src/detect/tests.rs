@@ -234,7 +234,7 @@ fn rendezvous_of_two_slow_vessels_but_not_a_fast_pass() {
         .all(|a| a.mmsi == vec![Mmsi(244_000_008), Mmsi(244_000_009)]));
     assert_eq!(rdv[0].state, State::Open);
     assert!(rdv[0].at - (rdv[0].started_at + 2 * HOUR) <= 1000);
-    assert!((wire(&rdv[0])["distance_m"].as_f64().unwrap() - 111.0).abs() < 5.0);
+    assert!((wire(rdv[0])["distance_m"].as_f64().unwrap() - 111.0).abs() < 5.0);
 }
 
 #[test]
@@ -251,8 +251,8 @@ fn impossible_jump_and_invalid_mmsi_are_spoofing() {
         .filter(|a| a.kind == Kind::Spoofing && a.state == State::Open)
         .collect();
     assert_eq!(sp.len(), 2, "{:?}", kinds(&alerts));
-    assert_eq!(wire(&sp[0])["anomaly"]["reason"], "impossible_jump");
-    assert_eq!(wire(&sp[1])["anomaly"]["reason"], "invalid_mmsi");
+    assert_eq!(wire(sp[0])["anomaly"]["reason"], "impossible_jump");
+    assert_eq!(wire(sp[1])["anomaly"]["reason"], "invalid_mmsi");
     // Both close after an hour without further anomalies.
     assert_eq!(
         alerts
@@ -303,12 +303,12 @@ fn forgotten_vessel_closes_its_dark_period_with_a_reason() {
     );
     let closed = &alerts[1];
     assert_eq!(closed.id, alerts[0].id);
-    assert_eq!(wire(&closed)["reason"], REASON_FORGOTTEN);
+    assert_eq!(wire(closed)["reason"], REASON_FORGOTTEN);
     // Forgotten within a minute of `vessel_ttl` after it was last heard.
     let due = T0 + HOUR + 3 * HOUR;
     assert!(closed.at >= due && closed.at <= due + MIN, "{}", closed.at);
     assert_eq!(closed.ended_at, Some(closed.at));
-    assert_eq!(wire(&closed)["silent_s"], (closed.at - (T0 + HOUR)) / 1000);
+    assert_eq!(wire(closed)["silent_s"], (closed.at - (T0 + HOUR)) / 1000);
     assert_eq!(
         closed.vessels[0].flag,
         Some("NL"),
@@ -343,7 +343,7 @@ fn vessel_heard_again_after_being_forgotten_starts_fresh() {
         .collect();
     assert_eq!(sp.len(), 1, "{alerts:?}");
     assert_eq!(sp[0].mmsi, vec![Mmsi(244_000_022)]);
-    assert_eq!(wire(&sp[0])["anomaly"]["reason"], "impossible_jump");
+    assert_eq!(wire(sp[0])["anomaly"]["reason"], "impossible_jump");
 }
 
 #[test]

@@ -193,19 +193,19 @@ fn identity_change_fires_on_changes_but_not_on_a_correction_at_voyage_start() {
         "{a:#?}"
     );
     assert_eq!(a[0].started_at, T0 + 90 * MIN);
-    assert_eq!(wire(&a[0])["change"]["field"], "name");
-    assert_eq!(wire(&a[0])["change"]["from"], "SEA STAR 2");
-    assert_eq!(wire(&a[0])["change"]["to"], "OCEAN QUEEN");
-    assert_eq!(wire(&a[0])["correction"]["change"]["to"], "SEA STAR 2");
+    assert_eq!(wire(a[0])["change"]["field"], "name");
+    assert_eq!(wire(a[0])["change"]["from"], "SEA STAR 2");
+    assert_eq!(wire(a[0])["change"]["to"], "OCEAN QUEEN");
+    assert_eq!(wire(a[0])["correction"]["change"]["to"], "SEA STAR 2");
     assert!(
         a[0].summary
             .contains("name changed from \"SEA STAR 2\" to \"OCEAN QUEEN\""),
         "{}",
         a[0].summary
     );
-    assert_eq!(wire(&a[1])["change"]["field"], "callsign");
+    assert_eq!(wire(a[1])["change"]["field"], "callsign");
     assert_eq!(a[2].ended_at, Some(T0 + 100 * MIN));
-    assert_eq!(wire(&a[2])["reason"], "quiet");
+    assert_eq!(wire(a[2])["reason"], "quiet");
 }
 
 #[test]
@@ -256,11 +256,11 @@ fn identity_conflict_needs_back_and_forth_not_one_jump() {
     );
     let a = of_kind(&alerts, Kind::IdentityChange, twin);
     assert_eq!(a[0].state, State::Open);
-    assert_eq!(wire(&a[0])["change"]["field"], "conflict");
-    assert_eq!(wire(&a[0])["change"]["switches"], 4);
+    assert_eq!(wire(a[0])["change"]["field"], "conflict");
+    assert_eq!(wire(a[0])["change"]["switches"], 4);
     // The fifth report is the fourth jump.
     assert_eq!(a[0].started_at, T0 + 4 * 30_000);
-    let km = wire(&a[0])["change"]["distance_m"].as_f64().unwrap() / 1000.0;
+    let km = wire(a[0])["change"]["distance_m"].as_f64().unwrap() / 1000.0;
     assert!((100.0..120.0).contains(&km), "{km}");
 }
 
@@ -298,10 +298,10 @@ fn flag_change_is_an_imo_under_another_country_mmsi() {
     assert!(of_kind(&alerts, Kind::IdentityChange, nl).is_empty());
     let a = of_kind(&alerts, Kind::IdentityChange, mh);
     assert_eq!(a[0].state, State::Open);
-    assert_eq!(wire(&a[0])["change"]["field"], "flag");
-    assert_eq!(wire(&a[0])["change"]["from"], "NL");
-    assert_eq!(wire(&a[0])["change"]["to"], "MH");
-    assert_eq!(wire(&a[0])["change"]["previous_mmsi"], nl);
+    assert_eq!(wire(a[0])["change"]["field"], "flag");
+    assert_eq!(wire(a[0])["change"]["from"], "NL");
+    assert_eq!(wire(a[0])["change"]["to"], "MH");
+    assert_eq!(wire(a[0])["change"]["previous_mmsi"], nl);
 }
 
 #[test]
@@ -352,15 +352,15 @@ fn fishing_in_a_closed_area_declared_or_trawling_but_not_transit() {
     assert_eq!(d[0].state, State::Open);
     assert_eq!(d[0].started_at, T0 + MIN);
     assert_eq!(d[0].at, T0 + 2 * MIN + HOUR);
-    assert_eq!(wire(&d[0])["declared_fishing"], true);
+    assert_eq!(wire(d[0])["declared_fishing"], true);
     assert_eq!(d[0].zone, "mpa");
     let closed = d.iter().find(|a| a.state == State::Closed).unwrap();
-    assert_eq!(wire(&closed)["reason"], "under way above fishing speeds");
+    assert_eq!(wire(closed)["reason"], "under way above fishing speeds");
     let t = of_kind(&alerts, Kind::Fishing, trawler);
     assert_eq!(t[0].state, State::Open);
-    assert_eq!(wire(&t[0])["declared_fishing"], false);
+    assert_eq!(wire(t[0])["declared_fishing"], false);
     assert!(
-        wire(&t[0])["turns"].as_u64().unwrap() >= 3,
+        wire(t[0])["turns"].as_u64().unwrap() >= 3,
         "{:?}",
         t[0].details
     );
@@ -408,10 +408,7 @@ fn drifting_needs_a_wide_angle_and_no_anchor() {
     assert_eq!(states, vec![State::Open, State::Closed], "{d:#?}");
     assert_eq!(d[0].started_at, T0);
     assert_eq!(d[0].at, T0 + 33 * MIN);
-    assert_eq!(
-        wire(&d[1])["reason"],
-        "heading back in line with the course"
-    );
+    assert_eq!(wire(d[1])["reason"], "heading back in line with the course");
     assert_eq!(d[1].ended_at, Some(T0 + HOUR));
     assert!(d[0].summary.contains("drifting"), "{}", d[0].summary);
 }

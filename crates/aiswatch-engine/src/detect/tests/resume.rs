@@ -105,9 +105,9 @@ fn loitering_goes_on_after_a_silence_under_the_same_alert() {
     assert_eq!(la[0].state, State::Open);
     let last = la.last().unwrap();
     assert_eq!(last.state, State::Closed);
-    assert_eq!(wire(&last)["reason"], "under way again");
-    assert_eq!(wire(&last)["silences"]["count"], 1);
-    assert_eq!(wire(&last)["silences"]["longest_s"], 3 * 3600);
+    assert_eq!(wire(last)["reason"], "under way again");
+    assert_eq!(wire(last)["silences"]["count"], 1);
+    assert_eq!(wire(last)["silences"]["longest_s"], 3 * 3600);
     assert_eq!(last.started_at, T0);
     assert!(
         last.summary.contains("went on after 3h 00m"),
@@ -125,7 +125,7 @@ fn loitering_goes_on_after_a_silence_under_the_same_alert() {
     let ma = of(&alerts, Kind::Loitering, m);
     let first_close = ma.iter().find(|a| a.state == State::Closed).unwrap();
     assert_eq!(first_close.id, ma[0].id);
-    assert_eq!(wire(&first_close)["reason"], "contact lost");
+    assert_eq!(wire(first_close)["reason"], "contact lost");
     assert_eq!(first_close.ended_at, Some(T0 + 90 * MIN));
     assert!(
         ma.iter().any(|a| a.id != ma[0].id),
@@ -134,7 +134,7 @@ fn loitering_goes_on_after_a_silence_under_the_same_alert() {
 
     let na = of(&alerts, Kind::Loitering, n);
     let close = na.iter().find(|a| a.state == State::Closed).unwrap();
-    assert_eq!(wire(&close)["reason"], "contact lost");
+    assert_eq!(wire(close)["reason"], "contact lost");
     assert_eq!(close.ended_at, Some(T0 + 90 * MIN));
     assert_eq!(close.at, T0 + 90 * MIN + 6 * HOUR, "when the wait was over");
 }
@@ -160,8 +160,8 @@ fn rendezvous_goes_on_after_a_silence_under_the_same_alert() {
     assert!(r.iter().all(|x| x.id == r[0].id), "one alert: {r:#?}");
     let last = r.last().unwrap();
     assert_eq!(last.state, State::Closed);
-    assert_eq!(wire(&last)["reason"], "under way again");
-    assert!(wire(&last)["silences"]["count"].as_u64().unwrap() >= 1);
+    assert_eq!(wire(last)["reason"], "under way again");
+    assert!(wire(last)["silences"]["count"].as_u64().unwrap() >= 1);
     assert!(r
         .iter()
         .any(|x| x.state == State::Update && x.at >= T0 + 270 * MIN && x.at <= T0 + 271 * MIN));
