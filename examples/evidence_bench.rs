@@ -34,7 +34,8 @@ use aiswatch_core::ids::Mmsi;
 use aiswatch_core::rng::Rng;
 use aiswatch_core::time::Millis;
 use aiswatch_decode::Decoder;
-use aiswatch_engine::alert::{Alert, Kind, State};
+use aiswatch_engine::alert::{Alert, Details, Kind, State};
+use aiswatch_engine::detect::rendezvous;
 use aiswatch_sim::encode::{self, PositionA};
 use clap::Parser;
 
@@ -165,7 +166,10 @@ async fn fill(a: &Args, store: &Store) -> anyhow::Result<()> {
             lon: 10.0,
             vessels: vec![],
             summary: "Vessels 0 and 1 together".into(),
-            details: serde_json::json!({ "max_distance_m": 500.0 }),
+            details: Details::Rendezvous(rendezvous::Details {
+                max_distance_m: Some(500.0),
+                ..Default::default()
+            }),
         })
         .collect();
     sender

@@ -462,6 +462,104 @@ document.addEventListener("keydown", (ev) => {
   if (ev.key === "Escape" && !$("detail").hidden) { ev.preventDefault(); closeDetail(); }
 });
 
+// ---- why an alert fired: its details as a table ------------------------------------
+// Generic over the detectors: units come from key suffixes (`_s` seconds, `_m` metres,
+// `_kn` knots, `_deg` degrees, `lat`/`lon` coordinates, `_seen` after the unit), so a
+// new detector's details read well without a change here.
+
+const UNITS = { s: "s", seconds: "s", m: "m", kn: "kn", deg: "deg" };
+const WORDS = { sog: "speed over ground", imo: "IMO", mmsi: "MMSI", h: "hour", nav: "navigational", lat: "latitude", lon: "longitude" };
+const HUMANTIME = /^\s*(\d+(\.\d+)?\s*(ms|s|sec|m|min|h|d)\s*)+$/;
+const HUMANTIME_S = { ms: 0.001, s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86400 };
+
+// A key's unit ("s", "m", "kn", "deg" or null) and its words without the unit.
+function keyParts(key) {
+  const t = key.split("_");
+  let at = -1;
+  if (UNITS[t[t.length - 1]] && t.length > 1) at = t.length - 1;
+  else if (t[t.length - 1] === "seen" && t.length > 2 && UNITS[t[t.length - 2]]) at = t.length - 2;
+  else if (key === "seconds") at = 0;
+  const unit = at >= 0 ? UNITS[t[at]] : null;
+  const words = t.filter((_, i) => i !== at).map((w) => WORDS[w] || w);
+  const label = words.join(" ") || key;
+  return { unit, label: label[0].toUpperCase() + label.slice(1) };
+}
+
+const plural = (n, one) => `${n} ${one}`;
+function fmtDuration(sec) {
+  if (!Number.isFinite(sec)) return String(sec);
+  if (Math.abs(sec) < 60) return `${Math.round(sec * 10) / 10} s`;
+  const mins = Math.round(sec / 60), d = Math.floor(mins / 1440), h = Math.floor(mins / 60) % 24, m = mins % 60;
+  return [d && plural(d, "d"), (d || h) && plural(h, "h"), plural(m, "min")].filter(Boolean).join(" ");
+}
+function humantimeSeconds(text) {
+  let total = 0;
+  for (const [, n, , u] of text.matchAll(/(\d+(\.\d+)?)\s*(ms|sec|min|s|m|h|d)/g)) total += Number(n) * HUMANTIME_S[u];
+  return total;
+}
+const fmtNumber = (n) => String(Number.isInteger(n) ? n : Math.round(n * 100) / 100);
+const fmtCoord = (n) => n.toFixed(5);
+const fmtPosition = (lat, lon) => `${fmtCoord(lat)}, ${fmtCoord(lon)}`;
+
+// One value, formatted for its unit, as HTML (escaped).
+function whyValue(v, unit, key) {
+  if (v === null || v === undefined) return "–";
+  if (Array.isArray(v)) {
+    if (!v.length) return "none";
+    // A [lon, lat] pair (the order of coordinates in aiswatch's JSON).
+    if (!unit && v.length === 2 && v.every((x) => typeof x === "number")) return esc(fmtPosition(v[1], v[0]));
+    if (v.every((x) => x === null || typeof x !== "object")) return esc(v.map((x) => plainValue(x, unit, key)).join(", "));
+    return `<ol class="why-list">${v.map((x) => `<li>${whyValue(x, unit, key)}</li>`).join("")}</ol>`;
+  }
+  if (typeof v === "object") return whyTable(v, true);
+  return esc(plainValue(v, unit, key));
+}
+
+// A scalar as text.
+function plainValue(v, unit, key) {
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "boolean") return v ? "yes" : "no";
+  if (typeof v === "number") {
+    if (key === "lat" || key === "lon" || /_(lat|lon)$/.test(key)) return fmtCoord(v);
+    switch (unit) {
+      case "s": return fmtDuration(v);
+      case "m": return Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(1)} km` : `${Math.round(v)} m`;
+      case "kn": return `${fmtNumber(v)} kn`;
+      case "deg": return `${fmtNumber(v)}°`;
+      default: return fmtNumber(v);
+    }
+  }
+  const text = String(v);
+  if (HUMANTIME.test(text)) return fmtDuration(humantimeSeconds(text));
+  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(text)) return fmtTime(text);
+  if (/^[a-z]+(_[a-z]+)+$/.test(text)) return text.replaceAll("_", " ");
+  return text;
+}
+
+// The rows of a details object: one per key (nulls left out), `x_lat`/`x_lon` as one
+// position, nested objects as a table in the row.
+function whyTable(o, nested = false) {
+  const rows = [];
+  const keys = Object.keys(o);
+  const done = new Set();
+  for (const k of keys) {
+    if (done.has(k) || o[k] === null || o[k] === undefined) continue;
+    const pair = k === "lat" ? ["lat", "lon", "Position"] : k.endsWith("_lat") ? [k, `${k.slice(0, -4)}_lon`, `${keyParts(k.slice(0, -4)).label} position`] : null;
+    if (pair && typeof o[pair[0]] === "number" && typeof o[pair[1]] === "number") {
+      done.add(pair[0]); done.add(pair[1]);
+      rows.push([pair[2], esc(fmtPosition(o[pair[0]], o[pair[1]]))]);
+      continue;
+    }
+    const { unit, label } = keyParts(k);
+    rows.push([label, whyValue(o[k], unit, k)]);
+  }
+  if (!rows.length) return "–";
+  return `<table class="why${nested ? " nested" : ""}">${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${v}</td></tr>`).join("")}</table>`;
+}
+
+const whySection = (details) => `<h3>Why</h3>${details && typeof details === "object" ? whyTable(details) : esc(plainValue(details))}
+    <details class="raw"><summary>Raw JSON</summary><pre>${esc(JSON.stringify(details, null, 2))}</pre></details>`;
+
 const dl = (rows) => `<dl>${rows.filter(([, v]) => v != null && v !== "").map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`;
 const HOUR = 3600e3;
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
@@ -506,7 +604,7 @@ async function showAlert(id, { keepView = false } = {}) {
     <h3>Vessels</h3>
     <ul>${vessels.map((v) => `<li><button type="button" class="vessel-link" data-mmsi="${v.mmsi}">${esc(v.mmsi)}</button>
       ${esc([v.name, v.callsign, v.flag].filter(Boolean).join(", "))}</li>`).join("")}</ul>
-    <h3>Why</h3><pre>${esc(JSON.stringify(a.details, null, 2))}</pre>
+    ${whySection(a.details)}
     <h3>Acknowledgements</h3>
     <ul class="acks" aria-live="polite">${ackItems(d.acks)}</ul>
     <form id="ack-form">

@@ -163,7 +163,12 @@ async fn installation() -> Installation {
             lon: 2.5,
             vessels: vec![],
             summary: "A and B together".into(),
-            details: serde_json::json!({ "max_distance_m": 500.0 }),
+            details: aiswatch_engine::alert::Details::Rendezvous(
+                aiswatch_engine::detect::rendezvous::Details {
+                    max_distance_m: Some(500.0),
+                    ..Default::default()
+                },
+            ),
         });
     }
     let alert_id = alerts[0].id.clone();

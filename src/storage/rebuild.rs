@@ -18,13 +18,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{Batch, HeardRow, OpenAlert, PositionRow, StaticRow, StorageError, Store};
-use aiswatch_core::ids::{AlertId, CentreId};
+use aiswatch_core::ids::{AlertId, CentreId, Mmsi};
 use aiswatch_core::time::Millis;
 use aiswatch_decode::ais::{ClassA, ClassB, Dimensions, LongRange, StaticVoyage};
 use aiswatch_decode::{AisMessage, Body, Decoded, TimeSource};
-use aiswatch_engine::alert::{Alert, Kind, State, VesselInfo};
+use aiswatch_engine::alert::{Alert, Details, Kind, State, VesselInfo};
 use aiswatch_engine::engine::Engine;
-use aiswatch_engine::track::Mmsi;
 
 /// Records replayed per query (bounds memory).
 const SEQ_STEP: u64 = 100_000;
@@ -109,7 +108,11 @@ pub async fn rebuild(store: &Store, engine: &mut Engine) -> Result<Resume, Stora
 /// The close of open alert `a` if nothing would ever close it: its detector
 /// is switched off in its zone, or the zone is gone. It is raised in the
 /// engine, so it is stored and delivered like any other change.
-fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option<Alert> {
+///
+/// Vessels, zone name, centres and place come from the alert's last stored
+/// change. If that cannot be read, the close says only what the open row
+/// knows (id, kind, zone, start): no vessels, no centre, at 0, 0.
+pub(super) fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option<Alert> {
     let kind = Kind::parse(&a.kind)?;
     let runs = engine.detectors().and_then(|d| d.runs(kind, &a.zone));
     let (reason, why) = match runs {
@@ -127,19 +130,27 @@ fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option<Alert> {
             format!("zone {} is no longer loaded", a.zone),
         ),
     };
-    let last: serde_json::Value = serde_json::from_str(&a.json).unwrap_or_default();
-    let mmsi: Vec<Mmsi> = last["mmsi"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m.as_u64().and_then(|m| u32::try_from(m).ok()))
-        .map(Mmsi)
-        .collect();
+    let (mmsi, zone_name, centre, lat, lon) = match serde_json::from_str::<LastChange>(&a.json) {
+        Ok(l) => (l.mmsi, l.zone_name, l.centre, l.lat, l.lon),
+        Err(e) => {
+            tracing::warn!(
+                alert = %a.id,
+                error = %e,
+                "Stored alert unreadable: closing it with only what its open row knows."
+            );
+            (Vec::new(), None, Vec::new(), 0.0, 0.0)
+        }
+    };
     let vessels: Vec<VesselInfo> = mmsi
         .iter()
         .map(|&m| VesselInfo::from_store(engine.tracks(), m))
         .collect();
     let labels: Vec<String> = vessels.iter().map(|v| v.label()).collect();
+    let who = if labels.is_empty() {
+        format!("alert {}", a.id)
+    } else {
+        labels.join(" and ")
+    };
     let at = at.max(a.started_at);
     Some(Alert {
         id: a.id.clone(),
@@ -147,23 +158,35 @@ fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option<Alert> {
         state: State::Closed,
         mmsi,
         zone: a.zone.as_str().into(),
-        zone_name: last["zone_name"].as_str().map(String::from),
-        centre: serde_json::from_value::<Vec<CentreId>>(last["centre"].clone()).unwrap_or_default(),
+        zone_name,
+        centre,
         at,
         started_at: a.started_at,
         ended_at: Some(at),
-        lat: last["lat"].as_f64().unwrap_or(0.0),
-        lon: last["lon"].as_f64().unwrap_or(0.0),
+        lat,
+        lon,
         summary: format!(
             "{}: {} alert closed at restart: {} ({}).",
-            labels.join(" and "),
+            who,
             kind.as_str(),
             why,
             reason
         ),
         vessels,
-        details: serde_json::json!({ "reason": reason }),
+        details: Details::ended(kind, reason),
     })
+}
+
+/// What a close at restart takes from an alert's last stored change: who,
+/// where and for whom (its details, whatever their shape then, are not
+/// needed).
+#[derive(serde::Deserialize)]
+struct LastChange {
+    mmsi: Vec<Mmsi>,
+    zone_name: Option<String>,
+    centre: Vec<CentreId>,
+    lat: f64,
+    lon: f64,
 }
 
 /// One step of a replay: a clock tick, messages from one source, or a

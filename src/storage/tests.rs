@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::*;
 use aiswatch_core::ids::CentreId;
-use aiswatch_engine::alert::{Alert, Kind, State};
+use aiswatch_engine::alert::{Alert, Details, Kind, State};
 
 /// Record sequence numbers are unique in the store.
 static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -45,7 +45,7 @@ pub(crate) fn alert(id_mmsi: u32, centre: &str, state: State, at: Millis) -> Ale
         lon: 2.0,
         vessels: vec![],
         summary: format!("{state:?}"),
-        details: serde_json::json!({}),
+        details: Details::Loitering(Default::default()),
     }
 }
 
@@ -441,6 +441,41 @@ async fn alerts_keep_every_change_and_respect_scopes() {
     }
 }
 
+/// An open alert whose stored JSON cannot be read is still closed at
+/// restart, with what its open row knows, and the restart goes on.
+#[test]
+fn restart_closes_an_unreadable_orphan_with_what_its_row_knows() {
+    use crate::storage::rebuild::{orphan_close, REASON_ZONE_REMOVED};
+    use aiswatch_engine::engine::{Engine, EngineConfig};
+    let engine = Engine::new(EngineConfig::default()).with_detectors(
+        aiswatch_engine::detect::Detectors::new(
+            aiswatch_zones::ZoneSet::empty(),
+            aiswatch_engine::detect::DetectConfig::default(),
+        ),
+    );
+    let row = OpenAlert {
+        id: "loitering:gone:244000007:1767225600".into(),
+        started_at: 1_767_225_600_000,
+        kind: "loitering".into(),
+        zone: "gone".into(),
+        json: r#"{"id":"loitering:gone:244000007:1767225600","kind":"loitering","details":{"reports":"many"}"#.into(),
+    };
+    let close = orphan_close(&row, &engine, 1_767_229_200_000).expect("closed");
+    assert_eq!(close.id, row.id);
+    assert_eq!((close.kind, close.state), (Kind::Loitering, State::Closed));
+    assert_eq!(close.zone, "gone");
+    assert!(close.mmsi.is_empty() && close.centre.is_empty());
+    assert_eq!(
+        close.details,
+        Details::ended(Kind::Loitering, REASON_ZONE_REMOVED)
+    );
+    assert!(
+        close.summary.starts_with("alert loitering:gone:"),
+        "{}",
+        close.summary
+    );
+}
+
 /// An alert left open by a detector since switched off in its zone (or by a
 /// zone since removed) is closed by the restart, not left open for ever.
 #[tokio::test]
@@ -470,7 +505,7 @@ async fn restart_closes_alerts_of_switched_off_detectors_and_removed_zones() {
             lon: 2.0,
             vessels: vec![],
             summary: "open".into(),
-            details: serde_json::json!({}),
+            details: Details::from_json(kind, serde_json::json!({})).unwrap(),
         }
     };
     for (s, _dir) in stores().await {
@@ -497,7 +532,10 @@ async fn restart_closes_alerts_of_switched_off_detectors_and_removed_zones() {
                     a.zone.as_str(),
                     a.kind,
                     a.state,
-                    a.details["reason"].as_str(),
+                    match &a.details {
+                        Details::Loitering(d) => d.reason.as_deref(),
+                        _ => None,
+                    },
                 )
             })
             .collect();
@@ -597,6 +635,14 @@ async fn acks_are_kept_per_centre() {
     }
 }
 
+/// The silences a loitering alert counts.
+fn silences(d: &Details) -> Option<u32> {
+    match d {
+        Details::Loitering(l) => l.silences.map(|s| s.count),
+        _ => None,
+    }
+}
+
 /// A loitering that goes on after a silence keeps its alert id
 /// when the daemon restarts during the silence: the rebuild reaches back to
 /// the open alert's start, so the resumed event is the same one.
@@ -665,7 +711,7 @@ async fn restart_during_a_silence_keeps_the_resumed_loitering_alert() {
                 .take_alerts()
                 .into_iter()
                 .filter(|a| a.at > split)
-                .map(|a| (a.id, a.state, a.details["silences"]["count"].clone())),
+                .map(|a| (a.id, a.state, silences(&a.details))),
         );
     }
     assert!(want.len() >= 2, "{want:?}");
@@ -686,7 +732,7 @@ async fn restart_during_a_silence_keeps_the_resumed_loitering_alert() {
                 second
                     .take_alerts()
                     .into_iter()
-                    .map(|a| (a.id, a.state, a.details["silences"]["count"].clone())),
+                    .map(|a| (a.id, a.state, silences(&a.details))),
             );
         }
         assert_eq!(got, want);

@@ -163,6 +163,20 @@ test("an officer sees vessels and alerts, opens one, acknowledges it; another ce
   await page.locator("#detail").waitFor({ state: "hidden" });
   assert.equal(await page.evaluate(() => document.activeElement.dataset.id), first, "focus back in the queue");
 
+  // Why an alert fired: a table of its details with units, durations in hours and minutes
+  // rather than raw JSON (kept, collapsed, below it).
+  const timed = all.find((a) => Object.entries(a.details).some(([k, v]) => k.endsWith("_s") && v >= 60));
+  assert.ok(timed, "an alert with a duration in its details");
+  await page.locator(`#alerts li[data-id="${timed.id}"]`).click();
+  await page.waitForFunction((id) => window.aiswatchConsole.alertShown === id, timed.id);
+  const why = await page.locator("#detail-body table.why").first().textContent();
+  assert.match(why, /\d+ h \d+ min|\d+ min/, `durations formatted: ${why}`);
+  assert.doesNotMatch(why, /[{}"]/, "no raw JSON in the table");
+  assert.equal(await page.locator("#detail-body details.raw").getAttribute("open"), null, "raw JSON collapsed");
+  assert.equal(JSON.parse(await page.locator("#detail-body details.raw pre").textContent()).constructor, Object);
+  await page.keyboard.press("Escape");
+  await page.locator("#detail").waitFor({ state: "hidden" });
+
   // Two more officers: one of the same centre with the alert open, one of another centre.
   const mate = await signedIn(GOG);
   const aden = await signedIn(ADEN);

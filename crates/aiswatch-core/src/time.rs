@@ -75,4 +75,24 @@ pub mod serde_rfc3339 {
             None => s.serialize_none(),
         }
     }
+
+    /// Reads an instant written by [`serialize`].
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        parse(&text)
+    }
+
+    /// Reads an optional instant written by [`option`].
+    pub fn option_deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Millis>, D::Error> {
+        let text = <Option<std::borrow::Cow<'de, str>> as serde::Deserialize>::deserialize(d)?;
+        text.map(|t| parse(&t)).transpose()
+    }
+
+    fn parse<E: serde::de::Error>(text: &str) -> Result<Millis, E> {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| t.timestamp_millis())
+            .map_err(|e| E::custom(format_args!("instant {text:?}: {e}")))
+    }
 }

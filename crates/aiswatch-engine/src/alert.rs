@@ -7,13 +7,13 @@
 //! thresholds used). `id` is stable for the event's life and is built from
 //! the data only, so a replay gives the ids live gave.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::ids::{AlertId, CentreId};
 use aiswatch_core::time::Millis;
 
-pub use crate::detect::Kind;
+pub use crate::detect::{Details, Kind};
 
 impl Kind {
     /// The kind with this name (as [`Kind::as_str`] gives it), if any.
@@ -23,7 +23,7 @@ impl Kind {
 }
 
 /// Life-cycle state of an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// The threshold was crossed.
@@ -97,8 +97,39 @@ impl VesselInfo {
     }
 }
 
-/// One alert state change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A vessel as JSON gives it.
+#[derive(Deserialize)]
+struct StoredVessel {
+    mmsi: Mmsi,
+    name: Option<String>,
+    callsign: Option<String>,
+    imo: Option<u32>,
+    flag: Option<String>,
+    ship_type: Option<u8>,
+    length_m: Option<u16>,
+}
+
+impl<'de> Deserialize<'de> for VesselInfo {
+    /// The flag is read as the MID table's own code (an unknown code reads
+    /// as none).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<VesselInfo, D::Error> {
+        let v = StoredVessel::deserialize(d)?;
+        Ok(VesselInfo {
+            mmsi: v.mmsi,
+            name: v.name,
+            callsign: v.callsign,
+            imo: v.imo,
+            flag: v.flag.and_then(|f| crate::track::flag::flag_code(&f)),
+            ship_type: v.ship_type,
+            length_m: v.length_m,
+        })
+    }
+}
+
+/// One alert state change. Read back from JSON, its `details` are read as
+/// its `kind`'s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StoredAlert")]
 pub struct Alert {
     /// Stable for the event's life: `kind:zone:mmsi[-mmsi]:start-unix-seconds`.
     pub id: AlertId,
@@ -132,7 +163,54 @@ pub struct Alert {
     /// One sentence for the watch officer.
     pub summary: String,
     /// Why it fired: durations, distances, speeds and the thresholds used.
-    pub details: serde_json::Value,
+    pub details: Details,
+}
+
+/// An alert as JSON gives it: `details` are read once `kind` is known.
+#[derive(Deserialize)]
+struct StoredAlert {
+    id: AlertId,
+    kind: Kind,
+    state: State,
+    mmsi: Vec<Mmsi>,
+    zone: aiswatch_core::ids::ZoneId,
+    zone_name: Option<String>,
+    centre: Vec<CentreId>,
+    #[serde(deserialize_with = "aiswatch_core::time::serde_rfc3339::deserialize")]
+    at: Millis,
+    #[serde(deserialize_with = "aiswatch_core::time::serde_rfc3339::deserialize")]
+    started_at: Millis,
+    #[serde(deserialize_with = "aiswatch_core::time::serde_rfc3339::option_deserialize")]
+    ended_at: Option<Millis>,
+    lat: f64,
+    lon: f64,
+    vessels: Vec<VesselInfo>,
+    summary: String,
+    details: serde_json::Value,
+}
+
+impl TryFrom<StoredAlert> for Alert {
+    type Error = serde_json::Error;
+
+    fn try_from(a: StoredAlert) -> Result<Alert, serde_json::Error> {
+        Ok(Alert {
+            details: Details::from_json(a.kind, a.details)?,
+            id: a.id,
+            kind: a.kind,
+            state: a.state,
+            mmsi: a.mmsi,
+            zone: a.zone,
+            zone_name: a.zone_name,
+            centre: a.centre,
+            at: a.at,
+            started_at: a.started_at,
+            ended_at: a.ended_at,
+            lat: a.lat,
+            lon: a.lon,
+            vessels: a.vessels,
+            summary: a.summary,
+        })
+    }
 }
 
 impl Alert {
@@ -182,5 +260,25 @@ mod tests {
         assert_eq!(id, "rendezvous:z:1-2:1700000000");
         assert_eq!(human_duration(2 * 3_600_000 + 5 * 60_000), "2h 05m");
         assert_eq!(human_duration(26 * 3_600_000), "1d 02h 00m");
+    }
+
+    #[test]
+    fn details_ended_for_a_reason_alone_are_that_reason_alone() {
+        for k in [
+            Kind::DarkPeriod,
+            Kind::Loitering,
+            Kind::Rendezvous,
+            Kind::Spoofing,
+            Kind::IdentityChange,
+            Kind::Fishing,
+            Kind::Drifting,
+        ] {
+            let d = Details::ended(k, "zone_removed");
+            assert_eq!(d.kind(), k);
+            let text = serde_json::to_string(&d).unwrap();
+            assert_eq!(text, r#"{"reason":"zone_removed"}"#, "{}", k.as_str());
+            let back = Details::from_json(k, serde_json::from_str(&text).unwrap()).unwrap();
+            assert_eq!(back, d);
+        }
     }
 }

@@ -17,7 +17,7 @@ async fn alerts_are_passed_through_and_scoped() {
             f.alert_json[3], f.alert_json[2]
         )
     );
-    assert!(r.text.contains("\"speed_kn\":12.2"));
+    assert!(r.text.contains("\"max_speed_kn_seen\":12.2"));
     let ids = |v: &Value| -> Vec<String> {
         v["alerts"]
             .as_array()

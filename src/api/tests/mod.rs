@@ -24,7 +24,8 @@ use crate::storage::Scope;
 use crate::storage::{Batch, PositionRow, StaticRow, Store};
 use aiswatch_core::ids::{CentreId, Mmsi};
 use aiswatch_core::time::{now_ms, rfc3339, Millis};
-use aiswatch_engine::alert::{Alert, Kind, State};
+use aiswatch_engine::alert::{Alert, Details, Kind, State};
+use aiswatch_engine::detect::{dark_period, loitering};
 use aiswatch_engine::engine::EngineStats;
 use aiswatch_engine::snapshot::Snapshot;
 use aiswatch_engine::track::{StaticInfo, Vessel, VesselClass};
@@ -189,7 +190,19 @@ fn alert(
         lon,
         vessels: vec![],
         summary: format!("{} in {zone}", kind.as_str()),
-        details: json!({ "speed_kn": 12.2, "duration_s": (at - started) / 1000 }),
+        details: match kind {
+            Kind::DarkPeriod => Details::DarkPeriod(dark_period::Details {
+                last_sog_kn: Some(Some(12.2)),
+                silent_s: Some((at - started) / 1000),
+                ..Default::default()
+            }),
+            Kind::Loitering => Details::Loitering(loitering::Details {
+                duration_s: Some((at - started) / 1000),
+                max_speed_kn_seen: Some(12.2),
+                ..Default::default()
+            }),
+            k => Details::ended(k, "test"),
+        },
     }
 }
 

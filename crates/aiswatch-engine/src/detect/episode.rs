@@ -16,7 +16,7 @@
 //! share a simpler life ([`Quiet`]): open at the first anomaly, updated at
 //! most every `update_every`, closed after a quiet period without another.
 
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use super::{haversine, ms, DetectConfig, Fix, KN_PER_MPS};
 use crate::alert::{Alert, Kind, State};
@@ -164,13 +164,13 @@ impl Silences {
         self.longest_ms = self.longest_ms.max(gap);
     }
 
-    /// The `details` fields.
-    pub(super) fn details(&self) -> Value {
-        json!({
-            "count": self.count,
-            "total_s": self.total_ms / 1000,
-            "longest_s": self.longest_ms / 1000,
-        })
+    /// The `silences` figures of the alert's details.
+    pub(super) fn details(&self) -> SilenceDetails {
+        SilenceDetails {
+            count: self.count,
+            longest_s: self.longest_ms / 1000,
+            total_s: self.total_ms / 1000,
+        }
     }
 
     /// A clause for the summary ("" when there was none).
@@ -187,6 +187,18 @@ impl Silences {
             ),
         }
     }
+}
+
+/// The silences an episode went on after, in its alert's details
+/// (`silences`). Fields in JSON key order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SilenceDetails {
+    /// How many.
+    pub count: u32,
+    /// The longest, seconds.
+    pub longest_s: i64,
+    /// Their total length, seconds.
+    pub total_s: i64,
 }
 
 /// What a report after a silence does to an event.
@@ -295,8 +307,8 @@ mod tests {
         let mut s = Silences::default();
         s.add(3 * H);
         s.add(H);
-        assert_eq!(s.details()["longest_s"], 3 * 3600);
-        assert_eq!(s.details()["total_s"], 4 * 3600);
+        assert_eq!(s.details().longest_s, 3 * 3600);
+        assert_eq!(s.details().total_s, 4 * 3600);
         assert!(s.clause().contains("2 AIS silences"), "{}", s.clause());
     }
 }

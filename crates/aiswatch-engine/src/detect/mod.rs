@@ -38,7 +38,7 @@ use aiswatch_core::time::Millis;
 use aiswatch_zones::ZoneSet;
 
 mod context;
-mod episode;
+pub mod episode;
 mod place;
 mod registry;
 mod reload;
@@ -71,6 +71,16 @@ pub use spoofing::valid_ship_mmsi;
 
 /// `reason` of the alerts a vessel leaves open when it is forgotten.
 pub const REASON_FORGOTTEN: &str = "vessel_forgotten";
+
+/// Reads a details key that may hold `null` as `Some(None)`, told apart
+/// from an absent key (`None`, with `#[serde(default)]`).
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
 
 /// Knots per metre-per-second.
 pub(crate) const KN_PER_MPS: f64 = 1.943_844;

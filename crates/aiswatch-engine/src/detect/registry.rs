@@ -4,7 +4,8 @@
 //!
 //! The list itself is one `registry!` invocation in `detect/mod.rs`: one
 //! line per detector gives its alert kind, its folder and its type, and from
-//! it come the [`Kind`](super::Kind) enum, the specs zone files are checked
+//! it come the [`Kind`](super::Kind) and [`Details`](super::Details) enums,
+//! the specs zone files are checked
 //! against ([`SPECS`](super::SPECS)), the `[detect.<name>]` config tables and
 //! the detectors the orchestrator runs. Registry order is the order of the
 //! kinds list, and the order in which checks due at the same instant run,
@@ -30,7 +31,7 @@ use aiswatch_zones::{ZoneKind, ZoneSet};
 /// reach every detector through.
 macro_rules! registry {
     ($( $(#[doc = $doc:literal])+ $variant:ident => $module:ident :: $ty:ident, )+) => {
-        $( mod $module; )+
+        $( pub mod $module; )+
 
         /// Which detector raised an alert.
         #[derive(
@@ -61,6 +62,46 @@ macro_rules! registry {
         /// How each detector's thresholds are written in zone files, in
         /// registry order: what zone loading checks `detect` blocks against.
         pub static SPECS: &[aiswatch_zones::DetectorSpec] = &[$($module::SPEC,)+];
+
+        /// Why an alert fired, or how it ended: durations, distances,
+        /// speeds and the thresholds used. Each detector defines its own; in
+        /// JSON it is the detector's object as it is (no tag: the alert's
+        /// `kind` says which).
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(untagged)]
+        pub enum Details {
+            $(
+                #[doc = concat!("A `", stringify!($module), "` alert's.")]
+                $variant($module::Details),
+            )+
+        }
+
+        impl Details {
+            /// The kind of alert these details belong to.
+            pub fn kind(&self) -> Kind {
+                match self {
+                    $(Details::$variant(_) => Kind::$variant,)+
+                }
+            }
+
+            /// Details of a `kind` alert read from their JSON.
+            ///
+            /// # Errors
+            /// The JSON is not the details of a `kind` alert.
+            pub fn from_json(kind: Kind, v: serde_json::Value) -> Result<Details, serde_json::Error> {
+                Ok(match kind {
+                    $(Kind::$variant => Details::$variant(serde_json::from_value(v)?),)+
+                })
+            }
+
+            /// The details of a `kind` alert ended for `reason` alone, its
+            /// figures unknown (e.g. closed at restart).
+            pub fn ended(kind: Kind, reason: &str) -> Details {
+                match kind {
+                    $(Kind::$variant => Details::$variant($module::Details::ended(reason)),)+
+                }
+            }
+        }
 
         /// Every detector, in registry order.
         fn registered() -> Vec<Box<dyn registry::Detector>> {

@@ -19,6 +19,38 @@ fn engine_ttl(ttl: Millis) -> Engine {
     })
 }
 
+/// Checks that each alert reads back whole from its JSON, its details as
+/// its kind's, and that the details write the same bytes, keys in sorted
+/// order at every level (as a JSON object map writes them). Values are
+/// read from `serde_json::Value`s, not text: serde_json's text parser may
+/// round a float's last digit.
+pub(super) fn assert_round_trips(alerts: &[Alert]) {
+    for a in alerts {
+        let text = serde_json::to_string(&a.details).expect("details serialize");
+        let value = serde_json::to_value(&a.details).expect("details to value");
+        assert_eq!(
+            serde_json::to_string(&value).expect("value serialize"),
+            text,
+            "keys not in sorted order"
+        );
+        let back = crate::alert::Details::from_json(a.kind, value)
+            .unwrap_or_else(|e| panic!("{} details {text}: {e}", a.kind.as_str()));
+        assert_eq!(back.kind(), a.kind);
+        assert_eq!(serde_json::to_string(&back).expect("serialize"), text);
+        let line = a.to_json();
+        let value = serde_json::to_value(a).expect("alert to value");
+        let whole: Alert = serde_json::from_value(value).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert_eq!(&whole, a);
+        assert_eq!(whole.to_json(), line);
+        let _: Alert = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
+    }
+}
+
+/// An alert's details as they go out (JSON).
+pub(super) fn wire(a: &Alert) -> serde_json::Value {
+    serde_json::to_value(&a.details).expect("details serialize")
+}
+
 pub(super) fn kinds(a: &[Alert]) -> Vec<(Kind, State)> {
     a.iter().map(|a| (a.kind, a.state)).collect()
 }
@@ -40,6 +72,7 @@ fn dark_period_opens_while_silent_and_closes_on_return() {
     }
     msgs.push(pos(244_000_001, T0 + 4 * HOUR, 3.9, 4.1, 10.0, "st1"));
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     assert_eq!(
         kinds(&alerts),
         vec![
@@ -57,7 +90,7 @@ fn dark_period_opens_while_silent_and_closes_on_return() {
     assert_eq!(open.zone, "patrol");
     assert_eq!(open.vessels[0].flag, Some("NL"));
     assert_eq!(alerts[1].id, open.id);
-    assert_eq!(alerts[1].details["gap_s"], 3 * 3600);
+    assert_eq!(wire(&alerts[1])["gap_s"], 3 * 3600);
 }
 
 #[test]
@@ -141,6 +174,7 @@ fn loitering_in_patrol_but_not_in_port() {
     }
     msgs.push(pos(244_000_006, T0 + 153 * MIN, 3.01, 4.0, 11.0, "st1"));
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     let loiter: Vec<_> = alerts
         .iter()
         .filter(|a| a.kind == Kind::Loitering)
@@ -190,6 +224,7 @@ fn rendezvous_of_two_slow_vessels_but_not_a_fast_pass() {
         ));
     }
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     let rdv: Vec<_> = alerts
         .iter()
         .filter(|a| a.kind == Kind::Rendezvous)
@@ -200,7 +235,7 @@ fn rendezvous_of_two_slow_vessels_but_not_a_fast_pass() {
         .all(|a| a.mmsi == vec![Mmsi(244_000_008), Mmsi(244_000_009)]));
     assert_eq!(rdv[0].state, State::Open);
     assert!(rdv[0].at - (rdv[0].started_at + 2 * HOUR) <= 1000);
-    assert!((rdv[0].details["distance_m"].as_f64().unwrap() - 111.0).abs() < 5.0);
+    assert!((wire(rdv[0])["distance_m"].as_f64().unwrap() - 111.0).abs() < 5.0);
 }
 
 #[test]
@@ -211,13 +246,14 @@ fn impossible_jump_and_invalid_mmsi_are_spoofing() {
     msgs.push(pos(244_000_012, T0 + MIN, 3.9, 4.9, 10.0, "st1")); // 140 km in a minute
     msgs.push(pos(1_234, T0 + MIN, 3.2, 4.2, 10.0, "st1"));
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     let sp: Vec<_> = alerts
         .iter()
         .filter(|a| a.kind == Kind::Spoofing && a.state == State::Open)
         .collect();
     assert_eq!(sp.len(), 2, "{:?}", kinds(&alerts));
-    assert_eq!(sp[0].details["anomaly"]["reason"], "impossible_jump");
-    assert_eq!(sp[1].details["anomaly"]["reason"], "invalid_mmsi");
+    assert_eq!(wire(sp[0])["anomaly"]["reason"], "impossible_jump");
+    assert_eq!(wire(sp[1])["anomaly"]["reason"], "invalid_mmsi");
     // Both close after an hour without further anomalies.
     assert_eq!(
         alerts
@@ -258,6 +294,7 @@ fn forgotten_vessel_closes_its_dark_period_with_a_reason() {
         msgs.push(pos(244_000_020, T0 + k * MIN, 3.0, 4.0, 0.0 + 10.0, "st1"));
     }
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     assert_eq!(
         kinds(&alerts),
         vec![
@@ -267,12 +304,12 @@ fn forgotten_vessel_closes_its_dark_period_with_a_reason() {
     );
     let closed = &alerts[1];
     assert_eq!(closed.id, alerts[0].id);
-    assert_eq!(closed.details["reason"], REASON_FORGOTTEN);
+    assert_eq!(wire(closed)["reason"], REASON_FORGOTTEN);
     // Forgotten within a minute of `vessel_ttl` after it was last heard.
     let due = T0 + HOUR + 3 * HOUR;
     assert!(closed.at >= due && closed.at <= due + MIN, "{}", closed.at);
     assert_eq!(closed.ended_at, Some(closed.at));
-    assert_eq!(closed.details["silent_s"], (closed.at - (T0 + HOUR)) / 1000);
+    assert_eq!(wire(closed)["silent_s"], (closed.at - (T0 + HOUR)) / 1000);
     assert_eq!(
         closed.vessels[0].flag,
         Some("NL"),
@@ -300,13 +337,14 @@ fn vessel_heard_again_after_being_forgotten_starts_fresh() {
     msgs.push(pos(244_000_022, T0, 2.5, 3.5, 10.0, "st1"));
     msgs.push(pos(244_000_022, T0 + 5 * MIN, 3.9, 4.9, 10.0, "st1"));
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     let sp: Vec<_> = alerts
         .iter()
         .filter(|a| a.kind == Kind::Spoofing && a.state == State::Open)
         .collect();
     assert_eq!(sp.len(), 1, "{alerts:?}");
     assert_eq!(sp[0].mmsi, vec![Mmsi(244_000_022)]);
-    assert_eq!(sp[0].details["anomaly"]["reason"], "impossible_jump");
+    assert_eq!(wire(sp[0])["anomaly"]["reason"], "impossible_jump");
 }
 
 #[test]
@@ -324,21 +362,25 @@ fn forgetting_closes_every_open_alert_and_drops_all_state() {
     msgs.push(pos(244_000_025, T0 + 149 * MIN, 3.0, 3.5, 10.0, "st1"));
     msgs.push(pos(244_000_025, T0 + 150 * MIN, 3.9, 4.5, 10.0, "st1"));
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     let closes: Vec<_> = alerts
         .iter()
         .filter(|a| a.state == State::Closed)
-        .map(|a| (a.kind, a.mmsi.clone(), a.details["reason"].as_str()))
+        .map(|a| {
+            let reason = wire(a)["reason"].as_str().map(String::from);
+            (a.kind, a.mmsi.clone(), reason)
+        })
         .collect();
-    let forgotten = Some(REASON_FORGOTTEN);
+    let forgotten = || Some(REASON_FORGOTTEN.to_owned());
     for want in [
-        (Kind::Loitering, vec![Mmsi(244_000_023)], forgotten),
-        (Kind::Loitering, vec![Mmsi(244_000_024)], forgotten),
+        (Kind::Loitering, vec![Mmsi(244_000_023)], forgotten()),
+        (Kind::Loitering, vec![Mmsi(244_000_024)], forgotten()),
         (
             Kind::Rendezvous,
             vec![Mmsi(244_000_023), Mmsi(244_000_024)],
-            forgotten,
+            forgotten(),
         ),
-        (Kind::Spoofing, vec![Mmsi(244_000_025)], forgotten),
+        (Kind::Spoofing, vec![Mmsi(244_000_025)], forgotten()),
     ] {
         assert!(closes.contains(&want), "{want:?} not in {closes:?}");
     }
@@ -388,6 +430,7 @@ fn absurd_durations_do_not_overflow() {
     msgs.push(pos(244_000_032, T0, 3.0, 3.5, 10.0, "st1"));
     msgs.push(pos(244_000_032, T0 + MIN, 3.9, 4.5, 10.0, "st1"));
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     assert!(alerts.iter().any(|a| a.kind == Kind::Loitering));
     assert!(alerts.iter().any(|a| a.kind == Kind::Spoofing));
     assert_eq!(

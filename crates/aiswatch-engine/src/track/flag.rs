@@ -30,6 +30,12 @@ pub fn flag_of(mmsi: Mmsi) -> Option<&'static str> {
         .map(|i| MIDS[i].1)
 }
 
+/// The flag code `code` (ISO 3166-1 alpha-2) as the MID table spells it,
+/// if some MID is assigned to it.
+pub fn flag_code(code: &str) -> Option<&'static str> {
+    MIDS.iter().find(|e| e.1 == code).map(|e| e.1)
+}
+
 /// (MID, ISO alpha-2, country), sorted by MID.
 static MIDS: &[(u16, &str, &str)] = &[
     (201, "AL", "Albania"),

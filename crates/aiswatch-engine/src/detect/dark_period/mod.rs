@@ -20,7 +20,6 @@ use std::time::Duration;
 
 use ahash::{AHashMap, AHashSet};
 use circular_buffer::CircularBuffer;
-use serde_json::json;
 
 use super::context::{Context, Key, Report};
 use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
@@ -35,6 +34,9 @@ use aiswatch_zones::ZoneSet;
 
 mod params;
 pub(super) use params::{Params, SPEC};
+
+mod details;
+pub use details::{Basis, Details, HeardBy, JudgedPlace, StationShare};
 
 /// The dark-period detector: per vessel, its open alert and whether a
 /// silence check is pending.
@@ -192,14 +194,17 @@ fn dark_closed(cx: &Context, mmsi: Mmsi, d: DarkOpen, end: DarkEnd<'_>) -> Alert
                 dist / 1852.0,
                 implied
             );
-            let details = json!({
-                "gap_s": gap_ms / 1000,
-                "distance_m": dist.round(),
-                "implied_speed_kn": (implied * 10.0).round() / 10.0,
-                "dark_lat": d.fix.lat, "dark_lon": d.fix.lon,
-                "reappeared_lat": lat, "reappeared_lon": lon,
-                "station": station.as_ref(),
-            });
+            let details = Details {
+                dark_lat: Some(d.fix.lat),
+                dark_lon: Some(d.fix.lon),
+                distance_m: Some(dist.round()),
+                gap_s: Some(gap_ms / 1000),
+                implied_speed_kn: Some((implied * 10.0).round() / 10.0),
+                reappeared_lat: Some(lat),
+                reappeared_lon: Some(lon),
+                station: Some(station.to_string()),
+                ..Details::default()
+            };
             (t, lon, lat, summary, details)
         }
         DarkEnd::Forgotten { now, reason } => {
@@ -211,11 +216,13 @@ fn dark_closed(cx: &Context, mmsi: Mmsi, d: DarkOpen, end: DarkEnd<'_>) -> Alert
                 zone_name,
                 reason
             );
-            let details = json!({
-                "silent_s": silent / 1000,
-                "dark_lat": d.fix.lat, "dark_lon": d.fix.lon,
-                "reason": reason,
-            });
+            let details = Details {
+                dark_lat: Some(d.fix.lat),
+                dark_lon: Some(d.fix.lon),
+                reason: Some(reason.to_owned()),
+                silent_s: Some(silent / 1000),
+                ..Details::default()
+            };
             (now, d.fix.lon, d.fix.lat, summary, details)
         }
         DarkEnd::Unwatched { now, reason } => {
@@ -225,7 +232,11 @@ fn dark_closed(cx: &Context, mmsi: Mmsi, d: DarkOpen, end: DarkEnd<'_>) -> Alert
                 reason.replace('_', " "),
                 zone_name,
             );
-            let details = json!({ "reason": reason, "silent_s": (now - d.fix.time) / 1000 });
+            let details = Details {
+                reason: Some(reason.to_owned()),
+                silent_s: Some((now - d.fix.time) / 1000),
+                ..Details::default()
+            };
             (now, d.fix.lon, d.fix.lat, summary, details)
         }
     };
@@ -244,7 +255,7 @@ fn dark_closed(cx: &Context, mmsi: Mmsi, d: DarkOpen, end: DarkEnd<'_>) -> Alert
         lon,
         summary,
         vessels: vec![info],
-        details,
+        details: crate::alert::Details::DarkPeriod(details),
     }
 }
 
@@ -338,20 +349,31 @@ impl DarkPeriod {
                 why
             ),
             vessels: vec![info],
-            details: json!({
-                "silent_s": silent / 1000,
-                "explained_s": explained / 1000,
-                "min_gap_s": min_gap / 1000,
-                "zone_min_gap_s": zone_gap / 1000,
-                "usual_interval_s": usual / 1000,
-                "reports_before": prior,
-                "last_sog_kn": last.sog,
-                "station": v.station.as_ref(),
-                "station_last_heard": station_last.map(aiswatch_core::time::rfc3339),
-                "heard_by": heard_by,
-                "down": judged.iter().flat_map(|j| &j.stations).filter(|s| s.2 > 0).map(|s| s.0.as_ref()).collect::<std::collections::BTreeSet<_>>(),
-                "judged": judged.iter().map(Judged::details).collect::<Vec<_>>(),
-                "why": why,
+            details: crate::alert::Details::DarkPeriod(Details {
+                down: Some(
+                    judged
+                        .iter()
+                        .flat_map(|j| &j.stations)
+                        .filter(|s| s.2 > 0)
+                        .map(|s| s.0.as_ref())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .map(String::from)
+                        .collect(),
+                ),
+                explained_s: Some(explained / 1000),
+                heard_by: Some(heard_by),
+                judged: Some(judged.iter().map(Judged::details).collect()),
+                last_sog_kn: Some(last.sog),
+                min_gap_s: Some(min_gap / 1000),
+                reports_before: Some(prior),
+                silent_s: Some(silent / 1000),
+                station: Some(v.station.to_string()),
+                station_last_heard: Some(station_last.map(aiswatch_core::time::rfc3339)),
+                usual_interval_s: Some(usual / 1000),
+                why: Some(why),
+                zone_min_gap_s: Some(zone_gap / 1000),
+                ..Details::default()
             }),
         };
         cx.out.push(alert);
@@ -377,15 +399,6 @@ fn median_interval<const N: usize>(times: &CircularBuffer<N, Millis>) -> Millis 
     *d.select_nth_unstable(mid).1
 }
 
-/// How a silence is judged at one place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Basis {
-    /// By the stations that delivered the vessel's recent reports.
-    Vessel,
-    /// By the stations that deliver most of the cell's reports.
-    Cell,
-}
-
 /// A place where a silence is judged: the stations expected to hear the
 /// vessel there, each with its share (of the vessel's copies relative to
 /// its best station, or of the cell's reports) and the dead time it
@@ -405,18 +418,22 @@ impl Judged {
         self.stations.iter().map(|s| s.2).min().unwrap_or(0)
     }
 
-    fn details(&self) -> serde_json::Value {
-        json!({
-            "basis": match self.basis { Basis::Vessel => "vessel", Basis::Cell => "cell" },
-            "lat": self.lat,
-            "lon": self.lon,
-            "stations": self.stations.iter().map(|(s, share, dead)| json!({
-                "station": s.as_ref(),
-                "share": (share * 100.0).round() / 100.0,
-                "down_s": dead / 1000,
-            })).collect::<Vec<_>>(),
-            "explained_s": self.explained() / 1000,
-        })
+    fn details(&self) -> JudgedPlace {
+        JudgedPlace {
+            basis: self.basis,
+            explained_s: self.explained() / 1000,
+            lat: self.lat,
+            lon: self.lon,
+            stations: self
+                .stations
+                .iter()
+                .map(|(s, share, dead)| StationShare {
+                    down_s: dead / 1000,
+                    share: (share * 100.0).round() / 100.0,
+                    station: s.to_string(),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -464,19 +481,19 @@ fn judge_silence(cx: &Context, v: &VState, now: Millis) -> Vec<Judged> {
 }
 
 /// The stations that heard `v` in its recent copies, for `details`.
-fn heard_by(cx: &Context, v: &VState, now: Millis) -> serde_json::Value {
+fn heard_by(cx: &Context, v: &VState, now: Millis) -> Vec<HeardBy> {
     let last = v.last.as_ref().map_or(now, |f| f.time);
     vessel_shares(cx, v)
         .into_iter()
         .map(|x| {
             let down = cx.live.dead(x.id, now).since(cx.live.dead(x.id, last));
-            json!({
-                "station": x.name.as_ref(),
-                "copies": x.copies,
-                "of": v.heard_recently.len(),
-                "share": (x.share * 100.0).round() / 100.0,
-                "down_s": down / 1000,
-            })
+            HeardBy {
+                copies: x.copies,
+                down_s: down / 1000,
+                of: v.heard_recently.len(),
+                share: (x.share * 100.0).round() / 100.0,
+                station: x.name.to_string(),
+            }
         })
         .collect()
 }

@@ -13,7 +13,6 @@
 use std::time::Duration;
 
 use ahash::{AHashMap, AHashSet};
-use serde_json::json;
 
 use super::context::{Context, Key, Report};
 use super::episode::{Contact, Episode};
@@ -26,6 +25,9 @@ use aiswatch_zones::ZoneSet;
 
 mod params;
 pub(super) use params::{Params, SPEC};
+
+mod details;
+pub use details::Details;
 
 /// The drifting detector: per vessel, its drifting episode.
 #[derive(Debug, Default)]
@@ -306,20 +308,20 @@ fn drift_alert(
             }
         ),
         vessels: vec![info],
-        details: json!({
-            "duration_s": dur / 1000,
-            "reports": d.reports,
-            "min_angle_deg_seen": d.min_angle.round(),
-            "max_angle_deg_seen": d.max_angle.round(),
-            "max_speed_kn_seen": (d.max_sog * 10.0).round() / 10.0,
-            "moved_m": moved.round(),
-            "nav_status": nav,
-            "min_speed_kn": p.min_speed_kn,
-            "max_speed_kn": p.max_speed_kn,
-            "min_angle_deg": p.min_angle_deg,
-            "max_angle_deg": p.max_angle_deg,
-            "min_duration_s": p.min_duration.as_secs(),
-            "reason": if ended.is_some() { Some(reason) } else { None },
+        details: crate::alert::Details::Drifting(Details {
+            duration_s: Some(dur / 1000),
+            max_angle_deg: Some(p.max_angle_deg),
+            max_angle_deg_seen: Some(d.max_angle.round()),
+            max_speed_kn: Some(p.max_speed_kn),
+            max_speed_kn_seen: Some((d.max_sog * 10.0).round() / 10.0),
+            min_angle_deg: Some(p.min_angle_deg),
+            min_angle_deg_seen: Some(d.min_angle.round()),
+            min_duration_s: Some(p.min_duration.as_secs()),
+            min_speed_kn: Some(p.min_speed_kn),
+            moved_m: Some(moved.round()),
+            nav_status: Some(nav),
+            reason: ended.map(|_| reason.to_owned()),
+            reports: Some(d.reports),
         }),
     })
 }

@@ -12,7 +12,6 @@
 use std::time::Duration;
 
 use ahash::{AHashMap, AHashSet};
-use serde_json::json;
 
 use super::context::{Context, Key, Report};
 use super::episode::{Contact, Episode};
@@ -25,6 +24,9 @@ use aiswatch_zones::ZoneSet;
 
 mod params;
 pub(super) use params::{Params, SPEC};
+
+mod details;
+pub use details::Details;
 
 /// The fishing detector: per vessel, its episode at fishing speeds.
 #[derive(Debug, Default)]
@@ -320,21 +322,21 @@ fn fish_alert(
             }
         ),
         vessels: vec![info],
-        details: json!({
-            "duration_s": dur / 1000,
-            "reports": f.reports,
-            "min_speed_kn_seen": (f.min_sog * 10.0).round() / 10.0,
-            "max_speed_kn_seen": (f.max_sog * 10.0).round() / 10.0,
-            "turns": f.turns,
-            "turns_per_h": (rate * 10.0).round() / 10.0,
-            "declared_fishing": is_declared,
-            "start": [f.start.0, f.start.1],
-            "min_speed_kn": p.min_speed_kn,
-            "max_speed_kn": p.max_speed_kn,
-            "min_duration_s": p.min_duration.as_secs(),
-            "min_turns_per_h": p.min_turns_per_h,
-            "turn_deg": p.turn_deg,
-            "reason": if ended.is_some() { Some(reason) } else { None },
+        details: crate::alert::Details::Fishing(Details {
+            declared_fishing: Some(is_declared),
+            duration_s: Some(dur / 1000),
+            max_speed_kn: Some(p.max_speed_kn),
+            max_speed_kn_seen: Some((f.max_sog * 10.0).round() / 10.0),
+            min_duration_s: Some(p.min_duration.as_secs()),
+            min_speed_kn: Some(p.min_speed_kn),
+            min_speed_kn_seen: Some((f.min_sog * 10.0).round() / 10.0),
+            min_turns_per_h: Some(p.min_turns_per_h),
+            reason: ended.map(|_| reason.to_owned()),
+            reports: Some(f.reports),
+            start: Some([f.start.0, f.start.1]),
+            turn_deg: Some(p.turn_deg),
+            turns: Some(f.turns),
+            turns_per_h: Some((rate * 10.0).round() / 10.0),
         }),
     })
 }

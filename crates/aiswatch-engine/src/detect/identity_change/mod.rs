@@ -21,7 +21,6 @@
 use std::time::Duration;
 
 use ahash::{AHashMap, AHashSet};
-use serde_json::{json, Value};
 
 use super::context::{Context, Key, Report};
 use super::episode::Quiet;
@@ -35,6 +34,11 @@ use aiswatch_zones::ZoneSet;
 
 mod params;
 pub(super) use params::{Params, SPEC};
+
+mod details;
+pub use details::{
+    AttributeChange, AttributeValue, Change, Conflict, Correction, Details, Field, FlagChange,
+};
 
 /// Changes listed in an alert's details (the count goes on).
 const MAX_CHANGES: usize = 10;
@@ -66,7 +70,7 @@ struct IdentTrack {
     /// Attribute changes seen (the correction included).
     changes: u32,
     /// The change forgiven as a correction at the start of the voyage.
-    correction: Option<Value>,
+    correction: Option<Correction>,
     /// Last fix of the other track of a suspected conflict.
     twin: Option<Fix>,
     /// Jumps between the two tracks so far.
@@ -80,53 +84,67 @@ struct IdentTrack {
 struct Ident {
     /// The alert: zone, id, start, last change, changes counted.
     q: Quiet,
-    changes: Vec<Value>,
+    changes: Vec<Change>,
     conflict: bool,
     quiet: Millis,
 }
 
 /// One sentence for a change (an element of `details.changes`).
-fn describe(c: &Value) -> String {
-    let s = |v: &Value| match v {
-        Value::String(s) => format!("{s:?}"),
-        Value::Null => "none".to_string(),
-        v => v.to_string(),
+fn describe(c: &Change) -> String {
+    let flag = |f: &Option<String>| match f {
+        Some(f) => format!("{f:?}"),
+        None => "none".to_string(),
     };
-    match c["field"].as_str() {
-        Some("conflict") => format!(
+    let value = |v: &AttributeValue| match v {
+        AttributeValue::Text(s) => format!("{s:?}"),
+        AttributeValue::Number(n) => n.to_string(),
+    };
+    match c {
+        Change::Conflict(c) => format!(
             "one MMSI reporting from two places {:.0} km apart, back and forth ({} jumps)",
-            c["distance_m"].as_f64().unwrap_or(0.0) / 1000.0,
-            c["switches"]
+            c.distance_m / 1000.0,
+            c.switches
         ),
-        Some("flag") => format!(
+        Change::Flag(c) => format!(
             "IMO {} now under this MMSI, flag {} (was MMSI {}, flag {})",
-            c["imo"],
-            s(&c["to"]),
-            c["previous_mmsi"],
-            s(&c["from"])
+            c.imo,
+            flag(&c.to),
+            c.previous_mmsi,
+            flag(&c.from)
         ),
-        Some(f) => format!(
+        Change::Attribute(c) => format!(
             "{} changed from {} to {}",
-            f.replace('_', " "),
-            s(&c["from"]),
-            s(&c["to"])
+            c.field.words(),
+            value(&c.from),
+            value(&c.to)
         ),
-        None => "identity changed".to_string(),
     }
 }
 
 /// Attribute changes from `before` to `after` (fields known on both sides).
-fn attribute_changes(before: &StaticInfo, after: &StaticInfo) -> Vec<Value> {
+fn attribute_changes(before: &StaticInfo, after: &StaticInfo) -> Vec<Change> {
     let mut out = Vec::new();
-    let mut cmp = |field: &str, a: Value, b: Value| {
-        if !a.is_null() && !b.is_null() && a != b {
-            out.push(json!({ "field": field, "from": a, "to": b }));
+    let mut cmp = |field: Field, a: Option<AttributeValue>, b: Option<AttributeValue>| {
+        if let (Some(from), Some(to)) = (a, b) {
+            if from != to {
+                out.push(Change::Attribute(AttributeChange { field, from, to }));
+            }
         }
     };
-    cmp("name", json!(before.name), json!(after.name));
-    cmp("callsign", json!(before.callsign), json!(after.callsign));
-    cmp("imo", json!(before.imo), json!(after.imo));
-    cmp("ship_type", json!(before.ship_type), json!(after.ship_type));
+    let text = |s: &Option<String>| s.clone().map(AttributeValue::Text);
+    let number = |n: Option<u32>| n.map(AttributeValue::Number);
+    cmp(Field::Name, text(&before.name), text(&after.name));
+    cmp(
+        Field::Callsign,
+        text(&before.callsign),
+        text(&after.callsign),
+    );
+    cmp(Field::Imo, number(before.imo), number(after.imo));
+    cmp(
+        Field::ShipType,
+        number(before.ship_type.map(u32::from)),
+        number(after.ship_type.map(u32::from)),
+    );
     out
 }
 
@@ -250,8 +268,13 @@ impl IdentityChange {
             if let Some((m0, t0)) = self.imo_owner.insert(imo, (mmsi, t)) {
                 let (f0, f1) = (flag_of(m0), flag_of(mmsi));
                 if m0 != mmsi && t - t0 <= IMO_MEMORY_MS && f0 != f1 {
-                    changes.push(json!({"field": "flag", "from": f0, "to": f1,
-                        "imo": imo, "previous_mmsi": m0.0}));
+                    changes.push(Change::Flag(FlagChange {
+                        field: Field::Flag,
+                        from: f0.map(String::from),
+                        imo,
+                        previous_mmsi: m0.0,
+                        to: f1.map(String::from),
+                    }));
                 }
             }
         }
@@ -260,9 +283,11 @@ impl IdentityChange {
         for c in changes {
             let st = self.vessels.entry(mmsi).or_default();
             st.track.changes += 1;
-            if st.track.changes == 1 && c["field"] != "flag" && t - first_seen < grace {
-                st.track.correction =
-                    Some(json!({ "change": c, "after_s": (t - first_seen) / 1000 }));
+            if st.track.changes == 1 && c.field() != Field::Flag && t - first_seen < grace {
+                st.track.correction = Some(Correction {
+                    after_s: (t - first_seen) / 1000,
+                    change: c,
+                });
                 continue;
             }
             let seen = Seen {
@@ -311,12 +336,12 @@ impl IdentityChange {
         if tr.switches < p.min_switches {
             return;
         }
-        let c = json!({
-            "field": "conflict",
-            "places": [[prev.lon, prev.lat], [fix.lon, fix.lat]],
-            "distance_m": d.round(),
-            "switches": tr.switches,
-            "since_s": (fix.time - tr.twin_since) / 1000,
+        let c = Change::Conflict(Conflict {
+            distance_m: d.round(),
+            field: Field::Conflict,
+            places: [[prev.lon, prev.lat], [fix.lon, fix.lat]],
+            since_s: (fix.time - tr.twin_since) / 1000,
+            switches: tr.switches,
         });
         let seen = Seen {
             zone,
@@ -328,11 +353,11 @@ impl IdentityChange {
     }
 
     /// Opens or updates `mmsi`'s alert with `change`.
-    fn raise(&mut self, cx: &mut Context, mmsi: Mmsi, seen: Seen, change: Value) {
+    fn raise(&mut self, cx: &mut Context, mmsi: Mmsi, seen: Seen, change: Change) {
         let Seen { zone, p, t, pos } = seen;
         let update = cx.update_every();
         let st = self.vessels.entry(mmsi).or_default();
-        let conflict = change["field"] == "conflict";
+        let conflict = change.field() == Field::Conflict;
         let state = match &mut st.open {
             Some(i) => {
                 let repeat = conflict && i.conflict;
@@ -341,7 +366,7 @@ impl IdentityChange {
                 if repeat {
                     // Every report of a conflict alternates: counted, sent
                     // at most every `update_every`.
-                    if let Some(c) = i.changes.iter_mut().find(|c| c["field"] == "conflict") {
+                    if let Some(c) = i.changes.iter_mut().find(|c| c.field() == Field::Conflict) {
                         *c = change.clone();
                     }
                     if !i.q.send(t, update) {
@@ -393,17 +418,17 @@ impl IdentityChange {
                 if i.q.count == 1 { "" } else { "s" }
             ),
             vessels: vec![info],
-            details: json!({
-                "change": change,
-                "changes": i.changes,
-                "count": i.q.count,
-                "correction": st.track.correction,
-                "grace_s": p.grace.as_secs(),
-                "max_speed_kn": p.max_speed_kn,
-                "min_switches": p.min_switches,
-                "min_distance_m": p.min_distance_m,
-                "quiet_s": p.quiet.as_secs(),
-                "reason": null,
+            details: crate::alert::Details::IdentityChange(Details {
+                change: Some(change),
+                changes: Some(i.changes.clone()),
+                correction: Some(st.track.correction.clone()),
+                count: Some(i.q.count),
+                grace_s: Some(p.grace.as_secs()),
+                max_speed_kn: Some(p.max_speed_kn),
+                min_distance_m: Some(p.min_distance_m),
+                min_switches: Some(p.min_switches),
+                quiet_s: Some(p.quiet.as_secs()),
+                reason: None,
             }),
         };
         cx.out.push(alert);
@@ -448,11 +473,12 @@ fn ident_closed(cx: &Context, mmsi: Mmsi, i: Ident, reason: Option<&str>) -> Ale
         lon,
         summary,
         vessels: vec![info],
-        details: json!({
-            "changes": i.changes,
-            "count": i.q.count,
-            "quiet_s": i.quiet / 1000,
-            "reason": reason.unwrap_or("quiet"),
+        details: crate::alert::Details::IdentityChange(Details {
+            changes: Some(i.changes),
+            count: Some(i.q.count),
+            quiet_s: Some(u64::try_from(i.quiet / 1000).unwrap_or_default()),
+            reason: Some(reason.unwrap_or("quiet").to_owned()),
+            ..Details::default()
         }),
     }
 }

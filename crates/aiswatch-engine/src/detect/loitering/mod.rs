@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use ahash::{AHashMap, AHashSet};
-use serde_json::json;
 use smallvec::SmallVec;
 
 use super::context::{Context, Key, Report};
@@ -20,6 +19,9 @@ use aiswatch_zones::ZoneSet;
 
 mod params;
 pub(super) use params::{Params, SPEC};
+
+mod details;
+pub use details::Details;
 
 /// The loitering detector: per vessel, its loitering in each zone.
 #[derive(Debug, Default)]
@@ -295,18 +297,18 @@ fn loiter_alert(
             }
         ),
         vessels: vec![info],
-        details: json!({
-            "duration_s": dur / 1000,
-            "max_speed_kn_seen": (l.max_sog * 10.0).round() / 10.0,
-            "drift_m": drift.round(),
-            "reports": l.reports,
-            "nav_status": nav,
-            "max_speed_kn": p.max_speed_kn,
-            "min_duration_s": p.min_duration.as_secs(),
-            "silences": l.ep.silences.details(),
-            "stale_after_s": cx.cfg.stale_after.as_secs(),
-            "resume_within_s": cx.cfg.resume_within.as_secs(),
-            "reason": if ended.is_some() { Some(reason) } else { None },
+        details: crate::alert::Details::Loitering(Details {
+            drift_m: Some(drift.round()),
+            duration_s: Some(dur / 1000),
+            max_speed_kn: Some(p.max_speed_kn),
+            max_speed_kn_seen: Some((l.max_sog * 10.0).round() / 10.0),
+            min_duration_s: Some(p.min_duration.as_secs()),
+            nav_status: Some(nav),
+            reason: ended.map(|_| reason.to_owned()),
+            reports: Some(l.reports),
+            resume_within_s: Some(cx.cfg.resume_within.as_secs()),
+            silences: Some(l.ep.silences.details()),
+            stale_after_s: Some(cx.cfg.stale_after.as_secs()),
         }),
     }
 }

@@ -7,7 +7,6 @@ use std::time::Duration;
 use ahash::{AHashMap, AHashSet};
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
-use serde_json::json;
 use smallvec::SmallVec;
 
 use super::context::{Context, Key, Report};
@@ -22,6 +21,9 @@ use aiswatch_zones::ZoneSet;
 
 mod params;
 pub(super) use params::{Params, SPEC};
+
+mod details;
+pub use details::Details;
 
 /// The rendezvous detector: the pairs, and the slow vessels by position.
 #[derive(Default)]
@@ -388,19 +390,22 @@ impl Rendezvous {
                 if ended.is_some() { format!("; ended: {reason}") } else { String::new() }
             ),
             vessels: vec![ia, ib],
-            details: json!({
-                "duration_s": dur / 1000,
-                "distance_m": pair.last_m.round(),
-                "min_distance_m": pair.min_m.round(),
-                "max_distance_seen_m": pair.max_m.round(),
-                "sog_kn": [fa.as_ref().and_then(|f| f.sog), fb.as_ref().and_then(|f| f.sog)],
-                "max_distance_m": p.max_distance_m,
-                "max_speed_kn": p.max_speed_kn,
-                "min_duration_s": p.min_duration.as_secs(),
-                "silences": pair.ep.silences.details(),
-                "stale_after_s": cx.cfg.stale_after.as_secs(),
-                "resume_within_s": cx.cfg.resume_within.as_secs(),
-                "reason": if ended.is_some() { Some(reason) } else { None },
+            details: crate::alert::Details::Rendezvous(Details {
+                distance_m: Some(pair.last_m.round()),
+                duration_s: Some(dur / 1000),
+                max_distance_m: Some(p.max_distance_m),
+                max_distance_seen_m: Some(pair.max_m.round()),
+                max_speed_kn: Some(p.max_speed_kn),
+                min_distance_m: Some(pair.min_m.round()),
+                min_duration_s: Some(p.min_duration.as_secs()),
+                reason: ended.map(|_| reason.to_owned()),
+                resume_within_s: Some(cx.cfg.resume_within.as_secs()),
+                silences: Some(pair.ep.silences.details()),
+                sog_kn: Some([
+                    fa.as_ref().and_then(|f| f.sog),
+                    fb.as_ref().and_then(|f| f.sog),
+                ]),
+                stale_after_s: Some(cx.cfg.stale_after.as_secs()),
             }),
         })
     }

@@ -3,7 +3,6 @@
 //! `spoofing_quiet` without another.
 
 use ahash::{AHashMap, AHashSet};
-use serde_json::json;
 
 use super::context::{Context, Key, Report};
 use super::episode::Quiet;
@@ -16,6 +15,9 @@ use aiswatch_zones::ZoneSet;
 
 mod params;
 pub(super) use params::{Params, SPEC};
+
+mod details;
+pub use details::{Anomaly, AnomalyReason, Details};
 
 /// The spoofing detector: per vessel in a spoofing zone, whether its MMSI
 /// was checked and its open alert.
@@ -112,7 +114,16 @@ impl Spoofing {
         if !st.checked {
             st.checked = true;
             if !valid_ship_mmsi(mmsi) {
-                why = Some(json!({"reason": "invalid_mmsi", "mmsi": mmsi.0}));
+                why = Some(Anomaly {
+                    distance_m: None,
+                    from: None,
+                    implied_speed_kn: None,
+                    max_speed_kn: None,
+                    mmsi: Some(mmsi.0),
+                    reason: AnomalyReason::InvalidMmsi,
+                    seconds: None,
+                    to: None,
+                });
             }
         }
         if let Some(Step { from: prev, m: d }) = step {
@@ -124,13 +135,22 @@ impl Spoofing {
                     f64::INFINITY
                 };
                 if implied > p.max_speed_kn {
-                    why = Some(json!({
-                        "reason": if dt_s <= 0.0 { "two_places_at_once" } else { "impossible_jump" },
-                        "from": [prev.lon, prev.lat], "to": [fix.lon, fix.lat],
-                        "distance_m": d.round(), "seconds": dt_s,
-                        "implied_speed_kn": if implied.is_finite() { Some((implied * 10.0).round() / 10.0) } else { None },
-                        "max_speed_kn": p.max_speed_kn,
-                    }));
+                    why = Some(Anomaly {
+                        distance_m: Some(d.round()),
+                        from: Some([prev.lon, prev.lat]),
+                        implied_speed_kn: Some(
+                            implied.is_finite().then(|| (implied * 10.0).round() / 10.0),
+                        ),
+                        max_speed_kn: Some(p.max_speed_kn),
+                        mmsi: None,
+                        reason: if dt_s <= 0.0 {
+                            AnomalyReason::TwoPlacesAtOnce
+                        } else {
+                            AnomalyReason::ImpossibleJump
+                        },
+                        seconds: Some(dt_s),
+                        to: Some([fix.lon, fix.lat]),
+                    });
                 }
             }
         }
@@ -154,7 +174,7 @@ impl Spoofing {
             }
         };
         let info = VesselInfo::from_store(cx.tracks, mmsi);
-        let reason = why["reason"].as_str().unwrap_or("").replace('_', " ");
+        let reason = why.reason.words();
         let alert = Alert {
             id,
             kind: Kind::Spoofing,
@@ -177,7 +197,11 @@ impl Spoofing {
                 if count == 1 { "y" } else { "ies" }
             ),
             vessels: vec![info],
-            details: json!({ "anomaly": why, "anomalies": count }),
+            details: crate::alert::Details::Spoofing(Details {
+                anomalies: Some(count),
+                anomaly: Some(why),
+                reason: None,
+            }),
         };
         cx.schedule(fix.time.saturating_add(quiet), Key::at(mmsi, fix.time));
         cx.out.push(alert);
@@ -207,10 +231,11 @@ fn spoof_closed(cx: &Context, mmsi: Mmsi, s: Quiet, reason: Option<&str>) -> Ale
             s.count
         ),
     };
-    let details = match reason {
-        None => json!({ "anomalies": s.count }),
-        Some(r) => json!({ "anomalies": s.count, "reason": r }),
-    };
+    let details = crate::alert::Details::Spoofing(Details {
+        anomalies: Some(s.count),
+        anomaly: None,
+        reason: reason.map(String::from),
+    });
     Alert {
         id: s.id,
         kind: Kind::Spoofing,
@@ -257,7 +282,11 @@ fn spoof_unwatched(cx: &Context, mmsi: Mmsi, s: Quiet, reason: &str) -> Alert {
             s.count
         ),
         vessels: vec![info()],
-        details: json!({ "reason": reason, "anomalies": s.count }),
+        details: crate::alert::Details::Spoofing(Details {
+            anomalies: Some(s.count),
+            anomaly: None,
+            reason: Some(reason.to_owned()),
+        }),
     }
 }
 

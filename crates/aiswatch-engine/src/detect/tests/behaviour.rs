@@ -180,6 +180,7 @@ fn identity_change_fires_on_changes_but_not_on_a_correction_at_voyage_start() {
         70,
     ));
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     assert!(
         of_kind(&alerts, Kind::IdentityChange, c).is_empty(),
         "{alerts:#?}"
@@ -192,19 +193,19 @@ fn identity_change_fires_on_changes_but_not_on_a_correction_at_voyage_start() {
         "{a:#?}"
     );
     assert_eq!(a[0].started_at, T0 + 90 * MIN);
-    assert_eq!(a[0].details["change"]["field"], "name");
-    assert_eq!(a[0].details["change"]["from"], "SEA STAR 2");
-    assert_eq!(a[0].details["change"]["to"], "OCEAN QUEEN");
-    assert_eq!(a[0].details["correction"]["change"]["to"], "SEA STAR 2");
+    assert_eq!(wire(a[0])["change"]["field"], "name");
+    assert_eq!(wire(a[0])["change"]["from"], "SEA STAR 2");
+    assert_eq!(wire(a[0])["change"]["to"], "OCEAN QUEEN");
+    assert_eq!(wire(a[0])["correction"]["change"]["to"], "SEA STAR 2");
     assert!(
         a[0].summary
             .contains("name changed from \"SEA STAR 2\" to \"OCEAN QUEEN\""),
         "{}",
         a[0].summary
     );
-    assert_eq!(a[1].details["change"]["field"], "callsign");
+    assert_eq!(wire(a[1])["change"]["field"], "callsign");
     assert_eq!(a[2].ended_at, Some(T0 + 100 * MIN));
-    assert_eq!(a[2].details["reason"], "quiet");
+    assert_eq!(wire(a[2])["reason"], "quiet");
 }
 
 #[test]
@@ -248,17 +249,18 @@ fn identity_conflict_needs_back_and_forth_not_one_jump() {
     }
     msgs.extend(background(211_000_001, T0, T0 + 2 * HOUR, "st1"));
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     assert!(
         of_kind(&alerts, Kind::IdentityChange, jump).is_empty(),
         "{alerts:#?}"
     );
     let a = of_kind(&alerts, Kind::IdentityChange, twin);
     assert_eq!(a[0].state, State::Open);
-    assert_eq!(a[0].details["change"]["field"], "conflict");
-    assert_eq!(a[0].details["change"]["switches"], 4);
+    assert_eq!(wire(a[0])["change"]["field"], "conflict");
+    assert_eq!(wire(a[0])["change"]["switches"], 4);
     // The fifth report is the fourth jump.
     assert_eq!(a[0].started_at, T0 + 4 * 30_000);
-    let km = a[0].details["change"]["distance_m"].as_f64().unwrap() / 1000.0;
+    let km = wire(a[0])["change"]["distance_m"].as_f64().unwrap() / 1000.0;
     assert!((100.0..120.0).contains(&km), "{km}");
 }
 
@@ -292,13 +294,14 @@ fn flag_change_is_an_imo_under_another_country_mmsi() {
         80,
     ));
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     assert!(of_kind(&alerts, Kind::IdentityChange, nl).is_empty());
     let a = of_kind(&alerts, Kind::IdentityChange, mh);
     assert_eq!(a[0].state, State::Open);
-    assert_eq!(a[0].details["change"]["field"], "flag");
-    assert_eq!(a[0].details["change"]["from"], "NL");
-    assert_eq!(a[0].details["change"]["to"], "MH");
-    assert_eq!(a[0].details["change"]["previous_mmsi"], nl);
+    assert_eq!(wire(a[0])["change"]["field"], "flag");
+    assert_eq!(wire(a[0])["change"]["from"], "NL");
+    assert_eq!(wire(a[0])["change"]["to"], "MH");
+    assert_eq!(wire(a[0])["change"]["previous_mmsi"], nl);
 }
 
 #[test]
@@ -336,6 +339,7 @@ fn fishing_in_a_closed_area_declared_or_trawling_but_not_transit() {
         |_| (10.0, 45.0, 0.0, 0),
     ));
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     assert!(
         of_kind(&alerts, Kind::Fishing, transit).is_empty(),
         "{alerts:#?}"
@@ -348,15 +352,15 @@ fn fishing_in_a_closed_area_declared_or_trawling_but_not_transit() {
     assert_eq!(d[0].state, State::Open);
     assert_eq!(d[0].started_at, T0 + MIN);
     assert_eq!(d[0].at, T0 + 2 * MIN + HOUR);
-    assert_eq!(d[0].details["declared_fishing"], true);
+    assert_eq!(wire(d[0])["declared_fishing"], true);
     assert_eq!(d[0].zone, "mpa");
     let closed = d.iter().find(|a| a.state == State::Closed).unwrap();
-    assert_eq!(closed.details["reason"], "under way above fishing speeds");
+    assert_eq!(wire(closed)["reason"], "under way above fishing speeds");
     let t = of_kind(&alerts, Kind::Fishing, trawler);
     assert_eq!(t[0].state, State::Open);
-    assert_eq!(t[0].details["declared_fishing"], false);
+    assert_eq!(wire(t[0])["declared_fishing"], false);
     assert!(
-        t[0].details["turns"].as_u64().unwrap() >= 3,
+        wire(t[0])["turns"].as_u64().unwrap() >= 3,
         "{:?}",
         t[0].details
     );
@@ -390,6 +394,7 @@ fn drifting_needs_a_wide_angle_and_no_anchor() {
         |_| (0.5, 10.0, 100.0, 1),
     ));
     let alerts = run(&mut e, msgs);
+    assert_round_trips(&alerts);
     assert!(
         of_kind(&alerts, Kind::Drifting, crab).is_empty(),
         "{alerts:#?}"
@@ -403,10 +408,7 @@ fn drifting_needs_a_wide_angle_and_no_anchor() {
     assert_eq!(states, vec![State::Open, State::Closed], "{d:#?}");
     assert_eq!(d[0].started_at, T0);
     assert_eq!(d[0].at, T0 + 33 * MIN);
-    assert_eq!(
-        d[1].details["reason"],
-        "heading back in line with the course"
-    );
+    assert_eq!(wire(d[1])["reason"], "heading back in line with the course");
     assert_eq!(d[1].ended_at, Some(T0 + HOUR));
     assert!(d[0].summary.contains("drifting"), "{}", d[0].summary);
 }

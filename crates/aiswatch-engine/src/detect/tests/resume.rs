@@ -1,6 +1,7 @@
 //! Silence at the edge of a receiver's coverage, and one event (loitering,
 //! rendezvous) one alert across silences.
 
+use super::{assert_round_trips, wire};
 use crate::alert::{Alert, Kind, State};
 use crate::fixtures::{at_spot, background, coverage_edge_feed, engine, pos, run, HOUR, MIN, T0};
 use crate::track::Mmsi;
@@ -22,6 +23,7 @@ fn of(alerts: &[Alert], kind: Kind, mmsi: u32) -> Vec<Alert> {
 fn coverage_edge_silence_is_explained_but_a_real_dark_period_next_to_it_is_not() {
     let (msgs, d) = coverage_edge_feed();
     let alerts = run(&mut engine(), msgs);
+    assert_round_trips(&alerts);
     let dark: Vec<_> = alerts
         .iter()
         .filter(|a| a.kind == Kind::DarkPeriod)
@@ -36,7 +38,7 @@ fn coverage_edge_silence_is_explained_but_a_real_dark_period_next_to_it_is_not()
     );
     let open = dark[0];
     assert_eq!(open.started_at, T0 + 90 * MIN);
-    let det = &open.details;
+    let det = &wire(open);
     assert_eq!(det["heard_by"][0]["station"], "A", "{det:#}");
     assert_eq!(det["judged"][0]["basis"], "vessel");
     assert_eq!(det["judged"][0]["stations"][0]["down_s"], 0);
@@ -96,15 +98,16 @@ fn loitering_goes_on_after_a_silence_under_the_same_alert() {
         &["st1"],
     ));
     let alerts = run(&mut engine(), msgs);
+    assert_round_trips(&alerts);
 
     let la = of(&alerts, Kind::Loitering, l);
     assert!(la.iter().all(|a| a.id == la[0].id), "one alert: {la:#?}");
     assert_eq!(la[0].state, State::Open);
     let last = la.last().unwrap();
     assert_eq!(last.state, State::Closed);
-    assert_eq!(last.details["reason"], "under way again");
-    assert_eq!(last.details["silences"]["count"], 1);
-    assert_eq!(last.details["silences"]["longest_s"], 3 * 3600);
+    assert_eq!(wire(last)["reason"], "under way again");
+    assert_eq!(wire(last)["silences"]["count"], 1);
+    assert_eq!(wire(last)["silences"]["longest_s"], 3 * 3600);
     assert_eq!(last.started_at, T0);
     assert!(
         last.summary.contains("went on after 3h 00m"),
@@ -122,7 +125,7 @@ fn loitering_goes_on_after_a_silence_under_the_same_alert() {
     let ma = of(&alerts, Kind::Loitering, m);
     let first_close = ma.iter().find(|a| a.state == State::Closed).unwrap();
     assert_eq!(first_close.id, ma[0].id);
-    assert_eq!(first_close.details["reason"], "contact lost");
+    assert_eq!(wire(first_close)["reason"], "contact lost");
     assert_eq!(first_close.ended_at, Some(T0 + 90 * MIN));
     assert!(
         ma.iter().any(|a| a.id != ma[0].id),
@@ -131,7 +134,7 @@ fn loitering_goes_on_after_a_silence_under_the_same_alert() {
 
     let na = of(&alerts, Kind::Loitering, n);
     let close = na.iter().find(|a| a.state == State::Closed).unwrap();
-    assert_eq!(close.details["reason"], "contact lost");
+    assert_eq!(wire(close)["reason"], "contact lost");
     assert_eq!(close.ended_at, Some(T0 + 90 * MIN));
     assert_eq!(close.at, T0 + 90 * MIN + 6 * HOUR, "when the wait was over");
 }
@@ -151,13 +154,14 @@ fn rendezvous_goes_on_after_a_silence_under_the_same_alert() {
     }
     msgs.push(pos(a, T0 + 335 * MIN, 3.02, 3.6, 11.0, "st1"));
     let alerts = run(&mut engine(), msgs);
+    assert_round_trips(&alerts);
     let r = of(&alerts, Kind::Rendezvous, a);
     assert!(!r.is_empty());
     assert!(r.iter().all(|x| x.id == r[0].id), "one alert: {r:#?}");
     let last = r.last().unwrap();
     assert_eq!(last.state, State::Closed);
-    assert_eq!(last.details["reason"], "under way again");
-    assert!(last.details["silences"]["count"].as_u64().unwrap() >= 1);
+    assert_eq!(wire(last)["reason"], "under way again");
+    assert!(wire(last)["silences"]["count"].as_u64().unwrap() >= 1);
     assert!(r
         .iter()
         .any(|x| x.state == State::Update && x.at >= T0 + 270 * MIN && x.at <= T0 + 271 * MIN));
