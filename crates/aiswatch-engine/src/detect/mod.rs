@@ -168,8 +168,18 @@ impl DetectConfig {
                     .map_err(|e| format!("[detect.{}] {e}", k.as_str()))?;
             }
         }
-        let mut cfg = DetectConfig::deserialize(serde_json::Value::Object(table))
-            .map_err(|e| format!("[detect] {e}"))?;
+        let mut cfg = DetectConfig::deserialize(serde_json::Value::Object(table)).map_err(|e| {
+            let e = e.to_string();
+            if e.starts_with("unknown field") {
+                let tables: Vec<String> = Kind::ALL
+                    .iter()
+                    .map(|k| format!("`{}`", k.as_str()))
+                    .collect();
+                format!("[detect] {e}, or a detector's table: {}", tables.join(", "))
+            } else {
+                format!("[detect] {e}")
+            }
+        })?;
         cfg.defaults = defaults;
         Ok(cfg)
     }
