@@ -3,7 +3,9 @@
 //! short gaps, duplicates and noise as traps; identity changes and
 //! conflicts, fishing in a closed area and drifting, with a name corrected
 //! at the start of a voyage, a fishing vessel in transit and a cross
-//! current as traps.
+//! current as traps; speeding in a port approach, with a pass just under
+//! the limit, a short burst, a fast vessel in a zone without a limit and
+//! a glitched speed as traps.
 
 use aiswatch::config::Config;
 use aiswatch_sim::{self as sim, SimConfig};
@@ -75,6 +77,7 @@ fn precision_and_recall_on_simulated_scenarios() {
         "identity_change",
         "fishing",
         "drifting",
+        "speeding",
     ] {
         let (tp, fp, fn_) = totals[kind];
         let p = tp as f64 / (tp + fp).max(1) as f64;

@@ -9,9 +9,10 @@
 //! - `truth.jsonl`: the true events ([`TruthEvent`]) that detectors should
 //!   alert on;
 //! - `traps.jsonl`: situations that look alarming but must not alert;
-//! - `zones/sim.geojson`: the patrol zone `sim-patrol`, port `sim-port` and
+//! - `zones/sim.geojson`: the patrol zone `sim-patrol`, port `sim-port`,
 //!   closed fishing area `sim-closed` (lon 2.2–3.2, lat 3.1–3.6, inside
-//!   the patrol zone).
+//!   the patrol zone) and port approach `sim-approach` (lon 4.2–4.8, lat
+//!   3.75–4.05, east of the patrol zone, speed limit 18 kn).
 //!
 //! [`score()`] matches alerts against the truth ([`trap_hits`] says which
 //! false alerts fell into a trap).
@@ -58,6 +59,9 @@
 //! Identity changes, identity conflicts, drifting and fishing in the closed
 //! area (with their traps `trap_identity_correction`, `trap_cross_current`
 //! and `trap_fishing_transit`) are described in `scenario/behaviour.rs`.
+//! Speeding in the port approach (with its traps `trap_speeding_just_under`,
+//! `trap_speeding_short`, `trap_speeding_no_zone` and `trap_speeding_glitch`)
+//! is described in `scenario/speeding.rs`.
 //!
 //! # Traps
 //!
@@ -165,7 +169,7 @@ fn write_jsonl(path: &Path, mut items: Vec<TruthEvent>) -> io::Result<()> {
     w.flush()
 }
 
-/// The zone file: patrol box and port, as GeoJSON.
+/// The zone file: patrol box, port, closed area and port approach, as GeoJSON.
 pub fn zones_geojson() -> String {
     let v = serde_json::json!({
         "type": "FeatureCollection",
@@ -208,6 +212,17 @@ pub fn zones_geojson() -> String {
                     "detect": {"fishing": {"min_speed_kn": 1.0, "max_speed_kn": 5.0, "min_duration": "1h"}}
                 },
                 "geometry": {"type": "Polygon", "coordinates": [scenario::CLOSED.ring()]}
+            },
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": "sim-approach",
+                    "name": "Simulated port approach",
+                    "kind": "patrol",
+                    "centre": "SIM-CENTRE",
+                    "detect": {"speeding": {"max_speed_kn": 18.0, "min_duration": "10m"}}
+                },
+                "geometry": {"type": "Polygon", "coordinates": [scenario::APPROACH.ring()]}
             }
         ]
     });

@@ -5,7 +5,7 @@
 //! `id` into alert events; each alert event is matched to at most one truth
 //! event of the same `kind` with the same set of MMSIs whose span overlaps
 //! the alert's span (widened by a tolerance), and vice versa. The zone is
-//! not compared: the simulator has one patrol zone.
+//! not compared: each kind is simulated in one zone.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead};
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 /// One true event (`truth.jsonl`) or trap (`traps.jsonl`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TruthEvent {
-    /// `dark_period`, `loitering`, `rendezvous`, or a `trap_*` kind.
+    /// A detector's kind (`dark_period`, `loitering`, `speeding` …), or a `trap_*` kind.
     pub kind: String,
     /// The vessels involved, sorted ascending (empty for traps that are not
     /// about a vessel, such as garbage lines or the outage itself).
@@ -118,13 +118,14 @@ pub struct Scores {
 }
 
 /// The detector kinds scored even when absent from both sides.
-pub const KINDS: [&str; 6] = [
+pub const KINDS: [&str; 7] = [
     "dark_period",
     "loitering",
     "rendezvous",
     "identity_change",
     "fishing",
     "drifting",
+    "speeding",
 ];
 
 /// An alert event: every state of one alert id, folded.
@@ -320,7 +321,7 @@ pub fn score(truth: &[TruthEvent], alerts: &[serde_json::Value], tolerance_s: i6
 /// Trap kinds that describe a vessel's behaviour (and so can explain an alert).
 /// `trap_duplicates` and `trap_noise` span whole runs and are about the
 /// feed, not behaviour: they are left out of [`trap_hits`].
-pub const BEHAVIOUR_TRAPS: [&str; 8] = [
+pub const BEHAVIOUR_TRAPS: [&str; 12] = [
     "trap_outage",
     "trap_port_anchor",
     "trap_fast_pass",
@@ -329,6 +330,10 @@ pub const BEHAVIOUR_TRAPS: [&str; 8] = [
     "trap_identity_correction",
     "trap_cross_current",
     "trap_fishing_transit",
+    "trap_speeding_just_under",
+    "trap_speeding_short",
+    "trap_speeding_no_zone",
+    "trap_speeding_glitch",
 ];
 
 /// Explains false alerts by traps: for each alert event whose MMSIs are all

@@ -24,7 +24,19 @@ fn zone_file_loads() {
     fs::write(dir.path().join("sim.geojson"), zones_geojson()).unwrap();
     let zs = ZoneSet::load_dir(dir.path(), aiswatch_engine::detect::SPECS)
         .unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(zs.len(), 3);
+    assert_eq!(zs.len(), 4);
+    let approach = zs.get("sim-approach").unwrap();
+    assert!(approach.detect.runs("speeding"));
+    assert!(aiswatch_engine::detect::SPECS
+        .iter()
+        .all(|s| s.name == "speeding" || !approach.detect.runs(s.name)));
+    assert!(!zs.get("sim-patrol").unwrap().detect.runs("speeding"));
+    assert_eq!(
+        zs.zones_at(4.5, 3.9)
+            .map(|z| z.id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["sim-approach"]
+    );
     let closed = zs.get("sim-closed").unwrap();
     assert_eq!(closed.kind, aiswatch_zones::ZoneKind::ClosedArea);
     assert!(closed.detect.runs("fishing"));
@@ -112,6 +124,7 @@ fn default_scenario_is_complete_and_consistent() {
         "identity_change",
         "fishing",
         "drifting",
+        "speeding",
     ] {
         assert!(
             s.events.get(k).copied().unwrap_or(0) >= 5,
@@ -129,6 +142,10 @@ fn default_scenario_is_complete_and_consistent() {
         "trap_identity_correction",
         "trap_cross_current",
         "trap_fishing_transit",
+        "trap_speeding_just_under",
+        "trap_speeding_short",
+        "trap_speeding_no_zone",
+        "trap_speeding_glitch",
     ] {
         assert!(
             s.traps.get(k).copied().unwrap_or(0) >= 1,
@@ -194,10 +211,10 @@ fn default_scenario_is_complete_and_consistent() {
     let truth = read_truth(&dir.path().join("truth.jsonl")).unwrap();
     let ms = |t: &chrono::DateTime<Utc>| t.timestamp_millis();
     for t in &truth {
-        let zone = if t.kind == "fishing" {
-            "sim-closed"
-        } else {
-            "sim-patrol"
+        let zone = match t.kind.as_str() {
+            "fishing" => "sim-closed",
+            "speeding" => "sim-approach",
+            _ => "sim-patrol",
         };
         assert_eq!(t.zone.as_deref(), Some(zone));
         let (t0, t1) = (ms(&t.start), ms(&t.end));
@@ -242,6 +259,14 @@ fn default_scenario_is_complete_and_consistent() {
                     assert!(zones.zones_at(x.1, x.2).any(|z| z.id == "sim-closed"));
                 }
             }
+            "speeding" => {
+                assert!(t1 - t0 >= 15 * 60_000, "{t:?}");
+                let f = fixes[&t.mmsi[0]].iter();
+                for x in f.filter(|x| x.0 >= t0 && x.0 <= t1) {
+                    assert!(x.3 >= 19.5 && x.3 <= 24.5, "{t:?} {x:?}");
+                    assert!(zones.zones_at(x.1, x.2).any(|z| z.id == "sim-approach"));
+                }
+            }
             k => panic!("unexpected kind {k}"),
         }
     }
@@ -275,6 +300,26 @@ fn default_scenario_is_complete_and_consistent() {
                     .any(|&(a, b)| (a - w[0].0).abs() <= 1000 && (b - w[1].0).abs() <= 1000);
                 assert!(explained, "{m}: unexplained gap {w:?}");
             }
+        }
+    }
+
+    // No accidental speeding: every fix over the approach's limit belongs
+    // to a speeding truth or a short burst, and only glitch traps report
+    // over 50 kn.
+    for (&m, f) in &fixes {
+        let mut fast = spans("speeding", m);
+        fast.extend(spans("trap_speeding_short", m));
+        for x in f.iter().filter(|x| x.3 > 18.0 && x.3 <= 50.0) {
+            if zones.zones_at(x.1, x.2).any(|z| z.id == "sim-approach") {
+                assert!(
+                    fast.iter()
+                        .any(|&(a, b)| x.0 >= a - 1000 && x.0 <= b + 1000),
+                    "{m} over the limit at {x:?} outside any truth or trap"
+                );
+            }
+        }
+        if f.iter().any(|x| x.3 > 50.0) {
+            assert_eq!(spans("trap_speeding_glitch", m).len(), 1, "{m}");
         }
     }
 

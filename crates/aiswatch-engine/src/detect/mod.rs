@@ -60,6 +60,8 @@ registry::registry! {
     Fishing => fishing::Fishing,
     /// Heading and course far apart while moving: adrift.
     Drifting => drifting::Drifting,
+    /// Speed over ground above a zone's limit for a sustained time.
+    Speeding => speeding::Speeding,
 }
 
 use context::{Context, Deadlines, Report};

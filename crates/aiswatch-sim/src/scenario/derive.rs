@@ -246,6 +246,7 @@ pub(crate) fn derive(sc: &Scenario, em: &Emission) -> Derived {
         }
     }
     super::behaviour::derive_more(&sc.vessels, &sc.xplans, em, &mut truth, &mut traps);
+    super::speeding::derive(&sc.vessels, &sc.splans, em, &mut truth, &mut traps);
     Derived {
         truth,
         traps,

@@ -69,7 +69,13 @@ fn transmissions(v: &mut Vessel, horizon: f64) -> Vec<Tx> {
             let sog = (m.sog_kn + rng.range(-0.1, 0.1)).max(0.1);
             (m.pos, sog, (m.cog + rng.range(-1.0, 1.0)).rem_euclid(360.0))
         };
-        let sog = (sog * 10.0).round() / 10.0;
+        let mut sog = (sog * 10.0).round() / 10.0;
+        if let Some((at, glitched)) = v.glitch {
+            if t as f64 >= at {
+                sog = glitched;
+                v.glitch = None;
+            }
+        }
         if !silenced(&v.silences, t as f64) {
             let heading = if v.has_heading {
                 let off = super::behaviour::heading_offset(&v.heading_off, t as f64);

@@ -13,12 +13,14 @@ pub(crate) mod edge;
 mod emit;
 mod noise;
 mod plan;
+mod speeding;
 
 pub(crate) use behaviour::CLOSED;
 pub(crate) use derive::derive;
 pub(crate) use emit::emit;
 pub(crate) use noise::add_noise;
 pub(crate) use plan::plan;
+pub(crate) use speeding::APPROACH;
 
 use emit::{Emission, Heard, Record};
 
@@ -44,6 +46,9 @@ pub(crate) struct Vessel {
     pub renames: Vec<(f64, String)>,
     /// `[t0, t1)` windows with the heading this many degrees off the course.
     pub heading_off: Vec<(f64, f64, f64)>,
+    /// The first position report at or after this time (s from start)
+    /// carries this speed over ground instead of the true one (a glitch).
+    pub glitch: Option<(f64, f64)>,
     pub static_a: Option<StaticA>,
     pub static_b: Option<StaticB>,
     pub rng: Rng,
@@ -88,6 +93,8 @@ pub(crate) struct Scenario {
     pub plans: Vec<Plan>,
     /// Identity changes, drifting and fishing (see [`behaviour`]).
     pub xplans: Vec<behaviour::XPlan>,
+    /// Speeding in the port approach (see [`speeding`]).
+    pub splans: Vec<speeding::SPlan>,
     /// `[t0, t1)` when [`OUTAGE_STATION`] hears nothing.
     pub outage: Option<(f64, f64)>,
     /// Run length, s.

@@ -108,6 +108,7 @@ pub(super) fn new_vessel(rng: &mut Rng, mmsis: &mut BTreeSet<u32>, class_b: bool
         silences: Vec::new(),
         renames: Vec::new(),
         heading_off: Vec::new(),
+        glitch: None,
         static_a,
         static_b,
         rng: vr,
@@ -427,6 +428,10 @@ pub(crate) fn plan(cfg: &SimConfig, rng: &mut Rng) -> Scenario {
     let budget = (cfg.vessels / 2).saturating_sub(vessels.len());
     let xplans = super::behaviour::plan_more(cfg, budget, horizon, &mut vessels, &mut mmsis);
 
+    // Speeding in the port approach (its own random stream too).
+    let budget = (cfg.vessels / 2).saturating_sub(vessels.len());
+    let splans = super::speeding::plan(cfg, budget, horizon, &mut vessels, &mut mmsis);
+
     // Background traffic: transit between random waypoints, never slow.
     while vessels.len() < cfg.vessels {
         let b = class_b(rng);
@@ -441,6 +446,7 @@ pub(crate) fn plan(cfg: &SimConfig, rng: &mut Rng) -> Scenario {
         vessels,
         plans,
         xplans,
+        splans,
         outage,
         horizon,
     }
