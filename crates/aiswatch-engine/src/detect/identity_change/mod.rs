@@ -317,12 +317,16 @@ impl IdentityChange {
             let dt = (b.time - a.time) as f64 / 1000.0;
             d <= jump_min || (dt > 0.0 && d / dt * KN_PER_MPS <= p.max_speed_kn)
         };
+        let reachable = reach(prev, fix, d);
+        if reachable && !self.vessels.contains_key(&mmsi) {
+            return; // an ordinary step of a vessel with nothing remembered
+        }
         let tr = &mut self.vessels.entry(mmsi).or_default().track;
         if tr.twin.as_ref().is_some_and(|t| fix.time - t.time > stale) {
             tr.twin = None;
             tr.switches = 0;
         }
-        if reach(prev, fix, d) {
+        if reachable {
             return;
         }
         let from_twin = |t: &Fix| reach(t, fix, haversine(t.lon, t.lat, fix.lon, fix.lat));

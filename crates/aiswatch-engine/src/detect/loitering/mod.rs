@@ -173,8 +173,8 @@ impl Loitering {
             Some(_) => active[i].3.judge(prev, fix, slow[i]),
             None => Resume::NoSilence,
         };
-        if active.is_empty() && !self.vessels.contains_key(&mmsi) {
-            return;
+        if !slow.contains(&Some(true)) && !self.vessels.contains_key(&mmsi) {
+            return; // nothing to end, nothing to start
         }
         let loiter = self.vessels.entry(mmsi).or_default();
         // End loitering in zones the vessel left, or where it sped up, or

@@ -29,8 +29,7 @@ pub(crate) struct Spoofing {
 
 #[derive(Debug, Default)]
 struct SpoofState {
-    /// The MMSI was checked: an invalid one is reported once per vessel,
-    /// not on every report.
+    /// Its invalid MMSI was reported (once per vessel, not on every report).
     checked: bool,
     open: Option<Quiet>,
 }
@@ -109,22 +108,19 @@ impl Spoofing {
             .find_map(|&z| self.params.get(z).map(|p| (z, *p)));
         let Some((zone, p)) = zone else { return };
         let mut why = None;
-        let st = self.vessels.entry(mmsi).or_default();
-        // The MMSI is checked once per vessel (an invalid one is reported once).
-        if !st.checked {
-            st.checked = true;
-            if !valid_ship_mmsi(mmsi) {
-                why = Some(Anomaly {
-                    distance_m: None,
-                    from: None,
-                    implied_speed_kn: None,
-                    max_speed_kn: None,
-                    mmsi: Some(mmsi.0),
-                    reason: AnomalyReason::InvalidMmsi,
-                    seconds: None,
-                    to: None,
-                });
-            }
+        // An invalid MMSI is reported once per vessel, not on every report.
+        let invalid = !valid_ship_mmsi(mmsi);
+        if invalid && self.vessels.get(&mmsi).is_none_or(|st| !st.checked) {
+            why = Some(Anomaly {
+                distance_m: None,
+                from: None,
+                implied_speed_kn: None,
+                max_speed_kn: None,
+                mmsi: Some(mmsi.0),
+                reason: AnomalyReason::InvalidMmsi,
+                seconds: None,
+                to: None,
+            });
         }
         if let Some(Step { from: prev, m: d }) = step {
             let dt_s = (fix.time - prev.time) as f64 / 1000.0;
@@ -155,6 +151,8 @@ impl Spoofing {
             }
         }
         let Some(why) = why else { return };
+        let st = self.vessels.entry(mmsi).or_default();
+        st.checked |= invalid;
         let quiet = ms(cx.cfg.spoofing_quiet);
         let update = cx.update_every();
         let z = cx.zone(zone);
