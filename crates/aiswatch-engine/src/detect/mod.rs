@@ -159,9 +159,7 @@ impl DetectConfig {
     /// # Errors
     /// An unknown setting or detector, or a threshold of the wrong type:
     /// the message names the table and key.
-    pub fn from_table(
-        mut table: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Self, String> {
+    pub fn from_table(mut table: toml::Table) -> Result<Self, String> {
         let mut defaults = Defaults::default();
         for k in Kind::ALL {
             if let Some(t) = table.remove(k.as_str()) {
@@ -170,8 +168,9 @@ impl DetectConfig {
                     .map_err(|e| format!("[detect.{}] {e}", k.as_str()))?;
             }
         }
-        let mut cfg = DetectConfig::deserialize(serde_json::Value::Object(table)).map_err(|e| {
+        let mut cfg = DetectConfig::deserialize(toml::Value::Table(table)).map_err(|e| {
             let e = e.to_string();
+            let e = e.trim_end();
             if e.starts_with("unknown field") {
                 let tables: Vec<String> = Kind::ALL
                     .iter()
@@ -189,7 +188,7 @@ impl DetectConfig {
 
 impl<'de> Deserialize<'de> for DetectConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let table = serde_json::Map::deserialize(d)?;
+        let table = toml::Table::deserialize(d)?;
         DetectConfig::from_table(table).map_err(serde::de::Error::custom)
     }
 }

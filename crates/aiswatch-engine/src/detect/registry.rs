@@ -111,7 +111,7 @@ macro_rules! registry {
         /// Detector `name`'s `[detect.<name>]` table checked by its
         /// thresholds type, every threshold filled in; `None` for a name
         /// that is no detector's.
-        fn default_table(name: &str, table: serde_json::Value) -> Option<Result<serde_json::Map<String, serde_json::Value>, String>> {
+        fn default_table(name: &str, table: toml::Value) -> Option<Result<serde_json::Map<String, serde_json::Value>, String>> {
             match name {
                 $(stringify!($module) => Some(registry::table::<$module::Params>(table)),)+
                 _ => None,
@@ -146,13 +146,19 @@ pub(crate) fn only_closed_areas(kind: ZoneKind) -> Result<(), &'static str> {
 /// `table` read as thresholds `P` (unknown keys refused, the rest from
 /// `P::default()`), written back with every threshold.
 pub(crate) fn table<P: Serialize + DeserializeOwned>(
-    table: Value,
+    table: toml::Value,
 ) -> Result<Map<String, Value>, String> {
-    let p: P = serde_json::from_value(table).map_err(|e| e.to_string())?;
-    match serde_json::to_value(p) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err("thresholds are not a table".to_string()),
-        Err(e) => Err(e.to_string()),
+    let p: P = table
+        .try_into()
+        .map_err(|e| e.to_string().trim_end().to_owned())?;
+    let Ok(Value::Object(m)) = serde_json::to_value(p) else {
+        return Err("thresholds are not a table".to_string());
+    };
+    // Thresholds are numbers and durations: only a number that is not
+    // finite (`nan`, `inf`) writes as null.
+    match m.iter().find(|(_, v)| v.is_null()) {
+        Some((k, _)) => Err(format!("{k}: must be a finite number")),
+        None => Ok(m),
     }
 }
 
@@ -166,7 +172,9 @@ impl Default for Defaults {
     fn default() -> Self {
         let mut d = Defaults(BTreeMap::new());
         for k in Kind::ALL {
-            if let Some(Ok(t)) = super::default_table(k.as_str(), Value::Object(Map::new())) {
+            if let Some(Ok(t)) =
+                super::default_table(k.as_str(), toml::Value::Table(Default::default()))
+            {
                 d.0.insert(k.as_str(), t);
             }
         }
@@ -180,7 +188,7 @@ impl Defaults {
     /// # Errors
     /// `name` is no detector's, or the table does not fit its thresholds:
     /// the message says which key.
-    pub fn set(&mut self, name: &str, table: Value) -> Result<(), String> {
+    pub fn set(&mut self, name: &str, table: toml::Value) -> Result<(), String> {
         let kind = Kind::parse(name).ok_or_else(|| format!("unknown detector {name:?}"))?;
         let t = super::default_table(name, table)
             .ok_or_else(|| format!("unknown detector {name:?}"))??;
@@ -210,9 +218,7 @@ impl Defaults {
         kind: Kind,
         zone: &aiswatch_zones::Zone,
     ) -> Option<P> {
-        let block = zone.detect.get(kind.as_str())?;
-        let mut t = self.0.get(kind.as_str()).cloned().unwrap_or_default();
-        t.extend(block.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let t = self.in_zone(kind, zone)?;
         // Both layers were checked against this type (the config when it was
         // read, the zone block when the zone was loaded).
         Some(serde_json::from_value(Value::Object(t)).unwrap_or_default())
@@ -224,16 +230,18 @@ impl Defaults {
         InForce(
             Kind::ALL
                 .iter()
-                .map(|k| {
-                    let t = zone.detect.get(k.as_str()).map(|block| {
-                        let mut t = self.0.get(k.as_str()).cloned().unwrap_or_default();
-                        t.extend(block.iter().map(|(k, v)| (k.clone(), v.clone())));
-                        t
-                    });
-                    (k.as_str(), t)
-                })
+                .map(|&k| (k.as_str(), self.in_zone(k, zone)))
                 .collect(),
         )
+    }
+
+    /// Detector `kind`'s thresholds in `zone`, the zone's block over these
+    /// defaults, if it runs there.
+    fn in_zone(&self, kind: Kind, zone: &aiswatch_zones::Zone) -> Option<Map<String, Value>> {
+        let block = zone.detect.get(kind.as_str())?;
+        let mut t = self.0.get(kind.as_str()).cloned().unwrap_or_default();
+        t.extend(block.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Some(t)
     }
 }
 

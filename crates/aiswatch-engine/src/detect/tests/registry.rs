@@ -164,9 +164,16 @@ fn defaults_come_from_the_config_and_zones_override_them() {
         assert!(e.contains(needle), "{e}");
     }
     let mut d = Defaults::default();
-    d.set("spoofing", json!({"max_speed_kn": -3.0})).unwrap();
-    d.set("identity_change", json!({"min_switches": 1}))
+    let t = |v: serde_json::Value| toml::Value::try_from(v).unwrap();
+    d.set("spoofing", t(json!({"max_speed_kn": -3.0}))).unwrap();
+    d.set("identity_change", t(json!({"min_switches": 1})))
         .unwrap();
+    // A number that is not one is refused where it is read.
+    let nan = toml::Value::Table(toml::toml! { max_speed_kn = nan });
+    assert_eq!(
+        d.set("loitering", nan),
+        Err("max_speed_kn: must be a finite number".to_string())
+    );
     assert_eq!(
         d.problems(),
         vec![
