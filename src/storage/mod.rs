@@ -31,6 +31,7 @@ pub mod delivery;
 mod model;
 pub mod raw;
 pub mod rebuild;
+mod reworded;
 mod sqlite;
 mod write;
 pub mod writer;
@@ -205,10 +206,9 @@ impl Store {
                 .connect_with(opts.clone())
                 .await
                 .map_err(connect)?;
-            sqlx::migrate!("src/storage/migrations/sqlite")
-                .run(&pool)
-                .await
-                .map_err(migrate)?;
+            let migrator = sqlx::migrate!("src/storage/migrations/sqlite");
+            reworded::sqlite(&pool, &migrator).await.map_err(migrate)?;
+            migrator.run(&pool).await.map_err(migrate)?;
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(opts.pragma("cache_size", SQLITE_WRITER_CACHE_KIB))
@@ -223,10 +223,11 @@ impl Store {
                 .connect_with(opts)
                 .await
                 .map_err(connect)?;
-            sqlx::migrate!("src/storage/migrations/postgres")
-                .run(&pool)
+            let migrator = sqlx::migrate!("src/storage/migrations/postgres");
+            reworded::postgres(&pool, &migrator)
                 .await
                 .map_err(migrate)?;
+            migrator.run(&pool).await.map_err(migrate)?;
             Backend::Postgres(pool)
         } else {
             return Err(StorageError::Url(shown));

@@ -1,4 +1,4 @@
--- Positions clustered by place and time (issue 6, point 4).
+-- Positions clustered by place and time.
 --
 -- 0001 kept positions in sequence order (the rowid) with three indexes
 -- beside: a box query then read about one page per row, and every insert

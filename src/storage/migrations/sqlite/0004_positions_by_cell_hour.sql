@@ -1,5 +1,5 @@
 -- Positions keyed by place, hour and vessel; no per-row secondary index
--- but the sequence number's (issue 6, point 4: the write rate).
+-- but the sequence number's (for the write rate).
 --
 -- 0003 kept an index on (mmsi, t) for tracks: the most expensive of the
 -- three B-trees each position went into (about 0.45 s of CPU per 488 k

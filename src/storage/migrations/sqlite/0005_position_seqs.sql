@@ -1,6 +1,6 @@
 -- The restart's replay finds positions by sequence number through one JSON
--- list of keys per written batch, not an index on positions (issue 6,
--- point 4: the write rate).
+-- list of keys per written batch, not an index on positions (for the
+-- write rate).
 --
 -- An index on positions (seq) holds the whole key beside each seq (41 bytes
 -- an entry, 20 MB per 488 k rows) and takes its entries in key order, not

@@ -1,5 +1,5 @@
--- What a restart needs to rebuild receiver coverage as it was (issue 9,
--- point 1): every message the engine heard that left no position or static
+-- What a restart needs to rebuild receiver coverage as it was: every
+-- message the engine heard that left no position or static
 -- row -- a second station's copy of a report, a base station's report,
 -- unchanged static data -- as one JSON list per written batch of
 -- [seq, station, t, mmsi, lon, lat, first], lon and lat in 1/10000 minute
