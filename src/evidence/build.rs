@@ -46,10 +46,14 @@ pub(super) struct AlertFacts {
 }
 
 /// A stored alert's RFC 3339 time as unix ms.
-pub(super) fn parse_time(field: &str, text: &str) -> Result<Millis, EvidenceError> {
+pub(super) fn parse_time(field: &'static str, text: &str) -> Result<Millis, EvidenceError> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp_millis())
-        .map_err(|e| EvidenceError::Export(format!("stored alert: {field} {text:?}: {e}")))
+        .map_err(|source| EvidenceError::Time {
+            field,
+            text: text.to_owned(),
+            source,
+        })
 }
 
 /// `thresholds.json`.
@@ -87,7 +91,7 @@ pub async fn export(
         .await?
         .ok_or_else(|| EvidenceError::NotFound(id.as_str().to_owned()))?;
     let facts: AlertFacts = serde_json::from_str(&hist.latest.json)
-        .map_err(|e| EvidenceError::Export(format!("stored alert {}: {e}", id.as_str())))?;
+        .map_err(EvidenceError::json(format!("stored alert {}", id.as_str())))?;
     let mut end = parse_time("at", &facts.at)?;
     if let Some(e) = &facts.ended_at {
         end = end.max(parse_time("ended_at", e)?);
@@ -140,8 +144,8 @@ pub async fn export(
         in_force: ctx.defaults.in_force(zone),
         alert_details: &facts.details,
     };
-    let thresholds = serde_json::to_vec_pretty(&thresholds)
-        .map_err(|e| EvidenceError::Export(format!("thresholds: {e}")))?;
+    let thresholds =
+        serde_json::to_vec_pretty(&thresholds).map_err(EvidenceError::json("thresholds"))?;
     let g = Gathered {
         facts,
         changes: hist.changes,
@@ -181,9 +185,10 @@ fn zone_feature(
         kind: &'static str,
         features: [&'a RawValue; 1],
     }
-    let c: Collection = serde_json::from_slice(file).map_err(|e| {
-        EvidenceError::Export(format!("{}: changed since loaded: {e}", path.display()))
-    })?;
+    let c: Collection = serde_json::from_slice(file).map_err(EvidenceError::json(format!(
+        "{}: changed since loaded",
+        path.display()
+    )))?;
     let f = c.features.get(index).ok_or_else(|| {
         EvidenceError::Export(format!(
             "{}: has no feature {index} any more",
@@ -194,17 +199,16 @@ fn zone_feature(
         kind: "FeatureCollection",
         features: [f],
     })
-    .map_err(|e| EvidenceError::Export(e.to_string()))
+    .map_err(EvidenceError::json(files::ZONE))
 }
 
 fn csv_bytes<T: Serialize>(rows: impl IntoIterator<Item = T>) -> Result<Vec<u8>, EvidenceError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
-        w.serialize(r)
-            .map_err(|e| EvidenceError::Export(format!("csv: {e}")))?;
+        w.serialize(r)?;
     }
     w.into_inner()
-        .map_err(|e| EvidenceError::Export(format!("csv: {e}")))
+        .map_err(|e| EvidenceError::Csv(e.into_error().into()))
 }
 
 /// The CSV row of a stored position.
@@ -281,7 +285,7 @@ fn tracks_geojson(g: &Gathered) -> Result<Vec<u8>, EvidenceError> {
         }),
     ));
     serde_json::to_vec(&FeatureCollection::new(features))
-        .map_err(|e| EvidenceError::Export(e.to_string()))
+        .map_err(EvidenceError::json(files::TRACKS_GEOJSON))
 }
 
 /// Writes the files, the manifest and the signature; checks the result.
@@ -365,8 +369,8 @@ fn assemble(
             segments_total: g.raw.total,
         },
     };
-    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| EvidenceError::Export(format!("manifest: {e}")))?;
+    let mut manifest_bytes =
+        serde_json::to_vec_pretty(&manifest).map_err(EvidenceError::json("manifest"))?;
     manifest_bytes.push(b'\n');
     let sig = ctx.key.sign(&manifest_bytes);
     b.put(files::MANIFEST, manifest_bytes);

@@ -35,8 +35,7 @@ pub fn load_or_create(data_dir: &Path) -> Result<(SigningKey, bool), EvidenceErr
     let dir = data_dir.join(KEY_DIR);
     create_private_dir(&dir)?;
     let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed)
-        .map_err(|e| EvidenceError::Key(format!("no random numbers from the OS: {e}")))?;
+    getrandom::getrandom(&mut seed).map_err(EvidenceError::Random)?;
     let key = SigningKey::from_bytes(&seed);
     let text = format!("{}\n", hex(&seed));
     // Written under a temporary name and renamed: a crash never leaves a
@@ -138,8 +137,10 @@ pub fn parse_public(text: &str) -> Result<VerifyingKey, EvidenceError> {
     let arr: [u8; 32] = bytes
         .try_into()
         .map_err(|_| EvidenceError::Key(format!("{t:?}: a public key has 32 bytes")))?;
-    VerifyingKey::from_bytes(&arr)
-        .map_err(|e| EvidenceError::Key(format!("{t:?}: not an Ed25519 public key: {e}")))
+    VerifyingKey::from_bytes(&arr).map_err(|source| EvidenceError::PublicKey {
+        key: t.to_owned(),
+        source,
+    })
 }
 
 /// Lowercase hex.

@@ -75,9 +75,20 @@ pub enum EvidenceError {
         /// Why.
         source: std::io::Error,
     },
-    /// The signing key could not be made, read or parsed.
+    /// The signing key or a public key given is not one.
     #[error("evidence key: {0}")]
     Key(String),
+    /// The operating system gave no random numbers for a new key.
+    #[error("evidence key: no random numbers from the OS: {0}")]
+    Random(getrandom::Error),
+    /// 32 bytes that are not an Ed25519 public key.
+    #[error("evidence key: {key:?}: not an Ed25519 public key: {source}")]
+    PublicKey {
+        /// The key as given.
+        key: String,
+        /// Why.
+        source: ed25519_dalek::SignatureError,
+    },
     /// The store could not be read.
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
@@ -102,16 +113,43 @@ pub enum EvidenceError {
     /// No such alert (or not one the caller may see).
     #[error("no alert {0}")]
     NotFound(String),
-    /// What was stored cannot be exported (a stored alert that does not
-    /// parse, its zone gone, positions the raw lines do not give, …).
+    /// What was stored cannot be exported (its zone gone, a zone file
+    /// changed, a bundle that would not verify).
     #[error("cannot export: {0}")]
     Export(String),
+    /// JSON that does not read or write: `what` says which.
+    #[error("cannot export: {what}: {source}")]
+    Json {
+        /// The stored alert, zone file or part of the bundle.
+        what: String,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// A time of the stored alert that is not RFC 3339.
+    #[error("cannot export: stored alert: {field} {text:?}: {source}")]
+    Time {
+        /// Which field.
+        field: &'static str,
+        /// Its text.
+        text: String,
+        /// Why.
+        source: chrono::ParseError,
+    },
+    /// A CSV file of the bundle could not be written.
+    #[error("cannot export: csv: {0}")]
+    Csv(#[from] csv::Error),
     /// The zip could not be written or read.
     #[error("zip: {0}")]
     Zip(zipio::ZipProblem),
 }
 
 impl EvidenceError {
+    /// `what` (JSON) does not read or write.
+    fn json(what: impl Into<String>) -> impl FnOnce(serde_json::Error) -> Self {
+        let what = what.into();
+        move |source| Self::Json { what, source }
+    }
+
     fn io(path: &Path, source: std::io::Error) -> Self {
         Self::Io {
             path: path.to_path_buf(),
