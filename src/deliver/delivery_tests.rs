@@ -38,7 +38,7 @@ impl Sink for Flaky {
             a.push((msg.key.clone(), !failed));
             self.changed.notify_waiters();
             if failed {
-                Err(SendError("refused on purpose".into()))
+                Err(SendError::new("refused on purpose"))
             } else {
                 Ok(())
             }

@@ -114,7 +114,7 @@ impl MqttSink {
     /// Outside a Tokio runtime (it spawns the event loop task).
     pub fn start(centre: &CentreId, cfg: &MqttConfig) -> Result<MqttSink, SendError> {
         let target = format!("MQTT {} topic {}", cfg.url, cfg.topic);
-        let fail = |what: MqttConfigError| SendError(format!("{target}: {what}"));
+        let fail = |what: MqttConfigError| SendError::caused(target.clone(), what);
         let (host, port) = parse_url(&cfg.url).map_err(fail)?;
         check_topic(&cfg.topic).map_err(fail)?;
         let client_id = cfg
@@ -157,7 +157,7 @@ impl MqttSink {
     }
 
     fn error(&self, what: &str) -> SendError {
-        SendError(format!("{}: {what}", self.target))
+        SendError::new(format!("{}: {what}", self.target))
     }
 
     /// Enqueues one publish and returns where its answer will come.
@@ -176,7 +176,7 @@ impl MqttSink {
                 false,
                 msg.body.as_bytes(),
             )
-            .map_err(|e| self.error(&format!("publish not queued: {e}")))?;
+            .map_err(|e| SendError::caused(format!("{}: publish not queued", self.target), e))?;
         acks.push(tx);
         Ok(rx)
     }

@@ -49,21 +49,19 @@ impl NatsSink {
     /// URL, subject and stream.
     pub async fn connect(centre: &CentreId, cfg: &NatsConfig) -> Result<NatsSink, SendError> {
         let target = format!("NATS {} subject {}", cfg.url, cfg.subject);
-        let fail = |what: String| SendError(format!("{target}: {what}"));
-        check_subject(&cfg.subject).map_err(|e| fail(e.to_string()))?;
+        check_subject(&cfg.subject).map_err(|e| SendError::caused(target.clone(), e))?;
         let mut options = ConnectOptions::new()
             .name(format!("aiswatch-{centre}"))
             .connection_timeout(CONNECT_TIMEOUT);
         if let Some(path) = &cfg.credentials_file {
-            options = options
-                .credentials_file(path)
-                .await
-                .map_err(|e| fail(format!("credentials_file {}: {e}", path.display())))?;
+            options = options.credentials_file(path).await.map_err(|e| {
+                SendError::caused(format!("{target}: credentials_file {}", path.display()), e)
+            })?;
         }
         let client = options
             .connect(cfg.url.as_str())
             .await
-            .map_err(|e| fail(format!("connect failed: {e}")))?;
+            .map_err(|e| SendError::caused(format!("{target}: connect failed"), e))?;
         let mut js = jetstream::new(client);
         js.set_timeout(ACK_TIMEOUT);
         let sink = NatsSink {
@@ -82,7 +80,15 @@ impl NatsSink {
     }
 
     fn error(&self, what: &str) -> SendError {
-        SendError(format!("{}: {what}", self.target))
+        SendError::new(format!("{}: {what}", self.target))
+    }
+
+    fn caused(
+        &self,
+        what: &str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> SendError {
+        SendError::caused(format!("{}: {what}", self.target), source)
     }
 
     /// Creates the stream with our subject, or adds the subject to it.
@@ -90,7 +96,6 @@ impl NatsSink {
     /// centre may have replaced the subject list.
     async fn ensure_stream(&self) -> Result<(), SendError> {
         let name = self.stream.as_str();
-        let fail = |what: String| self.error(&format!("stream {name}: {what}"));
         for _ in 0..ENSURE_ROUNDS {
             let config = match self.js.get_stream(name).await {
                 Ok(stream) => stream.cached_info().config.clone(),
@@ -105,25 +110,26 @@ impl NatsSink {
                             tracing::info!(stream = name, subject = %self.subject, "JetStream stream created.")
                         }
                         Err(e) if is_name_taken(&e.kind()) => {}
-                        Err(e) => return Err(fail(format!("create failed: {e}"))),
+                        Err(e) => {
+                            return Err(self.caused(&format!("stream {name}: create failed"), e))
+                        }
                     }
                     continue;
                 }
-                Err(e) => return Err(fail(format!("lookup failed: {e}"))),
+                Err(e) => return Err(self.caused(&format!("stream {name}: lookup failed"), e)),
             };
             if holds(&config, &self.subject) {
                 return Ok(());
             }
             let mut config = config;
             config.subjects.push(self.subject.clone());
-            self.js
-                .update_stream(config)
-                .await
-                .map_err(|e| fail(format!("adding the subject failed: {e}")))?;
+            self.js.update_stream(config).await.map_err(|e| {
+                self.caused(&format!("stream {name}: adding the subject failed"), e)
+            })?;
             tracing::info!(stream = name, subject = %self.subject, "JetStream stream given the subject.");
         }
-        Err(fail(format!(
-            "still without the subject after {ENSURE_ROUNDS} rounds (changed concurrently?)"
+        Err(self.error(&format!(
+            "stream {name}: still without the subject after {ENSURE_ROUNDS} rounds (changed concurrently?)"
         )))
     }
 
@@ -136,7 +142,7 @@ impl NatsSink {
             .js
             .publish_with_headers(self.subject.clone(), headers, payload)
             .await
-            .map_err(|e| self.error(&format!("publish failed: {e}")))?;
+            .map_err(|e| self.caused("publish failed", e))?;
         match ack.await {
             Ok(ack) => Ok(ack),
             Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
@@ -144,13 +150,13 @@ impl NatsSink {
                 // back so that the outbox's next attempt succeeds.
                 let healed = match self.ensure_stream().await {
                     Ok(()) => "subject restored".to_owned(),
-                    Err(e) => e.0,
+                    Err(e) => e.to_string(),
                 };
                 Err(self.error(&format!(
                     "no stream holds the subject ({healed}); not stored"
                 )))
             }
-            Err(e) => Err(self.error(&format!("no JetStream ack: {e}"))),
+            Err(e) => Err(self.caused("no JetStream ack", e)),
         }
     }
 }

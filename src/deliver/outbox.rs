@@ -149,7 +149,7 @@ impl Sink for LazySink {
                 .sink
                 .get_or_try_init(|| (self.connect)())
                 .await
-                .map_err(|e| SendError(format!("{}: cannot connect: {e}", self.what)))?;
+                .map_err(|e| SendError::caused(format!("{}: cannot connect", self.what), e))?;
             sink.send(msg).await
         })
     }
@@ -273,7 +273,7 @@ impl Worker {
         self.metrics.attempts.with_label_values(&l).inc();
         let res = match tokio::time::timeout(self.cfg.timeout, self.sink.send(&msg)).await {
             Ok(r) => r,
-            Err(_) => Err(SendError(format!(
+            Err(_) => Err(SendError::new(format!(
                 "no acknowledgement within {}",
                 humantime::format_duration(self.cfg.timeout)
             ))),
@@ -285,7 +285,8 @@ impl Worker {
                 self.metrics.latency.with_label_values(&l).observe(secs);
                 Outcome::Delivered { id: d.id, at: now }
             }
-            Err(SendError(error)) => {
+            Err(e) => {
+                let error = e.to_string();
                 self.metrics.failures.with_label_values(&l).inc();
                 let give_up = ms(self.cfg.give_up_after);
                 if now - d.since >= give_up {

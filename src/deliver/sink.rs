@@ -65,9 +65,36 @@ impl Message {
 
 /// One failed attempt: why, for the log, the metrics and `last_error`.
 /// Every failure is retried by the outbox until `give_up_after`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct SendError(pub String);
+#[derive(Debug, thiserror::Error)]
+#[error("{what}{}", source.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
+pub struct SendError {
+    /// Where and what failed (`POST https://…`, `NATS … subject …: publish failed`).
+    pub what: String,
+    /// The channel's own error, when one caused it.
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl SendError {
+    /// A failure with nothing more to say than `what`.
+    pub fn new(what: impl Into<String>) -> Self {
+        SendError {
+            what: what.into(),
+            source: None,
+        }
+    }
+
+    /// A failure of `what` caused by `source`.
+    pub fn caused(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        SendError {
+            what: what.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
 
 /// A delivery channel of one centre. One value per centre and channel,
 /// shared by the outbox worker; `send` may be called concurrently for

@@ -168,12 +168,15 @@ impl Sink for WebhookSink {
                 .body(msg.body.to_string())
                 .send()
                 .await
-                .map_err(|e| SendError(format!("POST {}: {}", self.shown, e.without_url())))?;
+                .map_err(|e| SendError::caused(format!("POST {}", self.shown), e.without_url()))?;
             let status = resp.status();
             if status.is_success() {
                 Ok(())
             } else {
-                Err(SendError(format!("POST {}: HTTP {status}", self.shown)))
+                Err(SendError::new(format!(
+                    "POST {}: HTTP {status}",
+                    self.shown
+                )))
             }
         })
     }
