@@ -233,7 +233,7 @@ async fn mqtt_closed_port_is_an_error_naming_the_broker_not_a_hang() {
         .await
         .err()
         .expect("no broker there");
-    assert!(err.0.contains(&url), "{err}");
+    assert!(err.to_string().contains(&url), "{err}");
 
     // Started without waiting: `send` fails at once while down.
     let sink = MqttSink::start(&centre, &cfg).expect("config is fine");
@@ -241,7 +241,7 @@ async fn mqtt_closed_port_is_an_error_naming_the_broker_not_a_hang() {
         .await
         .expect_err("not connected");
     assert!(
-        err.0.contains(&url) && err.0.contains("aiswatch/test/closed"),
+        err.to_string().contains(&url) && err.to_string().contains("aiswatch/test/closed"),
         "{err}"
     );
 }
@@ -275,7 +275,7 @@ async fn mqtt_sink_fails_fast_while_the_broker_is_away_and_reconnects() {
         .await
         .expect_err("broker away");
     assert!(started.elapsed() < Duration::from_secs(1), "fails fast");
-    assert!(err.0.contains(&via_proxy), "{err}");
+    assert!(err.to_string().contains(&via_proxy), "{err}");
 
     proxy.bring_up();
     within("link up", link.wait_for(|s| *s == LinkState::Up))
@@ -475,7 +475,7 @@ async fn nats_closed_port_is_an_error_naming_the_server() {
         .await
         .err()
         .expect("no server there");
-    assert!(err.0.contains(&url), "{err}");
+    assert!(err.to_string().contains(&url), "{err}");
 }
 
 #[tokio::test]
@@ -507,7 +507,7 @@ async fn nats_outage_is_an_error_within_the_attempt_then_recovers() {
         took <= 2 * ACK_TIMEOUT + Duration::from_secs(1),
         "took {took:?}"
     );
-    assert!(err.0.contains(&via_proxy), "{err}");
+    assert!(err.to_string().contains(&via_proxy), "{err}");
     eprintln!("MEASURED: nats send while down failed after {took:?}: {err}");
 
     // Back: the outbox's retry (same key) goes through once async-nats has

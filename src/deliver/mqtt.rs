@@ -437,6 +437,9 @@ mod tests {
         let err = MqttSink::start(&CentreId::from("c"), &c)
             .err()
             .expect("refused");
-        assert!(err.0.contains("mqtts://broker.example:8883"), "{err}");
+        assert!(
+            err.to_string().contains("mqtts://broker.example:8883"),
+            "{err}"
+        );
     }
 }
