@@ -67,7 +67,7 @@ registry::registry! {
 use context::{Context, Deadlines, Report};
 use place::{Place, PlaceCells};
 use registry::Detector;
-pub use registry::{Defaults, InForce};
+pub use registry::{Defaults, DefaultsError, InForce};
 use silence::{Coverage, Dead, Liveness, StationId};
 pub use spoofing::valid_ship_mmsi;
 
@@ -159,30 +159,54 @@ impl DetectConfig {
     /// # Errors
     /// An unknown setting or detector, or a threshold of the wrong type:
     /// the message names the table and key.
-    pub fn from_table(mut table: toml::Table) -> Result<Self, String> {
+    pub fn from_table(mut table: toml::Table) -> Result<Self, DetectConfigError> {
         let mut defaults = Defaults::default();
         for k in Kind::ALL {
             if let Some(t) = table.remove(k.as_str()) {
                 defaults
                     .set(k.as_str(), t)
-                    .map_err(|e| format!("[detect.{}] {e}", k.as_str()))?;
+                    .map_err(|source| DetectConfigError::Table {
+                        detector: k.as_str(),
+                        source,
+                    })?;
             }
         }
-        let mut cfg = DetectConfig::deserialize(toml::Value::Table(table)).map_err(|e| {
-            let e = e.to_string();
-            let e = e.trim_end();
-            if e.starts_with("unknown field") {
-                let tables: Vec<String> = Kind::ALL
-                    .iter()
-                    .map(|k| format!("`{}`", k.as_str()))
-                    .collect();
-                format!("[detect] {e}, or a detector's table: {}", tables.join(", "))
-            } else {
-                format!("[detect] {e}")
-            }
-        })?;
+        let mut cfg = DetectConfig::deserialize(toml::Value::Table(table))
+            .map_err(DetectConfigError::Settings)?;
         cfg.defaults = defaults;
         Ok(cfg)
+    }
+}
+
+/// Why `[detect]` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectConfigError {
+    /// A detector's table (`[detect.<detector>]`).
+    #[error("[detect.{detector}] {source}")]
+    Table {
+        /// The detector.
+        detector: &'static str,
+        /// Why.
+        source: registry::DefaultsError,
+    },
+    /// `[detect]`'s own settings: an unknown key names the detector tables
+    /// too.
+    #[error("[detect] {}", settings_problem(.0))]
+    Settings(toml::de::Error),
+}
+
+/// The message of a `[detect]` settings error.
+fn settings_problem(e: &toml::de::Error) -> String {
+    let e = e.to_string();
+    let e = e.trim_end();
+    if e.starts_with("unknown field") {
+        let tables: Vec<String> = Kind::ALL
+            .iter()
+            .map(|k| format!("`{}`", k.as_str()))
+            .collect();
+        format!("{e}, or a detector's table: {}", tables.join(", "))
+    } else {
+        e.to_owned()
     }
 }
 

@@ -111,7 +111,7 @@ macro_rules! registry {
         /// Detector `name`'s `[detect.<name>]` table checked by its
         /// thresholds type, every threshold filled in; `None` for a name
         /// that is no detector's.
-        fn default_table(name: &str, table: toml::Value) -> Option<Result<serde_json::Map<String, serde_json::Value>, String>> {
+        fn default_table(name: &str, table: toml::Value) -> Option<Result<serde_json::Map<String, serde_json::Value>, registry::DefaultsError>> {
             match name {
                 $(stringify!($module) => Some(registry::table::<$module::Params>(table)),)+
                 _ => None,
@@ -147,19 +147,36 @@ pub(crate) fn only_closed_areas(kind: ZoneKind) -> Result<(), &'static str> {
 /// `P::default()`), written back with every threshold.
 pub(crate) fn table<P: Serialize + DeserializeOwned>(
     table: toml::Value,
-) -> Result<Map<String, Value>, String> {
-    let p: P = table
-        .try_into()
-        .map_err(|e| e.to_string().trim_end().to_owned())?;
-    let Ok(Value::Object(m)) = serde_json::to_value(p) else {
-        return Err("thresholds are not a table".to_string());
+) -> Result<Map<String, Value>, DefaultsError> {
+    let p: P = table.try_into().map_err(DefaultsError::Thresholds)?;
+    let m = match serde_json::to_value(p).map_err(DefaultsError::Json)? {
+        Value::Object(m) => m,
+        _ => Map::new(),
     };
     // Thresholds are numbers and durations: only a number that is not
     // finite (`nan`, `inf`) writes as null.
     match m.iter().find(|(_, v)| v.is_null()) {
-        Some((k, _)) => Err(format!("{k}: must be a finite number")),
+        Some((k, _)) => Err(DefaultsError::NotFinite(k.clone())),
         None => Ok(m),
     }
+}
+
+/// Why a `[detect.<name>]` table cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DefaultsError {
+    /// The table is named after no detector.
+    #[error("unknown detector {0:?}")]
+    UnknownDetector(String),
+    /// The table does not fit the detector's thresholds (an unknown key, a
+    /// value of the wrong type).
+    #[error("{}", .0.to_string().trim_end())]
+    Thresholds(toml::de::Error),
+    /// A threshold that is not a finite number (`nan`, `inf`).
+    #[error("{0}: must be a finite number")]
+    NotFinite(String),
+    /// The thresholds could not be written back.
+    #[error("{0}")]
+    Json(serde_json::Error),
 }
 
 /// The thresholds zones fall back on: every detector's `[detect.<name>]`
@@ -188,10 +205,10 @@ impl Defaults {
     /// # Errors
     /// `name` is no detector's, or the table does not fit its thresholds:
     /// the message says which key.
-    pub fn set(&mut self, name: &str, table: toml::Value) -> Result<(), String> {
-        let kind = Kind::parse(name).ok_or_else(|| format!("unknown detector {name:?}"))?;
-        let t = super::default_table(name, table)
-            .ok_or_else(|| format!("unknown detector {name:?}"))??;
+    pub fn set(&mut self, name: &str, table: toml::Value) -> Result<(), DefaultsError> {
+        let unknown = || DefaultsError::UnknownDetector(name.to_owned());
+        let kind = Kind::parse(name).ok_or_else(unknown)?;
+        let t = super::default_table(name, table).ok_or_else(unknown)??;
         self.0.insert(kind.as_str(), t);
         Ok(())
     }

@@ -171,8 +171,8 @@ fn defaults_come_from_the_config_and_zones_override_them() {
     // A number that is not one is refused where it is read.
     let nan = toml::Value::Table(toml::toml! { max_speed_kn = nan });
     assert_eq!(
-        d.set("loitering", nan),
-        Err("max_speed_kn: must be a finite number".to_string())
+        d.set("loitering", nan).unwrap_err().to_string(),
+        "max_speed_kn: must be a finite number"
     );
     assert_eq!(
         d.problems(),
