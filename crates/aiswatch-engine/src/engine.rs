@@ -59,6 +59,9 @@ pub struct EngineStats {
     pub future_time: u64,
     /// Positions older than the vessel's current one (kept in its track only).
     pub late_positions: u64,
+    /// Static or voyage data older than the vessel's current data: it
+    /// only filled fields still unknown.
+    pub late_statics: u64,
     /// Messages about no vessel (base stations, aids to navigation, binary …).
     pub not_vessel: u64,
     /// Ticks run.
@@ -294,6 +297,7 @@ impl Engine {
                 Update::LatePosition => self.stats.late_positions += 1,
                 Update::Ignored => self.stats.not_vessel += 1,
                 Update::Static => {}
+                Update::LateStatic => self.stats.late_statics += 1,
                 Update::Position => {
                     if let (Some(det), Some((lon, lat))) =
                         (&mut self.detectors, d.message.position())

@@ -68,6 +68,23 @@ pub struct StaticInfo {
 }
 
 impl StaticInfo {
+    /// Takes from `older` the fields this one does not know yet.
+    fn fill_unknown(&mut self, older: StaticInfo) {
+        fn fill<T>(slot: &mut Option<T>, v: Option<T>) {
+            if slot.is_none() {
+                *slot = v;
+            }
+        }
+        fill(&mut self.name, older.name);
+        fill(&mut self.callsign, older.callsign);
+        fill(&mut self.imo, older.imo);
+        fill(&mut self.ship_type, older.ship_type);
+        fill(&mut self.length_m, older.length_m);
+        fill(&mut self.beam_m, older.beam_m);
+        fill(&mut self.draught_m, older.draught_m);
+        fill(&mut self.destination, older.destination);
+    }
+
     /// The same data as `o`, whenever it was received.
     pub fn same_data(&self, o: Option<&StaticInfo>) -> bool {
         o.is_some_and(|o| {
@@ -229,6 +246,10 @@ pub enum Update {
     LatePosition,
     /// Static or voyage data.
     Static,
+    /// Static or voyage data older than what the vessel already has (a late
+    /// arrival, or a recording read again): it only fills fields still
+    /// unknown, never replaces newer data.
+    LateStatic,
     /// Not about a vessel (base station, aid to navigation, binary message …).
     Ignored,
 }
@@ -301,42 +322,66 @@ impl TrackStore {
             27 if v.class == VesselClass::Unknown => v.class = VesselClass::LongRange,
             _ => {}
         }
-        if let Body::ClassBExtended(x) = &m.body {
+        // Static data older than the vessel's (satellite feeds deliver out
+        // of order; a recording may be read again after a restart) must not
+        // turn its identity back: it only fills what is still unknown.
+        let late = v
+            .static_info
+            .as_ref()
+            .is_some_and(|s| d.time < s.updated_at);
+        let update_static = |v: &mut Vessel, set: &dyn Fn(&mut StaticInfo)| {
             let s = v.static_info.get_or_insert_with(Default::default);
-            set_text(&mut s.name, &x.shipname);
-            s.ship_type = Some(x.shiptype).filter(|&t| t != 0);
-            set_dims(s, &x.dims);
-            s.updated_at = d.time;
-        }
-        match &m.body {
-            Body::StaticVoyage(x) => {
-                let s = v.static_info.get_or_insert_with(Default::default);
-                set_text(&mut s.name, &x.shipname);
-                set_text(&mut s.callsign, &x.callsign);
-                set_text(&mut s.destination, &x.destination);
-                s.imo = Some(x.imo).filter(|&i| i != 0);
-                s.ship_type = Some(x.shiptype).filter(|&t| t != 0);
-                s.draught_m = Some(f32::from(x.draught) / 10.0).filter(|&d| d > 0.0);
-                set_dims(s, &x.dims);
+            if late {
+                let mut old = StaticInfo::default();
+                set(&mut old);
+                s.fill_unknown(old);
+            } else {
+                set(s);
                 s.updated_at = d.time;
-                return Update::Static;
+            }
+        };
+        match &m.body {
+            Body::ClassBExtended(x) => update_static(v, &|s| {
+                set_text(&mut s.name, &x.shipname);
+                s.ship_type = Some(x.shiptype).filter(|&t| t != 0);
+                set_dims(s, &x.dims);
+            }),
+            Body::StaticVoyage(x) => {
+                update_static(v, &|s| {
+                    set_text(&mut s.name, &x.shipname);
+                    set_text(&mut s.callsign, &x.callsign);
+                    set_text(&mut s.destination, &x.destination);
+                    s.imo = Some(x.imo).filter(|&i| i != 0);
+                    s.ship_type = Some(x.shiptype).filter(|&t| t != 0);
+                    s.draught_m = Some(f32::from(x.draught) / 10.0).filter(|&d| d > 0.0);
+                    set_dims(s, &x.dims);
+                });
+                return if late {
+                    Update::LateStatic
+                } else {
+                    Update::Static
+                };
             }
             Body::StaticDataB(x) => {
-                let s = v.static_info.get_or_insert_with(Default::default);
-                if let Some(n) = &x.shipname {
-                    set_text(&mut s.name, n);
-                }
-                if let Some(c) = &x.callsign {
-                    set_text(&mut s.callsign, c);
-                }
-                if let Some(t) = x.shiptype {
-                    s.ship_type = Some(t).filter(|&t| t != 0);
-                }
-                if let Some(dims) = &x.dims {
-                    set_dims(s, dims);
-                }
-                s.updated_at = d.time;
-                return Update::Static;
+                update_static(v, &|s| {
+                    if let Some(n) = &x.shipname {
+                        set_text(&mut s.name, n);
+                    }
+                    if let Some(c) = &x.callsign {
+                        set_text(&mut s.callsign, c);
+                    }
+                    if let Some(t) = x.shiptype {
+                        s.ship_type = Some(t).filter(|&t| t != 0);
+                    }
+                    if let Some(dims) = &x.dims {
+                        set_dims(s, dims);
+                    }
+                });
+                return if late {
+                    Update::LateStatic
+                } else {
+                    Update::Static
+                };
             }
             _ => {}
         }

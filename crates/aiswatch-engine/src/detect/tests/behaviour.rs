@@ -66,6 +66,20 @@ fn static5(
     imo: u32,
     ship_type: u8,
 ) -> Vec<Decoded> {
+    static5_eta(mmsi, t, name, callsign, imo, ship_type, (1, 2, 3, 0))
+}
+
+/// [`static5`] with its ETA (month, day, hour, minute): another payload
+/// for the same identity.
+fn static5_eta(
+    mmsi: u32,
+    t: Millis,
+    name: &str,
+    callsign: &str,
+    imo: u32,
+    ship_type: u8,
+    eta: (u8, u8, u8, u8),
+) -> Vec<Decoded> {
     let p = encode::type5(&StaticA {
         mmsi,
         imo,
@@ -80,7 +94,7 @@ fn static5(
         },
         draught_m: 5.0,
         destination: "LAGOS".into(),
-        eta: (1, 2, 3, 0),
+        eta,
     });
     decode(encode::tagged_lines(&p, 1, 'A', "st1", t / 1000))
 }
@@ -206,6 +220,48 @@ fn identity_change_fires_on_changes_but_not_on_a_correction_at_voyage_start() {
     assert_eq!(wire(a[1])["change"]["field"], "callsign");
     assert_eq!(a[2].ended_at, Some(T0 + 100 * MIN));
     assert_eq!(wire(a[2])["reason"], "quiet");
+}
+
+#[test]
+fn static_data_read_again_late_changes_no_identity() {
+    // A vessel renamed mid-voyage; then the recording is read again (a
+    // restart re-reading its file, or a satellite feed's late copies): its
+    // old static messages, older than what the vessel has, must not turn
+    // the name back and forth.
+    let m = 244_000_111;
+    // Another ETA each pass: payloads differ, so they are not dropped as
+    // copies of messages just heard.
+    let statics = |eta| {
+        [
+            (T0 + 2 * MIN, "SEA STAR"),
+            (T0 + 60 * MIN, "SEA STAR"),
+            (T0 + 90 * MIN, "OCEAN QUEEN"),
+            (T0 + 120 * MIN, "OCEAN QUEEN"),
+        ]
+        .into_iter()
+        .flat_map(|(t, name)| static5_eta(m, t, name, "PD1234", 9_123_456, 70, eta))
+        .collect::<Vec<_>>()
+    };
+    let mut msgs = sail(m, T0, T0 + 4 * HOUR, MIN, (3.0, 4.0), |_| {
+        (10.0, 90.0, 0.0, 0)
+    });
+    msgs.extend(statics((1, 2, 3, 0)));
+    let mut e = engine3();
+    let first = run(&mut e, msgs);
+    let opened = of_kind(&first, Kind::IdentityChange, m)
+        .iter()
+        .filter(|a| a.state == State::Open)
+        .count();
+    assert_eq!(opened, 1, "{first:#?}");
+    let again = run(&mut e, statics((4, 5, 6, 0)));
+    assert!(
+        of_kind(&again, Kind::IdentityChange, m).is_empty(),
+        "{again:#?}"
+    );
+    // The last one is as new as what the vessel has: applied, changing nothing.
+    assert_eq!(e.stats().late_statics, 3);
+    let v = e.tracks().get(Mmsi(m)).expect("tracked");
+    assert_eq!(v.name(), Some("OCEAN QUEEN"));
 }
 
 #[test]
