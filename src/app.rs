@@ -6,9 +6,10 @@
 //!                                                             └──watch<Snapshot>──▶ api ◀── store, Hub (live stream)
 //! ```
 //!
-//! Start: zones and config checked, store opened and migrated, engine state
-//! rebuilt from the store (a restart resumes), then the HTTP server, then
-//! the sources. Shutdown order: the shutdown future cancels the sources;
+//! Start: zones and config checked, store opened and migrated, then the
+//! HTTP server and the sources, at once; the engine stage first rebuilds
+//! its state from the store (a restart resumes) while what the sources
+//! deliver waits, and `/readyz` says how far the rebuild is. Shutdown order: the shutdown future cancels the sources;
 //! each source drops its sender; the decode stage drains and drops its own
 //! (the raw archive flushes); the engine drains, hands its last batch to
 //! the store writer and ends; the writer commits everything; last the HTTP
@@ -33,7 +34,7 @@ use crate::ingest::{self, LineBatch, SourceId};
 use crate::lifecycle::{Ends, Supervisor};
 use crate::metrics::Metrics;
 use crate::pipeline::decode::decode_stage;
-use crate::pipeline::engine::{engine_stage, EngineStage};
+use crate::pipeline::engine::{engine_stage, EngineStage, Rebuild};
 use crate::storage::raw::{RawArchive, RawBatch, RawOptions};
 use crate::storage::writer::WriterStats;
 use crate::storage::Store;
@@ -55,9 +56,6 @@ pub enum AppError {
     /// The store cannot be opened or migrated.
     #[error(transparent)]
     Store(#[from] crate::storage::StorageError),
-    /// The engine's state cannot be read back from the store.
-    #[error("cannot rebuild state from the store")]
-    Rebuild(#[source] crate::storage::StorageError),
     /// A centre's push channel is misconfigured.
     #[error(transparent)]
     Sink(#[from] outbox::SinkError),
@@ -133,7 +131,7 @@ pub async fn run(
     on_bound: Option<oneshot::Sender<Bound>>,
 ) -> Result<(), AppError> {
     // Zones and detectors first: a bad zone file fails the start before any socket opens.
-    let mut engine = cfg.engine(None)?;
+    let engine = cfg.engine(None)?;
     let undeclared = cfg.undeclared_centres(engine.zones());
     if !undeclared.is_empty() {
         return Err(AppError::UndeclaredCentres(undeclared));
@@ -145,26 +143,12 @@ pub async fn run(
     // Every stage runs supervised: one that fails stops the daemon (exit 1).
     let sup = Supervisor::new();
 
-    // Storage: open, migrate, and rebuild the engine's state from it.
+    // Storage: open and migrate. The engine's state is rebuilt from it in
+    // the engine stage, while the daemon already listens (and buffers).
     let store = Store::connect(&cfg.storage.database_url()).await?;
     info!(store = %store.url(), "Store open.");
-    let resume = crate::storage::rebuild::rebuild(&store, &mut engine)
-        .await
-        .map_err(AppError::Rebuild)?;
-    if let Some((from, to)) = resume.span {
-        info!(
-            positions = resume.positions,
-            statics = resume.statics,
-            open_alerts = resume.open_alerts,
-            closed_orphans = resume.closed_orphans,
-            from = %aiswatch_core::time::rfc3339(from),
-            to = %aiswatch_core::time::rfc3339(to),
-            "State rebuilt from the store."
-        );
-    }
-    // A looped file source goes on after what the store has seen.
-    let resume_after = engine.clock();
-    engine.record(true);
+    let progress = Arc::new(crate::storage::rebuild::Progress::default());
+    let (clock_tx, clock_rx) = watch::channel(None);
 
     // ⑤ Delivery: every alert change is stored with one pending delivery
     // per routed centre and channel; workers push them from there.
@@ -288,6 +272,7 @@ pub async fn run(
         limits: cfg.api.clone(),
         engine_heartbeat: heartbeat.clone(),
         sources_ready: sources_ready.clone(),
+        rebuild: progress.clone(),
         hub: Some(hub.clone()),
         routes,
         evidence: Some(evidence),
@@ -298,22 +283,56 @@ pub async fn run(
         tokio::spawn(crate::api::serve(listener, ctx, http_cancel.clone())),
     );
 
-    // ① Sources: all bound (or opened) before any runs, so a wrong address fails the start.
+    // ① Sources: all bound (or opened) before any runs, so a wrong address
+    // fails the start. A looped file source starts once the engine's clock
+    // is rebuilt, with its first pass after it.
     let mut started = Vec::new();
     let mut source_addrs = Vec::new();
-    let env = ingest::SourceEnv {
-        vessel_ttl: cfg.engine.vessel_ttl,
-        resume_after,
-    };
     for src in cfg.sources.clone() {
         let id = src.id().to_owned();
-        let source =
-            ingest::start_source_with(src, line_tx.clone(), metrics.clone(), cancel.clone(), env)
-                .await?;
+        let env = ingest::SourceEnv {
+            vessel_ttl: cfg.engine.vessel_ttl,
+            resume_after: None,
+        };
+        let resumes = src.resumes();
+        let source = ingest::start_source_with(
+            src.clone(),
+            line_tx.clone(),
+            metrics.clone(),
+            cancel.clone(),
+            env,
+        )
+        .await?;
         if let Some(addr) = source.local_addr {
             source_addrs.push((id.clone(), addr));
         }
-        started.push((id, source.run));
+        let run: ingest::RunningSource = if resumes {
+            drop(source);
+            let (mut clock, tx, metrics, cancel) = (
+                clock_rx.clone(),
+                line_tx.clone(),
+                metrics.clone(),
+                cancel.clone(),
+            );
+            Box::pin(async move {
+                let rebuilt = match clock.wait_for(Option::is_some).await {
+                    Ok(c) => c.flatten(),
+                    // The engine stage ended before its rebuild: nothing to feed.
+                    Err(_) => return Ok(()),
+                };
+                let env = ingest::SourceEnv {
+                    resume_after: rebuilt,
+                    ..env
+                };
+                ingest::start_source_with(src, tx, metrics, cancel, env)
+                    .await?
+                    .run
+                    .await
+            })
+        } else {
+            source.run
+        };
+        started.push((id, run));
     }
     drop(line_tx);
     for (id, fut) in started {
@@ -336,13 +355,18 @@ pub async fn run(
             EngineStage {
                 engine,
                 store: store_tx,
-                silenced: resume.silenced,
+                silenced: Default::default(),
                 snapshots: snap_tx,
                 want_snapshot,
                 heartbeat,
                 metrics: metrics.clone(),
                 storage: storage_stats.clone(),
                 raw: raw_writer.as_ref().map(|w| w.stats()),
+            },
+            Rebuild {
+                store: store.clone(),
+                progress,
+                clock: clock_tx,
             },
             msg_rx,
             zone_rx,

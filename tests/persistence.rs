@@ -15,7 +15,34 @@ use common::*;
 
 const ADMIN: &str = "admin-token";
 
+/// A connection holding the store's `ticks` table locked (PostgreSQL): the
+/// restarted daemon's rebuild waits on it until it is released.
+struct HeldRebuild(sqlx::PgConnection);
+
+impl HeldRebuild {
+    async fn lock(db: &str) -> Self {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(db).await.unwrap();
+        sqlx::query("BEGIN").execute(&mut c).await.unwrap();
+        sqlx::query("LOCK TABLE ticks IN ACCESS EXCLUSIVE MODE")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        HeldRebuild(c)
+    }
+
+    async fn release(mut self) {
+        sqlx::query("COMMIT").execute(&mut self.0).await.unwrap();
+    }
+}
+
 async fn restart_case(db: &str, kill: bool) {
+    restart_case_with(db, kill, false).await;
+}
+
+/// `hold`: the restarted daemon's rebuild is held (PostgreSQL only) while
+/// the test checks that it answers and reads its sources meanwhile.
+async fn restart_case_with(db: &str, kill: bool, hold: bool) {
     let lines = sample_lines();
     let split = clean_split(&lines, lines.len() / 2);
     let (ref_alerts, ref_positions) = replay_reference(&lines);
@@ -32,8 +59,34 @@ async fn restart_case(db: &str, kill: bool) {
     stop(&mut d, kill);
 
     // On new ports: the addresses are the ones this start logged.
+    let held = if hold {
+        Some(HeldRebuild::lock(db).await)
+    } else {
+        None
+    };
     let mut d = start(dir.path(), &config, 2).await;
-    feed(d.tcp, &lines[split..]).await;
+    if let Some(held) = held {
+        // Listening, answering, and saying why it is not ready yet.
+        let (status, body) = request(d.http, "GET", "/healthz", None).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = request(d.http, "GET", "/readyz", None).await;
+        assert_eq!(status, 503, "{body}");
+        let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(ready["rebuilding"].is_object(), "{ready}");
+        assert!(
+            ready["reasons"][0]
+                .as_str()
+                .is_some_and(|r| r.starts_with("rebuilding state from the store")),
+            "{ready}"
+        );
+        // What arrives meanwhile waits and is applied after, in order.
+        feed(d.tcp, &lines[split..]).await;
+        let (status, _) = request(d.http, "GET", "/readyz", None).await;
+        assert_eq!(status, 503);
+        held.release().await;
+    } else {
+        feed(d.tcp, &lines[split..]).await;
+    }
     wait_positions(d.http, ADMIN, ref_positions.len() - first_positions.len()).await;
 
     let got = api_alerts(d.http, ADMIN).await;
@@ -127,4 +180,12 @@ async fn postgres_graceful_restart_gives_replays_alerts() {
         return;
     };
     restart_case(&pg_schema(&base, "term").await, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_restart_listens_and_buffers_while_it_rebuilds() {
+    let Some(base) = pg_base_url("postgres_restart_listens_and_buffers_while_it_rebuilds") else {
+        return;
+    };
+    restart_case_with(&pg_schema(&base, "held").await, true, true).await;
 }

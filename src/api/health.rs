@@ -42,6 +42,10 @@ pub struct Readiness {
     pub details: Vec<String>,
     /// Every source has started.
     pub sources_ready: bool,
+    /// While the engine rebuilds its state from the store (after a
+    /// restart): how far it is; null once rebuilt. Sources are already
+    /// read meanwhile and what they deliver is applied after, in order.
+    pub rebuilding: Option<Rebuilding>,
     /// Milliseconds since the engine's last tick; null if it never ticked.
     pub engine_heartbeat_age_ms: Option<i64>,
     /// Positions dropped because the store fell behind, since start.
@@ -53,6 +57,15 @@ pub struct Readiness {
     pub outbox: Vec<OutboxEntry>,
     /// Deliveries given up (dead letters), waiting for a manual retry.
     pub dead_letters: i64,
+}
+
+/// How far a rebuild from the store is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rebuilding {
+    /// Records (positions, static changes, clock ticks) replayed.
+    pub replayed: u64,
+    /// Records to replay.
+    pub total: u64,
 }
 
 /// Pending deliveries of one centre's channel.
@@ -95,17 +108,22 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     if let Some(p) = ctx.storage.problem() {
         reasons.push(p);
     }
+    let rebuilding = ctx.rebuild.rebuilding();
     let hb = ctx.engine_heartbeat.load(Ordering::Relaxed);
     let age = (hb > 0).then(|| now_ms() - hb);
-    match age {
-        None => reasons.push("engine has not ticked yet".to_owned()),
-        Some(a) if a > ENGINE_STALL_MS => {
+    match (rebuilding, age) {
+        (Some((replayed, total)), _) => reasons.push(format!(
+            "rebuilding state from the store: {replayed} of {total} records ({:.0} %)",
+            replayed as f64 * 100.0 / total.max(1) as f64
+        )),
+        (None, None) => reasons.push("engine has not ticked yet".to_owned()),
+        (None, Some(a)) if a > ENGINE_STALL_MS => {
             reasons.push(format!(
                 "engine stalled: last tick {:.1} s ago",
                 a as f64 / 1000.0
             ));
         }
-        Some(_) => {}
+        (None, Some(_)) => {}
     }
     if let Some(e) = &ctx.zones.borrow().error {
         // The previous zones still run: worth knowing, not a reason to
@@ -167,6 +185,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         reasons,
         details,
         sources_ready,
+        rebuilding: rebuilding.map(|(replayed, total)| Rebuilding { replayed, total }),
         engine_heartbeat_age_ms: age,
         positions_dropped: dropped,
         store_answers,
@@ -212,6 +231,9 @@ pub struct EngineCounts {
     pub future_time: u64,
     /// Positions older than the vessel's current one.
     pub late_positions: u64,
+    /// Static or voyage data older than the vessel's current data (only
+    /// fields still unknown were taken from it).
+    pub late_statics: u64,
     /// Messages about no vessel (base stations, aids to navigation, …).
     pub not_vessel: u64,
     /// Engine ticks run.
@@ -227,6 +249,7 @@ impl From<&EngineStats> for EngineCounts {
             duplicates: s.duplicates,
             future_time: s.future_time,
             late_positions: s.late_positions,
+            late_statics: s.late_statics,
             not_vessel: s.not_vessel,
             ticks: s.ticks,
             evicted: s.evicted,

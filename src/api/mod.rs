@@ -114,6 +114,9 @@ pub struct ApiContext {
     pub engine_heartbeat: Arc<AtomicI64>,
     /// Every source has started.
     pub sources_ready: Arc<AtomicBool>,
+    /// How far the engine's rebuild from the store is (done once it has
+    /// rebuilt).
+    pub rebuild: Arc<crate::storage::rebuild::Progress>,
     /// Committed alert changes, for the live stream; `None`: no stream.
     pub hub: Option<Arc<crate::deliver::hub::Hub>>,
     /// Centres' kinds filters, for the live stream.
@@ -166,7 +169,7 @@ impl ApiState {
     /// Whether the engine ticked within [`ENGINE_STALL_MS`] of `now`.
     fn engine_alive(&self, now: Millis) -> bool {
         let hb = self.ctx.engine_heartbeat.load(Ordering::Relaxed);
-        hb > 0 && now - hb <= ENGINE_STALL_MS
+        hb > 0 && now - hb <= ENGINE_STALL_MS && self.ctx.rebuild.rebuilding().is_none()
     }
 
     /// The current snapshot, without waiting (asks the engine for a fresh one).

@@ -354,6 +354,15 @@ pub struct StartedSource {
 /// counted, logged and retried, never returned. When it returns, the source
 /// has dropped every clone of `tx` it held.
 ///
+impl SourceConfig {
+    /// Whether the source goes on from the engine's rebuilt clock (a looped
+    /// file: see [`SourceEnv::resume_after`]), and so starts only once the
+    /// rebuild is done.
+    pub fn resumes(&self) -> bool {
+        matches!(self, SourceConfig::File { looped: true, .. })
+    }
+}
+
 /// A looped file source plays as for an engine with default settings and no
 /// history; [`start_source_with`] takes the daemon's (see [`SourceEnv`]).
 pub async fn start_source(

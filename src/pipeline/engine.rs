@@ -1,7 +1,9 @@
-//! ③④ The engine stage: the one task that owns the [`Engine`]. It applies
-//! decoded messages in batches, swaps in zones reloaded live, hands records
-//! and alerts to the store writer, and publishes snapshots for the API.
-//! Owning all state in one task is what lets the engine go without locks.
+//! ③④ The engine stage: the one task that owns the [`Engine`]. It first
+//! rebuilds the engine's state from the store while what the sources
+//! deliver waits in order; then it applies decoded messages in batches,
+//! swaps in zones reloaded live, hands records and alerts to the store
+//! writer, and publishes snapshots for the API. Owning all state in one
+//! task is what lets the engine go without locks.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
@@ -9,14 +11,16 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::ingest::SourceId;
 use crate::metrics::Metrics;
 use crate::storage::raw::RawStats;
+use crate::storage::rebuild::Progress;
 use crate::storage::writer::{StoreSender, WriterStats};
+use crate::storage::{StorageError, Store};
 use aiswatch_core::ids::AlertId;
-use aiswatch_core::time::now_ms;
+use aiswatch_core::time::{now_ms, Millis};
 use aiswatch_decode::Decoded;
 use aiswatch_engine::engine::Engine;
 use aiswatch_engine::snapshot::Snapshot;
@@ -28,7 +32,8 @@ pub struct EngineStage {
     pub engine: Engine,
     /// Records and alert changes go to the store writer through this.
     pub store: StoreSender,
-    /// Alerts a restart rebuilt that were never emitted: kept silent.
+    /// Alerts a restart rebuilt that were never emitted: kept silent (filled
+    /// by the rebuild).
     pub silenced: std::collections::HashSet<AlertId>,
     /// Where snapshots for the API are published.
     pub snapshots: watch::Sender<Arc<Snapshot>>,
@@ -120,20 +125,99 @@ impl EngineStage {
     }
 }
 
-/// ③④ Owns the engine: applies messages, hands records to the store,
-/// publishes snapshots. No locks.
+/// Messages the engine stage holds while it rebuilds; beyond this it stops
+/// reading, so sources wait (files) or count what they drop (UDP) as under
+/// any overload.
+pub const REBUILD_BUFFER: usize = 500_000;
+
+/// Where the engine's state comes back from at start.
+pub struct Rebuild {
+    /// The store to replay.
+    pub store: Store,
+    /// How far the replay is (for `/readyz`); marked done when it is.
+    pub progress: Arc<Progress>,
+    /// Told the engine's clock once rebuilt: looped file sources start
+    /// with the first pass after it.
+    pub clock: watch::Sender<Option<Option<Millis>>>,
+}
+
+/// Why the engine stage stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineStageError {
+    /// The engine's state cannot be read back from the store.
+    #[error("cannot rebuild state from the store: {0}")]
+    Rebuild(StorageError),
+}
+
+/// ③④ Owns the engine: rebuilds its state, then applies messages, hands
+/// records to the store, publishes snapshots. No locks.
+///
+/// # Errors
+/// The store could not be read for the rebuild.
 pub async fn engine_stage(
     mut st: EngineStage,
+    rebuild: Rebuild,
     mut rx: mpsc::Receiver<(SourceId, Vec<Decoded>)>,
     mut zones: Option<mpsc::Receiver<ZoneSet>>,
     shutdown: CancellationToken,
-) -> Result<(), std::convert::Infallible> {
+) -> Result<(), EngineStageError> {
     let mut batches = Vec::with_capacity(64);
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut dup_exported = 0;
     let mut inputs_open = true;
+    let mut held = 0;
+    let resume = {
+        let rebuilt =
+            crate::storage::rebuild::rebuild(&rebuild.store, &mut st.engine, &rebuild.progress);
+        tokio::pin!(rebuilt);
+        loop {
+            tokio::select! {
+                r = &mut rebuilt => break r.map_err(EngineStageError::Rebuild)?,
+                n = rx.recv_many(&mut batches, 64), if inputs_open && held < REBUILD_BUFFER => {
+                    if n == 0 {
+                        inputs_open = false;
+                    }
+                    held += batches[batches.len() - n..].iter().map(|(_, m)| m.len()).sum::<usize>();
+                }
+                _ = shutdown.cancelled() => {
+                    if held > 0 {
+                        warn!(messages = held, "Stopped while rebuilding: messages received meanwhile were not applied (the raw archive keeps their lines).");
+                    }
+                    return Ok(());
+                }
+            }
+        }
+    };
+    if let Some((from, to)) = resume.span {
+        info!(
+            positions = resume.positions,
+            statics = resume.statics,
+            open_alerts = resume.open_alerts,
+            closed_orphans = resume.closed_orphans,
+            held,
+            from = %aiswatch_core::time::rfc3339(from),
+            to = %aiswatch_core::time::rfc3339(to),
+            "State rebuilt from the store."
+        );
+    }
+    st.silenced = resume.silenced;
+    st.engine.record(true);
+    rebuild.clock.send_replace(Some(st.engine.clock()));
+    rebuild.progress.finish();
     // Alerts the restart closed (detector switched off, zone gone) go out now.
     st.hand_over();
+    // Then what arrived meanwhile, in order.
+    for chunk in batches.chunks(64) {
+        let now = now_ms();
+        for (source, msgs) in chunk {
+            st.engine.ingest(source, msgs, now);
+        }
+        st.hand_over();
+    }
+    batches.clear();
+    if !inputs_open {
+        st.want_snapshot.store(true, Ordering::Relaxed);
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut dup_exported = 0;
     loop {
         tokio::select! {
             n = rx.recv_many(&mut batches, 64), if inputs_open => {

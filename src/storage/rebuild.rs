@@ -15,6 +15,7 @@
 //! only, and relearnt from live data.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::{Batch, HeardRow, OpenAlert, PositionRow, StaticRow, StorageError, Store};
@@ -27,6 +28,42 @@ use aiswatch_engine::engine::Engine;
 
 /// Records replayed per query (bounds memory).
 const SEQ_STEP: u64 = 100_000;
+/// Replay steps between two yields to the runtime.
+const YIELD_EVERY: usize = 4_096;
+
+/// How far a rebuild is, for `/readyz` while it runs: the daemon listens
+/// and buffers from the start, and answers "rebuilding" until it is done.
+#[derive(Debug, Default)]
+pub struct Progress {
+    done: AtomicBool,
+    replayed: AtomicU64,
+    total: AtomicU64,
+}
+
+impl Progress {
+    /// A progress already done (nothing to rebuild).
+    pub fn done() -> Self {
+        let p = Progress::default();
+        p.finish();
+        p
+    }
+
+    /// Records replayed and records to replay, while the rebuild runs;
+    /// `None` once it is done.
+    pub fn rebuilding(&self) -> Option<(u64, u64)> {
+        (!self.done.load(Ordering::Acquire)).then(|| {
+            (
+                self.replayed.load(Ordering::Relaxed),
+                self.total.load(Ordering::Relaxed),
+            )
+        })
+    }
+
+    /// Marks the rebuild done.
+    pub fn finish(&self) {
+        self.done.store(true, Ordering::Release);
+    }
+}
 
 /// What a rebuild did.
 #[derive(Debug, Default, Clone)]
@@ -53,12 +90,17 @@ pub const REASON_DETECTOR_DISABLED: &str = "detector_disabled";
 /// `reason` of an open alert closed at restart: its zone is no longer loaded.
 pub const REASON_ZONE_REMOVED: &str = "zone_removed";
 
-/// Rebuilds `engine`'s state from `store` (see the module doc). The engine
-/// must not be recording.
+/// Rebuilds `engine`'s state from `store` (see the module doc), telling
+/// `progress` how far it is (it does not mark it done). The engine must
+/// not be recording.
 ///
 /// # Errors
 /// The store could not be read.
-pub async fn rebuild(store: &Store, engine: &mut Engine) -> Result<Resume, StorageError> {
+pub async fn rebuild(
+    store: &Store,
+    engine: &mut Engine,
+    progress: &Progress,
+) -> Result<Resume, StorageError> {
     let mut out = Resume::default();
     let Some(last) = store.last_time().await? else {
         return Ok(out);
@@ -73,13 +115,22 @@ pub async fn rebuild(store: &Store, engine: &mut Engine) -> Result<Resume, Stora
     let known = store.alert_ids().await?;
     let wall = aiswatch_core::time::now_ms().max(last);
     let last_seq = store.last_seq().await?;
-    let mut seq = store.first_seq_since(from).await?;
+    let first_seq = store.first_seq_since(from).await?;
+    progress
+        .total
+        .store(last_seq.saturating_sub(first_seq) + 1, Ordering::Relaxed);
+    let mut seq = first_seq;
     while seq <= last_seq {
         let to = seq + SEQ_STEP;
         let batch = store.records(seq, to).await?;
         out.positions += batch.positions.len() as u64;
         out.statics += batch.statics.len() as u64;
-        for step in merge(batch) {
+        for (n, step) in merge(batch).into_iter().enumerate() {
+            // The daemon answers and buffers meanwhile: let its other
+            // tasks run.
+            if n % YIELD_EVERY == YIELD_EVERY - 1 {
+                tokio::task::yield_now().await;
+            }
             match step {
                 Step::Tick(t) => engine.advance(t),
                 Step::Messages(source, msgs) => engine.ingest(&source, &msgs, wall),
@@ -92,6 +143,9 @@ pub async fn rebuild(store: &Store, engine: &mut Engine) -> Result<Resume, Stora
             }
         }
         seq = to;
+        progress
+            .replayed
+            .store(to.min(last_seq + 1) - first_seq, Ordering::Relaxed);
     }
     engine.set_next_seq(last_seq + 1);
     out.span = Some((from, last));

@@ -522,7 +522,7 @@ async fn restart_closes_alerts_of_switched_off_detectors_and_removed_zones() {
             aiswatch_zones::ZoneSet::load_dir(dir.path(), aiswatch_engine::detect::SPECS).unwrap();
         let mut engine = Engine::new(EngineConfig::default())
             .with_detectors(Detectors::new(zones, DetectConfig::default()));
-        let resume = rebuild(&s, &mut engine).await.unwrap();
+        let resume = rebuild(&s, &mut engine, &Default::default()).await.unwrap();
         assert_eq!((resume.open_alerts, resume.closed_orphans), (3, 2));
         let closes = engine.take_alerts();
         let got: Vec<_> = closes
@@ -723,7 +723,7 @@ async fn restart_during_a_silence_keeps_the_resumed_loitering_alert() {
             "open in the silence"
         );
         let mut second = engine();
-        let resume = rebuild(&s, &mut second).await.unwrap();
+        let resume = rebuild(&s, &mut second, &Default::default()).await.unwrap();
         assert!(resume.silenced.is_empty(), "{:?}", resume.silenced);
         let mut got = Vec::new();
         for m in msgs.iter().filter(|m| m.time > split) {
@@ -782,7 +782,9 @@ mod restart {
         for (s, _dir) in stores().await {
             record_until(&s, engine(), &msgs, split, T0 + 1000 * HOUR).await;
             let mut second = engine();
-            let resume = super::rebuild::rebuild(&s, &mut second).await.unwrap();
+            let resume = super::rebuild::rebuild(&s, &mut second, &Default::default())
+                .await
+                .unwrap();
             assert!(resume.silenced.is_empty(), "{:?}", resume.silenced);
             let got: Vec<String> = run(
                 &mut second,

@@ -328,6 +328,7 @@ async fn fixture(o: Opts) -> Fixture {
         },
         engine_heartbeat: Arc::new(AtomicI64::new(now_ms())),
         sources_ready: Arc::new(AtomicBool::new(true)),
+        rebuild: Arc::new(crate::storage::rebuild::Progress::done()),
         hub: Some(crate::deliver::hub::Hub::new(16)),
         routes: Arc::new([]),
         evidence: None,
