@@ -145,7 +145,7 @@ def read_members(path):
             chunks = [] if info.filename in HELD else None
             with z.open(info) as m:  # checks the CRC at the end
                 while True:
-                    chunk = m.read(1 << 16)
+                    chunk = m.read(1 << 20)
                     if not chunk:
                         break
                     n += len(chunk)
