@@ -3,7 +3,10 @@
 
 Uses only Python's hashlib, zipfile, json and struct, and the `cryptography`
 package from PyPI for Ed25519, so that a partner need not trust aiswatch's
-own code. Checks: the Ed25519 signature over manifest.json (against --key
+own code. Before any file of the zip is read it refuses more than 64
+entries, a name present twice (readers differ on which copy they show), a
+name that is not a bundle's file, and sizes past the bounds below; each file
+then streams through SHA-256. Checks: the Ed25519 signature over manifest.json (against --key
 when given, else the bundled key, and says so), every listed file's SHA-256
 and size, that no file is unlisted, and every raw line's hash-chain link
 (hash = SHA-256(prev || seq u64 BE || received_at_ms i64 BE || len(source)
@@ -25,7 +28,136 @@ import sys
 import zipfile
 
 UNLISTED = {"manifest.json", "manifest.sig", "public_key"}
+LISTED = {
+    "raw/lines.nmea", "positions.csv", "tracks.geojson", "statics.csv", "alert.json",
+    "alert_changes.jsonl", "zone.geojson", "thresholds.json", "map.svg", "report.md",
+}
+# Directory entries a zip tool may add.
+DIRECTORIES = {"raw/"}
+# The files kept in memory (as `aiswatch evidence verify` keeps them); every
+# other file only streams through SHA-256.
+HELD = {"manifest.json", "manifest.sig", "public_key", "raw/lines.nmea", "positions.csv"}
 FORMAT = "aiswatch-evidence/1"
+
+# Bounds on a bundle, as `aiswatch evidence verify` has them (README, Evidence):
+# entries in the zip, bytes of one file and of all files inflated, bytes of
+# the files kept in memory.
+MAX_MEMBERS = 64
+MAX_MEMBER_BYTES = 1 << 30
+MAX_TOTAL_BYTES = 2 << 30
+MAX_HELD_BYTES = 256 << 20
+
+
+class Refused(Exception):
+    """The zip is not read further: (file, what)."""
+
+
+def central_directory_count(f):
+    """The entries the zip's end record (or zip64 end record) states, read
+    before anything else of the zip."""
+    f.seek(0, os.SEEK_END)
+    size = f.tell()
+    tail_len = min(size, 22 + 0xFFFF)
+    f.seek(size - tail_len)
+    tail = f.read(tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    while at >= 0 and at + 22 + struct.unpack_from("<H", tail, at + 20)[0] != len(tail):
+        at = tail.rfind(b"PK\x05\x06", 0, at)
+    if at < 0 or len(tail) < at + 22:
+        raise Refused(("bundle", "not a readable zip file: no end of central directory record"))
+    count = struct.unpack_from("<H", tail, at + 10)[0]
+    cd_size, cd_start = struct.unpack_from("<II", tail, at + 12)
+    if count == 0xFFFF or cd_size == 0xFFFFFFFF or cd_start == 0xFFFFFFFF:
+        eocd_at = size - tail_len + at
+        f.seek(max(eocd_at - 20, 0))
+        loc = f.read(20)
+        if eocd_at < 20 or loc[:4] != b"PK\x06\x07":
+            raise Refused(("bundle", "not a readable zip file: no zip64 end record locator"))
+        f.seek(struct.unpack_from("<Q", loc, 8)[0])
+        rec = f.read(56)
+        if len(rec) < 56 or rec[:4] != b"PK\x06\x06":
+            raise Refused(("bundle", "not a readable zip file: no zip64 end record"))
+        count = struct.unpack_from("<Q", rec, 32)[0]
+    return count
+
+
+def check_tiled(f, infos, dir_start):
+    """The entries' local headers and data cover the zip from its first byte
+    to its central directory, no byte left over or shared: a file hidden
+    between them (which a reader walking the local headers shows) is refused."""
+    spans = []
+    for info in infos:
+        f.seek(info.header_offset)
+        h = f.read(30)
+        if len(h) < 30 or h[:4] != b"PK\x03\x04":
+            raise Refused(("bundle", f"not a readable zip file: {info.filename}: no local header at {info.header_offset}"))
+        n, e = struct.unpack_from("<HH", h, 26)
+        end = info.header_offset + 30 + n + e + info.compress_size
+        spans.append((info.header_offset, end, bool(info.flag_bits & 0x08)))
+    at, descriptor = 0, False
+    for start, end, d in sorted(spans) + [(dir_start, None, False)]:
+        gap = start - at
+        if not (gap == 0 or (descriptor and gap in (12, 16, 20, 24))):
+            raise Refused(("bundle", f"not a readable zip file: bytes {at} to {start} of the zip belong to no entry "
+                                     "of its central directory, or to two (a hidden file?)"))
+        if end is not None:
+            at, descriptor = end, d
+
+
+def read_members(path):
+    """Every member's (bytes, SHA-256 hex), and the bytes of those of HELD.
+    The entry count, names (none twice, each a bundle's) and declared sizes
+    are checked before any member is read; then each streams through
+    SHA-256, cut off where it inflates past its declared size."""
+    with open(path, "rb") as f:
+        count = central_directory_count(f)
+        if count > MAX_MEMBERS:
+            raise Refused(("bundle", f"{count} entries in the zip, more than the {MAX_MEMBERS} a bundle may hold"))
+        z = zipfile.ZipFile(f)
+        infos = z.infolist()
+        if len(infos) != count:
+            raise Refused(("bundle", f"not a readable zip file: {len(infos)} entries, {count} in its end record"))
+        seen = set()
+        for info in infos:
+            name = info.filename
+            if name not in LISTED and name not in UNLISTED and name not in DIRECTORIES:
+                raise Refused(("bundle", f"{name}: not a file of an evidence bundle"))
+            if name in seen:
+                raise Refused(("bundle", f"{name}: appears twice in the zip (readers differ on which copy they show)"))
+            seen.add(name)
+        check_tiled(f, infos, z.start_dir)
+        files = [i for i in infos if not i.is_dir()]
+        total = held = 0
+        for info in files:
+            if info.file_size > MAX_MEMBER_BYTES:
+                raise Refused(("bundle", f"{info.filename}: {info.file_size} bytes, more than the {MAX_MEMBER_BYTES} a bundle's file may have"))
+            total += info.file_size
+            if info.filename in HELD:
+                held += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise Refused(("bundle", f"{total} bytes in all when inflated, more than the {MAX_TOTAL_BYTES} a bundle may have"))
+        if held > MAX_HELD_BYTES:
+            raise Refused(("bundle", f"{', '.join(sorted(HELD))} together hold {held} bytes, more than the {MAX_HELD_BYTES} verification reads"))
+        digests, kept = {}, {}
+        for info in files:
+            h = hashlib.sha256()
+            n = 0
+            chunks = [] if info.filename in HELD else None
+            with z.open(info) as m:  # checks the CRC at the end
+                while True:
+                    chunk = m.read(1 << 20)
+                    if not chunk:
+                        break
+                    n += len(chunk)
+                    if n > info.file_size:
+                        raise Refused(("bundle", f"{info.filename}: inflates to more than the {info.file_size} bytes the zip declares"))
+                    h.update(chunk)
+                    if chunks is not None:
+                        chunks.append(chunk)
+            digests[info.filename] = (n, h.hexdigest())
+            if chunks is not None:
+                kept[info.filename] = b"".join(chunks)
+        return digests, kept
 
 
 def parse_key(text):
@@ -64,15 +196,11 @@ def check(path, pinned):
         problems.append(f"{file}: {what}")
 
     try:
-        z = zipfile.ZipFile(path)
-        entries = {}
-        for info in z.infolist():
-            if info.is_dir():
-                continue
-            if info.filename in entries:
-                bad(info.filename, "appears twice")
-            entries[info.filename] = z.read(info)  # checks the CRC
-    except (zipfile.BadZipFile, OSError, zipfile.LargeZipFile, ValueError) as e:
+        digests, entries = read_members(path)
+    except Refused as e:
+        bad(*e.args[0])
+        return problems, None
+    except (zipfile.BadZipFile, OSError, zipfile.LargeZipFile, ValueError, struct.error, EOFError) as e:
         bad("bundle", f"not a readable zip file: {e}")
         return problems, None
 
@@ -130,16 +258,16 @@ def check(path, pinned):
             bad(p, "listed twice in the manifest")
             continue
         listed.add(p)
-        data = entries.get(p)
-        if data is None:
+        got = digests.get(p)
+        if got is None:
             bad(p, "listed in the manifest but missing")
             continue
-        if len(data) != f.get("bytes"):
-            bad(p, f"{len(data)} bytes, the manifest says {f.get('bytes')}")
-        h = hashlib.sha256(data).hexdigest()
+        n, h = got
+        if n != f.get("bytes"):
+            bad(p, f"{n} bytes, the manifest says {f.get('bytes')}")
         if h != f.get("sha256"):
             bad(p, f"SHA-256 {h} differs from the manifest's {f.get('sha256')}")
-    for p in entries:
+    for p in digests:
         if p not in listed and p not in UNLISTED:
             bad(p, "not listed in the manifest (added)")
 

@@ -159,6 +159,101 @@ fn jumping_vessel(after: i64) -> Vec<String> {
         .collect()
 }
 
+/// A zip of `entries` (deflated), as any zip tool would write it.
+fn zip_of<'a>(entries: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        w.start_file(name, opts).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// `zip` with every occurrence of `from` replaced by `to` (same length):
+/// a name in the local headers and the central directory.
+fn renamed(mut zip: Vec<u8>, from: &str, to: &str) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    for i in 0..=zip.len() - from.len() {
+        if &zip[i..i + from.len()] == from.as_bytes() {
+            zip[i..i + from.len()].copy_from_slice(to.as_bytes());
+        }
+    }
+    zip
+}
+
+/// `zip` with the uncompressed size its central directory states for
+/// `name` set to `size` (nothing is inflated to check it).
+fn declared(mut zip: Vec<u8>, name: &str, size: u32) -> Vec<u8> {
+    let at = (0..zip.len() - 46)
+        .rev()
+        .find(|&i| &zip[i..i + 4] == b"PK\x01\x02" && zip[i + 46..].starts_with(name.as_bytes()))
+        .unwrap();
+    zip[at + 24..at + 28].copy_from_slice(&size.to_le_bytes());
+    zip
+}
+
+/// Zips crafted from a good bundle: a forged duplicate before the genuine
+/// file, a file that is not a bundle's, more entries than a bundle may
+/// hold, more bytes in all than a bundle may have. `aiswatch evidence
+/// verify` and the Python verifier refuse each (exit 1) naming the cause.
+fn crafted_zips_are_refused(good: &Bundle, dir: &Path, key: &str) {
+    let entries = || good.entries.iter().map(|(p, b)| (p.as_str(), b.as_slice()));
+    let forged =
+        b"mmsi,time_ms,time,lon,lat,sog_dkn,cog_ddeg,heading,nav_status,msg_type,station,source\n";
+    let junk: Vec<String> = (0..200).map(|i| format!("junk/{i}")).collect();
+    let mut big = zip_of(entries());
+    for f in [files::MAP, files::REPORT, files::TRACKS_GEOJSON] {
+        big = declared(big, f, 0x3000_0000);
+    }
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        (
+            "duplicate",
+            renamed(
+                zip_of(std::iter::once(("positions.csX", &forged[..])).chain(entries())),
+                "positions.csX",
+                files::POSITIONS_CSV,
+            ),
+            "positions.csv: appears twice in the zip",
+        ),
+        (
+            "unexpected",
+            zip_of(entries().chain(std::iter::once(("payload.exe", &b"MZ"[..])))),
+            "payload.exe: not a file of an evidence bundle",
+        ),
+        (
+            "too-many",
+            zip_of(entries().chain(junk.iter().map(|n| (n.as_str(), &b""[..])))),
+            "213 entries in the zip, more than the 64 a bundle may hold",
+        ),
+        (
+            "oversized",
+            big,
+            "bytes in all when inflated, more than the 2147483648 a bundle may have",
+        ),
+    ];
+    for (what, zip, says) in cases {
+        let file = dir.join(format!("crafted-{what}.zip"));
+        std::fs::write(&file, &zip).unwrap();
+        let o = aiswatch(&["evidence", "verify", file.to_str().unwrap(), "--key", key]);
+        assert_eq!(o.status.code(), Some(1), "{what}: {}", text(&o));
+        assert!(
+            text(&o).contains("FAILED, 1 problem(s):\n  bundle: ") && text(&o).contains(says),
+            "{what}: {}",
+            text(&o)
+        );
+        if let Some((code, out_text)) = python_verify(&file, key) {
+            assert_eq!(code, 1, "python verifier, {what}: {out_text}");
+            assert!(
+                out_text.contains(says),
+                "python verifier, {what}: {out_text}"
+            );
+        }
+    }
+}
+
 async fn round_trip(db: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let sim_dir = dir.path().join("sim");
@@ -319,6 +414,8 @@ async fn round_trip(db: Option<String>) {
         assert_eq!(code, 1, "{out_text}");
         assert!(out_text.contains("raw/lines.nmea"), "{out_text}");
     }
+
+    crafted_zips_are_refused(&cli_bundle, dir.path(), &key);
 
     // The archive: whole, then one byte changed in a segment.
     stop(&mut d, false);

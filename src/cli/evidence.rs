@@ -175,8 +175,12 @@ pub(super) fn evidence(a: EvidenceArgs) -> Result<ExitCode> {
 
 fn verify(file: &Path, pin: Option<&str>) -> Result<ExitCode> {
     let pinned = pin.map(key::parse_public).transpose()?;
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let r = evidence::verify_zip(&bytes, pinned.as_ref());
+    let f = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let r = evidence::verify_reader(
+        std::io::BufReader::new(f),
+        pinned.as_ref(),
+        &evidence::Limits::default(),
+    );
     let mut o = String::new();
     if !r.is_ok() {
         outln!(

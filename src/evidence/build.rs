@@ -11,12 +11,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::collect::{collect, Found};
+use super::escape::csv_text;
 use super::geojson::{EventProps, Feature, FeatureCollection, Geometry, Properties, TrackProps};
 use super::manifest::{
     files, ArchiveRef, FileEntry, Manifest, PositionCsv, RawLineEntry, StaticCsv, Window, ZoneRef,
     CHAIN_FORMULA, FORMAT,
 };
-use super::{key, report, sha256_hex, svg, verify, Bundle, EvidenceError, ExportContext};
+use super::{key, report, sha256_hex, svg, verify, Bundle, EvidenceError, ExportContext, Limits};
 use crate::storage::Scope;
 use crate::storage::{PositionRow, StaticRow};
 use aiswatch_core::ids::{AlertId, Mmsi};
@@ -211,7 +212,8 @@ fn csv_bytes<T: Serialize>(rows: impl IntoIterator<Item = T>) -> Result<Vec<u8>,
         .map_err(|e| EvidenceError::Csv(e.into_error().into()))
 }
 
-/// The CSV row of a stored position.
+/// The CSV row of a stored position; its text cells neutralised
+/// ([`csv_text`]).
 pub(super) fn position_csv(p: &PositionRow) -> PositionCsv {
     PositionCsv {
         mmsi: p.mmsi.0,
@@ -224,24 +226,30 @@ pub(super) fn position_csv(p: &PositionRow) -> PositionCsv {
         heading: p.heading,
         nav_status: p.nav_status,
         msg_type: p.msg_type,
-        station: p.station.as_deref().map(str::to_owned),
-        source: p.source.to_string(),
+        station: p.station.as_deref().map(|t| csv_text(t).into_owned()),
+        source: csv_text(&p.source).into_owned(),
     }
 }
 
+/// The CSV row of a stored static-data change; its text cells neutralised
+/// ([`csv_text`]).
 fn static_csv(s: &StaticRow) -> StaticCsv {
     StaticCsv {
         mmsi: s.mmsi.0,
         time: rfc3339(s.time),
-        name: s.info.name.clone(),
-        callsign: s.info.callsign.clone(),
+        name: s.info.name.as_deref().map(|t| csv_text(t).into_owned()),
+        callsign: s.info.callsign.as_deref().map(|t| csv_text(t).into_owned()),
         imo: s.info.imo,
         ship_type: s.info.ship_type,
         length_m: s.info.length_m,
         beam_m: s.info.beam_m,
         draught_m: s.info.draught_m,
-        destination: s.info.destination.clone(),
-        source: s.source.to_string(),
+        destination: s
+            .info
+            .destination
+            .as_deref()
+            .map(|t| csv_text(t).into_owned()),
+        source: csv_text(&s.source).into_owned(),
     }
 }
 
@@ -383,6 +391,13 @@ fn assemble(
         format!("{}\n", key::public_hex(&public)).into_bytes(),
     );
 
+    Limits::default()
+        .admit(b.entries.iter().map(|(p, x)| (p.as_str(), x.len() as u64)))
+        .map_err(|e| {
+            EvidenceError::Export(format!(
+                "the bundle would be refused by verification: {e}; export a narrower window (--margin)"
+            ))
+        })?;
     let check = verify(&b, Some(&public));
     if !check.is_ok() {
         let list: Vec<String> = check.findings.iter().map(ToString::to_string).collect();

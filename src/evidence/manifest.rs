@@ -36,6 +36,30 @@ pub mod files {
     pub const REPORT: &str = "report.md";
     /// The files the manifest does not list (they carry or check it).
     pub const UNLISTED: [&str; 3] = [MANIFEST, SIGNATURE, PUBLIC_KEY];
+    /// The files the manifest lists, in the order they are written.
+    pub const LISTED: [&str; 10] = [
+        RAW_LINES,
+        POSITIONS_CSV,
+        TRACKS_GEOJSON,
+        STATICS_CSV,
+        ALERT,
+        ALERT_CHANGES,
+        ZONE,
+        THRESHOLDS,
+        MAP,
+        REPORT,
+    ];
+    /// The files verification reads into memory to check their content;
+    /// every other file only passes through SHA-256.
+    pub const HELD: [&str; 5] = [MANIFEST, SIGNATURE, PUBLIC_KEY, RAW_LINES, POSITIONS_CSV];
+    /// Directories a zip tool may add as entries of their own.
+    pub const DIRECTORIES: [&str; 1] = ["raw/"];
+
+    /// Whether `path` is a file (or directory entry) of a bundle: a zip
+    /// holding anything else is refused before anything is read.
+    pub fn known(path: &str) -> bool {
+        LISTED.contains(&path) || UNLISTED.contains(&path) || DIRECTORIES.contains(&path)
+    }
 }
 
 /// What the signature covers: everything needed to check every file and

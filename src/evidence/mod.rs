@@ -10,7 +10,16 @@
 //! `alert_changes.jsonl`, `zone.geojson`, `thresholds.json`, `map.svg`,
 //! `report.md`, and `manifest.json` (see [`Manifest`]) with
 //! `manifest.sig` (Ed25519 over the manifest's exact bytes, hex) and
-//! `public_key` (hex).
+//! `public_key` (hex). Text from AIS in the CSV files and `report.md` is
+//! neutralised so that a spreadsheet or a Markdown viewer shows it as text
+//! (see `escape.rs`); the JSON files keep it as received.
+//!
+//! # Reading a bundle
+//!
+//! A bundle is the one file aiswatch takes from untrusted hands: its zip
+//! is checked (entry count, no name twice, no name that is not a bundle's,
+//! declared sizes within [`Limits`]) before any file is read, and its files
+//! stream through SHA-256 (see [`Bundle::from_zip`] and [`verify_reader`]).
 //!
 //! # What a good bundle proves, and what not
 //!
@@ -40,6 +49,7 @@ use aiswatch_zones::ZoneSet;
 
 mod build;
 mod collect;
+mod escape;
 mod geojson;
 pub mod key;
 mod manifest;
@@ -54,8 +64,8 @@ pub use manifest::{
     files, ArchiveRef, FileEntry, Manifest, PositionCsv, RawLineEntry, StaticCsv, Window, ZoneRef,
     CHAIN_FORMULA, FORMAT,
 };
-pub use verify::{verify, verify_zip, Finding, VerifyOutcome};
-pub use zipio::{Bundle, ZipProblem};
+pub use verify::{verify, verify_reader, verify_zip, Finding, VerifyOutcome};
+pub use zipio::{Bundle, Limits, Member, ZipProblem};
 
 #[cfg(test)]
 mod tests;

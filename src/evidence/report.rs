@@ -1,10 +1,13 @@
 //! `report.md`: what happened, from which receivers, and how to check the
-//! bundle, for a reader who is not an AIS engineer.
+//! bundle, for a reader who is not an AIS engineer. Every text that comes
+//! from AIS, a receiver or a file (summary, names, call signs, stations,
+//! zone) is escaped so that it shows as written, never as Markdown or HTML.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::build::Gathered;
+use super::escape::{md_code, md_text};
 use super::manifest::{files, RawLineEntry};
 use aiswatch_core::time::rfc3339;
 
@@ -12,16 +15,21 @@ use aiswatch_core::time::rfc3339;
 pub(super) fn render(g: &Gathered, raw: &[RawLineEntry], fingerprint: &str) -> String {
     let f = &g.facts;
     let mut s = String::new();
-    let _ = writeln!(s, "# Evidence: {} alert `{}`\n", f.kind.as_str(), f.id);
-    let _ = writeln!(s, "## What happened\n\n{}\n", f.summary);
     let _ = writeln!(
         s,
-        "- Detector: `{}`; latest state: `{}`",
+        "# Evidence: {} alert {}\n",
         f.kind.as_str(),
-        f.state
+        md_code(&f.id)
     );
-    let zone_name = f.zone_name.as_deref().unwrap_or("(no name)");
-    let _ = writeln!(s, "- Zone: `{}` — {zone_name}", f.zone);
+    let _ = writeln!(s, "## What happened\n\n{}\n", md_text(&f.summary));
+    let _ = writeln!(
+        s,
+        "- Detector: `{}`; latest state: {}",
+        f.kind.as_str(),
+        md_code(&f.state)
+    );
+    let zone_name = f.zone_name.as_deref().map_or("(no name)".into(), md_text);
+    let _ = writeln!(s, "- Zone: {} — {zone_name}", md_code(&f.zone));
     let _ = writeln!(s, "- Began: {}", f.started_at);
     let _ = writeln!(
         s,
@@ -53,8 +61,10 @@ pub(super) fn render(g: &Gathered, raw: &[RawLineEntry], fingerprint: &str) -> S
         let _ = writeln!(
             s,
             "| {m} | {} | {} | {} | {} | {lines} |",
-            info.and_then(|i| i.name.as_deref()).unwrap_or("—"),
-            info.and_then(|i| i.callsign.as_deref()).unwrap_or("—"),
+            info.and_then(|i| i.name.as_deref())
+                .map_or("—".into(), md_text),
+            info.and_then(|i| i.callsign.as_deref())
+                .map_or("—".into(), md_text),
             info.and_then(|i| i.imo)
                 .map_or("—".to_owned(), |i| i.to_string()),
             g.positions.iter().filter(|p| p.mmsi.0 == *m).count(),
@@ -72,9 +82,9 @@ pub(super) fn render(g: &Gathered, raw: &[RawLineEntry], fingerprint: &str) -> S
     let mut by: BTreeMap<(String, String, String), (usize, i64, i64)> = BTreeMap::new();
     for e in raw {
         let k = (
-            e.source.clone(),
-            e.peer.clone().unwrap_or_else(|| "—".into()),
-            e.station.clone().unwrap_or_else(|| "—".into()),
+            md_text(&e.source),
+            e.peer.as_deref().map_or("—".into(), md_text),
+            e.station.as_deref().map_or("—".into(), md_text),
         );
         let v = by
             .entry(k)

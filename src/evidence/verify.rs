@@ -1,4 +1,5 @@
-//! Checking a bundle: the signature over the manifest (against a pinned key
+//! Checking a bundle: the zip itself (read strictly, see the `zipio`
+//! module), the signature over the manifest (against a pinned key
 //! when given), every file's SHA-256 and size, no file unlisted, every raw
 //! line's chain link, and that the raw lines, decoded again with the
 //! project's decoder, give every stated position. Each mismatch is a
@@ -6,12 +7,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::io::{Read, Seek};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::manifest::{files, Manifest, PositionCsv, FORMAT};
+use super::zipio::{self, Keep, Limits, Member};
 use super::{key, sha256_hex, Bundle};
 use crate::storage::PositionRow;
 use aiswatch_decode::Decoder;
@@ -63,10 +66,22 @@ impl VerifyOutcome {
     }
 }
 
-/// [`verify`] on a zip file's bytes.
+/// [`verify`] on a zip file's bytes, within the default [`Limits`].
 pub fn verify_zip(bytes: &[u8], pinned: Option<&VerifyingKey>) -> VerifyOutcome {
-    match Bundle::from_zip(bytes) {
-        Ok(b) => verify(&b, pinned),
+    verify_reader(std::io::Cursor::new(bytes), pinned, &Limits::default())
+}
+
+/// [`verify`] on a zip file read from `r`, within `limits`: the zip's
+/// directory is checked before anything is read (see [`Bundle::from_zip`]),
+/// then each file streams through SHA-256; only the manifest, signature,
+/// key, raw lines and positions are kept in memory.
+pub fn verify_reader<R: Read + Seek>(
+    r: R,
+    pinned: Option<&VerifyingKey>,
+    limits: &Limits,
+) -> VerifyOutcome {
+    match zipio::read(r, limits, Keep::Held) {
+        Ok((members, held)) => check(&held, &members, pinned),
         Err(e) => {
             let mut o = VerifyOutcome {
                 pinned: pinned.is_some(),
@@ -84,8 +99,23 @@ fn hash32(text: &str) -> Option<[u8; 32]> {
         .and_then(|b| b.try_into().ok())
 }
 
-/// Checks a bundle; see the module doc.
+/// Checks a bundle held in memory; see the module doc.
 pub fn verify(b: &Bundle, pinned: Option<&VerifyingKey>) -> VerifyOutcome {
+    let members: Vec<Member> = b
+        .entries
+        .iter()
+        .map(|(path, bytes)| Member {
+            path: path.clone(),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        })
+        .collect();
+    check(b, &members, pinned)
+}
+
+/// Checks a bundle whose files are `members` (as hashed) and of which `b`
+/// holds at least [`files::HELD`].
+fn check(b: &Bundle, members: &[Member], pinned: Option<&VerifyingKey>) -> VerifyOutcome {
     let mut o = VerifyOutcome {
         pinned: pinned.is_some(),
         ..VerifyOutcome::default()
@@ -171,42 +201,45 @@ pub fn verify(b: &Bundle, pinned: Option<&VerifyingKey>) -> VerifyOutcome {
             "public_key differs from the public_key file",
         );
     }
-    check_files(b, &m, &mut o);
+    check_files(members, &m, &mut o);
     check_raw(b, &m, &mut o);
     o.manifest = Some(m);
     o
 }
 
 /// Every listed file is there with its hash and size; nothing unlisted.
-fn check_files(b: &Bundle, m: &Manifest, o: &mut VerifyOutcome) {
+fn check_files(members: &[Member], m: &Manifest, o: &mut VerifyOutcome) {
+    let present: HashMap<&str, &Member> = members.iter().map(|f| (f.path.as_str(), f)).collect();
     let mut listed = HashSet::new();
     for f in &m.files {
         if !listed.insert(f.path.as_str()) {
             o.find(&f.path, "listed twice in the manifest");
             continue;
         }
-        match b.get(&f.path) {
+        match present.get(f.path.as_str()) {
             None => o.find(&f.path, "listed in the manifest but missing"),
-            Some(bytes) => {
-                if bytes.len() as u64 != f.bytes {
+            Some(got) => {
+                if got.bytes != f.bytes {
                     o.find(
                         &f.path,
-                        format!("{} bytes, the manifest says {}", bytes.len(), f.bytes),
+                        format!("{} bytes, the manifest says {}", got.bytes, f.bytes),
                     );
                 }
-                let h = sha256_hex(bytes);
-                if h != f.sha256 {
+                if got.sha256 != f.sha256 {
                     o.find(
                         &f.path,
-                        format!("SHA-256 {h} differs from the manifest's {}", f.sha256),
+                        format!(
+                            "SHA-256 {} differs from the manifest's {}",
+                            got.sha256, f.sha256
+                        ),
                     );
                 }
             }
         }
     }
-    for (path, _) in &b.entries {
-        if !listed.contains(path.as_str()) && !files::UNLISTED.contains(&path.as_str()) {
-            o.find(path, "not listed in the manifest (added)");
+    for f in members {
+        if !listed.contains(f.path.as_str()) && !files::UNLISTED.contains(&f.path.as_str()) {
+            o.find(&f.path, "not listed in the manifest (added)");
         }
     }
 }
