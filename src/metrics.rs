@@ -55,9 +55,13 @@ pub struct Metrics {
     /// Store writer and raw archive state, by what (`positions_written`,
     /// `positions_dropped`, `positions_pending`, `statics_written`,
     /// `alerts_written`, `errors`, `raw_lines_written`, `raw_lines_dropped`,
-    /// `raw_lines_pending`, `raw_errors`). Gauges copied from the writers
-    /// every second (the `_written`/`_dropped`/`errors` ones only grow).
+    /// `raw_lines_pending`, `raw_errors`, `migrations_rerun`). Gauges copied
+    /// from the writers every second (the `_written`/`_dropped`/`errors`/
+    /// `_rerun` ones only grow).
     pub store: IntGaugeVec,
+    /// SQLite: the size of the database's WAL file after the writer's last
+    /// commit, in bytes (0 on PostgreSQL).
+    pub store_wal_bytes: IntGauge,
 }
 
 impl Metrics {
@@ -206,6 +210,14 @@ impl Metrics {
         registry
             .register(Box::new(engine_lag_seconds.clone()))
             .expect("unique metric");
+        let store_wal_bytes = IntGauge::new(
+            "aiswatch_store_wal_bytes",
+            "SQLite: size of the database's write-ahead log file after the last commit (0 on PostgreSQL).",
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(store_wal_bytes.clone()))
+            .expect("unique metric");
         Metrics {
             registry,
             source_lines,
@@ -228,6 +240,7 @@ impl Metrics {
             engine_lag_seconds,
             alerts,
             store,
+            store_wal_bytes,
         }
     }
 

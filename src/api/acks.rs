@@ -115,7 +115,7 @@ fn parse(body: &[u8]) -> Result<AckRequest, ApiError> {
     request_body = AckRequest,
     responses(
         (status = 201, description = "Stored; shown to the officers of the caller's centre, and sent to its live streams as `event: ack`", body = AckView),
-        (status = 400, description = "A bad body, naming the field", body = ErrorBody),
+        (status = 400, description = "A bad body or id, naming the field", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 404, description = "No such alert, or not routed to the caller's centre", body = ErrorBody),
         (status = 503, description = "No store", body = ErrorBody),
@@ -130,6 +130,7 @@ pub(crate) async fn ack(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    super::params::text("id", &id)?;
     let req = parse(&body)?;
     let store = state.store()?;
     let id = AlertId::from(id.as_str());

@@ -178,6 +178,7 @@ pub(crate) async fn list(
     params(("id" = String, Path, description = "The alert's id (`kind:zone:mmsi[-mmsi]:start-unix-seconds`)")),
     responses(
         (status = 200, description = "The alert's latest state and every state change", body = AlertDetail),
+        (status = 400, description = "A bad id (a NUL character)", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 404, description = "No such alert, or not routed to the caller's centre", body = ErrorBody),
         (status = 503, description = "No store", body = ErrorBody),
@@ -190,6 +191,7 @@ pub(crate) async fn one(
     Extension(Caller(scope)): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    params::text("id", &id)?;
     let store = state.store()?;
     let Some(h) = store.alert(&AlertId::from(id.as_str()), &scope).await? else {
         return Err(ApiError::NotFound(format!("no such alert: {id:?}")));

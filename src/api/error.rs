@@ -22,7 +22,7 @@ pub enum ApiError {
     #[error("{param}: {message}")]
     BadParam {
         /// The parameter's name.
-        param: &'static str,
+        param: std::borrow::Cow<'static, str>,
         /// What is wrong with it.
         message: String,
     },
@@ -74,7 +74,15 @@ impl ApiError {
     /// A bad parameter.
     pub fn bad(param: &'static str, message: impl Into<String>) -> Self {
         ApiError::BadParam {
-            param,
+            param: param.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A bad parameter whose name the request gave.
+    pub fn bad_named(param: String, message: impl Into<String>) -> Self {
+        ApiError::BadParam {
+            param: param.into(),
             message: message.into(),
         }
     }

@@ -19,6 +19,7 @@ use aiswatch_core::ids::AlertId;
     params(("id" = String, Path, description = "The alert's id")),
     responses(
         (status = 200, description = "The evidence bundle: raw lines, decoded data, zone, thresholds, map, report and a signed manifest", content_type = "application/zip"),
+        (status = 400, description = "A bad id (a NUL character)", body = super::error::ErrorBody),
         (status = 401, description = "No or unknown token", body = super::error::ErrorBody),
         (status = 404, description = "No such alert, or not routed to the caller's centre", body = super::error::ErrorBody),
         (status = 503, description = "No store, or too many queries running", body = super::error::ErrorBody),
@@ -31,6 +32,7 @@ pub(crate) async fn bundle(
     Extension(Caller(scope)): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    super::params::text("id", &id)?;
     let Some(ev) = &state.ctx.evidence else {
         return Err(ApiError::NoStore);
     };

@@ -28,7 +28,8 @@
 //! - `GET /healthz`, `GET /readyz`, `GET /metrics`.
 //!
 //! Every error is JSON `{"error": "…"}`; a bad parameter's message starts
-//! with the parameter's name.
+//! with the parameter's name. A text parameter (query or path) holding a
+//! NUL character is such a 400 on every store: no stored text holds one.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -279,6 +280,8 @@ pub fn warn_if_open(tokens: &[(String, Scope)], addr: SocketAddr) -> bool {
 
 /// Query parameters, deserialised into `T` (whose fields are all
 /// `Option<String>`, parsed by the handler so errors name the parameter).
+/// A parameter holding a NUL character is refused, named, here: no text
+/// the store keeps can hold one (PostgreSQL refuses it outright).
 pub(crate) struct Params<T>(pub T);
 
 #[async_trait]
@@ -286,9 +289,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let bad =
+            |e: axum::extract::rejection::QueryRejection| ApiError::bad("query", e.body_text());
+        let pairs =
+            axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map_err(bad)?;
+        for (k, v) in &pairs.0 {
+            if k.contains('\0') || v.contains('\0') {
+                return Err(ApiError::bad_named(
+                    k.escape_debug().to_string(),
+                    params::NUL_MESSAGE,
+                ));
+            }
+        }
         axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|q| Params(q.0))
-            .map_err(|e| ApiError::bad("query", e.body_text()))
+            .map_err(bad)
     }
 }
 

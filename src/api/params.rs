@@ -111,6 +111,19 @@ pub(crate) fn mmsi(param: &'static str, s: &str) -> Result<Mmsi, ApiError> {
     }
 }
 
+/// What a parameter holding a NUL character is told.
+pub(crate) const NUL_MESSAGE: &str = "must not contain a NUL character (%00)";
+
+/// A text parameter (a path segment: query parameters are checked as they
+/// are read, see [`super::Params`]): any text but a NUL character, which no
+/// text the store keeps can hold.
+pub(crate) fn text<'a>(param: &'static str, s: &'a str) -> Result<&'a str, ApiError> {
+    if s.contains('\0') {
+        return Err(ApiError::bad(param, NUL_MESSAGE));
+    }
+    Ok(s)
+}
+
 /// A required parameter.
 pub(crate) fn required<'a>(
     param: &'static str,
@@ -162,6 +175,11 @@ mod tests {
             .to_string()
             .starts_with("from: "));
         assert!(lat("lat", "91").is_err() && lon("lon", "NaN").is_err());
+        assert_eq!(text("id", "a:b").unwrap(), "a:b");
+        assert!(text("id", "a\0b")
+            .unwrap_err()
+            .to_string()
+            .starts_with("id: "));
         assert_eq!(tenth(12.2_f32).to_string(), "12.2");
     }
 }

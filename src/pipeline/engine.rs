@@ -116,6 +116,10 @@ impl EngineStage {
         g("statics_written", r(&s.statics_written));
         g("alerts_written", r(&s.alerts_written));
         g("errors", r(&s.errors));
+        g("migrations_rerun", r(&s.migrations_rerun));
+        self.metrics
+            .store_wal_bytes
+            .set(r(&s.wal_bytes).min(i64::MAX as u64) as i64);
         if let Some(raw) = &self.raw {
             g("raw_lines_written", raw.lines_written());
             g("raw_lines_dropped", raw.lines_dropped());

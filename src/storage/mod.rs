@@ -50,11 +50,24 @@ const MAX_QUERY_CELLS: usize = 1024;
 /// 2 GiB): index and row lookups read the page cache in place instead of
 /// copying each page with a system call; shared by every connection.
 const SQLITE_MMAP_BYTES: &str = "2147418112";
-/// SQLite: WAL pages before a commit checkpoints them into the file
-/// (default 1000). A batch dirties thousands of index pages, mostly the
-/// same ones batch after batch: checkpointing after several batches writes
-/// such a page into the file once, not each time.
-const SQLITE_WAL_AUTOCHECKPOINT: &str = "100000";
+/// SQLite: WAL pages (4 KiB each) before a commit checkpoints them into
+/// the file, 16 MiB (SQLite's default is 1000). A batch dirties thousands
+/// of index pages, mostly the same ones batch after batch: checkpointing
+/// after several batches writes such a page into the file once, not each
+/// time. The WAL file grows until a checkpoint has copied all of it and no
+/// reader still reads from it; only then does the next commit write from
+/// its start again, so this interval, plus what readers hold back, is
+/// how large the file gets (see [`SQLITE_WAL_FORCE_BYTES`]).
+const SQLITE_WAL_AUTOCHECKPOINT: &str = "4096";
+/// SQLite: a WAL file this large (bytes) means the checkpoints after
+/// commits did not get to start it over (readers kept reading from it, or
+/// one transaction was this large): the writer then checkpoints all of it
+/// and truncates it, waiting up to [`SQLITE_WAL_FORCE_WAIT`] for readers.
+pub(crate) const SQLITE_WAL_FORCE_BYTES: u64 = 32 << 20;
+/// SQLite: how long a forced checkpoint waits for readers to finish.
+pub(crate) const SQLITE_WAL_FORCE_WAIT: Duration = Duration::from_millis(250);
+/// SQLite: how long the writer waits for a lock another connection holds.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// SQLite: rows a query's worker thread may run ahead of the reader (sqlx's
 /// default, 50, hands over between threads every 50 rows: a box query's
 /// thousands of rows then cost more in hand-overs than in SQLite).
@@ -125,6 +138,8 @@ enum Backend {
     Sqlite {
         pool: SqlitePool,
         writer: SqlitePool,
+        /// The database file's WAL (`<file>-wal`).
+        wal: Arc<std::path::Path>,
     },
     Postgres(PgPool),
 }
@@ -190,7 +205,7 @@ impl Store {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .pragma("cache_size", SQLITE_CACHE_KIB)
                 .row_buffer_size(SQLITE_ROW_BUFFER)
                 .pragma("mmap_size", SQLITE_MMAP_BYTES)
@@ -206,15 +221,16 @@ impl Store {
                 .connect_with(opts.clone())
                 .await
                 .map_err(connect)?;
-            let migrator = sqlx::migrate!("src/storage/migrations/sqlite");
-            reworded::sqlite(&pool, &migrator).await.map_err(migrate)?;
-            migrator.run(&pool).await.map_err(migrate)?;
+            migrate_sqlite(&pool).await.map_err(migrate)?;
+            let mut wal = opts.get_filename().as_os_str().to_owned();
+            wal.push("-wal");
+            let wal: Arc<std::path::Path> = std::path::PathBuf::from(wal).into();
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(opts.pragma("cache_size", SQLITE_WRITER_CACHE_KIB))
                 .await
                 .map_err(connect)?;
-            Backend::Sqlite { pool, writer }
+            Backend::Sqlite { pool, writer, wal }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url).map_err(connect)?;
             let pool = PgPoolOptions::new()
@@ -223,11 +239,7 @@ impl Store {
                 .connect_with(opts)
                 .await
                 .map_err(connect)?;
-            let migrator = sqlx::migrate!("src/storage/migrations/postgres");
-            reworded::postgres(&pool, &migrator)
-                .await
-                .map_err(migrate)?;
-            migrator.run(&pool).await.map_err(migrate)?;
+            migrate_postgres(&pool).await.map_err(migrate)?;
             Backend::Postgres(pool)
         } else {
             return Err(StorageError::Url(shown));
@@ -266,7 +278,7 @@ impl Store {
     /// the other: the next start would find the whole WAL to read back).
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { pool, writer } => {
+            Backend::Sqlite { pool, writer, .. } => {
                 pool.close().await;
                 if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                     .execute(writer)
@@ -278,6 +290,71 @@ impl Store {
             }
             Backend::Postgres(p) => p.close().await,
         }
+    }
+
+    /// Brings the schema up to date again: for a database that was dropped
+    /// and created anew (or whose schema was) while the daemon runs. The
+    /// migrations are idempotent: on a current schema this does nothing.
+    ///
+    /// # Errors
+    /// The migration failed (the database is away, or refuses).
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        let migrate = |source| StorageError::Migrate {
+            url: self.url.clone(),
+            source,
+        };
+        // Day partitions known to exist went with the old schema.
+        if let Ok(mut s) = self.partitions.lock() {
+            s.clear();
+        }
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => migrate_sqlite(writer).await.map_err(migrate),
+            Backend::Postgres(p) => migrate_postgres(p).await.map_err(migrate),
+        }
+    }
+
+    /// SQLite: the size of the WAL file in bytes (0 when there is none);
+    /// `None` on PostgreSQL.
+    pub fn wal_bytes(&self) -> Option<u64> {
+        match &self.backend {
+            Backend::Sqlite { wal, .. } => {
+                Some(std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0))
+            }
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// SQLite: copies the whole WAL into the database file and truncates
+    /// it, waiting up to `wait` for readers that still read from it.
+    /// Returns whether it got to truncate it (`false`: a reader kept
+    /// reading for longer; what could be copied was). Does nothing on
+    /// PostgreSQL (returns `true`).
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn truncate_wal(&self, wait: Duration) -> Result<bool, StorageError> {
+        let Backend::Sqlite { writer, .. } = &self.backend else {
+            return Ok(true);
+        };
+        let mut conn = writer.acquire().await?;
+        // The wait is the connection's busy timeout: shortened for this
+        // statement only, so that a reader that keeps reading stalls the
+        // writer for `wait` at most.
+        sqlx::query(&format!("PRAGMA busy_timeout = {}", wait.as_millis()))
+            .execute(&mut *conn)
+            .await?;
+        let res = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await;
+        sqlx::query(&format!(
+            "PRAGMA busy_timeout = {}",
+            SQLITE_BUSY_TIMEOUT.as_millis()
+        ))
+        .execute(&mut *conn)
+        .await?;
+        // (busy, WAL frames, frames copied): busy is 1 when readers held it.
+        let busy: i64 = res?.try_get(0)?;
+        Ok(busy == 0)
     }
 
     /// Whether the database answers.
@@ -663,6 +740,36 @@ impl Store {
             .await?;
             Ok((r.try_get(0)?, r.try_get(1)?))
         })
+    }
+}
+
+async fn migrate_sqlite(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    let migrator = sqlx::migrate!("src/storage/migrations/sqlite");
+    reworded::sqlite(pool, &migrator).await?;
+    migrator.run(pool).await
+}
+
+async fn migrate_postgres(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    let migrator = sqlx::migrate!("src/storage/migrations/postgres");
+    reworded::postgres(pool, &migrator).await?;
+    migrator.run(pool).await
+}
+
+impl StorageError {
+    /// Whether the store's tables are missing: the database (or its schema)
+    /// was dropped and created anew while the daemon runs. [`Store::migrate`]
+    /// creates them again.
+    pub fn schema_missing(&self) -> bool {
+        let StorageError::Db(sqlx::Error::Database(e)) = self else {
+            return false;
+        };
+        match e.code().as_deref() {
+            // PostgreSQL: undefined_table.
+            Some("42P01") => true,
+            // SQLite: SQLITE_ERROR, with its message.
+            Some("1") => e.message().starts_with("no such table"),
+            _ => false,
+        }
     }
 }
 

@@ -25,6 +25,14 @@ impl Store {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
+        let cleaned;
+        let batch = match without_nul(batch) {
+            Some(b) => {
+                cleaned = b;
+                &cleaned
+            }
+            None => batch,
+        };
         let out = WriteOut {
             routes: &self.routes,
             emitted_at: batch.emitted_at.unwrap_or_else(now_ms),
@@ -55,13 +63,25 @@ impl Store {
                 res
             }
             Backend::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                if !batch.positions.is_empty() {
-                    copy_positions(&mut tx, &by_cell(&batch.positions)).await?;
+                let res = async {
+                    let mut tx = p.begin().await?;
+                    if !batch.positions.is_empty() {
+                        copy_positions(&mut tx, &by_cell(&batch.positions)).await?;
+                    }
+                    let events = write_rest(&mut tx, batch, max_t, &out).await?;
+                    tx.commit().await?;
+                    Ok(events)
                 }
-                let events = write_rest(&mut tx, batch, max_t, &out).await?;
-                tx.commit().await?;
-                Ok(events)
+                .await;
+                if res.is_err() {
+                    // A day partition known to exist may be gone (dropped
+                    // by hand, or with the whole schema): the retry
+                    // creates what is missing.
+                    if let Ok(mut s) = self.partitions.lock() {
+                        s.clear();
+                    }
+                }
+                res
             }
         }
     }
@@ -159,6 +179,75 @@ impl Store {
             Ok(r.try_get::<i64, _>(0)?)
         })
     }
+}
+
+/// What stands in for a NUL character in stored text, on both databases:
+/// PostgreSQL refuses NUL in text, and a batch it refuses would be retried
+/// for ever. Station ids come off the air as received; names too (gpsd JSON).
+const NUL_STANDIN: &str = "\u{FFFD}";
+
+fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
+fn opt_has_nul(s: Option<&str>) -> bool {
+    s.is_some_and(has_nul)
+}
+
+fn clean_arc(s: &mut std::sync::Arc<str>) {
+    if has_nul(s) {
+        *s = s.replace('\0', NUL_STANDIN).into();
+    }
+}
+
+fn clean_string(s: &mut Option<String>) {
+    if let Some(v) = s.as_mut().filter(|v| has_nul(v)) {
+        *v = v.replace('\0', NUL_STANDIN);
+    }
+}
+
+/// `b` with every NUL in its positions' and static changes' text replaced
+/// by [`NUL_STANDIN`]; `None` when it holds none (the common case: a scan,
+/// no copy).
+fn without_nul(b: &Batch) -> Option<Batch> {
+    let dirty = b
+        .positions
+        .iter()
+        .any(|p| opt_has_nul(p.station.as_deref()) || has_nul(&p.source))
+        || b.statics.iter().any(|s| {
+            opt_has_nul(s.station.as_deref())
+                || has_nul(&s.source)
+                || opt_has_nul(s.info.name.as_deref())
+                || opt_has_nul(s.info.callsign.as_deref())
+                || opt_has_nul(s.info.destination.as_deref())
+        });
+    if !dirty {
+        return None;
+    }
+    let mut b = Batch {
+        positions: b.positions.clone(),
+        statics: b.statics.clone(),
+        alerts: b.alerts.clone(),
+        ticks: b.ticks.clone(),
+        heard: b.heard.clone(),
+        emitted_at: b.emitted_at,
+    };
+    for p in &mut b.positions {
+        if let Some(st) = p.station.as_mut() {
+            clean_arc(st);
+        }
+        clean_arc(&mut p.source);
+    }
+    for s in &mut b.statics {
+        if let Some(st) = s.station.as_mut() {
+            clean_arc(st);
+        }
+        clean_arc(&mut s.source);
+        clean_string(&mut s.info.name);
+        clean_string(&mut s.info.callsign);
+        clean_string(&mut s.info.destination);
+    }
+    Some(b)
 }
 
 /// `positions_d<days since epoch>`.

@@ -10,7 +10,17 @@
 //!
 //! The writer commits whole batches in order, so the store is always a
 //! prefix of what the engine did. A failed transaction is retried with
-//! capped backoff; nothing is dropped on the writer's side.
+//! capped backoff; nothing is dropped on the writer's side. A transaction
+//! that failed because the store's tables are gone (the database dropped
+//! and created anew under the running daemon) runs the migrations again
+//! first.
+//!
+//! On SQLite the writer also keeps the WAL file bounded: SQLite
+//! checkpoints after commits by itself, but a reader still reading from
+//! the WAL keeps it from starting the file over; past
+//! [`SQLITE_WAL_FORCE_BYTES`](super::SQLITE_WAL_FORCE_BYTES) the writer
+//! checkpoints all of it and truncates it between batches, waiting a
+//! moment for readers.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,10 +28,10 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use super::config::StorageConfig;
-use super::{Batch, Store};
+use super::{Batch, Store, SQLITE_WAL_FORCE_BYTES, SQLITE_WAL_FORCE_WAIT};
 use crate::deliver::hub::Hub;
 use crate::deliver::sink::AlertEvent;
 use aiswatch_core::time::{now_ms, Millis};
@@ -53,6 +63,11 @@ pub struct WriterStats {
     pub last_error: Mutex<Option<String>>,
     /// Wall time of the last commit.
     pub last_commit_ms: AtomicU64,
+    /// SQLite: the WAL file's size after the last commit, bytes.
+    pub wal_bytes: AtomicU64,
+    /// Times the store's tables were found missing (the database dropped
+    /// and created anew) and the migrations run again.
+    pub migrations_rerun: AtomicU64,
 }
 
 impl WriterStats {
@@ -172,6 +187,7 @@ async fn run(
     flush_interval: Duration,
 ) {
     let mut buf = Vec::with_capacity(64);
+    let mut wal = WalBound::default();
     loop {
         if rx.recv_many(&mut buf, 64).await == 0 {
             break;
@@ -202,6 +218,7 @@ async fn run(
         if let Some(h) = &hub {
             h.committed(events);
         }
+        wal.after_commit(&store, &stats).await;
         if !open {
             break;
         }
@@ -213,12 +230,73 @@ async fn run(
     );
 }
 
+/// SQLite: keeps the WAL file under [`SQLITE_WAL_FORCE_BYTES`] plus a
+/// batch (see the module doc).
+#[derive(Default)]
+struct WalBound {
+    /// No forced checkpoint before this (one that readers kept from
+    /// finishing is not tried again at once: each try may wait).
+    next_try: Option<tokio::time::Instant>,
+}
+
+/// How long after a forced checkpoint that readers held up the next one
+/// may be tried.
+const WAL_RETRY: Duration = Duration::from_secs(1);
+
+impl WalBound {
+    async fn after_commit(&mut self, store: &Store, stats: &WriterStats) {
+        let Some(bytes) = store.wal_bytes() else {
+            return;
+        };
+        stats.wal_bytes.store(bytes, Ordering::Relaxed);
+        let now = tokio::time::Instant::now();
+        if bytes < SQLITE_WAL_FORCE_BYTES || self.next_try.is_some_and(|t| now < t) {
+            return;
+        }
+        match store.truncate_wal(SQLITE_WAL_FORCE_WAIT).await {
+            Ok(true) => self.next_try = None,
+            Ok(false) => {
+                self.next_try = Some(now + WAL_RETRY);
+                warn!(
+                    wal_bytes = bytes,
+                    "Readers kept the SQLite WAL from being checkpointed in full; trying again."
+                );
+            }
+            Err(e) => {
+                self.next_try = Some(now + WAL_RETRY);
+                warn!(error = %e, wal_bytes = bytes, "Checkpointing the SQLite WAL failed.");
+            }
+        }
+        stats
+            .wal_bytes
+            .store(store.wal_bytes().unwrap_or(0), Ordering::Relaxed);
+    }
+}
+
 /// Commits `batch`, retrying with capped backoff until it succeeds; the
 /// alert changes it stored, for the live stream and the outbox.
 async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) -> Vec<AlertEvent> {
     let mut delay = Duration::from_millis(200);
     loop {
-        match store.write(batch).await {
+        let res = match store.write(batch).await {
+            Err(e) if e.schema_missing() => {
+                error!(
+                    store = %store.url(),
+                    error = %e,
+                    "Store tables are missing (the database was dropped and created anew?): migrating again."
+                );
+                stats.migrations_rerun.fetch_add(1, Ordering::Relaxed);
+                match store.migrate().await {
+                    Ok(()) => {
+                        info!(store = %store.url(), "Store migrated again; writing the batch.");
+                        store.write(batch).await
+                    }
+                    Err(m) => Err(m),
+                }
+            }
+            res => res,
+        };
+        match res {
             Ok(events) => {
                 if stats.failing.swap(false, Ordering::Relaxed) {
                     info!("Store writes succeed again.");

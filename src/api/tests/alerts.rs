@@ -131,3 +131,44 @@ async fn alerts_are_passed_through_and_scoped() {
         json!({ "stored": 1, "open": 0 })
     );
 }
+
+/// A NUL character in a text parameter (query or path) is a 400 naming
+/// the parameter, on SQLite and PostgreSQL alike (PostgreSQL refuses NUL
+/// in text: the query must never reach it).
+#[tokio::test]
+async fn a_nul_in_a_text_parameter_is_a_named_400_on_every_store() {
+    for (store, dir) in crate::storage::tests::stores().await {
+        let kind = store.kind();
+        let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
+        let f = fixture_on(DEFAULT, Some(store), dir).await;
+        for (method, path, param) in [
+            ("GET", "/api/v1/alerts?zone=%00", "zone"),
+            ("GET", "/api/v1/alerts?state=open&zone=za%00b", "zone"),
+            ("GET", "/api/v1/deliveries?centre=%00", "centre"),
+            (
+                "GET",
+                "/api/v1/deliveries?centre=A&channel=web%00hook",
+                "channel",
+            ),
+            ("GET", "/api/v1/alerts?zo%00ne=za", "zo\\0ne"),
+            ("GET", "/api/v1/alerts/%00", "id"),
+            ("GET", "/api/v1/alerts/loitering%00/evidence", "id"),
+            ("POST", "/api/v1/alerts/a%00b/ack", "id"),
+        ] {
+            let body = (method == "POST").then_some(r#"{"by": "officer"}"#);
+            let r = request(&f.app, method, path, Some(ADMIN), body).await;
+            assert_eq!(
+                r.status,
+                StatusCode::BAD_REQUEST,
+                "{kind}: {method} {path}: {}",
+                r.text
+            );
+            let e = r.json()["error"].as_str().unwrap().to_owned();
+            assert!(e.starts_with(&format!("{param}: ")), "{kind}: {path}: {e}");
+        }
+        // Without the NUL, the same queries answer.
+        ok(&f.app, "/api/v1/alerts?zone=za").await;
+        ok(&f.app, "/api/v1/deliveries?centre=A").await;
+        ok(&f.app, &format!("/api/v1/alerts/{ALERT_A}")).await;
+    }
+}

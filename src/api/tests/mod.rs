@@ -208,6 +208,17 @@ fn alert(
 
 async fn fixture(o: Opts) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
+    let store = if o.store {
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        Some(Store::connect(&url).await.unwrap())
+    } else {
+        None
+    };
+    fixture_on(o, store, dir).await
+}
+
+/// The fixture over `store` (its data written into it), keeping `dir`.
+async fn fixture_on(o: Opts, store: Option<Store>, dir: tempfile::TempDir) -> Fixture {
     let alerts = vec![
         alert(
             Kind::Loitering,
@@ -255,10 +266,7 @@ async fn fixture(o: Opts) -> Fixture {
         ),
     ];
     let alert_json = alerts.iter().map(Alert::to_json).collect();
-    let store = if o.store {
-        let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
-            .await
-            .unwrap();
+    let store = if let Some(store) = store {
         let mut positions: Vec<PositionRow> = (0..30)
             .map(|i| {
                 pos(
