@@ -6,12 +6,13 @@ stored.
     scripts/restart_outage.py BIN WORKDIR [LINES ...]
 
 WORKDIR gets `sim/` (`aiswatch simulate --hours 24 --vessels 3000`, made
-once) and, per LINES (default: all of the feed), a store filled by reading
-the first LINES lines once. Then the daemon is killed (-9) and started again
-on the same store (a UDP source only): printed are the seconds to the first
+once) and, per LINES (default: all of the feed), a store filled with the
+first LINES lines by `aiswatch replay --db`. A daemon is started on it,
+killed (-9) once ready, and started again on the same store (a UDP source
+only): printed are the seconds to the first
 `/healthz` 200, to `/readyz` 200 (the rebuild done), and the peak RSS.
 """
-import json, os, signal, socket, subprocess, sys, time, urllib.request
+import json, os, signal, socket, sqlite3, subprocess, sys, time, urllib.request
 
 def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
@@ -28,7 +29,8 @@ def get(port, path):
 def config(d, zones, port, feed):
     src = f'[[sources]]\nkind = "file"\nid = "feed"\npath = "{feed}"\n\n' if feed else ""
     text = (f'zones = "{zones}"\n\n{src}[[sources]]\nkind = "udp"\nid = "udp"\nbind = "127.0.0.1:0"\n\n'
-            f'[http]\nlisten = "127.0.0.1:{port}"\n\n[storage]\ndata_dir = "{d}/data"\n')
+            f'[http]\nlisten = "127.0.0.1:{port}"\n\n[storage]\ndata_dir = "{d}/data"\n\n'
+            '[[centres]]\nid = "SIM-CENTRE"\nname = "The simulator\'s centre"\n')
     path = f"{d}/{'fill' if feed else 'restart'}.toml"
     open(path, "w").write(text)
     return path
@@ -56,23 +58,23 @@ def main():
             for i, line in enumerate(src):
                 if i >= n: break
                 out.write(line)
-        port = free_port()
-        log = open(f"{d}/fill.log", "w")
-        p = subprocess.Popen([binary, "run", "--config", config(d, f"{sim}/zones", port, feed)], stderr=log, stdout=log)
-        t0 = time.time(); last = -1; same = 0
-        while True:
-            time.sleep(2)
-            st, body = get(port, "/api/v1/status")
-            if st != 200: continue
-            s = json.loads(body)
-            w = s["storage"]["positions_written"]
-            if s["storage"]["positions_pending"] == 0 and w == last:
-                same += 1
-                if same >= 3: break
-            else:
-                same = 0
-            last = w
+        # Filled by `aiswatch replay --db` (every record stored: a daemon
+        # reading a file at full speed drops positions when the store falls
+        # behind), then a daemon started on it and killed (-9) once it runs.
+        t0 = time.time()
+        os.makedirs(f"{d}/data")
+        with open(f"{d}/fill.log", "w") as log:
+            subprocess.run([binary, "replay", "--zones", f"{sim}/zones", "--db",
+                            f"sqlite://{d}/data/aiswatch.db", feed], stdout=subprocess.DEVNULL, stderr=log, check=True)
         fill = time.time() - t0
+        db = sqlite3.connect(f"{d}/data/aiswatch.db")
+        stored = db.execute("SELECT count(*) FROM positions").fetchone()[0]
+        db.close()
+        port = free_port()
+        p = subprocess.Popen([binary, "run", "--config", config(d, f"{sim}/zones", port, None)],
+                             stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        while get(port, "/readyz")[0] != 200:
+            time.sleep(0.2)
         p.send_signal(signal.SIGKILL); p.wait()
         port = free_port()
         log = open(f"{d}/restart.log", "w")
@@ -88,7 +90,7 @@ def main():
             time.sleep(0.05)
         peak = max(peak, hwm(p.pid) or 0)
         p.send_signal(signal.SIGTERM); p.wait()
-        print(json.dumps({"lines": n, "positions_stored": last, "fill_s": round(fill, 1),
+        print(json.dumps({"lines": n, "positions_stored": stored, "fill_s": round(fill, 1),
                           "healthz_s": healthz and round(healthz, 2), "ready_s": readyz and round(readyz, 2),
                           "peak_rss_mb": peak}), flush=True)
 
