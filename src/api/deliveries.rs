@@ -135,6 +135,7 @@ pub struct Retried {
     params(("id" = i64, Path, description = "The delivery's id")),
     responses(
         (status = 200, description = "Queued again; its give-up clock restarts", body = Retried),
+        (status = 400, description = "Not a delivery id (an integer that fits in 64 bits)", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Not an admin token", body = ErrorBody),
         (status = 404, description = "No such delivery", body = ErrorBody),
