@@ -452,6 +452,9 @@ impl Activity {
     }
 }
 
+/// Which connections a limit counts (one address's, one network's, all).
+type Scope<'a> = dyn Fn(&Conn) -> bool + 'a;
+
 /// One connection, as the accept loop sees it.
 struct Conn {
     /// The peer's address (IPv4-mapped IPv6 addresses as IPv4).
@@ -625,7 +628,7 @@ pub async fn serve_with(ctx: SourceCtx, listener: TcpListener, opts: ServerOptio
             let mut refused = None;
             // Narrowest scope first: a peer over its own limit makes room
             // among its own connections, not its neighbours'.
-            let scopes: [(&'static str, usize, &dyn Fn(&Conn) -> bool); 3] = [
+            let scopes: [(&'static str, usize, &Scope<'_>); 3] = [
                 ("peer_limit", per_peer, &|x: &Conn| x.ip == ip),
                 ("prefix_limit", per_prefix, &|x: &Conn| x.net == net),
                 ("limit", max_connections, &|_: &Conn| true),
