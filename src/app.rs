@@ -280,7 +280,11 @@ pub async fn run(
     let http = sup.watch(
         "HTTP server",
         Ends::AtShutdown,
-        tokio::spawn(crate::api::serve(listener, ctx, http_cancel.clone())),
+        tokio::spawn({
+            let http = cfg.http.clone();
+            let cancel = http_cancel.clone();
+            async move { crate::api::serve(listener, ctx, &http, cancel).await }
+        }),
     );
 
     // ① Sources: all bound (or opened) before any runs, so a wrong address

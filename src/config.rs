@@ -476,6 +476,14 @@ mod tests {
                 "max_connections = 4\nmax_connections_per_peer = 5",
                 "max_connections_per_peer",
             ),
+            (
+                "max_connections_per_peer = 8\nmax_connections_per_prefix = 4",
+                "max_connections_per_prefix",
+            ),
+            (
+                "max_connections = 16\nmax_connections_per_prefix = 17",
+                "max_connections_per_prefix",
+            ),
             ("idle_timeout = \"0s\"", "idle_timeout"),
             ("idle_timeout = \"300000000y\"", "idle_timeout"),
         ] {
@@ -506,6 +514,7 @@ mod tests {
                 bind: "127.0.0.1:0".parse().unwrap(),
                 max_connections: 64,
                 max_connections_per_peer: 2,
+                max_connections_per_prefix: None,
                 idle_timeout: Duration::from_secs(90),
             }
         );

@@ -22,7 +22,8 @@ pub struct Metrics {
     /// Connection or read errors, by source.
     pub source_errors: IntCounterVec,
     /// TCP connections a server source closed or refused itself, by source
-    /// and reason (`idle_timeout`, `evicted`, `limit`, `peer_limit`).
+    /// and reason (`idle_timeout`, `evicted`, `limit`, `peer_limit`,
+    /// `prefix_limit`).
     pub source_connections_closed: IntCounterVec,
     /// UDP datagrams the kernel dropped because the socket's receive buffer
     /// was full (read from `/proc/net/udp`), by source.
@@ -62,6 +63,11 @@ pub struct Metrics {
     /// SQLite: the size of the database's WAL file after the writer's last
     /// commit, in bytes (0 on PostgreSQL).
     pub store_wal_bytes: IntGauge,
+    /// HTTP connections the server closed or refused itself, by reason
+    /// (`header_timeout`, `evicted`, `limit`).
+    pub http_connections_closed: IntCounterVec,
+    /// HTTP connections open now.
+    pub http_connections: IntGauge,
 }
 
 impl Metrics {
@@ -107,8 +113,9 @@ impl Metrics {
         let source_connections_closed = cv(
             "aiswatch_source_connections_closed_total",
             "TCP connections a server source closed or refused: idle_timeout (no complete line \
-             in time), evicted (silent, closed for a new one), limit / peer_limit (refused: \
-             every connection, or every one from that address, talking).",
+             in time), evicted (silent longest, closed for a new one), limit / peer_limit / \
+             prefix_limit (refused: every connection, or every one from that address or \
+             network, talking).",
             &["source", "reason"],
         );
         let source_dropped_datagrams = cv(
@@ -218,8 +225,23 @@ impl Metrics {
         registry
             .register(Box::new(store_wal_bytes.clone()))
             .expect("unique metric");
+        let http_connections_closed = cv(
+            "aiswatch_http_connections_closed_total",
+            "HTTP connections the server closed or refused: header_timeout (request head not \
+             complete in time, or idle keep-alive), evicted (no complete request head yet, \
+             closed for a new connection), limit (refused with 503: every connection busy).",
+            &["reason"],
+        );
+        let http_connections =
+            IntGauge::new("aiswatch_http_connections", "HTTP connections open now.")
+                .expect("valid metric");
+        registry
+            .register(Box::new(http_connections.clone()))
+            .expect("unique metric");
         Metrics {
             registry,
+            http_connections_closed,
+            http_connections,
             source_lines,
             source_bytes,
             source_dropped,

@@ -132,6 +132,7 @@ async fn sockets_in_tag_block_times_and_bbox_query() {
             bind: "127.0.0.1:0".parse().unwrap(),
             max_connections: 4,
             max_connections_per_peer: 4,
+            max_connections_per_prefix: None,
             idle_timeout: Duration::from_secs(300),
         },
         SourceConfig::TcpClient {
@@ -357,6 +358,118 @@ async fn a_port_already_in_use_fails_the_start_with_its_address() {
     );
 }
 
+/// Whether the server closed `s` within [`WAIT`] (whatever it said first).
+async fn closed_by_server(s: &mut TcpStream) -> bool {
+    let mut buf = Vec::new();
+    matches!(
+        tokio::time::timeout(WAIT, s.read_to_end(&mut buf)).await,
+        Ok(Ok(_) | Err(_))
+    )
+}
+
+#[tokio::test]
+async fn unfinished_requests_are_closed_and_http_connections_capped() {
+    // Before: a connection that sent part of a request head was never
+    // closed, and there was no cap on open connections.
+    let data = tempfile::tempdir().unwrap();
+    let mut cfg = Config::default();
+    cfg.storage.data_dir = data.path().to_path_buf();
+    cfg.http.listen = "127.0.0.1:0".parse().unwrap();
+    cfg.http.header_read_timeout = Duration::from_millis(500);
+    cfg.http.max_connections = 16;
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let (bound_tx, bound_rx) = oneshot::channel::<Bound>();
+    let daemon = tokio::spawn(app::run(
+        cfg,
+        async {
+            let _ = stop_rx.await;
+        },
+        Some(bound_tx),
+    ));
+    let http = bound_rx.await.unwrap().http;
+    let partial = b"GET /api/v1/status HTTP/1.1\r\nHost: test\r\nX-Slow: 1";
+
+    // 16 unfinished requests fill the server; a 17th closes the oldest.
+    let t0 = tokio::time::Instant::now();
+    let mut slow = Vec::new();
+    for _ in 0..16 {
+        let mut s = TcpStream::connect(http).await.unwrap();
+        s.write_all(partial).await.unwrap();
+        slow.push(s);
+    }
+    let mut newest = TcpStream::connect(http).await.unwrap();
+    newest.write_all(partial).await.unwrap();
+    assert!(
+        closed_by_server(&mut slow[0]).await,
+        "the oldest was not evicted"
+    );
+    // The others, and the newest, are closed at the header read timeout.
+    slow.push(newest);
+    for s in &mut slow[1..] {
+        assert!(closed_by_server(s).await);
+    }
+    let elapsed = t0.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(500) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+    drop(slow);
+    wait_metric(
+        http,
+        "aiswatch_http_connections_closed_total{reason=\"evicted\"}",
+        1,
+    )
+    .await;
+    wait_metric(
+        http,
+        "aiswatch_http_connections_closed_total{reason=\"header_timeout\"}",
+        16,
+    )
+    .await;
+
+    // 16 connections that each had a request answered (kept alive): the
+    // 17th is refused with a 503, and nobody is cut off.
+    let mut kept = Vec::new();
+    for _ in 0..16 {
+        let mut s = TcpStream::connect(http).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 12];
+        s.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"HTTP/1.1 200");
+        kept.push(s);
+    }
+    let mut refused = TcpStream::connect(http).await.unwrap();
+    let mut text = Vec::new();
+    tokio::time::timeout(WAIT, refused.read_to_end(&mut text))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("too many connections"), "{text}");
+    // Once the kept-alive connections go, requests are served again.
+    drop(kept);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while get(http, "/healthz").await.0 != 200 {
+        assert!(tokio::time::Instant::now() < deadline);
+    }
+    wait_metric(
+        http,
+        "aiswatch_http_connections_closed_total{reason=\"limit\"}",
+        1,
+    )
+    .await;
+
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(WAIT, daemon)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
 /// Rewrites a sentence's sequence id and fixes its checksum.
 fn with_seq(sentence: &str, seq: char) -> String {
     let mut f: Vec<String> = sentence.split(',').map(str::to_owned).collect();
@@ -401,6 +514,7 @@ async fn fragments_from_two_receivers_never_join() {
         bind: "127.0.0.1:0".parse().unwrap(),
         max_connections: 4,
         max_connections_per_peer: 4,
+        max_connections_per_prefix: None,
         idle_timeout: Duration::from_secs(300),
     }];
     let (stop_tx, stop_rx) = oneshot::channel::<()>();

@@ -1,6 +1,7 @@
-//! Sources under hostile input: silent and slowloris TCP peers
-//! cannot lock a real receiver out, idle connections time out, per-address
-//! limits hold, and UDP datagrams the kernel drops show in the metrics.
+//! Sources under hostile input: silent, slowloris and once-talking TCP
+//! peers cannot lock a real receiver out, idle connections time out,
+//! per-address and per-network limits hold, and UDP datagrams the kernel
+//! drops show in the metrics.
 //! Real loopback sockets; extra loopback addresses (127.0.x.y) stand for
 //! distinct peers.
 
@@ -16,6 +17,7 @@ use common::ingest::{
     stop, WAIT,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{ReadHalf, WriteHalf};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -41,6 +43,7 @@ async fn silent_and_slowloris_connections_do_not_lock_a_receiver_out() {
     let opts = tcp::ServerOptions {
         max_connections: 64,
         max_connections_per_peer: 8,
+        max_connections_per_prefix: 16,
         idle_timeout: Duration::from_secs(300),
     };
     let (addr, task) = spawn_server(h.ctx, opts).await;
@@ -106,6 +109,7 @@ async fn a_connection_without_a_complete_line_is_closed_at_the_idle_timeout() {
     let opts = tcp::ServerOptions {
         max_connections: 8,
         max_connections_per_peer: 8,
+        max_connections_per_prefix: 8,
         idle_timeout: Duration::from_millis(300),
     };
     let (addr, task) = spawn_server(h.ctx, opts).await;
@@ -153,6 +157,7 @@ async fn per_address_limit_refuses_excess_when_every_connection_talks() {
     let opts = tcp::ServerOptions {
         max_connections: 16,
         max_connections_per_peer: 2,
+        max_connections_per_prefix: 16,
         idle_timeout: Duration::from_secs(300),
     };
     let (addr, task) = spawn_server(h.ctx, opts).await;
@@ -215,6 +220,7 @@ async fn waiting_for_the_pipeline_does_not_count_as_idle() {
     let opts = tcp::ServerOptions {
         max_connections: 4,
         max_connections_per_peer: 4,
+        max_connections_per_prefix: 4,
         idle_timeout: Duration::from_millis(200),
     };
     let (addr, task) = spawn_server(h.ctx, opts).await;
@@ -232,6 +238,164 @@ async fn waiting_for_the_pipeline_does_not_count_as_idle() {
     s.write_all(b"c\n").await.unwrap();
     expect_lines(&mut h.rx, "stalled", &[b"c"]).await;
     assert_eq!(closed(&h.metrics, "stalled", "idle_timeout"), 0);
+
+    stop(&h.cancel, task).await;
+}
+
+/// A receiver as deployed: connects from 127.0.0.1, and once its
+/// connection is up sends `n` numbered lines, one every `pace`; when the
+/// server closes the connection it reconnects after `reconnect` (AIS
+/// forwarders retry every second or few) and goes on with the next line
+/// (a line written as the server closed is lost).
+/// Returns how many connections it made.
+async fn receiver(to: SocketAddr, n: usize, pace: Duration, reconnect: Duration) -> usize {
+    /// Sends lines `next..n` until done (`true`) or the server closes.
+    async fn talk(
+        r: &mut ReadHalf<'_>,
+        w: &mut WriteHalf<'_>,
+        next: &mut usize,
+        n: usize,
+        pace: Duration,
+    ) -> bool {
+        let mut tick = tokio::time::interval_at(Instant::now() + pace, pace);
+        let mut buf = [0u8; 16];
+        while *next < n {
+            tokio::select! {
+                biased;
+                // The server never writes: any read result means closed.
+                _ = r.read(&mut buf) => return false,
+                _ = tick.tick() => {
+                    if w.write_all(format!("line {next}\n").as_bytes()).await.is_err() {
+                        return false;
+                    }
+                    *next += 1;
+                }
+            }
+        }
+        true
+    }
+    let mut next = 0;
+    let mut connections = 0;
+    loop {
+        let mut s = connect_from(Ipv4Addr::LOCALHOST, to).await;
+        connections += 1;
+        let (mut r, mut w) = s.split();
+        if talk(&mut r, &mut w, &mut next, n, pace).await {
+            // What was written is read before the close.
+            return connections;
+        }
+        // The receiver's own reconnect delay: part of the scenario.
+        tokio::time::sleep(reconnect).await;
+    }
+}
+
+#[tokio::test]
+async fn peers_that_sent_one_line_cannot_hold_a_full_server() {
+    // Before: a connection that had sent a line could only be evicted
+    // after a minute of silence, so 64 peers that sent one line each kept
+    // a receiver out for that minute (and for good, sending a line a minute).
+    let mut h = harness("oneline", 1024);
+    let opts = tcp::ServerOptions {
+        max_connections: 64,
+        max_connections_per_peer: 8,
+        max_connections_per_prefix: 16,
+        idle_timeout: Duration::from_secs(300),
+    };
+    let (addr, task) = spawn_server(h.ctx, opts).await;
+
+    // 64 peers from 8 networks (8 addresses each) send one valid line, then
+    // stay quiet, holding every slot.
+    let mut quiet = Vec::new();
+    for net in 0..8u8 {
+        for host in 0..8u8 {
+            let mut s = connect_from(Ipv4Addr::new(127, 0, 10 + net, host + 1), addr).await;
+            s.write_all(b"!AIVDM,1,1,,A,13u?etPv2;0n:dDPwUM1U1Cb069D,0*24\n")
+                .await
+                .unwrap();
+            quiet.push(s);
+        }
+    }
+    recv_lines(&mut h.rx, "oneline", 64).await;
+    assert_eq!(get(&h.metrics.source_connections, "oneline"), 64);
+
+    // A receiver connects and sends 1,000 lines over 5 s.
+    let t0 = Instant::now();
+    let recv = tokio::spawn(receiver(
+        addr,
+        1000,
+        Duration::from_millis(5),
+        Duration::from_secs(1),
+    ));
+    let budget = Duration::from_secs(30);
+    let mut got = Vec::new();
+    while got.len() < 990 {
+        match tokio::time::timeout_at(t0 + budget, h.rx.recv()).await {
+            Ok(Some(b)) => got.extend(b.lines),
+            _ => panic!("{} of 1000 lines within {budget:?}", got.len()),
+        }
+    }
+    let elapsed = t0.elapsed();
+    let connections = recv.await.unwrap();
+    // In order, none twice.
+    let numbers: Vec<usize> = got
+        .iter()
+        .map(|l| {
+            let t = std::str::from_utf8(&l.text).unwrap();
+            t.strip_prefix("line ").unwrap().parse().unwrap()
+        })
+        .collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+    assert!(elapsed < budget, "took {elapsed:?}");
+    // It got in by closing one of the quiet peers, at most 10 s after
+    // their line (and at once had they been quiet that long already).
+    assert!(closed(&h.metrics, "oneline", "evicted") >= 1);
+    assert!(connections <= 20, "{connections} connections");
+
+    stop(&h.cancel, task).await;
+}
+
+#[tokio::test]
+async fn per_network_limit_makes_room_in_that_network_or_refuses() {
+    let mut h = harness("net", 64);
+    let opts = tcp::ServerOptions {
+        max_connections: 64,
+        max_connections_per_peer: 4,
+        max_connections_per_prefix: 8,
+        idle_timeout: Duration::from_secs(300),
+    };
+    let (addr, task) = spawn_server(h.ctx, opts).await;
+    let net = |host: u8| Ipv4Addr::new(127, 0, 30, host);
+
+    // 8 silent connections from one /24, from 8 addresses.
+    let mut silent = Vec::new();
+    for host in 1..=8 {
+        silent.push(connect_from(net(host), addr).await);
+    }
+    eventually("8 connections", || {
+        get(&h.metrics.source_connections, "net") == 8
+    })
+    .await;
+    // A 9th address of that /24 gets in by closing the oldest of them.
+    let mut ninth = connect_from(net(9), addr).await;
+    assert!(closed_by_server(&mut silent[0]).await);
+    assert_eq!(closed(&h.metrics, "net", "evicted"), 1);
+    ninth.write_all(b"ninth\n").await.unwrap();
+    expect_lines(&mut h.rx, "net", &[b"ninth"]).await;
+
+    // Once all 8 of the /24 talk, the next one from it is refused ...
+    for (i, s) in silent.iter_mut().enumerate().skip(1) {
+        s.write_all(format!("s{i}\n").as_bytes()).await.unwrap();
+    }
+    recv_lines(&mut h.rx, "net", 7).await;
+    let mut tenth = connect_from(net(10), addr).await;
+    assert!(closed_by_server(&mut tenth).await);
+    assert_eq!(closed(&h.metrics, "net", "prefix_limit"), 1);
+    assert_eq!(closed(&h.metrics, "net", "evicted"), 1);
+    // ... while another network still gets in, closing nobody.
+    let mut other = connect_from(Ipv4Addr::new(127, 0, 31, 1), addr).await;
+    other.write_all(b"other\n").await.unwrap();
+    expect_lines(&mut h.rx, "net", &[b"other"]).await;
+    assert_eq!(closed(&h.metrics, "net", "evicted"), 1);
 
     stop(&h.cancel, task).await;
 }

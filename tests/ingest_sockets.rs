@@ -274,6 +274,81 @@ async fn tcp_client_reconnects_after_idle_timeout() {
     stop(&h.cancel, task).await;
 }
 
+/// Log output of the current thread's tasks (tests run on one thread).
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    /// Captures `info` and above until the guard is dropped.
+    fn capture(&self) -> tracing::subscriber::DefaultGuard {
+        let me = self.clone();
+        let sub = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || me.clone())
+            .finish();
+        tracing::subscriber::set_default(sub)
+    }
+
+    /// The lines that contain `what`.
+    fn lines_with(&self, what: &str) -> Vec<String> {
+        let text = String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned();
+        text.lines()
+            .filter(|l| l.contains(what))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn tcp_client_backoff_has_a_floor_and_repeated_failures_are_logged_once() {
+    // Before: with backoff_min = 1ns, a receiver that sends a line and
+    // hangs up got a reconnect every millisecond, a warning for each.
+    let logs = Logs::default();
+    let _guard = logs.capture();
+    let mut h = harness("flappy", 64);
+    let (listener, addr) = local_tcp().await;
+    let hangups = tokio::spawn(async move {
+        loop {
+            let (mut c, _) = listener.accept().await.unwrap();
+            let _ = c.write_all(b"hello\n").await;
+        }
+    });
+    let opts = tcp::ClientOptions {
+        backoff_min: Duration::from_nanos(1),
+        backoff_max: Duration::from_secs(30),
+        idle_timeout: Duration::from_secs(10),
+    };
+    let t0 = tokio::time::Instant::now();
+    let task = tokio::spawn(tcp::run_client(h.ctx.clone(), addr.to_string(), opts));
+    recv_lines(&mut h.rx, "flappy", 6).await;
+    let elapsed = t0.elapsed();
+    // Six connections, five waits of at least the 100 ms floor between them.
+    assert!(elapsed >= 5 * tcp::BACKOFF_FLOOR, "{elapsed:?}");
+    assert!(get(&h.metrics.source_errors, "flappy") >= 5);
+    stop(&h.cancel, task).await;
+    hangups.abort();
+
+    let floor = logs.lines_with("below the floor");
+    assert_eq!(floor.len(), 1, "{floor:?}");
+    assert!(floor[0].contains("flappy") && floor[0].contains("backoff_min=1ns"));
+    // Every hang-up is counted, one is logged (the next within a minute
+    // only as a count with the next warning).
+    let warned = logs.lines_with("Connection closed by peer");
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].contains("WARN") && warned[0].contains("flappy"));
+    assert_eq!(logs.lines_with("Connected.").len(), 1);
+}
+
 fn write_gz(path: &std::path::Path, members: &[&[u8]]) {
     let mut f = std::fs::File::create(path).unwrap();
     for m in members {
@@ -392,6 +467,7 @@ async fn bind_failures_name_the_source_and_address() {
         bind: tcp_addr,
         max_connections: 4,
         max_connections_per_peer: 4,
+        max_connections_per_prefix: None,
         idle_timeout: Duration::from_secs(300),
     };
     let e = timeout(

@@ -60,6 +60,7 @@ impl From<Ack> for AckView {
 #[serde(deny_unknown_fields)]
 pub struct AckRequest {
     /// Who acknowledges (name or call sign of the officer), 1–100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub by: String,
     /// What was done or decided, at most 2,000 characters.
     #[serde(default)]

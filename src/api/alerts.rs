@@ -55,9 +55,10 @@ pub struct AlertsQuery {
     /// Only this detector's alerts (its kind, e.g. `dark_period`).
     kind: Option<String>,
     /// `open` (latest state open or update) or `closed`.
+    #[param(pattern = "^(open|closed)$")]
     state: Option<String>,
     /// Only alerts involving this vessel.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 999_999_999)]
     mmsi: Option<String>,
     /// Only alerts still going on at or after this time (RFC 3339, event time).
     #[param(value_type = Option<String>, format = DateTime)]
@@ -66,7 +67,7 @@ pub struct AlertsQuery {
     #[param(value_type = Option<String>, format = DateTime)]
     until: Option<String>,
     /// Page size: default 1000, at most `[api] max_page`.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -14,12 +15,32 @@ use crate::secret::Secret;
 pub struct HttpConfig {
     /// Listen address.
     pub listen: SocketAddr,
+    /// A connection whose request head (request line and headers) has not
+    /// fully arrived this long after the server started reading it is
+    /// closed; also how long an idle keep-alive connection is kept.
+    #[serde(with = "humantime_serde")]
+    pub header_read_timeout: Duration,
+    /// Most HTTP connections open at once. When full, the oldest connection
+    /// that has not sent a complete request head yet is closed for a new
+    /// one; if every connection has (a request or stream in progress, or a
+    /// keep-alive connection between requests), the new one is answered 503
+    /// and closed.
+    pub max_connections: usize,
 }
+
+/// `[http] header_read_timeout` by default: far more than a client on a
+/// slow link needs to send a few hundred bytes of headers.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `[http] max_connections` by default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 9700)),
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }

@@ -29,13 +29,15 @@ pub struct DeliveryList {
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     /// `pending`, `delivered` or `failed` (dead letters).
+    #[param(pattern = "^(pending|delivered|failed)$")]
     state: Option<String>,
     /// Only this centre.
     centre: Option<String>,
     /// Only this channel: `webhook`, `mqtt` or `nats`.
+    #[param(pattern = "^(webhook|mqtt|nats)$")]
     channel: Option<String>,
     /// Page size: default 1000, at most `[api] max_page`.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -135,6 +137,7 @@ pub struct Retried {
     params(("id" = i64, Path, description = "The delivery's id")),
     responses(
         (status = 200, description = "Queued again; its give-up clock restarts", body = Retried),
+        (status = 400, description = "Not a delivery id (an integer that fits in 64 bits)", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Not an admin token", body = ErrorBody),
         (status = 404, description = "No such delivery", body = ErrorBody),

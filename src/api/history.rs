@@ -88,7 +88,7 @@ pub struct TrackQuery {
     path = "/api/v1/vessels/{mmsi}/track",
     operation_id = "get_track",
     tag = "history",
-    params(("mmsi" = u32, Path, description = "The vessel's MMSI"), TrackQuery),
+    params(("mmsi" = u32, Path, description = "The vessel's MMSI", minimum = 1, maximum = 999_999_999), TrackQuery),
     responses(
         (status = 200, description = "The track, capped at `[api] max_page` points", body = TrackFeature),
         (status = 400, description = "A bad parameter, named", body = ErrorBody),
@@ -243,7 +243,7 @@ pub struct PositionsQuery {
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Most points in one page: default 1000, at most `[api] max_page`.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// `true`: each vessel's newest point in the window only (where it was
     /// at `to`, as far as the window shows). Default `false`: every point.

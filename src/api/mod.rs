@@ -48,7 +48,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
-use tracing::{error, warn};
+use tracing::warn;
 
 use crate::storage::Scope;
 
@@ -70,6 +70,7 @@ mod health;
 mod history;
 mod openapi;
 mod params;
+mod server;
 mod stream;
 mod vessels;
 mod web;
@@ -257,15 +258,18 @@ fn router_with(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves HTTP on `listener` until `cancel` fires.
-pub async fn serve(listener: tokio::net::TcpListener, ctx: ApiContext, cancel: CancellationToken) {
+/// Serves HTTP on `listener` until `cancel` fires, with the connection
+/// limits of `http` (header read timeout, most connections; see
+/// `server.rs`). Returns once every connection has closed.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    ctx: ApiContext,
+    http: &HttpConfig,
+    cancel: CancellationToken,
+) {
+    let metrics = ctx.metrics.clone();
     let app = router(ctx);
-    let res = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { cancel.cancelled().await })
-        .await;
-    if let Err(e) = res {
-        error!(error = %e, "HTTP server failed.");
-    }
+    server::serve(listener, app, http, &metrics, cancel).await;
 }
 
 /// Warns when the API is open (no token configured) on an address other

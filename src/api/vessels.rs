@@ -228,7 +228,7 @@ pub struct VesselsQuery {
     #[param(value_type = Option<f64>)]
     radius_m: Option<String>,
     /// Page size: default 1000, at most `[api] max_page`.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -380,7 +380,7 @@ fn search_page(snap: &Snapshot, search: &Search, limit: usize) -> VesselList {
     path = "/api/v1/vessels/{mmsi}",
     operation_id = "get_vessel",
     tag = "vessels",
-    params(("mmsi" = u32, Path, description = "The vessel's MMSI (1 to 9 digits)")),
+    params(("mmsi" = u32, Path, description = "The vessel's MMSI (1 to 9 digits)", minimum = 1, maximum = 999_999_999)),
     responses(
         (status = 200, description = "The vessel's current state and static data", body = VesselDetail),
         (status = 400, description = "Not an MMSI", body = ErrorBody),

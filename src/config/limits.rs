@@ -130,6 +130,10 @@ pub(crate) fn check(cfg: &Config) -> Vec<String> {
     p.count("[storage] batch_positions", st.batch_positions, MAX_ITEMS);
     p.interval("[storage] flush_interval", st.flush_interval);
 
+    let http = &cfg.http;
+    p.interval("[http] header_read_timeout", http.header_read_timeout);
+    p.count("[http] max_connections", http.max_connections, MAX_POOL);
+
     let api = &cfg.api;
     p.count(
         "[api] max_concurrent_queries",

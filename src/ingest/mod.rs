@@ -109,6 +109,11 @@ pub enum SourceConfig {
         /// Most simultaneous connections from one IP address.
         #[serde(default = "default_max_connections_per_peer")]
         max_connections_per_peer: usize,
+        /// Most simultaneous connections from one network (IPv4 /24, IPv6
+        /// /64). Default: a quarter of `max_connections`, at least
+        /// `max_connections_per_peer`.
+        #[serde(default)]
+        max_connections_per_prefix: Option<usize>,
         /// Close a connection that delivers no complete line for this long.
         #[serde(default = "default_idle_timeout", with = "humantime_serde")]
         idle_timeout: Duration,
@@ -136,6 +141,14 @@ pub enum SourceConfig {
 /// receiver site needs one or two; eight leaves room for reconnects racing
 /// the old connection's close and a few receivers behind one NAT.
 pub const DEFAULT_MAX_CONNECTIONS_PER_PEER: usize = 8;
+
+/// Connections from one network (IPv4 /24, IPv6 /64) a TCP server accepts
+/// by default: a quarter of `max_connections` (so that filling the server
+/// takes four networks), but at least `max_connections_per_peer` and at
+/// most `max_connections`.
+pub fn default_max_connections_per_prefix(max_connections: usize, per_peer: usize) -> usize {
+    (max_connections / 4).max(per_peer).min(max_connections)
+}
 
 /// A TCP server closes a connection that sends no complete line for this
 /// long, by default. Five minutes, as the client's idle timeout: a receiver
@@ -223,18 +236,27 @@ impl SourceConfig {
             SourceConfig::TcpServer {
                 max_connections,
                 max_connections_per_peer,
+                max_connections_per_prefix,
                 idle_timeout,
                 ..
             } => {
                 // max_connections itself is checked with the other pool
                 // sizes (config::limits).
-                if (1..=MAX_CONNECTIONS).contains(max_connections)
-                    && !(1..=*max_connections).contains(max_connections_per_peer)
-                {
-                    return bad(
-                        "max_connections_per_peer",
-                        "must be between 1 and max_connections",
-                    );
+                if (1..=MAX_CONNECTIONS).contains(max_connections) {
+                    if !(1..=*max_connections).contains(max_connections_per_peer) {
+                        return bad(
+                            "max_connections_per_peer",
+                            "must be between 1 and max_connections",
+                        );
+                    }
+                    if let Some(n) = max_connections_per_prefix {
+                        if !(*max_connections_per_peer..=*max_connections).contains(n) {
+                            return bad(
+                                "max_connections_per_prefix",
+                                "must be between max_connections_per_peer and max_connections",
+                            );
+                        }
+                    }
                 }
                 timeout("idle_timeout", idle_timeout)
             }
@@ -445,6 +467,7 @@ pub async fn start_source_with(
             bind,
             max_connections,
             max_connections_per_peer,
+            max_connections_per_prefix,
             idle_timeout,
             ..
         } => {
@@ -459,6 +482,9 @@ pub async fn start_source_with(
             let opts = tcp::ServerOptions {
                 max_connections,
                 max_connections_per_peer,
+                max_connections_per_prefix: max_connections_per_prefix.unwrap_or_else(|| {
+                    default_max_connections_per_prefix(max_connections, max_connections_per_peer)
+                }),
                 idle_timeout,
             };
             Box::pin(async move {
@@ -515,6 +541,7 @@ pub(crate) struct SourceMetrics {
     pub(crate) closed_evicted: IntCounter,
     pub(crate) closed_limit: IntCounter,
     pub(crate) closed_peer_limit: IntCounter,
+    pub(crate) closed_prefix_limit: IntCounter,
     pub(crate) dropped_datagrams: IntCounter,
     pub(crate) recv_buffer: IntGauge,
     pub(crate) passes: IntCounter,
@@ -543,6 +570,9 @@ impl SourceMetrics {
             closed_peer_limit: m
                 .source_connections_closed
                 .with_label_values(&[id, "peer_limit"]),
+            closed_prefix_limit: m
+                .source_connections_closed
+                .with_label_values(&[id, "prefix_limit"]),
             dropped_datagrams: m.source_dropped_datagrams.with_label_values(&l),
             recv_buffer: m.source_receive_buffer_bytes.with_label_values(&l),
             passes: m.source_passes.with_label_values(&l),

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn, Instrument};
 
-use super::{LineSplitter, SourceCtx, SourceError};
+use super::{LineSplitter, SourceCtx, SourceError, SourceId};
 use aiswatch_core::time::now_ms;
 
 /// Bytes read from a socket at once.
@@ -150,19 +150,109 @@ async fn read_stream<R: AsyncRead + Unpin>(
     }
 }
 
+/// The shortest reconnect delay a [`run_client`] source waits: a smaller
+/// `backoff_min` is raised to it (with a warning naming the source), so that
+/// a receiver that refuses or drops every connection is not hammered.
+pub const BACKOFF_FLOOR: Duration = Duration::from_millis(100);
+
+/// How often a failing [`run_client`] source logs its failures: the first
+/// of a streak at once, then at most one summary with a count per period.
+pub const WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// Rate-limits a client's connection logs to one per `every`: a failure
+/// after a quiet period is logged at once; the next ones within `every` are
+/// only counted, and the count goes with the next message let through (a
+/// later failure, or the connection that delivers again).
+#[derive(Debug)]
+struct FailureLog {
+    every: Duration,
+    /// When the last message was let through.
+    logged_at: Option<Instant>,
+    /// Failures since then, not logged.
+    unlogged: u64,
+}
+
+impl FailureLog {
+    fn new(every: Duration) -> Self {
+        FailureLog {
+            every,
+            logged_at: None,
+            unlogged: 0,
+        }
+    }
+
+    /// Whether a message may be logged at `now`.
+    fn quiet(&self, now: Instant) -> bool {
+        self.logged_at
+            .is_none_or(|t| now.saturating_duration_since(t) >= self.every)
+    }
+
+    /// A failure at `now`: `Some(n)` if it is to be logged, `n` being the
+    /// failures left unlogged before it; `None` if it is only counted.
+    fn failed(&mut self, now: Instant) -> Option<u64> {
+        if self.quiet(now) {
+            self.logged_at = Some(now);
+            Some(std::mem::take(&mut self.unlogged))
+        } else {
+            self.unlogged += 1;
+            None
+        }
+    }
+
+    /// A connection delivered data at `now`: `Some(n)` if the `n` failures
+    /// held back are to be reported now.
+    fn recovered(&mut self, now: Instant) -> Option<u64> {
+        if self.unlogged > 0 && self.quiet(now) {
+            self.logged_at = Some(now);
+            Some(std::mem::take(&mut self.unlogged))
+        } else {
+            None
+        }
+    }
+}
+
+/// Logs a client's connection failure through `log`: at `warn` when it
+/// lets it through (with the count of failures held back before it),
+/// else at `debug`.
+fn log_failure(log: &mut FailureLog, id: &SourceId, addr: &str, what: &str, error: Option<&str>) {
+    match log.failed(Instant::now()) {
+        Some(0) => warn!(source = %id, addr = %addr, error, "{what}"),
+        Some(n) => warn!(
+            source = %id,
+            addr = %addr,
+            error,
+            unlogged_failures = n,
+            every = ?log.every,
+            "{what} ({n} more failures since the last warning, not logged.)"
+        ),
+        None => debug!(source = %id, addr = %addr, error, "{what}"),
+    }
+}
+
 /// Connects to `addr` (`host:port`) and reads lines, reconnecting forever
 /// with capped exponential backoff until cancelled or until the receiver of
 /// the source's channel is gone.
 ///
 /// After a failed attempt or a connection that delivered nothing, the delay
 /// doubles from `backoff_min` up to `backoff_max`; after a connection that
-/// delivered data it starts again at `backoff_min`. `source_up` is 1 while
-/// connected.
+/// delivered data it starts again at `backoff_min`. Neither is below
+/// [`BACKOFF_FLOOR`]. Failures are logged at most once per [`WARN_EVERY`]
+/// while they last (the first at once, then a count); every one is counted
+/// in `source_errors`. `source_up` is 1 while connected.
 pub async fn run_client(ctx: SourceCtx, addr: String, opts: ClientOptions) {
     let m = &ctx.metrics;
-    let backoff_min = opts.backoff_min.max(Duration::from_millis(1));
+    if opts.backoff_min < BACKOFF_FLOOR {
+        warn!(
+            source = %ctx.id,
+            backoff_min = ?opts.backoff_min,
+            floor = ?BACKOFF_FLOOR,
+            "Reconnect delay backoff_min is below the floor; waiting the floor instead."
+        );
+    }
+    let backoff_min = opts.backoff_min.max(BACKOFF_FLOOR);
     let backoff_max = opts.backoff_max.max(backoff_min);
     let mut backoff = backoff_min;
+    let mut failures = FailureLog::new(WARN_EVERY);
     info!(source = %ctx.id, addr = %addr, "Connecting.");
     loop {
         if ctx.tx.is_closed() {
@@ -176,17 +266,36 @@ pub async fn run_client(ctx: SourceCtx, addr: String, opts: ClientOptions) {
         match attempt {
             Err(_elapsed) => {
                 m.errors.inc();
-                warn!(source = %ctx.id, addr = %addr, "Connection attempt timed out.");
+                log_failure(
+                    &mut failures,
+                    &ctx.id,
+                    &addr,
+                    "Connection attempt timed out.",
+                    None,
+                );
             }
             Ok(Err(e)) => {
                 m.errors.inc();
-                warn!(source = %ctx.id, addr = %addr, error = %e, "Connection failed.");
+                let e = e.to_string();
+                log_failure(
+                    &mut failures,
+                    &ctx.id,
+                    &addr,
+                    "Connection failed.",
+                    Some(&e),
+                );
             }
             Ok(Ok(mut stream)) => {
                 let peer = stream.peer_addr().ok();
                 m.connections.inc();
                 m.up.set(1);
-                info!(source = %ctx.id, addr = %addr, peer = ?peer, "Connected.");
+                // A peer that accepts and drops every connection would
+                // otherwise log this at every attempt.
+                if failures.quiet(Instant::now()) {
+                    info!(source = %ctx.id, addr = %addr, peer = ?peer, "Connected.");
+                } else {
+                    debug!(source = %ctx.id, addr = %addr, peer = ?peer, "Connected.");
+                }
                 let mut delivered = false;
                 let span = tracing::info_span!("conn", source = %ctx.id, peer = ?peer);
                 let watch = Watch {
@@ -200,24 +309,43 @@ pub async fn run_client(ctx: SourceCtx, addr: String, opts: ClientOptions) {
                     .instrument(span)
                     .await;
                 m.up.set(0);
+                if delivered {
+                    if let Some(n) = failures.recovered(Instant::now()) {
+                        info!(
+                            source = %ctx.id,
+                            addr = %addr,
+                            unlogged_failures = n,
+                            "Receiving again ({n} connection failures since the last warning, not logged)."
+                        );
+                    }
+                }
                 match end {
                     StreamEnd::Stop => break,
                     StreamEnd::Eof => {
                         m.errors.inc();
-                        warn!(source = %ctx.id, addr = %addr, "Connection closed by peer.");
+                        log_failure(
+                            &mut failures,
+                            &ctx.id,
+                            &addr,
+                            "Connection closed by peer.",
+                            None,
+                        );
                     }
                     StreamEnd::Idle => {
                         m.errors.inc();
-                        warn!(
-                            source = %ctx.id,
-                            addr = %addr,
-                            idle = ?opts.idle_timeout,
-                            "Connection idle; reconnecting."
+                        let idle = humantime::format_duration(opts.idle_timeout).to_string();
+                        log_failure(
+                            &mut failures,
+                            &ctx.id,
+                            &addr,
+                            "Connection idle; reconnecting.",
+                            Some(&format!("nothing received for {idle}")),
                         );
                     }
                     StreamEnd::Error(e) => {
                         m.errors.inc();
-                        warn!(source = %ctx.id, addr = %addr, error = %e, "Connection lost.");
+                        let e = e.to_string();
+                        log_failure(&mut failures, &ctx.id, &addr, "Connection lost.", Some(&e));
                     }
                     StreamEnd::Evicted => {}
                 }
@@ -244,17 +372,26 @@ pub struct ServerOptions {
     pub max_connections: usize,
     /// Most connections from one IP address at once.
     pub max_connections_per_peer: usize,
+    /// Most connections from one network at once: an IPv4 /24 or an IPv6
+    /// /64 (what one site or one host's addresses usually span).
+    pub max_connections_per_prefix: usize,
     /// A connection that delivers no complete line for this long is closed.
     pub idle_timeout: Duration,
 }
 
 impl ServerOptions {
     /// `max_connections` at once, and the defaults of the config for the
-    /// rest (8 per address, 5 minutes idle).
+    /// rest (8 per address, a quarter of `max_connections` but at least 8
+    /// per network, 5 minutes idle).
     pub fn new(max_connections: usize) -> Self {
+        let per_peer = super::DEFAULT_MAX_CONNECTIONS_PER_PEER;
         ServerOptions {
             max_connections,
-            max_connections_per_peer: super::DEFAULT_MAX_CONNECTIONS_PER_PEER,
+            max_connections_per_peer: per_peer,
+            max_connections_per_prefix: super::default_max_connections_per_prefix(
+                max_connections,
+                per_peer,
+            ),
             idle_timeout: super::DEFAULT_IDLE_TIMEOUT,
         }
     }
@@ -264,10 +401,24 @@ impl ServerOptions {
 /// since a server holds one buffer per connection.
 const SERVER_READ_BUF_BYTES: usize = 16 * 1024;
 
-/// A connection that has delivered lines is evicted for a new one only once
+/// A connection that has delivered lines may be evicted for a new one once
 /// it has been without a complete line this long (or the idle timeout, if
-/// shorter): receivers that are talking are never pushed out.
-const EVICT_AFTER_SILENCE: Duration = Duration::from_secs(60);
+/// shorter). Short, so that connections that sent a line once cannot hold
+/// their slots against a receiver that talks (one with any vessel or base
+/// station in range sends every few seconds); long enough that a server
+/// full of such receivers refuses a newcomer instead of churning them.
+pub const EVICT_AFTER_SILENCE: Duration = Duration::from_secs(10);
+
+/// The network an address belongs to for the per-network limit: its /24
+/// (IPv4, also when mapped into IPv6) or its /64 (IPv6).
+fn prefix(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(std::net::Ipv4Addr::from(u32::from(v4) & !0xff)),
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(
+            u128::from(v6) & !((1u128 << 64) - 1),
+        )),
+    }
+}
 
 /// When a connection last completed a line, shared between its task and the
 /// accept loop.
@@ -301,9 +452,15 @@ impl Activity {
     }
 }
 
+/// Which connections a limit counts (one address's, one network's, all).
+type Scope<'a> = dyn Fn(&Conn) -> bool + 'a;
+
 /// One connection, as the accept loop sees it.
 struct Conn {
+    /// The peer's address (IPv4-mapped IPv6 addresses as IPv4).
     ip: IpAddr,
+    /// Its network ([`prefix`]).
+    net: IpAddr,
     accepted: Instant,
     activity: Arc<Activity>,
     evict: CancellationToken,
@@ -318,8 +475,9 @@ struct Conns {
 
 impl Conns {
     /// The connection to close for a new one, among those `from` selects:
-    /// first one that never completed a line (the oldest), else one silent
-    /// for `silence` (the longest silent). `None` if all are talking.
+    /// first one that never completed a line (the oldest), else the one
+    /// whose last complete line is oldest, if that is at least `silence`
+    /// ago. `None` if all are talking (or waiting for the pipeline).
     fn victim(&self, now: Instant, silence: Duration, from: impl Fn(&Conn) -> bool) -> Option<u64> {
         let mut best: Option<(u64, (bool, Instant))> = None;
         for (id, c) in &self.by_id {
@@ -403,22 +561,31 @@ pub async fn serve(ctx: SourceCtx, listener: TcpListener, max_connections: usize
 ///   at [`MAX_LINE_BYTES`](super::MAX_LINE_BYTES)) for `idle_timeout` is
 ///   closed — bytes trickling in without a newline do not keep it open;
 /// - when a new connection would pass `max_connections_per_peer` for its IP
-///   address, or `max_connections` in all, the connection that never
-///   completed a line (the oldest), else the one silent longest (for at
-///   least a minute, or the idle timeout if shorter), is closed to make
-///   room — among the same address's connections for the per-address
-///   limit. If every candidate is talking, the new connection is refused.
+///   address, `max_connections_per_prefix` for its network (IPv4 /24, IPv6
+///   /64), or `max_connections` in all, one connection is closed to make
+///   room, among that address's, that network's or all connections: the
+///   one that never completed a line (the oldest), else the one whose last
+///   complete line is oldest — even if it once sent lines — provided that
+///   line is at least [`EVICT_AFTER_SILENCE`] old (or the idle timeout, if
+///   shorter). A receiver that talks is thus never the one closed, and
+///   peers that send a line now and then cannot hold slots against it; a
+///   receiver refused while every connection talked gets in when it
+///   reconnects after one of them fell silent. If every candidate is
+///   talking (or waiting for room in the pipeline), the new connection is
+///   refused.
 ///
 /// Closes and refusals are counted in
 /// `aiswatch_source_connections_closed_total{source,reason}` (`idle_timeout`,
-/// `evicted`, `limit`, `peer_limit`); refusals also in `source_errors`, as
-/// before. A failing peer ends only its own task. `source_up` is 1 while
-/// listening. Tests pass a listener bound to `127.0.0.1:0`.
+/// `evicted`, `limit`, `peer_limit`, `prefix_limit`); refusals also in
+/// `source_errors`, as before. A failing peer ends only its own task.
+/// `source_up` is 1 while listening. Tests pass a listener bound to
+/// `127.0.0.1:0`.
 pub async fn serve_with(ctx: SourceCtx, listener: TcpListener, opts: ServerOptions) {
     let m = &ctx.metrics;
     let local = listener.local_addr().ok();
     let max_connections = opts.max_connections.max(1);
     let per_peer = opts.max_connections_per_peer.max(1);
+    let per_prefix = opts.max_connections_per_prefix.max(1);
     let silence = EVICT_AFTER_SILENCE.min(opts.idle_timeout);
     // `addr=host:port` as the HTTP server logs it: with port 0 in the
     // config, this line is where an operator finds the port.
@@ -427,6 +594,7 @@ pub async fn serve_with(ctx: SourceCtx, listener: TcpListener, opts: ServerOptio
         addr = local.map(tracing::field::display),
         max_connections,
         max_connections_per_peer = per_peer,
+        max_connections_per_prefix = per_prefix,
         idle_timeout = ?opts.idle_timeout,
         "Listening for TCP connections."
     );
@@ -453,26 +621,31 @@ pub async fn serve_with(ctx: SourceCtx, listener: TcpListener, opts: ServerOptio
             }
         };
         let now = Instant::now();
-        let ip = peer.ip();
+        let ip = peer.ip().to_canonical();
+        let net = prefix(ip);
         let admitted = {
             let mut c = lock(&conns);
             let mut refused = None;
-            if c.by_id.values().filter(|x| x.ip == ip).count() >= per_peer {
-                match c.victim(now, silence, |x| x.ip == ip) {
-                    Some(v) => {
-                        c.evict(v);
-                        m.closed_evicted.inc();
-                    }
-                    None => refused = Some(("peer_limit", per_peer)),
+            // Narrowest scope first: a peer over its own limit makes room
+            // among its own connections, not its neighbours'.
+            let scopes: [(&'static str, usize, &Scope<'_>); 3] = [
+                ("peer_limit", per_peer, &|x: &Conn| x.ip == ip),
+                ("prefix_limit", per_prefix, &|x: &Conn| x.net == net),
+                ("limit", max_connections, &|_: &Conn| true),
+            ];
+            for (reason, limit, from) in scopes {
+                if c.by_id.values().filter(|x| from(x)).count() < limit {
+                    continue;
                 }
-            }
-            if refused.is_none() && c.by_id.len() >= max_connections {
-                match c.victim(now, silence, |_| true) {
+                match c.victim(now, silence, from) {
                     Some(v) => {
                         c.evict(v);
                         m.closed_evicted.inc();
                     }
-                    None => refused = Some(("limit", max_connections)),
+                    None => {
+                        refused = Some((reason, limit));
+                        break;
+                    }
                 }
             }
             match refused {
@@ -490,6 +663,7 @@ pub async fn serve_with(ctx: SourceCtx, listener: TcpListener, opts: ServerOptio
                         id,
                         Conn {
                             ip,
+                            net,
                             accepted: now,
                             activity: activity.clone(),
                             evict: evict.clone(),
@@ -518,10 +692,10 @@ pub async fn serve_with(ctx: SourceCtx, listener: TcpListener, opts: ServerOptio
             }
             Err((reason, limit)) => {
                 m.errors.inc();
-                if reason == "limit" {
-                    m.closed_limit.inc();
-                } else {
-                    m.closed_peer_limit.inc();
+                match reason {
+                    "limit" => m.closed_limit.inc(),
+                    "peer_limit" => m.closed_peer_limit.inc(),
+                    _ => m.closed_prefix_limit.inc(),
                 }
                 warn!(
                     source = %ctx.id,
@@ -582,5 +756,45 @@ async fn serve_conn(ctx: SourceCtx, mut stream: TcpStream, conn: ServedConn) {
             info!(source = %ctx.id, peer = %peer, "Silent connection closed to make room for a new one.");
         }
         StreamEnd::Stop => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_logged_once_per_period_with_a_count() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut log = FailureLog::new(s(60));
+        assert!(log.quiet(t0));
+        // The first failure goes out at once; the next minute's are counted.
+        assert_eq!(log.failed(t0), Some(0));
+        assert!(!log.quiet(t0 + s(1)));
+        for i in 1..=470 {
+            assert_eq!(log.failed(t0 + Duration::from_millis(i * 100)), None);
+        }
+        // A minute after the last warning, the next one carries the count.
+        assert_eq!(log.failed(t0 + s(60)), Some(470));
+        assert_eq!(log.failed(t0 + s(61)), None);
+        // Delivering again reports what was held back, once the period is over.
+        assert_eq!(log.recovered(t0 + s(62)), None);
+        assert_eq!(log.recovered(t0 + s(120)), Some(1));
+        assert_eq!(log.recovered(t0 + s(500)), None);
+        // After a quiet spell, a failure is logged at once again.
+        assert_eq!(log.failed(t0 + s(600)), Some(0));
+    }
+
+    #[test]
+    fn networks_are_ipv4_slash_24_and_ipv6_slash_64() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(prefix(ip("192.0.2.77")), ip("192.0.2.0"));
+        assert_eq!(prefix(ip("::ffff:192.0.2.77")), ip("192.0.2.0"));
+        assert_eq!(
+            prefix(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            ip("2001:db8:1:2::")
+        );
+        assert_ne!(prefix(ip("192.0.2.1")), prefix(ip("192.0.3.1")));
     }
 }

@@ -78,3 +78,53 @@ async fn openapi_document_lists_every_route() {
         "operation ids must be unique: {ops:?}"
     );
 }
+
+#[tokio::test]
+async fn numeric_path_ids_out_of_range_answer_a_documented_400() {
+    let f = fixture(DEFAULT).await;
+    let doc = call(&f.app, "/api/v1/openapi.json", None).await.json();
+    // Every operation with an integer path parameter documents the 400
+    // that a value beyond the integer's range (or not a number) gets.
+    let mut checked = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let numeric = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| p["in"] == "path" && p["schema"]["type"] == "integer");
+            if numeric {
+                assert!(
+                    op["responses"]["400"].is_object(),
+                    "{method} {path} answers 400 for an id out of range but does not document it"
+                );
+                checked.push(format!("{method} {path}"));
+            }
+        }
+    }
+    checked.sort();
+    assert_eq!(
+        checked,
+        [
+            "get /api/v1/vessels/{mmsi}",
+            "get /api/v1/vessels/{mmsi}/track",
+            "post /api/v1/deliveries/{id}/retry",
+        ]
+    );
+    // And they do answer 400, naming the parameter.
+    let too_big = "99999999999999999999";
+    for (method, path) in [
+        ("POST", format!("/api/v1/deliveries/{too_big}/retry")),
+        ("GET", format!("/api/v1/vessels/{too_big}")),
+        ("GET", format!("/api/v1/vessels/{too_big}/track")),
+    ] {
+        let r = request(&f.app, method, &path, Some(ADMIN), None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{method} {path}: {}",
+            r.text
+        );
+        assert!(r.json()["error"].is_string());
+    }
+}
