@@ -94,7 +94,10 @@ impl EngineStage {
         self.metrics.duplicates.inc_by(d - *dup_exported);
         *dup_exported = d;
         self.export_store();
-        if self.want_snapshot.swap(false, Ordering::Relaxed) {
+        // A copy of a burst the engine has since forgotten is replaced even
+        // unasked: it would hold the burst's memory until the next query.
+        let outgrown = self.snapshots.borrow().outgrown(e.tracks().len());
+        if self.want_snapshot.swap(false, Ordering::Relaxed) || outgrown {
             let _ = self.snapshots.send(Arc::new(e.snapshot(now)));
         }
     }

@@ -11,6 +11,10 @@ use crate::engine::EngineStats;
 use crate::track::{Mmsi, PositionIndex, Vessel};
 use aiswatch_core::time::Millis;
 
+/// Vessels a snapshot may hold beyond twice those tracked before it is
+/// [`Snapshot::outgrown`]: small stores are not copied again for nothing.
+const OUTGROWN_SLACK: usize = 10_000;
+
 /// Current vessel state at one instant of the engine's clock.
 #[derive(Default)]
 pub struct Snapshot {
@@ -41,6 +45,14 @@ impl Snapshot {
             vessels,
             index: OnceLock::new(),
         }
+    }
+
+    /// Whether this copy holds far more vessels than the `tracked` the
+    /// engine has now: a burst of MMSIs was forgotten since it was taken.
+    /// The engine then replaces it even if the API has not asked, so the
+    /// copy's memory (hundreds of MB for millions of vessels) goes too.
+    pub fn outgrown(&self, tracked: usize) -> bool {
+        self.vessels.len() > 2 * tracked + OUTGROWN_SLACK
     }
 
     /// One vessel.
@@ -77,5 +89,35 @@ impl Snapshot {
         hits.into_iter()
             .filter_map(|(m, d)| Some((self.get(m)?, d)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::EngineConfig;
+    use crate::fixtures::{engine_with, pos, MIN, T0};
+
+    /// A snapshot taken at a burst's peak is outgrown once the burst is
+    /// forgotten; a fresh one is not.
+    #[test]
+    fn a_snapshot_of_a_forgotten_burst_is_outgrown() {
+        let mut e = engine_with(EngineConfig {
+            vessel_ttl: std::time::Duration::from_secs(600),
+            ..Default::default()
+        });
+        let src: std::sync::Arc<str> = "s".into();
+        let burst: Vec<_> = (0..30_000u32)
+            .map(|i| pos(232_000_000 + i, T0 + i64::from(i), 3.0, 4.0, 10.0, "st"))
+            .collect();
+        e.ingest(&src, &burst, T0 + 60 * MIN);
+        let peak = e.snapshot(0);
+        assert_eq!(peak.vessels.len(), 30_000);
+        assert!(!peak.outgrown(e.tracks().len()));
+        // A later report moves the clock past the ttl: the burst goes.
+        let late = pos(244_000_001, T0 + 20 * MIN, 3.0, 4.0, 10.0, "st");
+        e.ingest(&src, &[late], T0 + 60 * MIN);
+        assert_eq!(e.tracks().len(), 1);
+        assert!(peak.outgrown(e.tracks().len()));
+        assert!(!e.snapshot(0).outgrown(e.tracks().len()));
     }
 }
