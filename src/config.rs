@@ -496,7 +496,10 @@ mod tests {
             (
                 centre(
                     plain_m,
-                    &format!("{tls_n}\nclient_cert_file = {:?}", garbage.display().to_string()),
+                    &format!(
+                        "{tls_n}\nclient_cert_file = {:?}",
+                        garbage.display().to_string()
+                    ),
                 ),
                 "client_key_file",
                 "[centres.nats]",

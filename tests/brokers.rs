@@ -581,10 +581,7 @@ async fn mqtts_delivers_through_a_tls_broker_verified_against_the_centres_ca() {
     let url = format!("mqtts://{}", broker.addr);
     let topic = "aiswatch/test/tls";
     let (_sub, mut rx) = mqtt_subscriber_over(&url, topic, Some(pki.client_config(false))).await;
-    let cfg = mqtt_trusting(
-        mqtt_config(&url, topic, "aiswatch-test-tls"),
-        &pki.ca_file,
-    );
+    let cfg = mqtt_trusting(mqtt_config(&url, topic, "aiswatch-test-tls"), &pki.ca_file);
     let sink = within("connect", MqttSink::connect(&CentreId::from("TEST"), &cfg))
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", broker.log()));
@@ -608,7 +605,10 @@ async fn mqtts_refuses_a_broker_certificate_it_cannot_verify_and_says_why() {
     );
     // A CA that did not sign it, and the system's roots, which do not
     // know the test CA.
-    for cfg in [other_ca.clone(), mqtt_config(&url, topic, "aiswatch-test-sys")] {
+    for cfg in [
+        other_ca.clone(),
+        mqtt_config(&url, topic, "aiswatch-test-sys"),
+    ] {
         let err = within("connect", MqttSink::connect(&centre, &cfg))
             .await
             .err()
@@ -798,7 +798,13 @@ async fn nats_mutual_tls_presents_the_client_certificate() {
     send_in_order(&sink, &msgs).await;
     let js = tls_admin(&url, &pki, true).await;
     assert_eq!(
-        stored(&js, "AISWATCH_TEST_MUTUAL", "aiswatch.test.mutual", msgs.len()).await,
+        stored(
+            &js,
+            "AISWATCH_TEST_MUTUAL",
+            "aiswatch.test.mutual",
+            msgs.len()
+        )
+        .await,
         keyed_bodies(&msgs)
     );
 }

@@ -818,7 +818,13 @@ async fn an_untrusted_broker_certificate_keeps_changes_in_the_outbox_until_trust
                  ca_file = \"{ca}\"\n"
             ),
         );
-        write_config(dir.path(), &shipped_zones(), &sqlite(dir.path()), ADMIN, &centres)
+        write_config(
+            dir.path(),
+            &shipped_zones(),
+            &sqlite(dir.path()),
+            ADMIN,
+            &centres,
+        )
     };
 
     // Trusting a CA that did not sign the brokers' certificates: every

@@ -499,7 +499,10 @@ mod tests {
         let err = MqttSink::start(&CentreId::from("c"), &c)
             .err()
             .expect("refused");
-        assert!(err.to_string().contains("ws://broker.example:8883"), "{err}");
+        assert!(
+            err.to_string().contains("ws://broker.example:8883"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -51,7 +51,9 @@ impl Ca {
         params.distinguished_name.push(DnType::CommonName, name);
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![usage];
-        let cert = params.signed_by(&key, &self.issuer).expect("leaf certificate");
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .expect("leaf certificate");
         (cert.pem(), key.serialize_pem())
     }
 }
@@ -265,11 +267,7 @@ pub async fn nats_server(pki: &Pki, mutual: bool, test: &str) -> Option<Broker> 
         p(&pki.server_key),
     ];
     if mutual {
-        args.extend([
-            "--tlsverify".into(),
-            "--tlscacert".into(),
-            p(&pki.ca_file),
-        ]);
+        args.extend(["--tlsverify".into(), "--tlscacert".into(), p(&pki.ca_file)]);
     }
     let log = store.with_extension("log");
     Some(spawn(&program, &args, port, log).await)
