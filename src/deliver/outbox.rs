@@ -371,7 +371,7 @@ pub enum SinkError {
         /// The centre.
         centre: CentreId,
         /// What is wrong (shown in the message, hence not a `source`).
-        error: super::tls::TlsError,
+        error: Box<super::tls::TlsError>,
     },
 }
 
@@ -405,7 +405,7 @@ pub fn sinks(centres: &[CentreConfig], delivery: &DeliveryConfig) -> Result<Sink
         if let Some(n) = &c.nats {
             let tls = super::nats::tls_config(n).map_err(|error| SinkError::Nats {
                 centre: c.id.clone(),
-                error,
+                error: Box::new(error),
             })?;
             let (centre, n2) = (c.id.clone(), n.clone());
             let sink = LazySink::new(Channel::Nats, format!("NATS {}", n.url), move || {
