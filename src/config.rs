@@ -456,6 +456,67 @@ mod tests {
         }
     }
 
+    #[test]
+    fn broker_tls_files_are_read_at_load_and_named_with_their_centre() {
+        let dir = tempfile::tempdir().unwrap();
+        let garbage = dir.path().join("garbage.pem");
+        std::fs::write(&garbage, "-----BEGIN CERTIFICATE-----\n%%%\n").unwrap();
+        let missing = dir.path().join("missing-ca.pem");
+        let centre = |mqtt: &str, nats: &str| {
+            format!(
+                "[[centres]]\nid = \"MRCC Lagos\"\n[centres.mqtt]\n{mqtt}\ntopic = \"t\"\n\
+                 [centres.nats]\n{nats}\nsubject = \"s\"\n"
+            )
+        };
+        let (plain_m, tls_m) = ("url = \"mqtt://h\"", "url = \"mqtts://h\"");
+        let (plain_n, tls_n) = ("url = \"nats://h\"", "url = \"tls://h\"");
+        let ca = |p: &Path| format!("\nca_file = {:?}", p.display().to_string());
+        for (text, file, table) in [
+            (
+                centre(&format!("{tls_m}{}", ca(&missing)), plain_n),
+                "missing-ca.pem",
+                "[centres.mqtt] ca_file",
+            ),
+            (
+                centre(&format!("{tls_m}{}", ca(&garbage)), plain_n),
+                "garbage.pem",
+                "[centres.mqtt] ca_file",
+            ),
+            (
+                centre(plain_m, &format!("{tls_n}{}", ca(&missing))),
+                "missing-ca.pem",
+                "[centres.nats] ca_file",
+            ),
+            // A CA file also insists on TLS with nats://.
+            (
+                centre(plain_m, &format!("{plain_n}{}", ca(&garbage))),
+                "garbage.pem",
+                "[centres.nats] ca_file",
+            ),
+            (
+                centre(
+                    plain_m,
+                    &format!(
+                        "{tls_n}\nclient_cert_file = {:?}",
+                        garbage.display().to_string()
+                    ),
+                ),
+                "client_key_file",
+                "[centres.nats]",
+            ),
+        ] {
+            let e = load(&text).unwrap_err().to_string();
+            assert!(
+                e.contains("id = \"MRCC Lagos\"") && e.contains(table) && e.contains(file),
+                "{table} {file}: {e}"
+            );
+        }
+        let e = load(&centre(&format!("{plain_m}{}", ca(&garbage)), plain_n))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mqtts://"), "{e}");
+    }
+
     fn load(sources: &str) -> Result<Config, ConfigError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("aiswatch.toml");

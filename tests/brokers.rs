@@ -8,15 +8,22 @@
 //! `nats://127.0.0.1:4222`); a test whose variable is unset says SKIPPED on
 //! stderr and passes. Names (topics, subjects, streams, client ids) carry
 //! the process id so runs never meet.
+//!
+//! TLS (`mqtts://`, NATS `tls://`): each test starts its own mosquitto or
+//! nats-server with a PKI it makes ([`tls`]); a broker that is not installed
+//! makes the test say SKIPPED.
 
 mod common;
 #[path = "brokers/proxy.rs"]
 mod proxy;
+#[path = "brokers/tls.rs"]
+mod tls;
 
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,7 +35,7 @@ use aiswatch_core::ids::{AlertId, CentreId};
 use async_nats::jetstream::{self, consumer};
 use futures_util::future::join_all;
 use futures_util::StreamExt;
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -132,6 +139,9 @@ fn mqtt_config(url: &str, topic: &str, client: &str) -> MqttConfig {
         username: None,
         password: None,
         password_file: None,
+        ca_file: None,
+        client_cert_file: None,
+        client_key_file: None,
     }
 }
 
@@ -142,10 +152,24 @@ async fn mqtt_subscriber(
     url: &str,
     topic: &str,
 ) -> (AsyncClient, mpsc::UnboundedReceiver<Vec<u8>>) {
+    mqtt_subscriber_over(url, topic, None).await
+}
+
+/// [`mqtt_subscriber`], over TLS with `tls` when given.
+async fn mqtt_subscriber_over(
+    url: &str,
+    topic: &str,
+    tls: Option<rustls::ClientConfig>,
+) -> (AsyncClient, mpsc::UnboundedReceiver<Vec<u8>>) {
     let addr = socket_of(url).await;
     let id = format!("aiswatch-test-sub-{}", topic.replace('/', "-"));
     let mut options = MqttOptions::new(id, addr.ip().to_string(), addr.port());
     options.set_keep_alive(Duration::from_secs(10));
+    if let Some(tls) = tls {
+        options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
+            Arc::new(tls),
+        )));
+    }
     let (client, mut eventloop) = AsyncClient::new(options, 16);
     client
         .subscribe(topic, QoS::AtLeastOnce)
@@ -168,6 +192,8 @@ async fn mqtt_subscriber(
                     }
                 }
                 Ok(_) => {}
+                // The test is over (its receiver gone, its own broker stopped).
+                Err(_) if tx.is_closed() => return,
                 Err(e) => panic!("test subscriber lost the broker: {e}"),
             }
         }
@@ -298,6 +324,9 @@ fn nats_config(url: &str, subject: &str, stream: &str) -> NatsConfig {
         subject: subject.to_owned(),
         stream: stream.to_owned(),
         credentials_file: None,
+        ca_file: None,
+        client_cert_file: None,
+        client_key_file: None,
     }
 }
 
@@ -523,4 +552,261 @@ async fn nats_outage_is_an_error_within_the_attempt_then_recovers() {
     assert_eq!(stream_info(&js, &stream).await.state.messages, 2);
 
     js.delete_stream(&stream).await.expect("delete test stream");
+}
+
+// ----------------------------------------------------------------- TLS ---
+
+/// `cfg` trusting `ca` instead of the system's roots.
+fn mqtt_trusting(mut cfg: MqttConfig, ca: &Path) -> MqttConfig {
+    cfg.ca_file = Some(ca.to_path_buf());
+    cfg
+}
+
+/// `cfg` trusting `ca` instead of the system's roots.
+fn nats_trusting(mut cfg: NatsConfig, ca: &Path) -> NatsConfig {
+    cfg.ca_file = Some(ca.to_path_buf());
+    cfg
+}
+
+/// Whether a failed connection's text says the certificate was refused.
+fn says_untrusted(err: &str) -> bool {
+    let e = err.to_ascii_lowercase();
+    e.contains("certificate") && (e.contains("unknownissuer") || e.contains("unknown issuer"))
+}
+
+#[tokio::test]
+async fn mqtts_delivers_through_a_tls_broker_verified_against_the_centres_ca() {
+    let pki = tls::Pki::new();
+    let Some(broker) = tls::mosquitto(&pki, false, "mqtts_delivers").await else {
+        return;
+    };
+    let url = format!("mqtts://{}", broker.addr);
+    let topic = "aiswatch/test/tls";
+    let (_sub, mut rx) = mqtt_subscriber_over(&url, topic, Some(pki.client_config(false))).await;
+    let cfg = mqtt_trusting(mqtt_config(&url, topic, "aiswatch-test-tls"), &pki.ca_file);
+    let sink = within("connect", MqttSink::connect(&CentreId::from("TEST"), &cfg))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", broker.log()));
+    let msgs: Vec<Message> = (0..20).map(|i| message("mqtts", i)).collect();
+    send_in_order(&sink, &msgs).await;
+    assert_eq!(receive(&mut rx, msgs.len()).await, bodies(&msgs));
+}
+
+#[tokio::test]
+async fn mqtts_refuses_a_broker_certificate_it_cannot_verify_and_says_why() {
+    let pki = tls::Pki::new();
+    let Some(broker) = tls::mosquitto(&pki, false, "mqtts_refuses").await else {
+        return;
+    };
+    let url = format!("mqtts://{}", broker.addr);
+    let topic = "aiswatch/test/untrusted";
+    let centre = CentreId::from("TEST");
+    let other_ca = mqtt_trusting(
+        mqtt_config(&url, topic, "aiswatch-test-untrusted"),
+        &pki.other_ca_file,
+    );
+    // A CA that did not sign it, and the system's roots, which do not
+    // know the test CA.
+    for cfg in [
+        other_ca.clone(),
+        mqtt_config(&url, topic, "aiswatch-test-sys"),
+    ] {
+        let err = within("connect", MqttSink::connect(&centre, &cfg))
+            .await
+            .err()
+            .expect("an untrusted broker is refused")
+            .to_string();
+        assert!(err.contains(&url) && says_untrusted(&err), "{err}");
+    }
+    // Started in the background (as the daemon does): every attempt fails
+    // at once with the reason, for the outbox to retry.
+    let sink = MqttSink::start(&centre, &other_ca).expect("the config is fine");
+    let mut link = sink.link();
+    within(
+        "link down",
+        link.wait_for(|s| matches!(s, LinkState::Down(_))),
+    )
+    .await
+    .expect("event loop runs");
+    let err = within("send", sink.send(&message("mqtts-untrusted", 0)))
+        .await
+        .expect_err("not connected")
+        .to_string();
+    assert!(
+        err.contains(&url) && err.contains(topic) && says_untrusted(&err),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn mqtts_mutual_tls_presents_the_client_certificate() {
+    let pki = tls::Pki::new();
+    let Some(broker) = tls::mosquitto(&pki, true, "mqtts_mutual_tls").await else {
+        return;
+    };
+    let url = format!("mqtts://{}", broker.addr);
+    let topic = "aiswatch/test/mutual";
+    let centre = CentreId::from("TEST");
+    let (_sub, mut rx) = mqtt_subscriber_over(&url, topic, Some(pki.client_config(true))).await;
+    let server_only = mqtt_trusting(
+        mqtt_config(&url, topic, "aiswatch-test-mutual"),
+        &pki.ca_file,
+    );
+    let err = within("connect", MqttSink::connect(&centre, &server_only))
+        .await
+        .err()
+        .expect("the broker wants a client certificate");
+    assert!(err.to_string().contains(&url), "{err}");
+
+    let mut cfg = server_only;
+    cfg.client_cert_file = Some(pki.client_cert.clone());
+    cfg.client_key_file = Some(pki.client_key.clone());
+    let sink = within("connect", MqttSink::connect(&centre, &cfg))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", broker.log()));
+    let msgs: Vec<Message> = (0..3).map(|i| message("mqtts-mutual", i)).collect();
+    send_in_order(&sink, &msgs).await;
+    assert_eq!(receive(&mut rx, msgs.len()).await, bodies(&msgs));
+}
+
+/// A JetStream context on the test's TLS server, trusting the test CA
+/// (with the client certificate when `mutual`), made with async-nats's own
+/// TLS options.
+async fn tls_admin(url: &str, pki: &tls::Pki, mutual: bool) -> jetstream::Context {
+    let mut options = async_nats::ConnectOptions::new()
+        .require_tls(true)
+        .add_root_certificates(pki.ca_file.clone());
+    if mutual {
+        options = options.add_client_certificate(pki.client_cert.clone(), pki.client_key.clone());
+    }
+    jetstream::new(options.connect(url).await.expect("NATS admin over TLS"))
+}
+
+/// The `(Nats-Msg-Id, payload)` of the first `n` messages of `subject`.
+async fn stored(
+    js: &jetstream::Context,
+    stream: &str,
+    subject: &str,
+    n: usize,
+) -> Vec<(String, Vec<u8>)> {
+    let consumer = js
+        .get_stream(stream)
+        .await
+        .expect("the sink made the stream")
+        .create_consumer(consumer::pull::Config {
+            filter_subject: subject.to_owned(),
+            ack_policy: consumer::AckPolicy::None,
+            ..Default::default()
+        })
+        .await
+        .expect("consumer");
+    let mut received = consumer.messages().await.expect("message stream");
+    let mut got = Vec::with_capacity(n);
+    while got.len() < n {
+        let m = within("consumer", received.next())
+            .await
+            .expect("stream goes on")
+            .expect("a message");
+        let key = m
+            .headers
+            .as_ref()
+            .and_then(|h| h.get("Nats-Msg-Id"))
+            .map(|v| v.as_str().to_owned())
+            .unwrap_or_default();
+        got.push((key, m.payload.to_vec()));
+    }
+    got
+}
+
+fn keyed_bodies(msgs: &[Message]) -> Vec<(String, Vec<u8>)> {
+    msgs.iter()
+        .map(|m| (m.key.clone(), m.body.as_bytes().to_vec()))
+        .collect()
+}
+
+#[tokio::test]
+async fn nats_over_tls_delivers_verified_against_the_centres_ca_and_refuses_others() {
+    let pki = tls::Pki::new();
+    let Some(server) = tls::nats_server(&pki, false, "nats_over_tls").await else {
+        return;
+    };
+    let centre = CentreId::from("TEST");
+    let url = format!("tls://{}", server.addr);
+    let cfg = nats_trusting(
+        nats_config(&url, "aiswatch.test.tls", "AISWATCH_TEST_TLS"),
+        &pki.ca_file,
+    );
+    let sink = within("connect", NatsSink::connect(&centre, &cfg))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", server.log()));
+    let msgs: Vec<Message> = (0..20).map(|i| message("nats-tls", i)).collect();
+    send_in_order(&sink, &msgs).await;
+    let js = tls_admin(&url, &pki, false).await;
+    assert_eq!(
+        stored(&js, "AISWATCH_TEST_TLS", "aiswatch.test.tls", msgs.len()).await,
+        keyed_bodies(&msgs)
+    );
+
+    // A nats:// URL with a ca_file insists on TLS too, with that CA.
+    let plain_url = format!("nats://{}", server.addr);
+    let mut cfg2 = cfg.clone();
+    cfg2.url = plain_url.clone();
+    within("connect", NatsSink::connect(&centre, &cfg2))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", server.log()))
+        .send(&message("nats-tls-plain-url", 0))
+        .await
+        .expect("stored");
+
+    // Another CA, or the system's roots: refused, saying why.
+    let mut other = cfg.clone();
+    other.ca_file = Some(pki.other_ca_file.clone());
+    let mut system = cfg;
+    system.ca_file = None;
+    for bad in [other, system] {
+        let err = within("connect", NatsSink::connect(&centre, &bad))
+            .await
+            .err()
+            .expect("an untrusted server is refused")
+            .to_string();
+        assert!(err.contains(&url) && says_untrusted(&err), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn nats_mutual_tls_presents_the_client_certificate() {
+    let pki = tls::Pki::new();
+    let Some(server) = tls::nats_server(&pki, true, "nats_mutual_tls").await else {
+        return;
+    };
+    let centre = CentreId::from("TEST");
+    let url = format!("tls://{}", server.addr);
+    let mut cfg = nats_trusting(
+        nats_config(&url, "aiswatch.test.mutual", "AISWATCH_TEST_MUTUAL"),
+        &pki.ca_file,
+    );
+    let err = within("connect", NatsSink::connect(&centre, &cfg))
+        .await
+        .err()
+        .expect("the server wants a client certificate");
+    assert!(err.to_string().contains(&url), "{err}");
+
+    cfg.client_cert_file = Some(pki.client_cert.clone());
+    cfg.client_key_file = Some(pki.client_key.clone());
+    let sink = within("connect", NatsSink::connect(&centre, &cfg))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", server.log()));
+    let msgs: Vec<Message> = (0..3).map(|i| message("nats-mutual", i)).collect();
+    send_in_order(&sink, &msgs).await;
+    let js = tls_admin(&url, &pki, true).await;
+    assert_eq!(
+        stored(
+            &js,
+            "AISWATCH_TEST_MUTUAL",
+            "aiswatch.test.mutual",
+            msgs.len()
+        )
+        .await,
+        keyed_bodies(&msgs)
+    );
 }

@@ -6,9 +6,13 @@
 //! Every alert state change that `aiswatch replay` gives must arrive at
 //! least once, signed (checked with the Standard Webhooks library), with
 //! one alert's changes in order, through 500s, a receiver that is down, a
-//! kill -9 of the daemon, and never at another centre.
+//! kill -9 of the daemon, and never at another centre. Over MQTT and NATS
+//! with TLS, a broker whose certificate does not verify keeps every change
+//! in the outbox until it does.
 
 mod common;
+#[path = "brokers/tls.rs"]
+mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -465,12 +469,34 @@ async fn read_events(mut resp: reqwest::Response, n: usize) -> Vec<(i64, Value)>
 /// A QoS 1 subscriber to `topic` on the broker at `url` (`mqtt://host:port`),
 /// subscribed once this returns; yields the payloads.
 async fn mqtt_subscribe(url: &str, topic: &str) -> tokio::sync::mpsc::UnboundedReceiver<String> {
-    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+    mqtt_subscribe_over(url, topic, None).await
+}
+
+/// [`mqtt_subscribe`] over TLS (`mqtts://host:port`) with `tls`.
+async fn mqtt_subscribe_tls(
+    url: &str,
+    topic: &str,
+    tls: rustls::ClientConfig,
+) -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    mqtt_subscribe_over(url, topic, Some(tls)).await
+}
+
+async fn mqtt_subscribe_over(
+    url: &str,
+    topic: &str,
+    tls: Option<rustls::ClientConfig>,
+) -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
     let hostport = url.split_once("://").unwrap().1.trim_end_matches('/');
     let (host, port) = hostport.rsplit_once(':').unwrap();
     let id = format!("aiswatch-test-sub-{}", topic.replace('/', "-"));
-    let (client, mut events) =
-        AsyncClient::new(MqttOptions::new(id, host, port.parse().unwrap()), 64);
+    let mut options = MqttOptions::new(id, host, port.parse().unwrap());
+    if let Some(tls) = tls {
+        options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
+            Arc::new(tls),
+        )));
+    }
+    let (client, mut events) = AsyncClient::new(options, 64);
     client.subscribe(topic, QoS::AtLeastOnce).await.unwrap();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (subscribed, ready) = tokio::sync::oneshot::channel();
@@ -493,6 +519,8 @@ async fn mqtt_subscribe(url: &str, topic: &str) -> tokio::sync::mpsc::UnboundedR
                     }
                 }
                 Ok(_) => {}
+                // The test is over (its receiver gone, its own broker stopped).
+                Err(_) if tx.is_closed() => return,
                 Err(e) => panic!("test subscriber lost the broker: {e}"),
             }
         }
@@ -531,11 +559,21 @@ async fn mqtt_all(
 /// Every message of `subject` in the JetStream stream `stream` once it
 /// holds `n` (by `Nats-Msg-Id` → payload).
 async fn nats_all(url: &str, stream: &str, subject: &str, n: usize) -> BTreeMap<String, Value> {
-    use async_nats::jetstream::consumer;
-    use futures_util::StreamExt;
     let client = async_nats::connect(url.trim_start_matches("nats://"))
         .await
         .unwrap();
+    nats_stored(client, stream, subject, n).await
+}
+
+/// [`nats_all`] through `client`.
+async fn nats_stored(
+    client: async_nats::Client,
+    stream: &str,
+    subject: &str,
+    n: usize,
+) -> BTreeMap<String, Value> {
+    use async_nats::jetstream::consumer;
+    use futures_util::StreamExt;
     let js = async_nats::jetstream::new(client);
     let consumer = js
         .get_stream(stream)
@@ -724,5 +762,111 @@ async fn two_centres_never_get_each_others_alerts_on_any_channel() {
         "west {} changes, east {} changes: each centre got exactly its own on webhook and stream",
         west.len(),
         east.len()
+    );
+}
+
+/// `centres` with `extra` (TOML lines) inserted in `centre`'s block, right
+/// after its header lines.
+fn with_channels(centres: &mut String, centre: &str, extra: &str) {
+    let block = format!("[[centres]]\nid = \"{centre}\"\n");
+    let at = centres.find(&block).unwrap();
+    let line_end = at + block.len() + centres[at + block.len()..].find('\n').unwrap() + 1;
+    centres.insert_str(line_end, extra);
+}
+
+/// The pending deliveries of MDAT-GoG's `channel`, once there are `n` and
+/// every failed one last failed saying `why` (the first attempts may have
+/// come before the first connection failed).
+async fn pending(http: SocketAddr, channel: &str, n: usize, why: &str) -> Vec<Value> {
+    let path = format!("/api/v1/deliveries?state=pending&centre=MDAT-GoG&channel={channel}");
+    let v = wait_for(http, &path, Some(ADMIN), 120, |v| {
+        v["deliveries"].as_array().is_some_and(|a| {
+            let errors: Vec<&str> = a.iter().filter_map(|d| d["last_error"].as_str()).collect();
+            a.len() == n && !errors.is_empty() && errors.iter().all(|e| e.contains(why))
+        })
+    })
+    .await;
+    v["deliveries"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_broker_certificate_keeps_changes_in_the_outbox_until_trusted() {
+    let test = "an_untrusted_broker_certificate_keeps_changes";
+    let pki = tls::Pki::new();
+    let Some(mqtt) = tls::mosquitto(&pki, false, test).await else {
+        return;
+    };
+    let Some(nats) = tls::nats_server(&pki, false, test).await else {
+        return;
+    };
+    let lines = sample_lines();
+    let (ref_alerts, _) = replay_reference(&lines);
+    let want = keyed(&ref_alerts);
+    let dir = tempfile::tempdir().unwrap();
+    let (mqtt_url, nats_url) = (
+        format!("mqtts://{}", mqtt.addr),
+        format!("tls://{}", nats.addr),
+    );
+    let (topic, subject, stream) = ("aiswatch/alerts/MDAT-GoG", "aiswatch.alerts.gog", "ALERTS");
+    let config_trusting = |ca: &Path| {
+        let mut centres = centres_with_webhook(&[]);
+        let ca = ca.display();
+        with_channels(
+            &mut centres,
+            "MDAT-GoG",
+            &format!(
+                "[centres.mqtt]\nurl = \"{mqtt_url}\"\ntopic = \"{topic}\"\nca_file = \"{ca}\"\n\
+                 [centres.nats]\nurl = \"{nats_url}\"\nsubject = \"{subject}\"\nstream = \"{stream}\"\n\
+                 ca_file = \"{ca}\"\n"
+            ),
+        );
+        write_config(
+            dir.path(),
+            &shipped_zones(),
+            &sqlite(dir.path()),
+            ADMIN,
+            &centres,
+        )
+    };
+
+    // Trusting a CA that did not sign the brokers' certificates: every
+    // change is stored and kept pending, each failure saying why.
+    let config = config_trusting(&pki.other_ca_file);
+    let mut d = start(dir.path(), &config, 1).await;
+    feed(d.tcp, &lines).await;
+    for (channel, url) in [("mqtt", &mqtt_url), ("nats", &nats_url)] {
+        let kept = pending(d.http, channel, want.len(), "invalid peer certificate").await;
+        let errors: Vec<&str> = kept
+            .iter()
+            .filter_map(|d| d["last_error"].as_str())
+            .collect();
+        assert!(
+            errors.iter().all(|e| e.contains(url.as_str())),
+            "{channel}: {errors:?}"
+        );
+        eprintln!("{channel}: {} changes kept; {}", kept.len(), errors[0]);
+    }
+    stop(&mut d, true);
+
+    // Trusting the right CA: the kept changes go out, each at least once.
+    let mut rx = mqtt_subscribe_tls(&mqtt_url, topic, pki.client_config(false)).await;
+    let config = config_trusting(&pki.ca_file);
+    let _d = start(dir.path(), &config, 2).await;
+    let got = mqtt_all(&mut rx, &want).await;
+    assert!(got.len() >= want.len());
+    let client = async_nats::ConnectOptions::new()
+        .require_tls(true)
+        .add_root_certificates(pki.ca_file.clone())
+        .connect(&nats_url)
+        .await
+        .unwrap();
+    let stored = nats_stored(client, stream, subject, want.len()).await;
+    assert_eq!(stored.len(), want.len());
+    for (k, v) in &stored {
+        assert!(same(v, &want[k]), "NATS {k}: {v}\nwant {}", want[k]);
+    }
+    eprintln!(
+        "{} changes kept through an untrusted certificate, then delivered over mqtts:// and tls://",
+        want.len()
     );
 }

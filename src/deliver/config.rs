@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::sink::Channel;
+use super::tls::TlsFiles;
 use crate::secret::Secret;
 use aiswatch_core::ids::CentreId;
 
@@ -79,7 +80,8 @@ pub struct WebhookConfig {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MqttConfig {
-    /// `mqtt://HOST:PORT` (or `mqtts://`).
+    /// `mqtt://HOST:PORT`, or `mqtts://HOST:PORT` for TLS (port 8883 by
+    /// default).
     pub url: String,
     /// Topic the alert JSON is published to.
     pub topic: String,
@@ -95,13 +97,36 @@ pub struct MqttConfig {
     /// File holding the password instead.
     #[serde(default)]
     pub password_file: Option<PathBuf>,
+    /// PEM CA certificate(s) the broker's certificate must chain to,
+    /// instead of the system's roots (a centre's private PKI). Needs
+    /// `mqtts://`, as do the client certificate and key.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate (chain) for mutual TLS, with `client_key_file`.
+    #[serde(default)]
+    pub client_cert_file: Option<PathBuf>,
+    /// PEM private key of `client_cert_file` (may be the same file).
+    #[serde(default)]
+    pub client_key_file: Option<PathBuf>,
+}
+
+impl MqttConfig {
+    /// The TLS files of this channel.
+    pub fn tls_files(&self) -> TlsFiles<'_> {
+        TlsFiles {
+            ca_file: self.ca_file.as_deref(),
+            client_cert_file: self.client_cert_file.as_deref(),
+            client_key_file: self.client_key_file.as_deref(),
+        }
+    }
 }
 
 /// `[centres.nats]`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct NatsConfig {
-    /// `nats://HOST:PORT`.
+    /// `nats://HOST:PORT`, or `tls://HOST:PORT` to insist on TLS (a
+    /// `nats://` server that asks for TLS gets it too).
     pub url: String,
     /// Subject the alert JSON is published to.
     pub subject: String,
@@ -112,6 +137,28 @@ pub struct NatsConfig {
     /// Credentials file (`.creds`), if the server wants one.
     #[serde(default)]
     pub credentials_file: Option<PathBuf>,
+    /// PEM CA certificate(s) the broker's certificate must chain to,
+    /// instead of the system's roots (a centre's private PKI). Setting
+    /// it, or the client certificate and key, insists on TLS.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate (chain) for mutual TLS, with `client_key_file`.
+    #[serde(default)]
+    pub client_cert_file: Option<PathBuf>,
+    /// PEM private key of `client_cert_file` (may be the same file).
+    #[serde(default)]
+    pub client_key_file: Option<PathBuf>,
+}
+
+impl NatsConfig {
+    /// The TLS files of this channel.
+    pub fn tls_files(&self) -> TlsFiles<'_> {
+        TlsFiles {
+            ca_file: self.ca_file.as_deref(),
+            client_cert_file: self.client_cert_file.as_deref(),
+            client_key_file: self.client_key_file.as_deref(),
+        }
+    }
 }
 
 fn default_nats_stream() -> String {
@@ -152,8 +199,9 @@ impl Default for DeliveryConfig {
 }
 
 /// `[delivery]` and the centres' channels: sane limits, one secret source
-/// each, URLs of the right scheme. The first problem found, naming its key
-/// (centres and channels are few). Zero and overlong values are the root
+/// each, URLs of the right scheme, TLS files readable and well-formed (read
+/// here). The first problem found, naming its key and file (centres and
+/// channels are few). Zero and overlong values are the root
 /// configuration's bounds check.
 pub fn first_problem(d: &DeliveryConfig, centres: &[CentreConfig]) -> Option<String> {
     if d.max_backoff < d.min_backoff {
@@ -197,6 +245,12 @@ pub fn first_problem(d: &DeliveryConfig, centres: &[CentreConfig]) -> Option<Str
                     m.topic
                 ));
             }
+            if let Err(e) = super::mqtt::tls_config(m) {
+                return Some(format!(
+                    "[[centres]] id = {:?}: [centres.mqtt] {e}",
+                    c.id.as_str()
+                ));
+            }
         }
         if let Some(n) = &c.nats {
             if let Some(p) = scheme(c, "nats", &n.url, &["nats", "tls"]) {
@@ -207,6 +261,12 @@ pub fn first_problem(d: &DeliveryConfig, centres: &[CentreConfig]) -> Option<Str
                     "[[centres]] id = {:?}: [centres.nats] subject {:?} must be a plain subject (no wildcards) and stream non-empty",
                     c.id.as_str(),
                     n.subject
+                ));
+            }
+            if let Err(e) = super::nats::tls_config(n) {
+                return Some(format!(
+                    "[[centres]] id = {:?}: [centres.nats] {e}",
+                    c.id.as_str()
                 ));
             }
         }

@@ -9,6 +9,7 @@ pub mod mqtt;
 pub mod nats;
 pub mod outbox;
 pub mod sink;
+pub mod tls;
 pub mod webhook;
 
 #[cfg(test)]

@@ -6,8 +6,9 @@
 //! waiting `send`s ([`acks`]). While the link is down `send` fails at once;
 //! the outbox retries.
 //!
-//! Only plain TCP (`mqtt://`, `tcp://`) is built in: `mqtts://` is refused
-//! with an error saying so, which keeps the TLS stack out of the build.
+//! `mqtt://` (or `tcp://`) is plain TCP; `mqtts://` (or `ssl://`) is TLS,
+//! the broker's certificate verified against the system's roots or the
+//! channel's `ca_file`, with an optional client certificate ([`super::tls`]).
 
 mod acks;
 
@@ -15,17 +16,22 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS};
+use rumqttc::{
+    AsyncClient, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport,
+};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use self::acks::{Acks, Unacked};
 use super::config::MqttConfig;
 use super::sink::{Channel, Message, SendError, Sink};
+use super::tls::TlsError;
 use aiswatch_core::ids::CentreId;
 
 /// Default port of `mqtt://` URLs.
 const DEFAULT_PORT: u16 = 1883;
+/// Default port of `mqtts://` URLs.
+const DEFAULT_TLS_PORT: u16 = 8883;
 /// How long [`MqttSink::connect`] waits for the first CONNACK.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one `send` waits for its PUBACK before giving up. A dead link
@@ -107,21 +113,25 @@ impl MqttSink {
     /// without waiting: `send` fails until the broker accepts us.
     ///
     /// # Errors
-    /// A bad URL, topic or credentials or an unreadable password file; the
-    /// message names the URL.
+    /// A bad URL, topic or credentials, an unreadable password file, or TLS
+    /// files that cannot be used; the message names the URL (and the file).
     ///
     /// # Panics
     /// Outside a Tokio runtime (it spawns the event loop task).
     pub fn start(centre: &CentreId, cfg: &MqttConfig) -> Result<MqttSink, SendError> {
         let target = format!("MQTT {} topic {}", cfg.url, cfg.topic);
         let fail = |what: MqttConfigError| SendError::caused(target.clone(), what);
-        let (host, port) = parse_url(&cfg.url).map_err(fail)?;
+        let url = parse_url(&cfg.url).map_err(fail)?;
         check_topic(&cfg.topic).map_err(fail)?;
+        let tls = tls_config(cfg).map_err(fail)?;
         let client_id = cfg
             .client_id
             .clone()
             .unwrap_or_else(|| format!("aiswatch-{centre}"));
-        let mut options = MqttOptions::new(client_id, host, port);
+        let mut options = MqttOptions::new(client_id, url.host, url.port);
+        if let Some(tls) = tls {
+            options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));
+        }
         options
             .set_keep_alive(KEEP_ALIVE)
             .set_clean_session(true)
@@ -257,11 +267,14 @@ pub enum MqttConfigError {
     /// The URL has no `scheme://`.
     #[error("URL has no scheme (want mqtt://HOST:PORT)")]
     NoScheme,
-    /// `mqtts://` and the like: TLS is not built in.
-    #[error("{0}:// (TLS) is not supported by this build; use mqtt://")]
-    Tls(String),
+    /// TLS files that cannot be used.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// TLS files with a plain `mqtt://` URL.
+    #[error("ca_file, client_cert_file and client_key_file need an mqtts:// url")]
+    TlsFilesWithoutTls,
     /// A scheme that is not MQTT.
-    #[error("unsupported scheme {0}:// (want mqtt://)")]
+    #[error("unsupported scheme {0}:// (want mqtt:// or mqtts://)")]
     Scheme(String),
     /// A user, path or query in the URL.
     #[error("URL must be mqtt://HOST[:PORT] (no user, path or query)")]
@@ -291,14 +304,24 @@ pub enum MqttConfigError {
     PasswordWithoutUser,
 }
 
-/// Host and port of `mqtt://HOST[:PORT]` (or `tcp://`).
-fn parse_url(url: &str) -> Result<(String, u16), MqttConfigError> {
+/// What an MQTT URL says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BrokerUrl {
+    /// `mqtts://` (or `ssl://`).
+    tls: bool,
+    host: String,
+    port: u16,
+}
+
+/// TLS, host and port of `mqtt://HOST[:PORT]` (or `tcp://`), or
+/// `mqtts://HOST[:PORT]` (or `ssl://`).
+fn parse_url(url: &str) -> Result<BrokerUrl, MqttConfigError> {
     let (scheme, rest) = url.split_once("://").ok_or(MqttConfigError::NoScheme)?;
-    match scheme.to_ascii_lowercase().as_str() {
-        "mqtt" | "tcp" => {}
-        "mqtts" | "ssl" | "tls" => return Err(MqttConfigError::Tls(scheme.to_owned())),
+    let tls = match scheme.to_ascii_lowercase().as_str() {
+        "mqtt" | "tcp" => false,
+        "mqtts" | "ssl" => true,
         other => return Err(MqttConfigError::Scheme(other.to_owned())),
-    }
+    };
     let authority = rest.strip_suffix('/').unwrap_or(rest);
     if authority.contains(['/', '?', '#', '@']) {
         return Err(MqttConfigError::Authority);
@@ -313,10 +336,35 @@ fn parse_url(url: &str) -> Result<(String, u16), MqttConfigError> {
         return Err(MqttConfigError::NoHost);
     }
     let port = match port {
+        None if tls => DEFAULT_TLS_PORT,
         None => DEFAULT_PORT,
         Some(p) => p.parse().map_err(|_| MqttConfigError::Port(p.to_owned()))?,
     };
-    Ok((host.to_owned(), port))
+    Ok(BrokerUrl {
+        tls,
+        host: host.to_owned(),
+        port,
+    })
+}
+
+/// The TLS client configuration of an `mqtts://` channel (`None` for
+/// `mqtt://`), its files read and checked.
+///
+/// # Errors
+/// A bad URL, TLS files with a plain URL, or files that cannot be used
+/// (named).
+pub fn tls_config(
+    cfg: &MqttConfig,
+) -> Result<Option<std::sync::Arc<rustls::ClientConfig>>, MqttConfigError> {
+    let files = cfg.tls_files();
+    if !parse_url(&cfg.url)?.tls {
+        return if files.any() {
+            Err(MqttConfigError::TlsFilesWithoutTls)
+        } else {
+            Ok(None)
+        };
+    }
+    Ok(Some(super::tls::client_config(&files)?))
 }
 
 /// A topic one may publish to: not empty, no wildcards, no NUL.
@@ -355,18 +403,29 @@ mod tests {
 
     #[test]
     fn urls_give_host_and_port_or_say_what_is_wrong() {
-        let ok = |u: &str| parse_url(u).unwrap();
-        assert_eq!(ok("mqtt://127.0.0.1:1884"), ("127.0.0.1".into(), 1884));
+        let ok = |u: &str| {
+            let b = parse_url(u).unwrap();
+            (b.tls, b.host, b.port)
+        };
+        assert_eq!(
+            ok("mqtt://127.0.0.1:1884"),
+            (false, "127.0.0.1".into(), 1884)
+        );
         assert_eq!(
             ok("mqtt://broker.example/"),
-            ("broker.example".into(), 1883)
+            (false, "broker.example".into(), 1883)
         );
-        assert_eq!(ok("tcp://[::1]:1885"), ("::1".into(), 1885));
-        assert_eq!(ok("mqtt://[::1]"), ("::1".into(), 1883));
-        assert!(parse_url("mqtts://h:8883")
+        assert_eq!(ok("tcp://[::1]:1885"), (false, "::1".into(), 1885));
+        assert_eq!(ok("mqtt://[::1]"), (false, "::1".into(), 1883));
+        assert_eq!(
+            ok("mqtts://broker.example"),
+            (true, "broker.example".into(), 8883)
+        );
+        assert_eq!(ok("SSL://h:9883"), (true, "h".into(), 9883));
+        assert!(parse_url("tls://h")
             .unwrap_err()
             .to_string()
-            .contains("TLS"));
+            .contains("tls://"));
         assert!(parse_url("http://h")
             .unwrap_err()
             .to_string()
@@ -399,6 +458,9 @@ mod tests {
             username: None,
             password: None,
             password_file: None,
+            ca_file: None,
+            client_cert_file: None,
+            client_key_file: None,
         }
     }
 
@@ -433,12 +495,30 @@ mod tests {
     #[tokio::test]
     async fn a_bad_url_is_an_error_naming_it() {
         let mut c = cfg();
-        c.url = "mqtts://broker.example:8883".into();
+        c.url = "ws://broker.example:8883".into();
         let err = MqttSink::start(&CentreId::from("c"), &c)
             .err()
             .expect("refused");
         assert!(
-            err.to_string().contains("mqtts://broker.example:8883"),
+            err.to_string().contains("ws://broker.example:8883"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn tls_files_need_mqtts_and_must_be_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = cfg();
+        c.ca_file = Some(dir.path().join("ca.pem"));
+        let e = tls_config(&c).unwrap_err().to_string();
+        assert!(e.contains("mqtts://"), "{e}");
+        c.url = "mqtts://broker.example".into();
+        let err = MqttSink::start(&CentreId::from("c"), &c)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            err.contains("mqtts://broker.example") && err.contains("ca.pem"),
             "{err}"
         );
     }

@@ -9,7 +9,12 @@
 //! or given the subject when it exists without it (centres may share one
 //! stream, each with its own subject). async-nats reconnects by itself;
 //! while it is away an attempt ends with an error after [`ACK_TIMEOUT`].
+//!
+//! TLS: a `tls://` URL, or a `ca_file` or client certificate, insists on
+//! it; the server's certificate is verified against the system's roots or
+//! the `ca_file`, with our rustls configuration ([`super::tls`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::context::{CreateStreamErrorKind, GetStreamErrorKind, PublishErrorKind};
@@ -20,6 +25,7 @@ use futures_util::future::BoxFuture;
 
 use super::config::NatsConfig;
 use super::sink::{Channel, Message, SendError, Sink};
+use super::tls::TlsError;
 use aiswatch_core::ids::CentreId;
 
 /// How long connecting may take.
@@ -44,15 +50,37 @@ impl NatsSink {
     /// Connects to `cfg.url` and makes `cfg.stream` hold `cfg.subject`.
     ///
     /// # Errors
-    /// A bad URL or subject, an unreadable credentials file, no server, or
-    /// a stream that cannot be created or extended; the message names the
-    /// URL, subject and stream.
+    /// A bad URL or subject, an unreadable credentials or TLS file, no
+    /// server (or one whose certificate does not verify), or a stream that
+    /// cannot be created or extended; the message names the URL, subject
+    /// and stream.
     pub async fn connect(centre: &CentreId, cfg: &NatsConfig) -> Result<NatsSink, SendError> {
+        let tls = tls_config(cfg).map_err(|e| {
+            SendError::caused(format!("NATS {} subject {}", cfg.url, cfg.subject), e)
+        })?;
+        Self::connect_with(centre, cfg, tls).await
+    }
+
+    /// [`NatsSink::connect`] with the TLS configuration already made by
+    /// [`tls_config`] (the daemon makes it at start, connects on first use).
+    ///
+    /// # Errors
+    /// As [`NatsSink::connect`].
+    pub async fn connect_with(
+        centre: &CentreId,
+        cfg: &NatsConfig,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> Result<NatsSink, SendError> {
         let target = format!("NATS {} subject {}", cfg.url, cfg.subject);
         check_subject(&cfg.subject).map_err(|e| SendError::caused(target.clone(), e))?;
         let mut options = ConnectOptions::new()
             .name(format!("aiswatch-{centre}"))
             .connection_timeout(CONNECT_TIMEOUT);
+        if let Some(tls) = tls {
+            options = options
+                .require_tls(true)
+                .tls_client_config(Arc::unwrap_or_clone(tls));
+        }
         if let Some(path) = &cfg.credentials_file {
             options = options.credentials_file(path).await.map_err(|e| {
                 SendError::caused(format!("{target}: credentials_file {}", path.display()), e)
@@ -181,6 +209,25 @@ impl Sink for NatsSink {
             Ok(())
         })
     }
+}
+
+/// The TLS client configuration of a channel that insists on TLS (a
+/// `tls://` URL, a `ca_file` or a client certificate), its files read and
+/// checked; `None` for plain `nats://`, where a server that asks for TLS
+/// still gets it, verified against the system's roots.
+///
+/// # Errors
+/// TLS files that cannot be used, named.
+pub fn tls_config(cfg: &NatsConfig) -> Result<Option<Arc<rustls::ClientConfig>>, TlsError> {
+    let files = cfg.tls_files();
+    let tls_url = cfg
+        .url
+        .split(',')
+        .any(|u| u.trim().to_ascii_lowercase().starts_with("tls://"));
+    if !tls_url && !files.any() {
+        return Ok(None);
+    }
+    super::tls::client_config(&files).map(Some)
 }
 
 fn is_stream_not_found(kind: &GetStreamErrorKind) -> bool {

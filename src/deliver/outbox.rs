@@ -365,15 +365,24 @@ pub enum SinkError {
         /// What is wrong (shown in the message, hence not a `source`).
         error: SendError,
     },
+    /// `[centres.nats]`'s TLS files are wrong.
+    #[error("[[centres]] id = {:?}: [centres.nats] {error}", centre.as_str())]
+    Nats {
+        /// The centre.
+        centre: CentreId,
+        /// What is wrong (shown in the message, hence not a `source`).
+        error: Box<super::tls::TlsError>,
+    },
 }
 
 /// The push channels of every configured centre, ready for [`spawn`].
 /// MQTT connects in the background and reconnects by itself; NATS connects
 /// on first use: a broker down at start delays delivery, not the daemon.
+/// TLS files are read here, so a bad one stops the start.
 ///
 /// # Errors
-/// A channel's settings are wrong (bad URL, missing secret…): the message
-/// names the centre and the key.
+/// A channel's settings are wrong (bad URL, missing secret, unreadable CA
+/// file…): the message names the centre, the key and the file.
 pub fn sinks(centres: &[CentreConfig], delivery: &DeliveryConfig) -> Result<Sinks, SinkError> {
     let mut out: Sinks = Vec::new();
     for c in centres {
@@ -394,11 +403,15 @@ pub fn sinks(centres: &[CentreConfig], delivery: &DeliveryConfig) -> Result<Sink
             out.push((c.id.clone(), Arc::new(sink)));
         }
         if let Some(n) = &c.nats {
+            let tls = super::nats::tls_config(n).map_err(|error| SinkError::Nats {
+                centre: c.id.clone(),
+                error: Box::new(error),
+            })?;
             let (centre, n2) = (c.id.clone(), n.clone());
             let sink = LazySink::new(Channel::Nats, format!("NATS {}", n.url), move || {
-                let (centre, n) = (centre.clone(), n2.clone());
+                let (centre, n, tls) = (centre.clone(), n2.clone(), tls.clone());
                 Box::pin(async move {
-                    let s = super::nats::NatsSink::connect(&centre, &n).await?;
+                    let s = super::nats::NatsSink::connect_with(&centre, &n, tls).await?;
                     Ok(Arc::new(s) as Arc<dyn Sink>)
                 })
             });
