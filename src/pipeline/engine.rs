@@ -186,7 +186,7 @@ pub async fn engine_stage(
                 }
                 _ = shutdown.cancelled() => {
                     if held > 0 {
-                        warn!(messages = held, "Stopped while rebuilding: messages received meanwhile were not applied (the raw archive keeps their lines).");
+                        warn!(messages = held, "Stopped while rebuilding: messages received meanwhile were not applied (the raw archive, where on, keeps their lines).");
                     }
                     return Ok(());
                 }
