@@ -59,11 +59,21 @@ impl From<Ack> for AckView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AckRequest {
-    /// Who acknowledges (name or call sign of the officer), 1–100 characters.
-    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
+    /// Who acknowledges (name or call sign of the officer), 1–100 characters,
+    /// not only spaces, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub by: String,
-    /// What was done or decided, at most 2,000 characters.
+    /// What was done or decided, at most 2,000 characters (line breaks and
+    /// tabs allowed, no other control characters).
     #[serde(default)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub note: String,
 }
 

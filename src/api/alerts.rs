@@ -51,6 +51,7 @@ pub struct AlertDetail {
 #[into_params(parameter_in = Query)]
 pub struct AlertsQuery {
     /// Only this zone id.
+    #[param(pattern = "^[^\\u0000]*$")]
     zone: Option<String>,
     /// Only this detector's alerts (its kind, e.g. `dark_period`).
     kind: Option<String>,
@@ -67,9 +68,10 @@ pub struct AlertsQuery {
     #[param(value_type = Option<String>, format = DateTime)]
     until: Option<String>,
     /// Page size: default 1000, at most `[api] max_page`.
-    #[param(value_type = Option<u32>, minimum = 1)]
+    #[param(value_type = Option<u64>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<i64>)]
     cursor: Option<String>,
 }
 

@@ -32,14 +32,16 @@ pub struct DeliveriesQuery {
     #[param(pattern = "^(pending|delivered|failed)$")]
     state: Option<String>,
     /// Only this centre.
+    #[param(pattern = "^[^\\u0000]*$")]
     centre: Option<String>,
     /// Only this channel: `webhook`, `mqtt` or `nats`.
     #[param(pattern = "^(webhook|mqtt|nats)$")]
     channel: Option<String>,
     /// Page size: default 1000, at most `[api] max_page`.
-    #[param(value_type = Option<u32>, minimum = 1)]
+    #[param(value_type = Option<u64>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<i64>)]
     cursor: Option<String>,
 }
 

@@ -79,7 +79,7 @@ pub struct TrackQuery {
     #[param(value_type = Option<String>, format = DateTime)]
     to: Option<String>,
     /// Douglas–Peucker tolerance, metres (0 to 100 000). Default: no simplification.
-    #[param(value_type = Option<f64>)]
+    #[param(value_type = Option<f64>, minimum = 0, maximum = 100_000)]
     simplify_m: Option<String>,
 }
 
@@ -232,7 +232,10 @@ fn simplify(rows: &[PositionRow], tolerance_m: f64) -> Vec<usize> {
 #[into_params(parameter_in = Query)]
 pub struct PositionsQuery {
     /// `min_lon,min_lat,max_lon,max_lat`, degrees; `min_lon > max_lon` crosses the antimeridian.
-    #[param(required = true)]
+    #[param(
+        required = true,
+        pattern = "^\\s*-?(180(\\.0+)?|(1[0-7][0-9]|[0-9]?[0-9])(\\.[0-9]+)?)\\s*,\\s*-?(90(\\.0+)?|[0-8]?[0-9](\\.[0-9]+)?)\\s*,\\s*-?(180(\\.0+)?|(1[0-7][0-9]|[0-9]?[0-9])(\\.[0-9]+)?)\\s*,\\s*-?(90(\\.0+)?|[0-8]?[0-9](\\.[0-9]+)?)\\s*$"
+    )]
     bbox: Option<String>,
     /// Start (RFC 3339, inclusive).
     #[param(required = true, value_type = String, format = DateTime)]
@@ -241,9 +244,10 @@ pub struct PositionsQuery {
     #[param(required = true, value_type = String, format = DateTime)]
     to: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[1-9][0-9]{0,8}$")]
     cursor: Option<String>,
     /// Most points in one page: default 1000, at most `[api] max_page`.
-    #[param(value_type = Option<u32>, minimum = 1)]
+    #[param(value_type = Option<u64>, minimum = 1)]
     limit: Option<String>,
     /// `true`: each vessel's newest point in the window only (where it was
     /// at `to`, as far as the window shows). Default `false`: every point.

@@ -209,12 +209,14 @@ impl ApiState {
         let max = self.ctx.limits.max_page.max(1);
         match limit {
             None => Ok(DEFAULT_PAGE.min(max)),
-            Some(s) => match s.trim().parse::<usize>() {
-                Ok(0) | Err(_) => Err(ApiError::bad(
+            // Any size up to the largest 64-bit integer is taken, as the
+            // API document says, and capped at `max_page`.
+            Some(s) => match s.trim().parse::<i64>() {
+                Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX).min(max)),
+                _ => Err(ApiError::bad(
                     "limit",
                     format!("must be a positive integer (at most {max}), not {s:?}"),
                 )),
-                Ok(n) => Ok(n.min(max)),
             },
         }
     }

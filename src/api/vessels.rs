@@ -217,6 +217,9 @@ pub struct VesselDetail {
 #[into_params(parameter_in = Query)]
 pub struct VesselsQuery {
     /// `min_lon,min_lat,max_lon,max_lat`, degrees; `min_lon > max_lon` crosses the antimeridian.
+    #[param(
+        pattern = "^\\s*-?(180(\\.0+)?|(1[0-7][0-9]|[0-9]?[0-9])(\\.[0-9]+)?)\\s*,\\s*-?(90(\\.0+)?|[0-8]?[0-9](\\.[0-9]+)?)\\s*,\\s*-?(180(\\.0+)?|(1[0-7][0-9]|[0-9]?[0-9])(\\.[0-9]+)?)\\s*,\\s*-?(90(\\.0+)?|[0-8]?[0-9](\\.[0-9]+)?)\\s*$"
+    )]
     bbox: Option<String>,
     /// Centre longitude, degrees (with `lat` and `radius_m`).
     #[param(value_type = Option<f64>)]
@@ -228,9 +231,10 @@ pub struct VesselsQuery {
     #[param(value_type = Option<f64>)]
     radius_m: Option<String>,
     /// Page size: default 1000, at most `[api] max_page`.
-    #[param(value_type = Option<u32>, minimum = 1)]
+    #[param(value_type = Option<u64>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9]+(\\.[0-9]+)?:)?[1-9][0-9]{0,8}$")]
     cursor: Option<String>,
 }
 
