@@ -132,6 +132,31 @@ impl Federation {
                     .await?;
                 match r.state.as_str() {
                     "pending" => return Ok(Answer::Pending(r)),
+                    // Served before without anyone's approval (the
+                    // agreement said on_request then): approval now.
+                    "served" if r.decided_by.is_none() => {
+                        self.store
+                            .decide_evidence_request(
+                                &partner.id,
+                                &ask.request,
+                                "served",
+                                "pending",
+                                None,
+                                now_ms(),
+                            )
+                            .await?;
+                        let r = self
+                            .store
+                            .evidence_request(
+                                &partner.id,
+                                &ask.request,
+                                &agreement.id,
+                                &ask.alert,
+                                now_ms(),
+                            )
+                            .await?;
+                        return Ok(Answer::Pending(r));
+                    }
                     "refused" => {
                         return Ok(Answer::Refused(format!(
                             "the request was refused by {}",
