@@ -367,7 +367,7 @@ fn assemble(
     b.put(files::THRESHOLDS, thresholds);
     b.put(files::MAP, svg::render(g).into_bytes());
     let withheld = if opts.withhold_sources {
-        let mut w = Withholder::derived(&ctx.key, &g.facts.id);
+        let mut w = Withholder::derived(&ctx.key, &g.facts.id, false);
         Some(withhold(&mut b, &mut entries, &mut w)?)
     } else {
         None

@@ -109,15 +109,19 @@ enum Salts<'a> {
 pub(super) struct Withholder<'a> {
     salts: Salts<'a>,
     alert_id: String,
+    /// Whether to keep each opening (only [`reveal`] needs them).
+    record: bool,
     openings: Vec<Opening>,
 }
 
 impl<'a> Withholder<'a> {
-    /// Salts derived from `key` for alert `alert_id`.
-    pub(super) fn derived(key: &SigningKey, alert_id: &str) -> Self {
+    /// Salts derived from `key` for alert `alert_id`; each opening kept
+    /// when `record`.
+    pub(super) fn derived(key: &SigningKey, alert_id: &str, record: bool) -> Self {
         Self {
             salts: Salts::Derived(key.to_bytes()),
             alert_id: alert_id.to_owned(),
+            record,
             openings: Vec::new(),
         }
     }
@@ -136,6 +140,7 @@ impl<'a> Withholder<'a> {
         Self {
             salts: Salts::Revealed(map),
             alert_id: o.alert_id.clone(),
+            record: false,
             openings: Vec::new(),
         }
     }
@@ -162,6 +167,9 @@ impl<'a> Withholder<'a> {
             Salts::Revealed(map) => map.get(&(file, at, field)).copied().unwrap_or([0; 32]),
         };
         let c = commitment(&salt, value);
+        if !self.record {
+            return c;
+        }
         self.openings.push(Opening {
             file: file.to_owned(),
             at: at.to_owned(),
@@ -579,7 +587,7 @@ pub fn reveal(key: &SigningKey, full: &Bundle) -> Result<Openings, EvidenceError
     }
     let mut b = full.clone();
     let mut entries = m.raw_lines.clone();
-    let mut w = Withholder::derived(key, &m.alert_id);
+    let mut w = Withholder::derived(key, &m.alert_id, true);
     withhold(&mut b, &mut entries, &mut w)?;
     Ok(Openings {
         format: OPENINGS_FORMAT.to_owned(),
@@ -715,7 +723,7 @@ mod tests {
             "$PGHP,1,2010,6,11,11,46,11,929,244,0,,1,72*21!AIVDM,1,1,,B,195nlqPP1MP;h`D2BmDuQJmD1@9O,0*29",
         ];
         for line in lines {
-            let mut w = Withholder::derived(&SigningKey::from_bytes(&[1; 32]), "a");
+            let mut w = Withholder::derived(&SigningKey::from_bytes(&[1; 32]), "a", false);
             let (l, n) = withhold_line(line.as_bytes(), |f, v| w.commit("f", "at", f, v));
             assert_eq!(n, 1, "{line}");
             let text = String::from_utf8(l.clone()).unwrap();
@@ -744,7 +752,7 @@ mod tests {
     #[test]
     fn salts_are_per_place_and_open_their_commitments() {
         let k = SigningKey::from_bytes(&[2; 32]);
-        let mut w = Withholder::derived(&k, "alert-1");
+        let mut w = Withholder::derived(&k, "alert-1", true);
         let a = w.commit("f", "line 1", "s#1", b"st-1");
         let b = w.commit("f", "line 2", "s#1", b"st-1");
         assert_ne!(a, b, "the same station on two lines cannot be grouped");
@@ -752,13 +760,13 @@ mod tests {
         let o = &w.openings[0];
         let salt = key::unhex(&o.salt).unwrap();
         assert_eq!(commitment(&salt, b"st-1"), a);
-        let mut again = Withholder::derived(&k, "alert-1");
+        let mut again = Withholder::derived(&k, "alert-1", true);
         assert_eq!(
             again.commit("f", "line 1", "s#1", b"st-1"),
             a,
             "deterministic"
         );
-        let mut other = Withholder::derived(&k, "alert-2");
+        let mut other = Withholder::derived(&k, "alert-2", true);
         assert_ne!(other.commit("f", "line 1", "s#1", b"st-1"), a);
     }
 }
