@@ -3,7 +3,10 @@
 //! when given), every file's SHA-256 and size, no file unlisted, every raw
 //! line's chain link, and that the raw lines, decoded again with the
 //! project's decoder, give every stated position. Each mismatch is a
-//! [`Finding`] naming the file (and line or row) that broke.
+//! [`Finding`] naming the file (and line or row) that broke. In a redacted
+//! bundle (the manifest's `redacted`) a raw line whose `prev` and `hash`
+//! are commitments has no link to check: it is counted as unchained, its
+//! seq order still checked, and it is decoded on its own.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -314,18 +317,16 @@ fn check_raw(b: &Bundle, m: &Manifest, o: &mut VerifyOutcome) {
             }
             last_seq = Some(e.seq);
             prev_entry = None;
-            if is_commitment(&e.source) {
-                // Its receiver is withheld too: decoded on its own.
-                out.clear();
-                Decoder::new().feed_from(None, line, e.received_at_ms, &mut out);
-                let source: Arc<str> = e.source.as_str().into();
-                for d in &out {
-                    if let Some(p) = PositionRow::of(&source, d) {
-                        decoded.insert(position_key(&super::build::position_csv(&p)));
-                    }
+            // Its receiver is withheld too: the line is decoded on its own.
+            out.clear();
+            Decoder::new().feed_from(None, line, e.received_at_ms, &mut out);
+            let source: Arc<str> = e.source.as_str().into();
+            for d in &out {
+                if let Some(p) = PositionRow::of(&source, d) {
+                    decoded.insert(position_key(&super::build::position_csv(&p)));
                 }
-                continue;
             }
+            continue;
         }
         let (Some(prev), Some(hash)) = (hash32(&e.prev), hash32(&e.hash)) else {
             o.find(
