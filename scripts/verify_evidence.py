@@ -13,6 +13,11 @@ and size, that no file is unlisted, and every raw line's hash-chain link
 u16 BE || source || len(peer) u16 BE || peer || line)) plus the links between
 consecutive seqs. It does not re-decode AIS (`aiswatch evidence verify` does).
 
+A redacted bundle (the manifest's `redacted` lists `sources`: receivers
+withheld) has each receiver id and each raw line's `prev` and `hash`
+replaced by a commitment `withheld:<64 hex>`: its signature and file hashes
+are checked as usual, the chain links of those lines cannot be, and it says so.
+
 Usage: verify_evidence.py BUNDLE.zip [--key PUBKEY]
 PUBKEY: 64 hex digits, base64 of the 32 key bytes, or a file holding either.
 Exit 0: good; 1: a mismatch (each is printed); 2: bad usage.
@@ -38,6 +43,16 @@ DIRECTORIES = {"raw/"}
 # other file only streams through SHA-256.
 HELD = {"manifest.json", "manifest.sig", "public_key", "raw/lines.nmea", "positions.csv"}
 FORMAT = "aiswatch-evidence/1"
+# What a redacted bundle may withhold, and what a withheld value reads as.
+KNOWN_WITHHELD = {"sources"}
+WITHHELD_PREFIX = "withheld:"
+
+
+def is_commitment(s):
+    """`withheld:` and 64 lowercase hex digits."""
+    if not isinstance(s, str) or not s.startswith(WITHHELD_PREFIX):
+        return False
+    return hex32(s[len(WITHHELD_PREFIX):]) is not None
 
 # Bounds on a bundle, as `aiswatch evidence verify` has them (README, Evidence):
 # entries in the zip, bytes of one file and of all files inflated, bytes of
@@ -250,6 +265,17 @@ def check(path, pinned):
         bad("manifest.json", f"format {m.get('format')!r}, expected {FORMAT!r}")
     if key_bytes is not None and m.get("public_key") != key_bytes.hex():
         bad("manifest.json", "public_key differs from the public_key file")
+    redacted = m.get("redacted")
+    withheld = []
+    if redacted is not None:
+        withheld = redacted.get("withheld") if isinstance(redacted, dict) else None
+        if not isinstance(withheld, list):
+            bad("manifest.json", "redacted: no list of what is withheld")
+            withheld = []
+        for k in withheld:
+            if k not in KNOWN_WITHHELD:
+                bad("manifest.json", f"redacted: {k!r} is not a kind this verifier knows")
+    m["_unchained"] = 0
 
     listed = set()
     for f in files:
@@ -291,6 +317,13 @@ def check(path, pinned):
         except (KeyError, TypeError, ValueError, AttributeError):
             bad("manifest.json", f"{at}: malformed raw line entry")
             continue
+        if redacted is not None and is_commitment(e.get("prev")) and is_commitment(e.get("hash")):
+            # The links are withheld: only the order of seqs can be checked.
+            m["_unchained"] += 1
+            if last is not None and seq <= last[0]:
+                bad("raw/lines.nmea", f"{at}: seq not after the previous line's {last[0]}")
+            last = (seq, None)
+            continue
         if prev is None or want is None or len(source) > 65535 or len(peer) > 65535:
             bad("manifest.json", f"{at}: malformed prev, hash, source or peer")
             continue
@@ -303,7 +336,7 @@ def check(path, pinned):
         if last is not None:
             if seq <= last[0]:
                 bad("raw/lines.nmea", f"{at}: seq not after the previous line's {last[0]}")
-            elif seq == last[0] + 1 and prev != last[1]:
+            elif seq == last[0] + 1 and last[1] is not None and prev != last[1]:
                 bad("raw/lines.nmea", f"{at}: does not chain from the line before it")
         last = (seq, want)
     return problems, m
@@ -332,9 +365,14 @@ def main(argv):
         for p in problems:
             print(f"  {p}")
         return 1
+    unchained = m["_unchained"]
     print(f"{args[0]}: OK: alert {m['alert_id']}, {len(m['files'])} files, "
-          f"{len(m['raw_lines'])} raw lines chained; signature good "
+          f"{len(m['raw_lines']) - unchained} raw lines chained; signature good "
           + ("(pinned key)" if pinned is not None else "(key in the bundle: NOT PINNED, pass --key)"))
+    if m.get("redacted") is not None:
+        print(f"  withheld: {', '.join(m['redacted']['withheld'])} (receivers): each station, source "
+              f"and peer is a salted commitment; the chain links of {unchained} redacted raw lines "
+              "cannot be checked from the bundle")
     return 0
 
 

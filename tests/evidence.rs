@@ -254,6 +254,105 @@ fn crafted_zips_are_refused(good: &Bundle, dir: &Path, key: &str) {
     }
 }
 
+/// `aiswatch evidence ID --withhold-sources`: no receiver id the full
+/// bundle names (station, source, peer) is in any file of the redacted
+/// one; both verifiers accept it and say receivers were withheld; the
+/// installation's `evidence reveal` of the full bundle opens every
+/// commitment, and `evidence verify --full --openings` shows the two are
+/// the same evidence (and refuses openings that lie).
+fn withheld_sources_round_trip(dir: &Path, config: &str, key: &str, id: &str) {
+    let full_file = dir.join("full.zip");
+    let red_file = dir.join("redacted.zip");
+    for (file, extra) in [(&full_file, None), (&red_file, Some("--withhold-sources"))] {
+        let mut args = vec![
+            "evidence",
+            id,
+            "--out",
+            file.to_str().unwrap(),
+            "--config",
+            config,
+        ];
+        args.extend(extra);
+        let o = aiswatch(&args);
+        assert!(o.status.success(), "export {id} {extra:?}: {}", text(&o));
+    }
+    let full = Bundle::from_zip(&std::fs::read(&full_file).unwrap()).unwrap();
+    let red = Bundle::from_zip(&std::fs::read(&red_file).unwrap()).unwrap();
+    let fm = manifest(&full);
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    for e in &fm.raw_lines {
+        ids.insert(e.source.clone());
+        ids.extend(e.peer.iter().cloned());
+        ids.extend(e.station.iter().cloned());
+    }
+    // An id of hex digits alone could occur inside a commitment's hex by chance.
+    ids.retain(|n| !n.bytes().all(|c| c.is_ascii_hexdigit()));
+    assert!(ids.len() >= 3, "{ids:?}");
+    for (path, bytes) in &red.entries {
+        for n in &ids {
+            assert!(
+                !bytes.windows(n.len()).any(|w| w == n.as_bytes()),
+                "{path} names {n:?}"
+            );
+        }
+    }
+    let o = aiswatch(&[
+        "evidence",
+        "verify",
+        red_file.to_str().unwrap(),
+        "--key",
+        key,
+    ]);
+    assert!(o.status.success(), "verify redacted: {}", text(&o));
+    assert!(
+        text(&o).contains("withheld: sources (receivers)")
+            && text(&o).contains("cannot be checked"),
+        "{}",
+        text(&o)
+    );
+    if let Some((code, out_text)) = python_verify(&red_file, key) {
+        assert_eq!(
+            code, 0,
+            "python verifier on the redacted bundle: {out_text}"
+        );
+        assert!(out_text.contains("withheld: sources"), "{out_text}");
+    }
+    let openings = dir.join("openings.json");
+    let o = aiswatch(&[
+        "evidence",
+        "reveal",
+        full_file.to_str().unwrap(),
+        "--out",
+        openings.to_str().unwrap(),
+        "--config",
+        config,
+    ]);
+    assert!(o.status.success(), "reveal: {}", text(&o));
+    let same = |openings: &Path| {
+        aiswatch(&[
+            "evidence",
+            "verify",
+            red_file.to_str().unwrap(),
+            "--key",
+            key,
+            "--full",
+            full_file.to_str().unwrap(),
+            "--openings",
+            openings.to_str().unwrap(),
+        ])
+    };
+    let o = same(&openings);
+    assert!(o.status.success(), "same evidence: {}", text(&o));
+    assert!(text(&o).contains("the same evidence as"), "{}", text(&o));
+    let mut lying: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&openings).unwrap()).unwrap();
+    lying["openings"][0]["salt"] = serde_json::Value::String("00".repeat(32));
+    let lying_file = dir.join("lying.json");
+    std::fs::write(&lying_file, lying.to_string()).unwrap();
+    let o = same(&lying_file);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
 async fn round_trip(db: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let sim_dir = dir.path().join("sim");
@@ -416,6 +515,8 @@ async fn round_trip(db: Option<String>) {
     }
 
     crafted_zips_are_refused(&cli_bundle, dir.path(), &key);
+    let dark = by_kind.get("dark_period").expect("a dark_period alert");
+    withheld_sources_round_trip(dir.path(), config_s, &key, dark);
 
     // The archive: whole, then one byte changed in a segment.
     stop(&mut d, false);

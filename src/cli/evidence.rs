@@ -33,6 +33,11 @@ pub(super) struct EvidenceArgs {
     /// Margin around the event, e.g. `2h`, `90m`.
     #[arg(long, default_value = "2h", value_parser = humantime::parse_duration)]
     margin: std::time::Duration,
+    /// Withhold every receiver (an agreement's `redact = ["sources"]`):
+    /// station ids, source ids, peers and chain links become salted
+    /// commitments that `evidence reveal` opens.
+    #[arg(long)]
+    withhold_sources: bool,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -50,6 +55,31 @@ enum EvidenceCmd {
         /// show` prints it, or a file holding it).
         #[arg(long, value_name = "PUBKEY")]
         key: Option<String>,
+        /// For a redacted bundle: the full bundle of the same alert, to
+        /// show it is the same evidence (with `--openings`).
+        #[arg(long, value_name = "FULL.zip", requires = "openings")]
+        full: Option<PathBuf>,
+        /// The openings of the redacted bundle's commitments (`evidence
+        /// reveal`).
+        #[arg(long, value_name = "OPENINGS.json", requires = "full")]
+        openings: Option<PathBuf>,
+    },
+    /// Open every commitment a redacted export of a full bundle's alert
+    /// holds (value and salt), with this installation's key: for a court
+    /// that holds the full bundle (`evidence verify REDACTED.zip --full
+    /// FULL.zip --openings OUT.json`).
+    Reveal {
+        /// The full bundle (exported without `--withhold-sources`).
+        #[arg(value_name = "FULL.zip")]
+        file: PathBuf,
+        /// Where to write the openings (JSON).
+        #[arg(long, value_name = "OPENINGS.json")]
+        out: PathBuf,
+        /// Configuration file (TOML): where the data directory (its key) is.
+        #[arg(long, short, env = "AISWATCH_CONFIG")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -113,8 +143,26 @@ fn load(config: Option<&Path>, store: StoreArgs) -> Result<Config> {
 }
 
 pub(super) fn evidence(a: EvidenceArgs) -> Result<ExitCode> {
-    if let Some(EvidenceCmd::Verify { file, key }) = a.cmd {
-        return verify(&file, key.as_deref());
+    match a.cmd {
+        Some(EvidenceCmd::Verify {
+            file,
+            key,
+            full,
+            openings,
+        }) => {
+            return verify(
+                &file,
+                key.as_deref(),
+                full.as_deref().zip(openings.as_deref()),
+            )
+        }
+        Some(EvidenceCmd::Reveal {
+            file,
+            out,
+            config,
+            store,
+        }) => return reveal(&file, &out, config.as_deref(), store),
+        None => {}
     }
     let (Some(id), Some(out)) = (a.alert_id, a.out) else {
         anyhow::bail!("usage: aiswatch evidence ALERT_ID --out FILE.zip [--config FILE]");
@@ -145,10 +193,14 @@ pub(super) fn evidence(a: EvidenceArgs) -> Result<ExitCode> {
             );
         }
         ctx.margin_ms = i64::try_from(a.margin.as_millis()).context("--margin too long")?;
-        let b = evidence::export(
+        let opts = evidence::ExportOptions {
+            withhold_sources: a.withhold_sources,
+        };
+        let b = evidence::export_with(
             &ctx,
             &aiswatch_core::ids::AlertId::from(id.clone()),
             &Scope::Admin,
+            &opts,
         )
         .await;
         store.close().await;
@@ -173,7 +225,39 @@ pub(super) fn evidence(a: EvidenceArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify(file: &Path, pin: Option<&str>) -> Result<ExitCode> {
+/// Reads a bundle's zip file.
+fn read_bundle(file: &Path) -> Result<evidence::Bundle> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    evidence::Bundle::from_zip(&bytes).with_context(|| format!("{}", file.display()))
+}
+
+fn reveal(file: &Path, out: &Path, config: Option<&Path>, store: StoreArgs) -> Result<ExitCode> {
+    let cfg = load(config, store)?;
+    let path = key::key_path(&cfg.storage.data_dir);
+    anyhow::ensure!(
+        path.is_file(),
+        "no evidence signing key at {}: reveal runs on the installation that exported the bundle",
+        path.display()
+    );
+    let (k, _) = key::load_or_create(&cfg.storage.data_dir)?;
+    let full = read_bundle(file)?;
+    let openings = evidence::reveal(&k, &full)?;
+    let mut json = serde_json::to_vec_pretty(&openings).context("openings")?;
+    json.push(b'\n');
+    std::fs::write(out, json).with_context(|| format!("cannot write {}", out.display()))?;
+    let mut o = String::new();
+    outln!(
+        o,
+        "{}: {} commitments of alert {} opened",
+        out.display(),
+        openings.openings.len(),
+        openings.alert_id
+    );
+    emit(&o)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(file: &Path, pin: Option<&str>, full: Option<(&Path, &Path)>) -> Result<ExitCode> {
     let pinned = pin.map(key::parse_public).transpose()?;
     let f = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
     let r = evidence::verify_reader(
@@ -182,6 +266,33 @@ fn verify(file: &Path, pin: Option<&str>) -> Result<ExitCode> {
         &evidence::Limits::default(),
     );
     let mut o = String::new();
+    let mut r = r;
+    if let Some((full_file, openings_file)) = full {
+        let redacted = read_bundle(file)?;
+        let full_bundle = read_bundle(full_file)?;
+        let f = evidence::verify(&full_bundle, pinned.as_ref());
+        for x in f.findings {
+            r.findings.push(evidence::Finding {
+                file: format!("{} (full): {}", full_file.display(), x.file),
+                what: x.what,
+            });
+        }
+        let text = std::fs::read(openings_file)
+            .with_context(|| format!("cannot read {}", openings_file.display()))?;
+        let openings: evidence::Openings = serde_json::from_slice(&text)
+            .with_context(|| format!("{}: not openings", openings_file.display()))?;
+        r.findings
+            .extend(evidence::check_openings(&redacted, &full_bundle, &openings));
+        if r.findings.is_empty() {
+            outln!(
+                o,
+                "{}: the same evidence as {}: {} commitments open to its values",
+                file.display(),
+                full_file.display(),
+                openings.openings.len()
+            );
+        }
+    }
     if !r.is_ok() {
         outln!(
             o,
@@ -219,6 +330,15 @@ fn verify(file: &Path, pin: Option<&str>) -> Result<ExitCode> {
         r.raw_lines,
         r.positions
     );
+    if !r.withheld.is_empty() {
+        outln!(
+            o,
+            "  withheld: {} (receivers): each station, source and peer is a salted commitment; \
+             the chain links of {} redacted raw lines cannot be checked from the bundle",
+            r.withheld.join(", "),
+            r.unchained
+        );
+    }
     let fp = r
         .bundle_key
         .as_deref()

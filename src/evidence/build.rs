@@ -17,6 +17,7 @@ use super::manifest::{
     files, ArchiveRef, FileEntry, Manifest, PositionCsv, RawLineEntry, StaticCsv, Window, ZoneRef,
     CHAIN_FORMULA, FORMAT,
 };
+use super::withhold::{withhold, Withholder};
 use super::{key, report, sha256_hex, svg, verify, Bundle, EvidenceError, ExportContext, Limits};
 use crate::storage::Scope;
 use crate::storage::{PositionRow, StaticRow};
@@ -80,11 +81,31 @@ pub(super) struct Gathered {
     pub zone_geometry: geo::MultiPolygon<f64>,
 }
 
-/// Exports alert `id` as the caller with `scope` may see it.
+/// How a bundle is made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// Withhold receivers (agreement `redact = ["sources"]`): every
+    /// station id, source id and peer address, and the raw lines' chain
+    /// links, each replaced by a salted commitment (see the module doc,
+    /// "What a redacted bundle proves").
+    pub withhold_sources: bool,
+}
+
+/// Exports alert `id` as the caller with `scope` may see it, in full.
 pub async fn export(
     ctx: &ExportContext,
     id: &AlertId,
     scope: &Scope,
+) -> Result<Bundle, EvidenceError> {
+    export_with(ctx, id, scope, &ExportOptions::default()).await
+}
+
+/// Exports alert `id` as the caller with `scope` may see it, as `opts` say.
+pub async fn export_with(
+    ctx: &ExportContext,
+    id: &AlertId,
+    scope: &Scope,
+    opts: &ExportOptions,
 ) -> Result<Bundle, EvidenceError> {
     let hist = ctx
         .store
@@ -167,7 +188,7 @@ pub async fn export(
         file_sha256: sha256_hex(&zone_file),
         sha256: sha256_hex(&feature),
     };
-    assemble(ctx, &g, feature, thresholds, zone_ref)
+    assemble(ctx, &g, feature, thresholds, zone_ref, opts)
 }
 
 /// `zone.geojson`: a FeatureCollection holding the zone's feature from its file.
@@ -203,7 +224,9 @@ fn zone_feature(
     .map_err(EvidenceError::json(files::ZONE))
 }
 
-fn csv_bytes<T: Serialize>(rows: impl IntoIterator<Item = T>) -> Result<Vec<u8>, EvidenceError> {
+pub(super) fn csv_bytes<T: Serialize>(
+    rows: impl IntoIterator<Item = T>,
+) -> Result<Vec<u8>, EvidenceError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         w.serialize(r)?;
@@ -303,6 +326,7 @@ fn assemble(
     zone_geojson: Vec<u8>,
     thresholds: Vec<u8>,
     zone: ZoneRef,
+    opts: &ExportOptions,
 ) -> Result<Bundle, EvidenceError> {
     let mut b = Bundle::default();
     let mut lines = Vec::new();
@@ -342,10 +366,16 @@ fn assemble(
     b.put(files::ZONE, zone_geojson);
     b.put(files::THRESHOLDS, thresholds);
     b.put(files::MAP, svg::render(g).into_bytes());
+    let withheld = if opts.withhold_sources {
+        let mut w = Withholder::derived(&ctx.key, &g.facts.id, false);
+        Some(withhold(&mut b, &mut entries, &mut w)?)
+    } else {
+        None
+    };
     let public = ctx.key.verifying_key();
     b.put(
         files::REPORT,
-        report::render(g, &entries, &key::fingerprint(&public)).into_bytes(),
+        report::render(g, &entries, &key::fingerprint(&public), withheld.as_ref()).into_bytes(),
     );
 
     let manifest = Manifest {
@@ -376,6 +406,7 @@ fn assemble(
             segments_indexed: g.raw.indexed,
             segments_total: g.raw.total,
         },
+        redacted: withheld.map(|w| w.redaction),
     };
     let mut manifest_bytes =
         serde_json::to_vec_pretty(&manifest).map_err(EvidenceError::json("manifest"))?;

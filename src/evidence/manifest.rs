@@ -98,6 +98,43 @@ pub struct Manifest {
     pub chain: String,
     /// What the archive held when exported: its segments read and its seqs.
     pub archive: ArchiveRef,
+    /// What was withheld from this bundle, if anything (absent from a full
+    /// bundle's manifest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<Redaction>,
+}
+
+/// What a redacted bundle withholds, and how (see the module doc of
+/// `crate::evidence`, "What a redacted bundle proves").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Redaction {
+    /// The kinds withheld: `sources` (every receiver: station ids, source
+    /// ids, peer addresses, and the chain links that would let them be
+    /// guessed).
+    pub withheld: Vec<String>,
+    /// How each `withheld:…` commitment that replaces a value is made.
+    pub commitment: String,
+    /// Per file, what was replaced or removed.
+    pub files: Vec<RedactedFile>,
+}
+
+/// What withholding changed in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedactedFile {
+    /// The file.
+    pub path: String,
+    /// Fields each of whose values is replaced by a commitment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaced: Vec<String>,
+    /// What was removed outright.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
+    /// A commitment to the file's bytes before withholding (where fields
+    /// were removed rather than replaced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<String>,
 }
 
 /// An event-time window.

@@ -36,6 +36,48 @@
 //! - It does not prove that a receiver reported the truth (AIS is
 //!   self-reported and can be spoofed), nor that no line was lost before
 //!   it reached the archive.
+//!
+//! # What a redacted bundle proves
+//!
+//! A bundle for a partner whose agreement says `redact = ["sources"]`
+//! ([`export_with`], [`ExportOptions::withhold_sources`]) names no
+//! receiver: each tag block's `s:` value (and a NAIS `r` field, a `$PGHP`
+//! header's receiver fields) in `raw/lines.nmea`, the `station` and
+//! `source` columns of the CSV files, and the manifest's `source`, `peer`,
+//! `station`, `prev` and `hash` of each raw line are each replaced by a
+//! commitment `withheld:<hex SHA-256(salt ‖ value)>`. The chain links go
+//! too: a link hash covers source, peer and line, so with the rest of the
+//! line known it would let anyone test guessed receiver names. Each salt
+//! is HMAC-SHA256 under the installation's signing key seed over the alert
+//! id, file, place, field and value (see `withhold.rs`): a partner cannot
+//! test a guess, no two places share a commitment (so lines cannot be
+//! grouped by receiver, which would map its coverage), and the
+//! installation can derive every salt again from the full bundle alone.
+//! The alert's JSON files (`alert.json`, `alert_changes.jsonl`,
+//! `thresholds.json`) lose the keys that name or place receivers
+//! (`station`, `stations`, `station_last_heard`, `heard_by`, `down`,
+//! `judged`, `source`, `peer`, at any depth), receiver names in their text
+//! read `[withheld]`, and the manifest holds a commitment to each original
+//! file. `report.md` has no receivers table. The manifest's `redacted`
+//! says all this and is signed as usual.
+//!
+//! Such a bundle still proves that every file is as the key holder
+//! exported it, and that the stored positions re-decode from the raw
+//! lines: the AIS payloads are untouched, only the tag blocks' station
+//! values change (their checksums recomputed so the lines still parse).
+//! It cannot tie the lines to the archive's chain: [`verify`] counts them
+//! as `unchained` and says the receivers were withheld.
+//!
+//! That it is the same evidence as the full bundle, if a court later gets
+//! that: the installation opens every commitment with [`reveal`] (the
+//! full bundle and its key suffice: `aiswatch evidence reveal FULL.zip`),
+//! giving for each its file, place, field, value and salt. Then each
+//! SHA-256(salt ‖ value) is its commitment, and the full bundle's files
+//! with each value at its place replaced by that commitment are the
+//! redacted bundle's byte for byte ([`check_openings`], `aiswatch evidence
+//! verify REDACTED.zip --full FULL.zip --openings OPENINGS.json`); the
+//! full bundle's lines tie to the archive. The full bundle must be of the
+//! same alert and window (the same `--margin`) with the same stored data.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,15 +98,20 @@ mod manifest;
 mod report;
 mod svg;
 mod verify;
+mod withhold;
 mod zipio;
 
-pub use build::export;
+pub use build::{export, export_with, ExportOptions};
 pub use collect::{collect, Collected, Found, CLOCK_SLACK_MS};
 pub use manifest::{
-    files, ArchiveRef, FileEntry, Manifest, PositionCsv, RawLineEntry, StaticCsv, Window, ZoneRef,
-    CHAIN_FORMULA, FORMAT,
+    files, ArchiveRef, FileEntry, Manifest, PositionCsv, RawLineEntry, RedactedFile, Redaction,
+    StaticCsv, Window, ZoneRef, CHAIN_FORMULA, FORMAT,
 };
 pub use verify::{verify, verify_reader, verify_zip, Finding, VerifyOutcome};
+pub use withhold::{
+    check_openings, commitment, is_commitment, reveal, Opening, Openings, COMMITMENT_FORMULA,
+    OPENINGS_FORMAT, SOURCES, WITHHELD_PREFIX,
+};
 pub use zipio::{Bundle, Limits, Member, ZipProblem};
 
 #[cfg(test)]
@@ -228,28 +275,6 @@ impl ExportContext {
             created,
         ))
     }
-}
-
-/// How a bundle is made.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExportOptions {
-    /// Withhold receivers (agreement `redact = ["sources"]`).
-    pub withhold_sources: bool,
-}
-
-/// [`export`] with `opts`.
-pub async fn export_with(
-    ctx: &ExportContext,
-    id: &aiswatch_core::ids::AlertId,
-    scope: &crate::storage::Scope,
-    opts: &ExportOptions,
-) -> Result<Bundle, EvidenceError> {
-    if opts.withhold_sources {
-        return Err(EvidenceError::Export(
-            "a bundle withholding receivers cannot be made yet".into(),
-        ));
-    }
-    export(ctx, id, scope).await
 }
 
 /// SHA-256 of `bytes`, lowercase hex.

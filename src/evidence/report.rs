@@ -9,11 +9,21 @@ use std::fmt::Write as _;
 use super::build::Gathered;
 use super::escape::{md_code, md_text};
 use super::manifest::{files, RawLineEntry};
+use super::withhold::Withheld;
 use aiswatch_core::time::rfc3339;
 
-/// The report of `g` whose raw lines are `raw`; `fingerprint` is the key's.
-pub(super) fn render(g: &Gathered, raw: &[RawLineEntry], fingerprint: &str) -> String {
+/// The report of `g` whose raw lines are `raw`; `fingerprint` is the
+/// key's; `withheld` says what was withheld, if anything.
+pub(super) fn render(
+    g: &Gathered,
+    raw: &[RawLineEntry],
+    fingerprint: &str,
+    withheld: Option<&Withheld>,
+) -> String {
     let f = &g.facts;
+    let summary = withheld
+        .and_then(|w| w.summary.as_deref())
+        .unwrap_or(&f.summary);
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -21,7 +31,7 @@ pub(super) fn render(g: &Gathered, raw: &[RawLineEntry], fingerprint: &str) -> S
         f.kind.as_str(),
         md_code(&f.id)
     );
-    let _ = writeln!(s, "## What happened\n\n{}\n", md_text(&f.summary));
+    let _ = writeln!(s, "## What happened\n\n{}\n", md_text(summary));
     let _ = writeln!(
         s,
         "- Detector: `{}`; latest state: {}",
@@ -79,6 +89,20 @@ pub(super) fn render(g: &Gathered, raw: &[RawLineEntry], fingerprint: &str) -> S
     );
 
     let _ = writeln!(s, "## Receivers\n");
+    if withheld.is_some() {
+        let _ = writeln!(
+            s,
+            "Withheld: receivers (the sharing agreement's `redact = [\"sources\"]`). Every \
+             receiving station, source id and peer address in this bundle (each tag block's `s:` \
+             value in `{}`, the `station` and `source` columns, the manifest's `source`, `peer`, \
+             `station`) and each raw line's chain links (`prev`, `hash`) are each replaced by a \
+             commitment `withheld:<hex>` = SHA-256(salt ‖ value), a different salt for every \
+             place, which only the exporting installation can derive; the alert's fields that \
+             name or place receivers are removed, and receiver names in its text read \
+             `[withheld]`. The AIS payloads are untouched.\n",
+            files::RAW_LINES
+        );
+    }
     let mut by: BTreeMap<(String, String, String), (usize, i64, i64)> = BTreeMap::new();
     for e in raw {
         let k = (
@@ -93,7 +117,9 @@ pub(super) fn render(g: &Gathered, raw: &[RawLineEntry], fingerprint: &str) -> S
         v.1 = v.1.min(e.received_at_ms);
         v.2 = v.2.max(e.received_at_ms);
     }
-    if by.is_empty() {
+    if withheld.is_some() {
+        // No table: who heard what is what is withheld.
+    } else if by.is_empty() {
         let _ = writeln!(
             s,
             "No raw line of these vessels in the window is in the archive.\n"
@@ -166,23 +192,46 @@ pub(super) fn render(g: &Gathered, raw: &[RawLineEntry], fingerprint: &str) -> S
          `python3 scripts/verify_evidence.py BUNDLE.zip --key PUBKEY` (needs only Python's \
          `hashlib` and `zipfile` and the `cryptography` package)."
     );
-    let _ = writeln!(
-        s,
-        "3. To tie the lines to the archive itself, the operator runs `aiswatch archive verify` \
-         and compares the hash the archive holds at each seq with the manifest's."
-    );
+    if withheld.is_some() {
+        let _ = writeln!(
+            s,
+            "3. The raw lines' chain links are withheld, so the lines cannot be tied to the \
+             archive from this bundle. The exporting installation can open every commitment \
+             (`aiswatch evidence reveal FULL.zip`, for the full bundle of the same alert and \
+             window): for each, SHA-256(salt ‖ value) gives the commitment, and the full bundle \
+             with its values so replaced gives this bundle's files byte for byte \
+             (`aiswatch evidence verify THIS.zip --full FULL.zip --openings OPENINGS.json`); \
+             the full bundle's lines tie to the archive."
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "3. To tie the lines to the archive itself, the operator runs `aiswatch archive verify` \
+             and compares the hash the archive holds at each seq with the manifest's."
+        );
+    }
     let _ = writeln!(s, "\n## What this proves, and what not\n");
     let _ = writeln!(
         s,
         "- Every file is as the key holder exported it: any changed, added or removed byte, \
          line or file breaks a SHA-256 or the signature."
     );
-    let _ = writeln!(
-        s,
-        "- Each raw line, with its receive time, source and peer, is chained into the archive \
-         at its seq: its hash covers the previous record's hash. Lines of other vessels \
-         between them are not in the bundle; the archive holds them."
-    );
+    if withheld.is_some() {
+        let _ = writeln!(
+            s,
+            "- The raw lines' AIS sentences are as received; only the receivers' names in \
+             them are replaced. Their place in the archive's hash chain cannot be checked \
+             from this bundle (the links are withheld); the commitments bind this bundle to \
+             the full one, which can be."
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "- Each raw line, with its receive time, source and peer, is chained into the archive \
+             at its seq: its hash covers the previous record's hash. Lines of other vessels \
+             between them are not in the bundle; the archive holds them."
+        );
+    }
     let _ = writeln!(
         s,
         "- The stored positions are what the raw lines decode to (`aiswatch evidence verify` \

@@ -3,7 +3,10 @@
 //! when given), every file's SHA-256 and size, no file unlisted, every raw
 //! line's chain link, and that the raw lines, decoded again with the
 //! project's decoder, give every stated position. Each mismatch is a
-//! [`Finding`] naming the file (and line or row) that broke.
+//! [`Finding`] naming the file (and line or row) that broke. In a redacted
+//! bundle (the manifest's `redacted`) a raw line whose `prev` and `hash`
+//! are commitments has no link to check: it is counted as unchained, its
+//! seq order still checked, and it is decoded on its own.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -14,6 +17,7 @@ use std::sync::Arc;
 use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::manifest::{files, Manifest, PositionCsv, FORMAT};
+use super::withhold::{is_commitment, SOURCES};
 use super::zipio::{self, Keep, Limits, Member};
 use super::{key, sha256_hex, Bundle};
 use crate::storage::PositionRow;
@@ -50,6 +54,12 @@ pub struct VerifyOutcome {
     pub raw_lines: usize,
     /// Positions re-decoded and matched.
     pub positions: usize,
+    /// What the bundle withholds (the manifest's `redacted`): `sources`
+    /// when receivers were withheld. Empty for a full bundle.
+    pub withheld: Vec<String>,
+    /// Raw lines whose chain links are withheld (replaced by
+    /// commitments): they cannot be checked from the bundle.
+    pub unchained: usize,
 }
 
 impl VerifyOutcome {
@@ -201,6 +211,19 @@ fn check(b: &Bundle, members: &[Member], pinned: Option<&VerifyingKey>) -> Verif
             "public_key differs from the public_key file",
         );
     }
+    if let Some(r) = &m.redacted {
+        o.withheld = r.withheld.clone();
+        for k in &r.withheld {
+            if k != SOURCES {
+                o.find(
+                    files::MANIFEST,
+                    format!(
+                        "redacted: {k:?} is not a kind this verifier knows (it knows {SOURCES:?})"
+                    ),
+                );
+            }
+        }
+    }
     check_files(members, &m, &mut o);
     check_raw(b, &m, &mut o);
     o.manifest = Some(m);
@@ -272,6 +295,8 @@ fn check_raw(b: &Bundle, m: &Manifest, o: &mut VerifyOutcome) {
             ),
         );
     }
+    let withheld = m.redacted.is_some();
+    let mut last_seq: Option<u64> = None;
     let mut prev_entry: Option<(u64, [u8; 32])> = None;
     let mut decoders: HashMap<(String, Option<SocketAddr>), Decoder> = HashMap::new();
     let mut decoded = HashSet::new();
@@ -283,6 +308,25 @@ fn check_raw(b: &Bundle, m: &Manifest, o: &mut VerifyOutcome) {
                 files::MANIFEST,
                 format!("raw line entry {} has n = {}", i + 1, e.n),
             );
+        }
+        if withheld && is_commitment(&e.prev) && is_commitment(&e.hash) {
+            // The links are withheld: only the order of seqs shows.
+            o.unchained += 1;
+            if let Some(pseq) = last_seq.filter(|p| e.seq <= *p) {
+                o.find(f, format!("{at}: seq not after the previous line's {pseq}"));
+            }
+            last_seq = Some(e.seq);
+            prev_entry = None;
+            // Its receiver is withheld too: the line is decoded on its own.
+            out.clear();
+            Decoder::new().feed_from(None, line, e.received_at_ms, &mut out);
+            let source: Arc<str> = e.source.as_str().into();
+            for d in &out {
+                if let Some(p) = PositionRow::of(&source, d) {
+                    decoded.insert(position_key(&super::build::position_csv(&p)));
+                }
+            }
+            continue;
         }
         let (Some(prev), Some(hash)) = (hash32(&e.prev), hash32(&e.hash)) else {
             o.find(
@@ -315,6 +359,12 @@ fn check_raw(b: &Bundle, m: &Manifest, o: &mut VerifyOutcome) {
         } else {
             o.raw_lines += 1;
         }
+        if let Some(pseq) = last_seq.filter(|p| e.seq <= *p) {
+            if prev_entry.is_none() {
+                o.find(f, format!("{at}: seq not after the previous line's {pseq}"));
+            }
+        }
+        last_seq = Some(e.seq);
         if let Some((pseq, phash)) = prev_entry {
             if e.seq <= pseq {
                 o.find(f, format!("{at}: seq not after the previous line's {pseq}"));

@@ -31,11 +31,19 @@ pub const SOURCE_KEYS: &[&str] = &[
 /// Withholds receivers from `alert` (an alert's JSON object) in place;
 /// returns the receiver names it removed.
 pub fn sources(alert: &mut Value) -> BTreeSet<String> {
+    sources_and(alert, &BTreeSet::new())
+}
+
+/// [`sources`], replacing mentions of the names in `also` too (receiver
+/// ids an evidence bundle withholds elsewhere: its lines' sources, peers
+/// and stations).
+pub fn sources_and(alert: &mut Value, also: &BTreeSet<String>) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     remove_keys(alert, &mut names);
     // Longest first: a name containing another is replaced whole.
-    let mut ordered: Vec<&String> = names.iter().filter(|n| !n.is_empty()).collect();
+    let mut ordered: Vec<&String> = names.iter().chain(also).filter(|n| !n.is_empty()).collect();
     ordered.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    ordered.dedup();
     replace_mentions(alert, &ordered);
     names
 }
@@ -162,6 +170,9 @@ mod tests {
             assert!(!text.contains(n), "{n} survives in {text}");
         }
         assert!(text.contains("by station [withheld];"), "{text}");
+        let mut b = json!({"summary": "heard via tcp-1 and rx-x.", "details": {"station": "rx-x"}});
+        sources_and(&mut b, &BTreeSet::from(["tcp-1".to_owned()]));
+        assert_eq!(b["summary"], "heard via [withheld] and [withheld].");
         assert_eq!(a["details"]["silent_s"], 7500);
     }
 
