@@ -910,21 +910,14 @@ function showView(view) {
 $("view-map").addEventListener("click", () => showView("map"));
 $("view-partners").addEventListener("click", () => showView("partners"));
 
-// What the token may do: an administrator's token reads the deliveries and
-// the federation (a centre's gets 403).
+// What the token may do: an administrator's token reads the partners and
+// agreements (with or without any configured); a centre's gets 403.
 async function probeScope() {
-  if (!state.token) { state.admin = true; return; }
-  const admin = await apiResponse("/api/v1/deliveries?limit=1").then((r) => r.ok, () => false);
-  state.admin = admin;
-  $("st-scope").textContent = admin ? "signed in as administrator" : "signed in";
-}
-
-async function probeFederation() {
-  if (!state.admin) return;
   const r = await apiResponse("/api/v1/federation").catch(() => null);
-  if (!r?.ok) return; // a daemon without federation
-  state.federation = await r.json().catch(() => null);
-  $("views").hidden = !state.federation;
+  state.federation = r?.ok ? await r.json().catch(() => null) : null;
+  state.admin = Boolean(state.federation);
+  if (state.token) $("st-scope").textContent = state.admin ? "signed in as administrator" : "signed in";
+  $("views").hidden = !state.admin;
 }
 
 // ---- start --------------------------------------------------------------------------
@@ -932,7 +925,7 @@ async function probeFederation() {
 async function start() {
   $("st-scope").textContent = state.token ? "signed in" : "open API";
   await startMap();
-  await Promise.all([loadZones(), loadAlerts(), loadVessels(), loadStatus(), probeScope().then(probeFederation)]);
+  await Promise.all([loadZones(), loadAlerts(), loadVessels(), loadStatus(), probeScope()]);
   streamAlerts();
   const every = (f, ms) => state.timers.push(setInterval(() => f().catch((e) => {
     if (e.status === 401) signOut();
