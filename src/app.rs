@@ -90,6 +90,9 @@ pub enum AppError {
     /// The zones directory cannot be watched.
     #[error(transparent)]
     Zones(#[from] crate::live_zones::WatchError),
+    /// The configuration file cannot be watched for new agreements.
+    #[error("partners and agreements: {0}")]
+    Federation(String),
     /// A source cannot be bound or opened.
     #[error(transparent)]
     Source(#[from] ingest::SourceError),
@@ -154,8 +157,28 @@ pub async fn run(
     // per routed centre and channel; workers push them from there.
     let routes: Arc<[Route]> = Route::from_config(&cfg.centres).into();
     let store = store.with_routes(routes.clone());
-    let sinks = outbox::sinks(&cfg.centres, &cfg.delivery)?;
+    let mut sinks = outbox::sinks(&cfg.centres, &cfg.delivery)?;
     let hub = Hub::new(4096);
+    // The installation key (evidence and partners) exists from the first
+    // start on, so that partners can pin it before they need it.
+    let initial_zones = Arc::new(engine.zones().clone());
+    let (evidence, created) = crate::evidence::ExportContext::open(
+        store.clone(),
+        initial_zones.clone(),
+        &cfg.storage.data_dir,
+        cfg.loaded_from.as_ref(),
+        cfg.detect.defaults.clone(),
+    )?;
+    if created {
+        info!(path = %crate::evidence::key::key_path(&cfg.storage.data_dir).display(), "Installation signing key created.");
+    }
+    // Partners: changes an agreement covers are queued with the others,
+    // one outbox worker per partner.
+    let (federation, terms_tx) =
+        crate::federation::start(&cfg, &store, &hub, evidence.key.clone(), &metrics.registry)?;
+    for p in &federation.terms().partners {
+        sinks.push((p.id.as_str().into(), federation.sink()));
+    }
     let delivery_metrics = outbox::DeliveryMetrics::register(&metrics.registry)?;
     let delivery_cancel = CancellationToken::new();
     let deliverers: Vec<_> = outbox::spawn(
@@ -163,12 +186,42 @@ pub async fn run(
         &cfg.delivery,
         sinks,
         &hub,
-        delivery_metrics,
+        delivery_metrics.clone(),
         delivery_cancel.clone(),
     )
     .into_iter()
     .map(|d| sup.watch("delivery worker", Ends::AtShutdown, d))
     .collect();
+    if let Some((file, _)) = &cfg.loaded_from {
+        // A partner added later gets its worker then.
+        let (st, delivery, hub, fed, m, c) = (
+            store.clone(),
+            cfg.delivery.clone(),
+            hub.clone(),
+            federation.clone(),
+            delivery_metrics,
+            delivery_cancel.clone(),
+        );
+        let new_partner: crate::federation::reload::NewPartner = Box::new(move |id| {
+            let sinks = vec![(id.into(), fed.sink())];
+            drop(outbox::spawn(
+                st.clone(),
+                &delivery,
+                sinks,
+                &hub,
+                m.clone(),
+                c.clone(),
+            ));
+        });
+        crate::federation::reload::spawn(
+            file.clone(),
+            terms_tx,
+            store.clone(),
+            new_partner,
+            cancel.clone(),
+        )
+        .map_err(AppError::Federation)?;
+    }
 
     let storage_stats = Arc::new(WriterStats::default());
     let (store_tx, writer) = crate::storage::writer::spawn(
@@ -230,20 +283,6 @@ pub async fn run(
     crate::api::warn_if_open(&tokens, http_addr);
     info!(addr = %http_addr, "HTTP server listening.");
     let http_cancel = CancellationToken::new();
-    // Zones edited live: watched, reloaded off the engine, sent to it.
-    let initial_zones = Arc::new(engine.zones().clone());
-    // The evidence signing key exists from the first start on, so that
-    // partners can pin it before they need it.
-    let (evidence, created) = crate::evidence::ExportContext::open(
-        store.clone(),
-        initial_zones.clone(),
-        &cfg.storage.data_dir,
-        cfg.loaded_from.as_ref(),
-        cfg.detect.defaults.clone(),
-    )?;
-    if created {
-        info!(path = %crate::evidence::key::key_path(&cfg.storage.data_dir).display(), "Evidence signing key created.");
-    }
     let (live_zones, zone_rx) = match &cfg.zones {
         Some(dir) => {
             let (tx, rx) = mpsc::channel::<ZoneSet>(1);
@@ -276,6 +315,7 @@ pub async fn run(
         hub: Some(hub.clone()),
         routes,
         evidence: Some(evidence),
+        federation: Some(federation),
     };
     let http = sup.watch(
         "HTTP server",

@@ -27,6 +27,7 @@ pub use crate::api::config::{ApiConfig, HttpConfig};
 pub use crate::deliver::config::{
     CentreConfig, DeliveryConfig, MqttConfig, NatsConfig, WebhookConfig,
 };
+pub use crate::federation::{AgreementConfig, FederationConfig, PartnerConfig};
 pub use crate::secret::Secret;
 pub use crate::storage::config::StorageConfig;
 
@@ -54,6 +55,12 @@ pub struct Config {
     pub centres: Vec<CentreConfig>,
     /// How alerts are delivered to the centres' channels.
     pub delivery: DeliveryConfig,
+    /// This installation as partner installations know it.
+    pub federation: FederationConfig,
+    /// Partner installations: where their inboxes are, their pinned keys.
+    pub partners: Vec<PartnerConfig>,
+    /// What is shared with each partner, and accepted from it.
+    pub agreements: Vec<AgreementConfig>,
     /// How long a graceful stop may take.
     pub shutdown: ShutdownConfig,
     /// The daemon's own log (stderr).
@@ -132,6 +139,9 @@ impl Default for Config {
             api: ApiConfig::default(),
             centres: Vec::new(),
             delivery: DeliveryConfig::default(),
+            federation: FederationConfig::default(),
+            partners: Vec::new(),
+            agreements: Vec::new(),
             shutdown: ShutdownConfig::default(),
             logging: LoggingConfig::default(),
             loaded_from: None,
@@ -249,6 +259,13 @@ impl Config {
         out.extend(crate::deliver::config::first_problem(
             &self.delivery,
             &self.centres,
+        ));
+        let centres: Vec<_> = self.centres.iter().map(|c| c.id.clone()).collect();
+        out.extend(crate::federation::config::problems(
+            &self.federation,
+            &self.partners,
+            &self.agreements,
+            &centres,
         ));
         out
     }

@@ -16,6 +16,7 @@ pub mod app;
 pub mod config;
 pub mod deliver;
 pub mod evidence;
+pub mod federation;
 pub mod ingest;
 pub mod lifecycle;
 pub mod live_zones;

@@ -83,6 +83,8 @@ fn message(run: &str, i: usize) -> Message {
         body: Arc::from(format!(r#"{{"run":"{run}","seq":{i},"text":"ä ✓"}}"#)),
         alert,
         centre: CentreId::from("TEST"),
+        seq: 1,
+        agreement: None,
     }
 }
 

@@ -34,8 +34,8 @@ pub struct DeliveriesQuery {
     /// Only this centre.
     #[param(pattern = "^[^\\u0000]*$")]
     centre: Option<String>,
-    /// Only this channel: `webhook`, `mqtt` or `nats`.
-    #[param(pattern = "^(webhook|mqtt|nats)$")]
+    /// Only this channel: `webhook`, `mqtt`, `nats` or `partner`.
+    #[param(pattern = "^(webhook|mqtt|nats|partner)$")]
     channel: Option<String>,
     /// Page size: default 1000, at most `[api] max_page`.
     #[param(value_type = Option<u64>, minimum = 1)]
@@ -88,7 +88,7 @@ pub(crate) async fn list(
         Some(c) => Some(Channel::parse(c).ok_or_else(|| {
             ApiError::bad(
                 "channel",
-                format!("must be webhook, mqtt or nats, not {c:?}"),
+                format!("must be webhook, mqtt, nats or partner, not {c:?}"),
             )
         })?),
     };

@@ -24,6 +24,7 @@
 //! - `GET /api/v1/positions?bbox=&from=&to=` — who was in a box in a window.
 //! - `GET /api/v1/alerts?…`, `GET /api/v1/alerts/{id}` — stored alerts.
 //! - `GET /api/v1/zones` — loaded zones as GeoJSON.
+//! - `/api/v1/federation…` — partner installations (see `federation.rs`).
 //! - `GET /api/v1/openapi.json` — the OpenAPI 3 document, generated from the types.
 //! - `GET /healthz`, `GET /readyz`, `GET /metrics`.
 //!
@@ -66,6 +67,7 @@ pub mod config;
 mod deliveries;
 mod error;
 mod evidence;
+mod federation;
 mod health;
 mod history;
 mod openapi;
@@ -126,6 +128,8 @@ pub struct ApiContext {
     /// What evidence bundles are made from (its zones are replaced by those
     /// in force per request); `None`: the evidence route answers 503.
     pub evidence: Option<crate::evidence::ExportContext>,
+    /// Partner installations; `None`: none configured (the inbox refuses).
+    pub federation: Option<Arc<crate::federation::Federation>>,
 }
 
 /// The router's shared state: the context plus what is derived from it once.
@@ -245,12 +249,23 @@ fn router_with(state: AppState) -> Router {
             "/deliveries/:id/retry",
             axum::routing::post(deliveries::retry),
         )
-        // Only the routes above: the OpenAPI document is public.
+        .route("/federation", get(federation::status))
+        .route(
+            "/federation/evidence_requests/:partner/:request/:decision",
+            axum::routing::post(federation::decide),
+        )
+        // Only the routes above: the OpenAPI document is public, and
+        // partners sign what they send instead of holding a token.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require,
         ))
-        .route("/openapi.json", get(openapi::serve));
+        .route("/openapi.json", get(openapi::serve))
+        .route("/federation/inbox", axum::routing::post(federation::inbox))
+        .route(
+            "/federation/evidence",
+            axum::routing::post(federation::evidence),
+        );
     Router::new()
         .nest("/api/v1", v1)
         .route("/healthz", get(health::healthz))

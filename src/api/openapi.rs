@@ -9,7 +9,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    acks, alerts, deliveries, error, evidence, health, history, stream, vessels, zones, AppState,
+    acks, alerts, deliveries, error, evidence, federation, health, history, stream, vessels, zones,
+    AppState,
 };
 
 /// The API's OpenAPI description.
@@ -37,6 +38,10 @@ use super::{
         zones::list,
         deliveries::list,
         deliveries::retry,
+        federation::status,
+        federation::decide,
+        federation::inbox,
+        federation::evidence,
         serve,
         health::healthz,
         health::readyz,
@@ -51,6 +56,7 @@ use super::{
         (name = "alerts", description = "Stored alerts, as emitted"),
         (name = "zones", description = "Loaded zones"),
         (name = "delivery", description = "Delivery of alerts to the centres (admin)"),
+        (name = "federation", description = "Partner installations: signed alert changes and evidence requests, agreements (admin)"),
         (name = "ops", description = "Status, probes and metrics"),
     )
 )]

@@ -56,8 +56,8 @@ enum EvidenceCmd {
 /// `aiswatch key`.
 #[derive(Subcommand, Debug)]
 pub(super) enum KeyCmd {
-    /// Print the installation's evidence signing public key (created if
-    /// there is none yet) for partners to pin.
+    /// Print the installation's public key (created if there is none yet):
+    /// it signs evidence bundles and what is sent to partners, who pin it.
     Show {
         /// Configuration file (TOML): where the data directory is.
         #[arg(long, short, env = "AISWATCH_CONFIG")]
@@ -264,6 +264,21 @@ pub(super) fn key_show(config: Option<&Path>, store: StoreArgs) -> Result<ExitCo
         key::fingerprint(&public)
     );
     outln!(o, "private key file:            {}", path.display());
+    // What a partner installation pins: a block for its config.
+    if let Some(name) = &cfg.federation.name {
+        outln!(o, "");
+        outln!(
+            o,
+            "# For a partner's configuration (its [[partners]] entry for this installation):"
+        );
+        outln!(o, "[[partners]]");
+        outln!(o, "id = {name:?}");
+        outln!(
+            o,
+            "url = \"https://…\"                 # this installation's API base"
+        );
+        outln!(o, "public_key = \"{}\"", key::public_hex(&public));
+    }
     emit(&o)?;
     Ok(ExitCode::SUCCESS)
 }

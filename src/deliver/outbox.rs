@@ -267,6 +267,8 @@ impl Worker {
             key: Message::key_for(&d.alert, d.seq),
             alert: d.alert.clone(),
             centre: self.centre.clone(),
+            seq: d.seq,
+            agreement: d.agreement.clone(),
             body: d.json.into(),
         };
         let l = self.labels();
@@ -289,7 +291,7 @@ impl Worker {
                 let error = e.to_string();
                 self.metrics.failures.with_label_values(&l).inc();
                 let give_up = ms(self.cfg.give_up_after);
-                if now - d.since >= give_up {
+                if e.permanent || now - d.since >= give_up {
                     self.metrics.dead_letters.with_label_values(&l).inc();
                     warn!(centre = %self.centre, channel = l[1], alert = %d.alert, change = d.seq, delivery = d.id, attempts = d.attempts + 1, %error,
                         "Delivery given up (dead letter); retry with POST /api/v1/deliveries/DELIVERY/retry.");

@@ -21,11 +21,19 @@ pub enum Channel {
     Mqtt,
     /// NATS JetStream, acknowledged publish.
     Nats,
+    /// A partner installation's inbox (signed POST); the delivery's
+    /// `centre` is the partner's id.
+    Partner,
 }
 
 impl Channel {
     /// Every channel, in a fixed order.
-    pub const ALL: [Channel; 3] = [Channel::Webhook, Channel::Mqtt, Channel::Nats];
+    pub const ALL: [Channel; 4] = [
+        Channel::Webhook,
+        Channel::Mqtt,
+        Channel::Nats,
+        Channel::Partner,
+    ];
 
     /// The name used in the store, metrics and the API.
     pub fn as_str(self) -> &'static str {
@@ -33,6 +41,7 @@ impl Channel {
             Channel::Webhook => "webhook",
             Channel::Mqtt => "mqtt",
             Channel::Nats => "nats",
+            Channel::Partner => "partner",
         }
     }
 
@@ -50,8 +59,12 @@ pub struct Message {
     pub key: String,
     /// The alert this change belongs to.
     pub alert: AlertId,
-    /// The centre it is delivered to.
+    /// The centre it is delivered to (a partner's id on [`Channel::Partner`]).
     pub centre: CentreId,
+    /// The change's number within its alert (1, 2, …).
+    pub seq: i64,
+    /// The agreement it is shared under ([`Channel::Partner`] only).
+    pub agreement: Option<String>,
     /// The alert JSON, exactly as `replay` prints it.
     pub body: Arc<str>,
 }
@@ -73,6 +86,8 @@ pub struct SendError {
     /// The channel's own error, when one caused it.
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    /// Retrying cannot help (an agreement withdrawn): dead-lettered at once.
+    pub permanent: bool,
 }
 
 impl SendError {
@@ -81,6 +96,16 @@ impl SendError {
         SendError {
             what: what.into(),
             source: None,
+            permanent: false,
+        }
+    }
+
+    /// A failure that retrying cannot mend: the delivery is dead-lettered
+    /// at once (an administrator may retry it once the cause is gone).
+    pub fn permanent(what: impl Into<String>) -> Self {
+        SendError {
+            permanent: true,
+            ..SendError::new(what)
         }
     }
 
@@ -92,6 +117,7 @@ impl SendError {
         SendError {
             what: what.into(),
             source: Some(Box::new(source)),
+            permanent: false,
         }
     }
 }
@@ -132,11 +158,47 @@ impl Route {
             .collect()
     }
 
-    /// Whether `alert` goes to this centre: its zone names the centre and
-    /// the centre wants its kind.
-    pub fn takes(&self, alert: &aiswatch_engine::alert::Alert) -> bool {
-        alert.centre.contains(&self.centre)
-            && self.kinds.as_ref().is_none_or(|k| k.contains(&alert.kind))
+    /// Whether an alert of `kind` routed to `centres` goes to this
+    /// centre: the alert names the centre and the centre wants its kind.
+    pub fn takes(&self, centres: &[CentreId], kind: aiswatch_engine::alert::Kind) -> bool {
+        centres.contains(&self.centre) && self.kinds.as_ref().is_none_or(|k| k.contains(&kind))
+    }
+}
+
+/// What one partner is sent under one agreement: built from the
+/// agreement's `[agreements.send]` (see `crate::federation`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Share {
+    /// The partner's id (the delivery's `centre`).
+    pub partner: CentreId,
+    /// The agreement's id.
+    pub agreement: String,
+    /// Zones shared; `None` = all.
+    pub zones: Option<Vec<aiswatch_core::ids::ZoneId>>,
+    /// Kinds shared; `None` = all.
+    pub kinds: Option<Vec<aiswatch_engine::alert::Kind>>,
+    /// States shared; `None` = all.
+    pub states: Option<Vec<aiswatch_engine::alert::State>>,
+    /// Wall-clock hold-back of each change, ms.
+    pub delay_ms: aiswatch_core::time::Millis,
+    /// Wall-clock ms from which the agreement is no longer in force.
+    pub expires_at: Option<aiswatch_core::time::Millis>,
+}
+
+impl Share {
+    /// Whether a change of `kind` and `state` in `zone` is shared at wall
+    /// time `now`.
+    pub fn takes(
+        &self,
+        zone: &aiswatch_core::ids::ZoneId,
+        kind: aiswatch_engine::alert::Kind,
+        state: aiswatch_engine::alert::State,
+        now: aiswatch_core::time::Millis,
+    ) -> bool {
+        self.expires_at.is_none_or(|e| now < e)
+            && self.zones.as_ref().is_none_or(|z| z.contains(zone))
+            && self.kinds.as_ref().is_none_or(|k| k.contains(&kind))
+            && self.states.as_ref().is_none_or(|s| s.contains(&state))
     }
 }
 

@@ -230,6 +230,28 @@ impl ExportContext {
     }
 }
 
+/// How a bundle is made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// Withhold receivers (agreement `redact = ["sources"]`).
+    pub withhold_sources: bool,
+}
+
+/// [`export`] with `opts`.
+pub async fn export_with(
+    ctx: &ExportContext,
+    id: &aiswatch_core::ids::AlertId,
+    scope: &crate::storage::Scope,
+    opts: &ExportOptions,
+) -> Result<Bundle, EvidenceError> {
+    if opts.withhold_sources {
+        return Err(EvidenceError::Export(
+            "a bundle withholding receivers cannot be made yet".into(),
+        ));
+    }
+    export(ctx, id, scope).await
+}
+
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

@@ -35,6 +35,8 @@ pub struct DueDelivery {
     pub alert: AlertId,
     /// The alert JSON of this change.
     pub json: String,
+    /// The agreement it is shared under (a partner's delivery).
+    pub agreement: Option<String>,
 }
 
 /// How one attempt went, to be recorded.
@@ -77,11 +79,14 @@ pub struct DeliveryView {
     pub change: i64,
     /// The alert state this change carries.
     pub alert_state: String,
-    /// The centre.
+    /// The centre (on channel `partner`: the partner installation).
     #[schema(value_type = String)]
     pub centre: CentreId,
-    /// `webhook`, `mqtt` or `nats`.
+    /// `webhook`, `mqtt`, `nats` or `partner`.
     pub channel: String,
+    /// The agreement a change shared with a partner goes under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<String>,
     /// `pending`, `delivered` or `failed`.
     pub state: String,
     /// Attempts made.
@@ -184,7 +189,7 @@ impl Store {
     ) -> Result<Vec<DueDelivery>, StorageError> {
         on_pool!(self, p => {
             let rows = sqlx::query(
-                "SELECT d.id, d.alert_n, d.seq, d.attempts, d.created_at, d.since, a.id, c.json \
+                "SELECT d.id, d.alert_n, d.seq, d.attempts, d.created_at, d.since, a.id, c.json, d.agreement \
                  FROM deliveries d \
                  JOIN (SELECT MIN(id) AS id FROM deliveries WHERE centre = $1 AND channel = $2 \
                        AND state = 'pending' GROUP BY alert_n) h ON h.id = d.id \
@@ -209,6 +214,7 @@ impl Store {
                         since: r.try_get(5)?,
                         alert: AlertId::from(r.try_get::<String, _>(6)?),
                         json: r.try_get(7)?,
+                        agreement: r.try_get(8)?,
                     })
                 })
                 .collect()
@@ -277,7 +283,7 @@ impl Store {
         on_pool!(self, p => {
             let rows = sqlx::query(
                 "SELECT d.id, a.id, d.seq, c.state, d.centre, d.channel, d.state, d.attempts, \
-                 d.created_at, d.next_at, d.delivered_at, d.last_error \
+                 d.created_at, d.next_at, d.delivered_at, d.last_error, d.agreement \
                  FROM deliveries d JOIN alerts a ON a.n = d.alert_n \
                  JOIN alert_changes c ON c.alert_n = d.alert_n AND c.seq = d.seq \
                  WHERE ($1 IS NULL OR d.state = $1) AND ($2 IS NULL OR d.centre = $2) \
@@ -309,6 +315,7 @@ impl Store {
                         created_at: rfc(r.try_get(8)?),
                         delivered_at: r.try_get::<Option<Millis>, _>(10)?.map(rfc),
                         last_error: r.try_get(11)?,
+                        agreement: r.try_get(12)?,
                     })
                 })
                 .collect()

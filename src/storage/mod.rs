@@ -28,6 +28,7 @@ use aiswatch_engine::track::StaticInfo;
 mod acks;
 pub mod config;
 pub mod delivery;
+pub mod federation;
 mod model;
 pub mod raw;
 pub mod rebuild;
@@ -127,6 +128,9 @@ pub struct Store {
     url: String,
     /// Where new alert changes are delivered (empty: nowhere, as in an import).
     routes: Arc<[crate::deliver::sink::Route]>,
+    /// What partners are sent, swapped when agreements are reloaded
+    /// (shared by every clone).
+    shares: Arc<std::sync::RwLock<Arc<[crate::deliver::sink::Share]>>>,
 }
 
 #[derive(Clone)]
@@ -249,6 +253,7 @@ impl Store {
             partitions: Arc::default(),
             url: shown,
             routes: Arc::new([]),
+            shares: Arc::default(),
         })
     }
 
@@ -257,6 +262,22 @@ impl Store {
     pub fn with_routes(mut self, routes: Arc<[crate::deliver::sink::Route]>) -> Store {
         self.routes = routes;
         self
+    }
+
+    /// From now on, queue a delivery to a partner for every new change of
+    /// an alert that one of `shares` covers (every clone of this store).
+    pub fn set_shares(&self, shares: Arc<[crate::deliver::sink::Share]>) {
+        if let Ok(mut s) = self.shares.write() {
+            *s = shares;
+        }
+    }
+
+    /// What partners are sent now.
+    pub fn shares(&self) -> Arc<[crate::deliver::sink::Share]> {
+        self.shares
+            .read()
+            .map(|s| s.clone())
+            .unwrap_or_else(|_| Arc::new([]))
     }
 
     /// The URL, password removed.

@@ -5,9 +5,10 @@
 use sqlx::{Postgres, Row};
 
 use super::{on_pool, Backend, Batch, PositionRow, StaticRow, StorageError, Store};
-use crate::deliver::sink::{AlertEvent, Route};
+use crate::deliver::sink::{AlertEvent, Channel, Route, Share};
+use aiswatch_core::ids::{CentreId, Mmsi};
 use aiswatch_core::time::{now_ms, Millis};
-use aiswatch_engine::alert::Alert;
+use aiswatch_engine::alert::{Alert, Kind, State};
 
 const DAY_MS: Millis = 86_400_000;
 /// Ticks per multi-row INSERT.
@@ -33,8 +34,10 @@ impl Store {
             }
             None => batch,
         };
+        let shares = self.shares();
         let out = WriteOut {
             routes: &self.routes,
+            shares: &shares,
             emitted_at: batch.emitted_at.unwrap_or_else(now_ms),
         };
         if let Backend::Postgres(p) = &self.backend {
@@ -350,9 +353,46 @@ async fn copy_positions(
 
 /// What alert changes need besides themselves: where they go, and when
 /// the engine emitted them (the start of the delivery latency).
-struct WriteOut<'a> {
-    routes: &'a [Route],
-    emitted_at: Millis,
+pub(super) struct WriteOut<'a> {
+    pub(super) routes: &'a [Route],
+    pub(super) shares: &'a [Share],
+    pub(super) emitted_at: Millis,
+}
+
+/// An alert state change as stored: this installation's own, or one a
+/// partner shared (`origin`).
+pub(super) struct AlertRow<'a> {
+    pub(super) id: &'a str,
+    pub(super) kind: Kind,
+    pub(super) state: State,
+    pub(super) zone: &'a str,
+    pub(super) started_at: Millis,
+    pub(super) at: Millis,
+    pub(super) ended_at: Option<Millis>,
+    /// The local centres that see it.
+    pub(super) centres: &'a [CentreId],
+    pub(super) mmsi: &'a [Mmsi],
+    pub(super) json: String,
+    /// The partner it came from.
+    pub(super) origin: Option<&'a str>,
+}
+
+impl<'a> AlertRow<'a> {
+    fn of(a: &'a Alert) -> Self {
+        AlertRow {
+            id: a.id.as_str(),
+            kind: a.kind,
+            state: a.state,
+            zone: a.zone.as_str(),
+            started_at: a.started_at,
+            at: a.at,
+            ended_at: a.ended_at,
+            centres: &a.centre,
+            mmsi: &a.mmsi,
+            json: a.to_json(),
+            origin: None,
+        }
+    }
 }
 
 /// Static changes, alert state changes and the high-water mark: the same
@@ -372,6 +412,7 @@ where
     for<'a> String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     for<'a> Option<String>: sqlx::Encode<'a, DB>,
     for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
 {
     for s in &batch.statics {
@@ -379,7 +420,7 @@ where
     }
     let mut events = Vec::new();
     for a in &batch.alerts {
-        events.extend(write_alert(tx, a, out).await?);
+        events.extend(write_alert(tx, &AlertRow::of(a), out).await?);
     }
     for chunk in batch.ticks.chunks(TICK_ROWS) {
         // Integers only: written inline, one statement per chunk.
@@ -468,9 +509,9 @@ where
     Ok(())
 }
 
-async fn write_alert<DB>(
+pub(super) async fn write_alert<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
-    a: &Alert,
+    a: &AlertRow<'_>,
     out: &WriteOut<'_>,
 ) -> Result<Option<AlertEvent>, StorageError>
 where
@@ -481,13 +522,14 @@ where
     for<'a> Option<i64>: sqlx::Encode<'a, DB>,
     for<'a> String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
 {
     // The same change twice (an archive imported again) is kept once.
     let seen = sqlx::query(
         "SELECT 1 FROM alert_changes c JOIN alerts a ON a.n = c.alert_n WHERE a.id = $1 AND c.state = $2 AND c.at = $3",
     )
-    .bind(a.id.as_str())
+    .bind(a.id)
     .bind(a.state.as_str())
     .bind(a.at)
     .fetch_optional(&mut **tx)
@@ -495,21 +537,22 @@ where
     if seen.is_some() {
         return Ok(None);
     }
-    let json = a.to_json();
+    let json = a.json.as_str();
     let row = sqlx::query(
-        "INSERT INTO alerts (id, kind, state, zone, started_at, at, ended_at, changes, json) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) ON CONFLICT (id) DO UPDATE SET \
+        "INSERT INTO alerts (id, kind, state, zone, started_at, at, ended_at, changes, json, origin) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9) ON CONFLICT (id) DO UPDATE SET \
          state = excluded.state, at = excluded.at, ended_at = excluded.ended_at, \
          changes = alerts.changes + 1, json = excluded.json RETURNING n, changes",
     )
-    .bind(a.id.as_str())
+    .bind(a.id)
     .bind(a.kind.as_str())
     .bind(a.state.as_str())
-    .bind(a.zone.to_string())
+    .bind(a.zone)
     .bind(a.started_at)
     .bind(a.at)
     .bind(a.ended_at)
-    .bind(json.clone())
+    .bind(json)
+    .bind(a.origin)
     .fetch_one(&mut **tx)
     .await?;
     let n: i64 = row.try_get(0)?;
@@ -521,7 +564,7 @@ where
     .bind(seq)
     .bind(a.state.as_str())
     .bind(a.at)
-    .bind(json.clone())
+    .bind(json)
     .execute(&mut **tx)
     .await?;
     let event_n: i64 = sqlx::query(
@@ -533,31 +576,52 @@ where
     .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;
-    for r in out.routes.iter().filter(|r| r.takes(a)) {
+    // (centre or partner, channel, agreement, hold-back): collected before
+    // any await, so the future holds no iterator.
+    let mut targets: Vec<(String, Channel, Option<String>, Millis)> = Vec::new();
+    for r in out.routes.iter().filter(|r| r.takes(a.centres, a.kind)) {
         for ch in &r.channels {
-            sqlx::query(
-                "INSERT INTO deliveries (event_n, alert_n, seq, centre, channel, state, created_at, since, next_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $6)",
-            )
-            .bind(event_n)
-            .bind(n)
-            .bind(seq)
-            .bind(r.centre.as_str())
-            .bind(ch.as_str())
-            .bind(out.emitted_at)
-            .execute(&mut **tx)
-            .await?;
+            targets.push((r.centre.as_str().to_owned(), *ch, None, 0));
         }
     }
+    // One agreement per partner: the first in the config that covers it.
+    let zone = aiswatch_core::ids::ZoneId::from(a.zone);
+    for s in out.shares {
+        let partner = s.partner.as_str();
+        if s.takes(&zone, a.kind, a.state, out.emitted_at)
+            && !targets
+                .iter()
+                .any(|t| t.1 == Channel::Partner && t.0 == partner)
+        {
+            let agreement = Some(s.agreement.clone());
+            targets.push((partner.to_owned(), Channel::Partner, agreement, s.delay_ms));
+        }
+    }
+    for (centre, ch, agreement, delay) in targets {
+        sqlx::query(
+            "INSERT INTO deliveries (event_n, alert_n, seq, centre, channel, state, created_at, since, next_at, agreement) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $7, $8)",
+        )
+        .bind(event_n)
+        .bind(n)
+        .bind(seq)
+        .bind(centre.as_str())
+        .bind(ch.as_str())
+        .bind(out.emitted_at)
+        .bind(out.emitted_at.saturating_add(delay))
+        .bind(agreement.as_deref())
+        .execute(&mut **tx)
+        .await?;
+    }
     if seq == 1 {
-        for c in &a.centre {
+        for c in a.centres {
             sqlx::query("INSERT INTO alert_centres (centre, alert_n) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                 .bind(c.as_str())
                 .bind(n)
                 .execute(&mut **tx)
                 .await?;
         }
-        for m in &a.mmsi {
+        for m in a.mmsi {
             sqlx::query(
                 "INSERT INTO alert_vessels (mmsi, alert_n) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             )
@@ -570,7 +634,7 @@ where
     Ok(Some(AlertEvent {
         n: event_n,
         kind: a.kind,
-        centres: a.centre.clone(),
+        centres: a.centres.to_vec(),
         json: json.into(),
     }))
 }

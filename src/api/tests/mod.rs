@@ -340,6 +340,7 @@ async fn fixture_on(o: Opts, store: Option<Store>, dir: tempfile::TempDir) -> Fi
         hub: Some(crate::deliver::hub::Hub::new(16)),
         routes: Arc::new([]),
         evidence: None,
+        federation: None,
     };
     let state = Arc::new(ApiState::new(ctx));
     Fixture {

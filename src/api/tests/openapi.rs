@@ -27,6 +27,10 @@ async fn openapi_document_lists_every_route() {
         "/api/v1/zones",
         "/api/v1/deliveries",
         "/api/v1/deliveries/{id}/retry",
+        "/api/v1/federation",
+        "/api/v1/federation/inbox",
+        "/api/v1/federation/evidence",
+        "/api/v1/federation/evidence_requests/{partner}/{request}/{decision}",
         "/api/v1/openapi.json",
         "/healthz",
         "/readyz",
@@ -74,7 +78,7 @@ async fn openapi_document_lists_every_route() {
     ops.dedup();
     assert_eq!(
         (n, ops.len()),
-        (17, 17),
+        (21, 21),
         "operation ids must be unique: {ops:?}"
     );
 }
