@@ -829,6 +829,10 @@ function renderFederation(f) {
       return `<tr data-request="${esc(key)}" class="${esc(r.state)}"><td>${esc(r.partner)}</td><td>${esc(r.agreement)}</td>
         <td>${esc(r.alert)}</td><td>${fmtTime(r.requested_at)}</td><td class="request-state">${esc(r.state)}</td><td>${decision}</td></tr>`;
     })) : "<p>No evidence request.</p>";
+  // What waits for a decision, at the top of the page.
+  $("partners-pending").hidden = !pending.length;
+  $("partners-pending").firstElementChild.textContent =
+    `Evidence requests awaiting a decision: ${pending.length}`;
   window.aiswatchConsole.federation = { agreements: agreements.length, pending: pending.length, requests: requests.length };
 }
 
