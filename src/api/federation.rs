@@ -45,6 +45,10 @@ fn refusal(r: Refusal) -> Response {
         Refusal::Unauthorized(m) => error(StatusCode::UNAUTHORIZED, m),
         Refusal::Forbidden(m) => error(StatusCode::FORBIDDEN, m),
         Refusal::Store(e) => ApiError::Store(e).into_response(),
+        Refusal::Failed(m) => {
+            tracing::warn!(error = %m, "Federation request failed.");
+            error(StatusCode::INTERNAL_SERVER_ERROR, m)
+        }
     }
 }
 

@@ -259,4 +259,46 @@ mod tests {
         assert!(a.in_force(end - 1));
         assert!(!a.in_force(end));
     }
+
+    #[test]
+    fn problems_name_the_table_and_key() {
+        let cfg = crate::config::Config::parse(
+            r#"
+[[centres]]
+id = "C1"
+[[partners]]
+id = "P"
+url = "ftp://x"
+public_key = "abc"
+[[partners]]
+id = "P"
+url = "https://p.example"
+public_key = "0000000000000000000000000000000000000000000000000000000000000000"
+[[agreements]]
+id = "AG"
+partner = "NOBODY"
+[agreements.receive]
+deliver_to = ["C9"]
+"#,
+        )
+        .expect("parses");
+        let p = problems(
+            &cfg.federation,
+            &cfg.partners,
+            &cfg.agreements,
+            &["C1".into()],
+        );
+        let text = p.join("\n");
+        for want in [
+            "[federation] name is needed",
+            "[[partners]] id = \"P\": url \"ftp://x\"",
+            "[[partners]] id = \"P\": public_key must be 64 hex digits",
+            "[[partners]] id = \"P\": declared twice",
+            "[[agreements]] id = \"AG\": partner \"NOBODY\" is not declared",
+            "deliver_to: centre \"C9\" is not declared",
+        ] {
+            assert!(text.contains(want), "{want:?} not in:\n{text}");
+        }
+        assert!(crate::config::Config::parse("[[agreements]]\nid = \"A\"\npartner = \"P\"\n[agreements.send]\nredact = [\"everything\"]\n").is_err());
+    }
 }

@@ -150,12 +150,12 @@ impl Federation {
             Err(EvidenceError::NotFound(_)) => {
                 return Ok(Answer::NotShared(format!("no alert {:?}", ask.alert)))
             }
-            Err(e) => return Err(Refusal::Forbidden(format!("cannot export: {e}"))),
+            Err(e) => return Err(Refusal::Failed(e.to_string())),
         };
         let zip = tokio::task::spawn_blocking(move || bundle.to_zip())
             .await
-            .map_err(|e| Refusal::Forbidden(format!("cannot export: {e}")))?
-            .map_err(|e| Refusal::Forbidden(format!("cannot export: {e}")))?;
+            .map_err(|e| Refusal::Failed(e.to_string()))?
+            .map_err(|e| Refusal::Failed(e.to_string()))?;
         if send.evidence == EvidencePolicy::Approve {
             self.store
                 .decide_evidence_request(

@@ -37,6 +37,9 @@ pub enum Refusal {
     /// The store failed (503: the sender retries).
     #[error(transparent)]
     Store(#[from] StorageError),
+    /// What was asked for could not be made (500; logged).
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl Refusal {
@@ -47,6 +50,7 @@ impl Refusal {
             Refusal::Unauthorized(_) => "unauthorized",
             Refusal::Forbidden(_) => "forbidden",
             Refusal::Store(_) => "store_error",
+            Refusal::Failed(_) => "failed",
         }
     }
 }

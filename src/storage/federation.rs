@@ -309,3 +309,197 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::deliver::sink::{Channel, Route, Share};
+    use crate::storage::tests::{alert, stores};
+    use crate::storage::{Batch, Scope};
+
+    fn change(key: &str, state: State, at: Millis) -> PartnerChange {
+        PartnerChange {
+            partner: "P".into(),
+            key: key.into(),
+            agreement: "AG".into(),
+            id: AlertId::from("P/loitering:z:7:1"),
+            kind: Kind::Loitering,
+            state,
+            zone: "P/z".into(),
+            started_at: 1_000,
+            at,
+            ended_at: None,
+            mmsi: vec![Mmsi(7)],
+            deliver_to: vec![CentreId::from("C1")],
+            json: format!(
+                r#"{{"id":"P/loitering:z:7:1","origin":"P","state":"{}"}}"#,
+                state.as_str()
+            ),
+            received_at: 5,
+        }
+    }
+
+    #[tokio::test]
+    async fn partner_changes_are_taken_once_for_the_named_centres_and_never_shared_on() {
+        for (store, _dir) in stores().await {
+            let routes: Arc<[Route]> = vec![
+                Route {
+                    centre: "C1".into(),
+                    kinds: None,
+                    channels: vec![Channel::Webhook],
+                },
+                Route {
+                    centre: "C2".into(),
+                    kinds: None,
+                    channels: vec![Channel::Webhook],
+                },
+            ]
+            .into();
+            let store = store.with_routes(routes);
+            store.set_shares(
+                vec![Share {
+                    partner: "Q".into(),
+                    agreement: "AG-Q".into(),
+                    zones: None,
+                    kinds: None,
+                    states: None,
+                    delay_ms: 60_000,
+                    expires_at: None,
+                }]
+                .into(),
+            );
+            let t = store
+                .take_partner_change(&change("loitering:z:7:1/1", State::Open, 2_000))
+                .await
+                .unwrap();
+            assert!(
+                matches!(t, Taken::New(Some(ref e)) if e.centres == [CentreId::from("C1")]),
+                "{t:?}"
+            );
+            assert_eq!(
+                store
+                    .take_partner_change(&change("loitering:z:7:1/1", State::Closed, 3_000))
+                    .await
+                    .unwrap(),
+                Taken::Duplicate
+            );
+            store
+                .take_partner_change(&change("loitering:z:7:1/2", State::Closed, 3_000))
+                .await
+                .unwrap();
+            let id = AlertId::from("P/loitering:z:7:1");
+            let h = store
+                .alert(&id, &Scope::Centre("C1".into()))
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(h.latest.json.contains("closed"));
+            assert_eq!(h.changes.len(), 2);
+            assert!(store
+                .alert(&id, &Scope::Centre("C2".into()))
+                .await
+                .unwrap()
+                .is_none());
+            assert_eq!(
+                store.alert_origin(&id).await.unwrap(),
+                Some(Origin {
+                    partner: "P".into(),
+                    agreement: "AG".into()
+                })
+            );
+            // Delivered to C1's webhook only; nothing queued for partner Q.
+            let c1 = store
+                .due_deliveries(&"C1".into(), Channel::Webhook, i64::MAX, 10)
+                .await
+                .unwrap();
+            assert_eq!(c1.len(), 1);
+            assert!(store
+                .due_deliveries(&"C2".into(), Channel::Webhook, i64::MAX, 10)
+                .await
+                .unwrap()
+                .is_empty());
+            assert!(store
+                .due_deliveries(&"Q".into(), Channel::Partner, i64::MAX, 10)
+                .await
+                .unwrap()
+                .is_empty());
+            // The installation's own alert is shared with Q, held back a minute.
+            let own = alert(8, "C1", State::Open, 4_000);
+            let b = Batch {
+                alerts: vec![own.clone()],
+                emitted_at: Some(10_000),
+                ..Batch::default()
+            };
+            store.write(&b).await.unwrap();
+            assert!(store
+                .due_deliveries(&"Q".into(), Channel::Partner, 69_999, 10)
+                .await
+                .unwrap()
+                .is_empty());
+            let due = store
+                .due_deliveries(&"Q".into(), Channel::Partner, 70_000, 10)
+                .await
+                .unwrap();
+            assert_eq!(due.len(), 1);
+            assert_eq!(due[0].agreement.as_deref(), Some("AG-Q"));
+            assert!(
+                store
+                    .open_alerts()
+                    .await
+                    .unwrap()
+                    .iter()
+                    .all(|a| a.id == own.id),
+                "partners' alerts are not the engine's"
+            );
+            let traffic = store.agreement_traffic().await.unwrap();
+            assert_eq!(traffic["AG"].received, 2);
+            assert_eq!(traffic["AG-Q"].pending, 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_evidence_request_is_decided_once() {
+        for (store, _dir) in stores().await {
+            let r = store
+                .evidence_request("P", "r1", "AG", "a1", 1)
+                .await
+                .unwrap();
+            assert_eq!(r.state, "pending");
+            let again = store
+                .evidence_request("P", "r1", "AG-other", "a2", 2)
+                .await
+                .unwrap();
+            assert_eq!(
+                (again.agreement.as_str(), again.alert.as_str()),
+                ("AG", "a1")
+            );
+            assert!(store
+                .decide_evidence_request("P", "r1", "pending", "approved", Some("ops"), 3)
+                .await
+                .unwrap());
+            assert!(!store
+                .decide_evidence_request("P", "r1", "pending", "refused", Some("x"), 4)
+                .await
+                .unwrap());
+            let r = store
+                .evidence_requests(Some(("P", "r1")), None)
+                .await
+                .unwrap()
+                .pop()
+                .unwrap();
+            assert_eq!(
+                (r.state.as_str(), r.decided_by.as_deref()),
+                ("approved", Some("ops"))
+            );
+            assert!(store
+                .decide_evidence_request("P", "r1", "approved", "served", None, 5)
+                .await
+                .unwrap());
+            let r = store.evidence_requests(None, Some("served")).await.unwrap();
+            assert_eq!(r.len(), 1);
+            assert_eq!(r[0].decided_by.as_deref(), Some("ops"));
+        }
+    }
+}

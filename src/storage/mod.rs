@@ -712,11 +712,12 @@ impl Store {
         })
     }
 
-    /// Alerts whose latest state is not `closed`.
+    /// This installation's own alerts (not partners') whose latest state
+    /// is not `closed`.
     pub async fn open_alerts(&self) -> Result<Vec<OpenAlert>, StorageError> {
         on_pool!(self, p => {
             let rows = sqlx::query(
-                "SELECT id, started_at, kind, zone, json FROM alerts WHERE state <> 'closed'",
+                "SELECT id, started_at, kind, zone, json FROM alerts WHERE state <> 'closed' AND origin IS NULL",
             )
                 .fetch_all(p)
                 .await?;
@@ -734,10 +735,10 @@ impl Store {
         })
     }
 
-    /// Every stored alert id.
+    /// Every stored id of this installation's own alerts (not partners').
     pub async fn alert_ids(&self) -> Result<std::collections::HashSet<AlertId>, StorageError> {
         on_pool!(self, p => {
-            let rows = sqlx::query("SELECT id FROM alerts").fetch_all(p).await?;
+            let rows = sqlx::query("SELECT id FROM alerts WHERE origin IS NULL").fetch_all(p).await?;
             rows.iter()
                 .map(|r| Ok(AlertId::from(r.try_get::<String, _>(0)?)))
                 .collect()
