@@ -1,7 +1,9 @@
 //! The operations console in a real headless Chromium: runs
 //! `tests/browser/console.test.mjs` (Node's test runner, playwright-core
 //! driving Debian's `chromium`; no browser download) against this build's
-//! daemon. Needs `node`, `npm` and `/usr/bin/chromium` (or `CHROMIUM`);
+//! daemon (two of them: an installation sharing its alerts with a partner
+//! installation, for the partner's view and the Partners page). Needs
+//! `node`, `npm` and `/usr/bin/chromium` (or `CHROMIUM`);
 //! `.ci/run` installs Chromium. Without them the test says SKIPPED loudly.
 
 use std::path::Path;

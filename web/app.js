@@ -1,13 +1,16 @@
 // aiswatch operations console: sign-in, map (coastlines, zones, live vessels),
 // the alert queue (live from /api/v1/alerts/stream), alert and vessel details,
-// acknowledgements. Everything shown comes from the API with the officer's
-// token, so a centre sees only what is routed to it. No build step.
+// acknowledgements, evidence bundles; partners' alerts marked with their
+// origin; for an administrator, the Partners page (agreements, what crossed,
+// evidence requests to decide). Everything shown comes from the API with the
+// officer's token, so a centre sees only what is routed to it. No build step.
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "aiswatch.token";
 const VESSEL_REFRESH_MS = 2000;
 const STATUS_REFRESH_MS = 2000;
 const PAGE = 10000;
+const PARTNERS_REFRESH_MS = 5000;
 
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY),
@@ -23,6 +26,9 @@ const state = {
   at: null,             // looking back to this time (ms); null: live
   live: [],             // the live vessels, kept while looking back
   streamOpened: false,
+  admin: false,         // the token is an administrator's
+  federation: null,     // GET /api/v1/federation, when the token may read it
+  view: "map",          // "map" or "partners"
 };
 
 // ---- API ------------------------------------------------------------------
@@ -42,9 +48,19 @@ async function api(path, opts = {}) {
   return body;
 }
 
+// The response itself (for a download, or an answer other than 200 that
+// is not an error, such as 202).
+function apiResponse(path, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  return fetch(path, { ...opts, headers, signal: state.abort?.signal });
+}
+
 const enc = encodeURIComponent;
 const fmtTime = (s) => (s ? s.replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, "Z") : "–");
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+// What a partner withheld, marked (in escaped HTML).
+const withheld = (html) => html.replaceAll("[withheld]", '<span class="withheld">[withheld]</span>');
 
 // ---- sign-in ----------------------------------------------------------------
 
@@ -339,14 +355,32 @@ async function loadAlerts() {
   state.alerts = new Map(page.alerts.map((a) => [a.id, a]));
   state.acks = page.acks || {};
   const kinds = [...new Set(page.alerts.map((a) => a.kind))].sort();
+  const kind = $("f-kind").value;
   $("f-kind").innerHTML = '<option value="">all</option>' + kinds.map((k) => `<option>${esc(k)}</option>`).join("");
+  if (kinds.includes(kind)) $("f-kind").value = kind;
+  page.alerts.forEach(addOriginOption);
   renderQueue();
 }
 
+// The origin filter: all, this installation's own alerts, or one partner's.
+const ORIGIN_PREFIX = "from:";
+function addOriginOption(a) {
+  if (!a.origin) return;
+  const value = ORIGIN_PREFIX + a.origin;
+  if ([...$("f-origin").options].some((o) => o.value === value)) return;
+  $("f-origin").add(new Option(`from ${a.origin}`, value));
+}
+function originMatches(a, f) {
+  if (!f) return true;
+  if (f === "own") return !a.origin;
+  return a.origin === f.slice(ORIGIN_PREFIX.length);
+}
+
 function renderQueue() {
-  const f = { state: $("f-state").value, kind: $("f-kind").value, zone: $("f-zone").value };
+  const f = { state: $("f-state").value, kind: $("f-kind").value, zone: $("f-zone").value, origin: $("f-origin").value };
   const shown = [...state.alerts.values()]
-    .filter((a) => (f.state === "" || (f.state === "open") === isOpen(a)) && (!f.kind || a.kind === f.kind) && (!f.zone || a.zone === f.zone))
+    .filter((a) => (f.state === "" || (f.state === "open") === isOpen(a)) && (!f.kind || a.kind === f.kind) &&
+      (!f.zone || a.zone === f.zone) && originMatches(a, f.origin))
     .sort((a, b) => (b.started_at < a.started_at ? -1 : b.started_at > a.started_at ? 1 : 0));
   $("queue-count").textContent = shown.length;
   $("st-open").textContent = [...state.alerts.values()].filter(isOpen).length;
@@ -354,10 +388,11 @@ function renderQueue() {
   const focused = document.activeElement?.closest?.("#alerts li[data-id]")?.dataset.id;
   $("alerts").innerHTML = shown.map((a) => {
     const ack = state.acks[a.id];
-    return `<li tabindex="0" data-id="${esc(a.id)}" class="${isOpen(a) ? "open" : "closed"}${ack ? " acked" : ""}"
+    return `<li tabindex="0" data-id="${esc(a.id)}" class="${isOpen(a) ? "open" : "closed"}${ack ? " acked" : ""}${a.origin ? " partner" : ""}"
         aria-current="${a.id === state.selected}">
       <span class="kind">${esc(a.kind.replace("_", " "))}</span> <span class="when">${fmtTime(a.started_at)}</span>
-      <div class="summary">${esc(a.summary)}</div>
+      ${a.origin ? `<span class="origin" title="Shared by the partner installation ${esc(a.origin)}${a.agreement ? ` under agreement ${esc(a.agreement)}` : ""}">from ${esc(a.origin)}</span>` : ""}
+      <div class="summary">${withheld(esc(a.summary))}</div>
       ${ack ? `<div class="ack">✓ acknowledged by ${esc(ack.by)}</div>` : ""}
     </li>`;
   }).join("");
@@ -365,7 +400,7 @@ function renderQueue() {
   vesselLayer?.redraw();
 }
 
-for (const id of ["f-state", "f-kind", "f-zone"]) $(id).addEventListener("change", renderQueue);
+for (const id of ["f-state", "f-kind", "f-origin", "f-zone"]) $(id).addEventListener("change", renderQueue);
 $("alerts").addEventListener("click", (ev) => {
   const li = ev.target.closest("li[data-id]");
   if (li) showAlert(li.dataset.id);
@@ -421,6 +456,7 @@ function onEvent(block) {
   const a = JSON.parse(data);
   state.alerts.set(a.id, a);
   if (![...$("f-kind").options].some((o) => o.value === a.kind)) $("f-kind").add(new Option(a.kind, a.kind));
+  addOriginOption(a);
   renderQueue();
   if (a.id === state.selected) showAlert(a.id, { keepView: true });
 }
@@ -448,12 +484,13 @@ async function refreshAcks(id) {
 function openDetail(title, html) {
   $("detail-title").textContent = title;
   $("detail-body").innerHTML = html;
-  $("detail").hidden = false;
+  state.detailOpen = true;
+  $("detail").hidden = state.view !== "map";
   map.invalidateSize();
 }
 function closeDetail() {
   const from = state.selected;
-  $("detail").hidden = true; state.selected = null; tracksLayer.clearLayers(); renderQueue(); map.invalidateSize();
+  $("detail").hidden = true; state.detailOpen = false; state.selected = null; tracksLayer.clearLayers(); renderQueue(); map.invalidateSize();
   // Back to where the officer was in the queue.
   if (from) document.querySelector(`#alerts li[data-id="${CSS.escape(from)}"]`)?.focus();
 }
@@ -557,7 +594,7 @@ function whyTable(o, nested = false) {
   return `<table class="why${nested ? " nested" : ""}">${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${v}</td></tr>`).join("")}</table>`;
 }
 
-const whySection = (details) => `<h3>Why</h3>${details && typeof details === "object" ? whyTable(details) : esc(plainValue(details))}
+const whySection = (details) => `<h3>Why</h3>${withheld(details && typeof details === "object" ? whyTable(details) : esc(plainValue(details)))}
     <details class="raw"><summary>Raw JSON</summary><pre>${esc(JSON.stringify(details, null, 2))}</pre></details>`;
 
 const dl = (rows) => `<dl>${rows.filter(([, v]) => v != null && v !== "").map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`;
@@ -597,14 +634,21 @@ async function showAlert(id, { keepView = false } = {}) {
   const start = Date.parse(a.started_at), end = a.ended_at ? Date.parse(a.ended_at) : Date.parse(a.at);
   const vessels = a.vessels?.length ? a.vessels : a.mmsi.map((m) => ({ mmsi: m }));
   openDetail(`${a.kind.replace("_", " ")} — ${a.zone_name || a.zone}`, `
-    <p>${esc(a.summary)}</p>
+    ${a.origin ? `<p class="origin-note"><span class="origin">from ${esc(a.origin)}</span>
+      Shared by the partner installation ${esc(a.origin)}${a.agreement ? ` under agreement ${esc(a.agreement)}` : ""}.
+      What it withholds is missing or shows as ${withheld("[withheld]")}.</p>` : ""}
+    <p>${withheld(esc(a.summary))}</p>
     ${dl([["State", a.state], ["Since", fmtTime(a.started_at)], ["Ended", a.ended_at && fmtTime(a.ended_at)],
-          ["Last change", fmtTime(a.at)], ["Where", `${a.lat.toFixed(4)}, ${a.lon.toFixed(4)}`],
-          ["Zone", a.zone], ["Centres", a.centre.join(", ")], ["Alert id", a.id]])}
+          ["Last change", fmtTime(a.at)], ["Where", Number.isFinite(a.lat) && Number.isFinite(a.lon) ? `${a.lat.toFixed(4)}, ${a.lon.toFixed(4)}` : null],
+          ["Zone", a.zone], ["Centres", (a.centre || []).join(", ")], ["From", a.origin], ["Agreement", a.agreement], ["Alert id", a.id]])}
     <h3>Vessels</h3>
     <ul>${vessels.map((v) => `<li><button type="button" class="vessel-link" data-mmsi="${v.mmsi}">${esc(v.mmsi)}</button>
       ${esc([v.name, v.callsign, v.flag].filter(Boolean).join(", "))}</li>`).join("")}</ul>
     ${whySection(a.details)}
+    <h3>Evidence</h3>
+    ${a.origin ? `<p class="hint">The bundle is asked of ${esc(a.origin)}, which decides under the agreement whether to share it.</p>` : ""}
+    <button type="button" id="evidence-get">Evidence bundle</button>
+    <p id="evidence-state" role="status"></p>
     <h3>Acknowledgements</h3>
     <ul class="acks" aria-live="polite">${ackItems(d.acks)}</ul>
     <form id="ack-form">
@@ -613,6 +657,7 @@ async function showAlert(id, { keepView = false } = {}) {
       <button type="submit">Acknowledge</button><p id="ack-error" class="error" role="alert"></p>
     </form>
     <h3>Changes</h3><ol>${d.changes.map((c) => `<li>${esc(c.state)} at ${fmtTime(c.at)}</li>`).join("")}</ol>`);
+  $("evidence-get").addEventListener("click", () => getEvidence(a));
   $("ack-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const by = $("ack-by").value.trim();
@@ -641,11 +686,68 @@ async function showAlert(id, { keepView = false } = {}) {
   window.aiswatchConsole.alertShown = id;
 }
 
+// The alert's evidence bundle: a zip download; for a partner's alert, maybe
+// 202 (its administrator has not decided yet) or 403 (not shared).
+async function getEvidence(a) {
+  const out = $("evidence-state"), button = $("evidence-get");
+  const report = (status, text, bytes = null) => {
+    if (state.selected !== a.id) return;
+    out.textContent = text;
+    out.className = status === 200 ? "" : status === 202 ? "pending" : "error";
+    window.aiswatchConsole.evidence = { id: a.id, status, bytes };
+  };
+  button.disabled = true;
+  out.className = "";
+  out.textContent = a.origin ? `Asking ${a.origin}…` : "Preparing…";
+  try {
+    const r = await apiResponse(`/api/v1/alerts/${enc(a.id)}/evidence`);
+    if (r.status === 200) {
+      const blob = await r.blob();
+      const name = /filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") || "")?.[1] || "evidence.zip";
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = name;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60e3);
+      report(200, `Downloaded ${name} (${Math.ceil(blob.size / 1024)} kB).`, blob.size);
+      return;
+    }
+    const body = await r.json().catch(() => null);
+    if (r.status === 202) {
+      report(202, `Awaiting ${a.origin || "the partner"}'s approval. Ask again later.`);
+      out.title = body?.message || "";
+    } else if (r.status === 403) {
+      report(403, `Not shared: ${body?.error || r.statusText}`);
+    } else if (r.status === 401) {
+      signOut();
+    } else {
+      report(r.status, `Cannot get the evidence bundle: ${body?.error || `${r.status} ${r.statusText}`}`);
+    }
+  } catch (e) {
+    report(0, `Cannot get the evidence bundle: ${e.message}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function showVessel(mmsi) {
-  const [d, alerts] = await Promise.all([
-    api(`/api/v1/vessels/${mmsi}`),
-    api(`/api/v1/alerts?mmsi=${mmsi}&limit=50`).catch(() => ({ alerts: [] })),
-  ]);
+  let d, alerts;
+  try {
+    [d, alerts] = await Promise.all([
+      api(`/api/v1/vessels/${mmsi}`),
+      api(`/api/v1/alerts?mmsi=${mmsi}&limit=50`).catch(() => ({ alerts: [] })),
+    ]);
+  } catch (e) {
+    // A vessel of a partner's alert may never have been heard here.
+    if (e.status !== 404) throw e;
+    openDetail(`MMSI ${mmsi}`, `<p>No report of this vessel has reached this installation.</p>`);
+    tracksLayer.clearLayers();
+    state.selected = null;
+    renderQueue();
+    return;
+  }
   const v = d, s = v.static || {};
   const size = s.length_m ? `${s.length_m} × ${s.beam_m ?? "?"} m` : null;
   openDetail(`${s.name || "Unnamed"} — ${mmsi}`, `
@@ -670,12 +772,164 @@ $("detail-body").addEventListener("click", (ev) => {
   if (a) showAlert(a.dataset.id);
 });
 
+// ---- partners (administrators) ----------------------------------------------------------
+// GET /api/v1/federation: this installation, its partners, the agreements with
+// what crossed under each, and partners' evidence requests; the pending ones
+// are decided here.
+
+const EVIDENCE_POLICY = { never: "never", on_request: "on request", approve: "after approval" };
+const list = (v, all) => (v == null ? all : v.length ? v.join(", ") : "none");
+
+function sendTerms(s) {
+  if (!s) return "nothing";
+  return dl([["Zones", list(s.zones, "all")], ["Kinds", list(s.kinds, "all")], ["States", list(s.states, "all")],
+    ["Delay", s.delay], ["Withheld", list(s.redact, "none")], ["Evidence", EVIDENCE_POLICY[s.evidence] || s.evidence]]);
+}
+const receiveTerms = (r) => (r ? dl([["Delivered to", list(r.deliver_to, "none")]]) : "nothing");
+
+// A table titled by the heading `titleId`.
+function table(titleId, head, rows) {
+  return `<table class="fed" aria-labelledby="${titleId}">
+    <thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join("")}</tr></thead>
+    <tbody>${rows.join("")}</tbody></table>`;
+}
+
+function renderFederation(f) {
+  const agreements = f.agreements || [], partners = f.partners || [], requests = f.evidence_requests || [];
+  $("partners-body").innerHTML = `
+    <h3>This installation</h3>
+    ${f.name ? "" : '<p class="hint">No <code>[federation] name</code> is configured: nothing is shared.</p>'}
+    <dl class="self"><dt>Name</dt><dd id="fed-name">${esc(f.name || "–")}</dd>
+      <dt>Public key</dt><dd><code id="fed-key">${esc(f.public_key || "–")}</code></dd></dl>
+    <h3 id="partners-list-title">Partner installations</h3>
+    ${partners.length ? table("partners-list-title", ["Partner", "Address", "Public key"], partners.map((p) =>
+      `<tr data-partner="${esc(p.id)}"><th scope="row">${esc(p.id)}</th><td>${esc(p.url)}</td><td><code>${esc(p.public_key)}</code></td></tr>`))
+      : "<p>No partner installation is configured.</p>"}
+    <h3 id="agreements-title">Agreements</h3>
+    ${agreements.length ? table("agreements-title", ["Agreement", "Partner", "State", "Expires", "Sends", "Receives", "Sent", "Received"], agreements.map((a) => {
+      const sent = a.sent || {};
+      return `<tr data-agreement="${esc(a.id)}" class="${esc(a.state)}"><th scope="row">${esc(a.id)}</th><td>${esc(a.partner)}</td>
+        <td><span class="agreement-state ${esc(a.state)}">${a.state === "in_force" ? "in force" : esc(String(a.state).replaceAll("_", " "))}</span></td>
+        <td>${esc(a.expires || "no end")}</td><td>${sendTerms(a.send)}</td><td>${receiveTerms(a.receive)}</td>
+        <td class="counts">${a.send ? dl([["Pending", sent.pending ?? 0], ["Delivered", sent.delivered ?? 0], ["Failed", sent.failed ?? 0]]) : "–"}</td>
+        <td class="counts received">${esc(a.received ?? 0)}</td></tr>`;
+    })) : "<p>No agreement is configured.</p>"}`;
+  // Pending first (oldest first: the longest waiting), then the decided ones, newest first.
+  const pending = requests.filter((r) => r.state === "pending").sort((a, b) => (a.requested_at < b.requested_at ? -1 : 1));
+  const decided = requests.filter((r) => r.state !== "pending").sort((a, b) => (a.requested_at < b.requested_at ? 1 : -1));
+  $("requests-body").innerHTML = requests.length ? table("requests-title",
+    ["Partner", "Agreement", "Alert", "Asked", "State", "Decision"], [...pending, ...decided].map((r) => {
+      const key = `${r.partner}/${r.request}`;
+      const decision = r.state === "pending"
+        ? `<button type="button" class="decide" data-act="approve" data-key="${esc(key)}" data-partner="${esc(r.partner)}" data-request="${esc(r.request)}"
+             aria-label="Approve: ${esc(r.partner)} asks for ${esc(r.alert)}">Approve</button>
+           <button type="button" class="decide" data-act="refuse" data-key="${esc(key)}" data-partner="${esc(r.partner)}" data-request="${esc(r.request)}"
+             aria-label="Refuse: ${esc(r.partner)} asks for ${esc(r.alert)}">Refuse</button>`
+        : esc([r.decided_by, r.decided_at && fmtTime(r.decided_at)].filter(Boolean).join(", ") || "–");
+      return `<tr data-request="${esc(key)}" class="${esc(r.state)}"><td>${esc(r.partner)}</td><td>${esc(r.agreement)}</td>
+        <td>${esc(r.alert)}</td><td>${fmtTime(r.requested_at)}</td><td class="request-state">${esc(r.state)}</td><td>${decision}</td></tr>`;
+    })) : "<p>No evidence request.</p>";
+  // What waits for a decision, at the top of the page.
+  $("partners-pending").hidden = !pending.length;
+  $("partners-pending").firstElementChild.textContent =
+    `Evidence requests awaiting a decision: ${pending.length}`;
+  window.aiswatchConsole.federation = { agreements: agreements.length, pending: pending.length, requests: requests.length };
+}
+
+let federationShown = null; // the JSON last rendered: re-render only on a change
+async function loadFederation({ force = false } = {}) {
+  const f = await api("/api/v1/federation");
+  state.federation = f;
+  const text = JSON.stringify(f);
+  if (!force && text === federationShown) return;
+  // Keep the keyboard where it was across a re-render.
+  const focused = document.activeElement?.closest?.("#partners button.decide")?.dataset;
+  federationShown = text;
+  renderFederation(f);
+  if (focused) document.querySelector(`#partners button.decide[data-key="${CSS.escape(focused.key)}"][data-act="${focused.act}"]`)?.focus();
+  $("partners-state").textContent = `Updated ${new Date().toISOString().slice(11, 19)} UTC`;
+}
+
+async function decide(button) {
+  const by = $("decide-by").value.trim();
+  $("decide-error").textContent = "";
+  if (!by) {
+    $("decide-error").textContent = "Enter your name: the decision is recorded with it.";
+    $("decide-by").focus();
+    return;
+  }
+  sessionStorage.setItem("aiswatch.by", by);
+  const { act, partner, request } = button.dataset;
+  button.disabled = true;
+  try {
+    const r = await api(`/api/v1/federation/evidence_requests/${enc(partner)}/${enc(request)}/${act}`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ by }),
+    });
+    await loadFederation({ force: true }).catch((e) => { $("decide-error").textContent = e.message; });
+    $("partners-state").textContent = `${act === "approve" ? "Approved" : "Refused"}: ${partner} asks for ${r?.alert ?? request}.`;
+    window.aiswatchConsole.decided = { partner, request, state: r?.state };
+  } catch (e) {
+    // 409: decided meanwhile (on another screen); 404: no such request.
+    $("decide-error").textContent = e.message;
+    await loadFederation({ force: true }).catch(() => {});
+  }
+  // The row's buttons are gone: keep the keyboard in the table.
+  if (!document.activeElement || document.activeElement === document.body) {
+    (document.querySelector("#requests-body button.decide") || $("partners-title")).focus();
+  }
+}
+
+$("requests-body").addEventListener("click", (ev) => {
+  const b = ev.target.closest("button.decide");
+  if (b) decide(b);
+});
+$("partners-refresh").addEventListener("click", () => loadFederation({ force: true }).catch((e) => {
+  $("partners-state").textContent = `Cannot read the partners: ${e.message}`;
+}));
+
+let partnersTimer = null;
+function showView(view) {
+  state.view = view;
+  const partners = view === "partners";
+  $("partners").hidden = !partners;
+  $("queue").hidden = partners;
+  $("mapwrap").hidden = partners;
+  if (partners) $("detail").hidden = true;
+  $("app").classList.toggle("partners-view", partners);
+  for (const [id, v] of [["view-map", "map"], ["view-partners", "partners"]]) {
+    if (v === view) $(id).setAttribute("aria-current", "page"); else $(id).removeAttribute("aria-current");
+  }
+  clearInterval(partnersTimer);
+  if (partners) {
+    $("decide-by").value ||= sessionStorage.getItem("aiswatch.by") || "";
+    loadFederation({ force: true }).catch((e) => { $("partners-state").textContent = `Cannot read the partners: ${e.message}`; });
+    partnersTimer = setInterval(() => loadFederation().catch(() => {}), PARTNERS_REFRESH_MS);
+    $("partners-title").focus();
+  } else {
+    $("detail").hidden = !state.detailOpen;
+    map.invalidateSize();
+  }
+  window.aiswatchConsole.view = view;
+}
+$("view-map").addEventListener("click", () => showView("map"));
+$("view-partners").addEventListener("click", () => showView("partners"));
+
+// What the token may do: an administrator's token reads the partners and
+// agreements (with or without any configured); a centre's gets 403.
+async function probeScope() {
+  const r = await apiResponse("/api/v1/federation").catch(() => null);
+  state.federation = r?.ok ? await r.json().catch(() => null) : null;
+  state.admin = Boolean(state.federation);
+  if (state.token) $("st-scope").textContent = state.admin ? "signed in as administrator" : "signed in";
+  $("views").hidden = !state.admin;
+}
+
 // ---- start --------------------------------------------------------------------------
 
 async function start() {
   $("st-scope").textContent = state.token ? "signed in" : "open API";
   await startMap();
-  await Promise.all([loadZones(), loadAlerts(), loadVessels(), loadStatus()]);
+  await Promise.all([loadZones(), loadAlerts(), loadVessels(), loadStatus(), probeScope()]);
   streamAlerts();
   const every = (f, ms) => state.timers.push(setInterval(() => f().catch((e) => {
     if (e.status === 401) signOut();

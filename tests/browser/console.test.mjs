@@ -7,7 +7,17 @@
 // time (count equal to the API's), an acknowledgement reaches a second page of
 // the same centre live (and not the other centre's), keyboard operation (Tab
 // to the queue, Enter opens, Escape closes), and axe-core finds no serious or
-// critical accessibility violation in the main views. Screenshots go to
+// critical accessibility violation in the main views.
+//
+// Sharing with a partner: a second daemon (GH-GMA) is the partner of the
+// first (NG-NIMASA), which shares every alert with it under an agreement
+// whose evidence needs approval. An administrator's console has a Partners
+// page (installation, key, partners, agreements in force and expired, what
+// was sent and received; a centre's token has none); the partner's officer
+// sees the alerts marked "from NG-NIMASA", filters them, asks for an
+// alert's evidence (awaiting approval), the sharing administrator approves
+// it on the Partners page and the officer downloads the bundle; a refused
+// request shows why. Screenshots go to
 // target/browser-shots/ (AISWATCH_SHOTS=docs refreshes the README's), at
 // 1366×768 and on a 2560×1440 wall display.
 //
@@ -20,22 +30,53 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { repo, startDaemon, launchChromium } from "./daemon.mjs";
+import { repo, startDaemon, launchChromium, ed25519Key, freePort } from "./daemon.mjs";
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const GOG = "gog-officer-token";       // MDAT-GoG: the sample's alerts are routed here
 const ADEN = "mschoa-officer-token";   // MSCHOA: none of them
 const ADMIN = "admin-token";
+const PARTNER_GOG = "partner-gog-officer-token"; // MDAT-GoG at the partner installation
+const AGREEMENT = "GH-NG-2027-01";
 const SHOTS = process.env.AISWATCH_SHOTS || path.join(repo, "target/browser-shots");
 
-let daemon, base, browser;
+let daemon, base, browser, partner, keys;
 const api = (p, token) => daemon.api(p, token);
 
 before(async () => {
+  // The partner (GH-GMA) first, so that it is listening when the first
+  // daemon (NG-NIMASA, on a port chosen now) starts sharing.
+  keys = { own: ed25519Key(), partner: ed25519Key() };
+  const port = await freePort();
+  partner = await startDaemon({
+    sources: ["[[sources]]", 'kind = "udp"', 'id = "quiet"', 'bind = "127.0.0.1:0"'],
+    tokens: { "MDAT-GoG": PARTNER_GOG },
+    admin: ADMIN,
+    key: keys.partner,
+    extra: [
+      "[federation]", 'name = "GH-GMA"',
+      "[[partners]]", 'id = "NG-NIMASA"', `url = "http://127.0.0.1:${port}"`, `public_key = "${keys.own.public}"`,
+      "[[agreements]]", `id = "${AGREEMENT}"`, 'partner = "NG-NIMASA"', 'expires = "2027-12-31"',
+      "[agreements.receive]", 'deliver_to = ["MDAT-GoG"]',
+    ],
+  });
   daemon = await startDaemon({
     sources: ["[[sources]]", 'kind = "file"', 'id = "sample"', `path = "${path.join(repo, "deploy/sample/feed.nmea.gz")}"`],
     tokens: { "MDAT-GoG": GOG, MSCHOA: ADEN },
     admin: ADMIN,
+    listen: `127.0.0.1:${port}`,
+    key: keys.own,
+    extra: [
+      // Retried soon if the partner is not answering yet.
+      "[delivery]", 'min_backoff = "100ms"', 'max_backoff = "1s"',
+      "[federation]", 'name = "NG-NIMASA"',
+      "[[partners]]", 'id = "GH-GMA"', `url = "${partner.base}"`, `public_key = "${keys.partner.public}"`,
+      "[[agreements]]", `id = "${AGREEMENT}"`, 'partner = "GH-GMA"', 'expires = "2027-12-31"',
+      "[agreements.send]", 'evidence = "approve"',
+      // Ended: shown as expired, sends nothing.
+      "[[agreements]]", 'id = "NG-GH-2025-01"', 'partner = "GH-GMA"', 'expires = "2025-12-31"',
+      "[agreements.send]", 'kinds = ["dark_period"]', 'redact = ["sources"]', 'evidence = "never"',
+    ],
   });
   base = daemon.base;
   // The sample is read once, as fast as it goes: wait until every line is in
@@ -48,6 +89,13 @@ before(async () => {
     return done;
   });
   await daemon.until("alerts in the store", async () => (await api("/api/v1/alerts?limit=1", GOG)).body?.alerts.length > 0);
+  // Every change shared is delivered to the partner.
+  await daemon.until("the shared alerts delivered to the partner", async () => {
+    const a = (await api("/api/v1/federation", ADMIN)).body?.agreements.find((x) => x.id === AGREEMENT);
+    return a && a.sent.delivered > 0 && a.sent.pending === 0;
+  });
+  await partner.until("the partner's alerts at the partner", async () =>
+    (await partner.api("/api/v1/alerts?limit=1", PARTNER_GOG)).body?.alerts.length > 0);
   browser = await launchChromium();
   fs.mkdirSync(SHOTS, { recursive: true });
 });
@@ -55,6 +103,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await daemon?.stop();
+  await partner?.stop();
 });
 
 // axe-core's serious and critical violations in the page as it is now.
@@ -79,14 +128,26 @@ async function vesselsAt(from, to, token) {
   return n;
 }
 
-async function signedIn(token, viewport = { width: 1366, height: 768 }) {
-  const ctx = await browser.newContext({ viewport });
+// Chromium reports every answer other than 2xx as a console error. These
+// are answers the console asks for and handles: the probe of what the
+// token may do (403 for a centre), a track of a vessel never heard here
+// (a partner's alert: 404), and evidence a partner does not share (403).
+const EXPECTED = [
+  [/\/api\/v1\/federation$/, 403],
+  [/\/api\/v1\/alerts\/[^/]+\/evidence$/, 403],
+  [/\/api\/v1\/vessels\/\d+(\/track)?\b/, 404],
+];
+const expected = (m) => /^Failed to load resource/.test(m.text()) &&
+  EXPECTED.some(([url, status]) => url.test(m.location().url) && m.text().includes(`status of ${status}`));
+
+async function signedIn(token, viewport = { width: 1366, height: 768 }, at = base) {
+  const ctx = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await ctx.newPage();
   const errors = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("console", (m) => { if (m.type() === "error" && !expected(m)) errors.push(`${m.text()} (${m.location().url})`); });
   page.on("pageerror", (e) => errors.push(String(e)));
   const t0 = Date.now();
-  await page.goto(base + "/");
+  await page.goto(at + "/");
   await page.getByLabel("API token").fill(token);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForFunction(() => window.aiswatchConsole?.ready === true);
@@ -248,4 +309,146 @@ test("a wall display: the same console, larger type", async () => {
   assert.deepEqual(violations, []);
   assert.deepEqual(errors, [], "no console errors");
   await ctx.close();
+});
+
+// The Partners page of the sharing installation, signed in as an administrator.
+async function partnersPage() {
+  const o = await signedIn(ADMIN);
+  await o.page.locator("#views").waitFor();
+  // By keyboard: the view switch is a button in the header.
+  await o.page.locator("#view-partners").focus();
+  await o.page.keyboard.press("Enter");
+  await o.page.waitForFunction(() => window.aiswatchConsole.view === "partners" && window.aiswatchConsole.federation);
+  return o;
+}
+
+test("an administrator's Partners page: installation, partners, agreements and what crossed; a centre has none", async () => {
+  const { ctx, page, errors } = await partnersPage();
+  const fed = (await api("/api/v1/federation", ADMIN)).body;
+  assert.match(await page.locator("#st-scope").textContent(), /administrator/);
+  assert.equal(await page.locator("#partners").isVisible(), true);
+  assert.equal(await page.locator("#map").isVisible(), false);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "partners-title", "focus on the page's title");
+  assert.equal(await page.locator("#fed-name").textContent(), "NG-NIMASA");
+  assert.equal(await page.locator("#fed-key").textContent(), keys.own.public);
+  const row = page.locator('tr[data-partner="GH-GMA"]');
+  assert.match(await row.textContent(), new RegExp(`${partner.base.replace(/[.]/g, "\\.")}[\\s\\S]*${keys.partner.public}`));
+  // The agreement in force: its terms and what was sent, as the API counts it.
+  const inForce = page.locator(`tr[data-agreement="${AGREEMENT}"]`);
+  assert.equal(await inForce.locator(".agreement-state").textContent(), "in force");
+  const text = await inForce.textContent();
+  assert.match(text, /2027-12-31/);
+  assert.match(text, /Withheld\s*none/);
+  assert.match(text, /Evidence\s*after approval/);
+  const sent = fed.agreements.find((a) => a.id === AGREEMENT).sent;
+  assert.ok(sent.delivered > 0);
+  assert.equal(await inForce.locator(".counts dd").allTextContents().then((t) => t.join(" ")),
+    `${sent.pending} ${sent.delivered} ${sent.failed}`);
+  // The ended one.
+  const ended = page.locator('tr[data-agreement="NG-GH-2025-01"]');
+  assert.equal(await ended.locator(".agreement-state").textContent(), "expired");
+  assert.match(await ended.textContent(), /Kinds\s*dark_period[\s\S]*Withheld\s*sources[\s\S]*Evidence\s*never/);
+  await page.screenshot({ path: path.join(SHOTS, "console-partners.png") });
+  const violations = await axeViolations(page, "partners");
+  // Back to the map.
+  await page.getByRole("button", { name: "Alerts and map" }).click();
+  await page.locator("#map").waitFor();
+  assert.equal(await page.locator("#partners").isHidden(), true);
+  assert.deepEqual(violations, []);
+  assert.deepEqual(errors, [], "no console errors");
+  await ctx.close();
+
+  // A centre's officer: no Partners page, and the API refuses.
+  const officer = await signedIn(GOG);
+  assert.equal(await officer.page.locator("#views").isHidden(), true);
+  assert.doesNotMatch(await officer.page.locator("#st-scope").textContent(), /administrator/);
+  assert.equal((await api("/api/v1/federation", GOG)).status, 403);
+  assert.deepEqual(officer.errors, [], "no console errors");
+  await officer.ctx.close();
+});
+
+test("a partner's alerts, marked with their origin; evidence asked, approved or refused by the sharing administrator", async () => {
+  const shared = (await partner.api("/api/v1/alerts?limit=10000", PARTNER_GOG)).body.alerts;
+  assert.ok(shared.length >= 2, `${shared.length} alerts shared`);
+  assert.ok(shared.every((a) => a.origin === "NG-NIMASA" && a.agreement === AGREEMENT && a.id.startsWith("NG-NIMASA/")));
+  const officer = await signedIn(PARTNER_GOG, undefined, partner.base);
+  const { page } = officer;
+  await page.selectOption("#f-state", "");
+  assert.equal(await page.locator("#queue-count").textContent(), String(shared.length));
+  assert.equal(await page.locator("#alerts li.partner .origin", { hasText: "from NG-NIMASA" }).count(), shared.length);
+  // The origin filter: this partner's, or this installation's own (none).
+  await page.selectOption("#f-origin", "from:NG-NIMASA");
+  assert.equal(await page.locator("#queue-count").textContent(), String(shared.length));
+  await page.selectOption("#f-origin", "own");
+  assert.equal(await page.locator("#queue-count").textContent(), "0");
+  await page.selectOption("#f-origin", "");
+  await page.screenshot({ path: path.join(SHOTS, "console-partner-queue.png") });
+  const violations = await axeViolations(page, "partner's queue");
+
+  // An alert's details: where it came from, under which agreement.
+  const [first, second] = shared;
+  const open = async (a) => {
+    await page.locator(`#alerts li[data-id="${a.id}"]`).click();
+    await page.waitForFunction((id) => window.aiswatchConsole.alertShown === id, a.id);
+  };
+  await open(first);
+  const detail = await page.locator("#detail-body dl").first().textContent();
+  assert.match(detail, /From\s*NG-NIMASA/);
+  assert.match(detail, new RegExp(`Agreement\\s*${AGREEMENT}`));
+  assert.match(await page.locator("#detail-body .origin-note").textContent(), /from NG-NIMASA/);
+  violations.push(...await axeViolations(page, "partner's alert"));
+
+  // Evidence: asked of NG-NIMASA, waiting for its administrator.
+  const evidence = async (status) => {
+    await page.evaluate(() => { window.aiswatchConsole.evidence = null; });
+    await page.getByRole("button", { name: "Evidence bundle" }).click();
+    const got = await page.waitForFunction(() => window.aiswatchConsole.evidence).then((h) => h.jsonValue());
+    assert.equal(got.status, status, await page.locator("#evidence-state").textContent());
+    return page.locator("#evidence-state").textContent();
+  };
+  assert.match(await evidence(202), /Awaiting NG-NIMASA's approval/);
+  await page.screenshot({ path: path.join(SHOTS, "console-evidence-pending.png") });
+
+  // The sharing administrator sees the request and approves it.
+  const admin = await partnersPage();
+  const pendingRow = admin.page.locator("#requests-body tr.pending", { hasText: first.id.slice("NG-NIMASA/".length) });
+  await pendingRow.waitFor({ timeout: 15_000 });
+  assert.match(await pendingRow.textContent(), /GH-GMA/);
+  assert.equal(await admin.page.locator("#partners-pending").textContent(), "Evidence requests awaiting a decision: 1");
+  violations.push(...await axeViolations(admin.page, "partners, a request pending"));
+  await admin.page.screenshot({ path: path.join(SHOTS, "console-partners-request.png") });
+  // Without a name, nothing is decided.
+  await pendingRow.getByRole("button", { name: /^Approve/ }).click();
+  await admin.page.locator("#decide-error", { hasText: "Enter your name" }).waitFor();
+  await admin.page.getByLabel("Decided by").fill("Cdr. Okafor");
+  await pendingRow.getByRole("button", { name: /^Approve/ }).click();
+  await admin.page.waitForFunction(() => window.aiswatchConsole.decided?.state === "approved");
+  const decided = (await api("/api/v1/federation", ADMIN)).body.evidence_requests
+    .find((r) => r.alert === first.id.slice("NG-NIMASA/".length));
+  assert.deepEqual([decided.state, decided.decided_by, decided.partner], ["approved", "Cdr. Okafor", "GH-GMA"]);
+  await admin.page.locator("#requests-body tr.approved", { hasText: "Cdr. Okafor" }).waitFor();
+
+  // Asked again: the bundle, downloaded.
+  const download = page.waitForEvent("download");
+  assert.match(await evidence(200), /^Downloaded /);
+  const file = await (await download).path();
+  assert.equal(fs.readFileSync(file).subarray(0, 2).toString(), "PK", "a zip");
+  // Served, as the sharing side records it.
+  await admin.page.getByRole("button", { name: "Refresh" }).click();
+  await admin.page.locator("#requests-body tr.served", { hasText: "Cdr. Okafor" }).waitFor();
+
+  // Another alert's request, refused by keyboard: the officer is told why.
+  await open(second);
+  assert.match(await evidence(202), /Awaiting NG-NIMASA's approval/);
+  await admin.page.getByRole("button", { name: "Refresh" }).click();
+  const refuse = admin.page.locator("#requests-body tr.pending", { hasText: second.id.slice("NG-NIMASA/".length) })
+    .getByRole("button", { name: /^Refuse/ });
+  await refuse.focus();
+  await admin.page.keyboard.press("Enter");
+  await admin.page.waitForFunction(() => window.aiswatchConsole.decided?.state === "refused");
+  assert.match(await evidence(403), /^Not shared: .*refused/);
+  assert.deepEqual(violations, [], "no serious or critical accessibility violations");
+  assert.deepEqual([...officer.errors, ...admin.errors], [], "no console errors");
+  await officer.ctx.close();
+  await admin.ctx.close();
 });

@@ -4,7 +4,9 @@
 // Debian's chromium.
 
 import { spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,18 +21,44 @@ const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", 
 // The centres the shipped zones (zones/*.geojson) route to: all must be declared.
 const CENTRES = ["MDAT-GoG", "MSCHOA", "YARIS", "IFC Singapore", "UKMTO", "RMIFC Madagascar", "ReCAAP ISC", "RCOC Seychelles"];
 
+/// An Ed25519 key pair as aiswatch keeps it: `seed`, the secret key file's
+/// 64 hex digits (`<data_dir>/keys/evidence_ed25519`), and `public`, the
+/// 64 hex digits partners pin.
+export function ed25519Key() {
+  const seed = crypto.randomBytes(32);
+  // PKCS#8 of an Ed25519 key is a fixed prefix and the 32-byte seed.
+  const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
+  const spki = crypto.createPublicKey(crypto.createPrivateKey({ key: der, format: "der", type: "pkcs8" }))
+    .export({ format: "der", type: "spki" });
+  return { seed: seed.toString("hex"), public: spki.subarray(-32).toString("hex") };
+}
+
+/// A TCP port free on 127.0.0.1 now: for a daemon whose address another
+/// daemon's config must name before either starts.
+export const freePort = () => new Promise((res, rej) => {
+  const srv = net.createServer().once("error", rej);
+  srv.listen(0, "127.0.0.1", () => { const { port } = srv.address(); srv.close(() => res(port)); });
+});
+
 /// `aiswatch run` with `sources` (TOML lines), the repo's zones, a temp
-/// store, an admin token and the centres' `tokens` ({centre: token}).
-export async function startDaemon({ sources, tokens, admin }) {
+/// store, an admin token and the centres' `tokens` ({centre: token});
+/// optionally on `listen` (default port 0), with the installation key
+/// `key` (from `ed25519Key`) and `extra` TOML lines at the end (tables).
+export async function startDaemon({ sources, tokens, admin, listen = "127.0.0.1:0", key = null, extra = [] }) {
   if (!fs.existsSync(BIN)) throw new Error(`no daemon binary at ${BIN}: cargo build --release first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aiswatch-console-"));
+  if (key) {
+    fs.mkdirSync(path.join(dir, "keys"), { mode: 0o700 });
+    fs.writeFileSync(path.join(dir, "keys", "evidence_ed25519"), `${key.seed}\n`, { mode: 0o600 });
+  }
   const cfg = [
     `zones = "${path.join(repo, "zones")}"`,
     ...sources,
-    "[http]", 'listen = "127.0.0.1:0"',
+    "[http]", `listen = "${listen}"`,
     "[storage]", `data_dir = "${dir}"`,
     "[api]", `admin_tokens = ["${admin}"]`,
     ...CENTRES.flatMap((id) => ["[[centres]]", `id = "${id}"`, ...(tokens[id] ? [`api_tokens = ["${tokens[id]}"]`] : [])]),
+    ...extra,
   ].join("\n");
   fs.writeFileSync(path.join(dir, "aiswatch.toml"), cfg);
   const proc = spawn(BIN, ["run", "--config", path.join(dir, "aiswatch.toml")], { stdio: ["ignore", "pipe", "pipe"] });
@@ -54,8 +82,10 @@ export async function startDaemon({ sources, tokens, admin }) {
   const d = {
     base,
     address,
-    async api(p, token) {
-      const r = await fetch(base + p, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    async api(p, token, { method = "GET", body } = {}) {
+      const headers = token ? { Authorization: `Bearer ${token}` } : {};
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      const r = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
       return { status: r.status, body: await r.json().catch(() => null) };
     },
     // Polls `f` until it returns a truthy value: the daemon's own answers are the signal.
