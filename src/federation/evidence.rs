@@ -270,7 +270,15 @@ impl Federation {
             Ok(b) => b,
             Err(e) => return refused(format!("POST {url}: {e}")),
         };
-        let text = || String::from_utf8_lossy(&bytes[..bytes.len().min(500)]).into_owned();
+        // The partner's `{"error": …}`, or the start of whatever it sent.
+        let text = || {
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_owned))
+                .unwrap_or_else(|| {
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(500)]).into_owned()
+                })
+        };
         match status.as_u16() {
             200 => {
                 let Some(key) = envelope::verifying_key(&partner.public_key) else {

@@ -72,7 +72,7 @@ before(async () => {
       "[federation]", 'name = "NG-NIMASA"',
       "[[partners]]", 'id = "GH-GMA"', `url = "${partner.base}"`, `public_key = "${keys.partner.public}"`,
       "[[agreements]]", `id = "${AGREEMENT}"`, 'partner = "GH-GMA"', 'expires = "2027-12-31"',
-      "[agreements.send]", 'evidence = "approve"',
+      "[agreements.send]", 'redact = ["sources"]', 'evidence = "approve"',
       // Ended: shown as expired, sends nothing.
       "[[agreements]]", 'id = "NG-GH-2025-01"', 'partner = "GH-GMA"', 'expires = "2025-12-31"',
       "[agreements.send]", 'kinds = ["dark_period"]', 'redact = ["sources"]', 'evidence = "never"',
