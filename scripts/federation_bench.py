@@ -53,7 +53,7 @@ def post(conn, path, body, headers):
     conn.request("POST", path, body=body, headers=headers)
     r = conn.getresponse()
     data = r.read()
-    if r.status != 200:
+    if r.status not in (200, 201):
         raise RuntimeError(f"POST {path}: {r.status} {data[:300]!r}")
 
 
