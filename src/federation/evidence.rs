@@ -26,6 +26,10 @@ use crate::storage::Scope;
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::now_ms;
 
+/// Longest wait for a partner's bundle (a bundle of days of a busy area
+/// is built and sent in seconds to minutes).
+const EVIDENCE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// The sharing side's answer.
 #[derive(Debug)]
 pub enum Answer {
@@ -256,6 +260,7 @@ impl Federation {
         let resp = self
             .client
             .post(&url)
+            .timeout(EVIDENCE_TIMEOUT)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(SIGNATURE_HEADER, envelope::sign(&self.key, &body))
             .body(body)

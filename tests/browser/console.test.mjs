@@ -338,7 +338,7 @@ test("an administrator's Partners page: installation, partners, agreements and w
   assert.equal(await inForce.locator(".agreement-state").textContent(), "in force");
   const text = await inForce.textContent();
   assert.match(text, /2027-12-31/);
-  assert.match(text, /Withheld\s*none/);
+  assert.match(text, /Withheld\s*sources/);
   assert.match(text, /Evidence\s*after approval/);
   const sent = fed.agreements.find((a) => a.id === AGREEMENT).sent;
   assert.ok(sent.delivered > 0);
