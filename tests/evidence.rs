@@ -110,18 +110,6 @@ fn python_verify(file: &Path, key: &str) -> Option<(i32, String)> {
     Some((o.status.code().unwrap_or(-1), text(&o)))
 }
 
-/// GET with a bearer token: (status, body bytes).
-async fn get_bytes(http: SocketAddr, path: &str, token: &str) -> (u16, Vec<u8>) {
-    let r = reqwest::Client::new()
-        .get(format!("http://{http}{path}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.bytes().await.unwrap().to_vec())
-}
-
 /// The newest tag-block time (`c:`, unix seconds) among `lines`.
 fn feed_end(lines: &[String]) -> i64 {
     lines

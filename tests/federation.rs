@@ -27,8 +27,8 @@ use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 
 use common::{
-    api_alerts, encode, feed, get_json, reference_changes, replay_reference_in, request,
-    sample_lines, start, wait_for, Changes, HeldPort,
+    api_alerts, encode, feed, get_bytes, get_json, open_stream, read_events, reference_changes,
+    replay_reference_in, request, sample_lines, start, wait_for, Changes, HeldPort,
 };
 
 const ADMIN_A: &str = "adm-a";
@@ -299,17 +299,6 @@ async fn post_signed(
     (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
 }
 
-/// GET with a token: (status, body bytes).
-async fn get_bytes(http: SocketAddr, path: &str, token: &str) -> (u16, Vec<u8>) {
-    let r = reqwest::Client::new()
-        .get(format!("http://{http}{path}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
-}
-
 /// Every file of a zip, as text (lossy).
 fn zip_texts(bytes: &[u8]) -> BTreeMap<String, String> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
@@ -322,36 +311,6 @@ fn zip_texts(bytes: &[u8]) -> BTreeMap<String, String> {
             f.name().to_owned(),
             String::from_utf8_lossy(&b).into_owned(),
         );
-    }
-    out
-}
-
-/// Reads the live stream from the start (`Last-Event-ID: 0`) until `n`
-/// events came.
-async fn stream_from_start(http: SocketAddr, token: &str, n: usize) -> Vec<Value> {
-    let mut resp = reqwest::Client::new()
-        .get(format!("http://{http}/api/v1/alerts/stream"))
-        .bearer_auth(token)
-        .header("Last-Event-ID", "0")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let mut buf = String::new();
-    let mut out = Vec::new();
-    while out.len() < n {
-        let chunk = tokio::time::timeout(Duration::from_secs(60), resp.chunk())
-            .await
-            .expect("stream stalled")
-            .unwrap()
-            .expect("stream ended");
-        buf.push_str(std::str::from_utf8(&chunk).unwrap());
-        while let Some(end) = buf.find("\n\n") {
-            let ev: String = buf.drain(..end + 2).collect();
-            if let Some(d) = ev.lines().find_map(|l| l.strip_prefix("data: ")) {
-                out.push(serde_json::from_str::<Value>(d).unwrap());
-            }
-        }
     }
     out
 }
@@ -546,7 +505,12 @@ async fn two_installations_share_exactly_what_the_agreement_covers() {
             .to_string(),
     );
     let b_own = api_alerts(b.http, OPS_B).await;
-    let events = stream_from_start(b.http, OPS_B, b_own.values().map(Vec::len).sum()).await;
+    let stream = open_stream(b.http, OPS_B, Some(0)).await;
+    let events: Vec<Value> = read_events(stream, b_own.values().map(Vec::len).sum())
+        .await
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
     let streamed: BTreeSet<String> = events
         .iter()
         .filter(|e| e["origin"] == "A")

@@ -22,6 +22,14 @@ use crate::storage::Scope;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Caller(pub Scope);
 
+/// Admin tokens only: a centre's token gets 403 saying `what` needs one.
+pub(crate) fn admin_only(scope: &Scope, what: &'static str) -> Result<(), ApiError> {
+    match scope {
+        Scope::Admin => Ok(()),
+        Scope::Centre(_) => Err(ApiError::Forbidden(what)),
+    }
+}
+
 /// Configured tokens, as digests.
 pub(crate) struct Tokens {
     digests: Vec<([u8; 32], Scope)>,

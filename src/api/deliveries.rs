@@ -8,12 +8,11 @@ use axum::Extension;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::Caller;
+use super::auth::{admin_only, Caller};
 use super::error::ErrorBody;
 use super::{ok_json, ApiError, AppState, Params};
 use crate::deliver::sink::Channel;
 use crate::storage::delivery::{DeliveryFilter, DeliveryView, RetryResult};
-use crate::storage::Scope;
 
 /// A page of deliveries, newest first.
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,13 +44,6 @@ pub struct DeliveriesQuery {
     cursor: Option<String>,
 }
 
-fn admin(scope: &Scope) -> Result<(), ApiError> {
-    match scope {
-        Scope::Admin => Ok(()),
-        Scope::Centre(_) => Err(ApiError::Forbidden("deliveries need an admin token")),
-    }
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/deliveries",
@@ -72,7 +64,7 @@ pub(crate) async fn list(
     Extension(Caller(scope)): Extension<Caller>,
     Params(q): Params<DeliveriesQuery>,
 ) -> Result<Response, ApiError> {
-    admin(&scope)?;
+    admin_only(&scope, "deliveries need an admin token")?;
     let st = match q.state.as_deref() {
         None => None,
         Some(s @ ("pending" | "delivered" | "failed")) => Some(s.to_owned()),
@@ -153,7 +145,7 @@ pub(crate) async fn retry(
     Extension(Caller(scope)): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    admin(&scope)?;
+    admin_only(&scope, "deliveries need an admin token")?;
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::bad("id", format!("not a delivery id: {id:?}")))?;

@@ -19,7 +19,7 @@ use axum::Extension;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::auth::Caller;
+use super::auth::{admin_only, Caller};
 use super::error::ErrorBody;
 use super::{json_response, ok_json, ApiError, AppState};
 use crate::federation::envelope::SIGNATURE_HEADER;
@@ -27,7 +27,6 @@ use crate::federation::evidence::Answer;
 use crate::federation::inbox::Refusal;
 use crate::federation::{EvidencePolicy, Redaction};
 use crate::storage::federation::EvidenceRequest;
-use crate::storage::Scope;
 use aiswatch_core::time::now_ms;
 
 /// `{"error": …}` with `status`.
@@ -257,15 +256,6 @@ pub struct SentView {
     pub failed: i64,
 }
 
-fn admin(scope: &Scope) -> Result<(), ApiError> {
-    match scope {
-        Scope::Admin => Ok(()),
-        Scope::Centre(_) => Err(ApiError::Forbidden(
-            "partners and agreements need an admin token",
-        )),
-    }
-}
-
 fn policy(p: EvidencePolicy) -> &'static str {
     match p {
         EvidencePolicy::Never => "never",
@@ -292,7 +282,7 @@ pub(crate) async fn status(
     State(state): State<AppState>,
     Extension(Caller(scope)): Extension<Caller>,
 ) -> Result<Response, ApiError> {
-    admin(&scope)?;
+    admin_only(&scope, "partners and agreements need an admin token")?;
     let Some(fed) = &state.ctx.federation else {
         return ok_json(&FederationView {
             name: None,
@@ -408,7 +398,7 @@ pub(crate) async fn decide(
     Path((partner, request, decision)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    admin(&scope)?;
+    admin_only(&scope, "partners and agreements need an admin token")?;
     super::params::text("partner", &partner)?;
     super::params::text("request", &request)?;
     let to = match decision.as_str() {

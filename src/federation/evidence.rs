@@ -149,16 +149,10 @@ impl Federation {
                                 now_ms(),
                             )
                             .await?;
-                        let r = self
-                            .store
-                            .evidence_request(
-                                &partner.id,
-                                &ask.request,
-                                &agreement.id,
-                                &ask.alert,
-                                now_ms(),
-                            )
-                            .await?;
+                        let r = EvidenceRequest {
+                            state: "pending".into(),
+                            ..r
+                        };
                         return Ok(Answer::Pending(r));
                     }
                     "refused" => {

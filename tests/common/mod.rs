@@ -128,6 +128,65 @@ pub async fn get_json(http: SocketAddr, path: &str, token: Option<&str>) -> Valu
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
 }
 
+/// GET with a bearer token: (status, body bytes).
+pub async fn get_bytes(http: SocketAddr, path: &str, token: &str) -> (u16, Vec<u8>) {
+    let r = reqwest::Client::new()
+        .get(format!("http://{http}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.bytes().await.unwrap().to_vec())
+}
+
+/// Opens the live stream (SSE) with `token`, resuming after `last_id` if
+/// given. It has subscribed when this returns (the answer's head is sent
+/// after the subscription).
+pub async fn open_stream(http: SocketAddr, token: &str, last_id: Option<i64>) -> reqwest::Response {
+    let client = reqwest::Client::new();
+    let mut req = client
+        .get(format!("http://{http}/api/v1/alerts/stream"))
+        .bearer_auth(token);
+    if let Some(id) = last_id {
+        req = req.header("Last-Event-ID", id.to_string());
+    }
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    resp
+}
+
+/// Reads `n` events (id, data) from an open stream.
+pub async fn read_events(mut resp: reqwest::Response, n: usize) -> Vec<(i64, Value)> {
+    let mut buf = String::new();
+    let mut out = Vec::new();
+    while out.len() < n {
+        let chunk = tokio::time::timeout(Duration::from_secs(120), resp.chunk())
+            .await
+            .expect("stream stalled")
+            .unwrap()
+            .expect("stream ended");
+        buf.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = buf.find("\n\n") {
+            let ev: String = buf.drain(..end + 2).collect();
+            let mut id = None;
+            let mut data = None;
+            for l in ev.lines() {
+                if let Some(v) = l.strip_prefix("id: ") {
+                    id = Some(v.parse::<i64>().unwrap());
+                } else if let Some(v) = l.strip_prefix("data: ") {
+                    data = Some(serde_json::from_str::<Value>(v).unwrap());
+                }
+            }
+            if let (Some(i), Some(d)) = (id, data) {
+                out.push((i, d));
+            }
+        }
+    }
+    out
+}
+
 /// Polls `GET path` until `f` holds (every 50 ms, up to `secs`).
 pub async fn wait_for(
     http: SocketAddr,
