@@ -2,8 +2,12 @@
 // the alert queue (live from /api/v1/alerts/stream), alert and vessel details,
 // acknowledgements, evidence bundles; partners' alerts marked with their
 // origin; for an administrator, the Partners page (agreements, what crossed,
-// evidence requests to decide). Everything shown comes from the API with the
-// officer's token, so a centre sees only what is routed to it. No build step.
+// evidence requests to decide), the Audit page (audit.js) and legal holds on
+// an alert (holds.js). Everything shown comes from the API with the officer's
+// token, so a centre sees only what is routed to it. No build step.
+
+import { initAudit } from "./audit.js";
+import { initHolds } from "./holds.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "aiswatch.token";
@@ -27,8 +31,9 @@ const state = {
   live: [],             // the live vessels, kept while looking back
   streamOpened: false,
   admin: false,         // the token is an administrator's
+  actor: null,          // who the daemon takes the token for ("admin", "centre:ID"), from POST /session
   federation: null,     // GET /api/v1/federation, when the token may read it
-  view: "map",          // "map" or "partners"
+  view: "map",          // "map", "partners" or "audit"
 };
 
 // ---- API ------------------------------------------------------------------
@@ -68,7 +73,7 @@ async function signIn(token) {
   state.token = token || null;
   state.abort = new AbortController();
   try {
-    await api("/api/v1/alerts?limit=1");
+    state.actor = await openSession();
   } catch (e) {
     state.token = null;
     throw e;
@@ -77,6 +82,19 @@ async function signIn(token) {
   $("signin").hidden = true;
   $("app").hidden = false;
   await start();
+}
+
+// POST /api/v1/session: the daemon checks the token, records the sign-in in
+// its audit log and says who it takes the token for. A daemon older than
+// the audit log has no such route (404): a page of alerts checks the token.
+async function openSession() {
+  try {
+    return (await api("/api/v1/session", { method: "POST" }))?.actor ?? null;
+  } catch (e) {
+    if (e.status !== 404) throw e;
+  }
+  await api("/api/v1/alerts?limit=1");
+  return null;
 }
 
 function signOut() {
@@ -649,6 +667,7 @@ async function showAlert(id, { keepView = false } = {}) {
     ${a.origin ? `<p class="hint">The bundle is asked of ${esc(a.origin)}, which decides under the agreement whether to share it.</p>` : ""}
     <button type="button" id="evidence-get">Evidence bundle</button>
     <p id="evidence-state" role="status"></p>
+    ${state.admin && !a.origin ? '<section id="hold" aria-labelledby="hold-title" hidden></section>' : ""}
     <h3>Acknowledgements</h3>
     <ul class="acks" aria-live="polite">${ackItems(d.acks)}</ul>
     <form id="ack-form">
@@ -674,11 +693,16 @@ async function showAlert(id, { keepView = false } = {}) {
       $("ack-error").textContent = e.message;
     }
   });
+  // A partner's alert is held, if at all, where it was raised.
+  const held = $("hold") ? holds.show($("hold"), id) : null;
   tracksLayer.clearLayers();
   const colours = ["#ff3b30", "#ffd60a"];
   const bounds = L.latLngBounds([[a.lat, a.lon]]);
   const gap = a.kind === "dark_period" ? [start, end] : [null, null];
-  const drawn = await Promise.all(a.mmsi.map((m, i) => drawTrack(m, start - HOUR, end + HOUR, colours[i % 2], ...gap)));
+  const [drawn] = await Promise.all([
+    Promise.all(a.mmsi.map((m, i) => drawTrack(m, start - HOUR, end + HOUR, colours[i % 2], ...gap))),
+    held,
+  ]);
   drawn.flat().filter(Boolean).forEach((p) => bounds.extend(p));
   L.circleMarker([a.lat, a.lon], { radius: 9, color: "#ffffff", weight: 2, fill: false, className: `alert-mark ${a.kind}` })
     .bindTooltip(a.kind === "rendezvous" ? "meeting" : a.kind.replace("_", " ")).addTo(tracksLayer);
@@ -887,41 +911,53 @@ $("partners-refresh").addEventListener("click", () => loadFederation({ force: tr
   $("partners-state").textContent = `Cannot read the partners: ${e.message}`;
 }));
 
+// ---- views ------------------------------------------------------------------------------
+// The map (queue, map, details) or one of the administrators' pages.
+
+const audit = initAudit({ api, esc, openAlert: (id) => { showView("map"); showAlert(id); } });
+const holds = initHolds({ api, esc, fmtTime });
+
 let partnersTimer = null;
 function showView(view) {
   state.view = view;
-  const partners = view === "partners";
-  $("partners").hidden = !partners;
-  $("queue").hidden = partners;
-  $("mapwrap").hidden = partners;
-  if (partners) $("detail").hidden = true;
-  $("app").classList.toggle("partners-view", partners);
-  for (const [id, v] of [["view-map", "map"], ["view-partners", "partners"]]) {
+  const onMap = view === "map";
+  $("partners").hidden = view !== "partners";
+  $("audit").hidden = view !== "audit";
+  $("queue").hidden = !onMap;
+  $("mapwrap").hidden = !onMap;
+  $("detail").hidden = !onMap || !state.detailOpen;
+  for (const [id, v] of [["view-map", "map"], ["view-partners", "partners"], ["view-audit", "audit"]]) {
     if (v === view) $(id).setAttribute("aria-current", "page"); else $(id).removeAttribute("aria-current");
   }
   clearInterval(partnersTimer);
-  if (partners) {
+  if (view === "partners") {
     $("decide-by").value ||= sessionStorage.getItem("aiswatch.by") || "";
     loadFederation({ force: true }).catch((e) => { $("partners-state").textContent = `Cannot read the partners: ${e.message}`; });
     partnersTimer = setInterval(() => loadFederation().catch(() => {}), PARTNERS_REFRESH_MS);
     $("partners-title").focus();
+  } else if (view === "audit") {
+    audit.show();
   } else {
-    $("detail").hidden = !state.detailOpen;
     map.invalidateSize();
   }
   window.aiswatchConsole.view = view;
 }
 $("view-map").addEventListener("click", () => showView("map"));
 $("view-partners").addEventListener("click", () => showView("partners"));
+$("view-audit").addEventListener("click", () => showView("audit"));
 
-// What the token may do: an administrator's token reads the partners and
-// agreements (with or without any configured); a centre's gets 403.
+// What the token may do: the actor the daemon named at sign-in, or (a
+// daemon without /session) whether the token reads the partners and
+// agreements (an administrator's, with or without any configured; a
+// centre's gets 403).
 async function probeScope() {
   const r = await apiResponse("/api/v1/federation").catch(() => null);
   state.federation = r?.ok ? await r.json().catch(() => null) : null;
-  state.admin = Boolean(state.federation);
-  if (state.token) $("st-scope").textContent = state.admin ? "signed in as administrator" : "signed in";
+  state.admin = state.actor ? state.actor === "admin" : Boolean(state.federation);
+  const centre = state.actor?.startsWith("centre:") ? ` (${state.actor.slice("centre:".length)})` : "";
+  if (state.token) $("st-scope").textContent = state.admin ? "signed in as administrator" : `signed in${centre}`;
   $("views").hidden = !state.admin;
+  window.aiswatchConsole.actor = state.actor;
 }
 
 // ---- start --------------------------------------------------------------------------
