@@ -2,7 +2,8 @@
 //! `tests/browser/console.test.mjs` (Node's test runner, playwright-core
 //! driving Debian's `chromium`; no browser download) against this build's
 //! daemon (two of them: an installation sharing its alerts with a partner
-//! installation, for the partner's view and the Partners page). Needs
+//! installation, for the partner's view and the Partners page; the Audit
+//! page and legal holds, with an administrator's token). Needs
 //! `node`, `npm` and `/usr/bin/chromium` (or `CHROMIUM`);
 //! `.ci/run` installs Chromium. Without them the test says SKIPPED loudly.
 

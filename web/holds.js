@@ -38,8 +38,8 @@ export function initHolds({ api, esc, fmtTime }) {
     } else if (draft?.id === id) {
       el.innerHTML = `<h3 id="hold-title">Legal hold</h3>
         <form id="hold-form" aria-labelledby="hold-title">
-          <label for="hold-reason">Reason</label><textarea id="hold-reason" required maxlength="500"></textarea>
-          <label for="hold-by">Placed by</label><input id="hold-by" required maxlength="500" autocomplete="name">
+          <label for="hold-reason">Reason</label><textarea id="hold-reason" aria-required="true" maxlength="500"></textarea>
+          <label for="hold-by">Placed by</label><input id="hold-by" aria-required="true" maxlength="500" autocomplete="name">
           <span><button type="submit">Place hold</button> <button type="button" id="hold-cancel">Cancel</button></span>
           <p id="hold-error" class="error" role="alert"></p>
         </form>`;

@@ -552,7 +552,7 @@ test("an administrator's Audit page: its own sign-in and reads, filtered by aler
   const newest = await auditSearch(page, {});
   assert.ok(newest.next !== null, `more than one page of records (${newest.records.length} shown)`);
   await page.getByRole("button", { name: "Next page" }).click();
-  const second2 = await page.waitForFunction(() => window.aiswatchConsole.audit?.page === 1).then((h) => h.jsonValue());
+  const second2 = await page.waitForFunction(() => window.aiswatchConsole.audit?.page === 1 && window.aiswatchConsole.audit).then((h) => h.jsonValue());
   const api2 = await auditPage(`${newest.query}&cursor=${enc(newest.next)}`);
   assert.deepEqual(second2.records.map(String), api2.records.map((r) => String(r.seq)));
   assert.ok(Math.max(...second2.records.map(Number)) < Math.min(...newest.records.map(Number)), "older records");
