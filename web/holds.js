@@ -14,13 +14,17 @@ export function initHolds({ api, esc, fmtTime }) {
   // The form being filled in, kept across a re-render of the panel (a live
   // change of the alert redraws it).
   let draft = null; // { id, reason, by }
+  // The daemon answered 404 to GET /api/v1/holds: it has no holds (not asked again).
+  let absent = false;
 
   // The hold of alert `id` (null: not held), or undefined when holds cannot be read here.
   async function lookup(id) {
+    if (absent) return undefined;
     try {
       const body = await api("/api/v1/holds");
       return (body?.holds || []).find((h) => h.alert === id) || null;
     } catch (e) {
+      if (e.status === 404) absent = true;
       if (QUIET.has(e.status)) return undefined;
       throw e;
     }
