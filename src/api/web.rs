@@ -1,7 +1,8 @@
-//! The operations console: the static files under `web/` (HTML, an ES
-//! module, CSS, the vendored map library and coastlines; see
+//! The operations console: the static files under `web/` (HTML, ES
+//! modules, CSS, the vendored map library and coastlines; see
 //! `web/vendor/VERSIONS.md`), embedded in the binary at build time, served
-//! at `/` on the API's port. The page reads everything else from `/api/v1`
+//! at `/` on the API's port: every file there, so a new module needs no
+//! change here. The page reads everything else from `/api/v1`
 //! with the officer's token.
 //!
 //! `AISWATCH_WEB_DIR=DIR` (read at each request; for working on the console)
