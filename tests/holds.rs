@@ -24,8 +24,9 @@ const HOUR: i64 = 3600;
 /// The feed: 18:00 of day 0 to 06:00 of day 1.
 const START: i64 = DAY0 + 18 * HOUR;
 const END: i64 = DAY0 + 30 * HOUR;
-/// Where the feed is split: both alerts are open, nothing is old enough to prune.
-const SPLIT: i64 = DAY0 + 19 * HOUR + 45 * 60;
+/// Where the feed is split: both alerts are open (raised after an hour of
+/// loitering), nothing is old enough to prune.
+const SPLIT: i64 = DAY0 + 19 * HOUR + 35 * 60;
 /// The held vessel and the other one.
 const HELD: u32 = 247_000_001;
 const OTHER: u32 = 247_000_002;
