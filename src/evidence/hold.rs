@@ -126,3 +126,68 @@ pub(super) fn zone_of(
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::evidence::tests::installation;
+    use crate::evidence::{export, files, sha256_hex, verify, Manifest};
+
+    fn manifest(b: &crate::evidence::Bundle) -> Manifest {
+        serde_json::from_slice(b.get(files::MANIFEST).unwrap()).unwrap()
+    }
+
+    /// A hold keeps the alert's first raw line and its zone file: the
+    /// bundle takes the zone from that copy once the file changed or the
+    /// zone left, and exports past retention; released, it does neither.
+    #[tokio::test]
+    async fn a_hold_keeps_the_zone_and_the_window_past_retention() {
+        let inst = installation().await;
+        let (ctx, id) = (&inst.ctx, &inst.alert_id);
+        let first = export(ctx, id, &Scope::Admin).await.unwrap();
+        let before = manifest(&first);
+        let h = place_hold(ctx, id, "case 7", "officer")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(place_hold(ctx, id, "again", "officer")
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(h.raw_from_seq, before.raw_lines.first().map(|l| l.seq));
+        assert_eq!(
+            (h.from_ms, h.to_ms),
+            (before.window.from_ms, Some(before.window.to_ms))
+        );
+        let copy = h.zone_copy.clone().unwrap();
+        assert_eq!(sha256_hex(copy.file.as_bytes()), before.zone.file_sha256);
+
+        // The zone file changed on disk, then the zone left.
+        let zone = ctx.zones.get(&h.zone).unwrap();
+        std::fs::write(
+            &zone.source_file,
+            "{\"type\": \"FeatureCollection\", \"features\": []}",
+        )
+        .unwrap();
+        let mut gone = ctx.clone();
+        gone.zones = Arc::new(ZoneSet::empty());
+        for c in [ctx, &gone] {
+            let b = export(c, id, &Scope::Admin).await.unwrap();
+            assert!(verify(&b, None).is_ok());
+            assert_eq!(manifest(&b).zone, before.zone);
+        }
+
+        // Retention past the window's start: kept while held.
+        ctx.store.prune_positions(h.from_ms + 1).await.unwrap();
+        let b = export(ctx, id, &Scope::Admin).await.unwrap();
+        assert_eq!(b.get(files::POSITIONS_CSV), first.get(files::POSITIONS_CSV));
+        ctx.store.release_hold(id).await.unwrap();
+        let e = export(ctx, id, &Scope::Admin).await.unwrap_err();
+        assert!(matches!(e, EvidenceError::Pruned { .. }), "{e}");
+        assert!(e.to_string().contains("pruned by retention"), "{e}");
+        let e = export(&gone, id, &Scope::Admin).await.unwrap_err();
+        assert!(matches!(e, EvidenceError::Pruned { .. }), "{e}");
+    }
+}
