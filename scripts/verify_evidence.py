@@ -119,11 +119,14 @@ def check_tiled(f, infos, dir_start):
             at, descriptor = end, d
 
 
-def read_members(path):
-    """Every member's (bytes, SHA-256 hex), and the bytes of those of HELD.
-    The entry count, names (none twice, each a bundle's) and declared sizes
-    are checked before any member is read; then each streams through
-    SHA-256, cut off where it inflates past its declared size."""
+def read_members(path, names=None, held_names=None, what="an evidence bundle"):
+    """Every member's (bytes, SHA-256 hex), and the bytes of those of
+    `held_names` (default HELD). The entry count, names (none twice, each
+    one of `names`, default a bundle's) and declared sizes are checked
+    before any member is read; then each streams through SHA-256, cut off
+    where it inflates past its declared size."""
+    names = names if names is not None else LISTED | UNLISTED | DIRECTORIES
+    held_names = held_names if held_names is not None else HELD
     with open(path, "rb") as f:
         count = central_directory_count(f)
         if count > MAX_MEMBERS:
@@ -135,8 +138,8 @@ def read_members(path):
         seen = set()
         for info in infos:
             name = info.filename
-            if name not in LISTED and name not in UNLISTED and name not in DIRECTORIES:
-                raise Refused(("bundle", f"{name}: not a file of an evidence bundle"))
+            if name not in names:
+                raise Refused(("bundle", f"{name}: not a file of {what}"))
             if name in seen:
                 raise Refused(("bundle", f"{name}: appears twice in the zip (readers differ on which copy they show)"))
             seen.add(name)
@@ -147,17 +150,17 @@ def read_members(path):
             if info.file_size > MAX_MEMBER_BYTES:
                 raise Refused(("bundle", f"{info.filename}: {info.file_size} bytes, more than the {MAX_MEMBER_BYTES} a bundle's file may have"))
             total += info.file_size
-            if info.filename in HELD:
+            if info.filename in held_names:
                 held += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise Refused(("bundle", f"{total} bytes in all when inflated, more than the {MAX_TOTAL_BYTES} a bundle may have"))
         if held > MAX_HELD_BYTES:
-            raise Refused(("bundle", f"{', '.join(sorted(HELD))} together hold {held} bytes, more than the {MAX_HELD_BYTES} verification reads"))
+            raise Refused(("bundle", f"{', '.join(sorted(held_names))} together hold {held} bytes, more than the {MAX_HELD_BYTES} verification reads"))
         digests, kept = {}, {}
         for info in files:
             h = hashlib.sha256()
             n = 0
-            chunks = [] if info.filename in HELD else None
+            chunks = [] if info.filename in held_names else None
             with z.open(info) as m:  # checks the CRC at the end
                 while True:
                     chunk = m.read(1 << 20)

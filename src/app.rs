@@ -172,10 +172,37 @@ pub async fn run(
     if created {
         info!(path = %crate::evidence::key::key_path(&cfg.storage.data_dir).display(), "Installation signing key created.");
     }
+    // The audit trail: every access and change recorded, off the request
+    // path; its head signed and sent to the partners now and then.
+    let partners_of: Arc<std::sync::OnceLock<Arc<crate::federation::Federation>>> = Arc::default();
+    let audit_cancel = CancellationToken::new();
+    let (audit, audit_writer) = crate::audit::start(
+        store.clone(),
+        &cfg.audit,
+        crate::audit::AuditMetrics::register(&metrics.registry)?,
+        Some(evidence.key.clone()),
+        {
+            let partners_of = partners_of.clone();
+            Arc::new(move || {
+                partners_of
+                    .get()
+                    .map(|f| f.checkpoint_partners())
+                    .unwrap_or_default()
+            })
+        },
+        audit_cancel.clone(),
+    );
     // Partners: changes an agreement covers are queued with the others,
     // one outbox worker per partner.
-    let (federation, terms_tx) =
-        crate::federation::start(&cfg, &store, &hub, evidence.key.clone(), &metrics.registry)?;
+    let (federation, terms_tx) = crate::federation::start(
+        &cfg,
+        &store,
+        &hub,
+        evidence.key.clone(),
+        &metrics.registry,
+        audit.clone(),
+    )?;
+    let _ = partners_of.set(federation.clone());
     for p in &federation.terms().partners {
         sinks.push((p.id.as_str().into(), federation.sink()));
     }
@@ -218,6 +245,7 @@ pub async fn run(
             terms_tx,
             store.clone(),
             new_partner,
+            audit.clone(),
             cancel.clone(),
         )
         .map_err(AppError::Federation)?;
@@ -300,6 +328,7 @@ pub async fn run(
                 check,
                 tx,
                 &metrics.registry,
+                audit.clone(),
                 cancel.clone(),
             )?;
             (live, Some(rx))
@@ -322,6 +351,7 @@ pub async fn run(
         routes,
         evidence: Some(evidence),
         federation: Some(federation),
+        audit,
     };
     let http = sup.watch(
         "HTTP server",
@@ -458,6 +488,9 @@ pub async fn run(
         }
         http_cancel.cancel();
         let _ = http.await;
+        // The audit writer writes what is queued, then stops.
+        audit_cancel.cancel();
+        let _ = audit_writer.await;
         store.close().await;
     })
     .await;

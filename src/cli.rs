@@ -15,6 +15,7 @@ use aiswatch::replay::{for_each_line, open_input};
 use aiswatch_core::time::now_ms;
 use aiswatch_decode::{gpsd_json, DecodeStats, Decoder};
 
+mod audit;
 mod evidence;
 
 /// Maritime AIS vessel tracking and anomaly detection.
@@ -64,6 +65,12 @@ enum Command {
     Key {
         #[command(subcommand)]
         cmd: evidence::KeyCmd,
+    },
+    /// The audit trail: check it (`audit verify`), export a signed
+    /// extract (`audit export --since --until --out F.zip`).
+    Audit {
+        #[command(subcommand)]
+        cmd: audit::AuditCmd,
     },
     /// The raw line archive.
     Archive {
@@ -200,6 +207,7 @@ pub fn main() -> ExitCode {
         Command::Archive {
             cmd: evidence::ArchiveCmd::Verify { config, store },
         } => evidence::archive_verify(config.as_deref(), store),
+        Command::Audit { cmd } => audit::audit(cmd),
         Command::Simulate(a) => simulate(&a),
         Command::Zones {
             cmd: ZonesCmd::Check { dir, config },

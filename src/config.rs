@@ -63,6 +63,8 @@ pub struct Config {
     pub agreements: Vec<AgreementConfig>,
     /// How long a graceful stop may take.
     pub shutdown: ShutdownConfig,
+    /// The audit trail: who read or changed what.
+    pub audit: crate::audit::AuditConfig,
     /// The daemon's own log (stderr).
     pub logging: LoggingConfig,
     /// The file this was loaded from and the SHA-256 (hex) of its bytes
@@ -143,6 +145,7 @@ impl Default for Config {
             partners: Vec::new(),
             agreements: Vec::new(),
             shutdown: ShutdownConfig::default(),
+            audit: crate::audit::AuditConfig::default(),
             logging: LoggingConfig::default(),
             loaded_from: None,
         }

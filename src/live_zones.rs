@@ -120,6 +120,7 @@ pub fn spawn(
     check: Check,
     to_engine: mpsc::Sender<ZoneSet>,
     registry: &Registry,
+    audit: crate::audit::Audit,
     cancel: CancellationToken,
 ) -> Result<(LiveZones, tokio::task::JoinHandle<()>), WatchError> {
     let metrics = ReloadMetrics::register(registry)?;
@@ -186,6 +187,18 @@ pub fn spawn(
             let (d, c) = (dir.clone(), check.clone());
             let loaded = tokio::task::spawn_blocking(move || load(&d, c.as_ref())).await;
             let loaded = loaded.unwrap_or_else(|e| Err(vec![format!("zone loader failed: {e}")]));
+            // Whoever edits the zone files administers the installation.
+            let mut entry = crate::audit::Entry::now(
+                "admin",
+                "zones.reload",
+                format!("zones directory {}", dir.display()),
+            );
+            entry.status = if loaded.is_ok() { 200 } else { 422 };
+            if let Ok((_, set)) = &loaded {
+                entry.ids.zones = set.zones().iter().map(|z| z.id.to_string()).collect();
+                entry.count = Some(set.len() as u64);
+            }
+            audit.record(entry);
             match loaded {
                 Ok((for_engine, set)) => {
                     if to_engine.send(for_engine).await.is_err() {

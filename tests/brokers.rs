@@ -85,6 +85,7 @@ fn message(run: &str, i: usize) -> Message {
         centre: CentreId::from("TEST"),
         seq: 1,
         agreement: None,
+        checkpoint: None,
     }
 }
 

@@ -133,6 +133,8 @@ async fn a_stop_that_cannot_flush_exits_non_zero_within_its_timeout() {
     let extra = "[shutdown]\ntimeout = \"2s\"\n";
     let config = write_config(dir.path(), &zones(), &db, ADMIN, &(centres_toml() + extra));
     let mut d = start(dir.path(), &config, 1).await;
+    // The engine has rebuilt its state before the store goes away.
+    wait_ready(d.http, 60, |s, _| s == 200).await;
     proxy.take_down();
     feed(d.tcp, &lines[..2000]).await;
     wait_ready(d.http, 60, |s, _| s == 503).await;

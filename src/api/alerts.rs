@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use super::acks::AckView;
 use super::auth::Caller;
 use super::error::ErrorBody;
-use super::{blocking_json, ok_json, params, ApiError, AppState, Params};
+use super::{blocking_json_touched, ok_json, params, ApiError, AppState, Params};
 use crate::storage::AlertFilter;
 use aiswatch_core::ids::AlertId;
 use aiswatch_engine::alert::Kind;
@@ -155,8 +155,9 @@ pub(crate) async fn list(
     let page = store.alerts(&filter).await?;
     let ns: Vec<i64> = page.alerts.iter().map(|a| a.n).collect();
     let acks = store.acks(&ns, &filter.scope).await?;
-    blocking_json(permit, move || {
-        Ok(AlertList {
+    let touched = super::audit::touched_alerts(page.alerts.iter().map(|a| a.id.as_str()));
+    blocking_json_touched(permit, move || {
+        let list = AlertList {
             // Oldest first: the latest of each alert is the one kept.
             acks: acks
                 .into_iter()
@@ -168,7 +169,8 @@ pub(crate) async fn list(
                 .map(|a| raw(a.json))
                 .collect::<Result<_, _>>()?,
             next_cursor: page.next_cursor.map(|n| n.to_string()),
-        })
+        };
+        Ok((list, Some(touched)))
     })
     .await
 }

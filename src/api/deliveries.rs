@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{admin_only, Caller};
 use super::error::ErrorBody;
-use super::{ok_json, ApiError, AppState, Params};
+use super::{ok_json, touched_response, ApiError, AppState, Params};
 use crate::deliver::sink::Channel;
 use crate::storage::delivery::{DeliveryFilter, DeliveryView, RetryResult};
 
@@ -108,10 +108,17 @@ pub(crate) async fn list(
     } else {
         None
     };
-    ok_json(&DeliveryList {
+    let touched = super::audit::touched_alerts(
+        deliveries
+            .iter()
+            .filter(|d| d.checkpoint.is_none())
+            .map(|d| d.alert_id.as_str()),
+    );
+    let resp = ok_json(&DeliveryList {
         deliveries,
         next_cursor,
-    })
+    })?;
+    Ok(touched_response(resp, Some(touched)))
 }
 
 /// What a retry did.

@@ -4,6 +4,9 @@
 //!   (no token: the signature is the credential);
 //! - `POST /api/v1/federation/evidence` — a partner's signed request for
 //!   an alert's evidence bundle (no token);
+//! - `POST /api/v1/federation/checkpoints` — a partner's signed audit
+//!   checkpoint (no token); `GET /api/v1/federation/checkpoints/{partner}`
+//!   — those kept, one a line (admin);
 //! - `GET /api/v1/federation` — this installation's name and key, partners,
 //!   agreements (in force or expired) with what was sent and received under
 //!   each, and partners' evidence requests (admin);
@@ -22,9 +25,12 @@ use utoipa::ToSchema;
 use super::auth::{admin_only, Caller};
 use super::error::ErrorBody;
 use super::{json_response, ok_json, ApiError, AppState};
-use crate::federation::envelope::SIGNATURE_HEADER;
+use crate::audit::Entry;
+use crate::federation::envelope::{EvidenceAsk, SIGNATURE_HEADER};
 use crate::federation::evidence::Answer;
+use crate::federation::inbox::sender_label;
 use crate::federation::inbox::Refusal;
+use crate::federation::Federation;
 use crate::federation::{EvidencePolicy, Redaction};
 use crate::storage::federation::EvidenceRequest;
 use aiswatch_core::time::now_ms;
@@ -88,14 +94,120 @@ pub(crate) async fn inbox(
     let Some(fed) = &state.ctx.federation else {
         return error(StatusCode::FORBIDDEN, "this installation has no partners");
     };
-    match fed.receive(&body, signature(&headers)).await {
+    let res = fed.receive(&body, signature(&headers)).await;
+    let alert = res.as_ref().ok().map(|r| r.id.as_str().to_owned());
+    let resp = match res {
         Ok(r) => ok_json(&Received {
             id: r.id.as_str().to_owned(),
             duplicate: r.duplicate,
         })
         .unwrap_or_else(IntoResponse::into_response),
         Err(r) => refusal(r),
+    };
+    record(
+        &state,
+        fed,
+        &body,
+        "federation.receive",
+        "inbox",
+        alert,
+        resp,
+    )
+}
+
+/// Records a partner's request (the sender as its body names it, if a
+/// partner) in the audit trail, and passes `resp` on.
+fn record(
+    state: &AppState,
+    fed: &Federation,
+    body: &[u8],
+    action: &str,
+    route: &str,
+    alert: Option<String>,
+    resp: Response,
+) -> Response {
+    let who = format!("partner:{}", sender_label(fed, body));
+    let mut e = Entry::now(who, action, format!("POST /api/v1/federation/{route}"));
+    e.status = resp.status().as_u16();
+    e.ids.alerts.extend(alert);
+    state.ctx.audit.record(e);
+    resp
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/federation/checkpoints",
+    operation_id = "federation_checkpoint",
+    tag = "federation",
+    security(()),
+    request_body(content = String, content_type = "application/json", description = "A signed head of the partner's audit trail (header X-Aiswatch-Signature: ed25519=<hex>)"),
+    responses(
+        (status = 201, description = "Kept (or kept before)"),
+        (status = 400, description = "Not a checkpoint message", body = ErrorBody),
+        (status = 401, description = "Not signed by a pinned partner key", body = ErrorBody),
+        (status = 403, description = "Not for this installation, or no agreement in force with the sender", body = ErrorBody),
+        (status = 503, description = "Store unavailable: retry", body = ErrorBody),
+    )
+)]
+/// A partner's signed audit checkpoint, kept so that its chain can be
+/// checked against it later.
+pub(crate) async fn checkpoint(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(fed) = &state.ctx.federation else {
+        return error(StatusCode::FORBIDDEN, "this installation has no partners");
+    };
+    let resp = match fed.receive_checkpoint(&body, signature(&headers)).await {
+        Ok(_) => json_response(StatusCode::CREATED, b"{}".to_vec()),
+        Err(r) => refusal(r),
+    };
+    record(
+        &state,
+        fed,
+        &body,
+        "federation.checkpoint",
+        "checkpoints",
+        None,
+        resp,
+    )
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/federation/checkpoints/{partner}",
+    operation_id = "partner_checkpoints",
+    tag = "federation",
+    params(("partner" = String, Path, description = "The partner's id")),
+    responses(
+        (status = 200, description = "The partner's checkpoints kept here, oldest first, one JSON object a line (for `aiswatch audit verify --checkpoints` at the partner)", content_type = "application/x-ndjson"),
+        (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 403, description = "Not an admin token", body = ErrorBody),
+        (status = 503, description = "No store", body = ErrorBody),
+    )
+)]
+/// A partner's audit checkpoints kept here (admin).
+pub(crate) async fn partner_checkpoints(
+    State(state): State<AppState>,
+    Extension(Caller(scope)): Extension<Caller>,
+    Path(partner): Path<String>,
+) -> Result<Response, ApiError> {
+    admin_only(&scope, "partners' checkpoints need an admin token")?;
+    let mut out = Vec::new();
+    for cp in state.store()?.partner_checkpoints(&partner).await? {
+        out.extend(serde_json::to_vec(&cp).map_err(ApiError::json("a checkpoint"))?);
+        out.push(b'\n');
     }
+    Ok((
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-ndjson"),
+        )],
+        out,
+    )
+        .into_response())
 }
 
 /// What a request held for approval answers.
@@ -139,7 +251,10 @@ pub(crate) async fn evidence(
     };
     let mut ctx = ev.clone();
     ctx.zones = state.ctx.zones.borrow().set.clone();
-    match fed.answer_evidence(&body, signature(&headers), &ctx).await {
+    let alert = serde_json::from_slice::<EvidenceAsk>(&body)
+        .ok()
+        .map(|a| a.alert);
+    let resp = match fed.answer_evidence(&body, signature(&headers), &ctx).await {
         Ok(Answer::Bundle(zip)) => zip_response("evidence.zip", zip),
         Ok(Answer::Pending(r)) => {
             let body = serde_json::to_vec(&Pending {
@@ -153,7 +268,16 @@ pub(crate) async fn evidence(
         Ok(Answer::Refused(m)) => error(StatusCode::FORBIDDEN, m),
         Ok(Answer::NotShared(m)) => error(StatusCode::NOT_FOUND, m),
         Err(r) => refusal(r),
-    }
+    };
+    record(
+        &state,
+        fed,
+        &body,
+        "federation.evidence_request",
+        "evidence",
+        alert,
+        resp,
+    )
 }
 
 /// A zip download named `name`.

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
-use super::{blocking_json, params, ApiError, AppState, Params};
+use super::{blocking_json, blocking_json_touched, params, ApiError, AppState, Params};
+use crate::audit::Touched;
 use crate::storage::{Points, PositionRow, PositionsPage};
 use aiswatch_core::ids::Mmsi;
 use aiswatch_core::time::{now_ms, rfc3339, Millis};
@@ -361,7 +362,15 @@ pub(crate) async fn positions(
     let page = store
         .positions_in(bbox, from, to, after, limit, points)
         .await?;
-    blocking_json(permit, move || Ok(PositionsOut::from(page))).await
+    let touched = Touched {
+        mmsis: page.vessels.iter().map(|v| v.mmsi.0).collect(),
+        count: Some(page.vessels.len() as u64),
+        ..Touched::default()
+    };
+    blocking_json_touched(permit, move || {
+        Ok((PositionsOut::from(page), Some(touched)))
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::acks::text;
 use super::auth::{admin_only, Caller};
 use super::error::ErrorBody;
-use super::{ok_json, ApiError, AppState};
+use super::{ok_json, touched_response, ApiError, AppState};
 use crate::evidence::EvidenceError;
 use crate::storage::Hold;
 use aiswatch_core::ids::AlertId;
@@ -218,7 +218,9 @@ pub(crate) async fn list(
 ) -> Result<Response, ApiError> {
     admin_only(&scope, ADMIN)?;
     let holds = state.store()?.holds().await?;
-    ok_json(&HoldList {
+    let touched = super::audit::touched_alerts(holds.iter().map(|h| h.alert_id.as_str()));
+    let resp = ok_json(&HoldList {
         holds: holds.into_iter().map(HoldView::from).collect(),
-    })
+    })?;
+    Ok(touched_response(resp, Some(touched)))
 }

@@ -27,6 +27,7 @@
 //!   holds (admin, see `holds.rs`).
 //! - `GET /api/v1/zones` — loaded zones as GeoJSON.
 //! - `/api/v1/federation…` — partner installations (see `federation.rs`).
+//! - `GET /api/v1/audit`, `GET /api/v1/audit/{seq}` — the audit trail; `POST /api/v1/session` — sign-in.
 //! - `GET /api/v1/openapi.json` — the OpenAPI 3 document, generated from the types.
 //! - `GET /healthz`, `GET /readyz`, `GET /metrics`.
 //!
@@ -53,6 +54,7 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
+use crate::audit::Touched;
 use crate::storage::Scope;
 
 use crate::metrics::Metrics;
@@ -64,6 +66,7 @@ pub use config::{ApiConfig, HttpConfig};
 
 mod acks;
 mod alerts;
+mod audit;
 mod auth;
 pub mod config;
 mod deliveries;
@@ -133,6 +136,8 @@ pub struct ApiContext {
     pub evidence: Option<crate::evidence::ExportContext>,
     /// Partner installations; `None`: none configured (the inbox refuses).
     pub federation: Option<Arc<crate::federation::Federation>>,
+    /// The audit trail every request under `/api/v1` is recorded in.
+    pub audit: crate::audit::Audit,
 }
 
 /// The router's shared state: the context plus what is derived from it once.
@@ -262,8 +267,20 @@ fn router_with(state: AppState) -> Router {
             "/federation/evidence_requests/:partner/:request/:decision",
             axum::routing::post(federation::decide),
         )
+        .route(
+            "/federation/checkpoints/:partner",
+            get(federation::partner_checkpoints),
+        )
+        .route("/audit", get(audit::list))
+        .route("/audit/:seq", get(audit::one))
+        .route("/session", axum::routing::post(audit::session))
         // Only the routes above: the OpenAPI document is public, and
-        // partners sign what they send instead of holding a token.
+        // partners sign what they send instead of holding a token. The
+        // token is checked first, then the request is recorded.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::record,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require,
@@ -273,6 +290,10 @@ fn router_with(state: AppState) -> Router {
         .route(
             "/federation/evidence",
             axum::routing::post(federation::evidence),
+        )
+        .route(
+            "/federation/checkpoints",
+            axum::routing::post(federation::checkpoint),
         );
     Router::new()
         .nest("/api/v1", v1)
@@ -359,11 +380,36 @@ where
     T: Serialize,
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
 {
-    let body = tokio::task::spawn_blocking(move || {
+    blocking_json_touched(permit, move || Ok((f()?, None))).await
+}
+
+/// [`blocking_json`] for a query that says what it touched, for its audit
+/// record (see [`crate::audit::Touched`]).
+async fn blocking_json_touched<T, F>(
+    permit: OwnedSemaphorePermit,
+    f: F,
+) -> Result<Response, ApiError>
+where
+    T: Serialize,
+    F: FnOnce() -> Result<(T, Option<Touched>), ApiError> + Send + 'static,
+{
+    let (body, touched) = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let v = f()?;
-        serde_json::to_vec(&v).map_err(ApiError::json("the response"))
+        let (v, touched) = f()?;
+        let body = serde_json::to_vec(&v).map_err(ApiError::json("the response"))?;
+        Ok::<_, ApiError>((body, touched))
     })
     .await??;
-    Ok(json_response(StatusCode::OK, body))
+    Ok(touched_response(
+        json_response(StatusCode::OK, body),
+        touched,
+    ))
+}
+
+/// `resp`, carrying what it touched for its audit record.
+fn touched_response(mut resp: Response, touched: Option<Touched>) -> Response {
+    if let Some(t) = touched {
+        resp.extensions_mut().insert(t);
+    }
+    resp
 }

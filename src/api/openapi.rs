@@ -9,8 +9,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    acks, alerts, deliveries, error, evidence, federation, health, history, holds, stream, vessels,
-    zones, AppState,
+    acks, alerts, audit, deliveries, error, evidence, federation, health, history, holds, stream,
+    vessels, zones, AppState,
 };
 
 /// The API's OpenAPI description.
@@ -45,6 +45,11 @@ use super::{
         federation::decide,
         federation::inbox,
         federation::evidence,
+        federation::checkpoint,
+        federation::partner_checkpoints,
+        audit::list,
+        audit::one,
+        audit::session,
         serve,
         health::healthz,
         health::readyz,
@@ -60,6 +65,7 @@ use super::{
         (name = "zones", description = "Loaded zones"),
         (name = "delivery", description = "Delivery of alerts to the centres (admin)"),
         (name = "federation", description = "Partner installations: signed alert changes and evidence requests, agreements (admin)"),
+        (name = "audit", description = "The audit trail: who read or changed what (a centre: its own records and accesses to its alerts); the console's sign-in"),
         (name = "ops", description = "Status, probes and metrics"),
     )
 )]

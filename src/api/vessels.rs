@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
-use super::{blocking_json, ok_json, params, ApiError, AppState, Params};
+use super::{blocking_json_touched, ok_json, params, ApiError, AppState, Params};
+use crate::audit::Touched;
 use crate::storage::{BBox, PositionRow, StaticRow};
 use aiswatch_core::ids::Mmsi;
 use aiswatch_core::time::{rfc3339, Millis};
@@ -321,7 +322,16 @@ pub(crate) async fn list(
     let limit = state.page_size(q.limit.as_deref())?;
     let permit = state.permit()?;
     let snap = state.snapshot().await;
-    blocking_json(permit, move || Ok(search_page(&snap, &search, limit))).await
+    blocking_json_touched(permit, move || {
+        let page = search_page(&snap, &search, limit);
+        let touched = Touched {
+            mmsis: page.vessels.iter().map(|v| v.mmsi.0).collect(),
+            count: Some(page.vessels.len() as u64),
+            ..Touched::default()
+        };
+        Ok((page, Some(touched)))
+    })
+    .await
 }
 
 fn search_page(snap: &Snapshot, search: &Search, limit: usize) -> VesselList {

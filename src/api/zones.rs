@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::error::ErrorBody;
-use super::{ok_json, ApiError, AppState};
+use super::{ok_json, touched_response, ApiError, AppState};
+use crate::audit::Touched;
 use crate::storage::Scope;
 use aiswatch_zones::{Zone, ZoneKind};
 
@@ -126,8 +127,15 @@ pub(crate) async fn list(
         Scope::Centre(c) => z.centres.contains(c),
     };
     let zones = state.ctx.zones.borrow().set.clone();
-    ok_json(&ZoneCollection {
+    let shown: Vec<&Zone> = zones.zones().iter().filter(visible).collect();
+    let touched = Touched {
+        zones: shown.iter().map(|z| z.id.to_string()).collect(),
+        count: Some(shown.len() as u64),
+        ..Touched::default()
+    };
+    let resp = ok_json(&ZoneCollection {
         kind: "FeatureCollection",
-        features: zones.zones().iter().filter(visible).map(feature).collect(),
-    })
+        features: shown.into_iter().map(feature).collect(),
+    })?;
+    Ok(touched_response(resp, Some(touched)))
 }

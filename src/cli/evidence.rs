@@ -120,7 +120,7 @@ macro_rules! outln {
 }
 
 /// Writes `o` to stdout; a closed pipe (`… | head`) is not an error.
-fn emit(o: &str) -> Result<()> {
+pub(super) fn emit(o: &str) -> Result<()> {
     use std::io::Write as _;
     match std::io::stdout().lock().write_all(o.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -131,7 +131,7 @@ fn emit(o: &str) -> Result<()> {
 }
 
 /// The config with the store flags applied.
-fn load(config: Option<&Path>, store: StoreArgs) -> Result<Config> {
+pub(super) fn load(config: Option<&Path>, store: StoreArgs) -> Result<Config> {
     let mut cfg = Config::load(config)?;
     if let Some(db) = store.db {
         cfg.storage.url = Some(db);

@@ -131,6 +131,13 @@ pub(crate) fn check(cfg: &Config) -> Vec<String> {
     p.count("[storage] batch_positions", st.batch_positions, MAX_ITEMS);
     p.interval("[storage] flush_interval", st.flush_interval);
 
+    let au = &cfg.audit;
+    if let Some(r) = au.retention {
+        p.interval("[audit] retention", r);
+    }
+    p.interval("[audit] checkpoint_every", au.checkpoint_every);
+    p.count("[audit] buffer", au.buffer, MAX_ITEMS);
+
     let http = &cfg.http;
     p.interval("[http] header_read_timeout", http.header_read_timeout);
     p.count("[http] max_connections", http.max_connections, MAX_POOL);

@@ -270,6 +270,7 @@ impl Worker {
             seq: d.seq,
             agreement: d.agreement.clone(),
             body: d.json.into(),
+            checkpoint: d.checkpoint,
         };
         let l = self.labels();
         self.metrics.attempts.with_label_values(&l).inc();

@@ -65,8 +65,11 @@ pub struct Message {
     pub seq: i64,
     /// The agreement it is shared under ([`Channel::Partner`] only).
     pub agreement: Option<String>,
-    /// The alert JSON, exactly as `replay` prints it.
+    /// The alert JSON, exactly as `replay` prints it (a checkpoint's JSON
+    /// when `checkpoint` is set).
     pub body: Arc<str>,
+    /// The audit record a checkpoint to a partner signs.
+    pub checkpoint: Option<u64>,
 }
 
 impl Message {

@@ -220,7 +220,7 @@ pub enum EvidenceError {
 
 impl EvidenceError {
     /// `what` (JSON) does not read or write.
-    fn json(what: impl Into<String>) -> impl FnOnce(serde_json::Error) -> Self {
+    pub(crate) fn json(what: impl Into<String>) -> impl FnOnce(serde_json::Error) -> Self {
         let what = what.into();
         move |source| Self::Json { what, source }
     }

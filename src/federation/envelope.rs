@@ -67,6 +67,26 @@ pub struct EvidenceAsk {
     pub sent_at: String,
 }
 
+/// A signed head of the sender's audit trail: the body of
+/// `POST /api/v1/federation/checkpoints`. The receiver keeps it, so that
+/// the sender's chain, if rewritten later, disagrees with it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointNote {
+    /// [`VERSION`].
+    pub v: u32,
+    /// The sending installation.
+    pub from: String,
+    /// The receiving installation.
+    pub to: String,
+    /// An agreement in force between them.
+    pub agreement: String,
+    /// When it was sent (RFC 3339, wall clock).
+    pub sent_at: String,
+    /// The checkpoint, signed by the sender's installation key.
+    pub checkpoint: crate::audit::Checkpoint,
+}
+
 /// The public key of 64 hex digits, if it is one.
 pub fn verifying_key(hex: &str) -> Option<VerifyingKey> {
     let bytes: [u8; 32] = crate::evidence::key::unhex(hex)?.try_into().ok()?;

@@ -73,7 +73,41 @@ impl Addressed for envelope::EvidenceAsk {
     }
 }
 
+impl Addressed for envelope::CheckpointNote {
+    fn route(&self) -> (&str, &str, &str) {
+        (&self.from, &self.to, &self.agreement)
+    }
+}
+
 impl Federation {
+    /// Keeps a partner's signed audit checkpoint (signed, like the note
+    /// that carries it, by the partner's pinned key). Returns the partner
+    /// and whether it was new.
+    pub async fn receive_checkpoint(
+        &self,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<(String, bool), Refusal> {
+        let (note, partner, _) = self.authenticate::<envelope::CheckpointNote>(body, signature)?;
+        let key = envelope::verifying_key(&partner.public_key).ok_or_else(|| {
+            Refusal::Unauthorized(format!("no usable key pinned for {:?}", partner.id))
+        })?;
+        if !note.checkpoint.signed_by(&key) {
+            return Err(Refusal::Unauthorized(format!(
+                "checkpoint of record {}: not signed by {:?}'s pinned key",
+                note.checkpoint.seq, partner.id
+            )));
+        }
+        let new = self
+            .store
+            .keep_partner_checkpoint(&partner.id, &note.checkpoint, now_ms())
+            .await?;
+        if new {
+            info!(partner = %partner.id, seq = note.checkpoint.seq, hash = %note.checkpoint.hash, "Partner audit checkpoint kept.");
+        }
+        Ok((partner.id, new))
+    }
+
     /// Reads a signed message: its sender pinned and its signature good
     /// (else 401), addressed here (else 403), under an agreement with the
     /// sender that is in force here (else 403).
@@ -195,9 +229,10 @@ impl Federation {
     }
 }
 
-/// The sender's name for the metrics: a configured partner's id, else
-/// `unknown` (an unpinned sender must not grow the label set).
-fn sender_label(fed: &Federation, body: &[u8]) -> String {
+/// The sender's name for the metrics and the audit trail: a configured
+/// partner's id, else `unknown` (an unpinned sender must not grow the
+/// label set).
+pub(crate) fn sender_label(fed: &Federation, body: &[u8]) -> String {
     #[derive(Deserialize)]
     struct From {
         from: String,

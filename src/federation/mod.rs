@@ -21,6 +21,11 @@
 //!   `PARTNER/ORIGINAL_ID` with `origin`, for the centres
 //!   `[agreements.receive] deliver_to` names only, and never shared on.
 //! - Evidence: see [`evidence`].
+//! - Accountability: the audit trail's signed checkpoints go to every
+//!   partner with an agreement in force, through the same outbox
+//!   ([`envelope::CheckpointNote`] to `/api/v1/federation/checkpoints`);
+//!   partners' checkpoints are kept (`GET /api/v1/federation/checkpoints/{partner}`)
+//!   so that a partner's rewritten chain is caught against them.
 //! - Partners and agreements are reloaded from the config file on SIGHUP
 //!   and when it changes ([`reload`]); the rest of the file is read at start.
 
@@ -155,12 +160,32 @@ pub struct Federation {
     pub client: reqwest::Client,
     /// Counters.
     pub metrics: FederationMetrics,
+    /// Where what is sent and received is recorded.
+    pub audit: crate::audit::Audit,
 }
 
 impl Federation {
     /// The terms now.
     pub fn terms(&self) -> Arc<Terms> {
         self.terms.borrow().clone()
+    }
+
+    /// Who is sent the audit trail's checkpoints: every partner with an
+    /// agreement in force, with the first such agreement.
+    pub fn checkpoint_partners(&self) -> Vec<(String, String)> {
+        let terms = self.terms();
+        let now = now_ms();
+        terms
+            .partners
+            .iter()
+            .filter_map(|p| {
+                let a = terms
+                    .agreements
+                    .iter()
+                    .find(|a| a.partner == p.id && a.in_force(now))?;
+                Some((p.id.clone(), a.id.clone()))
+            })
+            .collect()
     }
 
     /// This installation's public key, 64 hex digits.
@@ -180,6 +205,7 @@ pub fn start(
     hub: &Arc<Hub>,
     key: Arc<SigningKey>,
     registry: &Registry,
+    audit: crate::audit::Audit,
 ) -> Result<(Arc<Federation>, watch::Sender<Arc<Terms>>), prometheus::Error> {
     let terms = Terms::of(cfg);
     store.set_shares(terms.shares());
@@ -196,6 +222,7 @@ pub fn start(
         hub: hub.clone(),
         client,
         metrics: FederationMetrics::register(registry)?,
+        audit,
     };
     Ok((Arc::new(fed), tx))
 }

@@ -31,6 +31,7 @@ pub fn spawn(
     tx: watch::Sender<Arc<Terms>>,
     store: Store,
     new_partner: NewPartner,
+    audit: crate::audit::Audit,
     cancel: CancellationToken,
 ) -> Result<tokio::task::JoinHandle<()>, String> {
     let dir = match file.parent() {
@@ -74,6 +75,17 @@ pub fn spawn(
                 crate::config::Config::load(Some(&f)).map(|c| Terms::of(&c))
             })
             .await;
+            let mut entry = crate::audit::Entry::now(
+                "admin",
+                "config.reload",
+                format!("configuration file {}", file.display()),
+            );
+            entry.status = if matches!(loaded, Ok(Ok(_))) {
+                200
+            } else {
+                422
+            };
+            audit.record(entry);
             let terms = match loaded {
                 Ok(Ok(t)) => t,
                 Ok(Err(e)) => {

@@ -45,11 +45,27 @@ pub fn sealed(
     if !a.in_force(now_ms()) {
         return Err(withdrawn("expired"));
     }
-    let Some(send) = &a.send else {
-        return Err(withdrawn("shares nothing any more"));
-    };
     let Some(name) = terms.name.clone() else {
         return Err(withdrawn("[federation] name is not set"));
+    };
+    if msg.checkpoint.is_some() {
+        let checkpoint = serde_json::from_str(&msg.body)
+            .map_err(|e| SendError::permanent(format!("stored checkpoint {}: {e}", msg.alert)))?;
+        let note = envelope::CheckpointNote {
+            v: envelope::VERSION,
+            from: name,
+            to: p.id.clone(),
+            agreement: a.id.clone(),
+            sent_at: super::now_rfc3339(),
+            checkpoint,
+        };
+        let body = serde_json::to_vec(&note)
+            .map_err(|e| SendError::permanent(format!("{}: {e}", msg.alert)))?;
+        let sig = envelope::sign(key, &body);
+        return Ok((body, sig, super::partner_url(p, "checkpoints")));
+    }
+    let Some(send) = &a.send else {
+        return Err(withdrawn("shares nothing any more"));
     };
     let mut alert: serde_json::Value = serde_json::from_str(&msg.body)
         .map_err(|e| SendError::permanent(format!("stored alert {}: {e}", msg.alert)))?;
@@ -94,6 +110,16 @@ impl Sink for PartnerSink {
                 .map_err(|e| SendError::caused(what.clone(), e))?;
             let status = resp.status();
             if status.is_success() {
+                let mut e = crate::audit::Entry::now(
+                    format!("partner:{}", msg.centre.as_str()),
+                    "federation.send",
+                    what,
+                );
+                e.status = status.as_u16();
+                if msg.checkpoint.is_none() {
+                    e.ids.alerts.push(msg.alert.as_str().to_owned());
+                }
+                self.fed.audit.record(e);
                 return Ok(());
             }
             let text = resp.text().await.unwrap_or_default();

@@ -37,6 +37,14 @@ pub struct DueDelivery {
     pub json: String,
     /// The agreement it is shared under (a partner's delivery).
     pub agreement: Option<String>,
+    /// A checkpoint of the audit chain (to a partner) instead of an alert
+    /// change: `json` is the checkpoint.
+    pub checkpoint: Option<u64>,
+}
+
+/// What stands for the alert id of a checkpoint's delivery.
+pub fn checkpoint_id(seq: u64) -> AlertId {
+    AlertId::from(format!("audit-checkpoint:{seq}"))
 }
 
 /// How one attempt went, to be recorded.
@@ -97,6 +105,10 @@ pub struct DeliveryView {
     pub next_attempt_at: Option<String>,
     /// When the far end acknowledged it.
     pub delivered_at: Option<String>,
+    /// The audit record a checkpoint sent to a partner signs (then
+    /// `alert_id` is `audit-checkpoint:SEQ` and `alert_state` `checkpoint`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<u64>,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
 }
@@ -188,13 +200,16 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<DueDelivery>, StorageError> {
         on_pool!(self, p => {
+            // Checkpoints have no alert: they go in order among themselves.
             let rows = sqlx::query(
-                "SELECT d.id, d.alert_n, d.seq, d.attempts, d.created_at, d.since, a.id, c.json, d.agreement \
+                "SELECT d.id, d.alert_n, d.seq, d.attempts, d.created_at, d.since, a.id, c.json, d.agreement, \
+                 d.checkpoint, k.hash, k.at, k.signature \
                  FROM deliveries d \
                  JOIN (SELECT MIN(id) AS id FROM deliveries WHERE centre = $1 AND channel = $2 \
                        AND state = 'pending' GROUP BY alert_n) h ON h.id = d.id \
-                 JOIN alerts a ON a.n = d.alert_n \
-                 JOIN alert_changes c ON c.alert_n = d.alert_n AND c.seq = d.seq \
+                 LEFT JOIN alerts a ON a.n = d.alert_n \
+                 LEFT JOIN alert_changes c ON c.alert_n = d.alert_n AND c.seq = d.seq \
+                 LEFT JOIN audit_checkpoints k ON k.seq = d.checkpoint \
                  WHERE d.next_at <= $3 ORDER BY d.id LIMIT $4",
             )
             .bind(centre.as_str())
@@ -205,16 +220,30 @@ impl Store {
             .await?;
             rows.iter()
                 .map(|r| {
+                    let checkpoint = r.try_get::<Option<i64>, _>(9)?.map(|s| s as u64);
+                    let (alert, json) = match checkpoint {
+                        Some(seq) => {
+                            let cp = crate::audit::Checkpoint {
+                                seq,
+                                hash: r.try_get(10)?,
+                                at: aiswatch_core::time::rfc3339(r.try_get(11)?),
+                                signature: r.try_get(12)?,
+                            };
+                            (checkpoint_id(seq), serde_json::to_string(&cp).unwrap_or_default())
+                        }
+                        None => (AlertId::from(r.try_get::<String, _>(6)?), r.try_get(7)?),
+                    };
                     Ok(DueDelivery {
                         id: r.try_get(0)?,
-                        alert_n: r.try_get(1)?,
+                        alert_n: r.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
                         seq: r.try_get(2)?,
                         attempts: r.try_get(3)?,
                         created_at: r.try_get(4)?,
                         since: r.try_get(5)?,
-                        alert: AlertId::from(r.try_get::<String, _>(6)?),
-                        json: r.try_get(7)?,
+                        alert,
+                        json,
                         agreement: r.try_get(8)?,
+                        checkpoint,
                     })
                 })
                 .collect()
@@ -283,9 +312,9 @@ impl Store {
         on_pool!(self, p => {
             let rows = sqlx::query(
                 "SELECT d.id, a.id, d.seq, c.state, d.centre, d.channel, d.state, d.attempts, \
-                 d.created_at, d.next_at, d.delivered_at, d.last_error, d.agreement \
-                 FROM deliveries d JOIN alerts a ON a.n = d.alert_n \
-                 JOIN alert_changes c ON c.alert_n = d.alert_n AND c.seq = d.seq \
+                 d.created_at, d.next_at, d.delivered_at, d.last_error, d.agreement, d.checkpoint \
+                 FROM deliveries d LEFT JOIN alerts a ON a.n = d.alert_n \
+                 LEFT JOIN alert_changes c ON c.alert_n = d.alert_n AND c.seq = d.seq \
                  WHERE ($1 IS NULL OR d.state = $1) AND ($2 IS NULL OR d.centre = $2) \
                  AND ($3 IS NULL OR d.channel = $3) AND ($4 IS NULL OR d.id < $4) \
                  ORDER BY d.id DESC LIMIT $5",
@@ -302,11 +331,16 @@ impl Store {
                 .map(|r| {
                     let state: String = r.try_get(6)?;
                     let next_at: Millis = r.try_get(9)?;
+                    let checkpoint = r.try_get::<Option<i64>, _>(13)?.map(|s| s as u64);
                     Ok(DeliveryView {
                         id: r.try_get(0)?,
-                        alert_id: AlertId::from(r.try_get::<String, _>(1)?),
+                        alert_id: match checkpoint {
+                            Some(seq) => checkpoint_id(seq),
+                            None => AlertId::from(r.try_get::<String, _>(1)?),
+                        },
                         change: r.try_get(2)?,
-                        alert_state: r.try_get(3)?,
+                        alert_state: r.try_get::<Option<String>, _>(3)?.unwrap_or_else(|| "checkpoint".into()),
+                        checkpoint,
                         centre: CentreId::from(r.try_get::<String, _>(4)?),
                         channel: r.try_get(5)?,
                         next_attempt_at: (state == "pending").then(|| rfc(next_at)),

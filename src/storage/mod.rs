@@ -26,6 +26,7 @@ use aiswatch_core::time::Millis;
 use aiswatch_engine::track::StaticInfo;
 
 mod acks;
+pub mod audit;
 pub mod config;
 pub mod delivery;
 pub mod federation;

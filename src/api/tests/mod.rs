@@ -341,6 +341,7 @@ async fn fixture_on(o: Opts, store: Option<Store>, dir: tempfile::TempDir) -> Fi
         routes: Arc::new([]),
         evidence: None,
         federation: None,
+        audit: crate::audit::Audit::off(),
     };
     let state = Arc::new(ApiState::new(ctx));
     Fixture {

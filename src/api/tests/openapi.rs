@@ -80,7 +80,7 @@ async fn openapi_document_lists_every_route() {
     ops.dedup();
     assert_eq!(
         (n, ops.len()),
-        (24, 24),
+        (29, 29),
         "operation ids must be unique: {ops:?}"
     );
 }
@@ -112,6 +112,7 @@ async fn numeric_path_ids_out_of_range_answer_a_documented_400() {
     assert_eq!(
         checked,
         [
+            "get /api/v1/audit/{seq}",
             "get /api/v1/vessels/{mmsi}",
             "get /api/v1/vessels/{mmsi}/track",
             "post /api/v1/deliveries/{id}/retry",
@@ -123,6 +124,7 @@ async fn numeric_path_ids_out_of_range_answer_a_documented_400() {
         ("POST", format!("/api/v1/deliveries/{too_big}/retry")),
         ("GET", format!("/api/v1/vessels/{too_big}")),
         ("GET", format!("/api/v1/vessels/{too_big}/track")),
+        ("GET", format!("/api/v1/audit/{too_big}")),
     ] {
         let r = request(&f.app, method, &path, Some(ADMIN), None).await;
         assert_eq!(
