@@ -263,7 +263,7 @@ pub async fn run(
         tokio::spawn(crate::storage::writer::retention(
             store.clone(),
             retention,
-            Duration::from_secs(600),
+            cfg.storage.prune_every,
             cancel.clone(),
         ));
     }
@@ -285,7 +285,13 @@ pub async fn run(
             archive,
             rx,
             Duration::from_secs(1),
-            cfg.storage.retention,
+            cfg.storage
+                .retention
+                .map(|retention| crate::storage::raw::Pruning {
+                    retention,
+                    every: cfg.storage.prune_every,
+                    held: store.held_raw(),
+                }),
         )
         .map_err(AppError::RawWriter)?;
         (Some(tx), Some(w))

@@ -706,3 +706,112 @@ async fn two_installations_share_exactly_what_the_agreement_covers() {
     assert_eq!(partner_alerts(b.http, ADMIN_B).await, want2);
     eprintln!("agreement withdrawn in {took:?}");
 }
+
+/// A's audit checkpoints reach B, which keeps them; with B's copy, `audit
+/// verify` at A catches a chain rewritten with its hashes recomputed (and
+/// A's own checkpoints deleted), which A's own records alone cannot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_keeps_the_checkpoints_that_catch_a_rewritten_trail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir_a, dir_b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let (za, zb) = (zones_a(tmp.path()), zones_b(tmp.path()));
+    let (port_a, port_b) = (HeldPort::loopback(), HeldPort::loopback());
+    let (url_a, url_b) = (
+        format!("http://{}", port_a.addr),
+        format!("http://{}", port_b.addr),
+    );
+    let (_hook, hook_addr) = Hook::start().await;
+    let key_a = key_show(&config(&dir_a, &za, port_a.addr, ADMIN_A, ""));
+    let key_b = key_show(&config(&dir_b, &zb, port_b.addr, ADMIN_B, ""));
+    let often = "\n[audit]\ncheckpoint_every = \"1s\"\n";
+    let cfg_b = config(
+        &dir_b,
+        &zb,
+        port_b.addr,
+        ADMIN_B,
+        &b_terms(hook_addr, &url_a, &key_a),
+    );
+    let terms_a = a_terms(&url_b, &key_b, Some("never")) + often;
+    let cfg_a = config(&dir_a, &za, port_a.addr, ADMIN_A, &terms_a);
+    let mut b = start(&dir_b, &cfg_b, 1).await;
+    let mut a = start(&dir_a, &cfg_a, 1).await;
+    for _ in 0..5 {
+        request(a.http, "GET", "/api/v1/alerts", Some(ADMIN_A)).await;
+    }
+    // B keeps A's checkpoints.
+    let path = "/api/v1/federation/checkpoints/A";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let kept = loop {
+        let (s, body) = get_bytes(b.http, path, ADMIN_B).await;
+        assert_eq!(s, 200, "{}", String::from_utf8_lossy(&body));
+        if !body.is_empty() {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "no checkpoint of A reached B");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let (s, _) = get_bytes(b.http, path, OPS_B).await;
+    assert_eq!(s, 403, "a centre may not read partners' checkpoints");
+    let audit_b = get_json(
+        b.http,
+        "/api/v1/audit?actor=partner:A&action=federation.checkpoint",
+        Some(ADMIN_B),
+    )
+    .await;
+    assert!(
+        !audit_b["records"].as_array().unwrap().is_empty(),
+        "{audit_b}"
+    );
+    let sent = get_json(
+        a.http,
+        "/api/v1/audit?actor=partner:B&action=federation.send",
+        Some(ADMIN_A),
+    )
+    .await;
+    assert!(!sent["records"].as_array().unwrap().is_empty(), "{sent}");
+    common::stop(&mut a, false);
+    common::stop(&mut b, false);
+    let file = tmp.path().join("checkpoints-of-a.jsonl");
+    std::fs::write(&file, &kept).unwrap();
+
+    let verify = |with_file: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_aiswatch"));
+        c.args(["audit", "verify", "--config"]).arg(&cfg_a);
+        if with_file {
+            c.arg("--checkpoints").arg(&file);
+        }
+        let o = c.output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, out) = verify(true);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("from the file"), "{out}");
+    // Rewritten from a record B's first checkpoint covers, A's own
+    // checkpoints deleted: A alone sees nothing wrong, B's copy does.
+    let first: aiswatch::audit::Checkpoint =
+        serde_json::from_str(String::from_utf8_lossy(&kept).lines().next().unwrap()).unwrap();
+    let db = format!("sqlite://{}", dir_a.join("data/aiswatch.db").display());
+    common::audit::rewrite_from(&db, first.seq as i64).await;
+    common::audit::sql(
+        &db,
+        &[
+            "DELETE FROM deliveries WHERE checkpoint IS NOT NULL".into(),
+            "DELETE FROM audit_checkpoints".into(),
+        ],
+    )
+    .await;
+    let (code, out) = verify(false);
+    assert_eq!(code, Some(0), "without the partner's copy: {out}");
+    let (code, out) = verify(true);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(&format!(
+            "record {}: differs from the checkpoint",
+            first.seq
+        )),
+        "{out}"
+    );
+}

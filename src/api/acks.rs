@@ -77,7 +77,14 @@ pub struct AckRequest {
     pub note: String,
 }
 
-fn text(param: &'static str, s: &str, max: usize, multiline: bool) -> Result<String, ApiError> {
+/// `s` trimmed, at most `max` characters, without control characters (but
+/// line breaks and tabs when `multiline`).
+pub(super) fn text(
+    param: &'static str,
+    s: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<String, ApiError> {
     let s = s.trim();
     if s.chars().count() > max {
         return Err(ApiError::bad(

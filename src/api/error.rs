@@ -38,6 +38,9 @@ pub enum ApiError {
     /// No such vessel, alert or route, or not visible to this token (404).
     #[error("{0}")]
     NotFound(String),
+    /// What was asked for is gone for good: retention pruned it (410).
+    #[error("{0}")]
+    Gone(String),
     /// Every heavy-query permit is taken (503, `Retry-After: 1`).
     #[error("too many queries running; retry in a second")]
     Busy,
@@ -93,6 +96,7 @@ impl ApiError {
             ApiError::BadParam { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Busy | ApiError::NoStore | ApiError::Store(_) => {

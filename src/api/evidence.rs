@@ -25,6 +25,7 @@ use aiswatch_core::ids::AlertId;
         (status = 400, description = "A bad id (a NUL character)", body = super::error::ErrorBody),
         (status = 401, description = "No or unknown token", body = super::error::ErrorBody),
         (status = 404, description = "No such alert, or not routed to the caller's centre", body = super::error::ErrorBody),
+        (status = 410, description = "The bundle window reaches before what retention pruned, and no legal hold kept the alert's evidence", body = super::error::ErrorBody),
         (status = 503, description = "No store, or too many queries running", body = super::error::ErrorBody),
     )
 )]
@@ -67,6 +68,7 @@ pub(crate) async fn bundle(
         Err(EvidenceError::NotFound(_)) => {
             return Err(ApiError::NotFound(format!("no such alert: {id:?}")))
         }
+        Err(e @ EvidenceError::Pruned { .. }) => return Err(ApiError::Gone(e.to_string())),
         Err(e) => return Err(e.into()),
     };
     let zip = tokio::task::spawn_blocking(move || b.to_zip()).await??;

@@ -281,6 +281,9 @@ pub struct StorageStatus {
     pub failing: bool,
     /// The last write error, if any.
     pub last_error: Option<String>,
+    /// Retention pruned positions before this event time (RFC 3339), but
+    /// what legal holds keep; null when it has pruned nothing (or no store).
+    pub pruned_before: Option<String>,
 }
 
 /// Engine clock, counts and storage state.
@@ -336,6 +339,13 @@ pub(crate) async fn status(
             }
         },
     };
+    let pruned_before = match &state.ctx.store {
+        None => None,
+        Some(store) => store.pruned_before().await.unwrap_or_else(|e| {
+            warn!(error = %e, "Reading the retention horizon failed.");
+            None
+        }),
+    };
     let w = &state.ctx.storage;
     let storage = StorageStatus {
         kind: state.ctx.store.as_ref().map_or("none", |s| s.kind()),
@@ -344,6 +354,7 @@ pub(crate) async fn status(
         positions_dropped: w.positions_dropped.load(Ordering::Relaxed),
         failing: w.failing.load(Ordering::Relaxed),
         last_error: w.last_error.lock().ok().and_then(|e| e.clone()),
+        pruned_before: pruned_before.map(rfc3339),
     };
     ok_json(&Status {
         clock: snap.clock.map(rfc3339),

@@ -23,6 +23,8 @@
 //! - `GET /api/v1/vessels/{mmsi}/track?from=&to=&simplify_m=` — a GeoJSON track.
 //! - `GET /api/v1/positions?bbox=&from=&to=` — who was in a box in a window.
 //! - `GET /api/v1/alerts?…`, `GET /api/v1/alerts/{id}` — stored alerts.
+//! - `POST`/`DELETE /api/v1/alerts/{id}/hold`, `GET /api/v1/holds` — legal
+//!   holds (admin, see `holds.rs`).
 //! - `GET /api/v1/zones` — loaded zones as GeoJSON.
 //! - `/api/v1/federation…` — partner installations (see `federation.rs`).
 //! - `GET /api/v1/audit`, `GET /api/v1/audit/{seq}` — the audit trail; `POST /api/v1/session` — sign-in.
@@ -73,6 +75,7 @@ mod evidence;
 mod federation;
 mod health;
 mod history;
+mod holds;
 mod openapi;
 mod params;
 mod server;
@@ -248,6 +251,11 @@ fn router_with(state: AppState) -> Router {
         .route("/alerts/:id", get(alerts::one))
         .route("/alerts/:id/ack", axum::routing::post(acks::ack))
         .route("/alerts/:id/evidence", get(evidence::bundle))
+        .route(
+            "/alerts/:id/hold",
+            axum::routing::post(holds::place).delete(holds::release),
+        )
+        .route("/holds", get(holds::list))
         .route("/zones", get(zones::list))
         .route("/deliveries", get(deliveries::list))
         .route(

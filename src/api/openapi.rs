@@ -9,8 +9,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    acks, alerts, audit, deliveries, error, evidence, federation, health, history, stream, vessels,
-    zones, AppState,
+    acks, alerts, audit, deliveries, error, evidence, federation, health, history, holds, stream,
+    vessels, zones, AppState,
 };
 
 /// The API's OpenAPI description.
@@ -34,6 +34,9 @@ use super::{
         alerts::one,
         evidence::bundle,
         acks::ack,
+        holds::place,
+        holds::release,
+        holds::list,
         stream::stream,
         zones::list,
         deliveries::list,

@@ -126,6 +126,7 @@ pub(crate) fn check(cfg: &Config) -> Vec<String> {
     if let Some(r) = st.retention {
         p.interval("[storage] retention", r);
     }
+    p.interval("[storage] prune_every", st.prune_every);
     p.count("[storage] buffer_positions", st.buffer_positions, MAX_ITEMS);
     p.count("[storage] batch_positions", st.batch_positions, MAX_ITEMS);
     p.interval("[storage] flush_interval", st.flush_interval);
@@ -256,6 +257,7 @@ mod tests {
                 "between 0",
             ),
             ("[storage]\nretention = \"0s\"", "[storage] retention", "zero"),
+            ("[storage]\nprune_every = \"0s\"", "[storage] prune_every", "zero"),
             ("[api]\nmax_streams = 0", "[api] max_streams", "between 1"),
             (
                 "[api]\nmax_concurrent_queries = 9223372036854775807",

@@ -112,18 +112,10 @@ pub async fn export_with(
         .alert(id, scope)
         .await?
         .ok_or_else(|| EvidenceError::NotFound(id.as_str().to_owned()))?;
-    let facts: AlertFacts = serde_json::from_str(&hist.latest.json)
-        .map_err(EvidenceError::json(format!("stored alert {}", id.as_str())))?;
-    let mut end = parse_time("at", &facts.at)?;
-    if let Some(e) = &facts.ended_at {
-        end = end.max(parse_time("ended_at", e)?);
-    }
-    let start = parse_time("started_at", &facts.started_at)?;
-    let window = Window {
-        from_ms: start.saturating_sub(ctx.margin_ms),
-        to_ms: end.saturating_add(ctx.margin_ms),
-        margin_ms: ctx.margin_ms,
-    };
+    let facts = alert_facts(id, &hist.latest.json)?;
+    let window = window_of(&facts, ctx.margin_ms)?;
+    let held = ctx.store.hold(id).await?;
+    check_not_pruned(ctx, id, &window, held.as_ref()).await?;
     let vessels: BTreeSet<u32> = facts.mmsi.iter().copied().collect();
     let mut positions = Vec::new();
     let mut statics = Vec::new();
@@ -150,16 +142,8 @@ pub async fn export_with(
         tokio::task::spawn_blocking(move || collect(&raw_dir, &want, window.from_ms, window.to_ms))
             .await
             .map_err(EvidenceError::ScanTask)??;
-    let zone = ctx.zones.get(&facts.zone).ok_or_else(|| {
-        EvidenceError::Export(format!(
-            "zone {:?} of the alert is not among the zones in force",
-            facts.zone
-        ))
-    })?;
-    let zone_file = std::fs::read(&zone.source_file).map_err(|e| EvidenceError::Io {
-        path: zone.source_file.clone(),
-        source: e,
-    })?;
+    let (zone, zone_file) = super::hold::zone_of(ctx, &facts.zone, held.as_ref())?;
+    let zone = &zone;
     let feature = zone_feature(&zone_file, zone.feature_index, &zone.source_file)?;
     let thresholds = Thresholds {
         zone: &zone.id,
@@ -189,6 +173,55 @@ pub async fn export_with(
         sha256: sha256_hex(&feature),
     };
     assemble(ctx, &g, feature, thresholds, zone_ref, opts)
+}
+
+/// The stored alert's JSON, read.
+pub(super) fn alert_facts(id: &AlertId, json: &str) -> Result<AlertFacts, EvidenceError> {
+    serde_json::from_str(json).map_err(EvidenceError::json(format!("stored alert {}", id.as_str())))
+}
+
+/// The bundle window of an alert: from its start less `margin_ms` to its
+/// end (or latest change) plus `margin_ms`.
+pub(super) fn window_of(facts: &AlertFacts, margin_ms: Millis) -> Result<Window, EvidenceError> {
+    let mut end = parse_time("at", &facts.at)?;
+    if let Some(e) = &facts.ended_at {
+        end = end.max(parse_time("ended_at", e)?);
+    }
+    let start = parse_time("started_at", &facts.started_at)?;
+    Ok(Window {
+        from_ms: start.saturating_sub(margin_ms),
+        to_ms: end.saturating_add(margin_ms),
+        margin_ms,
+    })
+}
+
+/// [`EvidenceError::Pruned`] when retention pruned positions in `window`
+/// (before the horizon) that no hold on the alert kept.
+async fn check_not_pruned(
+    ctx: &ExportContext,
+    id: &AlertId,
+    window: &Window,
+    held: Option<&crate::storage::Hold>,
+) -> Result<(), EvidenceError> {
+    let Some(horizon) = ctx.store.pruned_before().await? else {
+        return Ok(());
+    };
+    if window.from_ms >= horizon {
+        return Ok(());
+    }
+    // What of the window lies before the horizon, the hold must cover.
+    let pruned_to = window.to_ms.min(horizon - 1);
+    let kept = held
+        .is_some_and(|h| h.from_ms <= window.from_ms && h.to_ms.is_none_or(|to| to >= pruned_to));
+    if kept {
+        return Ok(());
+    }
+    Err(EvidenceError::Pruned {
+        alert: id.as_str().to_owned(),
+        from: rfc3339(window.from_ms),
+        to: rfc3339(window.to_ms),
+        horizon: rfc3339(horizon),
+    })
 }
 
 /// `zone.geojson`: a FeatureCollection holding the zone's feature from its file.

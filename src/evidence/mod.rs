@@ -93,6 +93,7 @@ mod build;
 mod collect;
 mod escape;
 mod geojson;
+mod hold;
 pub mod key;
 mod manifest;
 mod report;
@@ -103,6 +104,7 @@ mod zipio;
 
 pub use build::{export, export_with, ExportOptions};
 pub use collect::{collect, Collected, Found, CLOCK_SLACK_MS};
+pub use hold::place_hold;
 pub use manifest::{
     files, ArchiveRef, FileEntry, Manifest, PositionCsv, RawLineEntry, RedactedFile, Redaction,
     StaticCsv, Window, ZoneRef, CHAIN_FORMULA, FORMAT,
@@ -170,6 +172,22 @@ pub enum EvidenceError {
     /// No such alert (or not one the caller may see).
     #[error("no alert {0}")]
     NotFound(String),
+    /// The bundle window reaches back before what retention pruned, and no
+    /// legal hold kept the alert's evidence.
+    #[error(
+        "alert {alert}: its evidence window {from} .. {to} reaches before {horizon}: positions \
+         before {horizon} were pruned by retention; place a hold to keep an alert's evidence"
+    )]
+    Pruned {
+        /// The alert.
+        alert: String,
+        /// The window's start (RFC 3339).
+        from: String,
+        /// The window's end (RFC 3339).
+        to: String,
+        /// What retention pruned up to (RFC 3339).
+        horizon: String,
+    },
     /// What was stored cannot be exported (its zone gone, a zone file
     /// changed, a bundle that would not verify).
     #[error("cannot export: {0}")]

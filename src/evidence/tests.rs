@@ -44,12 +44,12 @@ fn event_s(line: &[u8]) -> i64 {
         .unwrap()
 }
 
-struct Installation {
+pub(super) struct Installation {
     _dir: tempfile::TempDir,
-    ctx: ExportContext,
+    pub(super) ctx: ExportContext,
     /// Every line appended, with its MMSI and event time (unix s).
     fed: Vec<(Vec<u8>, u32, i64)>,
-    alert_id: AlertId,
+    pub(super) alert_id: AlertId,
 }
 
 fn position_lines(mmsi: u32, t: i64, i: usize, station: &str) -> Vec<String> {
@@ -91,7 +91,7 @@ fn static_lines(mmsi: u32, t: i64) -> Vec<String> {
 /// OTHER, A's static data (two fragments) at T0 + 40 min; the store gets
 /// the positions as decoded and a rendezvous of A and B from [`START`] to
 /// [`END`] (margin 30 min: the window is T0 + 30 min to T0 + 110 min).
-async fn installation() -> Installation {
+pub(super) async fn installation() -> Installation {
     let dir = tempfile::tempdir().unwrap();
     let raw_dir = dir.path().join("raw");
     let mut archive = RawArchive::open(

@@ -17,9 +17,14 @@ pub struct StorageConfig {
     pub data_dir: PathBuf,
     /// Positions and raw lines older than this are pruned in the background
     /// (positions by event time, against the newest stored event time; raw
-    /// segments by receive time). Alerts are kept. Default: keep everything.
+    /// segments by receive time). Alerts are kept, and so is what a legal
+    /// hold covers (`POST /api/v1/alerts/{id}/hold`). Default: keep everything.
     #[serde(with = "humantime_serde")]
     pub retention: Option<Duration>,
+    /// How often retention runs (positions and raw segments), when
+    /// `retention` is set. Default: 10 minutes.
+    #[serde(with = "humantime_serde")]
+    pub prune_every: Duration,
     /// Append every accepted line, as received, to the hash-chained raw archive.
     pub raw: bool,
     /// Positions held in memory while the database is slow or away; beyond
@@ -38,6 +43,7 @@ impl Default for StorageConfig {
             url: None,
             data_dir: PathBuf::from("data"),
             retention: None,
+            prune_every: Duration::from_secs(600),
             raw: true,
             buffer_positions: 500_000,
             batch_positions: 20_000,

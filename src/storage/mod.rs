@@ -30,6 +30,7 @@ pub mod audit;
 pub mod config;
 pub mod delivery;
 pub mod federation;
+mod holds;
 mod model;
 pub mod raw;
 pub mod rebuild;
@@ -44,6 +45,7 @@ pub(crate) mod tests;
 pub use acks::Ack;
 pub use aiswatch_engine::record::{Batch, HeardRow, PositionRow, StaticRow, Tick};
 pub use config::StorageConfig;
+pub use holds::{Hold, ZoneCopy, NO_RAW_HOLD};
 pub use model::*;
 
 /// Cells a box query enumerates before it goes by time instead.
@@ -132,6 +134,8 @@ pub struct Store {
     /// What partners are sent, swapped when agreements are reloaded
     /// (shared by every clone).
     shares: Arc<std::sync::RwLock<Arc<[crate::deliver::sink::Share]>>>,
+    /// The smallest raw archive seq a legal hold keeps (see [`Store::held_raw`]).
+    held_raw: Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(Clone)]
@@ -249,13 +253,16 @@ impl Store {
         } else {
             return Err(StorageError::Url(shown));
         };
-        Ok(Store {
+        let store = Store {
             backend,
             partitions: Arc::default(),
             url: shown,
             routes: Arc::new([]),
             shares: Arc::default(),
-        })
+            held_raw: Arc::new(NO_RAW_HOLD.into()),
+        };
+        store.refresh_held_raw().await?;
+        Ok(store)
     }
 
     /// This store, queuing a delivery per routed centre and channel for

@@ -91,7 +91,7 @@ pub use format::{hash_hex, link_hash};
 pub use read::{BreakKind, BrokenLink, RawRecord, Records, VerifyReport};
 pub use scan::{scan_segment, segments, ScanLine, SegmentInfo};
 pub use writer::{
-    spawn_writer, spawn_writer_pruning, RawBatch, RawStats, RawWriter, MAX_PENDING_BYTES,
+    spawn_writer, spawn_writer_pruning, Pruning, RawBatch, RawStats, RawWriter, MAX_PENDING_BYTES,
     SHUTDOWN_RETRIES,
 };
 
@@ -445,23 +445,31 @@ impl RawArchive {
     }
 
     /// Deletes the oldest segments whose every record was received before
-    /// `before_ms` (unix ms), never the one being written. Returns how many
-    /// were deleted.
+    /// `before_ms` (unix ms) and has a seq below `keep_from_seq` (what a
+    /// legal hold keeps; `u64::MAX`: nothing held), never the one being
+    /// written. Returns how many were deleted.
     ///
     /// Only a run of oldest segments is deleted: it stops at the first
-    /// segment that has a newer record (the clock went back), so that what
-    /// remains is one continuous chain that [`verify`] accepts.
-    pub fn prune(&mut self, before_ms: Millis) -> Result<usize, RawError> {
+    /// segment that has a newer record (the clock went back) or a held one,
+    /// so that what remains is one continuous chain that [`verify`] accepts.
+    pub fn prune(&mut self, before_ms: Millis, keep_from_seq: u64) -> Result<usize, RawError> {
         let current = self.segment.as_ref().map(|s| s.first_seq);
         let mut deleted = 0;
-        for (seq, path) in format::list_segments(&self.dir)? {
+        let segs = format::list_segments(&self.dir)?;
+        for (i, (seq, path)) in segs.iter().enumerate() {
+            let seq = *seq;
             if Some(seq) == current || current.is_some_and(|c| seq > c) {
+                break;
+            }
+            // Its records run up to the next segment's first seq.
+            let next = segs.get(i + 1).map_or(self.next_seq, |s| s.0);
+            if next > keep_from_seq {
                 break;
             }
             let max = match self.closed_max.get(&seq) {
                 Some(&m) => m,
                 None => {
-                    let m = read::max_received(&path)?;
+                    let m = read::max_received(path)?;
                     self.closed_max.insert(seq, m);
                     m
                 }
@@ -469,8 +477,8 @@ impl RawArchive {
             if max.is_some_and(|m| m >= before_ms) {
                 break;
             }
-            fs::remove_file(&path).map_err(|e| RawError::io(&path, e))?;
-            let _ = fs::remove_file(index::index_path(&path));
+            fs::remove_file(path).map_err(|e| RawError::io(path, e))?;
+            let _ = fs::remove_file(index::index_path(path));
             self.closed_max.remove(&seq);
             deleted += 1;
         }

@@ -4,14 +4,16 @@
 //! `position_cells (hour, cell)` for boxes too big to list their cells and
 //! for retention, and `position_seqs`, one JSON list of keys per batch by
 //! sequence range, for the restart's replay. Per-row indexes on (mmsi, t) and on seq
-//! cost more than any other part of a write.
+//! cost more than any other part of a write. Retention keeps the positions
+//! legal holds cover, and the two lists' entries that find them.
 //!
 //! PostgreSQL keeps its own layout (day partitions with indexes); the
 //! answers are the same.
 
 use sqlx::{Sqlite, SqlitePool};
 
-use super::{cell_of, hour_of, position_row, BBox, PositionRow, StorageError};
+use super::holds::kept_sql;
+use super::{cell_of, hour_of, position_row, BBox, Hold, PositionRow, StorageError};
 use aiswatch_core::ids::Mmsi;
 use aiswatch_core::time::Millis;
 
@@ -311,9 +313,20 @@ pub(super) fn box_place(bbox: &BBox, from: Millis, to: Millis, max_cells: usize)
 }
 
 /// Deletes positions older than `before`, a few cells at a time, and the
-/// per-hour entries of whole hours before it. Returns the positions deleted.
-pub(super) async fn prune(pool: &SqlitePool, before: Millis) -> Result<u64, StorageError> {
+/// per-hour entries of whole hours before it, except the positions `holds`
+/// keep and the entries those need. Returns the positions deleted.
+pub(super) async fn prune(
+    pool: &SqlitePool,
+    before: Millis,
+    holds: &[Hold],
+) -> Result<u64, StorageError> {
     let last_hour = hour_of(before);
+    // Integers only (see `kept_sql`): safe to inline.
+    let unheld = |time: &str| {
+        kept_sql(holds, time)
+            .map(|k| format!(" AND NOT {k}"))
+            .unwrap_or_default()
+    };
     let cells: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT cell FROM position_cells WHERE hour <= $1 ORDER BY cell",
     )
@@ -321,11 +334,12 @@ pub(super) async fn prune(pool: &SqlitePool, before: Millis) -> Result<u64, Stor
     .fetch_all(pool)
     .await?;
     let mut total = 0;
+    let unheld_rows = unheld("t");
     for chunk in cells.chunks(PRUNE_KEYS) {
         // Cells are integers from the database: safe to inline.
         let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
         total += sqlx::query(&format!(
-            "DELETE FROM positions WHERE cell IN ({}) AND hour <= $1 AND t < $2",
+            "DELETE FROM positions WHERE cell IN ({}) AND hour <= $1 AND t < $2{unheld_rows}",
             list.join(",")
         ))
         .bind(last_hour)
@@ -341,11 +355,19 @@ pub(super) async fn prune(pool: &SqlitePool, before: Millis) -> Result<u64, Stor
     sqlx::query("DELETE FROM position_seqs WHERE last_seq < (SELECT MIN(seq) FROM ticks)")
         .execute(pool)
         .await?;
-    // The hour `before` falls in may keep positions: its entries stay.
-    sqlx::query("DELETE FROM position_cells WHERE hour < $1")
-        .bind(last_hour)
-        .execute(pool)
-        .await?;
+    // The hour `before` falls in may keep positions: its entries stay; so
+    // do those of hours that still hold positions a hold keeps.
+    let still_used = if holds.is_empty() {
+        ""
+    } else {
+        " AND NOT EXISTS (SELECT 1 FROM positions p WHERE p.cell = position_cells.cell AND p.hour = position_cells.hour)"
+    };
+    sqlx::query(&format!(
+        "DELETE FROM position_cells WHERE hour < $1{still_used}"
+    ))
+    .bind(last_hour)
+    .execute(pool)
+    .await?;
     // Vessels with old entries, one seek each (not a scan of the table).
     let vessels: Vec<i64> = sqlx::query_scalar(
         "WITH RECURSIVE v(mmsi) AS (SELECT MIN(mmsi) FROM vessel_cells UNION ALL \
@@ -354,10 +376,11 @@ pub(super) async fn prune(pool: &SqlitePool, before: Millis) -> Result<u64, Stor
     )
     .fetch_all(pool)
     .await?;
+    let unheld_hours = unheld("hour");
     for chunk in vessels.chunks(PRUNE_KEYS) {
         let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
         sqlx::query(&format!(
-            "DELETE FROM vessel_cells WHERE mmsi IN ({}) AND hour < $1",
+            "DELETE FROM vessel_cells WHERE mmsi IN ({}) AND hour < $1{unheld_hours}",
             list.join(",")
         ))
         .bind(last_hour)

@@ -131,9 +131,12 @@ impl Store {
         Ok(())
     }
 
-    /// Prunes positions older than `before` (event time): whole day
-    /// partitions on PostgreSQL, deletes a few grid cells at a time on
-    /// SQLite. Returns the rows (SQLite) or partitions (PostgreSQL) removed.
+    /// Prunes positions older than `before` (event time), except what legal
+    /// holds keep: on PostgreSQL whole day partitions (one that a hold's
+    /// window overlaps stays, only its unheld rows deleted), on SQLite a
+    /// few grid cells at a time. Notes the horizon pruned to (see
+    /// [`Store::pruned_before`]). Returns the rows (SQLite) or partitions
+    /// (PostgreSQL) removed.
     ///
     /// # Errors
     /// The database failed; what was pruned before stays pruned.
@@ -142,37 +145,74 @@ impl Store {
             sqlx::query("DELETE FROM ticks WHERE t < $1").bind(before).execute(p).await?;
             sqlx::query("DELETE FROM heard WHERE last_seq < (SELECT MIN(seq) FROM ticks)").execute(p).await.map(|_| ())
         })?;
-        match &self.backend {
-            Backend::Sqlite { writer: p, .. } => super::sqlite::prune(p, before).await,
-            Backend::Postgres(p) => {
-                let parts = sqlx::query(
-                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-                     WHERE i.inhparent = 'positions'::regclass",
-                )
-                .fetch_all(p)
-                .await?;
-                let mut dropped = 0;
-                for r in parts {
-                    let name: String = r.try_get(0)?;
-                    let Some(day) = name
-                        .strip_prefix("positions_d")
-                        .and_then(|d| d.parse::<i64>().ok())
-                    else {
-                        continue;
-                    };
-                    if (day + 1) * DAY_MS <= before {
-                        sqlx::query(&format!("DROP TABLE IF EXISTS {name}"))
-                            .execute(p)
-                            .await?;
-                        if let Ok(mut s) = self.partitions.lock() {
-                            s.remove(&day);
-                        }
-                        dropped += 1;
-                    }
-                }
-                Ok(dropped)
+        let holds = self.holds().await?;
+        self.refresh_held_raw().await?;
+        let (removed, horizon) = match &self.backend {
+            Backend::Sqlite { writer: p, .. } => {
+                (super::sqlite::prune(p, before, &holds).await?, Some(before))
             }
+            Backend::Postgres(p) => self.prune_partitions(p, before, &holds).await?,
+        };
+        if let Some(h) = horizon {
+            self.set_pruned_before(h).await?;
         }
+        Ok(removed)
+    }
+
+    /// PostgreSQL: drops the day partitions wholly before `before`; one a
+    /// hold's window overlaps loses its unheld rows instead. Returns the
+    /// partitions dropped and the end of the last day pruned.
+    async fn prune_partitions(
+        &self,
+        p: &sqlx::PgPool,
+        before: Millis,
+        holds: &[super::Hold],
+    ) -> Result<(u64, Option<Millis>), StorageError> {
+        let parts = sqlx::query(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             WHERE i.inhparent = 'positions'::regclass",
+        )
+        .fetch_all(p)
+        .await?;
+        let mut dropped = 0;
+        let mut horizon = None;
+        for r in parts {
+            let name: String = r.try_get(0)?;
+            let Some(day) = name
+                .strip_prefix("positions_d")
+                .and_then(|d| d.parse::<i64>().ok())
+            else {
+                continue;
+            };
+            let (start, end) = (day * DAY_MS, (day + 1) * DAY_MS);
+            if end > before {
+                continue;
+            }
+            let held: Vec<super::Hold> = holds
+                .iter()
+                .filter(|h| h.from_ms < end && h.to_ms.is_none_or(|to| to >= start))
+                .cloned()
+                .collect();
+            match super::holds::kept_sql(&held, "t") {
+                // Integers only: safe to inline.
+                Some(kept) => {
+                    sqlx::query(&format!("DELETE FROM {name} WHERE NOT {kept}"))
+                        .execute(p)
+                        .await?;
+                }
+                None => {
+                    sqlx::query(&format!("DROP TABLE IF EXISTS {name}"))
+                        .execute(p)
+                        .await?;
+                    if let Ok(mut s) = self.partitions.lock() {
+                        s.remove(&day);
+                    }
+                    dropped += 1;
+                }
+            }
+            horizon = horizon.max(Some(end));
+        }
+        Ok((dropped, horizon))
     }
 
     /// Rows in the positions table (a full count: for tests and benches).

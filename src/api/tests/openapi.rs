@@ -23,6 +23,8 @@ async fn openapi_document_lists_every_route() {
         "/api/v1/alerts/{id}",
         "/api/v1/alerts/{id}/ack",
         "/api/v1/alerts/{id}/evidence",
+        "/api/v1/alerts/{id}/hold",
+        "/api/v1/holds",
         "/api/v1/alerts/stream",
         "/api/v1/zones",
         "/api/v1/deliveries",
@@ -70,7 +72,7 @@ async fn openapi_document_lists_every_route() {
     assert_eq!(kind["schema"]["enum"], json!(kinds));
     let mut ops: Vec<&str> = paths
         .values()
-        .flat_map(|p| ["get", "post"].map(|m| p[m]["operationId"].as_str()))
+        .flat_map(|p| ["get", "post", "delete"].map(|m| p[m]["operationId"].as_str()))
         .flatten()
         .collect();
     ops.sort_unstable();
@@ -78,7 +80,7 @@ async fn openapi_document_lists_every_route() {
     ops.dedup();
     assert_eq!(
         (n, ops.len()),
-        (26, 26),
+        (29, 29),
         "operation ids must be unique: {ops:?}"
     );
 }

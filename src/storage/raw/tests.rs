@@ -474,8 +474,11 @@ fn prune_deletes_only_old_whole_segments() {
     assert_eq!(segments(tmp.path()).len(), 4);
     let mut a = RawArchive::open(tmp.path(), RawOptions::default()).unwrap();
     // Day 1's last record is at 00:04: not all of it is before 00:03.
-    assert_eq!(a.prune(DAY0 + MS_PER_DAY + 3 * 60_000).unwrap(), 1);
-    assert_eq!(a.prune(DAY0 + 2 * MS_PER_DAY).unwrap(), 1);
+    assert_eq!(
+        a.prune(DAY0 + MS_PER_DAY + 3 * 60_000, u64::MAX).unwrap(),
+        1
+    );
+    assert_eq!(a.prune(DAY0 + 2 * MS_PER_DAY, u64::MAX).unwrap(), 1);
     let report = verify(tmp.path()).unwrap();
     assert!(report.is_ok(), "{:?}", report.broken);
     assert_eq!(
@@ -486,12 +489,27 @@ fn prune_deletes_only_old_whole_segments() {
     let eleventh = &all_records(tmp.path())[0];
     assert_eq!(eleventh.link_from(&report.start_prev), eleventh.hash);
     // Never the segment being written, even if everything is old.
-    assert_eq!(a.prune(Millis::MAX).unwrap(), 1);
+    assert_eq!(a.prune(Millis::MAX, u64::MAX).unwrap(), 1);
     assert_eq!(segments(tmp.path()).len(), 1);
     a.append(DAY0 + 3 * MS_PER_DAY + 1, "udp", None, b"y")
         .unwrap();
     a.flush().unwrap();
     assert!(verify(tmp.path()).unwrap().is_ok());
+}
+
+#[test]
+fn prune_keeps_segments_holding_held_records() {
+    let tmp = daily(4, 5);
+    let mut a = RawArchive::open(tmp.path(), RawOptions::default()).unwrap();
+    // Seq 7 is in day 1's segment (seqs 6-10): days 1 on stay, day 0 goes.
+    assert_eq!(a.prune(Millis::MAX, 7).unwrap(), 1);
+    let report = verify(tmp.path()).unwrap();
+    assert!(report.is_ok(), "{:?}", report.broken);
+    assert_eq!((report.first_seq, report.records), (Some(6), 15));
+    // Held from the first seq of day 2's segment: day 1 goes too.
+    assert_eq!(a.prune(Millis::MAX, 11).unwrap(), 1);
+    assert_eq!(verify(tmp.path()).unwrap().first_seq, Some(11));
+    assert_eq!(a.prune(Millis::MAX, 11).unwrap(), 0);
 }
 
 #[test]
@@ -503,7 +521,7 @@ fn prune_stops_at_a_segment_with_a_newer_record() {
         a.append(DAY0 + day * MS_PER_DAY, "udp", None, b"x")
             .unwrap();
     }
-    assert_eq!(a.prune(DAY0 + 3 * MS_PER_DAY).unwrap(), 1);
+    assert_eq!(a.prune(DAY0 + 3 * MS_PER_DAY, u64::MAX).unwrap(), 1);
     assert!(verify(tmp.path()).unwrap().is_ok());
 }
 

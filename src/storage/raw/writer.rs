@@ -140,13 +140,25 @@ pub fn spawn_writer(
     spawn_writer_pruning(archive, rx, flush_every, None)
 }
 
-/// [`spawn_writer`], also pruning segments received more than `retention`
-/// ago (by the wall clock) at start and then every ten minutes.
+/// What the writer prunes, and how often.
+#[derive(Debug, Clone)]
+pub struct Pruning {
+    /// Segments whose every line was received longer ago than this (by the
+    /// wall clock) are deleted…
+    pub retention: Duration,
+    /// …at start and then this often…
+    pub every: Duration,
+    /// …unless they hold a record with this seq or a later one: what legal
+    /// holds keep (`Store::held_raw`; `u64::MAX`: nothing held).
+    pub held: Arc<AtomicU64>,
+}
+
+/// [`spawn_writer`], also pruning old segments as `pruning` says.
 pub fn spawn_writer_pruning(
     archive: RawArchive,
     rx: mpsc::Receiver<RawBatch>,
     flush_every: Duration,
-    retention: Option<Duration>,
+    pruning: Option<Pruning>,
 ) -> Result<RawWriter, RawError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -161,7 +173,7 @@ pub fn spawn_writer_pruning(
         failing: false,
         dropping: false,
         dirty: false,
-        retention,
+        pruning,
     };
     let flush_every = flush_every.max(Duration::from_millis(1));
     let handle = std::thread::Builder::new()
@@ -171,21 +183,18 @@ pub fn spawn_writer_pruning(
     Ok(RawWriter { stats, handle })
 }
 
-/// How often retention runs.
-const PRUNE_EVERY: Duration = Duration::from_secs(600);
-
 async fn run(mut st: State, mut rx: mpsc::Receiver<RawBatch>, flush_every: Duration) -> RawArchive {
     let mut tick = tokio::time::interval(flush_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await; // The first tick is immediate.
     let mut last_prune: Option<std::time::Instant> = None;
     loop {
-        if let Some(keep) = st.retention {
-            if last_prune.is_none_or(|p| p.elapsed() >= PRUNE_EVERY) {
+        if let Some(p) = &st.pruning {
+            if last_prune.is_none_or(|at| at.elapsed() >= p.every) {
                 last_prune = Some(std::time::Instant::now());
                 let before = aiswatch_core::time::now_ms()
-                    - keep.as_millis().min(i64::MAX as u128 / 2) as Millis;
-                match st.archive.prune(before) {
+                    - p.retention.as_millis().min(i64::MAX as u128 / 2) as Millis;
+                match st.archive.prune(before, p.held.load(Ordering::Relaxed)) {
                     Ok(0) => {}
                     Ok(n) => info!(segments = n, "Old raw segments pruned."),
                     Err(e) => warn!(error = %e, "Pruning old raw segments failed."),
@@ -240,8 +249,8 @@ struct State {
     failing: bool,
     /// Batches are being dropped (logged once per episode).
     dropping: bool,
-    /// Segments older than this (receive time) are pruned.
-    retention: Option<Duration>,
+    /// What is pruned, and how often.
+    pruning: Option<Pruning>,
     /// Appended since the last flush.
     dirty: bool,
 }
