@@ -21,8 +21,8 @@ use serde_json::{json, Value};
 
 use common::audit::{chain, changed, last_checkpoint, quote, rewrite_from, sql};
 use common::{
-    centres_toml, encode, feed, get_json, pg_base_url, pg_schema, request, sample_lines, start,
-    stop, wait_for, write_config, CENTRES,
+    centres_toml, encode, feed, get_json, pg_base_url, pg_schema, post_json, request, sample_lines,
+    start, stop, wait_for, write_config, CENTRES,
 };
 
 const ADMIN: &str = "adm";
@@ -35,19 +35,6 @@ fn zones() -> std::path::PathBuf {
 fn token(centre: &str) -> String {
     let i = CENTRES.iter().position(|c| *c == centre).unwrap();
     format!("tok-{i}")
-}
-
-async fn post(http: SocketAddr, path: &str, token: &str, body: Value) -> u16 {
-    reqwest::Client::new()
-        .post(format!("http://{http}{path}"))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 /// Every record the admin can read, oldest first (waits until `f` holds).
@@ -187,16 +174,37 @@ async fn audit_everything(db: String) {
     assert_eq!(get("/api/v1/deliveries".into(), ADMIN.into()).await, 200);
     assert_eq!(get("/api/v1/deliveries".into(), tc.clone()).await, 403);
     assert_eq!(
-        post(
+        post_json(
             d.http,
             &format!("/api/v1/alerts/{e}/ack"),
             &tc,
-            json!({"by": "Lt. Okafor", "note": "seen"})
+            &json!({"by": "Lt. Okafor", "note": "seen"})
         )
-        .await,
+        .await
+        .0,
         201
     );
-    assert_eq!(post(d.http, "/api/v1/session", &to, json!(null)).await, 200);
+    assert_eq!(
+        post_json(d.http, "/api/v1/session", &to, &json!(null))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        post_json(
+            d.http,
+            "/api/v1/deliveries/999999999/retry",
+            ADMIN,
+            &json!(null)
+        )
+        .await
+        .0,
+        404
+    );
+    let hold = format!("/api/v1/alerts/{e}/hold");
+    let why = json!({"reason": "prosecutor's request", "by": "legal officer"});
+    assert_eq!(post_json(d.http, &hold, ADMIN, &why).await.0, 201);
+    assert_eq!(request(d.http, "DELETE", &hold, Some(ADMIN)).await.0, 200);
     // A reload of the zones (same files, touched) and of the configuration.
     let z = std::fs::read_dir(&zones_dir)
         .unwrap()
@@ -251,6 +259,9 @@ async fn audit_everything(db: String) {
     one(&recs, &adm, "deliveries.list");
     assert_eq!(one(&recs, &c, "deliveries.list")["status"], 403);
     one(&recs, &o, "console.login");
+    assert_eq!(one(&recs, &adm, "delivery.retry")["status"], 404);
+    assert!(has(one(&recs, &adm, "hold.place"), "alerts", idv.clone()));
+    assert!(has(one(&recs, &adm, "hold.release"), "alerts", idv.clone()));
     let reload = one(&recs, &adm, "zones.reload");
     assert_eq!(reload["status"], 200);
     assert_eq!(one(&recs, &adm, "config.reload")["status"], 200);

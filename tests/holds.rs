@@ -64,26 +64,6 @@ fn vessel(mmsi: u32, lat: f64, slow: (i64, i64)) -> Vec<(i64, String)> {
     out
 }
 
-/// POST `path` with a JSON body and `token`: (status, body).
-async fn post_json(
-    http: std::net::SocketAddr,
-    path: &str,
-    token: &str,
-    body: &Value,
-) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("http://{http}{path}"))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// The loitering alert of `mmsi` in `alerts`.
 fn alert_of(alerts: &Value, mmsi: u32) -> String {
     alerts["alerts"]

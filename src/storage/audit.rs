@@ -104,6 +104,21 @@ where
     })
 }
 
+/// A checkpoint row: seq, hash, at, signature.
+fn checkpoint<R: Row>(r: &R) -> Result<Checkpoint, StorageError>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(Checkpoint {
+        seq: r.try_get::<i64, _>(0)? as u64,
+        hash: r.try_get(1)?,
+        at: rfc3339(r.try_get(2)?),
+        signature: r.try_get(3)?,
+    })
+}
+
 impl Store {
     /// Appends `entries` after the chain's head, in one transaction.
     /// The head is read in the transaction: a batch whose commit was not
@@ -430,16 +445,7 @@ impl Store {
             let rows = sqlx::query("SELECT seq, hash, at, signature FROM audit_checkpoints ORDER BY seq")
                 .fetch_all(p)
                 .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Checkpoint {
-                        seq: r.try_get::<i64, _>(0)? as u64,
-                        hash: r.try_get(1)?,
-                        at: rfc3339(r.try_get(2)?),
-                        signature: r.try_get(3)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(checkpoint).collect()
         })
     }
 
@@ -484,16 +490,7 @@ impl Store {
             .bind(partner)
             .fetch_all(p)
             .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Checkpoint {
-                        seq: r.try_get::<i64, _>(0)? as u64,
-                        hash: r.try_get(1)?,
-                        at: rfc3339(r.try_get(2)?),
-                        signature: r.try_get(3)?,
-                    })
-                })
-                .collect()
+            rows.iter().map(checkpoint).collect()
         })
     }
 }

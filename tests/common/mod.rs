@@ -122,6 +122,26 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
+/// POST `path` with a JSON body and `token`: (status, body).
+pub async fn post_json(
+    http: std::net::SocketAddr,
+    path: &str,
+    token: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("http://{http}{path}"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
 /// GET with a token, expecting 200 and JSON.
 pub async fn get_json(http: SocketAddr, path: &str, token: Option<&str>) -> Value {
     let (status, body) = request(http, "GET", path, token).await;
