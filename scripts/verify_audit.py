@@ -26,7 +26,7 @@ import sys
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from verify_evidence import Refused, hex32, parse_key, read_members  # noqa: E402
+from verify_evidence import Refused, failed, file_and_key, hex32, read_members  # noqa: E402
 
 FORMAT = "aiswatch-audit-extract/1"
 FILES = {"records.jsonl", "checkpoints.jsonl"}
@@ -149,31 +149,15 @@ def check(path, pinned):
 
 
 def main(argv):
-    args = argv[1:]
-    pinned = None
-    usage = "usage: verify_audit.py EXTRACT.zip [--key PUBKEY]"
-    if "--key" in args:
-        i = args.index("--key")
-        if i + 1 >= len(args):
-            print(usage, file=sys.stderr)
-            return 2
-        try:
-            pinned = parse_key(args[i + 1])
-        except ValueError as e:
-            print(f"verify_audit.py: {e}", file=sys.stderr)
-            return 2
-        del args[i : i + 2]
-    if len(args) != 1:
-        print(usage, file=sys.stderr)
+    got = file_and_key(argv, "usage: verify_audit.py EXTRACT.zip [--key PUBKEY]")
+    if got is None:
         return 2
-    problems, m = check(args[0], pinned)
-    if problems:
-        print(f"{args[0]}: FAILED, {len(problems)} problem(s):")
-        for p in problems:
-            print(f"  {p}")
+    path, pinned = got
+    problems, m = check(path, pinned)
+    if failed(path, problems):
         return 1
     span = f"records {m['first_seq']} to {m['last_seq']}" if m.get("records") else "no records"
-    print(f"{args[0]}: OK: {m['records']} audit records ({span}) from {m['since']} to {m['until']}, chained; "
+    print(f"{path}: OK: {m['records']} audit records ({span}) from {m['since']} to {m['until']}, chained; "
           "signature good " + ("(pinned key)" if pinned is not None else "(key in the extract: NOT PINNED, pass --key)"))
     return 0
 

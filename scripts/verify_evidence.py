@@ -345,31 +345,48 @@ def check(path, pinned):
     return problems, m
 
 
-def main(argv):
+def file_and_key(argv, usage):
+    """(FILE, pinned key or None) from `FILE [--key PUBKEY]`, or None after
+    printing why (exit 2)."""
     args = argv[1:]
+    name = os.path.basename(argv[0])
     pinned = None
     if "--key" in args:
         i = args.index("--key")
         if i + 1 >= len(args):
-            print("usage: verify_evidence.py BUNDLE.zip [--key PUBKEY]", file=sys.stderr)
-            return 2
+            print(usage, file=sys.stderr)
+            return None
         try:
             pinned = parse_key(args[i + 1])
         except ValueError as e:
-            print(f"verify_evidence.py: {e}", file=sys.stderr)
-            return 2
+            print(f"{name}: {e}", file=sys.stderr)
+            return None
         del args[i : i + 2]
     if len(args) != 1:
-        print("usage: verify_evidence.py BUNDLE.zip [--key PUBKEY]", file=sys.stderr)
-        return 2
-    problems, m = check(args[0], pinned)
+        print(usage, file=sys.stderr)
+        return None
+    return args[0], pinned
+
+
+def failed(path, problems):
+    """Prints the problems found in `path`; whether there were any."""
     if problems:
-        print(f"{args[0]}: FAILED, {len(problems)} problem(s):")
+        print(f"{path}: FAILED, {len(problems)} problem(s):")
         for p in problems:
             print(f"  {p}")
+    return bool(problems)
+
+
+def main(argv):
+    got = file_and_key(argv, "usage: verify_evidence.py BUNDLE.zip [--key PUBKEY]")
+    if got is None:
+        return 2
+    path, pinned = got
+    problems, m = check(path, pinned)
+    if failed(path, problems):
         return 1
     unchained = m["_unchained"]
-    print(f"{args[0]}: OK: alert {m['alert_id']}, {len(m['files'])} files, "
+    print(f"{path}: OK: alert {m['alert_id']}, {len(m['files'])} files, "
           f"{len(m['raw_lines']) - unchained} raw lines chained; signature good "
           + ("(pinned key)" if pinned is not None else "(key in the bundle: NOT PINNED, pass --key)"))
     if m.get("redacted") is not None:

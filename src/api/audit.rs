@@ -96,8 +96,11 @@ pub(crate) async fn record(
             }
         }
     }
-    let mut e = Entry::now(who, action(&method, &route), String::new());
-    e.route = format!("{method} {}", template(&route));
+    let mut e = Entry::now(
+        who,
+        action(&method, &route),
+        format!("{method} {}", template(&route)),
+    );
     let resp = next.run(req).await;
     if let Some(t) = resp.extensions().get::<Touched>() {
         ids.alerts.extend(t.alerts.iter().cloned());

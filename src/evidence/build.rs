@@ -136,12 +136,7 @@ pub async fn export_with(
                 .await?,
         );
     }
-    let raw_dir = ctx.raw_dir.clone();
-    let want = vessels.clone();
-    let raw =
-        tokio::task::spawn_blocking(move || collect(&raw_dir, &want, window.from_ms, window.to_ms))
-            .await
-            .map_err(EvidenceError::ScanTask)??;
+    let raw = collect_window(ctx, &vessels, &window).await?;
     let (zone, zone_file) = super::hold::zone_of(ctx, &facts.zone, held.as_ref())?;
     let zone = &zone;
     let feature = zone_feature(&zone_file, zone.feature_index, &zone.source_file)?;
@@ -182,6 +177,23 @@ pub(super) fn alert_facts(id: &AlertId, json: &str) -> Result<AlertFacts, Eviden
 
 /// The bundle window of an alert: from its start less `margin_ms` to its
 /// end (or latest change) plus `margin_ms`.
+/// The raw lines of `vessels` in `window`, read from the archive on the
+/// blocking pool.
+pub(super) async fn collect_window(
+    ctx: &ExportContext,
+    vessels: &BTreeSet<u32>,
+    window: &Window,
+) -> Result<Found, EvidenceError> {
+    let (dir, want, (from, to)) = (
+        ctx.raw_dir.clone(),
+        vessels.clone(),
+        (window.from_ms, window.to_ms),
+    );
+    tokio::task::spawn_blocking(move || collect(&dir, &want, from, to))
+        .await
+        .map_err(EvidenceError::ScanTask)?
+}
+
 pub(super) fn window_of(facts: &AlertFacts, margin_ms: Millis) -> Result<Window, EvidenceError> {
     let mut end = parse_time("at", &facts.at)?;
     if let Some(e) = &facts.ended_at {

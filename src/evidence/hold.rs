@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::build::{alert_facts, window_of};
-use super::{collect, EvidenceError, ExportContext};
+use super::build::{alert_facts, collect_window, window_of};
+use super::{EvidenceError, ExportContext};
 use crate::storage::{Hold, Scope, ZoneCopy};
 use aiswatch_core::ids::{AlertId, Mmsi};
 use aiswatch_core::time::now_ms;
@@ -35,12 +35,7 @@ pub async fn place_hold(
     let window = window_of(&facts, ctx.margin_ms)?;
     let vessels: BTreeSet<u32> = facts.mmsi.iter().copied().collect();
     // The alert's lines so far: later ones get later seqs.
-    let raw_dir = ctx.raw_dir.clone();
-    let want = vessels.clone();
-    let raw =
-        tokio::task::spawn_blocking(move || collect(&raw_dir, &want, window.from_ms, window.to_ms))
-            .await
-            .map_err(EvidenceError::ScanTask)??;
+    let raw = collect_window(ctx, &vessels, &window).await?;
     let zone_copy = match ctx.zones.get(&facts.zone) {
         Some(z) => {
             let bytes =
