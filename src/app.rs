@@ -1,7 +1,7 @@
 //! The daemon: spawns the pipeline and wires its stages with bounded channels.
 //!
 //! ```text
-//! sources ──LineBatch──▶ decode ──(source, Vec<Decoded>)──▶ engine ──Batch──▶ store writer ──▶ store (outbox)
+//! sources ──LineBatch──▶ decode ──MessageBatch──▶ engine ──Batch──▶ store writer ──▶ store (outbox)
 //!                          └──RawBatch──▶ raw archive         │                     └──Hub──▶ delivery workers ──▶ centres
 //!                                                             └──watch<Snapshot>──▶ api ◀── store, Hub (live stream)
 //! ```
@@ -30,7 +30,7 @@ use crate::config::Config;
 use crate::deliver::hub::Hub;
 use crate::deliver::outbox;
 use crate::deliver::sink::Route;
-use crate::ingest::{self, LineBatch, SourceId};
+use crate::ingest::{self, LineBatch};
 use crate::lifecycle::{Ends, Supervisor};
 use crate::metrics::Metrics;
 use crate::pipeline::decode::decode_stage;
@@ -39,7 +39,6 @@ use crate::storage::raw::{RawArchive, RawBatch, RawOptions};
 use crate::storage::writer::WriterStats;
 use crate::storage::Store;
 use aiswatch_core::time::now_ms;
-use aiswatch_decode::Decoded;
 use aiswatch_engine::snapshot::Snapshot;
 use aiswatch_zones::ZoneSet;
 
@@ -99,6 +98,9 @@ pub enum AppError {
     /// A pipeline stage failed (each failure: stage and why).
     #[error("stopped after a failure: {}", .0.join("; "))]
     StageFailed(Vec<String>),
+    /// `[cluster]` or `--role`: what is wrong, or a lease lost.
+    #[error("cluster: {0}")]
+    Cluster(String),
     /// Draining took longer than `[shutdown] timeout`.
     #[error(
         "shutdown did not finish within [shutdown] timeout = {}; data still queued may be lost",
@@ -126,10 +128,53 @@ impl Bound {
     }
 }
 
+/// What an engine node that took the lease runs the pipeline with
+/// (see [`crate::cluster::node`]).
+pub struct Leading {
+    /// `[cluster]`.
+    pub cluster: crate::cluster::ClusterConfig,
+    /// Connected to `[cluster] nats_url`.
+    pub nats: async_nats::Client,
+    /// The epoch taken with the lease: every store commit checks it.
+    pub fence: crate::storage::cluster::Fence,
+    /// The stream position the store committed: reading resumes after it.
+    pub position: u64,
+    /// The node's metrics (with the cluster's registered).
+    pub metrics: Arc<Metrics>,
+    /// The cluster's metrics.
+    pub cluster_metrics: crate::cluster::ClusterMetrics,
+    /// This node, for `/api/v1/status`.
+    pub status: Arc<crate::cluster::NodeStatus>,
+}
+
 /// Runs the daemon until `shutdown` completes. `on_bound` is told the bound
 /// HTTP and source addresses once everything listens.
 pub async fn run(
     cfg: Config,
+    shutdown: impl Future<Output = ()>,
+    on_bound: Option<oneshot::Sender<Bound>>,
+) -> Result<(), AppError> {
+    run_with(cfg, None, None, shutdown, on_bound).await
+}
+
+/// [`run`] for an engine node that leads: the line stream as its only
+/// source (from just after `leading.position`), store commits fenced and
+/// never dropping positions (the engine waits instead), and the vessel
+/// state published for api nodes. It serves HTTP on `listener`, bound
+/// while the node was a standby.
+pub async fn run_leading(
+    cfg: Config,
+    leading: Leading,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), AppError> {
+    run_with(cfg, Some(leading), Some(listener), shutdown, None).await
+}
+
+async fn run_with(
+    cfg: Config,
+    leading: Option<Leading>,
+    listener: Option<tokio::net::TcpListener>,
     shutdown: impl Future<Output = ()>,
     on_bound: Option<oneshot::Sender<Bound>>,
 ) -> Result<(), AppError> {
@@ -140,7 +185,10 @@ pub async fn run(
         return Err(AppError::UndeclaredCentres(undeclared));
     }
     let tokens = cfg.tokens()?;
-    let metrics = Arc::new(Metrics::new());
+    let metrics = match &leading {
+        Some(l) => l.metrics.clone(),
+        None => Arc::new(Metrics::new()),
+    };
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
     // Every stage runs supervised: one that fails stops the daemon (exit 1).
@@ -148,7 +196,10 @@ pub async fn run(
 
     // Storage: open and migrate. The engine's state is rebuilt from it in
     // the engine stage, while the daemon already listens (and buffers).
-    let store = Store::connect(&cfg.storage.database_url()).await?;
+    let mut store = Store::connect(&cfg.storage.database_url()).await?;
+    if let Some(l) = &leading {
+        store = store.with_fence(l.fence.clone());
+    }
     info!(store = %store.url(), "Store open.");
     let progress = Arc::new(crate::storage::rebuild::Progress::default());
     let (clock_tx, clock_rx) = watch::channel(None);
@@ -252,12 +303,16 @@ pub async fn run(
     }
 
     let storage_stats = Arc::new(WriterStats::default());
-    let (store_tx, writer) = crate::storage::writer::spawn(
+    let (mut store_tx, writer) = crate::storage::writer::spawn(
         store.clone(),
         &cfg.storage,
         storage_stats.clone(),
         Some(hub.clone()),
     );
+    if leading.is_some() {
+        // The stream keeps what the engine has not read: wait, never drop.
+        store_tx.set_lossless();
+    }
     let writer = sup.watch("store writer", Ends::AtShutdown, writer);
     if let Some(retention) = cfg.storage.retention {
         tokio::spawn(crate::storage::writer::retention(
@@ -300,22 +355,29 @@ pub async fn run(
     };
 
     let (line_tx, line_rx) = mpsc::channel::<LineBatch>(cfg.channels.lines);
-    let (msg_tx, msg_rx) = mpsc::channel::<(SourceId, Vec<Decoded>)>(cfg.channels.messages);
+    let (msg_tx, msg_rx) = mpsc::channel::<crate::pipeline::MessageBatch>(cfg.channels.messages);
     let (snap_tx, snap_rx) = watch::channel(Arc::new(Snapshot::default()));
+    let snap_rx_for_cluster = snap_rx.clone();
     let want_snapshot = Arc::new(AtomicBool::new(true));
     let heartbeat = Arc::new(AtomicI64::new(now_ms()));
     let sources_ready = Arc::new(AtomicBool::new(false));
 
     // ⑤ API first, so a bind failure stops the start before anything runs.
-    let listener = tokio::net::TcpListener::bind(cfg.http.listen)
-        .await
-        .map_err(|source| AppError::Bind {
-            addr: cfg.http.listen,
-            source,
-        })?;
+    let listener = match listener {
+        Some(l) => l,
+        None => {
+            let l = tokio::net::TcpListener::bind(cfg.http.listen)
+                .await
+                .map_err(|source| AppError::Bind {
+                    addr: cfg.http.listen,
+                    source,
+                })?;
+            info!(addr = %l.local_addr().map_err(AppError::LocalAddr)?, "HTTP server listening.");
+            l
+        }
+    };
     let http_addr = listener.local_addr().map_err(AppError::LocalAddr)?;
     crate::api::warn_if_open(&tokens, http_addr);
-    info!(addr = %http_addr, "HTTP server listening.");
     let http_cancel = CancellationToken::new();
     let (live_zones, zone_rx) = match &cfg.zones {
         Some(dir) => {
@@ -352,6 +414,7 @@ pub async fn run(
         evidence: Some(evidence),
         federation: Some(federation),
         audit,
+        cluster: leading.as_ref().map(|l| l.status.clone()),
     };
     let http = sup.watch(
         "HTTP server",
@@ -366,9 +429,14 @@ pub async fn run(
     // ① Sources: all bound (or opened) before any runs, so a wrong address
     // fails the start. A looped file source starts once the engine's clock
     // is rebuilt, with its first pass after it.
+    // An engine that leads a cluster reads the line stream instead.
     let mut started = Vec::new();
     let mut source_addrs = Vec::new();
-    for src in cfg.sources.clone() {
+    let sources = match &leading {
+        Some(_) => Vec::new(),
+        None => cfg.sources.clone(),
+    };
+    for src in sources {
         let id = src.id().to_owned();
         let env = ingest::SourceEnv {
             vessel_ttl: cfg.engine.vessel_ttl,
@@ -414,6 +482,29 @@ pub async fn run(
         };
         started.push((id, run));
     }
+    if let Some(l) = &leading {
+        let js = async_nats::jetstream::new(l.nats.clone());
+        tracker.spawn(sup.spawn(
+            "line stream",
+            Ends::AtShutdown,
+            crate::cluster::consume::run(
+                js,
+                l.cluster.clone(),
+                l.position,
+                line_tx.clone(),
+                l.cluster_metrics.clone(),
+                cancel.clone(),
+            ),
+        ));
+        tokio::spawn(crate::cluster::view::publish_snapshots(
+            store.clone(),
+            l.cluster.lease(crate::cluster::PARTITION),
+            l.cluster.node.clone(),
+            snap_rx_for_cluster,
+            want_snapshot.clone(),
+            cancel.clone(),
+        ));
+    }
     drop(line_tx);
     for (id, fut) in started {
         // A file source ends at its end; any source that fails stops the daemon.
@@ -442,6 +533,7 @@ pub async fn run(
                 metrics: metrics.clone(),
                 storage: storage_stats.clone(),
                 raw: raw_writer.as_ref().map(|w| w.stats()),
+                read_to: leading.as_ref().map(|l| l.position),
             },
             Rebuild {
                 store: store.clone(),

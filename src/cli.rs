@@ -56,6 +56,12 @@ enum Command {
         /// line (overrides `[logging] format`).
         #[arg(long, env = "AISWATCH_LOG_FORMAT", value_enum)]
         log_format: Option<LogFormatArg>,
+        /// What this node runs: `all` (everything, one process), or one
+        /// part of a cluster (`[cluster]` and a postgres:// store needed):
+        /// `ingest` (sources to the line stream), `engine` (decode, engine,
+        /// store, delivery; one leads, the others stand by), `api`.
+        #[arg(long, env = "AISWATCH_ROLE", value_enum, default_value_t = aiswatch::cluster::Role::All)]
+        role: aiswatch::cluster::Role,
     },
     /// Export an alert with its raw lines and chain of custody as a signed
     /// zip (`evidence ALERT_ID --out FILE.zip`), or check one (`evidence
@@ -198,7 +204,14 @@ pub fn main() -> ExitCode {
             http_listen,
             store,
             log_format,
-        } => run(config, http_listen, store, log_format.map(LogFormat::from)),
+            role,
+        } => run(
+            config,
+            http_listen,
+            store,
+            log_format.map(LogFormat::from),
+            role,
+        ),
         Command::Decode { files } => decode(&files),
         Command::Evidence(a) => evidence::evidence(a),
         Command::Key {
@@ -387,6 +400,7 @@ fn run(
     http_listen: Option<std::net::SocketAddr>,
     store: StoreArgs,
     log_format: Option<LogFormat>,
+    role: aiswatch::cluster::Role,
 ) -> Result<ExitCode> {
     // The flag's format applies at once (a config error is then logged in
     // it); otherwise the config's, once it is read.
@@ -407,7 +421,12 @@ fn run(
         cfg.storage.data_dir = dir;
     }
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    rt.block_on(aiswatch::app::run(cfg, shutdown_signal(), None))?;
+    rt.block_on(aiswatch::cluster::node::run(
+        cfg,
+        role,
+        shutdown_signal(),
+        None,
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -67,6 +67,8 @@ pub struct Config {
     pub audit: crate::audit::AuditConfig,
     /// The daemon's own log (stderr).
     pub logging: LoggingConfig,
+    /// How this node finds the rest of its cluster (`--role` other than `all`).
+    pub cluster: Option<crate::cluster::ClusterConfig>,
     /// The file this was loaded from and the SHA-256 (hex) of its bytes
     /// (evidence bundles name the configuration they were made under);
     /// `None` on defaults.
@@ -122,6 +124,9 @@ pub struct ChannelConfig {
     pub lines: usize,
     /// Decoded message batches to the engine.
     pub messages: usize,
+    /// An ingest node of a cluster: lines held in memory while the line
+    /// stream (NATS) is unreachable; beyond, lines are dropped and counted.
+    pub ingest_buffer: usize,
 }
 
 impl Default for Config {
@@ -147,6 +152,7 @@ impl Default for Config {
             shutdown: ShutdownConfig::default(),
             audit: crate::audit::AuditConfig::default(),
             logging: LoggingConfig::default(),
+            cluster: None,
             loaded_from: None,
         }
     }
@@ -157,6 +163,7 @@ impl Default for ChannelConfig {
         ChannelConfig {
             lines: 1024,
             messages: 1024,
+            ingest_buffer: 1_000_000,
         }
     }
 }

@@ -14,6 +14,7 @@
 pub mod api;
 pub mod app;
 pub mod audit;
+pub mod cluster;
 pub mod config;
 pub mod deliver;
 pub mod evidence;

@@ -111,19 +111,28 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let rebuilding = ctx.rebuild.rebuilding();
     let hb = ctx.engine_heartbeat.load(Ordering::Relaxed);
     let age = (hb > 0).then(|| now_ms() - hb);
-    match (rebuilding, age) {
-        (Some((replayed, total)), _) => reasons.push(format!(
-            "rebuilding state from the store: {replayed} of {total} records ({:.0} %)",
-            replayed as f64 * 100.0 / total.max(1) as f64
-        )),
-        (None, None) => reasons.push("engine has not ticked yet".to_owned()),
-        (None, Some(a)) if a > ENGINE_STALL_MS => {
-            reasons.push(format!(
-                "engine stalled: last tick {:.1} s ago",
-                a as f64 / 1000.0
-            ));
+    let cluster = ctx.cluster.as_ref().map(|c| (c.view(), c.problem()));
+    match cluster {
+        // No engine here: an ingest node, a standby engine.
+        Some((c, problem)) if c.role == "ingest" || (c.role == "engine" && !c.leader) => {
+            reasons.extend(problem);
+            details.push(match (&c.leader_node, c.role) {
+                (_, "ingest") => "ingest node: lines go to the line stream".to_owned(),
+                (Some(l), _) => format!("standby: {l} leads"),
+                (None, _) => "standby: no engine has led yet".to_owned(),
+            });
         }
-        (None, Some(_)) => {}
+        // The leading engine's publications are an api node's heartbeat.
+        Some((c, _)) if c.role == "api" => match age {
+            None => reasons.push("no leading engine has published its state yet".to_owned()),
+            Some(a) if a > ENGINE_STALL_MS => reasons.push(format!(
+                "the leading engine ({}) has not published its state for {:.1} s",
+                c.leader_node.as_deref().unwrap_or("unknown"),
+                a as f64 / 1000.0
+            )),
+            Some(_) => {}
+        },
+        _ => engine_reasons(rebuilding, age, &mut reasons),
     }
     if let Some(e) = &ctx.zones.borrow().error {
         // The previous zones still run: worth knowing, not a reason to
@@ -311,6 +320,11 @@ pub struct Status {
     /// it is connected or listening (feed health; rates are the difference
     /// between two calls).
     pub sources: Vec<crate::metrics::SourceCounts>,
+    /// This node of a cluster: its name and role, whether it leads and
+    /// which partitions (absent on a single process, `--role all`). On an
+    /// api node `clock` is the leading engine's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<crate::cluster::ClusterView>,
 }
 
 #[utoipa::path(
@@ -368,5 +382,24 @@ pub(crate) async fn status(
         alerts,
         storage,
         sources: state.ctx.metrics.sources(),
+        cluster: state.ctx.cluster.as_ref().map(|c| c.view()),
     })
+}
+
+/// Why this process's engine is not ready, if it is not.
+fn engine_reasons(rebuilding: Option<(u64, u64)>, age: Option<i64>, reasons: &mut Vec<String>) {
+    match (rebuilding, age) {
+        (Some((replayed, total)), _) => reasons.push(format!(
+            "rebuilding state from the store: {replayed} of {total} records ({:.0} %)",
+            replayed as f64 * 100.0 / total.max(1) as f64
+        )),
+        (None, None) => reasons.push("engine has not ticked yet".to_owned()),
+        (None, Some(a)) if a > ENGINE_STALL_MS => {
+            reasons.push(format!(
+                "engine stalled: last tick {:.1} s ago",
+                a as f64 / 1000.0
+            ));
+        }
+        (None, Some(_)) => {}
+    }
 }

@@ -138,6 +138,8 @@ pub struct ApiContext {
     pub federation: Option<Arc<crate::federation::Federation>>,
     /// The audit trail every request under `/api/v1` is recorded in.
     pub audit: crate::audit::Audit,
+    /// This node of a cluster (`None`: one process, `--role all`).
+    pub cluster: Option<Arc<crate::cluster::NodeStatus>>,
 }
 
 /// The router's shared state: the context plus what is derived from it once.

@@ -121,6 +121,14 @@ pub(crate) fn check(cfg: &Config) -> Vec<String> {
 
     p.count("[channels] lines", cfg.channels.lines, MAX_CHANNEL);
     p.count("[channels] messages", cfg.channels.messages, MAX_CHANNEL);
+    p.count(
+        "[channels] ingest_buffer",
+        cfg.channels.ingest_buffer,
+        MAX_ITEMS,
+    );
+    if let Some(c) = &cfg.cluster {
+        p.0.extend(c.problems());
+    }
 
     let st = &cfg.storage;
     if let Some(r) = st.retention {

@@ -58,6 +58,9 @@ pub struct LineBatch {
     pub peer: Option<SocketAddr>,
     /// The lines.
     pub lines: Vec<RawLine>,
+    /// Where the last of them is in the cluster's line stream (an engine
+    /// node reads its lines from there); `None` from a source.
+    pub position: Option<u64>,
 }
 
 /// One configured source (`[[sources]]` in the TOML config).
@@ -630,6 +633,7 @@ impl SourceCtx {
                 source: self.id.clone(),
                 peer,
                 lines: batch,
+                position: None,
             };
             tokio::select! {
                 r = self.tx.send(batch) => {

@@ -242,6 +242,7 @@ fn offer(ctx: &SourceCtx, peer: SocketAddr, lines: Vec<RawLine>) -> bool {
         source: ctx.id.clone(),
         peer: Some(peer),
         lines,
+        position: None,
     };
     match ctx.tx.try_send(batch) {
         Ok(()) => true,

@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use super::MessageBatch;
 use crate::ingest::{LineBatch, SourceId};
 use crate::metrics::Metrics;
 use crate::storage::raw::RawBatch;
 use aiswatch_core::time::now_ms;
-use aiswatch_decode::{DecodeStats, Decoded, Decoder, Limit, Reject};
+use aiswatch_decode::{DecodeStats, Decoder, Limit, Reject};
 
 /// Why the decode stage stopped before its input ended.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +30,7 @@ pub enum DecodeStageError {
 /// Counters go to Prometheus after every batch.
 pub async fn decode_stage(
     mut rx: mpsc::Receiver<LineBatch>,
-    tx: mpsc::Sender<(SourceId, Vec<Decoded>)>,
+    tx: mpsc::Sender<MessageBatch>,
     raw: Option<mpsc::Sender<RawBatch>>,
     metrics: Arc<Metrics>,
 ) -> Result<(), DecodeStageError> {
@@ -64,8 +65,13 @@ pub async fn decode_stage(
                         return Err(DecodeStageError::RawArchiveStopped);
                     }
                 }
-                if !out.is_empty() && tx.send((batch.source, out)).await.is_err() {
-                    break;
+                // A batch from the line stream goes on even without
+                // messages: the engine records how far it has read.
+                if !out.is_empty() || batch.position.is_some() {
+                    let m = MessageBatch { source: batch.source, messages: out, position: batch.position };
+                    if tx.send(m).await.is_err() {
+                        break;
+                    }
                 }
             }
             _ = expiry.tick() => {

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::ingest::SourceId;
+use super::MessageBatch;
 use crate::metrics::Metrics;
 use crate::storage::raw::RawStats;
 use crate::storage::rebuild::Progress;
@@ -21,7 +21,6 @@ use crate::storage::writer::{StoreSender, WriterStats};
 use crate::storage::{StorageError, Store};
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::{now_ms, Millis};
-use aiswatch_decode::Decoded;
 use aiswatch_engine::engine::Engine;
 use aiswatch_engine::snapshot::Snapshot;
 use aiswatch_zones::ZoneSet;
@@ -47,6 +46,9 @@ pub struct EngineStage {
     pub storage: Arc<WriterStats>,
     /// The raw archive writer's counters, when it runs.
     pub raw: Option<Arc<RawStats>>,
+    /// How far into the cluster's line stream the input has been applied
+    /// (`None`: the input is not a stream).
+    pub read_to: Option<u64>,
 }
 
 impl EngineStage {
@@ -72,8 +74,17 @@ impl EngineStage {
         if !batch.alerts.is_empty() {
             batch.emitted_at = Some(now_ms());
         }
-        if !batch.is_empty() {
+        batch.input = self.read_to;
+        if !batch.is_empty() || batch.input.is_some() {
             self.store.offer(batch);
+        }
+    }
+
+    /// Applies one batch of messages.
+    fn ingest(&mut self, m: &MessageBatch, now: Millis) {
+        self.engine.ingest(&m.source, &m.messages, now);
+        if m.position.is_some() {
+            self.read_to = self.read_to.max(m.position);
         }
     }
 
@@ -164,7 +175,7 @@ pub enum EngineStageError {
 pub async fn engine_stage(
     mut st: EngineStage,
     rebuild: Rebuild,
-    mut rx: mpsc::Receiver<(SourceId, Vec<Decoded>)>,
+    mut rx: mpsc::Receiver<MessageBatch>,
     mut zones: Option<mpsc::Receiver<ZoneSet>>,
     shutdown: CancellationToken,
 ) -> Result<(), EngineStageError> {
@@ -182,7 +193,7 @@ pub async fn engine_stage(
                     if n == 0 {
                         inputs_open = false;
                     }
-                    held += batches[batches.len() - n..].iter().map(|(_, m)| m.len()).sum::<usize>();
+                    held += batches[batches.len() - n..].iter().map(|m| m.messages.len()).sum::<usize>();
                 }
                 _ = shutdown.cancelled() => {
                     if held > 0 {
@@ -214,8 +225,8 @@ pub async fn engine_stage(
     // Then what arrived meanwhile, in order.
     for chunk in batches.chunks(64) {
         let now = now_ms();
-        for (source, msgs) in chunk {
-            st.engine.ingest(source, msgs, now);
+        for m in chunk {
+            st.ingest(m, now);
         }
         st.hand_over();
     }
@@ -227,7 +238,10 @@ pub async fn engine_stage(
     let mut dup_exported = 0;
     loop {
         tokio::select! {
-            n = rx.recv_many(&mut batches, 64), if inputs_open => {
+            // A store that must lose nothing (the input is a stream to
+            // resume from) is waited for before more input is read.
+            _ = st.store.drain(), if st.store.full() => {}
+            n = rx.recv_many(&mut batches, 64), if inputs_open && !st.store.full() => {
                 if n == 0 {
                     // Every source ended (files read to the end): keep
                     // answering until the daemon shuts down.
@@ -239,8 +253,8 @@ pub async fn engine_stage(
                     continue;
                 }
                 let now = now_ms();
-                for (source, msgs) in batches.drain(..) {
-                    st.engine.ingest(&source, &msgs, now);
+                for m in batches.drain(..) {
+                    st.ingest(&m, now);
                 }
                 st.hand_over();
             }

@@ -27,6 +27,7 @@ use aiswatch_engine::track::StaticInfo;
 
 mod acks;
 pub mod audit;
+pub mod cluster;
 pub mod config;
 pub mod delivery;
 pub mod federation;
@@ -120,6 +121,15 @@ pub enum StorageError {
     /// The data directory could not be created.
     #[error("cannot create {0}: {1}")]
     Dir(std::path::PathBuf, std::io::Error),
+    /// Another node took the lease since this one did: its commits no
+    /// longer count (it must stop).
+    #[error("lease {lease} was taken by another node after epoch {epoch}: this node is no longer its leader")]
+    Fenced {
+        /// The lease.
+        lease: String,
+        /// This node's epoch.
+        epoch: i64,
+    },
 }
 
 /// A connection pool to the store. Cheap to clone.
@@ -136,6 +146,8 @@ pub struct Store {
     shares: Arc<std::sync::RwLock<Arc<[crate::deliver::sink::Share]>>>,
     /// The smallest raw archive seq a legal hold keeps (see [`Store::held_raw`]).
     held_raw: Arc<std::sync::atomic::AtomicU64>,
+    /// A cluster leader's claim, checked by every commit ([`Store::with_fence`]).
+    fence: Option<Arc<cluster::Fence>>,
 }
 
 #[derive(Clone)]
@@ -260,6 +272,7 @@ impl Store {
             routes: Arc::new([]),
             shares: Arc::default(),
             held_raw: Arc::new(NO_RAW_HOLD.into()),
+            fence: None,
         };
         store.refresh_held_raw().await?;
         Ok(store)
@@ -514,7 +527,7 @@ impl Store {
                 .into_iter()
                 .flatten()
                 .collect();
-            Ok(Batch { positions, statics, alerts: Vec::new(), ticks, heard, emitted_at: None })
+            Ok(Batch { positions, statics, alerts: Vec::new(), ticks, heard, emitted_at: None, input: None })
         })
     }
 

@@ -583,6 +583,7 @@ async fn acks_are_kept_per_centre() {
             ticks: vec![],
             heard: vec![],
             emitted_at: None,
+            input: None,
         };
         store.write(&batch).await.unwrap();
         let a = Scope::Centre(CentreId::from("A"));

@@ -23,7 +23,7 @@ impl Store {
     /// # Errors
     /// The database refused or is unreachable; nothing was written.
     pub async fn write(&self, batch: &Batch) -> Result<Vec<AlertEvent>, StorageError> {
-        if batch.is_empty() {
+        if batch.is_empty() && (batch.input.is_none() || self.fence.is_none()) {
             return Ok(Vec::new());
         }
         let cleaned;
@@ -72,6 +72,9 @@ impl Store {
                         copy_positions(&mut tx, &by_cell(&batch.positions)).await?;
                     }
                     let events = write_rest(&mut tx, batch, max_t, &out).await?;
+                    if let Some(f) = &self.fence {
+                        super::cluster::check_fence(&mut tx, f, batch.input).await?;
+                    }
                     tx.commit().await?;
                     Ok(events)
                 }
@@ -274,6 +277,7 @@ fn without_nul(b: &Batch) -> Option<Batch> {
         ticks: b.ticks.clone(),
         heard: b.heard.clone(),
         emitted_at: b.emitted_at,
+        input: b.input,
     };
     for p in &mut b.positions {
         if let Some(st) = p.station.as_mut() {

@@ -93,14 +93,34 @@ pub struct StoreSender {
     cap: usize,
     stats: Arc<WriterStats>,
     last_drop_log: Millis,
+    /// Never drop: the caller waits ([`StoreSender::full`], [`StoreSender::drain`]).
+    lossless: bool,
 }
 
 impl StoreSender {
+    /// Keeps every position: past `buffer_positions` waiting, [`full`](Self::full)
+    /// tells the caller to [`drain`](Self::drain) before it reads more input
+    /// (an engine reading a stream it can resume loses nothing, it waits).
+    pub fn set_lossless(&mut self) {
+        self.lossless = true;
+    }
+
+    /// Lossless and `buffer_positions` or more positions waiting.
+    pub fn full(&self) -> bool {
+        self.lossless && self.pending.positions.len() >= self.cap
+    }
+
+    /// Hands what waits to the writer, waiting for room.
+    pub async fn drain(&mut self) {
+        self.send(Batch::default()).await;
+        self.stats.positions_pending.store(0, Ordering::Relaxed);
+    }
+
     /// Hands `b` on without waiting (live). See the module doc for what
     /// happens when the store falls behind.
     pub fn offer(&mut self, mut b: Batch) {
         let room = self.cap.saturating_sub(self.pending.positions.len());
-        if b.positions.len() > room {
+        if b.positions.len() > room && !self.lossless {
             let dropped = b.positions.len() - room;
             b.positions.truncate(room);
             let total = self
@@ -166,6 +186,7 @@ pub fn spawn(
         cap: cfg.buffer_positions,
         stats: stats.clone(),
         last_drop_log: 0,
+        lossless: false,
     };
     let task = tokio::spawn(run(
         store,
@@ -214,7 +235,10 @@ async fn run(
                 Err(_) => break,
             }
         }
-        let events = commit(&store, &batch, &stats).await;
+        let Some(events) = commit(&store, &batch, &stats).await else {
+            // Fenced: another node leads now; what this one holds is stale.
+            break;
+        };
         if let Some(h) = &hub {
             h.committed(events);
         }
@@ -275,7 +299,10 @@ impl WalBound {
 
 /// Commits `batch`, retrying with capped backoff until it succeeds; the
 /// alert changes it stored, for the live stream and the outbox.
-async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) -> Vec<AlertEvent> {
+///
+/// `None`: the store's fence no longer holds ([`super::StorageError::Fenced`]):
+/// retrying cannot help.
+async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) -> Option<Vec<AlertEvent>> {
     let mut delay = Duration::from_millis(200);
     loop {
         let res = match store.write(batch).await {
@@ -315,7 +342,11 @@ async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) -> Vec<AlertE
                 stats
                     .last_commit_ms
                     .store(now_ms().max(0) as u64, Ordering::Relaxed);
-                return events;
+                return Some(events);
+            }
+            Err(e @ super::StorageError::Fenced { .. }) => {
+                error!(error = %e, "Store writer stopped: another node leads.");
+                return None;
             }
             Err(e) => {
                 stats.errors.fetch_add(1, Ordering::Relaxed);

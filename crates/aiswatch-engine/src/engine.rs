@@ -49,7 +49,7 @@ impl Default for EngineConfig {
 }
 
 /// Counters of what the engine did with the messages it was given.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EngineStats {
     /// Messages given to the engine.
     pub messages: u64,

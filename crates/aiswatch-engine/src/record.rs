@@ -167,6 +167,10 @@ pub struct Batch {
     /// Wall time the engine emitted the first of `alerts` (the start of
     /// the alert-to-delivery latency); `None`: when written.
     pub emitted_at: Option<Millis>,
+    /// How far into its input (a position in the cluster's line stream)
+    /// the engine had read when it made this batch: stored with it, so a
+    /// reader taking over resumes just after. `None`: not from a stream.
+    pub input: Option<u64>,
 }
 
 impl Batch {
@@ -190,5 +194,6 @@ impl Batch {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        self.input = self.input.max(o.input.take());
     }
 }

@@ -300,6 +300,7 @@ async fn fixture_on(o: Opts, store: Option<Store>, dir: tempfile::TempDir) -> Fi
                 ticks: Vec::new(),
                 heard: Vec::new(),
                 emitted_at: None,
+                input: None,
             })
             .await
             .unwrap();
@@ -342,6 +343,7 @@ async fn fixture_on(o: Opts, store: Option<Store>, dir: tempfile::TempDir) -> Fi
         evidence: None,
         federation: None,
         audit: crate::audit::Audit::off(),
+        cluster: None,
     };
     let state = Arc::new(ApiState::new(ctx));
     Fixture {

@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use ahash::AHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use aiswatch_core::time::Millis;
 use aiswatch_decode::ais::{Body, Dimensions};
@@ -27,7 +27,7 @@ pub use index::PositionIndex;
 pub use aiswatch_core::ids::Mmsi;
 
 /// One point of a vessel's recent track. Compact: 24 bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TrackPoint {
     /// Event time.
     pub time: Millis,
@@ -44,7 +44,7 @@ pub struct TrackPoint {
 }
 
 /// Static and voyage data, as last reported.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StaticInfo {
     /// Vessel name.
     pub name: Option<String>,
@@ -63,7 +63,10 @@ pub struct StaticInfo {
     /// Destination.
     pub destination: Option<String>,
     /// When static data was last received.
-    #[serde(serialize_with = "aiswatch_core::time::serde_rfc3339::serialize")]
+    #[serde(
+        serialize_with = "aiswatch_core::time::serde_rfc3339::serialize",
+        deserialize_with = "aiswatch_core::time::serde_rfc3339::deserialize"
+    )]
     pub updated_at: Millis,
 }
 
@@ -97,7 +100,7 @@ impl StaticInfo {
 }
 
 /// What kind of station reports under this MMSI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VesselClass {
     /// Class A transponder (types 1–3, 5).
@@ -111,20 +114,30 @@ pub enum VesselClass {
 }
 
 /// Everything known about one vessel.
-#[derive(Debug, Clone, Serialize)]
+/// Deserializes from what it serializes to (the cluster's snapshot table).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Vessel {
     /// Its MMSI.
     pub mmsi: Mmsi,
     /// Transponder class.
     pub class: VesselClass,
     /// First message, event time.
-    #[serde(serialize_with = "aiswatch_core::time::serde_rfc3339::serialize")]
+    #[serde(
+        serialize_with = "aiswatch_core::time::serde_rfc3339::serialize",
+        deserialize_with = "aiswatch_core::time::serde_rfc3339::deserialize"
+    )]
     pub first_seen: Millis,
     /// Last message of any type, event time.
-    #[serde(serialize_with = "aiswatch_core::time::serde_rfc3339::serialize")]
+    #[serde(
+        serialize_with = "aiswatch_core::time::serde_rfc3339::serialize",
+        deserialize_with = "aiswatch_core::time::serde_rfc3339::deserialize"
+    )]
     pub last_seen: Millis,
     /// Time of the current position.
-    #[serde(serialize_with = "aiswatch_core::time::serde_rfc3339::option")]
+    #[serde(
+        serialize_with = "aiswatch_core::time::serde_rfc3339::option",
+        deserialize_with = "aiswatch_core::time::serde_rfc3339::option_deserialize"
+    )]
     pub position_at: Option<Millis>,
     /// Current longitude, degrees.
     pub lon: Option<f64>,

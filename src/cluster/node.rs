@@ -1,0 +1,409 @@
+//! What each `--role` runs. Every node serves `[http] listen` with
+//! `/healthz`, `/readyz`, `/metrics` and `/api/v1/status`.
+//!
+//! - `ingest`: the sources, and the publisher to the line stream.
+//! - `engine`: a standby until it holds the lease; then the whole pipeline
+//!   of [`crate::app`] with the line stream as its source, its store
+//!   fenced, delivery, and the vessel state published for api nodes. A
+//!   leader that loses its lease stops (exit 1): its supervisor starts it
+//!   again, as a standby.
+//! - `api`: the API and console from the store ([`super::view`]).
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{error, info, warn};
+
+use super::{ClusterConfig, ClusterMetrics, NodeStatus, Role, PARTITION};
+use crate::api::ApiContext;
+use crate::app::{AppError, Bound, Leading};
+use crate::config::Config;
+use crate::deliver::hub::Hub;
+use crate::ingest::{self, LineBatch};
+use crate::lifecycle::{Ends, Supervisor};
+use crate::metrics::Metrics;
+use crate::storage::Store;
+use aiswatch_engine::snapshot::Snapshot;
+use aiswatch_zones::ZoneSet;
+
+/// Runs this node's `role` until `shutdown`.
+///
+/// # Errors
+/// As [`crate::app::run`]; also a config the role cannot run on, and
+/// (engine) a lease lost.
+pub async fn run(
+    cfg: Config,
+    role: Role,
+    shutdown: impl Future<Output = ()>,
+    on_bound: Option<oneshot::Sender<Bound>>,
+) -> Result<(), AppError> {
+    let problems = super::check(role, cfg.cluster.as_ref(), &cfg.storage.database_url());
+    if !problems.is_empty() {
+        return Err(AppError::Cluster(problems.join("\n")));
+    }
+    let Some(c) = cfg.cluster.clone() else {
+        return crate::app::run(cfg, shutdown, on_bound).await;
+    };
+    match role {
+        Role::All => crate::app::run(cfg, shutdown, on_bound).await,
+        Role::Ingest => run_ingest(cfg, c, shutdown, on_bound).await,
+        Role::Engine => run_engine(cfg, c, shutdown, on_bound).await,
+        Role::Api => run_api(cfg, c, shutdown, on_bound).await,
+    }
+}
+
+/// A context that serves the probes and the status of a node without a
+/// store (ingest, standby): data endpoints answer 503.
+fn bare_context(
+    cfg: &Config,
+    metrics: Arc<Metrics>,
+    status: Arc<NodeStatus>,
+) -> Result<ApiContext, AppError> {
+    let progress = Arc::new(crate::storage::rebuild::Progress::default());
+    progress.finish();
+    Ok(ApiContext {
+        metrics,
+        snapshot: watch::channel(Arc::new(Snapshot::default())).1,
+        want_snapshot: Arc::new(AtomicBool::new(false)),
+        store: None,
+        storage: Default::default(),
+        zones: crate::live_zones::fixed(Arc::new(ZoneSet::default())),
+        tokens: cfg.tokens()?,
+        limits: cfg.api.clone(),
+        engine_heartbeat: Arc::new(AtomicI64::new(0)),
+        sources_ready: Arc::new(AtomicBool::new(true)),
+        rebuild: progress,
+        hub: None,
+        routes: Arc::new([]),
+        evidence: None,
+        federation: None,
+        audit: crate::audit::Audit::off(),
+        cluster: Some(status),
+    })
+}
+
+/// Binds `[http] listen`.
+async fn bind(cfg: &Config) -> Result<tokio::net::TcpListener, AppError> {
+    let listener = tokio::net::TcpListener::bind(cfg.http.listen)
+        .await
+        .map_err(|source| AppError::Bind {
+            addr: cfg.http.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(AppError::LocalAddr)?;
+    info!(addr = %addr, "HTTP server listening.");
+    Ok(listener)
+}
+
+async fn run_ingest(
+    cfg: Config,
+    c: ClusterConfig,
+    shutdown: impl Future<Output = ()>,
+    on_bound: Option<oneshot::Sender<Bound>>,
+) -> Result<(), AppError> {
+    let metrics = Arc::new(Metrics::new());
+    let cm = ClusterMetrics::register(&metrics.registry)?;
+    let status = NodeStatus::new(&c.node, Role::Ingest);
+    let client = super::connect(&c).await.map_err(AppError::Cluster)?;
+    let js = async_nats::jetstream::new(client);
+    let sup = Supervisor::new();
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+
+    let listener = bind(&cfg).await?;
+    let http_addr = listener.local_addr().map_err(AppError::LocalAddr)?;
+    let ctx = bare_context(&cfg, metrics.clone(), status.clone())?;
+    crate::api::warn_if_open(&ctx.tokens, http_addr);
+    let http_cancel = CancellationToken::new();
+    let http = {
+        let (h, cancel) = (cfg.http.clone(), http_cancel.clone());
+        tokio::spawn(async move { crate::api::serve(listener, ctx, &h, cancel).await })
+    };
+
+    let (line_tx, line_rx) = mpsc::channel::<LineBatch>(cfg.channels.lines);
+    let mut addrs = Vec::new();
+    for src in cfg.sources.clone() {
+        let id = src.id().to_owned();
+        let env = ingest::SourceEnv {
+            vessel_ttl: cfg.engine.vessel_ttl,
+            resume_after: None,
+        };
+        let s =
+            ingest::start_source_with(src, line_tx.clone(), metrics.clone(), cancel.clone(), env)
+                .await?;
+        if let Some(a) = s.local_addr {
+            addrs.push((id.clone(), a));
+        }
+        tracker.spawn(sup.spawn(&format!("source {id}"), Ends::Whenever, s.run));
+    }
+    drop(line_tx);
+    tracker.close();
+    info!(node = %c.node, stream = %c.stream(), sources = addrs.len(), "Ingest node: every line goes to the line stream.");
+    let publisher = tokio::spawn(super::ingest::publish(
+        line_rx,
+        js,
+        c,
+        cfg.channels.ingest_buffer,
+        cm.clone(),
+        status,
+    ));
+    if let Some(tx) = on_bound {
+        let _ = tx.send(Bound {
+            http: http_addr,
+            sources: addrs,
+        });
+    }
+    tokio::select! {
+        _ = shutdown => info!("Shutting down."),
+        _ = sup.tripped() => error!("A source failed; shutting down."),
+    }
+    sup.stopping();
+    cancel.cancel();
+    let timeout = cfg.shutdown.timeout;
+    let drained = tokio::time::timeout(timeout, async {
+        tracker.wait().await;
+        let _ = publisher.await;
+    })
+    .await;
+    http_cancel.cancel();
+    let _ = http.await;
+    let failures = sup.failures();
+    if !failures.is_empty() {
+        return Err(AppError::StageFailed(failures));
+    }
+    if drained.is_err() {
+        warn!(
+            waiting = cm.buffered.get(),
+            "Lines still waiting for the line stream at shutdown are lost."
+        );
+        return Err(AppError::ShutdownTimeout(timeout));
+    }
+    Ok(())
+}
+
+async fn run_engine(
+    cfg: Config,
+    c: ClusterConfig,
+    shutdown: impl Future<Output = ()>,
+    on_bound: Option<oneshot::Sender<Bound>>,
+) -> Result<(), AppError> {
+    // Zones and detectors first, as in every role: a bad file fails the start.
+    cfg.engine(None)?;
+    let metrics = Arc::new(Metrics::new());
+    let cm = ClusterMetrics::register(&metrics.registry)?;
+    let status = NodeStatus::new(&c.node, Role::Engine);
+    cm.leader
+        .with_label_values(&[&PARTITION.to_string()])
+        .set(0);
+    let url = cfg.storage.database_url();
+    let store = Store::connect(&url).await?;
+    let lease_name = c.lease(PARTITION);
+    if let Ok(Some(l)) = store.lease(&lease_name).await {
+        if let Ok(mut n) = status.leader_node.lock() {
+            *n = Some(l.node);
+        }
+    }
+    let client = super::connect(&c).await.map_err(AppError::Cluster)?;
+
+    // While a standby: the probes and the status, on the listener the
+    // leader will serve on.
+    let listener = bind(&cfg).await?;
+    let http_addr = listener.local_addr().map_err(AppError::LocalAddr)?;
+    let std_listener = listener.into_std().map_err(AppError::LocalAddr)?;
+    let for_leader = std_listener.try_clone().map_err(AppError::LocalAddr)?;
+    let standby_listener =
+        tokio::net::TcpListener::from_std(std_listener).map_err(AppError::LocalAddr)?;
+    let standby_cancel = CancellationToken::new();
+    let standby = {
+        let ctx = bare_context(&cfg, metrics.clone(), status.clone())?;
+        let (h, cancel) = (cfg.http.clone(), standby_cancel.clone());
+        tokio::spawn(async move { crate::api::serve(standby_listener, ctx, &h, cancel).await })
+    };
+    let mut on_bound = on_bound;
+    if let Some(tx) = on_bound.take() {
+        let _ = tx.send(Bound {
+            http: http_addr,
+            sources: Vec::new(),
+        });
+    }
+
+    tokio::pin!(shutdown);
+    let stop = CancellationToken::new();
+    let lease = tokio::select! {
+        l = super::lease::acquire(&url, &lease_name, &stop) => l.map_err(AppError::Cluster)?,
+        _ = &mut shutdown => None,
+    };
+    standby_cancel.cancel();
+    let _ = standby.await;
+    let Some(lease) = lease else {
+        info!("Shutting down (standby).");
+        return Ok(());
+    };
+    let (fence, position) = store.take_epoch(&lease_name, &c.node).await?;
+    store.close().await;
+    cm.lease_changes.inc();
+    cm.leader
+        .with_label_values(&[&PARTITION.to_string()])
+        .set(1);
+    status.leader.store(true, Ordering::Relaxed);
+    if let Ok(mut n) = status.leader_node.lock() {
+        *n = Some(c.node.clone());
+    }
+    info!(lease = %lease_name, node = %c.node, epoch = fence.epoch, position, "Lease taken: this node leads; rebuilding state from the store.");
+
+    let lost = lease.lost();
+    let leading = Leading {
+        cluster: c,
+        nats: client,
+        fence,
+        position,
+        metrics: metrics.clone(),
+        cluster_metrics: cm.clone(),
+        status: status.clone(),
+    };
+    let listener = tokio::net::TcpListener::from_std(for_leader).map_err(AppError::LocalAddr)?;
+    let res = crate::app::run_leading(cfg, leading, listener, async {
+        tokio::select! {
+            _ = &mut shutdown => {}
+            _ = lost.cancelled() => {}
+        }
+    })
+    .await;
+    status.leader.store(false, Ordering::Relaxed);
+    cm.leader
+        .with_label_values(&[&PARTITION.to_string()])
+        .set(0);
+    drop(lease);
+    if lost.is_cancelled() {
+        cm.lease_changes.inc();
+        return Err(AppError::Cluster(format!(
+            "lease {lease_name} lost: this node stopped leading (its supervisor starts it again as a standby)"
+        )));
+    }
+    res
+}
+
+async fn run_api(
+    cfg: Config,
+    c: ClusterConfig,
+    shutdown: impl Future<Output = ()>,
+    on_bound: Option<oneshot::Sender<Bound>>,
+) -> Result<(), AppError> {
+    let engine = cfg.engine(None)?;
+    let undeclared = cfg.undeclared_centres(engine.zones());
+    if !undeclared.is_empty() {
+        return Err(AppError::UndeclaredCentres(undeclared));
+    }
+    let metrics = Arc::new(Metrics::new());
+    ClusterMetrics::register(&metrics.registry)?;
+    let status = NodeStatus::new(&c.node, Role::Api);
+    let routes: Arc<[crate::deliver::sink::Route]> =
+        crate::deliver::sink::Route::from_config(&cfg.centres).into();
+    let store = Store::connect(&cfg.storage.database_url())
+        .await?
+        .with_routes(routes.clone());
+    info!(store = %store.url(), node = %c.node, "Api node: answering from the store and the leader's vessel state.");
+    let cancel = CancellationToken::new();
+    let zones = Arc::new(engine.zones().clone());
+    let (evidence, _) = crate::evidence::ExportContext::open(
+        store.clone(),
+        zones.clone(),
+        &cfg.storage.data_dir,
+        cfg.loaded_from.as_ref(),
+        cfg.detect.defaults.clone(),
+    )?;
+    let audit_cancel = CancellationToken::new();
+    let (audit, audit_writer) = crate::audit::start(
+        store.clone(),
+        &cfg.audit,
+        crate::audit::AuditMetrics::register(&metrics.registry)?,
+        Some(evidence.key.clone()),
+        Arc::new(Vec::new),
+        audit_cancel.clone(),
+    );
+    let live_zones = match &cfg.zones {
+        Some(dir) => {
+            // The leader applies reloads; this node shows them.
+            let (tx, mut rx) = mpsc::channel::<ZoneSet>(1);
+            tokio::spawn(async move { while rx.recv().await.is_some() {} });
+            let declared = cfg.clone();
+            let check: crate::live_zones::Check = Box::new(move |z| declared.undeclared_centres(z));
+            crate::live_zones::spawn(
+                dir.clone(),
+                zones,
+                check,
+                tx,
+                &metrics.registry,
+                audit.clone(),
+                cancel.clone(),
+            )?
+            .0
+        }
+        None => crate::live_zones::fixed(zones),
+    };
+    let (snap_tx, snap_rx) = watch::channel(Arc::new(Snapshot::default()));
+    let heartbeat = Arc::new(AtomicI64::new(0));
+    tokio::spawn(super::view::follow_snapshots(
+        store.clone(),
+        c.lease(PARTITION),
+        snap_tx,
+        heartbeat.clone(),
+        status.clone(),
+        cancel.clone(),
+    ));
+    let hub = Hub::new(4096);
+    tokio::spawn(super::view::follow_events(
+        store.clone(),
+        hub.clone(),
+        cancel.clone(),
+    ));
+    let progress = Arc::new(crate::storage::rebuild::Progress::default());
+    progress.finish();
+    let ctx = ApiContext {
+        metrics: metrics.clone(),
+        snapshot: snap_rx,
+        // The leader publishes every second, asked or not.
+        want_snapshot: Arc::new(AtomicBool::new(false)),
+        store: Some(store.clone()),
+        storage: Default::default(),
+        zones: live_zones,
+        tokens: cfg.tokens()?,
+        limits: cfg.api.clone(),
+        engine_heartbeat: heartbeat,
+        sources_ready: Arc::new(AtomicBool::new(true)),
+        rebuild: progress,
+        hub: Some(hub),
+        routes,
+        evidence: Some(evidence),
+        federation: None,
+        audit,
+        cluster: Some(status),
+    };
+    let listener = bind(&cfg).await?;
+    let http_addr = listener.local_addr().map_err(AppError::LocalAddr)?;
+    crate::api::warn_if_open(&ctx.tokens, http_addr);
+    let http_cancel = CancellationToken::new();
+    let http = {
+        let (h, cancel) = (cfg.http.clone(), http_cancel.clone());
+        tokio::spawn(async move { crate::api::serve(listener, ctx, &h, cancel).await })
+    };
+    if let Some(tx) = on_bound {
+        let _ = tx.send(Bound {
+            http: http_addr,
+            sources: Vec::new(),
+        });
+    }
+    shutdown.await;
+    info!("Shutting down.");
+    cancel.cancel();
+    http_cancel.cancel();
+    let _ = http.await;
+    audit_cancel.cancel();
+    let _ = audit_writer.await;
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! What a cluster keeps in the store: the engine leases' epochs and stream
+//! positions (`cluster_leases`), and the vessel state the leader publishes
+//! for api nodes (`cluster_snapshots`). The lease itself is a PostgreSQL
+//! advisory lock (see `crate::cluster::lease`); the epoch is its fencing
+//! token: every commit of a leader checks it, in the commit's transaction.
+
+use sqlx::Row;
+
+use super::{on_pool, on_writer, Backend, StorageError, Store};
+use aiswatch_core::time::{now_ms, Millis};
+
+/// A leader's claim, checked by every commit of its store (see
+/// [`Store::with_fence`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    /// The lease (`<prefix>/engine/<partition>`).
+    pub lease: String,
+    /// The epoch taken with it.
+    pub epoch: i64,
+}
+
+/// Who holds a lease, as the store last recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseRow {
+    /// The node that took it last.
+    pub node: String,
+    /// Taken how many times.
+    pub epoch: i64,
+    /// Wall time it was taken.
+    pub since: Millis,
+    /// How far into the line stream its holders have committed.
+    pub position: u64,
+}
+
+/// The leader's published vessel state.
+#[derive(Debug, Clone)]
+pub struct SnapshotRow {
+    /// The leader that published it.
+    pub node: String,
+    /// Its engine's event-time clock.
+    pub clock: Option<Millis>,
+    /// Wall time it was taken.
+    pub taken_at: Millis,
+    /// The snapshot, gzipped JSON.
+    pub body: Vec<u8>,
+}
+
+impl Store {
+    /// A store whose commits hold only while `fence` is the lease's latest
+    /// epoch ([`StorageError::Fenced`] otherwise), each recording the
+    /// batch's stream position with it.
+    pub fn with_fence(mut self, fence: Fence) -> Store {
+        self.fence = Some(std::sync::Arc::new(fence));
+        self
+    }
+
+    /// Takes the next epoch of `lease` for `node`: the fence its commits
+    /// will carry, and the position to resume the stream after.
+    ///
+    /// # Errors
+    /// The database refused or is unreachable.
+    pub async fn take_epoch(&self, lease: &str, node: &str) -> Result<(Fence, u64), StorageError> {
+        let (epoch, position): (i64, i64) = on_writer!(self, p => {
+            let row = sqlx::query(
+                "INSERT INTO cluster_leases (name, node, epoch, since, position) VALUES ($1, $2, 1, $3, 0) \
+                 ON CONFLICT (name) DO UPDATE SET epoch = cluster_leases.epoch + 1, node = excluded.node, since = excluded.since \
+                 RETURNING epoch, position",
+            )
+            .bind(lease)
+            .bind(node)
+            .bind(now_ms())
+            .fetch_one(p)
+            .await?;
+            (row.try_get(0)?, row.try_get(1)?)
+        });
+        Ok((
+            Fence {
+                lease: lease.to_owned(),
+                epoch,
+            },
+            position.max(0) as u64,
+        ))
+    }
+
+    /// The lease as last taken; `None` if never.
+    ///
+    /// # Errors
+    /// The database refused or is unreachable.
+    pub async fn lease(&self, lease: &str) -> Result<Option<LeaseRow>, StorageError> {
+        on_pool!(self, p => {
+            let row = sqlx::query(
+                "SELECT node, epoch, since, position FROM cluster_leases WHERE name = $1",
+            )
+            .bind(lease)
+            .fetch_optional(p)
+            .await?;
+            row.map(|r| {
+                Ok(LeaseRow {
+                    node: r.try_get(0)?,
+                    epoch: r.try_get(1)?,
+                    since: r.try_get(2)?,
+                    position: r.try_get::<i64, _>(3)?.max(0) as u64,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Replaces the published vessel state `name`.
+    ///
+    /// # Errors
+    /// The database refused or is unreachable.
+    pub async fn publish_snapshot(&self, name: &str, s: &SnapshotRow) -> Result<(), StorageError> {
+        on_writer!(self, p => {
+            sqlx::query(
+                "INSERT INTO cluster_snapshots (name, node, clock, taken_at, body) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (name) DO UPDATE SET node = excluded.node, clock = excluded.clock, \
+                 taken_at = excluded.taken_at, body = excluded.body",
+            )
+            .bind(name)
+            .bind(&s.node)
+            .bind(s.clock)
+            .bind(s.taken_at)
+            .bind(&s.body)
+            .execute(p)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The published vessel state `name` if it was taken after `after`.
+    ///
+    /// # Errors
+    /// The database refused or is unreachable.
+    pub async fn snapshot_after(
+        &self,
+        name: &str,
+        after: Millis,
+    ) -> Result<Option<SnapshotRow>, StorageError> {
+        on_pool!(self, p => {
+            let row = sqlx::query(
+                "SELECT node, clock, taken_at, body FROM cluster_snapshots WHERE name = $1 AND taken_at > $2",
+            )
+            .bind(name)
+            .bind(after)
+            .fetch_optional(p)
+            .await?;
+            row.map(|r| {
+                Ok(SnapshotRow {
+                    node: r.try_get(0)?,
+                    clock: r.try_get(1)?,
+                    taken_at: r.try_get(2)?,
+                    body: r.try_get(3)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// The newest alert change's event number (0: none yet).
+    ///
+    /// # Errors
+    /// The database refused or is unreachable.
+    pub async fn last_event(&self) -> Result<i64, StorageError> {
+        let n: Option<i64> = on_pool!(self, p => sqlx::query_scalar("SELECT MAX(n) FROM alert_events")
+            .fetch_one(p)
+            .await)?;
+        Ok(n.unwrap_or(0))
+    }
+}
+
+/// Inside a commit's transaction: the fence still holds, and the stream
+/// position moves to `input` (if the batch has one).
+pub(super) async fn check_fence(
+    tx: &mut sqlx::PgConnection,
+    fence: &Fence,
+    input: Option<u64>,
+) -> Result<(), StorageError> {
+    let done = sqlx::query(
+        "UPDATE cluster_leases SET position = GREATEST(position, COALESCE($3, position)) \
+         WHERE name = $1 AND epoch = $2",
+    )
+    .bind(&fence.lease)
+    .bind(fence.epoch)
+    .bind(input.map(|i| i.min(i64::MAX as u64) as i64))
+    .execute(tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StorageError::Fenced {
+            lease: fence.lease.clone(),
+            epoch: fence.epoch,
+        })
+    }
+}

@@ -1,0 +1,410 @@
+//! aiswatch as a cluster on NATS JetStream and PostgreSQL: an ingest node,
+//! two engine nodes (a leader and a standby) and an api node, as separate
+//! processes on loopback. Needs `AISWATCH_TEST_PG_URL` and
+//! `AISWATCH_TEST_NATS_URL` (each run uses its own schema and prefix);
+//! without them it says SKIPPED.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const ADMIN: &str = "cluster-admin-token";
+
+/// A node: `aiswatch run --role ROLE` as a child process, killed when dropped.
+struct Node {
+    child: std::process::Child,
+    http: SocketAddr,
+    tcp: Option<SocketAddr>,
+    log: std::path::PathBuf,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Node {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// Writes node `name`'s config: the cluster, the shared store and data
+/// directory; an ingest node also gets a TCP receiver.
+fn node_config(dir: &Path, db: &str, nats: &str, prefix: &str, name: &str) -> std::path::PathBuf {
+    let zones = Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
+    let sources = if name.starts_with("ingest") {
+        "[[sources]]\nkind = \"tcp_server\"\nid = \"tcp\"\nbind = \"127.0.0.1:0\"\n\n"
+    } else {
+        ""
+    };
+    let text = format!(
+        "zones = {zones:?}\n\n{sources}[http]\nlisten = \"127.0.0.1:0\"\n\n\
+         [storage]\nurl = {db:?}\ndata_dir = {data:?}\n\n[api]\nadmin_tokens = [\"{ADMIN}\"]\n\n\
+         [cluster]\nnats_url = {nats:?}\nnode = \"{name}\"\nprefix = \"{prefix}\"\n\n{centres}",
+        data = dir.join("data"),
+        centres = centres_toml(),
+    );
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Starts node `name` with `role` and waits until it listens.
+async fn spawn_node(dir: &Path, config: &Path, role: &str, name: &str) -> Node {
+    let log = dir.join(format!("{name}-{}.log", aiswatch_core::time::now_ms()));
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_aiswatch"))
+        .args(["run", "--role", role, "--config"])
+        .arg(config)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut n = Node {
+        child,
+        http: ([127, 0, 0, 1], 0).into(),
+        tcp: None,
+        log,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = n.log();
+        let http = logged_addr(&text, &["HTTP server listening."]);
+        let tcp = logged_addr(&text, &["Listening for TCP connections.", "source=tcp "]);
+        if let Some(http) = http {
+            if role != "ingest" || tcp.is_some() {
+                n.http = http;
+                n.tcp = tcp;
+                return n;
+            }
+        }
+        if let Some(st) = n.child.try_wait().unwrap() {
+            panic!("{name} exited ({st}) before listening:\n{text}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name} not listening after 60 s:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// This node's `cluster` object of `/api/v1/status` (null if it does not answer).
+async fn cluster_of(n: &Node) -> serde_json::Value {
+    let (status, body) = request(n.http, "GET", "/api/v1/status", Some(ADMIN)).await;
+    if status != 200 {
+        return serde_json::Value::Null;
+    }
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["cluster"].clone()
+}
+
+/// Waits until `n` leads; how long it took.
+async fn until_leader(n: &Node, within: Duration) -> Duration {
+    let t0 = Instant::now();
+    loop {
+        if cluster_of(n).await["leader"] == true {
+            return t0.elapsed();
+        }
+        assert!(
+            t0.elapsed() < within,
+            "not leader after {within:?}:\n{}",
+            n.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Positions the store holds.
+async fn stored_positions(db: &str) -> i64 {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(db).await.unwrap();
+    sqlx::query_scalar("SELECT COUNT(*) FROM positions")
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+}
+
+/// Waits until the store holds `n` positions (never more).
+async fn until_positions(db: &str, n: usize, nodes: &[&Node]) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let got = stored_positions(db).await;
+        assert!(
+            got <= n as i64,
+            "{got} positions stored, {n} fed: some twice"
+        );
+        if got == n as i64 {
+            return;
+        }
+        if Instant::now() > deadline {
+            let logs: Vec<_> = nodes.iter().map(|n| n.log()).collect();
+            panic!(
+                "{got} of {n} positions stored after 120 s:\n{}",
+                logs.join("\n-----\n")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn urls(test: &str) -> Option<(String, String)> {
+    let pg = pg_base_url(test)?;
+    match std::env::var("AISWATCH_TEST_NATS_URL") {
+        Ok(u) if !u.is_empty() => Some((pg, u)),
+        _ => {
+            eprintln!("SKIPPED ({test}): set AISWATCH_TEST_NATS_URL, e.g. nats://127.0.0.1:4222");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standby_takes_over_a_killed_leader_and_the_alerts_are_replays() {
+    let Some((pg, nats)) = urls("cluster failover") else {
+        return;
+    };
+    let db = pg_schema(&pg, "cluster").await;
+    let prefix = format!(
+        "awt{}_{}",
+        std::process::id(),
+        aiswatch_core::time::now_ms() % 1_000_000
+    );
+    let lines = sample_lines();
+    let split = clean_split(&lines, lines.len() / 2);
+    let (ref_alerts, ref_positions) = replay_reference(&lines);
+    let (_, first_positions) = replay_reference(&lines[..split]);
+    assert!(!ref_alerts.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = |name: &str| node_config(dir.path(), &db, &nats, &prefix, name);
+    let e1 = spawn_node(dir.path(), &cfg("engine-1"), "engine", "engine-1").await;
+    until_leader(&e1, Duration::from_secs(60)).await;
+    let e2 = spawn_node(dir.path(), &cfg("engine-2"), "engine", "engine-2").await;
+    let api = spawn_node(dir.path(), &cfg("api-1"), "api", "api-1").await;
+    let ingest = spawn_node(dir.path(), &cfg("ingest-1"), "ingest", "ingest-1").await;
+
+    // Every node answers its status with its place in the cluster.
+    let c = cluster_of(&e2).await;
+    assert_eq!(c["role"], "engine", "{c}");
+    assert_eq!(c["leader"], false, "{c}");
+    assert_eq!(c["leader_node"], "engine-1", "{c}");
+    assert_eq!(cluster_of(&ingest).await["role"], "ingest");
+    assert_eq!(cluster_of(&api).await["partitions"], serde_json::json!([0]));
+    let (status, body) = request(e2.http, "GET", "/readyz", None).await;
+    assert_eq!(status, 200, "a standby is ready to take over: {body}");
+    assert!(body.contains("standby: engine-1 leads"), "{body}");
+
+    feed(ingest.tcp.unwrap(), &lines[..split]).await;
+    until_positions(&db, first_positions.len(), &[&ingest, &e1, &e2]).await;
+
+    // kill -9 of the leader: the standby leads within 10 s.
+    let mut e1 = e1;
+    e1.child.kill().unwrap();
+    let _ = e1.child.wait();
+    let took = until_leader(&e2, Duration::from_secs(10)).await;
+    eprintln!(
+        "cluster failover: standby leads {:.2} s after kill -9 of the leader",
+        took.as_secs_f64()
+    );
+
+    feed(ingest.tcp.unwrap(), &lines[split..]).await;
+    until_positions(&db, ref_positions.len(), &[&ingest, &e2]).await;
+
+    // The api node's alerts are replay's: same ids, same changes, no extra.
+    let want = reference_changes(&ref_alerts);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let got = loop {
+        let got = api_alerts(api.http, ADMIN).await;
+        if got == want || Instant::now() > deadline {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let missing: Vec<_> = want.keys().filter(|k| !got.contains_key(*k)).collect();
+    let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(*k)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
+    for (id, w) in &want {
+        assert_eq!(&got[id], w, "state changes of {id}");
+    }
+    // The api node's clock is the leader's, and it knows who leads.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = get_json(api.http, "/api/v1/status", Some(ADMIN)).await;
+        if s["cluster"]["leader_node"] == "engine-2"
+            && s["clock"].is_string()
+            && s["vessels"].as_u64() > Some(0)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "api status never shows the new leader's state: {s}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "cluster failover: {} alerts, {} changes, {} positions, kill -9 after line {split}",
+        want.len(),
+        ref_alerts.len(),
+        ref_positions.len()
+    );
+    drop((ingest, api, e2));
+}
+
+/// A `nats-server` of this test's own (JetStream on, its own port and
+/// store), so that stopping it disturbs no other test.
+struct OwnNats {
+    child: Option<std::process::Child>,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl OwnNats {
+    async fn start() -> Option<OwnNats> {
+        let bin = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .find(|b| Path::new(b).exists());
+        let Some(_) = bin else {
+            eprintln!("SKIPPED (NATS outage): no nats-server binary");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut n = OwnNats {
+            child: None,
+            port,
+            dir: tempfile::tempdir().unwrap(),
+        };
+        n.resume().await;
+        Some(n)
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (again, on the same port and store) and waits until it answers.
+    async fn resume(&mut self) {
+        let bin = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .find(|b| Path::new(b).exists())
+            .unwrap();
+        self.child = Some(
+            std::process::Command::new(bin)
+                .args([
+                    "-a",
+                    "127.0.0.1",
+                    "-p",
+                    &self.port.to_string(),
+                    "-js",
+                    "-sd",
+                ])
+                .arg(self.dir.path())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "nats-server not answering");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for OwnNats {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A metric's value in a node's `/metrics` (0 if absent).
+async fn metric(n: &Node, name: &str) -> f64 {
+    let (_, body) = request(n.http, "GET", "/metrics", None).await;
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_buffers_while_nats_is_stopped_and_nothing_is_lost() {
+    let Some(pg) = pg_base_url("cluster NATS outage") else {
+        return;
+    };
+    let Some(mut nats) = OwnNats::start().await else {
+        return;
+    };
+    let db = pg_schema(&pg, "clnats").await;
+    let lines = sample_lines();
+    let split = clean_split(&lines, lines.len() / 2);
+    let (ref_alerts, ref_positions) = replay_reference(&lines);
+    let (_, first_positions) = replay_reference(&lines[..split]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = |name: &str| node_config(dir.path(), &db, &nats.url(), "outage", name);
+    let engine = spawn_node(dir.path(), &cfg("engine-1"), "engine", "engine-1").await;
+    until_leader(&engine, Duration::from_secs(60)).await;
+    let ingest = spawn_node(dir.path(), &cfg("ingest-1"), "ingest", "ingest-1").await;
+    feed(ingest.tcp.unwrap(), &lines[..split]).await;
+    until_positions(&db, first_positions.len(), &[&ingest, &engine]).await;
+
+    // NATS stopped for 30 s while the rest of the feed arrives: it waits
+    // in the ingest node's buffer, which says so.
+    nats.stop();
+    let stopped = Instant::now();
+    feed(ingest.tcp.unwrap(), &lines[split..]).await;
+    let fed = (lines.len() - split) as f64;
+    loop {
+        let buffered = metric(&ingest, "aiswatch_cluster_lines_buffered").await;
+        let (status, body) = request(ingest.http, "GET", "/readyz", None).await;
+        if buffered > 0.0 && status == 503 && body.contains("line stream unreachable") {
+            break;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(25),
+            "the ingest node never said it buffers ({buffered} lines buffered, /readyz {status} {body}):\n{}",
+            ingest.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(30).saturating_sub(stopped.elapsed())).await;
+    nats.resume().await;
+
+    until_positions(&db, ref_positions.len(), &[&ingest, &engine]).await;
+    assert_eq!(
+        metric(&ingest, "aiswatch_cluster_lines_overflowed_total").await,
+        0.0
+    );
+    assert!(metric(&ingest, "aiswatch_cluster_lines_published_total").await >= fed);
+    let got = api_alerts(engine.http, ADMIN).await;
+    assert_eq!(got, reference_changes(&ref_alerts));
+    eprintln!(
+        "cluster NATS outage: {} of {} lines fed while NATS was stopped for 30 s, none lost",
+        lines.len() - split,
+        lines.len()
+    );
+}
