@@ -6,8 +6,10 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -37,7 +39,14 @@ impl Node {
 
 /// Writes node `name`'s config: the cluster, the shared store and data
 /// directory; an ingest node also gets a TCP receiver.
-fn node_config(dir: &Path, db: &str, nats: &str, prefix: &str, name: &str) -> std::path::PathBuf {
+fn node_config(
+    dir: &Path,
+    db: &str,
+    nats: &str,
+    prefix: &str,
+    name: &str,
+    centres: &str,
+) -> std::path::PathBuf {
     let zones = Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
     let sources = if name.starts_with("ingest") {
         "[[sources]]\nkind = \"tcp_server\"\nid = \"tcp\"\nbind = \"127.0.0.1:0\"\n\n"
@@ -49,7 +58,6 @@ fn node_config(dir: &Path, db: &str, nats: &str, prefix: &str, name: &str) -> st
          [storage]\nurl = {db:?}\ndata_dir = {data:?}\n\n[api]\nadmin_tokens = [\"{ADMIN}\"]\n\n\
          [cluster]\nnats_url = {nats:?}\nnode = \"{name}\"\nprefix = \"{prefix}\"\n\n{centres}",
         data = dir.join("data"),
-        centres = centres_toml(),
     );
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).unwrap();
@@ -165,6 +173,135 @@ fn urls(test: &str) -> Option<(String, String)> {
     }
 }
 
+/// Webhook deliveries received: (`webhook-id`, body), in arrival order.
+#[derive(Clone, Default)]
+struct Hook(Arc<Mutex<Vec<(String, String)>>>);
+
+impl Hook {
+    /// A receiver answering 200 to every delivery; its address.
+    async fn start() -> (Hook, SocketAddr) {
+        let hook = Hook::default();
+        let got = hook.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+                let got = got.clone();
+                async move {
+                    let id = headers["webhook-id"].to_str().unwrap().to_owned();
+                    got.0.lock().unwrap().push((id, body));
+                    axum::http::StatusCode::OK
+                }
+            }),
+        );
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        (hook, addr)
+    }
+
+    /// Waits until every change of `want` (`alert id/seq`) arrived; each
+    /// delivery received more than once carried the same body.
+    async fn wait_all(&self, want: &[String]) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let got = self.0.lock().unwrap().clone();
+            let mut by_id: BTreeMap<&str, &str> = BTreeMap::new();
+            for (id, body) in &got {
+                if let Some(b) = by_id.insert(id, body) {
+                    assert_eq!(b, body, "{id} delivered twice with different bodies");
+                }
+            }
+            let missing: Vec<_> = want
+                .iter()
+                .filter(|k| !by_id.contains_key(k.as_str()))
+                .collect();
+            let extra: Vec<_> = by_id
+                .keys()
+                .filter(|k| !want.iter().any(|w| w == *k))
+                .collect();
+            assert!(
+                extra.is_empty(),
+                "deliveries of no replay change: {extra:?}"
+            );
+            if missing.is_empty() {
+                return got.len();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} of {} changes never delivered, e.g. {:?}",
+                missing.len(),
+                want.len(),
+                &missing[..missing.len().min(5)]
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// `[[centres]]` of the shipped zones; MDAT-GoG (the centre of the
+/// sample's alerts) with a webhook to `hook`.
+fn centres_with_hook(hook: SocketAddr) -> String {
+    format!(
+        "[delivery]\nmin_backoff = \"20ms\"\nmax_backoff = \"300ms\"\n\n{}",
+        centres_toml().replacen(
+            "[[centres]]\nid = \"MDAT-GoG\"\napi_tokens = [\"tok-0\"]\n",
+            &format!(
+                "[[centres]]\nid = \"MDAT-GoG\"\napi_tokens = [\"tok-0\"]\n\
+                 [centres.webhook]\nurl = \"http://{hook}/hook\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n",
+            ),
+            1,
+        )
+    )
+}
+
+/// Each replay change's delivery key (`alert id/seq`).
+fn change_keys(alerts: &[serde_json::Value]) -> Vec<String> {
+    let mut seq: BTreeMap<String, u32> = BTreeMap::new();
+    alerts
+        .iter()
+        .map(|a| {
+            let id = a["id"].as_str().unwrap().to_owned();
+            let n = seq.entry(id.clone()).or_default();
+            *n += 1;
+            format!("{id}/{n}")
+        })
+        .collect()
+}
+
+/// Every stored position (mmsi, time), in order, against what replay stores.
+async fn assert_every_position_stored(db: &str, want: &[aiswatch::storage::PositionRow]) {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(db).await.unwrap();
+    let got: Vec<(i64, i64)> = sqlx::query_as("SELECT mmsi, t FROM positions ORDER BY mmsi, t")
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+    let mut want: Vec<(i64, i64)> = want.iter().map(|p| (i64::from(p.mmsi.0), p.time)).collect();
+    want.sort_unstable();
+    assert!(
+        got == want,
+        "stored tracks differ from the positions fed ({} stored, {} fed)",
+        got.len(),
+        want.len()
+    );
+}
+
+/// `aiswatch archive verify` on a node's config: the raw line archive's
+/// hash chain holds, across whatever wrote it.
+fn assert_archive_verifies(config: &Path) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_aiswatch"))
+        .args(["archive", "verify", "--config"])
+        .arg(config)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "archive verify: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_standby_takes_over_a_killed_leader_and_the_alerts_are_replays() {
     let Some((pg, nats)) = urls("cluster failover") else {
@@ -183,7 +320,9 @@ async fn the_standby_takes_over_a_killed_leader_and_the_alerts_are_replays() {
     assert!(!ref_alerts.is_empty());
 
     let dir = tempfile::tempdir().unwrap();
-    let cfg = |name: &str| node_config(dir.path(), &db, &nats, &prefix, name);
+    let (hook, hook_addr) = Hook::start().await;
+    let centres = centres_with_hook(hook_addr);
+    let cfg = |name: &str| node_config(dir.path(), &db, &nats, &prefix, name, &centres);
     let e1 = spawn_node(dir.path(), &cfg("engine-1"), "engine", "engine-1").await;
     until_leader(&e1, Duration::from_secs(60)).await;
     let e2 = spawn_node(dir.path(), &cfg("engine-2"), "engine", "engine-2").await;
@@ -236,6 +375,13 @@ async fn the_standby_takes_over_a_killed_leader_and_the_alerts_are_replays() {
     for (id, w) in &want {
         assert_eq!(&got[id], w, "state changes of {id}");
     }
+    // Every fed position stored once; every change delivered to the
+    // centre's webhook (a repeat only with its webhook-id and body); the
+    // raw archive one chain across the failover.
+    assert_every_position_stored(&db, &ref_positions).await;
+    let keys = change_keys(&ref_alerts);
+    let received = hook.wait_all(&keys).await;
+    assert_archive_verifies(&cfg("engine-2"));
     // The api node's clock is the leader's, and it knows who leads.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -253,7 +399,7 @@ async fn the_standby_takes_over_a_killed_leader_and_the_alerts_are_replays() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     eprintln!(
-        "cluster failover: {} alerts, {} changes, {} positions, kill -9 after line {split}",
+        "cluster failover: {} alerts, {} changes ({received} webhook deliveries), {} positions, kill -9 after line {split}",
         want.len(),
         ref_alerts.len(),
         ref_positions.len()
@@ -365,7 +511,8 @@ async fn ingest_buffers_while_nats_is_stopped_and_nothing_is_lost() {
     let (_, first_positions) = replay_reference(&lines[..split]);
 
     let dir = tempfile::tempdir().unwrap();
-    let cfg = |name: &str| node_config(dir.path(), &db, &nats.url(), "outage", name);
+    let centres = centres_toml();
+    let cfg = |name: &str| node_config(dir.path(), &db, &nats.url(), "outage", name, &centres);
     let engine = spawn_node(dir.path(), &cfg("engine-1"), "engine", "engine-1").await;
     until_leader(&engine, Duration::from_secs(60)).await;
     let ingest = spawn_node(dir.path(), &cfg("ingest-1"), "ingest", "ingest-1").await;
@@ -406,5 +553,132 @@ async fn ingest_buffers_while_nats_is_stopped_and_nothing_is_lost() {
         "cluster NATS outage: {} of {} lines fed while NATS was stopped for 30 s, none lost",
         lines.len() - split,
         lines.len()
+    );
+}
+
+/// A TCP proxy to PostgreSQL that can be cut: its connections closed and
+/// new ones refused, as when the database host becomes unreachable.
+struct Proxy {
+    addr: SocketAddr,
+    up: tokio::sync::watch::Sender<bool>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Proxy {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let (up, _) = tokio::sync::watch::channel(true);
+        let rx = up.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = l.accept().await else {
+                    return;
+                };
+                let mut rx = rx.clone();
+                if !*rx.borrow_and_update() {
+                    continue;
+                }
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = rx.wait_for(|up| !*up) => {}
+                    }
+                });
+            }
+        });
+        Proxy { addr, up }
+    }
+
+    /// `url` with its host and port replaced by the proxy's.
+    fn url(&self, url: &str) -> String {
+        let at = url
+            .find('@')
+            .map_or(url.find("://").unwrap() + 3, |a| a + 1);
+        let end = at + url[at..].find('/').unwrap();
+        format!("{}{}{}", &url[..at], self.addr, &url[end..])
+    }
+
+    fn cut(&self) {
+        self.up.send_replace(false);
+    }
+
+    fn restore(&self) {
+        self.up.send_replace(true);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_unreachable_for_30_s_loses_nothing() {
+    let Some((pg, nats)) = urls("cluster store outage") else {
+        return;
+    };
+    let db = pg_schema(&pg, "clpg").await;
+    let host = {
+        let at = pg.find('@').map_or(pg.find("://").unwrap() + 3, |a| a + 1);
+        pg[at..at + pg[at..].find('/').unwrap()].to_owned()
+    };
+    let proxy = Proxy::start(host).await;
+    let via_proxy = proxy.url(&db);
+    let prefix = format!(
+        "awp{}_{}",
+        std::process::id(),
+        aiswatch_core::time::now_ms() % 1_000_000
+    );
+    let lines = sample_lines();
+    let split = clean_split(&lines, lines.len() / 2);
+    let (ref_alerts, ref_positions) = replay_reference(&lines);
+    let (_, first_positions) = replay_reference(&lines[..split]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let centres = centres_toml();
+    let cfg = |name: &str| node_config(dir.path(), &via_proxy, &nats, &prefix, name, &centres);
+    let e1 = spawn_node(dir.path(), &cfg("engine-1"), "engine", "engine-1").await;
+    until_leader(&e1, Duration::from_secs(60)).await;
+    let e2 = spawn_node(dir.path(), &cfg("engine-2"), "engine", "engine-2").await;
+    let ingest = spawn_node(dir.path(), &cfg("ingest-1"), "ingest", "ingest-1").await;
+    feed(ingest.tcp.unwrap(), &lines[..split]).await;
+    until_positions(&db, first_positions.len(), &[&ingest, &e1, &e2]).await;
+
+    // The store unreachable for 30 s while the rest of the feed arrives:
+    // the line stream keeps it.
+    proxy.cut();
+    let cut = Instant::now();
+    feed(ingest.tcp.unwrap(), &lines[split..]).await;
+    tokio::time::sleep(Duration::from_secs(30).saturating_sub(cut.elapsed())).await;
+    assert_eq!(stored_positions(&db).await, first_positions.len() as i64);
+    proxy.restore();
+
+    until_positions(&db, ref_positions.len(), &[&ingest, &e1, &e2]).await;
+    assert_every_position_stored(&db, &ref_positions).await;
+    // Whichever engine leads now answers with replay's alerts.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let leader = loop {
+        if cluster_of(&e2).await["leader"] == true {
+            break &e2;
+        }
+        if cluster_of(&e1).await["leader"] == true {
+            break &e1;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no leader after the outage:\n{}\n-----\n{}",
+            e1.log(),
+            e2.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        api_alerts(leader.http, ADMIN).await,
+        reference_changes(&ref_alerts)
+    );
+    eprintln!(
+        "cluster store outage: {} of {} lines fed while the store was unreachable for 30 s, none lost; {} leads after",
+        lines.len() - split,
+        lines.len(),
+        cluster_of(leader).await["node"]
     );
 }

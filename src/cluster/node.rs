@@ -316,6 +316,7 @@ async fn run_api(
         cfg.loaded_from.as_ref(),
         cfg.detect.defaults.clone(),
     )?;
+    let hub = Hub::new(4096);
     let audit_cancel = CancellationToken::new();
     let (audit, audit_writer) = crate::audit::start(
         store.clone(),
@@ -325,6 +326,16 @@ async fn run_api(
         Arc::new(Vec::new),
         audit_cancel.clone(),
     );
+    // Partners' messages are taken here as on one process (the leader's
+    // outbox sends what they queue); agreements as at this node's start.
+    let (federation, _) = crate::federation::start(
+        &cfg,
+        &store,
+        &hub,
+        evidence.key.clone(),
+        &metrics.registry,
+        audit.clone(),
+    )?;
     let live_zones = match &cfg.zones {
         Some(dir) => {
             // The leader applies reloads; this node shows them.
@@ -355,7 +366,6 @@ async fn run_api(
         status.clone(),
         cancel.clone(),
     ));
-    let hub = Hub::new(4096);
     tokio::spawn(super::view::follow_events(
         store.clone(),
         hub.clone(),
@@ -379,7 +389,7 @@ async fn run_api(
         hub: Some(hub),
         routes,
         evidence: Some(evidence),
-        federation: None,
+        federation: Some(federation),
         audit,
         cluster: Some(status),
     };

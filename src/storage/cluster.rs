@@ -194,3 +194,77 @@ pub(super) async fn check_fence(
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aiswatch_engine::record::Batch;
+
+    #[tokio::test]
+    async fn a_stale_leader_cannot_commit_and_the_position_moves_with_commits() {
+        for (store, _dir) in crate::storage::tests::stores().await {
+            if store.kind() != "postgres" {
+                continue;
+            }
+            let lease = "t/engine/0";
+            let (f1, p) = store.take_epoch(lease, "a").await.unwrap();
+            assert_eq!((f1.epoch, p), (1, 0));
+            let a = store.clone().with_fence(f1);
+            let at = |input| Batch {
+                input: Some(input),
+                ..Default::default()
+            };
+            a.write(&at(42)).await.unwrap();
+            // Another node takes the lease: it resumes after 42, and the
+            // first one's commits no longer hold.
+            let (f2, p) = store.take_epoch(lease, "b").await.unwrap();
+            assert_eq!((f2.epoch, p), (2, 42));
+            let e = a.write(&at(50)).await.unwrap_err();
+            assert!(matches!(e, StorageError::Fenced { epoch: 1, .. }), "{e}");
+            assert!(e.to_string().contains("no longer its leader"), "{e}");
+            let row = store.lease(lease).await.unwrap().unwrap();
+            assert_eq!((row.node.as_str(), row.epoch, row.position), ("b", 2, 42));
+            let b = store.clone().with_fence(f2);
+            b.write(&at(50)).await.unwrap();
+            // A position never moves back.
+            b.write(&at(45)).await.unwrap();
+            assert_eq!(store.lease(lease).await.unwrap().unwrap().position, 50);
+        }
+    }
+
+    #[tokio::test]
+    async fn the_published_vessel_state_is_read_once_per_change() {
+        for (store, _dir) in crate::storage::tests::stores().await {
+            let row = |taken_at| SnapshotRow {
+                node: "engine-1".into(),
+                clock: Some(1_000),
+                taken_at,
+                body: vec![1, 2, 3],
+            };
+            assert!(store
+                .snapshot_after("p/engine/0", 0)
+                .await
+                .unwrap()
+                .is_none());
+            store
+                .publish_snapshot("p/engine/0", &row(10))
+                .await
+                .unwrap();
+            store
+                .publish_snapshot("p/engine/0", &row(20))
+                .await
+                .unwrap();
+            let got = store
+                .snapshot_after("p/engine/0", 10)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((got.taken_at, got.body), (20, vec![1, 2, 3]));
+            assert!(store
+                .snapshot_after("p/engine/0", 20)
+                .await
+                .unwrap()
+                .is_none());
+        }
+    }
+}
