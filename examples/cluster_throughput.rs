@@ -78,18 +78,20 @@ fn config(dir: &Path, db: &str, cluster: Option<(&str, &str, &str)>) -> Config {
     .iter()
     .map(|c| format!("[[centres]]\nid = \"{c}\"\n"))
     .collect();
-    let cluster = match cluster {
-        Some((nats, node, prefix)) => {
-            format!("[cluster]\nnats_url = {nats:?}\nnode = \"{node}\"\nprefix = \"{prefix}\"\n")
-        }
-        None => String::new(),
+    let (name, cluster) = match cluster {
+        Some((nats, node, prefix)) => (
+            node,
+            format!("[cluster]\nnats_url = {nats:?}\nnode = \"{node}\"\nprefix = \"{prefix}\"\n"),
+        ),
+        None => ("all", String::new()),
     };
     let text = format!(
         "zones = {zones:?}\n[[sources]]\nkind = \"tcp_server\"\nid = \"tcp\"\nbind = \"127.0.0.1:0\"\n\
          [http]\nlisten = \"127.0.0.1:0\"\n[storage]\nurl = {db:?}\ndata_dir = {data:?}\n{cluster}{centres}",
         data = dir.join("data"),
     );
-    let path = dir.join(format!("{}.toml", aiswatch_core::time::now_ms()));
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).unwrap();
     Config::load(Some(&path)).expect("the bench's config")
 }

@@ -173,6 +173,34 @@ fn urls(test: &str) -> Option<(String, String)> {
     }
 }
 
+/// The shipped sample cut in two where no multi-part message is cut, with
+/// what `aiswatch replay` gives for all of it and the positions of the
+/// first half.
+struct Halves {
+    lines: Vec<String>,
+    split: usize,
+    ref_alerts: Vec<serde_json::Value>,
+    ref_positions: Vec<aiswatch::storage::PositionRow>,
+    first_positions: Vec<aiswatch::storage::PositionRow>,
+}
+
+impl Halves {
+    fn of_sample() -> Halves {
+        let lines = sample_lines();
+        let split = clean_split(&lines, lines.len() / 2);
+        let (ref_alerts, ref_positions) = replay_reference(&lines);
+        let (_, first_positions) = replay_reference(&lines[..split]);
+        assert!(!ref_alerts.is_empty());
+        Halves {
+            lines,
+            split,
+            ref_alerts,
+            ref_positions,
+            first_positions,
+        }
+    }
+}
+
 /// Webhook deliveries received: (`webhook-id`, body), in arrival order.
 #[derive(Clone, Default)]
 struct Hook(Arc<Mutex<Vec<(String, String)>>>);
@@ -313,11 +341,13 @@ async fn the_standby_takes_over_a_killed_leader_and_the_alerts_are_replays() {
         std::process::id(),
         aiswatch_core::time::now_ms() % 1_000_000
     );
-    let lines = sample_lines();
-    let split = clean_split(&lines, lines.len() / 2);
-    let (ref_alerts, ref_positions) = replay_reference(&lines);
-    let (_, first_positions) = replay_reference(&lines[..split]);
-    assert!(!ref_alerts.is_empty());
+    let Halves {
+        lines,
+        split,
+        ref_alerts,
+        ref_positions,
+        first_positions,
+    } = Halves::of_sample();
 
     let dir = tempfile::tempdir().unwrap();
     let (hook, hook_addr) = Hook::start().await;
@@ -410,6 +440,7 @@ async fn the_standby_takes_over_a_killed_leader_and_the_alerts_are_replays() {
 /// A `nats-server` of this test's own (JetStream on, its own port and
 /// store), so that stopping it disturbs no other test.
 struct OwnNats {
+    bin: &'static str,
     child: Option<std::process::Child>,
     port: u16,
     dir: tempfile::TempDir,
@@ -417,10 +448,10 @@ struct OwnNats {
 
 impl OwnNats {
     async fn start() -> Option<OwnNats> {
-        let bin = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+        let Some(bin) = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
             .into_iter()
-            .find(|b| Path::new(b).exists());
-        let Some(_) = bin else {
+            .find(|b| Path::new(b).exists())
+        else {
             eprintln!("SKIPPED (NATS outage): no nats-server binary");
             return None;
         };
@@ -430,6 +461,7 @@ impl OwnNats {
             .unwrap()
             .port();
         let mut n = OwnNats {
+            bin,
             child: None,
             port,
             dir: tempfile::tempdir().unwrap(),
@@ -444,12 +476,8 @@ impl OwnNats {
 
     /// Starts the server (again, on the same port and store) and waits until it answers.
     async fn resume(&mut self) {
-        let bin = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
-            .into_iter()
-            .find(|b| Path::new(b).exists())
-            .unwrap();
         self.child = Some(
-            std::process::Command::new(bin)
+            std::process::Command::new(self.bin)
                 .args([
                     "-a",
                     "127.0.0.1",
@@ -505,10 +533,13 @@ async fn ingest_buffers_while_nats_is_stopped_and_nothing_is_lost() {
         return;
     };
     let db = pg_schema(&pg, "clnats").await;
-    let lines = sample_lines();
-    let split = clean_split(&lines, lines.len() / 2);
-    let (ref_alerts, ref_positions) = replay_reference(&lines);
-    let (_, first_positions) = replay_reference(&lines[..split]);
+    let Halves {
+        lines,
+        split,
+        ref_alerts,
+        ref_positions,
+        first_positions,
+    } = Halves::of_sample();
 
     let dir = tempfile::tempdir().unwrap();
     let centres = centres_toml();
@@ -628,10 +659,13 @@ async fn a_store_unreachable_for_30_s_loses_nothing() {
         std::process::id(),
         aiswatch_core::time::now_ms() % 1_000_000
     );
-    let lines = sample_lines();
-    let split = clean_split(&lines, lines.len() / 2);
-    let (ref_alerts, ref_positions) = replay_reference(&lines);
-    let (_, first_positions) = replay_reference(&lines[..split]);
+    let Halves {
+        lines,
+        split,
+        ref_alerts,
+        ref_positions,
+        first_positions,
+    } = Halves::of_sample();
 
     let dir = tempfile::tempdir().unwrap();
     let centres = centres_toml();

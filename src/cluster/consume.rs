@@ -24,6 +24,8 @@ use aiswatch_core::time::{now_ms, Millis};
 
 /// Messages taken from the consumer at once, at most.
 const CHUNK: usize = 512;
+/// Messages one pull request asks the server for.
+const PULL_BATCH: usize = 2_000;
 /// Longest wait before the stream is tried again.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -150,6 +152,9 @@ async fn open(
         .await
         .map_err(|e| format!("consumer {name}: {e}"))?;
     consumer
+        .stream()
+        .max_messages_per_batch(PULL_BATCH)
+        .heartbeat(Duration::from_secs(5))
         .messages()
         .await
         .map_err(|e| format!("consumer {name}: {e}"))

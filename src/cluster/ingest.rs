@@ -34,7 +34,7 @@ pub const SOURCE: &str = "Aiswatch-Source";
 pub const PEER: &str = "Aiswatch-Peer";
 
 /// Lines published before their acknowledgements are awaited.
-const IN_FLIGHT: usize = 512;
+const IN_FLIGHT: usize = 2_048;
 /// How long one acknowledgement may take.
 const ACK_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest wait between two tries while NATS is away.
