@@ -104,13 +104,25 @@ async fn spawn_node(dir: &Path, config: &Path, role: &str, name: &str) -> Node {
     }
 }
 
-/// This node's `cluster` object of `/api/v1/status` (null if it does not answer).
+/// This node's `cluster` object of `/api/v1/status` (null if it does not
+/// answer: a node taking the lease hands its listener from the standby's
+/// server to the leader's, and a request caught in between is dropped).
 async fn cluster_of(n: &Node) -> serde_json::Value {
-    let (status, body) = request(n.http, "GET", "/api/v1/status", Some(ADMIN)).await;
-    if status != 200 {
-        return serde_json::Value::Null;
+    let res = reqwest::Client::new()
+        .get(format!("http://{}/api/v1/status", n.http))
+        .bearer_auth(ADMIN)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await;
+    match res {
+        Ok(r) if r.status() == 200 => r
+            .text()
+            .await
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .map_or(serde_json::Value::Null, |v| v["cluster"].clone()),
+        _ => serde_json::Value::Null,
     }
-    serde_json::from_str::<serde_json::Value>(&body).unwrap()["cluster"].clone()
 }
 
 /// Waits until `n` leads; how long it took.
