@@ -483,8 +483,11 @@ async function auditSearch(page, { actor = "", action = "", alert = "", since = 
   await page.getByLabel("Actor").fill(actor);
   await page.getByLabel("Action").selectOption(action);
   await page.getByLabel("Alert id").fill(alert);
-  await page.getByLabel("Since (UTC)").fill(since);
-  await page.getByLabel("Until (UTC)").fill(until);
+  // Chromium keeps a datetime-local value of whole minutes without its ":00"
+  // (and Playwright refuses a fill whose value reads back otherwise).
+  const minute = (v) => v.replace(/^(\d{4}-\d\d-\d\dT\d\d:\d\d):00$/, "$1");
+  await page.getByLabel("Since (UTC)").fill(minute(since));
+  await page.getByLabel("Until (UTC)").fill(minute(until));
   await page.evaluate(() => { window.aiswatchConsole.audit = null; });
   await page.getByLabel("Alert id").press("Enter");
   return page.waitForFunction(() => window.aiswatchConsole.audit).then((h) => h.jsonValue());
