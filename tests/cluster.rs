@@ -174,6 +174,24 @@ async fn until_positions(db: &str, n: usize, nodes: &[&Node]) {
     }
 }
 
+/// Where the `host:port` of a database URL is in it (byte range).
+fn host_port(url: &str) -> (usize, usize) {
+    let at = url
+        .find('@')
+        .map_or(url.find("://").unwrap() + 3, |a| a + 1);
+    (at, at + url[at..].find('/').unwrap())
+}
+
+/// A cluster prefix of this run's own, so that runs sharing a NATS server
+/// and a database never meet.
+fn unique_prefix(tag: &str) -> String {
+    format!(
+        "{tag}{}_{}",
+        std::process::id(),
+        aiswatch_core::time::now_ms() % 1_000_000
+    )
+}
+
 fn urls(test: &str) -> Option<(String, String)> {
     let pg = pg_base_url(test)?;
     match std::env::var("AISWATCH_TEST_NATS_URL") {
@@ -348,11 +366,7 @@ async fn the_standby_takes_over_a_killed_leader_and_the_alerts_are_replays() {
         return;
     };
     let db = pg_schema(&pg, "cluster").await;
-    let prefix = format!(
-        "awt{}_{}",
-        std::process::id(),
-        aiswatch_core::time::now_ms() % 1_000_000
-    );
+    let prefix = unique_prefix("awt");
     let Halves {
         lines,
         split,
@@ -638,10 +652,7 @@ impl Proxy {
 
     /// `url` with its host and port replaced by the proxy's.
     fn url(&self, url: &str) -> String {
-        let at = url
-            .find('@')
-            .map_or(url.find("://").unwrap() + 3, |a| a + 1);
-        let end = at + url[at..].find('/').unwrap();
+        let (at, end) = host_port(url);
         format!("{}{}{}", &url[..at], self.addr, &url[end..])
     }
 
@@ -660,17 +671,10 @@ async fn a_store_unreachable_for_30_s_loses_nothing() {
         return;
     };
     let db = pg_schema(&pg, "clpg").await;
-    let host = {
-        let at = pg.find('@').map_or(pg.find("://").unwrap() + 3, |a| a + 1);
-        pg[at..at + pg[at..].find('/').unwrap()].to_owned()
-    };
-    let proxy = Proxy::start(host).await;
+    let (at, end) = host_port(&pg);
+    let proxy = Proxy::start(pg[at..end].to_owned()).await;
     let via_proxy = proxy.url(&db);
-    let prefix = format!(
-        "awp{}_{}",
-        std::process::id(),
-        aiswatch_core::time::now_ms() % 1_000_000
-    );
+    let prefix = unique_prefix("awp");
     let Halves {
         lines,
         split,
