@@ -1,5 +1,6 @@
 //! End-to-end throughput of one process (`--role all`) against a cluster
-//! of an ingest node and a leading engine node, on the same PostgreSQL.
+//! of an ingest node and one leading engine, and against one with two
+//! partitions (two leading engines), on the same PostgreSQL.
 //!
 //! ```sh
 //! AISWATCH_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test \
@@ -7,12 +8,14 @@
 //! cargo run --release --example cluster_throughput -- --rounds 3
 //! ```
 //!
-//! Each round runs both, in this process, on a fresh schema (and a fresh
-//! stream prefix): the shipped sample is written to the TCP receiver at
-//! once, and the time from the first byte to the last position stored is
-//! the measure (lines per second). The cluster's lines go through
-//! JetStream (one acknowledged message per line) before the engine. The
-//! medians over the rounds and their ratio are printed.
+//! Each round runs the three, in this process, each on a fresh schema (and
+//! a fresh stream prefix): the shipped sample is written to the TCP
+//! receiver at once, and the time from the first byte to the last position
+//! and the last alert change stored is the measure (lines per second). The
+//! cluster's lines go through JetStream (one acknowledged message per
+//! line) before the engines; with two partitions each engine reads every
+//! line and runs the detectors of its zones (placed by the hash of their
+//! ids). The medians over the rounds and their ratios are printed.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -63,7 +66,10 @@ async fn schema(base: &str, name: &str) -> String {
     format!("{base}{sep}options=-csearch_path%3D{schema}")
 }
 
-fn config(dir: &Path, db: &str, cluster: Option<(&str, &str, &str)>) -> Config {
+/// A cluster node: NATS, its name, the prefix and the partitions.
+type Node<'a> = (&'a str, &'a str, &'a str, u32);
+
+fn config(dir: &Path, db: &str, cluster: Option<Node>) -> Config {
     let zones = concat!(env!("CARGO_MANIFEST_DIR"), "/zones");
     let centres: String = [
         "MDAT-GoG",
@@ -79,9 +85,9 @@ fn config(dir: &Path, db: &str, cluster: Option<(&str, &str, &str)>) -> Config {
     .map(|c| format!("[[centres]]\nid = \"{c}\"\n"))
     .collect();
     let (name, cluster) = match cluster {
-        Some((nats, node, prefix)) => (
+        Some((nats, node, prefix, partitions)) => (
             node,
-            format!("[cluster]\nnats_url = {nats:?}\nnode = \"{node}\"\nprefix = \"{prefix}\"\n"),
+            format!("[cluster]\nnats_url = {nats:?}\nnode = \"{node}\"\nprefix = \"{prefix}\"\npartitions = {partitions}\n"),
         ),
         None => ("all", String::new()),
     };
@@ -96,18 +102,21 @@ fn config(dir: &Path, db: &str, cluster: Option<(&str, &str, &str)>) -> Config {
     Config::load(Some(&path)).expect("the bench's config")
 }
 
-async fn positions(db: &str) -> i64 {
+/// Positions and alert changes stored.
+async fn stored(db: &str) -> (i64, i64) {
     let mut c = sqlx::PgConnection::connect(db).await.unwrap();
-    sqlx::query_scalar("SELECT COUNT(*) FROM positions")
+    sqlx::query_as("SELECT (SELECT COUNT(*) FROM positions), (SELECT COUNT(*) FROM alert_events)")
         .fetch_one(&mut c)
         .await
-        .unwrap_or(0)
+        .unwrap_or((0, 0))
 }
 
-/// Seconds from the first byte fed to `want` positions stored.
-async fn until_stored(db: &str, want: i64, fed: Instant) -> f64 {
+/// Seconds from the first byte fed to `want` positions and alert changes
+/// stored.
+async fn until_stored(db: &str, want: (i64, i64), fed: Instant) -> f64 {
     loop {
-        if positions(db).await >= want {
+        let (p, e) = stored(db).await;
+        if p >= want.0 && e >= want.1 {
             return fed.elapsed().as_secs_f64();
         }
         assert!(
@@ -161,6 +170,52 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+/// Feeds the sample to a cluster of an ingest node and `partitions`
+/// engines on a fresh schema and prefix; seconds until all is stored.
+async fn cluster_round(
+    args: &Args,
+    dir: &Path,
+    bytes: &[u8],
+    want: (i64, i64),
+    partitions: u32,
+    round: usize,
+) -> f64 {
+    let db = schema(&args.pg, &format!("cluster{partitions}")).await;
+    let prefix = format!("awbench{}_{partitions}_{round}", std::process::id());
+    let d = dir.join(format!("cluster{partitions}-{round}"));
+    let mut nodes = Vec::new();
+    for e in 1..=partitions {
+        let name = format!("engine-{e}");
+        let cfg = config(&d, &db, Some((&args.nats, &name, &prefix, partitions)));
+        let (stop, _, task) = start(cfg, Role::Engine).await;
+        // Each takes the first partition without a leader: wait until this
+        // one leads before the next starts.
+        let lease = format!("{prefix}/engine/{}", e - 1);
+        let mut c = sqlx::PgConnection::connect(&db).await.unwrap();
+        while sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM cluster_leases WHERE name = $1")
+            .bind(&lease)
+            .fetch_one(&mut c)
+            .await
+            .unwrap_or(0)
+            == 0
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        nodes.push((stop, task));
+    }
+    let cfg = config(&d, &db, Some((&args.nats, "ingest-1", &prefix, partitions)));
+    let (stop, tcp, task) = start(cfg, Role::Ingest).await;
+    let fed = feed(tcp.unwrap(), bytes).await;
+    let t = until_stored(&db, want, fed).await;
+    // The ingest node stops first, then the engines.
+    nodes.insert(0, (stop, task));
+    for (stop, task) in nodes {
+        let _ = stop.send(());
+        let _ = task.await;
+    }
+    t
+}
+
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
@@ -170,65 +225,52 @@ async fn main() {
         .filter(|l| !l.is_empty())
         .count();
     let dir = tempfile::tempdir().unwrap();
-    let (mut one, mut cluster) = (Vec::new(), Vec::new());
-    let mut want = 0;
+    let (mut one, mut single, mut two) = (Vec::new(), Vec::new(), Vec::new());
+    let mut want = (0, 0);
     for round in 0..args.rounds {
         // One process.
         let db = schema(&args.pg, "all").await;
         let d = dir.path().join(format!("all-{round}"));
         let (stop, tcp, task) = start(config(&d, &db, None), Role::All).await;
         let fed = feed(tcp.unwrap(), &bytes).await;
-        if want == 0 {
-            // The first round finds how many positions the sample stores.
-            let mut last = -1;
+        if want == (0, 0) {
+            // The first round finds how much the sample stores.
+            let mut last = (-1, -1);
             loop {
                 tokio::time::sleep(Duration::from_secs(2)).await;
-                let n = positions(&db).await;
-                if n > 0 && n == last {
+                let n = stored(&db).await;
+                if n.0 > 0 && n == last {
                     break;
                 }
                 last = n;
             }
             want = last;
         }
-        let t = until_stored(&db, want, fed).await;
-        one.push(t);
+        one.push(until_stored(&db, want, fed).await);
         let _ = stop.send(());
         let _ = task.await;
-
-        // The cluster: an ingest node and an engine node.
-        let db = schema(&args.pg, "cluster").await;
-        let prefix = format!("awbench{}_{round}", std::process::id());
-        let d = dir.path().join(format!("cluster-{round}"));
-        let (stop_e, _, engine) = start(
-            config(&d, &db, Some((&args.nats, "engine-1", &prefix))),
-            Role::Engine,
-        )
-        .await;
-        let (stop_i, tcp, ingest) = start(
-            config(&d, &db, Some((&args.nats, "ingest-1", &prefix))),
-            Role::Ingest,
-        )
-        .await;
-        let fed = feed(tcp.unwrap(), &bytes).await;
-        let t = until_stored(&db, want, fed).await;
-        cluster.push(t);
-        let _ = stop_i.send(());
-        let _ = stop_e.send(());
-        let _ = ingest.await;
-        let _ = engine.await;
+        // The cluster, with one engine leader, then two.
+        single.push(cluster_round(&args, dir.path(), &bytes, want, 1, round).await);
+        two.push(cluster_round(&args, dir.path(), &bytes, want, 2, round).await);
         println!(
-            "round {}: one process {:.2} s, cluster {:.2} s ({lines} lines, {want} positions)",
+            "round {}: one process {:.2} s, cluster with 1 engine leader {:.2} s, with 2 {:.2} s ({lines} lines, {} positions, {} alert changes)",
             round + 1,
             one[round],
-            cluster[round]
+            single[round],
+            two[round],
+            want.0,
+            want.1
         );
     }
-    let (a, c) = (median(&mut one), median(&mut cluster));
+    let (a, c1, c2) = (median(&mut one), median(&mut single), median(&mut two));
+    let rate = |t: f64| lines as f64 / t;
     println!(
-        "median: one process {:.0} lines/s, cluster (1 ingest + 1 engine) {:.0} lines/s, ratio cluster/one {:.2}",
-        lines as f64 / a,
-        lines as f64 / c,
-        a / c
+        "median: one process {:.0} lines/s, cluster with 1 engine leader {:.0} lines/s, with 2 {:.0} lines/s; \
+         ratios: 1 leader / one process {:.2}, 2 leaders / 1 leader {:.2}",
+        rate(a),
+        rate(c1),
+        rate(c2),
+        a / c1,
+        c1 / c2
     );
 }

@@ -135,10 +135,19 @@ pub struct Leading {
     pub cluster: crate::cluster::ClusterConfig,
     /// Connected to `[cluster] nats_url`.
     pub nats: async_nats::Client,
+    /// The partition it leads.
+    pub partition: u32,
     /// The epoch taken with the lease: every store commit checks it.
     pub fence: crate::storage::cluster::Fence,
-    /// The stream position the store committed: reading resumes after it.
+    /// The stream position the store committed for the partition.
     pub position: u64,
+    /// Partitions but the first: where partition 0's stored records stood
+    /// at a position not beyond `position` (a partition never led: where
+    /// they stand now). The state is rebuilt from the records up to there,
+    /// the stream read from just after it, and the lines up to `position`
+    /// applied again without handing over their alerts. `None` (partition
+    /// 0): everything stored, read after `position`.
+    pub records_at: Option<crate::storage::cluster::CommitRow>,
     /// The node's metrics (with the cluster's registered).
     pub metrics: Arc<Metrics>,
     /// The cluster's metrics.
@@ -157,11 +166,13 @@ pub async fn run(
     run_with(cfg, None, None, shutdown, on_bound).await
 }
 
-/// [`run`] for an engine node that leads: the line stream as its only
-/// source (from just after `leading.position`), store commits fenced and
-/// never dropping positions (the engine waits instead), and the vessel
-/// state published for api nodes. It serves HTTP on `listener`, bound
-/// while the node was a standby.
+/// [`run`] for an engine node that leads a partition: the line stream as
+/// its only source (from just after `leading.position`), store commits
+/// fenced and never dropping positions (the engine waits instead). Its
+/// detectors run in the partition's zones. The leader of partition 0 also
+/// stores the records and the raw archive, delivers, prunes and publishes
+/// the vessel state for api nodes; the others store only their alerts. It
+/// serves HTTP on `listener`, bound while the node was a standby.
 pub async fn run_leading(
     cfg: Config,
     leading: Leading,
@@ -179,11 +190,26 @@ async fn run_with(
     on_bound: Option<oneshot::Sender<Bound>>,
 ) -> Result<(), AppError> {
     // Zones and detectors first: a bad zone file fails the start before any socket opens.
-    let engine = cfg.engine(None)?;
+    let mut engine = cfg.engine(None)?;
     let undeclared = cfg.undeclared_centres(engine.zones());
     if !undeclared.is_empty() {
         return Err(AppError::UndeclaredCentres(undeclared));
     }
+    // A partition of a cluster: the detectors run in its zones and the
+    // zones near them; it raises its own zones' alerts.
+    let partition = leading
+        .as_ref()
+        .filter(|l| l.cluster.partitions > 1)
+        .map(|l| (l.cluster.clone(), l.partition));
+    let owns = partition.as_ref().map(|(c, p)| c.owns(*p));
+    let initial_zones = Arc::new(engine.zones().clone());
+    if let Some((c, p)) = &partition {
+        engine.set_zones(c.zones_of(engine.zones(), *p), now_ms());
+    }
+    // The leader of any partition but the first stores only its alerts.
+    let first = leading
+        .as_ref()
+        .is_none_or(|l| l.partition == crate::cluster::FIRST);
     let tokens = cfg.tokens()?;
     let metrics = match &leading {
         Some(l) => l.metrics.clone(),
@@ -212,7 +238,6 @@ async fn run_with(
     let hub = Hub::new(4096);
     // The installation key (evidence and partners) exists from the first
     // start on, so that partners can pin it before they need it.
-    let initial_zones = Arc::new(engine.zones().clone());
     let (evidence, created) = crate::evidence::ExportContext::open(
         store.clone(),
         initial_zones.clone(),
@@ -259,6 +284,10 @@ async fn run_with(
     }
     let delivery_metrics = outbox::DeliveryMetrics::register(&metrics.registry)?;
     let delivery_cancel = CancellationToken::new();
+    if !first {
+        // Partition 0's leader delivers what every partition stores.
+        sinks.clear();
+    }
     let deliverers: Vec<_> = outbox::spawn(
         store.clone(),
         &cfg.delivery,
@@ -281,6 +310,9 @@ async fn run_with(
             delivery_cancel.clone(),
         );
         let new_partner: crate::federation::reload::NewPartner = Box::new(move |id| {
+            if !first {
+                return;
+            }
             let sinks = vec![(id.into(), fed.sink())];
             drop(outbox::spawn(
                 st.clone(),
@@ -314,7 +346,7 @@ async fn run_with(
         store_tx.set_lossless();
     }
     let writer = sup.watch("store writer", Ends::AtShutdown, writer);
-    if let Some(retention) = cfg.storage.retention {
+    if let Some(retention) = cfg.storage.retention.filter(|_| first) {
         tokio::spawn(crate::storage::writer::retention(
             store.clone(),
             retention,
@@ -324,7 +356,7 @@ async fn run_with(
     }
 
     // The raw line archive, written on its own thread.
-    let (raw_tx, raw_writer) = if cfg.storage.raw {
+    let (raw_tx, raw_writer) = if cfg.storage.raw && first {
         let dir = cfg.storage.data_dir.join(crate::storage::raw::RAW_DIR);
         let archive = RawArchive::open(&dir, RawOptions::default()).map_err(|source| {
             AppError::RawArchive {
@@ -382,6 +414,10 @@ async fn run_with(
     let (live_zones, zone_rx) = match &cfg.zones {
         Some(dir) => {
             let (tx, rx) = mpsc::channel::<ZoneSet>(1);
+            let rx = match &partition {
+                Some((c, p)) => own_zones(rx, c.clone(), *p),
+                None => rx,
+            };
             let declared = cfg.clone();
             let check: crate::live_zones::Check = Box::new(move |z| declared.undeclared_centres(z));
             let (live, _watcher) = crate::live_zones::spawn(
@@ -484,26 +520,32 @@ async fn run_with(
     }
     if let Some(l) = &leading {
         let js = async_nats::jetstream::new(l.nats.clone());
+        let reading = crate::cluster::consume::Reading {
+            partition: l.partition,
+            after: l.records_at.map_or(l.position, |r| r.position),
+            split_at: l.records_at.map(|_| l.position),
+        };
         tracker.spawn(sup.spawn(
             "line stream",
             Ends::AtShutdown,
             crate::cluster::consume::run(
                 js,
                 l.cluster.clone(),
-                l.position,
+                reading,
                 line_tx.clone(),
                 l.cluster_metrics.clone(),
                 cancel.clone(),
             ),
         ));
-        tokio::spawn(crate::cluster::view::publish_snapshots(
-            store.clone(),
-            l.cluster.lease(crate::cluster::PARTITION),
-            l.cluster.node.clone(),
-            snap_rx_for_cluster,
-            want_snapshot.clone(),
-            cancel.clone(),
-        ));
+        if first {
+            tokio::spawn(crate::cluster::view::publish_snapshots(
+                store.clone(),
+                l.cluster.clone(),
+                snap_rx_for_cluster,
+                want_snapshot.clone(),
+                cancel.clone(),
+            ));
+        }
     }
     drop(line_tx);
     for (id, fut) in started {
@@ -519,32 +561,45 @@ async fn run_with(
         decode_stage(line_rx, msg_tx, raw_tx, metrics.clone()),
     ));
     // ③④ Engine.
-    tracker.spawn(sup.spawn(
-        "engine",
-        Ends::AtShutdown,
-        engine_stage(
-            EngineStage {
-                engine,
-                store: store_tx,
-                silenced: Default::default(),
-                snapshots: snap_tx,
-                want_snapshot,
-                heartbeat,
-                metrics: metrics.clone(),
-                storage: storage_stats.clone(),
-                raw: raw_writer.as_ref().map(|w| w.stats()),
-                read_to: leading.as_ref().map(|l| l.position),
-            },
-            Rebuild {
-                store: store.clone(),
-                progress,
-                clock: clock_tx,
-            },
-            msg_rx,
-            zone_rx,
-            cancel.clone(),
+    tracker.spawn(
+        sup.spawn(
+            "engine",
+            Ends::AtShutdown,
+            engine_stage(
+                EngineStage {
+                    engine,
+                    store: store_tx,
+                    silenced: Default::default(),
+                    snapshots: snap_tx,
+                    want_snapshot,
+                    heartbeat,
+                    metrics: metrics.clone(),
+                    storage: storage_stats.clone(),
+                    raw: raw_writer.as_ref().map(|w| w.stats()),
+                    read_to: leading
+                        .as_ref()
+                        .map(|l| l.records_at.map_or(l.position, |r| r.position)),
+                    owns: owns.clone(),
+                    quiet: None,
+                },
+                match &leading {
+                    Some(l) => Rebuild {
+                        bounds: crate::storage::rebuild::Bounds {
+                            upto: l.records_at.map(|r| (r.seq, r.time)),
+                            owns,
+                        },
+                        quiet_to: l.records_at.map(|_| l.position),
+                        records: first,
+                        ..Rebuild::all(store.clone(), progress, clock_tx)
+                    },
+                    None => Rebuild::all(store.clone(), progress, clock_tx),
+                },
+                msg_rx,
+                zone_rx,
+                cancel.clone(),
+            ),
         ),
-    ));
+    );
     tracker.close();
 
     if let Some(tx) = on_bound {
@@ -594,4 +649,21 @@ async fn run_with(
         return Err(AppError::ShutdownTimeout(timeout));
     }
     Ok(())
+}
+
+/// The zones of partition `p` of each set `rx` brings.
+fn own_zones(
+    mut rx: mpsc::Receiver<ZoneSet>,
+    c: crate::cluster::ClusterConfig,
+    p: u32,
+) -> mpsc::Receiver<ZoneSet> {
+    let (tx, own) = mpsc::channel(1);
+    tokio::spawn(async move {
+        while let Some(z) = rx.recv().await {
+            if tx.send(c.zones_of(&z, p)).await.is_err() {
+                break;
+            }
+        }
+    });
+    own
 }

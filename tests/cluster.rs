@@ -48,6 +48,22 @@ fn node_config(
     centres: &str,
 ) -> std::path::PathBuf {
     let zones = Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
+    partitioned_config(dir, db, nats, prefix, name, centres, &zones, "")
+}
+
+/// [`node_config`] on the zones of `zones` with more of `[cluster]`
+/// (`cluster`: TOML lines).
+#[allow(clippy::too_many_arguments)]
+fn partitioned_config(
+    dir: &Path,
+    db: &str,
+    nats: &str,
+    prefix: &str,
+    name: &str,
+    centres: &str,
+    zones: &Path,
+    cluster: &str,
+) -> std::path::PathBuf {
     let sources = if name.starts_with("ingest") {
         "[[sources]]\nkind = \"tcp_server\"\nid = \"tcp\"\nbind = \"127.0.0.1:0\"\n\n"
     } else {
@@ -56,7 +72,7 @@ fn node_config(
     let text = format!(
         "zones = {zones:?}\n\n{sources}[http]\nlisten = \"127.0.0.1:0\"\n\n\
          [storage]\nurl = {db:?}\ndata_dir = {data:?}\n\n[api]\nadmin_tokens = [\"{ADMIN}\"]\n\n\
-         [cluster]\nnats_url = {nats:?}\nnode = \"{name}\"\nprefix = \"{prefix}\"\n\n{centres}",
+         [cluster]\nnats_url = {nats:?}\nnode = \"{name}\"\nprefix = \"{prefix}\"\n{cluster}\n{centres}",
         data = dir.join("data"),
     );
     let path = dir.join(format!("{name}.toml"));
@@ -174,6 +190,28 @@ async fn until_positions(db: &str, n: usize, nodes: &[&Node]) {
     }
 }
 
+/// Sends `SIG<name>` to a node.
+fn signal(n: &Node, name: &str) {
+    let st = std::process::Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(n.child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(st.success(), "kill -{name}");
+}
+
+/// How far into the line stream lease `name`'s holders have committed.
+async fn lease_position(db: &str, name: &str) -> u64 {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(db).await.unwrap();
+    sqlx::query_scalar::<_, i64>("SELECT position FROM cluster_leases WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&mut c)
+        .await
+        .unwrap()
+        .unwrap_or(0) as u64
+}
+
 /// Where the `host:port` of a database URL is in it (byte range).
 fn host_port(url: &str) -> (usize, usize) {
     let at = url
@@ -216,10 +254,15 @@ struct Halves {
 
 impl Halves {
     fn of_sample() -> Halves {
+        Halves::of_sample_in(&Path::new(env!("CARGO_MANIFEST_DIR")).join("zones"))
+    }
+
+    /// [`Halves::of_sample`] on the zones of `zones`.
+    fn of_sample_in(zones: &Path) -> Halves {
         let lines = sample_lines();
         let split = clean_split(&lines, lines.len() / 2);
-        let (ref_alerts, ref_positions) = replay_reference(&lines);
-        let (_, first_positions) = replay_reference(&lines[..split]);
+        let (ref_alerts, ref_positions) = replay_reference_in(&lines, zones);
+        let (_, first_positions) = replay_reference_in(&lines[..split], zones);
         assert!(!ref_alerts.is_empty());
         Halves {
             lines,
@@ -461,6 +504,191 @@ async fn the_standby_takes_over_a_killed_leader_and_the_alerts_are_replays() {
         ref_positions.len()
     );
     drop((ingest, api, e2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_partitions_give_the_alerts_of_one_engine_across_a_takeover() {
+    let Some((pg, nats)) = urls("cluster partitions") else {
+        return;
+    };
+    let db = pg_schema(&pg, "partitions").await;
+    let prefix = unique_prefix("awp");
+    // The shipped zones, and a second patrol zone over the west of the
+    // Gulf of Guinea's (where half of the sample's alerts are, inside both),
+    // owned by partition 1: both partitions raise alerts about the same
+    // vessels, and partition 1 sees partition 0's anchorages as ports.
+    let zones = tempfile::tempdir().unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
+    for f in std::fs::read_dir(&shipped).unwrap() {
+        let f = f.unwrap().path();
+        if f.extension().is_some_and(|e| e == "geojson") {
+            std::fs::copy(&f, zones.path().join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let mut lons: Vec<f64> = Halves::of_sample()
+        .ref_alerts
+        .iter()
+        .map(|a| a["lon"].as_f64().unwrap())
+        .collect();
+    lons.sort_by(f64::total_cmp);
+    let west = lons[lons.len() / 2] + 0.01;
+    let zone = serde_json::json!({
+        "type": "FeatureCollection",
+        "features": [{
+            "type": "Feature",
+            "properties": {
+                "id": "gog-west", "name": "Gulf of Guinea, west", "kind": "patrol",
+                "centre": ["MDAT-GoG"],
+                "detect": {
+                    "dark_period": {"min_gap": "2h"},
+                    "loitering": {"max_speed_kn": 2.0, "min_duration": "2h"},
+                    "rendezvous": {"max_distance_m": 500, "max_speed_kn": 2.0, "min_duration": "2h"},
+                    "spoofing": {}
+                }
+            },
+            "geometry": {"type": "Polygon", "coordinates": [[
+                [0.5, 2.0], [west, 2.0], [west, 6.4], [0.5, 6.4], [0.5, 2.0]
+            ]]}
+        }]
+    });
+    std::fs::write(zones.path().join("gog_west.geojson"), zone.to_string()).unwrap();
+    let Halves {
+        lines,
+        split,
+        ref_alerts,
+        ref_positions,
+        first_positions,
+    } = Halves::of_sample_in(zones.path());
+    let alerting = ["gog-offshore", "gog-west"];
+    let cluster =
+        "partitions = 2\n\n[cluster.zone_partitions]\n\"gog-offshore\" = 0\n\"gog-west\" = 1\n";
+
+    let dir = tempfile::tempdir().unwrap();
+    let (hook, hook_addr) = Hook::start().await;
+    let centres = centres_with_hook(hook_addr);
+    let cfg = |name: &str| {
+        partitioned_config(
+            dir.path(),
+            &db,
+            &nats,
+            &prefix,
+            name,
+            &centres,
+            zones.path(),
+            cluster,
+        )
+    };
+    // Two leaders (one per partition) and a standby for either.
+    let e1 = spawn_node(dir.path(), &cfg("engine-1"), "engine", "engine-1").await;
+    until_leader(&e1, Duration::from_secs(60)).await;
+    let e2 = spawn_node(dir.path(), &cfg("engine-2"), "engine", "engine-2").await;
+    until_leader(&e2, Duration::from_secs(60)).await;
+    let e3 = spawn_node(dir.path(), &cfg("engine-3"), "engine", "engine-3").await;
+    let api = spawn_node(dir.path(), &cfg("api-1"), "api", "api-1").await;
+    let ingest = spawn_node(dir.path(), &cfg("ingest-1"), "ingest", "ingest-1").await;
+    assert_eq!(cluster_of(&e1).await["partitions"], serde_json::json!([0]));
+    assert_eq!(cluster_of(&e2).await["partitions"], serde_json::json!([1]));
+    let c = cluster_of(&e3).await;
+    assert_eq!(
+        (&c["leader"], &c["partitions"]),
+        (&serde_json::json!(false), &serde_json::json!([])),
+        "{c}"
+    );
+    assert_eq!(
+        cluster_of(&api).await["partitions"],
+        serde_json::json!([0, 1])
+    );
+
+    feed(ingest.tcp.unwrap(), &lines[..split]).await;
+    until_positions(&db, first_positions.len(), &[&ingest, &e1, &e2]).await;
+
+    // Partition 0's leader freezes (SIGSTOP: it keeps its lease and stores
+    // nothing more) while partition 1's leader reads the rest of the feed.
+    signal(&e1, "STOP");
+    feed(ingest.tcp.unwrap(), &lines[split..]).await;
+    let end = lines.len() as u64;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while lease_position(&db, &format!("{prefix}/engine/1")).await < end {
+        assert!(
+            Instant::now() < deadline,
+            "partition 1 read to {} of {end} lines ({} published):\n{}",
+            lease_position(&db, &format!("{prefix}/engine/1")).await,
+            metric(&ingest, "aiswatch_cluster_lines_published_total").await,
+            e2.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // kill -9 of partition 1's leader: the standby leads it within 10 s.
+    // Partition 0's records stand at the first half: the new leader
+    // rebuilds from them and applies the second half again, quietly.
+    let mut e2 = e2;
+    e2.child.kill().unwrap();
+    let _ = e2.child.wait();
+    let took = until_leader(&e3, Duration::from_secs(10)).await;
+    assert_eq!(cluster_of(&e3).await["partitions"], serde_json::json!([1]));
+    let taken = e3.log();
+    let taken = taken.lines().find(|l| l.contains("Lease taken")).unwrap();
+    assert!(
+        taken.contains(&format!("position={end} "))
+            && taken.contains(&format!("CommitRow {{ position: {split},")),
+        "{taken}"
+    );
+    eprintln!(
+        "cluster partitions: the standby leads partition 1 {:.2} s after kill -9 of its leader, \
+         rebuilt to line {split} and applying lines {} to {end} again",
+        took.as_secs_f64(),
+        split + 1
+    );
+    signal(&e1, "CONT");
+    until_positions(&db, ref_positions.len(), &[&ingest, &e1, &e3]).await;
+
+    // The api node's alerts are one engine's (replay's): same ids, same
+    // changes, none twice, none missing.
+    let want = reference_changes(&ref_alerts);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let got = loop {
+        let got = api_alerts(api.http, ADMIN).await;
+        if got == want || Instant::now() > deadline {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let missing: Vec<_> = want.keys().filter(|k| !got.contains_key(*k)).collect();
+    let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(*k)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}\n{}\n-----\n{}",
+        e1.log(),
+        e3.log()
+    );
+    for (id, w) in &want {
+        assert_eq!(&got[id], w, "state changes of {id}");
+    }
+    // Alerts per partition (zones placed by their rank in `alerting`).
+    let by_partition = |p: usize| {
+        let ids: std::collections::BTreeSet<&str> = ref_alerts
+            .iter()
+            .filter(|a| alerting.iter().position(|z| a["zone"] == *z).map(|i| i % 2) == Some(p))
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        ids.len()
+    };
+    assert!(
+        by_partition(0) > 0 && by_partition(1) > 0,
+        "both partitions raise alerts"
+    );
+    assert_every_position_stored(&db, &ref_positions).await;
+    let received = hook.wait_all(&change_keys(&ref_alerts)).await;
+    assert_archive_verifies(&cfg("engine-1"));
+    eprintln!(
+        "cluster partitions: {} alerts ({} on partition 0, {} on 1), {} changes ({received} webhook deliveries), {} positions, kill -9 after line {split}",
+        want.len(),
+        by_partition(0),
+        by_partition(1),
+        ref_alerts.len(),
+        ref_positions.len()
+    );
+    drop((ingest, api, e1, e3));
 }
 
 /// A `nats-server` of this test's own (JetStream on, its own port and

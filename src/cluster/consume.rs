@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::ingest::StreamLine;
-use super::{ClusterConfig, ClusterMetrics, PARTITION};
+use super::{ClusterConfig, ClusterMetrics, LINES};
 use crate::ingest::{LineBatch, RawLine};
 use aiswatch_core::time::{now_ms, Millis};
 
@@ -29,26 +29,43 @@ const PULL_BATCH: usize = 2_000;
 /// Longest wait before the stream is tried again.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// Reads partition 0's lines after stream sequence `after` into `tx`
-/// until `cancel`. NATS being away is waited out.
+/// Where a leader reads from.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    /// The partition it leads (its consumer).
+    pub partition: u32,
+    /// The stream sequence it read last (0: none; it reads from the start).
+    pub after: u64,
+    /// A sequence no batch reaches past: the last line applied before (see
+    /// [`crate::app::Leading`]).
+    pub split_at: Option<u64>,
+}
+
+/// Reads the lines after `at.after` into `tx` until `cancel`. NATS being
+/// away is waited out.
 pub async fn run(
     js: Context,
     c: ClusterConfig,
-    mut after: u64,
+    at: Reading,
     tx: mpsc::Sender<LineBatch>,
     metrics: ClusterMetrics,
     cancel: CancellationToken,
 ) -> Result<(), std::convert::Infallible> {
+    let Reading {
+        partition,
+        mut after,
+        split_at,
+    } = at;
     let mut backoff = Duration::from_millis(200);
     let mut bad: u64 = 0;
     loop {
         let messages = tokio::select! {
             _ = cancel.cancelled() => return Ok(()),
-            m = open(&js, &c, after) => m,
+            m = open(&js, &c, partition, after) => m,
         };
         let mut messages = match messages {
             Ok(m) => {
-                info!(stream = %c.stream(), consumer = %c.consumer(PARTITION), after, "Reading the line stream.");
+                info!(stream = %c.stream(), consumer = %c.consumer(partition), after, "Reading the line stream.");
                 backoff = Duration::from_millis(200);
                 m.ready_chunks(CHUNK)
             }
@@ -104,7 +121,7 @@ pub async fn run(
                 }
                 after = seq;
             }
-            for b in batches(lines) {
+            for b in batches(lines, split_at) {
                 if tx.send(b).await.is_err() {
                     return Ok(());
                 }
@@ -121,14 +138,15 @@ pub async fn run(
     }
 }
 
-/// The consumer, set to start after `after`.
+/// Partition `partition`'s consumer, set to start after `after`.
 async fn open(
     js: &Context,
     c: &ClusterConfig,
+    partition: u32,
     after: u64,
 ) -> Result<async_nats::jetstream::consumer::pull::Stream, String> {
     let stream = super::ensure_stream(js, c).await?;
-    let name = c.consumer(PARTITION);
+    let name = c.consumer(partition);
     // Where a consumer starts cannot be changed: it is made anew.
     if let Err(e) = stream.delete_consumer(&name).await {
         if !e.to_string().contains("not found") {
@@ -138,7 +156,7 @@ async fn open(
     let consumer = stream
         .create_consumer(pull::Config {
             durable_name: Some(name.clone()),
-            filter_subject: c.subject(PARTITION),
+            filter_subject: c.subject(LINES),
             deliver_policy: if after == 0 {
                 DeliverPolicy::All
             } else {
@@ -161,8 +179,8 @@ async fn open(
 }
 
 /// Lines in runs of one source and receiver, each a batch ending at its
-/// last line's sequence.
-fn batches(lines: Vec<StreamLine>) -> Vec<LineBatch> {
+/// last line's sequence; a batch ends at `split_at` too.
+fn batches(lines: Vec<StreamLine>, split_at: Option<u64>) -> Vec<LineBatch> {
     let mut out: Vec<LineBatch> = Vec::new();
     for l in lines {
         let line = RawLine {
@@ -170,7 +188,7 @@ fn batches(lines: Vec<StreamLine>) -> Vec<LineBatch> {
             text: l.text,
         };
         match out.last_mut() {
-            Some(b) if b.source == l.source && b.peer == l.peer => {
+            Some(b) if b.source == l.source && b.peer == l.peer && b.position != split_at => {
                 b.lines.push(line);
                 b.position = Some(l.seq);
             }
@@ -201,7 +219,10 @@ mod tests {
 
     #[test]
     fn runs_of_a_source_are_one_batch_ending_at_its_last_line() {
-        let b = batches(vec![line(3, "a"), line(4, "a"), line(5, "b"), line(7, "a")]);
+        let b = batches(
+            vec![line(3, "a"), line(4, "a"), line(5, "b"), line(7, "a")],
+            None,
+        );
         let got: Vec<_> = b
             .iter()
             .map(|b| (b.source.to_string(), b.lines.len(), b.position))
@@ -214,5 +235,12 @@ mod tests {
                 ("a".to_owned(), 1, Some(7))
             ]
         );
+    }
+
+    #[test]
+    fn no_batch_reaches_past_the_split() {
+        let b = batches(vec![line(3, "a"), line(4, "a"), line(5, "a")], Some(4));
+        let got: Vec<_> = b.iter().map(|b| (b.lines.len(), b.position)).collect();
+        assert_eq!(got, [(2, Some(4)), (1, Some(5))]);
     }
 }

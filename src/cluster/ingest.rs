@@ -22,7 +22,7 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, Notify};
 use tracing::{info, warn};
 
-use super::{ClusterConfig, ClusterMetrics, NodeStatus, PARTITION};
+use super::{ClusterConfig, ClusterMetrics, NodeStatus, LINES};
 use crate::ingest::{LineBatch, SourceId};
 use aiswatch_core::time::{now_ms, Millis};
 
@@ -130,7 +130,7 @@ pub async fn publish(
             buf.more.notify_one();
         })
     };
-    let subject = c.subject(PARTITION);
+    let subject = c.subject(LINES);
     let mut stream_ready = false;
     let mut backoff = Duration::from_millis(100);
     let mut failing = false;

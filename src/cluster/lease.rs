@@ -1,5 +1,5 @@
-//! The engine lease: a PostgreSQL session advisory lock, held on a
-//! connection of its own.
+//! The engine leases, one per partition: a PostgreSQL session advisory
+//! lock each, held on a connection of its own.
 //!
 //! PostgreSQL releases the lock the moment the holder's session ends: a
 //! leader killed (`kill -9`) or whose host vanished (TCP keepalives, set
@@ -56,16 +56,17 @@ pub fn key(name: &str) -> i64 {
     i64::from_be_bytes(h[..8].try_into().unwrap_or_default())
 }
 
-/// Waits until this node holds lease `name` (`None`: `cancel` came
-/// first). An unreachable store is retried.
+/// Waits until this node holds one of `names` (the first free, in order):
+/// its index and the lease (`None`: `cancel` came first). An unreachable
+/// store is retried.
 ///
 /// # Errors
 /// `url` is not a PostgreSQL URL.
 pub async fn acquire(
     url: &str,
-    name: &str,
+    names: &[String],
     cancel: &CancellationToken,
-) -> Result<Option<Lease>, String> {
+) -> Result<Option<(usize, Lease)>, String> {
     let opts = PgConnectOptions::from_str(url)
         .map_err(|e| format!("[storage] url: {e}"))?
         // A host that vanished is noticed in about 10 s, not hours.
@@ -76,26 +77,26 @@ pub async fn acquire(
             ("application_name", "aiswatch-lease"),
         ])
         .disable_statement_logging();
-    let k = key(name);
+    let keys: Vec<i64> = names.iter().map(|n| key(n)).collect();
     let mut waiting_logged = false;
     loop {
         if cancel.is_cancelled() {
             return Ok(None);
         }
-        match try_take(&opts, k).await {
-            Ok(Some(conn)) => {
+        match try_take(&opts, &keys).await {
+            Ok(Some((i, conn))) => {
                 let lost = CancellationToken::new();
-                let keeper = tokio::spawn(keep(conn, lost.clone(), name.to_owned()));
-                return Ok(Some(Lease { lost, keeper }));
+                let keeper = tokio::spawn(keep(conn, lost.clone(), names[i].clone()));
+                return Ok(Some((i, Lease { lost, keeper })));
             }
             Ok(None) => {
                 if !waiting_logged {
                     waiting_logged = true;
-                    info!(lease = name, "Standby: another node holds the lease.");
+                    info!(leases = %names.join(", "), "Standby: other nodes hold every lease.");
                 }
             }
             Err(e) => {
-                warn!(lease = name, error = %e, "Cannot reach the store to take the lease; retrying.")
+                warn!(leases = %names.join(", "), error = %e, "Cannot reach the store to take a lease; retrying.")
             }
         }
         tokio::select! {
@@ -105,21 +106,26 @@ pub async fn acquire(
     }
 }
 
-/// One try: the connection holding the lock, or `None` if another has it.
-async fn try_take(opts: &PgConnectOptions, k: i64) -> Result<Option<PgConnection>, sqlx::Error> {
+/// One try, key by key: the index of the key taken and the connection
+/// holding its lock, or `None` if others hold them all.
+async fn try_take(
+    opts: &PgConnectOptions,
+    keys: &[i64],
+) -> Result<Option<(usize, PgConnection)>, sqlx::Error> {
     let mut conn = tokio::time::timeout(CHECK_TIMEOUT, opts.connect())
         .await
         .map_err(|_| sqlx::Error::PoolTimedOut)??;
-    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-        .bind(k)
-        .fetch_one(&mut conn)
-        .await?;
-    if got {
-        Ok(Some(conn))
-    } else {
-        let _ = conn.close().await;
-        Ok(None)
+    for (i, &k) in keys.iter().enumerate() {
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(k)
+            .fetch_one(&mut conn)
+            .await?;
+        if got {
+            return Ok(Some((i, conn)));
+        }
     }
+    let _ = conn.close().await;
+    Ok(None)
 }
 
 /// Holds the connection, checking it; cancels `lost` when it fails.

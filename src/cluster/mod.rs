@@ -2,23 +2,30 @@
 //! NATS JetStream between them and PostgreSQL under them.
 //!
 //! ```text
-//! sources ─▶ ingest nodes ──JetStream `<prefix>_lines`──▶ engine leader ─▶ PostgreSQL ◀─ api nodes
-//!            (any number)     (durable, deduplicated)      (one; standbys     (store,      (any number)
-//!                                                           wait on a lease)   outbox)
+//! sources ─▶ ingest nodes ──JetStream `<prefix>_lines`──▶ engine leaders ─▶ PostgreSQL ◀─ api nodes
+//!            (any number)     (durable, deduplicated)      (one per partition; (store,      (any number)
+//!                                                           standbys wait on    outbox)
+//!                                                           a lease)
 //! ```
 //!
 //! - [`ingest`]: the sources publish every line they take to the stream,
 //!   buffering while NATS is away.
-//! - [`lease`]: one engine at a time leads, holding a PostgreSQL advisory
-//!   lock; its epoch fences its store commits.
-//! - [`consume`]: the leader reads the stream from just after the position
+//! - [`lease`]: one engine at a time leads each partition, holding a
+//!   PostgreSQL advisory lock; its epoch fences its store commits.
+//! - [`consume`]: a leader reads the stream from just after the position
 //!   the store committed, so no line is skipped and none applied twice.
 //! - [`view`]: api nodes (and standbys) answer from the store and from the
-//!   vessel state the leader publishes there.
+//!   vessel state partition 0's leader publishes there.
 //! - [`node`]: what each `--role` runs.
 //!
+//! Partitions divide the zones, not the lines: every leader reads every
+//! line (a track, or a meeting of two vessels, needs all of them) and
+//! raises the alerts of its own zones ([`ClusterConfig::zones_of`]), so
+//! each detector sees what one engine sees. Partition 0's leader also
+//! stores the records, delivers and publishes the vessel state.
+//!
 //! No consensus, queue or replication of our own: JetStream keeps the lines,
-//! PostgreSQL the state and the lease.
+//! PostgreSQL the state and the leases.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,8 +41,13 @@ pub mod lease;
 pub mod node;
 pub mod view;
 
-/// The one partition there is today: every line goes to it.
-pub const PARTITION: u32 = 0;
+/// The subject every line goes to: each partition's leader reads them all.
+pub const LINES: u32 = 0;
+/// The partition that stores the records (positions, static data, the raw
+/// archive), publishes the vessel state and delivers.
+pub const FIRST: u32 = 0;
+/// Most partitions a cluster may have.
+pub const MAX_PARTITIONS: u32 = 64;
 
 /// `[cluster]`: how this node finds the others.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -52,6 +64,18 @@ pub struct ClusterConfig {
     /// cluster is named with, so that clusters can share a NATS server
     /// and a database.
     pub prefix: String,
+    /// How many engines lead at once, each for the alerts of its share of
+    /// the zones (1: one leader for all of them). The same on every node.
+    #[serde(default = "one")]
+    pub partitions: u32,
+    /// Zones placed on a partition by hand (zone id → partition); any
+    /// other zone goes where a hash of its id puts it.
+    #[serde(default)]
+    pub zone_partitions: std::collections::BTreeMap<String, u32>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl ClusterConfig {
@@ -76,6 +100,21 @@ impl ClusterConfig {
                 self.node
             ));
         }
+        if !(1..=MAX_PARTITIONS).contains(&self.partitions) {
+            out.push(format!(
+                "[cluster] partitions = {}: 1 to {MAX_PARTITIONS}",
+                self.partitions
+            ));
+        }
+        for (zone, &p) in &self.zone_partitions {
+            if p >= self.partitions {
+                out.push(format!(
+                    "[cluster.zone_partitions] {zone:?} = {p}: partitions are numbered 0 to {} ([cluster] partitions = {})",
+                    self.partitions.saturating_sub(1),
+                    self.partitions
+                ));
+            }
+        }
         if !(self.nats_url.starts_with("nats://") || self.nats_url.starts_with("tls://")) {
             out.push(format!(
                 "[cluster] nats_url = {:?}: expected nats://HOST:PORT or tls://HOST:PORT",
@@ -85,14 +124,70 @@ impl ClusterConfig {
         out
     }
 
+    /// The partition whose leader raises zone `zone`'s alerts: as
+    /// `[cluster.zone_partitions]` says, or the first 8 bytes of the
+    /// SHA-256 of its id modulo `partitions`.
+    pub fn partition_of(&self, zone: &str) -> u32 {
+        if let Some(&p) = self.zone_partitions.get(zone) {
+            return p;
+        }
+        let n = u64::from(self.partitions.max(1));
+        let h = <sha2::Sha256 as sha2::Digest>::digest(zone.as_bytes());
+        (u64::from_be_bytes(h[..8].try_into().unwrap_or_default()) % n) as u32
+    }
+
+    /// Every partition, in order.
+    pub fn all_partitions(&self) -> Vec<u32> {
+        (0..self.partitions.max(1)).collect()
+    }
+
+    /// The zones partition `p`'s engine runs with: its own, and every
+    /// other zone whose bounding box meets one of theirs. Where zones
+    /// overlap, what one raises depends on the others (a port keeps
+    /// loitering and rendezvous quiet in the patrol zone around it; a
+    /// meeting is the first zone's that runs the detector), so the engine
+    /// runs them all there and hands over only its own zones' alerts
+    /// ([`ClusterConfig::owns`]). Zones far from its own are left out.
+    pub fn zones_of(&self, all: &aiswatch_zones::ZoneSet, p: u32) -> aiswatch_zones::ZoneSet {
+        use geo::{BoundingRect, Intersects};
+        let own: Vec<geo::Rect<f64>> = all
+            .zones()
+            .iter()
+            .filter(|z| self.partition_of(&z.id) == p)
+            .filter_map(|z| z.geometry.bounding_rect())
+            .collect();
+        all.filter_map(|z| {
+            let near = self.partition_of(&z.id) == p
+                || z.geometry
+                    .bounding_rect()
+                    .is_some_and(|b| own.iter().any(|o| o.intersects(&b)));
+            near.then(|| z.clone())
+        })
+    }
+
+    /// Whether an alert of `zone` is partition `p`'s to raise.
+    pub fn owns(&self, p: u32) -> crate::storage::rebuild::Owns {
+        let c = self.clone();
+        std::sync::Arc::new(move |zone: &str| c.partition_of(zone) == p)
+    }
+
+    /// Zones of `[cluster.zone_partitions]` that `zones` does not hold.
+    pub fn unknown_zones(&self, zones: &aiswatch_zones::ZoneSet) -> Vec<String> {
+        self.zone_partitions
+            .keys()
+            .filter(|z| zones.get(z).is_none())
+            .map(|z| format!("[cluster.zone_partitions] {z:?}: no zone file defines this zone"))
+            .collect()
+    }
+
     /// The JetStream stream holding every line the ingest nodes took.
     pub fn stream(&self) -> String {
         format!("{}_lines", self.prefix)
     }
 
-    /// The subject of partition `p`'s lines.
-    pub fn subject(&self, p: u32) -> String {
-        format!("{}.lines.{p}", self.prefix)
+    /// Subject `n` of the line stream (every line goes to [`LINES`]).
+    pub fn subject(&self, n: u32) -> String {
+        format!("{}.lines.{n}", self.prefix)
     }
 
     /// The durable consumer the leader of partition `p` reads with.
@@ -115,8 +210,8 @@ pub enum Role {
     All,
     /// Sources only: every line goes to the cluster's line stream.
     Ingest,
-    /// Decode, engine, store and delivery, for the partition whose lease it
-    /// holds; a standby until then.
+    /// Decode, engine and store for the partition whose lease it holds
+    /// (with delivery, on partition 0); a standby until then.
     Engine,
     /// The API and console, from the store.
     Api,
@@ -166,8 +261,8 @@ pub struct NodeStatus {
     pub role: Role,
     /// Whether it leads its partitions.
     pub leader: AtomicBool,
-    /// The partitions it leads (engine) or reads (api).
-    pub partitions: Vec<u32>,
+    /// The partitions it leads (engine), reads (api) or feeds (ingest).
+    pub partitions: Mutex<Vec<u32>>,
     /// The node that last took the engine lease, as the store says.
     pub leader_node: Mutex<Option<String>>,
     /// Why the node cannot do its work now (e.g. the line stream
@@ -176,13 +271,13 @@ pub struct NodeStatus {
 }
 
 impl NodeStatus {
-    /// A node that leads nothing yet.
-    pub fn new(node: &str, role: Role) -> Arc<NodeStatus> {
+    /// A node that leads nothing yet, with `partitions`.
+    pub fn new(node: &str, role: Role, partitions: Vec<u32>) -> Arc<NodeStatus> {
         Arc::new(NodeStatus {
             node: node.to_owned(),
             role,
             leader: AtomicBool::new(false),
-            partitions: vec![PARTITION],
+            partitions: Mutex::new(partitions),
             leader_node: Mutex::new(None),
             problem: Mutex::new(None),
         })
@@ -206,7 +301,11 @@ impl NodeStatus {
             node: self.node.clone(),
             role: self.role.as_str(),
             leader: self.leader.load(Ordering::Relaxed),
-            partitions: self.partitions.clone(),
+            partitions: self
+                .partitions
+                .lock()
+                .map(|p| p.clone())
+                .unwrap_or_default(),
             leader_node: self.leader_node.lock().ok().and_then(|l| l.clone()),
         }
     }
@@ -219,11 +318,13 @@ pub struct ClusterView {
     pub node: String,
     /// `ingest`, `engine` or `api`.
     pub role: &'static str,
-    /// Whether this node leads its partitions (an engine holding the lease).
+    /// Whether this node leads its partition (an engine holding a lease).
     pub leader: bool,
-    /// The partitions it leads or reads.
+    /// The partitions it leads (engine: none while a standby), reads (api)
+    /// or feeds (ingest).
     pub partitions: Vec<u32>,
-    /// The engine node that leads, as last known (null: none yet).
+    /// The engine node that leads (partition 0 on all but a leader), as
+    /// last known (null: none yet).
     pub leader_node: Option<String>,
 }
 
@@ -362,6 +463,8 @@ mod tests {
             nats_creds: None,
             node: "engine-1".into(),
             prefix: "aw".into(),
+            partitions: 1,
+            zone_partitions: Default::default(),
         }
     }
 
@@ -390,5 +493,73 @@ mod tests {
         let p = check(Role::Ingest, Some(&bad), "");
         assert!(p.iter().any(|m| m.contains("[cluster] prefix")), "{p:?}");
         assert!(p.iter().any(|m| m.contains("[cluster] nats_url")), "{p:?}");
+    }
+
+    #[test]
+    fn zones_are_divided_among_the_partitions_with_the_zones_they_meet() {
+        let zones_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
+        let all = crate::config::Config::default()
+            .engine(Some(&zones_dir))
+            .unwrap()
+            .zones()
+            .clone();
+        // By a hash of the id, unless placed by hand: stable, and the same
+        // on every node.
+        let hashed = ClusterConfig {
+            partitions: 2,
+            ..cfg()
+        };
+        let p = hashed.partition_of("sg-strait");
+        assert!(p < 2 && (0..10).all(|_| hashed.partition_of("sg-strait") == p));
+        // The Gulf of Guinea's patrol zone on partition 1, every other zone
+        // (its anchorages too) on 0.
+        let c = ClusterConfig {
+            zone_partitions: all
+                .zones()
+                .iter()
+                .map(|z| (z.id.to_string(), u32::from(z.id.as_str() == "gog-offshore")))
+                .collect(),
+            ..hashed
+        };
+        let (z0, z1) = (c.zones_of(&all, 0), c.zones_of(&all, 1));
+        // Each partition runs its own zones as they are...
+        for z in all.zones() {
+            let set = if c.partition_of(&z.id) == 0 { &z0 } else { &z1 };
+            assert_eq!(set.get(&z.id), Some(z), "{}", z.id);
+        }
+        // ... and the zones that meet them, whose alerts are not its own:
+        // partition 1 the anchorages inside its patrol zone, partition 0
+        // that patrol zone around its anchorages; no zone of another sea.
+        let foreign = |set: &aiswatch_zones::ZoneSet, p: u32| -> Vec<String> {
+            let mut v: Vec<String> = set
+                .zones()
+                .iter()
+                .filter(|z| c.partition_of(&z.id) != p)
+                .map(|z| z.id.to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(foreign(&z1, 1), ["cotonou-anch", "lagos-anch", "lome-anch"]);
+        assert_eq!(foreign(&z0, 0), ["gog-offshore"]);
+        assert_eq!(z1.len(), 4);
+        let (o0, o1) = (c.owns(0), c.owns(1));
+        assert!(o1("gog-offshore") && !o0("gog-offshore"));
+        assert!(c.unknown_zones(&all).is_empty());
+        let typo = ClusterConfig {
+            zone_partitions: [("gog-ofshore".to_owned(), 1), ("sg-strait".to_owned(), 2)].into(),
+            ..c
+        };
+        assert_eq!(typo.unknown_zones(&all).len(), 1);
+        let p = typo.problems();
+        assert!(
+            p.len() == 1 && p[0].contains("\"sg-strait\" = 2") && p[0].contains("0 to 1"),
+            "{p:?}"
+        );
+        let none = ClusterConfig {
+            partitions: 0,
+            ..cfg()
+        };
+        assert!(none.problems()[0].contains("[cluster] partitions = 0"));
     }
 }

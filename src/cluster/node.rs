@@ -2,9 +2,10 @@
 //! `/healthz`, `/readyz`, `/metrics` and `/api/v1/status`.
 //!
 //! - `ingest`: the sources, and the publisher to the line stream.
-//! - `engine`: a standby until it holds the lease; then the whole pipeline
-//!   of [`crate::app`] with the line stream as its source, its store
-//!   fenced, delivery, and the vessel state published for api nodes. A
+//! - `engine`: a standby until it holds the lease of a partition (the first
+//!   without a leader); then the whole pipeline of [`crate::app`] with the
+//!   line stream as its source and its store fenced (see
+//!   [`crate::app::run_leading`] for what partition 0's leader does more). A
 //!   leader that loses its lease stops (exit 1): its supervisor starts it
 //!   again, as a standby.
 //! - `api`: the API and console from the store ([`super::view`]).
@@ -18,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
-use super::{ClusterConfig, ClusterMetrics, NodeStatus, Role, PARTITION};
+use super::{ClusterConfig, ClusterMetrics, NodeStatus, Role, FIRST};
 use crate::api::ApiContext;
 use crate::app::{AppError, Bound, Leading};
 use crate::config::Config;
@@ -107,7 +108,7 @@ async fn run_ingest(
 ) -> Result<(), AppError> {
     let metrics = Arc::new(Metrics::new());
     let cm = ClusterMetrics::register(&metrics.registry)?;
-    let status = NodeStatus::new(&c.node, Role::Ingest);
+    let status = NodeStatus::new(&c.node, Role::Ingest, c.all_partitions());
     let client = super::connect(&c).await.map_err(AppError::Cluster)?;
     let js = async_nats::jetstream::new(client);
     let sup = Supervisor::new();
@@ -192,17 +193,20 @@ async fn run_engine(
     on_bound: Option<oneshot::Sender<Bound>>,
 ) -> Result<(), AppError> {
     // Zones and detectors first, as in every role: a bad file fails the start.
-    cfg.engine(None)?;
+    let engine = cfg.engine(None)?;
+    let unknown = c.unknown_zones(engine.zones());
+    if !unknown.is_empty() {
+        return Err(AppError::Cluster(unknown.join("\n")));
+    }
     let metrics = Arc::new(Metrics::new());
     let cm = ClusterMetrics::register(&metrics.registry)?;
-    let status = NodeStatus::new(&c.node, Role::Engine);
-    cm.leader
-        .with_label_values(&[&PARTITION.to_string()])
-        .set(0);
+    let status = NodeStatus::new(&c.node, Role::Engine, Vec::new());
+    for p in c.all_partitions() {
+        cm.leader.with_label_values(&[&p.to_string()]).set(0);
+    }
     let url = cfg.storage.database_url();
     let store = Store::connect(&url).await?;
-    let lease_name = c.lease(PARTITION);
-    if let Ok(Some(l)) = store.lease(&lease_name).await {
+    if let Ok(Some(l)) = store.lease(&c.lease(FIRST)).await {
         if let Ok(mut n) = status.leader_node.lock() {
             *n = Some(l.node);
         }
@@ -231,36 +235,58 @@ async fn run_engine(
         });
     }
 
+    // The first partition without a leader is this node's to lead.
     tokio::pin!(shutdown);
     let stop = CancellationToken::new();
-    let lease = tokio::select! {
-        l = super::lease::acquire(&url, &lease_name, &stop) => l.map_err(AppError::Cluster)?,
+    let leases: Vec<String> = c.all_partitions().iter().map(|&p| c.lease(p)).collect();
+    let taken = tokio::select! {
+        l = super::lease::acquire(&url, &leases, &stop) => l.map_err(AppError::Cluster)?,
         _ = &mut shutdown => None,
     };
     standby_cancel.cancel();
     let _ = standby.await;
-    let Some(lease) = lease else {
+    let Some((i, lease)) = taken else {
         info!("Shutting down (standby).");
         return Ok(());
     };
-    let (fence, position) = store.take_epoch(&lease_name, &c.node).await?;
+    let partition = i as u32;
+    let lease_name = &leases[i];
+    let (fence, position) = store.take_epoch(lease_name, &c.node).await?;
+    let records_at = if partition == FIRST {
+        None
+    } else {
+        // The records partition 0 stored, as they stood where this
+        // partition's last leader had got to (or before: from the start);
+        // a partition never led before starts where they stand now.
+        let upto = if fence.epoch == 1 { u64::MAX } else { position };
+        let at = store.commit_at_or_before(&c.lease(FIRST), upto).await?;
+        Some(at.unwrap_or(crate::storage::cluster::CommitRow {
+            position: 0,
+            seq: 0,
+            time: None,
+        }))
+    };
     store.close().await;
     cm.lease_changes.inc();
-    cm.leader
-        .with_label_values(&[&PARTITION.to_string()])
-        .set(1);
+    let gauge = cm.leader.with_label_values(&[&partition.to_string()]);
+    gauge.set(1);
     status.leader.store(true, Ordering::Relaxed);
+    if let Ok(mut p) = status.partitions.lock() {
+        *p = vec![partition];
+    }
     if let Ok(mut n) = status.leader_node.lock() {
         *n = Some(c.node.clone());
     }
-    info!(lease = %lease_name, node = %c.node, epoch = fence.epoch, position, "Lease taken: this node leads; rebuilding state from the store.");
+    info!(lease = %lease_name, partition, node = %c.node, epoch = fence.epoch, position, records_at = ?records_at, "Lease taken: this node leads; rebuilding state from the store.");
 
     let lost = lease.lost();
     let leading = Leading {
         cluster: c,
         nats: client,
+        partition,
         fence,
         position,
+        records_at,
         metrics: metrics.clone(),
         cluster_metrics: cm.clone(),
         status: status.clone(),
@@ -274,9 +300,7 @@ async fn run_engine(
     })
     .await;
     status.leader.store(false, Ordering::Relaxed);
-    cm.leader
-        .with_label_values(&[&PARTITION.to_string()])
-        .set(0);
+    gauge.set(0);
     drop(lease);
     if lost.is_cancelled() {
         cm.lease_changes.inc();
@@ -300,7 +324,7 @@ async fn run_api(
     }
     let metrics = Arc::new(Metrics::new());
     ClusterMetrics::register(&metrics.registry)?;
-    let status = NodeStatus::new(&c.node, Role::Api);
+    let status = NodeStatus::new(&c.node, Role::Api, c.all_partitions());
     let routes: Arc<[crate::deliver::sink::Route]> =
         crate::deliver::sink::Route::from_config(&cfg.centres).into();
     let store = Store::connect(&cfg.storage.database_url())
@@ -360,7 +384,7 @@ async fn run_api(
     let heartbeat = Arc::new(AtomicI64::new(0));
     tokio::spawn(super::view::follow_snapshots(
         store.clone(),
-        c.lease(PARTITION),
+        c.lease(FIRST),
         snap_tx,
         heartbeat.clone(),
         status.clone(),

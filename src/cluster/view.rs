@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
-use super::NodeStatus;
+use super::{ClusterConfig, NodeStatus, FIRST};
 use crate::deliver::hub::Hub;
 use crate::storage::cluster::SnapshotRow;
 use crate::storage::Store;
@@ -29,6 +29,9 @@ use aiswatch_engine::track::Vessel;
 
 /// How often the leader publishes and api nodes look.
 const EVERY: Duration = Duration::from_secs(1);
+/// How often partition 0's leader prunes the record positions kept for
+/// the other partitions.
+const PRUNE_COMMITS_EVERY: Duration = Duration::from_secs(60);
 /// How often api nodes look for new alert changes.
 const EVENTS_EVERY: Duration = Duration::from_millis(250);
 /// Alert changes read at once.
@@ -68,21 +71,30 @@ fn decode(row: &SnapshotRow) -> std::io::Result<Snapshot> {
     Ok(Snapshot::new(row.clock, row.taken_at, i.stats, i.vessels))
 }
 
-/// The leader: publishes every new snapshot of its engine (asking for one
-/// every second) under `name`, until `cancel`.
+/// The leader of partition 0: publishes every new snapshot of its engine
+/// (asking for one every second) under its lease's name, until `cancel`;
+/// with more than one partition, it also forgets now and then where its
+/// records stood at commits no other leader can need any more.
 pub async fn publish_snapshots(
     store: Store,
-    name: String,
-    node: String,
+    c: ClusterConfig,
     mut snapshots: watch::Receiver<Arc<Snapshot>>,
     want: Arc<AtomicBool>,
     cancel: CancellationToken,
 ) {
+    let (name, node) = (c.lease(FIRST), c.node.clone());
+    let leases: Vec<String> = c.all_partitions().iter().map(|&p| c.lease(p)).collect();
     let mut tick = tokio::time::interval(EVERY);
+    let mut prune = tokio::time::interval(PRUNE_COMMITS_EVERY);
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tick.tick() => want.store(true, Ordering::Relaxed),
+            _ = prune.tick(), if leases.len() > 1 => {
+                if let Err(e) = store.prune_commits(&name, &leases).await {
+                    warn!(error = %e, "Cannot prune the record positions kept for the other partitions; trying again later.");
+                }
+            }
             r = snapshots.changed() => {
                 if r.is_err() {
                     return;

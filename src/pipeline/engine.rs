@@ -16,7 +16,7 @@ use tracing::{info, warn};
 use super::MessageBatch;
 use crate::metrics::Metrics;
 use crate::storage::raw::RawStats;
-use crate::storage::rebuild::Progress;
+use crate::storage::rebuild::{Bounds, Owns, Progress};
 use crate::storage::writer::{StoreSender, WriterStats};
 use crate::storage::{StorageError, Store};
 use aiswatch_core::ids::AlertId;
@@ -49,6 +49,20 @@ pub struct EngineStage {
     /// How far into the cluster's line stream the input has been applied
     /// (`None`: the input is not a stream).
     pub read_to: Option<u64>,
+    /// The zones whose alerts this engine hands over (`None`: all): a
+    /// partition of a cluster runs its neighbours' zones too (see
+    /// [`crate::cluster::ClusterConfig::zones_of`]).
+    pub owns: Option<Owns>,
+    /// While lines applied before are applied again (see
+    /// [`Rebuild::quiet_to`]; set by the rebuild).
+    pub quiet: Option<Quiet>,
+}
+
+/// Lines applied again after a takeover, up to where the last leader of
+/// the partition stopped: their alerts were stored then.
+pub struct Quiet {
+    to: u64,
+    known: std::collections::HashSet<AlertId>,
 }
 
 impl EngineStage {
@@ -59,6 +73,15 @@ impl EngineStage {
         let alerts = self.engine.take_alerts();
         batch.alerts.reserve(alerts.len());
         for a in alerts {
+            if self.owns.as_ref().is_some_and(|owns| !owns(&a.zone)) {
+                continue;
+            }
+            if let Some(q) = &self.quiet {
+                if !q.known.contains(&a.id) {
+                    self.silenced.insert(a.id);
+                }
+                continue;
+            }
             if self.silenced.contains(&a.id) {
                 continue;
             }
@@ -82,10 +105,24 @@ impl EngineStage {
 
     /// Applies one batch of messages.
     fn ingest(&mut self, m: &MessageBatch, now: Millis) {
+        let quiet_to = self.quiet.as_ref().map(|q| Some(q.to));
+        if quiet_to.is_some_and(|to| m.position > to) {
+            self.end_quiet();
+        }
         self.engine.ingest(&m.source, &m.messages, now);
         if m.position.is_some() {
             self.read_to = self.read_to.max(m.position);
         }
+        if self.quiet.is_some() && quiet_to.is_some_and(|to| self.read_to >= to) {
+            self.end_quiet();
+        }
+    }
+
+    /// The lines applied before are all applied again: what they raised
+    /// is handed over quietly; from here on the lines are new.
+    fn end_quiet(&mut self) {
+        self.hand_over();
+        self.quiet = None;
     }
 
     /// Once a second: metrics, heartbeat, store catch-up, and a fresh
@@ -157,6 +194,35 @@ pub struct Rebuild {
     /// Told the engine's clock once rebuilt: looped file sources start
     /// with the first pass after it.
     pub clock: watch::Sender<Option<Option<Millis>>>,
+    /// What of the store to replay (see [`Bounds`]).
+    pub bounds: Bounds,
+    /// A cluster partition's leader taking over reads the stream from
+    /// where the stored records stand, which may be before where the
+    /// partition's last leader stopped: the lines up to this stream
+    /// position are applied again for their state, their alerts not
+    /// handed over (they were stored then).
+    pub quiet_to: Option<u64>,
+    /// Whether positions, static data and the rest of the records go to
+    /// the store (false: another partition's leader stores them).
+    pub records: bool,
+}
+
+impl Rebuild {
+    /// A rebuild of everything stored, recording from then on.
+    pub fn all(
+        store: Store,
+        progress: Arc<Progress>,
+        clock: watch::Sender<Option<Option<Millis>>>,
+    ) -> Self {
+        Rebuild {
+            store,
+            progress,
+            clock,
+            bounds: Bounds::default(),
+            quiet_to: None,
+            records: true,
+        }
+    }
 }
 
 /// Why the engine stage stopped.
@@ -183,8 +249,12 @@ pub async fn engine_stage(
     let mut inputs_open = true;
     let mut held = 0;
     let resume = {
-        let rebuilt =
-            crate::storage::rebuild::rebuild(&rebuild.store, &mut st.engine, &rebuild.progress);
+        let rebuilt = crate::storage::rebuild::rebuild_within(
+            &rebuild.store,
+            &mut st.engine,
+            &rebuild.progress,
+            &rebuild.bounds,
+        );
         tokio::pin!(rebuilt);
         loop {
             tokio::select! {
@@ -217,11 +287,15 @@ pub async fn engine_stage(
         );
     }
     st.silenced = resume.silenced;
-    st.engine.record(true);
+    st.engine.record(rebuild.records);
     rebuild.clock.send_replace(Some(st.engine.clock()));
     rebuild.progress.finish();
     // Alerts the restart closed (detector switched off, zone gone) go out now.
     st.hand_over();
+    st.quiet = rebuild.quiet_to.map(|to| Quiet {
+        to,
+        known: resume.known,
+    });
     // Then what arrived meanwhile, in order.
     for chunk in batches.chunks(64) {
         let now = now_ms();
@@ -258,8 +332,9 @@ pub async fn engine_stage(
                 }
                 st.hand_over();
             }
-            // New zones swap in between batches.
-            z = next_zones(&mut zones) => match z {
+            // New zones swap in between batches (not while lines applied
+            // before are applied again: what they changed would be lost).
+            z = next_zones(&mut zones), if st.quiet.is_none() => match z {
                 Some(z) => {
                     st.engine.set_zones(z, now_ms());
                     st.hand_over();

@@ -32,6 +32,17 @@ pub struct LeaseRow {
     pub position: u64,
 }
 
+/// Where a leader's stored records stood at one of its commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitRow {
+    /// The stream position committed.
+    pub position: u64,
+    /// The last record sequence stored then.
+    pub seq: u64,
+    /// The last event time stored then.
+    pub time: Option<Millis>,
+}
+
 /// The leader's published vessel state.
 #[derive(Debug, Clone)]
 pub struct SnapshotRow {
@@ -157,6 +168,67 @@ impl Store {
         })
     }
 
+    /// Where lease `lease`'s stored records stood at the greatest stream
+    /// position not beyond `position`: (that position, the last record
+    /// sequence, the last event time). `None` if no commit that far back
+    /// is kept.
+    ///
+    /// # Errors
+    /// The database refused or is unreachable.
+    pub async fn commit_at_or_before(
+        &self,
+        lease: &str,
+        position: u64,
+    ) -> Result<Option<CommitRow>, StorageError> {
+        on_pool!(self, p => {
+            let row = sqlx::query(
+                "SELECT position, seq, t FROM cluster_commits WHERE lease = $1 AND position <= $2 \
+                 ORDER BY position DESC LIMIT 1",
+            )
+            .bind(lease)
+            .bind(position.min(i64::MAX as u64) as i64)
+            .fetch_optional(p)
+            .await?;
+            row.map(|r| {
+                Ok(CommitRow {
+                    position: r.try_get::<i64, _>(0)?.max(0) as u64,
+                    seq: r.try_get::<i64, _>(1)?.max(0) as u64,
+                    time: r.try_get(2)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Forgets `lease`'s commits that no leader of `leases` can need any
+    /// more: those before the last one at or before the smallest position
+    /// of them all (nothing while one of them has never been taken).
+    /// Returns how many rows went.
+    ///
+    /// # Errors
+    /// The database refused or is unreachable.
+    pub async fn prune_commits(&self, lease: &str, leases: &[String]) -> Result<u64, StorageError> {
+        let mut lowest = u64::MAX;
+        for l in leases {
+            match self.lease(l).await? {
+                Some(row) => lowest = lowest.min(row.position),
+                None => return Ok(0),
+            }
+        }
+        let Some(keep) = self.commit_at_or_before(lease, lowest).await? else {
+            return Ok(0);
+        };
+        let gone = on_writer!(self, p => {
+            sqlx::query("DELETE FROM cluster_commits WHERE lease = $1 AND position < $2")
+                .bind(lease)
+                .bind(keep.position.min(i64::MAX as u64) as i64)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(gone)
+    }
+
     /// The newest alert change's event number (0: none yet).
     ///
     /// # Errors
@@ -170,11 +242,14 @@ impl Store {
 }
 
 /// Inside a commit's transaction: the fence still holds, and the stream
-/// position moves to `input` (if the batch has one).
+/// position moves to `input` (if the batch has one). A commit that stored
+/// records (`records`) also notes where they stand at that position, for
+/// the other partitions' leaders (see [`Store::commit_at_or_before`]).
 pub(super) async fn check_fence(
     tx: &mut sqlx::PgConnection,
     fence: &Fence,
     input: Option<u64>,
+    records: bool,
 ) -> Result<(), StorageError> {
     let done = sqlx::query(
         "UPDATE cluster_leases SET position = GREATEST(position, COALESCE($3, position)) \
@@ -183,16 +258,27 @@ pub(super) async fn check_fence(
     .bind(&fence.lease)
     .bind(fence.epoch)
     .bind(input.map(|i| i.min(i64::MAX as u64) as i64))
-    .execute(tx)
+    .execute(&mut *tx)
     .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StorageError::Fenced {
+    if done.rows_affected() != 1 {
+        return Err(StorageError::Fenced {
             lease: fence.lease.clone(),
             epoch: fence.epoch,
-        })
+        });
     }
+    if let (Some(position), true) = (input, records) {
+        sqlx::query(
+            "INSERT INTO cluster_commits (lease, position, seq, t) \
+             SELECT $1, $2, COALESCE((SELECT value FROM store_meta WHERE key = 'max_seq'), 0), \
+                    (SELECT value FROM store_meta WHERE key = 'max_t') \
+             ON CONFLICT (lease, position) DO UPDATE SET seq = excluded.seq, t = excluded.t",
+        )
+        .bind(&fence.lease)
+        .bind(position.min(i64::MAX as u64) as i64)
+        .execute(tx)
+        .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -229,6 +315,56 @@ mod tests {
             // A position never moves back.
             b.write(&at(45)).await.unwrap();
             assert_eq!(store.lease(lease).await.unwrap().unwrap().position, 50);
+        }
+    }
+
+    #[tokio::test]
+    async fn commits_with_records_say_where_the_records_stood_until_no_partition_needs_them() {
+        for (store, _dir) in crate::storage::tests::stores().await {
+            if store.kind() != "postgres" {
+                continue;
+            }
+            let (first, other) = ("c/engine/0", "c/engine/1");
+            let (f, _) = store.take_epoch(first, "a").await.unwrap();
+            let a = store.clone().with_fence(f);
+            let tick = |seq, time| Batch {
+                ticks: vec![aiswatch_engine::record::Tick { seq, time }],
+                ..Default::default()
+            };
+            for (input, seq) in [(10, 1), (20, 2), (30, 3)] {
+                let mut b = tick(seq, seq as i64 * 1_000);
+                b.input = Some(input);
+                a.write(&b).await.unwrap();
+            }
+            // A commit without records says nothing new.
+            a.write(&Batch {
+                input: Some(40),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+            let at = |p| store.commit_at_or_before(first, p);
+            assert_eq!(at(5).await.unwrap(), None);
+            let row = at(25).await.unwrap().unwrap();
+            assert_eq!((row.position, row.seq), (20, 2));
+            assert_eq!(at(45).await.unwrap().unwrap().position, 30);
+            // Kept while a partition has never led, then pruned below the
+            // last one the slowest partition may need.
+            let leases = [first.to_owned(), other.to_owned()];
+            assert_eq!(store.prune_commits(first, &leases).await.unwrap(), 0);
+            let (g, _) = store.take_epoch(other, "b").await.unwrap();
+            store
+                .clone()
+                .with_fence(g)
+                .write(&Batch {
+                    input: Some(25),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!(store.prune_commits(first, &leases).await.unwrap(), 1);
+            assert_eq!(at(25).await.unwrap().unwrap().position, 20);
+            assert_eq!(at(15).await.unwrap(), None);
         }
     }
 

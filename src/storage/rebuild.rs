@@ -77,6 +77,10 @@ pub struct Resume {
     pub statics: u64,
     /// Event-time range replayed.
     pub span: Option<(Millis, Millis)>,
+    /// Within [`Bounds::upto`]: every alert id the store knows, for the
+    /// lines the engine applies again up to where it resumes (their alerts
+    /// were stored then; an id not among these is silenced). Empty otherwise.
+    pub known: HashSet<AlertId>,
     /// Alerts open in the store at start.
     pub open_alerts: usize,
     /// Of those, alerts closed because nothing would ever close them: their
@@ -90,6 +94,22 @@ pub const REASON_DETECTOR_DISABLED: &str = "detector_disabled";
 /// `reason` of an open alert closed at restart: its zone is no longer loaded.
 pub const REASON_ZONE_REMOVED: &str = "zone_removed";
 
+/// Whether an alert of a zone (by id) is this engine's to raise.
+pub type Owns = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// What a rebuild replays and closes, for an engine leading one partition
+/// of a cluster (the default: everything stored, every zone its own).
+#[derive(Clone, Default)]
+pub struct Bounds {
+    /// Replay the records only up to this one: (its sequence, the last
+    /// event time stored with it). The records as they stood when the
+    /// stream position this engine resumes from was applied.
+    pub upto: Option<(u64, Option<Millis>)>,
+    /// The zones whose alerts this engine raises: an open alert of another
+    /// zone is its owner's, never closed here.
+    pub owns: Option<Owns>,
+}
+
 /// Rebuilds `engine`'s state from `store` (see the module doc), telling
 /// `progress` how far it is (it does not mark it done). The engine must
 /// not be recording.
@@ -101,12 +121,35 @@ pub async fn rebuild(
     engine: &mut Engine,
     progress: &Progress,
 ) -> Result<Resume, StorageError> {
+    rebuild_within(store, engine, progress, &Bounds::default()).await
+}
+
+/// [`rebuild`] within `bounds`.
+///
+/// # Errors
+/// The store could not be read.
+pub async fn rebuild_within(
+    store: &Store,
+    engine: &mut Engine,
+    progress: &Progress,
+    bounds: &Bounds,
+) -> Result<Resume, StorageError> {
     let mut out = Resume::default();
-    let Some(last) = store.last_time().await? else {
+    let (last, last_seq) = match bounds.upto {
+        Some((seq, time)) => (time, seq),
+        None => (store.last_time().await?, store.last_seq().await?),
+    };
+    let Some(last) = last else {
+        if bounds.upto.is_some() {
+            out.known = store.alert_ids().await?;
+        }
         return Ok(out);
     };
     let window = engine.memory_window().as_millis().min(i64::MAX as u128 / 2) as Millis;
-    let open = store.open_alerts().await?;
+    let mut open = store.open_alerts().await?;
+    if let Some(owns) = &bounds.owns {
+        open.retain(|a| owns(&a.zone));
+    }
     out.open_alerts = open.len();
     let from = open
         .iter()
@@ -114,14 +157,13 @@ pub async fn rebuild(
         .fold(last - window, Millis::min);
     let known = store.alert_ids().await?;
     let wall = aiswatch_core::time::now_ms().max(last);
-    let last_seq = store.last_seq().await?;
     let first_seq = store.first_seq_since(from).await?;
     progress
         .total
         .store(last_seq.saturating_sub(first_seq) + 1, Ordering::Relaxed);
     let mut seq = first_seq;
     while seq <= last_seq {
-        let to = seq + SEQ_STEP;
+        let to = (seq + SEQ_STEP).min(last_seq + 1);
         let batch = store.records(seq, to).await?;
         out.positions += batch.positions.len() as u64;
         out.statics += batch.statics.len() as u64;
@@ -149,6 +191,9 @@ pub async fn rebuild(
     }
     engine.set_next_seq(last_seq + 1);
     out.span = Some((from, last));
+    if bounds.upto.is_some() {
+        out.known = known;
+    }
     let at = engine.clock().unwrap_or(last).max(last);
     for a in &open {
         if let Some(close) = orphan_close(a, engine, at) {

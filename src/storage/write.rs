@@ -73,7 +73,8 @@ impl Store {
                     }
                     let events = write_rest(&mut tx, batch, max_t, &out).await?;
                     if let Some(f) = &self.fence {
-                        super::cluster::check_fence(&mut tx, f, batch.input).await?;
+                        super::cluster::check_fence(&mut tx, f, batch.input, batch.has_records())
+                            .await?;
                     }
                     tx.commit().await?;
                     Ok(events)

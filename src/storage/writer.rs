@@ -145,7 +145,9 @@ impl StoreSender {
     /// Moves the buffer into the channel if there is room (call it on
     /// every tick so a recovered store catches up).
     pub fn flush(&mut self) {
-        if self.pending.is_empty() {
+        // A stream position alone is worth a commit: a leader that stores
+        // only its alerts moves it with nothing else.
+        if self.pending.is_empty() && self.pending.input.is_none() {
             return;
         }
         match self.tx.try_reserve() {
@@ -165,7 +167,7 @@ impl StoreSender {
     pub async fn send(&mut self, mut b: Batch) {
         self.pending.append(&mut b);
         let all = std::mem::take(&mut self.pending);
-        if !all.is_empty() && self.tx.send(all).await.is_err() {
+        if !(all.is_empty() && all.input.is_none()) && self.tx.send(all).await.is_err() {
             warn!("Store writer stopped: batch not written.");
         }
     }

@@ -176,11 +176,16 @@ pub struct Batch {
 impl Batch {
     /// Nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.positions.is_empty()
+        self.alerts.is_empty() && !self.has_records()
+    }
+
+    /// Holds positions, static changes, ticks or messages heard (anything
+    /// numbered by the engine's record sequence).
+    pub fn has_records(&self) -> bool {
+        !(self.positions.is_empty()
             && self.statics.is_empty()
-            && self.alerts.is_empty()
             && self.ticks.is_empty()
-            && self.heard.is_empty()
+            && self.heard.is_empty())
     }
 
     /// Appends `o`, keeping order.

@@ -277,6 +277,13 @@ impl ZoneSet {
         }
     }
 
+    /// A set of some of these zones, each as `f` makes it (`None`: left
+    /// out), in the same order. The zones stay valid: ids and geometry are
+    /// not checked again (`f` must keep them).
+    pub fn filter_map(&self, f: impl FnMut(&Zone) -> Option<Zone>) -> ZoneSet {
+        Self::build(self.zones.iter().filter_map(f).collect())
+    }
+
     /// All zones, in load order (file name, then feature order).
     pub fn zones(&self) -> &[Zone] {
         &self.zones
