@@ -14,8 +14,10 @@
 //! and the last alert change stored is the measure (lines per second). The
 //! cluster's lines go through JetStream (one acknowledged message per
 //! line) before the engines; with two partitions each engine reads every
-//! line and runs the detectors of its zones (placed by the hash of their
-//! ids). The medians over the rounds and their ratios are printed.
+//! line and runs the detectors of its zones (each shipped zone file, a sea,
+//! whole on one partition: Gulf of Aden and Mozambique Channel on 0, Gulf
+//! of Guinea and Singapore Strait on 1). The medians over the rounds and
+//! their ratios are printed.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -87,7 +89,10 @@ fn config(dir: &Path, db: &str, cluster: Option<Node>) -> Config {
     let (name, cluster) = match cluster {
         Some((nats, node, prefix, partitions)) => (
             node,
-            format!("[cluster]\nnats_url = {nats:?}\nnode = \"{node}\"\nprefix = \"{prefix}\"\npartitions = {partitions}\n"),
+            format!(
+                "[cluster]\nnats_url = {nats:?}\nnode = \"{node}\"\nprefix = \"{prefix}\"\npartitions = {partitions}\n{}",
+                by_sea(Path::new(zones), partitions)
+            ),
         ),
         None => ("all", String::new()),
     };
@@ -100,6 +105,27 @@ fn config(dir: &Path, db: &str, cluster: Option<Node>) -> Config {
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).unwrap();
     Config::load(Some(&path)).expect("the bench's config")
+}
+
+/// `[cluster.zone_partitions]` placing each zone file (a sea) whole on
+/// one partition, file by file in name order.
+fn by_sea(zones: &Path, partitions: u32) -> String {
+    let mut files: Vec<_> = std::fs::read_dir(zones)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .filter(|f| f.extension().is_some_and(|e| e == "geojson"))
+        .collect();
+    files.sort();
+    let mut out = String::from("[cluster.zone_partitions]\n");
+    for (i, f) in files.iter().enumerate() {
+        let fc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(f).unwrap()).expect("a zone file");
+        for z in fc["features"].as_array().unwrap() {
+            let id = z["properties"]["id"].as_str().unwrap();
+            out += &format!("{id:?} = {}\n", i as u32 % partitions);
+        }
+    }
+    out
 }
 
 /// Positions and alert changes stored.

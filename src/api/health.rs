@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::{json_response, ok_json, ApiError, AppState, ENGINE_STALL_MS};
+use crate::cluster::Role;
 use aiswatch_core::time::{now_ms, rfc3339};
 use aiswatch_engine::engine::EngineStats;
 
@@ -111,19 +112,24 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let rebuilding = ctx.rebuild.rebuilding();
     let hb = ctx.engine_heartbeat.load(Ordering::Relaxed);
     let age = (hb > 0).then(|| now_ms() - hb);
-    let cluster = ctx.cluster.as_ref().map(|c| (c.view(), c.problem()));
+    let cluster = ctx
+        .cluster
+        .as_ref()
+        .map(|c| (c.role, c.view(), c.problem()));
     match cluster {
         // No engine here: an ingest node, a standby engine.
-        Some((c, problem)) if c.role == "ingest" || (c.role == "engine" && !c.leader) => {
+        Some((role @ (Role::Ingest | Role::Engine), c, problem))
+            if role == Role::Ingest || !c.leader =>
+        {
             reasons.extend(problem);
-            details.push(match (&c.leader_node, c.role) {
-                (_, "ingest") => "ingest node: lines go to the line stream".to_owned(),
+            details.push(match (&c.leader_node, role) {
+                (_, Role::Ingest) => "ingest node: lines go to the line stream".to_owned(),
                 (Some(l), _) => format!("standby: {l} leads"),
                 (None, _) => "standby: no engine has led yet".to_owned(),
             });
         }
         // The leading engine's publications are an api node's heartbeat.
-        Some((c, _)) if c.role == "api" => match age {
+        Some((Role::Api, c, _)) => match age {
             None => reasons.push("no leading engine has published its state yet".to_owned()),
             Some(a) if a > ENGINE_STALL_MS => reasons.push(format!(
                 "the leading engine ({}) has not published its state for {:.1} s",

@@ -46,14 +46,12 @@ pub async fn run(
     if !problems.is_empty() {
         return Err(AppError::Cluster(problems.join("\n")));
     }
-    let Some(c) = cfg.cluster.clone() else {
-        return crate::app::run(cfg, shutdown, on_bound).await;
-    };
-    match role {
-        Role::All => crate::app::run(cfg, shutdown, on_bound).await,
-        Role::Ingest => run_ingest(cfg, c, shutdown, on_bound).await,
-        Role::Engine => run_engine(cfg, c, shutdown, on_bound).await,
-        Role::Api => run_api(cfg, c, shutdown, on_bound).await,
+    match (role, cfg.cluster.clone()) {
+        // `check` leaves no role but `all` without a cluster.
+        (Role::All, _) | (_, None) => crate::app::run(cfg, shutdown, on_bound).await,
+        (Role::Ingest, Some(c)) => run_ingest(cfg, c, shutdown, on_bound).await,
+        (Role::Engine, Some(c)) => run_engine(cfg, c, shutdown, on_bound).await,
+        (Role::Api, Some(c)) => run_api(cfg, c, shutdown, on_bound).await,
     }
 }
 
