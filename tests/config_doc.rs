@@ -124,7 +124,7 @@ fn variants(path: &[Step], tag: &str) -> Vec<String> {
 fn walk(path: Vec<Step>, name: &str, out: &mut BTreeSet<String>) {
     match probe(&path) {
         Probe::Fields(fields) => {
-            for f in fields {
+            for f in &fields {
                 let child_name = if name.is_empty() {
                     f.clone()
                 } else {
@@ -134,9 +134,16 @@ fn walk(path: Vec<Step>, name: &str, out: &mut BTreeSet<String>) {
                 // A table, an array of tables, or a value?
                 let mut as_table = path.clone();
                 as_table.push(Step::Key(f.clone()));
-                if !matches!(probe(&as_table), Probe::Leaf) {
-                    walk(as_table, &child_name, out);
-                    continue;
+                match probe(&as_table) {
+                    Probe::Leaf => {}
+                    // A field of this very table missing: the child took
+                    // the probe key as one of its own, a table of free keys
+                    // (zone id = partition): documented by its name.
+                    Probe::Tagged(t) if fields.contains(&t) => continue,
+                    _ => {
+                        walk(as_table, &child_name, out);
+                        continue;
+                    }
                 }
                 let mut as_array = path.clone();
                 as_array.push(Step::Array(f.clone()));
