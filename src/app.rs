@@ -236,49 +236,16 @@ async fn run_with(
     let store = store.with_routes(routes.clone());
     let mut sinks = outbox::sinks(&cfg.centres, &cfg.delivery)?;
     let hub = Hub::new(4096);
-    // The installation key (evidence and partners) exists from the first
-    // start on, so that partners can pin it before they need it.
-    let (evidence, created) = crate::evidence::ExportContext::open(
-        store.clone(),
-        initial_zones.clone(),
-        &cfg.storage.data_dir,
-        cfg.loaded_from.as_ref(),
-        cfg.detect.defaults.clone(),
-    )?;
-    if created {
-        info!(path = %crate::evidence::key::key_path(&cfg.storage.data_dir).display(), "Installation signing key created.");
-    }
-    // The audit trail: every access and change recorded, off the request
-    // path; its head signed and sent to the partners now and then.
-    let partners_of: Arc<std::sync::OnceLock<Arc<crate::federation::Federation>>> = Arc::default();
-    let audit_cancel = CancellationToken::new();
-    let (audit, audit_writer) = crate::audit::start(
-        store.clone(),
-        &cfg.audit,
-        crate::audit::AuditMetrics::register(&metrics.registry)?,
-        Some(evidence.key.clone()),
-        {
-            let partners_of = partners_of.clone();
-            Arc::new(move || {
-                partners_of
-                    .get()
-                    .map(|f| f.checkpoint_partners())
-                    .unwrap_or_default()
-            })
-        },
-        audit_cancel.clone(),
-    );
-    // Partners: changes an agreement covers are queued with the others,
-    // one outbox worker per partner.
-    let (federation, terms_tx) = crate::federation::start(
-        &cfg,
-        &store,
-        &hub,
-        evidence.key.clone(),
-        &metrics.registry,
-        audit.clone(),
-    )?;
-    let _ = partners_of.set(federation.clone());
+    let Serving {
+        evidence,
+        audit,
+        audit_writer,
+        audit_cancel,
+        federation,
+        terms: terms_tx,
+        live_zones,
+        zone_rx,
+    } = serving(&cfg, &store, initial_zones, &hub, &metrics, first, &cancel)?;
     for p in &federation.terms().partners {
         sinks.push((p.id.as_str().into(), federation.sink()));
     }
@@ -411,27 +378,9 @@ async fn run_with(
     let http_addr = listener.local_addr().map_err(AppError::LocalAddr)?;
     crate::api::warn_if_open(&tokens, http_addr);
     let http_cancel = CancellationToken::new();
-    let (live_zones, zone_rx) = match &cfg.zones {
-        Some(dir) => {
-            let (tx, rx) = mpsc::channel::<ZoneSet>(1);
-            let rx = match &partition {
-                Some((c, p)) => own_zones(rx, c.clone(), *p),
-                None => rx,
-            };
-            let declared = cfg.clone();
-            let check: crate::live_zones::Check = Box::new(move |z| declared.undeclared_centres(z));
-            let (live, _watcher) = crate::live_zones::spawn(
-                dir.clone(),
-                initial_zones,
-                check,
-                tx,
-                &metrics.registry,
-                audit.clone(),
-                cancel.clone(),
-            )?;
-            (live, Some(rx))
-        }
-        None => (crate::live_zones::fixed(initial_zones), None),
+    let zone_rx = match (zone_rx, &partition) {
+        (Some(rx), Some((c, p))) => Some(own_zones(rx, c.clone(), *p)),
+        (rx, _) => rx,
     };
     let ctx = crate::api::ApiContext {
         metrics: metrics.clone(),
@@ -666,4 +615,113 @@ fn own_zones(
         }
     });
     own
+}
+
+/// What answers beside the pipeline on every node with a store (one
+/// process, an engine leader, an api node).
+pub(crate) struct Serving {
+    /// Evidence export, with the installation key.
+    pub evidence: crate::evidence::ExportContext,
+    /// The audit trail.
+    pub audit: crate::audit::Audit,
+    /// Its writer: ends after `audit_cancel`, once what is queued is written.
+    pub audit_writer: tokio::task::JoinHandle<()>,
+    /// Stops the audit writer.
+    pub audit_cancel: CancellationToken,
+    /// Partners and agreements.
+    pub federation: Arc<crate::federation::Federation>,
+    /// Where reloaded agreements go.
+    pub terms: watch::Sender<Arc<crate::federation::Terms>>,
+    /// The zones as the watcher keeps them, for the API.
+    pub live_zones: crate::live_zones::LiveZones,
+    /// Zone sets the watcher accepted, for the engine (`None` without a
+    /// zones directory).
+    pub zone_rx: Option<mpsc::Receiver<ZoneSet>>,
+}
+
+/// Opens what [`Serving`] holds. The installation key (evidence and
+/// partners) exists from the first start on, so that partners can pin it
+/// before they need it. With `checkpoints`, the audit trail's signed head
+/// goes to the partners now and then (the node that delivers: one per
+/// installation).
+pub(crate) fn serving(
+    cfg: &Config,
+    store: &Store,
+    zones: Arc<ZoneSet>,
+    hub: &Arc<Hub>,
+    metrics: &Metrics,
+    checkpoints: bool,
+    cancel: &CancellationToken,
+) -> Result<Serving, AppError> {
+    let (evidence, created) = crate::evidence::ExportContext::open(
+        store.clone(),
+        zones.clone(),
+        &cfg.storage.data_dir,
+        cfg.loaded_from.as_ref(),
+        cfg.detect.defaults.clone(),
+    )?;
+    if created {
+        info!(path = %crate::evidence::key::key_path(&cfg.storage.data_dir).display(), "Installation signing key created.");
+    }
+    // The audit trail: every access and change recorded, off the request
+    // path.
+    let partners_of: Arc<std::sync::OnceLock<Arc<crate::federation::Federation>>> = Arc::default();
+    let partners: Arc<dyn Fn() -> Vec<(String, String)> + Send + Sync> = if checkpoints {
+        let partners_of = partners_of.clone();
+        Arc::new(move || {
+            partners_of
+                .get()
+                .map(|f| f.checkpoint_partners())
+                .unwrap_or_default()
+        })
+    } else {
+        Arc::new(Vec::new)
+    };
+    let audit_cancel = CancellationToken::new();
+    let (audit, audit_writer) = crate::audit::start(
+        store.clone(),
+        &cfg.audit,
+        crate::audit::AuditMetrics::register(&metrics.registry)?,
+        Some(evidence.key.clone()),
+        partners,
+        audit_cancel.clone(),
+    );
+    // Partners: changes an agreement covers are queued with the others.
+    let (federation, terms) = crate::federation::start(
+        cfg,
+        store,
+        hub,
+        evidence.key.clone(),
+        &metrics.registry,
+        audit.clone(),
+    )?;
+    let _ = partners_of.set(federation.clone());
+    let (live_zones, zone_rx) = match &cfg.zones {
+        Some(dir) => {
+            let (tx, rx) = mpsc::channel::<ZoneSet>(1);
+            let declared = cfg.clone();
+            let check: crate::live_zones::Check = Box::new(move |z| declared.undeclared_centres(z));
+            let (live, _watcher) = crate::live_zones::spawn(
+                dir.clone(),
+                zones,
+                check,
+                tx,
+                &metrics.registry,
+                audit.clone(),
+                cancel.clone(),
+            )?;
+            (live, Some(rx))
+        }
+        None => (crate::live_zones::fixed(zones), None),
+    };
+    Ok(Serving {
+        evidence,
+        audit,
+        audit_writer,
+        audit_cancel,
+        federation,
+        terms,
+        live_zones,
+        zone_rx,
+    })
 }

@@ -330,54 +330,44 @@ async fn run_api(
         .with_routes(routes.clone());
     info!(store = %store.url(), node = %c.node, "Api node: answering from the store and the leader's vessel state.");
     let cancel = CancellationToken::new();
-    let zones = Arc::new(engine.zones().clone());
-    let (evidence, _) = crate::evidence::ExportContext::open(
-        store.clone(),
-        zones.clone(),
-        &cfg.storage.data_dir,
-        cfg.loaded_from.as_ref(),
-        cfg.detect.defaults.clone(),
-    )?;
     let hub = Hub::new(4096);
-    let audit_cancel = CancellationToken::new();
-    let (audit, audit_writer) = crate::audit::start(
-        store.clone(),
-        &cfg.audit,
-        crate::audit::AuditMetrics::register(&metrics.registry)?,
-        Some(evidence.key.clone()),
-        Arc::new(Vec::new),
-        audit_cancel.clone(),
-    );
-    // Partners' messages are taken here as on one process (the leader's
-    // outbox sends what they queue); agreements as at this node's start.
-    let (federation, _) = crate::federation::start(
+    // Partners' messages are taken here as on one process (partition 0's
+    // leader sends what they queue).
+    let crate::app::Serving {
+        evidence,
+        audit,
+        audit_writer,
+        audit_cancel,
+        federation,
+        terms,
+        live_zones,
+        zone_rx,
+    } = crate::app::serving(
         &cfg,
         &store,
+        Arc::new(engine.zones().clone()),
         &hub,
-        evidence.key.clone(),
-        &metrics.registry,
-        audit.clone(),
+        &metrics,
+        false,
+        &cancel,
     )?;
-    let live_zones = match &cfg.zones {
-        Some(dir) => {
-            // The leader applies reloads; this node shows them.
-            let (tx, mut rx) = mpsc::channel::<ZoneSet>(1);
-            tokio::spawn(async move { while rx.recv().await.is_some() {} });
-            let declared = cfg.clone();
-            let check: crate::live_zones::Check = Box::new(move |z| declared.undeclared_centres(z));
-            crate::live_zones::spawn(
-                dir.clone(),
-                zones,
-                check,
-                tx,
-                &metrics.registry,
-                audit.clone(),
-                cancel.clone(),
-            )?
-            .0
-        }
-        None => crate::live_zones::fixed(zones),
-    };
+    if let Some(mut rx) = zone_rx {
+        // The leaders apply reloads; this node shows them.
+        tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    }
+    if let Some((file, _)) = &cfg.loaded_from {
+        // Agreements reloaded as on the leaders, which deliver: a partner
+        // added needs no worker here.
+        crate::federation::reload::spawn(
+            file.clone(),
+            terms,
+            store.clone(),
+            Box::new(|_| {}),
+            audit.clone(),
+            cancel.clone(),
+        )
+        .map_err(AppError::Federation)?;
+    }
     let (snap_tx, snap_rx) = watch::channel(Arc::new(Snapshot::default()));
     let heartbeat = Arc::new(AtomicI64::new(0));
     tokio::spawn(super::view::follow_snapshots(
