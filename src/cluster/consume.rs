@@ -6,7 +6,8 @@
 //! with what the line produced: the position a leader taking over resumes
 //! after. On taking over (and after any error of the stream) the consumer
 //! is set anew to start after the last line read, so nothing is skipped and
-//! nothing read twice.
+//! nothing applied twice; on taking over, the lines just before the
+//! position are read first as a prelude for the decoder only.
 
 use std::time::Duration;
 
@@ -26,6 +27,12 @@ use aiswatch_core::time::{now_ms, Millis};
 const CHUNK: usize = 512;
 /// Messages one pull request asks the server for.
 const PULL_BATCH: usize = 2_000;
+/// Lines before the resume position a leader reads again at the start,
+/// as a prelude for the decoder: a multi-part message whose first parts
+/// came before the position is then whole when its last part comes after
+/// (fragments of one message come within a few lines, other receivers'
+/// lines between them).
+const PRELUDE: u64 = 256;
 /// Longest wait before the stream is tried again.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -41,8 +48,9 @@ pub struct Reading {
     pub split_at: Option<u64>,
 }
 
-/// Reads the lines after `at.after` into `tx` until `cancel`. NATS being
-/// away is waited out.
+/// Reads the lines after `at.after` into `tx` until `cancel`, after a
+/// prelude of the [`PRELUDE`] lines before it. NATS being away is waited
+/// out.
 pub async fn run(
     js: Context,
     c: ClusterConfig,
@@ -53,9 +61,11 @@ pub async fn run(
 ) -> Result<(), std::convert::Infallible> {
     let Reading {
         partition,
-        mut after,
+        after: resume,
         split_at,
     } = at;
+    // The last line read: the consumer (re)starts after it.
+    let mut after = resume.saturating_sub(PRELUDE);
     let mut backoff = Duration::from_millis(200);
     let mut bad: u64 = 0;
     loop {
@@ -111,7 +121,7 @@ pub async fn run(
                     .lag_seconds
                     .set((now_ms() - published).max(0) as f64 / 1000.0);
                 match StreamLine::read(seq, m.headers.as_ref(), &m.payload) {
-                    Some(l) => lines.push(l),
+                    Some(l) => lines.push((l, seq <= resume)),
                     None => {
                         bad += 1;
                         if bad.is_power_of_two() {
@@ -178,17 +188,23 @@ async fn open(
         .map_err(|e| format!("consumer {name}: {e}"))
 }
 
-/// Lines in runs of one source and receiver, each a batch ending at its
-/// last line's sequence; a batch ends at `split_at` too.
-fn batches(lines: Vec<StreamLine>, split_at: Option<u64>) -> Vec<LineBatch> {
+/// Lines (each with whether it is of the prelude) in runs of one source,
+/// receiver and kind, each a batch ending at its last line's sequence; a
+/// batch ends at `split_at` too.
+fn batches(lines: Vec<(StreamLine, bool)>, split_at: Option<u64>) -> Vec<LineBatch> {
     let mut out: Vec<LineBatch> = Vec::new();
-    for l in lines {
+    for (l, prelude) in lines {
         let line = RawLine {
             received_at: l.received_at,
             text: l.text,
         };
         match out.last_mut() {
-            Some(b) if b.source == l.source && b.peer == l.peer && b.position != split_at => {
+            Some(b)
+                if b.source == l.source
+                    && b.peer == l.peer
+                    && b.prelude == prelude
+                    && b.position != split_at =>
+            {
                 b.lines.push(line);
                 b.position = Some(l.seq);
             }
@@ -197,6 +213,7 @@ fn batches(lines: Vec<StreamLine>, split_at: Option<u64>) -> Vec<LineBatch> {
                 peer: l.peer,
                 lines: vec![line],
                 position: Some(l.seq),
+                prelude,
             }),
         }
     }
@@ -220,7 +237,10 @@ mod tests {
     #[test]
     fn runs_of_a_source_are_one_batch_ending_at_its_last_line() {
         let b = batches(
-            vec![line(3, "a"), line(4, "a"), line(5, "b"), line(7, "a")],
+            vec![line(3, "a"), line(4, "a"), line(5, "b"), line(7, "a")]
+                .into_iter()
+                .map(|l| (l, false))
+                .collect(),
             None,
         );
         let got: Vec<_> = b
@@ -239,8 +259,22 @@ mod tests {
 
     #[test]
     fn no_batch_reaches_past_the_split() {
-        let b = batches(vec![line(3, "a"), line(4, "a"), line(5, "a")], Some(4));
-        let got: Vec<_> = b.iter().map(|b| (b.lines.len(), b.position)).collect();
-        assert_eq!(got, [(2, Some(4)), (1, Some(5))]);
+        let b = batches(
+            vec![
+                (line(2, "a"), true),
+                (line(3, "a"), false),
+                (line(4, "a"), false),
+                (line(5, "a"), false),
+            ],
+            Some(4),
+        );
+        let got: Vec<_> = b
+            .iter()
+            .map(|b| (b.lines.len(), b.position, b.prelude))
+            .collect();
+        assert_eq!(
+            got,
+            [(1, Some(2), true), (2, Some(4), false), (1, Some(5), false)]
+        );
     }
 }

@@ -61,6 +61,10 @@ pub struct LineBatch {
     /// Where the last of them is in the cluster's line stream (an engine
     /// node reads its lines from there); `None` from a source.
     pub position: Option<u64>,
+    /// Lines an engine taking over reads again only for the decoder's
+    /// reassembly state (a multi-part message begun before it took over):
+    /// decoded, never forwarded nor archived. `false` from a source.
+    pub prelude: bool,
 }
 
 /// One configured source (`[[sources]]` in the TOML config).
@@ -634,6 +638,7 @@ impl SourceCtx {
                 peer,
                 lines: batch,
                 position: None,
+                prelude: false,
             };
             tokio::select! {
                 r = self.tx.send(batch) => {

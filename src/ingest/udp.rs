@@ -243,6 +243,7 @@ fn offer(ctx: &SourceCtx, peer: SocketAddr, lines: Vec<RawLine>) -> bool {
         peer: Some(peer),
         lines,
         position: None,
+        prelude: false,
     };
     match ctx.tx.try_send(batch) {
         Ok(()) => true,

@@ -43,6 +43,17 @@ pub async fn decode_stage(
                 let Some(batch) = batch else { break };
                 let dec = decoders.entry(batch.source.clone()).or_default();
                 let peer = batch.peer;
+                if batch.prelude {
+                    // Lines applied before: only the fragments they leave
+                    // pending matter; what they complete is dropped, and
+                    // they count nowhere.
+                    let mut out = Vec::new();
+                    for line in batch.lines {
+                        dec.feed_from(peer, &line.text, line.received_at, &mut out);
+                    }
+                    let _ = dec.take_stats();
+                    continue;
+                }
                 let mut out = Vec::with_capacity(batch.lines.len());
                 let mut accepted = Vec::new();
                 for line in batch.lines {
@@ -117,5 +128,56 @@ fn export(m: &Metrics, source: &str, s: DecodeStats) {
                 .with_label_values(&[&t.to_string()])
                 .inc_by(n);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::RawLine;
+
+    fn batch(lines: &[&str], prelude: bool) -> LineBatch {
+        LineBatch {
+            source: "tcp".into(),
+            peer: None,
+            lines: lines
+                .iter()
+                .map(|l| RawLine {
+                    received_at: 1_000,
+                    text: l.as_bytes().to_vec(),
+                })
+                .collect(),
+            position: Some(1),
+            prelude,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_prelude_restores_a_message_begun_before_it_and_forwards_nothing_of_its_own() {
+        let first = "!AIVDM,2,1,9,B,53nFBv01SJ<thHp6220H4heHTf2222222222221?50:454o<`9QSlUDp,0*09";
+        let second = "!AIVDM,2,2,9,B,888888888888880,2*2E";
+        let single = "!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23";
+        let (line_tx, line_rx) = mpsc::channel(4);
+        let (msg_tx, mut msg_rx) = mpsc::channel(4);
+        let stage = tokio::spawn(decode_stage(
+            line_rx,
+            msg_tx,
+            None,
+            Arc::new(Metrics::new()),
+        ));
+        // The prelude: a whole message (applied before) and the first part
+        // of the next.
+        line_tx.send(batch(&[single, first], true)).await.unwrap();
+        line_tx.send(batch(&[second], false)).await.unwrap();
+        drop(line_tx);
+        let m = msg_rx.recv().await.unwrap();
+        assert_eq!(
+            m.messages.len(),
+            1,
+            "the prelude's own message is not forwarded"
+        );
+        assert_eq!(m.messages[0].message.msg_type, 5);
+        assert!(msg_rx.recv().await.is_none());
+        stage.await.unwrap().unwrap();
     }
 }
