@@ -35,6 +35,12 @@ impl Node {
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// `kill -9`, and reaped.
+    fn kill_9(&mut self) {
+        self.child.kill().unwrap();
+        let _ = self.child.wait();
+    }
 }
 
 /// Writes node `name`'s config: the cluster, the shared store and data
@@ -369,6 +375,40 @@ fn change_keys(alerts: &[serde_json::Value]) -> Vec<String> {
         .collect()
 }
 
+/// Waits (30 s at most) until `api`'s alerts are `aiswatch replay`'s
+/// `ref_alerts`: the same ids, each with the same changes, none extra
+/// (`nodes`' logs in the failure). Returns them.
+async fn until_alerts_are_replays(
+    api: &Node,
+    ref_alerts: &[serde_json::Value],
+    nodes: &[&Node],
+) -> Changes {
+    let want = reference_changes(ref_alerts);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let got = loop {
+        let got = api_alerts(api.http, ADMIN).await;
+        if got == want || Instant::now() > deadline {
+            break got;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let missing: Vec<_> = want.keys().filter(|k| !got.contains_key(*k)).collect();
+    let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(*k)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}\n{}",
+        nodes
+            .iter()
+            .map(|n| n.log())
+            .collect::<Vec<_>>()
+            .join("\n-----\n")
+    );
+    for (id, w) in &want {
+        assert_eq!(&got[id], w, "state changes of {id}");
+    }
+    want
+}
+
 /// Every stored position (mmsi, time), in order, against what replay stores.
 async fn assert_every_position_stored(db: &str, want: &[aiswatch::storage::PositionRow]) {
     use sqlx::Connection;
@@ -444,8 +484,7 @@ async fn the_standby_takes_over_a_killed_leader_and_the_alerts_are_replays() {
 
     // kill -9 of the leader: the standby leads within 10 s.
     let mut e1 = e1;
-    e1.child.kill().unwrap();
-    let _ = e1.child.wait();
+    e1.kill_9();
     let took = until_leader(&e2, Duration::from_secs(10)).await;
     eprintln!(
         "cluster failover: standby leads {:.2} s after kill -9 of the leader",
@@ -456,24 +495,7 @@ async fn the_standby_takes_over_a_killed_leader_and_the_alerts_are_replays() {
     until_positions(&db, ref_positions.len(), &[&ingest, &e2]).await;
 
     // The api node's alerts are replay's: same ids, same changes, no extra.
-    let want = reference_changes(&ref_alerts);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let got = loop {
-        let got = api_alerts(api.http, ADMIN).await;
-        if got == want || Instant::now() > deadline {
-            break got;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    let missing: Vec<_> = want.keys().filter(|k| !got.contains_key(*k)).collect();
-    let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(*k)).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing {missing:?}, extra {extra:?}"
-    );
-    for (id, w) in &want {
-        assert_eq!(&got[id], w, "state changes of {id}");
-    }
+    let want = until_alerts_are_replays(&api, &ref_alerts, &[&e2]).await;
     // Every fed position stored once; every change delivered to the
     // centre's webhook (a repeat only with its webhook-id and body); the
     // raw archive one chain across the failover.
@@ -622,8 +644,7 @@ async fn two_partitions_give_the_alerts_of_one_engine_across_a_takeover() {
     // Partition 0's records stand at the first half: the new leader
     // rebuilds from them and applies the second half again, quietly.
     let mut e2 = e2;
-    e2.child.kill().unwrap();
-    let _ = e2.child.wait();
+    e2.kill_9();
     let took = until_leader(&e3, Duration::from_secs(10)).await;
     assert_eq!(cluster_of(&e3).await["partitions"], serde_json::json!([1]));
     let taken = e3.log();
@@ -644,26 +665,7 @@ async fn two_partitions_give_the_alerts_of_one_engine_across_a_takeover() {
 
     // The api node's alerts are one engine's (replay's): same ids, same
     // changes, none twice, none missing.
-    let want = reference_changes(&ref_alerts);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let got = loop {
-        let got = api_alerts(api.http, ADMIN).await;
-        if got == want || Instant::now() > deadline {
-            break got;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    let missing: Vec<_> = want.keys().filter(|k| !got.contains_key(*k)).collect();
-    let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(*k)).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing {missing:?}, extra {extra:?}\n{}\n-----\n{}",
-        e1.log(),
-        e3.log()
-    );
-    for (id, w) in &want {
-        assert_eq!(&got[id], w, "state changes of {id}");
-    }
+    let want = until_alerts_are_replays(&api, &ref_alerts, &[&e1, &e3]).await;
     // Alerts per partition (zones placed by their rank in `alerting`).
     let by_partition = |p: usize| {
         let ids: std::collections::BTreeSet<&str> = ref_alerts
