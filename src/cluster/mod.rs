@@ -141,6 +141,14 @@ impl ClusterConfig {
         (0..self.partitions.max(1)).collect()
     }
 
+    /// Every partition's engine lease, in partition order.
+    pub fn leases(&self) -> Vec<String> {
+        self.all_partitions()
+            .iter()
+            .map(|&p| self.lease(p))
+            .collect()
+    }
+
     /// The zones partition `p`'s engine runs with: its own, and every
     /// other zone whose bounding box meets one of theirs. Where zones
     /// overlap, what one raises depends on the others (a port keeps

@@ -236,7 +236,7 @@ async fn run_engine(
     // The first partition without a leader is this node's to lead.
     tokio::pin!(shutdown);
     let stop = CancellationToken::new();
-    let leases: Vec<String> = c.all_partitions().iter().map(|&p| c.lease(p)).collect();
+    let leases = c.leases();
     let taken = tokio::select! {
         l = super::lease::acquire(&url, &leases, &stop) => l.map_err(AppError::Cluster)?,
         _ = &mut shutdown => None,

@@ -83,7 +83,7 @@ pub async fn publish_snapshots(
     cancel: CancellationToken,
 ) {
     let (name, node) = (c.lease(FIRST), c.node.clone());
-    let leases: Vec<String> = c.all_partitions().iter().map(|&p| c.lease(p)).collect();
+    let leases = c.leases();
     let mut tick = tokio::time::interval(EVERY);
     let mut prune = tokio::time::interval(PRUNE_COMMITS_EVERY);
     loop {
