@@ -319,6 +319,7 @@ fn synthetic_zones(seed: u64) -> ZoneSet {
                 geometry: geo::MultiPolygon(vec![geo::Polygon::new(ring.into(), vec![])]),
                 source_file: Path::new("synthetic.geojson").to_path_buf(),
                 feature_index: id,
+                source: Default::default(),
             });
         }
     }

@@ -158,6 +158,7 @@ async fn fill(a: &Args, store: &Store) -> anyhow::Result<()> {
             mmsi: mmsi.clone(),
             zone: "bench".into(),
             zone_name: Some("Bench box".into()),
+            zone_version: None,
             centre: vec![],
             at,
             started_at: start,

@@ -245,7 +245,8 @@ async fn run_with(
         terms: terms_tx,
         live_zones,
         zone_rx,
-    } = serving(&cfg, &store, initial_zones, &hub, &metrics, first, &cancel)?;
+        zone_editor,
+    } = serving(&cfg, &store, initial_zones, &hub, &metrics, first, &cancel).await?;
     for p in &federation.terms().partners {
         sinks.push((p.id.as_str().into(), federation.sink()));
     }
@@ -389,6 +390,12 @@ async fn run_with(
         store: Some(store.clone()),
         storage: storage_stats.clone(),
         zones: live_zones,
+        zone_editor,
+        preview: Some(Arc::new(crate::preview::Previewer {
+            raw_dir: cfg.storage.data_dir.join(crate::storage::raw::RAW_DIR),
+            engine: cfg.engine.clone(),
+            detect: cfg.detect.clone(),
+        })),
         tokens,
         limits: cfg.api.clone(),
         engine_heartbeat: heartbeat.clone(),
@@ -637,6 +644,9 @@ pub(crate) struct Serving {
     /// Zone sets the watcher accepted, for the engine (`None` without a
     /// zones directory).
     pub zone_rx: Option<mpsc::Receiver<ZoneSet>>,
+    /// Edits of the zone files through the API (`None` without a zones
+    /// directory).
+    pub zone_editor: Option<crate::live_zones::Editor>,
 }
 
 /// Opens what [`Serving`] holds. The installation key (evidence and
@@ -644,7 +654,7 @@ pub(crate) struct Serving {
 /// before they need it. With `checkpoints`, the audit trail's signed head
 /// goes to the partners now and then (the node that delivers: one per
 /// installation).
-pub(crate) fn serving(
+pub(crate) async fn serving(
     cfg: &Config,
     store: &Store,
     zones: Arc<ZoneSet>,
@@ -696,23 +706,25 @@ pub(crate) fn serving(
         audit.clone(),
     )?;
     let _ = partners_of.set(federation.clone());
-    let (live_zones, zone_rx) = match &cfg.zones {
+    let (live_zones, zone_editor, zone_rx) = match &cfg.zones {
         Some(dir) => {
             let (tx, rx) = mpsc::channel::<ZoneSet>(1);
             let declared = cfg.clone();
-            let check: crate::live_zones::Check = Box::new(move |z| declared.undeclared_centres(z));
-            let (live, _watcher) = crate::live_zones::spawn(
+            let check: crate::live_zones::Check = Arc::new(move |z| declared.undeclared_centres(z));
+            let (live, editor, _watcher) = crate::live_zones::spawn(
                 dir.clone(),
                 zones,
                 check,
                 tx,
+                Some(store.clone()),
                 &metrics.registry,
                 audit.clone(),
                 cancel.clone(),
-            )?;
-            (live, Some(rx))
+            )
+            .await?;
+            (live, Some(editor), Some(rx))
         }
-        None => (crate::live_zones::fixed(zones), None),
+        None => (crate::live_zones::fixed(zones), None, None),
     };
     Ok(Serving {
         evidence,
@@ -723,5 +735,6 @@ pub(crate) fn serving(
         terms,
         live_zones,
         zone_rx,
+        zone_editor,
     })
 }

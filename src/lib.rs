@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod live_zones;
 pub mod metrics;
 pub mod pipeline;
+pub mod preview;
 pub mod replay;
 pub mod secret;
 pub mod storage;

@@ -15,6 +15,15 @@ pub struct ErrorBody {
     pub error: String,
 }
 
+/// A refused body: what is wrong, every problem listed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvalidBody {
+    /// In one sentence.
+    pub error: String,
+    /// Each problem, naming file, feature and property.
+    pub errors: Vec<crate::live_zones::edit::Problem>,
+}
+
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -35,6 +44,21 @@ pub enum ApiError {
     /// The request conflicts with the resource's state (409).
     #[error("{0}")]
     Conflict(String),
+    /// `If-Match` names a version that is no longer current: someone else
+    /// changed the resource since it was read (412).
+    #[error("{0}")]
+    Stale(String),
+    /// A change of an existing resource without `If-Match` (428).
+    #[error("{0}")]
+    NeedsIfMatch(String),
+    /// The body is well-formed but refused, every problem listed (422).
+    #[error("{message}")]
+    Invalid {
+        /// In one sentence.
+        message: String,
+        /// Each problem, naming file, feature and property.
+        errors: Vec<crate::live_zones::edit::Problem>,
+    },
     /// No such vessel, alert or route, or not visible to this token (404).
     #[error("{0}")]
     NotFound(String),
@@ -99,6 +123,9 @@ impl ApiError {
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Stale(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::NeedsIfMatch(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Busy | ApiError::NoStore | ApiError::Store(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -120,10 +147,22 @@ impl IntoResponse for ApiError {
             ApiError::Evidence(e) => warn!(error = %e, "Evidence bundle failed."),
             _ => {}
         }
-        let body = ErrorBody {
-            error: self.to_string(),
+        let mut res = match &self {
+            ApiError::Invalid { message, errors } => (
+                self.status(),
+                axum::Json(InvalidBody {
+                    error: message.clone(),
+                    errors: errors.clone(),
+                }),
+            )
+                .into_response(),
+            _ => {
+                let body = ErrorBody {
+                    error: self.to_string(),
+                };
+                (self.status(), axum::Json(body)).into_response()
+            }
         };
-        let mut res = (self.status(), axum::Json(body)).into_response();
         let h = res.headers_mut();
         match self {
             ApiError::Unauthorized(_) => {

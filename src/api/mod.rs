@@ -25,7 +25,11 @@
 //! - `GET /api/v1/alerts?…`, `GET /api/v1/alerts/{id}` — stored alerts.
 //! - `POST`/`DELETE /api/v1/alerts/{id}/hold`, `GET /api/v1/holds` — legal
 //!   holds (admin, see `holds.rs`).
-//! - `GET /api/v1/zones` — loaded zones as GeoJSON.
+//! - `GET /api/v1/zones` (`?at=` the zones in force then) — zones as GeoJSON;
+//!   `GET`/`PUT`/`DELETE /api/v1/zones/{id}`, `GET /api/v1/zones/{id}/versions`,
+//!   `POST /api/v1/zones/check` — zones for administrators (see
+//!   `zone_edit.rs`); `POST /api/v1/zones/preview` — an edited zone set
+//!   run over stored history (see `zone_preview.rs`).
 //! - `/api/v1/federation…` — partner installations (see `federation.rs`).
 //! - `GET /api/v1/audit`, `GET /api/v1/audit/{seq}` — the audit trail; `POST /api/v1/session` — sign-in.
 //! - `GET /api/v1/openapi.json` — the OpenAPI 3 document, generated from the types.
@@ -82,6 +86,8 @@ mod server;
 mod stream;
 mod vessels;
 mod web;
+mod zone_edit;
+mod zone_preview;
 mod zones;
 
 #[cfg(test)]
@@ -116,6 +122,12 @@ pub struct ApiContext {
     /// The zones in force, swapped on every live reload, and how the last
     /// reload went ([`crate::live_zones::fixed`] for zones that never change).
     pub zones: crate::live_zones::LiveZones,
+    /// Writes zone edits to the zone files and reloads them; `None`: zones
+    /// are not editable here (no zones directory).
+    pub zone_editor: Option<crate::live_zones::Editor>,
+    /// Runs edited zones over the raw archive (`POST /zones/preview`);
+    /// `None`: no archive on this node.
+    pub preview: Option<Arc<crate::preview::Previewer>>,
     /// Tokens and what each may see (from `Config::tokens()`); empty: the API is open.
     pub tokens: Vec<(String, Scope)>,
     /// Query limits.
@@ -259,6 +271,15 @@ fn router_with(state: AppState) -> Router {
         )
         .route("/holds", get(holds::list))
         .route("/zones", get(zones::list))
+        .route("/zones/check", axum::routing::post(zone_edit::check))
+        .route("/zones/preview", axum::routing::post(zone_preview::preview))
+        .route(
+            "/zones/:id",
+            get(zone_edit::one)
+                .put(zone_edit::save)
+                .delete(zone_edit::delete),
+        )
+        .route("/zones/:id/versions", get(zone_edit::versions))
         .route("/deliveries", get(deliveries::list))
         .route(
             "/deliveries/:id/retry",

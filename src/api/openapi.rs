@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     acks, alerts, audit, deliveries, error, evidence, federation, health, history, holds, stream,
-    vessels, zones, AppState,
+    vessels, zone_edit, zone_preview, zones, AppState,
 };
 
 /// The API's OpenAPI description.
@@ -39,6 +39,12 @@ use super::{
         holds::list,
         stream::stream,
         zones::list,
+        zone_edit::one,
+        zone_edit::save,
+        zone_edit::delete,
+        zone_edit::versions,
+        zone_edit::check,
+        zone_preview::preview,
         deliveries::list,
         deliveries::retry,
         federation::status,
@@ -62,7 +68,7 @@ use super::{
         (name = "vessels", description = "Current vessels, from the engine"),
         (name = "history", description = "Stored positions"),
         (name = "alerts", description = "Stored alerts, as emitted"),
-        (name = "zones", description = "Loaded zones"),
+        (name = "zones", description = "Zones in force and their history; edited, checked and previewed by administrators"),
         (name = "delivery", description = "Delivery of alerts to the centres (admin)"),
         (name = "federation", description = "Partner installations: signed alert changes and evidence requests, agreements (admin)"),
         (name = "audit", description = "The audit trail: who read or changed what (a centre: its own records and accesses to its alerts); the console's sign-in"),

@@ -1,18 +1,21 @@
-//! `GET /api/v1/zones`: the loaded zones as one GeoJSON FeatureCollection.
-//! A centre's token sees only the zones naming its centre.
+//! `GET /api/v1/zones`: the zones in force as one GeoJSON
+//! FeatureCollection; `?at=TIME`: those in force then, from the zone
+//! history, each Feature as it was. A centre's token sees only the zones
+//! naming its centre.
 
 use axum::extract::State;
 use axum::response::Response;
 use axum::Extension;
 use geo::{LineString, Polygon};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::error::ErrorBody;
-use super::{ok_json, touched_response, ApiError, AppState};
+use super::{ok_json, touched_response, ApiError, AppState, Params};
 use crate::audit::Touched;
 use crate::storage::Scope;
+use aiswatch_core::time::rfc3339;
 use aiswatch_zones::{Zone, ZoneKind};
 
 /// What a zone is for.
@@ -39,6 +42,9 @@ pub struct ZoneProperties {
     pub kind: ZoneKindOut,
     /// Regional centres that receive the zone's alerts.
     pub centre: Vec<String>,
+    /// The zone's version: the SHA-256 of its Feature, as alert changes
+    /// carry it in `zone_version` (and `GET /zones/{id}` as its ETag).
+    pub version: String,
 }
 
 /// A zone's area: always a MultiPolygon, lon/lat degrees.
@@ -103,8 +109,72 @@ fn feature(z: &Zone) -> ZoneFeature {
                 ZoneKind::ClosedArea => ZoneKindOut::ClosedArea,
             },
             centre: z.centres.iter().map(|c| c.to_string()).collect(),
+            version: z.source.version.to_string(),
         },
     }
+}
+
+/// `?at=`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ZonesQuery {
+    at: Option<String>,
+}
+
+/// The zones in force at a past time, each Feature as it was then.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ZonesAt {
+    /// Always `FeatureCollection`.
+    #[serde(rename = "type")]
+    #[schema(example = "FeatureCollection")]
+    pub kind: &'static str,
+    /// The time asked for (RFC 3339).
+    pub at: String,
+    /// One Feature per zone, as its version holds it, with `version`,
+    /// `in_force_from` and `in_force_until` added to its properties.
+    #[schema(value_type = Vec<Object>)]
+    pub features: Vec<serde_json::Value>,
+}
+
+async fn at_time(state: &AppState, scope: &Scope, at: &str) -> Result<Response, ApiError> {
+    let t = super::params::time("at", at)?;
+    let store = state.ctx.store.as_ref().ok_or(ApiError::NoStore)?;
+    let mut features = Vec::new();
+    let mut ids = Vec::new();
+    for v in store.zones_in_force_at(t).await? {
+        let mut f: serde_json::Value =
+            serde_json::from_str(&v.feature).map_err(ApiError::json("a stored zone version"))?;
+        if let Scope::Centre(c) = scope {
+            let names = f["properties"]["centre"]
+                .as_array()
+                .is_some_and(|cs| cs.iter().any(|x| x.as_str() == Some(c.as_str())));
+            if !names {
+                continue;
+            }
+        }
+        if let Some(p) = f.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            p.insert("version".into(), v.version.clone().into());
+            p.insert("in_force_from".into(), rfc3339(v.from_ms).into());
+            p.insert(
+                "in_force_until".into(),
+                v.until_ms
+                    .map(rfc3339)
+                    .map_or(serde_json::Value::Null, Into::into),
+            );
+        }
+        ids.push(v.zone);
+        features.push(f);
+    }
+    let touched = Touched {
+        count: Some(ids.len() as u64),
+        zones: ids,
+        ..Touched::default()
+    };
+    let resp = ok_json(&ZonesAt {
+        kind: "FeatureCollection",
+        at: rfc3339(t),
+        features,
+    })?;
+    Ok(touched_response(resp, Some(touched)))
 }
 
 #[utoipa::path(
@@ -112,16 +182,23 @@ fn feature(z: &Zone) -> ZoneFeature {
     path = "/api/v1/zones",
     operation_id = "list_zones",
     tag = "zones",
+    params(("at" = Option<String>, Query, description = "A past time (RFC 3339 or unix seconds): the zones in force then, from the zone history")),
     responses(
-        (status = 200, description = "Zones visible to the caller, as GeoJSON", body = ZoneCollection),
+        (status = 200, description = "Zones visible to the caller, as GeoJSON (with `at`: a ZonesAt)", body = ZoneCollection),
+        (status = 400, description = "A bad `at`", body = ErrorBody),
         (status = 401, description = "No or unknown token", body = ErrorBody),
+        (status = 503, description = "`at` without a store", body = ErrorBody),
     )
 )]
-/// The loaded zones visible to the caller.
+/// The zones in force visible to the caller (or, with `at`, those in force then).
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(Caller(scope)): Extension<Caller>,
+    Params(q): Params<ZonesQuery>,
 ) -> Result<Response, ApiError> {
+    if let Some(at) = &q.at {
+        return at_time(&state, &scope, at).await;
+    }
     let visible = |z: &&Zone| match &scope {
         Scope::Admin => true,
         Scope::Centre(c) => z.centres.contains(c),

@@ -71,6 +71,8 @@ fn bare_context(
         store: None,
         storage: Default::default(),
         zones: crate::live_zones::fixed(Arc::new(ZoneSet::default())),
+        zone_editor: None,
+        preview: None,
         tokens: cfg.tokens()?,
         limits: cfg.api.clone(),
         engine_heartbeat: Arc::new(AtomicI64::new(0)),
@@ -342,6 +344,7 @@ async fn run_api(
         terms,
         live_zones,
         zone_rx,
+        zone_editor,
     } = crate::app::serving(
         &cfg,
         &store,
@@ -350,7 +353,8 @@ async fn run_api(
         &metrics,
         false,
         &cancel,
-    )?;
+    )
+    .await?;
     if let Some(mut rx) = zone_rx {
         // The leaders apply reloads; this node shows them.
         tokio::spawn(async move { while rx.recv().await.is_some() {} });
@@ -393,6 +397,8 @@ async fn run_api(
         store: Some(store.clone()),
         storage: Default::default(),
         zones: live_zones,
+        zone_editor,
+        preview: None,
         tokens: cfg.tokens()?,
         limits: cfg.api.clone(),
         engine_heartbeat: heartbeat,

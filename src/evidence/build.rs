@@ -15,7 +15,7 @@ use super::escape::csv_text;
 use super::geojson::{EventProps, Feature, FeatureCollection, Geometry, Properties, TrackProps};
 use super::manifest::{
     files, ArchiveRef, FileEntry, Manifest, PositionCsv, RawLineEntry, StaticCsv, Window, ZoneRef,
-    CHAIN_FORMULA, FORMAT,
+    ZoneVersionRef, CHAIN_FORMULA, FORMAT,
 };
 use super::withhold::{withhold, Withholder};
 use super::{key, report, sha256_hex, svg, verify, Bundle, EvidenceError, ExportContext, Limits};
@@ -79,6 +79,9 @@ pub(super) struct Gathered {
     pub statics: Vec<StaticRow>,
     pub raw: Found,
     pub zone_geometry: geo::MultiPolygon<f64>,
+    /// The zone versions the detectors applied (empty for alerts stored
+    /// before zones were versioned).
+    pub zone_versions: Vec<ZoneVersionRef>,
 }
 
 /// How a bundle is made.
@@ -137,9 +140,36 @@ pub async fn export_with(
         );
     }
     let raw = collect_window(ctx, &vessels, &window).await?;
-    let (zone, zone_file) = super::hold::zone_of(ctx, &facts.zone, held.as_ref())?;
+    let applied = applied_versions(ctx, &facts.zone, &hist.changes).await?;
+    let (zone, feature, zone_ref) = if applied.is_empty() {
+        // Stored before zones were versioned: the zone as in force now (or
+        // as the hold kept it).
+        let (zone, zone_file) = super::hold::zone_of(ctx, &facts.zone, held.as_ref())?;
+        let feature = zone_feature(&zone_file, zone.feature_index, &zone.source_file)?;
+        let zone_ref = ZoneRef {
+            id: zone.id.to_string(),
+            file: file_name(&zone.source_file),
+            file_sha256: sha256_hex(&zone_file),
+            sha256: sha256_hex(&feature),
+            versions: Vec::new(),
+        };
+        (zone, feature, zone_ref)
+    } else {
+        let (zone, feature) = versions_geojson(&facts.zone, &applied)?;
+        let zone_ref = ZoneRef {
+            id: facts.zone.clone(),
+            file: ctx
+                .zones
+                .get(&facts.zone)
+                .map(|z| file_name(&z.source_file))
+                .unwrap_or_default(),
+            file_sha256: sha256_hex(&feature),
+            sha256: sha256_hex(&feature),
+            versions: applied.into_iter().map(|a| a.reference).collect(),
+        };
+        (zone, feature, zone_ref)
+    };
     let zone = &zone;
-    let feature = zone_feature(&zone_file, zone.feature_index, &zone.source_file)?;
     let thresholds = Thresholds {
         zone: &zone.id,
         in_force: ctx.defaults.in_force(zone),
@@ -156,18 +186,120 @@ pub async fn export_with(
         statics,
         raw,
         zone_geometry: zone.geometry.clone(),
-    };
-    let zone_ref = ZoneRef {
-        id: zone.id.to_string(),
-        file: zone
-            .source_file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        file_sha256: sha256_hex(&zone_file),
-        sha256: sha256_hex(&feature),
+        zone_versions: zone_ref.versions.clone(),
     };
     assemble(ctx, &g, feature, thresholds, zone_ref, opts)
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// One zone version an alert's changes were made under.
+struct Applied {
+    reference: ZoneVersionRef,
+    feature: String,
+}
+
+/// The zone versions `changes` (stored alert changes, JSON) carry, in the
+/// order first applied, each with its Feature from the zone history (or,
+/// when the history lacks it, from the zones in force if they hold that
+/// version). Empty when no change carries one.
+async fn applied_versions(
+    ctx: &ExportContext,
+    zone: &str,
+    changes: &[String],
+) -> Result<Vec<Applied>, EvidenceError> {
+    #[derive(Deserialize)]
+    struct Change {
+        #[serde(default)]
+        zone_version: Option<String>,
+    }
+    let mut out: Vec<Applied> = Vec::new();
+    for c in changes {
+        let Some(v) = serde_json::from_str::<Change>(c)
+            .map_err(EvidenceError::json("a stored alert change"))?
+            .zone_version
+        else {
+            continue;
+        };
+        if let Some(a) = out.iter_mut().find(|a| a.reference.version == v) {
+            a.reference.changes += 1;
+            continue;
+        }
+        let (feature, reference) = match ctx.store.zone_version(zone, &v).await? {
+            Some(row) => (
+                row.feature,
+                ZoneVersionRef {
+                    version: v,
+                    in_force_from: Some(rfc3339(row.from_ms)),
+                    in_force_until: row.until_ms.map(rfc3339),
+                    by: Some(row.by),
+                    changes: 1,
+                },
+            ),
+            None => {
+                let live = ctx.zones.get(zone).filter(|z| *z.source.version == *v);
+                let Some(z) = live else {
+                    return Err(EvidenceError::Export(format!(
+                        "zone {zone:?} version {v} that the alert was raised under is neither in \
+                         the zone history nor in force"
+                    )));
+                };
+                (
+                    z.source.feature.to_string(),
+                    ZoneVersionRef {
+                        version: v,
+                        in_force_from: None,
+                        in_force_until: None,
+                        by: None,
+                        changes: 1,
+                    },
+                )
+            }
+        };
+        out.push(Applied { reference, feature });
+    }
+    Ok(out)
+}
+
+/// `zone.geojson` holding every applied version's Feature, each as its
+/// text was hashed, and the zone as the last of them (for the thresholds
+/// and the map).
+fn versions_geojson(
+    id: &str,
+    applied: &[Applied],
+) -> Result<(aiswatch_zones::Zone, Vec<u8>), EvidenceError> {
+    let mut text = String::from("{\"type\": \"FeatureCollection\", \"features\": [\n");
+    for (i, a) in applied.iter().enumerate() {
+        if i > 0 {
+            text.push_str(",\n");
+        }
+        text.push_str(&a.feature);
+    }
+    text.push_str("\n]}\n");
+    let last = applied.last().map(|a| a.feature.as_str()).unwrap_or("{}");
+    let one = format!("{{\"type\": \"FeatureCollection\", \"features\": [{last}]}}");
+    let set = aiswatch_zones::ZoneSet::from_geojson(
+        std::path::Path::new(files::ZONE),
+        one.as_bytes(),
+        aiswatch_engine::detect::SPECS,
+    )
+    .map_err(|errs| {
+        let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        EvidenceError::Export(format!(
+            "the applied version of zone {id:?} does not load: {}",
+            list.join("; ")
+        ))
+    })?;
+    let zone = set.get(id).cloned().ok_or_else(|| {
+        EvidenceError::Export(format!(
+            "the applied version of zone {id:?} names another zone"
+        ))
+    })?;
+    Ok((zone, text.into_bytes()))
 }
 
 /// The stored alert's JSON, read.

@@ -26,7 +26,7 @@ pub mod files {
     pub const ALERT: &str = "alert.json";
     /// Every state change as stored, one JSON object a line.
     pub const ALERT_CHANGES: &str = "alert_changes.jsonl";
-    /// The zone's feature as in force at export.
+    /// The zone's features as the detectors applied them (each version).
     pub const ZONE: &str = "zone.geojson";
     /// The detectors' thresholds in force in the zone.
     pub const THRESHOLDS: &str = "thresholds.json";
@@ -51,7 +51,15 @@ pub mod files {
     ];
     /// The files verification reads into memory to check their content;
     /// every other file only passes through SHA-256.
-    pub const HELD: [&str; 5] = [MANIFEST, SIGNATURE, PUBLIC_KEY, RAW_LINES, POSITIONS_CSV];
+    pub const HELD: [&str; 7] = [
+        MANIFEST,
+        SIGNATURE,
+        PUBLIC_KEY,
+        RAW_LINES,
+        POSITIONS_CSV,
+        ALERT_CHANGES,
+        ZONE,
+    ];
     /// Directories a zip tool may add as entries of their own.
     pub const DIRECTORIES: [&str; 1] = ["raw/"];
 
@@ -86,7 +94,8 @@ pub struct Manifest {
     pub config_sha256: String,
     /// The configuration file's path, if any.
     pub config_file: Option<String>,
-    /// The zone in force at export.
+    /// The zone: the versions the detectors applied, or (for alerts stored
+    /// before zones were versioned) the zone in force at export.
     pub zone: ZoneRef,
     /// The signer's public key (hex): must equal the `public_key` file.
     pub public_key: String,
@@ -161,6 +170,30 @@ pub struct ZoneRef {
     pub file_sha256: String,
     /// SHA-256 of `zone.geojson` (its feature), also listed in `files`.
     pub sha256: String,
+    /// The versions the detectors applied, in the order first applied
+    /// (absent for alerts stored before zones were versioned: then
+    /// `zone.geojson` is the zone as in force at export).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<ZoneVersionRef>,
+}
+
+/// One version of the zone that the detectors applied to the alert: its
+/// Feature is in `zone.geojson` (in this order), whose text hashes to
+/// `version`, the value the alert's changes carry in `zone_version`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneVersionRef {
+    /// SHA-256 of the Feature's JSON text (hex).
+    pub version: String,
+    /// When the daemon put it in force (RFC 3339, the daemon's clock);
+    /// null when the zone history does not hold it.
+    pub in_force_from: Option<String>,
+    /// When a later zone set replaced it; null while in force.
+    pub in_force_until: Option<String>,
+    /// Who brought it (`start`, `file`, `admin`).
+    pub by: Option<String>,
+    /// How many of the alert's changes were made under it.
+    pub changes: u64,
 }
 
 /// One file of the bundle.

@@ -118,6 +118,8 @@ pub use zipio::{Bundle, Limits, Member, ZipProblem};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod zone_version_tests;
 
 /// The default margin around an event: two hours.
 pub const DEFAULT_MARGIN_MS: Millis = 2 * 3_600_000;

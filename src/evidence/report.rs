@@ -40,6 +40,23 @@ pub(super) fn render(
     );
     let zone_name = f.zone_name.as_deref().map_or("(no name)".into(), md_text);
     let _ = writeln!(s, "- Zone: {} — {zone_name}", md_code(&f.zone));
+    if g.zone_versions.is_empty() {
+        let _ = writeln!(
+            s,
+            "- Zone version: not recorded with the alert; `zone.geojson` is the zone as in force at export"
+        );
+    }
+    for v in &g.zone_versions {
+        let _ = writeln!(
+            s,
+            "- Zone version the detectors applied: {} — in force from {} until {}, brought by {}; {} of the alert's changes made under it",
+            md_code(&v.version),
+            v.in_force_from.as_deref().unwrap_or("(not in the zone history)"),
+            v.in_force_until.as_deref().unwrap_or("export (still in force)"),
+            md_text(v.by.as_deref().unwrap_or("(unknown)")),
+            v.changes
+        );
+    }
     let _ = writeln!(s, "- Began: {}", f.started_at);
     let _ = writeln!(
         s,
@@ -167,7 +184,10 @@ pub(super) fn render(
         ),
         (files::ALERT, "the alert's latest state as stored"),
         (files::ALERT_CHANGES, "every state change, in order"),
-        (files::ZONE, "the zone as in force at export"),
+        (
+            files::ZONE,
+            "the zone as the detectors applied it: one Feature per version in force during the event",
+        ),
         (files::THRESHOLDS, "the detectors' thresholds in the zone"),
         (files::MAP, "the picture"),
         (

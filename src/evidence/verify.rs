@@ -226,6 +226,7 @@ fn check(b: &Bundle, members: &[Member], pinned: Option<&VerifyingKey>) -> Verif
     }
     check_files(members, &m, &mut o);
     check_raw(b, &m, &mut o);
+    check_zone_versions(b, &m, &mut o);
     o.manifest = Some(m);
     o
 }
@@ -263,6 +264,95 @@ fn check_files(members: &[Member], m: &Manifest, o: &mut VerifyOutcome) {
     for f in members {
         if !listed.contains(f.path.as_str()) && !files::UNLISTED.contains(&f.path.as_str()) {
             o.find(&f.path, "not listed in the manifest (added)");
+        }
+    }
+}
+
+/// The zone versions the manifest names: `zone.geojson` holds each one's
+/// Feature, in order, whose text hashes to it; every alert change made
+/// under a version names one of them, as many times as the manifest says.
+fn check_zone_versions(b: &Bundle, m: &Manifest, o: &mut VerifyOutcome) {
+    let versions = &m.zone.versions;
+    if versions.is_empty() {
+        return;
+    }
+    #[derive(serde::Deserialize)]
+    struct Zones<'a> {
+        #[serde(borrow)]
+        features: Vec<&'a serde_json::value::RawValue>,
+    }
+    let z = files::ZONE;
+    match b.get(z).map(serde_json::from_slice::<Zones<'_>>) {
+        None => o.find(z, "missing"),
+        Some(Err(e)) => o.find(z, format!("not a FeatureCollection: {e}")),
+        Some(Ok(zones)) => {
+            if zones.features.len() != versions.len() {
+                o.find(
+                    z,
+                    format!(
+                        "{} features, the manifest names {} zone versions",
+                        zones.features.len(),
+                        versions.len()
+                    ),
+                );
+            }
+            for (i, (f, v)) in zones.features.iter().zip(versions).enumerate() {
+                let got = sha256_hex(f.get().as_bytes());
+                if got != v.version {
+                    o.find(
+                        z,
+                        format!(
+                            "feature #{i} is not zone version {} (its SHA-256 is {got})",
+                            v.version
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    #[derive(serde::Deserialize)]
+    struct Change {
+        #[serde(default)]
+        zone_version: Option<String>,
+    }
+    let c = files::ALERT_CHANGES;
+    let Some(text) = b.get(c) else {
+        o.find(c, "missing");
+        return;
+    };
+    let mut used: HashMap<&str, u64> = HashMap::new();
+    for (i, line) in text
+        .split(|&x| x == b'\n')
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        match serde_json::from_slice::<Change>(line) {
+            Err(e) => o.find(c, format!("line {}: not JSON: {e}", i + 1)),
+            Ok(Change { zone_version: None }) => {}
+            Ok(Change {
+                zone_version: Some(v),
+            }) => match versions.iter().find(|x| x.version == v) {
+                Some(x) => *used.entry(x.version.as_str()).or_default() += 1,
+                None => o.find(
+                    c,
+                    format!(
+                        "line {}: made under zone version {v}, which the bundle does not carry",
+                        i + 1
+                    ),
+                ),
+            },
+        }
+    }
+    for v in versions {
+        let n = used.get(v.version.as_str()).copied().unwrap_or(0);
+        if n != v.changes {
+            o.find(
+                files::MANIFEST,
+                format!(
+                    "zone version {}: {n} alert changes made under it, the manifest says {}",
+                    v.version, v.changes
+                ),
+            );
         }
     }
 }

@@ -39,6 +39,7 @@ mod reworded;
 mod sqlite;
 mod write;
 pub mod writer;
+mod zones;
 
 #[cfg(test)]
 pub(crate) mod tests;
@@ -48,6 +49,7 @@ pub use aiswatch_engine::record::{Batch, HeardRow, PositionRow, StaticRow, Tick}
 pub use config::StorageConfig;
 pub use holds::{Hold, ZoneCopy, NO_RAW_HOLD};
 pub use model::*;
+pub use zones::ZoneVersion;
 
 /// Cells a box query enumerates before it goes by time instead.
 const MAX_QUERY_CELLS: usize = 1024;

@@ -229,17 +229,18 @@ pub(super) fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option
             format!("zone {} is no longer loaded", a.zone),
         ),
     };
-    let (mmsi, zone_name, centre, lat, lon) = match serde_json::from_str::<LastChange>(&a.json) {
-        Ok(l) => (l.mmsi, l.zone_name, l.centre, l.lat, l.lon),
-        Err(e) => {
-            tracing::warn!(
-                alert = %a.id,
-                error = %e,
-                "Stored alert unreadable: closing it with only what its open row knows."
-            );
-            (Vec::new(), None, Vec::new(), 0.0, 0.0)
-        }
-    };
+    let (mmsi, zone_name, zone_version, centre, lat, lon) =
+        match serde_json::from_str::<LastChange>(&a.json) {
+            Ok(l) => (l.mmsi, l.zone_name, l.zone_version, l.centre, l.lat, l.lon),
+            Err(e) => {
+                tracing::warn!(
+                    alert = %a.id,
+                    error = %e,
+                    "Stored alert unreadable: closing it with only what its open row knows."
+                );
+                (Vec::new(), None, None, Vec::new(), 0.0, 0.0)
+            }
+        };
     let vessels: Vec<VesselInfo> = mmsi
         .iter()
         .map(|&m| VesselInfo::from_store(engine.tracks(), m))
@@ -258,6 +259,7 @@ pub(super) fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option
         mmsi,
         zone: a.zone.as_str().into(),
         zone_name,
+        zone_version,
         centre,
         at,
         started_at: a.started_at,
@@ -283,6 +285,8 @@ pub(super) fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option
 struct LastChange {
     mmsi: Vec<Mmsi>,
     zone_name: Option<String>,
+    #[serde(default)]
+    zone_version: Option<Arc<str>>,
     centre: Vec<CentreId>,
     lat: f64,
     lon: f64,

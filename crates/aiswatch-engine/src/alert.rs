@@ -143,6 +143,12 @@ pub struct Alert {
     pub zone: aiswatch_core::ids::ZoneId,
     /// Zone name, if it has one.
     pub zone_name: Option<String>,
+    /// The version of the zone the detector ran with when it made this
+    /// change (the SHA-256 of the zone's Feature, see
+    /// [`aiswatch_zones::ZoneSource`]); set by the engine. Absent in
+    /// changes stored before zones were versioned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone_version: Option<std::sync::Arc<str>>,
     /// Regional centres the zone's alerts go to.
     pub centre: Vec<CentreId>,
     /// Event time of this state change.
@@ -175,6 +181,8 @@ struct StoredAlert {
     mmsi: Vec<Mmsi>,
     zone: aiswatch_core::ids::ZoneId,
     zone_name: Option<String>,
+    #[serde(default)]
+    zone_version: Option<std::sync::Arc<str>>,
     centre: Vec<CentreId>,
     #[serde(deserialize_with = "aiswatch_core::time::serde_rfc3339::deserialize")]
     at: Millis,
@@ -201,6 +209,7 @@ impl TryFrom<StoredAlert> for Alert {
             mmsi: a.mmsi,
             zone: a.zone,
             zone_name: a.zone_name,
+            zone_version: a.zone_version,
             centre: a.centre,
             at: a.at,
             started_at: a.started_at,

@@ -149,8 +149,14 @@ impl Engine {
         }
     }
 
-    /// Alerts raised since the last call, in the order they were raised.
+    /// Alerts raised since the last call, in the order they were raised,
+    /// each with the version of the zone its detector ran with.
     pub fn take_alerts(&mut self) -> Vec<Alert> {
+        if let Some(det) = &self.detectors {
+            stamp(&mut self.alerts, |id| {
+                det.zones().get(id).map(|z| z.source.version.clone())
+            });
+        }
         std::mem::take(&mut self.alerts)
     }
 
@@ -188,7 +194,16 @@ impl Engine {
             return false;
         };
         let now = self.clock.unwrap_or(wall_now);
+        // What was raised before the swap, and what the swap closes, was
+        // made with the zones going out.
+        let old: ahash::AHashMap<aiswatch_core::ids::ZoneId, Arc<str>> = det
+            .zones()
+            .zones()
+            .iter()
+            .map(|z| (z.id.clone(), z.source.version.clone()))
+            .collect();
         det.set_zones(zones, now, &self.tracks, &mut self.alerts);
+        stamp(&mut self.alerts, |id| old.get(id).cloned());
         true
     }
 
@@ -448,6 +463,14 @@ impl Engine {
 fn take_seq(next: &mut u64) -> u64 {
     *next += 1;
     *next - 1
+}
+
+/// Gives every alert without a zone version the version `of` its zone
+/// (none when the zone is unknown to it).
+fn stamp(alerts: &mut [Alert], of: impl Fn(&str) -> Option<Arc<str>>) {
+    for a in alerts.iter_mut().filter(|a| a.zone_version.is_none()) {
+        a.zone_version = of(&a.zone).filter(|v| !v.is_empty());
+    }
 }
 
 #[cfg(test)]

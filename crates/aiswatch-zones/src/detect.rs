@@ -64,6 +64,17 @@ pub struct ZoneDetect {
 }
 
 impl ZoneDetect {
+    /// The `detect` object as a zone file could write it (durations as
+    /// `"<seconds>s"`).
+    pub fn to_json(&self) -> Value {
+        Value::Object(
+            self.blocks
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::Object(v.clone())))
+                .collect(),
+        )
+    }
+
     /// True when no detector runs in the zone.
     pub fn is_empty(&self) -> bool {
         self.blocks.is_empty()

@@ -93,9 +93,86 @@ pub struct Zone {
     pub source_file: PathBuf,
     /// 0-based index of the feature in that file's `features` array.
     pub feature_index: usize,
+    /// The zone as applied: its GeoJSON Feature and that text's SHA-256
+    /// (the zone's version). Empty for zones made in code until
+    /// [`ZoneSet::from_zones`] describes them.
+    pub source: ZoneSource,
+}
+
+/// A zone's GeoJSON Feature, as one line of JSON (members in the order of
+/// serde_json's maps, numbers as serde_json writes them), and the SHA-256
+/// of that text in hex: the same zone always gives the same version, on
+/// every installation, in live and in replay.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ZoneSource {
+    /// The Feature's JSON text.
+    pub feature: std::sync::Arc<str>,
+    /// SHA-256 of `feature`, 64 lowercase hex digits.
+    pub version: std::sync::Arc<str>,
+}
+
+impl ZoneSource {
+    /// The source of a Feature given as a JSON value.
+    pub fn of(feature: &serde_json::Value) -> Self {
+        Self::of_text(feature.to_string())
+    }
+
+    /// The source of a Feature's JSON text, taken as written (see
+    /// [`ZoneSource::of`] for the canonical text of a value).
+    pub fn of_text(text: String) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(text.as_bytes());
+        let mut hex = String::with_capacity(64);
+        for b in digest {
+            hex.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+            hex.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+        }
+        Self {
+            feature: text.into(),
+            version: hex.into(),
+        }
+    }
 }
 
 impl Zone {
+    /// The zone as a GeoJSON Feature value: its properties as a zone file
+    /// writes them and its area as a MultiPolygon (for zones made in code;
+    /// a loaded zone's [`Zone::source`] keeps the feature as written).
+    pub fn to_feature(&self) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let mut props = Map::new();
+        props.insert("id".into(), json!(self.id.as_str()));
+        if let Some(n) = &self.name {
+            props.insert("name".into(), json!(n));
+        }
+        props.insert("kind".into(), json!(self.kind));
+        if !self.centres.is_empty() {
+            let c: Vec<&str> = self.centres.iter().map(|c| c.as_str()).collect();
+            props.insert("centre".into(), json!(c));
+        }
+        if !self.detect.is_empty() {
+            props.insert("detect".into(), self.detect.to_json());
+        }
+        let ring =
+            |r: &geo::LineString<f64>| -> Value { r.0.iter().map(|c| json!([c.x, c.y])).collect() };
+        let polys: Vec<Value> = self
+            .geometry
+            .0
+            .iter()
+            .map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(ring)
+                    .collect()
+            })
+            .collect();
+        json!({
+            "type": "Feature",
+            "properties": props,
+            "geometry": {"type": "MultiPolygon", "coordinates": polys},
+        })
+    }
+
     /// True for ports and anchorages.
     pub fn is_port(&self) -> bool {
         self.kind == ZoneKind::Port
@@ -142,6 +219,52 @@ impl ZoneSet {
     pub fn load_dir(dir: &Path, specs: &[DetectorSpec]) -> Result<ZoneSet, Vec<ZoneError>> {
         let files = load::list_dir(dir).map_err(|e| vec![e])?;
         let (zones, errors) = load::load_files(&files, specs);
+        if errors.is_empty() {
+            Ok(Self::build(zones))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Validates and loads `dir` as [`ZoneSet::load_dir`] would after the
+    /// edits `edits` (file → its new bytes, or `None`: the file removed; a
+    /// file not yet in `dir` is added): what an edit would leave, checked
+    /// before anything is written.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found in every file.
+    pub fn load_dir_edited(
+        dir: &Path,
+        specs: &[DetectorSpec],
+        edits: &HashMap<PathBuf, Option<Vec<u8>>>,
+    ) -> Result<ZoneSet, Vec<ZoneError>> {
+        let mut files = match load::list_dir(dir) {
+            Ok(f) => f,
+            // A directory emptied of zone files is judged on the edits alone.
+            Err(e) if e.kind == ZoneErrorKind::Io && dir.is_dir() => Vec::new(),
+            Err(e) => return Err(vec![e]),
+        };
+        for (f, bytes) in edits {
+            let listed = files.contains(f);
+            match bytes {
+                None => files.retain(|x| x != f),
+                Some(_) if !listed => files.push(f.clone()),
+                Some(_) => {}
+            }
+        }
+        files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+        if files.is_empty() {
+            return Err(vec![ZoneError::file(
+                ZoneErrorKind::Io,
+                dir,
+                "no *.geojson zone files would be left in the directory".to_string(),
+            )]);
+        }
+        let (zones, errors) = load::load_with(&files, specs, |f| match edits.get(f) {
+            Some(Some(bytes)) => Ok(bytes.clone()),
+            _ => std::fs::read(f),
+        });
         if errors.is_empty() {
             Ok(Self::build(zones))
         } else {
@@ -240,6 +363,15 @@ impl ZoneSet {
             }));
         }
         if errors.is_empty() {
+            let zones = zones
+                .into_iter()
+                .map(|mut z| {
+                    if z.source.version.is_empty() {
+                        z.source = ZoneSource::of(&z.to_feature());
+                    }
+                    z
+                })
+                .collect();
             Ok(Self::build(zones))
         } else {
             Err(errors)

@@ -282,6 +282,7 @@ fn parse_feature(
                 geometry,
                 source_file: file.to_path_buf(),
                 feature_index: index,
+                source: crate::ZoneSource::of(feature),
             }),
         ),
         _ => (p.id, None),

@@ -518,6 +518,7 @@ fn zone(id: &str, kind: ZoneKind, geometry: MultiPolygon<f64>) -> Zone {
         geometry,
         source_file: PathBuf::from("mem.geojson"),
         feature_index: 0,
+        source: Default::default(),
     }
 }
 

@@ -160,6 +160,7 @@ fn zone(id: &str, centre: &str, lon: f64, lat: f64) -> Zone {
         geometry: square(lon, lat),
         source_file: "test.geojson".into(),
         feature_index: 0,
+        source: Default::default(),
     }
 }
 
@@ -182,6 +183,7 @@ fn alert(
         mmsi: vec![Mmsi(mmsi)],
         zone: zone.into(),
         zone_name: Some(format!("Zone {zone}")),
+        zone_version: None,
         centre: vec![CentreId::from(centre)],
         at,
         started_at: started,
@@ -328,6 +330,8 @@ async fn fixture_on(o: Opts, store: Option<Store>, dir: tempfile::TempDir) -> Fi
             ZoneSet::from_zones(vec![zone("za", "A", 3.0, 6.0), zone("zb", "B", 50.0, 12.0)])
                 .unwrap(),
         )),
+        zone_editor: None,
+        preview: None,
         tokens,
         limits: ApiConfig {
             max_concurrent_queries: o.max_concurrent_queries,

@@ -286,7 +286,10 @@ pub(super) struct PeerCache {
 
 impl PeerCache {
     /// The peer field's address and hashed bytes.
-    fn peer(&mut self, field: &[u8]) -> Result<(Option<SocketAddr>, Vec<u8>), &'static str> {
+    pub(super) fn peer(
+        &mut self,
+        field: &[u8],
+    ) -> Result<(Option<SocketAddr>, Vec<u8>), &'static str> {
         if field == b"-" {
             return Ok((None, Vec::new()));
         }

@@ -89,6 +89,21 @@ impl ScanLine<'_> {
         (self.field(2), self.field(3))
     }
 
+    /// When the line was received (unix ms).
+    pub fn received_at(&self) -> Result<Millis, RawError> {
+        format::parse_i64(self.field(1))
+            .ok_or_else(|| self.corrupt("received_at is not an integer"))
+    }
+
+    /// The receiver it came from, if the source knew it.
+    pub fn peer(&mut self) -> Result<Option<std::net::SocketAddr>, RawError> {
+        let field = self.field(3).to_vec();
+        self.peers
+            .peer(&field)
+            .map(|(p, _)| p)
+            .map_err(|why| self.corrupt(why))
+    }
+
     /// The line's bytes as received.
     pub fn line(&self) -> Result<Cow<'_, [u8]>, RawError> {
         let f = self.field(5);

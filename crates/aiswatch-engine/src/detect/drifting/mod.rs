@@ -281,6 +281,7 @@ fn drift_alert(
         mmsi: vec![mmsi],
         zone: z.id.clone(),
         zone_name: z.name.clone(),
+        zone_version: None,
         centre: z.centres.clone(),
         at,
         started_at: d.ep.since,

@@ -297,6 +297,7 @@ fn fish_alert(
         mmsi: vec![mmsi],
         zone: z.id.clone(),
         zone_name: z.name.clone(),
+        zone_version: None,
         centre: z.centres.clone(),
         at,
         started_at: f.ep.since,

@@ -275,6 +275,7 @@ fn loiter_alert(
         mmsi: vec![mmsi],
         zone: z.id.clone(),
         zone_name: z.name.clone(),
+        zone_version: None,
         centre: z.centres.clone(),
         at,
         started_at: since,

@@ -369,6 +369,7 @@ impl Rendezvous {
             mmsi: vec![key.0, key.1],
             zone: z.id.clone(),
             zone_name: z.name.clone(),
+            zone_version: None,
             centre: z.centres.clone(),
             at,
             started_at: pair.ep.since,

@@ -300,6 +300,7 @@ fn speeding_alert(
         mmsi: vec![mmsi],
         zone: z.id.clone(),
         zone_name: z.name.clone(),
+        zone_version: None,
         centre: z.centres.clone(),
         at,
         started_at: d.ep.since,

@@ -5,13 +5,21 @@
 //! naming file and feature, are logged, counted
 //! (`aiswatch_zones_reloads_total{result="error"}`,
 //! `aiswatch_zones_reload_failed`) and shown by `/readyz`.
+//!
+//! Every set accepted is recorded in the store's zone history (who brought
+//! it: `start`, `file`, or the actor of an API save) before the engine runs
+//! with it. Edits through the API ([`edit`]) write the zone files and ask
+//! for a reload through an [`Editor`], whose answer says the new set is in
+//! force.
+
+pub mod edit;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -54,7 +62,54 @@ pub fn fixed(set: Arc<ZoneSet>) -> LiveZones {
 
 /// Extra validation a reload must pass (e.g. every centre the zones name
 /// is declared); returns one message per problem.
-pub type Check = Box<dyn Fn(&ZoneSet) -> Vec<String> + Send + Sync>;
+pub type Check = Arc<dyn Fn(&ZoneSet) -> Vec<String> + Send + Sync>;
+
+/// A reload asked for by an edit: `by` brought it; the answer is the set
+/// now in force, or why the directory was refused.
+struct Reload {
+    by: String,
+    reply: oneshot::Sender<Result<Arc<ZoneSet>, Vec<String>>>,
+}
+
+/// Edits the zones directory the daemon watches: one edit at a time
+/// ([`Editor::lock`]), checked like a reload, and applied by a reload whose
+/// end it waits for. Cheap to clone.
+#[derive(Clone)]
+pub struct Editor {
+    /// The zones directory.
+    pub dir: PathBuf,
+    /// The checks beyond the zone files' own (centres declared).
+    pub check: Check,
+    reload: mpsc::Sender<Reload>,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Editor {
+    /// Held while an edit reads, checks and writes the files: edits through
+    /// the API never interleave.
+    pub async fn lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.lock.lock().await
+    }
+
+    /// Reloads the directory now, as brought by `by`, and answers once the
+    /// new set is recorded and handed to the engine.
+    ///
+    /// # Errors
+    /// Why the directory was refused (file, feature and property of each
+    /// problem), or that the watcher has stopped.
+    pub async fn reload(&self, by: &str) -> Result<Arc<ZoneSet>, Vec<String>> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || vec!["the zones watcher has stopped".to_string()];
+        self.reload
+            .send(Reload {
+                by: by.to_owned(),
+                reply,
+            })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
 
 /// Reload counters.
 #[derive(Clone)]
@@ -108,23 +163,42 @@ pub enum WatchError {
     Hangup(#[source] std::io::Error),
 }
 
+/// Records `set` in the zone history of `store` (when there is one); a
+/// failure is logged, and the next accepted set records what changed.
+async fn record(store: Option<&crate::storage::Store>, set: &ZoneSet, by: &str) {
+    let Some(store) = store else { return };
+    if let Err(e) = store.record_zones(set, by, now_ms()).await {
+        warn!(error = %e, "Zone history not recorded: the zones are in force, their versions not stored.");
+    }
+}
+
 /// Starts watching `dir`, whose zones `initial` were loaded from. Valid
-/// new zones go to `to_engine`, then to the returned [`LiveZones`]. Ends
-/// when `cancel` fires.
+/// new zones are recorded in `store`'s zone history, go to `to_engine`,
+/// then to the returned [`LiveZones`]. Ends when `cancel` fires.
 ///
 /// # Errors
 /// The directory cannot be watched, or the metrics cannot be registered.
-pub fn spawn(
+#[allow(clippy::too_many_arguments)]
+pub async fn spawn(
     dir: PathBuf,
     initial: Arc<ZoneSet>,
     check: Check,
     to_engine: mpsc::Sender<ZoneSet>,
+    store: Option<crate::storage::Store>,
     registry: &Registry,
     audit: crate::audit::Audit,
     cancel: CancellationToken,
-) -> Result<(LiveZones, tokio::task::JoinHandle<()>), WatchError> {
+) -> Result<(LiveZones, Editor, tokio::task::JoinHandle<()>), WatchError> {
     let metrics = ReloadMetrics::register(registry)?;
     metrics.zones.set(initial.len() as i64);
+    record(store.as_ref(), &initial, "start").await;
+    let (reload_tx, mut reload_rx) = mpsc::channel::<Reload>(8);
+    let editor = Editor {
+        dir: dir.clone(),
+        check: check.clone(),
+        reload: reload_tx,
+        lock: Arc::default(),
+    };
     let (status_tx, status_rx) = watch::channel(Arc::new(ZonesStatus {
         set: initial,
         error: None,
@@ -154,21 +228,23 @@ pub fn spawn(
     #[cfg(unix)]
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .map_err(WatchError::Hangup)?;
-    let check = Arc::new(check);
     let mut seen = fingerprint(&dir);
     let task = tokio::spawn(async move {
         let _watcher = watcher; // dropped (unwatched) when the task ends
         loop {
+            let mut asked: Option<Reload> = None;
             #[cfg(unix)]
             let forced = tokio::select! {
                 _ = cancel.cancelled() => break,
                 w = wake_rx.recv() => { if w.is_none() { break } false }
                 _ = hup.recv() => true,
+                r = reload_rx.recv() => { asked = r; asked.is_some() }
             };
             #[cfg(not(unix))]
             let forced = tokio::select! {
                 _ = cancel.cancelled() => break,
                 w = wake_rx.recv() => { if w.is_none() { break } false }
+                r = reload_rx.recv() => { asked = r; asked.is_some() }
             };
             if !forced {
                 // Let the burst of events of one save settle.
@@ -187,7 +263,9 @@ pub fn spawn(
             let (d, c) = (dir.clone(), check.clone());
             let loaded = tokio::task::spawn_blocking(move || load(&d, c.as_ref())).await;
             let loaded = loaded.unwrap_or_else(|e| Err(vec![format!("zone loader failed: {e}")]));
-            // Whoever edits the zone files administers the installation.
+            let by = asked.as_ref().map_or("file", |r| r.by.as_str()).to_owned();
+            // Whoever edits the zone files administers the installation
+            // (an API save is audited as its request too).
             let mut entry = crate::audit::Entry::now(
                 "admin",
                 "zones.reload",
@@ -199,8 +277,10 @@ pub fn spawn(
                 entry.count = Some(set.len() as u64);
             }
             audit.record(entry);
+            let reply = asked.map(|r| r.reply);
             match loaded {
                 Ok((for_engine, set)) => {
+                    record(store.as_ref(), &set, &by).await;
                     if to_engine.send(for_engine).await.is_err() {
                         break; // the engine has stopped
                     }
@@ -209,10 +289,13 @@ pub fn spawn(
                     metrics.failed.set(0);
                     metrics.zones.set(set.len() as i64);
                     status_tx.send_replace(Arc::new(ZonesStatus {
-                        set,
+                        set: set.clone(),
                         error: None,
                         loaded_at: now_ms(),
                     }));
+                    if let Some(r) = reply {
+                        let _ = r.send(Ok(set));
+                    }
                 }
                 Err(errors) => {
                     for e in errors.iter().take(MAX_ERRORS_SHOWN) {
@@ -234,15 +317,21 @@ pub fn spawn(
                         n.error = Some(text);
                         *s = Arc::new(n);
                     });
+                    if let Some(r) = reply {
+                        let _ = r.send(Err(errors));
+                    }
                 }
             }
         }
     });
-    Ok((status_rx, task))
+    Ok((status_rx, editor, task))
 }
 
 /// Loads and checks `dir`: a copy for the engine and one for the API.
-fn load(dir: &Path, check: &Check) -> Result<(ZoneSet, Arc<ZoneSet>), Vec<String>> {
+fn load(
+    dir: &Path,
+    check: &(dyn Fn(&ZoneSet) -> Vec<String> + Send + Sync),
+) -> Result<(ZoneSet, Arc<ZoneSet>), Vec<String>> {
     let set = ZoneSet::load_dir(dir, aiswatch_engine::detect::SPECS)
         .map_err(|errs| errs.iter().map(ToString::to_string).collect::<Vec<_>>())?;
     let problems = check(&set);
