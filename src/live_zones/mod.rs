@@ -246,12 +246,20 @@ pub async fn spawn(
                 w = wake_rx.recv() => { if w.is_none() { break } false }
                 r = reload_rx.recv() => { asked = r; asked.is_some() }
             };
+            let mut forced = forced;
             if !forced {
-                // Let the burst of events of one save settle.
+                // Let the burst of events of one save settle. An edit
+                // through the API asks for its reload right after writing:
+                // this reload is then that one, brought by its actor.
                 loop {
                     tokio::select! {
                         _ = tokio::time::sleep(SETTLE) => break,
                         w = wake_rx.recv() => if w.is_none() { break },
+                        r = reload_rx.recv() => {
+                            asked = r;
+                            forced = asked.is_some();
+                            break;
+                        }
                     }
                 }
             }

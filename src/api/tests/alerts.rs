@@ -107,10 +107,12 @@ async fn alerts_are_passed_through_and_scoped() {
     );
     let za = &z["features"][0];
     assert_eq!(za["type"], "Feature");
+    let version = za["properties"]["version"].as_str().unwrap().to_owned();
     assert_eq!(
         za["properties"],
-        json!({ "id": "za", "name": "Zone za", "kind": "patrol", "centre": ["A"] })
+        json!({ "id": "za", "name": "Zone za", "kind": "patrol", "centre": ["A"], "version": version })
     );
+    assert_eq!(version.len(), 64, "a SHA-256 in hex");
     assert_eq!(za["geometry"]["type"], "MultiPolygon");
     assert_eq!(za["geometry"]["coordinates"][0][0][0], json!([2.0, 5.0]));
     assert_eq!(
