@@ -41,7 +41,10 @@ LISTED = {
 DIRECTORIES = {"raw/"}
 # The files kept in memory (as `aiswatch evidence verify` keeps them); every
 # other file only streams through SHA-256.
-HELD = {"manifest.json", "manifest.sig", "public_key", "raw/lines.nmea", "positions.csv"}
+HELD = {
+    "manifest.json", "manifest.sig", "public_key", "raw/lines.nmea", "positions.csv",
+    "alert_changes.jsonl", "zone.geojson",
+}
 FORMAT = "aiswatch-evidence/1"
 # What a redacted bundle may withhold, and what a withheld value reads as.
 KNOWN_WITHHELD = {"sources"}
@@ -342,7 +345,69 @@ def check(path, pinned):
             elif seq == last[0] + 1 and last[1] is not None and prev != last[1]:
                 bad("raw/lines.nmea", f"{at}: does not chain from the line before it")
         last = (seq, want)
+    check_zone_versions(entries, m, bad)
     return problems, m
+
+
+def raw_features(text):
+    """The text of each member of a FeatureCollection's "features", as written."""
+    dec = json.JSONDecoder()
+    i = text.index("[", text.index('"features"')) + 1
+    out = []
+    while True:
+        while text[i] in " \t\r\n,":
+            i += 1
+        if text[i] == "]":
+            return out
+        _, end = dec.raw_decode(text, i)
+        out.append(text[i:end])
+        i = end
+
+
+def check_zone_versions(entries, m, bad):
+    """zone.geojson holds each zone version the manifest names, in order,
+    whose text hashes to it; every alert change made under a version names
+    one of them, as many times as the manifest says."""
+    versions = (m.get("zone") or {}).get("versions") or []
+    if not versions:
+        return
+    z = entries.get("zone.geojson")
+    if z is None:
+        bad("zone.geojson", "missing")
+    else:
+        try:
+            feats = raw_features(z.decode("utf-8"))
+        except (ValueError, IndexError) as e:
+            bad("zone.geojson", f"not a FeatureCollection: {e}")
+            feats = []
+        if len(feats) != len(versions):
+            bad("zone.geojson", f"{len(feats)} features, the manifest names {len(versions)} zone versions")
+        for i, (f, v) in enumerate(zip(feats, versions)):
+            got = hashlib.sha256(f.encode("utf-8")).hexdigest()
+            if got != v.get("version"):
+                bad("zone.geojson", f"feature #{i} is not zone version {v.get('version')} (its SHA-256 is {got})")
+    changes = entries.get("alert_changes.jsonl")
+    if changes is None:
+        bad("alert_changes.jsonl", "missing")
+        return
+    used = {}
+    names = {v.get("version") for v in versions}
+    for i, line in enumerate(l for l in changes.split(b"\n") if l):
+        try:
+            v = json.loads(line).get("zone_version")
+        except (ValueError, AttributeError) as e:
+            bad("alert_changes.jsonl", f"line {i + 1}: not JSON: {e}")
+            continue
+        if v is None:
+            continue
+        if v not in names:
+            bad("alert_changes.jsonl", f"line {i + 1}: made under zone version {v}, which the bundle does not carry")
+            continue
+        used[v] = used.get(v, 0) + 1
+    for v in versions:
+        n = used.get(v.get("version"), 0)
+        if n != v.get("changes"):
+            bad("manifest.json", f"zone version {v.get('version')}: {n} alert changes made under it, the manifest says {v.get('changes')}")
 
 
 def file_and_key(argv, usage):

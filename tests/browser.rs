@@ -3,7 +3,9 @@
 //! driving Debian's `chromium`; no browser download) against this build's
 //! daemon (two of them: an installation sharing its alerts with a partner
 //! installation, for the partner's view and the Partners page; the Audit
-//! page and legal holds, with an administrator's token). Needs
+//! page and legal holds, with an administrator's token), and
+//! `tests/browser/zones.test.mjs` (the Zones page: an administrator draws,
+//! checks, previews and saves a zone on a copy of the zones). Needs
 //! `node`, `npm` and `/usr/bin/chromium` (or `CHROMIUM`);
 //! `.ci/run` installs Chromium. Without them the test says SKIPPED loudly.
 
@@ -49,7 +51,12 @@ fn console_end_to_end_in_chromium() {
         assert!(s.success(), "npm ci in tests/browser failed");
     }
     let out = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "console.test.mjs"])
+        .args([
+            "--test",
+            "--test-reporter=spec",
+            "console.test.mjs",
+            "zones.test.mjs",
+        ])
         .current_dir(&dir)
         .env("AISWATCH_BIN", env!("CARGO_BIN_EXE_aiswatch"))
         .env("CHROMIUM", &chromium)

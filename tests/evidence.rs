@@ -502,6 +502,32 @@ async fn round_trip(db: Option<String>) {
         assert!(out_text.contains("raw/lines.nmea"), "{out_text}");
     }
 
+    // The zone: the one version every change was made under; a swapped
+    // zone file is named by both verifiers.
+    let m = manifest(&cli_bundle);
+    assert_eq!(m.zone.versions.len(), 1, "{:?}", m.zone);
+    assert_eq!(m.zone.versions[0].by.as_deref(), Some("start"));
+    let changes = cli_bundle.get(files::ALERT_CHANGES).unwrap();
+    let n = changes
+        .split(|&c| c == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    assert_eq!(m.zone.versions[0].changes, n as u64);
+    let mut swapped = cli_bundle.clone();
+    let zone = String::from_utf8(swapped.get(files::ZONE).unwrap().to_vec()).unwrap();
+    let other = zone.replacen("\"id\":", "\"name\":\"moved\",\"id\":", 1);
+    assert_ne!(zone, other);
+    swapped.put(files::ZONE, other.into_bytes());
+    let swapped_file = dir.path().join("swapped.zip");
+    std::fs::write(&swapped_file, swapped.to_zip().unwrap()).unwrap();
+    let o = aiswatch(&["evidence", "verify", swapped_file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("is not zone version"), "{}", text(&o));
+    if let Some((code, out_text)) = python_verify(&swapped_file, &key) {
+        assert_eq!(code, 1, "{out_text}");
+        assert!(out_text.contains("is not zone version"), "{out_text}");
+    }
+
     crafted_zips_are_refused(&cli_bundle, dir.path(), &key);
     let dark = by_kind.get("dark_period").expect("a dark_period alert");
     withheld_sources_round_trip(dir.path(), config_s, &key, dark);

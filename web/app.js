@@ -2,12 +2,14 @@
 // the alert queue (live from /api/v1/alerts/stream), alert and vessel details,
 // acknowledgements, evidence bundles; partners' alerts marked with their
 // origin; for an administrator, the Partners page (agreements, what crossed,
-// evidence requests to decide), the Audit page (audit.js) and legal holds on
-// an alert (holds.js). Everything shown comes from the API with the officer's
+// evidence requests to decide), the Audit page (audit.js), the Zones page
+// (zones.js: draw, check, preview, save zones) and legal holds on an alert
+// (holds.js). Everything shown comes from the API with the officer's
 // token, so a centre sees only what is routed to it. No build step.
 
 import { initAudit } from "./audit.js";
 import { initHolds } from "./holds.js";
+import { initZones } from "./zones.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "aiswatch.token";
@@ -33,7 +35,7 @@ const state = {
   admin: false,         // the token is an administrator's
   actor: null,          // who the daemon takes the token for ("admin", "centre:ID"), from POST /session
   federation: null,     // GET /api/v1/federation, when the token may read it
-  view: "map",          // "map", "partners" or "audit"
+  view: "map",          // "map", "partners", "audit" or "zones"
 };
 
 // ---- API ------------------------------------------------------------------
@@ -916,6 +918,8 @@ $("partners-refresh").addEventListener("click", () => loadFederation({ force: tr
 
 const audit = initAudit({ api, esc, openAlert: (id) => { showView("map"); showAlert(id); } });
 const holds = initHolds({ api, esc, fmtTime });
+// Zones saved or deleted there are in force: the map's zones are read again.
+const zones = initZones({ apiResponse, esc, fmtTime, onChanged: () => loadZones().catch(() => {}) });
 
 let partnersTimer = null;
 function showView(view) {
@@ -923,10 +927,11 @@ function showView(view) {
   const onMap = view === "map";
   $("partners").hidden = view !== "partners";
   $("audit").hidden = view !== "audit";
+  $("zones").hidden = view !== "zones";
   $("queue").hidden = !onMap;
   $("mapwrap").hidden = !onMap;
   $("detail").hidden = !onMap || !state.detailOpen;
-  for (const [id, v] of [["view-map", "map"], ["view-partners", "partners"], ["view-audit", "audit"]]) {
+  for (const [id, v] of [["view-map", "map"], ["view-partners", "partners"], ["view-audit", "audit"], ["view-zones", "zones"]]) {
     if (v === view) $(id).setAttribute("aria-current", "page"); else $(id).removeAttribute("aria-current");
   }
   clearInterval(partnersTimer);
@@ -937,6 +942,8 @@ function showView(view) {
     $("partners-title").focus();
   } else if (view === "audit") {
     audit.show();
+  } else if (view === "zones") {
+    zones.show();
   } else {
     map.invalidateSize();
   }
@@ -945,6 +952,7 @@ function showView(view) {
 $("view-map").addEventListener("click", () => showView("map"));
 $("view-partners").addEventListener("click", () => showView("partners"));
 $("view-audit").addEventListener("click", () => showView("audit"));
+$("view-zones").addEventListener("click", () => showView("zones"));
 
 // What the token may do: the actor the daemon named at sign-in, or (a
 // daemon without /session) whether the token reads the partners and

@@ -44,15 +44,24 @@ export const freePort = () => new Promise((res, rej) => {
 /// store, an admin token and the centres' `tokens` ({centre: token});
 /// optionally on `listen` (default port 0), with the installation key
 /// `key` (from `ed25519Key`) and `extra` TOML lines at the end (tables).
-export async function startDaemon({ sources, tokens, admin, listen = "127.0.0.1:0", key = null, extra = [] }) {
+/// `copyZones`: the daemon reads a copy of the repo's zones in its temp
+/// directory (`zones` of the answer), for a test that edits them.
+export async function startDaemon({ sources, tokens, admin, listen = "127.0.0.1:0", key = null, extra = [], copyZones = false }) {
   if (!fs.existsSync(BIN)) throw new Error(`no daemon binary at ${BIN}: cargo build --release first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aiswatch-console-"));
+  let zones = path.join(repo, "zones");
+  if (copyZones) {
+    const copy = path.join(dir, "zone-files");
+    fs.mkdirSync(copy);
+    for (const f of fs.readdirSync(zones).filter((n) => n.endsWith(".geojson"))) fs.copyFileSync(path.join(zones, f), path.join(copy, f));
+    zones = copy;
+  }
   if (key) {
     fs.mkdirSync(path.join(dir, "keys"), { mode: 0o700 });
     fs.writeFileSync(path.join(dir, "keys", "evidence_ed25519"), `${key.seed}\n`, { mode: 0o600 });
   }
   const cfg = [
-    `zones = "${path.join(repo, "zones")}"`,
+    `zones = "${zones}"`,
     ...sources,
     "[http]", `listen = "${listen}"`,
     "[storage]", `data_dir = "${dir}"`,
@@ -81,6 +90,8 @@ export async function startDaemon({ sources, tokens, admin, listen = "127.0.0.1:
   const base = `http://${await address("HTTP server listening.")}`;
   const d = {
     base,
+    zones,
+    bin: BIN,
     address,
     async api(p, token, { method = "GET", body } = {}) {
       const headers = token ? { Authorization: `Bearer ${token}` } : {};
