@@ -263,20 +263,16 @@ pub(crate) async fn save(
             }],
         });
     }
-    let (saved, created) = apply(&state, &scope, &id, &headers, Change::Put(feature)).await?;
-    let Some((at, set)) = saved else {
-        return Err(not_found(&id));
-    };
-    let version = set
-        .get(&id)
-        .map(|z| z.source.version.to_string())
-        .unwrap_or(at.version.clone());
+    let version = aiswatch_zones::ZoneSource::of(&feature).version.to_string();
+    let saved = apply(&state, &scope, &id, &headers, Change::Put(feature.clone()))
+        .await?
+        .ok_or_else(|| not_found(&id))?;
     let mut resp = ok_json(&Saved {
-        zone: at.feature,
+        zone: feature,
         etag: version.clone(),
-        file: file_name(&at.file),
+        file: file_name(&saved.file),
     })?;
-    if created {
+    if saved.created {
         *resp.status_mut() = StatusCode::CREATED;
     }
     Ok(touched_response(
@@ -314,8 +310,10 @@ pub(crate) async fn delete(
 ) -> Result<Response, ApiError> {
     admin_only(&scope, ADMIN)?;
     super::params::text("id", &id)?;
-    let (removed, _) = apply(&state, &scope, &id, &headers, Change::Delete).await?;
-    if removed.is_none() {
+    if apply(&state, &scope, &id, &headers, Change::Delete)
+        .await?
+        .is_none()
+    {
         return Err(not_found(&id));
     }
     let resp = json_response(StatusCode::NO_CONTENT, Vec::new());
@@ -344,61 +342,49 @@ fn feature_body(body: &[u8]) -> Result<Value, ApiError> {
     Ok(v)
 }
 
+/// What an edit did: the file it changed and whether the zone is new.
+struct Applied {
+    file: std::path::PathBuf,
+    created: bool,
+}
+
 /// Applies `change` to zone `id` under the editor's lock: `If-Match`
 /// checked against the file, the directory as it would be checked, the
-/// file written, the directory reloaded. Returns the zone as now written
-/// (for a delete: as it was) with the set in force, `None` when a delete
-/// found no such zone; and whether the zone is new.
+/// file written, the directory reloaded (the answer comes once the daemon
+/// runs with it). `None` when a delete found no such zone.
 async fn apply(
     state: &AppState,
     scope: &Scope,
     id: &str,
     headers: &HeaderMap,
     change: Change,
-) -> Result<
-    (
-        Option<(Located, std::sync::Arc<aiswatch_zones::ZoneSet>)>,
-        bool,
-    ),
-    ApiError,
-> {
+) -> Result<Option<Applied>, ApiError> {
     let ed = editor(state)?.clone();
     let _edit = ed.lock().await;
     let (dir, i) = (ed.dir.clone(), id.to_owned());
     let at = tokio::task::spawn_blocking(move || edit::locate(&dir, &i)).await??;
     if at.is_none() && matches!(change, Change::Delete) {
-        return Ok((None, false));
+        return Ok(None);
     }
     check_if_match(headers, id, at.as_ref())?;
     let (dir, i, check) = (ed.dir.clone(), id.to_owned(), ed.check.clone());
-    let (plan, change) = tokio::task::spawn_blocking(move || {
+    let plan = tokio::task::spawn_blocking(move || {
         let plan = edit::plan(&dir, &i, at.as_ref(), &change)?;
         edit::check(&dir, &plan, check.as_ref())?;
         edit::write(&plan)?;
-        Ok::<_, EditError>((plan, (change, at)))
+        Ok::<_, EditError>(plan)
     })
     .await??;
-    let set = ed
-        .reload(&actor(scope))
+    ed.reload(&actor(scope))
         .await
         .map_err(|errors| ApiError::Invalid {
             message: "the zone files were written but the reload refused them".into(),
             errors: errors.into_iter().map(Problem::daemon).collect(),
         })?;
-    let (change, before) = change;
-    let located = match change {
-        Change::Put(feature) => {
-            let version = aiswatch_zones::ZoneSource::of(&feature).version.to_string();
-            Located {
-                file: plan.file.clone(),
-                index: 0,
-                feature,
-                version,
-            }
-        }
-        Change::Delete => before.ok_or_else(|| not_found(id))?,
-    };
-    Ok((Some((located, set)), plan.created))
+    Ok(Some(Applied {
+        file: plan.file,
+        created: plan.created,
+    }))
 }
 
 #[utoipa::path(
