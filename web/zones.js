@@ -18,7 +18,17 @@
 // Everything a zone file or the daemon says is shown as text (escaped).
 
 const $ = (id) => document.getElementById(id);
-const DETECTORS = ["dark_period", "loitering", "rendezvous", "spoofing", "identity_change", "fishing", "drifting", "speeding"];
+// The detectors a zone can run: the alert kinds of the daemon's registry, as
+// its OpenAPI document lists them (a zone's `detect` key is its kind).
+async function detectors() {
+  try {
+    const doc = await (await fetch("/api/v1/openapi.json")).json();
+    const kind = doc.paths["/api/v1/alerts"].get.parameters.find((p) => p.name === "kind");
+    const kinds = kind?.schema?.enum;
+    if (Array.isArray(kinds) && kinds.length) return kinds;
+  } catch { /* no document: no checkboxes; the JSON box still edits `detect` */ }
+  return null;
+}
 const KINDS = [["patrol", "patrol"], ["port", "port (port or anchorage)"], ["closed_area", "closed area (closed to fishing)"]];
 const CHECK_DEBOUNCE_MS = 300;
 const DIGITS = 5; // decimals kept of a drawn position: about a metre
@@ -139,7 +149,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
 
   // ---- the page ------------------------------------------------------------------
 
-  function build() {
+  function build(names) {
     $("zones").innerHTML = `
       <div class="zones-head">
         <h2 id="zones-title" tabindex="-1">Zones</h2>
@@ -177,7 +187,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
           <span id="zf-centre-hint" class="hint">Comma-separated; who receives the zone's alerts.</span>
           <fieldset id="zf-detectors">
             <legend>Detectors</legend>
-            ${DETECTORS.map((d) => `<label class="check"><input type="checkbox" value="${d}" data-detector="${d}"> ${esc(d.replace("_", " "))}</label>`).join("")}
+            ${names.map((d) => `<label class="check"><input type="checkbox" value="${d}" data-detector="${d}"> ${esc(d.replace("_", " "))}</label>`).join("")}
           </fieldset>
           <label for="zf-detect">Detectors and thresholds (JSON)</label>
           <textarea id="zf-detect" rows="6" spellcheck="false" aria-describedby="zf-detect-hint"></textarea>
@@ -882,7 +892,10 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
   return {
     /// Called when the page is shown.
     async show() {
-      if (!z.built) build();
+      if (!z.built) {
+        const names = (await detectors()) || [];
+        if (!z.built) build(names);
+      }
       z.map.invalidateSize();
       $("zones-title").focus();
       $("zones-state").textContent = "Reading the zones…";
