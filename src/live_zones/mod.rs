@@ -234,19 +234,18 @@ pub async fn spawn(
         loop {
             let mut asked: Option<Reload> = None;
             #[cfg(unix)]
-            let forced = tokio::select! {
+            let mut forced = tokio::select! {
                 _ = cancel.cancelled() => break,
                 w = wake_rx.recv() => { if w.is_none() { break } false }
                 _ = hup.recv() => true,
                 r = reload_rx.recv() => { asked = r; asked.is_some() }
             };
             #[cfg(not(unix))]
-            let forced = tokio::select! {
+            let mut forced = tokio::select! {
                 _ = cancel.cancelled() => break,
                 w = wake_rx.recv() => { if w.is_none() { break } false }
                 r = reload_rx.recv() => { asked = r; asked.is_some() }
             };
-            let mut forced = forced;
             if !forced {
                 // Let the burst of events of one save settle. An edit
                 // through the API asks for its reload right after writing:

@@ -114,13 +114,8 @@ pub struct ZoneSource {
 impl ZoneSource {
     /// The source of a Feature given as a JSON value.
     pub fn of(feature: &serde_json::Value) -> Self {
-        Self::of_text(feature.to_string())
-    }
-
-    /// The source of a Feature's JSON text, taken as written (see
-    /// [`ZoneSource::of`] for the canonical text of a value).
-    pub fn of_text(text: String) -> Self {
         use sha2::Digest;
+        let text = feature.to_string();
         let digest = sha2::Sha256::digest(text.as_bytes());
         let mut hex = String::with_capacity(64);
         for b in digest {
