@@ -84,16 +84,14 @@ pub struct CheckResult {
 /// Whether the caller may see zone `id` (an admin any; a centre the zones
 /// in force that name it).
 fn visible(state: &AppState, scope: &Scope, id: &str) -> bool {
-    match scope {
-        Scope::Admin => true,
-        Scope::Centre(c) => state
+    matches!(scope, Scope::Admin)
+        || state
             .ctx
             .zones
             .borrow()
             .set
             .get(id)
-            .is_some_and(|z| z.centres.contains(c)),
-    }
+            .is_some_and(|z| super::zones::sees(scope, z))
 }
 
 fn not_found(id: &str) -> ApiError {

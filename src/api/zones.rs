@@ -6,7 +6,6 @@
 use axum::extract::State;
 use axum::response::Response;
 use axum::Extension;
-use geo::{LineString, Polygon};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -82,15 +81,13 @@ pub struct ZoneCollection {
     pub features: Vec<ZoneFeature>,
 }
 
-fn ring(r: &LineString<f64>) -> Vec<[f64; 2]> {
-    r.0.iter().map(|c| [c.x, c.y]).collect()
-}
-
-fn polygon(p: &Polygon<f64>) -> Vec<Vec<[f64; 2]>> {
-    std::iter::once(p.exterior())
-        .chain(p.interiors())
-        .map(ring)
-        .collect()
+/// Whether a token with `scope` sees zone `z`: an admin every zone, a
+/// centre the zones naming it.
+pub(super) fn sees(scope: &Scope, z: &Zone) -> bool {
+    match scope {
+        Scope::Admin => true,
+        Scope::Centre(c) => z.centres.contains(c),
+    }
 }
 
 fn feature(z: &Zone) -> ZoneFeature {
@@ -98,7 +95,7 @@ fn feature(z: &Zone) -> ZoneFeature {
         kind: "Feature",
         geometry: ZoneGeometry {
             kind: "MultiPolygon",
-            coordinates: z.geometry.0.iter().map(polygon).collect(),
+            coordinates: z.coordinates(),
         },
         properties: ZoneProperties {
             id: z.id.to_string(),
@@ -199,10 +196,7 @@ pub(crate) async fn list(
     if let Some(at) = &q.at {
         return at_time(&state, &scope, at).await;
     }
-    let visible = |z: &&Zone| match &scope {
-        Scope::Admin => true,
-        Scope::Centre(c) => z.centres.contains(c),
-    };
+    let visible = |z: &&Zone| sees(&scope, z);
     let zones = state.ctx.zones.borrow().set.clone();
     let shown: Vec<&Zone> = zones.zones().iter().filter(visible).collect();
     let touched = Touched {

@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 use super::collect::{collect, Found};
 use super::escape::csv_text;
 use super::geojson::{EventProps, Feature, FeatureCollection, Geometry, Properties, TrackProps};
+use super::hold::file_name;
 use super::manifest::{
     files, ArchiveRef, FileEntry, Manifest, PositionCsv, RawLineEntry, StaticCsv, Window, ZoneRef,
     ZoneVersionRef, CHAIN_FORMULA, FORMAT,
@@ -189,12 +190,6 @@ pub async fn export_with(
         zone_versions: zone_ref.versions.clone(),
     };
     assemble(ctx, &g, feature, thresholds, zone_ref, opts)
-}
-
-fn file_name(path: &std::path::Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// One zone version an alert's changes were made under.

@@ -67,7 +67,8 @@ pub async fn place_hold(
     Ok(ctx.store.place_hold(&hold).await?.then_some(hold))
 }
 
-fn file_name(path: &Path) -> String {
+/// A path's file name (no directory), for manifests and holds.
+pub(super) fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()

@@ -134,7 +134,7 @@ impl Zone {
     /// writes them and its area as a MultiPolygon (for zones made in code;
     /// a loaded zone's [`Zone::source`] keeps the feature as written).
     pub fn to_feature(&self) -> serde_json::Value {
-        use serde_json::{json, Map, Value};
+        use serde_json::{json, Map};
         let mut props = Map::new();
         props.insert("id".into(), json!(self.id.as_str()));
         if let Some(n) = &self.name {
@@ -148,24 +148,26 @@ impl Zone {
         if !self.detect.is_empty() {
             props.insert("detect".into(), self.detect.to_json());
         }
-        let ring =
-            |r: &geo::LineString<f64>| -> Value { r.0.iter().map(|c| json!([c.x, c.y])).collect() };
-        let polys: Vec<Value> = self
-            .geometry
+        json!({
+            "type": "Feature",
+            "properties": props,
+            "geometry": {"type": "MultiPolygon", "coordinates": self.coordinates()},
+        })
+    }
+
+    /// The area as GeoJSON MultiPolygon coordinates: per polygon its
+    /// exterior ring then its holes, each ring's `[lon, lat]` positions.
+    pub fn coordinates(&self) -> Vec<Vec<Vec<[f64; 2]>>> {
+        self.geometry
             .0
             .iter()
             .map(|p| {
                 std::iter::once(p.exterior())
                     .chain(p.interiors())
-                    .map(ring)
+                    .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
                     .collect()
             })
-            .collect();
-        json!({
-            "type": "Feature",
-            "properties": props,
-            "geometry": {"type": "MultiPolygon", "coordinates": polys},
-        })
+            .collect()
     }
 
     /// True for ports and anchorages.
