@@ -36,10 +36,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { createRequire } from "node:module";
-import { repo, startDaemon, launchChromium, ed25519Key, freePort } from "./daemon.mjs";
+import { repo, startDaemon, launchChromium, axeViolations, ed25519Key, freePort } from "./daemon.mjs";
 
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const GOG = "gog-officer-token";       // MDAT-GoG: the sample's alerts are routed here
 const ADEN = "mschoa-officer-token";   // MSCHOA: none of them
 const ADMIN = "admin-token";
@@ -117,15 +115,6 @@ after(async () => {
   await daemon?.stop();
   await partner?.stop();
 });
-
-// axe-core's serious and critical violations in the page as it is now.
-async function axeViolations(page, what) {
-  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE);
-  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  console.log(`axe, ${what}: ${r.passes.length} rules pass, violations: ${r.violations.map((v) => `${v.id} (${v.impact})`).join(", ") || "none"}`);
-  return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${what}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 // Every vessel's last stored position at or before `to` within [from, to], as the API pages them.
 async function vesselsAt(from, to, token) {

@@ -9,6 +9,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -120,3 +121,15 @@ export async function startDaemon({ sources, tokens, admin, listen = "127.0.0.1:
 }
 
 export const launchChromium = () => chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/// axe-core's serious and critical violations in the page as it is now
+/// (`what` names the state in the log and in each violation).
+export async function axeViolations(page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE);
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  console.log(`axe, ${what}: ${r.passes.length} rules pass, violations: ${r.violations.map((v) => `${v.id} (${v.impact})`).join(", ") || "none"}`);
+  return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${what}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+}

@@ -30,10 +30,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
-import { repo, startDaemon, launchChromium } from "./daemon.mjs";
+import { repo, startDaemon, launchChromium, axeViolations } from "./daemon.mjs";
 
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const ADMIN = "admin-token";
 const GOG = "gog-officer-token";
 const FEED = path.join(repo, "deploy/sample/feed.nmea.gz");
@@ -77,15 +75,6 @@ after(async () => {
   await daemon?.stop();
   if (original) fs.rmSync(original, { recursive: true, force: true });
 });
-
-// axe-core's serious and critical violations in the page as it is now.
-async function axeViolations(page, what) {
-  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE);
-  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  console.log(`axe, ${what}: ${r.passes.length} rules pass, violations: ${r.violations.map((v) => `${v.id} (${v.impact})`).join(", ") || "none"}`);
-  return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${what}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 // Answers other than 2xx that the page asks for and handles (Chromium logs
 // each as a console error): a centre's probe of the partners (403) and its
