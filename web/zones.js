@@ -16,6 +16,11 @@
 // box, for the keyboard and for pasting.
 //
 // Everything a zone file or the daemon says is shown as text (escaped).
+// The markup is in zones_page.js, the geometry apart from the map in
+// zone_geometry.js.
+
+import { partsOf, geometryOf, problemPosition } from "./zone_geometry.js";
+import { pageHtml } from "./zones_page.js";
 
 const $ = (id) => document.getElementById(id);
 // The detectors a zone can run: the alert kinds of the daemon's registry, as
@@ -29,7 +34,6 @@ async function detectors() {
   } catch { /* no document: no checkboxes; the JSON box still edits `detect` */ }
   return null;
 }
-const KINDS = [["patrol", "patrol"], ["port", "port (port or anchorage)"], ["closed_area", "closed area (closed to fishing)"]];
 const CHECK_DEBOUNCE_MS = 300;
 const DIGITS = 5; // decimals kept of a drawn position: about a metre
 const CONFLICT = "This zone was changed by someone else since you opened it (concurrent edit) — reload to see their version";
@@ -44,58 +48,6 @@ const INVALID_STYLE = { color: "#ff3b30", weight: 3, fillColor: "#ff3b30", fillO
 const OLD_STYLE = { color: "#b8c4ce", weight: 2, dashArray: "8 6", fill: false };
 
 const round = (x) => Math.round(x * 10 ** DIGITS) / 10 ** DIGITS;
-const closeRing = (r) => (r.length ? [...r, r[0]] : []);
-const sameXY = (a, b) => a && b && a[0] === b[0] && a[1] === b[1];
-// A ring as edited: its positions without the closing one.
-const openRing = (r) => (r.length > 1 && sameXY(r[0], r[r.length - 1]) ? r.slice(0, -1) : r.slice());
-
-/// The parts (polygons, each rings, each open [lon, lat] positions) of a
-/// GeoJSON Polygon or MultiPolygon; throws on anything else.
-export function partsOf(geometry) {
-  const t = geometry?.type, c = geometry?.coordinates;
-  const ring = (r, where) => {
-    if (!Array.isArray(r)) throw new Error(`${where}: not a list of positions`);
-    return openRing(r.map((p, i) => {
-      if (!Array.isArray(p) || p.length < 2 || !p.every((x) => typeof x === "number" && Number.isFinite(x))) {
-        throw new Error(`${where}[${i}]: not a [longitude, latitude] position`);
-      }
-      return p.slice();
-    }));
-  };
-  const polygon = (rings, where) => {
-    if (!Array.isArray(rings)) throw new Error(`${where}: not a list of rings`);
-    return rings.map((r, i) => ring(r, `${where}[${i}]`));
-  };
-  if (t === "Polygon") return [polygon(c, "coordinates")];
-  if (t === "MultiPolygon") {
-    if (!Array.isArray(c)) throw new Error("coordinates: not a list of polygons");
-    return c.map((p, i) => polygon(p, `coordinates[${i}]`));
-  }
-  throw new Error(`type must be "Polygon" or "MultiPolygon", not ${JSON.stringify(t ?? null)}`);
-}
-
-/// The GeoJSON geometry of edited parts: a Polygon for one part, else a
-/// MultiPolygon; rings closed.
-export function geometryOf(parts) {
-  const rings = (p) => p.map(closeRing);
-  if (parts.length === 1) return { type: "Polygon", coordinates: rings(parts[0]) };
-  if (!parts.length) return { type: "Polygon", coordinates: [] };
-  return { type: "MultiPolygon", coordinates: parts.map(rings) };
-}
-
-/// What a problem's `property` points at in `geometry` ("geometry.coordinates[0][3]"):
-/// a [lon, lat] position, or the first position of a ring or polygon; null if nothing.
-export function problemPosition(property, geometry) {
-  const m = /^geometry\.coordinates((\[\d+\])*)/.exec(property || "");
-  if (!m || !geometry) return null;
-  let v = geometry.coordinates;
-  for (const [, i] of m[1].matchAll(/\[(\d+)\]/g)) {
-    if (!Array.isArray(v) || v[Number(i)] === undefined) break;
-    v = v[Number(i)];
-  }
-  while (Array.isArray(v) && Array.isArray(v[0])) v = v[0];
-  return Array.isArray(v) && typeof v[0] === "number" && typeof v[1] === "number" ? [v[0], v[1]] : null;
-}
 
 /// Sets up the page. `ctx`: `apiResponse(path, opts)` (a fetch with the
 /// token), `esc` (HTML escape), `fmtTime` (RFC 3339 for people),
@@ -150,81 +102,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
   // ---- the page ------------------------------------------------------------------
 
   function build(names) {
-    $("zones").innerHTML = `
-      <div class="zones-head">
-        <h2 id="zones-title" tabindex="-1">Zones</h2>
-        <button id="zone-new" type="button">New zone</button>
-        <output id="zones-state" aria-live="polite"></output>
-      </div>
-      <nav id="zone-nav" aria-labelledby="zone-list-title">
-        <h3 id="zone-list-title">In force</h3>
-        <ul id="zone-list"></ul>
-      </nav>
-      <div id="zones-mapwrap">
-        <div id="zone-tools" role="toolbar" aria-label="Boundary" aria-controls="zones-map">
-          <button id="zone-draw" type="button" aria-pressed="false" disabled>Add vertices</button>
-          <button id="zone-delvertex" type="button" disabled>Delete vertex</button>
-          <button id="zone-redraw" type="button" disabled>New boundary</button>
-          <span id="zone-tool-hint" class="hint"></span>
-        </div>
-        <div id="zones-map" role="application" aria-label="Map of the zones: the edited zone's boundary and its vertices"
-          aria-describedby="zone-tool-hint"></div>
-      </div>
-      <section id="zone-panel" aria-labelledby="zone-edit-title">
-        <p id="zone-empty" class="hint">Select a zone to edit it, or start a new zone.</p>
-        <form id="zone-form" hidden novalidate>
-          <h3 id="zone-edit-title"></h3>
-          <p id="zone-dirty" class="hint" aria-live="polite"></p>
-          <label for="zf-id">Zone id</label>
-          <input id="zf-id" autocomplete="off" spellcheck="false" aria-describedby="zf-id-hint">
-          <span id="zf-id-hint" class="hint">Unique across all zones; saved as <code>ID.geojson</code> for a new zone.</span>
-          <label for="zf-name">Name</label>
-          <input id="zf-name" autocomplete="off">
-          <label for="zf-kind">Zone kind</label>
-          <select id="zf-kind">${KINDS.map(([v, t]) => `<option value="${v}">${esc(t)}</option>`).join("")}</select>
-          <label for="zf-centre">Centres</label>
-          <input id="zf-centre" autocomplete="off" aria-describedby="zf-centre-hint">
-          <span id="zf-centre-hint" class="hint">Comma-separated; who receives the zone's alerts.</span>
-          <fieldset id="zf-detectors">
-            <legend>Detectors</legend>
-            ${names.map((d) => `<label class="check"><input type="checkbox" value="${d}" data-detector="${d}"> ${esc(d.replace("_", " "))}</label>`).join("")}
-          </fieldset>
-          <label for="zf-detect">Detectors and thresholds (JSON)</label>
-          <textarea id="zf-detect" rows="6" spellcheck="false" aria-describedby="zf-detect-hint"></textarea>
-          <span id="zf-detect-hint" class="hint">The zone's <code>detect</code> object, e.g. <code>{"dark_period": {"min_gap": "6h"}}</code>; <code>{}</code> under a detector takes the config's thresholds.</span>
-          <details id="zf-geometry-box">
-            <summary>Coordinates (GeoJSON)</summary>
-            <label for="zf-geometry">Coordinates (GeoJSON)</label>
-            <textarea id="zf-geometry" rows="6" spellcheck="false"></textarea>
-          </details>
-          <div id="zone-check" aria-live="polite">
-            <h4 id="zone-check-title">Problems</h4>
-            <p id="zone-check-state"></p>
-            <ul id="zone-problems"></ul>
-          </div>
-          <p class="zone-actions">
-            <label for="zp-hours">Preview hours</label>
-            <input id="zp-hours" type="number" min="1" max="8760" step="1" value="24">
-            <button id="zone-preview-go" type="button">Preview</button>
-            <button id="zone-save" type="submit">Save</button>
-            <button id="zone-delete" type="button">Delete</button>
-            <button id="zone-delete-confirm" type="button" class="danger" hidden>Delete for good</button>
-          </p>
-          <p id="zone-save-error" class="error" role="alert"></p>
-          <p id="zone-save-state" role="status"></p>
-          <button id="zone-reload" type="button" hidden>Reload this zone</button>
-        </form>
-        <section id="zone-preview" aria-labelledby="zone-preview-title" hidden>
-          <h3 id="zone-preview-title">Preview</h3>
-          <p id="zone-preview-state" aria-live="polite"></p>
-          <div id="zone-preview-body"></div>
-        </section>
-        <section id="zone-history" aria-labelledby="zone-history-title" hidden>
-          <h3 id="zone-history-title">History</h3>
-          <p id="zone-history-legend" class="hint"></p>
-          <div id="zone-history-body"></div>
-        </section>
-      </section>`;
+    $("zones").innerHTML = pageHtml(names, esc);
 
     // No zoom animation: a view set is the view at once, for whoever clicks next.
     z.map = L.map("zones-map", { worldCopyJump: true, zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false })
