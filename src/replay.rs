@@ -224,7 +224,6 @@ pub fn replay_files(
         files: files.len(),
         ..Default::default()
     };
-    let mut msgs = Vec::with_capacity(512);
     let mut span: Option<(Millis, Millis)> = None;
     for path in files {
         let source: std::sync::Arc<str> = path.display().to_string().into();
@@ -275,39 +274,68 @@ pub fn replay_files(
             ));
             continue;
         }
-        let mut dec = aiswatch_decode::Decoder::new();
-        let mut now = aiswatch_core::time::now_ms();
-        let mut n = 0u32;
-        let mut flush = |msgs: &mut Vec<aiswatch_decode::Decoded>,
-                         engine: &mut aiswatch_engine::engine::Engine,
-                         now| {
-            for m in msgs.iter() {
-                span = Some(span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))));
-            }
-            engine.ingest(&source, msgs, now);
-            msgs.clear();
-            on_step(engine);
-        };
-        for_each_line(input, |line| {
-            n += 1;
-            if n % 1024 == 0 {
-                now = aiswatch_core::time::now_ms();
-            }
-            dec.feed(line, now, &mut msgs);
-            if msgs.len() >= 256 {
-                flush(&mut msgs, engine, now);
-            }
-        })
-        .map_err(|e| ReplayError::Read(path.clone(), e))?;
-        dec.expire(Millis::MAX);
-        flush(&mut msgs, engine, now);
-        sum.decode.add(dec.stats());
+        let stats = replay_nmea(input, &source, engine, &mut span, &mut on_step)
+            .map_err(|e| ReplayError::Read(path.clone(), e))?;
+        sum.decode.add(&stats);
     }
     sum.engine = engine.stats().clone();
     sum.vessels = engine.tracks().len();
     sum.span = span;
     sum.seconds = started.elapsed().as_secs_f64();
     Ok(sum)
+}
+
+/// Messages handed from the decoding thread to the engine at a time.
+const BATCH: usize = 256;
+/// Batches the decoding thread may run ahead of the engine.
+const AHEAD: usize = 64;
+
+/// One NMEA input through `engine`: lines are framed and decoded on a
+/// thread of their own, a batch of messages ahead of the engine (as the
+/// daemon's decode and engine stages), so the engine's thread does only the
+/// engine's work. The engine sees the same batches, in the same order, as
+/// when one thread does both. Returns the decoder's counts.
+fn replay_nmea(
+    input: impl BufRead + Send,
+    source: &std::sync::Arc<str>,
+    engine: &mut aiswatch_engine::engine::Engine,
+    span: &mut Option<(Millis, Millis)>,
+    on_step: &mut impl FnMut(&mut aiswatch_engine::engine::Engine),
+) -> io::Result<aiswatch_decode::DecodeStats> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<aiswatch_decode::Decoded>, Millis)>(AHEAD);
+    std::thread::scope(|s| {
+        let decoding = s.spawn(move || {
+            let mut dec = aiswatch_decode::Decoder::new();
+            let mut now = aiswatch_core::time::now_ms();
+            let mut n = 0u32;
+            let mut msgs = Vec::with_capacity(BATCH);
+            for_each_line(input, |line| {
+                n += 1;
+                if n % 1024 == 0 {
+                    now = aiswatch_core::time::now_ms();
+                }
+                dec.feed(line, now, &mut msgs);
+                if msgs.len() >= BATCH {
+                    // The engine's end hangs up only if its thread panicked.
+                    let _ = tx.send((std::mem::replace(&mut msgs, Vec::with_capacity(BATCH)), now));
+                }
+            })?;
+            dec.expire(Millis::MAX);
+            let _ = tx.send((msgs, now));
+            Ok(dec.stats().clone())
+        });
+        for (msgs, now) in rx {
+            for m in &msgs {
+                *span =
+                    Some(span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))));
+            }
+            engine.ingest(source, &msgs, now);
+            on_step(engine);
+        }
+        decoding
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
 }
 
 /// Why a replay stopped.
