@@ -303,34 +303,6 @@ fn partition_name(day: i64) -> String {
     format!("positions_d{day}")
 }
 
-/// Appends `s` in COPY text format (backslash, tab and line breaks escaped).
-fn copy_text(out: &mut String, s: Option<&str>) {
-    match s {
-        None => out.push_str("\\N"),
-        Some(s) => {
-            for c in s.chars() {
-                match c {
-                    '\\' => out.push_str("\\\\"),
-                    '\t' => out.push_str("\\t"),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    c => out.push(c),
-                }
-            }
-        }
-    }
-}
-
-fn copy_num<T: std::fmt::Display>(out: &mut String, v: Option<T>) {
-    use std::fmt::Write as _;
-    match v {
-        Some(v) => {
-            let _ = write!(out, "{v}");
-        }
-        None => out.push_str("\\N"),
-    }
-}
-
 /// The batch's positions in (cell, time) order: rows of one cell written
 /// in one transaction then sit together in PostgreSQL's heap, so a box
 /// query reads a few pages per cell instead of about one page per row.
@@ -340,60 +312,107 @@ fn by_cell(rows: &[PositionRow]) -> Vec<&PositionRow> {
     keyed
 }
 
+/// The columns a positions `COPY` fills, in the order [`copy_binary`] writes them.
+const COPY_COLUMNS: &str = "seq, mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, \
+     nav_status, msg_type, station, source, hash";
+
+/// Stores `rows` by binary `COPY`, straight into `positions` inside a
+/// savepoint. A report already stored (an input read again after a
+/// restart) fails that `COPY` on the unique key: the savepoint is rolled
+/// back and the rows go through a staging table instead, from which only
+/// those not stored yet move on (`COPY` cannot skip duplicates itself).
 async fn copy_positions(
     tx: &mut sqlx::Transaction<'_, Postgres>,
     rows: &[&PositionRow],
 ) -> Result<(), StorageError> {
-    let mut buf = String::with_capacity(rows.len() * 96);
-    for r in rows {
-        copy_num(&mut buf, Some(r.seq));
-        buf.push('\t');
-        copy_num(&mut buf, Some(r.mmsi.0));
-        buf.push('\t');
-        copy_num(&mut buf, Some(r.time));
-        buf.push('\t');
-        copy_num(&mut buf, Some(r.lon));
-        buf.push('\t');
-        copy_num(&mut buf, Some(r.lat));
-        buf.push('\t');
-        copy_num(&mut buf, Some(super::cell_of(r.lon, r.lat)));
-        buf.push('\t');
-        copy_num(&mut buf, r.sog_dkn);
-        buf.push('\t');
-        copy_num(&mut buf, r.cog_ddeg);
-        buf.push('\t');
-        copy_num(&mut buf, r.heading);
-        buf.push('\t');
-        copy_num(&mut buf, r.nav_status);
-        buf.push('\t');
-        copy_num(&mut buf, Some(r.msg_type));
-        buf.push('\t');
-        copy_text(&mut buf, r.station.as_deref());
-        buf.push('\t');
-        copy_text(&mut buf, Some(&r.source));
-        buf.push('\t');
-        copy_num(&mut buf, Some(r.hash as i64));
-        buf.push('\n');
+    let data = copy_binary(rows);
+    let mut direct = sqlx::Connection::begin(&mut **tx).await?;
+    match copy_in(&mut direct, "positions", &data).await {
+        Ok(()) => {
+            direct.commit().await?;
+            return Ok(());
+        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => direct.rollback().await?,
+        Err(e) => return Err(e.into()),
     }
-    // COPY cannot skip duplicates: it fills a staging table, from which
-    // the rows not stored yet move on.
     sqlx::query(
         "CREATE TEMP TABLE IF NOT EXISTS positions_in (LIKE positions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
     )
     .execute(&mut **tx)
     .await?;
-    let mut copy = tx
-        .copy_in_raw(
-            "COPY positions_in (seq, mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash) \
-             FROM STDIN WITH (FORMAT text)",
-        )
-        .await?;
-    copy.send(buf.into_bytes()).await?;
-    copy.finish().await?;
+    copy_in(tx, "positions_in", &data).await?;
     sqlx::query("INSERT INTO positions SELECT * FROM positions_in ON CONFLICT DO NOTHING")
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+async fn copy_in(
+    conn: &mut sqlx::PgConnection,
+    table: &str,
+    data: &[u8],
+) -> Result<(), sqlx::Error> {
+    let mut copy = conn
+        .copy_in_raw(&format!(
+            "COPY {table} ({COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
+        ))
+        .await?;
+    copy.send(data).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// `rows` in PostgreSQL's binary `COPY` format (the server parses no text:
+/// integers and floats go as they are stored). Columns as [`COPY_COLUMNS`].
+fn copy_binary(rows: &[&PositionRow]) -> Vec<u8> {
+    fn int(out: &mut Vec<u8>, v: Option<i64>) {
+        match v {
+            Some(v) => {
+                out.extend_from_slice(&8i32.to_be_bytes());
+                out.extend_from_slice(&v.to_be_bytes());
+            }
+            None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+        }
+    }
+    fn float(out: &mut Vec<u8>, v: f64) {
+        out.extend_from_slice(&8i32.to_be_bytes());
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    fn text(out: &mut Vec<u8>, v: Option<&str>) {
+        match v {
+            // A field longer than 2 GiB cannot come from one line.
+            Some(v) => {
+                out.extend_from_slice(&(v.len() as i32).to_be_bytes());
+                out.extend_from_slice(v.as_bytes());
+            }
+            None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+        }
+    }
+    // Signature, flags, header extension length; each tuple its field
+    // count; -1 at the end.
+    let mut out = Vec::with_capacity(19 + rows.len() * 160 + 2);
+    out.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+    out.extend_from_slice(&0i32.to_be_bytes());
+    out.extend_from_slice(&0i32.to_be_bytes());
+    for r in rows {
+        out.extend_from_slice(&14i16.to_be_bytes());
+        int(&mut out, Some(r.seq as i64));
+        int(&mut out, Some(i64::from(r.mmsi.0)));
+        int(&mut out, Some(r.time));
+        float(&mut out, r.lon);
+        float(&mut out, r.lat);
+        int(&mut out, Some(super::cell_of(r.lon, r.lat)));
+        int(&mut out, r.sog_dkn.map(i64::from));
+        int(&mut out, r.cog_ddeg.map(i64::from));
+        int(&mut out, r.heading.map(i64::from));
+        int(&mut out, r.nav_status.map(i64::from));
+        int(&mut out, Some(i64::from(r.msg_type)));
+        text(&mut out, r.station.as_deref());
+        text(&mut out, Some(&r.source));
+        int(&mut out, Some(r.hash as i64));
+    }
+    out.extend_from_slice(&(-1i16).to_be_bytes());
+    out
 }
 
 /// What alert changes need besides themselves: where they go, and when
