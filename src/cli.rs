@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::mpsc;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -13,7 +14,7 @@ use clap::{Parser, Subcommand};
 use aiswatch::config::LogFormat;
 use aiswatch::replay::{for_each_line, open_input};
 use aiswatch_core::time::now_ms;
-use aiswatch_decode::{gpsd_json, DecodeStats, Decoder};
+use aiswatch_decode::{gpsd_json, DecodeStats, Decoded, Decoder};
 
 mod audit;
 mod evidence;
@@ -248,37 +249,26 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Messages handed from the decoding thread to the writing one at a time.
+const DECODE_BATCH: usize = 1024;
+
 fn decode(files: &[PathBuf]) -> Result<ExitCode> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut buf = String::with_capacity(1 << 16);
-    let mut msgs = Vec::with_capacity(4);
-    let mut total = DecodeStats::default();
-    for path in files {
-        let input = open_input(path).with_context(|| format!("cannot open {}", path.display()))?;
-        // Each file is its own source: fragments never join across files.
-        let mut dec = Decoder::new();
-        let mut werr = Ok(());
-        for_each_line(input, |line| {
-            dec.feed(line, now_ms(), &mut msgs);
-            for m in msgs.drain(..) {
-                gpsd_json::write(&mut buf, &m);
-            }
-            if buf.len() > (1 << 15) {
-                if werr.is_ok() {
-                    werr = out.write_all(buf.as_bytes());
-                }
-                buf.clear();
-            }
-        })
-        .with_context(|| format!("cannot read {}", path.display()))?;
-        dec.expire(i64::MAX);
-        total.add(dec.stats());
-        if let Err(e) = werr {
-            return broken_pipe_ok(e);
-        }
-    }
-    if let Err(e) = out.write_all(buf.as_bytes()).and_then(|_| out.flush()) {
+    // One core each: this thread reads and decodes, in input order, and hands
+    // batches of messages to a second thread that formats and writes them
+    // (gpsd JSON is the larger half). Written batches come back to be refilled.
+    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<Decoded>>(4);
+    let (spent_tx, spent_rx) = mpsc::channel::<Vec<Decoded>>();
+    let writer = std::thread::Builder::new()
+        .name("decode-write".into())
+        .spawn(move || write_gpsd_json(&full_rx, &spent_tx))
+        .context("cannot start the writing thread")?;
+    let read = decode_files(files, &full_tx, &spent_rx);
+    drop(full_tx);
+    let written = writer
+        .join()
+        .unwrap_or_else(|_| Err(std::io::Error::other("the writing thread panicked")));
+    let total = read?;
+    if let Err(e) = written {
         return broken_pipe_ok(e);
     }
     eprintln!(
@@ -289,6 +279,76 @@ fn decode(files: &[PathBuf]) -> Result<ExitCode> {
         total.rejects_total()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Decodes `files` in order, sending messages in batches of about
+/// [`DECODE_BATCH`]. Stops decoding once the writer has gone (stdout closed).
+fn decode_files(
+    files: &[PathBuf],
+    full: &mpsc::SyncSender<Vec<Decoded>>,
+    spent: &mpsc::Receiver<Vec<Decoded>>,
+) -> Result<DecodeStats> {
+    let mut batch = Vec::with_capacity(DECODE_BATCH);
+    let mut total = DecodeStats::default();
+    let mut writer_gone = false;
+    // The clock is read once every few hundred lines: in a file, arrival
+    // time only dates fragments and station ids for expiry, in seconds.
+    let mut arrival = now_ms();
+    let mut lines = 0u32;
+    for path in files {
+        let input = open_input(path).with_context(|| format!("cannot open {}", path.display()))?;
+        // Each file is its own source: fragments never join across files.
+        let mut dec = Decoder::new();
+        for_each_line(input, |line| {
+            if writer_gone {
+                return;
+            }
+            lines = lines.wrapping_add(1);
+            if lines % 256 == 0 {
+                arrival = now_ms();
+            }
+            dec.feed(line, arrival, &mut batch);
+            if batch.len() >= DECODE_BATCH {
+                let empty = spent
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(DECODE_BATCH));
+                writer_gone = full.send(std::mem::replace(&mut batch, empty)).is_err();
+            }
+        })
+        .with_context(|| format!("cannot read {}", path.display()))?;
+        dec.expire(i64::MAX);
+        total.add(dec.stats());
+        if writer_gone {
+            return Ok(total);
+        }
+    }
+    // An error here means the writer has gone, and will say why.
+    let _ = full.send(batch);
+    Ok(total)
+}
+
+/// Writes each batch's messages as gpsd JSON lines to stdout, in the order
+/// received, and sends the emptied batch back.
+fn write_gpsd_json(
+    full: &mpsc::Receiver<Vec<Decoded>>,
+    spent: &mpsc::Sender<Vec<Decoded>>,
+) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut buf = String::with_capacity(1 << 16);
+    for mut batch in full {
+        for m in batch.drain(..) {
+            gpsd_json::write(&mut buf, &m);
+            if buf.len() > (1 << 15) {
+                out.write_all(buf.as_bytes())?;
+                buf.clear();
+            }
+        }
+        // The decoder may have finished and gone: nothing to refill then.
+        let _ = spent.send(batch);
+    }
+    out.write_all(buf.as_bytes())?;
+    out.flush()
 }
 
 /// `aiswatch decode … | head` must end quietly, not with an error.

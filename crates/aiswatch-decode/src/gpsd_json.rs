@@ -8,6 +8,7 @@
 //! Hand-written rather than derived: this is the hot path of `decode`.
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use super::ais::{Body, Dimensions, Value};
 use super::{Decoded, TimeSource};
@@ -34,15 +35,27 @@ const STATUS_TEXT: [&str; 16] = [
 
 struct W<'a>(&'a mut String);
 
+// The small writers are inlined so that each key is copied as a constant.
 impl W<'_> {
+    #[inline(always)]
     fn key(&mut self, k: &str) {
         self.0.push_str(",\"");
         self.0.push_str(k);
         self.0.push_str("\":");
     }
+    #[inline(always)]
     fn u(&mut self, k: &str, v: impl Into<u64>) {
         self.key(k);
-        self.0.push_str(itoa::Buffer::new().format(v.into()));
+        self.uint(v.into());
+    }
+    /// Many fields are one digit (repeat, status, maneuver, epfd …).
+    #[inline(always)]
+    fn uint(&mut self, v: u64) {
+        if v < 10 {
+            self.0.push(char::from(b'0' + v as u8));
+        } else {
+            self.0.push_str(itoa::Buffer::new().format(v));
+        }
     }
     fn i(&mut self, k: &str, v: i64) {
         self.key(k);
@@ -50,12 +63,14 @@ impl W<'_> {
     }
     /// A value transmitted in tenths, printed with one decimal (`123` → `12.3`),
     /// exactly as `printf("%.1f", raw / 10.0)` prints it, without float formatting.
+    #[inline(always)]
     fn tenths(&mut self, k: &str, raw: u16) {
         self.key(k);
-        self.0.push_str(itoa::Buffer::new().format(raw / 10));
+        self.uint(u64::from(raw / 10));
         self.0.push('.');
         self.0.push(char::from(b'0' + (raw % 10) as u8));
     }
+    #[inline(always)]
     fn b(&mut self, k: &str, v: bool) {
         self.key(k);
         self.0.push_str(if v { "true" } else { "false" });
@@ -64,9 +79,19 @@ impl W<'_> {
         self.key(k);
         let _ = write!(self.0, "{v:.decimals$}");
     }
+    #[inline(always)]
     fn s(&mut self, k: &str, v: &str) {
         self.key(k);
+        self.string(v);
+    }
+    fn string(&mut self, v: &str) {
         self.0.push('"');
+        // Six-bit text and our own labels never need escaping: copy them whole.
+        if !v.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+            self.0.push_str(v);
+            self.0.push('"');
+            return;
+        }
         for c in v.chars() {
             match c {
                 '"' => self.0.push_str("\\\""),
@@ -80,27 +105,28 @@ impl W<'_> {
         self.0.push('"');
     }
     fn lonlat(&mut self, lon: i32, lat: i32) {
-        self.micro_deg("lon", lon);
-        self.micro_deg("lat", lat);
+        self.key("lon");
+        self.micro_deg(lon);
+        self.key("lat");
+        self.micro_deg(lat);
     }
     /// 1/10 000 minute as degrees with 6 decimals (`%.6f` of raw / 600 000),
     /// by integer arithmetic: micro-degrees = raw / 0.6, rounded half away from zero.
-    fn micro_deg(&mut self, k: &str, raw: i32) {
-        self.key(k);
+    fn micro_deg(&mut self, raw: i32) {
         let r = i64::from(raw) * 10;
         let micro = (r.abs() + 3) / 6;
         if r < 0 && micro != 0 {
             self.0.push('-');
         }
-        self.0
-            .push_str(itoa::Buffer::new().format(micro / 1_000_000));
-        self.0.push('.');
-        let frac = micro % 1_000_000;
-        let digits = itoa::Buffer::new().format(frac).to_owned();
-        for _ in digits.len()..6 {
-            self.0.push('0');
+        self.uint((micro / 1_000_000) as u64);
+        let mut frac = *b".000000";
+        let mut rest = micro % 1_000_000;
+        for d in frac[1..].iter_mut().rev() {
+            *d = b'0' + (rest % 10) as u8;
+            rest /= 10;
         }
-        self.0.push_str(&digits);
+        self.0
+            .push_str(std::str::from_utf8(&frac).unwrap_or_default());
     }
     fn dims(&mut self, d: &Dimensions) {
         self.u("to_bow", d.to_bow);
@@ -110,8 +136,31 @@ impl W<'_> {
     }
     fn status(&mut self, s: u8) {
         self.u("status", s);
-        self.s("status_text", STATUS_TEXT[usize::from(s & 15)]);
+        // The texts need no escaping.
+        self.key("status_text");
+        self.0.push('"');
+        self.0.push_str(STATUS_TEXT[usize::from(s & 15)]);
+        self.0.push('"');
     }
+}
+
+/// The `turn` value as gpsd prints it for each raw rate of turn (index =
+/// raw + 128): the three sentinels as strings, else `%.0f` of
+/// (raw / 4.733)² with the sign of raw. Formatted once, not per message.
+fn turn_text(raw: i8) -> &'static str {
+    static TEXT: OnceLock<[String; 256]> = OnceLock::new();
+    let text = TEXT.get_or_init(|| {
+        std::array::from_fn(|i| match i as i16 - 128 {
+            -128 => "\"nan\"".to_owned(),
+            -127 => "\"fastleft\"".to_owned(),
+            127 => "\"fastright\"".to_owned(),
+            t => {
+                let r = f64::from(t) / 4.733;
+                format!("{:.0}", r * r * f64::from(t).signum())
+            }
+        })
+    });
+    &text[(i16::from(raw) + 128) as usize]
 }
 
 /// Appends one JSON object and a newline to `out`.
@@ -127,15 +176,7 @@ pub fn write(out: &mut String, d: &Decoded) {
         Body::ClassA(p) => {
             w.status(p.status);
             w.key("turn");
-            match p.turn {
-                -128 => w.0.push_str("\"nan\""),
-                -127 => w.0.push_str("\"fastleft\""),
-                127 => w.0.push_str("\"fastright\""),
-                t => {
-                    let r = f64::from(t) / 4.733;
-                    let _ = write!(w.0, "{:.0}", r * r * f64::from(t).signum());
-                }
-            }
+            w.0.push_str(turn_text(p.turn));
             match p.speed {
                 1023 => w.s("speed", "nan"),
                 1022 => w.s("speed", "fast"),

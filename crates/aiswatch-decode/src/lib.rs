@@ -444,16 +444,23 @@ impl Shared {
             self.stats.count(Reject::TooLong);
             return;
         }
-        for item in items.into_iter().take(n).flatten() {
+        // By reference: items are large and lines short, so copies would show.
+        for item in items[..n].iter().flatten() {
             self.item(rx, item, arrival, out);
         }
     }
 
-    fn item(&mut self, rx: &mut Receiver, item: Item<'_>, arrival: Millis, out: &mut Vec<Decoded>) {
+    fn item(
+        &mut self,
+        rx: &mut Receiver,
+        item: &Item<'_>,
+        arrival: Millis,
+        out: &mut Vec<Decoded>,
+    ) {
         match item {
-            Item::Rejected(r) => self.stats.count(r),
+            Item::Rejected(r) => self.stats.count(*r),
             Item::NonAis => self.stats.non_ais += 1,
-            Item::Pghp(t) => rx.pghp_time = Some(t),
+            Item::Pghp(t) => rx.pghp_time = Some(*t),
             Item::Ais(s) => {
                 self.stats.sentences += 1;
                 match s.tag_check {
@@ -514,6 +521,8 @@ impl Shared {
 
     fn complete(&mut self, payload: &[u8], fill: u8, meta: Meta, out: &mut Vec<Decoded>) {
         let nbits = ais::unarmour(payload, fill, &mut self.bits);
+        // Zeros after the message, so that every field is read as one word.
+        self.bits.extend_from_slice(&[0; 8]);
         match ais::decode(&self.bits, nbits) {
             Some(message) => {
                 self.stats.messages += 1;

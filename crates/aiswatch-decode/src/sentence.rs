@@ -93,10 +93,7 @@ pub fn split_line<'a>(line: &'a [u8], mut f: impl FnMut(Item<'a>)) {
     let mut rest = line;
     loop {
         // Skip leading blanks and find where the next chunk starts.
-        let start = match rest
-            .iter()
-            .position(|&b| b == b'\\' || b == b'!' || b == b'$')
-        {
+        let start = match memchr::memchr3(b'\\', b'!', b'$', rest) {
             Some(i) => i,
             None => {
                 if rest.iter().any(|b| !b.is_ascii_whitespace()) {
@@ -166,13 +163,10 @@ fn parse_chunk(s: &[u8]) -> (Item<'_>, Option<usize>) {
         }
     }
     // The sentence runs to the next tag block, or to the end of the line.
-    let end = s2[1..]
-        .iter()
-        .position(|&b| b == b'\\')
-        .map_or(s2.len(), |i| i + 1);
+    let end = memchr::memchr(b'\\', &s2[1..]).map_or(s2.len(), |i| i + 1);
     let sentence = &s2[..end];
     let next = (end < s2.len()).then_some(pos + end);
-    let Some(star) = sentence.iter().position(|&b| b == b'*') else {
+    let Some(star) = memchr::memchr(b'*', sentence) else {
         return (Item::Rejected(Reject::NoChecksum), next);
     };
     let body = &sentence[1..star];
@@ -185,7 +179,7 @@ fn parse_chunk(s: &[u8]) -> (Item<'_>, Option<usize>) {
     // What follows the checksum: receiver fields, or another sentence.
     let mut trailing = &sentence[star + 3..];
     let mut next = next;
-    if let Some(i) = trailing.iter().position(|&b| b == b'!' || b == b'$') {
+    if let Some(i) = memchr::memchr2(b'!', b'$', trailing) {
         next = Some(pos + star + 3 + i);
         trailing = &trailing[..i];
     }
@@ -299,7 +293,8 @@ fn parse_sentence<'a>(
             _ => return Item::Rejected(Reject::BadField),
         },
     };
-    if payload.is_empty() || !payload.iter().all(|&b| is_armour(b)) {
+    // Not `all`: without the early exit the check runs on whole vectors.
+    if payload.is_empty() || !payload.iter().fold(true, |ok, &b| ok & is_armour(b)) {
         return Item::Rejected(Reject::BadPayload);
     }
     let (trailing_time, trailing_station) = parse_trailing(trailing);

@@ -21,15 +21,24 @@ pub use types::{
 
 /// Six-bit de-armouring of a payload into `bits` (MSB first). Returns the bit count.
 pub fn unarmour(payload: &[u8], fill: u8, bits: &mut Vec<u8>) -> usize {
-    bits.clear();
-    let mut acc: u32 = 0;
-    let mut n = 0;
-    for &c in payload {
+    fn six(c: u8) -> u32 {
         let mut v = c.wrapping_sub(48);
         if v > 40 {
             v -= 8;
         }
-        acc = (acc << 6) | u32::from(v & 0x3f);
+        u32::from(v & 0x3f)
+    }
+    bits.clear();
+    // Four characters are three whole bytes.
+    let mut quads = payload.chunks_exact(4);
+    for q in &mut quads {
+        let w = six(q[0]) << 18 | six(q[1]) << 12 | six(q[2]) << 6 | six(q[3]);
+        bits.extend_from_slice(&w.to_be_bytes()[1..]);
+    }
+    let mut acc: u32 = 0;
+    let mut n = 0;
+    for &c in quads.remainder() {
+        acc = (acc << 6) | six(c);
         n += 6;
         if n >= 8 {
             n -= 8;
@@ -70,12 +79,18 @@ impl<'a> Bits<'a> {
     pub fn u(&self, start: usize, n: usize) -> u64 {
         debug_assert!(n <= 57);
         let first = start / 8;
-        let mut w = [0u8; 8];
-        let end = (first + 8).min(self.data.len());
-        if first < end {
-            w[..end - first].copy_from_slice(&self.data[first..end]);
-        }
-        let word = u64::from_be_bytes(w);
+        let word = match self.data.get(first..).and_then(<[u8]>::first_chunk::<8>) {
+            Some(w) => u64::from_be_bytes(*w),
+            // The last bytes of the buffer: read as if followed by zeros.
+            None => {
+                let mut w = [0u8; 8];
+                let end = (first + 8).min(self.data.len());
+                if first < end {
+                    w[..end - first].copy_from_slice(&self.data[first..end]);
+                }
+                u64::from_be_bytes(w)
+            }
+        };
         let shift = 64 - (start % 8) - n;
         let v = (word >> shift) & ((1u64 << n) - 1);
         // Mask bits beyond the message length (the fill bits).
@@ -128,11 +143,15 @@ impl<'a> Bits<'a> {
     /// Remaining bits from `start` as gpsd prints binary data: `"<bits>:<hex>"`.
     pub fn hex_from(&self, start: usize) -> String {
         let nbits = self.len.saturating_sub(start);
-        let mut s = format!("{nbits}:");
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut s = String::with_capacity(8 + nbits.div_ceil(4));
+        s.push_str(itoa::Buffer::new().format(nbits));
+        s.push(':');
         for k in 0..nbits.div_ceil(8) {
             let take = (nbits - 8 * k).min(8);
             let v = self.u(start + 8 * k, take) << (8 - take);
-            s.push_str(&format!("{v:02x}"));
+            s.push(char::from(HEX[(v >> 4) as usize & 15]));
+            s.push(char::from(HEX[v as usize & 15]));
         }
         s
     }
