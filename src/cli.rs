@@ -12,9 +12,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use aiswatch::config::LogFormat;
-use aiswatch::replay::{for_each_line, open_input};
-use aiswatch_core::time::now_ms;
-use aiswatch_decode::{gpsd_json, DecodeStats, Decoded, Decoder};
+use aiswatch::replay::{decode_batches, open_input};
+use aiswatch_decode::{gpsd_json, DecodeStats, Decoded};
 
 mod audit;
 mod evidence;
@@ -288,42 +287,25 @@ fn decode_files(
     full: &mpsc::SyncSender<Vec<Decoded>>,
     spent: &mpsc::Receiver<Vec<Decoded>>,
 ) -> Result<DecodeStats> {
-    let mut batch = Vec::with_capacity(DECODE_BATCH);
     let mut total = DecodeStats::default();
-    let mut writer_gone = false;
-    // The clock is read once every few hundred lines: in a file, arrival
-    // time only dates fragments and station ids for expiry, in seconds.
-    let mut arrival = now_ms();
-    let mut lines = 0u32;
     for path in files {
         let input = open_input(path).with_context(|| format!("cannot open {}", path.display()))?;
         // Each file is its own source: fragments never join across files.
-        let mut dec = Decoder::new();
-        for_each_line(input, |line| {
-            if writer_gone {
-                return;
-            }
-            lines = lines.wrapping_add(1);
-            if lines % 256 == 0 {
-                arrival = now_ms();
-            }
-            dec.feed(line, arrival, &mut batch);
-            if batch.len() >= DECODE_BATCH {
-                let empty = spent
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(DECODE_BATCH));
-                writer_gone = full.send(std::mem::replace(&mut batch, empty)).is_err();
-            }
+        let mut writer_gone = false;
+        let stats = decode_batches(input, DECODE_BATCH, |batch, _| {
+            let empty = spent
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(DECODE_BATCH));
+            writer_gone = full.send(std::mem::replace(batch, empty)).is_err();
+            !writer_gone
         })
         .with_context(|| format!("cannot read {}", path.display()))?;
-        dec.expire(i64::MAX);
-        total.add(dec.stats());
+        total.add(&stats);
         if writer_gone {
-            return Ok(total);
+            // The writer says why.
+            break;
         }
     }
-    // An error here means the writer has gone, and will say why.
-    let _ = full.send(batch);
     Ok(total)
 }
 

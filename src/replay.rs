@@ -66,6 +66,47 @@ fn trim_cr(l: &[u8]) -> &[u8] {
     l.strip_suffix(b"\r").unwrap_or(l)
 }
 
+/// Lines between two readings of the clock while decoding a file: the
+/// arrival time dates only lines without a time of their own (and
+/// fragments and stations for expiry, in seconds).
+const CLOCK_EVERY: u32 = 256;
+
+/// Frames and decodes `input` with a decoder of its own, handing `hand`
+/// the messages whenever `batch` of them are waiting, with the arrival
+/// time they were decoded at, and at the end the rest (possibly none).
+/// `hand` takes the messages out of the vector it is given; once it returns
+/// `false` the remaining lines are read but not decoded. Returns the
+/// decoder's counts.
+pub fn decode_batches(
+    input: impl BufRead,
+    batch: usize,
+    mut hand: impl FnMut(&mut Vec<aiswatch_decode::Decoded>, Millis) -> bool,
+) -> io::Result<aiswatch_decode::DecodeStats> {
+    let mut dec = aiswatch_decode::Decoder::new();
+    let mut now = aiswatch_core::time::now_ms();
+    let mut n = 0u32;
+    let mut msgs = Vec::with_capacity(batch);
+    let mut open = true;
+    for_each_line(input, |line| {
+        if !open {
+            return;
+        }
+        n = n.wrapping_add(1);
+        if n % CLOCK_EVERY == 0 {
+            now = aiswatch_core::time::now_ms();
+        }
+        dec.feed(line, now, &mut msgs);
+        if msgs.len() >= batch {
+            open = hand(&mut msgs, now);
+        }
+    })?;
+    dec.expire(Millis::MAX);
+    if open {
+        hand(&mut msgs, now);
+    }
+    Ok(dec.stats().clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,24 +346,11 @@ fn replay_nmea(
     let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<aiswatch_decode::Decoded>, Millis)>(AHEAD);
     std::thread::scope(|s| {
         let decoding = s.spawn(move || {
-            let mut dec = aiswatch_decode::Decoder::new();
-            let mut now = aiswatch_core::time::now_ms();
-            let mut n = 0u32;
-            let mut msgs = Vec::with_capacity(BATCH);
-            for_each_line(input, |line| {
-                n += 1;
-                if n % 1024 == 0 {
-                    now = aiswatch_core::time::now_ms();
-                }
-                dec.feed(line, now, &mut msgs);
-                if msgs.len() >= BATCH {
-                    // The engine's end hangs up only if its thread panicked.
-                    let _ = tx.send((std::mem::replace(&mut msgs, Vec::with_capacity(BATCH)), now));
-                }
-            })?;
-            dec.expire(Millis::MAX);
-            let _ = tx.send((msgs, now));
-            Ok(dec.stats().clone())
+            decode_batches(input, BATCH, |msgs, now| {
+                let full = std::mem::replace(msgs, Vec::with_capacity(BATCH));
+                // The engine's end hangs up only if its thread panicked.
+                tx.send((full, now)).is_ok()
+            })
         });
         for (msgs, now) in rx {
             for m in &msgs {
