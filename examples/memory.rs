@@ -2,20 +2,24 @@
 //!
 //! Synthetic but realistic traffic: N Class A vessels uniform over lon
 //! −10..30, lat 30..60, each sending one type 5 (20-character name and
-//! destination) and ~100 position reports over 3 h (one every 108 s, so the
-//! bounded track fills: 64 points at ≥ 60 s). Messages go through
-//! `Engine::ingest` in time order, in batches of 512, like the daemon.
+//! destination) and ~100 position reports over 3 h (one every 108 s).
+//! Messages go through `Engine::ingest` in time order, in batches of 512,
+//! like the daemon.
 //!
 //! Runs: without zones, and with detectors on one patrol zone covering the
-//! whole fleet (all four detectors on), for N = 100k and 200k. Reported per
-//! vessel: live heap after ingest, the same after the lazy R-tree index is
-//! built, and peak heap during ingest (hash-table growth doubles briefly).
+//! whole fleet (all four detectors on: every vessel holds detector state),
+//! for N = 100k and 300k. Each run is a process of its own, so that its
+//! resident set is its own. Reported per vessel: live heap after ingest,
+//! the same after the lazy R-tree index is built, peak heap during ingest
+//! (hash-table growth doubles briefly), and the growth of the resident set
+//! (`VmRSS`, allocator overhead and free pages included) from just before
+//! the engine was made to after the index was built.
 //!
 //! ```sh
-//! CARGO_TARGET_DIR=/work/target-bench cargo run --release --example memory
+//! cargo run --release --example memory
 //! ```
 //!
-//! Optional arguments: vessel counts (default `100000 200000`). The env var
+//! Optional arguments: vessel counts (default `100000 300000`). The env var
 //! `AISWATCH_MEMORY_REPORTS` changes the reports per vessel (default 100).
 
 use std::sync::Arc;
@@ -163,7 +167,19 @@ struct Row {
     live: usize,
     live_indexed: usize,
     peak: usize,
+    rss: usize,
     secs: f64,
+}
+
+/// The process's resident set (`VmRSS`), bytes (0 where /proc is missing).
+fn rss() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let l = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+            l.split_whitespace().nth(1)?.parse::<usize>().ok()
+        })
+        .map_or(0, |kb| kb * 1024)
 }
 
 fn run(label: &'static str, n: usize, detectors: bool) -> Row {
@@ -178,6 +194,7 @@ fn run(label: &'static str, n: usize, detectors: bool) -> Row {
 
     // Everything above is input, not engine state: count from here.
     let base = alloc::reset_peak();
+    let rss_base = rss();
     let started = Instant::now();
     let cfg = Config::default();
     let mut engine: Engine = cfg
@@ -216,18 +233,11 @@ fn run(label: &'static str, n: usize, detectors: bool) -> Row {
     let indexed = engine.tracks_mut().index().len();
     let live_indexed = alloc::live() - base;
     let peak = alloc::peak() - base;
+    let rss = rss().saturating_sub(rss_base);
     let vessels = engine.tracks().len();
     assert_eq!(vessels, n);
     assert_eq!(indexed, n);
-    let full = engine
-        .tracks()
-        .iter()
-        .filter(|v| v.track.len() == 64)
-        .count();
-    eprintln!(
-        "{label} n={n}: {:?}; tracks full (64 pts) {full}/{vessels}; alerts {alerts:?}",
-        engine.stats()
-    );
+    eprintln!("{label} n={n}: {:?}; alerts {alerts:?}", engine.stats());
     Row {
         label,
         vessels,
@@ -235,17 +245,46 @@ fn run(label: &'static str, n: usize, detectors: bool) -> Row {
         live,
         live_indexed,
         peak,
+        rss,
         secs,
     }
 }
 
+const TRACKS: &str = "tracks only (no zones)";
+const DETECTORS: &str = "detectors, 1 zone over all";
+
+/// One run in a child process (`--one tracks|detectors N`): its row as
+/// whitespace-separated numbers on stdout.
+fn child(kind: &str, n: usize) {
+    let r = run(
+        if kind == "detectors" {
+            DETECTORS
+        } else {
+            TRACKS
+        },
+        n,
+        kind == "detectors",
+    );
+    println!(
+        "{} {} {} {} {} {} {}",
+        r.vessels, r.messages, r.live, r.live_indexed, r.peak, r.rss, r.secs
+    );
+}
+
 fn main() {
-    let mut ns: Vec<usize> = std::env::args()
-        .skip(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [one, kind, n] = args.as_slice() {
+        if one == "--one" {
+            child(kind, n.parse().expect("vessel count"));
+            return;
+        }
+    }
+    let mut ns: Vec<usize> = args
+        .iter()
         .map(|a| a.parse().expect("vessel count"))
         .collect();
     if ns.is_empty() {
-        ns = vec![100_000, 200_000];
+        ns = vec![100_000, 300_000];
     }
     eprintln!(
         "{} position reports per vessel over 3 h (one every {} s), plus one type 5",
@@ -253,37 +292,52 @@ fn main() {
         SPAN_MS / reports() / 1000
     );
     eprintln!(
-        "size_of: Vessel {} B, TrackPoint {} B, Decoded {} B",
+        "size_of: Vessel {} B, Decoded {} B",
         std::mem::size_of::<aiswatch_engine::track::Vessel>(),
-        std::mem::size_of::<aiswatch_engine::track::TrackPoint>(),
         std::mem::size_of::<Decoded>(),
     );
     let mut rows = Vec::new();
-    for &det in &[false, true] {
+    let exe = std::env::current_exe().expect("own path");
+    for (kind, label) in [("tracks", TRACKS), ("detectors", DETECTORS)] {
         for &n in &ns {
-            let label = if det {
-                "detectors, 1 zone over all"
-            } else {
-                "tracks only (no zones)"
-            };
-            rows.push(run(label, n, det));
+            let out = std::process::Command::new(&exe)
+                .args(["--one", kind, &n.to_string()])
+                .stderr(std::process::Stdio::inherit())
+                .output()
+                .expect("run the measurement");
+            assert!(out.status.success(), "{label} n={n} failed");
+            let f: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .map(|x| x.parse().expect("a number"))
+                .collect();
+            rows.push(Row {
+                label,
+                vessels: f[0] as usize,
+                messages: f[1] as u64,
+                live: f[2] as usize,
+                live_indexed: f[3] as usize,
+                peak: f[4] as usize,
+                rss: f[5] as usize,
+                secs: f[6],
+            });
         }
     }
     println!();
     println!(
-        "| run | vessels | messages | live B/vessel | live + index B/vessel | peak B/vessel | ingest s (indicative) |"
+        "| run | vessels | messages | live B/vessel | live + index B/vessel | peak B/vessel | RSS growth B/vessel | ingest s (indicative) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         let per = |b: usize| b as f64 / r.vessels as f64;
         println!(
-            "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.1} |",
+            "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} |",
             r.label,
             r.vessels,
             r.messages,
             per(r.live),
             per(r.live_indexed),
             per(r.peak),
+            per(r.rss),
             r.secs
         );
     }

@@ -453,6 +453,9 @@ fn run(
     if log_format.is_none() {
         init_tracing(cfg.logging.format);
     }
+    for n in cfg.engine.notices() {
+        tracing::warn!(config = ?config, "{n}");
+    }
     if let Some(l) = http_listen {
         cfg.http.listen = l;
     }
@@ -598,6 +601,9 @@ fn config_check(file: &std::path::Path) -> Result<ExitCode> {
     }
     if !errors.is_empty() {
         return fail(&errors);
+    }
+    for n in cfg.engine.notices() {
+        eprintln!("{}: note: {n}", file.display());
     }
     match zones {
         Some((dir, n)) => println!(

@@ -278,6 +278,20 @@ fn config_check_names_every_bad_key_and_exits_1() {
     let ok = write("ok.toml", &base);
     let o = aiswatch(&["config", "check", &ok]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("note:"), "{}", stderr(&o));
+
+    // A section that loads but does nothing: OK, with a note naming it.
+    let older = write(
+        "older.toml",
+        &format!("{base}[engine.track]\npoints = 64\nmin_spacing_ms = 60000\n"),
+    );
+    let o = aiswatch(&["config", "check", &older]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("older.toml: note: [engine.track]: has no effect"),
+        "{}",
+        stderr(&o)
+    );
 
     let bad = write(
         "bad.toml",

@@ -243,7 +243,7 @@ fn the_probe_finds_known_keys() {
         "sources[udp].bind",
         "sources[tcp_client].backoff_max",
         "storage.retention",
-        "engine.track.points",
+        "engine.vessel_ttl",
         "detect.dark_period.min_gap",
         "centres.id",
         "centres.webhook.secret_file",

@@ -98,14 +98,6 @@ pub(crate) fn check(cfg: &Config) -> Vec<String> {
     p.interval("[engine] duplicate_window", e.duplicate_window);
     p.bounded("[engine] max_future", e.max_future);
     p.interval("[engine] vessel_ttl", e.vessel_ttl);
-    p.count("[engine.track] points", e.track.points, MAX_ITEMS);
-    let max_ms = MAX_DURATION.as_millis() as i64;
-    if !(0..=max_ms).contains(&e.track.min_spacing_ms) {
-        p.0.push(format!(
-            "[engine.track] min_spacing_ms: must be between 0 and {max_ms} (100 years), found {}",
-            e.track.min_spacing_ms
-        ));
-    }
 
     let d = &cfg.detect;
     p.interval("[detect] feed_stall", d.feed_stall);
@@ -253,16 +245,6 @@ mod tests {
                 "[[sources]]\nkind = \"tcp_client\"\nid = \"agg\"\naddr = \"x:1\"\nidle_timeout = \"0s\"",
                 "idle_timeout",
                 "greater than zero",
-            ),
-            (
-                "[engine.track]\npoints = 0",
-                "[engine.track] points",
-                "between 1",
-            ),
-            (
-                "[engine.track]\nmin_spacing_ms = -1",
-                "[engine.track] min_spacing_ms",
-                "between 0",
             ),
             ("[storage]\nretention = \"0s\"", "[storage] retention", "zero"),
             ("[storage]\nprune_every = \"0s\"", "[storage] prune_every", "zero"),

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::alert::Alert;
 use crate::detect::Detectors;
-use crate::track::{TrackLimits, TrackStore, Update};
+use crate::track::{TrackStore, Update};
 use aiswatch_core::time::{Millis, MS_PER_S};
 use aiswatch_decode::Decoded;
 
@@ -33,8 +33,33 @@ pub struct EngineConfig {
     /// Vessels unheard for this long are forgotten.
     #[serde(with = "humantime_serde")]
     pub vessel_ttl: std::time::Duration,
-    /// Track bounds per vessel.
-    pub track: TrackLimits,
+    /// `[engine.track]`: accepted and ignored, so that files naming it still
+    /// load; the store keeps each vessel's track (see [`EngineConfig::notices`]).
+    pub track: Option<TrackSection>,
+}
+
+/// The keys `[engine.track]` may hold; none has an effect.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrackSection {
+    /// Ignored.
+    pub points: Option<i64>,
+    /// Ignored.
+    pub min_spacing_ms: Option<i64>,
+}
+
+impl EngineConfig {
+    /// What a person should know about settings that load but do nothing.
+    pub fn notices(&self) -> Vec<String> {
+        self.track
+            .iter()
+            .map(|_| {
+                "[engine.track]: has no effect and can be removed (the store keeps each \
+                 vessel's track: GET /api/v1/vessels/{mmsi}/track)"
+                    .to_owned()
+            })
+            .collect()
+    }
 }
 
 impl Default for EngineConfig {
@@ -43,7 +68,7 @@ impl Default for EngineConfig {
             duplicate_window: std::time::Duration::from_secs(30),
             max_future: std::time::Duration::from_secs(300),
             vessel_ttl: std::time::Duration::from_secs(72 * 3600),
-            track: TrackLimits::default(),
+            track: None,
         }
     }
 }
@@ -57,7 +82,7 @@ pub struct EngineStats {
     pub duplicates: u64,
     /// Messages with a time too far in the future, not applied.
     pub future_time: u64,
-    /// Positions older than the vessel's current one (kept in its track only).
+    /// Positions older than the vessel's current one (recorded, not applied to its state).
     pub late_positions: u64,
     /// Static or voyage data older than the vessel's current data: it
     /// only filled fields still unknown.
@@ -99,7 +124,7 @@ impl Engine {
     /// A new engine with empty state.
     pub fn new(cfg: EngineConfig) -> Self {
         Engine {
-            tracks: TrackStore::new(cfg.track),
+            tracks: TrackStore::new(),
             cfg,
             seen: AHashMap::new(),
             clock: None,
@@ -218,7 +243,7 @@ impl Engine {
             self.clock,
             wall_now,
             self.stats.clone(),
-            self.tracks.iter().map(|v| v.summary()).collect(),
+            self.tracks.iter().cloned().collect(),
         )
     }
 

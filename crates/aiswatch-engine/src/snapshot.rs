@@ -24,7 +24,7 @@ pub struct Snapshot {
     pub taken_at: Millis,
     /// Engine counters.
     pub stats: EngineStats,
-    /// Every tracked vessel, ascending by MMSI, without its recent track.
+    /// Every tracked vessel, ascending by MMSI.
     pub vessels: Vec<Vessel>,
     index: OnceLock<PositionIndex>,
 }

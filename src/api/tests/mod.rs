@@ -3,7 +3,6 @@
 //! limiter and `/healthz` under load. Requests go through the real
 //! [`Router`] with `tower::ServiceExt::oneshot`.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -94,7 +93,6 @@ fn vessel(mmsi: u32, lon: f64, lat: f64, sog: f32, name: Option<&str>) -> Vessel
                 ..StaticInfo::default()
             })
         }),
-        track: VecDeque::new(),
     }
 }
 

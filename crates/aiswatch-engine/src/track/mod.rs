@@ -1,15 +1,14 @@
 //! ③ Vessel tracks: per-MMSI state and a spatial index of current positions.
 //!
 //! [`TrackStore`] owns one [`Vessel`] per MMSI: latest kinematics, static and
-//! voyage data (types 5, 19, 24), the station that last heard it and a
-//! bounded, thinned recent track. Memory per vessel is bounded (measured in
-//! BENCHMARKS.md). The spatial index ([`index::PositionIndex`]) is an R-tree
+//! voyage data (types 5, 19, 24) and the station that last heard it; the
+//! history of its positions is the store's (`Store::track`). Memory per
+//! vessel is bounded (measured in BENCHMARKS.md). The spatial index ([`index::PositionIndex`]) is an R-tree
 //! of current positions kept in step with the store lazily: a query rebuilds
 //! it with `bulk_load` if positions changed since the last build. Per-report
 //! R-tree updates would cost more than decoding at line rate; a rebuild of
 //! 100k points costs milliseconds and happens only when somebody asks.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use ahash::AHashMap;
@@ -25,23 +24,6 @@ pub mod index;
 pub use index::PositionIndex;
 
 pub use aiswatch_core::ids::Mmsi;
-
-/// One point of a vessel's recent track. Compact: 24 bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct TrackPoint {
-    /// Event time.
-    pub time: Millis,
-    /// Longitude, degrees (f32: ~1 m resolution, enough for history).
-    pub lon: f32,
-    /// Latitude, degrees.
-    pub lat: f32,
-    /// Speed over ground, 1/10 knot (`u16::MAX` = not available).
-    #[serde(skip)]
-    pub sog_dkn: u16,
-    /// Course over ground, 1/10 degree (`u16::MAX` = not available).
-    #[serde(skip)]
-    pub cog_ddeg: u16,
-}
 
 /// Static and voyage data, as last reported.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -160,9 +142,6 @@ pub struct Vessel {
     /// Static and voyage data.
     #[serde(rename = "static")]
     pub static_info: Option<Box<StaticInfo>>,
-    /// Recent track, oldest first, thinned and bounded.
-    #[serde(skip)]
-    pub track: VecDeque<TrackPoint>,
 }
 
 impl Vessel {
@@ -183,29 +162,6 @@ impl Vessel {
             source: None,
             messages: 0,
             static_info: None,
-            track: VecDeque::new(),
-        }
-    }
-
-    /// A copy without the recent track (for snapshots).
-    pub fn summary(&self) -> Vessel {
-        Vessel {
-            mmsi: self.mmsi,
-            class: self.class,
-            first_seen: self.first_seen,
-            last_seen: self.last_seen,
-            position_at: self.position_at,
-            lon: self.lon,
-            lat: self.lat,
-            sog_kn: self.sog_kn,
-            cog: self.cog,
-            heading_true: self.heading_true,
-            nav_status: self.nav_status,
-            station: self.station.clone(),
-            source: self.source.clone(),
-            messages: self.messages,
-            static_info: self.static_info.clone(),
-            track: VecDeque::new(),
         }
     }
 
@@ -230,32 +186,12 @@ impl Vessel {
     }
 }
 
-/// Limits that bound memory per vessel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TrackLimits {
-    /// Points kept per vessel.
-    pub points: usize,
-    /// A new point is kept only this long after the previous one (ms).
-    pub min_spacing_ms: Millis,
-}
-
-impl Default for TrackLimits {
-    fn default() -> Self {
-        // 64 points at ≥ 60 s: at least an hour of history, 1.5 KiB a vessel.
-        TrackLimits {
-            points: 64,
-            min_spacing_ms: 60_000,
-        }
-    }
-}
-
 /// What one message did to the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Update {
     /// A newer position was applied.
     Position,
-    /// A position older than the current one (late arrival): kept in the track only.
+    /// A position older than the current one (late arrival): recorded, not applied.
     LatePosition,
     /// Static or voyage data.
     Static,
@@ -268,9 +204,9 @@ pub enum Update {
 }
 
 /// All vessels, by MMSI.
+#[derive(Default)]
 pub struct TrackStore {
     vessels: AHashMap<Mmsi, Vessel>,
-    limits: TrackLimits,
     index: PositionIndex,
     /// Positions changed since the index was last built.
     dirty: bool,
@@ -278,13 +214,8 @@ pub struct TrackStore {
 
 impl TrackStore {
     /// An empty store.
-    pub fn new(limits: TrackLimits) -> Self {
-        TrackStore {
-            vessels: AHashMap::new(),
-            limits,
-            index: PositionIndex::default(),
-            dirty: false,
-        }
+    pub fn new() -> Self {
+        TrackStore::default()
     }
 
     /// Number of vessels.
@@ -317,7 +248,6 @@ impl TrackStore {
             _ => return Update::Ignored,
         };
         let mmsi = Mmsi(m.mmsi);
-        let limits = self.limits;
         let v = self
             .vessels
             .entry(mmsi)
@@ -402,24 +332,14 @@ impl TrackStore {
         let Some((lon, lat)) = m.position() else {
             return Update::Ignored;
         };
-        let sog = m.speed_kn();
-        let cog = m.course_deg();
-        let point = TrackPoint {
-            time: d.time,
-            lon: lon as f32,
-            lat: lat as f32,
-            sog_dkn: sog.map_or(u16::MAX, |s| (s * 10.0).round() as u16),
-            cog_ddeg: cog.map_or(u16::MAX, |c| (c * 10.0).round() as u16),
-        };
-        push_point(&mut v.track, point, &limits);
         if v.position_at.is_some_and(|t| t > d.time) {
             return Update::LatePosition;
         }
         v.position_at = Some(d.time);
         v.lon = Some(lon);
         v.lat = Some(lat);
-        v.sog_kn = sog.map(|s| s as f32);
-        v.cog = cog.map(|c| c as f32);
+        v.sog_kn = m.speed_kn().map(|s| s as f32);
+        v.cog = m.course_deg().map(|c| c as f32);
         v.heading_true = m.heading_deg();
         if let Some(st) = m.nav_status() {
             v.nav_status = Some(st);
@@ -512,46 +432,6 @@ fn set_dims(s: &mut StaticInfo, d: &Dimensions) {
     }
 }
 
-/// Appends a point, keeping the track ordered by time, thinned to
-/// `min_spacing_ms` and at most `points` long.
-fn push_point(track: &mut VecDeque<TrackPoint>, p: TrackPoint, limits: &TrackLimits) {
-    match track.back() {
-        Some(last) if p.time >= last.time => {
-            if p.time - last.time < limits.min_spacing_ms && track.len() > 1 {
-                // Replace the newest point rather than grow: the track keeps
-                // its latest fix and its spacing.
-                let prev = track[track.len() - 2];
-                if p.time - prev.time < limits.min_spacing_ms {
-                    if let Some(b) = track.back_mut() {
-                        *b = p;
-                    }
-                    return;
-                }
-            }
-            if track.len() >= limits.points {
-                // Trim before pushing so the deque never outgrows its capacity.
-                track.pop_front();
-            }
-            track.push_back(p);
-        }
-        Some(_) => {
-            // Late arrival: insert in order unless it duplicates a neighbour's time.
-            let i = track.partition_point(|q| q.time <= p.time);
-            if track
-                .get(i.wrapping_sub(1))
-                .is_some_and(|q| q.time == p.time)
-            {
-                return;
-            }
-            track.insert(i, p);
-        }
-        None => track.push_back(p),
-    }
-    while track.len() > limits.points {
-        track.pop_front();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,7 +451,7 @@ mod tests {
 
     #[test]
     fn position_and_static_data_merge() {
-        let mut s = TrackStore::new(TrackLimits::default());
+        let mut s = TrackStore::new();
         feed(
             &mut s,
             &[
@@ -587,32 +467,5 @@ mod tests {
         let e = s.get(Mmsi(351_759_000)).expect("static");
         assert_eq!(e.name(), Some("EVER DIADEM"));
         assert_eq!(e.flag(), Some("PA"));
-    }
-
-    #[test]
-    fn track_is_bounded_and_thinned() {
-        let mut t = VecDeque::new();
-        let lim = TrackLimits {
-            points: 4,
-            min_spacing_ms: 10,
-        };
-        let p = |time| TrackPoint {
-            time,
-            lon: 0.0,
-            lat: 0.0,
-            sog_dkn: 0,
-            cog_ddeg: 0,
-        };
-        for time in 0..100 {
-            push_point(&mut t, p(time), &lim);
-        }
-        assert_eq!(t.len(), 4);
-        assert_eq!(t.back().map(|p| p.time), Some(99));
-        assert!(t.iter().zip(t.iter().skip(1)).all(|(a, b)| a.time < b.time));
-        push_point(&mut t, p(95), &lim);
-        assert!(t
-            .iter()
-            .zip(t.iter().skip(1))
-            .all(|(a, b)| a.time <= b.time));
     }
 }
