@@ -16,7 +16,10 @@
 //! ```
 //!
 //! Optional arguments: vessel counts (default `100000 200000`). The env var
-//! `AISWATCH_MEMORY_REPORTS` changes the reports per vessel (default 100).
+//! `AISWATCH_MEMORY_REPORTS` changes the reports per vessel (default 100);
+//! `AISWATCH_MEMORY_RUNS=tracks` or `=detectors` runs only one of the two
+//! (one process per run, for its maximum RSS). Each row is also printed as
+//! one JSON line (prefixed `JSON `).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -258,8 +261,13 @@ fn main() {
         std::mem::size_of::<aiswatch_engine::track::TrackPoint>(),
         std::mem::size_of::<Decoded>(),
     );
+    let runs = std::env::var("AISWATCH_MEMORY_RUNS").unwrap_or_default();
     let mut rows = Vec::new();
     for &det in &[false, true] {
+        match (runs.as_str(), det) {
+            ("tracks", true) | ("detectors", false) => continue,
+            _ => {}
+        }
         for &n in &ns {
             let label = if det {
                 "detectors, 1 zone over all"
@@ -286,5 +294,18 @@ fn main() {
             per(r.peak),
             r.secs
         );
+    }
+    for r in &rows {
+        let json = serde_json::json!({
+            "run": r.label,
+            "vessels": r.vessels,
+            "messages": r.messages,
+            "reports_per_vessel": reports(),
+            "live_bytes": r.live,
+            "live_indexed_bytes": r.live_indexed,
+            "peak_bytes": r.peak,
+            "ingest_s": r.secs,
+        });
+        println!("JSON {json}");
     }
 }
