@@ -20,7 +20,9 @@
 //! ```
 //!
 //! Optional arguments: vessel counts (default `100000 300000`). The env var
-//! `AISWATCH_MEMORY_REPORTS` changes the reports per vessel (default 100).
+//! `AISWATCH_MEMORY_REPORTS` changes the reports per vessel (default 100);
+//! `AISWATCH_MEMORY_RUNS=tracks` or `=detectors` runs only one of the two.
+//! Each row is also printed as one JSON line (prefixed `JSON `).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -298,7 +300,11 @@ fn main() {
     );
     let mut rows = Vec::new();
     let exe = std::env::current_exe().expect("own path");
+    let only = std::env::var("AISWATCH_MEMORY_RUNS").unwrap_or_default();
     for (kind, label) in [("tracks", TRACKS), ("detectors", DETECTORS)] {
+        if !only.is_empty() && only != kind {
+            continue;
+        }
         for &n in &ns {
             let out = std::process::Command::new(&exe)
                 .args(["--one", kind, &n.to_string()])
@@ -340,5 +346,19 @@ fn main() {
             per(r.rss),
             r.secs
         );
+    }
+    for r in &rows {
+        let json = serde_json::json!({
+            "run": r.label,
+            "vessels": r.vessels,
+            "messages": r.messages,
+            "reports_per_vessel": reports(),
+            "live_bytes": r.live,
+            "live_indexed_bytes": r.live_indexed,
+            "peak_bytes": r.peak,
+            "rss_growth_bytes": r.rss,
+            "ingest_s": r.secs,
+        });
+        println!("JSON {json}");
     }
 }

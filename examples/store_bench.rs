@@ -12,7 +12,9 @@
 //!    reporting at the class A interval for its speed (3 min at ≤ 3 kn, 10 s
 //!    below 14 kn, 6 s above) of which the receiver hears one in `k`, `k`
 //!    chosen so that the fleet gives `--positions` (a little more). Reports
-//!    are merged in time order, as the engine emits them.
+//!    are merged in time order, as the engine emits them. With `--stream`
+//!    the fleet is generated on a thread of its own while it is written
+//!    (for 100 M positions, which would take ≈ 10 GB up front).
 //! 2. Writes them through the daemon's writer task (`storage::writer::spawn`,
 //!    `StorageConfig::default()`, `StoreSender::send` of 512-position
 //!    batches). Throughput is positions over the wall time from the first
@@ -53,7 +55,7 @@ const LAT: (f64, f64) = (-10.0, 10.0);
 const SEND_BATCH: usize = 512;
 const MAX_POINTS: usize = 10_000;
 
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(about = "aiswatch store: write throughput and query latency")]
 struct Args {
     /// Store URL (`sqlite://FILE` or `postgres://…`); must be empty.
@@ -90,6 +92,15 @@ struct Args {
     /// Most positions per transaction (default: `StorageConfig::default()`'s).
     #[arg(long)]
     batch_positions: Option<usize>,
+    /// Generate the fleet on a thread of its own while writing, instead of
+    /// up front: memory stays small at 100 M positions (up front, the rows
+    /// alone take ≈ 10 GB), at the cost of the generator's CPU beside the
+    /// writer during the timed write.
+    #[arg(long)]
+    stream: bool,
+    /// Runs of each baseline (`COUNT(*)`, full scan); at least 1.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    baseline_runs: u32,
 }
 
 /// CPU seconds (user + system) this process has used, from `/proc/self/stat`
@@ -176,7 +187,6 @@ fn nominal_interval(sog: f64) -> f64 {
 }
 
 struct Fleet {
-    batches: Vec<Batch>,
     positions: u64,
     mmsis: Vec<u32>,
     hear_one_in: f64,
@@ -206,7 +216,9 @@ impl Fleet {
     }
 }
 
-fn generate(a: &Args) -> Fleet {
+/// Generates the fleet's reports in time order, handing each batch of
+/// [`SEND_BATCH`] positions to `emit` as it fills.
+fn generate(a: &Args, mut emit: impl FnMut(Batch)) -> Fleet {
     let span_ms = (a.hours * 3_600_000.0) as Millis;
     let mut rng = Rng::new(a.seed);
     let stations: Vec<Arc<str>> = (1..=8).map(|i| Arc::from(format!("rcv{i:02}"))).collect();
@@ -253,7 +265,6 @@ fn generate(a: &Args) -> Fleet {
         v.every_s *= k;
         heap.push(Reverse((*start, i)));
     }
-    let mut batches = Vec::with_capacity(a.positions as usize / SEND_BATCH + 16);
     let mut cur = Vec::with_capacity(SEND_BATCH);
     let mut n = 0u64;
     let mut times: HashMap<u32, Vec<Millis>> = HashMap::new();
@@ -270,7 +281,7 @@ fn generate(a: &Args) -> Fleet {
         cur.push(row);
         n += 1;
         if cur.len() == SEND_BATCH {
-            batches.push(Batch {
+            emit(Batch {
                 positions: std::mem::replace(&mut cur, Vec::with_capacity(SEND_BATCH)),
                 ..Default::default()
             });
@@ -283,13 +294,12 @@ fn generate(a: &Args) -> Fleet {
         }
     }
     if !cur.is_empty() {
-        batches.push(Batch {
+        emit(Batch {
             positions: cur,
             ..Default::default()
         });
     }
     Fleet {
-        batches,
         positions: n,
         mmsis: fleet.iter().map(|(v, _)| v.mmsi).collect(),
         times,
@@ -528,14 +538,6 @@ async fn bench(a: &Args, url: &str) -> Res<()> {
     }
     let span_ms = (a.hours * 3_600_000.0) as Millis;
 
-    let started = Instant::now();
-    let mut fleet = generate(a);
-    let gen_s = started.elapsed().as_secs_f64();
-    eprintln!(
-        "generated {} positions of {} vessels in {gen_s:.1} s (receiver hears 1 report in {:.1})",
-        fleet.positions, a.vessels, fleet.hear_one_in
-    );
-
     let store = Store::connect(url).await?;
     let stored = store.last_time().await?.is_some();
     if stored != a.query_only {
@@ -549,20 +551,67 @@ async fn bench(a: &Args, url: &str) -> Res<()> {
         }
         .into());
     }
+    let streaming = a.stream && !a.query_only;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(64);
+    let mut batches: Vec<Batch> = Vec::new();
+    let mut generator = Some({
+        let args = a.clone();
+        let started = Instant::now();
+        std::thread::spawn(move || {
+            let mut all = Vec::new();
+            let fleet = if streaming {
+                generate(&args, |b| {
+                    // The receiver only goes away on a write error.
+                    let _ = tx.blocking_send(b);
+                })
+            } else {
+                drop(tx);
+                generate(&args, |b| all.push(b))
+            };
+            (fleet, all, started.elapsed().as_secs_f64())
+        })
+    });
+    let mut join = || {
+        generator
+            .take()
+            .map(|g| g.join())
+            .ok_or("generator joined twice")?
+            .map_err(|_| "generator panicked")
+    };
+    let mut fleet = None;
+    let mut gen_s = 0.0;
+    if !streaming {
+        let (f, b, s) = join()?;
+        (fleet, batches, gen_s) = (Some(f), b, s);
+        if a.query_only {
+            batches.clear();
+        }
+        let f = fleet.as_ref().ok_or("no fleet")?;
+        eprintln!(
+            "generated {} positions of {} vessels in {gen_s:.1} s (receiver hears 1 report in {:.1})",
+            f.positions, a.vessels, f.hear_one_in
+        );
+    }
     let kind = store.kind();
     let mut cfg = StorageConfig::default();
     if let Some(b) = a.batch_positions {
         cfg.batch_positions = b;
     }
     let (mut write_s, mut write_cpu_s, mut txs) = (0.0, 0.0, 0);
-    let mut written = fleet.positions;
+    let mut written = 0;
     if !a.query_only {
         let stats = Arc::new(WriterStats::default());
         let (mut sender, task) = writer::spawn(store.clone(), &cfg, stats.clone(), None);
         let started = Instant::now();
         let cpu0 = cpu_seconds();
-        for b in std::mem::take(&mut fleet.batches) {
-            sender.send(b).await;
+        if streaming {
+            while let Some(b) = rx.recv().await {
+                sender.send(b).await;
+            }
+        } else {
+            for b in std::mem::take(&mut batches) {
+                sender.send(b).await;
+            }
         }
         drop(sender);
         task.await?;
@@ -570,12 +619,20 @@ async fn bench(a: &Args, url: &str) -> Res<()> {
         write_cpu_s = cpu_seconds() - cpu0;
         written = stats.positions_written.load(Ordering::Relaxed);
         txs = stats.transactions.load(Ordering::Relaxed);
-        let errors = stats.errors.load(Ordering::Relaxed);
-        if written != fleet.positions || errors != 0 {
-            return Err(
-                format!("written {written} of {} ({errors} errors)", fleet.positions).into(),
-            );
+        if streaming {
+            let (f, _, s) = join()?;
+            (fleet, gen_s) = (Some(f), s);
+            eprintln!("generated while writing, {gen_s:.1} s on its own thread");
         }
+        let want = fleet.as_ref().map_or(0, |f| f.positions);
+        let errors = stats.errors.load(Ordering::Relaxed);
+        if written != want || errors != 0 {
+            return Err(format!("written {written} of {want} ({errors} errors)").into());
+        }
+    }
+    let fleet = fleet.ok_or("no fleet")?;
+    if a.query_only {
+        written = fleet.positions;
     }
     // Closing checkpoints SQLite's WAL into the file.
     store.close().await;
@@ -584,7 +641,7 @@ async fn bench(a: &Args, url: &str) -> Res<()> {
 
     let mut count_ms = Vec::new();
     let mut counted = 0;
-    for _ in 0..3 {
+    for _ in 0..a.baseline_runs {
         let t = Instant::now();
         counted = store.count_positions().await?;
         count_ms.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -593,7 +650,7 @@ async fn bench(a: &Args, url: &str) -> Res<()> {
         return Err(format!("COUNT(*) {counted}, written {written}").into());
     }
     let mut scan_ms = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..a.baseline_runs {
         scan_ms.push(full_scan_ms(url).await?);
     }
 
@@ -705,6 +762,7 @@ async fn bench(a: &Args, url: &str) -> Res<()> {
         "hours": a.hours,
         "seed": a.seed,
         "generate_s": gen_s,
+        "stream": streaming,
         "write_s": rate.map(|_| write_s),
         "write_cpu_s": rate.map(|_| write_cpu_s),
         "load": loadavg(),
