@@ -28,17 +28,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aiswatch::config::Config;
-use aiswatch_core::rng::Rng;
 use aiswatch_core::time::Millis;
-use aiswatch_decode::ais::{AisMessage, Body, ClassA, Dimensions, StaticVoyage};
-use aiswatch_decode::{Decoded, TimeSource};
+use aiswatch_decode::Decoded;
 use aiswatch_engine::engine::Engine;
 
 #[path = "common/alloc.rs"]
 mod alloc;
+#[path = "common/fleet.rs"]
+mod fleet;
 
-const T0: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-const SPAN_MS: Millis = 3 * 3_600_000;
+use fleet::{fleet, position, static_voyage, SPAN_MS, T0};
 
 /// Position reports per vessel over [`SPAN_MS`]: 100 (one every 108 s)
 /// unless `AISWATCH_MEMORY_REPORTS` says otherwise (1080 = every 10 s).
@@ -49,7 +48,6 @@ fn reports() -> i64 {
         .filter(|&r| r > 0)
         .unwrap_or(100)
 }
-const STATIONS: usize = 50;
 const BATCH: usize = 512;
 
 /// One patrol zone over the whole fleet box, every detector on.
@@ -57,110 +55,6 @@ const BIG_ZONE: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"id":"everything","name":"Whole fleet box","kind":"patrol",
    "centre":"BENCH","detect":{"dark_period":{},"loitering":{},"rendezvous":{},"spoofing":{}}},
   "geometry":{"type":"Polygon","coordinates":[[[-11,29],[31,29],[31,61],[-11,61],[-11,29]]]}}]}"#;
-
-struct Ship {
-    mmsi: u32,
-    lon: f64,
-    lat: f64,
-    /// Degrees per report step, (dlon, dlat).
-    step: (f64, f64),
-    sog_dkn: u16,
-    course_ddeg: u16,
-    station: usize,
-}
-
-fn fleet(n: usize, seed: u64, step_ms: Millis) -> Vec<Ship> {
-    let mut r = Rng::new(seed);
-    (0..n)
-        .map(|i| {
-            let lon = r.range(-10.0, 30.0);
-            let lat = r.range(30.0, 60.0);
-            // One in twenty is slow (anchored or loitering), the rest under way.
-            let sog_kn = if r.chance(0.05) {
-                r.range(0.0, 1.5)
-            } else {
-                r.range(8.0, 18.0)
-            };
-            let course = r.range(0.0, 360.0);
-            let dist_deg = sog_kn * 1852.0 * (step_ms as f64 / 3_600_000.0) / 111_320.0;
-            let (s, c) = course.to_radians().sin_cos();
-            Ship {
-                // MID 235 (United Kingdom): a valid ship MMSI for up to 1M vessels.
-                mmsi: 235_000_000 + i as u32,
-                lon,
-                lat,
-                step: (dist_deg * s / lat.to_radians().cos(), dist_deg * c),
-                sog_dkn: (sog_kn * 10.0).round() as u16,
-                course_ddeg: (course * 10.0).round() as u16 % 3600,
-                station: i % STATIONS,
-            }
-        })
-        .collect()
-}
-
-fn position(s: &Ship, k: i64, t: Millis, station: &Arc<str>) -> Decoded {
-    let lon = s.lon + s.step.0 * k as f64;
-    let lat = s.lat + s.step.1 * k as f64;
-    Decoded {
-        time: t,
-        time_source: TimeSource::TagBlock,
-        station: Some(station.clone()),
-        channel: b'A',
-        own_ship: false,
-        payload_hash: (u64::from(s.mmsi) << 32) ^ t as u64,
-        message: AisMessage {
-            msg_type: 1,
-            repeat: 0,
-            mmsi: s.mmsi,
-            body: Body::ClassA(ClassA::report(
-                if s.sog_dkn < 20 { 1 } else { 0 },
-                s.sog_dkn,
-                (lon * 600_000.0).round() as i32,
-                (lat * 600_000.0).round() as i32,
-                s.course_ddeg,
-                s.course_ddeg / 10,
-            )),
-        },
-    }
-}
-
-fn static_voyage(s: &Ship, t: Millis, station: &Arc<str>) -> Decoded {
-    Decoded {
-        time: t,
-        time_source: TimeSource::TagBlock,
-        station: Some(station.clone()),
-        channel: b'B',
-        own_ship: false,
-        payload_hash: (u64::from(s.mmsi) << 32) ^ t as u64 ^ 0x5,
-        message: AisMessage {
-            msg_type: 5,
-            repeat: 0,
-            mmsi: s.mmsi,
-            body: Body::StaticVoyage(Box::new(StaticVoyage {
-                ais_version: 0,
-                imo: 9_000_000 + s.mmsi % 1_000_000,
-                callsign: format!("C{:06}", s.mmsi % 1_000_000),
-                // 20 characters each, as on air (no trailing padding).
-                shipname: format!("BENCH VESSEL {:07}", s.mmsi % 10_000_000),
-                shiptype: 70,
-                dims: Dimensions {
-                    to_bow: 150,
-                    to_stern: 30,
-                    to_port: 14,
-                    to_starboard: 14,
-                },
-                epfd: 1,
-                month: 1,
-                day: 2,
-                hour: 12,
-                minute: 0,
-                draught: 95,
-                destination: format!("PORT OF CALL {:07}", s.mmsi % 7_919),
-                dte: false,
-            })),
-        },
-    }
-}
 
 struct Row {
     label: &'static str,
@@ -190,7 +84,7 @@ fn run(label: &'static str, n: usize, detectors: bool) -> Row {
     let reports = reports();
     let step_ms = SPAN_MS / reports;
     let ships = fleet(n, 0xA15 + n as u64, step_ms);
-    let stations: Vec<Arc<str>> = (0..STATIONS).map(|i| format!("st{i:02}").into()).collect();
+    let stations = fleet::stations();
     let source: Arc<str> = "bench".into();
     let mut batch: Vec<Decoded> = Vec::with_capacity(BATCH);
 

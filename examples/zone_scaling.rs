@@ -1,9 +1,9 @@
 //! Engine throughput against the number and shape of zones, on one fixed
 //! decoded feed.
 //!
-//! The feed: `--vessels` Class A vessels uniform over lon −10..30, lat
-//! 30..60, each sending one type 5 and `--reports` position reports over 3 h
-//! (as `examples/memory.rs`), built once as decoded values in time order.
+//! The feed: `--vessels` vessels of the examples' fleet (`common/fleet.rs`,
+//! as `examples/memory.rs`), each sending `--reports` position reports over
+//! 3 h, built once as decoded values in time order.
 //!
 //! Each zone set tiles the same area with a √N × √N grid, one zone per grid
 //! cell, so the share of reports inside a zone stays about the same at every
@@ -31,21 +31,19 @@ use std::time::Instant;
 
 use aiswatch_core::rng::Rng;
 use aiswatch_core::time::Millis;
-use aiswatch_decode::ais::{AisMessage, Body, ClassA};
-use aiswatch_decode::{Decoded, TimeSource};
+use aiswatch_decode::Decoded;
 use aiswatch_engine::detect::Detectors;
 use aiswatch_engine::engine::Engine;
 use clap::Parser;
 
 #[path = "common/alloc.rs"]
 mod alloc;
+#[path = "common/fleet.rs"]
+mod fleet;
 
-const T0: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-const SPAN_MS: Millis = 3 * 3_600_000;
-const LON: (f64, f64) = (-10.0, 30.0);
-const LAT: (f64, f64) = (30.0, 60.0);
+use fleet::{LAT, LON, SPAN_MS, T0};
+
 const BATCH: usize = 512;
-const STATIONS: usize = 50;
 
 #[derive(Parser, Debug)]
 #[command(about = "aiswatch engine: throughput against zone count and shape")]
@@ -71,70 +69,17 @@ struct Args {
     seed: u64,
 }
 
-/// The feed: position reports in time order, one type 5 per vessel first.
+/// The feed: position reports in time order.
 fn feed(a: &Args) -> Vec<Decoded> {
-    let mut r = Rng::new(a.seed);
     let step_ms = SPAN_MS / a.reports;
-    let stations: Vec<Arc<str>> = (0..STATIONS).map(|i| format!("st{i:02}").into()).collect();
-    struct Ship {
-        mmsi: u32,
-        lon: f64,
-        lat: f64,
-        step: (f64, f64),
-        sog_dkn: u16,
-        cog_ddeg: u16,
-    }
-    let ships: Vec<Ship> = (0..a.vessels)
-        .map(|i| {
-            let lat = r.range(LAT.0, LAT.1);
-            let lon = r.range(LON.0, LON.1);
-            // One in twenty slow (anchored or loitering), the rest under way.
-            let sog_kn = if r.chance(0.05) {
-                r.range(0.0, 1.5)
-            } else {
-                r.range(8.0, 18.0)
-            };
-            let cog = r.range(0.0, 360.0);
-            let deg = sog_kn * 1852.0 * (step_ms as f64 / 3_600_000.0) / 111_320.0;
-            let (s, c) = cog.to_radians().sin_cos();
-            Ship {
-                mmsi: 235_000_000 + i as u32,
-                lon,
-                lat,
-                step: (deg * s / lat.to_radians().cos(), deg * c),
-                sog_dkn: (sog_kn * 10.0).round() as u16,
-                cog_ddeg: (cog * 10.0).round() as u16 % 3600,
-            }
-        })
-        .collect();
-    let mut out = Vec::with_capacity(ships.len() * (a.reports as usize + 1));
+    let stations = fleet::stations();
+    let ships = fleet::fleet(a.vessels, a.seed, step_ms);
     let n = ships.len() as Millis;
+    let mut out = Vec::with_capacity(ships.len() * a.reports as usize);
     for k in 0..a.reports {
         for (i, s) in ships.iter().enumerate() {
             let t = T0 + k * step_ms + (i as Millis) * step_ms / n;
-            let station = Some(stations[i % STATIONS].clone());
-            let (lon, lat) = (s.lon + s.step.0 * k as f64, s.lat + s.step.1 * k as f64);
-            out.push(Decoded {
-                time: t,
-                time_source: TimeSource::TagBlock,
-                station: station.clone(),
-                channel: b'A',
-                own_ship: false,
-                payload_hash: (u64::from(s.mmsi) << 32) ^ t as u64,
-                message: AisMessage {
-                    msg_type: 1,
-                    repeat: 0,
-                    mmsi: s.mmsi,
-                    body: Body::ClassA(ClassA::report(
-                        if s.sog_dkn < 20 { 1 } else { 0 },
-                        s.sog_dkn,
-                        (lon * 600_000.0).round() as i32,
-                        (lat * 600_000.0).round() as i32,
-                        s.cog_ddeg,
-                        s.cog_ddeg / 10,
-                    )),
-                },
-            });
+            out.push(fleet::position(s, k, t, &stations[s.station]));
         }
     }
     out
