@@ -176,6 +176,24 @@ impl Zone {
     }
 }
 
+/// Zones one set may hold: the detectors number a set's zones in 16 bits.
+pub const MAX_ZONES: usize = 1 << 16;
+
+/// The error for a set of `zones` zones, more than [`MAX_ZONES`], located at
+/// `first_beyond`, the first zone past the limit.
+pub(crate) fn too_many(zones: usize, first_beyond: &Zone) -> ZoneError {
+    ZoneError {
+        kind: ZoneErrorKind::Structure,
+        file: first_beyond.source_file.clone(),
+        feature: Some(first_beyond.feature_index),
+        id: Some(first_beyond.id.to_string()),
+        property: None,
+        message: format!(
+            "{zones} zones in all: a zone set holds at most {MAX_ZONES}; this is the first beyond"
+        ),
+    }
+}
+
 /// Up to this many polygons, a point lookup scans their boxes in load order
 /// instead of walking the R-tree (whose iterator copies a stack of nodes).
 const SCAN_MAX: usize = 32;
@@ -358,6 +376,9 @@ impl ZoneSet {
                 property: is.property,
                 message: is.message,
             }));
+        }
+        if let Some(z) = zones.get(MAX_ZONES) {
+            errors.push(too_many(zones.len(), z));
         }
         if errors.is_empty() {
             let zones = zones

@@ -114,6 +114,9 @@ pub(crate) fn load_with(
             zones.extend(parsed.zone);
         }
     }
+    if let Some(z) = zones.get(crate::MAX_ZONES) {
+        errors.push(crate::too_many(zones.len(), z));
+    }
     (zones, errors)
 }
 

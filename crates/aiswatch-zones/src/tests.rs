@@ -714,3 +714,38 @@ fn structural_odds_and_ends() {
     let errs = check_text(r#"{"type": "FeatureCollection", "features": {}}"#);
     assert_eq!(errs[0].kind, ZoneErrorKind::Structure);
 }
+
+/// The detectors number a set's zones in 16 bits: a set of more is refused,
+/// naming the first zone beyond the limit, never loaded with numbers wrapped.
+#[test]
+fn a_set_of_more_zones_than_the_detectors_can_number_is_refused() {
+    let features = |n: usize| {
+        let f: Vec<String> = (0..n)
+            .map(|i| {
+                let (x, y) = ((i % 300) as f64 * 0.5, (i / 300) as f64 * 0.5 - 80.0);
+                format!(
+                    r#"{{"type":"Feature","properties":{{"id":"z{i}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{y}]]]}}}}"#,
+                    x + 0.1,
+                    x + 0.1,
+                    y + 0.1
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            f.join(",")
+        )
+    };
+    let file = Path::new("many.geojson");
+    let at_limit = ZoneSet::from_geojson(file, features(MAX_ZONES).as_bytes(), &[]).unwrap();
+    assert_eq!(at_limit.len(), MAX_ZONES);
+    let errs = ZoneSet::from_geojson(file, features(MAX_ZONES + 1).as_bytes(), &[]).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    let e = errs[0].to_string();
+    assert!(
+        e.contains("many.geojson")
+            && e.contains(&format!("feature #{MAX_ZONES}"))
+            && e.contains("65537 zones in all"),
+        "{e}"
+    );
+}
