@@ -297,6 +297,16 @@ impl Config {
                     c.id.as_str()
                 )));
             }
+            if let Some(tag) = &c.language {
+                let catalogs = aiswatch_i18n::Catalogs::shipped();
+                if catalogs.negotiate(tag).is_none() {
+                    return Err(bad(format!(
+                        "[[centres]] id {:?}: language {tag:?} has no catalog (locales/ has {})",
+                        c.id.as_str(),
+                        catalogs.languages().collect::<Vec<_>>().join(", ")
+                    )));
+                }
+            }
         }
         let mut seen = std::collections::HashMap::new();
         for (token, scope) in self.tokens()? {

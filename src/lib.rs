@@ -22,6 +22,7 @@ pub mod federation;
 pub mod ingest;
 pub mod lifecycle;
 pub mod live_zones;
+pub mod localize;
 pub mod metrics;
 pub mod pipeline;
 pub mod preview;

@@ -75,8 +75,10 @@ pub struct AlertsQuery {
     cursor: Option<String>,
 }
 
-fn raw(json: String) -> Result<Box<RawValue>, ApiError> {
-    RawValue::from_string(json).map_err(ApiError::json("a stored alert"))
+/// A stored alert change as the caller reads it: its summary in `lang`.
+fn raw(json: String, lang: &str) -> Result<Box<RawValue>, ApiError> {
+    RawValue::from_string(crate::localize::alert_json(&json, lang))
+        .map_err(ApiError::json("a stored alert"))
 }
 
 #[utoipa::path(
@@ -156,6 +158,7 @@ pub(crate) async fn list(
     let ns: Vec<i64> = page.alerts.iter().map(|a| a.n).collect();
     let acks = store.acks(&ns, &filter.scope).await?;
     let touched = super::audit::touched_alerts(page.alerts.iter().map(|a| a.id.as_str()));
+    let lang = state.lang(&filter.scope);
     blocking_json_touched(permit, move || {
         let list = AlertList {
             // Oldest first: the latest of each alert is the one kept.
@@ -166,7 +169,7 @@ pub(crate) async fn list(
             alerts: page
                 .alerts
                 .into_iter()
-                .map(|a| raw(a.json))
+                .map(|a| raw(a.json, lang))
                 .collect::<Result<_, _>>()?,
             next_cursor: page.next_cursor.map(|n| n.to_string()),
         };
@@ -202,9 +205,14 @@ pub(crate) async fn one(
         return Err(ApiError::NotFound(format!("no such alert: {id:?}")));
     };
     let acks = store.acks(&[h.latest.n], &scope).await?;
+    let lang = state.lang(&scope);
     ok_json(&AlertDetail {
         acks: acks.into_iter().map(AckView::from).collect(),
-        alert: raw(h.latest.json)?,
-        changes: h.changes.into_iter().map(raw).collect::<Result<_, _>>()?,
+        alert: raw(h.latest.json, lang)?,
+        changes: h
+            .changes
+            .into_iter()
+            .map(|c| raw(c, lang))
+            .collect::<Result<_, _>>()?,
     })
 }

@@ -326,6 +326,9 @@ pub(crate) async fn one(
 pub struct Session {
     /// `admin` or `centre:ID`.
     pub actor: String,
+    /// The language the token's centre reads (BCP 47; `en` for an
+    /// administrator): summaries come in it, the console starts in it.
+    pub lang: String,
 }
 
 #[utoipa::path(
@@ -341,10 +344,12 @@ pub struct Session {
 /// The console's sign-in: says who the token is (and is recorded as
 /// `console.login`).
 pub(crate) async fn session(
+    State(state): State<AppState>,
     Extension(Caller(scope)): Extension<Caller>,
 ) -> Result<Response, ApiError> {
     ok_json(&Session {
         actor: actor(&scope),
+        lang: state.lang(&scope).to_owned(),
     })
 }
 

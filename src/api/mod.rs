@@ -169,6 +169,20 @@ pub(crate) struct ApiState {
 type AppState = Arc<ApiState>;
 
 impl ApiState {
+    /// The language `scope` reads summaries in: its centre's, English for
+    /// an administrator.
+    pub(crate) fn lang(&self, scope: &Scope) -> &'static str {
+        match scope {
+            Scope::Admin => aiswatch_i18n::ENGLISH,
+            Scope::Centre(c) => self
+                .ctx
+                .routes
+                .iter()
+                .find(|r| r.centre == *c)
+                .map_or(aiswatch_i18n::ENGLISH, |r| r.lang),
+        }
+    }
+
     pub(crate) fn new(ctx: ApiContext) -> Self {
         let tokens = auth::Tokens::new(&ctx.tokens);
         let limiter = Arc::new(Semaphore::new(ctx.limits.max_concurrent_queries.max(1)));

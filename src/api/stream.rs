@@ -81,6 +81,7 @@ pub(crate) async fn stream(
     let rx = hub.subscribe();
     let acks = hub.subscribe_acks();
     let filter = Filter::new(&scope, &state.ctx.routes);
+    let lang = state.lang(&scope);
     let feed = Feed {
         store: state.ctx.store.clone(),
         rx,
@@ -90,12 +91,12 @@ pub(crate) async fn stream(
         backlog: VecDeque::new(),
         catching_up: last.is_some(),
     };
-    let events = futures_util::stream::unfold((feed, permit), |(mut f, permit)| async move {
+    let events = futures_util::stream::unfold((feed, permit), move |(mut f, permit)| async move {
         let ev = match f.next().await? {
             Item::Alert(e) => Event::default()
                 .id(e.n.to_string())
                 .event("alert")
-                .data(&*e.json),
+                .data(crate::localize::alert_json(&e.json, lang)),
             Item::Ack(a) => Event::default().event("ack").data(&*a.json),
         };
         Some((Ok::<_, Infallible>(ev), (f, permit)))

@@ -30,6 +30,13 @@ pub struct CentreConfig {
     /// Files holding one token each.
     #[serde(default)]
     pub api_token_files: Vec<PathBuf>,
+    /// The centre's language, a BCP 47 tag (`fr`, `pt-AO`): its alert
+    /// summaries, on every channel and on the API with its tokens, and its
+    /// officers' console are in this language (English where the catalog
+    /// lacks a message). Default `en`; a tag must have a catalog in
+    /// `locales/`.
+    #[serde(default)]
+    pub language: Option<String>,
     /// Alert kinds pushed to this centre (its channels and the live
     /// stream). Default: all.
     #[serde(default)]
@@ -46,6 +53,16 @@ pub struct CentreConfig {
 }
 
 impl CentreConfig {
+    /// The catalog this centre reads (`en` when no language is set, or
+    /// the set one has no catalog: the configuration check refuses that).
+    pub fn lang(&self) -> &'static str {
+        let catalogs = aiswatch_i18n::Catalogs::shipped();
+        self.language
+            .as_deref()
+            .and_then(|t| catalogs.negotiate(t))
+            .unwrap_or(aiswatch_i18n::ENGLISH)
+    }
+
     /// The push channels this centre has.
     pub fn channels(&self) -> Vec<Channel> {
         let mut out = Vec::new();

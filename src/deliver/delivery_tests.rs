@@ -69,11 +69,13 @@ fn routes() -> Vec<Route> {
             centre: "A".into(),
             kinds: None,
             channels: vec![Channel::Webhook],
+            lang: "en",
         },
         Route {
             centre: "B".into(),
             kinds: Some(vec![Kind::Loitering]),
             channels: vec![Channel::Webhook],
+            lang: "en",
         },
     ]
 }

@@ -170,6 +170,7 @@ pub fn spawn(
         .map(|(centre, sink)| {
             info!(centre = %centre, channel = sink.channel().as_str(), "Delivery worker started.");
             let w = Worker {
+                lang: store.lang_of(&centre),
                 store: store.clone(),
                 centre,
                 sink,
@@ -185,6 +186,8 @@ pub fn spawn(
 struct Worker {
     store: Store,
     centre: CentreId,
+    /// The language of the centre's summaries.
+    lang: &'static str,
     sink: Arc<dyn Sink>,
     cfg: DeliveryConfig,
     wake: watch::Receiver<u64>,
@@ -269,7 +272,13 @@ impl Worker {
             centre: self.centre.clone(),
             seq: d.seq,
             agreement: d.agreement.clone(),
-            body: d.json.into(),
+            // A partner's installation gets the change as stored (and
+            // says it in its own centres' languages).
+            body: if d.checkpoint.is_some() || self.sink.channel() == Channel::Partner {
+                d.json.into()
+            } else {
+                crate::localize::alert_json(&d.json, self.lang).into()
+            },
             checkpoint: d.checkpoint,
         };
         let l = self.labels();

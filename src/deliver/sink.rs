@@ -146,6 +146,10 @@ pub struct Route {
     pub kinds: Option<Vec<aiswatch_engine::alert::Kind>>,
     /// Its push channels (the live stream needs none).
     pub channels: Vec<Channel>,
+    /// The catalog its summaries are written in ([`CentreConfig::lang`]).
+    ///
+    /// [`CentreConfig::lang`]: super::config::CentreConfig::lang
+    pub lang: &'static str,
 }
 
 impl Route {
@@ -157,6 +161,7 @@ impl Route {
                 centre: c.id.clone(),
                 kinds: c.kinds.clone(),
                 channels: c.channels(),
+                lang: c.lang(),
             })
             .collect()
     }

@@ -349,11 +349,13 @@ mod tests {
                     centre: "C1".into(),
                     kinds: None,
                     channels: vec![Channel::Webhook],
+                    lang: "en",
                 },
                 Route {
                     centre: "C2".into(),
                     kinds: None,
                     channels: vec![Channel::Webhook],
+                    lang: "en",
                 },
             ]
             .into();

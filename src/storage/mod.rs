@@ -287,6 +287,15 @@ impl Store {
         self
     }
 
+    /// The language `centre`'s summaries are written in (English for a
+    /// centre without a route: a partner).
+    pub fn lang_of(&self, centre: &aiswatch_core::ids::CentreId) -> &'static str {
+        self.routes
+            .iter()
+            .find(|r| r.centre == *centre)
+            .map_or(aiswatch_i18n::ENGLISH, |r| r.lang)
+    }
+
     /// From now on, queue a delivery to a partner for every new change of
     /// an alert that one of `shares` covers (every clone of this store).
     pub fn set_shares(&self, shares: Arc<[crate::deliver::sink::Share]>) {
