@@ -167,6 +167,7 @@ async fn fill(a: &Args, store: &Store) -> anyhow::Result<()> {
             lon: 10.0,
             vessels: vec![],
             summary: "Vessels 0 and 1 together".into(),
+            message: None,
             details: Details::Rendezvous(rendezvous::Details {
                 max_distance_m: Some(500.0),
                 ..Default::default()

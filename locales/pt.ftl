@@ -19,14 +19,14 @@ silences-clause = { $count ->
    *[other] ; continuou após { $count } silêncios AIS (o mais longo: { $longest })
 }
 
-dark-period-open = { $vessel } em silêncio há { $silent } em { $zone } (limiar { $threshold }); último sinal em lat. { $lat } / long. { $lon } recebido pela estação { $station }; { $why }.
+dark-period-open = { $vessel } em silêncio há { $silent } em { $zone } (limiar { $threshold }); último sinal em lat. { $lat } / long. { $lon } recebido pela estação { $receiver }; { $why }.
 dark-period-why-vessel = { $count ->
-    [one] a estação { $stations } que o recebia continuou a receber
-   *[other] as estações { $stations } que o recebiam continuaram a receber
+    [one] a estação { $receivers } que o recebia continuou a receber
+   *[other] as estações { $receivers } que o recebiam continuaram a receber
 }
 dark-period-why-cell = { $count ->
-    [one] a estação { $stations } que cobre a sua posição estimada continuou a receber
-   *[other] as estações { $stations } que cobrem a sua posição estimada continuaram a receber
+    [one] a estação { $receivers } que cobre a sua posição estimada continuou a receber
+   *[other] as estações { $receivers } que cobrem a sua posição estimada continuaram a receber
 }
 dark-period-why-explained = as estações que o recebiam estiveram fora de serviço apenas { $explained } desse tempo
 dark-period-returned = { $vessel } reapareceu após { $gap } de apagão AIS em { $zone }, a { $distance_nm } milhas de onde se apagou (velocidade implícita { $speed_kn } nós).
@@ -108,6 +108,61 @@ kind-fishing = pesca ilegal
 kind-speeding = excesso de velocidade
 kind-identity-change = mudança de identidade
 kind-spoofing = falsificação de posição
+
+
+## Relatório de prova (report.md). As marcas Markdown (#, -, 1.) são
+## acrescentadas pelo código; manter os acentos graves e as | como estão.
+
+report-title = Elementos de prova: alerta «{ $kind_name }» { $id }
+report-what-happened = O que aconteceu
+report-summary = { $summary }
+report-detector = Detetor: `{ $kind }`; último estado: { $state }
+report-zone = Zona: { $zone } — { $name }
+report-no-name = (sem nome)
+report-zone-version-unrecorded = Versão da zona: não registada com o alerta; `zone.geojson` é a zona em vigor na exportação
+report-zone-version = Versão da zona aplicada pelos detetores: { $version } — em vigor de { $from } até { $until }, trazida por { $by }; { $changes } das mudanças do alerta feitas sob ela
+report-not-in-zone-history = (fora do histórico das zonas)
+report-still-in-force = a exportação (ainda em vigor)
+report-unknown = (desconhecido)
+report-began = Início: { $at }
+report-ended = Fim: { $at }
+report-still-open = ainda aberto na exportação
+report-where = Posição: { $lat }° N, { $lon }° E (negativo: S, O)
+report-changes = Mudanças de estado registadas: { $count }
+report-vessels = Navios
+report-vessels-header = | MMSI | nome | indicativo de chamada | IMO | posições na janela | linhas brutas |
+report-table-rule = |---|---|---|---|---|---|
+report-window = Janela exportada (hora dos eventos): de { $from } a { $to } (o evento ± { $margin } min).
+report-receivers = Recetores
+report-withheld = Ocultados: os recetores (`redact = ["sources"]` do acordo de partilha). Cada estação recetora, identificador de fonte e endereço de par deste pacote (o valor `s:` de cada bloco de etiquetas em `{ $raw_lines }`, as colunas `station` e `source`, os campos `source`, `peer`, `station` do manifesto) e os elos de cadeia de cada linha bruta (`prev`, `hash`) são cada um substituídos por um compromisso `withheld:<hex>` = SHA-256(sal ‖ valor), com um sal diferente em cada lugar, que só a instalação exportadora pode derivar; os campos do alerta que nomeiam ou situam recetores são removidos, e os nomes de recetores no seu texto leem-se `[withheld]`. As cargas úteis AIS estão intactas.
+report-no-raw-lines = Nenhuma linha bruta destes navios na janela está no arquivo.
+report-receivers-header = | fonte | par | estação | linhas | primeira receção | última receção |
+report-archive-records = As { $count } linhas brutas são os registos seq { $first } a { $last } do arquivo bruto contínuo da instalação.
+report-files = Ficheiros
+report-file = `{ $name }`: { $what }
+report-file-raw-lines = as linhas exatamente como recebidas, uma por linha
+report-file-positions = as posições guardadas a partir delas
+report-file-tracks = as mesmas como trajetos, com os dados estáticos dos navios
+report-file-statics = as mudanças de dados estáticos (a primeira linha por navio: em vigor no início da janela)
+report-file-alert = o último estado do alerta tal como guardado
+report-file-alert-changes = cada mudança de estado, por ordem
+report-file-zone = a zona tal como os detetores a aplicaram: uma Feature por versão em vigor durante o evento
+report-file-thresholds = os limiares dos detetores na zona
+report-file-map = o mapa
+report-file-manifest = o SHA-256 de cada ficheiro, e o lugar de cada linha bruta na cadeia de hash do arquivo
+report-file-signature = a assinatura Ed25519 de manifest.json
+report-file-public-key = a chave que a assinou
+report-how-to-verify = Como verificar
+report-verify-key = Obter a chave pública da instalação exportadora junto do seu operador (`aiswatch key show`) por um canal de confiança; a sua impressão digital deve ser `{ $fingerprint }`.
+report-verify-run = Executar `aiswatch evidence verify BUNDLE.zip --key PUBKEY`, ou, sem aiswatch, `python3 scripts/verify_evidence.py BUNDLE.zip --key PUBKEY` (só precisa de `hashlib` e `zipfile` do Python e do pacote `cryptography`).
+report-verify-withheld = Os elos de cadeia das linhas brutas estão ocultados: este pacote sozinho não permite ligar as linhas ao arquivo. A instalação exportadora pode abrir cada compromisso (`aiswatch evidence reveal FULL.zip`, para o pacote completo do mesmo alerta e janela): para cada um, SHA-256(sal ‖ valor) dá o compromisso, e o pacote completo, com os valores assim substituídos, dá byte a byte os ficheiros deste pacote (`aiswatch evidence verify THIS.zip --full FULL.zip --openings OPENINGS.json`); as linhas do pacote completo ligam-se ao arquivo.
+report-verify-archive = Para ligar as linhas ao próprio arquivo, o operador executa `aiswatch archive verify` e compara o hash que o arquivo guarda em cada seq com o do manifesto.
+report-proves = O que isto prova, e o que não prova
+report-proves-files = Cada ficheiro está tal como o detentor da chave o exportou: qualquer byte, linha ou ficheiro alterado, acrescentado ou removido quebra um SHA-256 ou a assinatura.
+report-proves-lines-withheld = As frases AIS das linhas brutas estão tal como recebidas; só os nomes dos recetores foram substituídos. O seu lugar na cadeia de hash do arquivo não pode ser verificado a partir deste pacote (os elos estão ocultados); os compromissos ligam este pacote ao completo, que o permite.
+report-proves-lines = Cada linha bruta, com a sua hora de receção, fonte e par, está encadeada no arquivo no seu seq: o seu hash cobre o do registo anterior. As linhas de outros navios entre elas não estão no pacote; o arquivo guarda-as.
+report-proves-positions = As posições guardadas são o que as linhas brutas dão ao descodificar (`aiswatch evidence verify` volta a descodificá-las).
+report-proves-not = Não prova que o que um navio transmitiu era verdade (o AIS é declarativo), nem que nenhuma transmissão se perdeu antes de chegar ao arquivo: uma ausência de linhas é uma ausência de receção.
 
 ## Esta língua, no seu próprio nome
 

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use aiswatch::config::{MqttConfig, NatsConfig};
 use aiswatch::deliver::mqtt::{LinkState, MqttSink};
-use aiswatch::deliver::nats::{NatsSink, ACK_TIMEOUT};
+use aiswatch::deliver::nats::{msg_id, NatsSink, ACK_TIMEOUT};
 use aiswatch::deliver::sink::{Message, SendError, Sink};
 use aiswatch_core::ids::{AlertId, CentreId};
 use async_nats::jetstream::{self, consumer};
@@ -409,7 +409,7 @@ async fn nats_publishes_are_acked_stored_in_order_and_deduped() {
     }
     let expect = |msgs: &[Message]| -> Vec<(Option<String>, Vec<u8>)> {
         msgs.iter()
-            .map(|m| (Some(m.key.clone()), m.body.as_bytes().to_vec()))
+            .map(|m| (Some(msg_id(m)), m.body.as_bytes().to_vec()))
             .collect()
     };
     assert_eq!(got[..N], expect(&ordered)[..], "in order, exact, keyed");
@@ -723,7 +723,7 @@ async fn stored(
 
 fn keyed_bodies(msgs: &[Message]) -> Vec<(String, Vec<u8>)> {
     msgs.iter()
-        .map(|m| (m.key.clone(), m.body.as_bytes().to_vec()))
+        .map(|m| (msg_id(m), m.body.as_bytes().to_vec()))
         .collect()
 }
 

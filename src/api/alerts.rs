@@ -75,10 +75,14 @@ pub struct AlertsQuery {
     cursor: Option<String>,
 }
 
-/// A stored alert change as the caller reads it: its summary in `lang`.
-fn raw(json: String, lang: &str) -> Result<Box<RawValue>, ApiError> {
-    RawValue::from_string(crate::localize::alert_json(&json, lang))
-        .map_err(ApiError::json("a stored alert"))
+/// A stored alert change as the caller reads it: a centre's token reads
+/// its summary in the centre's language.
+fn raw(json: String, lang: Option<&str>) -> Result<Box<RawValue>, ApiError> {
+    let json = match lang {
+        Some(l) => crate::localize::alert_json(&json, l),
+        None => json,
+    };
+    RawValue::from_string(json).map_err(ApiError::json("a stored alert"))
 }
 
 #[utoipa::path(

@@ -349,7 +349,10 @@ pub(crate) async fn session(
 ) -> Result<Response, ApiError> {
     ok_json(&Session {
         actor: actor(&scope),
-        lang: state.lang(&scope).to_owned(),
+        lang: state
+            .lang(&scope)
+            .unwrap_or(aiswatch_i18n::ENGLISH)
+            .to_owned(),
     })
 }
 

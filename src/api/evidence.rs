@@ -63,7 +63,12 @@ pub(crate) async fn bundle(
     }
     let mut ctx = ev.clone();
     ctx.zones = state.ctx.zones.borrow().set.clone();
-    let b = match crate::evidence::export(&ctx, &alert, &scope).await {
+    // The report in the exporting centre's language.
+    let opts = crate::evidence::ExportOptions {
+        withhold_sources: false,
+        lang: state.lang(&scope),
+    };
+    let b = match crate::evidence::export_with(&ctx, &alert, &scope, &opts).await {
         Ok(b) => b,
         Err(EvidenceError::NotFound(_)) => {
             return Err(ApiError::NotFound(format!("no such alert: {id:?}")))

@@ -169,17 +169,18 @@ pub(crate) struct ApiState {
 type AppState = Arc<ApiState>;
 
 impl ApiState {
-    /// The language `scope` reads summaries in: its centre's, English for
-    /// an administrator.
-    pub(crate) fn lang(&self, scope: &Scope) -> &'static str {
+    /// The language a centre's token reads summaries in (its centre's);
+    /// `None` for an administrator, who reads alerts as stored (English).
+    pub(crate) fn lang(&self, scope: &Scope) -> Option<&'static str> {
         match scope {
-            Scope::Admin => aiswatch_i18n::ENGLISH,
-            Scope::Centre(c) => self
-                .ctx
-                .routes
-                .iter()
-                .find(|r| r.centre == *c)
-                .map_or(aiswatch_i18n::ENGLISH, |r| r.lang),
+            Scope::Admin => None,
+            Scope::Centre(c) => Some(
+                self.ctx
+                    .routes
+                    .iter()
+                    .find(|r| r.centre == *c)
+                    .map_or(aiswatch_i18n::ENGLISH, |r| r.lang),
+            ),
         }
     }
 

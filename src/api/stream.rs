@@ -93,10 +93,15 @@ pub(crate) async fn stream(
     };
     let events = futures_util::stream::unfold((feed, permit), move |(mut f, permit)| async move {
         let ev = match f.next().await? {
-            Item::Alert(e) => Event::default()
-                .id(e.n.to_string())
-                .event("alert")
-                .data(crate::localize::alert_json(&e.json, lang)),
+            Item::Alert(e) => {
+                Event::default()
+                    .id(e.n.to_string())
+                    .event("alert")
+                    .data(match lang {
+                        Some(l) => crate::localize::alert_json(&e.json, l),
+                        None => e.json.to_string(),
+                    })
+            }
             Item::Ack(a) => Event::default().event("ack").data(&*a.json),
         };
         Some((Ok::<_, Infallible>(ev), (f, permit)))

@@ -38,6 +38,11 @@ pub(super) struct EvidenceArgs {
     /// commitments that `evidence reveal` opens.
     #[arg(long)]
     withhold_sources: bool,
+    /// Language of `report.md` (BCP 47 with a catalog in `locales/`:
+    /// `en`, `fr`, `pt`); the signed data files are the same in every
+    /// language.
+    #[arg(long, default_value = "en")]
+    lang: String,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -193,8 +198,17 @@ pub(super) fn evidence(a: EvidenceArgs) -> Result<ExitCode> {
             );
         }
         ctx.margin_ms = i64::try_from(a.margin.as_millis()).context("--margin too long")?;
+        let catalogs = aiswatch_i18n::Catalogs::shipped();
+        let Some(lang) = catalogs.negotiate(&a.lang) else {
+            anyhow::bail!(
+                "--lang {:?}: no catalog for it (locales/ has {})",
+                a.lang,
+                catalogs.languages().collect::<Vec<_>>().join(", ")
+            );
+        };
         let opts = evidence::ExportOptions {
             withhold_sources: a.withhold_sources,
+            lang: Some(lang),
         };
         let b = evidence::export_with(
             &ctx,

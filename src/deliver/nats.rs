@@ -1,9 +1,12 @@
 //! NATS JetStream delivery: one publish of the alert JSON per attempt,
-//! with `Nats-Msg-Id: <key>`, acknowledged once the stream stored it.
+//! with `Nats-Msg-Id: <centre>/<key>` ([`msg_id`]), acknowledged once the
+//! stream stored it.
 //!
 //! The stream dedupes by that header (within its duplicate window, 2 min
 //! by default), so a retry of a change the stream already has is answered
-//! with a "duplicate" ack, which counts as delivered.
+//! with a "duplicate" ack, which counts as delivered. The centre is part
+//! of it because centres may share a stream: two centres' copies of one
+//! change are two messages, not a duplicate.
 //!
 //! At connect the stream is made to hold the subject: created when missing,
 //! or given the subject when it exists without it (centres may share one
@@ -164,7 +167,7 @@ impl NatsSink {
     /// One publish and its ack.
     async fn publish(&self, msg: &Message) -> Result<jetstream::publish::PublishAck, SendError> {
         let mut headers = HeaderMap::new();
-        headers.insert(header::NATS_MESSAGE_ID, msg.key.as_str());
+        headers.insert(header::NATS_MESSAGE_ID, msg_id(msg).as_str());
         let payload = msg.body.as_bytes().to_vec().into();
         let ack = self
             .js
@@ -187,6 +190,12 @@ impl NatsSink {
             Err(e) => Err(self.caused("no JetStream ack", e)),
         }
     }
+}
+
+/// The `Nats-Msg-Id` of `msg`: `<centre>/<alert id>/<change>`, the same
+/// on every attempt.
+pub fn msg_id(msg: &Message) -> String {
+    format!("{}/{}", msg.centre.as_str(), msg.key)
 }
 
 impl Sink for NatsSink {

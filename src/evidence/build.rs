@@ -45,6 +45,10 @@ pub(super) struct AlertFacts {
     pub lat: f64,
     pub lon: f64,
     pub summary: String,
+    /// The catalog message behind `summary` (absent in changes stored
+    /// before summaries were catalogued).
+    #[serde(default)]
+    pub message: Option<aiswatch_i18n::Message>,
     pub details: Box<RawValue>,
 }
 
@@ -93,6 +97,10 @@ pub struct ExportOptions {
     /// links, each replaced by a salted commitment (see the module doc,
     /// "What a redacted bundle proves").
     pub withhold_sources: bool,
+    /// The language of `report.md` (a catalog tag; English when `None`).
+    /// Only the report: the signed data files are the same in every
+    /// language.
+    pub lang: Option<&'static str>,
 }
 
 /// Exports alert `id` as the caller with `scope` may see it, in full.
@@ -547,7 +555,14 @@ fn assemble(
     let public = ctx.key.verifying_key();
     b.put(
         files::REPORT,
-        report::render(g, &entries, &key::fingerprint(&public), withheld.as_ref()).into_bytes(),
+        report::render(
+            g,
+            &entries,
+            &key::fingerprint(&public),
+            withheld.as_ref(),
+            opts.lang.unwrap_or(aiswatch_i18n::ENGLISH),
+        )
+        .into_bytes(),
     );
 
     let manifest = Manifest {

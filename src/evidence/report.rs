@@ -11,71 +11,135 @@ use super::escape::{md_code, md_text};
 use super::manifest::{files, RawLineEntry};
 use super::withhold::Withheld;
 use aiswatch_core::time::rfc3339;
+use aiswatch_i18n::{Arg, Catalogs, Message};
 
 /// The report of `g` whose raw lines are `raw`; `fingerprint` is the
-/// key's; `withheld` says what was withheld, if anything.
+/// key's; `withheld` says what was withheld, if anything; in `lang` (a
+/// catalog tag: every sentence is a `report-*` message of `locales/`).
 pub(super) fn render(
     g: &Gathered,
     raw: &[RawLineEntry],
     fingerprint: &str,
     withheld: Option<&Withheld>,
+    lang: &str,
 ) -> String {
+    let catalogs = Catalogs::shipped();
+    let t = |m: Message| catalogs.render(lang, &m).unwrap_or_default();
+    let word = |id: &str| t(Message::new(id));
     let f = &g.facts;
-    let summary = withheld
-        .and_then(|w| w.summary.as_deref())
-        .unwrap_or(&f.summary);
+    // The summary as stored (receivers withheld where they are), said in
+    // `lang` from its message when it has one.
+    let (english, message) = match withheld {
+        Some(w) => (w.summary.as_deref(), w.message.as_ref()),
+        None => (None, f.message.as_ref()),
+    };
+    let english = english.unwrap_or(&f.summary);
+    let summary = message
+        .and_then(|m| catalogs.render(lang, m))
+        .unwrap_or_else(|| english.to_owned());
+    let kind_word = Arg::Word {
+        id: format!("kind-{}", f.kind.as_str().replace('_', "-")),
+        text: f.kind.as_str().replace('_', " "),
+    };
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# Evidence: {} alert {}\n",
-        f.kind.as_str(),
-        md_code(&f.id)
+    // `prefix` (Markdown: "# ", "- ", …), the message, a newline, and a
+    // blank line after a heading or paragraph.
+    let mut line = |prefix: &str, m: Message, blank: bool| {
+        s.push_str(prefix);
+        s.push_str(&t(m));
+        s.push_str(if blank { "\n\n" } else { "\n" });
+    };
+    line(
+        "# ",
+        Message::new("report-title")
+            .text("kind", f.kind.as_str())
+            .arg("kind_name", kind_word)
+            .text("id", md_code(&f.id)),
+        true,
     );
-    let _ = writeln!(s, "## What happened\n\n{}\n", md_text(summary));
-    let _ = writeln!(
-        s,
-        "- Detector: `{}`; latest state: {}",
-        f.kind.as_str(),
-        md_code(&f.state)
+    line("## ", Message::new("report-what-happened"), true);
+    line(
+        "",
+        Message::new("report-summary").text("summary", md_text(&summary)),
+        true,
     );
-    let zone_name = f.zone_name.as_deref().map_or("(no name)".into(), md_text);
-    let _ = writeln!(s, "- Zone: {} — {zone_name}", md_code(&f.zone));
+    line(
+        "- ",
+        Message::new("report-detector")
+            .text("kind", f.kind.as_str())
+            .text("state", md_code(&f.state)),
+        false,
+    );
+    let zone_name = f
+        .zone_name
+        .as_deref()
+        .map_or_else(|| word("report-no-name"), md_text);
+    line(
+        "- ",
+        Message::new("report-zone")
+            .text("zone", md_code(&f.zone))
+            .text("name", zone_name),
+        false,
+    );
     if g.zone_versions.is_empty() {
-        let _ = writeln!(
-            s,
-            "- Zone version: not recorded with the alert; `zone.geojson` is the zone as in force at export"
-        );
+        line("- ", Message::new("report-zone-version-unrecorded"), false);
     }
     for v in &g.zone_versions {
-        let _ = writeln!(
-            s,
-            "- Zone version the detectors applied: {} — in force from {} until {}, brought by {}; {} of the alert's changes made under it",
-            md_code(&v.version),
-            v.in_force_from.as_deref().unwrap_or("(not in the zone history)"),
-            v.in_force_until.as_deref().unwrap_or("export (still in force)"),
-            md_text(v.by.as_deref().unwrap_or("(unknown)")),
-            v.changes
+        line(
+            "- ",
+            Message::new("report-zone-version")
+                .text("version", md_code(&v.version))
+                .text(
+                    "from",
+                    v.in_force_from
+                        .clone()
+                        .unwrap_or_else(|| word("report-not-in-zone-history")),
+                )
+                .text(
+                    "until",
+                    v.in_force_until
+                        .clone()
+                        .unwrap_or_else(|| word("report-still-in-force")),
+                )
+                .text(
+                    "by",
+                    md_text(&v.by.clone().unwrap_or_else(|| word("report-unknown"))),
+                )
+                .int("changes", v.changes as i64),
+            false,
         );
     }
-    let _ = writeln!(s, "- Began: {}", f.started_at);
-    let _ = writeln!(
-        s,
-        "- Ended: {}",
-        f.ended_at.as_deref().unwrap_or("still open at export")
+    line(
+        "- ",
+        Message::new("report-began").text("at", f.started_at.as_str()),
+        false,
     );
-    let _ = writeln!(
-        s,
-        "- Where: {:.5}° N, {:.5}° E (negative: S, W)",
-        f.lat, f.lon
+    line(
+        "- ",
+        Message::new("report-ended").text(
+            "at",
+            f.ended_at
+                .clone()
+                .unwrap_or_else(|| word("report-still-open")),
+        ),
+        false,
     );
-    let _ = writeln!(s, "- State changes recorded: {}\n", g.changes.len());
+    line(
+        "- ",
+        Message::new("report-where")
+            .decimal("lat", f.lat, 5)
+            .decimal("lon", f.lon, 5),
+        false,
+    );
+    line(
+        "- ",
+        Message::new("report-changes").int("count", g.changes.len() as i64),
+        true,
+    );
 
-    let _ = writeln!(s, "## Vessels\n");
-    let _ = writeln!(
-        s,
-        "| MMSI | name | call sign | IMO | positions in window | raw lines |"
-    );
-    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    line("## ", Message::new("report-vessels"), true);
+    line("", Message::new("report-vessels-header"), false);
+    line("", Message::new("report-table-rule"), false);
     let vessels: BTreeSet<u32> = f.mmsi.iter().copied().collect();
     for m in &vessels {
         let info = g
@@ -97,27 +161,26 @@ pub(super) fn render(
             g.positions.iter().filter(|p| p.mmsi.0 == *m).count(),
         );
     }
-    let _ = writeln!(
-        s,
-        "\nWindow exported (event time): {} to {} (the event ± {} min).\n",
-        rfc3339(g.window.from_ms),
-        rfc3339(g.window.to_ms),
-        g.window.margin_ms / 60_000
+    let mut line = |prefix: &str, m: Message, blank: bool| {
+        s.push_str(prefix);
+        s.push_str(&t(m));
+        s.push_str(if blank { "\n\n" } else { "\n" });
+    };
+    line(
+        "\n",
+        Message::new("report-window")
+            .text("from", rfc3339(g.window.from_ms))
+            .text("to", rfc3339(g.window.to_ms))
+            .int("margin", g.window.margin_ms / 60_000),
+        true,
     );
 
-    let _ = writeln!(s, "## Receivers\n");
+    line("## ", Message::new("report-receivers"), true);
     if withheld.is_some() {
-        let _ = writeln!(
-            s,
-            "Withheld: receivers (the sharing agreement's `redact = [\"sources\"]`). Every \
-             receiving station, source id and peer address in this bundle (each tag block's `s:` \
-             value in `{}`, the `station` and `source` columns, the manifest's `source`, `peer`, \
-             `station`) and each raw line's chain links (`prev`, `hash`) are each replaced by a \
-             commitment `withheld:<hex>` = SHA-256(salt ‖ value), a different salt for every \
-             place, which only the exporting installation can derive; the alert's fields that \
-             name or place receivers are removed, and receiver names in its text read \
-             `[withheld]`. The AIS payloads are untouched.\n",
-            files::RAW_LINES
+        line(
+            "",
+            Message::new("report-withheld").text("raw_lines", files::RAW_LINES),
+            true,
         );
     }
     let mut by: BTreeMap<(String, String, String), (usize, i64, i64)> = BTreeMap::new();
@@ -137,16 +200,10 @@ pub(super) fn render(
     if withheld.is_some() {
         // No table: who heard what is what is withheld.
     } else if by.is_empty() {
-        let _ = writeln!(
-            s,
-            "No raw line of these vessels in the window is in the archive.\n"
-        );
+        line("", Message::new("report-no-raw-lines"), true);
     } else {
-        let _ = writeln!(
-            s,
-            "| source | peer | station | lines | first received | last received |"
-        );
-        let _ = writeln!(s, "|---|---|---|---|---|---|");
+        line("", Message::new("report-receivers-header"), false);
+        line("", Message::new("report-table-rule"), false);
         for ((src, peer, st), (n, a, b)) in &by {
             let _ = writeln!(
                 s,
@@ -155,113 +212,76 @@ pub(super) fn render(
                 rfc3339(*b)
             );
         }
-        let _ = writeln!(s);
+        s.push('\n');
     }
+    let mut line = |prefix: &str, m: Message, blank: bool| {
+        s.push_str(prefix);
+        s.push_str(&t(m));
+        s.push_str(if blank { "\n\n" } else { "\n" });
+    };
     if let (Some(a), Some(b)) = (raw.first(), raw.last()) {
-        let _ = writeln!(
-            s,
-            "The {} raw lines are records seq {} to {} of the installation's continuous raw archive.\n",
-            raw.len(),
-            a.seq,
-            b.seq
+        line(
+            "",
+            Message::new("report-archive-records")
+                .int("count", raw.len() as i64)
+                .int("first", a.seq as i64)
+                .int("last", b.seq as i64),
+            true,
         );
     }
 
-    let _ = writeln!(s, "## Files\n");
+    line("## ", Message::new("report-files"), true);
     for (name, what) in [
-        (
-            files::RAW_LINES,
-            "the lines exactly as received, one per line",
-        ),
-        (files::POSITIONS_CSV, "the positions stored from them"),
-        (
-            files::TRACKS_GEOJSON,
-            "the same as tracks, with the vessels' static data",
-        ),
-        (
-            files::STATICS_CSV,
-            "static-data changes (the first row per vessel: in force at the window's start)",
-        ),
-        (files::ALERT, "the alert's latest state as stored"),
-        (files::ALERT_CHANGES, "every state change, in order"),
-        (
-            files::ZONE,
-            "the zone as the detectors applied it: one Feature per version in force during the event",
-        ),
-        (files::THRESHOLDS, "the detectors' thresholds in the zone"),
-        (files::MAP, "the picture"),
-        (
-            files::MANIFEST,
-            "SHA-256 of every file, and each raw line's place in the archive's hash chain",
-        ),
-        (files::SIGNATURE, "Ed25519 signature over manifest.json"),
-        (files::PUBLIC_KEY, "the key that signed it"),
+        (files::RAW_LINES, "report-file-raw-lines"),
+        (files::POSITIONS_CSV, "report-file-positions"),
+        (files::TRACKS_GEOJSON, "report-file-tracks"),
+        (files::STATICS_CSV, "report-file-statics"),
+        (files::ALERT, "report-file-alert"),
+        (files::ALERT_CHANGES, "report-file-alert-changes"),
+        (files::ZONE, "report-file-zone"),
+        (files::THRESHOLDS, "report-file-thresholds"),
+        (files::MAP, "report-file-map"),
+        (files::MANIFEST, "report-file-manifest"),
+        (files::SIGNATURE, "report-file-signature"),
+        (files::PUBLIC_KEY, "report-file-public-key"),
     ] {
-        let _ = writeln!(s, "- `{name}`: {what}");
+        line(
+            "- ",
+            Message::new("report-file")
+                .text("name", name)
+                .text("what", word(what)),
+            false,
+        );
     }
 
-    let _ = writeln!(s, "\n## How to verify\n");
-    let _ = writeln!(
-        s,
-        "1. Get the exporting installation's public key from its operator (`aiswatch key show`) \
-         by a channel you trust; its fingerprint should be `{fingerprint}`."
+    line("\n## ", Message::new("report-how-to-verify"), true);
+    line(
+        "1. ",
+        Message::new("report-verify-key").text("fingerprint", fingerprint),
+        false,
     );
-    let _ = writeln!(
-        s,
-        "2. Run `aiswatch evidence verify BUNDLE.zip --key PUBKEY`, or, without aiswatch, \
-         `python3 scripts/verify_evidence.py BUNDLE.zip --key PUBKEY` (needs only Python's \
-         `hashlib` and `zipfile` and the `cryptography` package)."
+    line("2. ", Message::new("report-verify-run"), false);
+    line(
+        "3. ",
+        Message::new(if withheld.is_some() {
+            "report-verify-withheld"
+        } else {
+            "report-verify-archive"
+        }),
+        false,
     );
-    if withheld.is_some() {
-        let _ = writeln!(
-            s,
-            "3. The raw lines' chain links are withheld, so the lines cannot be tied to the \
-             archive from this bundle. The exporting installation can open every commitment \
-             (`aiswatch evidence reveal FULL.zip`, for the full bundle of the same alert and \
-             window): for each, SHA-256(salt ‖ value) gives the commitment, and the full bundle \
-             with its values so replaced gives this bundle's files byte for byte \
-             (`aiswatch evidence verify THIS.zip --full FULL.zip --openings OPENINGS.json`); \
-             the full bundle's lines tie to the archive."
-        );
-    } else {
-        let _ = writeln!(
-            s,
-            "3. To tie the lines to the archive itself, the operator runs `aiswatch archive verify` \
-             and compares the hash the archive holds at each seq with the manifest's."
-        );
-    }
-    let _ = writeln!(s, "\n## What this proves, and what not\n");
-    let _ = writeln!(
-        s,
-        "- Every file is as the key holder exported it: any changed, added or removed byte, \
-         line or file breaks a SHA-256 or the signature."
+    line("\n## ", Message::new("report-proves"), true);
+    line("- ", Message::new("report-proves-files"), false);
+    line(
+        "- ",
+        Message::new(if withheld.is_some() {
+            "report-proves-lines-withheld"
+        } else {
+            "report-proves-lines"
+        }),
+        false,
     );
-    if withheld.is_some() {
-        let _ = writeln!(
-            s,
-            "- The raw lines' AIS sentences are as received; only the receivers' names in \
-             them are replaced. Their place in the archive's hash chain cannot be checked \
-             from this bundle (the links are withheld); the commitments bind this bundle to \
-             the full one, which can be."
-        );
-    } else {
-        let _ = writeln!(
-            s,
-            "- Each raw line, with its receive time, source and peer, is chained into the archive \
-             at its seq: its hash covers the previous record's hash. Lines of other vessels \
-             between them are not in the bundle; the archive holds them."
-        );
-    }
-    let _ = writeln!(
-        s,
-        "- The stored positions are what the raw lines decode to (`aiswatch evidence verify` \
-         decodes them again)."
-    );
-    let _ = writeln!(
-        s,
-        "- It does not prove that what a vessel transmitted was true (AIS is self-reported), \
-         nor that no transmission was missed before it reached the archive: an absence of \
-         lines is absence of reception."
-    );
+    line("- ", Message::new("report-proves-positions"), false);
+    line("- ", Message::new("report-proves-not"), false);
     s
 }

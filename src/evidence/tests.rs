@@ -171,7 +171,8 @@ pub(super) async fn installation() -> Installation {
             lat: 4.2,
             lon: 2.5,
             vessels: vec![],
-            summary: "A and B together".into(),
+            summary: aiswatch_engine::alert::english(&together()),
+            message: Some(together()),
             details: aiswatch_engine::alert::Details::Rendezvous(
                 aiswatch_engine::detect::rendezvous::Details {
                     max_distance_m: Some(500.0),
@@ -211,6 +212,22 @@ pub(super) async fn installation() -> Installation {
         fed,
         alert_id,
     }
+}
+
+/// The fixture's rendezvous summary, as the engine would write it.
+fn together() -> aiswatch_engine::alert::Message {
+    aiswatch_engine::alert::Message::new("rendezvous")
+        .text("vessel", format!("{A}"))
+        .text("other", format!("{B}"))
+        .duration("duration", 2 * 3_600_000 + 5 * 60_000)
+        .text("zone", "Simulated patrol box")
+        .decimal("distance_m", 212.0, 0)
+        .decimal("closest_m", 150.0, 0)
+        .decimal("max_speed_kn", 2.0, 1)
+        .decimal("threshold_m", 500.0, 0)
+        .duration("min_duration", 2 * 3_600_000)
+        .text("silences", "")
+        .text("ended", "")
 }
 
 fn lines_of(b: &Bundle) -> Vec<Vec<u8>> {
@@ -805,6 +822,7 @@ async fn dark_period_naming_receivers(inst: &Installation) -> AlertId {
         lon: 2.5,
         vessels: vec![],
         summary: "A silent; last heard by station st-1 via tcp; rx-down was down.".into(),
+        message: None,
         details: aiswatch_engine::alert::Details::DarkPeriod(
             aiswatch_engine::detect::dark_period::Details {
                 station: Some("st-1".into()),
@@ -876,6 +894,7 @@ async fn a_bundle_withholding_sources_names_no_receiver_verifies_and_opens_to_th
     let key_hex = key::public_hex(&public);
     let opts = ExportOptions {
         withhold_sources: true,
+        lang: None,
     };
     for id in [&inst.alert_id, &dark] {
         let full = export(&ctx, id, &Scope::Admin).await.unwrap();
@@ -1049,5 +1068,78 @@ async fn a_bundle_withholding_sources_names_no_receiver_verifies_and_opens_to_th
     assert!(names(&o, files::MANIFEST), "{:?}", o.findings);
     if let Some((code, out)) = python_verify(&bad.to_zip().unwrap(), &key_hex) {
         assert_eq!(code, 1, "{out}");
+    }
+}
+
+#[tokio::test]
+async fn the_report_is_in_the_exporting_centres_language_and_nothing_else_changes() {
+    let inst = installation().await;
+    let public = inst.ctx.key.verifying_key();
+    let inst = &inst;
+    let export_in = |lang: &'static str| async move {
+        let opts = ExportOptions {
+            withhold_sources: false,
+            lang: Some(lang),
+        };
+        export_with(&inst.ctx, &inst.alert_id, &Scope::Admin, &opts).await
+    };
+    let en = export_in("en").await.unwrap();
+    let report = |b: &Bundle| String::from_utf8(b.get(files::REPORT).unwrap().to_vec()).unwrap();
+    let english = report(&en);
+    assert!(
+        english.starts_with("# Evidence: rendezvous alert `"),
+        "{english}"
+    );
+    assert!(english.contains("## What happened\n\n"), "{english}");
+    assert!(english.contains("together for 2h 05m in Simulated patrol box, 212 m apart"));
+    for (lang, words) in [
+        (
+            "fr",
+            [
+                "# Éléments de preuve",
+                "## Ce qui s'est passé",
+                "bord à bord depuis 2 h 05 min",
+                "## Comment vérifier",
+            ],
+        ),
+        (
+            "pt",
+            [
+                "# Elementos de prova",
+                "## O que aconteceu",
+                "juntos há 2 h 05 min",
+                "## Como verificar",
+            ],
+        ),
+    ] {
+        let b = export_in(lang).await.unwrap();
+        let o = verify(&b, Some(&public));
+        assert!(o.is_ok(), "{lang}: {:?}", o.findings);
+        let text = report(&b);
+        for w in words {
+            assert!(text.contains(w), "{lang}: no {w:?} in\n{text}");
+        }
+        for w in [
+            "What happened",
+            "Vessels",
+            "How to verify",
+            "together for",
+            "Window exported",
+            "does not prove",
+        ] {
+            assert!(!text.contains(w), "{lang}: English {w:?} left in\n{text}");
+        }
+        // The figures the English report gives, written the language's way.
+        assert!(text.contains("4,20000° N, 2,50000° E"), "{lang}\n{text}");
+        // Every data file is the same bytes in every language.
+        for (path, bytes) in &en.entries {
+            if ![files::REPORT, files::MANIFEST, files::SIGNATURE].contains(&path.as_str()) {
+                assert_eq!(
+                    b.get(path),
+                    Some(bytes.as_slice()),
+                    "{lang}: {path} differs"
+                );
+            }
+        }
     }
 }

@@ -189,6 +189,8 @@ pub(super) struct Withheld {
     pub redaction: Redaction,
     /// The alert's summary with receivers withheld.
     pub summary: Option<String>,
+    /// The catalog message behind it, receivers withheld the same way.
+    pub message: Option<aiswatch_i18n::Message>,
 }
 
 /// The files and raw line entries withholding changes, besides the
@@ -317,6 +319,9 @@ pub(super) fn withhold(
         .get("summary")
         .and_then(Value::as_str)
         .map(str::to_owned);
+    let message = alert
+        .get("message")
+        .and_then(|m| serde_json::from_value(m.clone()).ok());
     b.put(
         files::ALERT,
         serde_json::to_vec(&alert).map_err(EvidenceError::json(files::ALERT))?,
@@ -389,7 +394,11 @@ pub(super) fn withhold(
             ),
         ],
     };
-    Ok(Withheld { redaction, summary })
+    Ok(Withheld {
+        redaction,
+        summary,
+        message,
+    })
 }
 
 /// `line` with every receiver it names replaced by `commit(field, value)`:

@@ -47,6 +47,7 @@ fn changes(offset: i64, open: &Arc<str>, close: &Arc<str>) -> Vec<Alert> {
         lon: 2.5,
         vessels: vec![],
         summary: "A and B together".into(),
+        message: None,
         details: aiswatch_engine::alert::Details::Rendezvous(Default::default()),
     })
     .collect()

@@ -167,6 +167,7 @@ impl Federation {
         }
         let opts = ExportOptions {
             withhold_sources: send.redacts_sources(),
+            lang: None,
         };
         let bundle = match crate::evidence::export_with(ctx, &id, &Scope::Admin, &opts).await {
             Ok(b) => b,

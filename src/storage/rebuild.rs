@@ -23,7 +23,7 @@ use aiswatch_core::ids::{AlertId, CentreId, Mmsi};
 use aiswatch_core::time::Millis;
 use aiswatch_decode::ais::{ClassA, ClassB, Dimensions, LongRange, StaticVoyage};
 use aiswatch_decode::{AisMessage, Body, Decoded, TimeSource};
-use aiswatch_engine::alert::{Alert, Details, Kind, State, VesselInfo};
+use aiswatch_engine::alert::{Alert, Arg, Details, Kind, Message, State, VesselInfo};
 use aiswatch_engine::engine::Engine;
 
 /// Records replayed per query (bounds memory).
@@ -218,15 +218,13 @@ pub(super) fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option
         Some(true) => return None,
         Some(false) => (
             REASON_DETECTOR_DISABLED,
-            format!(
-                "the {} detector is switched off in zone {}",
-                kind.as_str(),
-                a.zone
-            ),
+            Message::new("restart-detector-off")
+                .arg("kind", kind_word(kind))
+                .text("zone", a.zone.as_str()),
         ),
         None => (
             REASON_ZONE_REMOVED,
-            format!("zone {} is no longer loaded", a.zone),
+            Message::new("restart-zone-gone").text("zone", a.zone.as_str()),
         ),
     };
     let (mmsi, zone_name, zone_version, centre, lat, lon) =
@@ -245,12 +243,20 @@ pub(super) fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option
         .iter()
         .map(|&m| VesselInfo::from_store(engine.tracks(), m))
         .collect();
-    let labels: Vec<String> = vessels.iter().map(|v| v.label()).collect();
-    let who = if labels.is_empty() {
-        format!("alert {}", a.id)
-    } else {
-        labels.join(" and ")
+    let who = match &vessels[..] {
+        [] => Arg::Message(Message::new("closed-at-restart-alert").text("id", a.id.as_str())),
+        [v] => Arg::Text(v.label()),
+        [v, w, ..] => Arg::Message(
+            Message::new("vessel-pair")
+                .text("vessel", v.label())
+                .text("other", w.label()),
+        ),
     };
+    let summary = Message::new("closed-at-restart")
+        .arg("vessel", who)
+        .arg("kind", kind_word(kind))
+        .message("why", why)
+        .arg("reason", aiswatch_engine::alert::reason(reason));
     let at = at.max(a.started_at);
     Some(Alert {
         id: a.id.clone(),
@@ -266,16 +272,19 @@ pub(super) fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option
         ended_at: Some(at),
         lat,
         lon,
-        summary: format!(
-            "{}: {} alert closed at restart: {} ({}).",
-            who,
-            kind.as_str(),
-            why,
-            reason
-        ),
+        summary: aiswatch_engine::alert::english(&summary),
+        message: Some(summary),
         vessels,
         details: Details::ended(kind, reason),
     })
+}
+
+/// An alert kind as a catalog word (`kind-dark-period`).
+fn kind_word(kind: Kind) -> Arg {
+    Arg::Word {
+        id: format!("kind-{}", kind.as_str().replace('_', "-")),
+        text: kind.as_str().replace('_', " "),
+    }
 }
 
 /// What a close at restart takes from an alert's last stored change: who,

@@ -46,6 +46,7 @@ pub(crate) fn alert(id_mmsi: u32, centre: &str, state: State, at: Millis) -> Ale
         lon: 2.0,
         vessels: vec![],
         summary: format!("{state:?}"),
+        message: None,
         details: Details::Loitering(Default::default()),
     }
 }
@@ -507,6 +508,7 @@ async fn restart_closes_alerts_of_switched_off_detectors_and_removed_zones() {
             lon: 2.0,
             vessels: vec![],
             summary: "open".into(),
+            message: None,
             details: Details::from_json(kind, serde_json::json!({})).unwrap(),
         }
     };

@@ -180,7 +180,8 @@ pub async fn open_stream(http: SocketAddr, token: &str, last_id: Option<i64>) ->
 
 /// Reads `n` events (id, data) from an open stream.
 pub async fn read_events(mut resp: reqwest::Response, n: usize) -> Vec<(i64, Value)> {
-    let mut buf = String::new();
+    // Bytes: a chunk may end inside a character.
+    let mut buf: Vec<u8> = Vec::new();
     let mut out = Vec::new();
     while out.len() < n {
         let chunk = tokio::time::timeout(Duration::from_secs(120), resp.chunk())
@@ -188,9 +189,9 @@ pub async fn read_events(mut resp: reqwest::Response, n: usize) -> Vec<(i64, Val
             .expect("stream stalled")
             .unwrap()
             .expect("stream ended");
-        buf.push_str(std::str::from_utf8(&chunk).unwrap());
-        while let Some(end) = buf.find("\n\n") {
-            let ev: String = buf.drain(..end + 2).collect();
+        buf.extend_from_slice(&chunk);
+        while let Some(end) = buf.windows(2).position(|w| w == b"\n\n") {
+            let ev = String::from_utf8(buf.drain(..end + 2).collect()).unwrap();
             let mut id = None;
             let mut data = None;
             for l in ev.lines() {

@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use aiswatch_i18n::{Arg, Message};
+
 use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::ids::{AlertId, CentreId};
 use aiswatch_core::time::Millis;
@@ -166,8 +168,13 @@ pub struct Alert {
     pub lon: f64,
     /// Vessel names, call signs and flags where known.
     pub vessels: Vec<VesselInfo>,
-    /// One sentence for the watch officer.
+    /// One sentence for the watch officer, in English.
     pub summary: String,
+    /// The catalog message `summary` says (see `locales/`), so each centre
+    /// reads it in its own language. Absent in changes stored before
+    /// summaries were catalogued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
     /// Why it fired: durations, distances, speeds and the thresholds used.
     pub details: Details,
 }
@@ -194,6 +201,8 @@ struct StoredAlert {
     lon: f64,
     vessels: Vec<VesselInfo>,
     summary: String,
+    #[serde(default)]
+    message: Option<Message>,
     details: serde_json::Value,
 }
 
@@ -218,6 +227,7 @@ impl TryFrom<StoredAlert> for Alert {
             lon: a.lon,
             vessels: a.vessels,
             summary: a.summary,
+            message: a.message,
         })
     }
 }
@@ -238,6 +248,38 @@ impl Alert {
     /// One JSON line (no newline).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// `msg` in English: an alert's `summary`.
+pub fn english(msg: &Message) -> String {
+    let text = aiswatch_i18n::Catalogs::shipped().english(msg);
+    debug_assert!(text.is_some(), "locales/en.ftl cannot say {msg:?}");
+    text.unwrap_or_default()
+}
+
+/// A vessel's `label` and a zone's name (or id) for a summary: the
+/// message `id` with `$vessel` and `$zone`.
+pub fn message(id: &str, vessel: &VesselInfo, zone: &str) -> Message {
+    Message::new(id)
+        .text("vessel", vessel.label())
+        .text("zone", zone)
+}
+
+/// Why an episode ended, as a catalog word (its text where the catalogs
+/// have no word for it).
+pub fn reason(r: &str) -> Arg {
+    Arg::Word {
+        id: aiswatch_i18n::reason_id(r),
+        text: r.replace('_', " "),
+    }
+}
+
+/// `; ended: REASON` when an episode ended, nothing while it goes on.
+pub fn ended_clause(ended: Option<&str>) -> Arg {
+    match ended {
+        Some(r) => Arg::Message(Message::new("ended-clause").arg("reason", reason(r))),
+        None => Arg::Text(String::new()),
     }
 }
 

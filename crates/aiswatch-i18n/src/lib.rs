@@ -74,6 +74,9 @@ pub enum Arg {
     },
     /// A sentence of its own, rendered first.
     Message(Message),
+    /// Clauses rendered first and joined with the catalog's
+    /// `clause-separator`.
+    Clauses(Vec<Message>),
 }
 
 impl Message {
@@ -360,6 +363,12 @@ impl Catalogs {
                     self.word_in(c, id).unwrap_or_else(|| text.clone()).into()
                 }
                 Arg::Message(m) => self.render_in(c, m)?.into(),
+                Arg::Clauses(ms) => {
+                    let sep = self.render_in(c, &Message::new("clause-separator"))?;
+                    let parts: Option<Vec<String>> =
+                        ms.iter().map(|m| self.render_in(c, m)).collect();
+                    parts?.join(&sep).into()
+                }
             };
             args.set(name.clone(), value);
         }

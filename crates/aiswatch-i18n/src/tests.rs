@@ -149,7 +149,8 @@ fn messages_round_trip_through_json() {
         .decimal("d", 1.25, 2)
         .duration("t", 60_000)
         .word("w", "reason-parted", "parted")
-        .message("m", Message::new("y"));
+        .message("m", Message::new("y"))
+        .arg("c", Arg::Clauses(vec![Message::new("z")]));
     let j = serde_json::to_string(&m).unwrap();
     let back: Message = serde_json::from_str(&j).unwrap();
     assert_eq!(back, m);

@@ -190,6 +190,7 @@ fn alert(
         lon,
         vessels: vec![],
         summary: format!("{} in {zone}", kind.as_str()),
+        message: None,
         details: match kind {
             Kind::DarkPeriod => Details::DarkPeriod(dark_period::Details {
                 last_sog_kn: Some(Some(12.2)),

@@ -174,16 +174,14 @@ impl Silences {
     }
 
     /// A clause for the summary ("" when there was none).
-    pub(super) fn clause(&self) -> String {
+    pub(super) fn clause(&self) -> crate::alert::Arg {
+        use crate::alert::{Arg, Message};
         match self.count {
-            0 => String::new(),
-            1 => format!(
-                "; went on after {} of AIS silence",
-                crate::alert::human_duration(self.longest_ms)
-            ),
-            n => format!(
-                "; went on after {n} AIS silences (longest {})",
-                crate::alert::human_duration(self.longest_ms)
+            0 => Arg::Text(String::new()),
+            n => Arg::Message(
+                Message::new("silences-clause")
+                    .int("count", i64::from(n))
+                    .duration("longest", self.longest_ms),
             ),
         }
     }
@@ -309,6 +307,10 @@ mod tests {
         s.add(H);
         assert_eq!(s.details().longest_s, 3 * 3600);
         assert_eq!(s.details().total_s, 4 * 3600);
-        assert!(s.clause().contains("2 AIS silences"), "{}", s.clause());
+        let crate::alert::Arg::Message(m) = s.clause() else {
+            panic!("no clause for two silences");
+        };
+        let text = crate::alert::english(&m);
+        assert_eq!(text, "; went on after 2 AIS silences (longest 3h 00m)");
     }
 }

@@ -26,7 +26,7 @@ use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::silence::{Coverage, StationId};
 use super::REASON_FORGOTTEN;
 use super::{haversine, ms, shrink, DetectConfig, Fix, Place, VState, KN_PER_MPS};
-use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::alert::{english, human_duration, message, Alert, Arg, Kind, Message, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
@@ -186,14 +186,10 @@ fn dark_closed(cx: &Context, mmsi: Mmsi, d: DarkOpen, end: DarkEnd<'_>) -> Alert
             let dist = haversine(d.fix.lon, d.fix.lat, lon, lat);
             let gap_ms = t - d.fix.time;
             let implied = dist / (gap_ms.max(1) as f64 / 1000.0) * KN_PER_MPS;
-            let summary = format!(
-                "{} reappeared after {} of AIS silence in {}, {:.1} nm from where it went dark (implied {:.1} kn).",
-                info.label(),
-                human_duration(gap_ms),
-                zone_name,
-                dist / 1852.0,
-                implied
-            );
+            let summary = message("dark-period-returned", &info, zone_name)
+                .duration("gap", gap_ms)
+                .decimal("distance_nm", dist / 1852.0, 1)
+                .decimal("speed_kn", implied, 1);
             let details = Details {
                 dark_lat: Some(d.fix.lat),
                 dark_lon: Some(d.fix.lon),
@@ -209,13 +205,9 @@ fn dark_closed(cx: &Context, mmsi: Mmsi, d: DarkOpen, end: DarkEnd<'_>) -> Alert
         }
         DarkEnd::Forgotten { now, reason } => {
             let silent = now.saturating_sub(d.fix.time);
-            let summary = format!(
-                "{} not heard again after {} of AIS silence in {}; ended: {} (no longer tracked).",
-                info.label(),
-                human_duration(silent),
-                zone_name,
-                reason
-            );
+            let summary = message("dark-period-forgotten", &info, zone_name)
+                .duration("silent", silent)
+                .arg("reason", crate::alert::reason(reason));
             let details = Details {
                 dark_lat: Some(d.fix.lat),
                 dark_lon: Some(d.fix.lon),
@@ -226,12 +218,8 @@ fn dark_closed(cx: &Context, mmsi: Mmsi, d: DarkOpen, end: DarkEnd<'_>) -> Alert
             (now, d.fix.lon, d.fix.lat, summary, details)
         }
         DarkEnd::Unwatched { now, reason } => {
-            let summary = format!(
-                "{}: dark-period watch ended ({}) in {} while still silent.",
-                info.label(),
-                reason.replace('_', " "),
-                zone_name,
-            );
+            let summary = message("dark-period-unwatched", &info, zone_name)
+                .arg("reason", crate::alert::reason(reason));
             let details = Details {
                 reason: Some(reason.to_owned()),
                 silent_s: Some((now - d.fix.time) / 1000),
@@ -254,7 +242,8 @@ fn dark_closed(cx: &Context, mmsi: Mmsi, d: DarkOpen, end: DarkEnd<'_>) -> Alert
         ended_at: Some(at),
         lat,
         lon,
-        summary,
+        summary: english(&summary),
+        message: Some(summary),
         vessels: vec![info],
         details: crate::alert::Details::DarkPeriod(details),
     }
@@ -324,6 +313,13 @@ impl DarkPeriod {
         let id = Alert::make_id(Kind::DarkPeriod, &z.id, &[mmsi], last.time);
         let station_last = cx.live.id(&v.station).and_then(|id| cx.live.last_heard(id));
         let why = why_it_counts(&judged, explained);
+        let summary = message("dark-period-open", &info, z.name.as_deref().unwrap_or(&z.id))
+            .duration("silent", silent)
+            .duration("threshold", min_gap)
+            .decimal("lat", last.lat, 4)
+            .decimal("lon", last.lon, 4)
+            .text("receiver", v.station.to_string())
+            .arg("why", why_clauses(&judged, explained));
         let heard_by = heard_by(cx, v, now);
         let alert = Alert {
             id: id.clone(),
@@ -339,17 +335,8 @@ impl DarkPeriod {
             ended_at: None,
             lat: last.lat,
             lon: last.lon,
-            summary: format!(
-                "{} silent for {} in {} (threshold {}); last heard at {:.4}, {:.4} by station {}; {}.",
-                info.label(),
-                human_duration(silent),
-                z.name.as_deref().unwrap_or(&z.id),
-                human_duration(min_gap),
-                last.lat,
-                last.lon,
-                v.station,
-                why
-            ),
+            summary: english(&summary),
+            message: Some(summary),
             vessels: vec![info],
             details: crate::alert::Details::DarkPeriod(Details {
                 down: Some(
@@ -534,6 +521,35 @@ struct Share {
 }
 
 /// Why a silence counts, in words: which expected stations stayed live.
+/// [`why_it_counts`] as catalog clauses, for the summary.
+fn why_clauses(judged: &[Judged], explained: Millis) -> Arg {
+    let mut parts = Vec::new();
+    for j in judged {
+        let live: Vec<&str> = j
+            .stations
+            .iter()
+            .filter(|s| s.2 == 0)
+            .map(|s| s.0.as_ref())
+            .collect();
+        if live.is_empty() {
+            continue;
+        }
+        let id = match j.basis {
+            Basis::Vessel => "dark-period-why-vessel",
+            Basis::Cell => "dark-period-why-cell",
+        };
+        parts.push(
+            Message::new(id)
+                .int("count", live.len() as i64)
+                .text("receivers", live.join(", ")),
+        );
+    }
+    if parts.is_empty() {
+        parts.push(Message::new("dark-period-why-explained").duration("explained", explained));
+    }
+    Arg::Clauses(parts)
+}
+
 fn why_it_counts(judged: &[Judged], explained: Millis) -> String {
     let mut parts = Vec::new();
     for j in judged {

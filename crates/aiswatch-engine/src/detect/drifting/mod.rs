@@ -18,7 +18,7 @@ use super::context::{Context, Key, Report};
 use super::episode::{Contact, Episode};
 use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{angle_deg, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
-use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::alert::{ended_clause, english, message, Alert, Kind, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::time::Millis;
 use aiswatch_zones::ZoneSet;
@@ -272,6 +272,17 @@ fn drift_alert(
     let p = params.get(d.zone).copied().unwrap_or_default();
     let info = VesselInfo::from_store(tracks, mmsi);
     let dur = ended.unwrap_or(last.time) - d.ep.since;
+    let summary = message("drifting", &info, z.name.as_deref().unwrap_or(&z.id))
+        .duration("duration", dur)
+        .decimal("min_angle", d.min_angle, 0)
+        .decimal("max_angle", d.max_angle, 0)
+        .decimal("max_speed_kn", d.max_sog, 1)
+        .decimal("threshold_min_angle", p.min_angle_deg, 0)
+        .decimal("threshold_max_angle", p.max_angle_deg, 0)
+        .decimal("threshold_min_kn", p.min_speed_kn, 2)
+        .decimal("threshold_max_kn", p.max_speed_kn, 0)
+        .duration("min_duration", ms(p.min_duration))
+        .arg("ended", ended_clause(ended.is_some().then_some(reason)));
     let nav = tracks.get(mmsi).and_then(|v| v.nav_status);
     let moved = super::haversine(d.start.0, d.start.1, last.lon, last.lat);
     Some(Alert {
@@ -288,26 +299,8 @@ fn drift_alert(
         ended_at: ended,
         lat: last.lat,
         lon: last.lon,
-        summary: format!(
-            "{} drifting {} in {}: heading {:.0}–{:.0}° off its course at up to {:.1} kn \
-             (threshold {:.0}–{:.0}° at {:.2}–{:.0} kn for {}){}.",
-            info.label(),
-            human_duration(dur),
-            z.name.as_deref().unwrap_or(&z.id),
-            d.min_angle,
-            d.max_angle,
-            d.max_sog,
-            p.min_angle_deg,
-            p.max_angle_deg,
-            p.min_speed_kn,
-            p.max_speed_kn,
-            human_duration(ms(p.min_duration)),
-            if ended.is_some() {
-                format!("; ended: {reason}")
-            } else {
-                String::new()
-            }
-        ),
+        summary: english(&summary),
+        message: Some(summary),
         vessels: vec![info],
         details: crate::alert::Details::Drifting(Details {
             duration_s: Some(dur / 1000),

@@ -17,7 +17,7 @@ use super::context::{Context, Key, Report};
 use super::episode::{Contact, Episode};
 use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{angle_deg, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
-use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::alert::{ended_clause, english, message, Alert, Kind, Message, State, VesselInfo};
 use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::time::Millis;
 use aiswatch_zones::ZoneSet;
@@ -283,13 +283,23 @@ fn fish_alert(
     let rate = turns_per_h(f, end);
     let is_declared = info.ship_type == Some(SHIP_TYPE_FISHING);
     let why = if is_declared {
-        "reported as a fishing vessel (ship type 30)".to_string()
+        Message::new("fishing-why-declared")
     } else {
-        format!(
-            "trawling-like: {} turns of {:.0}° or more ({:.1}/h, threshold {:.1}/h)",
-            f.turns, p.turn_deg, rate, p.min_turns_per_h
-        )
+        Message::new("fishing-why-turns")
+            .int("turns", i64::from(f.turns))
+            .decimal("turn_deg", p.turn_deg, 0)
+            .decimal("rate", rate, 1)
+            .decimal("threshold", p.min_turns_per_h, 1)
     };
+    let summary = message("fishing", &info, z.name.as_deref().unwrap_or(&z.id))
+        .duration("duration", dur)
+        .decimal("min_speed_kn", f.min_sog, 1)
+        .decimal("max_speed_kn", f.max_sog, 1)
+        .message("why", why)
+        .decimal("threshold_min_kn", p.min_speed_kn, 1)
+        .decimal("threshold_max_kn", p.max_speed_kn, 1)
+        .duration("min_duration", ms(p.min_duration))
+        .arg("ended", ended_clause(ended.is_some().then_some(reason)));
     Some(Alert {
         id,
         kind: Kind::Fishing,
@@ -304,24 +314,8 @@ fn fish_alert(
         ended_at: ended,
         lat: last.lat,
         lon: last.lon,
-        summary: format!(
-            "{} fishing in closed area {} for {} at {:.1}–{:.1} kn, {} (fishing speeds \
-             {:.1}–{:.1} kn for {}){}.",
-            info.label(),
-            z.name.as_deref().unwrap_or(&z.id),
-            human_duration(dur),
-            f.min_sog,
-            f.max_sog,
-            why,
-            p.min_speed_kn,
-            p.max_speed_kn,
-            human_duration(ms(p.min_duration)),
-            if ended.is_some() {
-                format!("; ended: {reason}")
-            } else {
-                String::new()
-            }
-        ),
+        summary: english(&summary),
+        message: Some(summary),
         vessels: vec![info],
         details: crate::alert::Details::Fishing(Details {
             declared_fishing: Some(is_declared),

@@ -27,7 +27,7 @@ use super::episode::Quiet;
 use super::place::Place;
 use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{haversine, ms, shrink, DetectConfig, Fix, Step, KN_PER_MPS, REASON_FORGOTTEN};
-use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::alert::{english, message, Alert, Arg, Kind, Message, State, VesselInfo};
 use crate::track::{flag::flag_of, Mmsi, StaticInfo};
 use aiswatch_core::time::Millis;
 use aiswatch_zones::ZoneSet;
@@ -90,34 +90,35 @@ struct Ident {
 }
 
 /// One sentence for a change (an element of `details.changes`).
-fn describe(c: &Change) -> String {
+fn describe(c: &Change) -> Message {
     let flag = |f: &Option<String>| match f {
-        Some(f) => format!("{f:?}"),
-        None => "none".to_string(),
+        Some(f) => Arg::Text(format!("{f:?}")),
+        None => Arg::Word {
+            id: "value-none".into(),
+            text: "none".into(),
+        },
     };
     let value = |v: &AttributeValue| match v {
         AttributeValue::Text(s) => format!("{s:?}"),
         AttributeValue::Number(n) => n.to_string(),
     };
     match c {
-        Change::Conflict(c) => format!(
-            "one MMSI reporting from two places {:.0} km apart, back and forth ({} jumps)",
-            c.distance_m / 1000.0,
-            c.switches
-        ),
-        Change::Flag(c) => format!(
-            "IMO {} now under this MMSI, flag {} (was MMSI {}, flag {})",
-            c.imo,
-            flag(&c.to),
-            c.previous_mmsi,
-            flag(&c.from)
-        ),
-        Change::Attribute(c) => format!(
-            "{} changed from {} to {}",
-            c.field.words(),
-            value(&c.from),
-            value(&c.to)
-        ),
+        Change::Conflict(c) => Message::new("identity-change-conflict")
+            .decimal("distance_km", c.distance_m / 1000.0, 0)
+            .int("jumps", i64::from(c.switches)),
+        Change::Flag(c) => Message::new("identity-change-flag")
+            .int("imo", i64::from(c.imo))
+            .arg("flag", flag(&c.to))
+            .int("previous_mmsi", i64::from(c.previous_mmsi))
+            .arg("previous_flag", flag(&c.from)),
+        Change::Attribute(c) => Message::new("identity-change-attribute")
+            .word(
+                "field",
+                format!("field-{}", c.field.words().replace(' ', "-")),
+                c.field.words(),
+            )
+            .text("from", value(&c.from))
+            .text("to", value(&c.to)),
     }
 }
 
@@ -400,6 +401,9 @@ impl IdentityChange {
         let Some(i) = st.open.as_ref() else { return };
         let z = cx.zone(zone);
         let info = VesselInfo::from_store(cx.tracks, mmsi);
+        let summary = message("identity-change-open", &info, z.name.as_deref().unwrap_or(&z.id))
+            .message("change", describe(&change))
+            .int("count", i64::from(i.q.count));
         let alert = Alert {
             id: i.q.id.clone(),
             kind: Kind::IdentityChange,
@@ -414,14 +418,8 @@ impl IdentityChange {
             ended_at: None,
             lat: pos.1,
             lon: pos.0,
-            summary: format!(
-                "{}: {} in {} ({} identity change{} so far).",
-                info.label(),
-                describe(&change),
-                z.name.as_deref().unwrap_or(&z.id),
-                i.q.count,
-                if i.q.count == 1 { "" } else { "s" }
-            ),
+            summary: english(&summary),
+            message: Some(summary),
             vessels: vec![info],
             details: crate::alert::Details::IdentityChange(Details {
                 change: Some(change),
@@ -447,22 +445,13 @@ fn ident_closed(cx: &Context, mmsi: Mmsi, i: Ident, reason: Option<&str>) -> Ale
     let z = cx.zone(i.q.zone);
     let info = VesselInfo::from_store(cx.tracks, mmsi);
     let (lon, lat) = cx.last(mmsi).map_or((0.0, 0.0), |f: &Fix| (f.lon, f.lat));
-    let quiet = human_duration(now.saturating_sub(i.q.last));
     let summary = match reason {
-        None => format!(
-            "{}: no further identity change for {} ({} in all).",
-            info.label(),
-            quiet,
-            i.q.count
-        ),
-        Some(r) => format!(
-            "{}: ended: {} after {} without an identity change ({} in all).",
-            info.label(),
-            r.replace('_', " "),
-            quiet,
-            i.q.count
-        ),
-    };
+        None => Message::new("identity-change-quiet"),
+        Some(r) => Message::new("identity-change-ended").arg("reason", crate::alert::reason(r)),
+    }
+    .text("vessel", info.label())
+    .duration("quiet", now.saturating_sub(i.q.last))
+    .int("count", i64::from(i.q.count));
     Alert {
         id: i.q.id,
         kind: Kind::IdentityChange,
@@ -477,7 +466,8 @@ fn ident_closed(cx: &Context, mmsi: Mmsi, i: Ident, reason: Option<&str>) -> Ale
         ended_at: Some(i.q.last),
         lat,
         lon,
-        summary,
+        summary: english(&summary),
+        message: Some(summary),
         vessels: vec![info],
         details: crate::alert::Details::IdentityChange(Details {
             changes: Some(i.changes),

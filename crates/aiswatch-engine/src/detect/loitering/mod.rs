@@ -11,7 +11,7 @@ use super::context::{Context, Key, Report};
 use super::episode::{Contact, Episode, Resume, ResumeRule};
 use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{haversine, ms, shrink, slow_in, DetectConfig, Fix, REASON_FORGOTTEN};
-use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::alert::{ended_clause, english, message, Alert, Kind, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
@@ -266,6 +266,13 @@ fn loiter_alert(
     let p = params.get(zone).copied().unwrap_or_default();
     let info = VesselInfo::from_store(tracks, mmsi);
     let dur = ended.unwrap_or(at) - since;
+    let summary = message("loitering", &info, z.name.as_deref().unwrap_or(&z.id))
+        .duration("duration", dur)
+        .decimal("max_speed_kn", l.max_sog, 1)
+        .decimal("threshold_kn", p.max_speed_kn, 1)
+        .duration("min_duration", ms(p.min_duration))
+        .arg("silences", l.ep.silences.clause())
+        .arg("ended", ended_clause(ended.is_some().then_some(reason)));
     let drift = haversine(start.0, start.1, pos.0, pos.1);
     let nav = tracks.get(mmsi).and_then(|v| v.nav_status);
     Alert {
@@ -282,21 +289,8 @@ fn loiter_alert(
         ended_at: ended,
         lat: pos.1,
         lon: pos.0,
-        summary: format!(
-            "{} loitering {} in {} at ≤ {:.1} kn (threshold {:.1} kn for {}){}{}.",
-            info.label(),
-            human_duration(dur),
-            z.name.as_deref().unwrap_or(&z.id),
-            l.max_sog,
-            p.max_speed_kn,
-            human_duration(ms(p.min_duration)),
-            l.ep.silences.clause(),
-            if ended.is_some() {
-                format!("; ended: {reason}")
-            } else {
-                String::new()
-            }
-        ),
+        summary: english(&summary),
+        message: Some(summary),
         vessels: vec![info],
         details: crate::alert::Details::Loitering(Details {
             drift_m: Some(drift.round()),

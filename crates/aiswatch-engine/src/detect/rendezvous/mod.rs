@@ -13,7 +13,7 @@ use super::context::{Context, Key, Report};
 use super::episode::{Contact, Episode, Resume, ResumeRule};
 use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{haversine, ms, shrink, slow_in, DetectConfig, REASON_FORGOTTEN};
-use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::alert::{ended_clause, english, message, Alert, Kind, State, VesselInfo};
 use crate::track::index::M_PER_DEG_LAT;
 use crate::track::Mmsi;
 use aiswatch_core::time::Millis;
@@ -361,6 +361,16 @@ impl Rendezvous {
         let ia = VesselInfo::from_store(tracks, key.0);
         let ib = VesselInfo::from_store(tracks, key.1);
         let dur = ended.unwrap_or(at) - pair.ep.since;
+        let summary = message("rendezvous", &ia, z.name.as_deref().unwrap_or(&z.id))
+            .text("other", ib.label())
+            .duration("duration", dur)
+            .decimal("distance_m", pair.last_m, 0)
+            .decimal("closest_m", pair.min_m, 0)
+            .decimal("max_speed_kn", p.max_speed_kn, 1)
+            .decimal("threshold_m", p.max_distance_m, 0)
+            .duration("min_duration", ms(p.min_duration))
+            .arg("silences", pair.ep.silences.clause())
+            .arg("ended", ended_clause(ended.is_some().then_some(reason)));
         let id = pair.ep.alert.clone()?;
         Some(Alert {
             id,
@@ -376,20 +386,8 @@ impl Rendezvous {
             ended_at: ended,
             lat,
             lon,
-            summary: format!(
-                "{} and {} together for {} in {}, {:.0} m apart (closest {:.0} m), both ≤ {:.1} kn (threshold {:.0} m for {}){}{}.",
-                ia.label(),
-                ib.label(),
-                human_duration(dur),
-                z.name.as_deref().unwrap_or(&z.id),
-                pair.last_m,
-                pair.min_m,
-                p.max_speed_kn,
-                p.max_distance_m,
-                human_duration(ms(p.min_duration)),
-                pair.ep.silences.clause(),
-                if ended.is_some() { format!("; ended: {reason}") } else { String::new() }
-            ),
+            summary: english(&summary),
+            message: Some(summary),
             vessels: vec![ia, ib],
             details: crate::alert::Details::Rendezvous(Details {
                 distance_m: Some(pair.last_m.round()),

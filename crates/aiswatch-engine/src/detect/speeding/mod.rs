@@ -28,7 +28,7 @@ use super::context::{Context, Key, Report};
 use super::episode::{Contact, Episode};
 use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{haversine, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
-use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::alert::{ended_clause, english, message, Alert, Kind, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::time::Millis;
 use aiswatch_zones::ZoneSet;
@@ -290,6 +290,12 @@ fn speeding_alert(
     let p = params.get(d.zone).copied().unwrap_or_default();
     let info = VesselInfo::from_store(tracks, mmsi);
     let dur = ended.unwrap_or(last.time) - d.ep.since;
+    let summary = message("speeding", &info, z.name.as_deref().unwrap_or(&z.id))
+        .duration("duration", dur)
+        .decimal("max_speed_kn", d.max_kn, 1)
+        .decimal("limit_kn", p.max_speed_kn, 1)
+        .duration("min_duration", ms(p.min_duration))
+        .arg("ended", ended_clause(ended.is_some().then_some(reason)));
     let distance = haversine(d.start.0, d.start.1, d.last.0, d.last.1);
     let mean = d.sum_kn / f64::from(d.reports.max(1));
     let one_decimal = |x: f64| (x * 10.0).round() / 10.0;
@@ -307,20 +313,8 @@ fn speeding_alert(
         ended_at: ended,
         lat: last.lat,
         lon: last.lon,
-        summary: format!(
-            "{} speeding {} in {} at up to {:.1} kn (limit {:.1} kn for {}){}.",
-            info.label(),
-            human_duration(dur),
-            z.name.as_deref().unwrap_or(&z.id),
-            d.max_kn,
-            p.max_speed_kn,
-            human_duration(ms(p.min_duration)),
-            if ended.is_some() {
-                format!("; ended: {reason}")
-            } else {
-                String::new()
-            }
-        ),
+        summary: english(&summary),
+        message: Some(summary),
         vessels: vec![info],
         details: crate::alert::Details::Speeding(Details {
             duration_s: Some(dur / 1000),

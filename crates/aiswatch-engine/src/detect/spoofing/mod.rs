@@ -8,7 +8,7 @@ use super::context::{Context, Key, Report};
 use super::episode::Quiet;
 use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::{ms, shrink, DetectConfig, Fix, Step, KN_PER_MPS, REASON_FORGOTTEN};
-use crate::alert::{human_duration, Alert, Kind, State, VesselInfo};
+use crate::alert::{english, message, Alert, Kind, Message, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::time::Millis;
 use aiswatch_zones::ZoneSet;
@@ -173,6 +173,9 @@ impl Spoofing {
         };
         let info = VesselInfo::from_store(cx.tracks, mmsi);
         let reason = why.reason.words();
+        let summary = message("spoofing-open", &info, z.name.as_deref().unwrap_or(&z.id))
+            .word("anomaly", format!("anomaly-{}", reason.replace(' ', "-")), reason)
+            .int("count", i64::from(count));
         let alert = Alert {
             id,
             kind: Kind::Spoofing,
@@ -187,14 +190,8 @@ impl Spoofing {
             ended_at: None,
             lat: fix.lat,
             lon: fix.lon,
-            summary: format!(
-                "{}: {} in {} ({} anomal{} so far).",
-                info.label(),
-                reason,
-                z.name.as_deref().unwrap_or(&z.id),
-                count,
-                if count == 1 { "y" } else { "ies" }
-            ),
+            summary: english(&summary),
+            message: Some(summary),
             vessels: vec![info],
             details: crate::alert::Details::Spoofing(Details {
                 anomalies: Some(count),
@@ -214,22 +211,13 @@ fn spoof_closed(cx: &Context, mmsi: Mmsi, s: Quiet, reason: Option<&str>) -> Ale
     let z = cx.zone(s.zone);
     let info = VesselInfo::from_store(cx.tracks, mmsi);
     let (lon, lat) = cx.last(mmsi).map_or((0.0, 0.0), |f: &Fix| (f.lon, f.lat));
-    let quiet = human_duration(now.saturating_sub(s.last));
     let summary = match reason {
-        None => format!(
-            "{}: no further track anomaly for {} ({} in all).",
-            info.label(),
-            quiet,
-            s.count
-        ),
-        Some(r) => format!(
-            "{}: ended: {} after {} without an anomaly ({} in all).",
-            info.label(),
-            r,
-            quiet,
-            s.count
-        ),
-    };
+        None => Message::new("spoofing-quiet"),
+        Some(r) => Message::new("spoofing-ended").arg("reason", crate::alert::reason(r)),
+    }
+    .text("vessel", info.label())
+    .duration("quiet", now.saturating_sub(s.last))
+    .int("count", i64::from(s.count));
     let details = crate::alert::Details::Spoofing(Details {
         anomalies: Some(s.count),
         anomaly: None,
@@ -249,7 +237,8 @@ fn spoof_closed(cx: &Context, mmsi: Mmsi, s: Quiet, reason: Option<&str>) -> Ale
         ended_at: Some(s.last),
         lat,
         lon,
-        summary,
+        summary: english(&summary),
+        message: Some(summary),
         vessels: vec![info],
         details,
     }
@@ -261,6 +250,9 @@ fn spoof_unwatched(cx: &Context, mmsi: Mmsi, s: Quiet, reason: &str) -> Alert {
     let z = cx.zone(s.zone);
     let info = || VesselInfo::from_store(cx.tracks, mmsi);
     let pos = cx.last(mmsi).map_or((0.0, 0.0), |f| (f.lon, f.lat));
+    let summary = message("spoofing-unwatched", &info(), z.name.as_deref().unwrap_or(&z.id))
+        .arg("reason", crate::alert::reason(reason))
+        .int("count", i64::from(s.count));
     Alert {
         id: s.id,
         kind: Kind::Spoofing,
@@ -275,13 +267,8 @@ fn spoof_unwatched(cx: &Context, mmsi: Mmsi, s: Quiet, reason: &str) -> Alert {
         ended_at: Some(s.last),
         lat: pos.1,
         lon: pos.0,
-        summary: format!(
-            "{}: spoofing watch ended ({}) in {} ({} anomalies in all).",
-            info().label(),
-            reason.replace('_', " "),
-            z.name.as_deref().unwrap_or(&z.id),
-            s.count
-        ),
+        summary: english(&summary),
+        message: Some(summary),
         vessels: vec![info()],
         details: crate::alert::Details::Spoofing(Details {
             anomalies: Some(s.count),
