@@ -195,6 +195,9 @@ test("a French centre's officer reads the console in French, with no English lab
   const kind = catalogs.fr[`kind-${pick.kind.replaceAll("_", "-")}`];
   assert.ok(kind && kind !== catalogs.en[`kind-${pick.kind.replaceAll("_", "-")}`]);
   assert.match(await p.locator("#detail-title").textContent(), new RegExp(`^${kind}`));
+  // Once the map has flown to the alert and the vessels are drawn again.
+  await p.waitForFunction(() => !document.querySelector("#map.leaflet-zoom-anim") &&
+    document.querySelector("#map canvas.vessels")?.style.visibility !== "hidden");
   await p.screenshot({ path: path.join(SHOTS, "console-fr.png") });
   // Acknowledge in French: the form's labels are the catalog's.
   await p.getByLabel("Votre nom").fill("Lt. Diallo");
