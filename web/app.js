@@ -79,6 +79,9 @@ const withheld = (html) => html.replaceAll("[withheld]", `<span class="withheld"
 // language's words).
 const kindName = (k) => tOr(`kind-${String(k).replaceAll("_", "-")}`, String(k).replaceAll("_", " "));
 const stateName = (s) => tOr(`state-${s}`, String(s));
+// The summary comes in the language the API wrote it in (the centre's):
+// said so, for screen readers, when it differs from the page's.
+const summaryLang = (a) => (a.lang && a.lang !== currentLang() ? ` lang="${esc(a.lang)}"` : "");
 const zoneKindName = (k) => tOr(`zone-kind-${String(k).replaceAll("_", "-")}`, String(k).replaceAll("_", " "));
 
 // ---- sign-in ----------------------------------------------------------------
@@ -438,7 +441,7 @@ function renderQueue() {
         aria-current="${a.id === state.selected}">
       <span class="kind">${esc(kindName(a.kind))}</span> <span class="when">${esc(fmtTime(a.started_at))}</span>
       ${a.origin ? `<span class="origin" title="${esc(sharedBy(a))}">${esc(t("origin-from", { origin: a.origin }))}</span>` : ""}
-      <div class="summary" translate="no">${withheld(esc(a.summary))}</div>
+      <div class="summary" translate="no"${summaryLang(a)}>${withheld(esc(a.summary))}</div>
       ${ack ? `<div class="ack">✓ ${esc(t("queue-acked-by", { by: ack.by }))}</div>` : ""}
     </li>`;
   }).join("");
@@ -687,7 +690,7 @@ async function showAlert(id, { keepView = false } = {}) {
     ${a.origin ? `<p class="origin-note"><span class="origin">${esc(t("origin-from", { origin: a.origin }))}</span>
       ${esc(sharedBy(a))}.
       ${withheld(esc(t("origin-withheld", { withheld: "[withheld]" })))}</p>` : ""}
-    <p translate="no">${withheld(esc(a.summary))}</p>
+    <p translate="no"${summaryLang(a)}>${withheld(esc(a.summary))}</p>
     ${dl([[t("detail-state"), stateName(a.state)], [t("detail-since"), fmtTime(a.started_at)], [t("detail-ended"), a.ended_at && fmtTime(a.ended_at)],
           [t("detail-last-change"), fmtTime(a.at)], [t("detail-where"), Number.isFinite(a.lat) && Number.isFinite(a.lon) ? `${a.lat.toFixed(4)}, ${a.lon.toFixed(4)}` : null],
           [t("detail-zone"), a.zone], [t("detail-centres"), (a.centre || []).join(", ")], [t("detail-from"), a.origin], [t("detail-agreement"), a.agreement], [t("detail-alert-id"), a.id]])}
