@@ -77,7 +77,7 @@ export async function useLanguage(tag) {
   messages = body.messages || {};
   lang = body.lang || tag;
   dateTime = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", hourCycle: "h23", timeZone: "UTC" });
-  dateTimeSeconds = new Intl.DateTimeFormat(lang, { dateStyle: "short", timeStyle: "medium", hourCycle: "h23", timeZone: "UTC" });
+  dateTimeSeconds = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "medium", hourCycle: "h23", timeZone: "UTC" });
   timeOfDay = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" });
   number = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
   plural = new Intl.PluralRules(lang);
