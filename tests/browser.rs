@@ -5,7 +5,10 @@
 //! installation, for the partner's view and the Partners page; the Audit
 //! page and legal holds, with an administrator's token), and
 //! `tests/browser/zones.test.mjs` (the Zones page: an administrator draws,
-//! checks, previews and saves a zone on a copy of the zones). Needs
+//! checks, previews and saves a zone on a copy of the zones), and
+//! `tests/browser/i18n.test.mjs` (the console in the centre's language:
+//! French and Portuguese centres, the browser's language before sign-in,
+//! the language switch; no English label left). Needs
 //! `node`, `npm` and `/usr/bin/chromium` (or `CHROMIUM`);
 //! `.ci/run` installs Chromium. Without them the test says SKIPPED loudly.
 
@@ -56,6 +59,7 @@ fn console_end_to_end_in_chromium() {
             "--test-reporter=spec",
             "console.test.mjs",
             "zones.test.mjs",
+            "i18n.test.mjs",
         ])
         .current_dir(&dir)
         .env("AISWATCH_BIN", env!("CARGO_BIN_EXE_aiswatch"))

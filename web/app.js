@@ -10,6 +10,12 @@
 import { initAudit } from "./audit.js";
 import { initHolds } from "./holds.js";
 import { initZones } from "./zones.js";
+import {
+  t, tn, tOr, apply, currentLang, loadLanguages, negotiate, browserLang, preferredLang, useLanguage, languageSwitch,
+  fmtDateTime, fmtTimeOfDay, fmtNumber,
+} from "./i18n.js";
+
+window.aiswatchConsole = { ready: false };
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "aiswatch.token";
@@ -36,6 +42,7 @@ const state = {
   actor: null,          // who the daemon takes the token for ("admin", "centre:ID"), from POST /session
   federation: null,     // GET /api/v1/federation, when the token may read it
   view: "map",          // "map", "partners", "audit" or "zones"
+  lang: null,           // the language the daemon answered for the token (the centre's), from POST /session
 };
 
 // ---- API ------------------------------------------------------------------
@@ -64,39 +71,54 @@ function apiResponse(path, opts = {}) {
 }
 
 const enc = encodeURIComponent;
-const fmtTime = (s) => (s ? s.replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, "Z") : "–");
+const fmtTime = fmtDateTime;
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 // What a partner withheld, marked (in escaped HTML).
-const withheld = (html) => html.replaceAll("[withheld]", '<span class="withheld">[withheld]</span>');
+const withheld = (html) => html.replaceAll("[withheld]", `<span class="withheld">${esc(t("withheld"))}</span>`);
+// An alert kind as people read it ("dark_period" → "dark period", or the
+// language's words).
+const kindName = (k) => tOr(`kind-${String(k).replaceAll("_", "-")}`, String(k).replaceAll("_", " "));
+const stateName = (s) => tOr(`state-${s}`, String(s));
+// The summary comes in the language the API wrote it in (the centre's):
+// said so, for screen readers, when it differs from the page's.
+const summaryLang = (a) => (a.lang && a.lang !== currentLang() ? ` lang="${esc(a.lang)}"` : "");
+const zoneKindName = (k) => tOr(`zone-kind-${String(k).replaceAll("_", "-")}`, String(k).replaceAll("_", " "));
 
 // ---- sign-in ----------------------------------------------------------------
 
 async function signIn(token) {
+  await booted;
   state.token = token || null;
   state.abort = new AbortController();
   try {
-    state.actor = await openSession();
+    ({ actor: state.actor, lang: state.lang } = await openSession());
   } catch (e) {
     state.token = null;
     throw e;
   }
   if (token) sessionStorage.setItem(TOKEN_KEY, token); else sessionStorage.removeItem(TOKEN_KEY);
+  // Signed in: the centre's language, unless this browser chose one.
+  const lang = preferredLang() || negotiate([state.lang]) || "en";
+  if (lang !== currentLang()) await useLanguage(lang).catch(() => {});
+  window.aiswatchConsole.lang = currentLang();
   $("signin").hidden = true;
   $("app").hidden = false;
   await start();
 }
 
 // POST /api/v1/session: the daemon checks the token, records the sign-in in
-// its audit log and says who it takes the token for. A daemon older than
-// the audit log has no such route (404): a page of alerts checks the token.
+// its audit log and says who it takes the token for and in which language
+// the token's centre reads (English for an administrator). A daemon older
+// than the audit log has no such route (404): a page of alerts checks the token.
 async function openSession() {
   try {
-    return (await api("/api/v1/session", { method: "POST" }))?.actor ?? null;
+    const s = await api("/api/v1/session", { method: "POST" });
+    return { actor: s?.actor ?? null, lang: s?.lang ?? null };
   } catch (e) {
     if (e.status !== 404) throw e;
   }
   await api("/api/v1/alerts?limit=1");
-  return null;
+  return { actor: null, lang: null };
 }
 
 function signOut() {
@@ -112,7 +134,7 @@ $("signin-form").addEventListener("submit", async (ev) => {
   try {
     await signIn($("token").value.trim());
   } catch (e) {
-    $("signin-error").textContent = e.status === 401 ? "Unknown token." : `Cannot reach the API: ${e.message}`;
+    $("signin-error").textContent = e.status === 401 ? t("signin-unknown-token") : t("signin-unreachable", { error: e.message });
   }
 });
 $("signout").addEventListener("click", signOut);
@@ -214,8 +236,9 @@ const VesselLayer = L.Layer.extend({
 });
 
 async function startMap() {
-  map = L.map("map", { worldCopyJump: true, attributionControl: true }).setView([5, 5], 4);
-  map.attributionControl.setPrefix(false).addAttribution("Coastlines: Natural Earth (world-atlas)");
+  map = L.map("map", { worldCopyJump: true, attributionControl: true, zoomControl: false }).setView([5, 5], 4);
+  L.control.zoom({ zoomInTitle: t("map-zoom-in"), zoomOutTitle: t("map-zoom-out") }).addTo(map);
+  map.attributionControl.setPrefix(false).addAttribution(esc(t("map-coastlines")));
   const land = await (await fetch("vendor/world-atlas/land-50m.json")).json();
   L.geoJSON(topojson.feature(land, land.objects.land), {
     interactive: false,
@@ -223,7 +246,7 @@ async function startMap() {
   }).addTo(map);
   zonesLayer = L.geoJSON(null, {
     style: (f) => ZONE_STYLE[f.properties.kind] || ZONE_STYLE.patrol,
-    onEachFeature: (f, l) => l.bindTooltip(`${esc(f.properties.name || f.properties.id)} (${esc(f.properties.kind)})`),
+    onEachFeature: (f, l) => l.bindTooltip(esc(t("map-zone-tooltip", { name: f.properties.name || f.properties.id, kind: zoneKindName(f.properties.kind) }))),
   }).addTo(map);
   tracksLayer = L.layerGroup().addTo(map);
   vesselLayer = new VesselLayer().addTo(map);
@@ -247,7 +270,7 @@ async function loadZones() {
   const fc = await api("/api/v1/zones");
   zonesLayer.clearLayers().addData(fc);
   const zones = fc.features.map((f) => f.properties.id).sort();
-  $("f-zone").innerHTML = '<option value="">all</option>' + zones.map((z) => `<option>${esc(z)}</option>`).join("");
+  $("f-zone").innerHTML = `<option value="">${esc(t("filter-all"))}</option>` + zones.map((z) => `<option>${esc(z)}</option>`).join("");
   if (fc.features.length && !state.selected) map.fitBounds(zonesLayer.getBounds(), { maxZoom: 7 });
 }
 
@@ -272,47 +295,47 @@ async function loadVessels() {
 // within LOOKBACK_WINDOW_MS (GET /api/v1/positions?latest=true), identity
 // from the live list (ship type for the colour).
 const LOOKBACK_WINDOW_MS = 30 * 60e3;
-const hhmm = (ms) => new Date(ms).toISOString().slice(11, 16);
+const hhmm = fmtTimeOfDay;
 
-async function loadVesselsAt(t) {
+async function loadVesselsAt(at) {
   const statics = new Map(state.live.map((v) => [v.mmsi, v.static]));
   const out = [];
   let cursor = null;
   do {
     const page = await api(`/api/v1/positions?bbox=-180,-90,180,90&latest=true&limit=${PAGE}` +
-      `&from=${enc(iso(t - LOOKBACK_WINDOW_MS))}&to=${enc(iso(t))}${cursor ? `&cursor=${enc(cursor)}` : ""}`);
+      `&from=${enc(iso(at - LOOKBACK_WINDOW_MS))}&to=${enc(iso(at))}${cursor ? `&cursor=${enc(cursor)}` : ""}`);
     for (const v of page.vessels) {
       const p = v.points[0];
       out.push({ mmsi: v.mmsi, lon: p.lon, lat: p.lat, cog: p.cog, sog_kn: p.sog_kn, position_at: p.time, static: statics.get(v.mmsi) });
     }
     cursor = page.next_cursor;
   } while (cursor);
-  if (state.at !== t) return; // moved on meanwhile
+  if (state.at !== at) return; // moved on meanwhile
   state.vessels = out;
   vesselLayer.redraw();
-  window.aiswatchConsole.vesselsAt = { at: iso(t), from: iso(t - LOOKBACK_WINDOW_MS), count: out.length };
-  $("time-state").textContent = `Looking back to ${hhmm(t)} UTC (${out.length} vessels)`;
+  window.aiswatchConsole.vesselsAt = { at: iso(at), from: iso(at - LOOKBACK_WINDOW_MS), count: out.length };
+  $("time-state").textContent = tn("time-looking-back-count", out.length, { time: hhmm(at) });
 }
 
 function showTimeState() {
   const back = -Number($("time").value);
   const live = back === 0 || state.clock === null;
-  const t = live ? null : state.clock - back * 60e3;
-  $("time-state").textContent = live ? "LIVE" : `Looking back to ${hhmm(t)} UTC…`;
-  $("time").setAttribute("aria-valuetext", live ? "live" : `${hhmm(t)} UTC, ${back} minutes before the engine clock`);
+  const at = live ? null : state.clock - back * 60e3;
+  $("time-state").textContent = live ? t("time-live-state") : t("time-looking-back", { time: hhmm(at) });
+  $("time").setAttribute("aria-valuetext", live ? t("time-live-value") : tn("time-value", back, { time: hhmm(at) }));
   $("time-live").disabled = live;
   $("timebar").classList.toggle("past", !live);
-  return t;
+  return at;
 }
 
 let timeDebounce = null;
 function onTimeInput() {
-  const t = showTimeState();
+  const at = showTimeState();
   clearTimeout(timeDebounce);
   timeDebounce = setTimeout(() => {
-    state.at = t;
-    if (t === null) { state.vessels = state.live; vesselLayer.redraw(); window.aiswatchConsole.vesselsAt = null; return; }
-    loadVesselsAt(t).catch((e) => { $("time-state").textContent = `Cannot look back: ${e.message}`; });
+    state.at = at;
+    if (at === null) { state.vessels = state.live; vesselLayer.redraw(); window.aiswatchConsole.vesselsAt = null; return; }
+    loadVesselsAt(at).catch((e) => { $("time-state").textContent = t("time-error", { error: e.message }); });
   }, 250);
 }
 $("time").addEventListener("input", onTimeInput);
@@ -329,7 +352,7 @@ function fmtLag(s) {
   if (s === null || s === undefined) return "–";
   const a = Math.abs(s);
   const [n, unit] = a < 120 ? [a, "s"] : a < 7200 ? [a / 60, "min"] : a < 172800 ? [a / 3600, "h"] : [a / 86400, "d"];
-  return `${s < 0 ? "−" : ""}${Math.round(n)} ${unit}`;
+  return `${s < 0 ? "−" : ""}${t(`unit-${unit}`, { n: Math.round(n) })}`;
 }
 
 async function loadStatus() {
@@ -338,14 +361,14 @@ async function loadStatus() {
   $("st-lag").textContent = fmtLag(s.lag_s);
   state.clock = s.clock ? Date.parse(s.clock) : null;
   $("time").disabled = state.clock === null;
-  $("st-vessels").textContent = s.vessels;
+  $("st-vessels").textContent = fmtNumber(s.vessels);
   const now = performance.now();
   if (state.lastMessages) {
     const [n, t] = state.lastMessages;
-    $("st-rate").textContent = Math.max(0, Math.round(((s.engine.messages - n) * 1000) / (now - t)));
+    $("st-rate").textContent = fmtNumber(Math.max(0, Math.round(((s.engine.messages - n) * 1000) / (now - t))));
   }
   state.lastMessages = [s.engine.messages, now];
-  $("st-store").textContent = s.storage.failing ? "FAILING" : s.storage.kind;
+  $("st-store").textContent = s.storage.failing ? t("status-store-failing") : s.storage.kind;
   // Feed health per source: messages/s since the last call, and how long
   // since a line last came (as seen from here).
   const seen = (state.sources ||= {});
@@ -356,8 +379,10 @@ async function loadStatus() {
     seen[src.id] = { lines: src.lines, messages: src.messages, t: now, heard };
     const quiet = Math.round((now - heard) / 1000);
     const down = src.up === false || quiet > 60;
-    return `<span class="src${down ? " down" : ""}" title="${esc(src.lines)} lines, ${esc(src.messages)} messages since start">` +
-      `${esc(src.id)}: ${rate ?? "–"}/s${quiet >= 5 ? `, last heard ${quiet} s ago` : ""}${src.up === false ? ", DOWN" : ""}</span>`;
+    const title = t("status-source-title", { lines: Number(src.lines), messages: Number(src.messages) });
+    const text = [t("status-source-rate", { id: src.id, rate: rate ?? "–" }),
+      quiet >= 5 && t("status-source-quiet", { s: quiet }), src.up === false && t("status-source-down")].filter(Boolean).join(", ");
+    return `<span class="src${down ? " down" : ""}" title="${esc(title)}">${esc(text)}</span>`;
   }).join(" ");
 }
 
@@ -376,7 +401,8 @@ async function loadAlerts() {
   state.acks = page.acks || {};
   const kinds = [...new Set(page.alerts.map((a) => a.kind))].sort();
   const kind = $("f-kind").value;
-  $("f-kind").innerHTML = '<option value="">all</option>' + kinds.map((k) => `<option>${esc(k)}</option>`).join("");
+  $("f-kind").innerHTML = `<option value="">${esc(t("filter-all"))}</option>` +
+    kinds.map((k) => `<option value="${esc(k)}">${esc(kindName(k))}</option>`).join("");
   if (kinds.includes(kind)) $("f-kind").value = kind;
   page.alerts.forEach(addOriginOption);
   renderQueue();
@@ -388,7 +414,7 @@ function addOriginOption(a) {
   if (!a.origin) return;
   const value = ORIGIN_PREFIX + a.origin;
   if ([...$("f-origin").options].some((o) => o.value === value)) return;
-  $("f-origin").add(new Option(`from ${a.origin}`, value));
+  $("f-origin").add(new Option(t("origin-from", { origin: a.origin }), value));
 }
 function originMatches(a, f) {
   if (!f) return true;
@@ -396,24 +422,27 @@ function originMatches(a, f) {
   return a.origin === f.slice(ORIGIN_PREFIX.length);
 }
 
+// "Shared by the partner installation X (under agreement Y)".
+const sharedBy = (a) => (a.agreement ? t("origin-shared-under", { origin: a.origin, agreement: a.agreement }) : t("origin-shared", { origin: a.origin }));
+
 function renderQueue() {
   const f = { state: $("f-state").value, kind: $("f-kind").value, zone: $("f-zone").value, origin: $("f-origin").value };
   const shown = [...state.alerts.values()]
     .filter((a) => (f.state === "" || (f.state === "open") === isOpen(a)) && (!f.kind || a.kind === f.kind) &&
       (!f.zone || a.zone === f.zone) && originMatches(a, f.origin))
     .sort((a, b) => (b.started_at < a.started_at ? -1 : b.started_at > a.started_at ? 1 : 0));
-  $("queue-count").textContent = shown.length;
-  $("st-open").textContent = [...state.alerts.values()].filter(isOpen).length;
+  $("queue-count").textContent = fmtNumber(shown.length);
+  $("st-open").textContent = fmtNumber([...state.alerts.values()].filter(isOpen).length);
   // A live change re-renders the list: keep the keyboard where it was.
   const focused = document.activeElement?.closest?.("#alerts li[data-id]")?.dataset.id;
   $("alerts").innerHTML = shown.map((a) => {
     const ack = state.acks[a.id];
     return `<li tabindex="0" data-id="${esc(a.id)}" class="${isOpen(a) ? "open" : "closed"}${ack ? " acked" : ""}${a.origin ? " partner" : ""}"
         aria-current="${a.id === state.selected}">
-      <span class="kind">${esc(a.kind.replace("_", " "))}</span> <span class="when">${fmtTime(a.started_at)}</span>
-      ${a.origin ? `<span class="origin" title="Shared by the partner installation ${esc(a.origin)}${a.agreement ? ` under agreement ${esc(a.agreement)}` : ""}">from ${esc(a.origin)}</span>` : ""}
-      <div class="summary">${withheld(esc(a.summary))}</div>
-      ${ack ? `<div class="ack">✓ acknowledged by ${esc(ack.by)}</div>` : ""}
+      <span class="kind">${esc(kindName(a.kind))}</span> <span class="when">${esc(fmtTime(a.started_at))}</span>
+      ${a.origin ? `<span class="origin" title="${esc(sharedBy(a))}">${esc(t("origin-from", { origin: a.origin }))}</span>` : ""}
+      <div class="summary" translate="no"${summaryLang(a)}>${withheld(esc(a.summary))}</div>
+      ${ack ? `<div class="ack">✓ ${esc(t("queue-acked-by", { by: ack.by }))}</div>` : ""}
     </li>`;
   }).join("");
   if (focused) document.querySelector(`#alerts li[data-id="${CSS.escape(focused)}"]`)?.focus();
@@ -439,7 +468,7 @@ async function streamAlerts() {
       if (state.lastEvent) headers["Last-Event-ID"] = state.lastEvent;
       const r = await fetch("/api/v1/alerts/stream", { headers, signal: state.abort.signal });
       if (!r.ok) throw new Error(`stream: ${r.status}`);
-      $("st-live").textContent = "live"; $("st-live").classList.add("live");
+      $("st-live").textContent = t("status-live"); $("st-live").classList.add("live");
       // Acknowledgements are not replayed on resume: read them again.
       if (state.streamOpened) await loadAlerts();
       state.streamOpened = true;
@@ -458,7 +487,7 @@ async function streamAlerts() {
     } catch (e) {
       if (state.abort.signal.aborted) return;
     }
-    $("st-live").textContent = "reconnecting"; $("st-live").classList.remove("live");
+    $("st-live").textContent = t("status-reconnecting"); $("st-live").classList.remove("live");
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
@@ -475,7 +504,7 @@ function onEvent(block) {
   if (event !== "alert" || !data) return;
   const a = JSON.parse(data);
   state.alerts.set(a.id, a);
-  if (![...$("f-kind").options].some((o) => o.value === a.kind)) $("f-kind").add(new Option(a.kind, a.kind));
+  if (![...$("f-kind").options].some((o) => o.value === a.kind)) $("f-kind").add(new Option(kindName(a.kind), a.kind));
   addOriginOption(a);
   renderQueue();
   if (a.id === state.selected) showAlert(a.id, { keepView: true });
@@ -490,7 +519,8 @@ function onAck(k) {
   if (k.alert_id === state.selected) refreshAcks(k.alert_id).catch(() => {});
 }
 
-const ackItems = (acks) => acks.map((k) => `<li>✓ ${esc(k.by)} at ${fmtTime(k.at)}${k.note ? `: ${esc(k.note)}` : ""}</li>`).join("") || "<li>none yet</li>";
+const ackItems = (acks) => acks.map((k) => `<li>✓ ${esc(t(k.note ? "ack-item-note" : "ack-item", { by: k.by, at: fmtTime(k.at), note: k.note }))}</li>`).join("") ||
+  `<li>${esc(t("ack-none"))}</li>`;
 
 // Re-reads the open alert's acknowledgements, leaving the form as it is.
 async function refreshAcks(id) {
@@ -539,22 +569,21 @@ function keyParts(key) {
   const unit = at >= 0 ? UNITS[t[at]] : null;
   const words = t.filter((_, i) => i !== at).map((w) => WORDS[w] || w);
   const label = words.join(" ") || key;
-  return { unit, label: label[0].toUpperCase() + label.slice(1) };
+  // The language's words for a key it knows, else words made of the key.
+  return { unit, label: tOr(`why-${key.replaceAll("_", "-")}`, label[0].toUpperCase() + label.slice(1)) };
 }
 
-const plural = (n, one) => `${n} ${one}`;
 function fmtDuration(sec) {
   if (!Number.isFinite(sec)) return String(sec);
-  if (Math.abs(sec) < 60) return `${Math.round(sec * 10) / 10} s`;
+  if (Math.abs(sec) < 60) return t("unit-s", { n: Math.round(sec * 10) / 10 });
   const mins = Math.round(sec / 60), d = Math.floor(mins / 1440), h = Math.floor(mins / 60) % 24, m = mins % 60;
-  return [d && plural(d, "d"), (d || h) && plural(h, "h"), plural(m, "min")].filter(Boolean).join(" ");
+  return [d && t("unit-d", { n: d }), (d || h) && t("unit-h", { n: h }), t("unit-min", { n: m })].filter(Boolean).join(" ");
 }
 function humantimeSeconds(text) {
   let total = 0;
   for (const [, n, , u] of text.matchAll(/(\d+(\.\d+)?)\s*(ms|sec|min|s|m|h|d)/g)) total += Number(n) * HUMANTIME_S[u];
   return total;
 }
-const fmtNumber = (n) => String(Number.isInteger(n) ? n : Math.round(n * 100) / 100);
 const fmtCoord = (n) => n.toFixed(5);
 const fmtPosition = (lat, lon) => `${fmtCoord(lat)}, ${fmtCoord(lon)}`;
 
@@ -562,7 +591,7 @@ const fmtPosition = (lat, lon) => `${fmtCoord(lat)}, ${fmtCoord(lon)}`;
 function whyValue(v, unit, key) {
   if (v === null || v === undefined) return "–";
   if (Array.isArray(v)) {
-    if (!v.length) return "none";
+    if (!v.length) return esc(t("value-none"));
     // A [lon, lat] pair (the order of coordinates in aiswatch's JSON).
     if (!unit && v.length === 2 && v.every((x) => typeof x === "number")) return esc(fmtPosition(v[1], v[0]));
     if (v.every((x) => x === null || typeof x !== "object")) return esc(v.map((x) => plainValue(x, unit, key)).join(", "));
@@ -575,21 +604,23 @@ function whyValue(v, unit, key) {
 // A scalar as text.
 function plainValue(v, unit, key) {
   if (v === null || v === undefined) return "–";
-  if (typeof v === "boolean") return v ? "yes" : "no";
+  if (typeof v === "boolean") return v ? t("value-yes") : t("value-no");
   if (typeof v === "number") {
     if (key === "lat" || key === "lon" || /_(lat|lon)$/.test(key)) return fmtCoord(v);
+    if (/(^|_)(mmsi|imo)$/.test(key)) return String(v); // identifiers, not amounts
     switch (unit) {
       case "s": return fmtDuration(v);
-      case "m": return Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(1)} km` : `${Math.round(v)} m`;
-      case "kn": return `${fmtNumber(v)} kn`;
-      case "deg": return `${fmtNumber(v)}°`;
+      case "m": return Math.abs(v) >= 1000 ? t("unit-km", { n: Math.round(v / 100) / 10 }) : t("unit-m", { n: Math.round(v) });
+      case "kn": return t("unit-kn", { n: v });
+      case "deg": return t("unit-deg", { n: v });
       default: return fmtNumber(v);
     }
   }
   const text = String(v);
   if (HUMANTIME.test(text)) return fmtDuration(humantimeSeconds(text));
   if (/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(text)) return fmtTime(text);
-  if (/^[a-z]+(_[a-z]+)+$/.test(text)) return text.replaceAll("_", " ");
+  // A reason code or phrase ("left_the_zone", "left the zone"): the language's words for it.
+  if (/^[a-z]+([_ ][a-z]+)+$/.test(text)) return tOr(`reason-${text.replace(/[_ ]/g, "-")}`, text.replaceAll("_", " "));
   return text;
 }
 
@@ -601,7 +632,9 @@ function whyTable(o, nested = false) {
   const done = new Set();
   for (const k of keys) {
     if (done.has(k) || o[k] === null || o[k] === undefined) continue;
-    const pair = k === "lat" ? ["lat", "lon", "Position"] : k.endsWith("_lat") ? [k, `${k.slice(0, -4)}_lon`, `${keyParts(k.slice(0, -4)).label} position`] : null;
+    const pair = k === "lat" ? ["lat", "lon", t("why-position")]
+      : k.endsWith("_lat") ? [k, `${k.slice(0, -4)}_lon`, tOr(`why-${k.slice(0, -4).replaceAll("_", "-")}-position`, t("why-named-position", { name: keyParts(k.slice(0, -4)).label }))]
+        : null;
     if (pair && typeof o[pair[0]] === "number" && typeof o[pair[1]] === "number") {
       done.add(pair[0]); done.add(pair[1]);
       rows.push([pair[2], esc(fmtPosition(o[pair[0]], o[pair[1]]))]);
@@ -614,8 +647,8 @@ function whyTable(o, nested = false) {
   return `<table class="why${nested ? " nested" : ""}">${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${v}</td></tr>`).join("")}</table>`;
 }
 
-const whySection = (details) => `<h3>Why</h3>${withheld(details && typeof details === "object" ? whyTable(details) : esc(plainValue(details)))}
-    <details class="raw"><summary>Raw JSON</summary><pre>${esc(JSON.stringify(details, null, 2))}</pre></details>`;
+const whySection = (details) => `<h3>${esc(t("detail-why"))}</h3>${withheld(details && typeof details === "object" ? whyTable(details) : esc(plainValue(details)))}
+    <details class="raw"><summary>${esc(t("detail-raw-json"))}</summary><pre>${esc(JSON.stringify(details, null, 2))}</pre></details>`;
 
 const dl = (rows) => `<dl>${rows.filter(([, v]) => v != null && v !== "").map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`;
 const HOUR = 3600e3;
@@ -653,31 +686,31 @@ async function showAlert(id, { keepView = false } = {}) {
   const a = d.alert;
   const start = Date.parse(a.started_at), end = a.ended_at ? Date.parse(a.ended_at) : Date.parse(a.at);
   const vessels = a.vessels?.length ? a.vessels : a.mmsi.map((m) => ({ mmsi: m }));
-  openDetail(`${a.kind.replace("_", " ")} — ${a.zone_name || a.zone}`, `
-    ${a.origin ? `<p class="origin-note"><span class="origin">from ${esc(a.origin)}</span>
-      Shared by the partner installation ${esc(a.origin)}${a.agreement ? ` under agreement ${esc(a.agreement)}` : ""}.
-      What it withholds is missing or shows as ${withheld("[withheld]")}.</p>` : ""}
-    <p>${withheld(esc(a.summary))}</p>
-    ${dl([["State", a.state], ["Since", fmtTime(a.started_at)], ["Ended", a.ended_at && fmtTime(a.ended_at)],
-          ["Last change", fmtTime(a.at)], ["Where", Number.isFinite(a.lat) && Number.isFinite(a.lon) ? `${a.lat.toFixed(4)}, ${a.lon.toFixed(4)}` : null],
-          ["Zone", a.zone], ["Centres", (a.centre || []).join(", ")], ["From", a.origin], ["Agreement", a.agreement], ["Alert id", a.id]])}
-    <h3>Vessels</h3>
+  openDetail(`${kindName(a.kind)} — ${a.zone_name || a.zone}`, `
+    ${a.origin ? `<p class="origin-note"><span class="origin">${esc(t("origin-from", { origin: a.origin }))}</span>
+      ${esc(sharedBy(a))}.
+      ${withheld(esc(t("origin-withheld", { withheld: "[withheld]" })))}</p>` : ""}
+    <p translate="no"${summaryLang(a)}>${withheld(esc(a.summary))}</p>
+    ${dl([[t("detail-state"), stateName(a.state)], [t("detail-since"), fmtTime(a.started_at)], [t("detail-ended"), a.ended_at && fmtTime(a.ended_at)],
+          [t("detail-last-change"), fmtTime(a.at)], [t("detail-where"), Number.isFinite(a.lat) && Number.isFinite(a.lon) ? `${a.lat.toFixed(4)}, ${a.lon.toFixed(4)}` : null],
+          [t("detail-zone"), a.zone], [t("detail-centres"), (a.centre || []).join(", ")], [t("detail-from"), a.origin], [t("detail-agreement"), a.agreement], [t("detail-alert-id"), a.id]])}
+    <h3>${esc(t("detail-vessels"))}</h3>
     <ul>${vessels.map((v) => `<li><button type="button" class="vessel-link" data-mmsi="${v.mmsi}">${esc(v.mmsi)}</button>
       ${esc([v.name, v.callsign, v.flag].filter(Boolean).join(", "))}</li>`).join("")}</ul>
     ${whySection(a.details)}
-    <h3>Evidence</h3>
-    ${a.origin ? `<p class="hint">The bundle is asked of ${esc(a.origin)}, which decides under the agreement whether to share it.</p>` : ""}
-    <button type="button" id="evidence-get">Evidence bundle</button>
+    <h3>${esc(t("evidence-title"))}</h3>
+    ${a.origin ? `<p class="hint">${esc(t("evidence-asked-of", { origin: a.origin }))}</p>` : ""}
+    <button type="button" id="evidence-get">${esc(t("evidence-get"))}</button>
     <p id="evidence-state" role="status"></p>
     ${state.admin && !a.origin ? '<section id="hold" aria-labelledby="hold-title" hidden></section>' : ""}
-    <h3>Acknowledgements</h3>
+    <h3>${esc(t("ack-title"))}</h3>
     <ul class="acks" aria-live="polite">${ackItems(d.acks)}</ul>
     <form id="ack-form">
-      <label for="ack-by">Your name</label><input id="ack-by" required maxlength="100" value="${esc(sessionStorage.getItem("aiswatch.by") || "")}">
-      <label for="ack-note">Note</label><textarea id="ack-note" maxlength="2000"></textarea>
-      <button type="submit">Acknowledge</button><p id="ack-error" class="error" role="alert"></p>
+      <label for="ack-by">${esc(t("ack-by"))}</label><input id="ack-by" required maxlength="100" value="${esc(sessionStorage.getItem("aiswatch.by") || "")}">
+      <label for="ack-note">${esc(t("ack-note"))}</label><textarea id="ack-note" maxlength="2000"></textarea>
+      <button type="submit">${esc(t("ack-submit"))}</button><p id="ack-error" class="error" role="alert"></p>
     </form>
-    <h3>Changes</h3><ol>${d.changes.map((c) => `<li>${esc(c.state)} at ${fmtTime(c.at)}</li>`).join("")}</ol>`);
+    <h3>${esc(t("detail-changes"))}</h3><ol>${d.changes.map((c) => `<li>${esc(t("detail-change", { state: stateName(c.state), at: fmtTime(c.at) }))}</li>`).join("")}</ol>`);
   $("evidence-get").addEventListener("click", () => getEvidence(a));
   $("ack-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -707,7 +740,7 @@ async function showAlert(id, { keepView = false } = {}) {
   ]);
   drawn.flat().filter(Boolean).forEach((p) => bounds.extend(p));
   L.circleMarker([a.lat, a.lon], { radius: 9, color: "#ffffff", weight: 2, fill: false, className: `alert-mark ${a.kind}` })
-    .bindTooltip(a.kind === "rendezvous" ? "meeting" : a.kind.replace("_", " ")).addTo(tracksLayer);
+    .bindTooltip(esc(kindName(a.kind))).addTo(tracksLayer);
   if (!keepView) map.fitBounds(bounds.pad(0.3), { maxZoom: 11 });
   window.aiswatchConsole.alertShown = id;
 }
@@ -724,7 +757,7 @@ async function getEvidence(a) {
   };
   button.disabled = true;
   out.className = "";
-  out.textContent = a.origin ? `Asking ${a.origin}…` : "Preparing…";
+  out.textContent = a.origin ? t("evidence-asking", { origin: a.origin }) : t("evidence-preparing");
   try {
     const r = await apiResponse(`/api/v1/alerts/${enc(a.id)}/evidence`);
     if (r.status === 200) {
@@ -737,22 +770,22 @@ async function getEvidence(a) {
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(link.href), 60e3);
-      report(200, `Downloaded ${name} (${Math.ceil(blob.size / 1024)} kB).`, blob.size);
+      report(200, t("evidence-downloaded", { name, kb: Math.ceil(blob.size / 1024) }), blob.size);
       return;
     }
     const body = await r.json().catch(() => null);
     if (r.status === 202) {
-      report(202, `Awaiting ${a.origin || "the partner"}'s approval. Ask again later.`);
+      report(202, a.origin ? t("evidence-awaiting", { origin: a.origin }) : t("evidence-awaiting-partner"));
       out.title = body?.message || "";
     } else if (r.status === 403) {
-      report(403, `Not shared: ${body?.error || r.statusText}`);
+      report(403, t("evidence-not-shared", { error: body?.error || r.statusText }));
     } else if (r.status === 401) {
       signOut();
     } else {
-      report(r.status, `Cannot get the evidence bundle: ${body?.error || `${r.status} ${r.statusText}`}`);
+      report(r.status, t("evidence-error", { error: body?.error || `${r.status} ${r.statusText}` }));
     }
   } catch (e) {
-    report(0, `Cannot get the evidence bundle: ${e.message}`);
+    report(0, t("evidence-error", { error: e.message }));
   } finally {
     button.disabled = false;
   }
@@ -768,22 +801,22 @@ async function showVessel(mmsi) {
   } catch (e) {
     // A vessel of a partner's alert may never have been heard here.
     if (e.status !== 404) throw e;
-    openDetail(`MMSI ${mmsi}`, `<p>No report of this vessel has reached this installation.</p>`);
+    openDetail(`MMSI ${mmsi}`, `<p>${esc(t("vessel-unknown"))}</p>`);
     tracksLayer.clearLayers();
     state.selected = null;
     renderQueue();
     return;
   }
   const v = d, s = v.static || {};
-  const size = s.length_m ? `${s.length_m} × ${s.beam_m ?? "?"} m` : null;
-  openDetail(`${s.name || "Unnamed"} — ${mmsi}`, `
-    ${dl([["MMSI", v.mmsi], ["Name", s.name], ["Call sign", s.callsign], ["IMO", s.imo], ["Flag", v.flag],
-          ["Ship type", s.ship_type], ["Size", size], ["Draught", s.draught_m && `${s.draught_m} m`],
-          ["Destination", s.destination], ["Last report", fmtTime(v.position_at)],
-          ["Position", v.lat != null ? `${v.lat.toFixed(4)}, ${v.lon.toFixed(4)}` : null],
-          ["Speed", v.sog_kn != null ? `${v.sog_kn} kn` : null], ["Course", v.cog != null ? `${v.cog}°` : null],
-          ["Heard by", v.station || v.source]])}
-    <h3>Alerts</h3><ul>${alerts.alerts.map((a) => `<li><button type="button" class="alert-link" data-id="${esc(a.id)}">${esc(a.kind)}</button> ${fmtTime(a.started_at)} ${esc(a.state)}</li>`).join("") || "<li>none</li>"}</ul>`);
+  const size = s.length_m ? t("vessel-size", { length: s.length_m, beam: s.beam_m ?? "?" }) : null;
+  openDetail(`${s.name || t("vessel-unnamed")} — ${mmsi}`, `
+    ${dl([["MMSI", String(v.mmsi)], [t("vessel-name"), s.name], [t("vessel-callsign"), s.callsign], ["IMO", s.imo != null ? String(s.imo) : null], [t("vessel-flag"), v.flag],
+          [t("vessel-ship-type"), s.ship_type], [t("vessel-size-label"), size], [t("vessel-draught"), s.draught_m && t("unit-m", { n: s.draught_m })],
+          [t("vessel-destination"), s.destination], [t("vessel-last-report"), fmtTime(v.position_at)],
+          [t("vessel-position"), v.lat != null ? `${v.lat.toFixed(4)}, ${v.lon.toFixed(4)}` : null],
+          [t("vessel-speed"), v.sog_kn != null ? t("unit-kn", { n: v.sog_kn }) : null], [t("vessel-course"), v.cog != null ? t("unit-deg", { n: v.cog }) : null],
+          [t("vessel-heard-by"), v.station || v.source]])}
+    <h3>${esc(t("vessel-alerts"))}</h3><ul>${alerts.alerts.map((a) => `<li><button type="button" class="alert-link" data-id="${esc(a.id)}">${esc(kindName(a.kind))}</button> ${esc(fmtTime(a.started_at))} ${esc(stateName(a.state))}</li>`).join("") || `<li>${esc(t("value-none"))}</li>`}</ul>`);
   tracksLayer.clearLayers();
   state.selected = null;
   renderQueue();
@@ -803,15 +836,18 @@ $("detail-body").addEventListener("click", (ev) => {
 // what crossed under each, and partners' evidence requests; the pending ones
 // are decided here.
 
-const EVIDENCE_POLICY = { never: "never", on_request: "on request", approve: "after approval" };
-const list = (v, all) => (v == null ? all : v.length ? v.join(", ") : "none");
+const evidencePolicy = (p) => tOr(`policy-${String(p).replaceAll("_", "-")}`, String(p));
+const list = (v, all) => (v == null ? all : v.length ? v.join(", ") : t("value-none"));
 
 function sendTerms(s) {
-  if (!s) return "nothing";
-  return dl([["Zones", list(s.zones, "all")], ["Kinds", list(s.kinds, "all")], ["States", list(s.states, "all")],
-    ["Delay", s.delay], ["Withheld", list(s.redact, "none")], ["Evidence", EVIDENCE_POLICY[s.evidence] || s.evidence]]);
+  if (!s) return esc(t("value-nothing"));
+  const all = t("filter-all");
+  return dl([[t("terms-zones"), list(s.zones, all)], [t("terms-kinds"), list(s.kinds, all)], [t("terms-states"), list(s.states, all)],
+    [t("terms-delay"), s.delay], [t("terms-withheld"), list(s.redact, t("value-none"))], [t("terms-evidence"), evidencePolicy(s.evidence)]]);
 }
-const receiveTerms = (r) => (r ? dl([["Delivered to", list(r.deliver_to, "none")]]) : "nothing");
+const receiveTerms = (r) => (r ? dl([[t("terms-delivered-to"), list(r.deliver_to, t("value-none"))]]) : esc(t("value-nothing")));
+const agreementState = (st) => tOr(`agreement-${String(st).replaceAll("_", "-")}`, String(st).replaceAll("_", " "));
+const requestState = (st) => tOr(`request-${String(st).replaceAll("_", "-")}`, String(st));
 
 // A table titled by the heading `titleId`.
 function table(titleId, head, rows) {
@@ -823,42 +859,42 @@ function table(titleId, head, rows) {
 function renderFederation(f) {
   const agreements = f.agreements || [], partners = f.partners || [], requests = f.evidence_requests || [];
   $("partners-body").innerHTML = `
-    <h3>This installation</h3>
-    ${f.name ? "" : '<p class="hint">No <code>[federation] name</code> is configured: nothing is shared.</p>'}
-    <dl class="self"><dt>Name</dt><dd id="fed-name">${esc(f.name || "–")}</dd>
-      <dt>Public key</dt><dd><code id="fed-key">${esc(f.public_key || "–")}</code></dd></dl>
-    <h3 id="partners-list-title">Partner installations</h3>
-    ${partners.length ? table("partners-list-title", ["Partner", "Address", "Public key"], partners.map((p) =>
+    <h3>${esc(t("partners-self"))}</h3>
+    ${f.name ? "" : `<p class="hint">${esc(t("partners-no-name", { key: "[federation] name" }))}</p>`}
+    <dl class="self"><dt>${esc(t("partners-name"))}</dt><dd id="fed-name">${esc(f.name || "–")}</dd>
+      <dt>${esc(t("partners-public-key"))}</dt><dd><code id="fed-key">${esc(f.public_key || "–")}</code></dd></dl>
+    <h3 id="partners-list-title">${esc(t("partners-list"))}</h3>
+    ${partners.length ? table("partners-list-title", [t("col-partner"), t("col-address"), t("partners-public-key")], partners.map((p) =>
       `<tr data-partner="${esc(p.id)}"><th scope="row">${esc(p.id)}</th><td>${esc(p.url)}</td><td><code>${esc(p.public_key)}</code></td></tr>`))
-      : "<p>No partner installation is configured.</p>"}
-    <h3 id="agreements-title">Agreements</h3>
-    ${agreements.length ? table("agreements-title", ["Agreement", "Partner", "State", "Expires", "Sends", "Receives", "Sent", "Received"], agreements.map((a) => {
+      : `<p>${esc(t("partners-none"))}</p>`}
+    <h3 id="agreements-title">${esc(t("agreements-title"))}</h3>
+    ${agreements.length ? table("agreements-title", [t("col-agreement"), t("col-partner"), t("col-state"), t("col-expires"), t("col-sends"),
+      t("col-receives"), t("col-sent"), t("col-received")], agreements.map((a) => {
       const sent = a.sent || {};
       return `<tr data-agreement="${esc(a.id)}" class="${esc(a.state)}"><th scope="row">${esc(a.id)}</th><td>${esc(a.partner)}</td>
-        <td><span class="agreement-state ${esc(a.state)}">${a.state === "in_force" ? "in force" : esc(String(a.state).replaceAll("_", " "))}</span></td>
-        <td>${esc(a.expires || "no end")}</td><td>${sendTerms(a.send)}</td><td>${receiveTerms(a.receive)}</td>
-        <td class="counts">${a.send ? dl([["Pending", sent.pending ?? 0], ["Delivered", sent.delivered ?? 0], ["Failed", sent.failed ?? 0]]) : "–"}</td>
+        <td><span class="agreement-state ${esc(a.state)}">${esc(agreementState(a.state))}</span></td>
+        <td>${esc(a.expires || t("agreements-no-end"))}</td><td>${sendTerms(a.send)}</td><td>${receiveTerms(a.receive)}</td>
+        <td class="counts">${a.send ? dl([[t("sent-pending"), sent.pending ?? 0], [t("sent-delivered"), sent.delivered ?? 0], [t("sent-failed"), sent.failed ?? 0]]) : "–"}</td>
         <td class="counts received">${esc(a.received ?? 0)}</td></tr>`;
-    })) : "<p>No agreement is configured.</p>"}`;
+    })) : `<p>${esc(t("agreements-none"))}</p>`}`;
   // Pending first (oldest first: the longest waiting), then the decided ones, newest first.
   const pending = requests.filter((r) => r.state === "pending").sort((a, b) => (a.requested_at < b.requested_at ? -1 : 1));
   const decided = requests.filter((r) => r.state !== "pending").sort((a, b) => (a.requested_at < b.requested_at ? 1 : -1));
   $("requests-body").innerHTML = requests.length ? table("requests-title",
-    ["Partner", "Agreement", "Alert", "Asked", "State", "Decision"], [...pending, ...decided].map((r) => {
+    [t("col-partner"), t("col-agreement"), t("col-alert"), t("col-asked"), t("col-state"), t("col-decision")], [...pending, ...decided].map((r) => {
       const key = `${r.partner}/${r.request}`;
       const decision = r.state === "pending"
         ? `<button type="button" class="decide" data-act="approve" data-key="${esc(key)}" data-partner="${esc(r.partner)}" data-request="${esc(r.request)}"
-             aria-label="Approve: ${esc(r.partner)} asks for ${esc(r.alert)}">Approve</button>
+             aria-label="${esc(t("request-approve-label", { partner: r.partner, alert: r.alert }))}">${esc(t("request-approve"))}</button>
            <button type="button" class="decide" data-act="refuse" data-key="${esc(key)}" data-partner="${esc(r.partner)}" data-request="${esc(r.request)}"
-             aria-label="Refuse: ${esc(r.partner)} asks for ${esc(r.alert)}">Refuse</button>`
+             aria-label="${esc(t("request-refuse-label", { partner: r.partner, alert: r.alert }))}">${esc(t("request-refuse"))}</button>`
         : esc([r.decided_by, r.decided_at && fmtTime(r.decided_at)].filter(Boolean).join(", ") || "–");
       return `<tr data-request="${esc(key)}" class="${esc(r.state)}"><td>${esc(r.partner)}</td><td>${esc(r.agreement)}</td>
-        <td>${esc(r.alert)}</td><td>${fmtTime(r.requested_at)}</td><td class="request-state">${esc(r.state)}</td><td>${decision}</td></tr>`;
-    })) : "<p>No evidence request.</p>";
+        <td>${esc(r.alert)}</td><td>${esc(fmtTime(r.requested_at))}</td><td class="request-state">${esc(requestState(r.state))}</td><td>${decision}</td></tr>`;
+    })) : `<p>${esc(t("requests-none"))}</p>`;
   // What waits for a decision, at the top of the page.
   $("partners-pending").hidden = !pending.length;
-  $("partners-pending").firstElementChild.textContent =
-    `Evidence requests awaiting a decision: ${pending.length}`;
+  $("partners-pending").firstElementChild.textContent = t("requests-pending", { n: pending.length });
   window.aiswatchConsole.federation = { agreements: agreements.length, pending: pending.length, requests: requests.length };
 }
 
@@ -873,14 +909,14 @@ async function loadFederation({ force = false } = {}) {
   federationShown = text;
   renderFederation(f);
   if (focused) document.querySelector(`#partners button.decide[data-key="${CSS.escape(focused.key)}"][data-act="${focused.act}"]`)?.focus();
-  $("partners-state").textContent = `Updated ${new Date().toISOString().slice(11, 19)} UTC`;
+  $("partners-state").textContent = t("partners-updated", { time: fmtTimeOfDay(Date.now()) });
 }
 
 async function decide(button) {
   const by = $("decide-by").value.trim();
   $("decide-error").textContent = "";
   if (!by) {
-    $("decide-error").textContent = "Enter your name: the decision is recorded with it.";
+    $("decide-error").textContent = t("requests-need-name");
     $("decide-by").focus();
     return;
   }
@@ -892,7 +928,7 @@ async function decide(button) {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ by }),
     });
     await loadFederation({ force: true }).catch((e) => { $("decide-error").textContent = e.message; });
-    $("partners-state").textContent = `${act === "approve" ? "Approved" : "Refused"}: ${partner} asks for ${r?.alert ?? request}.`;
+    $("partners-state").textContent = t(act === "approve" ? "request-approved-done" : "request-refused-done", { partner, alert: r?.alert ?? request });
     window.aiswatchConsole.decided = { partner, request, state: r?.state };
   } catch (e) {
     // 409: decided meanwhile (on another screen); 404: no such request.
@@ -910,7 +946,7 @@ $("requests-body").addEventListener("click", (ev) => {
   if (b) decide(b);
 });
 $("partners-refresh").addEventListener("click", () => loadFederation({ force: true }).catch((e) => {
-  $("partners-state").textContent = `Cannot read the partners: ${e.message}`;
+  $("partners-state").textContent = t("partners-error", { error: e.message });
 }));
 
 // ---- views ------------------------------------------------------------------------------
@@ -937,7 +973,7 @@ function showView(view) {
   clearInterval(partnersTimer);
   if (view === "partners") {
     $("decide-by").value ||= sessionStorage.getItem("aiswatch.by") || "";
-    loadFederation({ force: true }).catch((e) => { $("partners-state").textContent = `Cannot read the partners: ${e.message}`; });
+    loadFederation({ force: true }).catch((e) => { $("partners-state").textContent = t("partners-error", { error: e.message }); });
     partnersTimer = setInterval(() => loadFederation().catch(() => {}), PARTNERS_REFRESH_MS);
     $("partners-title").focus();
   } else if (view === "audit") {
@@ -962,8 +998,8 @@ async function probeScope() {
   const r = await apiResponse("/api/v1/federation").catch(() => null);
   state.federation = r?.ok ? await r.json().catch(() => null) : null;
   state.admin = state.actor ? state.actor === "admin" : Boolean(state.federation);
-  const centre = state.actor?.startsWith("centre:") ? ` (${state.actor.slice("centre:".length)})` : "";
-  if (state.token) $("st-scope").textContent = state.admin ? "signed in as administrator" : `signed in${centre}`;
+  const centre = state.actor?.startsWith("centre:") ? state.actor.slice("centre:".length) : null;
+  if (state.token) $("st-scope").textContent = state.admin ? t("scope-admin") : centre ? t("scope-centre", { centre }) : t("scope-signed-in");
   $("views").hidden = !state.admin;
   window.aiswatchConsole.actor = state.actor;
 }
@@ -971,7 +1007,7 @@ async function probeScope() {
 // ---- start --------------------------------------------------------------------------
 
 async function start() {
-  $("st-scope").textContent = state.token ? "signed in" : "open API";
+  $("st-scope").textContent = state.token ? t("scope-signed-in") : t("scope-open");
   await startMap();
   await Promise.all([loadZones(), loadAlerts(), loadVessels(), loadStatus(), probeScope()]);
   streamAlerts();
@@ -983,7 +1019,27 @@ async function start() {
   window.aiswatchConsole.ready = true;
 }
 
-window.aiswatchConsole = { ready: false };
+// ---- language --------------------------------------------------------------------------
+// Before sign-in: this browser's choice, else the browser's language. After:
+// this browser's choice, else the centre's (see signIn).
+
+async function switchLanguage(tag) {
+  // Signed in: the page anew in that language (the token is kept for the
+  // tab), so that everything already drawn speaks it too.
+  if (!$("app").hidden) { location.reload(); return; }
+  await useLanguage(tag).catch(() => {});
+  window.aiswatchConsole.lang = currentLang();
+}
+
+async function boot() {
+  await loadLanguages();
+  await useLanguage(preferredLang() || browserLang()).catch(() => useLanguage("en")).catch(() => {});
+  for (const id of ["lang-signin", "lang-switch"]) languageSwitch($(id), switchLanguage);
+  window.aiswatchConsole.lang = currentLang();
+  window.aiswatchConsole.fmtTime = fmtTime;
+}
+const booted = boot();
+
 if (state.token !== null) {
   signIn(state.token).catch(() => { sessionStorage.removeItem(TOKEN_KEY); });
 }

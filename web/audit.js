@@ -4,6 +4,8 @@
 // alert. Everything shown is escaped: actors, routes and ids come from
 // whoever called the API.
 
+import { t, tn, fmtDateTimeSeconds, fmtTimeOfDay } from "./i18n.js";
+
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 50;
 
@@ -24,20 +26,21 @@ export function utcFromLocalInput(value, field) {
   if (!v) return "";
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d)(:\d\d(\.\d+)?)?$/.exec(v);
   const text = m ? `${m[1]}${m[2] || ":00"}Z` : null;
-  if (!text || Number.isNaN(Date.parse(text))) throw new Error(`${field}: not a date and time: ${v}`);
+  if (!text || Number.isNaN(Date.parse(text))) throw new Error(t("audit-bad-time", { field, value: v }));
   return text;
 }
 
 // A record's time to the second (its full value in the cell's title).
-const fmtAt = (s) => (s ? s.replace("T", " ").replace(/\.\d+Z$/, "Z") : "–");
+const fmtAt = fmtDateTimeSeconds;
 
 /// Sets up the page. `ctx`: `api(path)` (JSON, throws with `.status`),
 /// `esc` (HTML escape), `openAlert(id)` (shows an alert on the map).
 export function initAudit({ api, esc, openAlert }) {
   const view = { query: "", cursors: [null], page: 0, next: null, actors: new Set(["admin", "system"]) };
 
-  $("a-action").innerHTML = '<option value="">all</option>' +
-    ACTIONS.map((a) => `<option>${esc(a)}</option>`).join("");
+  // The words are filled in when the language is loaded (data-i18n).
+  $("a-action").innerHTML = '<option value="" data-i18n="filter-all">all</option>' +
+    ACTIONS.map((a) => `<option translate="no">${esc(a)}</option>`).join("");
 
   // The filters as a query string (without the cursor); throws on a bad time.
   function filters() {
@@ -46,8 +49,8 @@ export function initAudit({ api, esc, openAlert }) {
     put("actor", $("a-actor").value.trim());
     put("action", $("a-action").value);
     put("alert", $("a-alert").value.trim());
-    put("since", utcFromLocalInput($("a-since").value, "Since"));
-    put("until", utcFromLocalInput($("a-until").value, "Until"));
+    put("since", utcFromLocalInput($("a-since").value, t("audit-since")));
+    put("until", utcFromLocalInput($("a-until").value, t("audit-until")));
     q.set("limit", String(PAGE_SIZE));
     return q.toString();
   }
@@ -55,9 +58,9 @@ export function initAudit({ api, esc, openAlert }) {
   function idsCell(ids = {}) {
     const parts = [
       ...(ids.alerts || []).map((id) =>
-        `<button type="button" class="audit-alert" data-id="${esc(id)}" aria-label="Open alert ${esc(id)}">${esc(id)}</button>`),
+        `<button type="button" class="audit-alert" translate="no" data-id="${esc(id)}" aria-label="${esc(t("audit-open-alert", { id }))}">${esc(id)}</button>`),
       ...(ids.mmsis || []).map((m) => `<span class="audit-id">MMSI ${esc(m)}</span>`),
-      ...(ids.zones || []).map((z) => `<span class="audit-id">zone ${esc(z)}</span>`),
+      ...(ids.zones || []).map((z) => `<span class="audit-id">${esc(t("audit-zone", { zone: z }))}</span>`),
     ];
     return parts.join(" ") || "–";
   }
@@ -66,26 +69,27 @@ export function initAudit({ api, esc, openAlert }) {
     for (const r of records) if (r.actor) view.actors.add(r.actor);
     $("a-actors").innerHTML = [...view.actors].sort().map((a) => `<option value="${esc(a)}"></option>`).join("");
     $("audit-body").innerHTML = records.length ? `<table class="fed audit" aria-labelledby="audit-title">
-      <thead><tr>${["Time (UTC)", "Actor", "Action", "Route", "Ids", "Status", "Count"].map((h) => `<th scope="col">${h}</th>`).join("")}</tr></thead>
+      <thead><tr>${["audit-col-time", "audit-actor", "audit-action", "audit-col-route", "audit-col-ids", "audit-col-status", "audit-col-count"]
+        .map((h) => `<th scope="col">${esc(t(h))}</th>`).join("")}</tr></thead>
       <tbody>${records.map((r) => `<tr data-seq="${esc(r.seq)}" class="${Number(r.status) >= 400 ? "failed" : ""}">
-        <td title="${esc(r.at)} (record ${esc(r.seq)})">${esc(fmtAt(r.at))}</td><td>${esc(r.actor)}</td>
-        <td class="audit-action">${esc(r.action)}</td><td><code>${esc(r.route)}</code></td>
+        <td title="${esc(t("audit-record-title", { at: r.at, seq: String(r.seq) }))}">${esc(fmtAt(r.at))}</td><td>${esc(r.actor)}</td>
+        <td class="audit-action" translate="no">${esc(r.action)}</td><td translate="no"><code>${esc(r.route)}</code></td>
         <td class="audit-ids">${idsCell(r.ids)}</td><td class="audit-status">${esc(r.status ?? "–")}</td>
         <td class="audit-count">${esc(r.count ?? "–")}</td></tr>`).join("")}</tbody></table>`
-      : "<p>No record matches.</p>";
+      : `<p>${esc(t("audit-none"))}</p>`;
   }
 
   // Reads page `page` of the current query (0: the newest).
   async function load(page) {
     $("audit-error").textContent = "";
     const cursor = view.cursors[page];
-    $("audit-state").textContent = "Reading…";
+    $("audit-state").textContent = t("audit-reading");
     let body;
     try {
       body = await api(`/api/v1/audit?${view.query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     } catch (e) {
       $("audit-state").textContent = "";
-      $("audit-error").textContent = e.status === 404 ? "This daemon keeps no audit log (no /api/v1/audit)." : `Cannot read the audit log: ${e.message}`;
+      $("audit-error").textContent = e.status === 404 ? t("audit-absent") : t("audit-error", { error: e.message });
       return;
     }
     const records = body?.records || [];
@@ -96,8 +100,8 @@ export function initAudit({ api, esc, openAlert }) {
     render(records);
     $("audit-next").disabled = view.next === null;
     $("audit-newest").disabled = page === 0;
-    $("audit-page").textContent = `Page ${page + 1}, ${records.length} record${records.length === 1 ? "" : "s"}`;
-    $("audit-state").textContent = `Read ${new Date().toISOString().slice(11, 19)} UTC`;
+    $("audit-page").textContent = tn("audit-page", records.length, { page: page + 1 });
+    $("audit-state").textContent = t("audit-read-at", { time: fmtTimeOfDay(Date.now()) });
     window.aiswatchConsole.audit = { query: view.query, page, records: records.map((r) => r.seq), next: view.next };
   }
 

@@ -5,6 +5,8 @@
 // that may not read them (403), or a store that cannot answer (503), the
 // section stays hidden.
 
+import { t } from "./i18n.js";
+
 const $ = (id) => document.getElementById(id);
 const QUIET = new Set([403, 404, 503]);
 
@@ -34,17 +36,17 @@ export function initHolds({ api, esc, fmtTime }) {
     el.hidden = false;
     const note = message ? `<p id="hold-note" role="status">${esc(message)}</p>` : "";
     if (hold) {
-      el.innerHTML = `<h3 id="hold-title">Legal hold</h3>
-        <p class="held">Held since ${esc(fmtTime(hold.placed_at))} by ${esc(hold.by)} — ${esc(hold.reason)}</p>
-        <button type="button" id="hold-release">Release hold</button>${note}
+      el.innerHTML = `<h3 id="hold-title">${esc(t("hold-title"))}</h3>
+        <p class="held">${esc(t("hold-held", { since: fmtTime(hold.placed_at), by: hold.by, reason: hold.reason }))}</p>
+        <button type="button" id="hold-release">${esc(t("hold-release"))}</button>${note}
         <p id="hold-error" class="error" role="alert"></p>`;
       $("hold-release").addEventListener("click", () => release(el, id));
     } else if (draft?.id === id) {
-      el.innerHTML = `<h3 id="hold-title">Legal hold</h3>
+      el.innerHTML = `<h3 id="hold-title">${esc(t("hold-title"))}</h3>
         <form id="hold-form" aria-labelledby="hold-title">
-          <label for="hold-reason">Reason</label><textarea id="hold-reason" aria-required="true" maxlength="500"></textarea>
-          <label for="hold-by">Placed by</label><input id="hold-by" aria-required="true" maxlength="500" autocomplete="name">
-          <span><button type="submit">Place hold</button> <button type="button" id="hold-cancel">Cancel</button></span>
+          <label for="hold-reason">${esc(t("hold-reason"))}</label><textarea id="hold-reason" aria-required="true" maxlength="500"></textarea>
+          <label for="hold-by">${esc(t("hold-by"))}</label><input id="hold-by" aria-required="true" maxlength="500" autocomplete="name">
+          <span><button type="submit">${esc(t("hold-place"))}</button> <button type="button" id="hold-cancel">${esc(t("hold-cancel"))}</button></span>
           <p id="hold-error" class="error" role="alert"></p>
         </form>`;
       $("hold-reason").value = draft.reason;
@@ -54,9 +56,9 @@ export function initHolds({ api, esc, fmtTime }) {
       $("hold-cancel").addEventListener("click", () => { draft = null; render(el, id, null); $("hold-open").focus(); });
       $("hold-form").addEventListener("submit", (ev) => { ev.preventDefault(); place(el, id); });
     } else {
-      el.innerHTML = `<h3 id="hold-title">Legal hold</h3>
-        <p>Not held: retention may prune what its evidence bundle needs.</p>
-        <button type="button" id="hold-open">Hold</button>${note}`;
+      el.innerHTML = `<h3 id="hold-title">${esc(t("hold-title"))}</h3>
+        <p>${esc(t("hold-not-held"))}</p>
+        <button type="button" id="hold-open">${esc(t("hold-open"))}</button>${note}`;
       $("hold-open").addEventListener("click", () => {
         draft = { id, reason: "", by: sessionStorage.getItem("aiswatch.by") || "" };
         render(el, id, null);
@@ -69,7 +71,7 @@ export function initHolds({ api, esc, fmtTime }) {
   async function place(el, id) {
     const reason = $("hold-reason").value.trim(), by = $("hold-by").value.trim();
     if (!reason || !by) {
-      $("hold-error").textContent = "Enter the reason and your name: the hold is recorded with them.";
+      $("hold-error").textContent = t("hold-need-reason");
       $(reason ? "hold-by" : "hold-reason").focus();
       return;
     }
@@ -85,7 +87,7 @@ export function initHolds({ api, esc, fmtTime }) {
       if (e.status !== 409) { $("hold-error").textContent = e.message; return; }
       // Held meanwhile (from another screen): show that hold.
       draft = null;
-      render(el, id, await lookup(id).catch(() => null), `Already held: ${e.message}`);
+      render(el, id, await lookup(id).catch(() => null), t("hold-already", { error: e.message }));
     }
   }
 
@@ -93,7 +95,7 @@ export function initHolds({ api, esc, fmtTime }) {
     $("hold-release").disabled = true;
     try {
       await api(`/api/v1/alerts/${encodeURIComponent(id)}/hold`, { method: "DELETE" });
-      render(el, id, null, "Hold released.");
+      render(el, id, null, t("hold-released"));
     } catch (e) {
       if (e.status !== 404) {
         $("hold-error").textContent = e.message;
@@ -101,7 +103,7 @@ export function initHolds({ api, esc, fmtTime }) {
         return;
       }
       // Released meanwhile.
-      render(el, id, await lookup(id).catch(() => null), `Not held: ${e.message}`);
+      render(el, id, await lookup(id).catch(() => null), t("hold-not-held-error", { error: e.message }));
     }
     $("hold-open")?.focus();
   }
@@ -111,7 +113,7 @@ export function initHolds({ api, esc, fmtTime }) {
     async show(el, id) {
       const hold = await lookup(id).catch((e) => {
         el.hidden = false;
-        el.innerHTML = `<h3 id="hold-title">Legal hold</h3><p class="error">Cannot read the holds: ${esc(e.message)}</p>`;
+        el.innerHTML = `<h3 id="hold-title">${esc(t("hold-title"))}</h3><p class="error">${esc(t("hold-error", { error: e.message }))}</p>`;
         return undefined;
       });
       if (hold === undefined || !el.isConnected) return;

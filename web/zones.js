@@ -21,6 +21,7 @@
 
 import { partsOf, geometryOf, problemPosition } from "./zone_geometry.js";
 import { pageHtml } from "./zones_page.js";
+import { t, tn, tOr } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 // The detectors a zone can run: the alert kinds of the daemon's registry, as
@@ -36,7 +37,6 @@ async function detectors() {
 }
 const CHECK_DEBOUNCE_MS = 300;
 const DIGITS = 5; // decimals kept of a drawn position: about a metre
-const CONFLICT = "This zone was changed by someone else since you opened it (concurrent edit) — reload to see their version";
 
 const ZONE_STYLE = {
   patrol: { color: "#ffc857", weight: 2, fillOpacity: 0.05 },
@@ -48,6 +48,8 @@ const INVALID_STYLE = { color: "#ff3b30", weight: 3, fillColor: "#ff3b30", fillO
 const OLD_STYLE = { color: "#b8c4ce", weight: 2, dashArray: "8 6", fill: false };
 
 const round = (x) => Math.round(x * 10 ** DIGITS) / 10 ** DIGITS;
+const kindName = (k) => tOr(`kind-${String(k).replaceAll("_", "-")}`, String(k).replaceAll("_", " "));
+const zoneKind = (k) => tOr(`zone-kind-${String(k).replaceAll("_", "-")}`, String(k).replaceAll("_", " "));
 
 /// Sets up the page. `ctx`: `apiResponse(path, opts)` (a fetch with the
 /// token), `esc` (HTML escape), `fmtTime` (RFC 3339 for people),
@@ -86,7 +88,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
   // set is built of these.
   async function loadAll() {
     const r = await apiResponse("/api/v1/zones");
-    if (!r.ok) throw new Error(`Cannot read the zones: ${(await json(r))?.error || r.status}`);
+    if (!r.ok) throw new Error(t("zones-read-error", { error: (await json(r))?.error || r.status }));
     const fc = await r.json();
     const full = new Map();
     await Promise.all(fc.features.map(async (f) => {
@@ -105,9 +107,10 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     $("zones").innerHTML = pageHtml(names, esc);
 
     // No zoom animation: a view set is the view at once, for whoever clicks next.
-    z.map = L.map("zones-map", { worldCopyJump: true, zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false })
+    z.map = L.map("zones-map", { worldCopyJump: true, zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false, zoomControl: false })
       .setView([5, 5], 4);
-    z.map.attributionControl.setPrefix(false).addAttribution("Coastlines: Natural Earth (world-atlas)");
+    L.control.zoom({ zoomInTitle: t("map-zoom-in"), zoomOutTitle: t("map-zoom-out") }).addTo(z.map);
+    z.map.attributionControl.setPrefix(false).addAttribution(esc(t("map-coastlines")));
     z.land = L.layerGroup().addTo(z.map);
     fetch("vendor/world-atlas/land-50m.json").then((r) => r.json()).then((land) => {
       L.geoJSON(topojson.feature(land, land.objects.land), {
@@ -162,7 +165,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     $("zone-preview-go").addEventListener("click", preview);
     $("zone-delete").addEventListener("click", () => {
       $("zone-delete-confirm").hidden = false;
-      $("zone-delete-confirm").textContent = `Delete ${z.ed.original} for good`;
+      $("zone-delete-confirm").textContent = t("zones-delete-confirm", { id: z.ed.original });
       $("zone-delete-confirm").focus();
     });
     $("zone-delete-confirm").addEventListener("click", remove);
@@ -195,8 +198,8 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
       const p = f.properties;
       return `<li><button type="button" data-id="${esc(p.id)}" class="zone-item ${esc(p.kind)}"${p.id === current ? ' aria-current="true"' : ""}>
         <span class="zone-item-name">${esc(p.name || p.id)}</span>
-        <span class="zone-item-meta">${esc(p.id)} · ${esc(String(p.kind).replace("_", " "))}</span></button></li>`;
-    }).join("") || "<li>No zone is in force.</li>";
+        <span class="zone-item-meta">${esc(p.id)} · ${esc(zoneKind(p.kind))}</span></button></li>`;
+    }).join("") || `<li>${esc(t("zones-none"))}</li>`;
     if (focused) document.querySelector(`#zone-list button[data-id="${CSS.escape(focused)}"]`)?.focus();
   }
 
@@ -211,7 +214,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
       const layer = L.geoJSON(f, {
         style: () => ({ ...(invalid ? INVALID_STYLE : ZONE_STYLE[f.properties.kind] || ZONE_STYLE.patrol), className: `zone-other${invalid ? " invalid" : ""}` }),
       });
-      layer.bindTooltip(`${esc(f.properties.name || id)} (${esc(id)}, ${esc(f.properties.kind)})`, { sticky: true });
+      layer.bindTooltip(esc(t("zones-tooltip", { name: f.properties.name || id, id, kind: zoneKind(f.properties.kind) })), { sticky: true });
       layer.on("click", () => { if (!z.ed?.drawing) openZone(id).catch(() => {}); });
       layer.addTo(z.others);
     }
@@ -230,7 +233,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     z.ed = { original, etag, parts, sel: null, drawing: false, rev: 0, dirty: false, geometryError };
     $("zone-empty").hidden = true;
     $("zone-form").hidden = false;
-    $("zone-edit-title").textContent = original ? `Zone ${original}` : "New zone";
+    $("zone-edit-title").textContent = original ? t("zones-zone", { id: original }) : t("zones-new");
     $("zf-id").value = p.id ?? "";
     $("zf-id").readOnly = Boolean(original);
     $("zf-name").value = p.name ?? "";
@@ -264,7 +267,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
   }
 
   async function openZone(id) {
-    $("zones-state").textContent = `Reading ${id}…`;
+    $("zones-state").textContent = t("zones-reading-one", { id });
     const { feature, etag } = await readZone(id);
     z.full.set(id, { feature, etag });
     showForm(feature, { original: id, etag });
@@ -282,9 +285,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     $("zone-draw").setAttribute("aria-pressed", String(on));
     if (on) z.map.doubleClickZoom.disable(); else z.map.doubleClickZoom.enable();
     $("zones-map").classList.toggle("drawing", on);
-    $("zone-tool-hint").textContent = on
-      ? "Click the map to add a vertex after the selected one. Drag a vertex to move it; select it and press Delete to remove it."
-      : "Drag a vertex to move it; select it and press Delete to remove it. Turn on Add vertices to add some.";
+    $("zone-tool-hint").textContent = on ? t("zones-hint-drawing") : t("zones-hint-editing");
     publish();
   }
 
@@ -293,8 +294,8 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     const text = $("zf-detect").value.trim();
     if (!text) return {};
     let v;
-    try { v = JSON.parse(text); } catch (e) { throw new Error(`not JSON: ${e.message}`); }
-    if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("must be a JSON object, e.g. {\"dark_period\": {}}");
+    try { v = JSON.parse(text); } catch (e) { throw new Error(t("zones-not-json", { error: e.message })); }
+    if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(t("zones-not-object", { example: '{"dark_period": {}}' }));
     return v;
   }
   function syncDetectors() {
@@ -322,7 +323,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
       local.push({ kind: "syntax", property: "detect", message: e.message, local: true, zoneId: editedKey() });
     }
     if (z.ed.geometryError) {
-      local.push({ kind: "syntax", property: "geometry", message: `Coordinates (GeoJSON): ${z.ed.geometryError}`, local: true, zoneId: editedKey() });
+      local.push({ kind: "syntax", property: "geometry", message: `${t("zones-geometry")}: ${z.ed.geometryError}`, local: true, zoneId: editedKey() });
     }
     return { feature: { type: "Feature", properties: props, geometry: geometryOf(z.ed.parts) }, local };
   }
@@ -348,7 +349,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     if (!z.ed) return;
     z.ed.rev++;
     z.ed.dirty = true;
-    $("zone-dirty").textContent = "Unsaved changes.";
+    $("zone-dirty").textContent = t("zones-unsaved");
     $("zone-save-state").textContent = "";
     render({ fromText });
     publish();
@@ -385,8 +386,11 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     }
     z.ed.parts.forEach((part, pi) => part.forEach((ring, ri) => ring.forEach(([lon, lat], i) => {
       const sel = z.ed.sel && z.ed.sel.p === pi && z.ed.sel.r === ri && z.ed.sel.i === i;
-      const label = `Vertex ${i + 1}${z.ed.parts.length > 1 ? ` of part ${pi + 1}` : ""}${part.length > 1 ? `, ring ${ri + 1}` : ""}: ` +
-        `${lat.toFixed(DIGITS)}, ${lon.toFixed(DIGITS)}${sel ? " (selected)" : ""}`;
+      const where = `${lat.toFixed(DIGITS)}, ${lon.toFixed(DIGITS)}`;
+      const label = t(sel ? "zones-vertex-selected" : "zones-vertex", {
+        n: i + 1, part: z.ed.parts.length > 1 ? t("zones-vertex-part", { n: pi + 1 }) : "",
+        ring: part.length > 1 ? t("zones-vertex-ring", { n: ri + 1 }) : "", where,
+      });
       const m = L.marker([lat, lon], {
         icon: L.divIcon({ className: `zone-vertex${sel ? " selected" : ""}`, iconSize: [14, 14] }),
         draggable: true, keyboard: true, title: label, autoPanOnFocus: false,
@@ -496,8 +500,8 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
 
   function scheduleCheck() {
     clearTimeout(z.checkTimer);
-    $("zone-check-state").textContent = "Checking…";
-    z.checkTimer = setTimeout(() => check().catch((e) => { $("zone-check-state").textContent = `Cannot check: ${e.message}`; }), CHECK_DEBOUNCE_MS);
+    $("zone-check-state").textContent = t("zones-checking");
+    z.checkTimer = setTimeout(() => check().catch((e) => { $("zone-check-state").textContent = t("zones-check-error", { error: e.message }); }), CHECK_DEBOUNCE_MS);
   }
 
   // Problems as the daemon gives them, each with the zone it is about
@@ -535,14 +539,14 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
   }
 
   function zoneLabel(p) {
-    if (p.zoneId === editedKey()) return "this zone";
-    return p.zoneId ? `zone ${p.zoneId}` : p.file || "zones";
+    if (p.zoneId === editedKey()) return t("zones-this-zone");
+    return p.zoneId ? t("zones-zone-lower", { id: p.zoneId }) : p.file || t("zones-zones-lower");
   }
 
   function showProblems(ok) {
     const n = z.problems.length;
-    $("zone-check-state").textContent = ok ? "No problems: the zone set is valid." :
-      `${n} problem${n === 1 ? "" : "s"}${z.problems.some((p) => p.local) ? "" : ", as the daemon checks it"}:`;
+    $("zone-check-state").textContent = ok ? t("zones-valid") :
+      tn(z.problems.some((p) => p.local) ? "zones-problem-count" : "zones-problem-count-daemon", n);
     $("zone-check-state").className = ok ? "ok" : "error";
     // The edited zone's first, then the others'.
     const sorted = [...z.problems].sort((a, b) => (b.zoneId === editedKey()) - (a.zoneId === editedKey()));
@@ -593,13 +597,13 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     $("zone-preview").hidden = false;
     $("zone-preview-body").innerHTML = "";
     z.alerts.clearLayers();
-    if (set.local.length) { z.problems = set.local; showProblems(false); $("zone-preview-state").textContent = "Fix the problems first."; return; }
-    $("zone-preview-state").textContent = `Replaying the last ${hours} h with the edited zones…`;
+    if (set.local.length) { z.problems = set.local; showProblems(false); $("zone-preview-state").textContent = t("zones-fix-first"); return; }
+    $("zone-preview-state").textContent = t("zones-replaying", { hours });
     const t0 = performance.now();
     const r = await post(`/api/v1/zones/preview?hours=${hours}`, set.collection).catch((e) => ({ ok: false, status: 0, error: e }));
     const body = r.status ? await json(r) : null;
     if (!r.ok) {
-      $("zone-preview-state").textContent = `No preview: ${body?.error || r.error?.message || r.status}`;
+      $("zone-preview-state").textContent = t("zones-no-preview", { error: body?.error || r.error?.message || r.status });
       if (r.status === 422) { z.problems = placeProblems(body?.errors, set); showProblems(false); }
       out().preview = { status: r.status, error: body?.error ?? null };
       return;
@@ -608,14 +612,15 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     const kinds = Object.keys(summary).sort();
     const cols = ["was", "would_be", "added", "removed", "unchanged"];
     const total = Object.fromEntries(cols.map((c) => [c, kinds.reduce((n, k) => n + (summary[k][c] ?? 0), 0)]));
-    const read = Number.isFinite(body.lines) ? ` ${body.lines} lines${Number.isFinite(body.messages) ? `, ${body.messages} messages` : ""} replayed.` : "";
-    $("zone-preview-state").textContent = `Alerts over the lines received from ${fmtTime(body.from)} to ${fmtTime(body.to)} (${body.hours} h): as raised with the zones in force, and as the edited zones would raise them.${read}`;
+    const read = !Number.isFinite(body.lines) ? "" : Number.isFinite(body.messages)
+      ? ` ${t("zones-replayed-messages", { lines: body.lines, messages: body.messages })}` : ` ${t("zones-replayed", { lines: body.lines })}`;
+    $("zone-preview-state").textContent = `${t("zones-preview-over", { from: fmtTime(body.from), to: fmtTime(body.to), hours: body.hours })}${read}`;
     $("zone-preview-body").innerHTML = `<table class="fed zone-preview-table" aria-labelledby="zone-preview-title">
-      <thead><tr><th scope="col">Kind</th><th scope="col">Was</th><th scope="col">Would be</th><th scope="col">Added</th><th scope="col">Removed</th><th scope="col">Unchanged</th></tr></thead>
-      <tbody>${kinds.map((k) => `<tr data-kind="${esc(k)}"><th scope="row">${esc(k.replaceAll("_", " "))}</th>${cols.map((c) => `<td data-col="${c}">${esc(summary[k][c] ?? 0)}</td>`).join("")}</tr>`).join("")}
-      </tbody><tfoot><tr data-kind=""><th scope="row">All</th>${cols.map((c) => `<td data-col="${c}">${total[c]}</td>`).join("")}</tr></tfoot></table>
-      ${kinds.length ? "" : "<p>No alert either way.</p>"}
-      <p class="hint"><span class="swatch added"></span> added <span class="swatch unchanged"></span> unchanged <span class="swatch removed"></span> removed (would no longer be raised)</p>`;
+      <thead><tr><th scope="col">${esc(t("filter-kind"))}</th>${cols.map((c) => `<th scope="col">${esc(t(`zones-col-${c.replace("_", "-")}`))}</th>`).join("")}</tr></thead>
+      <tbody>${kinds.map((k) => `<tr data-kind="${esc(k)}"><th scope="row">${esc(kindName(k))}</th>${cols.map((c) => `<td data-col="${c}">${esc(summary[k][c] ?? 0)}</td>`).join("")}</tr>`).join("")}
+      </tbody><tfoot><tr data-kind=""><th scope="row">${esc(t("zones-all"))}</th>${cols.map((c) => `<td data-col="${c}">${total[c]}</td>`).join("")}</tr></tfoot></table>
+      ${kinds.length ? "" : `<p>${esc(t("zones-no-alert"))}</p>`}
+      <p class="hint"><span class="swatch added"></span> ${esc(t("zones-legend-added"))} <span class="swatch unchanged"></span> ${esc(t("zones-legend-unchanged"))} <span class="swatch removed"></span> ${esc(t("zones-legend-removed"))}</p>`;
     // The would-be alerts on the map, and the ones that would go.
     const was = new Set((body.was || []).map((a) => a.id));
     const wouldBe = new Set((body.would_be || []).map((a) => a.id));
@@ -627,7 +632,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
         removed: { radius: 6, color: "#b8c4ce", fill: false, weight: 2, dashArray: "3 3" },
       }[what];
       L.circleMarker([a.lat, a.lon], { ...style, className: `preview-alert ${what}` })
-        .bindTooltip(`${esc(String(a.kind).replaceAll("_", " "))} (${what}) — ${esc(a.zone_name || a.zone || "")}: ${esc(a.summary || "")}`)
+        .bindTooltip(`${esc(kindName(a.kind))} (${esc(t(`zones-legend-${what}`))}) — ${esc(a.zone_name || a.zone || "")}: ${esc(a.summary || "")}`)
         .addTo(z.alerts);
     };
     for (const a of body.was || []) if (!wouldBe.has(a.id)) mark(a, "removed");
@@ -639,7 +644,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
   // ---- save, delete ------------------------------------------------------------------------
 
   function conflict() {
-    $("zone-save-error").textContent = CONFLICT;
+    $("zone-save-error").textContent = t("zones-conflict");
     $("zone-reload").hidden = false;
   }
 
@@ -649,13 +654,13 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     $("zone-save-state").textContent = "";
     $("zone-reload").hidden = true;
     const set = candidateSet();
-    if (set.local.length) { z.problems = set.local; showProblems(false); $("zone-save-error").textContent = "Not saved: fix the problems first."; return; }
+    if (set.local.length) { z.problems = set.local; showProblems(false); $("zone-save-error").textContent = t("zones-not-saved-problems"); return; }
     const id = set.feature.properties.id;
-    if (!id) { $("zone-save-error").textContent = "Not saved: the zone needs an id."; $("zf-id").focus(); return; }
+    if (!id) { $("zone-save-error").textContent = t("zones-not-saved-id"); $("zf-id").focus(); return; }
     const headers = { "Content-Type": "application/json" };
     if (z.ed.original) headers["If-Match"] = z.ed.etag;
     $("zone-save").disabled = true;
-    $("zone-save-state").textContent = "Saving…";
+    $("zone-save-state").textContent = t("zones-saving");
     const t0 = performance.now();
     let r, body;
     try {
@@ -663,7 +668,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
       body = await json(r);
     } catch (e) {
       $("zone-save-state").textContent = "";
-      $("zone-save-error").textContent = `Not saved: ${e.message}`;
+      $("zone-save-error").textContent = t("zones-not-saved", { error: e.message });
       $("zone-save").disabled = false;
       return;
     }
@@ -675,11 +680,11 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
       const single = { collection: { features: [set.feature] }, index: 0, feature: set.feature };
       z.problems = placeProblems(body?.errors, body?.errors?.some((p) => p.feature > 0) ? set : single);
       showProblems(false);
-      $("zone-save-error").textContent = `Not saved: ${body?.error || "the zone is not valid"}.`;
+      $("zone-save-error").textContent = t("zones-not-saved-invalid", { error: body?.error || t("zones-invalid") });
       return;
     }
-    if (r.status === 403) { $("zone-save-error").textContent = "Not saved: only an administrator may edit zones."; return; }
-    if (!r.ok) { $("zone-save-error").textContent = `Not saved: ${body?.error || `${r.status} ${r.statusText}`}`; return; }
+    if (r.status === 403) { $("zone-save-error").textContent = t("zones-not-saved-admin"); return; }
+    if (!r.ok) { $("zone-save-error").textContent = t("zones-not-saved", { error: body?.error || `${r.status} ${r.statusText}` }); return; }
     const etag = etagOf(r) || (body?.etag ? `"${String(body.etag).replace(/^"|"$/g, "")}"` : null);
     const feature = body?.zone || set.feature;
     z.full.set(id, { feature, etag });
@@ -687,10 +692,10 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     z.ed.etag = etag;
     z.ed.dirty = false;
     $("zf-id").readOnly = true;
-    $("zone-edit-title").textContent = `Zone ${id}`;
+    $("zone-edit-title").textContent = t("zones-zone", { id });
     $("zone-delete").hidden = false;
     $("zone-dirty").textContent = "";
-    $("zone-save-state").textContent = `Saved — live${body?.file ? ` (${body.file})` : ""}.`;
+    $("zone-save-state").textContent = body?.file ? t("zones-saved-file", { file: body.file }) : t("zones-saved");
     setDrawing(false);
     await loadAll().catch((e) => { $("zones-state").textContent = e.message; });
     onChanged();
@@ -708,7 +713,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     const body = r.status ? await json(r) : null;
     out().deleted = { status: r.status, id };
     if (r.status === 412 || r.status === 428) { conflict(); return; }
-    if (!r.ok) { $("zone-save-error").textContent = `Not deleted: ${body?.error || r.error?.message || r.status}`; return; }
+    if (!r.ok) { $("zone-save-error").textContent = t("zones-not-deleted", { error: body?.error || r.error?.message || r.status }); return; }
     z.ed = null;
     z.problems = [];
     $("zone-form").hidden = true;
@@ -719,7 +724,7 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     render();
     await loadAll().catch(() => {});
     onChanged();
-    $("zones-state").textContent = `Deleted ${id} — live.`;
+    $("zones-state").textContent = t("zones-deleted", { id });
     publish();
     $("zones-title").focus();
   }
@@ -732,17 +737,17 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     if (z.ed?.original !== id) return;
     $("zone-history").hidden = false;
     if (!r.ok) {
-      $("zone-history-body").textContent = `No history: ${body?.error || r.status}`;
+      $("zone-history-body").textContent = t("zones-no-history", { error: body?.error || r.status });
       return;
     }
     z.versions = body?.versions || [];
     $("zone-history-body").innerHTML = z.versions.length ? `<table class="fed zone-versions" aria-labelledby="zone-history-title">
-      <thead><tr><th scope="col">From (UTC)</th><th scope="col">Until (UTC)</th><th scope="col">By</th><th scope="col">Version</th><th scope="col">Map</th></tr></thead>
-      <tbody>${z.versions.map((v) => `<tr data-version="${esc(v.version)}"><td>${esc(fmtTime(v.from))}</td><td>${v.until ? esc(fmtTime(v.until)) : "in force"}</td>
+      <thead><tr>${["zones-col-from", "zones-col-until", "zones-col-by", "zones-col-version", "zones-col-map"].map((k) => `<th scope="col">${esc(t(k))}</th>`).join("")}</tr></thead>
+      <tbody>${z.versions.map((v) => `<tr data-version="${esc(v.version)}"><td>${esc(fmtTime(v.from))}</td><td>${v.until ? esc(fmtTime(v.until)) : esc(t("zones-version-in-force"))}</td>
         <td>${esc(v.by)}</td><td><code title="${esc(v.version)}">${esc(String(v.version).slice(0, 12))}</code></td>
         <td><button type="button" data-version="${esc(v.version)}" aria-pressed="false"
-          aria-label="Show the version from ${esc(fmtTime(v.from))} on the map">Show</button></td></tr>`).join("")}</tbody></table>`
-      : "<p>No stored version.</p>";
+          aria-label="${esc(t("zones-show-version", { from: fmtTime(v.from) }))}">${esc(t("zones-show"))}</button></td></tr>`).join("")}</tbody></table>`
+      : `<p>${esc(t("zones-no-version"))}</p>`;
     out().history = { id, versions: z.versions.length, shown: null };
     showVersion(null);
   }
@@ -755,8 +760,8 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
     }
     const v = version && z.versions.find((x) => x.version === version);
     $("zone-history-legend").textContent = v
-      ? `On the map: dashed grey, the boundary from ${fmtTime(v.from)} (by ${v.by}); solid, the boundary as edited now.`
-      : "Show a version to draw its boundary beside the current one.";
+      ? t("zones-history-shown", { from: fmtTime(v.from), by: v.by })
+      : t("zones-history-legend");
     if (v?.feature?.geometry) {
       const layer = L.geoJSON(v.feature, { style: () => ({ ...OLD_STYLE, className: "zone-old" }), interactive: false });
       layer.addTo(z.old);
@@ -776,10 +781,10 @@ export function initZones({ apiResponse, esc, fmtTime, onChanged = () => {} }) {
       }
       z.map.invalidateSize();
       $("zones-title").focus();
-      $("zones-state").textContent = "Reading the zones…";
+      $("zones-state").textContent = t("zones-reading");
       try {
         await loadAll();
-        $("zones-state").textContent = `${z.list.length} zone${z.list.length === 1 ? "" : "s"} in force.`;
+        $("zones-state").textContent = tn("zones-count", z.list.length);
         if (!z.ed) {
           const b = z.others.getLayers().length ? L.featureGroup(z.others.getLayers()).getBounds() : null;
           if (b?.isValid()) z.map.fitBounds(b, { maxZoom: 7 });

@@ -15,7 +15,7 @@
 //! workers stay free for `/healthz`, `/readyz` and `/metrics`.
 //!
 //! Routes (all under `/api/v1` need a bearer token once any is configured,
-//! except `openapi.json`):
+//! except `openapi.json`, `i18n` and what partners sign):
 //!
 //! - `GET /api/v1/status` — engine clock, counts, storage state.
 //! - `GET /api/v1/vessels?bbox=…` or `?lon=&lat=&radius_m=` — current vessels.
@@ -33,6 +33,8 @@
 //! - `/api/v1/federation…` — partner installations (see `federation.rs`).
 //! - `GET /api/v1/audit`, `GET /api/v1/audit/{seq}` — the audit trail; `POST /api/v1/session` — sign-in.
 //! - `GET /api/v1/openapi.json` — the OpenAPI 3 document, generated from the types.
+//! - `GET /api/v1/i18n`, `GET /api/v1/i18n/{tag}` — the console's languages
+//!   and its messages in one of them (see `i18n.rs`).
 //! - `GET /healthz`, `GET /readyz`, `GET /metrics`.
 //!
 //! Every error is JSON `{"error": "…"}`; a bad parameter's message starts
@@ -80,6 +82,7 @@ mod federation;
 mod health;
 mod history;
 mod holds;
+mod i18n;
 mod openapi;
 mod params;
 mod server;
@@ -312,7 +315,8 @@ fn router_with(state: AppState) -> Router {
         .route("/audit", get(audit::list))
         .route("/audit/:seq", get(audit::one))
         .route("/session", axum::routing::post(audit::session))
-        // Only the routes above: the OpenAPI document is public, and
+        // Only the routes above: the OpenAPI document and the console's
+        // words are public, and
         // partners sign what they send instead of holding a token. The
         // token is checked first, then the request is recorded.
         .route_layer(axum::middleware::from_fn_with_state(
@@ -324,6 +328,8 @@ fn router_with(state: AppState) -> Router {
             auth::require,
         ))
         .route("/openapi.json", get(openapi::serve))
+        .route("/i18n", get(i18n::list))
+        .route("/i18n/:tag", get(i18n::messages))
         .route("/federation/inbox", axum::routing::post(federation::inbox))
         .route(
             "/federation/evidence",

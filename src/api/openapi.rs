@@ -9,8 +9,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    acks, alerts, audit, deliveries, error, evidence, federation, health, history, holds, stream,
-    vessels, zone_edit, zone_preview, zones, AppState,
+    acks, alerts, audit, deliveries, error, evidence, federation, health, history, holds, i18n,
+    stream, vessels, zone_edit, zone_preview, zones, AppState,
 };
 
 /// The API's OpenAPI description.
@@ -20,7 +20,7 @@ use super::{
         title = "aiswatch API",
         version = "1",
         description = "Current vessels, history, alerts and zones of an aiswatch daemon. \
-            Every /api/v1 route except openapi.json needs `Authorization: Bearer <token>` \
+            Every /api/v1 route except openapi.json and i18n needs `Authorization: Bearer <token>` \
             once any token is configured; a centre's token sees only its centre's alerts and zones. \
             Errors are JSON `{\"error\": \"…\"}`."
     ),
@@ -57,6 +57,8 @@ use super::{
         audit::one,
         audit::session,
         serve,
+        i18n::list,
+        i18n::messages,
         health::healthz,
         health::readyz,
         health::metrics,

@@ -625,7 +625,9 @@ test("an administrator holds an alert and releases it; the hold is shown when th
   const h = (await api("/api/v1/holds", ADMIN)).body.holds.find((x) => x.alert === pick.id);
   assert.ok(h, "held, as the API says");
   assert.deepEqual([h.reason, h.by], [reason, "Cdr. Okafor"]);
-  const placed = h.placed_at.replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, "Z");
+  // The time as the console writes it in its language (English here).
+  const placed = await page.evaluate((at) => window.aiswatchConsole.fmtTime(at), h.placed_at);
+  assert.match(placed, /^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:\d\d UTC$/, placed);
   assert.equal(await line.textContent(), `Held since ${placed} by Cdr. Okafor — ${reason}`);
   assert.equal(await page.locator("#hold b").count(), 0, "the reason shown as text");
   await page.screenshot({ path: path.join(SHOTS, "console-hold.png") });

@@ -45,9 +45,10 @@ export const freePort = () => new Promise((res, rej) => {
 /// store, an admin token and the centres' `tokens` ({centre: token});
 /// optionally on `listen` (default port 0), with the installation key
 /// `key` (from `ed25519Key`) and `extra` TOML lines at the end (tables).
+/// `languages`: {centre: BCP 47 tag}, the language each centre reads.
 /// `copyZones`: the daemon reads a copy of the repo's zones in its temp
 /// directory (`zones` of the answer), for a test that edits them.
-export async function startDaemon({ sources, tokens, admin, listen = "127.0.0.1:0", key = null, extra = [], copyZones = false }) {
+export async function startDaemon({ sources, tokens, admin, listen = "127.0.0.1:0", key = null, extra = [], copyZones = false, languages = {} }) {
   if (!fs.existsSync(BIN)) throw new Error(`no daemon binary at ${BIN}: cargo build --release first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aiswatch-console-"));
   let zones = path.join(repo, "zones");
@@ -67,7 +68,8 @@ export async function startDaemon({ sources, tokens, admin, listen = "127.0.0.1:
     "[http]", `listen = "${listen}"`,
     "[storage]", `data_dir = "${dir}"`,
     "[api]", `admin_tokens = ["${admin}"]`,
-    ...CENTRES.flatMap((id) => ["[[centres]]", `id = "${id}"`, ...(tokens[id] ? [`api_tokens = ["${tokens[id]}"]`] : [])]),
+    ...CENTRES.flatMap((id) => ["[[centres]]", `id = "${id}"`, ...(tokens[id] ? [`api_tokens = ["${tokens[id]}"]`] : []),
+      ...(languages[id] ? [`language = "${languages[id]}"`] : [])]),
     ...extra,
   ].join("\n");
   fs.writeFileSync(path.join(dir, "aiswatch.toml"), cfg);

@@ -35,6 +35,7 @@ mod alerts;
 mod auth;
 mod health;
 mod history;
+mod i18n;
 mod openapi;
 mod vessels;
 mod web;

@@ -38,6 +38,8 @@ async fn openapi_document_lists_every_route() {
         "/api/v1/federation/evidence",
         "/api/v1/federation/evidence_requests/{partner}/{request}/{decision}",
         "/api/v1/openapi.json",
+        "/api/v1/i18n",
+        "/api/v1/i18n/{tag}",
         "/healthz",
         "/readyz",
         "/metrics",
@@ -84,7 +86,7 @@ async fn openapi_document_lists_every_route() {
     ops.dedup();
     assert_eq!(
         (n, ops.len()),
-        (35, 35),
+        (37, 37),
         "operation ids must be unique: {ops:?}"
     );
 }
