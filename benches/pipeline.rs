@@ -1,4 +1,5 @@
-//! Pipeline benchmarks: decode, engine, spatial index, zone lookups.
+//! Pipeline benchmarks: decode, engine, spatial index, zone lookups, and
+//! the localisation of alert changes on their way to centres.
 //!
 //! Every input is built (or read) once, outside the timed loops, from fixed
 //! seeds. Each group has a baseline measured in the same run; quote medians
@@ -365,9 +366,59 @@ fn bench_zones(c: &mut Criterion) {
     g.finish();
 }
 
+/// The alert changes of the shipped sample on the shipped zones, as the
+/// store keeps them (one JSON text each).
+fn sample_changes() -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let feed = dir.path().join("feed.nmea");
+    let mut text = String::new();
+    let gz = std::fs::File::open(manifest_dir().join("deploy/sample/feed.nmea.gz"))
+        .expect("shipped sample");
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(gz), &mut text)
+        .expect("sample decompresses");
+    std::fs::write(&feed, text).expect("temp feed");
+    let mut engine = Config::default()
+        .engine(Some(&manifest_dir().join("zones")))
+        .expect("shipped zones load");
+    let mut out = Vec::new();
+    aiswatch::replay::replay_files(&[feed], &mut engine, |e| {
+        out.extend(e.take_alerts().iter().map(|a| a.to_json()));
+    })
+    .expect("replay");
+    out
+}
+
+/// What localising costs a delivery: each change's JSON with its summary
+/// rendered in a centre's language, against handing on the stored text
+/// (what an administrator's read does).
+fn bench_localize(c: &mut Criterion) {
+    let changes = sample_changes();
+    let mut g = c.benchmark_group("localize");
+    g.throughput(Throughput::Elements(changes.len() as u64));
+    g.bench_function("stored_text", |b| {
+        b.iter(|| {
+            changes
+                .iter()
+                .map(|j| black_box(j.clone()).len())
+                .sum::<usize>()
+        })
+    });
+    for lang in ["en", "fr", "pt"] {
+        g.bench_function(BenchmarkId::new("alert_json", lang), |b| {
+            b.iter(|| {
+                changes
+                    .iter()
+                    .map(|j| black_box(aiswatch::localize::alert_json(j, lang)).len())
+                    .sum::<usize>()
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = bench_decode, bench_engine, bench_index, bench_zones
+    targets = bench_decode, bench_engine, bench_index, bench_zones, bench_localize
 }
 criterion_main!(benches);

@@ -68,6 +68,9 @@ pub struct Metrics {
     pub http_connections_closed: IntCounterVec,
     /// HTTP connections open now.
     pub http_connections: IntGauge,
+    /// Messages said in English for want of a translation, by language
+    /// (from the catalogs' own counts at each scrape).
+    pub i18n_fallbacks: IntCounterVec,
 }
 
 impl Metrics {
@@ -85,6 +88,11 @@ impl Metrics {
                 .expect("unique metric");
             c
         };
+        let i18n_fallbacks = cv(
+            "aiswatch_i18n_fallbacks_total",
+            "Messages said in English because the language's catalog lacks them (locales/).",
+            &["lang"],
+        );
         let source_lines = cv(
             "aiswatch_source_lines_total",
             "Raw lines read.",
@@ -242,6 +250,7 @@ impl Metrics {
             registry,
             http_connections_closed,
             http_connections,
+            i18n_fallbacks,
             source_lines,
             source_bytes,
             source_dropped,
@@ -268,6 +277,10 @@ impl Metrics {
 
     /// Renders the Prometheus text exposition format.
     pub fn render(&self) -> String {
+        for (lang, n) in aiswatch_i18n::Catalogs::shipped().fallbacks() {
+            let c = self.i18n_fallbacks.with_label_values(&[lang]);
+            c.inc_by(n.saturating_sub(c.get()));
+        }
         let mut buf = Vec::new();
         let enc = TextEncoder::new();
         // Encoding into a Vec cannot fail for well-formed metric families.
