@@ -1060,6 +1060,25 @@ async fn each_centre_reads_the_same_changes_in_its_own_language() {
         tails.values().all(|t| t.len() == 1),
         "details not byte-identical across languages"
     );
+    // Mean time from commit to acknowledgement, per centre and channel
+    // (for BENCHMARKS.md: what localising adds is within the noise).
+    let (_, metrics) = request(d.http, "GET", "/metrics", None).await;
+    let value = |name: &str, c: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}{{centre=\"{c}\",channel=\"webhook\"}} ")))
+            .map_or(0.0, |v| v.trim().parse().unwrap())
+    };
+    for (c, lang) in langs {
+        let (sum, n) = (
+            value("aiswatch_delivery_latency_seconds_sum", c),
+            value("aiswatch_delivery_latency_seconds_count", c),
+        );
+        eprintln!(
+            "webhook latency {c} ({lang}): {n} deliveries, mean {:.2} ms",
+            1000.0 * sum / n.max(1.0)
+        );
+    }
     // The administrator reads the changes as stored: English, no `lang`.
     let (_, body) = request(d.http, "GET", "/api/v1/alerts", Some(ADMIN)).await;
     let page: Value = serde_json::from_str(&body).unwrap();

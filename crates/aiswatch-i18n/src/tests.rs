@@ -155,3 +155,31 @@ fn messages_round_trip_through_json() {
     let back: Message = serde_json::from_str(&j).unwrap();
     assert_eq!(back, m);
 }
+
+#[test]
+fn every_sentence_is_translated_not_copied() {
+    let c = shipped();
+    // Said the same way in every shipped language.
+    let same = [
+        "report-summary",
+        "report-table-rule",
+        "list-separator",
+        "clause-separator",
+        "report-file",
+    ];
+    for lang in c.languages().filter(|l| *l != ENGLISH) {
+        let copied: Vec<String> = c
+            .ids(ENGLISH)
+            .into_iter()
+            .filter(|id| !id.starts_with(CONSOLE_PREFIX) && !same.contains(&id.as_str()))
+            .filter(|id| {
+                let m = |l: &str| pattern(c.catalog(l), id, None);
+                m(lang) == m(ENGLISH)
+            })
+            .collect();
+        assert!(
+            copied.is_empty(),
+            "locales/{lang}.ftl says these as English does: {copied:?}"
+        );
+    }
+}
