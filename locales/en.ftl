@@ -434,6 +434,7 @@ console-vessel-draught = Draught
 console-vessel-destination = Destination
 console-vessel-last-report = Last report
 console-vessel-position = Position
+console-position = { $lat }, { $lon }
 console-vessel-speed = Speed
 console-vessel-course = Course
 console-vessel-heard-by = Heard by

@@ -426,6 +426,7 @@ console-vessel-draught = Tirant d'eau
 console-vessel-destination = Destination
 console-vessel-last-report = Dernier message
 console-vessel-position = Position
+console-position = { $lat } ; { $lon }
 console-vessel-speed = Vitesse
 console-vessel-course = Route
 console-vessel-heard-by = Reçu par

@@ -426,6 +426,7 @@ console-vessel-draught = Calado
 console-vessel-destination = Destino
 console-vessel-last-report = Última mensagem
 console-vessel-position = Posição
+console-position = { $lat }; { $lon }
 console-vessel-speed = Velocidade
 console-vessel-course = Rumo
 console-vessel-heard-by = Recebido por

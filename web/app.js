@@ -12,7 +12,7 @@ import { initHolds } from "./holds.js";
 import { initZones } from "./zones.js";
 import {
   t, tn, tOr, apply, currentLang, loadLanguages, negotiate, browserLang, preferredLang, useLanguage, languageSwitch,
-  fmtDateTime, fmtTimeOfDay, fmtNumber,
+  fmtDateTime, fmtTimeOfDay, fmtNumber, fmtDegrees, fmtPosition,
 } from "./i18n.js";
 
 window.aiswatchConsole = { ready: false };
@@ -584,8 +584,7 @@ function humantimeSeconds(text) {
   for (const [, n, , u] of text.matchAll(/(\d+(\.\d+)?)\s*(ms|sec|min|s|m|h|d)/g)) total += Number(n) * HUMANTIME_S[u];
   return total;
 }
-const fmtCoord = (n) => n.toFixed(5);
-const fmtPosition = (lat, lon) => `${fmtCoord(lat)}, ${fmtCoord(lon)}`;
+const fmtCoord = (n) => fmtDegrees(n, 5);
 
 // One value, formatted for its unit, as HTML (escaped).
 function whyValue(v, unit, key) {
@@ -692,7 +691,7 @@ async function showAlert(id, { keepView = false } = {}) {
       ${withheld(esc(t("origin-withheld", { withheld: "[withheld]" })))}</p>` : ""}
     <p translate="no"${summaryLang(a)}>${withheld(esc(a.summary))}</p>
     ${dl([[t("detail-state"), stateName(a.state)], [t("detail-since"), fmtTime(a.started_at)], [t("detail-ended"), a.ended_at && fmtTime(a.ended_at)],
-          [t("detail-last-change"), fmtTime(a.at)], [t("detail-where"), Number.isFinite(a.lat) && Number.isFinite(a.lon) ? `${a.lat.toFixed(4)}, ${a.lon.toFixed(4)}` : null],
+          [t("detail-last-change"), fmtTime(a.at)], [t("detail-where"), Number.isFinite(a.lat) && Number.isFinite(a.lon) ? fmtPosition(a.lat, a.lon, 4) : null],
           [t("detail-zone"), a.zone], [t("detail-centres"), (a.centre || []).join(", ")], [t("detail-from"), a.origin], [t("detail-agreement"), a.agreement], [t("detail-alert-id"), a.id]])}
     <h3>${esc(t("detail-vessels"))}</h3>
     <ul>${vessels.map((v) => `<li><button type="button" class="vessel-link" data-mmsi="${v.mmsi}">${esc(v.mmsi)}</button>
@@ -813,7 +812,7 @@ async function showVessel(mmsi) {
     ${dl([["MMSI", String(v.mmsi)], [t("vessel-name"), s.name], [t("vessel-callsign"), s.callsign], ["IMO", s.imo != null ? String(s.imo) : null], [t("vessel-flag"), v.flag],
           [t("vessel-ship-type"), s.ship_type], [t("vessel-size-label"), size], [t("vessel-draught"), s.draught_m && t("unit-m", { n: s.draught_m })],
           [t("vessel-destination"), s.destination], [t("vessel-last-report"), fmtTime(v.position_at)],
-          [t("vessel-position"), v.lat != null ? `${v.lat.toFixed(4)}, ${v.lon.toFixed(4)}` : null],
+          [t("vessel-position"), v.lat != null ? fmtPosition(v.lat, v.lon, 4) : null],
           [t("vessel-speed"), v.sog_kn != null ? t("unit-kn", { n: v.sog_kn }) : null], [t("vessel-course"), v.cog != null ? t("unit-deg", { n: v.cog }) : null],
           [t("vessel-heard-by"), v.station || v.source]])}
     <h3>${esc(t("vessel-alerts"))}</h3><ul>${alerts.alerts.map((a) => `<li><button type="button" class="alert-link" data-id="${esc(a.id)}">${esc(kindName(a.kind))}</button> ${esc(fmtTime(a.started_at))} ${esc(stateName(a.state))}</li>`).join("") || `<li>${esc(t("value-none"))}</li>`}</ul>`);

@@ -135,6 +135,17 @@ export function apply(root = document) {
 /// A number the language's way (at most two decimals).
 export const fmtNumber = (n) => (number ? number.format(n) : String(n));
 
+/// A latitude or longitude with `digits` decimals, the language's way.
+export function fmtDegrees(n, digits) {
+  return new Intl.NumberFormat(lang || "en", {
+    minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false,
+  }).format(n);
+}
+
+/// "lat, lon" as the language separates them (a decimal comma needs more than a comma).
+export const fmtPosition = (lat, lon, digits = 5) =>
+  t("position", { lat: fmtDegrees(lat, digits), lon: fmtDegrees(lon, digits) });
+
 /// An RFC 3339 time as the language writes a date and time, in UTC ("–" for none).
 export function fmtDateTime(s) {
   if (!s) return "–";

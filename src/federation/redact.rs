@@ -149,6 +149,10 @@ mod tests {
         let mut a = json!({
             "id": "dark_period:z:1:2",
             "summary": "X silent for 2h 05m in Z (threshold 1h); last heard at 4.1000, 3.2000 by station rx-lagos; station rx-lagos that heard it kept receiving.",
+            "message": {"id": "dark-period-open", "args": {
+                "receiver": {"text": "rx-lagos"},
+                "why": {"clauses": [{"id": "dark-period-why-vessel", "args": {"receivers": {"text": "rx-lagos, rx-tema"}}}]}
+            }},
             "details": {
                 "down": ["rx-cotonou"],
                 "heard_by": [{"copies": 3, "down_s": 0, "of": 4, "share": 1.0, "station": "rx-lagos"}],
@@ -170,6 +174,13 @@ mod tests {
             assert!(!text.contains(n), "{n} survives in {text}");
         }
         assert!(text.contains("by station [withheld];"), "{text}");
+        // The summary's message keeps its arguments, names withheld: a
+        // partner's centres read it in their language without them.
+        assert_eq!(a["message"]["args"]["receiver"]["text"], WITHHELD);
+        assert_eq!(
+            a["message"]["args"]["why"]["clauses"][0]["args"]["receivers"]["text"],
+            "[withheld], [withheld]"
+        );
         let mut b = json!({"summary": "heard via tcp-1 and rx-x.", "details": {"station": "rx-x"}});
         sources_and(&mut b, &BTreeSet::from(["tcp-1".to_owned()]));
         assert_eq!(b["summary"], "heard via [withheld] and [withheld].");
