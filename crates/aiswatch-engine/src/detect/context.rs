@@ -74,7 +74,7 @@ pub(crate) struct Context<'a> {
     pub(crate) cfg: &'a DetectConfig,
     pub(crate) zones: &'a ZoneSet,
     /// Shared per-vessel state (every vessel seen in a zone).
-    pub(crate) vessels: &'a AHashMap<Mmsi, VState>,
+    pub(crate) vessels: &'a AHashMap<Mmsi, Box<VState>>,
     pub(crate) live: &'a Liveness,
     pub(crate) coverage: &'a Coverage,
     pub(crate) tracks: &'a TrackStore,

@@ -311,7 +311,9 @@ pub struct Detectors {
     zones: ZoneSet,
     /// Zones at a point, remembered per grid cell.
     place_cells: PlaceCells,
-    vessels: AHashMap<Mmsi, VState>,
+    /// Boxed: the table's slots stay small, and most of a table is empty
+    /// slots.
+    vessels: AHashMap<Mmsi, Box<VState>>,
     live: Liveness,
     coverage: Coverage,
     /// Every detector's pending checks. Each check re-checks that the state
@@ -512,15 +514,17 @@ impl Detectors {
             Some(id) => id,
             None => self.live.heard(station, t),
         };
-        let v = self.vessels.entry(mmsi).or_insert_with(|| VState {
-            last: None,
-            place: Place::default(),
-            place_cell: None,
-            station: station.clone(),
-            heard_by: SmallVec::new(),
-            heard_recently: Default::default(),
-            recent: Default::default(),
-            rezoned: false,
+        let v = self.vessels.entry(mmsi).or_insert_with(|| {
+            Box::new(VState {
+                last: None,
+                place: Place::default(),
+                place_cell: None,
+                station: station.clone(),
+                heard_by: SmallVec::new(),
+                heard_recently: Default::default(),
+                recent: Default::default(),
+                rezoned: false,
+            })
         });
         if v.last.as_ref().is_some_and(|l| l.time > t) {
             return; // late report: detectors work on the newest state only

@@ -48,7 +48,8 @@ pub(crate) struct DarkPeriod {
 
 #[derive(Debug, Default)]
 struct Dark {
-    open: Option<DarkOpen>,
+    /// Boxed: few vessels are dark at once, and every one has a `Dark`.
+    open: Option<Box<DarkOpen>>,
     /// A silence check is in the deadline heap (one per vessel: each check
     /// moves itself to the last report + gap, so the heap does not grow
     /// with report rates).
@@ -80,7 +81,7 @@ impl Detector for DarkPeriod {
                 fix: r.fix,
                 station: r.station,
             };
-            cx.out.push(dark_closed(cx, mmsi, d, end));
+            cx.out.push(dark_closed(cx, mmsi, *d, end));
         }
         if let Some(gap) = dark_gap_for(&self.params, r.place) {
             let s = self.vessels.entry(mmsi).or_default();
@@ -101,7 +102,7 @@ impl Detector for DarkPeriod {
                 now: cx.now,
                 reason: REASON_FORGOTTEN,
             };
-            cx.out.push(dark_closed(cx, mmsi, d, end));
+            cx.out.push(dark_closed(cx, mmsi, *d, end));
         }
     }
 
@@ -119,7 +120,7 @@ impl Detector for DarkPeriod {
                     now: cx.now,
                     reason,
                 };
-                cx.out.push(dark_closed(cx, mmsi, d, end));
+                cx.out.push(dark_closed(cx, mmsi, *d, end));
             }
         }
     }
@@ -366,11 +367,11 @@ impl DarkPeriod {
             }),
         };
         cx.out.push(alert);
-        s.open = Some(DarkOpen {
+        s.open = Some(Box::new(DarkOpen {
             id,
             zone,
             fix: last,
-        });
+        }));
     }
 }
 
