@@ -44,12 +44,10 @@ pub(super) fn render(
     let mut s = String::new();
     // `prefix` (Markdown: "# ", "- ", …), the message, a newline, and a
     // blank line after a heading or paragraph.
-    let mut line = |prefix: &str, m: Message, blank: bool| {
-        s.push_str(prefix);
-        s.push_str(&t(m));
-        s.push_str(if blank { "\n\n" } else { "\n" });
+    let line = |prefix: &str, m: Message, blank: bool| {
+        format!("{prefix}{}{}", t(m), if blank { "\n\n" } else { "\n" })
     };
-    line(
+    s += &line(
         "# ",
         Message::new("report-title")
             .text("kind", f.kind.as_str())
@@ -57,13 +55,13 @@ pub(super) fn render(
             .text("id", md_code(&f.id)),
         true,
     );
-    line("## ", Message::new("report-what-happened"), true);
-    line(
+    s += &line("## ", Message::new("report-what-happened"), true);
+    s += &line(
         "",
         Message::new("report-summary").text("summary", md_text(&summary)),
         true,
     );
-    line(
+    s += &line(
         "- ",
         Message::new("report-detector")
             .text("kind", f.kind.as_str())
@@ -74,7 +72,7 @@ pub(super) fn render(
         .zone_name
         .as_deref()
         .map_or_else(|| word("report-no-name"), md_text);
-    line(
+    s += &line(
         "- ",
         Message::new("report-zone")
             .text("zone", md_code(&f.zone))
@@ -82,10 +80,10 @@ pub(super) fn render(
         false,
     );
     if g.zone_versions.is_empty() {
-        line("- ", Message::new("report-zone-version-unrecorded"), false);
+        s += &line("- ", Message::new("report-zone-version-unrecorded"), false);
     }
     for v in &g.zone_versions {
-        line(
+        s += &line(
             "- ",
             Message::new("report-zone-version")
                 .text("version", md_code(&v.version))
@@ -109,12 +107,12 @@ pub(super) fn render(
             false,
         );
     }
-    line(
+    s += &line(
         "- ",
         Message::new("report-began").text("at", f.started_at.as_str()),
         false,
     );
-    line(
+    s += &line(
         "- ",
         Message::new("report-ended").text(
             "at",
@@ -124,22 +122,22 @@ pub(super) fn render(
         ),
         false,
     );
-    line(
+    s += &line(
         "- ",
         Message::new("report-where")
             .decimal("lat", f.lat, 5)
             .decimal("lon", f.lon, 5),
         false,
     );
-    line(
+    s += &line(
         "- ",
         Message::new("report-changes").int("count", g.changes.len() as i64),
         true,
     );
 
-    line("## ", Message::new("report-vessels"), true);
-    line("", Message::new("report-vessels-header"), false);
-    line("", Message::new("report-table-rule"), false);
+    s += &line("## ", Message::new("report-vessels"), true);
+    s += &line("", Message::new("report-vessels-header"), false);
+    s += &line("", Message::new("report-table-rule"), false);
     let vessels: BTreeSet<u32> = f.mmsi.iter().copied().collect();
     for m in &vessels {
         let info = g
@@ -161,12 +159,7 @@ pub(super) fn render(
             g.positions.iter().filter(|p| p.mmsi.0 == *m).count(),
         );
     }
-    let mut line = |prefix: &str, m: Message, blank: bool| {
-        s.push_str(prefix);
-        s.push_str(&t(m));
-        s.push_str(if blank { "\n\n" } else { "\n" });
-    };
-    line(
+    s += &line(
         "\n",
         Message::new("report-window")
             .text("from", rfc3339(g.window.from_ms))
@@ -175,9 +168,9 @@ pub(super) fn render(
         true,
     );
 
-    line("## ", Message::new("report-receivers"), true);
+    s += &line("## ", Message::new("report-receivers"), true);
     if withheld.is_some() {
-        line(
+        s += &line(
             "",
             Message::new("report-withheld").text("raw_lines", files::RAW_LINES),
             true,
@@ -200,10 +193,10 @@ pub(super) fn render(
     if withheld.is_some() {
         // No table: who heard what is what is withheld.
     } else if by.is_empty() {
-        line("", Message::new("report-no-raw-lines"), true);
+        s += &line("", Message::new("report-no-raw-lines"), true);
     } else {
-        line("", Message::new("report-receivers-header"), false);
-        line("", Message::new("report-table-rule"), false);
+        s += &line("", Message::new("report-receivers-header"), false);
+        s += &line("", Message::new("report-table-rule"), false);
         for ((src, peer, st), (n, a, b)) in &by {
             let _ = writeln!(
                 s,
@@ -214,13 +207,8 @@ pub(super) fn render(
         }
         s.push('\n');
     }
-    let mut line = |prefix: &str, m: Message, blank: bool| {
-        s.push_str(prefix);
-        s.push_str(&t(m));
-        s.push_str(if blank { "\n\n" } else { "\n" });
-    };
     if let (Some(a), Some(b)) = (raw.first(), raw.last()) {
-        line(
+        s += &line(
             "",
             Message::new("report-archive-records")
                 .int("count", raw.len() as i64)
@@ -230,7 +218,7 @@ pub(super) fn render(
         );
     }
 
-    line("## ", Message::new("report-files"), true);
+    s += &line("## ", Message::new("report-files"), true);
     for (name, what) in [
         (files::RAW_LINES, "report-file-raw-lines"),
         (files::POSITIONS_CSV, "report-file-positions"),
@@ -245,7 +233,7 @@ pub(super) fn render(
         (files::SIGNATURE, "report-file-signature"),
         (files::PUBLIC_KEY, "report-file-public-key"),
     ] {
-        line(
+        s += &line(
             "- ",
             Message::new("report-file")
                 .text("name", name)
@@ -254,14 +242,14 @@ pub(super) fn render(
         );
     }
 
-    line("\n## ", Message::new("report-how-to-verify"), true);
-    line(
+    s += &line("\n## ", Message::new("report-how-to-verify"), true);
+    s += &line(
         "1. ",
         Message::new("report-verify-key").text("fingerprint", fingerprint),
         false,
     );
-    line("2. ", Message::new("report-verify-run"), false);
-    line(
+    s += &line("2. ", Message::new("report-verify-run"), false);
+    s += &line(
         "3. ",
         Message::new(if withheld.is_some() {
             "report-verify-withheld"
@@ -270,9 +258,9 @@ pub(super) fn render(
         }),
         false,
     );
-    line("\n## ", Message::new("report-proves"), true);
-    line("- ", Message::new("report-proves-files"), false);
-    line(
+    s += &line("\n## ", Message::new("report-proves"), true);
+    s += &line("- ", Message::new("report-proves-files"), false);
+    s += &line(
         "- ",
         Message::new(if withheld.is_some() {
             "report-proves-lines-withheld"
@@ -281,7 +269,7 @@ pub(super) fn render(
         }),
         false,
     );
-    line("- ", Message::new("report-proves-positions"), false);
-    line("- ", Message::new("report-proves-not"), false);
+    s += &line("- ", Message::new("report-proves-positions"), false);
+    s += &line("- ", Message::new("report-proves-not"), false);
     s
 }

@@ -283,19 +283,6 @@ pub fn ended_clause(ended: Option<&str>) -> Arg {
     }
 }
 
-/// `2h 05m` style durations for summaries.
-pub fn human_duration(ms: Millis) -> String {
-    let m = ms.max(0) / 60_000;
-    let (h, m) = (m / 60, m % 60);
-    if h >= 24 {
-        format!("{}d {:02}h {:02}m", h / 24, h % 24, m)
-    } else if h > 0 {
-        format!("{h}h {m:02}m")
-    } else {
-        format!("{m}m")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,8 +296,14 @@ mod tests {
             1_700_000_000_500,
         );
         assert_eq!(id, "rendezvous:z:1-2:1700000000");
-        assert_eq!(human_duration(2 * 3_600_000 + 5 * 60_000), "2h 05m");
-        assert_eq!(human_duration(26 * 3_600_000), "1d 02h 00m");
+        let down_for =
+            |ms| english(&Message::new("dark-period-why-explained").duration("explained", ms));
+        assert_eq!(
+            down_for(2 * 3_600_000 + 5 * 60_000),
+            "the stations that heard it were down for only 2h 05m of it"
+        );
+        assert!(down_for(26 * 3_600_000).contains(" 1d 02h 00m "));
+        assert!(down_for(59_999).contains(" 0m "));
     }
 
     #[test]

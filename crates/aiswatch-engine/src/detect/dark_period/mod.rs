@@ -26,7 +26,7 @@ use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
 use super::silence::{Coverage, StationId};
 use super::REASON_FORGOTTEN;
 use super::{haversine, ms, shrink, DetectConfig, Fix, Place, VState, KN_PER_MPS};
-use crate::alert::{english, human_duration, message, Alert, Arg, Kind, Message, State, VesselInfo};
+use crate::alert::{english, message, Alert, Arg, Kind, Message, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::ids::AlertId;
 use aiswatch_core::time::Millis;
@@ -313,14 +313,16 @@ impl DarkPeriod {
         let info = VesselInfo::from_store(cx.tracks, mmsi);
         let id = Alert::make_id(Kind::DarkPeriod, &z.id, &[mmsi], last.time);
         let station_last = cx.live.id(&v.station).and_then(|id| cx.live.last_heard(id));
-        let why = why_it_counts(&judged, explained);
+        let clauses = why_clauses(&judged, explained);
+        // In English in the details (machines and the record read it).
+        let why = clauses.iter().map(english).collect::<Vec<_>>().join("; ");
         let summary = message("dark-period-open", &info, z.name.as_deref().unwrap_or(&z.id))
             .duration("silent", silent)
             .duration("threshold", min_gap)
             .decimal("lat", last.lat, 4)
             .decimal("lon", last.lon, 4)
             .text("receiver", v.station.to_string())
-            .arg("why", why_clauses(&judged, explained));
+            .arg("why", Arg::Clauses(clauses));
         let heard_by = heard_by(cx, v, now);
         let alert = Alert {
             id: id.clone(),
@@ -521,9 +523,9 @@ struct Share {
     copies: usize,
 }
 
-/// Why a silence counts, in words: which expected stations stayed live.
-/// [`why_it_counts`] as catalog clauses, for the summary.
-fn why_clauses(judged: &[Judged], explained: Millis) -> Arg {
+/// Why a silence counts: which expected stations stayed live, one catalog
+/// clause per place judged (or how little of it their outages explain).
+fn why_clauses(judged: &[Judged], explained: Millis) -> Vec<Message> {
     let mut parts = Vec::new();
     for j in judged {
         let live: Vec<&str> = j
@@ -548,40 +550,5 @@ fn why_clauses(judged: &[Judged], explained: Millis) -> Arg {
     if parts.is_empty() {
         parts.push(Message::new("dark-period-why-explained").duration("explained", explained));
     }
-    Arg::Clauses(parts)
-}
-
-fn why_it_counts(judged: &[Judged], explained: Millis) -> String {
-    let mut parts = Vec::new();
-    for j in judged {
-        let live: Vec<&str> = j
-            .stations
-            .iter()
-            .filter(|s| s.2 == 0)
-            .map(|s| s.0.as_ref())
-            .collect();
-        if live.is_empty() {
-            continue;
-        }
-        let who = if live.len() == 1 {
-            "station"
-        } else {
-            "stations"
-        };
-        parts.push(match j.basis {
-            Basis::Vessel => format!("{who} {} that heard it kept receiving", live.join(", ")),
-            Basis::Cell => format!(
-                "{who} {} covering where it would be now kept receiving",
-                live.join(", ")
-            ),
-        });
-    }
-    if parts.is_empty() {
-        format!(
-            "the stations that heard it were down for only {} of it",
-            human_duration(explained)
-        )
-    } else {
-        parts.join("; ")
-    }
+    parts
 }
