@@ -20,14 +20,15 @@ use std::time::{Duration, Instant};
 use aiswatch::config::Config;
 use aiswatch_core::rng::Rng;
 use aiswatch_core::time::Millis;
-use aiswatch_decode::ais::{AisMessage, Body, ClassA};
-use aiswatch_decode::{Decoded, TimeSource};
+use aiswatch_decode::Decoded;
 use aiswatch_engine::engine::Engine;
 
 #[path = "common/alloc.rs"]
 mod alloc;
+#[path = "common/fleet.rs"]
+mod fleet;
 
-const T0: Millis = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+use fleet::T0;
 const MIN: Millis = 60_000;
 const TTL: Duration = Duration::from_secs(3600);
 const BATCH: usize = 512;
@@ -37,30 +38,6 @@ const ZONE: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"id":"patrol","name":"Burst box","kind":"patrol",
    "centre":"BENCH","detect":{"dark_period":{},"loitering":{},"rendezvous":{},"spoofing":{}}},
   "geometry":{"type":"Polygon","coordinates":[[[-11,29],[31,29],[31,61],[-11,61],[-11,29]]]}}]}"#;
-
-fn report(mmsi: u32, t: Millis, lon: f64, lat: f64, sog_dkn: u16, station: &Arc<str>) -> Decoded {
-    Decoded {
-        time: t,
-        time_source: TimeSource::TagBlock,
-        station: Some(station.clone()),
-        channel: b'A',
-        own_ship: false,
-        payload_hash: (u64::from(mmsi) << 32) ^ t as u64,
-        message: AisMessage {
-            msg_type: 1,
-            repeat: 0,
-            mmsi,
-            body: Body::ClassA(ClassA::report(
-                0,
-                sog_dkn,
-                (lon * 600_000.0).round() as i32,
-                (lat * 600_000.0).round() as i32,
-                900,
-                90,
-            )),
-        },
-    }
-}
 
 /// Nine-digit ship MMSIs with assigned MIDs (UK 232–235): up to 4 M (two bursts of 2 M).
 fn mmsi(i: usize) -> u32 {
@@ -144,7 +121,15 @@ fn main() {
                 let t = t0 + k * MIN + i as Millis * MIN / n as Millis;
                 let lon = lon + k as f64 * 0.002;
                 let id = mmsi(round * n + i);
-                feed.push(report(id, t, lon, lat, 100, &stations[i % 50]));
+                feed.push(fleet::class_a(
+                    id,
+                    t,
+                    (lon, lat),
+                    0,
+                    100,
+                    900,
+                    &stations[i % 50],
+                ));
             }
         }
         feed.flush();
@@ -159,7 +144,15 @@ fn main() {
         let end = t0 + reports * MIN + TTL.as_millis() as Millis + 5 * MIN;
         let mut t = t0 + reports * MIN;
         while t <= end {
-            feed.push(report(236_000_001, t, 0.0, 45.0, 120, &stations[0]));
+            feed.push(fleet::class_a(
+                236_000_001,
+                t,
+                (0.0, 45.0),
+                0,
+                120,
+                900,
+                &stations[0],
+            ));
             t += 30_000;
         }
         feed.flush();

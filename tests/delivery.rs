@@ -568,30 +568,71 @@ async fn nats_stored(
     out
 }
 
-/// Two patrol zones splitting the Gulf of Guinea box at 3.1° E, one per centre.
-fn two_zones(dir: &Path) -> std::path::PathBuf {
+/// A patrol zone from lon `w` to `e` across the Gulf of Guinea box (lat 2
+/// to 6.4), its alerts routed to `centre` (a name or a list), with dark
+/// period, loitering and rendezvous on; `props` adds properties.
+fn patrol_zone(id: &str, centre: Value, (w, e): (f64, f64), props: Value) -> Value {
+    let mut z = serde_json::json!({
+        "type": "Feature",
+        "properties": {
+            "id": id, "kind": "patrol", "centre": centre,
+            "detect": {
+                "dark_period": {"min_gap": "2h"},
+                "loitering": {"max_speed_kn": 2.0, "min_duration": "2h"},
+                "rendezvous": {"max_distance_m": 500, "max_speed_kn": 2.0, "min_duration": "2h"}
+            }
+        },
+        "geometry": {"type": "Polygon", "coordinates": [[[w, 2.0], [e, 2.0], [e, 6.4], [w, 6.4], [w, 2.0]]]}
+    });
+    if let (Some(p), Some(extra)) = (z["properties"].as_object_mut(), props.as_object()) {
+        p.extend(extra.clone());
+    }
+    z
+}
+
+/// `features` as `dir/zones/<file>`; the zones directory.
+fn write_zones(dir: &Path, file: &str, features: Vec<Value>) -> std::path::PathBuf {
     let zones = dir.join("zones");
     std::fs::create_dir_all(&zones).unwrap();
-    let zone = |id: &str, centre: &str, w: f64, e: f64| {
-        serde_json::json!({
-            "type": "Feature",
-            "properties": {
-                "id": id, "kind": "patrol", "centre": centre,
-                "detect": {
-                    "dark_period": {"min_gap": "2h"},
-                    "loitering": {"max_speed_kn": 2.0, "min_duration": "2h"},
-                    "rendezvous": {"max_distance_m": 500, "max_speed_kn": 2.0, "min_duration": "2h"}
-                }
-            },
-            "geometry": {"type": "Polygon", "coordinates": [[[w, 2.0], [e, 2.0], [e, 6.4], [w, 6.4], [w, 2.0]]]}
-        })
-    };
-    let fc = serde_json::json!({
-        "type": "FeatureCollection",
-        "features": [zone("west", "WEST", 0.5, 3.1), zone("east", "EAST", 3.1, 8.8)]
-    });
-    std::fs::write(zones.join("split.geojson"), fc.to_string()).unwrap();
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": features});
+    std::fs::write(zones.join(file), fc.to_string()).unwrap();
     zones
+}
+
+/// Two patrol zones splitting the Gulf of Guinea box at 3.1° E, one per centre.
+fn two_zones(dir: &Path) -> std::path::PathBuf {
+    let none = serde_json::json!({});
+    write_zones(
+        dir,
+        "split.geojson",
+        vec![
+            patrol_zone("west", "WEST".into(), (0.5, 3.1), none.clone()),
+            patrol_zone("east", "EAST".into(), (3.1, 8.8), none),
+        ],
+    )
+}
+
+/// The URL of the broker in `var` (`.ci/run` sets them when this machine
+/// runs the brokers), or `None` after saying loudly that `what` is skipped.
+fn broker_url(var: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "SKIPPED: {what}: {var} not set");
+            None
+        }
+    }
+}
+
+/// Removes the JetStream stream a test made.
+async fn delete_stream(url: &str, stream: &str) {
+    let client = async_nats::connect(url.trim_start_matches("nats://"))
+        .await
+        .unwrap();
+    let _ = async_nats::jetstream::new(client)
+        .delete_stream(stream)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -620,21 +661,10 @@ async fn two_centres_never_get_each_others_alerts_on_any_channel() {
     let (rx_w, _s1) = Receiver::start(listener_w, |_| false, Duration::ZERO).await;
     let (rx_e, _s2) = Receiver::start(listener_e, |_| false, Duration::ZERO).await;
     let mut centres = centres_with_webhook(&[("WEST", hook_w), ("EAST", hook_e)]);
-    // The brokers, when this machine runs them (.ci/run sets the URLs).
     let run = std::process::id();
-    let broker = |var: &str| match std::env::var(var) {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: MQTT/NATS half of two_centres: {var} not set"
-            );
-            None
-        }
-    };
-    let mqtt = broker("AISWATCH_TEST_MQTT_URL");
-    let nats = broker("AISWATCH_TEST_NATS_URL");
+    let half = "MQTT/NATS half of two_centres";
+    let mqtt = broker_url("AISWATCH_TEST_MQTT_URL", half);
+    let nats = broker_url("AISWATCH_TEST_NATS_URL", half);
     let stream = format!("AWTEST_{run}");
     let mut mqtt_rx = Vec::new();
     for c in ["WEST", "EAST"] {
@@ -723,12 +753,7 @@ async fn two_centres_never_get_each_others_alerts_on_any_channel() {
                 got.into_iter().map(|(k, v)| (k, english(v))).collect();
             assert!(same_set(&got, own), "{c}'s NATS subject");
         }
-        let client = async_nats::connect(u.trim_start_matches("nats://"))
-            .await
-            .unwrap();
-        let _ = async_nats::jetstream::new(client)
-            .delete_stream(&stream)
-            .await;
+        delete_stream(u, &stream).await;
         eprintln!("NATS: each centre's subject got exactly its own changes, keyed by Nats-Msg-Id (centre/alert/change)");
     }
     eprintln!(
@@ -851,26 +876,13 @@ async fn an_untrusted_broker_certificate_keeps_changes_in_the_outbox_until_trust
 /// One patrol zone over the Gulf of Guinea box whose alerts go to three
 /// centres.
 fn one_zone_three_centres(dir: &Path) -> std::path::PathBuf {
-    let zones = dir.join("zones");
-    std::fs::create_dir_all(&zones).unwrap();
-    let fc = serde_json::json!({
-        "type": "FeatureCollection",
-        "features": [{
-            "type": "Feature",
-            "properties": {
-                "id": "delta", "name": "Zone Delta", "kind": "patrol",
-                "centre": ["EN", "FR", "PT"],
-                "detect": {
-                    "dark_period": {"min_gap": "2h"},
-                    "loitering": {"max_speed_kn": 2.0, "min_duration": "2h"},
-                    "rendezvous": {"max_distance_m": 500, "max_speed_kn": 2.0, "min_duration": "2h"}
-                }
-            },
-            "geometry": {"type": "Polygon", "coordinates": [[[0.5, 2.0], [8.8, 2.0], [8.8, 6.4], [0.5, 6.4], [0.5, 2.0]]]}
-        }]
-    });
-    std::fs::write(zones.join("delta.geojson"), fc.to_string()).unwrap();
-    zones
+    let zone = patrol_zone(
+        "delta",
+        serde_json::json!(["EN", "FR", "PT"]),
+        (0.5, 8.8),
+        serde_json::json!({"name": "Zone Delta"}),
+    );
+    write_zones(dir, "delta.geojson", vec![zone])
 }
 
 /// English phrases of the summaries: none may be left in another language's.
@@ -960,20 +972,9 @@ async fn each_centre_reads_the_same_changes_in_its_own_language() {
         .collect();
     assert!(kinds.len() >= 3, "the sample gives {kinds:?}");
     let run = std::process::id();
-    let mqtt = std::env::var("AISWATCH_TEST_MQTT_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    let nats = std::env::var("AISWATCH_TEST_NATS_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    if mqtt.is_none() || nats.is_none() {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: MQTT/NATS half of each_centre_reads_the_same_changes_in_its_own_language: \
-             set AISWATCH_TEST_MQTT_URL and AISWATCH_TEST_NATS_URL"
-        );
-    }
+    let half = "MQTT/NATS half of each_centre_reads_the_same_changes_in_its_own_language";
+    let mqtt = broker_url("AISWATCH_TEST_MQTT_URL", half);
+    let nats = broker_url("AISWATCH_TEST_NATS_URL", half);
     let stream = format!("AWLANG_{run}");
     let langs = [("EN", "en"), ("FR", "fr"), ("PT", "pt-AO")];
     let mut centres = String::from(
@@ -1087,7 +1088,7 @@ async fn each_centre_reads_the_same_changes_in_its_own_language() {
         .unwrap()
         .iter()
         .all(|a| a.get("lang").is_none()));
-    if let Some(u) = &mqtt {
+    if mqtt.is_some() {
         for ((_, lang), rx) in langs.iter().zip(mqtt_rx.iter_mut()) {
             let mut keys = BTreeSet::new();
             while keys.len() < want.len() {
@@ -1106,7 +1107,6 @@ async fn each_centre_reads_the_same_changes_in_its_own_language() {
                 keys.insert(k.clone());
             }
         }
-        let _ = u;
         eprintln!("MQTT: each centre's topic got every change in its language");
     }
     if let Some(u) = &nats {
@@ -1116,12 +1116,7 @@ async fn each_centre_reads_the_same_changes_in_its_own_language() {
                 check_in_language(&v.to_string(), &want[k], &lang[..2]);
             }
         }
-        let client = async_nats::connect(u.trim_start_matches("nats://"))
-            .await
-            .unwrap();
-        let _ = async_nats::jetstream::new(client)
-            .delete_stream(&stream)
-            .await;
+        delete_stream(u, &stream).await;
         eprintln!("NATS: each centre's subject got every change in its language");
     }
     eprintln!(

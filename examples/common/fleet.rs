@@ -75,24 +75,48 @@ pub fn fleet(n: usize, seed: u64, step_ms: Millis) -> Vec<Ship> {
 pub fn position(s: &Ship, k: i64, t: Millis, station: &Arc<str>) -> Decoded {
     let lon = s.lon + s.step.0 * k as f64;
     let lat = s.lat + s.step.1 * k as f64;
+    let nav = if s.sog_dkn < 20 { 1 } else { 0 };
+    class_a(
+        s.mmsi,
+        t,
+        (lon, lat),
+        nav,
+        s.sog_dkn,
+        s.course_ddeg,
+        station,
+    )
+}
+
+/// A type 1 position report of `mmsi` at `t` and `(lon, lat)`: navigation
+/// status `nav`, speed in tenths of a knot, course in tenths of a degree
+/// (the heading along it).
+pub fn class_a(
+    mmsi: u32,
+    t: Millis,
+    (lon, lat): (f64, f64),
+    nav: u8,
+    sog_dkn: u16,
+    course_ddeg: u16,
+    station: &Arc<str>,
+) -> Decoded {
     Decoded {
         time: t,
         time_source: TimeSource::TagBlock,
         station: Some(station.clone()),
         channel: b'A',
         own_ship: false,
-        payload_hash: (u64::from(s.mmsi) << 32) ^ t as u64,
+        payload_hash: (u64::from(mmsi) << 32) ^ t as u64,
         message: AisMessage {
             msg_type: 1,
             repeat: 0,
-            mmsi: s.mmsi,
+            mmsi,
             body: Body::ClassA(ClassA::report(
-                if s.sog_dkn < 20 { 1 } else { 0 },
-                s.sog_dkn,
+                nav,
+                sog_dkn,
                 (lon * 600_000.0).round() as i32,
                 (lat * 600_000.0).round() as i32,
-                s.course_ddeg,
-                s.course_ddeg / 10,
+                course_ddeg,
+                course_ddeg / 10,
             )),
         },
     }
