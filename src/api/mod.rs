@@ -177,13 +177,7 @@ impl ApiState {
     pub(crate) fn lang(&self, scope: &Scope) -> Option<&'static str> {
         match scope {
             Scope::Admin => None,
-            Scope::Centre(c) => Some(
-                self.ctx
-                    .routes
-                    .iter()
-                    .find(|r| r.centre == *c)
-                    .map_or(aiswatch_i18n::ENGLISH, |r| r.lang),
-            ),
+            Scope::Centre(c) => Some(crate::deliver::sink::Route::lang_of(&self.ctx.routes, c)),
         }
     }
 

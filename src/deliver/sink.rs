@@ -166,6 +166,15 @@ impl Route {
             .collect()
     }
 
+    /// The language `centre`'s summaries are written in, among `routes`
+    /// (English for a centre without a route: a partner).
+    pub fn lang_of(routes: &[Route], centre: &CentreId) -> &'static str {
+        routes
+            .iter()
+            .find(|r| r.centre == *centre)
+            .map_or(aiswatch_i18n::ENGLISH, |r| r.lang)
+    }
+
     /// Whether an alert of `kind` routed to `centres` goes to this
     /// centre: the alert names the centre and the centre wants its kind.
     pub fn takes(&self, centres: &[CentreId], kind: aiswatch_engine::alert::Kind) -> bool {

@@ -11,7 +11,7 @@ use super::escape::{md_code, md_text};
 use super::manifest::{files, RawLineEntry};
 use super::withhold::Withheld;
 use aiswatch_core::time::rfc3339;
-use aiswatch_i18n::{Arg, Catalogs, Message};
+use aiswatch_i18n::{Catalogs, Message};
 
 /// The report of `g` whose raw lines are `raw`; `fingerprint` is the
 /// key's; `withheld` says what was withheld, if anything; in `lang` (a
@@ -37,10 +37,6 @@ pub(super) fn render(
     let summary = message
         .and_then(|m| catalogs.render(lang, m))
         .unwrap_or_else(|| english.to_owned());
-    let kind_word = Arg::Word {
-        id: format!("kind-{}", f.kind.as_str().replace('_', "-")),
-        text: f.kind.as_str().replace('_', " "),
-    };
     let mut s = String::new();
     // `prefix` (Markdown: "# ", "- ", …), the message, a newline, and a
     // blank line after a heading or paragraph.
@@ -51,7 +47,7 @@ pub(super) fn render(
         "# ",
         Message::new("report-title")
             .text("kind", f.kind.as_str())
-            .arg("kind_name", kind_word)
+            .arg("kind_name", aiswatch_engine::alert::kind_word(f.kind))
             .text("id", md_code(&f.id)),
         true,
     );

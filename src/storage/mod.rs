@@ -290,10 +290,7 @@ impl Store {
     /// The language `centre`'s summaries are written in (English for a
     /// centre without a route: a partner).
     pub fn lang_of(&self, centre: &aiswatch_core::ids::CentreId) -> &'static str {
-        self.routes
-            .iter()
-            .find(|r| r.centre == *centre)
-            .map_or(aiswatch_i18n::ENGLISH, |r| r.lang)
+        crate::deliver::sink::Route::lang_of(&self.routes, centre)
     }
 
     /// From now on, queue a delivery to a partner for every new change of

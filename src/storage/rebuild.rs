@@ -219,7 +219,7 @@ pub(super) fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option
         Some(false) => (
             REASON_DETECTOR_DISABLED,
             Message::new("restart-detector-off")
-                .arg("kind", kind_word(kind))
+                .arg("kind", aiswatch_engine::alert::kind_word(kind))
                 .text("zone", a.zone.as_str()),
         ),
         None => (
@@ -254,7 +254,7 @@ pub(super) fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option
     };
     let summary = Message::new("closed-at-restart")
         .arg("vessel", who)
-        .arg("kind", kind_word(kind))
+        .arg("kind", aiswatch_engine::alert::kind_word(kind))
         .message("why", why)
         .arg("reason", aiswatch_engine::alert::reason(reason));
     let at = at.max(a.started_at);
@@ -277,14 +277,6 @@ pub(super) fn orphan_close(a: &OpenAlert, engine: &Engine, at: Millis) -> Option
         vessels,
         details: Details::ended(kind, reason),
     })
-}
-
-/// An alert kind as a catalog word (`kind-dark-period`).
-fn kind_word(kind: Kind) -> Arg {
-    Arg::Word {
-        id: format!("kind-{}", kind.as_str().replace('_', "-")),
-        text: kind.as_str().replace('_', " "),
-    }
 }
 
 /// What a close at restart takes from an alert's last stored change: who,

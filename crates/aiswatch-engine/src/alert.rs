@@ -275,6 +275,14 @@ pub fn reason(r: &str) -> Arg {
     }
 }
 
+/// An alert kind as a catalog word (`kind-dark-period`), as people read it.
+pub fn kind_word(kind: Kind) -> Arg {
+    Arg::Word {
+        id: format!("kind-{}", kind.as_str().replace('_', "-")),
+        text: kind.as_str().replace('_', " "),
+    }
+}
+
 /// `; ended: REASON` when an episode ended, nothing while it goes on.
 pub fn ended_clause(ended: Option<&str>) -> Arg {
     match ended {

@@ -15,7 +15,6 @@
 //! is a catalog file and nothing else.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
@@ -164,6 +163,10 @@ struct Catalog {
     bundle: FluentBundle<FluentResource>,
     /// The catalog's text (the bundle does not list its ids).
     source: String,
+    /// Its `number-decimal` separator (`.` if it has none).
+    decimal: String,
+    /// Its `number-group` separator (`None`: numbers are not grouped).
+    group: Option<String>,
     /// Messages said in English because this catalog lacks them (or
     /// could not render them).
     fallbacks: AtomicU64,
@@ -214,13 +217,21 @@ impl Catalogs {
             bundle
                 .add_resource(resource)
                 .map_err(|errs| CatalogError(format!("{file}: {errs:?}")))?;
-            catalogs.push(Catalog {
+            let mut c = Catalog {
                 tag: langid.to_string(),
                 langid,
                 bundle,
                 source: (*source).to_owned(),
+                decimal: String::new(),
+                group: None,
                 fallbacks: AtomicU64::new(0),
-            });
+            };
+            let separator = |id: &str| pattern(&c, id, None).filter(|s| s != "none");
+            (c.decimal, c.group) = (
+                separator("number-decimal").unwrap_or_else(|| ".".into()),
+                separator("number-group"),
+            );
+            catalogs.push(c);
         }
         catalogs.sort_by_key(|c| (c.tag != ENGLISH, c.tag.clone()));
         if catalogs.first().map(|c| c.tag.as_str()) != Some(ENGLISH) {
@@ -416,7 +427,6 @@ fn pattern(c: &Catalog, id: &str, args: Option<&FluentArgs>) -> Option<String> {
 /// and, from five digits on, `number-group` separators.
 fn decimal(c: &Catalog, value: f64, places: u8) -> String {
     let plain = format!("{:.*}", usize::from(places), value);
-    let sep = |id: &str| pattern(c, id, None).filter(|s| s != "none");
     let (int, frac) = match plain.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (plain.as_str(), None),
@@ -426,11 +436,11 @@ fn decimal(c: &Catalog, value: f64, places: u8) -> String {
         None => ("", int),
     };
     let mut out = String::from(sign);
-    match sep("number-group") {
+    match &c.group {
         Some(g) if digits.len() >= 5 && digits.bytes().all(|b| b.is_ascii_digit()) => {
             for (i, ch) in digits.chars().enumerate() {
                 if i > 0 && (digits.len() - i) % 3 == 0 {
-                    out.push_str(&g);
+                    out.push_str(g);
                 }
                 out.push(ch);
             }
@@ -438,8 +448,8 @@ fn decimal(c: &Catalog, value: f64, places: u8) -> String {
         _ => out.push_str(digits),
     }
     if let Some(f) = frac {
-        let dot = sep("number-decimal").unwrap_or_else(|| ".".into());
-        let _ = write!(out, "{dot}{f}");
+        out.push_str(&c.decimal);
+        out.push_str(f);
     }
     out
 }
