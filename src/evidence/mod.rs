@@ -119,6 +119,10 @@ pub use zipio::{Bundle, Limits, Member, ZipProblem};
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod withhold_tests;
+#[cfg(test)]
+mod zip_tests;
+#[cfg(test)]
 mod zone_version_tests;
 
 /// The default margin around an event: two hours.
