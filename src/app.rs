@@ -237,7 +237,7 @@ async fn run_with(
     let mut sinks = outbox::sinks(&cfg.centres, &cfg.delivery)?;
     let hub = Hub::new(4096);
     let Serving {
-        evidence,
+        mut evidence,
         audit,
         audit_writer,
         audit_cancel,
@@ -349,6 +349,7 @@ async fn run_with(
                 }),
         )
         .map_err(AppError::RawWriter)?;
+        evidence.raw_flush = Some(w.flusher());
         (Some(tx), Some(w))
     } else {
         (None, None)

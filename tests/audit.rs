@@ -124,8 +124,18 @@ async fn audit_everything(db: String) {
 
     // Each action once.
     let e = encode(&id);
-    let get = |path: String, tok: String| async move {
-        request(d.http, "GET", &path, Some(&tok)).await.0
+    // The status; the answer and the daemon's log go with it, for a failed assertion.
+    let log = dir.path().join("daemon-1.log");
+    let get = |path: String, tok: String| {
+        let log = log.clone();
+        async move {
+            let (status, body) = request(d.http, "GET", &path, Some(&tok)).await;
+            if status >= 500 {
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                eprintln!("GET {path}: {status}\n{body}\n--- daemon log\n{log}");
+            }
+            status
+        }
     };
     assert_eq!(get(format!("/api/v1/alerts/{e}"), ADMIN.into()).await, 200);
     assert_eq!(get(format!("/api/v1/alerts/{e}"), tc.clone()).await, 200);

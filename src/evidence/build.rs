@@ -319,6 +319,11 @@ pub(super) async fn collect_window(
     vessels: &BTreeSet<u32>,
     window: &Window,
 ) -> Result<Found, EvidenceError> {
+    // The positions were read from the store: their lines were sent to the
+    // writer before they were stored.
+    if let Some(f) = &ctx.raw_flush {
+        f.flush().await;
+    }
     let (dir, want, (from, to)) = (
         ctx.raw_dir.clone(),
         vessels.clone(),

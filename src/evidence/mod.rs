@@ -252,6 +252,10 @@ pub struct ExportContext {
     pub store: Store,
     /// The raw archive's directory (`<data_dir>/raw`).
     pub raw_dir: PathBuf,
+    /// The archive's running writer, if this process has one: an export
+    /// has it write out what it received before reading the archive, so
+    /// every stored position's line is there to be found.
+    pub raw_flush: Option<crate::storage::raw::RawFlush>,
     /// The installation's signing key.
     pub key: Arc<SigningKey>,
     /// The zones in force.
@@ -289,6 +293,7 @@ impl ExportContext {
             Self {
                 store,
                 raw_dir: data_dir.join(crate::storage::raw::RAW_DIR),
+                raw_flush: None,
                 key: Arc::new(key),
                 zones,
                 defaults,

@@ -199,6 +199,7 @@ pub(super) async fn installation() -> Installation {
     let ctx = ExportContext {
         store,
         raw_dir,
+        raw_flush: None,
         key: Arc::new(key),
         zones: Arc::new(zones),
         defaults: aiswatch_engine::detect::DetectConfig::default().defaults,

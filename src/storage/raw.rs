@@ -91,8 +91,8 @@ pub use format::{hash_hex, link_hash};
 pub use read::{BreakKind, BrokenLink, RawRecord, Records, VerifyReport};
 pub use scan::{scan_segment, segments, ScanLine, SegmentInfo};
 pub use writer::{
-    spawn_writer, spawn_writer_pruning, Pruning, RawBatch, RawStats, RawWriter, MAX_PENDING_BYTES,
-    SHUTDOWN_RETRIES,
+    spawn_writer, spawn_writer_pruning, Pruning, RawBatch, RawFlush, RawStats, RawWriter,
+    MAX_PENDING_BYTES, SHUTDOWN_RETRIES,
 };
 
 /// The archive's directory under the data directory: `<data_dir>/raw`.

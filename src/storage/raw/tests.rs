@@ -607,6 +607,29 @@ fn writer_flushes_periodically() {
 }
 
 #[test]
+fn a_flush_request_writes_out_every_batch_sent_before_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = RawArchive::open(tmp.path(), RawOptions::default()).unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    // No periodic flush within the test: only the request writes out.
+    let w = spawn_writer(a, rx, Duration::from_secs(3600)).unwrap();
+    let flush = w.flusher();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        tx.send(batch("udp", None, 0, 3)).await.unwrap();
+        tx.send(batch("tcp", peer(), 3, 2)).await.unwrap();
+        flush.flush().await;
+    });
+    assert_eq!(records(tmp.path()).count(), 5);
+    drop(tx);
+    w.join().unwrap();
+    // The writer gone, a request returns at once.
+    rt.block_on(flush.flush());
+}
+
+#[test]
 fn writer_retries_after_write_errors_without_losing_lines() {
     let tmp = tempfile::tempdir().unwrap();
     let opts = RawOptions {

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
 use super::{RawArchive, RawError};
@@ -106,12 +106,19 @@ impl RawStats {
 pub struct RawWriter {
     stats: Arc<RawStats>,
     handle: JoinHandle<RawArchive>,
+    flush: RawFlush,
 }
 
 impl RawWriter {
     /// The writer's counters.
     pub fn stats(&self) -> Arc<RawStats> {
         Arc::clone(&self.stats)
+    }
+
+    /// A handle that has the writer write out what it has received, for
+    /// readers that must see every line sent before they read.
+    pub fn flusher(&self) -> RawFlush {
+        self.flush.clone()
     }
 
     /// Whether the thread has ended (its channel closed and it drained).
@@ -176,14 +183,41 @@ pub fn spawn_writer_pruning(
         pruning,
     };
     let flush_every = flush_every.max(Duration::from_millis(1));
+    let (flush, flush_rx) = mpsc::channel(16);
     let handle = std::thread::Builder::new()
         .name("aiswatch-raw".into())
-        .spawn(move || runtime.block_on(run(state, rx, flush_every)))
+        .spawn(move || runtime.block_on(run(state, rx, flush_rx, flush_every)))
         .map_err(|e| RawError::Writer(format!("cannot start: {e}")))?;
-    Ok(RawWriter { stats, handle })
+    Ok(RawWriter {
+        stats,
+        handle,
+        flush: RawFlush(flush),
+    })
 }
 
-async fn run(mut st: State, mut rx: mpsc::Receiver<RawBatch>, flush_every: Duration) -> RawArchive {
+/// Has a running writer write out, at once, what it has received.
+#[derive(Debug, Clone)]
+pub struct RawFlush(mpsc::Sender<oneshot::Sender<()>>);
+
+impl RawFlush {
+    /// Returns once every batch sent to the writer before this call is
+    /// appended, written out and synced: a reader then finds its lines in
+    /// the segment files. When writes are failing, or the writer has
+    /// ended, it returns at once: what is on disk is all there is.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.0.send(done).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn run(
+    mut st: State,
+    mut rx: mpsc::Receiver<RawBatch>,
+    mut flush_rx: mpsc::Receiver<oneshot::Sender<()>>,
+    flush_every: Duration,
+) -> RawArchive {
     let mut tick = tokio::time::interval(flush_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await; // The first tick is immediate.
@@ -209,6 +243,16 @@ async fn run(mut st: State, mut rx: mpsc::Receiver<RawBatch>, flush_every: Durat
                 if st.dirty || st.failing {
                     st.flush();
                 }
+            }
+            Some(done) = flush_rx.recv() => {
+                // Every batch sent before the request is in the channel.
+                while let Ok(batch) = rx.try_recv() {
+                    st.enqueue(batch);
+                }
+                if !st.failing {
+                    st.flush();
+                }
+                let _ = done.send(());
             }
             got = rx.recv() => match got {
                 Some(batch) => {
