@@ -42,6 +42,7 @@ pub mod episode;
 mod place;
 mod registry;
 mod reload;
+mod report_times;
 mod silence;
 
 registry::registry! {
@@ -284,7 +285,7 @@ pub(crate) struct VState {
     /// Which station heard each of its last copies.
     pub(crate) heard_recently: CircularBuffer<RECENT_COPIES, StationId>,
     /// Times of recent position reports.
-    pub(crate) recent: CircularBuffer<RECENT_REPORTS, Millis>,
+    pub(crate) recent: report_times::ReportTimes,
     /// The zones changed since its last report: every detector sees the
     /// next one (what each holds may refer to zones it is no longer in).
     rezoned: bool,
@@ -302,8 +303,6 @@ pub(crate) struct Heard {
 const MAX_STATIONS: usize = 4;
 /// Copies (every station's) remembered per vessel to tell which stations hear it now.
 const RECENT_COPIES: usize = 16;
-/// Position report times remembered per vessel (for its usual interval).
-const RECENT_REPORTS: usize = 16;
 
 /// All detectors and their state. Owned by the engine.
 pub struct Detectors {
@@ -551,7 +550,7 @@ impl Detectors {
         for h in &mut v.heard_by {
             h.dead_at_last = self.live.dead(h.station, t);
         }
-        v.recent.push_back(t);
+        v.recent.push(t);
         let rezoned = std::mem::take(&mut v.rezoned);
 
         // The step from the previous fix, measured once for both jump checks.
@@ -744,6 +743,13 @@ pub(crate) fn slow_in(fix: &Fix, max_kn: f64, hysteresis: f64) -> Option<bool> {
 fn shrink<K: std::hash::Hash + Eq, V>(map: &mut AHashMap<K, V>) {
     if map.capacity() > 4 * map.len() + 1024 {
         map.shrink_to_fit();
+    }
+}
+
+/// [`shrink`] for a set.
+fn shrink_set<K: std::hash::Hash + Eq>(set: &mut AHashSet<K>) {
+    if set.capacity() > 4 * set.len() + 1024 {
+        set.shrink_to_fit();
     }
 }
 

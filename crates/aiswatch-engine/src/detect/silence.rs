@@ -61,6 +61,8 @@ impl Dead {
 /// recently is forgotten: a station unheard for that long explains nothing
 /// any more (its dead time then counts as 0).
 const MAX_STATIONS: usize = 65_536;
+// Every id fits a [`StationId`].
+const _: () = assert!(MAX_STATIONS <= u16::MAX as usize + 1);
 
 /// Slots of [`Liveness`]'s cache of stations looked up lately.
 const RECENT_SLOTS: usize = 16;
@@ -77,7 +79,7 @@ fn slot(addr: usize) -> usize {
 /// A station, interned by [`Liveness`]: per-vessel and per-cell bookkeeping
 /// stores and compares these small ids, not names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub(crate) struct StationId(u32);
+pub(crate) struct StationId(u16);
 
 /// Dead-time accounting of the feed and of each station, and the station
 /// names (interned: see [`StationId`]).
@@ -129,7 +131,7 @@ impl Liveness {
                     }
                     None => {
                         self.stations.push(entry);
-                        StationId((self.stations.len() - 1) as u32)
+                        StationId((self.stations.len() - 1) as u16)
                     }
                 };
                 self.ids.insert(station.clone(), id);
@@ -186,7 +188,7 @@ impl Liveness {
             if let Some((name, _)) = slot.take_if(|_| old) {
                 left -= 1;
                 self.ids.remove(&name);
-                let id = StationId(i as u32);
+                let id = StationId(i as u16);
                 self.free.push(id);
                 self.forgotten.push(id);
             }

@@ -19,13 +19,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ahash::{AHashMap, AHashSet};
-use circular_buffer::CircularBuffer;
 
 use super::context::{Context, Key, Report};
 use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
+use super::report_times::ReportTimes;
 use super::silence::{Coverage, StationId};
 use super::REASON_FORGOTTEN;
-use super::{haversine, ms, shrink, DetectConfig, Fix, Place, VState, KN_PER_MPS};
+use super::{haversine, ms, shrink, shrink_set, DetectConfig, Fix, Place, VState, KN_PER_MPS};
 use crate::alert::{english, message, Alert, Arg, Kind, Message, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::ids::AlertId;
@@ -38,22 +38,18 @@ pub(super) use params::{Params, SPEC};
 mod details;
 pub use details::{Basis, Details, HeardBy, JudgedPlace, StationShare};
 
-/// The dark-period detector: per vessel, its open alert and whether a
-/// silence check is pending.
+/// The dark-period detector: the vessels whose silence check is pending,
+/// and the open alerts.
 #[derive(Debug, Default)]
 pub(crate) struct DarkPeriod {
     params: ZoneParams<Params>,
-    vessels: AHashMap<Mmsi, Dark>,
-}
-
-#[derive(Debug, Default)]
-struct Dark {
-    /// Boxed: few vessels are dark at once, and every one has a `Dark`.
-    open: Option<Box<DarkOpen>>,
-    /// A silence check is in the deadline heap (one per vessel: each check
-    /// moves itself to the last report + gap, so the heap does not grow
-    /// with report rates).
-    pending: bool,
+    /// Vessels with a silence check in the deadline heap (one per vessel:
+    /// each check moves itself to the last report + gap, so the heap does
+    /// not grow with report rates). A set: almost every vessel in a zone
+    /// is here, few are dark.
+    pending: AHashSet<Mmsi>,
+    /// Boxed: an open alert is large, and rare.
+    open: AHashMap<Mmsi, Box<DarkOpen>>,
 }
 
 impl Detector for DarkPeriod {
@@ -76,7 +72,7 @@ impl Detector for DarkPeriod {
 
     fn before_position(&mut self, cx: &mut Context, r: &Report) {
         let mmsi = r.mmsi;
-        if let Some(d) = self.vessels.get_mut(&mmsi).and_then(|s| s.open.take()) {
+        if let Some(d) = self.open.remove(&mmsi) {
             let end = DarkEnd::Returned {
                 fix: r.fix,
                 station: r.station,
@@ -84,9 +80,7 @@ impl Detector for DarkPeriod {
             cx.out.push(dark_closed(cx, mmsi, *d, end));
         }
         if let Some(gap) = dark_gap_for(&self.params, r.place) {
-            let s = self.vessels.entry(mmsi).or_default();
-            if !s.pending {
-                s.pending = true;
+            if self.pending.insert(mmsi) {
                 cx.schedule(r.fix.time.saturating_add(gap), Key::vessel(mmsi));
             }
         }
@@ -97,7 +91,8 @@ impl Detector for DarkPeriod {
     }
 
     fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
-        if let Some(d) = self.vessels.remove(&mmsi).and_then(|s| s.open) {
+        self.pending.remove(&mmsi);
+        if let Some(d) = self.open.remove(&mmsi) {
             let end = DarkEnd::Forgotten {
                 now: cx.now,
                 reason: REASON_FORGOTTEN,
@@ -107,15 +102,18 @@ impl Detector for DarkPeriod {
     }
 
     fn forgotten(&mut self, _dropped: &AHashSet<Mmsi>) {
-        shrink(&mut self.vessels);
+        shrink_set(&mut self.pending);
+        shrink(&mut self.open);
     }
 
     fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
-        for (&mmsi, s) in self.vessels.iter_mut() {
-            let Some(reason) = s.open.as_ref().and_then(|d| reload.ends(d.zone, Kind::DarkPeriod)) else {
-                continue;
-            };
-            if let Some(d) = s.open.take() {
+        let ending: Vec<(Mmsi, _)> = self
+            .open
+            .iter()
+            .filter_map(|(&mmsi, d)| Some((mmsi, reload.ends(d.zone, Kind::DarkPeriod)?)))
+            .collect();
+        for (mmsi, reason) in ending {
+            if let Some(d) = self.open.remove(&mmsi) {
                 let end = DarkEnd::Unwatched {
                     now: cx.now,
                     reason,
@@ -126,7 +124,7 @@ impl Detector for DarkPeriod {
     }
 
     fn remap(&mut self, reload: &Reload) {
-        for d in self.vessels.values_mut().filter_map(|s| s.open.as_mut()) {
+        for d in self.open.values_mut() {
             d.zone = reload.zone(d.zone);
         }
     }
@@ -136,13 +134,11 @@ impl Detector for DarkPeriod {
     }
 
     fn rearm(&mut self, cx: &mut Context) {
-        for s in self.vessels.values_mut() {
-            s.pending = false;
-        }
+        self.pending.clear();
         for (mmsi, v) in cx.vessels.iter() {
             let gap = dark_gap_for(&self.params, &v.place);
             if let (Some(gap), Some(last)) = (gap, v.last.as_ref()) {
-                self.vessels.entry(*mmsi).or_default().pending = true;
+                self.pending.insert(*mmsi);
                 let at = (last.time + gap).max(cx.now);
                 cx.heap
                     .push(std::cmp::Reverse((at, cx.me, Key::vessel(*mmsi))));
@@ -152,7 +148,7 @@ impl Detector for DarkPeriod {
 
     #[cfg(test)]
     fn holds(&self, mmsi: Mmsi) -> bool {
-        self.vessels.contains_key(&mmsi)
+        self.pending.contains(&mmsi) || self.open.contains_key(&mmsi)
     }
 }
 
@@ -266,15 +262,14 @@ fn dark_gap_for(params: &ZoneParams<Params>, place: &Place) -> Option<Millis> {
 impl DarkPeriod {
     fn check(&mut self, cx: &mut Context, mmsi: Mmsi) {
         let now = cx.now;
-        let Some(s) = self.vessels.get_mut(&mmsi) else {
+        if !self.pending.remove(&mmsi) {
             return;
-        };
-        s.pending = false;
+        }
         let Some(v) = cx.vessels.get(&mmsi) else {
             return;
         };
         let Some(last) = v.last.clone() else { return };
-        if s.open.is_some() {
+        if self.open.contains_key(&mmsi) {
             return; // already open; the next report closes it
         }
         let Some((zone, zone_gap)) = dark_zone(&self.params, &v.place) else {
@@ -282,7 +277,7 @@ impl DarkPeriod {
         };
         if now < last.time.saturating_add(zone_gap) {
             // Heard since this check was scheduled: look again a gap after the last report.
-            s.pending = true;
+            self.pending.insert(mmsi);
             cx.schedule(last.time.saturating_add(zone_gap), Key::vessel(mmsi));
             return;
         }
@@ -294,7 +289,7 @@ impl DarkPeriod {
         let effective = silent.saturating_sub(explained);
         if effective < min_gap {
             // Part of the silence is a feed stall or station outage: look again later.
-            s.pending = true;
+            self.pending.insert(mmsi);
             cx.schedule(
                 now.saturating_add(min_gap.saturating_sub(effective).max(1000)),
                 Key::vessel(mmsi),
@@ -303,8 +298,8 @@ impl DarkPeriod {
         }
         let prior = v
             .recent
-            .iter()
-            .filter(|&&t| t >= last.time - zone_gap && t <= last.time)
+            .newest_first()
+            .filter(|&t| t >= last.time - zone_gap && t <= last.time)
             .count();
         if prior < cx.cfg.min_prior_reports {
             return; // a vessel glimpsed once or twice is not "going dark"
@@ -369,7 +364,7 @@ impl DarkPeriod {
             }),
         };
         cx.out.push(alert);
-        s.open = Some(Box::new(DarkOpen {
+        self.open.insert(mmsi, Box::new(DarkOpen {
             id,
             zone,
             fix: last,
@@ -378,15 +373,11 @@ impl DarkPeriod {
 }
 
 /// Median interval between consecutive report times (0 with fewer than 3).
-fn median_interval<const N: usize>(times: &CircularBuffer<N, Millis>) -> Millis {
+fn median_interval(times: &ReportTimes) -> Millis {
     if times.len() < 3 {
         return 0;
     }
-    let mut d: Vec<Millis> = times
-        .iter()
-        .zip(times.iter().skip(1))
-        .map(|(a, b)| b - a)
-        .collect();
+    let mut d: Vec<Millis> = times.gaps().collect();
     let mid = d.len() / 2;
     *d.select_nth_unstable(mid).1
 }
