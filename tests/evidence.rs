@@ -9,6 +9,8 @@
 //! fails `aiswatch archive verify`, naming the segment and line.
 
 mod common;
+#[path = "common/crafted_zip.rs"]
+mod crafted_zip;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -18,6 +20,7 @@ use std::process::Command;
 use aiswatch::evidence::{files, Bundle, Manifest};
 use aiswatch_sim::{self as sim, SimConfig};
 use common::*;
+use crafted_zip::{declared, renamed, zip_of};
 
 const ADMIN: &str = "admin-token";
 const CENTRES: &str = "[[centres]]\nid = \"SIM-CENTRE\"\napi_tokens = [\"sim-tok\"]\n\n\
@@ -145,42 +148,6 @@ fn jumping_vessel(after: i64) -> Vec<String> {
         .flat_map(|k| report(k, 2.3 + k as f64 * 0.002))
         .chain((21..=23).flat_map(|k| report(k, 3.7 + k as f64 * 0.002)))
         .collect()
-}
-
-/// A zip of `entries` (deflated), as any zip tool would write it.
-fn zip_of<'a>(entries: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        w.start_file(name, opts).unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
-/// `zip` with every occurrence of `from` replaced by `to` (same length):
-/// a name in the local headers and the central directory.
-fn renamed(mut zip: Vec<u8>, from: &str, to: &str) -> Vec<u8> {
-    assert_eq!(from.len(), to.len());
-    for i in 0..=zip.len() - from.len() {
-        if &zip[i..i + from.len()] == from.as_bytes() {
-            zip[i..i + from.len()].copy_from_slice(to.as_bytes());
-        }
-    }
-    zip
-}
-
-/// `zip` with the uncompressed size its central directory states for
-/// `name` set to `size` (nothing is inflated to check it).
-fn declared(mut zip: Vec<u8>, name: &str, size: u32) -> Vec<u8> {
-    let at = (0..zip.len() - 46)
-        .rev()
-        .find(|&i| &zip[i..i + 4] == b"PK\x01\x02" && zip[i + 46..].starts_with(name.as_bytes()))
-        .unwrap();
-    zip[at + 24..at + 28].copy_from_slice(&size.to_le_bytes());
-    zip
 }
 
 /// Zips crafted from a good bundle: a forged duplicate before the genuine
