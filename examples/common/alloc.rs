@@ -1,5 +1,7 @@
 //! A counting global allocator for the memory examples: live and peak heap
-//! bytes (requested sizes) on top of `System`.
+//! bytes (requested sizes) on top of the daemon's own allocator (jemalloc
+//! where the daemon uses it, else `System`), so the resident set is the
+//! daemon's too.
 //!
 //! Include it with `#[path = "common/alloc.rs"] mod alloc;`: the module
 //! installs itself as the example's global allocator. (The library forbids
@@ -7,10 +9,16 @@
 // Not every example reads every counter.
 #![allow(dead_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
+
+/// The allocator under the counts: the daemon's (see `src/main.rs`).
+#[cfg(all(target_os = "linux", not(target_env = "musl")))]
+const INNER: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+#[cfg(not(all(target_os = "linux", not(target_env = "musl"))))]
+const INNER: std::alloc::System = std::alloc::System;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Counts live and peak heap bytes (requested sizes) on top of `System`.
+/// Counts live and peak heap bytes (requested sizes) on top of [`INNER`].
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -47,7 +55,7 @@ fn shrank(n: usize) {
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
+        let p = INNER.alloc(layout);
         if !p.is_null() {
             grew(layout.size());
         }
@@ -55,7 +63,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
+        let p = INNER.alloc_zeroed(layout);
         if !p.is_null() {
             grew(layout.size());
         }
@@ -63,12 +71,12 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
+        INNER.dealloc(ptr, layout);
         shrank(layout.size());
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
+        let p = INNER.realloc(ptr, layout, new_size);
         if !p.is_null() {
             if new_size >= layout.size() {
                 grew(new_size - layout.size());

@@ -47,11 +47,76 @@ impl Key {
     }
 }
 
-/// A deadline: when, whose (index in the registry), which check.
-pub(crate) type Deadline = (Millis, u8, Key);
+/// One detector's pending checks, earliest first.
+type Heap = BinaryHeap<Reverse<(Millis, Key)>>;
 
-/// The deadline heap, earliest first.
-pub(crate) type Deadlines = BinaryHeap<Reverse<Deadline>>;
+/// Every detector's pending checks: a heap per detector (by registry
+/// index), so an entry need not name its detector. Checks come out in
+/// the order of their time, then of the detector, then of the key.
+#[derive(Debug)]
+pub(crate) struct Deadlines {
+    heaps: Vec<Heap>,
+}
+
+impl Deadlines {
+    /// Deadlines of `n` detectors.
+    pub(crate) fn new(n: usize) -> Deadlines {
+        Deadlines {
+            heaps: (0..n).map(|_| Heap::new()).collect(),
+        }
+    }
+
+    /// Schedules detector `me`'s check `key` at `at`.
+    pub(crate) fn push(&mut self, me: u8, at: Millis, key: Key) {
+        self.heaps[usize::from(me)].push(Reverse((at, key)));
+    }
+
+    /// The first check due at or before `now`: its detector, time and key.
+    pub(crate) fn pop_due(&mut self, now: Millis) -> Option<(u8, Millis, Key)> {
+        let mut first: Option<(Millis, usize)> = None;
+        for (i, h) in self.heaps.iter().enumerate() {
+            if let Some(Reverse((at, _))) = h.peek() {
+                if *at <= now && first.is_none_or(|(f, _)| *at < f) {
+                    first = Some((*at, i));
+                }
+            }
+        }
+        let (_, i) = first?;
+        let Reverse((at, key)) = self.heaps[i].pop()?;
+        Some((i as u8, at, key))
+    }
+
+    /// Keeps the checks for which `keep(detector, key)` holds.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(u8, &Key) -> bool) {
+        for (i, h) in self.heaps.iter_mut().enumerate() {
+            h.retain(|Reverse((_, key))| keep(i as u8, key));
+            if h.capacity() > 4 * h.len() + 1024 {
+                h.shrink_to_fit();
+            }
+        }
+    }
+
+    /// Replaces each key by `map(detector, key)`, dropping those it maps to
+    /// `None`.
+    pub(crate) fn remap(&mut self, mut map: impl FnMut(u8, Key) -> Option<Key>) {
+        for (i, h) in self.heaps.iter_mut().enumerate() {
+            *h = std::mem::take(h)
+                .into_vec()
+                .into_iter()
+                .filter_map(|Reverse((at, key))| map(i as u8, key).map(|k| Reverse((at, k))))
+                .collect();
+        }
+    }
+
+    /// Every pending check: its detector and key.
+    #[cfg(test)]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u8, &Key)> {
+        self.heaps
+            .iter()
+            .enumerate()
+            .flat_map(|(i, h)| h.iter().map(move |Reverse((_, key))| (i as u8, key)))
+    }
+}
 
 /// One position report as the detectors see it.
 #[derive(Debug, Clone, Copy)]
@@ -75,6 +140,8 @@ pub(crate) struct Context<'a> {
     pub(crate) zones: &'a ZoneSet,
     /// Shared per-vessel state (every vessel seen in a zone).
     pub(crate) vessels: &'a AHashMap<Mmsi, Box<VState>>,
+    /// See `Detectors::former_stations`.
+    pub(crate) former_stations: &'a AHashMap<Mmsi, Arc<str>>,
     pub(crate) live: &'a Liveness,
     pub(crate) coverage: &'a Coverage,
     pub(crate) tracks: &'a TrackStore,
@@ -89,7 +156,15 @@ pub(crate) struct Context<'a> {
 impl Context<'_> {
     /// Schedules the calling detector's check `key` at `at`.
     pub(crate) fn schedule(&mut self, at: Millis, key: Key) {
-        self.heap.push(Reverse((at, self.me, key)));
+        self.heap.push(self.me, at, key);
+    }
+
+    /// The name of the station that heard `mmsi`'s last position report.
+    pub(crate) fn station_of(&self, mmsi: Mmsi, v: &VState) -> Arc<str> {
+        match v.station {
+            Some(id) => self.live.name(id),
+            None => self.former_stations.get(&mmsi).cloned().unwrap_or_default(),
+        }
     }
 
     /// Zone `z` (by index).

@@ -262,14 +262,7 @@ mod tests {
     use super::*;
 
     fn fix(t: Millis, lon: f64) -> Fix {
-        Fix {
-            lon,
-            lat: 4.0,
-            time: t,
-            sog: None,
-            cog: None,
-            speed: None,
-        }
+        Fix::new(lon, 4.0, t, None, None)
     }
 
     #[test]

@@ -20,13 +20,10 @@
 //! reports was itself silent (receiver outage), does not count towards a
 //! gap (see `dark_period/`).
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ahash::{AHashMap, AHashSet};
-use circular_buffer::CircularBuffer;
 use geo::{Distance, Haversine, Point};
 use serde::Deserialize;
 use smallvec::SmallVec;
@@ -39,6 +36,7 @@ use aiswatch_zones::ZoneSet;
 
 mod context;
 pub mod episode;
+mod hearing;
 mod place;
 mod registry;
 mod reload;
@@ -66,6 +64,7 @@ registry::registry! {
 }
 
 use context::{Context, Deadlines, Report};
+use hearing::Hearing;
 use place::{Place, PlaceCells};
 use registry::Detector;
 pub use registry::{Defaults, DefaultsError, InForce};
@@ -245,25 +244,65 @@ pub(crate) struct Step<'a> {
     pub(crate) m: f64,
 }
 
-/// A position as the detectors remember it.
+/// A position as the detectors remember it. Speed and course are kept as
+/// plain `f64`s with NaN for "not known" (a vessel's last fix is held for
+/// every vessel in a zone, and an `Option<f64>` takes twice the room); read
+/// them through [`Fix::sog`], [`Fix::cog`] and [`Fix::speed`].
 #[derive(Debug, Clone)]
 pub(crate) struct Fix {
     pub(crate) lon: f64,
     pub(crate) lat: f64,
     pub(crate) time: Millis,
-    pub(crate) sog: Option<f64>,
-    pub(crate) cog: Option<f64>,
-    /// Speed over ground as reported, else as implied by the previous fix
-    /// (see [`speed_kn`]), worked out once per report; `None` for the
-    /// previous fix taken from the track store.
-    pub(crate) speed: Option<f64>,
+    sog: f64,
+    cog: f64,
+    speed: f64,
+}
+
+/// `x`, or NaN for `None`.
+fn or_nan(x: Option<f64>) -> f64 {
+    x.unwrap_or(f64::NAN)
+}
+
+/// `x` unless it is NaN.
+fn known(x: f64) -> Option<f64> {
+    (!x.is_nan()).then_some(x)
 }
 
 impl Fix {
+    /// A fix at `time` with the speed and course as reported (a NaN in
+    /// either counts as not reported) and no implied speed yet.
+    pub(crate) fn new(lon: f64, lat: f64, time: Millis, sog: Option<f64>, cog: Option<f64>) -> Fix {
+        Fix {
+            lon,
+            lat,
+            time,
+            sog: or_nan(sog),
+            cog: or_nan(cog),
+            speed: f64::NAN,
+        }
+    }
+
+    /// Speed over ground as reported, knots.
+    pub(crate) fn sog(&self) -> Option<f64> {
+        known(self.sog)
+    }
+
+    /// Course over ground as reported, degrees.
+    pub(crate) fn cog(&self) -> Option<f64> {
+        known(self.cog)
+    }
+
+    /// Speed over ground as reported, else as implied by the previous fix
+    /// (see [`speed_kn`]), worked out once per report; `None` for the
+    /// previous fix taken from the track store.
+    pub(crate) fn speed(&self) -> Option<f64> {
+        known(self.speed)
+    }
+
     /// Dead-reckoned position at `t`: along the course at the reported
     /// speed (at most 25 kn), if both are known.
     pub(crate) fn reckon(&self, t: Millis) -> Option<(f64, f64)> {
-        let (sog, cog) = (self.sog?.min(25.0), self.cog?);
+        let (sog, cog) = (self.sog()?.min(25.0), self.cog()?);
         let d_m = sog / KN_PER_MPS * ((t - self.time).max(0) as f64 / 1000.0);
         let dlat = d_m * cog.to_radians().cos() / M_PER_DEG_LAT;
         let dlon =
@@ -279,30 +318,17 @@ pub(crate) struct VState {
     pub(crate) place: Place,
     /// The grid cell all of which is in `place`'s zones (see `place.rs`).
     place_cell: Option<place::Cell>,
-    pub(crate) station: Arc<str>,
-    /// The stations that hear it (see [`Heard`]).
-    pub(crate) heard_by: SmallVec<[Heard; MAX_STATIONS]>,
-    /// Which station heard each of its last copies.
-    pub(crate) heard_recently: CircularBuffer<RECENT_COPIES, StationId>,
+    /// The station that heard its last position report (`None` once the
+    /// station is forgotten: its name is then in `Detectors::former_stations`).
+    pub(crate) station: Option<StationId>,
+    /// The stations that hear it, and which heard each of its last copies.
+    pub(crate) hearing: Hearing,
     /// Times of recent position reports.
     pub(crate) recent: report_times::ReportTimes,
     /// The zones changed since its last report: every detector sees the
     /// next one (what each holds may refer to zones it is no longer in).
     rezoned: bool,
 }
-
-/// A station that hears a vessel, with the dead time of the feed and that
-/// station when the vessel was last heard (by anyone).
-#[derive(Debug)]
-pub(crate) struct Heard {
-    pub(crate) station: StationId,
-    pub(crate) dead_at_last: Dead,
-}
-
-/// Stations remembered per vessel.
-const MAX_STATIONS: usize = 4;
-/// Copies (every station's) remembered per vessel to tell which stations hear it now.
-const RECENT_COPIES: usize = 16;
 
 /// All detectors and their state. Owned by the engine.
 pub struct Detectors {
@@ -313,6 +339,9 @@ pub struct Detectors {
     /// Boxed: the table's slots stay small, and most of a table is empty
     /// slots.
     vessels: AHashMap<Mmsi, Box<VState>>,
+    /// The name of the station that heard a vessel's last position report,
+    /// for vessels whose station the liveness accounting forgot since.
+    former_stations: AHashMap<Mmsi, Arc<str>>,
     live: Liveness,
     coverage: Coverage,
     /// Every detector's pending checks. Each check re-checks that the state
@@ -337,7 +366,8 @@ impl Detectors {
             cfg,
             place_cells: PlaceCells::default(),
             vessels: AHashMap::new(),
-            heap: BinaryHeap::new(),
+            former_stations: AHashMap::new(),
+            heap: Deadlines::new(dets.len()),
             runs: runs_by_zone(&zones),
             zones,
             dets,
@@ -355,6 +385,7 @@ impl Detectors {
             cfg,
             zones,
             vessels,
+            former_stations,
             live,
             coverage,
             heap,
@@ -365,6 +396,7 @@ impl Detectors {
             cfg,
             zones,
             vessels,
+            former_stations,
             live,
             coverage,
             tracks,
@@ -414,11 +446,7 @@ impl Detectors {
         pos: Option<(f64, f64)>,
         first: bool,
     ) {
-        let id = self.live.heard(station, t);
-        let forgotten = self.live.take_forgotten();
-        if !forgotten.is_empty() {
-            self.forget_stations(&forgotten);
-        }
+        let id = self.station_heard(station, t);
         // Every copy counts towards which stations hear a vessel now: when
         // its receiver fails, its silence is explained even if the last copy
         // came through a neighbour.
@@ -426,40 +454,36 @@ impl Detectors {
             self.coverage.heard(id, lon, lat, first);
         }
         if let Some(v) = self.vessels.get_mut(&mmsi) {
-            v.heard_recently.push_back(id);
-            if !v.heard_by.iter().any(|h| h.station == id) {
-                if v.heard_by.len() >= MAX_STATIONS {
-                    // Forget the station heard least recently.
-                    let oldest = v
-                        .heard_by
-                        .iter()
-                        .position(|h| !v.heard_recently.iter().any(|s| *s == h.station));
-                    v.heard_by.swap_remove(oldest.unwrap_or(0));
-                }
-                let dead_at_last = self.live.dead(id, t);
-                v.heard_by.push(Heard {
-                    station: id,
-                    dead_at_last,
-                });
+            v.hearing.heard_copy(id);
+            if !v.hearing.hears(id) {
+                v.hearing.add(id, self.live.dead(id, t));
             }
         }
     }
 
+    /// `station` was heard at `t`: its id, after dropping whatever ids the
+    /// liveness accounting forgot to make room for it.
+    fn station_heard(&mut self, station: &Arc<str>, t: Millis) -> StationId {
+        let id = self.live.heard(station, t);
+        let forgotten = self.live.take_forgotten();
+        if !forgotten.is_empty() {
+            self.forget_stations(&forgotten);
+        }
+        id
+    }
+
     /// Drops station ids the liveness accounting forgot (a flood of
     /// station names) from every vessel and cell: they will name others.
-    fn forget_stations(&mut self, ids: &[StationId]) {
-        for v in self.vessels.values_mut() {
-            v.heard_by.retain(|h| !ids.contains(&h.station));
-            let kept: SmallVec<[StationId; RECENT_COPIES]> = v
-                .heard_recently
-                .iter()
-                .copied()
-                .filter(|s| !ids.contains(s))
-                .collect();
-            v.heard_recently.clear();
-            v.heard_recently.extend(kept);
+    fn forget_stations(&mut self, forgotten: &[(StationId, Arc<str>)]) {
+        let ids: SmallVec<[StationId; 64]> = forgotten.iter().map(|(id, _)| *id).collect();
+        for (mmsi, v) in self.vessels.iter_mut() {
+            v.hearing.forget(&ids);
+            if let Some(i) = v.station.and_then(|s| ids.iter().position(|&f| f == s)) {
+                self.former_stations.insert(*mmsi, forgotten[i].1.clone());
+                v.station = None;
+            }
         }
-        self.coverage.forget(ids);
+        self.coverage.forget(&ids);
     }
 
     /// A new (not late) position report.
@@ -477,14 +501,7 @@ impl Detectors {
         tracks: &TrackStore,
         out: &mut Vec<Alert>,
     ) {
-        let prev = prev.map(|p| Fix {
-            lon: p.lon,
-            lat: p.lat,
-            time: p.time,
-            sog: p.sog,
-            cog: None,
-            speed: None,
-        });
+        let prev = prev.map(|p| Fix::new(p.lon, p.lat, p.time, p.sog, None));
         // The vessel's place still holds while it stays in the same cell.
         let kept = self.vessels.get(&mmsi).and_then(|v| {
             let c = v.place_cell?;
@@ -494,14 +511,7 @@ impl Detectors {
             Some(kept) => kept,
             None => self.place(lon, lat),
         };
-        let fix = Fix {
-            lon,
-            lat,
-            time: t,
-            sog,
-            cog,
-            speed: None,
-        };
+        let fix = Fix::new(lon, lat, t, sog, cog);
         if place.zones.is_empty() && !self.vessels.contains_key(&mmsi) {
             // Outside every zone and never in one: only a jump *into* a
             // zone from here could matter, and the track store remembers
@@ -511,16 +521,15 @@ impl Detectors {
         // heard() interned the station (the engine calls it first).
         let sid = match self.live.id(station) {
             Some(id) => id,
-            None => self.live.heard(station, t),
+            None => self.station_heard(station, t),
         };
         let v = self.vessels.entry(mmsi).or_insert_with(|| {
             Box::new(VState {
                 last: None,
                 place: Place::default(),
                 place_cell: None,
-                station: station.clone(),
-                heard_by: SmallVec::new(),
-                heard_recently: Default::default(),
+                station: None,
+                hearing: Hearing::default(),
                 recent: Default::default(),
                 rezoned: false,
             })
@@ -530,26 +539,23 @@ impl Detectors {
         }
         let prev = v.last.take().or(prev);
         let fix = Fix {
-            speed: speed_kn(prev.as_ref(), &fix),
+            speed: or_nan(speed_kn(prev.as_ref(), &fix)),
             ..fix
         };
         v.last = Some(fix.clone());
         let prev_place = std::mem::replace(&mut v.place, place.clone());
         v.place_cell = place_cell;
-        if !Arc::ptr_eq(&v.station, station) {
-            v.station = station.clone();
+        if v.station.is_none() && !self.former_stations.is_empty() {
+            self.former_stations.remove(&mmsi);
         }
-        if !v.heard_by.iter().any(|h| h.station == sid) {
+        v.station = Some(sid);
+        if !v.hearing.hears(sid) {
             // First report of a vessel: heard() had no state to record it in.
-            v.heard_by.push(Heard {
-                station: sid,
-                dead_at_last: Dead::default(),
-            });
-            v.heard_recently.push_back(sid);
+            v.hearing.add(sid, Dead::default());
+            v.hearing.heard_copy(sid);
         }
-        for h in &mut v.heard_by {
-            h.dead_at_last = self.live.dead(h.station, t);
-        }
+        let live = &self.live;
+        v.hearing.mark_dead(|s| live.dead(s, t));
         v.recent.push(t);
         let rezoned = std::mem::take(&mut v.rezoned);
 
@@ -660,6 +666,7 @@ impl Detectors {
                 d.forget(&mut cx, mmsi);
             }
             self.vessels.remove(&mmsi);
+            self.former_stations.remove(&mmsi);
             dropped.insert(mmsi);
         }
         if dropped.is_empty() {
@@ -668,29 +675,20 @@ impl Detectors {
         // Their checks would find nothing; they would only hold memory (and,
         // for a vessel heard again, run twice).
         let dets = &self.dets;
-        self.heap.retain(|Reverse((_, i, key))| {
-            let (a, b) = dets[usize::from(*i)].vessels_of(key);
+        self.heap.retain(|i, key| {
+            let (a, b) = dets[usize::from(i)].vessels_of(key);
             !dropped.contains(&a) && b.is_none_or(|b| !dropped.contains(&b))
         });
         for d in &mut self.dets {
             d.forgotten(&dropped);
         }
         shrink(&mut self.vessels);
-        if self.heap.capacity() > 4 * self.heap.len() + 1024 {
-            self.heap.shrink_to_fit();
-        }
     }
 
     /// Runs what is due at event time `now`.
     pub fn tick(&mut self, now: Millis, tracks: &TrackStore, out: &mut Vec<Alert>) {
         let (dets, mut cx) = self.split(now, tracks, out);
-        while let Some(Reverse((at, ..))) = cx.heap.peek() {
-            if *at > now {
-                break;
-            }
-            let Some(Reverse((at, i, key))) = cx.heap.pop() else {
-                break;
-            };
+        while let Some((i, at, key)) = cx.heap.pop_due(now) {
             cx.me = i;
             dets[usize::from(i)].due(&mut cx, key, at);
         }
@@ -701,8 +699,8 @@ impl Detectors {
     fn scheduled(&self) -> Vec<Mmsi> {
         self.heap
             .iter()
-            .flat_map(|Reverse((_, i, key))| {
-                let (a, b) = self.dets[usize::from(*i)].vessels_of(key);
+            .flat_map(|(i, key)| {
+                let (a, b) = self.dets[usize::from(i)].vessels_of(key);
                 std::iter::once(a).chain(b)
             })
             .collect()
@@ -728,7 +726,7 @@ fn runs_by_zone(zones: &ZoneSet) -> Vec<u32> {
 /// Slow (`Some(true)`), fast (`Some(false)`) or in the hysteresis band
 /// (`None`, no change), by the fix's speed; `None` when no speed is known.
 pub(crate) fn slow_in(fix: &Fix, max_kn: f64, hysteresis: f64) -> Option<bool> {
-    let speed = fix.speed?;
+    let speed = fix.speed()?;
     if speed <= max_kn {
         Some(true)
     } else if speed > max_kn + hysteresis {
@@ -756,7 +754,7 @@ fn shrink_set<K: std::hash::Hash + Eq>(set: &mut AHashSet<K>) {
 /// Speed over ground when reported, else the speed implied by the last two
 /// fixes (at least a minute apart): archives without SOG still work.
 fn speed_kn(prev: Option<&Fix>, fix: &Fix) -> Option<f64> {
-    fix.sog.or_else(|| {
+    fix.sog().or_else(|| {
         let p = prev?;
         let dt = (fix.time - p.time) as f64 / 1000.0;
         (dt >= 60.0).then(|| haversine(p.lon, p.lat, fix.lon, fix.lat) / dt * KN_PER_MPS)

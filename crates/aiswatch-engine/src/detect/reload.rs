@@ -8,10 +8,8 @@
 //! and go out like any other alert change. Every vessel's place is looked
 //! up again, since boundaries may have moved.
 
-use std::cmp::Reverse;
-
 use super::registry::Reload;
-use super::{Deadlines, Detectors};
+use super::Detectors;
 use crate::alert::Alert;
 use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::time::Millis;
@@ -84,16 +82,9 @@ impl Detectors {
             map: &map,
             zones: &self.zones,
         };
-        let old = std::mem::take(&mut self.heap).into_vec();
         let dets = &self.dets;
-        self.heap = old
-            .into_iter()
-            .filter_map(|Reverse((at, i, key))| {
-                dets[usize::from(i)]
-                    .remap_key(key, &reload)
-                    .map(|k| Reverse((at, i, k)))
-            })
-            .collect::<Deadlines>();
+        self.heap
+            .remap(|i, key| dets[usize::from(i)].remap_key(key, &reload));
         let (dets, mut cx) = self.split(now, tracks, out);
         for (i, d) in dets.iter_mut().enumerate() {
             cx.me = i as u8;

@@ -81,6 +81,14 @@ fn slot(addr: usize) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub(crate) struct StationId(u16);
 
+#[cfg(test)]
+impl StationId {
+    /// The id at index `i` of the table.
+    pub(super) fn from_index(i: u16) -> StationId {
+        StationId(i)
+    }
+}
+
 /// Dead-time accounting of the feed and of each station, and the station
 /// names (interned: see [`StationId`]).
 #[derive(Debug)]
@@ -93,8 +101,8 @@ pub(super) struct Liveness {
     /// Stations looked up lately, by the address of their name: found
     /// again without hashing the name (see [`Liveness::id`]).
     recent: [(usize, StationId); RECENT_SLOTS],
-    /// Ids forgotten since the last [`Liveness::take_forgotten`].
-    forgotten: Vec<StationId>,
+    /// Stations forgotten since the last [`Liveness::take_forgotten`].
+    forgotten: Vec<(StationId, Arc<str>)>,
     feed_grace: Millis,
     station_grace: Millis,
 }
@@ -190,14 +198,14 @@ impl Liveness {
                 self.ids.remove(&name);
                 let id = StationId(i as u16);
                 self.free.push(id);
-                self.forgotten.push(id);
+                self.forgotten.push((id, name));
             }
         }
     }
 
-    /// Ids forgotten since the last call: whoever keeps them must drop
-    /// them (they will be given to new stations).
-    pub(super) fn take_forgotten(&mut self) -> Vec<StationId> {
+    /// Stations forgotten since the last call, with their names: whoever
+    /// keeps their ids must drop them (they will be given to new stations).
+    pub(super) fn take_forgotten(&mut self) -> Vec<(StationId, Arc<str>)> {
         std::mem::take(&mut self.forgotten)
     }
 

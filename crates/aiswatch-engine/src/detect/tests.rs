@@ -93,6 +93,37 @@ fn dark_period_opens_while_silent_and_closes_on_return() {
     assert_eq!(wire(&alerts[1])["gap_s"], 3 * 3600);
 }
 
+/// A flood of station names makes the engine forget the station that heard
+/// a vessel last (its id goes to another name): the dark period still
+/// names that station.
+#[test]
+fn a_dark_period_names_its_station_after_a_flood_of_station_names() {
+    let mut e = engine();
+    // st2 hears the vessel too (second copies) and keeps being heard, so it
+    // is not forgotten and judges the silence; st1 hears the vessel first.
+    let mut msgs = background(211_000_001, T0, T0 + 6 * HOUR, "st2");
+    for k in 0..=60 {
+        let lon = 3.0 + k as f64 * 0.003;
+        msgs.push(pos(244_000_002, T0 + k * MIN, lon, 4.0, 10.0, "st1"));
+        msgs.push(pos(244_000_002, T0 + k * MIN, lon, 4.0, 10.0, "st2"));
+    }
+    // 70,000 stations, each heard once, far from every zone, in the half
+    // hour after its last report (long before its silence is judged).
+    let flood = 70_000;
+    for i in 0..flood {
+        let t = T0 + HOUR + MIN + i * 30 * MIN / flood;
+        msgs.push(pos(211_000_009, t, 50.0, 50.0, 10.0, &format!("flood-{i}")));
+    }
+    let alerts = run(&mut e, msgs);
+    let dark: Vec<&Alert> = alerts
+        .iter()
+        .filter(|a| a.kind == Kind::DarkPeriod)
+        .collect();
+    assert_eq!(dark.len(), 1, "{alerts:#?}");
+    assert_eq!(wire(dark[0])["station"], "st1", "{:#}", wire(dark[0]));
+    assert!(dark[0].summary.contains("st1"), "{}", dark[0].summary);
+}
+
 #[test]
 fn receiver_outage_and_feed_stall_explain_silence() {
     let mut e = engine();

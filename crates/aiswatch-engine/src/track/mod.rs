@@ -206,7 +206,9 @@ pub enum Update {
 /// All vessels, by MMSI.
 #[derive(Default)]
 pub struct TrackStore {
-    vessels: AHashMap<Mmsi, Vessel>,
+    /// Boxed: the table's slots stay small (16 B), and a table just past a
+    /// doubling is mostly empty slots.
+    vessels: AHashMap<Mmsi, Box<Vessel>>,
     index: PositionIndex,
     /// Positions changed since the index was last built.
     dirty: bool,
@@ -230,12 +232,12 @@ impl TrackStore {
 
     /// One vessel.
     pub fn get(&self, mmsi: Mmsi) -> Option<&Vessel> {
-        self.vessels.get(&mmsi)
+        self.vessels.get(&mmsi).map(|v| &**v)
     }
 
     /// All vessels, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &Vessel> {
-        self.vessels.values()
+        self.vessels.values().map(|v| &**v)
     }
 
     /// Applies one decoded message heard from `source`.
@@ -251,7 +253,7 @@ impl TrackStore {
         let v = self
             .vessels
             .entry(mmsi)
-            .or_insert_with(|| Vessel::new(mmsi, d.time));
+            .or_insert_with(|| Box::new(Vessel::new(mmsi, d.time)));
         v.messages = v.messages.saturating_add(1);
         v.last_seen = v.last_seen.max(d.time);
         v.first_seen = v.first_seen.min(d.time);
@@ -399,7 +401,7 @@ impl TrackStore {
     ) -> Vec<&Vessel> {
         let ids = self.index().in_bbox(min_lon, min_lat, max_lon, max_lat);
         ids.into_iter()
-            .filter_map(|m| self.vessels.get(&m))
+            .filter_map(|m| self.vessels.get(&m).map(|v| &**v))
             .collect()
     }
 
@@ -407,7 +409,7 @@ impl TrackStore {
     pub fn within(&mut self, lon: f64, lat: f64, radius_m: f64) -> Vec<(&Vessel, f64)> {
         let hits = self.index().within(lon, lat, radius_m);
         hits.into_iter()
-            .filter_map(|(m, d)| Some((self.vessels.get(&m)?, d)))
+            .filter_map(|(m, d)| Some((&**self.vessels.get(&m)?, d)))
             .collect()
     }
 }

@@ -140,8 +140,7 @@ impl Detector for DarkPeriod {
             if let (Some(gap), Some(last)) = (gap, v.last.as_ref()) {
                 self.pending.insert(*mmsi);
                 let at = (last.time + gap).max(cx.now);
-                cx.heap
-                    .push(std::cmp::Reverse((at, cx.me, Key::vessel(*mmsi))));
+                cx.heap.push(cx.me, at, Key::vessel(*mmsi));
             }
         }
     }
@@ -307,7 +306,8 @@ impl DarkPeriod {
         let z = cx.zone(zone);
         let info = VesselInfo::from_store(cx.tracks, mmsi);
         let id = Alert::make_id(Kind::DarkPeriod, &z.id, &[mmsi], last.time);
-        let station_last = cx.live.id(&v.station).and_then(|id| cx.live.last_heard(id));
+        let station = cx.station_of(mmsi, v);
+        let station_last = cx.live.id(&station).and_then(|id| cx.live.last_heard(id));
         let clauses = why_clauses(&judged, explained);
         // In English in the details (machines and the record read it).
         let why = clauses.iter().map(english).collect::<Vec<_>>().join("; ");
@@ -316,7 +316,7 @@ impl DarkPeriod {
             .duration("threshold", min_gap)
             .decimal("lat", last.lat, 4)
             .decimal("lon", last.lon, 4)
-            .text("receiver", v.station.to_string())
+            .text("receiver", station.to_string())
             .arg("why", Arg::Clauses(clauses));
         let heard_by = heard_by(cx, v, now);
         let alert = Alert {
@@ -351,11 +351,11 @@ impl DarkPeriod {
                 explained_s: Some(explained / 1000),
                 heard_by: Some(heard_by),
                 judged: Some(judged.iter().map(Judged::details).collect()),
-                last_sog_kn: Some(last.sog),
+                last_sog_kn: Some(last.sog()),
                 min_gap_s: Some(min_gap / 1000),
                 reports_before: Some(prior),
                 silent_s: Some(silent / 1000),
-                station: Some(v.station.to_string()),
+                station: Some(station.to_string()),
                 station_last_heard: Some(station_last.map(aiswatch_core::time::rfc3339)),
                 usual_interval_s: Some(usual / 1000),
                 why: Some(why),
@@ -430,8 +430,8 @@ fn judge_silence(cx: &Context, v: &VState, now: Millis) -> Vec<Judged> {
     let Some(last) = v.last.as_ref() else {
         return Vec::new();
     };
-    let dead = |st: StationId| match v.heard_by.iter().find(|h| h.station == st) {
-        Some(h) => cx.live.dead(st, now).since(h.dead_at_last),
+    let dead = |st: StationId| match v.hearing.dead_at_last(st) {
+        Some(at_last) => cx.live.dead(st, now).since(at_last),
         None => cx.live.dead(st, now).since(cx.live.dead(st, last.time)),
     };
     let mut out = Vec::with_capacity(2);
@@ -473,7 +473,7 @@ fn heard_by(cx: &Context, v: &VState, now: Millis) -> Vec<HeardBy> {
             HeardBy {
                 copies: x.copies,
                 down_s: down / 1000,
-                of: v.heard_recently.len(),
+                of: v.hearing.recent_len(),
                 share: (x.share * 100.0).round() / 100.0,
                 station: x.name.to_string(),
             }
@@ -485,10 +485,10 @@ fn heard_by(cx: &Context, v: &VState, now: Millis) -> Vec<HeardBy> {
 /// delivered relative to the best one, and the count, most first.
 fn vessel_shares(cx: &Context, v: &VState) -> Vec<Share> {
     let mut counts: Vec<(StationId, usize)> = Vec::new();
-    for s in v.heard_recently.iter() {
-        match counts.iter_mut().find(|(t, _)| t == s) {
+    for s in v.hearing.recent() {
+        match counts.iter_mut().find(|(t, _)| *t == s) {
             Some((_, n)) => *n += 1,
-            None => counts.push((*s, 1)),
+            None => counts.push((s, 1)),
         }
     }
     let best = counts.iter().map(|x| x.1).max().unwrap_or(0).max(1);

@@ -167,8 +167,8 @@ impl Drifting {
         let vessel = cx.tracks.get(mmsi);
         let anchored = matches!(vessel.and_then(|x| x.nav_status), Some(1 | 5));
         let heading = vessel.and_then(|x| x.heading_true).map(f64::from);
-        let angle = heading.zip(fix.cog).map(|(h, c)| angle_deg(h, c));
-        let sog = fix.speed;
+        let angle = heading.zip(fix.cog()).map(|(h, c)| angle_deg(h, c));
+        let sog = fix.speed();
         let slack = (cx.cfg.speed_hysteresis_kn, ANGLE_SLACK);
         let end = match (drift, zone) {
             (None, _) => None,

@@ -150,7 +150,7 @@ impl Fishing {
             .iter()
             .find_map(|&z| self.params.get(z).map(|p| (z, *p)));
         let hyst = cx.cfg.speed_hysteresis_kn;
-        let speed = fix.speed;
+        let speed = fix.speed();
         let fish = self.vessels.get(&mmsi);
         let end = match (fish, zone) {
             (None, _) => None,
@@ -175,7 +175,7 @@ impl Fishing {
                     f.min_sog = f.min_sog.min(s);
                     f.max_sog = f.max_sog.max(s);
                 }
-                if let Some(c) = fix.cog {
+                if let Some(c) = fix.cog() {
                     match f.ref_cog {
                         Some(r) if angle_deg(c, r) >= p.turn_deg => {
                             f.turns += 1;
@@ -199,7 +199,7 @@ impl Fishing {
                         start: (fix.lon, fix.lat),
                         reports: 1,
                         turns: 0,
-                        ref_cog: fix.cog,
+                        ref_cog: fix.cog(),
                         min_sog: s,
                         max_sog: s,
                     },

@@ -205,7 +205,7 @@ impl Loitering {
                         l.ep.check_at = fix.time.max(l.ep.since.saturating_add(*min_dur));
                         pushes.push((l.ep.check_at, key(mmsi, *z, l.ep.since)));
                     } else {
-                        l.max_sog = l.max_sog.max(fix.speed.unwrap_or(0.0));
+                        l.max_sog = l.max_sog.max(fix.speed().unwrap_or(0.0));
                     }
                 }
                 None if *s == Some(true) => {
@@ -215,7 +215,7 @@ impl Loitering {
                         ep: Episode::new(fix.time, check_at),
                         start: (fix.lon, fix.lat),
                         reports: 1,
-                        max_sog: fix.speed.unwrap_or(0.0),
+                        max_sog: fix.speed().unwrap_or(0.0),
                     });
                     pushes.push((check_at, key(mmsi, *z, fix.time)));
                 }

@@ -401,8 +401,8 @@ impl Rendezvous {
                 resume_within_s: Some(cx.cfg.resume_within.as_secs()),
                 silences: Some(pair.ep.silences.details()),
                 sog_kn: Some([
-                    fa.as_ref().and_then(|f| f.sog),
-                    fb.as_ref().and_then(|f| f.sog),
+                    fa.as_ref().and_then(|f| f.sog()),
+                    fb.as_ref().and_then(|f| f.sog()),
                 ]),
                 stale_after_s: Some(cx.cfg.stale_after.as_secs()),
             }),

@@ -164,7 +164,7 @@ impl Speeding {
     fn report(&mut self, cx: &mut Context, r: &Report) {
         let (mmsi, fix) = (r.mmsi, r.fix);
         // A glitch is not a report at all, for this detector.
-        if fix.speed.is_some_and(|s| s > GLITCH_KN) {
+        if fix.speed().is_some_and(|s| s > GLITCH_KN) {
             return;
         }
         let zone = r
@@ -181,7 +181,7 @@ impl Speeding {
             (None, _) => None,
             (Some(_), None) => Some("left the zone"),
             (Some(d), Some((z, _))) if z != d.zone => Some("left the zone"),
-            (Some(_), Some((_, p))) => match judge(&p, fix.speed, hysteresis) {
+            (Some(_), Some((_, p))) => match judge(&p, fix.speed(), hysteresis) {
                 Says::Slow(_) => Some("slowed down"),
                 _ => None,
             },
@@ -192,7 +192,7 @@ impl Speeding {
             }
         }
         let Some((z, p)) = zone else { return };
-        let says = judge(&p, fix.speed, hysteresis);
+        let says = judge(&p, fix.speed(), hysteresis);
         match self.vessels.get_mut(&mmsi) {
             Some(d) => {
                 if let Says::Fast(s) | Says::Band(s) = says {
