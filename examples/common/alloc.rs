@@ -50,7 +50,7 @@ fn shrank(n: usize) {
     LIVE.fetch_sub(n, Ordering::Relaxed);
 }
 
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the
+// SAFETY: every call is forwarded unchanged to `INNER`, which upholds the
 // `GlobalAlloc` contract; the counters only observe sizes.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
