@@ -683,6 +683,7 @@ impl Detectors {
             d.forgotten(&dropped);
         }
         shrink(&mut self.vessels);
+        shrink(&mut self.former_stations);
     }
 
     /// Runs what is due at event time `now`.
