@@ -466,35 +466,34 @@ fn run(
         cfg.storage.data_dir = dir;
     }
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    rt.block_on(aiswatch::cluster::node::run(
-        cfg,
-        role,
-        shutdown_signal(),
-        None,
-    ))?;
+    let shutdown = {
+        let _in_runtime = rt.enter();
+        shutdown_signal()?
+    };
+    rt.block_on(aiswatch::cluster::node::run(cfg, role, shutdown, None))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Takes over SIGINT and SIGTERM at once, before any stage starts (a signal
+/// that arrived before the handlers were in place would kill the daemon
+/// without its graceful stop); the future completes on the first of them.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(t) => t,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// Logs to stderr; `RUST_LOG` filters (default `info`). Crates that log via

@@ -486,6 +486,22 @@ fn small_config(dir: &Path) -> PathBuf {
     path
 }
 
+/// A stop signal that comes while the daemon is still starting (its first
+/// log line, before any stage runs) still gets the graceful stop, not the
+/// signal's default death.
+#[test]
+fn a_stop_signal_during_start_up_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = small_config(dir.path());
+    let mut d = Daemon::start(&cfg, &[]);
+    d.wait_line(120, "Store open.", |l| message(&json(l)) == "Store open.");
+    let lines = d.stop();
+    assert!(
+        lines.iter().any(|l| message(&json(l)) == "Shutting down."),
+        "{lines:?}"
+    );
+}
+
 #[test]
 fn log_format_comes_from_the_config_and_the_flag_wins() {
     let dir = tempfile::tempdir().unwrap();
