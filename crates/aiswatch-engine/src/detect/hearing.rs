@@ -1,6 +1,7 @@
 //! Which stations hear a vessel, kept small: every vessel in a zone holds
 //! one, so the arrays are inline and their lengths are bytes.
 
+use super::ring::Ring;
 use super::silence::{Dead, StationId};
 
 /// Stations remembered per vessel.
@@ -15,11 +16,8 @@ pub(crate) const RECENT_COPIES: usize = 16;
 pub(crate) struct Hearing {
     dead_at_last: [Dead; MAX_STATIONS],
     stations: [StationId; MAX_STATIONS],
-    /// A ring of station ids, the oldest at `recent_start`.
-    recent: [StationId; RECENT_COPIES],
+    recent: Ring<StationId, RECENT_COPIES>,
     stations_len: u8,
-    recent_start: u8,
-    recent_len: u8,
 }
 
 impl Hearing {
@@ -77,25 +75,17 @@ impl Hearing {
 
     /// The station of each recent copy, oldest first.
     pub(crate) fn recent(&self) -> impl Iterator<Item = StationId> + '_ {
-        (0..usize::from(self.recent_len))
-            .map(|i| self.recent[(usize::from(self.recent_start) + i) % RECENT_COPIES])
+        self.recent.iter()
     }
 
     /// Recent copies held (0..=[`RECENT_COPIES`]).
     pub(crate) fn recent_len(&self) -> usize {
-        usize::from(self.recent_len)
+        self.recent.len()
     }
 
     /// A copy came through `station`, forgetting the oldest when full.
     pub(crate) fn heard_copy(&mut self, station: StationId) {
-        let (start, len) = (usize::from(self.recent_start), usize::from(self.recent_len));
-        if len < RECENT_COPIES {
-            self.recent[(start + len) % RECENT_COPIES] = station;
-            self.recent_len += 1;
-        } else {
-            self.recent[start] = station;
-            self.recent_start = ((start + 1) % RECENT_COPIES) as u8;
-        }
+        self.recent.push(station);
     }
 
     /// Forgets every station in `ids`, from the stations and the copies
@@ -110,17 +100,7 @@ impl Hearing {
             }
         }
         self.stations_len = kept as u8;
-        let mut recent = [StationId::default(); RECENT_COPIES];
-        let mut n = 0;
-        for s in self.recent() {
-            if !ids.contains(&s) {
-                recent[n] = s;
-                n += 1;
-            }
-        }
-        self.recent = recent;
-        self.recent_start = 0;
-        self.recent_len = n as u8;
+        self.recent.retain(|s| !ids.contains(&s));
     }
 }
 

@@ -41,6 +41,7 @@ mod place;
 mod registry;
 mod reload;
 mod report_times;
+mod ring;
 mod silence;
 
 registry::registry! {

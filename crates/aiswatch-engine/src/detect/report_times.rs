@@ -3,6 +3,8 @@
 
 use aiswatch_core::time::Millis;
 
+use super::ring::Ring;
+
 /// Reports remembered.
 pub(crate) const REPORTS: usize = 16;
 const GAPS: usize = REPORTS - 1;
@@ -11,60 +13,59 @@ const GAPS: usize = REPORTS - 1;
 /// milliseconds, bounded at ±24.8 days: the times are read for the usual
 /// interval (a median of the gaps) and for the reports within a zone's
 /// dark gap (hours) of the last one, which a gap of weeks does not change.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct ReportTimes {
+    /// The newest time, [`NONE`] before the first.
     newest: Millis,
-    /// A ring of gaps, the oldest at `start`.
-    gaps: [i32; GAPS],
-    start: u8,
-    /// Times held (0..=REPORTS).
-    len: u8,
+    /// The gaps between consecutive times, oldest first.
+    gaps: Ring<i32, GAPS>,
+}
+
+/// No time yet: no report carries it (a flag beside the ring would add 8 B
+/// per vessel to the padding).
+const NONE: Millis = Millis::MIN;
+
+impl Default for ReportTimes {
+    fn default() -> Self {
+        ReportTimes {
+            newest: NONE,
+            gaps: Ring::default(),
+        }
+    }
 }
 
 impl ReportTimes {
     /// Remembers `t`, forgetting the oldest time when full.
     pub(crate) fn push(&mut self, t: Millis) {
-        if self.len == 0 {
-            self.newest = t;
-            self.len = 1;
-            return;
-        }
-        let gap = t
-            .saturating_sub(self.newest)
-            .clamp(i32::MIN.into(), i32::MAX.into()) as i32;
-        if usize::from(self.len) < REPORTS {
-            self.gaps[(usize::from(self.start) + usize::from(self.len) - 1) % GAPS] = gap;
-            self.len += 1;
-        } else {
-            self.gaps[usize::from(self.start)] = gap;
-            self.start = ((usize::from(self.start) + 1) % GAPS) as u8;
+        if self.newest != NONE {
+            let gap = t.saturating_sub(self.newest);
+            self.gaps
+                .push(gap.clamp(i32::MIN.into(), i32::MAX.into()) as i32);
         }
         self.newest = t;
     }
 
     /// Times held.
     pub(crate) fn len(&self) -> usize {
-        usize::from(self.len)
+        if self.newest == NONE {
+            0
+        } else {
+            1 + self.gaps.len()
+        }
     }
 
     /// The gaps between consecutive times, oldest first.
     pub(crate) fn gaps(&self) -> impl Iterator<Item = Millis> + '_ {
-        (0..self.len().saturating_sub(1))
-            .map(|i| Millis::from(self.gaps[(usize::from(self.start) + i) % GAPS]))
+        self.gaps.iter().map(Millis::from)
     }
 
     /// The times, newest first.
     pub(crate) fn newest_first(&self) -> impl Iterator<Item = Millis> + '_ {
-        let mut gaps: [Millis; GAPS] = [0; GAPS];
-        let n = self.len().saturating_sub(1);
-        for (g, d) in gaps.iter_mut().zip(self.gaps()) {
-            *g = d;
-        }
-        let newest = (self.len > 0).then_some(self.newest);
+        let newest = (self.newest != NONE).then_some(self.newest);
         newest
             .into_iter()
-            .chain(gaps.into_iter().take(n).rev().scan(self.newest, |t, gap| {
-                *t = t.saturating_sub(gap);
+            .chain(self.gaps.iter().rev().scan(self.newest, |t, gap| {
+                *t = t.saturating_sub(gap.into());
                 Some(*t)
             }))
     }
