@@ -310,8 +310,6 @@ pub(super) fn alert_facts(id: &AlertId, json: &str) -> Result<AlertFacts, Eviden
     serde_json::from_str(json).map_err(EvidenceError::json(format!("stored alert {}", id.as_str())))
 }
 
-/// The bundle window of an alert: from its start less `margin_ms` to its
-/// end (or latest change) plus `margin_ms`.
 /// The raw lines of `vessels` in `window`, read from the archive on the
 /// blocking pool.
 pub(super) async fn collect_window(
@@ -334,6 +332,8 @@ pub(super) async fn collect_window(
         .map_err(EvidenceError::ScanTask)?
 }
 
+/// The bundle window of an alert: from its start less `margin_ms` to its
+/// end (or latest change) plus `margin_ms`.
 pub(super) fn window_of(facts: &AlertFacts, margin_ms: Millis) -> Result<Window, EvidenceError> {
     let mut end = parse_time("at", &facts.at)?;
     if let Some(e) = &facts.ended_at {

@@ -1,0 +1,275 @@
+//! Positions: cells, tracks, boxes, retention and received text.
+
+use super::*;
+
+#[test]
+fn cells_cover_boxes_and_the_antimeridian() {
+    let b = BBox {
+        min_lon: 3.1,
+        min_lat: 4.1,
+        max_lon: 4.1,
+        max_lat: 5.1,
+    };
+    let cells = b.cells(1000).unwrap();
+    assert_eq!(cells.len(), 25);
+    assert!(cells.contains(&cell_of(3.1, 4.1)) && cells.contains(&cell_of(4.1, 5.1)));
+    let am = BBox {
+        min_lon: 179.9,
+        min_lat: 0.0,
+        max_lon: -179.9,
+        max_lat: 0.1,
+    };
+    assert!(am.contains(180.0, 0.05) && am.contains(-180.0, 0.05) && !am.contains(0.0, 0.05));
+    assert_eq!(am.cells(1000).unwrap().len(), 2);
+    let world = BBox {
+        min_lon: -180.0,
+        min_lat: -90.0,
+        max_lon: 180.0,
+        max_lat: 90.0,
+    };
+    assert!(world.cells(1024).is_none());
+    assert_eq!(cell_of(180.0, 90.0), cell_of(179.99, 89.99));
+}
+
+#[tokio::test]
+async fn positions_round_trip_tracks_and_boxes() {
+    for (s, _dir) in stores().await {
+        let mut b = Batch::default();
+        for i in 0..50 {
+            b.positions.push(pos(1, 1_000_000 + i * 10_000, 3.5, 4.5));
+            b.positions
+                .push(pos(2, 1_000_000 + i * 10_000, 3.6 + i as f64 * 0.1, 4.5));
+            b.positions
+                .push(pos(3, 1_000_000 + i * 10_000, 179.99, 0.05));
+        }
+        s.write(&b).await.unwrap();
+        // The same reports again (an archive imported twice): kept once.
+        let mut again = Batch::default();
+        for p in &b.positions {
+            let mut p = p.clone();
+            p.seq += 1_000_000;
+            again.positions.push(p);
+        }
+        s.write(&again).await.unwrap();
+        assert_eq!(s.count_positions().await.unwrap(), 150, "{}", s.kind());
+        assert_eq!(s.last_time().await.unwrap(), Some(1_490_000));
+        let t = s.track(Mmsi(1), 1_000_000, 1_100_000, 100).await.unwrap();
+        assert_eq!(t.len(), 11, "{}", s.kind());
+        assert!(t.windows(2).all(|w| w[0].time < w[1].time));
+        assert_eq!(t[0], b.positions[0], "{}: exact round trip", s.kind());
+        assert_eq!(t[0].sog_kn(), Some(12.2));
+        // The box holds vessel 1 wholly, vessel 2 until it sails out at 4.0°E.
+        let bbox = BBox {
+            min_lon: 3.0,
+            min_lat: 4.0,
+            max_lon: 4.0,
+            max_lat: 5.0,
+        };
+        let page = s
+            .positions_in(bbox, 0, i64::MAX, None, 1000, Points::All)
+            .await
+            .unwrap();
+        let got: Vec<(u32, usize)> = page
+            .vessels
+            .iter()
+            .map(|v| (v.mmsi.0, v.points.len()))
+            .collect();
+        assert_eq!(got, vec![(1, 50), (2, 5)], "{}", s.kind());
+        assert_eq!(page.next_cursor, None);
+        // Paged: a page stops at a whole vessel.
+        let p1 = s
+            .positions_in(bbox, 0, i64::MAX, None, 52, Points::All)
+            .await
+            .unwrap();
+        assert_eq!(p1.vessels.len(), 1);
+        assert_eq!(p1.next_cursor, Some(Mmsi(1)));
+        let p2 = s
+            .positions_in(bbox, 0, i64::MAX, p1.next_cursor, 52, Points::All)
+            .await
+            .unwrap();
+        assert_eq!(p2.vessels[0].mmsi, Mmsi(2));
+        // Only the newest point in the box: vessel 2's last before it sails out.
+        let newest = |max| s.positions_in(bbox, 0, i64::MAX, None, max, Points::Newest);
+        let got: Vec<(u32, Vec<i64>)> = newest(1000)
+            .await
+            .unwrap()
+            .vessels
+            .iter()
+            .map(|v| (v.mmsi.0, v.points.iter().map(|p| p.time).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(1, vec![1_490_000]), (2, vec![1_040_000])],
+            "{}",
+            s.kind()
+        );
+        // Vessel 1 alone fills a page of 10: read newest first, its newest is kept.
+        let capped = newest(10).await.unwrap();
+        assert_eq!(capped.vessels[0].points[0].time, 1_490_000, "{}", s.kind());
+        assert_eq!(capped.next_cursor, Some(Mmsi(1)));
+        // Across the antimeridian; and a box too big for cells goes by time.
+        let am = BBox {
+            min_lon: 179.9,
+            min_lat: 0.0,
+            max_lon: -179.9,
+            max_lat: 0.1,
+        };
+        let p = s
+            .positions_in(am, 0, i64::MAX, None, 1000, Points::All)
+            .await
+            .unwrap();
+        assert_eq!(p.vessels.len(), 1);
+        let world = BBox {
+            min_lon: -180.0,
+            min_lat: -90.0,
+            max_lon: 180.0,
+            max_lat: 90.0,
+        };
+        let p = s
+            .positions_in(world, 1_000_000, 1_000_000, None, 1000, Points::All)
+            .await
+            .unwrap();
+        assert_eq!(p.vessels.len(), 3);
+        // Retention.
+        s.prune_positions(1_250_000).await.unwrap();
+        let left = s.track(Mmsi(1), 0, i64::MAX, 1000).await.unwrap();
+        if s.kind() == "sqlite" {
+            assert_eq!(left.len(), 25);
+            assert_eq!(left[0].time, 1_250_000);
+        }
+        s.close().await;
+    }
+}
+
+/// A vessel over four days, in a new grid cell every 10 minutes (576
+/// cells and hours: more than a track reads per step), and one in port.
+#[tokio::test]
+async fn tracks_and_boxes_span_hours_cells_and_retention() {
+    const H: Millis = 3_600_000;
+    let t0 = 1_700_000_000_000 - 1_700_000_000_000 % H + 17 * 60_000;
+    for (s, _dir) in stores().await {
+        let mut b = Batch::default();
+        let mut sailed = Vec::new();
+        for i in 0..576 {
+            let p = pos(10, t0 + i * 600_000, -20.0 + i as f64 * 0.26, 10.0);
+            sailed.push(p.clone());
+            b.positions.push(p);
+            b.positions.push(pos(11, t0 + i * 600_000, 5.01, 5.01));
+        }
+        s.write(&b).await.unwrap();
+        let k = s.kind();
+        // Whole, in order, and the same from any start inside a hour.
+        let all = s.track(Mmsi(10), 0, Millis::MAX, 10_000).await.unwrap();
+        assert_eq!(all, sailed, "{k}");
+        let from = t0 + 100 * 600_000 + 1;
+        let part = s
+            .track(Mmsi(10), from, from + 24 * H, 10_000)
+            .await
+            .unwrap();
+        assert_eq!(part.as_slice(), &sailed[101..=244], "{k}");
+        // Cut by the limit, past the first step of 512 (hour, cell) entries.
+        let cut = s.track(Mmsi(10), 0, Millis::MAX, 530).await.unwrap();
+        assert_eq!(cut.as_slice(), &sailed[..530], "{k}");
+        let few = s.track(Mmsi(10), t0, Millis::MAX, 3).await.unwrap();
+        assert_eq!(few.as_slice(), &sailed[..3], "{k}");
+        // The newest at or before a time, also when that hour holds only later ones.
+        for at in [t0 + 5 * H, t0 + 5 * H + 1, t0 - 1, t0 + 10 * 600_000 - 1] {
+            let want = sailed.iter().rfind(|p| p.time <= at).cloned();
+            assert_eq!(
+                s.last_position(Mmsi(10), at).await.unwrap(),
+                want,
+                "{k} at {at}"
+            );
+        }
+        assert_eq!(
+            s.last_position(Mmsi(11), Millis::MAX)
+                .await
+                .unwrap()
+                .map(|p| p.time),
+            Some(t0 + 575 * 600_000),
+            "{k}"
+        );
+        // A box too big to list its cells, over six hours.
+        let world = BBox {
+            min_lon: -180.0,
+            min_lat: -90.0,
+            max_lon: 180.0,
+            max_lat: 90.0,
+        };
+        let page = s
+            .positions_in(world, t0 + H, t0 + 7 * H - 1, None, 10_000, Points::All)
+            .await
+            .unwrap();
+        let got: Vec<(u32, usize)> = page
+            .vessels
+            .iter()
+            .map(|v| (v.mmsi.0, v.points.len()))
+            .collect();
+        assert_eq!(got, vec![(10, 36), (11, 36)], "{k}");
+        // West of 0°E, vessel 10 only, while it was there.
+        let west = BBox {
+            min_lon: -30.0,
+            min_lat: -30.0,
+            max_lon: 0.0,
+            max_lat: 30.0,
+        };
+        let page = s
+            .positions_in(west, 0, Millis::MAX, None, 10_000, Points::All)
+            .await
+            .unwrap();
+        let n = sailed.iter().filter(|p| p.lon <= 0.0).count();
+        assert_eq!(page.vessels.len(), 1, "{k}");
+        assert_eq!(page.vessels[0].points.len(), n, "{k}");
+        // Retention inside an hour: what is older goes, the rest stays whole.
+        let before = t0 + 48 * H + 30 * 60_000;
+        s.prune_positions(before).await.unwrap();
+        let left = s.track(Mmsi(10), 0, Millis::MAX, 10_000).await.unwrap();
+        let want: Vec<_> = sailed
+            .iter()
+            .filter(|p| p.time >= before)
+            .cloned()
+            .collect();
+        if k == "sqlite" {
+            assert_eq!(left, want, "{k}");
+        } else {
+            // Whole days go on PostgreSQL.
+            assert!(left.len() >= want.len() && left.ends_with(&want), "{k}");
+        }
+        s.close().await;
+    }
+}
+
+/// A NUL in a station id or a vessel's name (text as received off the
+/// air, or from gpsd JSON) is stored as U+FFFD on every store: PostgreSQL
+/// refuses NUL in text, and a batch it refused would be retried for ever.
+#[tokio::test]
+async fn a_nul_in_received_text_is_stored_on_every_store() {
+    for (s, _dir) in stores().await {
+        let mut p = pos(77, 5_000_000, 3.5, 4.5);
+        p.station = Some("st\0x".into());
+        let st = StaticRow {
+            seq: SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            mmsi: Mmsi(77),
+            time: 5_000_000,
+            info: StaticInfo {
+                name: Some("A\0B".into()),
+                updated_at: 5_000_000,
+                ..StaticInfo::default()
+            },
+            source: "src".into(),
+            station: Some("st\0x".into()),
+        };
+        s.write(&Batch {
+            positions: vec![p],
+            statics: vec![st],
+            ..Batch::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", s.kind()));
+        let t = s.track(Mmsi(77), 0, i64::MAX, 10).await.unwrap();
+        assert_eq!(t[0].station.as_deref(), Some("st\u{FFFD}x"), "{}", s.kind());
+        let st = s.static_at(Mmsi(77), 5_000_000).await.unwrap().unwrap();
+        assert_eq!(st.info.name.as_deref(), Some("A\u{FFFD}B"), "{}", s.kind());
+        assert_eq!(st.station.as_deref(), Some("st\u{FFFD}x"), "{}", s.kind());
+    }
+}
