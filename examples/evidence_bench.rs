@@ -220,7 +220,7 @@ async fn main() -> anyhow::Result<()> {
     let ctx = ExportContext {
         store: store.clone(),
         raw_dir: a.dir.join("raw"),
-        raw_flush: None,
+        raw_writer: aiswatch::evidence::ArchiveWriter::None,
         key: Arc::new(key),
         zones: Arc::new(zones),
         defaults: aiswatch::config::Config::default().detect.defaults,

@@ -339,7 +339,7 @@ async fn run_with(
         let w = crate::storage::raw::spawn_writer_pruning(
             archive,
             rx,
-            Duration::from_secs(1),
+            crate::storage::raw::FLUSH_EVERY,
             cfg.storage
                 .retention
                 .map(|retention| crate::storage::raw::Pruning {
@@ -349,7 +349,7 @@ async fn run_with(
                 }),
         )
         .map_err(AppError::RawWriter)?;
-        evidence.raw_flush = Some(w.flusher());
+        evidence.raw_writer = crate::evidence::ArchiveWriter::Here(w.flusher());
         (Some(tx), Some(w))
     } else {
         (None, None)

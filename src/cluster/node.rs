@@ -336,7 +336,7 @@ async fn run_api(
     // Partners' messages are taken here as on one process (partition 0's
     // leader sends what they queue).
     let crate::app::Serving {
-        evidence,
+        mut evidence,
         audit,
         audit_writer,
         audit_cancel,
@@ -355,6 +355,8 @@ async fn run_api(
         &cancel,
     )
     .await?;
+    // The engine leader writes the raw archive this node's exports read.
+    evidence.raw_writer = crate::evidence::ArchiveWriter::Elsewhere;
     if let Some(mut rx) = zone_rx {
         // The leaders apply reloads; this node shows them.
         tokio::spawn(async move { while rx.recv().await.is_some() {} });

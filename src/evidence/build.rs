@@ -19,7 +19,10 @@ use super::manifest::{
     ZoneVersionRef, CHAIN_FORMULA, FORMAT,
 };
 use super::withhold::{withhold, Withholder};
-use super::{key, report, sha256_hex, svg, verify, Bundle, EvidenceError, ExportContext, Limits};
+use super::{
+    key, report, sha256_hex, svg, verify, ArchiveWriter, Bundle, EvidenceError, ExportContext,
+    Limits,
+};
 use crate::storage::Scope;
 use crate::storage::{PositionRow, StaticRow};
 use aiswatch_core::ids::{AlertId, Mmsi};
@@ -29,6 +32,10 @@ use aiswatch_engine::detect::InForce;
 
 /// Most positions exported per vessel.
 const MAX_POSITIONS: usize = 5_000_000;
+
+/// Beyond the archive writer's period, for its writing and the lines
+/// queued before it, when another process writes the archive.
+const WRITE_MARGIN: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// What the export reads of a stored alert (the rest passes through).
 #[derive(Debug, Clone, Deserialize)]
@@ -319,8 +326,12 @@ pub(super) async fn collect_window(
 ) -> Result<Found, EvidenceError> {
     // The positions were read from the store: their lines were sent to the
     // writer before they were stored.
-    if let Some(f) = &ctx.raw_flush {
-        f.flush().await;
+    match &ctx.raw_writer {
+        ArchiveWriter::None => {}
+        ArchiveWriter::Here(f) => f.flush().await,
+        ArchiveWriter::Elsewhere => {
+            tokio::time::sleep(crate::storage::raw::FLUSH_EVERY + WRITE_MARGIN).await;
+        }
     }
     let (dir, want, (from, to)) = (
         ctx.raw_dir.clone(),

@@ -245,6 +245,22 @@ impl From<crate::storage::raw::RawError> for EvidenceError {
     }
 }
 
+/// Who writes the raw archive an export reads. A line is sent to the
+/// archive's writer before its position goes to the store, and the writer
+/// writes out what it holds at least every [`crate::storage::raw::FLUSH_EVERY`].
+#[derive(Clone, Default)]
+pub enum ArchiveWriter {
+    /// Nobody: the archive is closed (the offline commands).
+    #[default]
+    None,
+    /// This process: an export asks it to write out first.
+    Here(crate::storage::raw::RawFlush),
+    /// Another process, into a shared data directory (a cluster's engine
+    /// leader, read by an api node): an export waits one writing period
+    /// (and a margin) before reading.
+    Elsewhere,
+}
+
 /// Everything an export reads, besides the alert id.
 #[derive(Clone)]
 pub struct ExportContext {
@@ -252,10 +268,9 @@ pub struct ExportContext {
     pub store: Store,
     /// The raw archive's directory (`<data_dir>/raw`).
     pub raw_dir: PathBuf,
-    /// The archive's running writer, if this process has one: an export
-    /// has it write out what it received before reading the archive, so
-    /// every stored position's line is there to be found.
-    pub raw_flush: Option<crate::storage::raw::RawFlush>,
+    /// Who writes the raw archive while exports read it: every stored
+    /// position's line must be in its files before an export reads them.
+    pub raw_writer: ArchiveWriter,
     /// The installation's signing key.
     pub key: Arc<SigningKey>,
     /// The zones in force.
@@ -293,7 +308,7 @@ impl ExportContext {
             Self {
                 store,
                 raw_dir: data_dir.join(crate::storage::raw::RAW_DIR),
-                raw_flush: None,
+                raw_writer: ArchiveWriter::None,
                 key: Arc::new(key),
                 zones,
                 defaults,

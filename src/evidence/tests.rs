@@ -199,7 +199,7 @@ pub(super) async fn installation() -> Installation {
     let ctx = ExportContext {
         store,
         raw_dir,
-        raw_flush: None,
+        raw_writer: ArchiveWriter::None,
         key: Arc::new(key),
         zones: Arc::new(zones),
         defaults: aiswatch_engine::detect::DetectConfig::default().defaults,
@@ -237,6 +237,59 @@ pub(super) fn lines_of(b: &Bundle) -> Vec<Vec<u8>> {
         .filter(|l| !l.is_empty())
         .map(<[u8]>::to_vec)
         .collect()
+}
+
+/// An export where another process writes the archive (a cluster's api
+/// node beside the engine leader) finds the line of a position stored a
+/// moment ago, still held by that writer until its next write-out.
+#[tokio::test]
+async fn an_export_beside_another_process_writing_the_archive_finds_lines_just_stored() {
+    use crate::storage::raw::{spawn_writer, RawBatch, FLUSH_EVERY};
+    let mut inst = installation().await;
+    let archive = RawArchive::open(
+        &inst.ctx.raw_dir,
+        RawOptions {
+            segment_bytes: 16 * 1024,
+            ..RawOptions::default()
+        },
+    )
+    .unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    let writer = spawn_writer(archive, rx, FLUSH_EVERY).unwrap();
+    // One more report of A in the window: its line goes to the writer, then
+    // its position to the store, as the leader's stages do.
+    let t = START + 30 * 60 + 30;
+    let line = position_lines(A, t, 90, "st-1").remove(0);
+    let (received, peer) = (t * 1000 + 2_500, "10.0.0.1:4001".parse().unwrap());
+    tx.send(RawBatch {
+        source: "tcp".into(),
+        peer: Some(peer),
+        lines: vec![(received, line.clone().into_bytes())],
+    })
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    Decoder::new().feed_from(Some(peer), line.as_bytes(), received, &mut out);
+    let mut row = PositionRow::of(&Arc::from("tcp"), &out[0]).unwrap();
+    row.seq = inst.ctx.store.last_seq().await.unwrap() + 1;
+    inst.ctx
+        .store
+        .write(&Batch {
+            positions: vec![row],
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+
+    inst.ctx.raw_writer = ArchiveWriter::Elsewhere;
+    let b = export(&inst.ctx, &inst.alert_id, &Scope::Admin)
+        .await
+        .unwrap();
+    assert!(lines_of(&b).iter().any(|l| l.ends_with(line.as_bytes())));
+    drop(tx);
+    tokio::task::spawn_blocking(move || writer.join().unwrap())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

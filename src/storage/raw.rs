@@ -98,6 +98,10 @@ pub use writer::{
 /// The archive's directory under the data directory: `<data_dir>/raw`.
 pub const RAW_DIR: &str = "raw";
 
+/// How often the daemon's archive writer writes out what it received (at
+/// most this long after a line is sent to it, with the writer keeping up).
+pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Milliseconds in a UTC day (no leap seconds in unix time).
 const MS_PER_DAY: Millis = 86_400_000;
 
