@@ -1,18 +1,22 @@
 // aiswatch operations console: sign-in, map (coastlines, zones, live vessels),
-// the alert queue (live from /api/v1/alerts/stream), alert and vessel details,
-// acknowledgements, evidence bundles; partners' alerts marked with their
-// origin; for an administrator, the Partners page (agreements, what crossed,
-// evidence requests to decide), the Audit page (audit.js), the Zones page
-// (zones.js: draw, check, preview, save zones) and legal holds on an alert
-// (holds.js). Everything shown comes from the API with the officer's
-// token, so a centre sees only what is routed to it. No build step.
+// the alert queue (live from /api/v1/alerts/stream), alert and vessel details
+// (why an alert fired: why.js), acknowledgements, evidence bundles; partners'
+// alerts marked with their origin; for an administrator, the Partners page
+// (partners.js: agreements, what crossed, evidence requests to decide), the
+// Audit page (audit.js), the Zones page (zones.js: draw, check, preview, save
+// zones) and legal holds on an alert (holds.js). Everything shown comes from
+// the API with the officer's token, so a centre sees only what is routed to
+// it. No build step.
 
 import { initAudit } from "./audit.js";
 import { initHolds } from "./holds.js";
 import { initZones } from "./zones.js";
+import { dl, esc, withheld } from "./html.js";
+import { initPartners } from "./partners.js";
+import { whySection } from "./why.js";
 import {
-  t, tn, tOr, apply, currentLang, loadLanguages, negotiate, browserLang, preferredLang, useLanguage, languageSwitch,
-  fmtDateTime, fmtTimeOfDay, fmtNumber, fmtDegrees, fmtPosition,
+  t, tn, tOr, currentLang, loadLanguages, negotiate, browserLang, preferredLang, useLanguage, languageSwitch,
+  fmtDateTime, fmtTimeOfDay, fmtNumber, fmtPosition,
 } from "./i18n.js";
 
 window.aiswatchConsole = { ready: false };
@@ -72,9 +76,6 @@ function apiResponse(path, opts = {}) {
 
 const enc = encodeURIComponent;
 const fmtTime = fmtDateTime;
-const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-// What a partner withheld, marked (in escaped HTML).
-const withheld = (html) => html.replaceAll("[withheld]", `<span class="withheld">${esc(t("withheld"))}</span>`);
 // An alert kind as people read it ("dark_period" → "dark period", or the
 // language's words).
 const kindName = (k) => tOr(`kind-${String(k).replaceAll("_", "-")}`, String(k).replaceAll("_", " "));
@@ -549,107 +550,6 @@ document.addEventListener("keydown", (ev) => {
   if (ev.key === "Escape" && !$("detail").hidden) { ev.preventDefault(); closeDetail(); }
 });
 
-// ---- why an alert fired: its details as a table ------------------------------------
-// Generic over the detectors: units come from key suffixes (`_s` seconds, `_m` metres,
-// `_kn` knots, `_deg` degrees, `lat`/`lon` coordinates, `_seen` after the unit), so a
-// new detector's details read well without a change here.
-
-const UNITS = { s: "s", seconds: "s", m: "m", kn: "kn", deg: "deg" };
-const WORDS = { sog: "speed over ground", imo: "IMO", mmsi: "MMSI", h: "hour", nav: "navigational", lat: "latitude", lon: "longitude" };
-const HUMANTIME = /^\s*(\d+(\.\d+)?\s*(ms|s|sec|m|min|h|d)\s*)+$/;
-const HUMANTIME_S = { ms: 0.001, s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86400 };
-
-// A key's unit ("s", "m", "kn", "deg" or null) and its words without the unit.
-function keyParts(key) {
-  const t = key.split("_");
-  let at = -1;
-  if (UNITS[t[t.length - 1]] && t.length > 1) at = t.length - 1;
-  else if (t[t.length - 1] === "seen" && t.length > 2 && UNITS[t[t.length - 2]]) at = t.length - 2;
-  else if (key === "seconds") at = 0;
-  const unit = at >= 0 ? UNITS[t[at]] : null;
-  const words = t.filter((_, i) => i !== at).map((w) => WORDS[w] || w);
-  const label = words.join(" ") || key;
-  // The language's words for a key it knows, else words made of the key.
-  return { unit, label: tOr(`why-${key.replaceAll("_", "-")}`, label[0].toUpperCase() + label.slice(1)) };
-}
-
-function fmtDuration(sec) {
-  if (!Number.isFinite(sec)) return String(sec);
-  if (Math.abs(sec) < 60) return t("unit-s", { n: Math.round(sec * 10) / 10 });
-  const mins = Math.round(sec / 60), d = Math.floor(mins / 1440), h = Math.floor(mins / 60) % 24, m = mins % 60;
-  return [d && t("unit-d", { n: d }), (d || h) && t("unit-h", { n: h }), t("unit-min", { n: m })].filter(Boolean).join(" ");
-}
-function humantimeSeconds(text) {
-  let total = 0;
-  for (const [, n, , u] of text.matchAll(/(\d+(\.\d+)?)\s*(ms|sec|min|s|m|h|d)/g)) total += Number(n) * HUMANTIME_S[u];
-  return total;
-}
-const fmtCoord = (n) => fmtDegrees(n, 5);
-
-// One value, formatted for its unit, as HTML (escaped).
-function whyValue(v, unit, key) {
-  if (v === null || v === undefined) return "–";
-  if (Array.isArray(v)) {
-    if (!v.length) return esc(t("value-none"));
-    // A [lon, lat] pair (the order of coordinates in aiswatch's JSON).
-    if (!unit && v.length === 2 && v.every((x) => typeof x === "number")) return esc(fmtPosition(v[1], v[0]));
-    if (v.every((x) => x === null || typeof x !== "object")) return esc(v.map((x) => plainValue(x, unit, key)).join(", "));
-    return `<ol class="why-list">${v.map((x) => `<li>${whyValue(x, unit, key)}</li>`).join("")}</ol>`;
-  }
-  if (typeof v === "object") return whyTable(v, true);
-  return esc(plainValue(v, unit, key));
-}
-
-// A scalar as text.
-function plainValue(v, unit, key) {
-  if (v === null || v === undefined) return "–";
-  if (typeof v === "boolean") return v ? t("value-yes") : t("value-no");
-  if (typeof v === "number") {
-    if (key === "lat" || key === "lon" || /_(lat|lon)$/.test(key)) return fmtCoord(v);
-    if (/(^|_)(mmsi|imo)$/.test(key)) return String(v); // identifiers, not amounts
-    switch (unit) {
-      case "s": return fmtDuration(v);
-      case "m": return Math.abs(v) >= 1000 ? t("unit-km", { n: Math.round(v / 100) / 10 }) : t("unit-m", { n: Math.round(v) });
-      case "kn": return t("unit-kn", { n: v });
-      case "deg": return t("unit-deg", { n: v });
-      default: return fmtNumber(v);
-    }
-  }
-  const text = String(v);
-  if (HUMANTIME.test(text)) return fmtDuration(humantimeSeconds(text));
-  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(text)) return fmtTime(text);
-  // A reason code or phrase ("left_the_zone", "left the zone"): the language's words for it.
-  if (/^[a-z]+([_ ][a-z]+)+$/.test(text)) return tOr(`reason-${text.replace(/[_ ]/g, "-")}`, text.replaceAll("_", " "));
-  return text;
-}
-
-// The rows of a details object: one per key (nulls left out), `x_lat`/`x_lon` as one
-// position, nested objects as a table in the row.
-function whyTable(o, nested = false) {
-  const rows = [];
-  const keys = Object.keys(o);
-  const done = new Set();
-  for (const k of keys) {
-    if (done.has(k) || o[k] === null || o[k] === undefined) continue;
-    const pair = k === "lat" ? ["lat", "lon", t("why-position")]
-      : k.endsWith("_lat") ? [k, `${k.slice(0, -4)}_lon`, tOr(`why-${k.slice(0, -4).replaceAll("_", "-")}-position`, t("why-named-position", { name: keyParts(k.slice(0, -4)).label }))]
-        : null;
-    if (pair && typeof o[pair[0]] === "number" && typeof o[pair[1]] === "number") {
-      done.add(pair[0]); done.add(pair[1]);
-      rows.push([pair[2], esc(fmtPosition(o[pair[0]], o[pair[1]]))]);
-      continue;
-    }
-    const { unit, label } = keyParts(k);
-    rows.push([label, whyValue(o[k], unit, k)]);
-  }
-  if (!rows.length) return "–";
-  return `<table class="why${nested ? " nested" : ""}">${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${v}</td></tr>`).join("")}</table>`;
-}
-
-const whySection = (details) => `<h3>${esc(t("detail-why"))}</h3>${withheld(details && typeof details === "object" ? whyTable(details) : esc(plainValue(details)))}
-    <details class="raw"><summary>${esc(t("detail-raw-json"))}</summary><pre>${esc(JSON.stringify(details, null, 2))}</pre></details>`;
-
-const dl = (rows) => `<dl>${rows.filter(([, v]) => v != null && v !== "").map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`;
 const HOUR = 3600e3;
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
@@ -830,124 +730,6 @@ $("detail-body").addEventListener("click", (ev) => {
   if (a) showAlert(a.dataset.id);
 });
 
-// ---- partners (administrators) ----------------------------------------------------------
-// GET /api/v1/federation: this installation, its partners, the agreements with
-// what crossed under each, and partners' evidence requests; the pending ones
-// are decided here.
-
-const evidencePolicy = (p) => tOr(`policy-${String(p).replaceAll("_", "-")}`, String(p));
-const list = (v, all) => (v == null ? all : v.length ? v.join(", ") : t("value-none"));
-
-function sendTerms(s) {
-  if (!s) return esc(t("value-nothing"));
-  const all = t("filter-all");
-  return dl([[t("terms-zones"), list(s.zones, all)], [t("terms-kinds"), list(s.kinds, all)], [t("terms-states"), list(s.states, all)],
-    [t("terms-delay"), s.delay], [t("terms-withheld"), list(s.redact, t("value-none"))], [t("terms-evidence"), evidencePolicy(s.evidence)]]);
-}
-const receiveTerms = (r) => (r ? dl([[t("terms-delivered-to"), list(r.deliver_to, t("value-none"))]]) : esc(t("value-nothing")));
-const agreementState = (st) => tOr(`agreement-${String(st).replaceAll("_", "-")}`, String(st).replaceAll("_", " "));
-const requestState = (st) => tOr(`request-${String(st).replaceAll("_", "-")}`, String(st));
-
-// A table titled by the heading `titleId`.
-function table(titleId, head, rows) {
-  return `<table class="fed" aria-labelledby="${titleId}">
-    <thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join("")}</tr></thead>
-    <tbody>${rows.join("")}</tbody></table>`;
-}
-
-function renderFederation(f) {
-  const agreements = f.agreements || [], partners = f.partners || [], requests = f.evidence_requests || [];
-  $("partners-body").innerHTML = `
-    <h3>${esc(t("partners-self"))}</h3>
-    ${f.name ? "" : `<p class="hint">${esc(t("partners-no-name", { key: "[federation] name" }))}</p>`}
-    <dl class="self"><dt>${esc(t("partners-name"))}</dt><dd id="fed-name">${esc(f.name || "–")}</dd>
-      <dt>${esc(t("partners-public-key"))}</dt><dd><code id="fed-key">${esc(f.public_key || "–")}</code></dd></dl>
-    <h3 id="partners-list-title">${esc(t("partners-list"))}</h3>
-    ${partners.length ? table("partners-list-title", [t("col-partner"), t("col-address"), t("partners-public-key")], partners.map((p) =>
-      `<tr data-partner="${esc(p.id)}"><th scope="row">${esc(p.id)}</th><td>${esc(p.url)}</td><td><code>${esc(p.public_key)}</code></td></tr>`))
-      : `<p>${esc(t("partners-none"))}</p>`}
-    <h3 id="agreements-title">${esc(t("agreements-title"))}</h3>
-    ${agreements.length ? table("agreements-title", [t("col-agreement"), t("col-partner"), t("col-state"), t("col-expires"), t("col-sends"),
-      t("col-receives"), t("col-sent"), t("col-received")], agreements.map((a) => {
-      const sent = a.sent || {};
-      return `<tr data-agreement="${esc(a.id)}" class="${esc(a.state)}"><th scope="row">${esc(a.id)}</th><td>${esc(a.partner)}</td>
-        <td><span class="agreement-state ${esc(a.state)}">${esc(agreementState(a.state))}</span></td>
-        <td>${esc(a.expires || t("agreements-no-end"))}</td><td>${sendTerms(a.send)}</td><td>${receiveTerms(a.receive)}</td>
-        <td class="counts">${a.send ? dl([[t("sent-pending"), sent.pending ?? 0], [t("sent-delivered"), sent.delivered ?? 0], [t("sent-failed"), sent.failed ?? 0]]) : "–"}</td>
-        <td class="counts received">${esc(a.received ?? 0)}</td></tr>`;
-    })) : `<p>${esc(t("agreements-none"))}</p>`}`;
-  // Pending first (oldest first: the longest waiting), then the decided ones, newest first.
-  const pending = requests.filter((r) => r.state === "pending").sort((a, b) => (a.requested_at < b.requested_at ? -1 : 1));
-  const decided = requests.filter((r) => r.state !== "pending").sort((a, b) => (a.requested_at < b.requested_at ? 1 : -1));
-  $("requests-body").innerHTML = requests.length ? table("requests-title",
-    [t("col-partner"), t("col-agreement"), t("col-alert"), t("col-asked"), t("col-state"), t("col-decision")], [...pending, ...decided].map((r) => {
-      const key = `${r.partner}/${r.request}`;
-      const decision = r.state === "pending"
-        ? `<button type="button" class="decide" data-act="approve" data-key="${esc(key)}" data-partner="${esc(r.partner)}" data-request="${esc(r.request)}"
-             aria-label="${esc(t("request-approve-label", { partner: r.partner, alert: r.alert }))}">${esc(t("request-approve"))}</button>
-           <button type="button" class="decide" data-act="refuse" data-key="${esc(key)}" data-partner="${esc(r.partner)}" data-request="${esc(r.request)}"
-             aria-label="${esc(t("request-refuse-label", { partner: r.partner, alert: r.alert }))}">${esc(t("request-refuse"))}</button>`
-        : esc([r.decided_by, r.decided_at && fmtTime(r.decided_at)].filter(Boolean).join(", ") || "–");
-      return `<tr data-request="${esc(key)}" class="${esc(r.state)}"><td>${esc(r.partner)}</td><td>${esc(r.agreement)}</td>
-        <td>${esc(r.alert)}</td><td>${esc(fmtTime(r.requested_at))}</td><td class="request-state">${esc(requestState(r.state))}</td><td>${decision}</td></tr>`;
-    })) : `<p>${esc(t("requests-none"))}</p>`;
-  // What waits for a decision, at the top of the page.
-  $("partners-pending").hidden = !pending.length;
-  $("partners-pending").firstElementChild.textContent = t("requests-pending", { n: pending.length });
-  window.aiswatchConsole.federation = { agreements: agreements.length, pending: pending.length, requests: requests.length };
-}
-
-let federationShown = null; // the JSON last rendered: re-render only on a change
-async function loadFederation({ force = false } = {}) {
-  const f = await api("/api/v1/federation");
-  state.federation = f;
-  const text = JSON.stringify(f);
-  if (!force && text === federationShown) return;
-  // Keep the keyboard where it was across a re-render.
-  const focused = document.activeElement?.closest?.("#partners button.decide")?.dataset;
-  federationShown = text;
-  renderFederation(f);
-  if (focused) document.querySelector(`#partners button.decide[data-key="${CSS.escape(focused.key)}"][data-act="${focused.act}"]`)?.focus();
-  $("partners-state").textContent = t("partners-updated", { time: fmtTimeOfDay(Date.now()) });
-}
-
-async function decide(button) {
-  const by = $("decide-by").value.trim();
-  $("decide-error").textContent = "";
-  if (!by) {
-    $("decide-error").textContent = t("requests-need-name");
-    $("decide-by").focus();
-    return;
-  }
-  sessionStorage.setItem("aiswatch.by", by);
-  const { act, partner, request } = button.dataset;
-  button.disabled = true;
-  try {
-    const r = await api(`/api/v1/federation/evidence_requests/${enc(partner)}/${enc(request)}/${act}`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ by }),
-    });
-    await loadFederation({ force: true }).catch((e) => { $("decide-error").textContent = e.message; });
-    $("partners-state").textContent = t(act === "approve" ? "request-approved-done" : "request-refused-done", { partner, alert: r?.alert ?? request });
-    window.aiswatchConsole.decided = { partner, request, state: r?.state };
-  } catch (e) {
-    // 409: decided meanwhile (on another screen); 404: no such request.
-    $("decide-error").textContent = e.message;
-    await loadFederation({ force: true }).catch(() => {});
-  }
-  // The row's buttons are gone: keep the keyboard in the table.
-  if (!document.activeElement || document.activeElement === document.body) {
-    (document.querySelector("#requests-body button.decide") || $("partners-title")).focus();
-  }
-}
-
-$("requests-body").addEventListener("click", (ev) => {
-  const b = ev.target.closest("button.decide");
-  if (b) decide(b);
-});
-$("partners-refresh").addEventListener("click", () => loadFederation({ force: true }).catch((e) => {
-  $("partners-state").textContent = t("partners-error", { error: e.message });
-}));
-
 // ---- views ------------------------------------------------------------------------------
 // The map (queue, map, details) or one of the administrators' pages.
 
@@ -955,6 +737,7 @@ const audit = initAudit({ api, esc, openAlert: (id) => { showView("map"); showAl
 const holds = initHolds({ api, esc, fmtTime });
 // Zones saved or deleted there are in force: the map's zones are read again.
 const zones = initZones({ apiResponse, esc, fmtTime, onChanged: () => loadZones().catch(() => {}) });
+const partners = initPartners({ api, state });
 
 let partnersTimer = null;
 function showView(view) {
@@ -972,8 +755,8 @@ function showView(view) {
   clearInterval(partnersTimer);
   if (view === "partners") {
     $("decide-by").value ||= sessionStorage.getItem("aiswatch.by") || "";
-    loadFederation({ force: true }).catch((e) => { $("partners-state").textContent = t("partners-error", { error: e.message }); });
-    partnersTimer = setInterval(() => loadFederation().catch(() => {}), PARTNERS_REFRESH_MS);
+    partners.load({ force: true }).catch((e) => { $("partners-state").textContent = t("partners-error", { error: e.message }); });
+    partnersTimer = setInterval(() => partners.load().catch(() => {}), PARTNERS_REFRESH_MS);
     $("partners-title").focus();
   } else if (view === "audit") {
     audit.show();
