@@ -29,21 +29,54 @@ dark-period-why-cell = { $count ->
    *[other] les stations { $receivers } qui couvrent sa position estimée ont continué de recevoir
 }
 dark-period-why-explained = les stations qui le recevaient n'ont été en panne que { $explained } de ce temps
-dark-period-returned = { $vessel } réapparu après { $gap } d'extinction AIS dans { $zone }, à { $distance_nm } milles de l'endroit où il s'était éteint (vitesse implicite { $speed_kn } nœuds).
+dark-period-returned = { $vessel } réapparu après { $gap } d'extinction AIS dans { $zone }, à { $distance_nm } { $distance_nm_n ->
+        [one] mille
+       *[other] milles
+    } de l'endroit où il s'était éteint (vitesse implicite { $speed_kn } { $speed_kn_n ->
+        [one] nœud
+       *[other] nœuds
+    }).
 dark-period-forgotten = { $vessel } plus entendu après { $silent } d'extinction AIS dans { $zone } ; fin : { $reason } (plus suivi).
 dark-period-unwatched = { $vessel } : surveillance des extinctions AIS terminée ({ $reason }) dans { $zone }, navire toujours silencieux.
 
-loitering = { $vessel } en stationnement prolongé depuis { $duration } dans { $zone } à { $max_speed_kn } nœuds au plus (seuil { $threshold_kn } nœuds pendant { $min_duration }){ $silences }{ $ended }.
+loitering = { $vessel } en stationnement prolongé depuis { $duration } dans { $zone } à { $max_speed_kn } { $max_speed_kn_n ->
+        [one] nœud
+       *[other] nœuds
+    } au plus (seuil { $threshold_kn } { $threshold_kn_n ->
+        [one] nœud
+       *[other] nœuds
+    } pendant { $min_duration }){ $silences }{ $ended }.
 
-rendezvous = { $vessel } et { $other } bord à bord depuis { $duration } dans { $zone }, à { $distance_m } m l'un de l'autre (au plus près { $closest_m } m), tous deux à { $max_speed_kn } nœuds au plus (seuil { $threshold_m } m pendant { $min_duration }){ $silences }{ $ended }.
+rendezvous = { $vessel } et { $other } bord à bord depuis { $duration } dans { $zone }, à { $distance_m } m l'un de l'autre (au plus près { $closest_m } m), tous deux à { $max_speed_kn } { $max_speed_kn_n ->
+        [one] nœud
+       *[other] nœuds
+    } au plus (seuil { $threshold_m } m pendant { $min_duration }){ $silences }{ $ended }.
 
-drifting = { $vessel } en dérive depuis { $duration } dans { $zone } : cap écarté de { $min_angle } à { $max_angle }° de sa route, jusqu'à { $max_speed_kn } nœuds (seuil { $threshold_min_angle } à { $threshold_max_angle }° entre { $threshold_min_kn } et { $threshold_max_kn } nœuds pendant { $min_duration }){ $ended }.
+drifting = { $vessel } en dérive depuis { $duration } dans { $zone } : cap écarté de { $min_angle } à { $max_angle }° de sa route, jusqu'à { $max_speed_kn } { $max_speed_kn_n ->
+        [one] nœud
+       *[other] nœuds
+    } (seuil { $threshold_min_angle } à { $threshold_max_angle }° entre { $threshold_min_kn } et { $threshold_max_kn } { $threshold_max_kn_n ->
+        [one] nœud
+       *[other] nœuds
+    } pendant { $min_duration }){ $ended }.
 
-fishing = { $vessel } en pêche dans la zone interdite { $zone } depuis { $duration } entre { $min_speed_kn } et { $max_speed_kn } nœuds, { $why } (vitesses de pêche { $threshold_min_kn } à { $threshold_max_kn } nœuds pendant { $min_duration }){ $ended }.
+fishing = { $vessel } en pêche dans la zone interdite { $zone } depuis { $duration } entre { $min_speed_kn } et { $max_speed_kn } { $max_speed_kn_n ->
+        [one] nœud
+       *[other] nœuds
+    }, { $why } (vitesses de pêche { $threshold_min_kn } à { $threshold_max_kn } { $threshold_max_kn_n ->
+        [one] nœud
+       *[other] nœuds
+    } pendant { $min_duration }){ $ended }.
 fishing-why-declared = déclaré comme navire de pêche (type de navire 30)
 fishing-why-turns = route de chalutier : { $turns } virages de { $turn_deg }° ou plus ({ $rate } par heure, seuil { $threshold } par heure)
 
-speeding = { $vessel } en excès de vitesse depuis { $duration } dans { $zone }, jusqu'à { $max_speed_kn } nœuds (limite { $limit_kn } nœuds pendant { $min_duration }){ $ended }.
+speeding = { $vessel } en excès de vitesse depuis { $duration } dans { $zone }, jusqu'à { $max_speed_kn } { $max_speed_kn_n ->
+        [one] nœud
+       *[other] nœuds
+    } (limite { $limit_kn } { $limit_kn_n ->
+        [one] nœud
+       *[other] nœuds
+    } pendant { $min_duration }){ $ended }.
 
 identity-change-open = { $vessel } : { $change } dans { $zone } ({ $count ->
     [one] { $count } changement d'identité
@@ -221,7 +254,8 @@ console-unit-h = { $n } h
 console-unit-d = { $n } j
 console-unit-m = { $n } m
 console-unit-km = { $n } km
-console-unit-kn = { $n } nœuds
+console-unit-kn-one = { $n } nœud
+console-unit-kn-other = { $n } nœuds
 console-unit-deg = { $n }°
 console-time-utc = { $time } UTC
 console-value-none = aucun

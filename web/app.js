@@ -713,7 +713,7 @@ async function showVessel(mmsi) {
           [t("vessel-ship-type"), s.ship_type], [t("vessel-size-label"), size], [t("vessel-draught"), s.draught_m && t("unit-m", { n: s.draught_m })],
           [t("vessel-destination"), s.destination], [t("vessel-last-report"), fmtTime(v.position_at)],
           [t("vessel-position"), v.lat != null ? fmtPosition(v.lat, v.lon, 4) : null],
-          [t("vessel-speed"), v.sog_kn != null ? t("unit-kn", { n: v.sog_kn }) : null], [t("vessel-course"), v.cog != null ? t("unit-deg", { n: v.cog }) : null],
+          [t("vessel-speed"), v.sog_kn != null ? tn("unit-kn", v.sog_kn) : null], [t("vessel-course"), v.cog != null ? t("unit-deg", { n: v.cog }) : null],
           [t("vessel-heard-by"), v.station || v.source]])}
     <h3>${esc(t("vessel-alerts"))}</h3><ul>${alerts.alerts.map((a) => `<li><button type="button" class="alert-link" data-id="${esc(a.id)}">${esc(kindName(a.kind))}</button> ${esc(fmtTime(a.started_at))} ${esc(stateName(a.state))}</li>`).join("") || `<li>${esc(t("value-none"))}</li>`}</ul>`);
   tracksLayer.clearLayers();

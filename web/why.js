@@ -3,7 +3,7 @@
 // `_kn` knots, `_deg` degrees, `lat`/`lon` coordinates, `_seen` after the unit), so a
 // new detector's details read well without a change here.
 
-import { t, tOr, fmtDateTime as fmtTime, fmtNumber, fmtDegrees, fmtPosition } from "./i18n.js";
+import { t, tn, tOr, fmtDateTime as fmtTime, fmtNumber, fmtDegrees, fmtPosition } from "./i18n.js";
 import { esc, withheld } from "./html.js";
 
 const UNITS = { s: "s", seconds: "s", m: "m", kn: "kn", deg: "deg" };
@@ -62,7 +62,7 @@ function plainValue(v, unit, key) {
     switch (unit) {
       case "s": return fmtDuration(v);
       case "m": return Math.abs(v) >= 1000 ? t("unit-km", { n: Math.round(v / 100) / 10 }) : t("unit-m", { n: Math.round(v) });
-      case "kn": return t("unit-kn", { n: v });
+      case "kn": return tn("unit-kn", v);
       case "deg": return t("unit-deg", { n: v });
       default: return fmtNumber(v);
     }

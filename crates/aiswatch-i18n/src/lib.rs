@@ -103,7 +103,10 @@ impl Message {
         self.arg(name, Arg::Int(value.into()))
     }
 
-    /// With argument `name`, `value` shown with `places` decimals.
+    /// With argument `name`, `value` shown with `places` decimals; a
+    /// catalog chooses a word's plural by `name` with `_n` after it (the
+    /// figure as shown, as a number: `{ $speed_kn_n -> [one] nœud *[other]
+    /// nœuds }`).
     pub fn decimal(self, name: &str, value: f64, places: u8) -> Self {
         self.arg(name, Arg::Decimal { value, places })
     }
@@ -365,6 +368,9 @@ impl Catalogs {
         }
         let mut args = FluentArgs::new();
         for (name, arg) in &msg.args {
+            if let Arg::Decimal { value, places } = arg {
+                args.set(format!("{name}_n"), shown(*value, *places));
+            }
             let value: FluentValue = match arg {
                 Arg::Text(s) => s.as_str().into(),
                 Arg::Int(n) => (*n).into(),
@@ -421,6 +427,13 @@ fn pattern(c: &Catalog, id: &str, args: Option<&FluentArgs>) -> Option<String> {
     let mut errors = Vec::new();
     let text = c.bundle.format_pattern(value, args, &mut errors);
     (args.is_none() || errors.is_empty()).then(|| text.into_owned())
+}
+
+/// `value` as [`decimal`] shows it, as a number, for a catalog's plural:
+/// the figure the reader sees decides it (1.96 shown as "2.0" is plural).
+fn shown(value: f64, places: u8) -> FluentValue<'static> {
+    let plain = format!("{:.*}", usize::from(places), value);
+    FluentValue::from(plain.parse::<f64>().unwrap_or(value))
 }
 
 /// `value` with `places` decimals, written with `c`'s `number-decimal`

@@ -42,6 +42,42 @@ fn figures_are_written_the_languages_way() {
     assert!(pt.contains("4,6 nós"), "{pt}");
 }
 
+/// French puts a unit in the singular below two, as the figure is shown.
+#[test]
+fn a_unit_takes_the_plural_of_its_figure_as_shown() {
+    let c = shipped();
+    let speeding = |max: f64| {
+        Message::new("speeding")
+            .text("vessel", "V")
+            .duration("duration", 0)
+            .text("zone", "Z")
+            .decimal("max_speed_kn", max, 1)
+            .decimal("limit_kn", 12.0, 1)
+            .duration("min_duration", 0)
+            .text("ended", "")
+    };
+    for (max, want) in [
+        (1.5, "jusqu'à 1,5 nœud (limite 12,0 nœuds"),
+        (0.04, "jusqu'à 0,0 nœud ("),
+        (1.96, "jusqu'à 2,0 nœuds ("),
+        (1.94, "jusqu'à 1,9 nœud ("),
+    ] {
+        let fr = c.render("fr", &speeding(max)).unwrap();
+        assert!(fr.contains(want), "{max}: {fr}");
+    }
+    let returned = Message::new("dark-period-returned")
+        .text("vessel", "V")
+        .duration("gap", 3_600_000)
+        .text("zone", "Z")
+        .decimal("distance_nm", 1.0, 1)
+        .decimal("speed_kn", 7.5, 1);
+    let fr = c.render("fr", &returned).unwrap();
+    assert!(
+        fr.contains("à 1,0 mille de l'endroit") && fr.contains("implicite 7,5 nœuds)"),
+        "{fr}"
+    );
+}
+
 #[test]
 fn big_numbers_are_grouped_where_the_language_groups_them() {
     let c = shipped();
