@@ -18,3 +18,10 @@ pub mod fixtures;
 pub mod record;
 pub mod snapshot;
 pub mod track;
+
+/// Whether a table of `len` entries with room for `capacity` should give
+/// its memory back: under a quarter full (a burst of vessels, millions of
+/// MMSIs, must not keep its table for ever).
+pub(crate) fn oversized(capacity: usize, len: usize) -> bool {
+    capacity > 4 * len + 1024
+}

@@ -90,7 +90,7 @@ impl Deadlines {
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(u8, &Key) -> bool) {
         for (i, h) in self.heaps.iter_mut().enumerate() {
             h.retain(|Reverse((_, key))| keep(i as u8, key));
-            if super::oversized(h.capacity(), h.len()) {
+            if crate::oversized(h.capacity(), h.len()) {
                 h.shrink_to_fit();
             }
         }

@@ -738,23 +738,16 @@ pub(crate) fn slow_in(fix: &Fix, max_kn: f64, hysteresis: f64) -> Option<bool> {
     }
 }
 
-/// Whether a table of `len` entries with room for `capacity` should give
-/// its memory back: under a quarter full (a burst of vessels, millions of
-/// MMSIs, must not keep its table for ever).
-pub(crate) fn oversized(capacity: usize, len: usize) -> bool {
-    capacity > 4 * len + 1024
-}
-
-/// Gives a map's memory back once [`oversized`].
+/// Gives a map's memory back once [`crate::oversized`].
 fn shrink<K: std::hash::Hash + Eq, V>(map: &mut AHashMap<K, V>) {
-    if oversized(map.capacity(), map.len()) {
+    if crate::oversized(map.capacity(), map.len()) {
         map.shrink_to_fit();
     }
 }
 
 /// [`shrink`] for a set.
 fn shrink_set<K: std::hash::Hash + Eq>(set: &mut AHashSet<K>) {
-    if oversized(set.capacity(), set.len()) {
+    if crate::oversized(set.capacity(), set.len()) {
         set.shrink_to_fit();
     }
 }

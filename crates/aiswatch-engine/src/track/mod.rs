@@ -371,7 +371,7 @@ impl TrackStore {
             .count();
         if removed > 0 {
             self.dirty = true;
-            if self.vessels.capacity() > 4 * self.vessels.len() + 1024 {
+            if crate::oversized(self.vessels.capacity(), self.vessels.len()) {
                 self.vessels.shrink_to_fit();
             }
         }

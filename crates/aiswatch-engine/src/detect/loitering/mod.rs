@@ -1,6 +1,6 @@
 //! Loitering: a vessel slow (at most `max_speed_kn`) in a zone, outside
 //! ports, for at least `min_duration`. A silence does not split it: see
-//! [`super::interrupt`].
+//! [`super::episode`].
 
 use std::time::Duration;
 
