@@ -368,13 +368,18 @@ impl Catalogs {
         }
         let mut args = FluentArgs::new();
         for (name, arg) in &msg.args {
-            if let Arg::Decimal { value, places } = arg {
-                args.set(format!("{name}_n"), shown(*value, *places));
-            }
             let value: FluentValue = match arg {
                 Arg::Text(s) => s.as_str().into(),
                 Arg::Int(n) => (*n).into(),
-                Arg::Decimal { value, places } => decimal(c, *value, *places).into(),
+                Arg::Decimal { value, places } => {
+                    // The figure as shown, written the catalog's way and, for
+                    // a plural choice, as a number (`<name>_n`): 1.96 shown
+                    // as "2.0" is plural.
+                    let plain = format!("{:.*}", usize::from(*places), value);
+                    let shown = plain.parse::<f64>().unwrap_or(*value);
+                    args.set(format!("{name}_n"), shown);
+                    decimal(c, &plain).into()
+                }
                 Arg::DurationMs(ms) => self.duration_in(c, *ms)?.into(),
                 Arg::Word { id, text } => {
                     self.word_in(c, id).unwrap_or_else(|| text.clone()).into()
@@ -429,20 +434,12 @@ fn pattern(c: &Catalog, id: &str, args: Option<&FluentArgs>) -> Option<String> {
     (args.is_none() || errors.is_empty()).then(|| text.into_owned())
 }
 
-/// `value` as [`decimal`] shows it, as a number, for a catalog's plural:
-/// the figure the reader sees decides it (1.96 shown as "2.0" is plural).
-fn shown(value: f64, places: u8) -> FluentValue<'static> {
-    let plain = format!("{:.*}", usize::from(places), value);
-    FluentValue::from(plain.parse::<f64>().unwrap_or(value))
-}
-
-/// `value` with `places` decimals, written with `c`'s `number-decimal`
-/// and, from five digits on, `number-group` separators.
-fn decimal(c: &Catalog, value: f64, places: u8) -> String {
-    let plain = format!("{:.*}", usize::from(places), value);
+/// `plain` (a figure as Rust writes it: `-1234.5`) written with `c`'s
+/// `number-decimal` and, from five digits on, `number-group` separators.
+fn decimal(c: &Catalog, plain: &str) -> String {
     let (int, frac) = match plain.split_once('.') {
         Some((i, f)) => (i, Some(f)),
-        None => (plain.as_str(), None),
+        None => (plain, None),
     };
     let (sign, digits) = match int.strip_prefix('-') {
         Some(d) => ("-", d),
