@@ -131,7 +131,7 @@ fn by_sea(zones: &Path, partitions: u32) -> String {
 /// Positions and alert changes stored.
 async fn stored(db: &str) -> (i64, i64) {
     let mut c = sqlx::PgConnection::connect(db).await.unwrap();
-    sqlx::query_as("SELECT (SELECT COUNT(*) FROM positions), (SELECT COUNT(*) FROM alert_events)")
+    sqlx::query_as("SELECT (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM position_blocks), (SELECT COUNT(*) FROM alert_events)")
         .fetch_one(&mut c)
         .await
         .unwrap_or((0, 0))

@@ -20,11 +20,11 @@
 //!    batches). Throughput is positions over the wall time from the first
 //!    send to the writer task's end (every transaction committed).
 //! 3. Size on disk: the SQLite file (+ WAL) after close, or the sum of
-//!    `pg_total_relation_size` over the positions partitions (and over
+//!    `pg_total_relation_size` over the position blocks' partitions (and over
 //!    every table of the schema).
-//! 4. Baselines, three times each: `SELECT COUNT(*) FROM positions`, and
-//!    `SELECT COUNT(*) FROM positions WHERE hash = 0` (no index applies: every
-//!    row is read).
+//! 4. Baselines, three times each: the count of stored positions, and
+//!    `SELECT COUNT(*) FROM position_blocks WHERE n = 0` (no index applies:
+//!    every block is read).
 //! 5. `--queries` seeded queries of each kind, one at a time: (a) `track` of
 //!    a random vessel over 24 h, (b) `positions_in` a random 1°×1° box over
 //!    6 h (`max_points` 10 000). p50/p90/p99/max latency and mean rows.
@@ -367,7 +367,7 @@ async fn db_size(url: &str) -> Result<(u64, u64), Box<dyn std::error::Error>> {
         let total = file_len(&p) + file_len(std::path::Path::new(&wal));
         // Positions and their indexes, from SQLite's own page accounting.
         let positions = match sqlx::query(
-            "SELECT SUM(pgsize) FROM dbstat WHERE name IN ('positions', 'positions_mmsi_t', 'positions_cell_t', 'positions_t', 'positions_seq')",
+            "SELECT SUM(pgsize) FROM dbstat WHERE name IN ('position_blocks', 'position_blocks_seq', 'position_batches', 'vessel_cells', 'position_cells')",
         )
         .fetch_one(&pool)
         .await
@@ -381,7 +381,7 @@ async fn db_size(url: &str) -> Result<(u64, u64), Box<dyn std::error::Error>> {
         let pool = sqlx::PgPool::connect(url).await?;
         let positions: Option<i64> = sqlx::query(
             "SELECT SUM(pg_total_relation_size(inhrelid))::bigint FROM pg_inherits \
-             WHERE inhparent = 'positions'::regclass",
+             WHERE inhparent = 'position_blocks'::regclass",
         )
         .fetch_one(&pool)
         .await?
@@ -399,10 +399,10 @@ async fn db_size(url: &str) -> Result<(u64, u64), Box<dyn std::error::Error>> {
     }
 }
 
-/// Milliseconds of `SELECT COUNT(*) FROM positions WHERE hash = 0`: no index
-/// applies, so every row is read (the floor any unindexed query pays).
+/// Milliseconds of `SELECT COUNT(*) FROM position_blocks WHERE n = 0`: no
+/// index applies, so every block is read (the floor any unindexed query pays).
 async fn full_scan_ms(url: &str) -> Result<f64, Box<dyn std::error::Error>> {
-    let sql = "SELECT COUNT(*) FROM positions WHERE hash = 0";
+    let sql = "SELECT COUNT(*) FROM position_blocks WHERE n = 0";
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
     if url.starts_with("sqlite:") {
         let pool = sqlx::SqlitePool::connect(url).await?;
@@ -732,7 +732,7 @@ async fn bench(a: &Args, url: &str) -> Res<()> {
     let cm: Vec<String> = count_ms.iter().map(|m| format!("{m:.0}")).collect();
     let sm: Vec<String> = scan_ms.iter().map(|m| format!("{m:.0}")).collect();
     println!(
-        "  baselines: COUNT(*) {} ms; full scan (COUNT(*) WHERE hash = 0) {} ms",
+        "  baselines: COUNT(*) {} ms; full scan (COUNT(*) of blocks WHERE n = 0) {} ms",
         cm.join(" / "),
         sm.join(" / ")
     );

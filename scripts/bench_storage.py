@@ -13,18 +13,18 @@ database each time:
   none      replay --zones zones FEED                       (no storage)
   sqlite    replay --zones zones --db sqlite://… FEED
   postgres  replay --zones zones --db postgres://… FEED     (fresh schema)
-  sqlite3 .import   the same positions (exported once from a stored run,
-            in the table's key order) into the same, freshly migrated
-            schema, one transaction, `synchronous = NORMAL` as aiswatch's
-  psql COPY         the same rows into the same PostgreSQL schema (its day
+  sqlite3 INSERT    the same position blocks (from one stored run, in the
+            table's key order, through ATTACH: no parsing) into the same,
+            freshly migrated schema, one transaction, `synchronous =
+            NORMAL` as aiswatch's
+  psql COPY         the same blocks into the same PostgreSQL schema (its day
             partitions made beforehand), one transaction
 
 and, with --other, the sqlite and postgres replays of a second binary
 (a before/after comparison in the same run). Prints medians, min/max and the
 ratio of each median to the median without storage; writes OUT/rounds.tsv.
-The physical limits store positions only (not the engine's other rows:
-static changes, ticks, alerts), and `.import` reads empty CSV fields as ''
-where aiswatch stores NULL.
+The physical limits store position blocks only (not the engine's other
+rows: static changes, ticks, alerts, the per-hour lists).
 """
 import argparse
 import os
@@ -35,11 +35,8 @@ import subprocess
 import sys
 import time
 
-COLUMNS_SQLITE = ("cell, hour, mmsi, t, hash, seq, lon, lat, sog_dkn, cog_ddeg, "
-                  "heading, nav_status, msg_type, station, source")
-COLUMNS_PG = ("cell, mmsi, t, hash, seq, lon, lat, sog_dkn, cog_ddeg, heading, "
-              "nav_status, msg_type, station, source")
-DAY_MS = 86_400_000
+COLUMNS = "cell, hour, mmsi, first_seq, last_seq, t_min, t_max, n, points"
+KEY = "cell, hour, mmsi, first_seq"
 
 
 def run(cmd, **kw):
@@ -98,9 +95,8 @@ def main():
     with open(feed, "rb") as f:
         lines = sum(1 for _ in f)
 
-    # The rows the limits import: one stored run's positions, in key order.
+    # The rows the limits import: one stored run's blocks, in key order.
     ref = os.path.join(out, "ref.db")
-    csv_path = os.path.join(out, "positions.csv")
     empty = os.path.join(out, "empty.nmea")
     open(empty, "w").close()
     for p in (ref, ref + "-wal", ref + "-shm"):
@@ -108,24 +104,22 @@ def main():
             os.remove(p)
     run([a.bin, "replay", "--zones", zones, "--db", f"sqlite://{ref}", feed],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(csv_path, "w") as f:
-        run(["sqlite3", "-csv", ref,
-             f"SELECT {COLUMNS_SQLITE} FROM positions ORDER BY cell, hour, mmsi, t, hash"],
-            stdout=f)
-    pg_csv = os.path.join(out, "positions_pg.csv")
+    pg_csv = os.path.join(out, "blocks_pg.csv")
+    hex_columns = COLUMNS.replace("points", "'\\x' || hex(points)")
     with open(pg_csv, "w") as f:
-        run(["sqlite3", "-csv", ref, f"SELECT {COLUMNS_PG} FROM positions ORDER BY cell, t"],
-            stdout=f)
+        run(["sqlite3", "-csv", ref,
+             f"SELECT {hex_columns} FROM position_blocks ORDER BY {KEY}"], stdout=f)
     days = [int(x) for x in subprocess.check_output(
-        ["sqlite3", ref, f"SELECT DISTINCT t / {DAY_MS} FROM positions"]).split()]
+        ["sqlite3", ref, "SELECT DISTINCT hour / 24 FROM position_blocks"]).split()]
     template = os.path.join(out, "template.db")
     for p in (template, template + "-wal", template + "-shm"):
         if os.path.exists(p):
             os.remove(p)
     run([a.bin, "replay", "--db", f"sqlite://{template}", empty],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rows = sum(1 for _ in open(csv_path))
-    print(f"feed {feed}: {lines} lines; {rows} positions stored; {a.rounds} rounds; "
+    rows, blocks = (int(x) for x in subprocess.check_output(
+        ["sqlite3", ref, "SELECT SUM(n), COUNT(*) FROM position_blocks"]).decode().split("|"))
+    print(f"feed {feed}: {lines} lines; {rows} positions stored in {blocks} blocks; {a.rounds} rounds; "
           f"load {open('/proc/loadavg').read().split()[:3]}", flush=True)
 
     def sqlite_db(name):
@@ -160,16 +154,17 @@ def main():
         db = sqlite_db("lim.db")
         shutil.copy(template, db)
         s, _ = timed(["sqlite3", "-cmd", "PRAGMA synchronous = NORMAL", db,
-                      f".import --csv {csv_path} positions"])
-        note("sqlite3 .import", s, rows)
+                      f"ATTACH '{ref}' AS ref; BEGIN; INSERT INTO position_blocks ({COLUMNS}) "
+                      f"SELECT {COLUMNS} FROM ref.position_blocks ORDER BY {KEY}; COMMIT"])
+        note("sqlite3 INSERT", s, rows)
         fresh_pg()
         run([a.bin, "replay", "--db", pg_url, empty],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for d in days:
-            psql(pg_url, f"CREATE TABLE positions_d{d} PARTITION OF positions "
-                         f"FOR VALUES FROM ({d * DAY_MS}) TO ({(d + 1) * DAY_MS})")
+            psql(pg_url, f"CREATE TABLE position_blocks_d{d} PARTITION OF position_blocks "
+                         f"FOR VALUES FROM ({d * 24}) TO ({(d + 1) * 24})")
         s, _ = timed(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-1", pg_url, "-c",
-                      f"\\copy positions ({COLUMNS_PG}) FROM '{pg_csv}' WITH (FORMAT csv)"])
+                      f"\\copy position_blocks ({COLUMNS}) FROM '{pg_csv}' WITH (FORMAT csv)"])
         note("psql COPY", s, rows)
         print(f"round {r + 1}: " + ", ".join(
             f"{k} {v[-1]:.3f}" for k, v in results.items()), flush=True)

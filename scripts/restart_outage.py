@@ -68,7 +68,7 @@ def main():
                             f"sqlite://{d}/data/aiswatch.db", feed], stdout=subprocess.DEVNULL, stderr=log, check=True)
         fill = time.time() - t0
         db = sqlite3.connect(f"{d}/data/aiswatch.db")
-        stored = db.execute("SELECT count(*) FROM positions").fetchone()[0]
+        stored = db.execute("SELECT coalesce(sum(n), 0) FROM position_blocks").fetchone()[0]
         db.close()
         port = free_port()
         p = subprocess.Popen([binary, "run", "--config", config(d, f"{sim}/zones", port, None)],

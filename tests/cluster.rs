@@ -167,7 +167,7 @@ async fn until_leader(n: &Node, within: Duration) -> Duration {
 async fn stored_positions(db: &str) -> i64 {
     use sqlx::Connection;
     let mut c = sqlx::PgConnection::connect(db).await.unwrap();
-    sqlx::query_scalar("SELECT COUNT(*) FROM positions")
+    sqlx::query_scalar("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM position_blocks")
         .fetch_one(&mut c)
         .await
         .unwrap()
@@ -411,12 +411,13 @@ async fn until_alerts_are_replays(
 
 /// Every stored position (mmsi, time), in order, against what replay stores.
 async fn assert_every_position_stored(db: &str, want: &[aiswatch::storage::PositionRow]) {
-    use sqlx::Connection;
-    let mut c = sqlx::PgConnection::connect(db).await.unwrap();
-    let got: Vec<(i64, i64)> = sqlx::query_as("SELECT mmsi, t FROM positions ORDER BY mmsi, t")
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
+    let store = aiswatch::storage::Store::connect(db).await.unwrap();
+    let stored = store.records(1, u64::MAX).await.unwrap().positions;
+    let mut got: Vec<(i64, i64)> = stored
+        .iter()
+        .map(|p| (i64::from(p.mmsi.0), p.time))
+        .collect();
+    got.sort_unstable();
     let mut want: Vec<(i64, i64)> = want.iter().map(|p| (i64::from(p.mmsi.0), p.time)).collect();
     want.sort_unstable();
     assert!(

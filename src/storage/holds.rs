@@ -105,11 +105,12 @@ where
     })
 }
 
-/// SQL that is true of a row a hold keeps, on columns `mmsi` and `time`
-/// (`t`, or `hour` with the window in hours); `None` without holds.
-/// Integers only: safe to inline.
-pub(super) fn kept_sql(holds: &[Hold], time: &str) -> Option<String> {
-    let hours = time == "hour";
+/// SQL that is true of a row a hold keeps, on columns `mmsi` and the
+/// row's time range `first ..= last` (`t_min`, `t_max`, or `hour` with the
+/// window in hours): the vessel is held and the range meets the window.
+/// `None` without holds. Integers only: safe to inline.
+pub(super) fn kept_sql(holds: &[Hold], first: &str, last: &str) -> Option<String> {
+    let hours = first == "hour";
     let at = |t: Millis| if hours { hour_of(t) } else { t };
     let terms: Vec<String> = holds
         .iter()
@@ -118,10 +119,10 @@ pub(super) fn kept_sql(holds: &[Hold], time: &str) -> Option<String> {
             let list: Vec<String> = h.mmsi.iter().map(|m| m.0.to_string()).collect();
             let to = h
                 .to_ms
-                .map(|to| format!(" AND {time} <= {}", at(to)))
+                .map(|to| format!(" AND {first} <= {}", at(to)))
                 .unwrap_or_default();
             format!(
-                "(mmsi IN ({}) AND {time} >= {}{to})",
+                "(mmsi IN ({}) AND {last} >= {}{to})",
                 list.join(","),
                 at(h.from_ms)
             )

@@ -9,7 +9,8 @@
 //! data on change, every alert state change (with its sequence number per
 //! alert), and, beside the database, the raw lines as received
 //! ([`raw`]). SQL text is shared between the databases where it can be
-//! (`$N` placeholders work on both); positions go in with multi-row
+//! (`$N` placeholders work on both). Positions are stored in blocks, one
+//! per vessel, grid cell, hour and batch ([`blocks`]), with multi-row
 //! `INSERT` on SQLite and `COPY` into day partitions on PostgreSQL.
 
 use std::str::FromStr;
@@ -28,12 +29,14 @@ use aiswatch_engine::track::StaticInfo;
 mod acks;
 mod alerts;
 pub mod audit;
+mod blocks;
 pub mod cluster;
 pub mod config;
 pub mod delivery;
 pub mod federation;
 mod holds;
 mod model;
+mod positions;
 pub mod raw;
 pub mod rebuild;
 mod reworded;
@@ -90,9 +93,6 @@ const SQLITE_WRITER_CACHE_KIB: &str = "-262144";
 const SQLITE_WAL_KEEP_BYTES: &str = "67108864";
 const POSITION_COLUMNS: &str =
     "mmsi, t, lon, lat, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source, hash, seq";
-/// What a box query returns per point: only what the API shows. Each column
-/// less is less to copy, hand over and decode per row (thousands per box).
-const BOX_POINT_COLUMNS: &str = "mmsi, t, lon, lat, sog_dkn, cog_ddeg";
 const STATIC_COLUMNS: &str =
     "mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq, station";
 
@@ -124,6 +124,9 @@ pub enum StorageError {
     /// The data directory could not be created.
     #[error("cannot create {0}: {1}")]
     Dir(std::path::PathBuf, std::io::Error),
+    /// A stored block of positions could not be read back.
+    #[error("stored positions: {0}")]
+    Block(String),
     /// Another node took the lease since this one did: its commits no
     /// longer count (it must stop).
     #[error("lease {lease} was taken by another node after epoch {epoch}: this node is no longer its leader")]
@@ -277,6 +280,7 @@ impl Store {
             held_raw: Arc::new(NO_RAW_HOLD.into()),
             fence: None,
         };
+        store.move_legacy_positions().await?;
         store.refresh_held_raw().await?;
         Ok(store)
     }
@@ -427,50 +431,6 @@ impl Store {
         })
     }
 
-    /// A vessel's positions from `from` to `to` (inclusive), oldest first, at most `limit`.
-    pub async fn track(
-        &self,
-        mmsi: Mmsi,
-        from: Millis,
-        to: Millis,
-        limit: usize,
-    ) -> Result<Vec<PositionRow>, StorageError> {
-        if let Backend::Sqlite { pool, .. } = &self.backend {
-            return sqlite::track(pool, mmsi, from, to, limit).await;
-        }
-        let sql = format!(
-            "SELECT {POSITION_COLUMNS} FROM positions WHERE mmsi = $1 AND t >= $2 AND t <= $3 ORDER BY t LIMIT $4"
-        );
-        on_pool!(self, p => {
-            let rows = sqlx::query(&sql)
-                .bind(i64::from(mmsi.0))
-                .bind(from)
-                .bind(to)
-                .bind(limit as i64)
-                .fetch_all(p)
-                .await?;
-            rows.iter().map(position_row).collect()
-        })
-    }
-
-    /// A vessel's newest position at or before `at`, if any is stored.
-    pub async fn last_position(
-        &self,
-        mmsi: Mmsi,
-        at: Millis,
-    ) -> Result<Option<PositionRow>, StorageError> {
-        if let Backend::Sqlite { pool, .. } = &self.backend {
-            return sqlite::last_position(pool, mmsi, at).await;
-        }
-        let sql = format!(
-            "SELECT {POSITION_COLUMNS} FROM positions WHERE mmsi = $1 AND t <= $2 ORDER BY t DESC LIMIT 1"
-        );
-        on_pool!(self, p => {
-            let row = sqlx::query(&sql).bind(i64::from(mmsi.0)).bind(at).fetch_optional(p).await?;
-            row.as_ref().map(position_row).transpose()
-        })
-    }
-
     /// The newest record sequence number stored (0 when empty).
     pub async fn last_seq(&self) -> Result<u64, StorageError> {
         on_pool!(self, p => {
@@ -503,23 +463,10 @@ impl Store {
             from.min(i64::MAX as u64) as i64,
             to.min(i64::MAX as u64) as i64,
         );
-        let pos = format!(
-            "SELECT {POSITION_COLUMNS} FROM positions WHERE seq >= $1 AND seq < $2 ORDER BY seq"
-        );
         let sta = format!(
             "SELECT {STATIC_COLUMNS} FROM statics WHERE seq >= $1 AND seq < $2 ORDER BY seq"
         );
-        let positions = match &self.backend {
-            Backend::Sqlite { pool, .. } => sqlite::positions_by_seq(pool, a, b).await?,
-            Backend::Postgres(p) => sqlx::query(&pos)
-                .bind(a)
-                .bind(b)
-                .fetch_all(p)
-                .await?
-                .iter()
-                .map(position_row)
-                .collect::<Result<Vec<_>, StorageError>>()?,
-        };
+        let positions = self.positions_by_seq(a, b).await?;
         on_pool!(self, p => {
             let statics = sqlx::query(&sta).bind(a).bind(b).fetch_all(p).await?
                 .iter().map(static_row).collect::<Result<Vec<_>, StorageError>>()?;
@@ -566,97 +513,6 @@ impl Store {
             let rows = sqlx::query(&sql).bind(i64::from(mmsi.0)).bind(from).bind(to).fetch_all(p).await?;
             rows.iter().map(static_row).collect()
         })
-    }
-
-    /// Who was in `bbox` from `from` to `to`: each vessel's points inside
-    /// (all of them, oldest first, or only the newest: see [`Points`]),
-    /// ascending by MMSI, after `after`, at most `max_points` points read per
-    /// page (a page ends at a whole vessel unless one vessel alone fills it).
-    pub async fn positions_in(
-        &self,
-        bbox: BBox,
-        from: Millis,
-        to: Millis,
-        after: Option<Mmsi>,
-        max_points: usize,
-        points: Points,
-    ) -> Result<PositionsPage, StorageError> {
-        let after = after.map_or(-1, |m| i64::from(m.0));
-        // Cells are integers computed here: safe to inline. The page asks for
-        // one more row than it keeps, to know whether the last vessel is whole.
-        // The box itself is checked in SQL too: cells reach past its edges,
-        // and every row not sent back saves a hand-over between threads.
-        let lon = if bbox.min_lon <= bbox.max_lon {
-            "lon >= $5 AND lon <= $6"
-        } else {
-            "(lon >= $5 OR lon <= $6)"
-        };
-        let place = match (&self.backend, bbox.cells(MAX_QUERY_CELLS)) {
-            (Backend::Sqlite { .. }, _) => format!(
-                "{} AND {lon}",
-                sqlite::box_place(&bbox, from, to, MAX_QUERY_CELLS)
-            ),
-            (_, Some(cells)) => {
-                let list: Vec<String> = cells.iter().map(i64::to_string).collect();
-                format!("cell IN ({}) AND {lon}", list.join(","))
-            }
-            (_, None) => lon.to_owned(),
-        };
-        // Newest first: a vessel alone filling a page keeps its newest points.
-        let order = match points {
-            Points::All => "",
-            Points::Newest => " DESC",
-        };
-        let sql = format!(
-            "SELECT {BOX_POINT_COLUMNS} FROM positions WHERE {place} AND lat >= $7 AND lat <= $8 \
-             AND t >= $1 AND t <= $2 AND mmsi > $3 ORDER BY mmsi, t{order} LIMIT $4"
-        );
-        let fetch = (max_points + 1) as i64;
-        let rows: Vec<(Mmsi, BoxPoint)> = on_pool!(self, p => {
-            let rows = sqlx::query(&sql)
-                .bind(from)
-                .bind(to)
-                .bind(after)
-                .bind(fetch)
-                .bind(bbox.min_lon)
-                .bind(bbox.max_lon)
-                .bind(bbox.min_lat)
-                .bind(bbox.max_lat)
-                .fetch_all(p)
-                .await?;
-            rows.iter().map(box_point).collect::<Result<Vec<_>, StorageError>>()
-        })?;
-        let full = rows.len() > max_points;
-        let mut page = PositionsPage::default();
-        let last_mmsi = rows
-            .get(max_points.min(rows.len().saturating_sub(1)))
-            .map(|r| r.0);
-        for (mmsi, r) in rows.into_iter().take(max_points) {
-            if !bbox.contains(r.lon, r.lat) {
-                continue;
-            }
-            match page.vessels.last_mut() {
-                Some(v) if v.mmsi == mmsi => v.points.push(r),
-                _ => page.vessels.push(VesselPoints {
-                    mmsi,
-                    points: vec![r],
-                }),
-            }
-        }
-        if full {
-            // The vessel cut by the page limit goes on the next page, unless
-            // it is the only one (then its points are capped here).
-            if page.vessels.len() > 1 && page.vessels.last().map(|v| v.mmsi) == last_mmsi {
-                page.vessels.pop();
-            }
-            page.next_cursor = page.vessels.last().map(|v| v.mmsi).or(last_mmsi);
-        }
-        if points == Points::Newest {
-            for v in &mut page.vessels {
-                v.points.truncate(1);
-            }
-        }
-        Ok(page)
     }
 }
 
@@ -718,24 +574,6 @@ where
         hash: r.try_get::<i64, _>(11)? as u64,
         seq: r.try_get::<i64, _>(12)? as u64,
     })
-}
-
-fn box_point<R: Row>(r: &R) -> Result<(Mmsi, BoxPoint), StorageError>
-where
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> f64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    usize: sqlx::ColumnIndex<R>,
-{
-    Ok((
-        Mmsi(r.try_get::<i64, _>(0)? as u32),
-        BoxPoint {
-            time: r.try_get(1)?,
-            lon: r.try_get(2)?,
-            lat: r.try_get(3)?,
-            sog_dkn: opt_u16(r.try_get(4)?),
-            cog_ddeg: opt_u16(r.try_get(5)?),
-        },
-    ))
 }
 
 fn static_row<R: Row>(r: &R) -> Result<StaticRow, StorageError>

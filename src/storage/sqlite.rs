@@ -1,67 +1,74 @@
-//! SQLite's positions layout (migrations 0004 and 0005): the table is
-//! keyed (cell, hour, mmsi, t, hash), without a secondary index. Small
-//! tables say where to look: `vessel_cells (mmsi, hour, cell)` for tracks,
-//! `position_cells (hour, cell)` for boxes too big to list their cells and
-//! for retention, and `position_seqs`, one JSON list of keys per batch by
-//! sequence range, for the restart's replay. Per-row indexes on (mmsi, t) and on seq
-//! cost more than any other part of a write. Retention keeps the positions
-//! legal holds cover, and the two lists' entries that find them.
+//! SQLite's side of the position blocks (migrations 0004 and 0014, see
+//! [`super::blocks`]): blocks keyed (cell, hour, mmsi, first_seq), and
+//! small tables that say where to look: `vessel_cells (mmsi, hour, cell)`
+//! for tracks, `position_cells (hour, cell)` for boxes too big to list
+//! their cells and for retention. Retention keeps the blocks legal holds
+//! need, and the two lists' entries that find them.
 //!
-//! PostgreSQL keeps its own layout (day partitions with indexes); the
-//! answers are the same.
+//! PostgreSQL keeps the same blocks in day partitions with an index on
+//! (mmsi, hour) instead of the two lists; the answers are the same.
 
-use sqlx::{Sqlite, SqlitePool};
+use sqlx::{Row, Sqlite, SqlitePool};
 
+use super::blocks::{self, NewBlock};
 use super::holds::kept_sql;
-use super::{cell_of, hour_of, position_row, BBox, Hold, PositionRow, StorageError};
-use aiswatch_core::ids::Mmsi;
+use super::{hour_of, BBox, Hold, PositionRow, StorageError};
 use aiswatch_core::time::Millis;
 
-/// Rows per multi-row INSERT (15 columns: well under SQLite's 32 766
+/// Blocks per multi-row INSERT (9 columns: well under SQLite's 32 766
 /// parameters). A fixed size lets the statement be prepared once.
-const ROWS: usize = 500;
-/// Columns of a positions insert, in bind order.
-const COLUMNS: usize = 15;
+const ROWS: usize = 1000;
+/// Columns of a blocks insert, in bind order.
+const COLUMNS: usize = 9;
 /// Rows of a per-hour table per INSERT (integers, inlined).
 const CELL_ROWS: usize = 1000;
-/// Hours of a vessel's (hour, cell) list a track reads per step.
-const TRACK_STEP: i64 = 512;
 /// Grid cells (or vessels) whose old rows one retention statement deletes.
 const PRUNE_KEYS: usize = 64;
-/// The columns of `super::POSITION_COLUMNS`, of `positions p`.
-const P_POSITION_COLUMNS: &str = "p.mmsi, p.t, p.lon, p.lat, p.sog_dkn, p.cog_ddeg, p.heading, \
-     p.nav_status, p.msg_type, p.station, p.source, p.hash, p.seq";
 
-/// A position's key: (cell, hour, mmsi, t, hash).
-type Key = (i64, i64, i64, Millis, i64);
-
-fn key(r: &PositionRow) -> Key {
-    (
-        cell_of(r.lon, r.lat),
-        hour_of(r.time),
-        i64::from(r.mmsi.0),
-        r.time,
-        r.hash as i64,
-    )
-}
-
-/// Inserts `rows` (a report already stored is skipped), notes their
-/// vessels' and cells' hours, and appends their keys by sequence number.
+/// Writes `rows` as blocks (a report already stored is dropped), notes
+/// their vessels' and cells' hours and the batch's sequence range.
 pub(super) async fn insert_positions(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     rows: &[PositionRow],
 ) -> Result<(), StorageError> {
-    // In key order, consecutive inserts land in the same leaf pages.
-    let mut keyed: Vec<(Key, &PositionRow)> = rows.iter().map(|r| (key(r), r)).collect();
-    keyed.sort_unstable_by_key(|k| k.0);
-    for chunk in keyed.chunks(ROWS) {
+    let mut blocks = blocks::group(rows, false);
+    if blocks.is_empty() {
+        return Ok(());
+    }
+    let until = blocks::stored_until(&mut **tx).await?;
+    let check = blocks::to_check(&blocks, until);
+    if !check.is_empty() {
+        let stored = stored_overlaps(tx, &check).await?;
+        blocks::drop_stored(&mut blocks, &stored)?;
+    }
+    insert_blocks(tx, &blocks).await?;
+    if let (Some(first), Some(last)) = (
+        blocks.iter().map(NewBlock::first_seq).min(),
+        blocks.iter().map(NewBlock::last_seq).max(),
+    ) {
+        // OR REPLACE: a sequence number is never reused, but if it were,
+        // the newest range is the one to go by.
+        sqlx::query(
+            "INSERT OR REPLACE INTO position_batches (first_seq, last_seq) VALUES ($1, $2)",
+        )
+        .bind(first)
+        .bind(last)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Writes `blocks` and notes their vessels' and cells' hours.
+pub(super) async fn insert_blocks(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    blocks: &[NewBlock<'_>],
+) -> Result<(), StorageError> {
+    for chunk in blocks.chunks(ROWS) {
         insert_chunk(tx, chunk).await?;
     }
-    append_seqs(tx, &keyed).await?;
-    let mut vessel_hours: Vec<(i64, i64, i64)> = keyed
-        .iter()
-        .map(|((c, h, m, ..), _)| (*m, *h, *c))
-        .collect();
+    let mut vessel_hours: Vec<(i64, i64, i64)> =
+        blocks.iter().map(|b| (b.mmsi, b.hour, b.cell)).collect();
     vessel_hours.sort_unstable();
     vessel_hours.dedup();
     for chunk in vessel_hours.chunks(CELL_ROWS) {
@@ -76,7 +83,7 @@ pub(super) async fn insert_positions(
         .execute(&mut **tx)
         .await?;
     }
-    let mut cell_hours: Vec<(i64, i64)> = keyed.iter().map(|((c, h, ..), _)| (*h, *c)).collect();
+    let mut cell_hours: Vec<(i64, i64)> = blocks.iter().map(|b| (b.hour, b.cell)).collect();
     cell_hours.sort_unstable();
     cell_hours.dedup();
     for chunk in cell_hours.chunks(CELL_ROWS) {
@@ -91,72 +98,48 @@ pub(super) async fn insert_positions(
     Ok(())
 }
 
-/// Notes the batch's positions' keys under its sequence range, as one JSON
-/// array of `[seq, cell, hour, mmsi, t]` (see migration 0005).
-async fn append_seqs(
+/// The stored blocks that may hold a report of `blocks`: the same key,
+/// an overlapping time range. One statement for the batch.
+async fn stored_overlaps(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    keyed: &[(Key, &PositionRow)],
-) -> Result<(), StorageError> {
+    blocks: &[&NewBlock<'_>],
+) -> Result<Vec<blocks::Stored>, StorageError> {
     use std::fmt::Write as _;
-    let (Some(first), Some(last)) = (
-        keyed.iter().map(|(_, r)| r.seq).min(),
-        keyed.iter().map(|(_, r)| r.seq).max(),
-    ) else {
-        return Ok(());
-    };
-    let mut keys = String::with_capacity(keyed.len() * 48 + 2);
-    keys.push('[');
-    for (i, &((cell, hour, mmsi, t, _), r)) in keyed.iter().enumerate() {
+    let mut list = String::with_capacity(blocks.len() * 48 + 2);
+    list.push('[');
+    for (i, b) in blocks.iter().enumerate() {
         if i > 0 {
-            keys.push(',');
+            list.push(',');
         }
-        let _ = write!(keys, "[{},{cell},{hour},{mmsi},{t}]", r.seq);
+        let _ = write!(
+            list,
+            "[{},{},{},{},{}]",
+            b.cell,
+            b.hour,
+            b.mmsi,
+            b.t_min(),
+            b.t_max()
+        );
     }
-    keys.push(']');
-    // OR REPLACE: a sequence number is never reused, but if it were, the
-    // newest keys are the ones to find.
-    sqlx::query(
-        "INSERT OR REPLACE INTO position_seqs (first_seq, last_seq, keys) VALUES ($1, $2, $3)",
+    list.push(']');
+    let rows = sqlx::query(
+        "SELECT b.cell, b.hour, b.mmsi, b.points FROM json_each($1) j CROSS JOIN position_blocks b \
+         WHERE b.cell = j.value ->> 0 AND b.hour = j.value ->> 1 AND b.mmsi = j.value ->> 2 \
+         AND b.t_min <= j.value ->> 4 AND b.t_max >= j.value ->> 3",
     )
-    .bind(first as i64)
-    .bind(last as i64)
-    .bind(keys)
-    .execute(&mut **tx)
+    .bind(list)
+    .fetch_all(&mut **tx)
     .await?;
-    Ok(())
+    rows.iter()
+        .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?), r.try_get(3)?)))
+        .collect()
 }
 
-/// Positions with `from <= seq < to`, in sequence order: each found by
-/// its key from its batch's `position_seqs` row (the rare copy ignored as a
-/// duplicate finds the stored row, with another seq, and is skipped).
-pub(super) async fn positions_by_seq(
-    pool: &SqlitePool,
-    from: i64,
-    to: i64,
-) -> Result<Vec<PositionRow>, StorageError> {
-    // The batches from the one holding `from` on, then each key in range.
-    let sql = format!(
-        "SELECT {P_POSITION_COLUMNS} FROM position_seqs b JOIN json_each(b.keys) j \
-         CROSS JOIN positions p \
-         WHERE b.first_seq >= COALESCE((SELECT MAX(first_seq) FROM position_seqs WHERE first_seq <= $1), $1) \
-         AND b.first_seq < $2 AND b.last_seq >= $1 \
-         AND j.value ->> 0 >= $1 AND j.value ->> 0 < $2 \
-         AND p.cell = j.value ->> 1 AND p.hour = j.value ->> 2 AND p.mmsi = j.value ->> 3 \
-         AND p.t = j.value ->> 4 AND p.seq = j.value ->> 0 ORDER BY p.seq"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(from)
-        .bind(to)
-        .fetch_all(pool)
-        .await?;
-    rows.iter().map(position_row).collect()
-}
-
-/// `INSERT OR IGNORE INTO positions … VALUES (?, …), …` for `rows` rows.
+/// `INSERT OR IGNORE INTO position_blocks … VALUES (?, …), …` for `rows` rows.
 fn insert_sql(rows: usize) -> String {
     let one = format!("({}?)", "?,".repeat(COLUMNS - 1));
     let mut sql = String::from(
-        "INSERT OR IGNORE INTO positions (cell, hour, mmsi, t, hash, seq, lon, lat, sog_dkn, cog_ddeg, heading, nav_status, msg_type, station, source) VALUES ",
+        "INSERT OR IGNORE INTO position_blocks (cell, hour, mmsi, first_seq, last_seq, t_min, t_max, n, points) VALUES ",
     );
     sql.push_str(&vec![one; rows].join(","));
     sql
@@ -164,134 +147,89 @@ fn insert_sql(rows: usize) -> String {
 
 async fn insert_chunk(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    rows: &[(Key, &PositionRow)],
+    blocks: &[NewBlock<'_>],
 ) -> Result<(), StorageError> {
-    // The full-size statement's text is made once (a QueryBuilder would
-    // format 7 500 placeholders per call); sqlx prepares it once per
-    // connection. A shorter last chunk is a one-off statement.
+    // The full-size statement's text is made once; sqlx prepares it once
+    // per connection. A shorter last chunk is a one-off statement.
     static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let short;
-    let sql = if rows.len() == ROWS {
+    let sql = if blocks.len() == ROWS {
         FULL.get_or_init(|| insert_sql(ROWS)).as_str()
     } else {
-        short = insert_sql(rows.len());
+        short = insert_sql(blocks.len());
         short.as_str()
     };
     let mut q = sqlx::query(sql);
-    for &((cell, hour, mmsi, t, hash), r) in rows {
+    for b in blocks {
         q = q
-            .bind(cell)
-            .bind(hour)
-            .bind(mmsi)
-            .bind(t)
-            .bind(hash)
-            .bind(r.seq as i64)
-            .bind(r.lon)
-            .bind(r.lat)
-            .bind(r.sog_dkn.map(i64::from))
-            .bind(r.cog_ddeg.map(i64::from))
-            .bind(r.heading.map(i64::from))
-            .bind(r.nav_status.map(i64::from))
-            .bind(i64::from(r.msg_type))
-            .bind(r.station.as_deref())
-            .bind(&*r.source);
+            .bind(b.cell)
+            .bind(b.hour)
+            .bind(b.mmsi)
+            .bind(b.first_seq())
+            .bind(b.last_seq())
+            .bind(b.t_min())
+            .bind(b.t_max())
+            .bind(b.n())
+            .bind(b.points());
     }
-    q.persistent(rows.len() == ROWS).execute(&mut **tx).await?;
+    q.persistent(blocks.len() == ROWS)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
-/// A vessel's positions from `from` to `to` (inclusive), oldest first, at
-/// most `limit`: its (hour, cell) list, then one key range per entry, a
-/// step of hours at a time so that a long range stops at the limit.
-pub(super) async fn track(
+/// The first hour from `from` to `to` in which vessel `mmsi` has blocks.
+pub(super) async fn next_hour(
     pool: &SqlitePool,
-    mmsi: Mmsi,
-    from: Millis,
-    to: Millis,
-    limit: usize,
-) -> Result<Vec<PositionRow>, StorageError> {
-    let m = i64::from(mmsi.0);
-    let last = hour_of(to);
-    let mut hour = hour_of(from);
-    let mut out = Vec::new();
-    let sql = format!(
-        "SELECT {P_POSITION_COLUMNS} FROM vessel_cells v CROSS JOIN positions p \
-         WHERE v.mmsi = $1 AND v.hour >= $2 AND v.hour <= $3 \
-         AND p.cell = v.cell AND p.hour = v.hour AND p.mmsi = v.mmsi AND p.t >= $4 AND p.t <= $5 \
-         ORDER BY p.t LIMIT $6"
-    );
-    while hour <= last && out.len() < limit {
-        let hours: Vec<i64> = sqlx::query_scalar(
-            "SELECT hour FROM vessel_cells WHERE mmsi = $1 AND hour >= $2 AND hour <= $3 ORDER BY hour LIMIT $4",
-        )
-        .bind(m)
-        .bind(hour)
-        .bind(last)
-        .bind(TRACK_STEP)
-        .fetch_all(pool)
-        .await?;
-        let (Some(&first), Some(&end)) = (hours.first(), hours.last()) else {
-            break;
-        };
-        // A full list may stop inside its last hour: that hour goes next time.
-        let upto = if hours.len() as i64 == TRACK_STEP && first < end {
-            end - 1
-        } else if (hours.len() as i64) < TRACK_STEP {
-            last
-        } else {
-            end
-        };
-        let rows = sqlx::query(&sql)
-            .bind(m)
-            .bind(first)
-            .bind(upto)
-            .bind(from)
-            .bind(to)
-            .bind((limit - out.len()) as i64)
-            .fetch_all(pool)
-            .await?;
-        for r in &rows {
-            out.push(position_row(r)?);
-        }
-        hour = upto.saturating_add(1);
-    }
-    Ok(out)
+    mmsi: i64,
+    from: i64,
+    to: i64,
+) -> Result<Option<i64>, StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT MIN(hour) FROM vessel_cells WHERE mmsi = $1 AND hour >= $2 AND hour <= $3",
+    )
+    .bind(mmsi)
+    .bind(from)
+    .bind(to)
+    .fetch_one(pool)
+    .await?)
 }
 
-/// A vessel's newest position at or before `at`: its newest hour at or
-/// before `at`'s, then that hour's rows (an hour may hold only later ones).
-pub(super) async fn last_position(
+/// The last hour at or before `at_hour` in which vessel `mmsi` has blocks.
+pub(super) async fn last_hour(
     pool: &SqlitePool,
-    mmsi: Mmsi,
-    at: Millis,
-) -> Result<Option<PositionRow>, StorageError> {
-    let m = i64::from(mmsi.0);
-    let sql = format!(
-        "SELECT {P_POSITION_COLUMNS} FROM vessel_cells v CROSS JOIN positions p \
-         WHERE v.mmsi = $1 AND v.hour = $2 \
-         AND p.cell = v.cell AND p.hour = v.hour AND p.mmsi = v.mmsi AND p.t <= $3 \
-         ORDER BY p.t DESC LIMIT 1"
-    );
-    let mut below = hour_of(at);
-    loop {
-        let hour: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(hour) FROM vessel_cells WHERE mmsi = $1 AND hour <= $2")
-                .bind(m)
-                .bind(below)
-                .fetch_one(pool)
-                .await?;
-        let Some(hour) = hour else { return Ok(None) };
-        let row = sqlx::query(&sql)
-            .bind(m)
-            .bind(hour)
-            .bind(at)
-            .fetch_optional(pool)
-            .await?;
-        if let Some(r) = row {
-            return Ok(Some(position_row(&r)?));
-        }
-        below = hour - 1;
-    }
+    mmsi: i64,
+    at_hour: i64,
+) -> Result<Option<i64>, StorageError> {
+    Ok(
+        sqlx::query_scalar("SELECT MAX(hour) FROM vessel_cells WHERE mmsi = $1 AND hour <= $2")
+            .bind(mmsi)
+            .bind(at_hour)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// Vessel `mmsi`'s blocks from hour `h0` to `h1` that overlap `from ..= to`:
+/// through its (hour, cell) list, one key range each.
+pub(super) async fn vessel_blocks(
+    pool: &SqlitePool,
+    mmsi: i64,
+    (h0, h1): (i64, i64),
+    (from, to): (Millis, Millis),
+) -> Result<Vec<Vec<u8>>, StorageError> {
+    Ok(sqlx::query_scalar(
+        "SELECT b.points FROM vessel_cells v CROSS JOIN position_blocks b \
+         WHERE v.mmsi = $1 AND v.hour >= $2 AND v.hour <= $3 \
+         AND b.cell = v.cell AND b.hour = v.hour AND b.mmsi = v.mmsi AND b.t_max >= $4 AND b.t_min <= $5",
+    )
+    .bind(mmsi)
+    .bind(h0)
+    .bind(h1)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// The `WHERE` terms that bound a box query to its cells and hours: the
@@ -312,55 +250,47 @@ pub(super) fn box_place(bbox: &BBox, from: Millis, to: Millis, max_cells: usize)
     format!("cell IN ({cells}) AND hour >= {h0} AND hour <= {h1}")
 }
 
-/// Deletes positions older than `before`, a few cells at a time, and the
-/// per-hour entries of whole hours before it, except the positions `holds`
-/// keep and the entries those need. Returns the positions deleted.
-pub(super) async fn prune(
+/// The grid cells with positions in hours up to `last_hour`, each list of
+/// at most a few: retention deletes a few cells' blocks per statement, so
+/// that writers get in between.
+pub(super) async fn cells_up_to(
     pool: &SqlitePool,
-    before: Millis,
-    holds: &[Hold],
-) -> Result<u64, StorageError> {
-    let last_hour = hour_of(before);
-    // Integers only (see `kept_sql`): safe to inline.
-    let unheld = |time: &str| {
-        kept_sql(holds, time)
-            .map(|k| format!(" AND NOT {k}"))
-            .unwrap_or_default()
-    };
+    last_hour: i64,
+) -> Result<Vec<String>, StorageError> {
     let cells: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT cell FROM position_cells WHERE hour <= $1 ORDER BY cell",
     )
     .bind(last_hour)
     .fetch_all(pool)
     .await?;
-    let mut total = 0;
-    let unheld_rows = unheld("t");
-    for chunk in cells.chunks(PRUNE_KEYS) {
-        // Cells are integers from the database: safe to inline.
-        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
-        total += sqlx::query(&format!(
-            "DELETE FROM positions WHERE cell IN ({}) AND hour <= $1 AND t < $2{unheld_rows}",
-            list.join(",")
-        ))
-        .bind(last_hour)
-        .bind(before)
-        .execute(pool)
-        .await?
-        .rows_affected();
-        // Let writers in between statements.
-        tokio::task::yield_now().await;
-    }
-    // Batches' keys of what came before the clock reached `before` (the
-    // oldest tick kept).
-    sqlx::query("DELETE FROM position_seqs WHERE last_seq < (SELECT MIN(seq) FROM ticks)")
+    // Integers from the database: safe to inline.
+    Ok(cells
+        .chunks(PRUNE_KEYS)
+        .map(|c| {
+            let list: Vec<String> = c.iter().map(i64::to_string).collect();
+            format!("cell IN ({}) AND hour <= {last_hour}", list.join(","))
+        })
+        .collect())
+}
+
+/// After retention to `before`: deletes the per-hour entries of whole hours
+/// before it, except those the blocks `holds` keep need, and the batches'
+/// ranges of what came before the clock's oldest tick kept.
+pub(super) async fn prune_lists(
+    pool: &SqlitePool,
+    before: Millis,
+    holds: &[Hold],
+) -> Result<(), StorageError> {
+    let last_hour = hour_of(before);
+    sqlx::query("DELETE FROM position_batches WHERE last_seq < (SELECT MIN(seq) FROM ticks)")
         .execute(pool)
         .await?;
     // The hour `before` falls in may keep positions: its entries stay; so
-    // do those of hours that still hold positions a hold keeps.
+    // do those of hours that still hold blocks a hold keeps.
     let still_used = if holds.is_empty() {
         ""
     } else {
-        " AND NOT EXISTS (SELECT 1 FROM positions p WHERE p.cell = position_cells.cell AND p.hour = position_cells.hour)"
+        " AND NOT EXISTS (SELECT 1 FROM position_blocks p WHERE p.cell = position_cells.cell AND p.hour = position_cells.hour)"
     };
     sqlx::query(&format!(
         "DELETE FROM position_cells WHERE hour < $1{still_used}"
@@ -376,7 +306,10 @@ pub(super) async fn prune(
     )
     .fetch_all(pool)
     .await?;
-    let unheld_hours = unheld("hour");
+    // Integers only (see `kept_sql`): safe to inline.
+    let unheld_hours = kept_sql(holds, "hour", "hour")
+        .map(|k| format!(" AND NOT {k}"))
+        .unwrap_or_default();
     for chunk in vessels.chunks(PRUNE_KEYS) {
         let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
         sqlx::query(&format!(
@@ -388,5 +321,5 @@ pub(super) async fn prune(
         .await?;
         tokio::task::yield_now().await;
     }
-    Ok(total)
+    Ok(())
 }

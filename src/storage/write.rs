@@ -1,16 +1,20 @@
-//! Writing batches: one transaction per call, positions by multi-row
-//! `INSERT` (SQLite, see `sqlite.rs`) or `COPY` into day partitions (PostgreSQL), static
-//! changes and alert state changes by upsert. Also retention.
+//! Writing batches: one transaction per call, positions in blocks (see
+//! `blocks.rs`) by multi-row `INSERT` (SQLite, see `sqlite.rs`) or `COPY`
+//! into day partitions (PostgreSQL), static changes and alert state
+//! changes by upsert. Also retention.
 
 use sqlx::{Postgres, Row};
 
-use super::{on_pool, Backend, Batch, PositionRow, StaticRow, StorageError, Store};
+use super::blocks::{self, NewBlock};
+use super::{Backend, Batch, PositionRow, StaticRow, StorageError, Store};
 use crate::deliver::sink::{AlertEvent, Channel, Route, Share};
 use aiswatch_core::ids::{CentreId, Mmsi};
 use aiswatch_core::time::{now_ms, Millis};
 use aiswatch_engine::alert::{Alert, Kind, State};
 
 const DAY_MS: Millis = 86_400_000;
+/// A day partition's range of the blocks' hours.
+const DAY_HOURS: i64 = 24;
 /// Ticks per multi-row INSERT.
 const TICK_ROWS: usize = 1000;
 
@@ -68,9 +72,7 @@ impl Store {
             Backend::Postgres(p) => {
                 let res = async {
                     let mut tx = p.begin().await?;
-                    if !batch.positions.is_empty() {
-                        copy_positions(&mut tx, &by_cell(&batch.positions)).await?;
-                    }
+                    write_positions(&mut tx, &batch.positions).await?;
                     let events = write_rest(&mut tx, batch, max_t, &out).await?;
                     if let Some(f) = &self.fence {
                         super::cluster::check_fence(&mut tx, f, batch.input, batch.has_records())
@@ -94,7 +96,7 @@ impl Store {
     }
 
     /// Creates the day partitions `rows` fall in (PostgreSQL).
-    async fn ensure_partitions(
+    pub(super) async fn ensure_partitions(
         &self,
         pool: &sqlx::PgPool,
         rows: &[PositionRow],
@@ -112,10 +114,10 @@ impl Store {
                 continue;
             }
             let sql = format!(
-                "CREATE TABLE IF NOT EXISTS {} PARTITION OF positions FOR VALUES FROM ({}) TO ({})",
+                "CREATE TABLE IF NOT EXISTS {} PARTITION OF position_blocks FOR VALUES FROM ({}) TO ({})",
                 partition_name(day),
-                day * DAY_MS,
-                (day + 1) * DAY_MS
+                day * DAY_HOURS,
+                (day + 1) * DAY_HOURS
             );
             if let Err(e) = sqlx::query(&sql).execute(pool).await {
                 // Another writer may have created it between our check and ours.
@@ -137,10 +139,10 @@ impl Store {
 
     /// Prunes positions older than `before` (event time), except what legal
     /// holds keep: on PostgreSQL whole day partitions (one that a hold's
-    /// window overlaps stays, only its unheld rows deleted), on SQLite a
+    /// window overlaps stays, only its unheld reports deleted), on SQLite a
     /// few grid cells at a time. Notes the horizon pruned to (see
-    /// [`Store::pruned_before`]). Returns the rows (SQLite) or partitions
-    /// (PostgreSQL) removed.
+    /// [`Store::pruned_before`]). Returns the reports (SQLite) or
+    /// partitions (PostgreSQL) removed.
     ///
     /// # Errors
     /// The database failed; what was pruned before stays pruned.
@@ -153,7 +155,14 @@ impl Store {
         self.refresh_held_raw().await?;
         let (removed, horizon) = match &self.backend {
             Backend::Sqlite { writer: p, .. } => {
-                (super::sqlite::prune(p, before, &holds).await?, Some(before))
+                let mut removed = 0;
+                for place in super::sqlite::cells_up_to(p, super::hour_of(before)).await? {
+                    removed += self.prune_blocks(&place, before, &holds).await?;
+                    // Let writers in between statements.
+                    tokio::task::yield_now().await;
+                }
+                super::sqlite::prune_lists(p, before, &holds).await?;
+                (removed, Some(before))
             }
             Backend::Postgres(p) => self.prune_partitions(p, before, &holds).await?,
         };
@@ -174,7 +183,7 @@ impl Store {
     ) -> Result<(u64, Option<Millis>), StorageError> {
         let parts = sqlx::query(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-             WHERE i.inhparent = 'positions'::regclass",
+             WHERE i.inhparent = 'position_blocks'::regclass",
         )
         .fetch_all(p)
         .await?;
@@ -183,7 +192,7 @@ impl Store {
         for r in parts {
             let name: String = r.try_get(0)?;
             let Some(day) = name
-                .strip_prefix("positions_d")
+                .strip_prefix("position_blocks_d")
                 .and_then(|d| d.parse::<i64>().ok())
             else {
                 continue;
@@ -197,34 +206,26 @@ impl Store {
                 .filter(|h| h.from_ms < end && h.to_ms.is_none_or(|to| to >= start))
                 .cloned()
                 .collect();
-            match super::holds::kept_sql(&held, "t") {
+            if held.iter().any(|h| !h.mmsi.is_empty()) {
                 // Integers only: safe to inline.
-                Some(kept) => {
-                    sqlx::query(&format!("DELETE FROM {name} WHERE NOT {kept}"))
-                        .execute(p)
-                        .await?;
+                let place = format!(
+                    "hour >= {} AND hour < {}",
+                    day * DAY_HOURS,
+                    (day + 1) * DAY_HOURS
+                );
+                self.prune_blocks(&place, before, &held).await?;
+            } else {
+                sqlx::query(&format!("DROP TABLE IF EXISTS {name}"))
+                    .execute(p)
+                    .await?;
+                if let Ok(mut s) = self.partitions.lock() {
+                    s.remove(&day);
                 }
-                None => {
-                    sqlx::query(&format!("DROP TABLE IF EXISTS {name}"))
-                        .execute(p)
-                        .await?;
-                    if let Ok(mut s) = self.partitions.lock() {
-                        s.remove(&day);
-                    }
-                    dropped += 1;
-                }
+                dropped += 1;
             }
             horizon = horizon.max(Some(end));
         }
         Ok((dropped, horizon))
-    }
-
-    /// Rows in the positions table (a full count: for tests and benches).
-    pub async fn count_positions(&self) -> Result<i64, StorageError> {
-        on_pool!(self, p => {
-            let r = sqlx::query("SELECT COUNT(*) FROM positions").fetch_one(p).await?;
-            Ok(r.try_get::<i64, _>(0)?)
-        })
     }
 }
 
@@ -298,63 +299,79 @@ fn without_nul(b: &Batch) -> Option<Batch> {
     Some(b)
 }
 
-/// `positions_d<days since epoch>`.
+/// `position_blocks_d<days since epoch>`.
 fn partition_name(day: i64) -> String {
-    format!("positions_d{day}")
+    format!("position_blocks_d{day}")
 }
 
-/// The batch's positions in (cell, time) order: rows of one cell written
-/// in one transaction then sit together in PostgreSQL's heap, so a box
-/// query reads a few pages per cell instead of about one page per row.
-fn by_cell(rows: &[PositionRow]) -> Vec<&PositionRow> {
-    let mut keyed: Vec<&PositionRow> = rows.iter().collect();
-    keyed.sort_by_cached_key(|r| (super::cell_of(r.lon, r.lat), r.time));
-    keyed
-}
-
-/// The columns a positions `COPY` fills, in the order [`copy_binary`] writes them.
-const COPY_COLUMNS: &str = "seq, mmsi, t, lon, lat, cell, sog_dkn, cog_ddeg, heading, \
-     nav_status, msg_type, station, source, hash";
-
-/// Stores `rows` by binary `COPY`, straight into `positions` inside a
-/// savepoint. A report already stored (an input read again after a
-/// restart) fails that `COPY` on the unique key: the savepoint is rolled
-/// back and the rows go through a staging table instead, from which only
-/// those not stored yet move on (`COPY` cannot skip duplicates itself).
-async fn copy_positions(
+/// Stores `rows` as blocks (PostgreSQL): the stored blocks that may hold
+/// one of their reports found with one statement for the batch, what they
+/// hold dropped, the rest by binary `COPY`; then the batch's sequence range.
+async fn write_positions(
     tx: &mut sqlx::Transaction<'_, Postgres>,
-    rows: &[&PositionRow],
+    rows: &[PositionRow],
 ) -> Result<(), StorageError> {
-    let data = copy_binary(rows);
-    let mut direct = sqlx::Connection::begin(&mut **tx).await?;
-    match copy_in(&mut direct, "positions", &data).await {
-        Ok(()) => {
-            direct.commit().await?;
-            return Ok(());
-        }
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => direct.rollback().await?,
-        Err(e) => return Err(e.into()),
+    let mut blocks = blocks::group(rows, false);
+    if blocks.is_empty() {
+        return Ok(());
     }
-    sqlx::query(
-        "CREATE TEMP TABLE IF NOT EXISTS positions_in (LIKE positions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+    let until = blocks::stored_until(&mut **tx).await?;
+    let check = blocks::to_check(&blocks, until);
+    let col = |f: &dyn Fn(&NewBlock<'_>) -> i64| check.iter().map(|b| f(b)).collect::<Vec<i64>>();
+    let stored: Vec<(i64, i64, i64, Vec<u8>)> = if check.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as(
+        "SELECT b.cell, b.hour, b.mmsi, b.points \
+         FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::int8[], $5::int8[]) AS n(cell, hour, mmsi, t_min, t_max) \
+         JOIN position_blocks b ON b.cell = n.cell AND b.hour = n.hour AND b.mmsi = n.mmsi \
+         AND b.t_min <= n.t_max AND b.t_max >= n.t_min",
     )
-    .execute(&mut **tx)
-    .await?;
-    copy_in(tx, "positions_in", &data).await?;
-    sqlx::query("INSERT INTO positions SELECT * FROM positions_in ON CONFLICT DO NOTHING")
+    .bind(col(&|b| b.cell))
+    .bind(col(&|b| b.hour))
+    .bind(col(&|b| b.mmsi))
+    .bind(col(&|b| b.t_min()))
+    .bind(col(&|b| b.t_max()))
+    .fetch_all(&mut **tx)
+    .await?
+    };
+    let stored: Vec<_> = stored
+        .into_iter()
+        .map(|(c, h, m, p)| ((c, h, m), p))
+        .collect();
+    blocks::drop_stored(&mut blocks, &stored)?;
+    copy_blocks(tx, &blocks).await?;
+    if let (Some(first), Some(last)) = (
+        blocks.iter().map(NewBlock::first_seq).min(),
+        blocks.iter().map(NewBlock::last_seq).max(),
+    ) {
+        sqlx::query(
+            "INSERT INTO position_batches (first_seq, last_seq) VALUES ($1, $2) \
+             ON CONFLICT (first_seq) DO UPDATE SET last_seq = EXCLUDED.last_seq",
+        )
+        .bind(first)
+        .bind(last)
         .execute(&mut **tx)
         .await?;
+    }
     Ok(())
 }
 
-async fn copy_in(
-    conn: &mut sqlx::PgConnection,
-    table: &str,
-    data: &[u8],
-) -> Result<(), sqlx::Error> {
-    let mut copy = conn
+/// The columns a blocks `COPY` fills, in the order [`copy_binary`] writes them.
+const COPY_COLUMNS: &str = "cell, hour, mmsi, first_seq, last_seq, t_min, t_max, n, points";
+
+/// Writes `blocks` by binary `COPY` (PostgreSQL).
+pub(super) async fn copy_blocks(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    blocks: &[NewBlock<'_>],
+) -> Result<(), StorageError> {
+    if blocks.is_empty() {
+        return Ok(());
+    }
+    let data = copy_binary(blocks);
+    let mut copy = tx
         .copy_in_raw(&format!(
-            "COPY {table} ({COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
+            "COPY position_blocks ({COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
         ))
         .await?;
     copy.send(data).await?;
@@ -362,54 +379,37 @@ async fn copy_in(
     Ok(())
 }
 
-/// `rows` in PostgreSQL's binary `COPY` format (the server parses no text:
-/// integers and floats go as they are stored). Columns as [`COPY_COLUMNS`].
-fn copy_binary(rows: &[&PositionRow]) -> Vec<u8> {
-    fn int(out: &mut Vec<u8>, v: Option<i64>) {
-        match v {
-            Some(v) => {
-                out.extend_from_slice(&8i32.to_be_bytes());
-                out.extend_from_slice(&v.to_be_bytes());
-            }
-            None => out.extend_from_slice(&(-1i32).to_be_bytes()),
-        }
-    }
-    fn float(out: &mut Vec<u8>, v: f64) {
+/// `blocks` in PostgreSQL's binary `COPY` format (the server parses no
+/// text). Columns as [`COPY_COLUMNS`].
+fn copy_binary(blocks: &[NewBlock<'_>]) -> Vec<u8> {
+    fn int(out: &mut Vec<u8>, v: i64) {
         out.extend_from_slice(&8i32.to_be_bytes());
         out.extend_from_slice(&v.to_be_bytes());
     }
-    fn text(out: &mut Vec<u8>, v: Option<&str>) {
-        match v {
-            // A field longer than 2 GiB cannot come from one line.
-            Some(v) => {
-                out.extend_from_slice(&(v.len() as i32).to_be_bytes());
-                out.extend_from_slice(v.as_bytes());
-            }
-            None => out.extend_from_slice(&(-1i32).to_be_bytes()),
-        }
-    }
     // Signature, flags, header extension length; each tuple its field
     // count; -1 at the end.
-    let mut out = Vec::with_capacity(19 + rows.len() * 160 + 2);
+    let mut out = Vec::with_capacity(19 + blocks.len() * 512 + 2);
     out.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
     out.extend_from_slice(&0i32.to_be_bytes());
     out.extend_from_slice(&0i32.to_be_bytes());
-    for r in rows {
-        out.extend_from_slice(&14i16.to_be_bytes());
-        int(&mut out, Some(r.seq as i64));
-        int(&mut out, Some(i64::from(r.mmsi.0)));
-        int(&mut out, Some(r.time));
-        float(&mut out, r.lon);
-        float(&mut out, r.lat);
-        int(&mut out, Some(super::cell_of(r.lon, r.lat)));
-        int(&mut out, r.sog_dkn.map(i64::from));
-        int(&mut out, r.cog_ddeg.map(i64::from));
-        int(&mut out, r.heading.map(i64::from));
-        int(&mut out, r.nav_status.map(i64::from));
-        int(&mut out, Some(i64::from(r.msg_type)));
-        text(&mut out, r.station.as_deref());
-        text(&mut out, Some(&r.source));
-        int(&mut out, Some(r.hash as i64));
+    for b in blocks {
+        out.extend_from_slice(&9i16.to_be_bytes());
+        for v in [
+            b.cell,
+            b.hour,
+            b.mmsi,
+            b.first_seq(),
+            b.last_seq(),
+            b.t_min(),
+            b.t_max(),
+            b.n(),
+        ] {
+            int(&mut out, v);
+        }
+        let points = b.points();
+        // A block holds one batch's reports of one vessel: far below 2 GiB.
+        out.extend_from_slice(&(points.len() as i32).to_be_bytes());
+        out.extend_from_slice(&points);
     }
     out.extend_from_slice(&(-1i16).to_be_bytes());
     out

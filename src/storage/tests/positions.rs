@@ -273,3 +273,67 @@ async fn a_nul_in_received_text_is_stored_on_every_store() {
         assert_eq!(st.station.as_deref(), Some("st\u{FFFD}x"), "{}", s.kind());
     }
 }
+
+/// A store from before position blocks: its rows of the one-row-per-report
+/// table are moved into blocks when it opens, every field kept, and the
+/// table is dropped; the restart's replay finds them by sequence number.
+#[tokio::test]
+async fn a_store_from_before_blocks_keeps_every_position() {
+    for (s, _dir) in stores().await {
+        let old: Vec<PositionRow> = (0..120)
+            .map(|i| {
+                pos(
+                    7 + i % 3,
+                    3_600_000 * 5 + i as i64 * 61_000,
+                    3.5 + i as f64 * 0.01,
+                    4.5,
+                )
+            })
+            .collect();
+        let values: Vec<String> = old
+            .iter()
+            .map(|r| {
+                let (cell, hour) = (cell_of(r.lon, r.lat), hour_of(r.time));
+                format!(
+                    "({cell}, {hour}, {}, {}, {}, {}, {:?}, {:?}, 122, 3599, NULL, 0, 1, 'st\t1', 'src')",
+                    r.mmsi.0, r.time, r.hash as i64, r.seq, r.lon, r.lat
+                )
+            })
+            .collect();
+        let (table, insert) = match &s.backend {
+            Backend::Sqlite { .. } => (
+                "CREATE TABLE positions (cell INTEGER NOT NULL, hour INTEGER NOT NULL, mmsi INTEGER NOT NULL, \
+                 t INTEGER NOT NULL, hash INTEGER NOT NULL, seq INTEGER NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL, \
+                 sog_dkn INTEGER, cog_ddeg INTEGER, heading INTEGER, nav_status INTEGER, msg_type INTEGER NOT NULL, \
+                 station TEXT, source TEXT NOT NULL, PRIMARY KEY (cell, hour, mmsi, t, hash)) WITHOUT ROWID",
+                "INSERT INTO positions (cell, hour, mmsi, t, hash, seq, lon, lat, sog_dkn, cog_ddeg, heading, \
+                 nav_status, msg_type, station, source) VALUES ",
+            ),
+            Backend::Postgres(_) => (
+                "CREATE TABLE positions (cell BIGINT NOT NULL, hour BIGINT, mmsi BIGINT NOT NULL, t BIGINT NOT NULL, \
+                 hash BIGINT NOT NULL, seq BIGINT NOT NULL, lon DOUBLE PRECISION NOT NULL, lat DOUBLE PRECISION NOT NULL, \
+                 sog_dkn BIGINT, cog_ddeg BIGINT, heading BIGINT, nav_status BIGINT, msg_type BIGINT NOT NULL, \
+                 station TEXT, source TEXT NOT NULL, UNIQUE (mmsi, t, hash))",
+                "INSERT INTO positions (cell, hour, mmsi, t, hash, seq, lon, lat, sog_dkn, cog_ddeg, heading, \
+                 nav_status, msg_type, station, source) VALUES ",
+            ),
+        };
+        let sql = format!("{insert}{}", values.join(","));
+        on_writer!(s, p => {
+            sqlx::query(table).execute(p).await.unwrap();
+            sqlx::query(&sql).execute(p).await.unwrap();
+        });
+        s.move_legacy_positions().await.unwrap();
+        assert_eq!(s.count_positions().await.unwrap(), 120, "{}", s.kind());
+        let first = old.iter().map(|r| r.seq).min().unwrap();
+        let back = s.records(first, first + 1_000).await.unwrap().positions;
+        assert_eq!(back, old, "{}: in sequence order, every field", s.kind());
+        let t = s.track(Mmsi(8), 0, i64::MAX, 1_000).await.unwrap();
+        assert_eq!(t.len(), 40, "{}", s.kind());
+        // Moved once: the old table is gone, opening again changes nothing.
+        s.move_legacy_positions().await.unwrap();
+        assert_eq!(s.count_positions().await.unwrap(), 120, "{}", s.kind());
+        let gone = on_writer!(s, p => sqlx::query("SELECT COUNT(*) FROM positions").execute(p).await.is_err());
+        assert!(gone, "{}", s.kind());
+    }
+}

@@ -99,7 +99,7 @@ mod wal {
         // so the WAL grows past the bound.
         let mut reader = sqlx::SqliteConnection::connect(&url).await.unwrap();
         sqlx::query("BEGIN").execute(&mut reader).await.unwrap();
-        sqlx::query("SELECT COUNT(*) FROM positions")
+        sqlx::query("SELECT COUNT(*) FROM position_blocks")
             .fetch_one(&mut reader)
             .await
             .unwrap();

@@ -1,0 +1,404 @@
+//! Positions are stored in blocks: one row holds the reports of one vessel
+//! in one grid cell and one hour that one batch wrote, packed
+//! ([`encode`]). A batch of 20 000 positions from 2 000 vessels writes about
+//! 2 000 rows, not 20 000: each row costs a key in the table's B-tree (and
+//! a page written to the WAL), whatever its size, so rows are what a write
+//! pays for. Queries read the blocks their key finds (cell, hour, vessel)
+//! and keep the points that match.
+//!
+//! A block's key is `(cell, hour, mmsi, first_seq)`, beside it the
+//! sequence range, the time range and the count of its points. A block
+//! never spans batches: the restart's replay finds the blocks of a
+//! sequence range from the batch that holds its start (`position_batches`).
+//!
+//! The duplicate check is the block's: a report already stored (the same
+//! vessel, place, time and payload hash: an input read again after a
+//! restart) is dropped before the block is written. Only stored blocks of
+//! the same key whose time range overlaps the new one's can hold one.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{cell_of, hour_of, PositionRow, StorageError};
+use aiswatch_core::ids::Mmsi;
+use aiswatch_core::time::Millis;
+
+/// The first byte of every block: the layout that follows.
+const FORMAT: u8 = 1;
+
+/// A block as stored: the points in the order written (sequence order),
+/// each point's sequence number, time and place as the change from the
+/// point before (small numbers take one or two bytes).
+#[derive(Serialize, Deserialize)]
+struct Packed<'a> {
+    /// Station and source names the points refer to by index.
+    #[serde(borrow)]
+    names: Vec<&'a str>,
+    points: Vec<Point>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Point {
+    /// From the point before (the first: from 0).
+    seq: u64,
+    t: i64,
+    place: Place,
+    sog_dkn: Option<u16>,
+    cog_ddeg: Option<u16>,
+    heading: Option<u16>,
+    nav_status: Option<u8>,
+    msg_type: u8,
+    /// Index in `names` plus one; 0: no station.
+    station: u32,
+    source: u32,
+    /// Fixed width: a hash is as long as its bits, varint or not.
+    hash: [u8; 8],
+}
+
+/// Where a report put its sender.
+#[derive(Serialize, Deserialize)]
+enum Place {
+    /// In the AIS unit, 1/10 000 minute, from the last point given so (the
+    /// first: from 0): the degrees a decoder gives come back exactly.
+    Units(i32, i32),
+    /// Degrees that are no whole number of units.
+    Degrees(f64, f64),
+}
+
+/// 1/10 000 minute per degree.
+const PER_DEG: f64 = 600_000.0;
+
+/// `deg` in AIS units, when that gives `deg` back exactly.
+fn units(deg: f64) -> Option<i32> {
+    let u = (deg * PER_DEG).round();
+    (u.abs() <= f64::from(i32::MAX) && u / PER_DEG == deg).then_some(u as i32)
+}
+
+/// A block's place in the table: (cell, hour, mmsi).
+pub(super) type BlockKey = (i64, i64, i64);
+
+/// A stored block: its place and its packed reports.
+pub(super) type Stored = (BlockKey, Vec<u8>);
+
+/// A block to write: one vessel's new reports in one cell and hour.
+pub(super) struct NewBlock<'a> {
+    pub cell: i64,
+    pub hour: i64,
+    pub mmsi: i64,
+    /// Sequence order.
+    pub rows: Vec<&'a PositionRow>,
+}
+
+impl NewBlock<'_> {
+    pub fn first_seq(&self) -> i64 {
+        self.rows.first().map_or(0, |r| r.seq as i64)
+    }
+    pub fn last_seq(&self) -> i64 {
+        self.rows.last().map_or(0, |r| r.seq as i64)
+    }
+    pub fn t_min(&self) -> Millis {
+        self.rows.iter().map(|r| r.time).min().unwrap_or(0)
+    }
+    pub fn t_max(&self) -> Millis {
+        self.rows.iter().map(|r| r.time).max().unwrap_or(0)
+    }
+    pub fn n(&self) -> i64 {
+        self.rows.len() as i64
+    }
+    pub fn points(&self) -> Vec<u8> {
+        encode(&self.rows)
+    }
+}
+
+/// `rows` grouped into blocks, in key order, each block's rows in
+/// sequence order, a report repeated within the batch kept once.
+/// `one_each`: a block per row (rows that may span batches, see
+/// [`super::Store::migrate`]).
+pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<NewBlock<'_>> {
+    let mut keyed: Vec<(BlockKey, &PositionRow)> = rows
+        .iter()
+        .map(|r| {
+            (
+                (cell_of(r.lon, r.lat), hour_of(r.time), i64::from(r.mmsi.0)),
+                r,
+            )
+        })
+        .collect();
+    // A repeated report (same place, time and hash) once, its first copy;
+    // then each block's reports in sequence order.
+    keyed.sort_unstable_by_key(|(k, r)| (*k, r.time, r.hash, r.seq));
+    keyed.dedup_by_key(|(k, r)| (*k, r.time, r.hash));
+    keyed.sort_unstable_by_key(|(k, r)| (*k, r.seq));
+    let mut out: Vec<NewBlock<'_>> = Vec::new();
+    for ((cell, hour, mmsi), r) in keyed {
+        match out.last_mut() {
+            Some(b) if !one_each && (b.cell, b.hour, b.mmsi) == (cell, hour, mmsi) => {
+                b.rows.push(r)
+            }
+            _ => out.push(NewBlock {
+                cell,
+                hour,
+                mmsi,
+                rows: vec![r],
+            }),
+        }
+    }
+    out
+}
+
+/// The newest report time stored before this batch (`store_meta`'s
+/// `max_t`): a block whose reports all come later can hold no report
+/// already stored, and needs no look at the stored blocks. In a feed in
+/// time order that is nearly every block.
+pub(super) async fn stored_until<'c, DB: sqlx::Database>(
+    conn: impl sqlx::Executor<'c, Database = DB>,
+) -> Result<Option<Millis>, StorageError>
+where
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'a> i64: sqlx::Decode<'a, DB> + sqlx::Type<DB> + sqlx::Encode<'a, DB>,
+    for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let v: Option<(i64,)> = sqlx::query_as("SELECT value FROM store_meta WHERE key = $1")
+        .bind("max_t")
+        .fetch_optional(conn)
+        .await?;
+    Ok(v.map(|v| v.0))
+}
+
+/// The blocks of `blocks` that may repeat a stored report: those starting
+/// at or before `until` (see [`stored_until`]).
+pub(super) fn to_check<'b, 'a>(
+    blocks: &'b [NewBlock<'a>],
+    until: Option<Millis>,
+) -> Vec<&'b NewBlock<'a>> {
+    match until {
+        Some(u) => blocks.iter().filter(|b| b.t_min() <= u).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Drops from `blocks` the reports `stored` (blocks already stored, by
+/// key) hold, and the blocks left empty.
+pub(super) fn drop_stored(
+    blocks: &mut Vec<NewBlock<'_>>,
+    stored: &[Stored],
+) -> Result<(), StorageError> {
+    if stored.is_empty() {
+        return Ok(());
+    }
+    let mut seen: ahash::AHashSet<(i64, i64, i64, Millis, u64)> = ahash::AHashSet::new();
+    for ((cell, hour, mmsi), points) in stored {
+        for p in decode(Mmsi(*mmsi as u32), points)? {
+            seen.insert((*cell, *hour, *mmsi, p.time, p.hash));
+        }
+    }
+    for b in blocks.iter_mut() {
+        let key = (b.cell, b.hour, b.mmsi);
+        b.rows
+            .retain(|r| !seen.contains(&(key.0, key.1, key.2, r.time, r.hash)));
+    }
+    blocks.retain(|b| !b.rows.is_empty());
+    Ok(())
+}
+
+/// The stored form of `rows` (one vessel's, sequence order).
+pub(super) fn encode<'a>(rows: &[&'a PositionRow]) -> Vec<u8> {
+    let (mut seq, mut t, mut at) = (0u64, 0i64, (0i32, 0i32));
+    let mut names: Vec<&'a str> = Vec::new();
+    let mut name = |s: &'a str| -> u32 {
+        let i = names.iter().position(|n| *n == s).unwrap_or_else(|| {
+            names.push(s);
+            names.len() - 1
+        });
+        i as u32
+    };
+    let points = rows
+        .iter()
+        .map(|r| Point {
+            seq: r.seq.wrapping_sub(std::mem::replace(&mut seq, r.seq)),
+            t: r.time.wrapping_sub(std::mem::replace(&mut t, r.time)),
+            place: match (units(r.lon), units(r.lat)) {
+                (Some(x), Some(y)) => {
+                    let (px, py) = std::mem::replace(&mut at, (x, y));
+                    Place::Units(x.wrapping_sub(px), y.wrapping_sub(py))
+                }
+                _ => Place::Degrees(r.lon, r.lat),
+            },
+            sog_dkn: r.sog_dkn,
+            cog_ddeg: r.cog_ddeg,
+            heading: r.heading,
+            nav_status: r.nav_status,
+            msg_type: r.msg_type,
+            station: r.station.as_deref().map_or(0, |s| name(s) + 1),
+            source: name(&r.source),
+            hash: r.hash.to_le_bytes(),
+        })
+        .collect();
+    let packed = Packed { names, points };
+    // Serializing plain integers, floats and strings into a Vec cannot fail.
+    postcard::to_extend(&packed, vec![FORMAT]).unwrap_or_else(|_| vec![FORMAT])
+}
+
+/// The reports of a stored block of vessel `mmsi`, in the order written.
+pub(super) fn decode(mmsi: Mmsi, bytes: &[u8]) -> Result<Vec<PositionRow>, StorageError> {
+    let bad = |why: String| StorageError::Block(why);
+    let Some((&FORMAT, body)) = bytes.split_first() else {
+        return Err(bad(format!(
+            "vessel {}: block of an unknown layout ({} bytes)",
+            mmsi.0,
+            bytes.len()
+        )));
+    };
+    let p: Packed<'_> =
+        postcard::from_bytes(body).map_err(|e| bad(format!("vessel {}: {e}", mmsi.0)))?;
+    let names: Vec<Arc<str>> = p.names.iter().map(|n| Arc::from(*n)).collect();
+    let name = |i: u32| {
+        names
+            .get(i as usize)
+            .cloned()
+            .ok_or_else(|| bad(format!("vessel {}: name {i} of {}", mmsi.0, names.len())))
+    };
+    let (mut seq, mut t, mut at) = (0u64, 0i64, (0i32, 0i32));
+    p.points
+        .iter()
+        .map(|q| {
+            seq = seq.wrapping_add(q.seq);
+            t = t.wrapping_add(q.t);
+            let (lon, lat) = match q.place {
+                Place::Units(dx, dy) => {
+                    at = (at.0.wrapping_add(dx), at.1.wrapping_add(dy));
+                    (f64::from(at.0) / PER_DEG, f64::from(at.1) / PER_DEG)
+                }
+                Place::Degrees(x, y) => (x, y),
+            };
+            Ok(PositionRow {
+                seq,
+                mmsi,
+                time: t,
+                lon,
+                lat,
+                sog_dkn: q.sog_dkn,
+                cog_ddeg: q.cog_ddeg,
+                heading: q.heading,
+                nav_status: q.nav_status,
+                msg_type: q.msg_type,
+                station: match q.station {
+                    0 => None,
+                    i => Some(name(i - 1)?),
+                },
+                source: name(q.source)?,
+                hash: u64::from_le_bytes(q.hash),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(seq: u64, t: Millis, station: Option<&str>) -> PositionRow {
+        PositionRow {
+            seq,
+            mmsi: Mmsi(224_000_001),
+            time: t,
+            lon: 3.123_456_789,
+            lat: -6.5,
+            sog_dkn: Some(102),
+            cog_ddeg: None,
+            heading: Some(511),
+            nav_status: Some(7),
+            msg_type: 1,
+            station: station.map(Arc::from),
+            source: Arc::from("tcp://rx1:5631"),
+            hash: u64::MAX - seq,
+        }
+    }
+
+    #[test]
+    fn a_block_gives_back_every_field_as_written() {
+        // Places in AIS units (as decoded) and not, times going back.
+        let rows = [
+            row(1_000_000_007, 1_714_521_600_000, Some("rx-west")),
+            PositionRow {
+                lon: -73_012_345.0 / PER_DEG,
+                lat: 54_000_001.0 / PER_DEG,
+                ..row(1_000_000_009, 1_714_521_590_000, None)
+            },
+            PositionRow {
+                lon: 180.0,
+                lat: -90.0,
+                ..row(1_000_000_012, 1_714_521_610_000, Some("rx-east"))
+            },
+            PositionRow {
+                lon: 181.0,
+                lat: 91.0,
+                ..row(u64::MAX, i64::MIN, Some("rx-east"))
+            },
+        ];
+        let refs: Vec<&PositionRow> = rows.iter().collect();
+        let back = decode(Mmsi(224_000_001), &encode(&refs)).unwrap();
+        assert_eq!(back, rows);
+    }
+
+    #[test]
+    fn a_block_of_an_unknown_layout_or_cut_short_is_an_error_naming_the_vessel() {
+        let rows = [row(5, 1_000, None)];
+        let mut bytes = encode(&rows.iter().collect::<Vec<_>>());
+        bytes.truncate(bytes.len() - 3);
+        let e = decode(Mmsi(9), &bytes).unwrap_err().to_string();
+        assert!(e.contains("vessel 9"), "{e}");
+        let e = decode(Mmsi(9), &[2, 0, 0]).unwrap_err().to_string();
+        assert!(e.contains("unknown layout"), "{e}");
+        assert!(decode(Mmsi(9), &[]).is_err());
+    }
+
+    #[test]
+    fn a_batch_groups_by_cell_hour_and_vessel_and_keeps_a_repeated_report_once() {
+        let mut rows = vec![row(3, 7_200_000, None), row(1, 7_100_000, None)];
+        rows.push(PositionRow {
+            seq: 4,
+            ..row(3, 7_200_000, None)
+        });
+        rows.push(PositionRow {
+            lon: 10.0,
+            ..row(2, 7_150_000, None)
+        });
+        let blocks = group(&rows, false);
+        let shape: Vec<(i64, Vec<u64>)> = blocks
+            .iter()
+            .map(|b| (b.hour, b.rows.iter().map(|r| r.seq).collect()))
+            .collect();
+        // Hour 1 and hour 2 of one cell, and another cell: the copy (seq 4) dropped.
+        assert_eq!(shape, vec![(1, vec![1]), (2, vec![3]), (1, vec![2])]);
+        assert_eq!(group(&rows, true).len(), 3);
+    }
+
+    #[test]
+    fn reports_already_stored_are_dropped_and_so_is_a_block_left_empty() {
+        let rows = [row(1, 1_000, None), row(2, 2_000, None)];
+        let mut blocks = group(&rows, false);
+        let key = (blocks[0].cell, blocks[0].hour, blocks[0].mmsi);
+        let stored = vec![(key, encode(&[&row(9, 1_000, None)]))];
+        // Seq 9 has another hash than seq 1: not the same report.
+        drop_stored(&mut blocks, &stored).unwrap();
+        assert_eq!(blocks[0].rows.len(), 2);
+        let stored = vec![(
+            key,
+            encode(&[&PositionRow {
+                seq: 9,
+                ..row(1, 1_000, None)
+            }]),
+        )];
+        drop_stored(&mut blocks, &stored).unwrap();
+        assert_eq!(
+            blocks[0].rows.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            [2]
+        );
+        let stored = vec![(key, encode(&[&row(2, 2_000, None)]))];
+        drop_stored(&mut blocks, &stored).unwrap();
+        assert!(blocks.is_empty());
+    }
+}
