@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{cell_of, hour_of, PositionRow, StorageError};
+use super::{cell_of, hour_of, HeardRow, PositionRow, StorageError};
 use aiswatch_core::ids::Mmsi;
 use aiswatch_core::time::Millis;
 
@@ -81,67 +81,83 @@ pub(super) type BlockKey = (i64, i64, i64);
 /// A stored block: its place and its packed reports.
 pub(super) type Stored = (BlockKey, Vec<u8>);
 
-/// A block to write: one vessel's new reports in one cell and hour.
-pub(super) struct NewBlock<'a> {
+/// A block to write: one vessel's new reports in one cell and hour, packed.
+pub(super) struct Block {
     pub cell: i64,
     pub hour: i64,
     pub mmsi: i64,
-    /// Sequence order.
-    pub rows: Vec<&'a PositionRow>,
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub t_min: Millis,
+    pub t_max: Millis,
+    /// [`encode`]d.
+    pub points: Vec<u8>,
+    /// The reports it holds: indices into the batch's positions, in
+    /// sequence order.
+    rows: Vec<u32>,
 }
 
-impl NewBlock<'_> {
-    pub fn first_seq(&self) -> i64 {
-        self.rows.first().map_or(0, |r| r.seq as i64)
+impl Block {
+    fn pack(key: BlockKey, rows: Vec<u32>, all: &[PositionRow]) -> Block {
+        let refs: Vec<&PositionRow> = rows.iter().map(|&i| &all[i as usize]).collect();
+        let seq = |r: Option<&&PositionRow>| r.map_or(0, |r| r.seq as i64);
+        Block {
+            cell: key.0,
+            hour: key.1,
+            mmsi: key.2,
+            first_seq: seq(refs.first()),
+            last_seq: seq(refs.last()),
+            t_min: refs.iter().map(|r| r.time).min().unwrap_or(0),
+            t_max: refs.iter().map(|r| r.time).max().unwrap_or(0),
+            points: encode(&refs),
+            rows,
+        }
     }
-    pub fn last_seq(&self) -> i64 {
-        self.rows.last().map_or(0, |r| r.seq as i64)
-    }
-    pub fn t_min(&self) -> Millis {
-        self.rows.iter().map(|r| r.time).min().unwrap_or(0)
-    }
-    pub fn t_max(&self) -> Millis {
-        self.rows.iter().map(|r| r.time).max().unwrap_or(0)
-    }
+
+    /// Reports in the block.
     pub fn n(&self) -> i64 {
         self.rows.len() as i64
-    }
-    pub fn points(&self) -> Vec<u8> {
-        encode(&self.rows)
     }
 }
 
 /// `rows` grouped into blocks, in key order, each block's rows in
 /// sequence order, a report repeated within the batch kept once.
 /// `one_each`: a block per row (rows that may span batches, see
-/// [`super::Store::migrate`]).
-pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<NewBlock<'_>> {
-    let mut keyed: Vec<(BlockKey, &PositionRow)> = rows
+/// [`super::Store::move_legacy_positions`]).
+pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
+    let mut keyed: Vec<(BlockKey, u32)> = rows
         .iter()
-        .map(|r| {
-            (
-                (cell_of(r.lon, r.lat), hour_of(r.time), i64::from(r.mmsi.0)),
-                r,
-            )
+        .enumerate()
+        .map(|(i, r)| {
+            let key = (cell_of(r.lon, r.lat), hour_of(r.time), i64::from(r.mmsi.0));
+            (key, i as u32)
         })
         .collect();
-    // A repeated report (same place, time and hash) once, its first copy;
-    // then each block's reports in sequence order.
-    keyed.sort_unstable_by_key(|(k, r)| (*k, r.time, r.hash, r.seq));
-    keyed.dedup_by_key(|(k, r)| (*k, r.time, r.hash));
-    keyed.sort_unstable_by_key(|(k, r)| (*k, r.seq));
-    let mut out: Vec<NewBlock<'_>> = Vec::new();
-    for ((cell, hour, mmsi), r) in keyed {
-        match out.last_mut() {
-            Some(b) if !one_each && (b.cell, b.hour, b.mmsi) == (cell, hour, mmsi) => {
-                b.rows.push(r)
-            }
-            _ => out.push(NewBlock {
-                cell,
-                hour,
-                mmsi,
-                rows: vec![r],
-            }),
+    keyed.sort_unstable_by_key(|&(k, i)| (k, rows[i as usize].seq));
+    let mut groups: Vec<(BlockKey, Vec<u32>)> = Vec::new();
+    for (key, i) in keyed {
+        match groups.last_mut() {
+            Some((k, g)) if *k == key => g.push(i),
+            _ => groups.push((key, vec![i])),
+        }
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (key, mut g) in groups {
+        // A report repeated within the batch (same place, time and hash):
+        // its first copy. Rare: a sorted look first.
+        let mut seen: Vec<(Millis, u64)> = g
+            .iter()
+            .map(|&i| (rows[i as usize].time, rows[i as usize].hash))
+            .collect();
+        seen.sort_unstable();
+        if seen.windows(2).any(|w| w[0] == w[1]) {
+            let mut kept = ahash::AHashSet::with_capacity(g.len());
+            g.retain(|&i| kept.insert((rows[i as usize].time, rows[i as usize].hash)));
+        }
+        if one_each {
+            out.extend(g.into_iter().map(|i| Block::pack(key, vec![i], rows)));
+        } else {
+            out.push(Block::pack(key, g, rows));
         }
     }
     out
@@ -169,20 +185,19 @@ where
 
 /// The blocks of `blocks` that may repeat a stored report: those starting
 /// at or before `until` (see [`stored_until`]).
-pub(super) fn to_check<'b, 'a>(
-    blocks: &'b [NewBlock<'a>],
-    until: Option<Millis>,
-) -> Vec<&'b NewBlock<'a>> {
+pub(super) fn to_check(blocks: &[Block], until: Option<Millis>) -> Vec<&Block> {
     match until {
-        Some(u) => blocks.iter().filter(|b| b.t_min() <= u).collect(),
+        Some(u) => blocks.iter().filter(|b| b.t_min <= u).collect(),
         None => Vec::new(),
     }
 }
 
-/// Drops from `blocks` the reports `stored` (blocks already stored, by
-/// key) hold, and the blocks left empty.
+/// Drops from `blocks` (of the batch `rows`) the reports `stored` (blocks
+/// already stored, by key) hold, packs again those that lost some, and
+/// drops the blocks left empty.
 pub(super) fn drop_stored(
-    blocks: &mut Vec<NewBlock<'_>>,
+    blocks: &mut Vec<Block>,
+    rows: &[PositionRow],
     stored: &[Stored],
 ) -> Result<(), StorageError> {
     if stored.is_empty() {
@@ -196,8 +211,17 @@ pub(super) fn drop_stored(
     }
     for b in blocks.iter_mut() {
         let key = (b.cell, b.hour, b.mmsi);
-        b.rows
-            .retain(|r| !seen.contains(&(key.0, key.1, key.2, r.time, r.hash)));
+        let mut kept = std::mem::take(&mut b.rows);
+        let before = kept.len();
+        kept.retain(|&i| {
+            let r = &rows[i as usize];
+            !seen.contains(&(key.0, key.1, key.2, r.time, r.hash))
+        });
+        if kept.len() == before {
+            b.rows = kept;
+        } else {
+            *b = Block::pack(key, kept, rows);
+        }
     }
     blocks.retain(|b| !b.rows.is_empty());
     Ok(())
@@ -237,8 +261,10 @@ pub(super) fn encode<'a>(rows: &[&'a PositionRow]) -> Vec<u8> {
         })
         .collect();
     let packed = Packed { names, points };
+    let mut out = Vec::with_capacity(64 + rows.len() * 40);
+    out.push(FORMAT);
     // Serializing plain integers, floats and strings into a Vec cannot fail.
-    postcard::to_extend(&packed, vec![FORMAT]).unwrap_or_else(|_| vec![FORMAT])
+    postcard::to_extend(&packed, out).unwrap_or_else(|_| vec![FORMAT])
 }
 
 /// The reports of a stored block of vessel `mmsi`, in the order written.
@@ -295,6 +321,88 @@ pub(super) fn decode(mmsi: Mmsi, bytes: &[u8]) -> Result<Vec<PositionRow>, Stora
         .collect()
 }
 
+/// Messages heard (see migration 0007) as stored per batch in
+/// `heard_blocks`: as [`Packed`], changes from the entry before.
+#[derive(Serialize, Deserialize)]
+struct HeardPacked<'a> {
+    #[serde(borrow)]
+    names: Vec<&'a str>,
+    entries: Vec<Heard>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Heard {
+    seq: u64,
+    station: u32,
+    t: i64,
+    mmsi: u32,
+    /// 1/10 000 minute, as [`HeardRow::pos`].
+    pos: Option<(i32, i32)>,
+    first: bool,
+}
+
+/// The stored form of a batch's messages heard.
+pub(super) fn encode_heard(rows: &[HeardRow]) -> Vec<u8> {
+    let (mut seq, mut t) = (0u64, 0i64);
+    let mut names: Vec<&str> = Vec::new();
+    let entries = rows
+        .iter()
+        .map(|h| Heard {
+            seq: h.seq.wrapping_sub(std::mem::replace(&mut seq, h.seq)),
+            station: names
+                .iter()
+                .position(|n| *n == &*h.station)
+                .unwrap_or_else(|| {
+                    names.push(&h.station);
+                    names.len() - 1
+                }) as u32,
+            t: h.time.wrapping_sub(std::mem::replace(&mut t, h.time)),
+            mmsi: h.mmsi.0,
+            pos: h.pos,
+            first: h.first,
+        })
+        .collect();
+    let mut out = Vec::with_capacity(64 + rows.len() * 12);
+    out.push(FORMAT);
+    // Serializing plain integers and strings into a Vec cannot fail.
+    postcard::to_extend(&HeardPacked { names, entries }, out).unwrap_or_else(|_| vec![FORMAT])
+}
+
+/// The messages heard of a stored batch with `from <= seq < to`.
+pub(super) fn decode_heard(
+    bytes: &[u8],
+    from: u64,
+    to: u64,
+) -> Result<Vec<HeardRow>, StorageError> {
+    let bad = |why: String| StorageError::Block(format!("messages heard: {why}"));
+    let Some((&FORMAT, body)) = bytes.split_first() else {
+        return Err(bad(format!("unknown layout ({} bytes)", bytes.len())));
+    };
+    let p: HeardPacked<'_> = postcard::from_bytes(body).map_err(|e| bad(e.to_string()))?;
+    let names: Vec<Arc<str>> = p.names.iter().map(|n| Arc::from(*n)).collect();
+    let (mut seq, mut t) = (0u64, 0i64);
+    let mut out = Vec::with_capacity(p.entries.len());
+    for e in &p.entries {
+        seq = seq.wrapping_add(e.seq);
+        t = t.wrapping_add(e.t);
+        if !(from..to).contains(&seq) {
+            continue;
+        }
+        out.push(HeardRow {
+            seq,
+            station: names
+                .get(e.station as usize)
+                .cloned()
+                .ok_or_else(|| bad(format!("station {} of {}", e.station, names.len())))?,
+            time: t,
+            mmsi: Mmsi(e.mmsi),
+            pos: e.pos,
+            first: e.first,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,6 +452,32 @@ mod tests {
     }
 
     #[test]
+    fn messages_heard_come_back_as_written_within_the_range_asked() {
+        let h = |seq: u64, station: &str, time: Millis, pos| HeardRow {
+            seq,
+            station: Arc::from(station),
+            time,
+            mmsi: Mmsi(636_012_345),
+            pos,
+            first: seq % 2 == 0,
+        };
+        let rows = vec![
+            h(
+                10,
+                "rx-west",
+                1_714_521_600_000,
+                Some((-43_807_407, 3_240_000)),
+            ),
+            h(11, "rx-east", 1_714_521_599_000, None),
+            h(14, "rx-west", 1_714_521_601_000, Some((0, -1))),
+        ];
+        let packed = encode_heard(&rows);
+        assert_eq!(decode_heard(&packed, 0, u64::MAX).unwrap(), rows);
+        assert_eq!(decode_heard(&packed, 11, 14).unwrap(), rows[1..2]);
+        assert!(decode_heard(&packed[..packed.len() - 2], 0, u64::MAX).is_err());
+    }
+
+    #[test]
     fn a_block_of_an_unknown_layout_or_cut_short_is_an_error_naming_the_vessel() {
         let rows = [row(5, 1_000, None)];
         let mut bytes = encode(&rows.iter().collect::<Vec<_>>());
@@ -369,7 +503,12 @@ mod tests {
         let blocks = group(&rows, false);
         let shape: Vec<(i64, Vec<u64>)> = blocks
             .iter()
-            .map(|b| (b.hour, b.rows.iter().map(|r| r.seq).collect()))
+            .map(|b| {
+                (
+                    b.hour,
+                    b.rows.iter().map(|&i| rows[i as usize].seq).collect(),
+                )
+            })
             .collect();
         // Hour 1 and hour 2 of one cell, and another cell: the copy (seq 4) dropped.
         assert_eq!(shape, vec![(1, vec![1]), (2, vec![3]), (1, vec![2])]);
@@ -383,22 +522,19 @@ mod tests {
         let key = (blocks[0].cell, blocks[0].hour, blocks[0].mmsi);
         let stored = vec![(key, encode(&[&row(9, 1_000, None)]))];
         // Seq 9 has another hash than seq 1: not the same report.
-        drop_stored(&mut blocks, &stored).unwrap();
-        assert_eq!(blocks[0].rows.len(), 2);
-        let stored = vec![(
-            key,
-            encode(&[&PositionRow {
-                seq: 9,
-                ..row(1, 1_000, None)
-            }]),
-        )];
-        drop_stored(&mut blocks, &stored).unwrap();
-        assert_eq!(
-            blocks[0].rows.iter().map(|r| r.seq).collect::<Vec<_>>(),
-            [2]
-        );
+        drop_stored(&mut blocks, &rows, &stored).unwrap();
+        assert_eq!(blocks[0].n(), 2);
+        let copy = PositionRow {
+            seq: 9,
+            ..row(1, 1_000, None)
+        };
+        drop_stored(&mut blocks, &rows, &[(key, encode(&[&copy]))]).unwrap();
+        // Packed again: the block holds the report left, and says so.
+        let b = &blocks[0];
+        assert_eq!((b.n(), b.first_seq, b.t_min), (1, 2, 2_000));
+        assert_eq!(decode(Mmsi(224_000_001), &b.points).unwrap(), rows[1..]);
         let stored = vec![(key, encode(&[&row(2, 2_000, None)]))];
-        drop_stored(&mut blocks, &stored).unwrap();
+        drop_stored(&mut blocks, &rows, &stored).unwrap();
         assert!(blocks.is_empty());
     }
 }

@@ -46,7 +46,7 @@ impl Default for StorageConfig {
             prune_every: Duration::from_secs(600),
             raw: true,
             buffer_positions: 500_000,
-            batch_positions: 20_000,
+            batch_positions: 50_000,
             flush_interval: Duration::from_millis(250),
         }
     }

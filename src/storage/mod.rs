@@ -53,6 +53,7 @@ pub use aiswatch_engine::record::{Batch, HeardRow, PositionRow, StaticRow, Tick}
 pub use config::StorageConfig;
 pub use holds::{Hold, ZoneCopy, NO_RAW_HOLD};
 pub use model::*;
+pub use write::Prepared;
 pub use zones::ZoneVersion;
 
 /// Cells a box query enumerates before it goes by time instead.
@@ -475,14 +476,16 @@ impl Store {
                 .iter()
                 .map(|r| Ok(Tick { seq: r.try_get::<i64, _>(0)? as u64, time: r.try_get(1)? }))
                 .collect::<Result<Vec<_>, StorageError>>()?;
-            let heard = sqlx::query("SELECT entries FROM heard WHERE last_seq >= $1 AND first_seq < $2 ORDER BY first_seq")
-                .bind(a).bind(b).fetch_all(p).await?
-                .iter()
-                .map(|r| Ok(model::heard_rows(&r.try_get::<String, _>(0)?, a as u64, b as u64)?))
-                .collect::<Result<Vec<_>, StorageError>>()?
-                .into_iter()
-                .flatten()
-                .collect();
+            // Batches written before messages heard were packed, then since.
+            let mut heard: Vec<HeardRow> = Vec::new();
+            for r in sqlx::query("SELECT entries FROM heard WHERE last_seq >= $1 AND first_seq < $2 ORDER BY first_seq")
+                .bind(a).bind(b).fetch_all(p).await? {
+                heard.extend(model::heard_rows(&r.try_get::<String, _>(0)?, a as u64, b as u64)?);
+            }
+            for r in sqlx::query("SELECT entries FROM heard_blocks WHERE last_seq >= $1 AND first_seq < $2 ORDER BY first_seq")
+                .bind(a).bind(b).fetch_all(p).await? {
+                heard.extend(blocks::decode_heard(&r.try_get::<Vec<u8>, _>(0)?, a as u64, b as u64)?);
+            }
             Ok(Batch { positions, statics, alerts: Vec::new(), ticks, heard, emitted_at: None, input: None })
         })
     }

@@ -127,19 +127,8 @@ impl BBox {
 /// One stored [`HeardRow`]: `[seq, station, t, mmsi, lon, lat, first]`.
 type HeardEntry<S> = (u64, S, Millis, u32, Option<i32>, Option<i32>, bool);
 
-/// `rows` as the JSON list stored per batch (see migration 0007).
-pub(super) fn heard_json(rows: &[HeardRow]) -> String {
-    let entries: Vec<HeardEntry<&str>> = rows
-        .iter()
-        .map(|h| {
-            let (x, y) = h.pos.unzip();
-            (h.seq, &*h.station, h.time, h.mmsi.0, x, y, h.first)
-        })
-        .collect();
-    serde_json::to_string(&entries).expect("tuples of numbers and strings serialise")
-}
-
-/// The rows of a stored JSON list with `from <= seq < to`; stations shared.
+/// The rows of a JSON list stored before messages heard were packed
+/// (`heard_blocks`, migration 0014) with `from <= seq < to`; stations shared.
 pub(super) fn heard_rows(json: &str, from: u64, to: u64) -> Result<Vec<HeardRow>, sqlx::Error> {
     let entries: Vec<HeardEntry<String>> =
         serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;

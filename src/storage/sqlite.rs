@@ -10,7 +10,7 @@
 
 use sqlx::{Row, Sqlite, SqlitePool};
 
-use super::blocks::{self, NewBlock};
+use super::blocks::{self, Block};
 use super::holds::kept_sql;
 use super::{hour_of, BBox, Hold, PositionRow, StorageError};
 use aiswatch_core::time::Millis;
@@ -20,31 +20,32 @@ use aiswatch_core::time::Millis;
 const ROWS: usize = 1000;
 /// Columns of a blocks insert, in bind order.
 const COLUMNS: usize = 9;
-/// Rows of a per-hour table per INSERT (integers, inlined).
+/// Rows of a per-hour list per INSERT (at most 3 000 parameters).
 const CELL_ROWS: usize = 1000;
 /// Grid cells (or vessels) whose old rows one retention statement deletes.
 const PRUNE_KEYS: usize = 64;
 
-/// Writes `rows` as blocks (a report already stored is dropped), notes
-/// their vessels' and cells' hours and the batch's sequence range.
+/// Writes `blocks` (of the batch `rows`), a report already stored
+/// dropped first; notes their vessels' and cells' hours and the batch's
+/// sequence range.
 pub(super) async fn insert_positions(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     rows: &[PositionRow],
+    blocks: &mut Vec<Block>,
 ) -> Result<(), StorageError> {
-    let mut blocks = blocks::group(rows, false);
     if blocks.is_empty() {
         return Ok(());
     }
     let until = blocks::stored_until(&mut **tx).await?;
-    let check = blocks::to_check(&blocks, until);
+    let check = blocks::to_check(blocks, until);
     if !check.is_empty() {
         let stored = stored_overlaps(tx, &check).await?;
-        blocks::drop_stored(&mut blocks, &stored)?;
+        blocks::drop_stored(blocks, rows, &stored)?;
     }
-    insert_blocks(tx, &blocks).await?;
+    insert_blocks(tx, blocks).await?;
     if let (Some(first), Some(last)) = (
-        blocks.iter().map(NewBlock::first_seq).min(),
-        blocks.iter().map(NewBlock::last_seq).max(),
+        blocks.iter().map(|b| b.first_seq).min(),
+        blocks.iter().map(|b| b.last_seq).max(),
     ) {
         // OR REPLACE: a sequence number is never reused, but if it were,
         // the newest range is the one to go by.
@@ -62,38 +63,42 @@ pub(super) async fn insert_positions(
 /// Writes `blocks` and notes their vessels' and cells' hours.
 pub(super) async fn insert_blocks(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    blocks: &[NewBlock<'_>],
+    blocks: &[Block],
 ) -> Result<(), StorageError> {
     for chunk in blocks.chunks(ROWS) {
         insert_chunk(tx, chunk).await?;
     }
-    let mut vessel_hours: Vec<(i64, i64, i64)> =
-        blocks.iter().map(|b| (b.mmsi, b.hour, b.cell)).collect();
+    let mut vessel_hours: Vec<[i64; 3]> = blocks.iter().map(|b| [b.mmsi, b.hour, b.cell]).collect();
     vessel_hours.sort_unstable();
     vessel_hours.dedup();
-    for chunk in vessel_hours.chunks(CELL_ROWS) {
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|(m, h, c)| format!("({m},{h},{c})"))
-            .collect();
-        sqlx::query(&format!(
-            "INSERT OR IGNORE INTO vessel_cells (mmsi, hour, cell) VALUES {}",
-            values.join(",")
-        ))
-        .execute(&mut **tx)
-        .await?;
-    }
-    let mut cell_hours: Vec<(i64, i64)> = blocks.iter().map(|b| (b.hour, b.cell)).collect();
+    insert_ints(tx, "vessel_cells (mmsi, hour, cell)", &vessel_hours).await?;
+    let mut cell_hours: Vec<[i64; 2]> = blocks.iter().map(|b| [b.hour, b.cell]).collect();
     cell_hours.sort_unstable();
     cell_hours.dedup();
-    for chunk in cell_hours.chunks(CELL_ROWS) {
-        let values: Vec<String> = chunk.iter().map(|(h, c)| format!("({h},{c})")).collect();
-        sqlx::query(&format!(
-            "INSERT OR IGNORE INTO position_cells (hour, cell) VALUES {}",
-            values.join(",")
-        ))
-        .execute(&mut **tx)
-        .await?;
+    insert_ints(tx, "position_cells (hour, cell)", &cell_hours).await?;
+    Ok(())
+}
+
+/// `INSERT OR IGNORE INTO {table} VALUES …` of integer rows, in chunks of
+/// [`CELL_ROWS`]: a full chunk's statement is prepared once.
+async fn insert_ints<const W: usize>(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    table: &str,
+    rows: &[[i64; W]],
+) -> Result<(), StorageError> {
+    for chunk in rows.chunks(CELL_ROWS) {
+        let one = format!("({}?)", "?,".repeat(W - 1));
+        let sql = format!(
+            "INSERT OR IGNORE INTO {table} VALUES {}",
+            vec![one; chunk.len()].join(",")
+        );
+        let mut q = sqlx::query(&sql);
+        for v in chunk.iter().flatten() {
+            q = q.bind(*v);
+        }
+        q.persistent(chunk.len() == CELL_ROWS)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
@@ -102,7 +107,7 @@ pub(super) async fn insert_blocks(
 /// an overlapping time range. One statement for the batch.
 async fn stored_overlaps(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    blocks: &[&NewBlock<'_>],
+    blocks: &[&Block],
 ) -> Result<Vec<blocks::Stored>, StorageError> {
     use std::fmt::Write as _;
     let mut list = String::with_capacity(blocks.len() * 48 + 2);
@@ -114,11 +119,7 @@ async fn stored_overlaps(
         let _ = write!(
             list,
             "[{},{},{},{},{}]",
-            b.cell,
-            b.hour,
-            b.mmsi,
-            b.t_min(),
-            b.t_max()
+            b.cell, b.hour, b.mmsi, b.t_min, b.t_max
         );
     }
     list.push(']');
@@ -147,7 +148,7 @@ fn insert_sql(rows: usize) -> String {
 
 async fn insert_chunk(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    blocks: &[NewBlock<'_>],
+    blocks: &[Block],
 ) -> Result<(), StorageError> {
     // The full-size statement's text is made once; sqlx prepares it once
     // per connection. A shorter last chunk is a one-off statement.
@@ -165,12 +166,12 @@ async fn insert_chunk(
             .bind(b.cell)
             .bind(b.hour)
             .bind(b.mmsi)
-            .bind(b.first_seq())
-            .bind(b.last_seq())
-            .bind(b.t_min())
-            .bind(b.t_max())
+            .bind(b.first_seq)
+            .bind(b.last_seq)
+            .bind(b.t_min)
+            .bind(b.t_max)
             .bind(b.n())
-            .bind(b.points());
+            .bind(&b.points);
     }
     q.persistent(blocks.len() == ROWS)
         .execute(&mut **tx)

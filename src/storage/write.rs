@@ -5,7 +5,7 @@
 
 use sqlx::{Postgres, Row};
 
-use super::blocks::{self, NewBlock};
+use super::blocks::{self, Block};
 use super::{Backend, Batch, PositionRow, StaticRow, StorageError, Store};
 use crate::deliver::sink::{AlertEvent, Channel, Route, Share};
 use aiswatch_core::ids::{CentreId, Mmsi};
@@ -18,26 +18,65 @@ const DAY_HOURS: i64 = 24;
 /// Ticks per multi-row INSERT.
 const TICK_ROWS: usize = 1000;
 
+/// A batch made ready to write: NUL characters in its text replaced (see
+/// [`NUL_STANDIN`]), its positions grouped into blocks and packed, its
+/// messages heard packed. The CPU part of a write, which the writer does
+/// for the next batch while the one before commits.
+pub struct Prepared {
+    batch: Batch,
+    blocks: Vec<Block>,
+    heard: Option<Vec<u8>>,
+}
+
+impl Prepared {
+    /// Prepares `batch`.
+    pub fn new(mut batch: Batch) -> Prepared {
+        clean_nul(&mut batch);
+        let blocks = blocks::group(&batch.positions, false);
+        let heard = (!batch.heard.is_empty()).then(|| blocks::encode_heard(&batch.heard));
+        Prepared {
+            batch,
+            blocks,
+            heard,
+        }
+    }
+
+    /// The batch prepared.
+    pub fn batch(&self) -> &Batch {
+        &self.batch
+    }
+}
+
 impl Store {
-    /// Writes `batch` in one transaction: all of it or nothing. Each new
-    /// alert state change gets its event number and, in the same
-    /// transaction, one pending delivery per routed centre and channel
-    /// (the outbox). Returns the new changes, for the live stream.
+    /// Writes `batch` in one transaction (see [`Store::write_prepared`]).
     ///
     /// # Errors
     /// The database refused or is unreachable; nothing was written.
     pub async fn write(&self, batch: &Batch) -> Result<Vec<AlertEvent>, StorageError> {
+        self.write_prepared(&mut Prepared::new(batch.clone())).await
+    }
+
+    /// Writes a prepared batch in one transaction: all of it or nothing.
+    /// Each new alert state change gets its event number and, in the same
+    /// transaction, one pending delivery per routed centre and channel
+    /// (the outbox). Returns the new changes, for the live stream.
+    ///
+    /// # Errors
+    /// The database refused or is unreachable; nothing was written (the
+    /// same `prepared` may be written again).
+    pub async fn write_prepared(
+        &self,
+        prepared: &mut Prepared,
+    ) -> Result<Vec<AlertEvent>, StorageError> {
+        let Prepared {
+            batch,
+            blocks,
+            heard,
+        } = prepared;
+        let (batch, heard) = (&*batch, heard.as_deref());
         if batch.is_empty() && (batch.input.is_none() || self.fence.is_none()) {
             return Ok(Vec::new());
         }
-        let cleaned;
-        let batch = match without_nul(batch) {
-            Some(b) => {
-                cleaned = b;
-                &cleaned
-            }
-            None => batch,
-        };
         let shares = self.shares();
         let out = WriteOut {
             routes: &self.routes,
@@ -53,8 +92,8 @@ impl Store {
                 let mut conn = writer.acquire().await?;
                 let res = async {
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                    super::sqlite::insert_positions(&mut tx, &batch.positions).await?;
-                    let events = write_rest(&mut tx, batch, max_t, &out).await?;
+                    super::sqlite::insert_positions(&mut tx, &batch.positions, blocks).await?;
+                    let events = write_rest(&mut tx, batch, heard, max_t, &out).await?;
                     tx.commit().await?;
                     Ok(events)
                 }
@@ -72,8 +111,8 @@ impl Store {
             Backend::Postgres(p) => {
                 let res = async {
                     let mut tx = p.begin().await?;
-                    write_positions(&mut tx, &batch.positions).await?;
-                    let events = write_rest(&mut tx, batch, max_t, &out).await?;
+                    write_positions(&mut tx, &batch.positions, blocks).await?;
+                    let events = write_rest(&mut tx, batch, heard, max_t, &out).await?;
                     if let Some(f) = &self.fence {
                         super::cluster::check_fence(&mut tx, f, batch.input, batch.has_records())
                             .await?;
@@ -149,7 +188,8 @@ impl Store {
     pub async fn prune_positions(&self, before: Millis) -> Result<u64, StorageError> {
         super::on_writer!(self, p => {
             sqlx::query("DELETE FROM ticks WHERE t < $1").bind(before).execute(p).await?;
-            sqlx::query("DELETE FROM heard WHERE last_seq < (SELECT MIN(seq) FROM ticks)").execute(p).await.map(|_| ())
+            sqlx::query("DELETE FROM heard WHERE last_seq < (SELECT MIN(seq) FROM ticks)").execute(p).await?;
+            sqlx::query("DELETE FROM heard_blocks WHERE last_seq < (SELECT MIN(seq) FROM ticks)").execute(p).await.map(|_| ())
         })?;
         let holds = self.holds().await?;
         self.refresh_held_raw().await?;
@@ -238,10 +278,6 @@ fn has_nul(s: &str) -> bool {
     s.contains('\0')
 }
 
-fn opt_has_nul(s: Option<&str>) -> bool {
-    s.is_some_and(has_nul)
-}
-
 fn clean_arc(s: &mut std::sync::Arc<str>) {
     if has_nul(s) {
         *s = s.replace('\0', NUL_STANDIN).into();
@@ -254,33 +290,9 @@ fn clean_string(s: &mut Option<String>) {
     }
 }
 
-/// `b` with every NUL in its positions' and static changes' text replaced
-/// by [`NUL_STANDIN`]; `None` when it holds none (the common case: a scan,
-/// no copy).
-fn without_nul(b: &Batch) -> Option<Batch> {
-    let dirty = b
-        .positions
-        .iter()
-        .any(|p| opt_has_nul(p.station.as_deref()) || has_nul(&p.source))
-        || b.statics.iter().any(|s| {
-            opt_has_nul(s.station.as_deref())
-                || has_nul(&s.source)
-                || opt_has_nul(s.info.name.as_deref())
-                || opt_has_nul(s.info.callsign.as_deref())
-                || opt_has_nul(s.info.destination.as_deref())
-        });
-    if !dirty {
-        return None;
-    }
-    let mut b = Batch {
-        positions: b.positions.clone(),
-        statics: b.statics.clone(),
-        alerts: b.alerts.clone(),
-        ticks: b.ticks.clone(),
-        heard: b.heard.clone(),
-        emitted_at: b.emitted_at,
-        input: b.input,
-    };
+/// Replaces every NUL in `b`'s positions' and static changes' text by
+/// [`NUL_STANDIN`] (a scan when there is none, the common case).
+fn clean_nul(b: &mut Batch) {
     for p in &mut b.positions {
         if let Some(st) = p.station.as_mut() {
             clean_arc(st);
@@ -296,7 +308,6 @@ fn without_nul(b: &Batch) -> Option<Batch> {
         clean_string(&mut s.info.callsign);
         clean_string(&mut s.info.destination);
     }
-    Some(b)
 }
 
 /// `position_blocks_d<days since epoch>`.
@@ -310,14 +321,14 @@ fn partition_name(day: i64) -> String {
 async fn write_positions(
     tx: &mut sqlx::Transaction<'_, Postgres>,
     rows: &[PositionRow],
+    blocks: &mut Vec<Block>,
 ) -> Result<(), StorageError> {
-    let mut blocks = blocks::group(rows, false);
     if blocks.is_empty() {
         return Ok(());
     }
     let until = blocks::stored_until(&mut **tx).await?;
-    let check = blocks::to_check(&blocks, until);
-    let col = |f: &dyn Fn(&NewBlock<'_>) -> i64| check.iter().map(|b| f(b)).collect::<Vec<i64>>();
+    let check = blocks::to_check(blocks, until);
+    let col = |f: &dyn Fn(&Block) -> i64| check.iter().map(|b| f(b)).collect::<Vec<i64>>();
     let stored: Vec<(i64, i64, i64, Vec<u8>)> = if check.is_empty() {
         Vec::new()
     } else {
@@ -330,8 +341,8 @@ async fn write_positions(
     .bind(col(&|b| b.cell))
     .bind(col(&|b| b.hour))
     .bind(col(&|b| b.mmsi))
-    .bind(col(&|b| b.t_min()))
-    .bind(col(&|b| b.t_max()))
+    .bind(col(&|b| b.t_min))
+    .bind(col(&|b| b.t_max))
     .fetch_all(&mut **tx)
     .await?
     };
@@ -339,11 +350,11 @@ async fn write_positions(
         .into_iter()
         .map(|(c, h, m, p)| ((c, h, m), p))
         .collect();
-    blocks::drop_stored(&mut blocks, &stored)?;
-    copy_blocks(tx, &blocks).await?;
+    blocks::drop_stored(blocks, rows, &stored)?;
+    copy_blocks(tx, blocks).await?;
     if let (Some(first), Some(last)) = (
-        blocks.iter().map(NewBlock::first_seq).min(),
-        blocks.iter().map(NewBlock::last_seq).max(),
+        blocks.iter().map(|b| b.first_seq).min(),
+        blocks.iter().map(|b| b.last_seq).max(),
     ) {
         sqlx::query(
             "INSERT INTO position_batches (first_seq, last_seq) VALUES ($1, $2) \
@@ -363,7 +374,7 @@ const COPY_COLUMNS: &str = "cell, hour, mmsi, first_seq, last_seq, t_min, t_max,
 /// Writes `blocks` by binary `COPY` (PostgreSQL).
 pub(super) async fn copy_blocks(
     tx: &mut sqlx::Transaction<'_, Postgres>,
-    blocks: &[NewBlock<'_>],
+    blocks: &[Block],
 ) -> Result<(), StorageError> {
     if blocks.is_empty() {
         return Ok(());
@@ -381,7 +392,7 @@ pub(super) async fn copy_blocks(
 
 /// `blocks` in PostgreSQL's binary `COPY` format (the server parses no
 /// text). Columns as [`COPY_COLUMNS`].
-fn copy_binary(blocks: &[NewBlock<'_>]) -> Vec<u8> {
+fn copy_binary(blocks: &[Block]) -> Vec<u8> {
     fn int(out: &mut Vec<u8>, v: i64) {
         out.extend_from_slice(&8i32.to_be_bytes());
         out.extend_from_slice(&v.to_be_bytes());
@@ -398,18 +409,18 @@ fn copy_binary(blocks: &[NewBlock<'_>]) -> Vec<u8> {
             b.cell,
             b.hour,
             b.mmsi,
-            b.first_seq(),
-            b.last_seq(),
-            b.t_min(),
-            b.t_max(),
+            b.first_seq,
+            b.last_seq,
+            b.t_min,
+            b.t_max,
             b.n(),
         ] {
             int(&mut out, v);
         }
-        let points = b.points();
+        let points = &b.points;
         // A block holds one batch's reports of one vessel: far below 2 GiB.
         out.extend_from_slice(&(points.len() as i32).to_be_bytes());
-        out.extend_from_slice(&points);
+        out.extend_from_slice(points);
     }
     out.extend_from_slice(&(-1i16).to_be_bytes());
     out
@@ -464,6 +475,7 @@ impl<'a> AlertRow<'a> {
 async fn write_rest<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
     batch: &Batch,
+    heard: Option<&[u8]>,
     max_t: Option<Millis>,
     out: &WriteOut<'_>,
 ) -> Result<Vec<AlertEvent>, StorageError>
@@ -477,6 +489,7 @@ where
     for<'a> Option<String>: sqlx::Encode<'a, DB>,
     for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
+    for<'a> &'a [u8]: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
 {
     for s in &batch.statics {
@@ -499,16 +512,17 @@ where
         .execute(&mut **tx)
         .await?;
     }
-    if let (Some(first), Some(last)) = (batch.heard.first(), batch.heard.last()) {
+    if let (Some(first), Some(last), Some(heard)) = (batch.heard.first(), batch.heard.last(), heard)
+    {
         // OR REPLACE: a sequence number is never reused, but if it were,
         // the newest entries are the ones to find.
         sqlx::query(
-            "INSERT INTO heard (first_seq, last_seq, entries) VALUES ($1, $2, $3) \
+            "INSERT INTO heard_blocks (first_seq, last_seq, entries) VALUES ($1, $2, $3) \
              ON CONFLICT (first_seq) DO UPDATE SET last_seq = excluded.last_seq, entries = excluded.entries",
         )
         .bind(first.seq as i64)
         .bind(last.seq as i64)
-        .bind(super::model::heard_json(&batch.heard))
+        .bind(heard)
         .execute(&mut **tx)
         .await?;
     }

@@ -9,7 +9,9 @@
 //! which waits instead (an import must not lose anything).
 //!
 //! The writer commits whole batches in order, so the store is always a
-//! prefix of what the engine did. A failed transaction is retried with
+//! prefix of what the engine did. While one batch commits, the next is
+//! gathered and prepared ([`Prepared`]: positions packed into blocks),
+//! so the database and the packing work at the same time. A failed transaction is retried with
 //! capped backoff; nothing is dropped on the writer's side. A transaction
 //! that failed because the store's tables are gone (the database dropped
 //! and created anew under the running daemon) runs the migrations again
@@ -31,7 +33,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use tracing::{error, info, warn};
 
 use super::config::StorageConfig;
-use super::{Batch, Store, SQLITE_WAL_FORCE_BYTES, SQLITE_WAL_FORCE_WAIT};
+use super::{Batch, Prepared, Store, SQLITE_WAL_FORCE_BYTES, SQLITE_WAL_FORCE_WAIT};
 use crate::deliver::hub::Hub;
 use crate::deliver::sink::AlertEvent;
 use aiswatch_core::time::{now_ms, Millis};
@@ -210,11 +212,12 @@ async fn run(
     flush_interval: Duration,
 ) {
     let mut buf = Vec::with_capacity(64);
-    let mut wal = WalBound::default();
+    // The commit in flight: the next batch is gathered and prepared
+    // meanwhile (blocks packed on this task, the database busy on its own).
+    let mut committing: Option<tokio::task::JoinHandle<Option<Vec<AlertEvent>>>> = None;
+    let wal = Arc::new(tokio::sync::Mutex::new(WalBound::default()));
     loop {
-        if rx.recv_many(&mut buf, 64).await == 0 {
-            break;
-        }
+        let got = rx.recv_many(&mut buf, 64).await;
         let mut batch = Batch::default();
         for mut b in buf.drain(..) {
             batch.append(&mut b);
@@ -222,13 +225,10 @@ async fn run(
         // Gather more for up to the flush interval, or until the batch is
         // full; alert changes are committed (and delivered) at once.
         let deadline = tokio::time::Instant::now() + flush_interval;
-        let mut open = true;
-        while batch.positions.len() < max_positions && batch.alerts.is_empty() {
+        let mut open = got > 0;
+        while open && batch.positions.len() < max_positions && batch.alerts.is_empty() {
             match tokio::time::timeout_at(deadline, rx.recv_many(&mut buf, 64)).await {
-                Ok(0) => {
-                    open = false;
-                    break;
-                }
+                Ok(0) => open = false,
                 Ok(_) => {
                     for mut b in buf.drain(..) {
                         batch.append(&mut b);
@@ -237,15 +237,34 @@ async fn run(
                 Err(_) => break,
             }
         }
-        let Some(events) = commit(&store, &batch, &stats).await else {
-            // Fenced: another node leads now; what this one holds is stale.
-            break;
-        };
-        if let Some(h) = &hub {
-            h.committed(events);
+        let prepared = (got > 0).then(|| Prepared::new(batch));
+        // Changes reach the live stream in commit order.
+        if let Some(c) = committing.take() {
+            match c.await {
+                Ok(Some(events)) => {
+                    if let Some(h) = &hub {
+                        h.committed(events);
+                    }
+                }
+                // Fenced: another node leads now; what this one holds is stale.
+                _ => break,
+            }
         }
-        wal.after_commit(&store, &stats).await;
+        let Some(mut prepared) = prepared else { break };
+        let (store, stats, wal) = (store.clone(), stats.clone(), Arc::clone(&wal));
+        committing = Some(tokio::spawn(async move {
+            let events = commit(&store, &mut prepared, &stats).await?;
+            wal.lock().await.after_commit(&store, &stats).await;
+            Some(events)
+        }));
         if !open {
+            if let Some(c) = committing.take() {
+                if let Ok(Some(events)) = c.await {
+                    if let Some(h) = &hub {
+                        h.committed(events);
+                    }
+                }
+            }
             break;
         }
     }
@@ -304,10 +323,14 @@ impl WalBound {
 ///
 /// `None`: the store's fence no longer holds ([`super::StorageError::Fenced`]):
 /// retrying cannot help.
-async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) -> Option<Vec<AlertEvent>> {
+async fn commit(
+    store: &Store,
+    prepared: &mut Prepared,
+    stats: &WriterStats,
+) -> Option<Vec<AlertEvent>> {
     let mut delay = Duration::from_millis(200);
     loop {
-        let res = match store.write(batch).await {
+        let res = match store.write_prepared(prepared).await {
             Err(e) if e.schema_missing() => {
                 error!(
                     store = %store.url(),
@@ -318,7 +341,7 @@ async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) -> Option<Vec
                 match store.migrate().await {
                     Ok(()) => {
                         info!(store = %store.url(), "Store migrated again; writing the batch.");
-                        store.write(batch).await
+                        store.write_prepared(prepared).await
                     }
                     Err(m) => Err(m),
                 }
@@ -327,6 +350,7 @@ async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) -> Option<Vec
         };
         match res {
             Ok(events) => {
+                let batch = prepared.batch();
                 if stats.failing.swap(false, Ordering::Relaxed) {
                     info!("Store writes succeed again.");
                 }
@@ -356,6 +380,7 @@ async fn commit(store: &Store, batch: &Batch, stats: &WriterStats) -> Option<Vec
                 if let Ok(mut l) = stats.last_error.lock() {
                     *l = Some(e.to_string());
                 }
+                let batch = prepared.batch();
                 warn!(error = %e, retry_in_ms = delay.as_millis() as u64, positions = batch.positions.len(), alerts = batch.alerts.len(), "Store write failed; retrying.");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(10));

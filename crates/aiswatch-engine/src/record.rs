@@ -152,7 +152,7 @@ pub struct Tick {
 /// Everything the engine produced for the store from one batch of
 /// messages. The writer commits whole batches, in order, so the store is
 /// always a prefix of what the engine did (what a restart rebuilds from).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Batch {
     /// Position reports.
     pub positions: Vec<PositionRow>,
@@ -188,13 +188,21 @@ impl Batch {
             && self.heard.is_empty())
     }
 
-    /// Appends `o`, keeping order.
+    /// Appends `o`, keeping order (into an empty list, `o`'s is taken
+    /// whole: nothing copied).
     pub fn append(&mut self, o: &mut Batch) {
-        self.positions.append(&mut o.positions);
-        self.statics.append(&mut o.statics);
-        self.alerts.append(&mut o.alerts);
-        self.ticks.append(&mut o.ticks);
-        self.heard.append(&mut o.heard);
+        fn take<T>(to: &mut Vec<T>, from: &mut Vec<T>) {
+            if to.is_empty() {
+                std::mem::swap(to, from);
+            } else {
+                to.append(from);
+            }
+        }
+        take(&mut self.positions, &mut o.positions);
+        take(&mut self.statics, &mut o.statics);
+        take(&mut self.alerts, &mut o.alerts);
+        take(&mut self.ticks, &mut o.ticks);
+        take(&mut self.heard, &mut o.heard);
         self.emitted_at = match (self.emitted_at, o.emitted_at.take()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

@@ -276,7 +276,8 @@ async fn a_nul_in_received_text_is_stored_on_every_store() {
 
 /// A store from before position blocks: its rows of the one-row-per-report
 /// table are moved into blocks when it opens, every field kept, and the
-/// table is dropped; the restart's replay finds them by sequence number.
+/// table is dropped; the restart's replay finds them by sequence number,
+/// and the messages heard stored as JSON then.
 #[tokio::test]
 async fn a_store_from_before_blocks_keeps_every_position() {
     for (s, _dir) in stores().await {
@@ -323,11 +324,28 @@ async fn a_store_from_before_blocks_keeps_every_position() {
             sqlx::query(table).execute(p).await.unwrap();
             sqlx::query(&sql).execute(p).await.unwrap();
         });
+        // A batch's messages heard as they were stored then: JSON.
+        let first = old.iter().map(|r| r.seq).min().unwrap();
+        let heard = format!(
+            "INSERT INTO heard (first_seq, last_seq, entries) VALUES ({first}, {first}, \
+             '[[{first},\"rx-1\",18000000,7,-1,2,true]]')"
+        );
+        on_writer!(s, p => { sqlx::query(&heard).execute(p).await.unwrap(); });
         s.move_legacy_positions().await.unwrap();
         assert_eq!(s.count_positions().await.unwrap(), 120, "{}", s.kind());
-        let first = old.iter().map(|r| r.seq).min().unwrap();
-        let back = s.records(first, first + 1_000).await.unwrap().positions;
-        assert_eq!(back, old, "{}: in sequence order, every field", s.kind());
+        let back = s.records(first, first + 1_000).await.unwrap();
+        assert_eq!(
+            back.positions,
+            old,
+            "{}: in sequence order, every field",
+            s.kind()
+        );
+        let h = &back.heard;
+        assert_eq!(h.len(), 1, "{}", s.kind());
+        assert_eq!(
+            (h[0].seq, &*h[0].station, h[0].pos),
+            (first, "rx-1", Some((-1, 2)))
+        );
         let t = s.track(Mmsi(8), 0, i64::MAX, 1_000).await.unwrap();
         assert_eq!(t.len(), 40, "{}", s.kind());
         // Moved once: the old table is gone, opening again changes nothing.

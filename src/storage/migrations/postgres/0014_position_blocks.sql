@@ -25,3 +25,15 @@ CREATE TABLE position_batches (
     first_seq BIGINT PRIMARY KEY,
     last_seq  BIGINT NOT NULL
 );
+
+-- Messages heard (0007), packed the same way: one row per written batch.
+-- Rows of heard (JSON) written before stay readable until retention
+-- removes them.
+CREATE TABLE heard_blocks (
+    first_seq BIGINT PRIMARY KEY,
+    last_seq  BIGINT NOT NULL,
+    entries   BYTEA  NOT NULL
+);
+-- Packed already: compressing a batch's entries (a megabyte or more) on
+-- every commit would cost the server more than it saves.
+ALTER TABLE heard_blocks ALTER COLUMN entries SET STORAGE EXTERNAL;

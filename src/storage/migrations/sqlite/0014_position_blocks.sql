@@ -33,3 +33,12 @@ CREATE TABLE position_batches (
 );
 INSERT INTO position_batches (first_seq, last_seq) SELECT first_seq, last_seq FROM position_seqs;
 DROP TABLE position_seqs;
+
+-- Messages heard (0007), packed the same way: one row per written batch.
+-- Rows of heard (JSON) written before stay readable until retention
+-- removes them.
+CREATE TABLE heard_blocks (
+    first_seq INTEGER PRIMARY KEY,
+    last_seq  INTEGER NOT NULL,
+    entries   BLOB    NOT NULL
+);
