@@ -492,9 +492,7 @@ where
     for<'a> &'a [u8]: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
 {
-    for s in &batch.statics {
-        write_static(tx, s).await?;
-    }
+    write_statics(tx, &batch.statics).await?;
     let mut events = Vec::new();
     for a in &batch.alerts {
         events.extend(write_alert(tx, &AlertRow::of(a), out).await?);
@@ -548,9 +546,16 @@ where
     Ok(events)
 }
 
-async fn write_static<DB>(
+/// Static changes per multi-row upsert (13 parameters each).
+const STATIC_ROWS: usize = 500;
+/// The columns of a static change, in bind order.
+const STATIC_INSERT: &str = "mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq, station";
+
+/// Upserts `rows` by (mmsi, t), a few hundred per statement; of two
+/// changes of one vessel at one time in the batch the later counts.
+async fn write_statics<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
-    s: &StaticRow,
+    rows: &[StaticRow],
 ) -> Result<(), StorageError>
 where
     DB: sqlx::Database,
@@ -561,29 +566,51 @@ where
     for<'a> String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     for<'a> Option<String>: sqlx::Encode<'a, DB>,
 {
-    let i = &s.info;
-    sqlx::query(
-        "INSERT INTO statics (mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq, station) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (mmsi, t) DO UPDATE SET seq = excluded.seq, \
-         name = excluded.name, callsign = excluded.callsign, imo = excluded.imo, ship_type = excluded.ship_type, \
-         length_m = excluded.length_m, beam_m = excluded.beam_m, draught_dm = excluded.draught_dm, \
-         destination = excluded.destination, source = excluded.source, station = excluded.station",
-    )
-    .bind(i64::from(s.mmsi.0))
-    .bind(s.time)
-    .bind(i.name.clone())
-    .bind(i.callsign.clone())
-    .bind(i.imo.map(i64::from))
-    .bind(i.ship_type.map(i64::from))
-    .bind(i.length_m.map(i64::from))
-    .bind(i.beam_m.map(i64::from))
-    .bind(i.draught_m.map(|d| (d * 10.0).round() as i64))
-    .bind(i.destination.clone())
-    .bind(s.source.to_string())
-    .bind(s.seq as i64)
-    .bind(s.station.as_deref().map(String::from))
-    .execute(&mut **tx)
-    .await?;
+    // An upsert may not meet the same key twice: the last of each.
+    let mut last: ahash::AHashMap<(u32, Millis), usize> = ahash::AHashMap::new();
+    for (i, s) in rows.iter().enumerate() {
+        last.insert((s.mmsi.0, s.time), i);
+    }
+    let kept: Vec<&StaticRow> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| last.get(&(s.mmsi.0, s.time)) == Some(i))
+        .map(|(_, s)| s)
+        .collect();
+    for chunk in kept.chunks(STATIC_ROWS) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=13).map(|c| format!("${}", r * 13 + c)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO statics ({STATIC_INSERT}) VALUES {} ON CONFLICT (mmsi, t) DO UPDATE SET seq = excluded.seq, \
+             name = excluded.name, callsign = excluded.callsign, imo = excluded.imo, ship_type = excluded.ship_type, \
+             length_m = excluded.length_m, beam_m = excluded.beam_m, draught_dm = excluded.draught_dm, \
+             destination = excluded.destination, source = excluded.source, station = excluded.station",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for s in chunk {
+            let i = &s.info;
+            q = q
+                .bind(i64::from(s.mmsi.0))
+                .bind(s.time)
+                .bind(i.name.clone())
+                .bind(i.callsign.clone())
+                .bind(i.imo.map(i64::from))
+                .bind(i.ship_type.map(i64::from))
+                .bind(i.length_m.map(i64::from))
+                .bind(i.beam_m.map(i64::from))
+                .bind(i.draught_m.map(|d| (d * 10.0).round() as i64))
+                .bind(i.destination.clone())
+                .bind(s.source.to_string())
+                .bind(s.seq as i64)
+                .bind(s.station.as_deref().map(String::from));
+        }
+        q.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

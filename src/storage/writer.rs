@@ -214,7 +214,9 @@ async fn run(
     let mut buf = Vec::with_capacity(64);
     // The commit in flight: the next batch is gathered and prepared
     // meanwhile (blocks packed on this task, the database busy on its own).
-    let mut committing: Option<tokio::task::JoinHandle<Option<Vec<AlertEvent>>>> = None;
+    // It hands its changes to the live stream itself, as soon as they are
+    // committed; commits go one after the other, so in order.
+    let mut committing: Option<tokio::task::JoinHandle<bool>> = None;
     let wal = Arc::new(tokio::sync::Mutex::new(WalBound::default()));
     loop {
         let got = rx.recv_many(&mut buf, 64).await;
@@ -238,35 +240,29 @@ async fn run(
             }
         }
         let prepared = (got > 0).then(|| Prepared::new(batch));
-        // Changes reach the live stream in commit order.
+        // `false`: fenced, another node leads now; what this one holds is stale.
         if let Some(c) = committing.take() {
-            match c.await {
-                Ok(Some(events)) => {
-                    if let Some(h) = &hub {
-                        h.committed(events);
-                    }
-                }
-                // Fenced: another node leads now; what this one holds is stale.
-                _ => break,
+            if !c.await.unwrap_or(false) {
+                break;
             }
         }
         let Some(mut prepared) = prepared else { break };
-        let (store, stats, wal) = (store.clone(), stats.clone(), Arc::clone(&wal));
-        committing = Some(tokio::spawn(async move {
-            let events = commit(&store, &mut prepared, &stats).await?;
-            wal.lock().await.after_commit(&store, &stats).await;
-            Some(events)
-        }));
-        if !open {
-            if let Some(c) = committing.take() {
-                if let Ok(Some(events)) = c.await {
-                    if let Some(h) = &hub {
-                        h.committed(events);
-                    }
-                }
+        let (store, stats, hub, wal) = (store.clone(), stats.clone(), hub.clone(), wal.clone());
+        let task = tokio::spawn(async move {
+            let Some(events) = commit(&store, &mut prepared, &stats).await else {
+                return false;
+            };
+            if let Some(h) = &hub {
+                h.committed(events);
             }
+            wal.lock().await.after_commit(&store, &stats).await;
+            true
+        });
+        if !open {
+            let _ = task.await;
             break;
         }
+        committing = Some(task);
     }
     info!(
         positions = stats.positions_written.load(Ordering::Relaxed),
