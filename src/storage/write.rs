@@ -578,9 +578,15 @@ where
         .map(|(_, s)| s)
         .collect();
     for chunk in kept.chunks(STATIC_ROWS) {
+        // SQLite looks each `$N` up by name (costly by the thousand): `?`.
         let values: Vec<String> = (0..chunk.len())
             .map(|r| {
-                let p: Vec<String> = (1..=13).map(|c| format!("${}", r * 13 + c)).collect();
+                let p: Vec<String> = (1..=13)
+                    .map(|c| match DB::NAME {
+                        "SQLite" => "?".to_owned(),
+                        _ => format!("${}", r * 13 + c),
+                    })
+                    .collect();
                 format!("({})", p.join(", "))
             })
             .collect();
