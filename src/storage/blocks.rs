@@ -163,6 +163,20 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
     out
 }
 
+/// Notes a batch's sequence range in `position_batches` (a sequence
+/// number is never reused, but if it were, the newest range counts).
+pub(super) const NOTE_BATCH: &str =
+    "INSERT INTO position_batches (first_seq, last_seq) VALUES ($1, $2) \
+     ON CONFLICT (first_seq) DO UPDATE SET last_seq = excluded.last_seq";
+
+/// The sequence range `blocks` cover, if any.
+pub(super) fn seq_range(blocks: &[Block]) -> Option<(i64, i64)> {
+    Some((
+        blocks.iter().map(|b| b.first_seq).min()?,
+        blocks.iter().map(|b| b.last_seq).max()?,
+    ))
+}
+
 /// The newest report time stored before this batch (`store_meta`'s
 /// `max_t`): a block whose reports all come later can hold no report
 /// already stored, and needs no look at the stored blocks. In a feed in

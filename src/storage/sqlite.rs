@@ -1,6 +1,7 @@
 //! SQLite's side of the position blocks (migrations 0004 and 0014, see
-//! [`super::blocks`]): blocks keyed (cell, hour, mmsi, first_seq), and
-//! small tables that say where to look: `vessel_cells (mmsi, hour, cell)`
+//! [`super::blocks`]): blocks in the order written (a row's page is
+//! written once, whatever the key), found by a unique index on (cell,
+//! hour, mmsi, first_seq), and small tables that say where to look: `vessel_cells (mmsi, hour, cell)`
 //! for tracks, `position_cells (hour, cell)` for boxes too big to list
 //! their cells and for retention. Retention keeps the blocks legal holds
 //! need, and the two lists' entries that find them.
@@ -43,19 +44,12 @@ pub(super) async fn insert_positions(
         blocks::drop_stored(blocks, rows, &stored)?;
     }
     insert_blocks(tx, blocks).await?;
-    if let (Some(first), Some(last)) = (
-        blocks.iter().map(|b| b.first_seq).min(),
-        blocks.iter().map(|b| b.last_seq).max(),
-    ) {
-        // OR REPLACE: a sequence number is never reused, but if it were,
-        // the newest range is the one to go by.
-        sqlx::query(
-            "INSERT OR REPLACE INTO position_batches (first_seq, last_seq) VALUES ($1, $2)",
-        )
-        .bind(first)
-        .bind(last)
-        .execute(&mut **tx)
-        .await?;
+    if let Some((first, last)) = blocks::seq_range(blocks) {
+        sqlx::query(blocks::NOTE_BATCH)
+            .bind(first)
+            .bind(last)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

@@ -352,18 +352,12 @@ async fn write_positions(
         .collect();
     blocks::drop_stored(blocks, rows, &stored)?;
     copy_blocks(tx, blocks).await?;
-    if let (Some(first), Some(last)) = (
-        blocks.iter().map(|b| b.first_seq).min(),
-        blocks.iter().map(|b| b.last_seq).max(),
-    ) {
-        sqlx::query(
-            "INSERT INTO position_batches (first_seq, last_seq) VALUES ($1, $2) \
-             ON CONFLICT (first_seq) DO UPDATE SET last_seq = EXCLUDED.last_seq",
-        )
-        .bind(first)
-        .bind(last)
-        .execute(&mut **tx)
-        .await?;
+    if let Some((first, last)) = blocks::seq_range(blocks) {
+        sqlx::query(blocks::NOTE_BATCH)
+            .bind(first)
+            .bind(last)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
