@@ -328,11 +328,29 @@ async fn write_positions(
     }
     let until = blocks::stored_until(&mut **tx).await?;
     let check = blocks::to_check(blocks, until);
-    let col = |f: &dyn Fn(&Block) -> i64| check.iter().map(|b| f(b)).collect::<Vec<i64>>();
-    let stored: Vec<(i64, i64, i64, Vec<u8>)> = if check.is_empty() {
-        Vec::new()
-    } else {
-        sqlx::query_as(
+    if !check.is_empty() {
+        let stored = stored_overlaps(tx, &check).await?;
+        blocks::drop_stored(blocks, rows, &stored)?;
+    }
+    copy_blocks(tx, blocks).await?;
+    if let Some((first, last)) = blocks::seq_range(blocks) {
+        sqlx::query(blocks::NOTE_BATCH)
+            .bind(first)
+            .bind(last)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The stored blocks that may hold a report of `blocks`: the same key,
+/// an overlapping time range. One statement for the batch (PostgreSQL).
+async fn stored_overlaps(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    blocks: &[&Block],
+) -> Result<Vec<blocks::Stored>, StorageError> {
+    let col = |f: &dyn Fn(&Block) -> i64| blocks.iter().map(|b| f(b)).collect::<Vec<i64>>();
+    let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
         "SELECT b.cell, b.hour, b.mmsi, b.points \
          FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::int8[], $5::int8[]) AS n(cell, hour, mmsi, t_min, t_max) \
          JOIN position_blocks b ON b.cell = n.cell AND b.hour = n.hour AND b.mmsi = n.mmsi \
@@ -344,22 +362,11 @@ async fn write_positions(
     .bind(col(&|b| b.t_min))
     .bind(col(&|b| b.t_max))
     .fetch_all(&mut **tx)
-    .await?
-    };
-    let stored: Vec<_> = stored
+    .await?;
+    Ok(rows
         .into_iter()
         .map(|(c, h, m, p)| ((c, h, m), p))
-        .collect();
-    blocks::drop_stored(blocks, rows, &stored)?;
-    copy_blocks(tx, blocks).await?;
-    if let Some((first, last)) = blocks::seq_range(blocks) {
-        sqlx::query(blocks::NOTE_BATCH)
-            .bind(first)
-            .bind(last)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+        .collect())
 }
 
 /// The columns a blocks `COPY` fills, in the order [`copy_binary`] writes them.
