@@ -342,6 +342,9 @@ fn broken_pipe_ok(e: std::io::Error) -> Result<ExitCode> {
     }
 }
 
+/// Positions `replay` gathers before handing them to the store writer.
+const REPLAY_SEND_POSITIONS: usize = 4096;
+
 fn replay(
     zones: Option<PathBuf>,
     config: Option<PathBuf>,
@@ -377,6 +380,13 @@ fn replay(
     let mut counts = std::collections::BTreeMap::new();
     let mut werr: Option<std::io::Error> = None;
     let mut store = store;
+    let gathering = || {
+        let mut b = aiswatch_engine::record::Batch::default();
+        b.positions.reserve(2 * REPLAY_SEND_POSITIONS);
+        b.heard.reserve(3 * REPLAY_SEND_POSITIONS);
+        b
+    };
+    let mut unsent = gathering();
     let mut summary = aiswatch::replay::replay_files(files, &mut engine, |e| {
         let alerts = e.take_alerts();
         for a in &alerts {
@@ -392,7 +402,13 @@ fn replay(
         if let Some((rt, _, sender, _, _)) = &mut store {
             let mut batch = e.take_records();
             batch.alerts = alerts;
-            rt.block_on(sender.send(batch));
+            // Handed on a few thousand positions at a time (or with an
+            // alert), not a decoded chunk at a time: fewer hand-overs.
+            unsent.append(&mut batch);
+            if unsent.positions.len() >= REPLAY_SEND_POSITIONS || !unsent.alerts.is_empty() {
+                let full = std::mem::replace(&mut unsent, gathering());
+                rt.block_on(sender.send(full));
+            }
         }
     })?;
     if let Some(e) = werr.take().or_else(|| out.flush().err()) {
@@ -402,7 +418,8 @@ fn replay(
     }
     summary.alerts = counts;
     eprint!("{}", summary.render());
-    if let Some((rt, store, sender, task, stats)) = store {
+    if let Some((rt, store, mut sender, task, stats)) = store {
+        rt.block_on(sender.send(unsent));
         drop(sender);
         rt.block_on(task).context("store writer failed")?;
         rt.block_on(store.close());

@@ -125,34 +125,32 @@ impl Block {
 /// `one_each`: a block per row (rows that may span batches, see
 /// [`super::Store::move_legacy_positions`]).
 pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
-    let mut keyed: Vec<(BlockKey, u32)> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let key = (cell_of(r.lon, r.lat), hour_of(r.time), i64::from(r.mmsi.0));
-            (key, i as u32)
-        })
-        .collect();
-    keyed.sort_unstable_by_key(|&(k, i)| (k, rows[i as usize].seq));
+    // Rows gathered by key in one pass (a batch holds a few thousand keys
+    // for tens of thousands of rows), then the keys sorted.
+    let mut at: ahash::AHashMap<BlockKey, usize> = ahash::AHashMap::new();
     let mut groups: Vec<(BlockKey, Vec<u32>)> = Vec::new();
-    for (key, i) in keyed {
-        match groups.last_mut() {
-            Some((k, g)) if *k == key => g.push(i),
-            _ => groups.push((key, vec![i])),
-        }
+    for (i, r) in rows.iter().enumerate() {
+        let key = (cell_of(r.lon, r.lat), hour_of(r.time), i64::from(r.mmsi.0));
+        let g = *at.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i as u32);
     }
+    groups.sort_unstable_by_key(|g| g.0);
+    let seq = |&i: &u32| rows[i as usize].seq;
     let mut out = Vec::with_capacity(groups.len());
     for (key, mut g) in groups {
-        // A report repeated within the batch (same place, time and hash):
-        // its first copy. Rare: a sorted look first.
-        let mut seen: Vec<(Millis, u64)> = g
-            .iter()
-            .map(|&i| (rows[i as usize].time, rows[i as usize].hash))
-            .collect();
-        seen.sort_unstable();
-        if seen.windows(2).any(|w| w[0] == w[1]) {
+        // Sequence order: the order a batch holds its rows in already.
+        if !g.is_sorted_by_key(seq) {
+            g.sort_by_key(seq);
+        }
+        // A report repeated within the batch (same time and hash): its
+        // first copy.
+        let same = |&i: &u32| (rows[i as usize].time, rows[i as usize].hash);
+        if has_repeat(&g, same) {
             let mut kept = ahash::AHashSet::with_capacity(g.len());
-            g.retain(|&i| kept.insert((rows[i as usize].time, rows[i as usize].hash)));
+            g.retain(|i| kept.insert(same(i)));
         }
         if one_each {
             out.extend(g.into_iter().map(|i| Block::pack(key, vec![i], rows)));
@@ -161,6 +159,20 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
         }
     }
     out
+}
+
+/// Whether two of `g` have the same `of`: compared pairwise in the small
+/// groups most blocks are, sorted in larger ones.
+fn has_repeat<K: Ord>(g: &[u32], of: impl Fn(&u32) -> K) -> bool {
+    if g.len() <= 16 {
+        return g
+            .iter()
+            .enumerate()
+            .any(|(n, a)| g[n + 1..].iter().any(|b| of(a) == of(b)));
+    }
+    let mut seen: Vec<K> = g.iter().map(of).collect();
+    seen.sort_unstable();
+    seen.windows(2).any(|w| w[0] == w[1])
 }
 
 /// Notes a batch's sequence range in `position_batches` (a sequence
@@ -527,6 +539,24 @@ mod tests {
         // Hour 1 and hour 2 of one cell, and another cell: the copy (seq 4) dropped.
         assert_eq!(shape, vec![(1, vec![1]), (2, vec![3]), (1, vec![2])]);
         assert_eq!(group(&rows, true).len(), 3);
+
+        // Rows out of sequence order come out in it; in a block of more
+        // than 16 reports, a repeat is found as well.
+        let mut rows: Vec<PositionRow> = (0..20)
+            .rev()
+            .map(|s| row(s, 7_200_000 + s as i64, None))
+            .collect();
+        rows.push(PositionRow {
+            seq: 30,
+            ..row(5, 7_200_005, None)
+        });
+        let blocks = group(&rows, false);
+        let seqs: Vec<u64> = blocks[0]
+            .rows
+            .iter()
+            .map(|&i| rows[i as usize].seq)
+            .collect();
+        assert_eq!(seqs, (0..20).collect::<Vec<u64>>());
     }
 
     #[test]

@@ -218,9 +218,15 @@ async fn run(
     // committed; commits go one after the other, so in order.
     let mut committing: Option<tokio::task::JoinHandle<bool>> = None;
     let wal = Arc::new(tokio::sync::Mutex::new(WalBound::default()));
+    // The last batch's size: room for a quarter more is made before
+    // gathering the next (grown step by step, a full batch is copied
+    // twice over).
+    let mut last = (0, 0);
     loop {
         let got = rx.recv_many(&mut buf, 64).await;
         let mut batch = Batch::default();
+        batch.positions.reserve(last.0 + last.0 / 4);
+        batch.heard.reserve(last.1 + last.1 / 4);
         for mut b in buf.drain(..) {
             batch.append(&mut b);
         }
@@ -239,6 +245,7 @@ async fn run(
                 Err(_) => break,
             }
         }
+        last = (batch.positions.len(), batch.heard.len());
         let prepared = (got > 0).then(|| Prepared::new(batch));
         // `false`: fenced, another node leads now; what this one holds is stale.
         if let Some(c) = committing.take() {

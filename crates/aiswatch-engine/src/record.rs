@@ -188,11 +188,11 @@ impl Batch {
             && self.heard.is_empty())
     }
 
-    /// Appends `o`, keeping order (into an empty list, `o`'s is taken
-    /// whole: nothing copied).
+    /// Appends `o`, keeping order (into an empty list with less room than
+    /// `o`'s, `o`'s is taken whole: nothing copied).
     pub fn append(&mut self, o: &mut Batch) {
         fn take<T>(to: &mut Vec<T>, from: &mut Vec<T>) {
-            if to.is_empty() {
+            if to.is_empty() && to.capacity() < from.len() {
                 std::mem::swap(to, from);
             } else {
                 to.append(from);
