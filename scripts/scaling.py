@@ -51,8 +51,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgres://postgres@127.0.0.1:5432/test"
 # Bytes on disk per stored position, for the room check before a run
-# (measured at 10 M: PostgreSQL 2.45 GB, SQLite 1.49 GB), with headroom.
-DISK_PER_POSITION = {"postgres": 330, "sqlite": 220}
+# (positions in blocks, measured: PostgreSQL 168 B at 1 M and 64–74 B
+# from 10 M on, SQLite 99 B and 46–58 B), with headroom.
+DISK_PER_POSITION = {"postgres": 250, "sqlite": 160}
 
 
 def ints(s):
@@ -133,8 +134,18 @@ def run_example(cmd, env=None):
     return json_lines(p.stdout), rss, wall, [before, load()]
 
 
+def machine():
+    """This machine's processor and cores, as results record it."""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = "?"
+    return f"{cpu}, {os.cpu_count()} cores"
+
+
 def save(a, name, data):
     a.results.mkdir(parents=True, exist_ok=True)
+    data.setdefault("machine", machine())
     data["measured_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     (a.results / f"{name}.json").write_text(json.dumps(data, indent=1))
 
@@ -314,11 +325,11 @@ def report(a):
           f"Made by `scripts/scaling.py` from the figures in `{a.out.name}.json`; "
           "growth is computed from them (log-log slope by least squares, and the factor "
           "from one size to the next). Medians where a size was run more than once.", ""]
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu = "?"
-    md += [f"Machine: {cpu}, {os.cpu_count()} cores; load average during the runs is given per row.", ""]
+    kinds = {}
+    for name, r in res.items():
+        kinds.setdefault(r.get("machine", "not recorded"), set()).add(name.split("-")[0])
+    md += ["Machines (load average during the runs is given per row): " +
+           "; ".join(f"{m} ({', '.join(sorted(k))})" for m, k in sorted(kinds.items())) + ".", ""]
     curves = {}
 
     # vessels
