@@ -175,25 +175,69 @@ fn has_repeat<K: Ord>(g: &[u32], of: impl Fn(&u32) -> K) -> bool {
     seen.windows(2).any(|w| w[0] == w[1])
 }
 
-/// Notes a batch's sequence range in `position_batches` (a sequence
-/// number is never reused, but if it were, the newest range counts).
-pub(super) const NOTE_BATCH: &str =
-    "INSERT INTO position_batches (first_seq, last_seq) VALUES ($1, $2) \
-     ON CONFLICT (first_seq) DO UPDATE SET last_seq = excluded.last_seq";
+/// What each database does its own way with blocks: find the stored
+/// blocks that may hold a report of new ones, and write new ones.
+pub(super) trait BlockWrites: sqlx::Database {
+    /// The stored blocks of the same key as one of `blocks` whose time
+    /// range overlaps its own. One statement for the batch.
+    async fn stored_overlaps(
+        tx: &mut sqlx::Transaction<'_, Self>,
+        blocks: &[&Block],
+    ) -> Result<Vec<Stored>, StorageError>;
 
-/// The sequence range `blocks` cover, if any.
-pub(super) fn seq_range(blocks: &[Block]) -> Option<(i64, i64)> {
-    Some((
-        blocks.iter().map(|b| b.first_seq).min()?,
-        blocks.iter().map(|b| b.last_seq).max()?,
-    ))
+    /// Writes `blocks`, and whatever the database keeps to find them.
+    async fn insert_blocks(
+        tx: &mut sqlx::Transaction<'_, Self>,
+        blocks: &[Block],
+    ) -> Result<(), StorageError>;
+}
+
+/// Writes `blocks` (of the batch `rows`), a report already stored
+/// dropped first, then notes the batch's sequence range in
+/// `position_batches` (a sequence number is never reused, but if it were,
+/// the newest range counts). The same on both databases.
+pub(super) async fn write<DB: BlockWrites>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    rows: &[PositionRow],
+    blocks: &mut Vec<Block>,
+) -> Result<(), StorageError>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'a> i64: sqlx::Decode<'a, DB> + sqlx::Type<DB> + sqlx::Encode<'a, DB>,
+    for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    if blocks.is_empty() {
+        return Ok(());
+    }
+    let until = stored_until(&mut **tx).await?;
+    let check = to_check(blocks, until);
+    if !check.is_empty() {
+        let stored = DB::stored_overlaps(tx, &check).await?;
+        drop_stored(blocks, rows, &stored)?;
+    }
+    DB::insert_blocks(tx, blocks).await?;
+    let first = blocks.iter().map(|b| b.first_seq).min();
+    let last = blocks.iter().map(|b| b.last_seq).max();
+    if let (Some(first), Some(last)) = (first, last) {
+        sqlx::query(
+            "INSERT INTO position_batches (first_seq, last_seq) VALUES ($1, $2) \
+             ON CONFLICT (first_seq) DO UPDATE SET last_seq = excluded.last_seq",
+        )
+        .bind(first)
+        .bind(last)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The newest report time stored before this batch (`store_meta`'s
 /// `max_t`): a block whose reports all come later can hold no report
 /// already stored, and needs no look at the stored blocks. In a feed in
 /// time order that is nearly every block.
-pub(super) async fn stored_until<'c, DB: sqlx::Database>(
+async fn stored_until<'c, DB: sqlx::Database>(
     conn: impl sqlx::Executor<'c, Database = DB>,
 ) -> Result<Option<Millis>, StorageError>
 where
@@ -211,7 +255,7 @@ where
 
 /// The blocks of `blocks` that may repeat a stored report: those starting
 /// at or before `until` (see [`stored_until`]).
-pub(super) fn to_check(blocks: &[Block], until: Option<Millis>) -> Vec<&Block> {
+fn to_check(blocks: &[Block], until: Option<Millis>) -> Vec<&Block> {
     match until {
         Some(u) => blocks.iter().filter(|b| b.t_min <= u).collect(),
         None => Vec::new(),

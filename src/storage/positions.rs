@@ -3,9 +3,9 @@
 //! restart's replay); retention; and moving a store's rows of the former
 //! one-row-per-report table into blocks when it opens.
 
-use sqlx::Row;
+use sqlx::{Postgres, Row, Sqlite};
 
-use super::blocks::{self, decode};
+use super::blocks::{self, decode, BlockWrites};
 use super::holds::kept_sql;
 use super::{
     hour_of, on_pool, on_writer, sqlite, BBox, Backend, BoxPoint, Hold, Points, PositionRow,
@@ -387,7 +387,7 @@ impl Store {
                         .iter()
                         .map(super::position_row)
                         .collect::<Result<Vec<_>, _>>()?;
-                    sqlite::insert_blocks(&mut tx, &blocks::group(&reports, true)).await?;
+                    Sqlite::insert_blocks(&mut tx, &blocks::group(&reports, true)).await?;
                     sqlx::query("DELETE FROM positions WHERE (cell, hour, mmsi, t, hash) <= ($1, $2, $3, $4, $5)")
                         .bind(key.0).bind(key.1).bind(key.2).bind(key.3).bind(key.4)
                         .execute(&mut *tx)
@@ -415,7 +415,7 @@ impl Store {
                         .collect::<Result<Vec<_>, _>>()?;
                     self.ensure_partitions(p, &reports).await?;
                     let mut tx = p.begin().await?;
-                    super::write::copy_blocks(&mut tx, &blocks::group(&reports, true)).await?;
+                    Postgres::insert_blocks(&mut tx, &blocks::group(&reports, true)).await?;
                     sqlx::query("DELETE FROM positions WHERE (mmsi, t, hash) <= ($1, $2, $3)")
                         .bind(key.0)
                         .bind(key.1)

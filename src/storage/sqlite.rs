@@ -11,9 +11,9 @@
 
 use sqlx::{Row, Sqlite, SqlitePool};
 
-use super::blocks::{self, Block};
+use super::blocks::{self, Block, BlockWrites};
 use super::holds::kept_sql;
-use super::{hour_of, BBox, Hold, PositionRow, StorageError};
+use super::{hour_of, BBox, Hold, StorageError};
 use aiswatch_core::time::Millis;
 
 /// Blocks per multi-row INSERT (9 columns: well under SQLite's 32 766
@@ -26,51 +26,59 @@ const CELL_ROWS: usize = 1000;
 /// Grid cells (or vessels) whose old rows one retention statement deletes.
 const PRUNE_KEYS: usize = 64;
 
-/// Writes `blocks` (of the batch `rows`), a report already stored
-/// dropped first; notes their vessels' and cells' hours and the batch's
-/// sequence range.
-pub(super) async fn insert_positions(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    rows: &[PositionRow],
-    blocks: &mut Vec<Block>,
-) -> Result<(), StorageError> {
-    if blocks.is_empty() {
-        return Ok(());
+/// SQLite's way with blocks: the stored blocks that may repeat a report
+/// looked up through `json_each` of the new ones' keys; new blocks 1,000
+/// to an INSERT, then their vessels' and cells' hours noted.
+impl BlockWrites for Sqlite {
+    async fn stored_overlaps(
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        blocks: &[&Block],
+    ) -> Result<Vec<blocks::Stored>, StorageError> {
+        use std::fmt::Write as _;
+        let mut list = String::with_capacity(blocks.len() * 48 + 2);
+        list.push('[');
+        for (i, b) in blocks.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            let _ = write!(
+                list,
+                "[{},{},{},{},{}]",
+                b.cell, b.hour, b.mmsi, b.t_min, b.t_max
+            );
+        }
+        list.push(']');
+        let rows = sqlx::query(
+            "SELECT b.cell, b.hour, b.mmsi, b.points FROM json_each($1) j CROSS JOIN position_blocks b \
+             WHERE b.cell = j.value ->> 0 AND b.hour = j.value ->> 1 AND b.mmsi = j.value ->> 2 \
+             AND b.t_min <= j.value ->> 4 AND b.t_max >= j.value ->> 3",
+        )
+        .bind(list)
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?), r.try_get(3)?)))
+            .collect()
     }
-    let until = blocks::stored_until(&mut **tx).await?;
-    let check = blocks::to_check(blocks, until);
-    if !check.is_empty() {
-        let stored = stored_overlaps(tx, &check).await?;
-        blocks::drop_stored(blocks, rows, &stored)?;
-    }
-    insert_blocks(tx, blocks).await?;
-    if let Some((first, last)) = blocks::seq_range(blocks) {
-        sqlx::query(blocks::NOTE_BATCH)
-            .bind(first)
-            .bind(last)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
 
-/// Writes `blocks` and notes their vessels' and cells' hours.
-pub(super) async fn insert_blocks(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    blocks: &[Block],
-) -> Result<(), StorageError> {
-    for chunk in blocks.chunks(ROWS) {
-        insert_chunk(tx, chunk).await?;
+    async fn insert_blocks(
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        blocks: &[Block],
+    ) -> Result<(), StorageError> {
+        for chunk in blocks.chunks(ROWS) {
+            insert_chunk(tx, chunk).await?;
+        }
+        let mut vessel_hours: Vec<[i64; 3]> =
+            blocks.iter().map(|b| [b.mmsi, b.hour, b.cell]).collect();
+        vessel_hours.sort_unstable();
+        vessel_hours.dedup();
+        insert_ints(tx, "vessel_cells (mmsi, hour, cell)", &vessel_hours).await?;
+        let mut cell_hours: Vec<[i64; 2]> = blocks.iter().map(|b| [b.hour, b.cell]).collect();
+        cell_hours.sort_unstable();
+        cell_hours.dedup();
+        insert_ints(tx, "position_cells (hour, cell)", &cell_hours).await?;
+        Ok(())
     }
-    let mut vessel_hours: Vec<[i64; 3]> = blocks.iter().map(|b| [b.mmsi, b.hour, b.cell]).collect();
-    vessel_hours.sort_unstable();
-    vessel_hours.dedup();
-    insert_ints(tx, "vessel_cells (mmsi, hour, cell)", &vessel_hours).await?;
-    let mut cell_hours: Vec<[i64; 2]> = blocks.iter().map(|b| [b.hour, b.cell]).collect();
-    cell_hours.sort_unstable();
-    cell_hours.dedup();
-    insert_ints(tx, "position_cells (hour, cell)", &cell_hours).await?;
-    Ok(())
 }
 
 /// `INSERT OR IGNORE INTO {table} VALUES …` of integer rows, in chunks of
@@ -81,10 +89,9 @@ async fn insert_ints<const W: usize>(
     rows: &[[i64; W]],
 ) -> Result<(), StorageError> {
     for chunk in rows.chunks(CELL_ROWS) {
-        let one = format!("({}?)", "?,".repeat(W - 1));
         let sql = format!(
             "INSERT OR IGNORE INTO {table} VALUES {}",
-            vec![one; chunk.len()].join(",")
+            values(chunk.len(), W)
         );
         let mut q = sqlx::query(&sql);
         for v in chunk.iter().flatten() {
@@ -97,47 +104,19 @@ async fn insert_ints<const W: usize>(
     Ok(())
 }
 
-/// The stored blocks that may hold a report of `blocks`: the same key,
-/// an overlapping time range. One statement for the batch.
-async fn stored_overlaps(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    blocks: &[&Block],
-) -> Result<Vec<blocks::Stored>, StorageError> {
-    use std::fmt::Write as _;
-    let mut list = String::with_capacity(blocks.len() * 48 + 2);
-    list.push('[');
-    for (i, b) in blocks.iter().enumerate() {
-        if i > 0 {
-            list.push(',');
-        }
-        let _ = write!(
-            list,
-            "[{},{},{},{},{}]",
-            b.cell, b.hour, b.mmsi, b.t_min, b.t_max
-        );
-    }
-    list.push(']');
-    let rows = sqlx::query(
-        "SELECT b.cell, b.hour, b.mmsi, b.points FROM json_each($1) j CROSS JOIN position_blocks b \
-         WHERE b.cell = j.value ->> 0 AND b.hour = j.value ->> 1 AND b.mmsi = j.value ->> 2 \
-         AND b.t_min <= j.value ->> 4 AND b.t_max >= j.value ->> 3",
-    )
-    .bind(list)
-    .fetch_all(&mut **tx)
-    .await?;
-    rows.iter()
-        .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?), r.try_get(3)?)))
-        .collect()
+/// `(?, …), …`: `rows` rows of `columns` parameters (`?`: sqlx looks
+/// each `$N` up by name, costly by the thousand).
+fn values(rows: usize, columns: usize) -> String {
+    let one = format!("({}?)", "?,".repeat(columns - 1));
+    vec![one; rows].join(",")
 }
 
 /// `INSERT OR IGNORE INTO position_blocks … VALUES (?, …), …` for `rows` rows.
 fn insert_sql(rows: usize) -> String {
-    let one = format!("({}?)", "?,".repeat(COLUMNS - 1));
-    let mut sql = String::from(
-        "INSERT OR IGNORE INTO position_blocks (cell, hour, mmsi, first_seq, last_seq, t_min, t_max, n, points) VALUES ",
-    );
-    sql.push_str(&vec![one; rows].join(","));
-    sql
+    format!(
+        "INSERT OR IGNORE INTO position_blocks (cell, hour, mmsi, first_seq, last_seq, t_min, t_max, n, points) VALUES {}",
+        values(rows, COLUMNS)
+    )
 }
 
 async fn insert_chunk(

@@ -5,7 +5,7 @@
 
 use sqlx::{Postgres, Row};
 
-use super::blocks::{self, Block};
+use super::blocks::{self, Block, BlockWrites};
 use super::{Backend, Batch, PositionRow, StaticRow, StorageError, Store};
 use crate::deliver::sink::{AlertEvent, Channel, Route, Share};
 use aiswatch_core::ids::{CentreId, Mmsi};
@@ -92,7 +92,7 @@ impl Store {
                 let mut conn = writer.acquire().await?;
                 let res = async {
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                    super::sqlite::insert_positions(&mut tx, &batch.positions, blocks).await?;
+                    blocks::write(&mut tx, &batch.positions, blocks).await?;
                     let events = write_rest(&mut tx, batch, heard, max_t, &out).await?;
                     tx.commit().await?;
                     Ok(events)
@@ -111,7 +111,7 @@ impl Store {
             Backend::Postgres(p) => {
                 let res = async {
                     let mut tx = p.begin().await?;
-                    write_positions(&mut tx, &batch.positions, blocks).await?;
+                    blocks::write(&mut tx, &batch.positions, blocks).await?;
                     let events = write_rest(&mut tx, batch, heard, max_t, &out).await?;
                     if let Some(f) = &self.fence {
                         super::cluster::check_fence(&mut tx, f, batch.input, batch.has_records())
@@ -315,81 +315,55 @@ fn partition_name(day: i64) -> String {
     format!("position_blocks_d{day}")
 }
 
-/// Stores `rows` as blocks (PostgreSQL): the stored blocks that may hold
-/// one of their reports found with one statement for the batch, what they
-/// hold dropped, the rest by binary `COPY`; then the batch's sequence range.
-async fn write_positions(
-    tx: &mut sqlx::Transaction<'_, Postgres>,
-    rows: &[PositionRow],
-    blocks: &mut Vec<Block>,
-) -> Result<(), StorageError> {
-    if blocks.is_empty() {
-        return Ok(());
+/// PostgreSQL's way with blocks: the stored blocks that may repeat a
+/// report looked up through `unnest` of the new ones' keys; new blocks by
+/// binary `COPY`.
+impl BlockWrites for Postgres {
+    async fn stored_overlaps(
+        tx: &mut sqlx::Transaction<'_, Postgres>,
+        blocks: &[&Block],
+    ) -> Result<Vec<blocks::Stored>, StorageError> {
+        let col = |f: &dyn Fn(&Block) -> i64| blocks.iter().map(|b| f(b)).collect::<Vec<i64>>();
+        let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT b.cell, b.hour, b.mmsi, b.points \
+             FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::int8[], $5::int8[]) AS n(cell, hour, mmsi, t_min, t_max) \
+             JOIN position_blocks b ON b.cell = n.cell AND b.hour = n.hour AND b.mmsi = n.mmsi \
+             AND b.t_min <= n.t_max AND b.t_max >= n.t_min",
+        )
+        .bind(col(&|b| b.cell))
+        .bind(col(&|b| b.hour))
+        .bind(col(&|b| b.mmsi))
+        .bind(col(&|b| b.t_min))
+        .bind(col(&|b| b.t_max))
+        .fetch_all(&mut **tx)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(c, h, m, p)| ((c, h, m), p))
+            .collect())
     }
-    let until = blocks::stored_until(&mut **tx).await?;
-    let check = blocks::to_check(blocks, until);
-    if !check.is_empty() {
-        let stored = stored_overlaps(tx, &check).await?;
-        blocks::drop_stored(blocks, rows, &stored)?;
-    }
-    copy_blocks(tx, blocks).await?;
-    if let Some((first, last)) = blocks::seq_range(blocks) {
-        sqlx::query(blocks::NOTE_BATCH)
-            .bind(first)
-            .bind(last)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
 
-/// The stored blocks that may hold a report of `blocks`: the same key,
-/// an overlapping time range. One statement for the batch (PostgreSQL).
-async fn stored_overlaps(
-    tx: &mut sqlx::Transaction<'_, Postgres>,
-    blocks: &[&Block],
-) -> Result<Vec<blocks::Stored>, StorageError> {
-    let col = |f: &dyn Fn(&Block) -> i64| blocks.iter().map(|b| f(b)).collect::<Vec<i64>>();
-    let rows: Vec<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT b.cell, b.hour, b.mmsi, b.points \
-         FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::int8[], $5::int8[]) AS n(cell, hour, mmsi, t_min, t_max) \
-         JOIN position_blocks b ON b.cell = n.cell AND b.hour = n.hour AND b.mmsi = n.mmsi \
-         AND b.t_min <= n.t_max AND b.t_max >= n.t_min",
-    )
-    .bind(col(&|b| b.cell))
-    .bind(col(&|b| b.hour))
-    .bind(col(&|b| b.mmsi))
-    .bind(col(&|b| b.t_min))
-    .bind(col(&|b| b.t_max))
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(c, h, m, p)| ((c, h, m), p))
-        .collect())
+    async fn insert_blocks(
+        tx: &mut sqlx::Transaction<'_, Postgres>,
+        blocks: &[Block],
+    ) -> Result<(), StorageError> {
+        if blocks.is_empty() {
+            return Ok(());
+        }
+        let data = copy_binary(blocks);
+        let mut copy = tx
+            .copy_in_raw(&format!(
+                "COPY position_blocks ({COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
+            ))
+            .await?;
+        copy.send(data).await?;
+        copy.finish().await?;
+        Ok(())
+    }
 }
 
 /// The columns a blocks `COPY` fills, in the order [`copy_binary`] writes them.
 const COPY_COLUMNS: &str = "cell, hour, mmsi, first_seq, last_seq, t_min, t_max, n, points";
-
-/// Writes `blocks` by binary `COPY` (PostgreSQL).
-pub(super) async fn copy_blocks(
-    tx: &mut sqlx::Transaction<'_, Postgres>,
-    blocks: &[Block],
-) -> Result<(), StorageError> {
-    if blocks.is_empty() {
-        return Ok(());
-    }
-    let data = copy_binary(blocks);
-    let mut copy = tx
-        .copy_in_raw(&format!(
-            "COPY position_blocks ({COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
-        ))
-        .await?;
-    copy.send(data).await?;
-    copy.finish().await?;
-    Ok(())
-}
 
 /// `blocks` in PostgreSQL's binary `COPY` format (the server parses no
 /// text). Columns as [`COPY_COLUMNS`].
