@@ -342,9 +342,6 @@ fn broken_pipe_ok(e: std::io::Error) -> Result<ExitCode> {
     }
 }
 
-/// Positions `replay` gathers before handing them to the store writer.
-const REPLAY_SEND_POSITIONS: usize = 4096;
-
 fn replay(
     zones: Option<PathBuf>,
     config: Option<PathBuf>,
@@ -380,13 +377,11 @@ fn replay(
     let mut counts = std::collections::BTreeMap::new();
     let mut werr: Option<std::io::Error> = None;
     let mut store = store;
-    let gathering = || {
-        let mut b = aiswatch_engine::record::Batch::default();
-        b.positions.reserve(2 * REPLAY_SEND_POSITIONS);
-        b.heard.reserve(3 * REPLAY_SEND_POSITIONS);
-        b
-    };
-    let mut unsent = gathering();
+    // The engine's records are handed on as the writer commits them: a
+    // transaction's worth at a time, taken whole, with the alerts raised
+    // meanwhile (an import has no one waiting for an alert's commit).
+    let send_positions = cfg.storage.batch_positions.max(1);
+    let mut unsent_alerts = Vec::new();
     let mut summary = aiswatch::replay::replay_files(files, &mut engine, |e| {
         let alerts = e.take_alerts();
         for a in &alerts {
@@ -400,14 +395,11 @@ fn replay(
             }
         }
         if let Some((rt, _, sender, _, _)) = &mut store {
-            let mut batch = e.take_records();
-            batch.alerts = alerts;
-            // Handed on a few thousand positions at a time (or with an
-            // alert), not a decoded chunk at a time: fewer hand-overs.
-            unsent.append(&mut batch);
-            if unsent.positions.len() >= REPLAY_SEND_POSITIONS || !unsent.alerts.is_empty() {
-                let full = std::mem::replace(&mut unsent, gathering());
-                rt.block_on(sender.send(full));
+            unsent_alerts.extend(alerts);
+            if e.recorded_positions() >= send_positions {
+                let mut batch = e.take_records();
+                batch.alerts = std::mem::take(&mut unsent_alerts);
+                rt.block_on(sender.send(batch));
             }
         }
     })?;
@@ -419,7 +411,9 @@ fn replay(
     summary.alerts = counts;
     eprint!("{}", summary.render());
     if let Some((rt, store, mut sender, task, stats)) = store {
-        rt.block_on(sender.send(unsent));
+        let mut rest = engine.take_records();
+        rest.alerts = unsent_alerts;
+        rt.block_on(sender.send(rest));
         drop(sender);
         rt.block_on(task).context("store writer failed")?;
         rt.block_on(store.close());

@@ -27,10 +27,11 @@ use aiswatch_core::time::Millis;
 /// The first byte of every block: the layout that follows.
 const FORMAT: u8 = 1;
 
-/// A block as stored: the points in the order written (sequence order),
-/// each point's sequence number, time and place as the change from the
-/// point before (small numbers take one or two bytes).
-#[derive(Serialize, Deserialize)]
+/// A block as stored (read as this, written as [`PackedRows`]): the points
+/// in the order written (sequence order), each point's sequence number,
+/// time and place as the change from the point before (small numbers take
+/// one or two bytes).
+#[derive(Deserialize)]
 struct Packed<'a> {
     /// Station and source names the points refer to by index.
     #[serde(borrow)]
@@ -298,43 +299,104 @@ pub(super) fn drop_stored(
 }
 
 /// The stored form of `rows` (one vessel's, sequence order).
-pub(super) fn encode<'a>(rows: &[&'a PositionRow]) -> Vec<u8> {
-    let (mut seq, mut t, mut at) = (0u64, 0i64, (0i32, 0i32));
-    let mut names: Vec<&'a str> = Vec::new();
-    let mut name = |s: &'a str| -> u32 {
-        let i = names.iter().position(|n| *n == s).unwrap_or_else(|| {
-            names.push(s);
-            names.len() - 1
-        });
-        i as u32
+pub(super) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
+    let mut names: Vec<&str> = Vec::new();
+    for r in rows {
+        if let Some(s) = r.station.as_deref() {
+            name_of(&mut names, s);
+        }
+        name_of(&mut names, &r.source);
+    }
+    let packed = PackedRows {
+        names: &names,
+        points: PointsOf {
+            rows,
+            names: &names,
+        },
     };
-    let points = rows
-        .iter()
-        .map(|r| Point {
-            seq: r.seq.wrapping_sub(std::mem::replace(&mut seq, r.seq)),
-            t: r.time.wrapping_sub(std::mem::replace(&mut t, r.time)),
-            place: match (units(r.lon), units(r.lat)) {
-                (Some(x), Some(y)) => {
-                    let (px, py) = std::mem::replace(&mut at, (x, y));
-                    Place::Units(x.wrapping_sub(px), y.wrapping_sub(py))
-                }
-                _ => Place::Degrees(r.lon, r.lat),
-            },
-            sog_dkn: r.sog_dkn,
-            cog_ddeg: r.cog_ddeg,
-            heading: r.heading,
-            nav_status: r.nav_status,
-            msg_type: r.msg_type,
-            station: r.station.as_deref().map_or(0, |s| name(s) + 1),
-            source: name(&r.source),
-            hash: r.hash.to_le_bytes(),
-        })
-        .collect();
-    let packed = Packed { names, points };
     let mut out = Vec::with_capacity(64 + rows.len() * 40);
     out.push(FORMAT);
     // Serializing plain integers, floats and strings into a Vec cannot fail.
-    postcard::to_extend(&packed, out).unwrap_or_else(|_| vec![FORMAT])
+    postcard::serialize_with_flavor(&packed, Bytes(out)).unwrap_or_else(|_| vec![FORMAT])
+}
+
+/// Adds `s` to `names` if it is not there.
+fn name_of<'a>(names: &mut Vec<&'a str>, s: &'a str) {
+    if index_of(names, s).is_none() {
+        names.push(s);
+    }
+}
+
+/// Where `s` is in `names`. The names of a block are one or two, mostly
+/// the same shared string: compared by address first.
+fn index_of(names: &[&str], s: &str) -> Option<u32> {
+    let i = names.iter().position(|n| std::ptr::eq(*n, s) || *n == s)?;
+    Some(i as u32)
+}
+
+/// [`Packed`] as written: the points serialized as they are made from the
+/// rows (the same bytes, no list of them in between).
+#[derive(Serialize)]
+struct PackedRows<'a> {
+    names: &'a [&'a str],
+    points: PointsOf<'a>,
+}
+
+struct PointsOf<'a> {
+    rows: &'a [&'a PositionRow],
+    names: &'a [&'a str],
+}
+
+impl Serialize for PointsOf<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let name =
+            |s: &str| index_of(self.names, s).ok_or_else(|| S::Error::custom("a name missing"));
+        let (mut seq, mut t, mut at) = (0u64, 0i64, (0i32, 0i32));
+        let mut out = s.serialize_seq(Some(self.rows.len()))?;
+        for r in self.rows {
+            out.serialize_element(&Point {
+                seq: r.seq.wrapping_sub(std::mem::replace(&mut seq, r.seq)),
+                t: r.time.wrapping_sub(std::mem::replace(&mut t, r.time)),
+                place: match (units(r.lon), units(r.lat)) {
+                    (Some(x), Some(y)) => {
+                        let (px, py) = std::mem::replace(&mut at, (x, y));
+                        Place::Units(x.wrapping_sub(px), y.wrapping_sub(py))
+                    }
+                    _ => Place::Degrees(r.lon, r.lat),
+                },
+                sog_dkn: r.sog_dkn,
+                cog_ddeg: r.cog_ddeg,
+                heading: r.heading,
+                nav_status: r.nav_status,
+                msg_type: r.msg_type,
+                station: match r.station.as_deref() {
+                    Some(s) => name(s)? + 1,
+                    None => 0,
+                },
+                source: name(&r.source)?,
+                hash: r.hash.to_le_bytes(),
+            })?;
+        }
+        out.end()
+    }
+}
+
+/// postcard's output, a byte at a time: the fields of a point are one to
+/// ten bytes, too short to be worth a call to copy each.
+struct Bytes(Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Bytes {
+    type Output = Vec<u8>;
+
+    fn try_push(&mut self, b: u8) -> postcard::Result<()> {
+        self.0.push(b);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<Vec<u8>> {
+        Ok(self.0)
+    }
 }
 
 /// The reports of a stored block of vessel `mmsi`, in the order written.
@@ -435,7 +497,8 @@ pub(super) fn encode_heard(rows: &[HeardRow]) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + rows.len() * 12);
     out.push(FORMAT);
     // Serializing plain integers and strings into a Vec cannot fail.
-    postcard::to_extend(&HeardPacked { names, entries }, out).unwrap_or_else(|_| vec![FORMAT])
+    postcard::serialize_with_flavor(&HeardPacked { names, entries }, Bytes(out))
+        .unwrap_or_else(|_| vec![FORMAT])
 }
 
 /// The messages heard of a stored batch with `from <= seq < to`.

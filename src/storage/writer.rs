@@ -211,51 +211,41 @@ async fn run(
     max_positions: usize,
     flush_interval: Duration,
 ) {
-    let mut buf = Vec::with_capacity(64);
     // The commit in flight: the next batch is gathered and prepared
     // meanwhile (blocks packed on this task, the database busy on its own).
     // It hands its changes to the live stream itself, as soon as they are
     // committed; commits go one after the other, so in order.
     let mut committing: Option<tokio::task::JoinHandle<bool>> = None;
     let wal = Arc::new(tokio::sync::Mutex::new(WalBound::default()));
-    // The last batch's size: room for a quarter more is made before
-    // gathering the next (grown step by step, a full batch is copied
-    // twice over).
+    // The last transaction's size: room for a quarter more is made when a
+    // second batch joins the first (grown step by step, a full transaction
+    // is copied twice over).
     let mut last = (0, 0);
-    loop {
-        let got = rx.recv_many(&mut buf, 64).await;
-        let mut batch = Batch::default();
-        batch.positions.reserve(last.0 + last.0 / 4);
-        batch.heard.reserve(last.1 + last.1 / 4);
-        for mut b in buf.drain(..) {
-            batch.append(&mut b);
-        }
+    // The first batch is taken whole: a sender that hands on a
+    // transaction's worth at once (replay) has nothing copied.
+    while let Some(mut batch) = rx.recv().await {
         // Gather more for up to the flush interval, or until the batch is
         // full; alert changes are committed (and delivered) at once.
         let deadline = tokio::time::Instant::now() + flush_interval;
-        let mut open = got > 0;
-        while open && batch.positions.len() < max_positions && batch.alerts.is_empty() {
-            match tokio::time::timeout_at(deadline, rx.recv_many(&mut buf, 64)).await {
-                Ok(0) => open = false,
-                Ok(_) => {
-                    for mut b in buf.drain(..) {
-                        batch.append(&mut b);
-                    }
-                }
-                Err(_) => break,
-            }
+        while batch.positions.len() < max_positions && batch.alerts.is_empty() {
+            let Ok(Some(mut more)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+                break;
+            };
+            let room = |n: usize, len: usize| (n + n / 4).saturating_sub(len);
+            batch.positions.reserve(room(last.0, batch.positions.len()));
+            batch.heard.reserve(room(last.1, batch.heard.len()));
+            batch.append(&mut more);
         }
         last = (batch.positions.len(), batch.heard.len());
-        let prepared = (got > 0).then(|| Prepared::new(batch));
+        let mut prepared = Prepared::new(batch);
         // `false`: fenced, another node leads now; what this one holds is stale.
         if let Some(c) = committing.take() {
             if !c.await.unwrap_or(false) {
                 break;
             }
         }
-        let Some(mut prepared) = prepared else { break };
         let (store, stats, hub, wal) = (store.clone(), stats.clone(), hub.clone(), wal.clone());
-        let task = tokio::spawn(async move {
+        committing = Some(tokio::spawn(async move {
             let Some(events) = commit(&store, &mut prepared, &stats).await else {
                 return false;
             };
@@ -264,12 +254,10 @@ async fn run(
             }
             wal.lock().await.after_commit(&store, &stats).await;
             true
-        });
-        if !open {
-            let _ = task.await;
-            break;
-        }
-        committing = Some(task);
+        }));
+    }
+    if let Some(c) = committing {
+        let _ = c.await;
     }
     info!(
         positions = stats.positions_written.load(Ordering::Relaxed),

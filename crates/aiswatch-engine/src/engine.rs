@@ -166,12 +166,22 @@ impl Engine {
     }
 
     /// Positions, static changes and ticks recorded since the last call (empty
-    /// when not recording). Alerts are taken separately.
+    /// when not recording). Alerts are taken separately. The next records
+    /// go to lists with room for about as many as were taken (not grown
+    /// again, copied at each doubling, from nothing).
     pub fn take_records(&mut self) -> crate::record::Batch {
         match &mut self.records {
-            Some(r) => std::mem::take(r),
+            Some(r) => {
+                let room = crate::record::Batch::with_room_for(r);
+                std::mem::replace(r, room)
+            }
             None => Default::default(),
         }
+    }
+
+    /// Positions recorded since [`Engine::take_records`] was last called.
+    pub fn recorded_positions(&self) -> usize {
+        self.records.as_ref().map_or(0, |r| r.positions.len())
     }
 
     /// Alerts raised since the last call, in the order they were raised,

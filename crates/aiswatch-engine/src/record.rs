@@ -174,6 +174,18 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// An empty batch with room for a quarter more positions and messages
+    /// heard than `like` holds (the next is about as large, and a list
+    /// that outgrows its room is copied whole).
+    pub fn with_room_for(like: &Batch) -> Batch {
+        let room = |n: usize| n + n / 4;
+        Batch {
+            positions: Vec::with_capacity(room(like.positions.len())),
+            heard: Vec::with_capacity(room(like.heard.len())),
+            ..Batch::default()
+        }
+    }
+
     /// Nothing to write.
     pub fn is_empty(&self) -> bool {
         self.alerts.is_empty() && !self.has_records()
