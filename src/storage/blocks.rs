@@ -481,13 +481,10 @@ pub(super) fn encode_heard(rows: &[HeardRow]) -> Vec<u8> {
         .iter()
         .map(|h| Heard {
             seq: h.seq.wrapping_sub(std::mem::replace(&mut seq, h.seq)),
-            station: names
-                .iter()
-                .position(|n| *n == &*h.station)
-                .unwrap_or_else(|| {
-                    names.push(&h.station);
-                    names.len() - 1
-                }) as u32,
+            station: index_of(&names, &h.station).unwrap_or_else(|| {
+                names.push(&h.station);
+                names.len() as u32 - 1
+            }),
             t: h.time.wrapping_sub(std::mem::replace(&mut t, h.time)),
             mmsi: h.mmsi.0,
             pos: h.pos,
