@@ -116,6 +116,8 @@ pub struct Engine {
     alerts: Vec<Alert>,
     /// What the store must keep, when recording (see [`Engine::record`]).
     records: Option<crate::record::Batch>,
+    /// The station and source names the records of `records` carry.
+    record_names: RecordNames,
     /// Sequence number of the next record.
     next_seq: u64,
 }
@@ -134,6 +136,7 @@ impl Engine {
             detectors: None,
             alerts: Vec::new(),
             records: None,
+            record_names: RecordNames::default(),
             next_seq: 1,
         }
     }
@@ -172,6 +175,7 @@ impl Engine {
     pub fn take_records(&mut self) -> crate::record::Batch {
         match &mut self.records {
             Some(r) => {
+                self.record_names = RecordNames::default();
                 let room = crate::record::Batch::with_room_for(r);
                 std::mem::replace(r, room)
             }
@@ -318,7 +322,10 @@ impl Engine {
             let mut stored = false;
             if let Some(rec) = &mut self.records {
                 if matches!(update, Update::Position | Update::LatePosition) {
-                    if let Some(mut row) = crate::record::PositionRow::of(source, d) {
+                    let names = &mut self.record_names;
+                    let (source, station) = (names.of(source), d.station.as_ref());
+                    let station = station.map(|s| names.of(s));
+                    if let Some(mut row) = crate::record::PositionRow::with(source, station, d) {
                         row.seq = take_seq(&mut self.next_seq);
                         rec.positions.push(row);
                         stored = true;
@@ -333,8 +340,8 @@ impl Engine {
                             mmsi,
                             time: d.time,
                             info: after.clone(),
-                            source: source.clone(),
-                            station: d.station.clone(),
+                            source: self.record_names.of(source),
+                            station: d.station.as_ref().map(|s| self.record_names.of(s)),
                         });
                         stored = true;
                     }
@@ -389,7 +396,7 @@ impl Engine {
         if let (Some(rec), Some(_)) = (&mut self.records, &self.detectors) {
             rec.heard.push(crate::record::HeardRow {
                 seq: take_seq(&mut self.next_seq),
-                station: station.clone(),
+                station: self.record_names.of(station),
                 time: d.time,
                 mmsi: crate::track::Mmsi(d.message.mmsi),
                 pos: d
@@ -494,6 +501,27 @@ impl Engine {
     }
 }
 
+/// The records of one batch carry their own copies of the station and
+/// source names, shared among them: the engine counts references to these
+/// while the writer, on another core, drops the batch before (counting
+/// references to one shared name from both cores makes each count wait
+/// for the other core's).
+#[derive(Default)]
+struct RecordNames(AHashMap<usize, (Arc<str>, Arc<str>)>);
+
+impl RecordNames {
+    /// This batch's copy of `name`.
+    fn of(&mut self, name: &Arc<str>) -> Arc<str> {
+        // Keyed by the engine's name's address: the entry keeps that name
+        // alive, so the address stays its own for as long as the entry.
+        let (_, copy) = self
+            .0
+            .entry(Arc::as_ptr(name).cast::<u8>() as usize)
+            .or_insert_with(|| (name.clone(), Arc::from(&**name)));
+        copy.clone()
+    }
+}
+
 /// The next record sequence number, counting on.
 fn take_seq(next: &mut u64) -> u64 {
     *next += 1;
@@ -539,6 +567,45 @@ mod tests {
         assert_eq!(e.stats().duplicates, 1);
         assert_eq!(e.tracks().len(), 1);
         assert_eq!(e.clock(), Some(1_334_337_318_000));
+    }
+
+    #[test]
+    fn a_batch_of_records_carries_its_own_copies_of_the_names() {
+        let mut e = Engine::new(EngineConfig::default());
+        e.record(true);
+        let source: Arc<str> = "tcp://rx1".into();
+        let m = decoded(
+            &[
+                r"\s:A,c:1334337317*7A\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A",
+                r"\s:A,c:1334337318*75\!AIVDM,1,1,,A,10002;?000qvd9LF<kPGj38l0<08,0*38",
+            ],
+            0,
+        );
+        let later = decoded(
+            &[r"\s:A,c:1334337319*74\!AIVDM,1,1,,A,1000@rgP00OvOEBFTlb9iOw`20Sa,0*77"],
+            0,
+        );
+        e.ingest(&source, &m, 1_334_337_400_000);
+        let first = e.take_records();
+        e.ingest(&source, &later, 1_334_337_400_000);
+        let second = e.take_records();
+        let [a, b] = &first.positions[..] else {
+            panic!("two positions, got {:?}", first.positions);
+        };
+        let [c] = &second.positions[..] else {
+            panic!("one position, got {:?}", second.positions);
+        };
+        for r in [a, b, c] {
+            assert_eq!((&*r.source, r.station.as_deref()), ("tcp://rx1", Some("A")));
+            assert!(!Arc::ptr_eq(&r.source, &source));
+        }
+        // Shared within a batch, not across batches.
+        assert!(Arc::ptr_eq(&a.source, &b.source));
+        assert!(Arc::ptr_eq(
+            a.station.as_ref().unwrap(),
+            b.station.as_ref().unwrap()
+        ));
+        assert!(!Arc::ptr_eq(&a.source, &c.source));
     }
 
     #[test]

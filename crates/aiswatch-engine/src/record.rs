@@ -51,6 +51,11 @@ pub struct PositionRow {
 impl PositionRow {
     /// The row of a decoded position report, if it has a position.
     pub fn of(source: &Arc<str>, d: &Decoded) -> Option<PositionRow> {
+        PositionRow::with(source.clone(), d.station.clone(), d)
+    }
+
+    /// [`PositionRow::of`], with the names to carry given.
+    pub fn with(source: Arc<str>, station: Option<Arc<str>>, d: &Decoded) -> Option<PositionRow> {
         let m = &d.message;
         let (lon, lat) = m.position()?;
         Some(PositionRow {
@@ -64,8 +69,8 @@ impl PositionRow {
             heading: m.heading_deg(),
             nav_status: m.nav_status(),
             msg_type: m.msg_type,
-            station: d.station.clone(),
-            source: source.clone(),
+            station,
+            source,
             hash: d.payload_hash,
         })
     }
