@@ -17,7 +17,7 @@ use super::{hour_of, BBox, Hold, StorageError};
 use aiswatch_core::time::Millis;
 
 /// Blocks per multi-row INSERT (9 columns: well under SQLite's 32 766
-/// parameters). A fixed size lets the statement be prepared once.
+/// parameters); the rest of a batch goes in [`pieces`].
 const ROWS: usize = 1000;
 /// Columns of a blocks insert, in bind order.
 const COLUMNS: usize = 9;
@@ -65,8 +65,8 @@ impl BlockWrites for Sqlite {
         tx: &mut sqlx::Transaction<'_, Sqlite>,
         blocks: &[Block],
     ) -> Result<(), StorageError> {
-        for chunk in blocks.chunks(ROWS) {
-            insert_chunk(tx, chunk).await?;
+        for piece in pieces(blocks.len(), ROWS) {
+            insert_chunk(tx, &blocks[piece]).await?;
         }
         let mut vessel_hours: Vec<[i64; 3]> =
             blocks.iter().map(|b| [b.mmsi, b.hour, b.cell]).collect();
@@ -81,14 +81,15 @@ impl BlockWrites for Sqlite {
     }
 }
 
-/// `INSERT OR IGNORE INTO {table} VALUES …` of integer rows, in chunks of
-/// [`CELL_ROWS`]: a full chunk's statement is prepared once.
+/// `INSERT OR IGNORE INTO {table} VALUES …` of integer rows, in
+/// [`pieces`] of at most [`CELL_ROWS`].
 async fn insert_ints<const W: usize>(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     table: &str,
     rows: &[[i64; W]],
 ) -> Result<(), StorageError> {
-    for chunk in rows.chunks(CELL_ROWS) {
+    for piece in pieces(rows.len(), CELL_ROWS) {
+        let chunk = &rows[piece];
         let sql = format!(
             "INSERT OR IGNORE INTO {table} VALUES {}",
             values(chunk.len(), W)
@@ -97,11 +98,27 @@ async fn insert_ints<const W: usize>(
         for v in chunk.iter().flatten() {
             q = q.bind(*v);
         }
-        q.persistent(chunk.len() == CELL_ROWS)
-            .execute(&mut **tx)
-            .await?;
+        q.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// `0..len` cut into pieces of `full`, the rest into pieces of falling
+/// powers of two: a multi-row statement then has one of a dozen sizes,
+/// each prepared once per connection (a one-off statement of hundreds of
+/// rows costs SQLite more to parse than to run).
+fn pieces(len: usize, full: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let left = len - at;
+        let n = match left {
+            0 => return None,
+            _ if left >= full => full,
+            _ => 1 << left.ilog2(),
+        };
+        at += n;
+        Some(at - n..at)
+    })
 }
 
 /// `(?, …), …`: `rows` rows of `columns` parameters (`?`: sqlx looks
@@ -123,17 +140,8 @@ async fn insert_chunk(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     blocks: &[Block],
 ) -> Result<(), StorageError> {
-    // The full-size statement's text is made once; sqlx prepares it once
-    // per connection. A shorter last chunk is a one-off statement.
-    static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let short;
-    let sql = if blocks.len() == ROWS {
-        FULL.get_or_init(|| insert_sql(ROWS)).as_str()
-    } else {
-        short = insert_sql(blocks.len());
-        short.as_str()
-    };
-    let mut q = sqlx::query(sql);
+    let sql = insert_sql(blocks.len());
+    let mut q = sqlx::query(&sql);
     for b in blocks {
         q = q
             .bind(b.cell)
@@ -146,9 +154,7 @@ async fn insert_chunk(
             .bind(b.n())
             .bind(&b.points);
     }
-    q.persistent(blocks.len() == ROWS)
-        .execute(&mut **tx)
-        .await?;
+    q.execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -296,4 +302,23 @@ pub(super) async fn prune_lists(
         tokio::task::yield_now().await;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pieces;
+
+    #[test]
+    fn rows_are_cut_into_full_pieces_then_falling_powers_of_two() {
+        let sizes = |len| pieces(len, 1000).map(|r| r.len()).collect::<Vec<_>>();
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(1000), [1000]);
+        assert_eq!(sizes(2345), [1000, 1000, 256, 64, 16, 8, 1]);
+        let mut next = 0;
+        for r in pieces(2345, 1000) {
+            assert_eq!(r.start, next);
+            next = r.end;
+        }
+        assert_eq!(next, 2345);
+    }
 }
