@@ -320,11 +320,12 @@ pub(super) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
     postcard::serialize_with_flavor(&packed, Bytes(out)).unwrap_or_else(|_| vec![FORMAT])
 }
 
-/// Adds `s` to `names` if it is not there.
-fn name_of<'a>(names: &mut Vec<&'a str>, s: &'a str) {
-    if index_of(names, s).is_none() {
+/// Where `s` is in `names`, added at the end if it is not there.
+fn name_of<'a>(names: &mut Vec<&'a str>, s: &'a str) -> u32 {
+    index_of(names, s).unwrap_or_else(|| {
         names.push(s);
-    }
+        names.len() as u32 - 1
+    })
 }
 
 /// Where `s` is in `names`. The names of a block are one or two, mostly
@@ -481,10 +482,7 @@ pub(super) fn encode_heard(rows: &[HeardRow]) -> Vec<u8> {
         .iter()
         .map(|h| Heard {
             seq: h.seq.wrapping_sub(std::mem::replace(&mut seq, h.seq)),
-            station: index_of(&names, &h.station).unwrap_or_else(|| {
-                names.push(&h.station);
-                names.len() as u32 - 1
-            }),
+            station: name_of(&mut names, &h.station),
             t: h.time.wrapping_sub(std::mem::replace(&mut t, h.time)),
             mmsi: h.mmsi.0,
             pos: h.pos,

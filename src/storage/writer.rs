@@ -217,9 +217,9 @@ async fn run(
     // committed; commits go one after the other, so in order.
     let mut committing: Option<tokio::task::JoinHandle<bool>> = None;
     let wal = Arc::new(tokio::sync::Mutex::new(WalBound::default()));
-    // The last transaction's size: room for a quarter more is made when a
-    // second batch joins the first (grown step by step, a full transaction
-    // is copied twice over).
+    // The last transaction's size: room is made for it when a second batch
+    // joins the first (grown step by step, a full transaction is copied
+    // twice over).
     let mut last = (0, 0);
     // The first batch is taken whole: a sender that hands on a
     // transaction's worth at once (replay) has nothing copied.
@@ -231,9 +231,7 @@ async fn run(
             let Ok(Some(mut more)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
                 break;
             };
-            let room = |n: usize, len: usize| (n + n / 4).saturating_sub(len);
-            batch.positions.reserve(room(last.0, batch.positions.len()));
-            batch.heard.reserve(room(last.1, batch.heard.len()));
+            batch.make_room(last.0, last.1);
             batch.append(&mut more);
         }
         last = (batch.positions.len(), batch.heard.len());

@@ -179,16 +179,22 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// An empty batch with room for a quarter more positions and messages
-    /// heard than `like` holds (the next is about as large, and a list
-    /// that outgrows its room is copied whole).
+    /// An empty batch with room for as many positions and messages heard
+    /// as `like` holds ([`Batch::make_room`]).
     pub fn with_room_for(like: &Batch) -> Batch {
-        let room = |n: usize| n + n / 4;
-        Batch {
-            positions: Vec::with_capacity(room(like.positions.len())),
-            heard: Vec::with_capacity(room(like.heard.len())),
-            ..Batch::default()
-        }
+        let mut b = Batch::default();
+        b.make_room(like.positions.len(), like.heard.len());
+        b
+    }
+
+    /// Makes room for a quarter more than `positions` positions and `heard`
+    /// messages heard in all: the next batch is about as large as the last,
+    /// and a list that outgrows its room is copied whole.
+    pub fn make_room(&mut self, positions: usize, heard: usize) {
+        let room = |n: usize, len: usize| (n + n / 4).saturating_sub(len);
+        self.positions
+            .reserve(room(positions, self.positions.len()));
+        self.heard.reserve(room(heard, self.heard.len()));
     }
 
     /// Nothing to write.
