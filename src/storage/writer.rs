@@ -10,8 +10,9 @@
 //!
 //! The writer commits whole batches in order, so the store is always a
 //! prefix of what the engine did. While one batch commits, the next is
-//! gathered and prepared ([`Prepared`]: positions packed into blocks),
-//! so the database and the packing work at the same time. A failed transaction is retried with
+//! gathered and prepared ([`Prepared`]: positions packed into blocks, on a
+//! blocking thread), so the database and the packing work at the same
+//! time. A failed transaction is retried with
 //! capped backoff; nothing is dropped on the writer's side. A transaction
 //! that failed because the store's tables are gone (the database dropped
 //! and created anew under the running daemon) runs the migrations again
@@ -235,7 +236,16 @@ async fn run(
             batch.append(&mut more);
         }
         last = (batch.positions.len(), batch.heard.len());
-        let mut prepared = Prepared::new(batch);
+        // Packing takes milliseconds of CPU: on a blocking thread, so that
+        // the commit in flight goes on meanwhile (a task spawned from this
+        // one waits in this worker's LIFO slot, which no other worker
+        // steals, until this task yields).
+        let mut prepared = match tokio::task::spawn_blocking(move || Prepared::new(batch)).await {
+            Ok(p) => p,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The runtime is shutting down.
+            Err(_) => break,
+        };
         // `false`: fenced, another node leads now; what this one holds is stale.
         if let Some(c) = committing.take() {
             if !c.await.unwrap_or(false) {
