@@ -4,7 +4,7 @@ can take (BENCHMARKS.md, "Storage that keeps up with the engine").
 
 Usage: scripts/bench_storage.py [--bin target/release/aiswatch] [--rounds 5]
          [--vessels 2000] [--hours 4] [--seed 7] [--pg URL] [--out DIR]
-         [--feed FILE] [--other BIN]
+         [--feed FILE] [--other BIN] [--migrated]
 
 The feed is `aiswatch simulate` (every line unique: nothing collapses as a
 duplicate before the store). Each round runs, in turn and on a fresh
@@ -21,7 +21,10 @@ database each time:
             partitions made beforehand), one transaction
 
 and, with --other, the sqlite and postgres replays of a second binary
-(a before/after comparison in the same run). Prints medians, min/max and the
+(a before/after comparison in the same run); with --migrated, also each
+binary's sqlite and postgres replays into a store whose schema was made
+beforehand, as the limits' is (a first start makes it: 10–20 ms on SQLite,
+60–90 ms on PostgreSQL). Prints medians, min/max and the
 ratio of each median to the median without storage; writes OUT/rounds.tsv.
 The physical limits store position blocks only (not the engine's other
 rows: static changes, ticks, alerts, the per-hour lists).
@@ -75,6 +78,8 @@ def main():
     ap.add_argument("--feed", help="an NMEA file instead of the simulated feed")
     ap.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/test")
     ap.add_argument("--out", default=os.path.join(repo, "bench-out/storage"))
+    ap.add_argument("--migrated", action="store_true",
+                    help="also replay into stores whose schema was made beforehand")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     out = os.path.abspath(a.out)
@@ -151,6 +156,16 @@ def main():
             fresh_pg()
             s, err = timed([b, "replay", "--zones", zones, "--db", pg_url, feed])
             note(f"{tag}postgres", s, stored(err))
+            if a.migrated:
+                db = sqlite_db("m.db")
+                shutil.copy(template, db)
+                s, err = timed([b, "replay", "--zones", zones, "--db", f"sqlite://{db}", feed])
+                note(f"{tag}sqlite, migrated", s, stored(err))
+                fresh_pg()
+                run([b, "replay", "--db", pg_url, empty],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                s, err = timed([b, "replay", "--zones", zones, "--db", pg_url, feed])
+                note(f"{tag}postgres, migrated", s, stored(err))
         db = sqlite_db("lim.db")
         shutil.copy(template, db)
         s, _ = timed(["sqlite3", "-cmd", "PRAGMA synchronous = NORMAL", db,

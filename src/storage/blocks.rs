@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{cell_of, hour_of, HeardRow, PositionRow, StorageError};
+use super::{cell_of, hour_of, HeardRow, PositionRow, StaticRow, StorageError, Tick};
 use aiswatch_core::ids::Mmsi;
 use aiswatch_core::time::Millis;
 
@@ -176,9 +176,10 @@ fn has_repeat<K: Ord>(g: &[u32], of: impl Fn(&u32) -> K) -> bool {
     seen.windows(2).any(|w| w[0] == w[1])
 }
 
-/// What each database does its own way with blocks: find the stored
-/// blocks that may hold a report of new ones, and write new ones.
-pub(super) trait BlockWrites: sqlx::Database {
+/// What each database does its own way with the rows a batch brings many
+/// of: find the stored blocks that may hold a report of new ones, write
+/// new blocks, write ticks and static changes.
+pub(super) trait BulkWrites: sqlx::Database {
     /// The stored blocks of the same key as one of `blocks` whose time
     /// range overlaps its own. One statement for the batch.
     async fn stored_overlaps(
@@ -191,13 +192,26 @@ pub(super) trait BlockWrites: sqlx::Database {
         tx: &mut sqlx::Transaction<'_, Self>,
         blocks: &[Block],
     ) -> Result<(), StorageError>;
+
+    /// Writes `ticks`, through statements prepared once per connection.
+    async fn insert_ticks(
+        tx: &mut sqlx::Transaction<'_, Self>,
+        ticks: &[Tick],
+    ) -> Result<(), StorageError>;
+
+    /// Upserts static changes by (mmsi, t), no two of the same key in
+    /// `rows`, through statements prepared once per connection.
+    async fn upsert_statics(
+        tx: &mut sqlx::Transaction<'_, Self>,
+        rows: &[&StaticRow],
+    ) -> Result<(), StorageError>;
 }
 
 /// Writes `blocks` (of the batch `rows`), a report already stored
 /// dropped first, then notes the batch's sequence range in
 /// `position_batches` (a sequence number is never reused, but if it were,
 /// the newest range counts). The same on both databases.
-pub(super) async fn write<DB: BlockWrites>(
+pub(super) async fn write<DB: BulkWrites>(
     tx: &mut sqlx::Transaction<'_, DB>,
     rows: &[PositionRow],
     blocks: &mut Vec<Block>,

@@ -5,7 +5,7 @@
 
 use sqlx::{Postgres, Row, Sqlite};
 
-use super::blocks::{self, decode, BlockWrites};
+use super::blocks::{self, decode, BulkWrites};
 use super::holds::kept_sql;
 use super::{
     hour_of, on_pool, on_writer, sqlite, BBox, Backend, BoxPoint, Hold, Points, PositionRow,

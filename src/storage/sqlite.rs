@@ -11,9 +11,10 @@
 
 use sqlx::{Row, Sqlite, SqlitePool};
 
-use super::blocks::{self, Block, BlockWrites};
+use super::blocks::{self, Block, BulkWrites};
 use super::holds::kept_sql;
-use super::{hour_of, BBox, Hold, StorageError};
+use super::write::{static_columns, STATIC_COLUMNS, STATIC_UPSERT};
+use super::{hour_of, BBox, Hold, StaticRow, StorageError, Tick};
 use aiswatch_core::time::Millis;
 
 /// Blocks per multi-row INSERT (9 columns: well under SQLite's 32 766
@@ -21,15 +22,19 @@ use aiswatch_core::time::Millis;
 const ROWS: usize = 1000;
 /// Columns of a blocks insert, in bind order.
 const COLUMNS: usize = 9;
-/// Rows of a per-hour list per INSERT (at most 3 000 parameters).
-const CELL_ROWS: usize = 1000;
+/// Rows of integers per INSERT (per-hour lists, ticks: at most 3 000
+/// parameters).
+const INT_ROWS: usize = 1000;
+/// Static changes per upsert (13 parameters each).
+const STATIC_ROWS: usize = 500;
 /// Grid cells (or vessels) whose old rows one retention statement deletes.
 const PRUNE_KEYS: usize = 64;
 
 /// SQLite's way with blocks: the stored blocks that may repeat a report
 /// looked up through `json_each` of the new ones' keys; new blocks 1,000
-/// to an INSERT, then their vessels' and cells' hours noted.
-impl BlockWrites for Sqlite {
+/// to an INSERT, then their vessels' and cells' hours noted. Ticks 1,000
+/// and static changes 500 to an INSERT.
+impl BulkWrites for Sqlite {
     async fn stored_overlaps(
         tx: &mut sqlx::Transaction<'_, Sqlite>,
         blocks: &[&Block],
@@ -72,28 +77,68 @@ impl BlockWrites for Sqlite {
             blocks.iter().map(|b| [b.mmsi, b.hour, b.cell]).collect();
         vessel_hours.sort_unstable();
         vessel_hours.dedup();
-        insert_ints(tx, "vessel_cells (mmsi, hour, cell)", &vessel_hours).await?;
+        insert_ints(
+            tx,
+            "INSERT OR IGNORE INTO vessel_cells (mmsi, hour, cell)",
+            &vessel_hours,
+        )
+        .await?;
         let mut cell_hours: Vec<[i64; 2]> = blocks.iter().map(|b| [b.hour, b.cell]).collect();
         cell_hours.sort_unstable();
         cell_hours.dedup();
-        insert_ints(tx, "position_cells (hour, cell)", &cell_hours).await?;
+        insert_ints(
+            tx,
+            "INSERT OR IGNORE INTO position_cells (hour, cell)",
+            &cell_hours,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_ticks(
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        ticks: &[Tick],
+    ) -> Result<(), StorageError> {
+        let rows: Vec<[i64; 2]> = ticks.iter().map(|k| [k.seq as i64, k.time]).collect();
+        insert_ints(tx, "INSERT INTO ticks (seq, t)", &rows).await
+    }
+
+    async fn upsert_statics(
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        rows: &[&StaticRow],
+    ) -> Result<(), StorageError> {
+        for piece in pieces(rows.len(), STATIC_ROWS) {
+            let chunk = &rows[piece];
+            let sql = format!(
+                "INSERT INTO statics ({STATIC_COLUMNS}) VALUES {} {STATIC_UPSERT}",
+                values(chunk.len(), 13)
+            );
+            let mut q = sqlx::query(&sql);
+            for s in chunk {
+                let (ints, texts) = static_columns(s);
+                for v in ints {
+                    q = q.bind(v);
+                }
+                for v in texts {
+                    q = q.bind(v);
+                }
+            }
+            q.execute(&mut **tx).await?;
+        }
         Ok(())
     }
 }
 
-/// `INSERT OR IGNORE INTO {table} VALUES …` of integer rows, in
-/// [`pieces`] of at most [`CELL_ROWS`].
+/// `{insert} VALUES …` of integer rows, in [`pieces`] of at most
+/// [`INT_ROWS`].
 async fn insert_ints<const W: usize>(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    table: &str,
+    insert: &str,
     rows: &[[i64; W]],
 ) -> Result<(), StorageError> {
-    for piece in pieces(rows.len(), CELL_ROWS) {
+    for piece in pieces(rows.len(), INT_ROWS) {
         let chunk = &rows[piece];
-        let sql = format!(
-            "INSERT OR IGNORE INTO {table} VALUES {}",
-            values(chunk.len(), W)
-        );
+        let sql = format!("{insert} VALUES {}", values(chunk.len(), W));
         let mut q = sqlx::query(&sql);
         for v in chunk.iter().flatten() {
             q = q.bind(*v);

@@ -5,8 +5,8 @@
 
 use sqlx::{Postgres, Row};
 
-use super::blocks::{self, Block, BlockWrites};
-use super::{Backend, Batch, PositionRow, StaticRow, StorageError, Store};
+use super::blocks::{self, Block, BulkWrites};
+use super::{Backend, Batch, PositionRow, StaticRow, StorageError, Store, Tick};
 use crate::deliver::sink::{AlertEvent, Channel, Route, Share};
 use aiswatch_core::ids::{CentreId, Mmsi};
 use aiswatch_core::time::{now_ms, Millis};
@@ -15,8 +15,6 @@ use aiswatch_engine::alert::{Alert, Kind, State};
 const DAY_MS: Millis = 86_400_000;
 /// A day partition's range of the blocks' hours.
 const DAY_HOURS: i64 = 24;
-/// Ticks per multi-row INSERT.
-const TICK_ROWS: usize = 1000;
 
 /// A batch made ready to write: NUL characters in its text replaced (see
 /// [`NUL_STANDIN`]), its positions grouped into blocks and packed, its
@@ -140,7 +138,14 @@ impl Store {
         pool: &sqlx::PgPool,
         rows: &[PositionRow],
     ) -> Result<(), StorageError> {
-        let mut days: Vec<i64> = rows.iter().map(|r| r.time.div_euclid(DAY_MS)).collect();
+        // Rows come mostly in time order: a day noted when it changes.
+        let mut days: Vec<i64> = Vec::new();
+        for r in rows {
+            let day = r.time.div_euclid(DAY_MS);
+            if days.last() != Some(&day) {
+                days.push(day);
+            }
+        }
         days.sort_unstable();
         days.dedup();
         for day in days {
@@ -317,8 +322,9 @@ fn partition_name(day: i64) -> String {
 
 /// PostgreSQL's way with blocks: the stored blocks that may repeat a
 /// report looked up through `unnest` of the new ones' keys; new blocks by
-/// binary `COPY`.
-impl BlockWrites for Postgres {
+/// binary `COPY`. Ticks and static changes through `unnest` of arrays:
+/// one statement, whatever their number.
+impl BulkWrites for Postgres {
     async fn stored_overlaps(
         tx: &mut sqlx::Transaction<'_, Postgres>,
         blocks: &[&Block],
@@ -347,17 +353,75 @@ impl BlockWrites for Postgres {
         tx: &mut sqlx::Transaction<'_, Postgres>,
         blocks: &[Block],
     ) -> Result<(), StorageError> {
-        if blocks.is_empty() {
+        // Straight into each day's partition (made beforehand, see
+        // `ensure_partitions`): through the parent, the server routes every
+        // row to its partition. A batch mostly falls in one day.
+        let day = |b: &Block| b.hour.div_euclid(DAY_HOURS);
+        let mut days: Vec<i64> = blocks.iter().map(day).collect();
+        days.sort_unstable();
+        days.dedup();
+        for d in days {
+            let data = copy_binary(blocks.iter().filter(|b| day(b) == d));
+            let mut copy = tx
+                .copy_in_raw(&format!(
+                    "COPY {} ({COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)",
+                    partition_name(d)
+                ))
+                .await?;
+            copy.send(data).await?;
+            copy.finish().await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_ticks(
+        tx: &mut sqlx::Transaction<'_, Postgres>,
+        ticks: &[Tick],
+    ) -> Result<(), StorageError> {
+        if ticks.is_empty() {
             return Ok(());
         }
-        let data = copy_binary(blocks);
-        let mut copy = tx
-            .copy_in_raw(&format!(
-                "COPY position_blocks ({COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
-            ))
+        let seq: Vec<i64> = ticks.iter().map(|k| k.seq as i64).collect();
+        let t: Vec<i64> = ticks.iter().map(|k| k.time).collect();
+        sqlx::query("INSERT INTO ticks (seq, t) SELECT * FROM unnest($1::int8[], $2::int8[])")
+            .bind(seq)
+            .bind(t)
+            .execute(&mut **tx)
             .await?;
-        copy.send(data).await?;
-        copy.finish().await?;
+        Ok(())
+    }
+
+    async fn upsert_statics(
+        tx: &mut sqlx::Transaction<'_, Postgres>,
+        rows: &[&StaticRow],
+    ) -> Result<(), StorageError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut ints: [Vec<Option<i64>>; 8] = Default::default();
+        let mut texts: [Vec<Option<String>>; 5] = Default::default();
+        for s in rows {
+            let (i, t) = static_columns(s);
+            for (col, v) in ints.iter_mut().zip(i) {
+                col.push(v);
+            }
+            for (col, v) in texts.iter_mut().zip(t) {
+                col.push(v);
+            }
+        }
+        let sql = format!(
+            "INSERT INTO statics ({STATIC_COLUMNS}) SELECT * FROM unnest($1::int8[], $2::int8[], \
+             $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], \
+             $10::text[], $11::text[], $12::text[], $13::text[]) {STATIC_UPSERT}"
+        );
+        let mut q = sqlx::query(&sql);
+        for col in ints {
+            q = q.bind(col);
+        }
+        for col in texts {
+            q = q.bind(col);
+        }
+        q.execute(&mut **tx).await?;
         Ok(())
     }
 }
@@ -367,14 +431,19 @@ const COPY_COLUMNS: &str = "cell, hour, mmsi, first_seq, last_seq, t_min, t_max,
 
 /// `blocks` in PostgreSQL's binary `COPY` format (the server parses no
 /// text). Columns as [`COPY_COLUMNS`].
-fn copy_binary(blocks: &[Block]) -> Vec<u8> {
+fn copy_binary<'a>(blocks: impl Iterator<Item = &'a Block> + Clone) -> Vec<u8> {
     fn int(out: &mut Vec<u8>, v: i64) {
         out.extend_from_slice(&8i32.to_be_bytes());
         out.extend_from_slice(&v.to_be_bytes());
     }
     // Signature, flags, header extension length; each tuple its field
-    // count; -1 at the end.
-    let mut out = Vec::with_capacity(19 + blocks.len() * 512 + 2);
+    // count, eight integers and the points, each with its length; -1 at
+    // the end.
+    let tuples: usize = blocks
+        .clone()
+        .map(|b| 2 + 8 * 12 + 4 + b.points.len())
+        .sum();
+    let mut out = Vec::with_capacity(19 + tuples + 2);
     out.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
     out.extend_from_slice(&0i32.to_be_bytes());
     out.extend_from_slice(&0i32.to_be_bytes());
@@ -445,8 +514,8 @@ impl<'a> AlertRow<'a> {
     }
 }
 
-/// Static changes, alert state changes and the high-water mark: the same
-/// SQL on both databases.
+/// Static changes, alert state changes, ticks, messages heard and the
+/// high-water mark.
 async fn write_rest<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
     batch: &Batch,
@@ -455,7 +524,7 @@ async fn write_rest<DB>(
     out: &WriteOut<'_>,
 ) -> Result<Vec<AlertEvent>, StorageError>
 where
-    DB: sqlx::Database,
+    DB: BulkWrites,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
     for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Decode<'a, DB> + sqlx::Type<DB>,
@@ -472,19 +541,7 @@ where
     for a in &batch.alerts {
         events.extend(write_alert(tx, &AlertRow::of(a), out).await?);
     }
-    for chunk in batch.ticks.chunks(TICK_ROWS) {
-        // Integers only: written inline, one statement per chunk.
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|k| format!("({},{})", k.seq, k.time))
-            .collect();
-        sqlx::query(&format!(
-            "INSERT INTO ticks (seq, t) VALUES {}",
-            values.join(",")
-        ))
-        .execute(&mut **tx)
-        .await?;
-    }
+    DB::insert_ticks(tx, &batch.ticks).await?;
     if let (Some(first), Some(last), Some(heard)) = (batch.heard.first(), batch.heard.last(), heard)
     {
         // OR REPLACE: a sequence number is never reused, but if it were,
@@ -521,26 +578,46 @@ where
     Ok(events)
 }
 
-/// Static changes per multi-row upsert (13 parameters each).
-const STATIC_ROWS: usize = 500;
-/// The columns of a static change, in bind order.
-const STATIC_INSERT: &str = "mmsi, t, name, callsign, imo, ship_type, length_m, beam_m, draught_dm, destination, source, seq, station";
+/// The columns of a static change, in the order of [`static_columns`]:
+/// the integers, then the text.
+pub(super) const STATIC_COLUMNS: &str = "mmsi, t, imo, ship_type, length_m, beam_m, draught_dm, seq, name, callsign, destination, source, station";
+/// What a static change's upsert sets when one of the same vessel and
+/// time is stored.
+pub(super) const STATIC_UPSERT: &str = "ON CONFLICT (mmsi, t) DO UPDATE SET seq = excluded.seq, \
+     name = excluded.name, callsign = excluded.callsign, imo = excluded.imo, ship_type = excluded.ship_type, \
+     length_m = excluded.length_m, beam_m = excluded.beam_m, draught_dm = excluded.draught_dm, \
+     destination = excluded.destination, source = excluded.source, station = excluded.station";
 
-/// Upserts `rows` by (mmsi, t), a few hundred per statement; of two
-/// changes of one vessel at one time in the batch the later counts.
-async fn write_statics<DB>(
+/// A static change's values, in [`STATIC_COLUMNS`] order (`None`: null).
+pub(super) fn static_columns(s: &StaticRow) -> ([Option<i64>; 8], [Option<String>; 5]) {
+    let i = &s.info;
+    (
+        [
+            Some(i64::from(s.mmsi.0)),
+            Some(s.time),
+            i.imo.map(i64::from),
+            i.ship_type.map(i64::from),
+            i.length_m.map(i64::from),
+            i.beam_m.map(i64::from),
+            i.draught_m.map(|d| (d * 10.0).round() as i64),
+            Some(s.seq as i64),
+        ],
+        [
+            i.name.clone(),
+            i.callsign.clone(),
+            i.destination.clone(),
+            Some(s.source.to_string()),
+            s.station.as_deref().map(String::from),
+        ],
+    )
+}
+
+/// Upserts `rows` by (mmsi, t); of two changes of one vessel at one time
+/// in the batch the later counts.
+async fn write_statics<DB: BulkWrites>(
     tx: &mut sqlx::Transaction<'_, DB>,
     rows: &[StaticRow],
-) -> Result<(), StorageError>
-where
-    DB: sqlx::Database,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    for<'a> Option<i64>: sqlx::Encode<'a, DB>,
-    for<'a> String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    for<'a> Option<String>: sqlx::Encode<'a, DB>,
-{
+) -> Result<(), StorageError> {
     // An upsert may not meet the same key twice: the last of each.
     let mut last: ahash::AHashMap<(u32, Millis), usize> = ahash::AHashMap::new();
     for (i, s) in rows.iter().enumerate() {
@@ -552,47 +629,7 @@ where
         .filter(|(i, s)| last.get(&(s.mmsi.0, s.time)) == Some(i))
         .map(|(_, s)| s)
         .collect();
-    for chunk in kept.chunks(STATIC_ROWS) {
-        // SQLite looks each `$N` up by name (costly by the thousand): `?`.
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let p: Vec<String> = (1..=13)
-                    .map(|c| match DB::NAME {
-                        "SQLite" => "?".to_owned(),
-                        _ => format!("${}", r * 13 + c),
-                    })
-                    .collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO statics ({STATIC_INSERT}) VALUES {} ON CONFLICT (mmsi, t) DO UPDATE SET seq = excluded.seq, \
-             name = excluded.name, callsign = excluded.callsign, imo = excluded.imo, ship_type = excluded.ship_type, \
-             length_m = excluded.length_m, beam_m = excluded.beam_m, draught_dm = excluded.draught_dm, \
-             destination = excluded.destination, source = excluded.source, station = excluded.station",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for s in chunk {
-            let i = &s.info;
-            q = q
-                .bind(i64::from(s.mmsi.0))
-                .bind(s.time)
-                .bind(i.name.clone())
-                .bind(i.callsign.clone())
-                .bind(i.imo.map(i64::from))
-                .bind(i.ship_type.map(i64::from))
-                .bind(i.length_m.map(i64::from))
-                .bind(i.beam_m.map(i64::from))
-                .bind(i.draught_m.map(|d| (d * 10.0).round() as i64))
-                .bind(i.destination.clone())
-                .bind(s.source.to_string())
-                .bind(s.seq as i64)
-                .bind(s.station.as_deref().map(String::from));
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
+    DB::upsert_statics(tx, &kept).await
 }
 
 pub(super) async fn write_alert<DB>(
