@@ -13,7 +13,7 @@ use sqlx::{Row, Sqlite, SqlitePool};
 
 use super::blocks::{self, Block, BulkWrites};
 use super::holds::kept_sql;
-use super::write::{static_columns, STATIC_COLUMNS, STATIC_UPSERT};
+use super::write::{static_columns, STATIC_INSERT_COLUMNS, STATIC_UPSERT};
 use super::{hour_of, BBox, Hold, StaticRow, StorageError, Tick};
 use aiswatch_core::time::Millis;
 
@@ -110,7 +110,7 @@ impl BulkWrites for Sqlite {
         for piece in pieces(rows.len(), STATIC_ROWS) {
             let chunk = &rows[piece];
             let sql = format!(
-                "INSERT INTO statics ({STATIC_COLUMNS}) VALUES {} {STATIC_UPSERT}",
+                "INSERT INTO statics ({STATIC_INSERT_COLUMNS}) VALUES {} {STATIC_UPSERT}",
                 values(chunk.len(), 13)
             );
             let mut q = sqlx::query(&sql);

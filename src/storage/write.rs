@@ -410,7 +410,7 @@ impl BulkWrites for Postgres {
             }
         }
         let sql = format!(
-            "INSERT INTO statics ({STATIC_COLUMNS}) SELECT * FROM unnest($1::int8[], $2::int8[], \
+            "INSERT INTO statics ({STATIC_INSERT_COLUMNS}) SELECT * FROM unnest($1::int8[], $2::int8[], \
              $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], \
              $10::text[], $11::text[], $12::text[], $13::text[]) {STATIC_UPSERT}"
         );
@@ -580,7 +580,7 @@ where
 
 /// The columns of a static change, in the order of [`static_columns`]:
 /// the integers, then the text.
-pub(super) const STATIC_COLUMNS: &str = "mmsi, t, imo, ship_type, length_m, beam_m, draught_dm, seq, name, callsign, destination, source, station";
+pub(super) const STATIC_INSERT_COLUMNS: &str = "mmsi, t, imo, ship_type, length_m, beam_m, draught_dm, seq, name, callsign, destination, source, station";
 /// What a static change's upsert sets when one of the same vessel and
 /// time is stored.
 pub(super) const STATIC_UPSERT: &str = "ON CONFLICT (mmsi, t) DO UPDATE SET seq = excluded.seq, \
@@ -588,7 +588,7 @@ pub(super) const STATIC_UPSERT: &str = "ON CONFLICT (mmsi, t) DO UPDATE SET seq 
      length_m = excluded.length_m, beam_m = excluded.beam_m, draught_dm = excluded.draught_dm, \
      destination = excluded.destination, source = excluded.source, station = excluded.station";
 
-/// A static change's values, in [`STATIC_COLUMNS`] order (`None`: null).
+/// A static change's values, in [`STATIC_INSERT_COLUMNS`] order (`None`: null).
 pub(super) fn static_columns(s: &StaticRow) -> ([Option<i64>; 8], [Option<String>; 5]) {
     let i = &s.info;
     (

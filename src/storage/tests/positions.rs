@@ -1,4 +1,5 @@
-//! Positions: cells, tracks, boxes, retention and received text.
+//! Positions: cells, tracks, boxes, retention and received text; static
+//! changes.
 
 use super::*;
 
@@ -353,5 +354,59 @@ async fn a_store_from_before_blocks_keeps_every_position() {
         assert_eq!(s.count_positions().await.unwrap(), 120, "{}", s.kind());
         let gone = on_writer!(s, p => sqlx::query("SELECT COUNT(*) FROM positions").execute(p).await.is_err());
         assert!(gone, "{}", s.kind());
+    }
+}
+
+/// Static changes keep every field on every store; of two of one vessel at
+/// one time the later counts, within a batch and from a later batch.
+#[tokio::test]
+async fn static_changes_keep_every_field_and_the_later_of_a_time() {
+    let change = |info: StaticInfo, station: Option<&str>| StaticRow {
+        seq: SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        mmsi: Mmsi(88),
+        time: 6_000_000,
+        info,
+        source: "src".into(),
+        station: station.map(Arc::from),
+    };
+    let full = StaticInfo {
+        name: Some("KOTA SAHABAT".into()),
+        callsign: Some("9V1234".into()),
+        imo: Some(9_123_456),
+        ship_type: Some(70),
+        length_m: Some(180),
+        beam_m: Some(28),
+        draught_m: Some(7.5),
+        destination: Some("TEMA".into()),
+        updated_at: 6_000_000,
+    };
+    let bare = StaticInfo {
+        updated_at: 6_000_000,
+        ..StaticInfo::default()
+    };
+    for (s, _dir) in stores().await {
+        let k = s.kind();
+        let named = StaticInfo {
+            name: Some("OLD NAME".into()),
+            ..bare.clone()
+        };
+        let later = change(full.clone(), Some("st1"));
+        s.write(&Batch {
+            statics: vec![change(named, None), later.clone()],
+            ..Batch::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{k}: {e}"));
+        let got = s.static_at(Mmsi(88), 6_000_000).await.unwrap();
+        assert_eq!(got.as_ref(), Some(&later), "{k}");
+        let cleared = change(bare.clone(), None);
+        s.write(&Batch {
+            statics: vec![cleared.clone()],
+            ..Batch::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{k}: {e}"));
+        let got = s.static_at(Mmsi(88), 6_000_000).await.unwrap();
+        assert_eq!(got.as_ref(), Some(&cleared), "{k}");
     }
 }
