@@ -413,9 +413,10 @@ impl Store {
                         .iter()
                         .map(super::position_row)
                         .collect::<Result<Vec<_>, _>>()?;
-                    self.ensure_partitions(p, &reports).await?;
+                    let blocks = blocks::group(&reports, true);
+                    self.ensure_partitions(p, &blocks).await?;
                     let mut tx = p.begin().await?;
-                    Postgres::insert_blocks(&mut tx, &blocks::group(&reports, true)).await?;
+                    Postgres::insert_blocks(&mut tx, &blocks).await?;
                     sqlx::query("DELETE FROM positions WHERE (mmsi, t, hash) <= ($1, $2, $3)")
                         .bind(key.0)
                         .bind(key.1)

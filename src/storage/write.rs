@@ -6,7 +6,7 @@
 use sqlx::{Postgres, Row};
 
 use super::blocks::{self, Block, BulkWrites};
-use super::{Backend, Batch, PositionRow, StaticRow, StorageError, Store, Tick};
+use super::{Backend, Batch, StaticRow, StorageError, Store, Tick};
 use crate::deliver::sink::{AlertEvent, Channel, Route, Share};
 use aiswatch_core::ids::{CentreId, Mmsi};
 use aiswatch_core::time::{now_ms, Millis};
@@ -82,7 +82,7 @@ impl Store {
             emitted_at: batch.emitted_at.unwrap_or_else(now_ms),
         };
         if let Backend::Postgres(p) = &self.backend {
-            self.ensure_partitions(p, &batch.positions).await?;
+            self.ensure_partitions(p, blocks).await?;
         }
         let max_t = batch.positions.iter().map(|p| p.time).max();
         match &self.backend {
@@ -132,23 +132,13 @@ impl Store {
         }
     }
 
-    /// Creates the day partitions `rows` fall in (PostgreSQL).
+    /// Creates the day partitions `blocks` fall in (PostgreSQL).
     pub(super) async fn ensure_partitions(
         &self,
         pool: &sqlx::PgPool,
-        rows: &[PositionRow],
+        blocks: &[Block],
     ) -> Result<(), StorageError> {
-        // Rows come mostly in time order: a day noted when it changes.
-        let mut days: Vec<i64> = Vec::new();
-        for r in rows {
-            let day = r.time.div_euclid(DAY_MS);
-            if days.last() != Some(&day) {
-                days.push(day);
-            }
-        }
-        days.sort_unstable();
-        days.dedup();
-        for day in days {
+        for day in days_of(blocks) {
             let known = self
                 .partitions
                 .lock()
@@ -315,6 +305,19 @@ fn clean_nul(b: &mut Batch) {
     }
 }
 
+/// The day partition `b` goes in (days since the epoch).
+fn day_of(b: &Block) -> i64 {
+    b.hour.div_euclid(DAY_HOURS)
+}
+
+/// The day partitions `blocks` go in, each once, in order.
+fn days_of(blocks: &[Block]) -> Vec<i64> {
+    let mut days: Vec<i64> = blocks.iter().map(day_of).collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
 /// `position_blocks_d<days since epoch>`.
 fn partition_name(day: i64) -> String {
     format!("position_blocks_d{day}")
@@ -356,12 +359,8 @@ impl BulkWrites for Postgres {
         // Straight into each day's partition (made beforehand, see
         // `ensure_partitions`): through the parent, the server routes every
         // row to its partition. A batch mostly falls in one day.
-        let day = |b: &Block| b.hour.div_euclid(DAY_HOURS);
-        let mut days: Vec<i64> = blocks.iter().map(day).collect();
-        days.sort_unstable();
-        days.dedup();
-        for d in days {
-            let data = copy_binary(blocks.iter().filter(|b| day(b) == d));
+        for d in days_of(blocks) {
+            let data = copy_binary(blocks.iter().filter(|b| day_of(b) == d));
             let mut copy = tx
                 .copy_in_raw(&format!(
                     "COPY {} ({COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)",
@@ -530,7 +529,6 @@ where
     for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Decode<'a, DB> + sqlx::Type<DB>,
     for<'a> Option<i64>: sqlx::Encode<'a, DB>,
     for<'a> String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    for<'a> Option<String>: sqlx::Encode<'a, DB>,
     for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
     for<'a> &'a [u8]: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
