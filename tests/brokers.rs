@@ -16,6 +16,9 @@
 mod common;
 #[path = "brokers/proxy.rs"]
 mod proxy;
+#[path = "brokers/subscriber.rs"]
+mod subscriber;
+use subscriber::mqtt_subscriber;
 #[path = "brokers/tls.rs"]
 mod tls;
 
@@ -35,7 +38,6 @@ use aiswatch_core::ids::{AlertId, CentreId};
 use async_nats::jetstream::{self, consumer};
 use futures_util::future::join_all;
 use futures_util::StreamExt;
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -148,63 +150,6 @@ fn mqtt_config(url: &str, topic: &str, client: &str) -> MqttConfig {
     }
 }
 
-/// A QoS 1 subscriber to `topic`, subscribed once this returns; yields
-/// the payloads it receives. Its client id is `topic`'s, as the broker
-/// drops a client when another one takes its id.
-async fn mqtt_subscriber(
-    url: &str,
-    topic: &str,
-) -> (AsyncClient, mpsc::UnboundedReceiver<Vec<u8>>) {
-    mqtt_subscriber_over(url, topic, None).await
-}
-
-/// [`mqtt_subscriber`], over TLS with `tls` when given.
-async fn mqtt_subscriber_over(
-    url: &str,
-    topic: &str,
-    tls: Option<rustls::ClientConfig>,
-) -> (AsyncClient, mpsc::UnboundedReceiver<Vec<u8>>) {
-    let addr = socket_of(url).await;
-    let id = format!("aiswatch-test-sub-{}", topic.replace('/', "-"));
-    let mut options = MqttOptions::new(id, addr.ip().to_string(), addr.port());
-    options.set_keep_alive(Duration::from_secs(10));
-    if let Some(tls) = tls {
-        options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
-            Arc::new(tls),
-        )));
-    }
-    let (client, mut eventloop) = AsyncClient::new(options, 16);
-    client
-        .subscribe(topic, QoS::AtLeastOnce)
-        .await
-        .expect("subscribe");
-    let (tx, rx) = mpsc::unbounded_channel();
-    let (subscribed_tx, subscribed) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let mut subscribed_tx = Some(subscribed_tx);
-        loop {
-            match eventloop.poll().await {
-                Ok(Event::Incoming(Packet::SubAck(_))) => {
-                    if let Some(s) = subscribed_tx.take() {
-                        let _ = s.send(());
-                    }
-                }
-                Ok(Event::Incoming(Packet::Publish(p))) => {
-                    if tx.send(p.payload.to_vec()).is_err() {
-                        return;
-                    }
-                }
-                Ok(_) => {}
-                // The test is over (its receiver gone, its own broker stopped).
-                Err(_) if tx.is_closed() => return,
-                Err(e) => panic!("test subscriber lost the broker: {e}"),
-            }
-        }
-    });
-    within("SUBACK", subscribed).await.expect("subscriber runs");
-    (client, rx)
-}
-
 /// The next `n` payloads.
 async fn receive(rx: &mut mpsc::UnboundedReceiver<Vec<u8>>, n: usize) -> Vec<Vec<u8>> {
     let mut got = Vec::with_capacity(n);
@@ -227,7 +172,7 @@ async fn mqtt_qos1_publishes_arrive_once_in_order_with_exact_payloads() {
         return;
     };
     let topic = format!("aiswatch/test/{}/order", std::process::id());
-    let (_sub, mut rx) = mqtt_subscriber(&url, &topic).await;
+    let mut rx = mqtt_subscriber(&url, &topic, None).await;
     let cfg = mqtt_config(&url, &topic, "aiswatch-test-order");
     let sink = within("connect", MqttSink::connect(&CentreId::from("TEST"), &cfg))
         .await
@@ -282,7 +227,7 @@ async fn mqtt_sink_fails_fast_while_the_broker_is_away_and_reconnects() {
     };
     let proxy = proxy::Proxy::start(socket_of(&url).await).await;
     let topic = format!("aiswatch/test/{}/restart", std::process::id());
-    let (_sub, mut rx) = mqtt_subscriber(&url, &topic).await;
+    let mut rx = mqtt_subscriber(&url, &topic, None).await;
     let via_proxy = format!("mqtt://{}", proxy.addr);
     let cfg = mqtt_config(&via_proxy, &topic, "aiswatch-test-restart");
     let sink = within("connect", MqttSink::connect(&CentreId::from("TEST"), &cfg))
@@ -585,7 +530,7 @@ async fn mqtts_delivers_through_a_tls_broker_verified_against_the_centres_ca() {
     };
     let url = format!("mqtts://{}", broker.addr);
     let topic = "aiswatch/test/tls";
-    let (_sub, mut rx) = mqtt_subscriber_over(&url, topic, Some(pki.client_config(false))).await;
+    let mut rx = mqtt_subscriber(&url, topic, Some(pki.client_config(false))).await;
     let cfg = mqtt_trusting(mqtt_config(&url, topic, "aiswatch-test-tls"), &pki.ca_file);
     let sink = within("connect", MqttSink::connect(&CentreId::from("TEST"), &cfg))
         .await
@@ -650,7 +595,7 @@ async fn mqtts_mutual_tls_presents_the_client_certificate() {
     let url = format!("mqtts://{}", broker.addr);
     let topic = "aiswatch/test/mutual";
     let centre = CentreId::from("TEST");
-    let (_sub, mut rx) = mqtt_subscriber_over(&url, topic, Some(pki.client_config(true))).await;
+    let mut rx = mqtt_subscriber(&url, topic, Some(pki.client_config(true))).await;
     let server_only = mqtt_trusting(
         mqtt_config(&url, topic, "aiswatch-test-mutual"),
         &pki.ca_file,

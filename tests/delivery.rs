@@ -11,6 +11,9 @@
 //! in the outbox until it does.
 
 mod common;
+#[path = "brokers/subscriber.rs"]
+mod subscriber;
+use subscriber::mqtt_subscriber;
 #[path = "brokers/tls.rs"]
 mod tls;
 
@@ -308,75 +311,9 @@ fn logs(dir: &Path) -> String {
     out
 }
 
-/// A QoS 1 subscriber to `topic` on the broker at `url` (`mqtt://host:port`),
-/// subscribed once this returns; yields the payloads.
-async fn mqtt_subscribe(url: &str, topic: &str) -> tokio::sync::mpsc::UnboundedReceiver<String> {
-    mqtt_subscribe_over(url, topic, None).await
-}
-
-/// [`mqtt_subscribe`] over TLS (`mqtts://host:port`) with `tls`.
-async fn mqtt_subscribe_tls(
-    url: &str,
-    topic: &str,
-    tls: rustls::ClientConfig,
-) -> tokio::sync::mpsc::UnboundedReceiver<String> {
-    mqtt_subscribe_over(url, topic, Some(tls)).await
-}
-
-async fn mqtt_subscribe_over(
-    url: &str,
-    topic: &str,
-    tls: Option<rustls::ClientConfig>,
-) -> tokio::sync::mpsc::UnboundedReceiver<String> {
-    use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
-    let hostport = url.split_once("://").unwrap().1.trim_end_matches('/');
-    let (host, port) = hostport.rsplit_once(':').unwrap();
-    let id = format!("aiswatch-test-sub-{}", topic.replace('/', "-"));
-    let mut options = MqttOptions::new(id, host, port.parse().unwrap());
-    if let Some(tls) = tls {
-        options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
-            Arc::new(tls),
-        )));
-    }
-    let (client, mut events) = AsyncClient::new(options, 64);
-    client.subscribe(topic, QoS::AtLeastOnce).await.unwrap();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let (subscribed, ready) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let _client = client;
-        let mut subscribed = Some(subscribed);
-        loop {
-            match events.poll().await {
-                Ok(Event::Incoming(Packet::SubAck(_))) => {
-                    if let Some(s) = subscribed.take() {
-                        let _ = s.send(());
-                    }
-                }
-                Ok(Event::Incoming(Packet::Publish(p))) => {
-                    if tx
-                        .send(String::from_utf8(p.payload.to_vec()).unwrap())
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-                Ok(_) => {}
-                // The test is over (its receiver gone, its own broker stopped).
-                Err(_) if tx.is_closed() => return,
-                Err(e) => panic!("test subscriber lost the broker: {e}"),
-            }
-        }
-    });
-    tokio::time::timeout(Duration::from_secs(30), ready)
-        .await
-        .unwrap()
-        .unwrap();
-    rx
-}
-
 /// Payloads until every key of `want` arrived (duplicates allowed: QoS 1).
 async fn mqtt_all(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
     want: &BTreeMap<String, Value>,
 ) -> Vec<Value> {
     let mut got = Vec::new();
@@ -386,7 +323,7 @@ async fn mqtt_all(
             .await
             .expect("MQTT messages stopped")
             .unwrap();
-        let v = english(serde_json::from_str(&p).unwrap());
+        let v = english(serde_json::from_slice(&p).unwrap());
         let key = want
             .iter()
             .find(|(_, w)| same(w, &v))

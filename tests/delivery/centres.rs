@@ -41,7 +41,7 @@ async fn two_centres_never_get_each_others_alerts_on_any_channel() {
         if let Some(u) = &mqtt {
             let topic = format!("aiswatch-test/{run}/{c}");
             extra += &format!("[centres.mqtt]\nurl = \"{u}\"\ntopic = \"{topic}\"\nclient_id = \"aiswatch-test-{run}-{c}\"\n");
-            mqtt_rx.push(mqtt_subscribe(u, &topic).await);
+            mqtt_rx.push(mqtt_subscriber(u, &topic, None).await);
         }
         if let Some(u) = &nats {
             extra += &format!("[centres.nats]\nurl = \"{u}\"\nsubject = \"aiswatch.test.{run}.{c}\"\nstream = \"{stream}\"\n");
@@ -215,7 +215,7 @@ async fn an_untrusted_broker_certificate_keeps_changes_in_the_outbox_until_trust
     stop(&mut d, true);
 
     // Trusting the right CA: the kept changes go out, each at least once.
-    let mut rx = mqtt_subscribe_tls(&mqtt_url, topic, pki.client_config(false)).await;
+    let mut rx = mqtt_subscriber(&mqtt_url, topic, Some(pki.client_config(false))).await;
     let config = config_trusting(&pki.ca_file);
     let _d = start(dir.path(), &config, 2).await;
     let got = mqtt_all(&mut rx, &want).await;

@@ -121,7 +121,7 @@ async fn each_centre_reads_the_same_changes_in_its_own_language() {
         if let Some(u) = &mqtt {
             let topic = format!("aiswatch-test/{run}/lang/{c}");
             centres += &format!("[centres.mqtt]\nurl = \"{u}\"\ntopic = \"{topic}\"\nclient_id = \"aiswatch-lang-{run}-{c}\"\n");
-            mqtt_rx.push(mqtt_subscribe(u, &topic).await);
+            mqtt_rx.push(mqtt_subscriber(u, &topic, None).await);
         }
         if let Some(u) = &nats {
             centres += &format!("[centres.nats]\nurl = \"{u}\"\nsubject = \"aiswatch.lang.{run}.{c}\"\nstream = \"{stream}\"\n");
@@ -225,6 +225,7 @@ async fn each_centre_reads_the_same_changes_in_its_own_language() {
                     .await
                     .expect("MQTT messages stopped")
                     .unwrap();
+                let p = String::from_utf8(p).expect("MQTT payload is UTF-8");
                 let v: Value = serde_json::from_str(&p).unwrap();
                 let (k, w) = want
                     .iter()
