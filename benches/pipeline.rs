@@ -1,5 +1,6 @@
-//! Pipeline benchmarks: decode, engine, spatial index, zone lookups, and
-//! the localisation of alert changes on their way to centres.
+//! Pipeline benchmarks: decode, engine, spatial index, zone lookups, the
+//! packing of a batch for the store, and the localisation of alert changes
+//! on their way to centres.
 //!
 //! Every input is built (or read) once, outside the timed loops, from fixed
 //! seeds. Each group has a baseline measured in the same run; quote medians
@@ -416,9 +417,66 @@ fn bench_localize(c: &mut Criterion) {
     g.finish();
 }
 
+/// A transaction's worth of the engine's records (the store's default
+/// `batch_positions`, 50,000) from a simulated feed of 2,000 vessels: every
+/// line unique, as in `scripts/bench_storage.py`.
+fn engine_batch() -> aiswatch::storage::Batch {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let sim = aiswatch_sim::SimConfig {
+        seed: 7,
+        hours: 1.0,
+        vessels: 2_000,
+        ..Default::default()
+    };
+    aiswatch_sim::generate(&sim, dir.path()).expect("simulated feed written");
+    let text = std::fs::read_to_string(dir.path().join("feed.nmea")).expect("feed readable");
+    let mut engine = Config::default().engine(None).expect("engine");
+    engine.record(true);
+    let source: Arc<str> = "sim".into();
+    let mut d = Decoder::new();
+    let mut out: Vec<Decoded> = Vec::with_capacity(BATCH);
+    let lines: Vec<&str> = text.lines().collect();
+    // Times come from the lines' tag blocks; the clock reads past the feed's
+    // end (reports from the future are rejected).
+    let now = T0 + 86_400_000;
+    for chunk in lines.chunks(BATCH) {
+        for l in chunk {
+            d.feed(l.as_bytes(), now, &mut out);
+        }
+        engine.ingest(&source, &out, now);
+        out.clear();
+        if engine.recorded_positions() >= 50_000 {
+            break;
+        }
+    }
+    engine.take_records()
+}
+
+fn bench_prepare(c: &mut Criterion) {
+    let batch = engine_batch();
+    eprintln!(
+        "store: a batch of {} positions, {} static changes, {} messages heard",
+        batch.positions.len(),
+        batch.statics.len(),
+        batch.heard.len()
+    );
+    let mut g = c.benchmark_group("store");
+    g.sampling_mode(SamplingMode::Flat);
+    g.throughput(Throughput::Elements(batch.positions.len() as u64));
+    // The copy handed to each iteration is made in setup, not timed.
+    g.bench_function("prepare_batch_50k", |b| {
+        b.iter_batched(
+            || batch.clone(),
+            aiswatch::storage::Prepared::new,
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = bench_decode, bench_engine, bench_index, bench_zones, bench_localize
+    targets = bench_decode, bench_engine, bench_index, bench_zones, bench_prepare, bench_localize
 }
 criterion_main!(benches);
