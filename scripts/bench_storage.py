@@ -39,7 +39,9 @@ import sys
 import time
 
 COLUMNS = "cell, hour, mmsi, first_seq, last_seq, t_min, t_max, n, points"
+# The blocks' key, in the order of each database's index of it.
 KEY = "cell, hour, mmsi, first_seq"
+SQLITE_KEY = "hour, cell, mmsi, first_seq"
 
 
 def run(cmd, **kw):
@@ -116,12 +118,17 @@ def main():
              f"SELECT {hex_columns} FROM position_blocks ORDER BY {KEY}"], stdout=f)
     days = [int(x) for x in subprocess.check_output(
         ["sqlite3", ref, "SELECT DISTINCT hour / 24 FROM position_blocks"]).split()]
-    template = os.path.join(out, "template.db")
-    for p in (template, template + "-wal", template + "-shm"):
-        if os.path.exists(p):
-            os.remove(p)
-    run([a.bin, "replay", "--db", f"sqlite://{template}", empty],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # An empty store made by each binary (its own migrations).
+    templates = {}
+    for b in [a.bin] + ([a.other] if a.other else []):
+        template = os.path.join(out, f"template-{len(templates)}.db")
+        for p in (template, template + "-wal", template + "-shm"):
+            if os.path.exists(p):
+                os.remove(p)
+        run([b, "replay", "--db", f"sqlite://{template}", empty],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        templates[b] = template
+    template = templates[a.bin]
     rows, blocks = (int(x) for x in subprocess.check_output(
         ["sqlite3", ref, "SELECT SUM(n), COUNT(*) FROM position_blocks"]).decode().split("|"))
     print(f"feed {feed}: {lines} lines; {rows} positions stored in {blocks} blocks; {a.rounds} rounds; "
@@ -158,7 +165,7 @@ def main():
             note(f"{tag}postgres", s, stored(err))
             if a.migrated:
                 db = sqlite_db("m.db")
-                shutil.copy(template, db)
+                shutil.copy(templates[b], db)
                 s, err = timed([b, "replay", "--zones", zones, "--db", f"sqlite://{db}", feed])
                 note(f"{tag}sqlite, migrated", s, stored(err))
                 fresh_pg()
@@ -170,7 +177,7 @@ def main():
         shutil.copy(template, db)
         s, _ = timed(["sqlite3", "-cmd", "PRAGMA synchronous = NORMAL", db,
                       f"ATTACH '{ref}' AS ref; BEGIN; INSERT INTO position_blocks ({COLUMNS}) "
-                      f"SELECT {COLUMNS} FROM ref.position_blocks ORDER BY {KEY}; COMMIT"])
+                      f"SELECT {COLUMNS} FROM ref.position_blocks ORDER BY {SQLITE_KEY}; COMMIT"])
         note("sqlite3 INSERT", s, rows)
         fresh_pg()
         run([a.bin, "replay", "--db", pg_url, empty],

@@ -233,7 +233,7 @@ impl BoxPoint {
 }
 
 /// One vessel's points in a box and time window.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VesselPoints {
     /// The vessel.
     pub mmsi: Mmsi,
@@ -252,7 +252,7 @@ pub enum Points {
 }
 
 /// A page of `GET /api/v1/positions`, ascending by MMSI.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PositionsPage {
     /// Vessels with their points.
     pub vessels: Vec<VesselPoints>,

@@ -1,10 +1,11 @@
-//! SQLite's side of the position blocks (migrations 0004 and 0014, see
-//! [`super::blocks`]): blocks in the order written (a row's page is
-//! written once, whatever the key), found by a unique index on (cell,
-//! hour, mmsi, first_seq), and small tables that say where to look: `vessel_cells (mmsi, hour, cell)`
-//! for tracks, `position_cells (hour, cell)` for boxes too big to list
-//! their cells and for retention. Retention keeps the blocks legal holds
-//! need, and the two lists' entries that find them.
+//! SQLite's side of the position blocks (migrations 0004, 0014 and 0015,
+//! see [`super::blocks`]): blocks in the order written (a row's page is
+//! written once, whatever the key), found by a unique index on (hour,
+//! cell, mmsi, first_seq) (new blocks land on its last pages), and small
+//! tables that say where to look: `vessel_cells (mmsi, hour, cell)` for
+//! tracks, `position_cells (hour, cell)` for boxes too big to list their
+//! cells and for retention. Retention keeps the blocks legal holds need,
+//! and the two lists' entries that find them.
 //!
 //! PostgreSQL keeps the same blocks in day partitions with an index on
 //! (mmsi, hour) instead of the two lists; the answers are the same.
@@ -29,6 +30,9 @@ const INT_ROWS: usize = 1000;
 const STATIC_ROWS: usize = 500;
 /// Grid cells (or vessels) whose old rows one retention statement deletes.
 const PRUNE_KEYS: usize = 64;
+/// Key seeks (hours times cells) a box query may make; past that it goes
+/// through the list of the hours and cells that hold positions.
+const MAX_SEEKS: usize = 4096;
 
 /// SQLite's way with blocks: the stored blocks that may repeat a report
 /// looked up through `json_each` of the new ones' keys; new blocks 1,000
@@ -257,43 +261,65 @@ pub(super) async fn vessel_blocks(
     .await?)
 }
 
-/// The `WHERE` terms that bound a box query to its cells and hours: the
-/// listed cells when there are at most `max_cells`, else those of the box
-/// that hold positions in those hours. Integers only: safe to inline.
+/// The `WHERE` terms that bound a box query to its cells and hours: each
+/// hour and listed cell, a key seek each, when there are at most
+/// [`MAX_SEEKS`] of them; else the hours and cells of the box that hold
+/// positions (`position_cells`). Integers only: safe to inline.
 pub(super) fn box_place(bbox: &BBox, from: Millis, to: Millis, max_cells: usize) -> String {
     let (h0, h1) = (hour_of(from), hour_of(to));
-    let cells = match bbox.cells(max_cells) {
-        Some(cells) => {
-            let list: Vec<String> = cells.iter().map(i64::to_string).collect();
-            list.join(",")
+    let cells = bbox.cells(max_cells);
+    let hours = usize::try_from(h1.saturating_sub(h0)).map_or(0, |h| h.saturating_add(1));
+    let seeks = hours.saturating_mul(cells.as_ref().map_or(usize::MAX, Vec::len));
+    match cells {
+        Some(cells) if hours > 0 && seeks <= MAX_SEEKS => {
+            format!(
+                "hour IN ({}) AND cell IN ({})",
+                joined(h0..=h1),
+                joined(cells)
+            )
         }
-        None => format!(
-            "SELECT cell FROM position_cells WHERE hour >= {h0} AND hour <= {h1} AND {}",
-            bbox.cell_condition("cell")
+        cells => format!(
+            "(hour, cell) IN (SELECT hour, cell FROM position_cells \
+             WHERE hour >= {h0} AND hour <= {h1} AND {})",
+            match cells {
+                Some(cells) => format!("cell IN ({})", joined(cells)),
+                None => bbox.cell_condition("cell"),
+            }
         ),
-    };
-    format!("cell IN ({cells}) AND hour >= {h0} AND hour <= {h1}")
+    }
 }
 
-/// The grid cells with positions in hours up to `last_hour`, each list of
-/// at most a few: retention deletes a few cells' blocks per statement, so
-/// that writers get in between.
-pub(super) async fn cells_up_to(
+/// `v` as an SQL list's items.
+fn joined(v: impl IntoIterator<Item = i64>) -> String {
+    v.into_iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The hours up to `last_hour` that hold positions, each with a few of
+/// its grid cells: retention deletes the blocks of one such place per
+/// statement, so that writers get in between.
+pub(super) async fn places_up_to(
     pool: &SqlitePool,
     last_hour: i64,
 ) -> Result<Vec<String>, StorageError> {
-    let cells: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT cell FROM position_cells WHERE hour <= $1 ORDER BY cell",
+    let places: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT hour, cell FROM position_cells WHERE hour <= $1 ORDER BY hour, cell",
     )
     .bind(last_hour)
     .fetch_all(pool)
     .await?;
     // Integers from the database: safe to inline.
-    Ok(cells
-        .chunks(PRUNE_KEYS)
+    Ok(places
+        .chunk_by(|a, b| a.0 == b.0)
+        .flat_map(|hour| hour.chunks(PRUNE_KEYS))
         .map(|c| {
-            let list: Vec<String> = c.iter().map(i64::to_string).collect();
-            format!("cell IN ({}) AND hour <= {last_hour}", list.join(","))
+            format!(
+                "hour = {} AND cell IN ({})",
+                c[0].0,
+                joined(c.iter().map(|p| p.1))
+            )
         })
         .collect())
 }

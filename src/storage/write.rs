@@ -191,7 +191,7 @@ impl Store {
         let (removed, horizon) = match &self.backend {
             Backend::Sqlite { writer: p, .. } => {
                 let mut removed = 0;
-                for place in super::sqlite::cells_up_to(p, super::hour_of(before)).await? {
+                for place in super::sqlite::places_up_to(p, super::hour_of(before)).await? {
                     removed += self.prune_blocks(&place, before, &holds).await?;
                     // Let writers in between statements.
                     tokio::task::yield_now().await;

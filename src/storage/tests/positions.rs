@@ -77,6 +77,13 @@ async fn positions_round_trip_tracks_and_boxes() {
             .collect();
         assert_eq!(got, vec![(1, 50), (2, 5)], "{}", s.kind());
         assert_eq!(page.next_cursor, None);
+        // The same answer from a window of a few hours (SQLite: a key seek
+        // per hour and cell, not the per-hour list of cells with positions).
+        let hours = s
+            .positions_in(bbox, 0, 3 * 3_600_000, None, 1000, Points::All)
+            .await
+            .unwrap();
+        assert_eq!(hours, page, "{}", s.kind());
         // Paged: a page stops at a whole vessel.
         let p1 = s
             .positions_in(bbox, 0, i64::MAX, None, 52, Points::All)
