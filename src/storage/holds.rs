@@ -116,14 +116,13 @@ pub(super) fn kept_sql(holds: &[Hold], first: &str, last: &str) -> Option<String
         .iter()
         .filter(|h| !h.mmsi.is_empty())
         .map(|h| {
-            let list: Vec<String> = h.mmsi.iter().map(|m| m.0.to_string()).collect();
             let to = h
                 .to_ms
                 .map(|to| format!(" AND {first} <= {}", at(to)))
                 .unwrap_or_default();
             format!(
                 "(mmsi IN ({}) AND {last} >= {}{to})",
-                list.join(","),
+                super::sql_list(h.mmsi.iter().map(|m| i64::from(m.0))),
                 at(h.from_ms)
             )
         })

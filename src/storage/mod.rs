@@ -197,6 +197,15 @@ macro_rules! on_writer {
 }
 pub(crate) use on_writer;
 
+/// Integers as the items of an SQL list (`1,2,3`): inlined where a
+/// statement's shape depends on how many there are.
+fn sql_list(v: impl IntoIterator<Item = i64>) -> String {
+    v.into_iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// The URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

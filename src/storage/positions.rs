@@ -8,8 +8,8 @@ use sqlx::{Postgres, Row, Sqlite};
 use super::blocks::{self, decode, BulkWrites};
 use super::holds::kept_sql;
 use super::{
-    hour_of, on_pool, on_writer, sqlite, BBox, Backend, BoxPoint, Hold, Points, PositionRow,
-    PositionsPage, StorageError, Store, VesselPoints, MAX_QUERY_CELLS,
+    hour_of, on_pool, on_writer, sql_list, sqlite, BBox, Backend, BoxPoint, Hold, Points,
+    PositionRow, PositionsPage, StorageError, Store, VesselPoints, MAX_QUERY_CELLS,
 };
 use aiswatch_core::ids::Mmsi;
 use aiswatch_core::time::Millis;
@@ -187,14 +187,11 @@ impl Store {
         let (h0, h1) = (hour_of(from), hour_of(to));
         // Cells and hours are integers computed here: safe to inline.
         let place = match (&self.backend, bbox.cells(MAX_QUERY_CELLS)) {
-            (Backend::Sqlite { .. }, _) => sqlite::box_place(&bbox, from, to, MAX_QUERY_CELLS),
-            (_, Some(cells)) => {
-                let list: Vec<String> = cells.iter().map(i64::to_string).collect();
-                format!(
-                    "cell IN ({}) AND hour >= {h0} AND hour <= {h1}",
-                    list.join(",")
-                )
-            }
+            (Backend::Sqlite { .. }, cells) => sqlite::box_place(&bbox, cells, (h0, h1)),
+            (_, Some(cells)) => format!(
+                "cell IN ({}) AND hour >= {h0} AND hour <= {h1}",
+                sql_list(cells)
+            ),
             (_, None) => format!("hour >= {h0} AND hour <= {h1}"),
         };
         let sql = format!(

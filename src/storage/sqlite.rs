@@ -15,7 +15,7 @@ use sqlx::{Row, Sqlite, SqlitePool};
 use super::blocks::{self, Block, BulkWrites};
 use super::holds::kept_sql;
 use super::write::{static_columns, STATIC_INSERT_COLUMNS, STATIC_UPSERT};
-use super::{hour_of, BBox, Hold, StaticRow, StorageError, Tick};
+use super::{hour_of, sql_list, BBox, Hold, StaticRow, StorageError, Tick};
 use aiswatch_core::time::Millis;
 
 /// Blocks per multi-row INSERT (9 columns: well under SQLite's 32 766
@@ -261,40 +261,31 @@ pub(super) async fn vessel_blocks(
     .await?)
 }
 
-/// The `WHERE` terms that bound a box query to its cells and hours: each
-/// hour and listed cell, a key seek each, when there are at most
-/// [`MAX_SEEKS`] of them; else the hours and cells of the box that hold
-/// positions (`position_cells`). Integers only: safe to inline.
-pub(super) fn box_place(bbox: &BBox, from: Millis, to: Millis, max_cells: usize) -> String {
-    let (h0, h1) = (hour_of(from), hour_of(to));
-    let cells = bbox.cells(max_cells);
+/// The `WHERE` terms that bound a box query to its `cells` (`None`: too
+/// many to list) from hour `h0` to `h1`: each hour and listed cell, a key
+/// seek each, when there are at most [`MAX_SEEKS`] of them; else the hours
+/// and cells of the box that hold positions (`position_cells`). Integers
+/// only: safe to inline.
+pub(super) fn box_place(bbox: &BBox, cells: Option<Vec<i64>>, (h0, h1): (i64, i64)) -> String {
     let hours = usize::try_from(h1.saturating_sub(h0)).map_or(0, |h| h.saturating_add(1));
     let seeks = hours.saturating_mul(cells.as_ref().map_or(usize::MAX, Vec::len));
     match cells {
         Some(cells) if hours > 0 && seeks <= MAX_SEEKS => {
             format!(
                 "hour IN ({}) AND cell IN ({})",
-                joined(h0..=h1),
-                joined(cells)
+                sql_list(h0..=h1),
+                sql_list(cells)
             )
         }
         cells => format!(
             "(hour, cell) IN (SELECT hour, cell FROM position_cells \
              WHERE hour >= {h0} AND hour <= {h1} AND {})",
             match cells {
-                Some(cells) => format!("cell IN ({})", joined(cells)),
+                Some(cells) => format!("cell IN ({})", sql_list(cells)),
                 None => bbox.cell_condition("cell"),
             }
         ),
     }
-}
-
-/// `v` as an SQL list's items.
-fn joined(v: impl IntoIterator<Item = i64>) -> String {
-    v.into_iter()
-        .map(|x| x.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// The hours up to `last_hour` that hold positions, each with a few of
@@ -318,7 +309,7 @@ pub(super) async fn places_up_to(
             format!(
                 "hour = {} AND cell IN ({})",
                 c[0].0,
-                joined(c.iter().map(|p| p.1))
+                sql_list(c.iter().map(|p| p.1))
             )
         })
         .collect())
@@ -362,10 +353,9 @@ pub(super) async fn prune_lists(
         .map(|k| format!(" AND NOT {k}"))
         .unwrap_or_default();
     for chunk in vessels.chunks(PRUNE_KEYS) {
-        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
         sqlx::query(&format!(
             "DELETE FROM vessel_cells WHERE mmsi IN ({}) AND hour < $1{unheld_hours}",
-            list.join(",")
+            sql_list(chunk.iter().copied())
         ))
         .bind(last_hour)
         .execute(pool)
