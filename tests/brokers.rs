@@ -18,14 +18,13 @@ mod common;
 mod proxy;
 #[path = "brokers/subscriber.rs"]
 mod subscriber;
-use subscriber::mqtt_subscriber;
+use subscriber::{mqtt_subscriber, socket_of};
 #[path = "brokers/tls.rs"]
 mod tls;
 
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -65,16 +64,6 @@ fn broker_url(var: &str, test: &str) -> Option<String> {
 /// `name-<pid>`, so concurrent and repeated runs never share names.
 fn unique(name: &str) -> String {
     format!("{name}-{}", std::process::id())
-}
-
-/// `host:port` of `scheme://host:port`.
-async fn socket_of(url: &str) -> SocketAddr {
-    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
-    tokio::net::lookup_host(authority.trim_end_matches('/'))
-        .await
-        .expect("resolve broker")
-        .next()
-        .expect("broker address")
 }
 
 /// Change `i` of one test alert, body tagged with `run`.

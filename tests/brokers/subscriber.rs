@@ -2,6 +2,7 @@
 //! receives from the broker the daemon publishes to.
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +11,16 @@ use tokio::sync::mpsc;
 
 /// How long the broker may take to acknowledge the subscription.
 const SUBACK_WAIT: Duration = Duration::from_secs(30);
+
+/// `host:port` of `scheme://host:port`.
+pub async fn socket_of(url: &str) -> SocketAddr {
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    tokio::net::lookup_host(authority.trim_end_matches('/'))
+        .await
+        .expect("resolve broker")
+        .next()
+        .expect("broker address")
+}
 
 /// A QoS 1 subscriber to `topic` on the broker at `url` (`mqtt://host:port`,
 /// or `mqtts://` with `tls`), subscribed once this returns; yields the
@@ -20,12 +31,7 @@ pub async fn mqtt_subscriber(
     topic: &str,
     tls: Option<rustls::ClientConfig>,
 ) -> mpsc::UnboundedReceiver<Vec<u8>> {
-    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let addr = tokio::net::lookup_host(authority.trim_end_matches('/'))
-        .await
-        .expect("resolve broker")
-        .next()
-        .expect("broker address");
+    let addr = socket_of(url).await;
     let id = format!("aiswatch-test-sub-{}", topic.replace('/', "-"));
     let mut options = MqttOptions::new(id, addr.ip().to_string(), addr.port());
     options.set_keep_alive(Duration::from_secs(10));
