@@ -16,65 +16,21 @@
 //! restart) is dropped before the block is written. Only stored blocks of
 //! the same key whose time range overlaps the new one's can hold one.
 
+mod points;
+
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+use points::name_of;
+pub(super) use points::{decode, encode};
 
 use super::{cell_of, hour_of, HeardRow, PositionRow, StaticRow, StorageError, Tick};
 use aiswatch_core::ids::Mmsi;
 use aiswatch_core::time::Millis;
 
-/// The first byte of every block: the layout that follows.
+/// The first byte of the messages heard of a batch: the layout that follows.
 const FORMAT: u8 = 1;
-
-/// A block as stored (read as this, written as [`PackedRows`]): the points
-/// in the order written (sequence order), each point's sequence number,
-/// time and place as the change from the point before (small numbers take
-/// one or two bytes).
-#[derive(Deserialize)]
-struct Packed<'a> {
-    /// Station and source names the points refer to by index.
-    #[serde(borrow)]
-    names: Vec<&'a str>,
-    points: Vec<Point>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Point {
-    /// From the point before (the first: from 0).
-    seq: u64,
-    t: i64,
-    place: Place,
-    sog_dkn: Option<u16>,
-    cog_ddeg: Option<u16>,
-    heading: Option<u16>,
-    nav_status: Option<u8>,
-    msg_type: u8,
-    /// Index in `names` plus one; 0: no station.
-    station: u32,
-    source: u32,
-    /// Fixed width: a hash is as long as its bits, varint or not.
-    hash: [u8; 8],
-}
-
-/// Where a report put its sender.
-#[derive(Serialize, Deserialize)]
-enum Place {
-    /// In the AIS unit, 1/10 000 minute, from the last point given so (the
-    /// first: from 0): the degrees a decoder gives come back exactly.
-    Units(i32, i32),
-    /// Degrees that are no whole number of units.
-    Degrees(f64, f64),
-}
-
-/// 1/10 000 minute per degree.
-const PER_DEG: f64 = 600_000.0;
-
-/// `deg` in AIS units, when that gives `deg` back exactly.
-fn units(deg: f64) -> Option<i32> {
-    let u = (deg * PER_DEG).round();
-    (u.abs() <= f64::from(i32::MAX) && u / PER_DEG == deg).then_some(u as i32)
-}
 
 /// A block's place in the table: (cell, hour, mmsi).
 pub(super) type BlockKey = (i64, i64, i64);
@@ -312,91 +268,6 @@ pub(super) fn drop_stored(
     Ok(())
 }
 
-/// The stored form of `rows` (one vessel's, sequence order).
-pub(super) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
-    let mut names: Vec<&str> = Vec::new();
-    for r in rows {
-        if let Some(s) = r.station.as_deref() {
-            name_of(&mut names, s);
-        }
-        name_of(&mut names, &r.source);
-    }
-    let packed = PackedRows {
-        names: &names,
-        points: PointsOf {
-            rows,
-            names: &names,
-        },
-    };
-    let mut out = Vec::with_capacity(64 + rows.len() * 40);
-    out.push(FORMAT);
-    // Serializing plain integers, floats and strings into a Vec cannot fail.
-    postcard::serialize_with_flavor(&packed, Bytes(out)).unwrap_or_else(|_| vec![FORMAT])
-}
-
-/// Where `s` is in `names`, added at the end if it is not there.
-fn name_of<'a>(names: &mut Vec<&'a str>, s: &'a str) -> u32 {
-    index_of(names, s).unwrap_or_else(|| {
-        names.push(s);
-        names.len() as u32 - 1
-    })
-}
-
-/// Where `s` is in `names`. The names of a block are one or two, mostly
-/// the same shared string: compared by address first.
-fn index_of(names: &[&str], s: &str) -> Option<u32> {
-    let i = names.iter().position(|n| std::ptr::eq(*n, s) || *n == s)?;
-    Some(i as u32)
-}
-
-/// [`Packed`] as written: the points serialized as they are made from the
-/// rows (the same bytes, no list of them in between).
-#[derive(Serialize)]
-struct PackedRows<'a> {
-    names: &'a [&'a str],
-    points: PointsOf<'a>,
-}
-
-struct PointsOf<'a> {
-    rows: &'a [&'a PositionRow],
-    names: &'a [&'a str],
-}
-
-impl Serialize for PointsOf<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error, SerializeSeq};
-        let name =
-            |s: &str| index_of(self.names, s).ok_or_else(|| S::Error::custom("a name missing"));
-        let (mut seq, mut t, mut at) = (0u64, 0i64, (0i32, 0i32));
-        let mut out = s.serialize_seq(Some(self.rows.len()))?;
-        for r in self.rows {
-            out.serialize_element(&Point {
-                seq: r.seq.wrapping_sub(std::mem::replace(&mut seq, r.seq)),
-                t: r.time.wrapping_sub(std::mem::replace(&mut t, r.time)),
-                place: match (units(r.lon), units(r.lat)) {
-                    (Some(x), Some(y)) => {
-                        let (px, py) = std::mem::replace(&mut at, (x, y));
-                        Place::Units(x.wrapping_sub(px), y.wrapping_sub(py))
-                    }
-                    _ => Place::Degrees(r.lon, r.lat),
-                },
-                sog_dkn: r.sog_dkn,
-                cog_ddeg: r.cog_ddeg,
-                heading: r.heading,
-                nav_status: r.nav_status,
-                msg_type: r.msg_type,
-                station: match r.station.as_deref() {
-                    Some(s) => name(s)? + 1,
-                    None => 0,
-                },
-                source: name(&r.source)?,
-                hash: r.hash.to_le_bytes(),
-            })?;
-        }
-        out.end()
-    }
-}
-
 /// postcard's output, a byte at a time: the fields of a point are one to
 /// ten bytes, too short to be worth a call to copy each.
 struct Bytes(Vec<u8>);
@@ -412,60 +283,6 @@ impl postcard::ser_flavors::Flavor for Bytes {
     fn finalize(self) -> postcard::Result<Vec<u8>> {
         Ok(self.0)
     }
-}
-
-/// The reports of a stored block of vessel `mmsi`, in the order written.
-pub(super) fn decode(mmsi: Mmsi, bytes: &[u8]) -> Result<Vec<PositionRow>, StorageError> {
-    let bad = |why: String| StorageError::Block(why);
-    let Some((&FORMAT, body)) = bytes.split_first() else {
-        return Err(bad(format!(
-            "vessel {}: block of an unknown layout ({} bytes)",
-            mmsi.0,
-            bytes.len()
-        )));
-    };
-    let p: Packed<'_> =
-        postcard::from_bytes(body).map_err(|e| bad(format!("vessel {}: {e}", mmsi.0)))?;
-    let names: Vec<Arc<str>> = p.names.iter().map(|n| Arc::from(*n)).collect();
-    let name = |i: u32| {
-        names
-            .get(i as usize)
-            .cloned()
-            .ok_or_else(|| bad(format!("vessel {}: name {i} of {}", mmsi.0, names.len())))
-    };
-    let (mut seq, mut t, mut at) = (0u64, 0i64, (0i32, 0i32));
-    p.points
-        .iter()
-        .map(|q| {
-            seq = seq.wrapping_add(q.seq);
-            t = t.wrapping_add(q.t);
-            let (lon, lat) = match q.place {
-                Place::Units(dx, dy) => {
-                    at = (at.0.wrapping_add(dx), at.1.wrapping_add(dy));
-                    (f64::from(at.0) / PER_DEG, f64::from(at.1) / PER_DEG)
-                }
-                Place::Degrees(x, y) => (x, y),
-            };
-            Ok(PositionRow {
-                seq,
-                mmsi,
-                time: t,
-                lon,
-                lat,
-                sog_dkn: q.sog_dkn,
-                cog_ddeg: q.cog_ddeg,
-                heading: q.heading,
-                nav_status: q.nav_status,
-                msg_type: q.msg_type,
-                station: match q.station {
-                    0 => None,
-                    i => Some(name(i - 1)?),
-                },
-                source: name(q.source)?,
-                hash: u64::from_le_bytes(q.hash),
-            })
-        })
-        .collect()
 }
 
 /// Messages heard (see migration 0007) as stored per batch in
@@ -496,7 +313,7 @@ pub(super) fn encode_heard(rows: &[HeardRow]) -> Vec<u8> {
         .iter()
         .map(|h| Heard {
             seq: h.seq.wrapping_sub(std::mem::replace(&mut seq, h.seq)),
-            station: name_of(&mut names, &h.station),
+            station: name_of(&mut names, &h.station) as u32,
             t: h.time.wrapping_sub(std::mem::replace(&mut t, h.time)),
             mmsi: h.mmsi.0,
             pos: h.pos,
@@ -548,6 +365,8 @@ pub(super) fn decode_heard(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use points::PER_DEG;
 
     fn row(seq: u64, t: Millis, station: Option<&str>) -> PositionRow {
         PositionRow {
@@ -626,8 +445,12 @@ mod tests {
         bytes.truncate(bytes.len() - 3);
         let e = decode(Mmsi(9), &bytes).unwrap_err().to_string();
         assert!(e.contains("vessel 9"), "{e}");
-        let e = decode(Mmsi(9), &[2, 0, 0]).unwrap_err().to_string();
+        let e = decode(Mmsi(9), &[9, 0, 0]).unwrap_err().to_string();
         assert!(e.contains("unknown layout"), "{e}");
+        let mut bytes = encode(&rows.iter().collect::<Vec<_>>());
+        bytes.push(0);
+        let e = decode(Mmsi(9), &bytes).unwrap_err().to_string();
+        assert!(e.contains("bytes after the last report"), "{e}");
         assert!(decode(Mmsi(9), &[]).is_err());
     }
 
