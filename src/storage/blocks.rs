@@ -105,7 +105,7 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
         // A report repeated within the batch (same time and hash): its
         // first copy.
         let same = |&i: &u32| (rows[i as usize].time, rows[i as usize].hash);
-        if has_repeat(&g, same) {
+        if has_repeat(&g, rows) {
             let mut kept = ahash::AHashSet::with_capacity(g.len());
             g.retain(|i| kept.insert(same(i)));
         }
@@ -118,16 +118,22 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
     out
 }
 
-/// Whether two of `g` have the same `of`: compared pairwise in the small
-/// groups most blocks are, sorted in larger ones.
-fn has_repeat<K: Ord>(g: &[u32], of: impl Fn(&u32) -> K) -> bool {
+/// Whether two of `g` (rows of `rows`) have the same time and hash. Not
+/// when the times only increase, as a vessel's reports mostly do; else
+/// compared pairwise in small groups, sorted in larger ones.
+fn has_repeat(g: &[u32], rows: &[PositionRow]) -> bool {
+    let time = |&i: &u32| rows[i as usize].time;
+    if g.windows(2).all(|w| time(&w[0]) < time(&w[1])) {
+        return false;
+    }
+    let of = |&i: &u32| (rows[i as usize].time, rows[i as usize].hash);
     if g.len() <= 16 {
         return g
             .iter()
             .enumerate()
             .any(|(n, a)| g[n + 1..].iter().any(|b| of(a) == of(b)));
     }
-    let mut seen: Vec<K> = g.iter().map(of).collect();
+    let mut seen: Vec<(Millis, u64)> = g.iter().map(of).collect();
     seen.sort_unstable();
     seen.windows(2).any(|w| w[0] == w[1])
 }

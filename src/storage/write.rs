@@ -3,6 +3,8 @@
 //! into day partitions (PostgreSQL), static changes and alert state
 //! changes by upsert. Also retention.
 
+use std::sync::Arc;
+
 use sqlx::{Postgres, Row};
 
 use super::blocks::{self, Block, BulkWrites};
@@ -273,10 +275,17 @@ fn has_nul(s: &str) -> bool {
     s.contains('\0')
 }
 
-fn clean_arc(s: &mut std::sync::Arc<str>) {
+/// Replaces the NULs of `s`, unless `s` is `clean`, a name already
+/// looked at (records share their names: a batch's rows mostly carry the
+/// one its row before carried).
+fn clean_arc(s: &mut Arc<str>, clean: &mut Option<Arc<str>>) {
+    if clean.as_ref().is_some_and(|c| Arc::ptr_eq(c, s)) {
+        return;
+    }
     if has_nul(s) {
         *s = s.replace('\0', NUL_STANDIN).into();
     }
+    *clean = Some(s.clone());
 }
 
 fn clean_string(s: &mut Option<String>) {
@@ -288,17 +297,18 @@ fn clean_string(s: &mut Option<String>) {
 /// Replaces every NUL in `b`'s positions' and static changes' text by
 /// [`NUL_STANDIN`] (a scan when there is none, the common case).
 fn clean_nul(b: &mut Batch) {
+    let (mut station, mut source) = (None, None);
     for p in &mut b.positions {
         if let Some(st) = p.station.as_mut() {
-            clean_arc(st);
+            clean_arc(st, &mut station);
         }
-        clean_arc(&mut p.source);
+        clean_arc(&mut p.source, &mut source);
     }
     for s in &mut b.statics {
         if let Some(st) = s.station.as_mut() {
-            clean_arc(st);
+            clean_arc(st, &mut station);
         }
-        clean_arc(&mut s.source);
+        clean_arc(&mut s.source, &mut source);
         clean_string(&mut s.info.name);
         clean_string(&mut s.info.callsign);
         clean_string(&mut s.info.destination);
