@@ -323,8 +323,8 @@ impl Engine {
             if let Some(rec) = &mut self.records {
                 if matches!(update, Update::Position | Update::LatePosition) {
                     let names = &mut self.record_names;
-                    let (source, station) = (names.of(source), d.station.as_ref());
-                    let station = station.map(|s| names.of(s));
+                    let (source, station) = (names.source(source), d.station.as_ref());
+                    let station = station.map(|s| names.station(s));
                     if let Some(mut row) = crate::record::PositionRow::with(source, station, d) {
                         row.seq = take_seq(&mut self.next_seq);
                         rec.positions.push(row);
@@ -340,8 +340,8 @@ impl Engine {
                             mmsi,
                             time: d.time,
                             info: after.clone(),
-                            source: self.record_names.of(source),
-                            station: d.station.as_ref().map(|s| self.record_names.of(s)),
+                            source: self.record_names.source(source),
+                            station: d.station.as_ref().map(|s| self.record_names.station(s)),
                         });
                         stored = true;
                     }
@@ -396,7 +396,7 @@ impl Engine {
         if let (Some(rec), Some(_)) = (&mut self.records, &self.detectors) {
             rec.heard.push(crate::record::HeardRow {
                 seq: take_seq(&mut self.next_seq),
-                station: self.record_names.of(station),
+                station: self.record_names.station(station),
                 time: d.time,
                 mmsi: crate::track::Mmsi(d.message.mmsi),
                 pos: d
@@ -507,17 +507,37 @@ impl Engine {
 /// references to one shared name from both cores makes each count wait
 /// for the other core's).
 #[derive(Default)]
-struct RecordNames(AHashMap<usize, (Arc<str>, Arc<str>)>);
+struct RecordNames {
+    copies: AHashMap<usize, (Arc<str>, Arc<str>)>,
+    /// The last source and the last station asked for, with their copies:
+    /// a record's mostly are those of the record before.
+    last: [Option<(Arc<str>, Arc<str>)>; 2],
+}
 
 impl RecordNames {
-    /// This batch's copy of `name`.
-    fn of(&mut self, name: &Arc<str>) -> Arc<str> {
+    /// This batch's copy of the source name `name`.
+    fn source(&mut self, name: &Arc<str>) -> Arc<str> {
+        self.of(name, 0)
+    }
+
+    /// This batch's copy of the station name `name`.
+    fn station(&mut self, name: &Arc<str>) -> Arc<str> {
+        self.of(name, 1)
+    }
+
+    fn of(&mut self, name: &Arc<str>, last: usize) -> Arc<str> {
+        if let Some((n, copy)) = &self.last[last] {
+            if Arc::ptr_eq(n, name) {
+                return copy.clone();
+            }
+        }
         // Keyed by the engine's name's address: the entry keeps that name
         // alive, so the address stays its own for as long as the entry.
-        let (_, copy) = self
-            .0
+        let (n, copy) = self
+            .copies
             .entry(Arc::as_ptr(name).cast::<u8>() as usize)
             .or_insert_with(|| (name.clone(), Arc::from(&**name)));
+        self.last[last] = Some((n.clone(), copy.clone()));
         copy.clone()
     }
 }
