@@ -1,6 +1,6 @@
 //! Positions are stored in blocks: one row holds the reports of one vessel
 //! in one grid cell and one hour that one batch wrote, packed
-//! ([`encode`]). A batch of 20 000 positions from 2 000 vessels writes about
+//! ([`encode`], layout in `blocks/points.rs`). A batch of 20 000 positions from 2 000 vessels writes about
 //! 2 000 rows, not 20 000: each row costs a key in the table's B-tree (and
 //! a page written to the WAL), whatever its size, so rows are what a write
 //! pays for. Queries read the blocks their key finds (cell, hour, vessel)
@@ -274,7 +274,7 @@ pub(super) fn drop_stored(
     Ok(())
 }
 
-/// postcard's output, a byte at a time: the fields of a point are one to
+/// postcard's output, a byte at a time: the fields of an entry are one to
 /// ten bytes, too short to be worth a call to copy each.
 struct Bytes(Vec<u8>);
 
@@ -292,7 +292,8 @@ impl postcard::ser_flavors::Flavor for Bytes {
 }
 
 /// Messages heard (see migration 0007) as stored per batch in
-/// `heard_blocks`: as [`Packed`], changes from the entry before.
+/// `heard_blocks` (postcard): the names the entries refer to, then the
+/// entries, sequence number and time as changes from the entry before.
 #[derive(Serialize, Deserialize)]
 struct HeardPacked<'a> {
     #[serde(borrow)]

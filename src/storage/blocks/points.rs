@@ -236,7 +236,11 @@ impl<'a> Reader<'a> {
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], Unreadable> {
-        match self.bytes.get(self.at..self.at + n) {
+        match self
+            .at
+            .checked_add(n)
+            .and_then(|end| self.bytes.get(self.at..end))
+        {
             Some(b) => {
                 self.at += n;
                 Ok(b)
@@ -578,6 +582,32 @@ mod tests {
     }
 
     #[test]
+    fn any_bytes_give_reports_or_an_error() {
+        // Blocks of real reports with bytes changed at random (a fixed
+        // sequence): read back or refused, never a panic.
+        let rows: Vec<PositionRow> = (0..8)
+            .map(|i| report(100 + i, 1_000_000 + 7_001 * i as i64, 3.5, -6.25))
+            .collect();
+        let good = encode(&rows.iter().collect::<Vec<_>>());
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..20_000 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() % bytes.len() as u64) as usize;
+                bytes[at] = next() as u8;
+            }
+            bytes.truncate(1 + (next() % bytes.len() as u64) as usize);
+            let _ = decode(Mmsi(5), &bytes);
+        }
+    }
+
+    #[test]
     fn a_damaged_block_is_an_error_that_says_where() {
         let rows = [report(7, 1_000_000, 3.5, -6.25)];
         let bytes = encode(&rows.iter().collect::<Vec<_>>());
@@ -585,6 +615,16 @@ mod tests {
             let e = decode(Mmsi(5), &bytes[..cut]).unwrap_err().to_string();
             assert!(e.contains("vessel 5") && e.contains("byte"), "{e}");
         }
+        // A name longer than anything: cut short, not an overflow.
+        let e = decode(
+            Mmsi(5),
+            &[
+                LAYOUT, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("cut short"), "{e}");
         let mut named_wrong = bytes.clone();
         // The point's name indices follow its speed, course and the rest:
         // an index past the names.
