@@ -80,6 +80,7 @@ fn opt<T: Into<u64>>(v: Option<T>) -> u64 {
 /// The stored form of `rows` (one vessel's, sequence order).
 pub(in crate::storage) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
     let mut names: Vec<&str> = Vec::new();
+    // Each report's (station, source) as indices in `names`.
     let mut named: Vec<(u64, u64)> = Vec::with_capacity(rows.len());
     for r in rows {
         let station = r
@@ -98,7 +99,7 @@ pub(in crate::storage) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
     }
     uint(&mut out, rows.len() as u64);
     let mut b = Before::default();
-    for (r, &names) in rows.iter().zip(&named) {
+    for (r, &ids) in rows.iter().zip(&named) {
         let dt = r.time.wrapping_sub(b.t);
         let place = match (units(r.lon), units(r.lat)) {
             (Some(x), Some(y)) => Some((x, y)),
@@ -116,7 +117,7 @@ pub(in crate::storage) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
             (heading != b.heading, HEADING),
             (nav_status != b.nav_status, NAV_STATUS),
             (r.msg_type != b.msg_type, MSG_TYPE),
-            (names != b.names, NAMES),
+            (ids != b.names, NAMES),
             (place.is_none(), DEGREES),
             (dt % 1000 != 0, MILLIS),
         ]
@@ -150,8 +151,8 @@ pub(in crate::storage) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
             out.push(r.msg_type);
         }
         if what & NAMES != 0 {
-            uint(&mut out, names.0);
-            uint(&mut out, names.1);
+            uint(&mut out, ids.0);
+            uint(&mut out, ids.1);
         }
         out.extend_from_slice(&r.hash.to_le_bytes());
         b = Before {
@@ -162,7 +163,7 @@ pub(in crate::storage) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
             heading,
             nav_status,
             msg_type: r.msg_type,
-            names,
+            names: ids,
             ..b
         };
     }
@@ -539,42 +540,30 @@ mod tests {
             report(7, 1_000_000, 3.5, -6.25),
             report(9, 1_010_000, 181.0, 91.0),
         ];
+        // As layout 1 wrote them: changes of sequence, time and place only.
+        let first = Point {
+            seq: 7,
+            t: 1_000_000,
+            place: Place::Units(2_100_000, -3_750_000),
+            sog_dkn: Some(121),
+            cog_ddeg: Some(2_734),
+            heading: Some(273),
+            nav_status: Some(0),
+            msg_type: 1,
+            station: 1,
+            source: 1,
+            hash: rows[0].hash.to_le_bytes(),
+        };
+        let second = Point {
+            seq: 2,
+            t: 10_000,
+            place: Place::Degrees(181.0, 91.0),
+            hash: rows[1].hash.to_le_bytes(),
+            ..first
+        };
         let packed = Packed {
             names: vec!["rx-north", "tcp://rx1:5631"],
-            points: vec![
-                Point {
-                    seq: 7,
-                    t: 1_000_000,
-                    place: Place::Units(2_100_000, -3_750_000),
-                    sog_dkn: Some(121),
-                    cog_ddeg: Some(2_734),
-                    heading: Some(273),
-                    nav_status: Some(0),
-                    msg_type: 1,
-                    station: 1,
-                    source: 1,
-                    hash: rows[0].hash.to_le_bytes(),
-                },
-                Point {
-                    seq: 2,
-                    t: 10_000,
-                    place: Place::Degrees(181.0, 91.0),
-                    hash: rows[1].hash.to_le_bytes(),
-                    ..Point {
-                        seq: 0,
-                        t: 0,
-                        place: Place::Units(0, 0),
-                        sog_dkn: Some(121),
-                        cog_ddeg: Some(2_734),
-                        heading: Some(273),
-                        nav_status: Some(0),
-                        msg_type: 1,
-                        station: 1,
-                        source: 1,
-                        hash: [0; 8],
-                    }
-                },
-            ],
+            points: vec![first, second],
         };
         let mut bytes = vec![LAYOUT_POSTCARD];
         bytes.extend(postcard::to_allocvec(&packed).unwrap());
