@@ -105,7 +105,7 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
         // A report repeated within the batch (same time and hash): its
         // first copy.
         let same = |&i: &u32| (rows[i as usize].time, rows[i as usize].hash);
-        if has_repeat(&g, rows) {
+        if has_repeat(&g, same) {
             let mut kept = ahash::AHashSet::with_capacity(g.len());
             g.retain(|i| kept.insert(same(i)));
         }
@@ -118,15 +118,13 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
     out
 }
 
-/// Whether two of `g` (rows of `rows`) have the same time and hash. Not
-/// when the times only increase, as a vessel's reports mostly do; else
-/// compared pairwise in small groups, sorted in larger ones.
-fn has_repeat(g: &[u32], rows: &[PositionRow]) -> bool {
-    let time = |&i: &u32| rows[i as usize].time;
-    if g.windows(2).all(|w| time(&w[0]) < time(&w[1])) {
+/// Whether two of `g` have the same `of` (time, hash). Not when the times
+/// only increase, as a vessel's reports mostly do; else compared pairwise
+/// in small groups, sorted in larger ones.
+fn has_repeat(g: &[u32], of: impl Fn(&u32) -> (Millis, u64)) -> bool {
+    if g.windows(2).all(|w| of(&w[0]).0 < of(&w[1]).0) {
         return false;
     }
-    let of = |&i: &u32| (rows[i as usize].time, rows[i as usize].hash);
     if g.len() <= 16 {
         return g
             .iter()
