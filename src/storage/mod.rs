@@ -389,6 +389,23 @@ impl Store {
         }
     }
 
+    /// SQLite: copies what the WAL holds into the database file, as far as
+    /// readers allow and without waiting for them, on a reader's
+    /// connection: the writer goes on committing meanwhile, on its own
+    /// thread. Does nothing on PostgreSQL.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn checkpoint_wal(&self) -> Result<(), StorageError> {
+        let Backend::Sqlite { pool, .. } = &self.backend else {
+            return Ok(());
+        };
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(pool)
+            .await?;
+        Ok(())
+    }
+
     /// SQLite: copies the whole WAL into the database file and truncates
     /// it, waiting up to `wait` for readers that still read from it.
     /// Returns whether it got to truncate it (`false`: a reader kept

@@ -45,6 +45,13 @@ impl Prepared {
     pub fn batch(&self) -> &Batch {
         &self.batch
     }
+
+    /// The packed bytes it writes (position blocks, messages heard): most
+    /// of what its commit adds to the store.
+    pub fn packed_bytes(&self) -> usize {
+        self.blocks.iter().map(|b| b.points.len()).sum::<usize>()
+            + self.heard.as_ref().map_or(0, Vec::len)
+    }
 }
 
 impl Store {

@@ -18,9 +18,11 @@
 //! and created anew under the running daemon) runs the migrations again
 //! first.
 //!
-//! On SQLite the writer also keeps the WAL file bounded: SQLite
-//! checkpoints after commits by itself, but a reader still reading from
-//! the WAL keeps it from starting the file over; past
+//! On SQLite the writer also has the WAL copied into the database file
+//! every few MB committed, on another connection while it commits on, and
+//! keeps the WAL file bounded: SQLite checkpoints after commits by itself,
+//! but a reader still reading from the WAL keeps it from starting the
+//! file over; past
 //! [`SQLITE_WAL_FORCE_BYTES`](super::SQLITE_WAL_FORCE_BYTES) the writer
 //! checkpoints all of it and truncates it between batches, waiting a
 //! moment for readers.
@@ -260,13 +262,15 @@ async fn run(
             if let Some(h) = &hub {
                 h.committed(events);
             }
-            wal.lock().await.after_commit(&store, &stats).await;
+            let written = prepared.packed_bytes();
+            wal.lock().await.after_commit(&store, &stats, written).await;
             true
         }));
     }
     if let Some(c) = committing {
         let _ = c.await;
     }
+    wal.lock().await.settle().await;
     info!(
         positions = stats.positions_written.load(Ordering::Relaxed),
         alerts = stats.alerts_written.load(Ordering::Relaxed),
@@ -274,29 +278,54 @@ async fn run(
     );
 }
 
-/// SQLite: keeps the WAL file under [`SQLITE_WAL_FORCE_BYTES`] plus a
-/// batch (see the module doc).
+/// SQLite: copies the WAL into the database file beside the writer, and
+/// keeps the WAL file under [`SQLITE_WAL_FORCE_BYTES`] plus a batch (see
+/// the module doc).
 #[derive(Default)]
 struct WalBound {
     /// No forced checkpoint before this (one that readers kept from
     /// finishing is not tried again at once: each try may wait).
     next_try: Option<tokio::time::Instant>,
+    /// Packed bytes committed since the last checkpoint beside the writer.
+    unchecked: usize,
+    /// The checkpoint beside the writer, while it runs.
+    beside: Option<tokio::task::JoinHandle<()>>,
 }
+
+/// Packed bytes committed (the WAL takes more: rows, index pages) after
+/// which a checkpoint runs beside the writer: it copies while the writer
+/// commits on, so neither the writer's commits nor the store's close wait
+/// for much copying (SQLite's own checkpoint after a commit, the
+/// fallback, holds up the next commit).
+const CHECKPOINT_BESIDE_BYTES: usize = 4 << 20;
 
 /// How long after a forced checkpoint that readers held up the next one
 /// may be tried.
 const WAL_RETRY: Duration = Duration::from_secs(1);
 
 impl WalBound {
-    async fn after_commit(&mut self, store: &Store, stats: &WriterStats) {
+    async fn after_commit(&mut self, store: &Store, stats: &WriterStats, written: usize) {
         let Some(bytes) = store.wal_bytes() else {
             return;
         };
         stats.wal_bytes.store(bytes, Ordering::Relaxed);
+        self.unchecked += written;
+        if self.unchecked >= CHECKPOINT_BESIDE_BYTES
+            && self.beside.as_ref().is_none_or(|c| c.is_finished())
+        {
+            self.unchecked = 0;
+            let store = store.clone();
+            self.beside = Some(tokio::spawn(async move {
+                if let Err(e) = store.checkpoint_wal().await {
+                    warn!(error = %e, "Checkpointing the SQLite WAL failed.");
+                }
+            }));
+        }
         let now = tokio::time::Instant::now();
         if bytes < SQLITE_WAL_FORCE_BYTES || self.next_try.is_some_and(|t| now < t) {
             return;
         }
+        self.settle().await;
         match store.truncate_wal(SQLITE_WAL_FORCE_WAIT).await {
             Ok(true) => self.next_try = None,
             Ok(false) => {
@@ -314,6 +343,15 @@ impl WalBound {
         stats
             .wal_bytes
             .store(store.wal_bytes().unwrap_or(0), Ordering::Relaxed);
+    }
+}
+
+impl WalBound {
+    /// Waits for the checkpoint beside the writer, if one runs.
+    async fn settle(&mut self) {
+        if let Some(c) = self.beside.take() {
+            let _ = c.await;
+        }
     }
 }
 

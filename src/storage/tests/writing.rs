@@ -142,6 +142,59 @@ mod wal {
         );
         store.close().await;
     }
+
+    /// A few MB committed, the WAL is copied into the database file
+    /// beside the writer, long before SQLite's own checkpoint after a
+    /// commit would (16 MiB of WAL): the file grows while the writer goes
+    /// on, and the store's close has little left to copy.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_sqlite_wal_is_copied_beside_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("w.db");
+        let store = Store::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        let (mut tx, stats) = quick_writer(&store);
+        let size = || std::fs::metadata(&file).unwrap().len();
+        let empty = size();
+        // 20 vessels reporting every second, 2 500 reports each a batch:
+        // about 14 packed bytes a report, 6 MB in all.
+        const VESSELS: u32 = 20;
+        let mut total = 0;
+        for k in 0..9 {
+            let positions = (0..50_000)
+                .map(|i| {
+                    let (v, n) = (i % VESSELS, k * 2500 + i / VESSELS);
+                    let step = f64::from(n) * 1e-4;
+                    pos(
+                        300_000_000 + v,
+                        1_000_000_000 + i64::from(n) * 1000,
+                        f64::from(v) + step,
+                        10.0 + step,
+                    )
+                })
+                .collect::<Vec<_>>();
+            total += positions.len() as u64;
+            tx.send(Batch {
+                positions,
+                ..Batch::default()
+            })
+            .await;
+        }
+        written(&stats, total, 120).await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        while size() < empty + (2 << 20) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the database file is {} bytes ({empty} empty) with {} WAL bytes beside it",
+                size(),
+                store.wal_bytes().unwrap()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        drop(tx);
+        store.close().await;
+    }
 }
 
 /// A PostgreSQL schema dropped and created anew under a running writer:
