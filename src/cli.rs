@@ -354,35 +354,24 @@ fn replay(
         check_centres(&cfg, &engine)?;
     }
     // With a store: positions, static changes and alerts go to it through
-    // the same writer as the daemon's, waiting for it (an import loses nothing).
-    let db = db.or_else(|| cfg.storage.url.clone());
-    let store = match &db {
+    // the same writer as the daemon's, waiting for it (an import loses
+    // nothing). It opens while the engine runs.
+    let mut store = match db.or_else(|| cfg.storage.url.clone()) {
         None => None,
-        Some(url) => {
-            let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-            let store = rt.block_on(aiswatch::storage::Store::connect(url))?;
-            // Records continue the store's sequence (one writer at a time).
-            engine.set_next_seq(rt.block_on(store.last_seq())? + 1);
-            let stats = std::sync::Arc::new(aiswatch::storage::writer::WriterStats::default());
-            let (sender, task) = {
-                let _guard = rt.enter();
-                aiswatch::storage::writer::spawn(store.clone(), &cfg.storage, stats.clone(), None)
-            };
-            engine.record(true);
-            Some((rt, store, sender, task, stats))
-        }
+        Some(url) => Some(ReplayStore::open(url)?),
     };
+    engine.record(store.is_some());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut counts = std::collections::BTreeMap::new();
     let mut werr: Option<std::io::Error> = None;
-    let mut store = store;
+    let mut store_err: Option<anyhow::Error> = None;
     // The engine's records are handed on as the writer commits them: a
     // transaction's worth at a time, taken whole, with the alerts raised
     // meanwhile (an import has no one waiting for an alert's commit).
     let send_positions = cfg.storage.batch_positions.max(1);
     let mut unsent_alerts = Vec::new();
-    let mut summary = aiswatch::replay::replay_files(files, &mut engine, |e| {
+    let mut summary = aiswatch::replay::replay_files_while(files, &mut engine, |e| {
         let alerts = e.take_alerts();
         for a in &alerts {
             *counts
@@ -394,15 +383,22 @@ fn replay(
                 }
             }
         }
-        if let Some((rt, _, sender, _, _)) = &mut store {
-            unsent_alerts.extend(alerts);
-            if e.recorded_positions() >= send_positions {
-                let mut batch = e.take_records();
-                batch.alerts = std::mem::take(&mut unsent_alerts);
-                rt.block_on(sender.send(batch));
-            }
-        }
+        let Some(s) = &mut store else {
+            return true;
+        };
+        unsent_alerts.extend(alerts);
+        let res = if e.recorded_positions() >= send_positions {
+            let mut batch = e.take_records();
+            batch.alerts = std::mem::take(&mut unsent_alerts);
+            s.send(e, &cfg.storage, batch)
+        } else {
+            s.check()
+        };
+        res.map_err(|err| store_err = Some(err)).is_ok()
     })?;
+    if let Some(e) = store_err {
+        return Err(e);
+    }
     if let Some(e) = werr.take().or_else(|| out.flush().err()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             return Err(e).context("cannot write alerts to stdout");
@@ -410,19 +406,16 @@ fn replay(
     }
     summary.alerts = counts;
     eprint!("{}", summary.render());
-    if let Some((rt, store, mut sender, task, stats)) = store {
+    if let Some(mut s) = store {
         let mut rest = engine.take_records();
         rest.alerts = unsent_alerts;
-        rt.block_on(sender.send(rest));
-        drop(sender);
-        rt.block_on(task).context("store writer failed")?;
-        rt.block_on(store.close());
+        s.send(&mut engine, &cfg.storage, rest)?;
+        let (url, stats) = s.finish()?;
         let written = stats
             .positions_written
             .load(std::sync::atomic::Ordering::Relaxed);
         eprintln!(
-            "  stored in {}: {} positions, {} static changes, {} alert changes ({:.0} positions/s overall)",
-            store.url(),
+            "  stored in {url}: {} positions, {} static changes, {} alert changes ({:.0} positions/s overall)",
             written,
             stats.statics_written.load(std::sync::atomic::Ordering::Relaxed),
             stats.alerts_written.load(std::sync::atomic::Ordering::Relaxed),
@@ -430,6 +423,123 @@ fn replay(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The store a replay writes to. It opens (and migrates) on the runtime
+/// while the engine runs, numbering its records from 1; the
+/// first records handed on are moved past the store's last sequence
+/// number (records continue the store's sequence: one writer at a time).
+struct ReplayStore {
+    rt: tokio::runtime::Runtime,
+    state: Opening,
+}
+
+enum Opening {
+    /// Connecting and migrating; then the last sequence number stored.
+    Pending(tokio::task::JoinHandle<Result<(aiswatch::storage::Store, u64)>>),
+    /// Open, nothing handed on yet.
+    Ready(aiswatch::storage::Store, u64),
+    /// Writing.
+    Writing {
+        store: aiswatch::storage::Store,
+        sender: aiswatch::storage::writer::StoreSender,
+        task: tokio::task::JoinHandle<()>,
+        stats: std::sync::Arc<aiswatch::storage::writer::WriterStats>,
+    },
+    /// Failed (the error was returned).
+    Gone,
+}
+
+impl ReplayStore {
+    fn open(url: String) -> Result<ReplayStore> {
+        let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+        let pending = rt.spawn(async move {
+            let store = aiswatch::storage::Store::connect(&url).await?;
+            let last = store.last_seq().await?;
+            Ok((store, last))
+        });
+        Ok(ReplayStore {
+            rt,
+            state: Opening::Pending(pending),
+        })
+    }
+
+    /// The store's error if it failed to open, without waiting for it.
+    fn check(&mut self) -> Result<()> {
+        match &self.state {
+            Opening::Pending(p) if p.is_finished() => self.wait(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits for the store to be open.
+    fn wait(&mut self) -> Result<()> {
+        self.state = match std::mem::replace(&mut self.state, Opening::Gone) {
+            Opening::Pending(p) => {
+                let (store, last) = self.rt.block_on(p).context("opening the store failed")??;
+                Opening::Ready(store, last)
+            }
+            other => other,
+        };
+        Ok(())
+    }
+
+    /// Hands `batch`, the engine's records, to the writer, waiting for the
+    /// store to be open and for room.
+    fn send(
+        &mut self,
+        engine: &mut aiswatch_engine::engine::Engine,
+        cfg: &aiswatch::storage::config::StorageConfig,
+        mut batch: aiswatch::storage::Batch,
+    ) -> Result<()> {
+        self.wait()?;
+        self.state = match std::mem::replace(&mut self.state, Opening::Gone) {
+            Opening::Ready(store, last) => {
+                // Every record so far is in `batch`, numbered from 1.
+                batch.renumber(last);
+                engine.set_next_seq(engine.next_seq() + last);
+                let stats = std::sync::Arc::new(aiswatch::storage::writer::WriterStats::default());
+                let (sender, task) = {
+                    let _guard = self.rt.enter();
+                    aiswatch::storage::writer::spawn(store.clone(), cfg, stats.clone(), None)
+                };
+                Opening::Writing {
+                    store,
+                    sender,
+                    task,
+                    stats,
+                }
+            }
+            other => other,
+        };
+        if let Opening::Writing { sender, .. } = &mut self.state {
+            self.rt.block_on(sender.send(batch));
+        }
+        Ok(())
+    }
+
+    /// Waits for every batch handed on to be committed and closes the
+    /// store: its URL (password removed) and what the writer did.
+    fn finish(
+        self,
+    ) -> Result<(
+        String,
+        std::sync::Arc<aiswatch::storage::writer::WriterStats>,
+    )> {
+        let Opening::Writing {
+            store,
+            sender,
+            task,
+            stats,
+        } = self.state
+        else {
+            anyhow::bail!("the store was not written to");
+        };
+        drop(sender);
+        self.rt.block_on(task).context("store writer failed")?;
+        self.rt.block_on(store.close());
+        Ok((store.url().to_owned(), stats))
+    }
 }
 
 /// Every centre the engine's zones name must be declared in `[[centres]]`.

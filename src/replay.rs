@@ -260,6 +260,24 @@ pub fn replay_files(
     engine: &mut aiswatch_engine::engine::Engine,
     mut on_step: impl FnMut(&mut aiswatch_engine::engine::Engine),
 ) -> Result<ReplaySummary, ReplayError> {
+    replay_files_while(files, engine, |e| {
+        on_step(e);
+        true
+    })
+}
+
+/// [`replay_files`], stopping (the summary then says how far it got) after
+/// the first batch of messages for which `on_step` returns `false`.
+pub fn replay_files_while(
+    files: &[std::path::PathBuf],
+    engine: &mut aiswatch_engine::engine::Engine,
+    mut on_step: impl FnMut(&mut aiswatch_engine::engine::Engine) -> bool,
+) -> Result<ReplaySummary, ReplayError> {
+    let stopped = std::cell::Cell::new(false);
+    let mut on_step = |e: &mut aiswatch_engine::engine::Engine| {
+        stopped.set(!on_step(e));
+        !stopped.get()
+    };
     let started = std::time::Instant::now();
     let mut sum = ReplaySummary {
         files: files.len(),
@@ -267,6 +285,9 @@ pub fn replay_files(
     };
     let mut span: Option<(Millis, Millis)> = None;
     for path in files {
+        if stopped.get() {
+            break;
+        }
         let source: std::sync::Arc<str> = path.display().to_string().into();
         // Opened once: a FIFO, `<(cmd)` or stdin can be read only once, so
         // the format is sniffed from the reader that then reads it all.
@@ -294,7 +315,9 @@ pub fn replay_files(
                 }
                 sum.decode.messages += batch.len() as u64;
                 engine.ingest(&source, &batch, now);
-                on_step(engine);
+                if !on_step(engine) {
+                    break;
+                }
             }
             let format = reader.format();
             let stats = reader.finish()?;
@@ -341,7 +364,7 @@ fn replay_nmea(
     source: &std::sync::Arc<str>,
     engine: &mut aiswatch_engine::engine::Engine,
     span: &mut Option<(Millis, Millis)>,
-    on_step: &mut impl FnMut(&mut aiswatch_engine::engine::Engine),
+    on_step: &mut impl FnMut(&mut aiswatch_engine::engine::Engine) -> bool,
 ) -> io::Result<aiswatch_decode::DecodeStats> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<aiswatch_decode::Decoded>, Millis)>(AHEAD);
     std::thread::scope(|s| {
@@ -358,7 +381,10 @@ fn replay_nmea(
                     Some(span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))));
             }
             engine.ingest(source, &msgs, now);
-            on_step(engine);
+            if !on_step(engine) {
+                // The decoder stops at its next batch: no one takes it.
+                break;
+            }
         }
         decoding
             .join()

@@ -432,3 +432,111 @@ fn replay_of_a_fifo_reads_all_of_it() {
     let got = replay_through_fifo(&dir.path().join("history.fifo"), csv);
     assert!(got.contains("history") && got.contains(": dma ("), "{got}");
 }
+
+/// `aiswatch replay --db`: the store opens while the engine runs, and a
+/// second replay into it continues its record sequence where the first
+/// ended (its records numbered as if the store had been open from the
+/// start), keeping every position. A store that cannot be opened stops
+/// the replay with an error naming it.
+#[test]
+fn replay_into_a_store_continues_its_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = aiswatch(&[
+        "simulate",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--hours",
+        "1",
+        "--vessels",
+        "20",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let feed = std::fs::read_to_string(dir.path().join("feed.nmea")).unwrap();
+    let lines: Vec<&str> = feed.lines().collect();
+    let half = lines.len() / 2;
+    let (a, b) = (dir.path().join("a.nmea"), dir.path().join("b.nmea"));
+    std::fs::write(&a, lines[..half].join("\n") + "\n").unwrap();
+    std::fs::write(&b, lines[half..].join("\n") + "\n").unwrap();
+    // Many transactions a replay: the first one handed on while the
+    // store may still be opening.
+    let cfg = dir.path().join("small-batches.toml");
+    std::fs::write(&cfg, "[storage]\nbatch_positions = 300\n").unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // The record numbers of a store's position blocks (vessel, first,
+    // last, reports) and ticks, `by` on.
+    let numbers = |name: &str, by: i64| {
+        let url = format!("sqlite://{}", dir.path().join(name).display());
+        rt.block_on(async {
+            let db = sqlx::SqlitePool::connect(&url).await.unwrap();
+            let mut blocks: Vec<(i64, i64, i64, i64)> =
+                sqlx::query_as("SELECT mmsi, first_seq, last_seq, n FROM position_blocks")
+                    .fetch_all(&db)
+                    .await
+                    .unwrap();
+            let ticks: Vec<(i64,)> = sqlx::query_as("SELECT seq FROM ticks")
+                .fetch_all(&db)
+                .await
+                .unwrap();
+            db.close().await;
+            for b in &mut blocks {
+                (b.1, b.2) = (b.1 + by, b.2 + by);
+            }
+            (
+                blocks,
+                ticks.into_iter().map(|t| t.0 + by).collect::<Vec<_>>(),
+            )
+        })
+    };
+    // (last record number, positions) of a store after replaying `feeds`.
+    let replayed = |name: &str, feeds: &[&Path]| {
+        let url = format!("sqlite://{}", dir.path().join(name).display());
+        for f in feeds {
+            let args = ["replay", "--config", cfg.to_str().unwrap(), "--db", &url];
+            let o = aiswatch(&[&args[..], &[f.to_str().unwrap()]].concat());
+            assert!(o.status.success(), "{}", stderr(&o));
+        }
+        rt.block_on(async {
+            let store = aiswatch::storage::Store::connect(&url).await.unwrap();
+            let got = (
+                store.last_seq().await.unwrap(),
+                store.count_positions().await.unwrap(),
+            );
+            store.close().await;
+            got
+        })
+    };
+    let (seq_a, positions_a) = replayed("a.db", &[&a]);
+    let (seq_b, positions_b) = replayed("b.db", &[&b]);
+    assert!(seq_a > 0 && seq_b > 0 && positions_a > 0 && positions_b > 0);
+    assert_eq!(
+        replayed("ab.db", &[&a, &b]),
+        (seq_a + seq_b, positions_a + positions_b)
+    );
+    let (mut blocks, mut ticks) = numbers("a.db", 0);
+    let (more_blocks, more_ticks) = numbers("b.db", seq_a as i64);
+    blocks.extend(more_blocks);
+    ticks.extend(more_ticks);
+    let (mut got_blocks, mut got_ticks) = numbers("ab.db", 0);
+    for v in [&mut blocks, &mut got_blocks] {
+        v.sort_unstable();
+    }
+    for v in [&mut ticks, &mut got_ticks] {
+        v.sort_unstable();
+    }
+    assert!(!ticks.is_empty());
+    assert_eq!(got_blocks, blocks, "position blocks' record numbers");
+    assert_eq!(got_ticks, ticks, "ticks' record numbers");
+
+    let o = aiswatch(&[
+        "replay",
+        "--db",
+        "mysql://nowhere/aiswatch",
+        b.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("mysql://nowhere/aiswatch"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -168,6 +168,11 @@ impl Engine {
         self.next_seq = seq;
     }
 
+    /// The number the next record gets.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
     /// Positions, static changes and ticks recorded since the last call (empty
     /// when not recording). Alerts are taken separately. The next records
     /// go to lists with room for about as many as were taken (not grown

@@ -179,6 +179,18 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Moves every record's sequence number `by` on: records numbered
+    /// before the store they continue was known.
+    pub fn renumber(&mut self, by: u64) {
+        let seqs = (self.positions.iter_mut().map(|r| &mut r.seq))
+            .chain(self.statics.iter_mut().map(|r| &mut r.seq))
+            .chain(self.ticks.iter_mut().map(|r| &mut r.seq))
+            .chain(self.heard.iter_mut().map(|r| &mut r.seq));
+        for seq in seqs {
+            *seq += by;
+        }
+    }
+
     /// An empty batch with room for as many positions and messages heard
     /// as `like` holds ([`Batch::make_room`]).
     pub fn with_room_for(like: &Batch) -> Batch {
