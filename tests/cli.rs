@@ -20,6 +20,12 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `aiswatch simulate --out dir ARGS`: a feed and its zones in `dir`.
+fn simulate(dir: &Path, args: &[&str]) {
+    let o = aiswatch(&[&["simulate", "--out", dir.to_str().unwrap()], args].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 /// gpsd's own regression expectations (unscaled JSON after each sentence)
 /// against our scaled decode, for the fields users compare.
 #[test]
@@ -178,18 +184,10 @@ fn zones_check_accepts_the_shipped_zones_and_names_every_error() {
 #[test]
 fn replay_reads_history_csv_and_prints_alerts_as_json_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let o = aiswatch(&[
-        "simulate",
-        "--out",
-        dir.path().to_str().unwrap(),
-        "--hours",
-        "6",
-        "--vessels",
-        "60",
-        "--seed",
-        "4",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    simulate(
+        dir.path(),
+        &["--hours", "6", "--vessels", "60", "--seed", "4"],
+    );
     let zones = dir.path().join("zones");
     let feed = dir.path().join("feed.nmea");
     let o = aiswatch(&[
@@ -441,16 +439,7 @@ fn replay_of_a_fifo_reads_all_of_it() {
 #[test]
 fn replay_into_a_store_continues_its_sequence() {
     let dir = tempfile::tempdir().unwrap();
-    let o = aiswatch(&[
-        "simulate",
-        "--out",
-        dir.path().to_str().unwrap(),
-        "--hours",
-        "1",
-        "--vessels",
-        "20",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    simulate(dir.path(), &["--hours", "1", "--vessels", "20"]);
     let feed = std::fs::read_to_string(dir.path().join("feed.nmea")).unwrap();
     let lines: Vec<&str> = feed.lines().collect();
     let half = lines.len() / 2;
