@@ -3,8 +3,9 @@
 //! the layout is in `blocks/points.rs`). A batch of 20 000 positions from
 //! 2 000 vessels writes about 2 000 rows, not 20 000: each row costs a key
 //! in the table's B-tree (and a page written to the WAL), and each byte its
-//! share of the pages, so rows and then bytes are what a write pays for. Queries read the blocks their key finds (cell, hour, vessel)
-//! and keep the points that match.
+//! share of the pages, so rows and then bytes are what a write pays for.
+//! Queries read the blocks their key finds (cell, hour, vessel) and keep
+//! the points that match.
 //!
 //! A block's key is `(cell, hour, mmsi, first_seq)`, beside it the
 //! sequence range, the time range and the count of its points. A block

@@ -344,9 +344,7 @@ impl WalBound {
             .wal_bytes
             .store(store.wal_bytes().unwrap_or(0), Ordering::Relaxed);
     }
-}
 
-impl WalBound {
     /// Waits for the checkpoint beside the writer, if one runs.
     async fn settle(&mut self) {
         if let Some(c) = self.beside.take() {
