@@ -370,6 +370,7 @@ fn replay(
     // transaction's worth at a time, taken whole, with the alerts raised
     // meanwhile (an import has no one waiting for an alert's commit).
     let send_positions = cfg.storage.batch_positions.max(1);
+    engine.reserve_records(send_positions);
     let mut unsent_alerts = Vec::new();
     let mut summary = aiswatch::replay::replay_files_while(files, &mut engine, |e| {
         let alerts = e.take_alerts();

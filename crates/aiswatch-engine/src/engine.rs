@@ -163,6 +163,16 @@ impl Engine {
         self.records = on.then(Default::default);
     }
 
+    /// Makes room in the records for about `positions` position reports
+    /// and as many messages heard, so that a first batch taken at about
+    /// that size is not copied as it grows (later batches get the room the
+    /// one before took).
+    pub fn reserve_records(&mut self, positions: usize) {
+        if let Some(r) = &mut self.records {
+            r.make_room(positions, positions);
+        }
+    }
+
     /// Numbers records from `seq` on (after a restart: one past the last stored).
     pub fn set_next_seq(&mut self, seq: u64) {
         self.next_seq = seq;
@@ -510,13 +520,19 @@ impl Engine {
 /// source names, shared among them: the engine counts references to these
 /// while the writer, on another core, drops the batch before (counting
 /// references to one shared name from both cores makes each count wait
-/// for the other core's).
+/// for the other core's). The engine's names themselves are not counted
+/// per record: the decoder, on another core, counts the station's for
+/// every message.
 #[derive(Default)]
 struct RecordNames {
-    copies: AHashMap<usize, (Arc<str>, Arc<str>)>,
-    /// The last source and the last station asked for, with their copies:
-    /// a record's mostly are those of the record before.
-    last: [Option<(Arc<str>, Arc<str>)>; 2],
+    /// The engine's name's address: its index in `copies`.
+    at: AHashMap<usize, usize>,
+    /// Each name (kept, so its address stays its own for as long as the
+    /// batch) and its copy.
+    copies: Vec<(Arc<str>, Arc<str>)>,
+    /// The last source and the last station asked for (address, index in
+    /// `copies`): a record's mostly are those of the record before.
+    last: [Option<(usize, usize)>; 2],
 }
 
 impl RecordNames {
@@ -531,19 +547,20 @@ impl RecordNames {
     }
 
     fn of(&mut self, name: &Arc<str>, last: usize) -> Arc<str> {
-        if let Some((n, copy)) = &self.last[last] {
-            if Arc::ptr_eq(n, name) {
-                return copy.clone();
+        let address = Arc::as_ptr(name).cast::<u8>() as usize;
+        let i = match self.last[last] {
+            Some((a, i)) if a == address => i,
+            _ => {
+                let copies = &mut self.copies;
+                let i = *self.at.entry(address).or_insert_with(|| {
+                    copies.push((name.clone(), Arc::from(&**name)));
+                    copies.len() - 1
+                });
+                self.last[last] = Some((address, i));
+                i
             }
-        }
-        // Keyed by the engine's name's address: the entry keeps that name
-        // alive, so the address stays its own for as long as the entry.
-        let (n, copy) = self
-            .copies
-            .entry(Arc::as_ptr(name).cast::<u8>() as usize)
-            .or_insert_with(|| (name.clone(), Arc::from(&**name)));
-        self.last[last] = Some((n.clone(), copy.clone()));
-        copy.clone()
+        };
+        self.copies[i].1.clone()
     }
 }
 
