@@ -651,6 +651,34 @@ mod tests {
     }
 
     #[test]
+    fn records_share_one_copy_of_each_name_as_stations_take_turns() {
+        let mut e = Engine::new(EngineConfig::default());
+        e.record(true);
+        let source: Arc<str> = "tcp://rx1".into();
+        // Interned by the decoder: every message of a station holds the same name.
+        let (a, b): (Arc<str>, Arc<str>) = ("rx-a".into(), "rx-b".into());
+        let t0 = 1_700_000_000_000;
+        let msgs: Vec<Decoded> = [&a, &b, &a, &b, &b]
+            .into_iter()
+            .enumerate()
+            .map(|(i, station)| Decoded {
+                station: Some(station.clone()),
+                ..crate::fixtures::pos(224_000_001 + i as u32, t0 + i as i64, 1.0, 1.0, 5.0, "")
+            })
+            .collect();
+        e.ingest(&source, &msgs, t0 + 10_000);
+        let batch = e.take_records();
+        let names: Vec<Arc<str>> = (batch.positions.iter())
+            .map(|r| r.station.clone().unwrap())
+            .collect();
+        let texts: Vec<&str> = names.iter().map(|n| &**n).collect();
+        assert_eq!(texts, ["rx-a", "rx-b", "rx-a", "rx-b", "rx-b"]);
+        assert!(Arc::ptr_eq(&names[0], &names[2]));
+        assert!(Arc::ptr_eq(&names[1], &names[3]) && Arc::ptr_eq(&names[1], &names[4]));
+        assert!(!Arc::ptr_eq(&names[0], &a) && !Arc::ptr_eq(&names[1], &b));
+    }
+
+    #[test]
     fn future_times_do_not_move_the_clock() {
         let mut e = Engine::new(EngineConfig::default());
         let m = decoded(
