@@ -668,7 +668,9 @@ mod tests {
             .collect();
         e.ingest(&source, &msgs, t0 + 10_000);
         let batch = e.take_records();
-        let names: Vec<Arc<str>> = (batch.positions.iter())
+        let names: Vec<Arc<str>> = batch
+            .positions
+            .iter()
             .map(|r| r.station.clone().unwrap())
             .collect();
         let texts: Vec<&str> = names.iter().map(|n| &**n).collect();
