@@ -447,7 +447,7 @@ enum Opening {
         task: tokio::task::JoinHandle<()>,
         stats: std::sync::Arc<aiswatch::storage::writer::WriterStats>,
     },
-    /// Failed (the error was returned).
+    /// Failed to open (the error was returned once; later sends fail).
     Gone,
 }
 
@@ -513,9 +513,10 @@ impl ReplayStore {
             }
             other => other,
         };
-        if let Opening::Writing { sender, .. } = &mut self.state {
-            self.rt.block_on(sender.send(batch));
-        }
+        let Opening::Writing { sender, .. } = &mut self.state else {
+            anyhow::bail!("the store failed to open: nothing more is written to it");
+        };
+        self.rt.block_on(sender.send(batch));
         Ok(())
     }
 
