@@ -128,6 +128,47 @@ mod tests {
         assert_eq!(got[3], b"c");
         assert_eq!(got[4], b"d");
     }
+
+    /// A real feed four times over: several groups of batches, the last
+    /// one partial.
+    fn feed() -> Vec<u8> {
+        let one = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/aishub-5000.nmea"
+        ))
+        .unwrap();
+        one.repeat(4)
+    }
+
+    /// Replays `input`, stopping after `stop` steps; the steps taken and
+    /// the messages the engine was given.
+    fn steps(input: &[u8], stop: usize) -> (usize, u64) {
+        let mut engine = aiswatch_engine::engine::Engine::new(Default::default());
+        let mut n = 0;
+        replay_nmea(input, &"feed".into(), &mut engine, &mut None, &mut |_| {
+            n += 1;
+            n < stop
+        })
+        .unwrap();
+        (n, engine.stats().messages)
+    }
+
+    #[test]
+    fn the_engine_takes_every_batch_in_groups_and_stops_mid_group() {
+        let input = feed();
+        let mut batches = Vec::new();
+        decode_batches(&input[..], BATCH, |m, _| {
+            batches.push(std::mem::take(m).len());
+            true
+        })
+        .unwrap();
+        let messages = batches.iter().sum::<usize>() as u64;
+        assert!(batches.len() > 2 * GROUP && batches.len() % GROUP != 0);
+        assert_eq!(steps(&input, usize::MAX), (batches.len(), messages));
+        let stop = GROUP + GROUP / 2;
+        let first = batches[..stop].iter().sum::<usize>() as u64;
+        assert_eq!(steps(&input, stop), (stop, first));
+    }
 }
 
 /// What a replay did, for the summary on stderr.
@@ -349,13 +390,18 @@ pub fn replay_files_while(
     Ok(sum)
 }
 
-/// Messages handed from the decoding thread to the engine at a time.
+/// Messages the engine takes in one step.
 const BATCH: usize = 256;
-/// Batches the decoding thread may run ahead of the engine.
-const AHEAD: usize = 64;
+/// Batches handed from the decoding thread to the engine's at a time.
+/// Handed one at a time, a decoder running ahead is woken by the engine at
+/// every batch, and the scheduler can keep the two threads taking turns on
+/// one core while the other idles between a store writer's short tasks.
+const GROUP: usize = 16;
+/// Groups the decoding thread may run ahead of the engine (65,536 messages).
+const AHEAD: usize = 16;
 
 /// One NMEA input through `engine`: lines are framed and decoded on a
-/// thread of their own, a batch of messages ahead of the engine (as the
+/// thread of their own, up to [`AHEAD`] groups of batches ahead of the engine (as the
 /// daemon's decode and engine stages), so the engine's thread does only the
 /// engine's work. The engine sees the same batches, in the same order, as
 /// when one thread does both. Returns the decoder's counts.
@@ -366,23 +412,33 @@ fn replay_nmea(
     span: &mut Option<(Millis, Millis)>,
     on_step: &mut impl FnMut(&mut aiswatch_engine::engine::Engine) -> bool,
 ) -> io::Result<aiswatch_decode::DecodeStats> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<aiswatch_decode::Decoded>, Millis)>(AHEAD);
+    type Group = Vec<(Vec<aiswatch_decode::Decoded>, Millis)>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Group>(AHEAD);
     std::thread::scope(|s| {
         let decoding = s.spawn(move || {
-            decode_batches(input, BATCH, |msgs, now| {
-                let full = std::mem::replace(msgs, Vec::with_capacity(BATCH));
-                // The engine's end hangs up only if its thread panicked.
-                tx.send((full, now)).is_ok()
-            })
+            let mut group = Vec::with_capacity(GROUP);
+            let stats = decode_batches(input, BATCH, |msgs, now| {
+                group.push((std::mem::replace(msgs, Vec::with_capacity(BATCH)), now));
+                // The engine's end hangs up only if it stopped early or its
+                // thread panicked.
+                group.len() < GROUP
+                    || tx
+                        .send(std::mem::replace(&mut group, Vec::with_capacity(GROUP)))
+                        .is_ok()
+            });
+            if !group.is_empty() {
+                let _ = tx.send(group);
+            }
+            stats
         });
-        for (msgs, now) in rx {
+        for (msgs, now) in rx.into_iter().flatten() {
             for m in &msgs {
                 *span =
                     Some(span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))));
             }
             engine.ingest(source, &msgs, now);
             if !on_step(engine) {
-                // The decoder stops at its next batch: no one takes it.
+                // The decoder stops at its next group: no one takes it.
                 break;
             }
         }
