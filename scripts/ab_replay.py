@@ -18,7 +18,6 @@ minor page faults, and the median of each round's wall-time ratio to the first c
 """
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -30,19 +29,15 @@ import time
 def two_builds(rounds):
     bins = {"before": os.environ.get("A", "/tmp/aiswatch-before"),
             "after": os.environ.get("B", "/tmp/aiswatch-new")}
+    args = argparse.Namespace(zones="sim/zones", feed="sim/feed.nmea")
     cpu = {k: [] for k in bins}
     wall = {k: [] for k in bins}
     for i in range(rounds):
         order = list(bins) if i % 2 == 0 else list(bins)[::-1]
         for k in order:
-            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.perf_counter()
-            subprocess.run([bins[k], "replay", "--zones", "sim/zones", "sim/feed.nmea"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-            t1 = time.perf_counter()
-            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu[k].append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
-            wall[k].append(t1 - t0)
+            took, used, _ = run_case((k, bins[k], "none", {}), args, None)
+            cpu[k].append(used)
+            wall[k].append(took)
     for k in bins:
         print(f"{k}: cpu median {statistics.median(cpu[k]):.3f} s, "
               f"wall median {statistics.median(wall[k]):.3f} s")

@@ -401,9 +401,9 @@ const GROUP: usize = 16;
 const AHEAD: usize = 16;
 
 /// One NMEA input through `engine`: lines are framed and decoded on a
-/// thread of their own, up to [`AHEAD`] groups of batches ahead of the engine (as the
-/// daemon's decode and engine stages), so the engine's thread does only the
-/// engine's work. The engine sees the same batches, in the same order, as
+/// thread of their own, up to [`AHEAD`] groups of batches ahead of the
+/// engine (as the daemon's decode and engine stages), so the engine's
+/// thread does only the engine's work. The engine sees the same batches, in the same order, as
 /// when one thread does both. Returns the decoder's counts.
 fn replay_nmea(
     input: impl BufRead + Send,
