@@ -212,6 +212,41 @@ pub struct TrackStore {
     index: PositionIndex,
     /// Positions changed since the index was last built.
     dirty: bool,
+    /// The names the vessels' stations are held by.
+    stations: StationNames,
+}
+
+/// The store's own copy of each station name its vessels were last heard
+/// by, by the decoder's name. The decoder counts references to its name
+/// for every message it decodes, on its own core; a vessel holding that
+/// name would count it here too, and the two cores would pass the count's
+/// cache line back and forth.
+#[derive(Default)]
+struct StationNames {
+    /// The decoder's name's address: that name (held, so that the address
+    /// stays its own) and the copy.
+    by_address: AHashMap<usize, (Arc<str>, Arc<str>)>,
+}
+
+impl StationNames {
+    /// The copy of `name`.
+    fn of(&mut self, name: &Arc<str>) -> &Arc<str> {
+        let address = Arc::as_ptr(name).cast::<u8>() as usize;
+        &self
+            .by_address
+            .entry(address)
+            .or_insert_with(|| (name.clone(), Arc::from(&**name)))
+            .1
+    }
+
+    /// Forgets the names no vessel holds any more.
+    fn prune(&mut self) {
+        self.by_address
+            .retain(|_, (_, copy)| Arc::strong_count(copy) > 1);
+        if crate::oversized(self.by_address.capacity(), self.by_address.len()) {
+            self.by_address.shrink_to_fit();
+        }
+    }
 }
 
 impl TrackStore {
@@ -257,7 +292,15 @@ impl TrackStore {
         v.messages = v.messages.saturating_add(1);
         v.last_seen = v.last_seen.max(d.time);
         v.first_seen = v.first_seen.min(d.time);
-        v.station = d.station.clone().or_else(|| v.station.take());
+        if let Some(s) = &d.station {
+            let own = self.stations.of(s);
+            if v.station
+                .as_ref()
+                .is_none_or(|last| !Arc::ptr_eq(last, own))
+            {
+                v.station = Some(own.clone());
+            }
+        }
         if v.source.as_ref() != Some(source) {
             v.source = Some(source.clone());
         }
@@ -371,6 +414,7 @@ impl TrackStore {
             .count();
         if removed > 0 {
             self.dirty = true;
+            self.stations.prune();
             if crate::oversized(self.vessels.capacity(), self.vessels.len()) {
                 self.vessels.shrink_to_fit();
             }
@@ -469,5 +513,42 @@ mod tests {
         let e = s.get(Mmsi(351_759_000)).expect("static");
         assert_eq!(e.name(), Some("EVER DIADEM"));
         assert_eq!(e.flag(), Some("PA"));
+    }
+
+    #[test]
+    fn vessels_hold_the_stores_copy_of_a_station_name_until_none_does() {
+        let mut s = TrackStore::new();
+        let mut d = Decoder::new();
+        let mut out = Vec::new();
+        for l in [
+            "\\s:rx1*72\\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A",
+            "\\s:rx1*72\\!AIVDM,1,1,,B,13u?etPv2;0n:dDPwUM1U1Cb069D,0*27",
+            "\\s:rx2*71\\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A",
+        ] {
+            d.feed(l.as_bytes(), 1_000, &mut out);
+        }
+        let names: Vec<Arc<str>> = out.iter().map(|m| m.station.clone().unwrap()).collect();
+        assert_eq!(names.len(), 3);
+        assert!(
+            Arc::ptr_eq(&names[0], &names[1]),
+            "the decoder shares one name"
+        );
+        let src: Arc<str> = "test".into();
+        for m in &out[..2] {
+            s.apply(&src, m);
+        }
+        let (a, b) = (Mmsi(371_798_000), Mmsi(265_547_250));
+        let held = |s: &TrackStore, m| s.get(m).and_then(|v| v.station.clone()).unwrap();
+        let (ha, hb) = (held(&s, a), held(&s, b));
+        assert_eq!((&*ha, &*hb), ("rx1", "rx1"));
+        assert!(!Arc::ptr_eq(&ha, &names[0]) && Arc::ptr_eq(&ha, &hb));
+        s.apply(&src, &out[2]);
+        assert_eq!(&*held(&s, a), "rx2");
+        assert_eq!(s.stations.by_address.len(), 2);
+        drop((ha, hb));
+        assert_eq!(s.remove(&[b]), 1);
+        assert_eq!(s.stations.by_address.len(), 1, "no vessel holds rx1");
+        assert_eq!(s.remove(&[a]), 1);
+        assert!(s.stations.by_address.is_empty());
     }
 }
