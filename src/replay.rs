@@ -405,6 +405,12 @@ const AHEAD: usize = 16;
 /// engine (as the daemon's decode and engine stages), so the engine's
 /// thread does only the engine's work. The engine sees the same batches, in the same order, as
 /// when one thread does both. Returns the decoder's counts.
+///
+/// The engine hands each group back once it has taken it, and the
+/// decoding thread drops its messages and fills the emptied lists again.
+/// A message's station name is shared and counted: the decoder counts it
+/// up for every message; counted down on the engine's core, the count's
+/// cache line would pass between the two cores at every message.
 fn replay_nmea(
     input: impl BufRead + Send,
     source: &std::sync::Arc<str>,
@@ -414,33 +420,52 @@ fn replay_nmea(
 ) -> io::Result<aiswatch_decode::DecodeStats> {
     type Group = Vec<(Vec<aiswatch_decode::Decoded>, Millis)>;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Group>(AHEAD);
+    let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Group>();
     std::thread::scope(|s| {
         let decoding = s.spawn(move || {
+            // Emptied lists of messages, and of batches, to fill again.
+            let mut lists: Vec<Vec<aiswatch_decode::Decoded>> = Vec::new();
+            let mut groups: Vec<Group> = Vec::new();
             let mut group = Vec::with_capacity(GROUP);
             let stats = decode_batches(input, BATCH, |msgs, now| {
-                group.push((std::mem::replace(msgs, Vec::with_capacity(BATCH)), now));
+                if lists.is_empty() {
+                    for mut g in spent_rx.try_iter() {
+                        lists.extend(g.drain(..).map(|(mut m, _)| {
+                            m.clear();
+                            m
+                        }));
+                        groups.push(g);
+                    }
+                }
+                let next = lists.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
+                group.push((std::mem::replace(msgs, next), now));
                 // The engine's end hangs up only if it stopped early or its
                 // thread panicked.
-                group.len() < GROUP
-                    || tx
-                        .send(std::mem::replace(&mut group, Vec::with_capacity(GROUP)))
-                        .is_ok()
+                group.len() < GROUP || {
+                    let next = groups.pop().unwrap_or_else(|| Vec::with_capacity(GROUP));
+                    tx.send(std::mem::replace(&mut group, next)).is_ok()
+                }
             });
             if !group.is_empty() {
                 let _ = tx.send(group);
             }
             stats
         });
-        for (msgs, now) in rx.into_iter().flatten() {
-            for m in &msgs {
-                *span =
-                    Some(span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))));
+        'groups: for group in rx {
+            for (msgs, now) in &group {
+                for m in msgs {
+                    *span = Some(
+                        span.map_or((m.time, m.time), |(a, b)| (a.min(m.time), b.max(m.time))),
+                    );
+                }
+                engine.ingest(source, msgs, *now);
+                if !on_step(engine) {
+                    // The decoder stops at its next group: no one takes it.
+                    break 'groups;
+                }
             }
-            engine.ingest(source, &msgs, now);
-            if !on_step(engine) {
-                // The decoder stops at its next group: no one takes it.
-                break;
-            }
+            // Once the decoder has ended, the group is dropped here.
+            let _ = spent_tx.send(group);
         }
         decoding
             .join()
