@@ -24,6 +24,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use points::name_of;
+use points::Packer;
 pub(super) use points::{decode, encode};
 
 use super::{cell_of, hour_of, HeardRow, PositionRow, StaticRow, StorageError, Tick};
@@ -56,6 +57,24 @@ pub(super) struct Block {
 }
 
 impl Block {
+    /// The block of `rows` (indices into `all`, sequence and time both
+    /// rising), whose reports `points` holds [`encode`]d.
+    fn packed(key: BlockKey, rows: Vec<u32>, all: &[PositionRow], points: Vec<u8>) -> Block {
+        let row = |i: Option<&u32>| i.map(|&i| &all[i as usize]);
+        let (first, last) = (row(rows.first()), row(rows.last()));
+        Block {
+            cell: key.0,
+            hour: key.1,
+            mmsi: key.2,
+            first_seq: first.map_or(0, |r| r.seq as i64),
+            last_seq: last.map_or(0, |r| r.seq as i64),
+            t_min: first.map_or(0, |r| r.time),
+            t_max: last.map_or(0, |r| r.time),
+            points,
+            rows,
+        }
+    }
+
     fn pack(key: BlockKey, rows: Vec<u32>, all: &[PositionRow]) -> Block {
         let refs: Vec<&PositionRow> = rows.iter().map(|&i| &all[i as usize]).collect();
         let seq = |r: Option<&&PositionRow>| r.map_or(0, |r| r.seq as i64);
@@ -86,19 +105,56 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
     // Rows gathered by key in one pass (a batch holds a few thousand keys
     // for tens of thousands of rows), then the keys sorted.
     let mut at: ahash::AHashMap<BlockKey, usize> = ahash::AHashMap::new();
-    let mut groups: Vec<(BlockKey, Vec<u32>)> = Vec::new();
+    let mut groups: Vec<Gathered> = Vec::new();
+    let mut group_of: Vec<u32> = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         let key = (cell_of(r.lon, r.lat), hour_of(r.time), i64::from(r.mmsi.0));
         let g = *at.entry(key).or_insert_with(|| {
-            groups.push((key, Vec::new()));
+            groups.push(Gathered {
+                key,
+                rows: Vec::new(),
+                rising: true,
+                last: (0, Millis::MIN),
+            });
             groups.len() - 1
         });
-        groups[g].1.push(i as u32);
+        let grp = &mut groups[g];
+        grp.rising &= grp.rows.is_empty() || r.seq > grp.last.0 && r.time > grp.last.1;
+        grp.last = (r.seq, r.time);
+        grp.rows.push(i as u32);
+        group_of.push(g as u32);
     }
-    groups.sort_unstable_by_key(|g| g.0);
+    // A vessel's reports mostly come in sequence and time order: those
+    // blocks are packed in one pass over the batch in order (each block's
+    // reports read one by one from all over the batch would each wait for
+    // memory).
+    let mut packers: Vec<Option<Packer>> = groups
+        .iter()
+        .map(|g| (g.rising && !one_each).then(|| Packer::with_room(g.rows.len())))
+        .collect();
+    if packers.iter().any(Option::is_some) {
+        for (r, &g) in rows.iter().zip(&group_of) {
+            if let Some(p) = &mut packers[g as usize] {
+                p.push(r);
+            }
+        }
+    }
+    let mut groups: Vec<(Gathered, Option<Packer>)> = groups.into_iter().zip(packers).collect();
+    groups.sort_unstable_by_key(|g| g.0.key);
     let seq = |&i: &u32| rows[i as usize].seq;
     let mut out = Vec::with_capacity(groups.len());
-    for (key, mut g) in groups {
+    for (
+        Gathered {
+            key, rows: mut g, ..
+        },
+        packer,
+    ) in groups
+    {
+        if let Some(p) = packer {
+            // Sequence and time both rising: no report repeated.
+            out.push(Block::packed(key, g, rows, p.finish()));
+            continue;
+        }
         // Sequence order: the order a batch holds its rows in already.
         if !g.is_sorted_by_key(seq) {
             g.sort_by_key(seq);
@@ -117,6 +173,16 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
         }
     }
     out
+}
+
+/// One block's rows, as the batch is gathered.
+struct Gathered {
+    key: BlockKey,
+    rows: Vec<u32>,
+    /// Each row's sequence number and time above the row's before.
+    rising: bool,
+    /// The last row's sequence number and time.
+    last: (u64, Millis),
 }
 
 /// Whether two of `g` have the same `of` (time, hash). Not when the times
@@ -502,6 +568,59 @@ mod tests {
             .map(|&i| rows[i as usize].seq)
             .collect();
         assert_eq!(seqs, (0..20).collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn blocks_packed_in_one_pass_over_the_batch_are_as_packed_on_their_own() {
+        // Three vessels taking turns, their stations changing (shared
+        // names and copies of them); one vessel's times going back, so
+        // that its block is packed on its own.
+        let shared: [Arc<str>; 2] = [Arc::from("rx-a"), Arc::from("rx-b")];
+        let rows: Vec<PositionRow> = (0..90u64)
+            .map(|seq| {
+                let v = seq % 3;
+                let step = seq as i64 * 1_000;
+                let t = if v == 2 {
+                    7_300_000 - step
+                } else {
+                    7_300_000 + step
+                };
+                let station = match seq % 5 {
+                    0 => None,
+                    1 | 2 => Some(shared[0].clone()),
+                    3 => Some(shared[1].clone()),
+                    _ => Some(Arc::from("rx-a")),
+                };
+                PositionRow {
+                    mmsi: Mmsi(224_000_001 + v as u32),
+                    lon: 3.0 + seq as f64 / PER_DEG,
+                    sog_dkn: Some(seq as u16 % 7),
+                    station,
+                    ..row(seq, t, None)
+                }
+            })
+            .collect();
+        let blocks = group(&rows, false);
+        assert_eq!(blocks.len(), 3);
+        let mut all: Vec<u32> = blocks.iter().flat_map(|b| b.rows.clone()).collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..90).collect::<Vec<u32>>());
+        for b in &blocks {
+            let refs: Vec<&PositionRow> = b.rows.iter().map(|&i| &rows[i as usize]).collect();
+            assert_eq!(b.points, encode(&refs));
+            let back = decode(Mmsi(b.mmsi as u32), &b.points).unwrap();
+            assert_eq!(back, refs.iter().map(|&r| r.clone()).collect::<Vec<_>>());
+            let times = refs.iter().map(|r| r.time);
+            assert_eq!(
+                (b.first_seq, b.last_seq, b.t_min, b.t_max),
+                (
+                    refs[0].seq as i64,
+                    refs[refs.len() - 1].seq as i64,
+                    times.clone().min().unwrap(),
+                    times.max().unwrap()
+                )
+            );
+        }
     }
 
     #[test]

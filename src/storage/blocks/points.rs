@@ -79,27 +79,55 @@ fn opt<T: Into<u64>>(v: Option<T>) -> u64 {
 
 /// The stored form of `rows` (one vessel's, sequence order).
 pub(in crate::storage) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
-    let mut names: Vec<&str> = Vec::new();
-    // Each report's (station, source) as indices in `names`.
-    let mut named: Vec<(u64, u64)> = Vec::with_capacity(rows.len());
+    let mut p = Packer::with_room(rows.len());
     for r in rows {
-        let station = r
-            .station
-            .as_deref()
-            .map_or(0, |s| name_of(&mut names, s) + 1);
-        named.push((station, name_of(&mut names, &r.source)));
+        p.push(r);
     }
-    let mut out =
-        Vec::with_capacity(8 + names.iter().map(|n| n.len() + 1).sum::<usize>() + rows.len() * 24);
-    out.push(LAYOUT);
-    uint(&mut out, names.len() as u64);
-    for n in &names {
-        uint(&mut out, n.len() as u64);
-        out.extend_from_slice(n.as_bytes());
+    p.finish()
+}
+
+/// A block's reports packed one at a time, as [`encode`] packs them:
+/// a batch's blocks can then be packed in one pass over its reports in
+/// order, rather than each block gathering its own from all over.
+pub(in crate::storage) struct Packer<'a> {
+    names: Vec<&'a str>,
+    /// The addresses of the last report's station name (0: none) and
+    /// source name: a report's are mostly those of the report before.
+    last_names: (usize, usize),
+    b: Before,
+    points: Vec<u8>,
+    n: u64,
+}
+
+impl<'a> Packer<'a> {
+    /// A packer with room for about `n` reports.
+    pub(in crate::storage) fn with_room(n: usize) -> Self {
+        Packer {
+            names: Vec::new(),
+            last_names: (0, 0),
+            b: Before::default(),
+            points: Vec::with_capacity(n * 24),
+            n: 0,
+        }
     }
-    uint(&mut out, rows.len() as u64);
-    let mut b = Before::default();
-    for (r, &ids) in rows.iter().zip(&named) {
+
+    /// Packs `r`, the next report in sequence order.
+    pub(in crate::storage) fn push(&mut self, r: &'a PositionRow) {
+        let (out, b) = (&mut self.points, &mut self.b);
+        let addresses = (
+            r.station.as_deref().map_or(0, |s| s.as_ptr() as usize),
+            r.source.as_ptr() as usize,
+        );
+        let ids = if self.n > 0 && addresses == self.last_names {
+            b.names
+        } else {
+            self.last_names = addresses;
+            let station = r
+                .station
+                .as_deref()
+                .map_or(0, |s| name_of(&mut self.names, s) + 1);
+            (station, name_of(&mut self.names, &r.source))
+        };
         let dt = r.time.wrapping_sub(b.t);
         let place = match (units(r.lon), units(r.lat)) {
             (Some(x), Some(y)) => Some((x, y)),
@@ -124,12 +152,12 @@ pub(in crate::storage) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
         .into_iter()
         .fold(0, |what, (set, bit)| if set { what | bit } else { what });
         out.push(what);
-        uint(&mut out, r.seq.wrapping_sub(b.seq));
-        int(&mut out, if what & MILLIS == 0 { dt / 1000 } else { dt });
+        uint(out, r.seq.wrapping_sub(b.seq));
+        int(out, if what & MILLIS == 0 { dt / 1000 } else { dt });
         match place {
             Some((x, y)) => {
-                int(&mut out, i64::from(x.wrapping_sub(b.at.0)));
-                int(&mut out, i64::from(y.wrapping_sub(b.at.1)));
+                int(out, i64::from(x.wrapping_sub(b.at.0)));
+                int(out, i64::from(y.wrapping_sub(b.at.1)));
                 b.at = (x, y);
             }
             None => {
@@ -144,18 +172,18 @@ pub(in crate::storage) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
             (NAV_STATUS, nav_status, b.nav_status),
         ] {
             if what & bit != 0 {
-                int(&mut out, v.wrapping_sub(was) as i64);
+                int(out, v.wrapping_sub(was) as i64);
             }
         }
         if what & MSG_TYPE != 0 {
             out.push(r.msg_type);
         }
         if what & NAMES != 0 {
-            uint(&mut out, ids.0);
-            uint(&mut out, ids.1);
+            uint(out, ids.0);
+            uint(out, ids.1);
         }
         out.extend_from_slice(&r.hash.to_le_bytes());
-        b = Before {
+        *b = Before {
             seq: r.seq,
             t: r.time,
             sog,
@@ -164,10 +192,25 @@ pub(in crate::storage) fn encode(rows: &[&PositionRow]) -> Vec<u8> {
             nav_status,
             msg_type: r.msg_type,
             names: ids,
-            ..b
+            ..*b
         };
+        self.n += 1;
     }
-    out
+
+    /// The stored form of the reports pushed.
+    pub(in crate::storage) fn finish(self) -> Vec<u8> {
+        let names = self.names.iter().map(|n| n.len() + 1).sum::<usize>();
+        let mut out = Vec::with_capacity(16 + names + self.points.len());
+        out.push(LAYOUT);
+        uint(&mut out, self.names.len() as u64);
+        for n in &self.names {
+            uint(&mut out, n.len() as u64);
+            out.extend_from_slice(n.as_bytes());
+        }
+        uint(&mut out, self.n);
+        out.extend_from_slice(&self.points);
+        out
+    }
 }
 
 /// Where `s` is in `names`, added at the end if it is not there. The
