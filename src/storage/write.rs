@@ -282,17 +282,28 @@ fn has_nul(s: &str) -> bool {
     s.contains('\0')
 }
 
-/// Replaces the NULs of `s`, unless `s` is `clean`, a name already
-/// looked at (records share their names: a batch's rows mostly carry the
-/// one its row before carried).
-fn clean_arc(s: &mut Arc<str>, clean: &mut Option<Arc<str>>) {
-    if clean.as_ref().is_some_and(|c| Arc::ptr_eq(c, s)) {
+/// Names of a batch looked at already, by address: the slot of an address
+/// holds the last such name. A batch's rows share a few names, and hold
+/// every name looked at (only a name with a NUL is replaced, and only by
+/// a clean one), so an address stays its name's for the whole look.
+#[derive(Default)]
+struct CleanNames([usize; CLEAN_SLOTS]);
+
+const CLEAN_SLOTS: usize = 16;
+
+/// Replaces the NULs of `s`, unless it was looked at already.
+fn clean_arc(s: &mut Arc<str>, clean: &mut CleanNames) {
+    let address = |s: &Arc<str>| Arc::as_ptr(s).cast::<u8>() as usize;
+    let slot = |a: usize| (a >> 4) % CLEAN_SLOTS;
+    let a = address(s);
+    if clean.0[slot(a)] == a {
         return;
     }
     if has_nul(s) {
         *s = s.replace('\0', NUL_STANDIN).into();
     }
-    *clean = Some(s.clone());
+    let a = address(s);
+    clean.0[slot(a)] = a;
 }
 
 fn clean_string(s: &mut Option<String>) {
@@ -304,18 +315,18 @@ fn clean_string(s: &mut Option<String>) {
 /// Replaces every NUL in `b`'s positions' and static changes' text by
 /// [`NUL_STANDIN`] (a scan when there is none, the common case).
 fn clean_nul(b: &mut Batch) {
-    let (mut station, mut source) = (None, None);
+    let mut clean = CleanNames::default();
     for p in &mut b.positions {
         if let Some(st) = p.station.as_mut() {
-            clean_arc(st, &mut station);
+            clean_arc(st, &mut clean);
         }
-        clean_arc(&mut p.source, &mut source);
+        clean_arc(&mut p.source, &mut clean);
     }
     for s in &mut b.statics {
         if let Some(st) = s.station.as_mut() {
-            clean_arc(st, &mut station);
+            clean_arc(st, &mut clean);
         }
-        clean_arc(&mut s.source, &mut source);
+        clean_arc(&mut s.source, &mut clean);
         clean_string(&mut s.info.name);
         clean_string(&mut s.info.callsign);
         clean_string(&mut s.info.destination);
