@@ -23,9 +23,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use points::name_of;
-use points::Packer;
 pub(super) use points::{decode, encode};
+use points::{name_of, Packer};
 
 use super::{cell_of, hour_of, HeardRow, PositionRow, StaticRow, StorageError, Tick};
 use aiswatch_core::ids::Mmsi;
@@ -143,13 +142,8 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
     groups.sort_unstable_by_key(|g| g.0.key);
     let seq = |&i: &u32| rows[i as usize].seq;
     let mut out = Vec::with_capacity(groups.len());
-    for (
-        Gathered {
-            key, rows: mut g, ..
-        },
-        packer,
-    ) in groups
-    {
+    for (gathered, packer) in groups {
+        let (key, mut g) = (gathered.key, gathered.rows);
         if let Some(p) = packer {
             // Sequence and time both rising: no report repeated.
             out.push(Block::packed(key, g, rows, p.finish()));
@@ -179,7 +173,8 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
 struct Gathered {
     key: BlockKey,
     rows: Vec<u32>,
-    /// Each row's sequence number and time above the row's before.
+    /// Every row's sequence number and time above those of the row
+    /// before it.
     rising: bool,
     /// The last row's sequence number and time.
     last: (u64, Millis),

@@ -93,6 +93,8 @@ pub(in crate::storage) struct Packer<'a> {
     names: Vec<&'a str>,
     /// The addresses of the last report's station name (0: none) and
     /// source name: a report's are mostly those of the report before.
+    /// The reports pushed are borrowed for the packer's life, so an
+    /// address stays its name's.
     last_names: (usize, usize),
     b: Before,
     points: Vec<u8>,
