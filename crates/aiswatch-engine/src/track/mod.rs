@@ -226,12 +226,22 @@ struct StationNames {
     /// The decoder's name's address: that name (held, so that the address
     /// stays its own) and the copy.
     by_address: AHashMap<usize, (Arc<str>, Arc<str>)>,
+    /// A new name past this many is added only after the names no vessel
+    /// holds are forgotten: station ids churning (a receiver sending a new
+    /// one with every line) do not pile up between vessels leaving.
+    prune_at: usize,
 }
+
+/// The fewest names [`StationNames`] holds before forgetting any.
+const STATION_NAMES_KEPT: usize = 64;
 
 impl StationNames {
     /// The copy of `name`.
     fn of(&mut self, name: &Arc<str>) -> &Arc<str> {
         let address = Arc::as_ptr(name).cast::<u8>() as usize;
+        if self.by_address.len() >= self.prune_at && !self.by_address.contains_key(&address) {
+            self.prune();
+        }
         &self
             .by_address
             .entry(address)
@@ -246,6 +256,7 @@ impl StationNames {
         if crate::oversized(self.by_address.capacity(), self.by_address.len()) {
             self.by_address.shrink_to_fit();
         }
+        self.prune_at = (2 * self.by_address.len()).max(STATION_NAMES_KEPT);
     }
 }
 
@@ -550,5 +561,15 @@ mod tests {
         assert_eq!(s.stations.by_address.len(), 1, "no vessel holds rx1");
         assert_eq!(s.remove(&[a]), 1);
         assert!(s.stations.by_address.is_empty());
+
+        // A station id new with every message, no vessel leaving: the
+        // names no vessel holds are forgotten as new ones come.
+        for i in 0..1_000 {
+            let mut m = out[0].clone();
+            m.station = Some(Arc::from(format!("churn-{i}")));
+            s.apply(&src, &m);
+        }
+        assert_eq!(&*held(&s, a), "churn-999");
+        assert!(s.stations.by_address.len() <= STATION_NAMES_KEPT + 1);
     }
 }
