@@ -74,19 +74,14 @@ impl Block {
         }
     }
 
+    /// The block of `rows` (indices into `all`, sequence order), packed.
     fn pack(key: BlockKey, rows: Vec<u32>, all: &[PositionRow]) -> Block {
         let refs: Vec<&PositionRow> = rows.iter().map(|&i| &all[i as usize]).collect();
-        let seq = |r: Option<&&PositionRow>| r.map_or(0, |r| r.seq as i64);
+        let (points, times) = (encode(&refs), refs.iter().map(|r| r.time));
         Block {
-            cell: key.0,
-            hour: key.1,
-            mmsi: key.2,
-            first_seq: seq(refs.first()),
-            last_seq: seq(refs.last()),
-            t_min: refs.iter().map(|r| r.time).min().unwrap_or(0),
-            t_max: refs.iter().map(|r| r.time).max().unwrap_or(0),
-            points: encode(&refs),
-            rows,
+            t_min: times.clone().min().unwrap_or(0),
+            t_max: times.max().unwrap_or(0),
+            ..Block::packed(key, rows, all, points)
         }
     }
 
