@@ -64,6 +64,60 @@ mod wal {
         }
     }
 
+    /// The page size and the WAL checkpoint interval (in pages) every
+    /// connection of `store` has.
+    async fn pages(store: &Store) -> Vec<(i64, i64)> {
+        let crate::storage::Backend::Sqlite { pool, writer, .. } = &store.backend else {
+            panic!("not SQLite");
+        };
+        let mut got = Vec::new();
+        for p in [pool, writer] {
+            let mut c = p.acquire().await.unwrap();
+            let one = |q: &'static str| sqlx::query_scalar::<_, i64>(q);
+            let size = one("PRAGMA page_size").fetch_one(&mut *c).await.unwrap();
+            let every = one("PRAGMA wal_autocheckpoint")
+                .fetch_one(&mut *c)
+                .await
+                .unwrap();
+            got.push((size, every));
+        }
+        got
+    }
+
+    /// A new store is made with 16 KiB pages; one made with other pages
+    /// keeps them. Either checkpoints the WAL every 16 MiB, in its pages.
+    #[tokio::test]
+    async fn new_stores_have_16_kib_pages_and_old_ones_keep_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("new.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        assert_eq!(pages(&store).await, [(16384, 1024); 2]);
+        store.close().await;
+
+        let old = dir.path().join("old.db");
+        let mut c =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", old.display()))
+                .await
+                .unwrap();
+        for q in [
+            "PRAGMA page_size = 4096",
+            "PRAGMA journal_mode = WAL",
+            "CREATE TABLE t (x)",
+        ] {
+            sqlx::query(q).execute(&mut c).await.unwrap();
+        }
+        c.close().await.unwrap();
+        let store = Store::connect(&format!("sqlite://{}", old.display()))
+            .await
+            .unwrap();
+        assert_eq!(pages(&store).await, [(4096, 4096); 2]);
+        let (mut tx, stats) = quick_writer(&store);
+        tx.send(batch(0)).await;
+        written(&stats, BATCH as u64, 60).await;
+        drop(tx);
+        assert_eq!(store.count_positions().await.unwrap(), BATCH as i64);
+    }
+
     /// Batch after batch through the writer, with and without a reader
     /// holding a snapshot (as an API query does while it reads): the WAL
     /// file stays within its bound, and comes back within it once a reader
