@@ -204,10 +204,13 @@ pub(super) trait BulkWrites: sqlx::Database {
         blocks: &[&Block],
     ) -> Result<Vec<Stored>, StorageError>;
 
-    /// Writes `blocks`, and whatever the database keeps to find them.
+    /// Writes `blocks`, and whatever the database keeps to find them. A
+    /// database may move a block's packed reports into its statement
+    /// rather than copy them: the blocks of a failed transaction are packed
+    /// again before it is tried again.
     async fn insert_blocks(
         tx: &mut sqlx::Transaction<'_, Self>,
-        blocks: &[Block],
+        blocks: &mut [Block],
     ) -> Result<(), StorageError>;
 
     /// Writes `ticks`, through statements prepared once per connection.

@@ -384,7 +384,7 @@ impl Store {
                         .iter()
                         .map(super::position_row)
                         .collect::<Result<Vec<_>, _>>()?;
-                    Sqlite::insert_blocks(&mut tx, &blocks::group(&reports, true)).await?;
+                    Sqlite::insert_blocks(&mut tx, &mut blocks::group(&reports, true)).await?;
                     sqlx::query("DELETE FROM positions WHERE (cell, hour, mmsi, t, hash) <= ($1, $2, $3, $4, $5)")
                         .bind(key.0).bind(key.1).bind(key.2).bind(key.3).bind(key.4)
                         .execute(&mut *tx)
@@ -410,10 +410,10 @@ impl Store {
                         .iter()
                         .map(super::position_row)
                         .collect::<Result<Vec<_>, _>>()?;
-                    let blocks = blocks::group(&reports, true);
+                    let mut blocks = blocks::group(&reports, true);
                     self.ensure_partitions(p, &blocks).await?;
                     let mut tx = p.begin().await?;
-                    Postgres::insert_blocks(&mut tx, &blocks).await?;
+                    Postgres::insert_blocks(&mut tx, &mut blocks).await?;
                     sqlx::query("DELETE FROM positions WHERE (mmsi, t, hash) <= ($1, $2, $3)")
                         .bind(key.0)
                         .bind(key.1)

@@ -72,10 +72,10 @@ impl BulkWrites for Sqlite {
 
     async fn insert_blocks(
         tx: &mut sqlx::Transaction<'_, Sqlite>,
-        blocks: &[Block],
+        blocks: &mut [Block],
     ) -> Result<(), StorageError> {
         for piece in pieces(blocks.len(), ROWS) {
-            insert_chunk(tx, &blocks[piece]).await?;
+            insert_chunk(tx, &mut blocks[piece]).await?;
         }
         let mut vessel_hours: Vec<[i64; 3]> =
             blocks.iter().map(|b| [b.mmsi, b.hour, b.cell]).collect();
@@ -185,9 +185,11 @@ fn insert_sql(rows: usize) -> String {
     )
 }
 
+/// Writes `blocks`, their packed reports moved into the statement (sqlx
+/// copies a borrowed blob, to hand it to SQLite's thread).
 async fn insert_chunk(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    blocks: &[Block],
+    blocks: &mut [Block],
 ) -> Result<(), StorageError> {
     let sql = insert_sql(blocks.len());
     let mut q = sqlx::query(&sql);
@@ -201,7 +203,7 @@ async fn insert_chunk(
             .bind(b.t_min)
             .bind(b.t_max)
             .bind(b.n())
-            .bind(&b.points);
+            .bind(std::mem::take(&mut b.points));
     }
     q.execute(&mut **tx).await?;
     Ok(())

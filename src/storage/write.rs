@@ -26,6 +26,8 @@ pub struct Prepared {
     batch: Batch,
     blocks: Vec<Block>,
     heard: Option<Vec<u8>>,
+    /// See [`Prepared::packed_bytes`].
+    packed: usize,
 }
 
 impl Prepared {
@@ -34,10 +36,13 @@ impl Prepared {
         clean_nul(&mut batch);
         let blocks = blocks::group(&batch.positions, false);
         let heard = (!batch.heard.is_empty()).then(|| blocks::encode_heard(&batch.heard));
+        let packed = blocks.iter().map(|b| b.points.len()).sum::<usize>()
+            + heard.as_ref().map_or(0, Vec::len);
         Prepared {
             batch,
             blocks,
             heard,
+            packed,
         }
     }
 
@@ -49,8 +54,7 @@ impl Prepared {
     /// The packed bytes it writes (position blocks, messages heard): most
     /// of what its commit adds to the store.
     pub fn packed_bytes(&self) -> usize {
-        self.blocks.iter().map(|b| b.points.len()).sum::<usize>()
-            + self.heard.as_ref().map_or(0, Vec::len)
+        self.packed
     }
 }
 
@@ -79,6 +83,7 @@ impl Store {
             batch,
             blocks,
             heard,
+            ..
         } = prepared;
         let (batch, heard) = (&*batch, heard.as_deref());
         if batch.is_empty() && (batch.input.is_none() || self.fence.is_none()) {
@@ -94,7 +99,7 @@ impl Store {
             self.ensure_partitions(p, blocks).await?;
         }
         let max_t = batch.positions.iter().map(|p| p.time).max();
-        match &self.backend {
+        let res = match &self.backend {
             Backend::Sqlite { writer, .. } => {
                 let mut conn = writer.acquire().await?;
                 let res = async {
@@ -138,7 +143,13 @@ impl Store {
                 }
                 res
             }
+        };
+        if res.is_err() {
+            // The blocks may have given their packed reports to the
+            // statements, or lost reports found stored: packed again.
+            *blocks = blocks::group(&batch.positions, false);
         }
+        res
     }
 
     /// Creates the day partitions `blocks` fall in (PostgreSQL).
@@ -382,11 +393,12 @@ impl BulkWrites for Postgres {
 
     async fn insert_blocks(
         tx: &mut sqlx::Transaction<'_, Postgres>,
-        blocks: &[Block],
+        blocks: &mut [Block],
     ) -> Result<(), StorageError> {
         // Straight into each day's partition (made beforehand, see
         // `ensure_partitions`): through the parent, the server routes every
         // row to its partition. A batch mostly falls in one day.
+        let blocks = &*blocks;
         for d in days_of(blocks) {
             let data = copy_binary(blocks.iter().filter(|b| day_of(b) == d));
             let mut copy = tx

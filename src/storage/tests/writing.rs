@@ -29,6 +29,56 @@ async fn written(stats: &writer::WriterStats, n: u64, secs: u64) {
     }
 }
 
+/// A transaction that fails after its blocks' packed reports went into
+/// their statement is tried again with the blocks packed anew: every
+/// report is stored, as sent.
+#[tokio::test]
+async fn a_failed_sqlite_transaction_is_written_whole_when_tried_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let Backend::Sqlite { writer, .. } = &store.backend else {
+        unreachable!("a SQLite store")
+    };
+    // The commit's last statement, the high-water mark, is refused while
+    // `refuse` holds a row: the blocks are in by then.
+    for q in [
+        "CREATE TABLE refuse (x)",
+        "INSERT INTO refuse VALUES (1)",
+        "CREATE TRIGGER refuse_meta BEFORE INSERT ON store_meta \
+         WHEN EXISTS (SELECT 1 FROM refuse) BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    ] {
+        sqlx::query(q).execute(writer).await.unwrap();
+    }
+    let sent: Vec<PositionRow> = (0..60)
+        .map(|i| {
+            pos(
+                244_000_000 + i % 3,
+                1_700_000_000_000 + i64::from(i) * 10_000,
+                4.0,
+                52.0,
+            )
+        })
+        .collect();
+    let mut prepared = Prepared::new(Batch {
+        positions: sent.clone(),
+        ..Batch::default()
+    });
+    let err = store.write_prepared(&mut prepared).await.unwrap_err();
+    assert!(err.to_string().contains("refused"), "{err}");
+    assert_eq!(store.count_positions().await.unwrap(), 0);
+    sqlx::query("DELETE FROM refuse")
+        .execute(writer)
+        .await
+        .unwrap();
+    store.write_prepared(&mut prepared).await.unwrap();
+    for m in 244_000_000..244_000_003 {
+        let got = store.track(Mmsi(m), 0, Millis::MAX, 100).await.unwrap();
+        let want: Vec<_> = sent.iter().filter(|r| r.mmsi.0 == m).cloned().collect();
+        assert_eq!(got, want, "vessel {m}");
+    }
+}
+
 mod wal {
     use std::sync::atomic::Ordering::Relaxed;
 
