@@ -96,41 +96,45 @@ impl Block {
 /// `one_each`: a block per row (rows that may span batches, see
 /// [`super::Store::move_legacy_positions`]).
 pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
-    // Rows gathered by key in one pass (a batch holds a few thousand keys
-    // for tens of thousands of rows), then the keys sorted.
+    // Rows counted by key in one pass (a batch holds a few thousand keys
+    // for tens of thousands of rows), then listed, then the keys sorted.
     let mut at: ahash::AHashMap<BlockKey, usize> = ahash::AHashMap::new();
     let mut groups: Vec<Gathered> = Vec::new();
     let mut group_of: Vec<u32> = Vec::with_capacity(rows.len());
-    for (i, r) in rows.iter().enumerate() {
+    for r in rows {
         let key = (cell_of(r.lon, r.lat), hour_of(r.time), i64::from(r.mmsi.0));
         let g = *at.entry(key).or_insert_with(|| {
             groups.push(Gathered {
                 key,
                 rows: Vec::new(),
+                n: 0,
                 rising: true,
                 last: (0, Millis::MIN),
             });
             groups.len() - 1
         });
         let grp = &mut groups[g];
-        grp.rising &= grp.rows.is_empty() || r.seq > grp.last.0 && r.time > grp.last.1;
+        grp.rising &= grp.n == 0 || r.seq > grp.last.0 && r.time > grp.last.1;
         grp.last = (r.seq, r.time);
-        grp.rows.push(i as u32);
+        grp.n += 1;
         group_of.push(g as u32);
     }
-    // A vessel's reports mostly come in sequence and time order: those
-    // blocks are packed in one pass over the batch in order (each block's
-    // reports read one by one from all over the batch would each wait for
-    // memory).
+    // Each block's rows listed in one pass over the batch in order, each
+    // list made its size at once. A vessel's reports mostly come in
+    // sequence and time order: those blocks are packed in the same pass
+    // (each block's reports read one by one from all over the batch would
+    // each wait for memory).
     let mut packers: Vec<Option<Packer>> = groups
-        .iter()
-        .map(|g| (g.rising && !one_each).then(|| Packer::with_room(g.rows.len())))
+        .iter_mut()
+        .map(|g| {
+            g.rows = Vec::with_capacity(g.n);
+            (g.rising && !one_each).then(|| Packer::with_room(g.n))
+        })
         .collect();
-    if packers.iter().any(Option::is_some) {
-        for (r, &g) in rows.iter().zip(&group_of) {
-            if let Some(p) = &mut packers[g as usize] {
-                p.push(r);
-            }
+    for (i, (r, &g)) in rows.iter().zip(&group_of).enumerate() {
+        groups[g as usize].rows.push(i as u32);
+        if let Some(p) = &mut packers[g as usize] {
+            p.push(r);
         }
     }
     let mut groups: Vec<(Gathered, Option<Packer>)> = groups.into_iter().zip(packers).collect();
@@ -168,6 +172,8 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
 struct Gathered {
     key: BlockKey,
     rows: Vec<u32>,
+    /// Rows counted so far.
+    n: usize,
     /// Every row's sequence number and time above those of the row
     /// before it.
     rising: bool,

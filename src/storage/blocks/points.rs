@@ -115,7 +115,7 @@ impl<'a> Packer<'a> {
 
     /// Packs `r`, the next report in sequence order.
     pub(in crate::storage) fn push(&mut self, r: &'a PositionRow) {
-        let (out, b) = (&mut self.points, &mut self.b);
+        let (mut out, b) = (PointBytes::default(), &mut self.b);
         let addresses = (
             r.station.as_deref().map_or(0, |s| s.as_ptr() as usize),
             r.source.as_ptr() as usize,
@@ -153,18 +153,18 @@ impl<'a> Packer<'a> {
         ]
         .into_iter()
         .fold(0, |what, (set, bit)| if set { what | bit } else { what });
-        out.push(what);
-        uint(out, r.seq.wrapping_sub(b.seq));
-        int(out, if what & MILLIS == 0 { dt / 1000 } else { dt });
+        out.byte(what);
+        out.uint(r.seq.wrapping_sub(b.seq));
+        out.int(if what & MILLIS == 0 { dt / 1000 } else { dt });
         match place {
             Some((x, y)) => {
-                int(out, i64::from(x.wrapping_sub(b.at.0)));
-                int(out, i64::from(y.wrapping_sub(b.at.1)));
+                out.int(i64::from(x.wrapping_sub(b.at.0)));
+                out.int(i64::from(y.wrapping_sub(b.at.1)));
                 b.at = (x, y);
             }
             None => {
-                out.extend_from_slice(&r.lon.to_le_bytes());
-                out.extend_from_slice(&r.lat.to_le_bytes());
+                out.bytes(&r.lon.to_le_bytes());
+                out.bytes(&r.lat.to_le_bytes());
             }
         }
         for (bit, v, was) in [
@@ -174,17 +174,18 @@ impl<'a> Packer<'a> {
             (NAV_STATUS, nav_status, b.nav_status),
         ] {
             if what & bit != 0 {
-                int(out, v.wrapping_sub(was) as i64);
+                out.int(v.wrapping_sub(was) as i64);
             }
         }
         if what & MSG_TYPE != 0 {
-            out.push(r.msg_type);
+            out.byte(r.msg_type);
         }
         if what & NAMES != 0 {
-            uint(out, ids.0);
-            uint(out, ids.1);
+            out.uint(ids.0);
+            out.uint(ids.1);
         }
-        out.extend_from_slice(&r.hash.to_le_bytes());
+        out.bytes(&r.hash.to_le_bytes());
+        self.points.extend_from_slice(&out.buf[..out.len]);
         *b = Before {
             seq: r.seq,
             t: r.time,
@@ -228,16 +229,58 @@ pub(super) fn name_of<'a>(names: &mut Vec<&'a str>, s: &'a str) -> u64 {
     }
 }
 
+/// The most bytes a point takes: `what`, seq and time (varints of up to
+/// ten bytes), the place in degrees, four small fields, the message type,
+/// two name indices and the hash.
+const MAX_POINT: usize = 1 + 2 * 10 + 2 * 8 + 4 * 10 + 1 + 2 * 10 + 8;
+
+/// One point's bytes as they are put together, copied onto the block's at
+/// once: pushed onto a `Vec` a byte at a time, each byte would store and
+/// load the `Vec`'s length again (a byte written may be any memory).
+struct PointBytes {
+    buf: [u8; MAX_POINT],
+    len: usize,
+}
+
+impl Default for PointBytes {
+    fn default() -> Self {
+        PointBytes {
+            buf: [0; MAX_POINT],
+            len: 0,
+        }
+    }
+}
+
+impl PointBytes {
+    fn byte(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.buf[self.len..self.len + b.len()].copy_from_slice(b);
+        self.len += b.len();
+    }
+
+    fn uint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.byte(v as u8 | 0x80);
+            v >>= 7;
+        }
+        self.byte(v as u8);
+    }
+
+    fn int(&mut self, v: i64) {
+        self.uint(((v << 1) ^ (v >> 63)) as u64);
+    }
+}
+
 fn uint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push(v as u8 | 0x80);
         v >>= 7;
     }
     out.push(v as u8);
-}
-
-fn int(out: &mut Vec<u8>, v: i64) {
-    uint(out, ((v << 1) ^ (v >> 63)) as u64);
 }
 
 /// The reports of a stored block of vessel `mmsi`, in the order written.
