@@ -52,10 +52,15 @@ const MIN_POINT: usize = 1 + 1 + 1 + 2 + 8;
 /// 1/10 000 minute per degree.
 pub(super) const PER_DEG: f64 = 600_000.0;
 
-/// `deg` in AIS units, when that gives `deg` back exactly.
+/// `deg` in AIS units, when that gives `deg` back exactly. Rounded half
+/// away from zero by hand, not by libm's `round` (a call on the baseline
+/// x86-64): a value that comes back exactly is within a hair of a whole
+/// unit, which every way of rounding gives alike.
 fn units(deg: f64) -> Option<i32> {
-    let u = (deg * PER_DEG).round();
-    (u.abs() <= f64::from(i32::MAX) && u / PER_DEG == deg).then_some(u as i32)
+    let x = deg * PER_DEG;
+    let u = (x + 0.5f64.copysign(x)) as i64;
+    let u = i32::try_from(u).ok().filter(|&u| u != i32::MIN)?;
+    (f64::from(u) / PER_DEG == deg).then_some(u)
 }
 
 /// What the fields of a report are changes from.
@@ -551,6 +556,21 @@ fn decode_postcard(mmsi: Mmsi, body: &[u8]) -> Result<Vec<PositionRow>, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// AIS units rounded by hand: the answer libm's `round` gives,
+        /// for AIS values, values halfway between and any float.
+        #[test]
+        fn units_are_what_rounding_gives(deg in proptest::num::f64::ANY, k in -110_000_000i64..110_000_000) {
+            let rounded = |deg: f64| {
+                let u = (deg * PER_DEG).round();
+                (u.abs() <= f64::from(i32::MAX) && u / PER_DEG == deg).then_some(u as i32)
+            };
+            for d in [deg, -deg, k as f64 / PER_DEG, (k as f64 + 0.5) / PER_DEG, deg * 1e-6] {
+                proptest::prop_assert_eq!(units(d), rounded(d), "{}", d);
+            }
+        }
+    }
 
     fn report(seq: u64, t: i64, lon: f64, lat: f64) -> PositionRow {
         PositionRow {
