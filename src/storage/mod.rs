@@ -37,6 +37,7 @@ pub mod federation;
 mod holds;
 mod model;
 mod positions;
+mod postgres;
 pub mod raw;
 pub mod rebuild;
 mod reworded;
