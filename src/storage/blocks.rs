@@ -124,13 +124,11 @@ pub(super) fn group(rows: &[PositionRow], one_each: bool) -> Vec<Block> {
     // sequence and time order: those blocks are packed in the same pass
     // (each block's reports read one by one from all over the batch would
     // each wait for memory).
-    let mut packers: Vec<Option<Packer>> = groups
-        .iter_mut()
-        .map(|g| {
-            g.rows = Vec::with_capacity(g.n);
-            (g.rising && !one_each).then(|| Packer::with_room(g.n))
-        })
-        .collect();
+    let mut packers: Vec<Option<Packer>> = Vec::with_capacity(groups.len());
+    for g in &mut groups {
+        g.rows.reserve_exact(g.n);
+        packers.push((g.rising && !one_each).then(|| Packer::with_room(g.n)));
+    }
     for (i, (r, &g)) in rows.iter().zip(&group_of).enumerate() {
         groups[g as usize].rows.push(i as u32);
         if let Some(p) = &mut packers[g as usize] {

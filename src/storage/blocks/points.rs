@@ -210,12 +210,12 @@ impl<'a> Packer<'a> {
         let names = self.names.iter().map(|n| n.len() + 1).sum::<usize>();
         let mut out = Vec::with_capacity(16 + names + self.points.len());
         out.push(LAYOUT);
-        uint(&mut out, self.names.len() as u64);
+        out.uint(self.names.len() as u64);
         for n in &self.names {
-            uint(&mut out, n.len() as u64);
+            out.uint(n.len() as u64);
             out.extend_from_slice(n.as_bytes());
         }
-        uint(&mut out, self.n);
+        out.uint(self.n);
         out.extend_from_slice(&self.points);
         out
     }
@@ -257,15 +257,15 @@ impl Default for PointBytes {
 }
 
 impl PointBytes {
-    fn byte(&mut self, b: u8) {
-        self.buf[self.len] = b;
-        self.len += 1;
-    }
-
     fn bytes(&mut self, b: &[u8]) {
         self.buf[self.len..self.len + b.len()].copy_from_slice(b);
         self.len += b.len();
     }
+}
+
+/// Where a block's integers go: LEB128 varints, signed ones zigzag first.
+trait Varints {
+    fn byte(&mut self, b: u8);
 
     fn uint(&mut self, mut v: u64) {
         while v >= 0x80 {
@@ -280,12 +280,17 @@ impl PointBytes {
     }
 }
 
-fn uint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push(v as u8 | 0x80);
-        v >>= 7;
+impl Varints for PointBytes {
+    fn byte(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
     }
-    out.push(v as u8);
+}
+
+impl Varints for Vec<u8> {
+    fn byte(&mut self, b: u8) {
+        self.push(b);
+    }
 }
 
 /// The reports of a stored block of vessel `mmsi`, in the order written.
