@@ -43,6 +43,7 @@ mod reload;
 mod report_times;
 mod ring;
 mod silence;
+mod vessel_episode;
 
 registry::registry! {
     /// AIS silence inside a zone.

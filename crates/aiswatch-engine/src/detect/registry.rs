@@ -324,6 +324,17 @@ pub(crate) struct Memory {
     pub(crate) quiet: Duration,
 }
 
+impl Memory {
+    /// The memory of a detector of episodes, which alert once they have
+    /// lasted (in each zone where it runs) these `min_durations`.
+    pub(crate) fn episodes(min_durations: impl Iterator<Item = Duration>) -> Memory {
+        Memory {
+            episode: min_durations.max().unwrap_or_default(),
+            quiet: Duration::ZERO,
+        }
+    }
+}
+
 /// What a zone reload does to a detector's zone indices: old index → new
 /// index of the same zone, and whether the new zone runs the detector.
 pub(crate) struct Reload<'a> {

@@ -12,16 +12,14 @@
 
 use std::time::Duration;
 
-use ahash::{AHashMap, AHashSet};
-
 use super::context::{Context, Key, Report};
-use super::episode::{Contact, Episode};
-use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
-use super::{angle_deg, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
+use super::episode::Episode;
+use super::registry::ZoneParams;
+use super::vessel_episode::{raise, Episodes, VesselEpisode};
+use super::{angle_deg, ms, Fix};
 use crate::alert::{ended_clause, english, message, Alert, Kind, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::time::Millis;
-use aiswatch_zones::ZoneSet;
 
 mod params;
 pub(super) use params::{Params, SPEC};
@@ -30,18 +28,14 @@ mod details;
 pub use details::Details;
 
 /// The drifting detector: per vessel, its drifting episode.
-#[derive(Debug, Default)]
-pub(crate) struct Drifting {
-    params: ZoneParams<Params>,
-    vessels: AHashMap<Mmsi, Drift>,
-}
+pub(super) type Drifting = Episodes<Drift>;
 
 /// Degrees of slack on the angle band once drifting.
 const ANGLE_SLACK: f64 = 5.0;
 
 /// A vessel drifting in a zone (alerted or not yet).
 #[derive(Debug, Clone)]
-struct Drift {
+pub(super) struct Drift {
     zone: u16,
     ep: Episode,
     start: (f64, f64),
@@ -83,84 +77,26 @@ fn judge(
     }
 }
 
-impl Detector for Drifting {
-    fn configure(&mut self, zones: &ZoneSet, defaults: &Defaults) {
-        self.params = ZoneParams::new(Kind::Drifting, zones, defaults);
+impl VesselEpisode for Drift {
+    const KIND: Kind = Kind::Drifting;
+    type Params = Params;
+
+    fn min_duration(p: &Params) -> Duration {
+        p.min_duration
     }
 
-    fn memory(&self, _cfg: &DetectConfig) -> Memory {
-        let episode = self
-            .params
-            .iter()
-            .map(|p| p.min_duration)
-            .max()
-            .unwrap_or_default();
-        Memory {
-            episode,
-            quiet: Duration::ZERO,
-        }
+    fn episode_mut(&mut self) -> &mut Episode {
+        &mut self.ep
     }
 
-    fn position(&mut self, cx: &mut Context, r: &Report) {
-        self.report(cx, r);
+    fn zone_mut(&mut self) -> &mut u16 {
+        &mut self.zone
     }
 
-    fn due(&mut self, cx: &mut Context, key: Key, _due: Millis) {
-        self.check(cx, key.vessel, key.at);
-    }
-
-    fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
-        let Some(d) = self.vessels.remove(&mmsi) else {
-            return;
-        };
-        if let Some(last) = cx.last(mmsi).cloned() {
-            let alert = drift_alert(cx, &self.params, mmsi, &d, &last, Some(REASON_FORGOTTEN));
-            cx.out.extend(alert);
-        }
-    }
-
-    fn forgotten(&mut self, _dropped: &AHashSet<Mmsi>) {
-        shrink(&mut self.vessels);
-    }
-
-    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
-        let ending: Vec<(Mmsi, &'static str)> = self
-            .vessels
-            .iter()
-            .filter_map(|(m, d)| reload.ends(d.zone, Kind::Drifting).map(|r| (*m, r)))
-            .collect();
-        for (mmsi, reason) in ending {
-            let Some(d) = self.vessels.remove(&mmsi) else {
-                continue;
-            };
-            if let Some(last) = cx.last(mmsi).cloned() {
-                let alert = drift_alert(cx, &self.params, mmsi, &d, &last, Some(reason));
-                cx.out.extend(alert);
-            }
-        }
-    }
-
-    fn remap(&mut self, reload: &Reload) {
-        for d in self.vessels.values_mut() {
-            d.zone = reload.zone(d.zone);
-        }
-    }
-
-    #[cfg(test)]
-    fn holds(&self, mmsi: Mmsi) -> bool {
-        self.vessels.contains_key(&mmsi)
-    }
-}
-
-impl Drifting {
-    fn report(&mut self, cx: &mut Context, r: &Report) {
+    fn report(on: &mut Drifting, cx: &mut Context, r: &Report) {
         let (mmsi, fix) = (r.mmsi, r.fix);
-        let zone = r
-            .place
-            .zones
-            .iter()
-            .find_map(|&z| self.params.get(z).map(|p| (z, *p)));
-        let drift = self.vessels.get(&mmsi);
+        let zone = on.zone_of(r);
+        let drift = on.vessels.get(&mmsi);
         if zone.is_none() && drift.is_none() {
             return;
         }
@@ -180,12 +116,10 @@ impl Drifting {
             },
         };
         if let Some(reason) = end {
-            if let Some(d) = self.vessels.remove(&mmsi) {
-                cx.out.extend(drift_alert(cx, &self.params, mmsi, &d, fix, Some(reason)));
-            }
+            on.end(cx, mmsi, fix, reason);
         }
         let Some((z, p)) = zone else { return };
-        match self.vessels.get_mut(&mmsi) {
+        match on.vessels.get_mut(&mmsi) {
             Some(d) => {
                 d.reports += 1;
                 if let Says::Drifting { angle, sog } = judge(&p, anchored, sog, angle, slack) {
@@ -205,7 +139,7 @@ impl Drifting {
                         max_angle: angle,
                         max_sog: sog,
                     };
-                    self.vessels.insert(mmsi, d);
+                    on.vessels.insert(mmsi, d);
                     cx.schedule(
                         fix.time.saturating_add(ms(p.min_duration)),
                         Key::at(mmsi, fix.time),
@@ -215,107 +149,83 @@ impl Drifting {
         }
     }
 
-    fn check(&mut self, cx: &mut Context, mmsi: Mmsi, since: Millis) {
-        let now = cx.now;
-        let stale = cx.stale();
-        let update = cx.update_every();
-        let Some(last) = cx.last(mmsi).cloned() else {
-            return;
-        };
-        if self.vessels.get(&mmsi).is_none_or(|d| d.ep.since != since) {
-            return;
-        }
-        // A silence ends the episode (it is not suspended).
-        if Episode::contact(now, last.time, stale, 0) != Contact::Heard {
-            if let Some(d) = self.vessels.remove(&mmsi) {
-                cx.out
-                    .extend(drift_alert(cx, &self.params, mmsi, &d, &last, Some("contact lost")));
-            }
-            return;
-        }
-        let Some(d) = self.vessels.get_mut(&mmsi) else {
+    fn check(on: &mut Drifting, cx: &mut Context, mmsi: Mmsi, since: Millis) {
+        let Some((params, d, last)) = on.heard(cx, mmsi, since) else {
             return;
         };
         // Reports must cover `min_duration` (sparse or satellite data).
-        let min_dur = self.params.get(d.zone).map_or(0, |p| ms(p.min_duration));
+        let min_dur = params.get(d.zone).map_or(0, |p| ms(p.min_duration));
         let short = min_dur - (last.time - d.ep.since);
         if d.ep.alert.is_none() && short > 0 {
-            cx.schedule(now.saturating_add(short), Key::at(mmsi, since));
+            cx.schedule(cx.now.saturating_add(short), Key::at(mmsi, since));
             return;
         }
-        let z = cx.zone(d.zone);
-        let (state, _) =
-            d.ep.raise(Kind::Drifting, &z.id, &[mmsi], now.saturating_add(update));
-        let alert = drift_alert(cx, &self.params, mmsi, d, &last, None).map(|a| Alert { state, ..a });
-        cx.out.extend(alert);
-        cx.schedule(now.saturating_add(update), Key::at(mmsi, since));
+        raise(cx, params, d, mmsi, since, &last);
     }
-}
 
-/// The alert of drifting `d` (if alerted) at `cx.now`, `last` the last
-/// report: an update, or the close when it `ended` for a reason (at `last`).
-fn drift_alert(
-    cx: &Context,
-    params: &ZoneParams<Params>,
-    mmsi: Mmsi,
-    d: &Drift,
-    last: &Fix,
-    ended_for: Option<&str>,
-) -> Option<Alert> {
-    let id = d.ep.alert.clone()?;
-    let (at, tracks) = (cx.now, cx.tracks);
-    let (state, ended, reason) = match ended_for {
-        Some(r) => (State::Closed, Some(last.time), r),
-        None => (State::Update, None, ""),
-    };
-    let z = cx.zone(d.zone);
-    let p = params.get(d.zone).copied().unwrap_or_default();
-    let info = VesselInfo::from_store(tracks, mmsi);
-    let dur = ended.unwrap_or(last.time) - d.ep.since;
-    let summary = message("drifting", &info, z.name.as_deref().unwrap_or(&z.id))
-        .duration("duration", dur)
-        .decimal("min_angle", d.min_angle, 0)
-        .decimal("max_angle", d.max_angle, 0)
-        .decimal("max_speed_kn", d.max_sog, 1)
-        .decimal("threshold_min_angle", p.min_angle_deg, 0)
-        .decimal("threshold_max_angle", p.max_angle_deg, 0)
-        .decimal("threshold_min_kn", p.min_speed_kn, 2)
-        .decimal("threshold_max_kn", p.max_speed_kn, 0)
-        .duration("min_duration", ms(p.min_duration))
-        .arg("ended", ended_clause(ended.is_some().then_some(reason)));
-    let nav = tracks.get(mmsi).and_then(|v| v.nav_status);
-    let moved = super::haversine(d.start.0, d.start.1, last.lon, last.lat);
-    Some(Alert {
-        id,
-        kind: Kind::Drifting,
-        state,
-        mmsi: vec![mmsi],
-        zone: z.id.clone(),
-        zone_name: z.name.clone(),
-        zone_version: None,
-        centre: z.centres.clone(),
-        at,
-        started_at: d.ep.since,
-        ended_at: ended,
-        lat: last.lat,
-        lon: last.lon,
-        summary: english(&summary),
-        message: Some(summary),
-        vessels: vec![info],
-        details: crate::alert::Details::Drifting(Details {
-            duration_s: Some(dur / 1000),
-            max_angle_deg: Some(p.max_angle_deg),
-            max_angle_deg_seen: Some(d.max_angle.round()),
-            max_speed_kn: Some(p.max_speed_kn),
-            max_speed_kn_seen: Some((d.max_sog * 10.0).round() / 10.0),
-            min_angle_deg: Some(p.min_angle_deg),
-            min_angle_deg_seen: Some(d.min_angle.round()),
-            min_duration_s: Some(p.min_duration.as_secs()),
-            min_speed_kn: Some(p.min_speed_kn),
-            moved_m: Some(moved.round()),
-            nav_status: Some(nav),
-            reason: ended.map(|_| reason.to_owned()),
-            reports: Some(d.reports),
-        }),
-    })
+    fn alert(
+        &self,
+        cx: &Context,
+        params: &ZoneParams<Params>,
+        mmsi: Mmsi,
+        last: &Fix,
+        ended_for: Option<&str>,
+    ) -> Option<Alert> {
+        let id = self.ep.alert.clone()?;
+        let (at, tracks) = (cx.now, cx.tracks);
+        let (state, ended, reason) = match ended_for {
+            Some(r) => (State::Closed, Some(last.time), r),
+            None => (State::Update, None, ""),
+        };
+        let z = cx.zone(self.zone);
+        let p = params.get(self.zone).copied().unwrap_or_default();
+        let info = VesselInfo::from_store(tracks, mmsi);
+        let dur = ended.unwrap_or(last.time) - self.ep.since;
+        let summary = message("drifting", &info, z.name.as_deref().unwrap_or(&z.id))
+            .duration("duration", dur)
+            .decimal("min_angle", self.min_angle, 0)
+            .decimal("max_angle", self.max_angle, 0)
+            .decimal("max_speed_kn", self.max_sog, 1)
+            .decimal("threshold_min_angle", p.min_angle_deg, 0)
+            .decimal("threshold_max_angle", p.max_angle_deg, 0)
+            .decimal("threshold_min_kn", p.min_speed_kn, 2)
+            .decimal("threshold_max_kn", p.max_speed_kn, 0)
+            .duration("min_duration", ms(p.min_duration))
+            .arg("ended", ended_clause(ended.is_some().then_some(reason)));
+        let nav = tracks.get(mmsi).and_then(|v| v.nav_status);
+        let moved = super::haversine(self.start.0, self.start.1, last.lon, last.lat);
+        Some(Alert {
+            id,
+            kind: Kind::Drifting,
+            state,
+            mmsi: vec![mmsi],
+            zone: z.id.clone(),
+            zone_name: z.name.clone(),
+            zone_version: None,
+            centre: z.centres.clone(),
+            at,
+            started_at: self.ep.since,
+            ended_at: ended,
+            lat: last.lat,
+            lon: last.lon,
+            summary: english(&summary),
+            message: Some(summary),
+            vessels: vec![info],
+            details: crate::alert::Details::Drifting(Details {
+                duration_s: Some(dur / 1000),
+                max_angle_deg: Some(p.max_angle_deg),
+                max_angle_deg_seen: Some(self.max_angle.round()),
+                max_speed_kn: Some(p.max_speed_kn),
+                max_speed_kn_seen: Some((self.max_sog * 10.0).round() / 10.0),
+                min_angle_deg: Some(p.min_angle_deg),
+                min_angle_deg_seen: Some(self.min_angle.round()),
+                min_duration_s: Some(p.min_duration.as_secs()),
+                min_speed_kn: Some(p.min_speed_kn),
+                moved_m: Some(moved.round()),
+                nav_status: Some(nav),
+                reason: ended.map(|_| reason.to_owned()),
+                reports: Some(self.reports),
+            }),
+        })
+    }
 }

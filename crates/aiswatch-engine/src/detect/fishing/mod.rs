@@ -11,16 +11,14 @@
 
 use std::time::Duration;
 
-use ahash::{AHashMap, AHashSet};
-
 use super::context::{Context, Key, Report};
-use super::episode::{Contact, Episode};
-use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
-use super::{angle_deg, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
+use super::episode::Episode;
+use super::registry::ZoneParams;
+use super::vessel_episode::{raise, Episodes, VesselEpisode};
+use super::{angle_deg, ms, Fix};
 use crate::alert::{ended_clause, english, message, Alert, Kind, Message, State, VesselInfo};
 use crate::track::{Mmsi, TrackStore};
 use aiswatch_core::time::Millis;
-use aiswatch_zones::ZoneSet;
 
 mod params;
 pub(super) use params::{Params, SPEC};
@@ -29,11 +27,7 @@ mod details;
 pub use details::Details;
 
 /// The fishing detector: per vessel, its episode at fishing speeds.
-#[derive(Debug, Default)]
-pub(crate) struct Fishing {
-    params: ZoneParams<Params>,
-    vessels: AHashMap<Mmsi, Fish>,
-}
+pub(super) type Fishing = Episodes<Fish>;
 
 /// AIS ship type "fishing".
 const SHIP_TYPE_FISHING: u8 = 30;
@@ -42,7 +36,7 @@ const RECHECK_MS: Millis = 10 * 60_000;
 
 /// A vessel at fishing speeds in a closed area (alerted or not yet).
 #[derive(Debug, Clone)]
-struct Fish {
+pub(super) struct Fish {
     zone: u16,
     ep: Episode,
     start: (f64, f64),
@@ -72,86 +66,28 @@ fn turns_per_h(f: &Fish, until: Millis) -> f64 {
     }
 }
 
-impl Detector for Fishing {
-    fn configure(&mut self, zones: &ZoneSet, defaults: &Defaults) {
-        self.params = ZoneParams::new(Kind::Fishing, zones, defaults);
+impl VesselEpisode for Fish {
+    const KIND: Kind = Kind::Fishing;
+    type Params = Params;
+
+    fn min_duration(p: &Params) -> Duration {
+        p.min_duration
     }
 
-    fn memory(&self, _cfg: &DetectConfig) -> Memory {
-        let episode = self
-            .params
-            .iter()
-            .map(|p| p.min_duration)
-            .max()
-            .unwrap_or_default();
-        Memory {
-            episode,
-            quiet: Duration::ZERO,
-        }
+    fn episode_mut(&mut self) -> &mut Episode {
+        &mut self.ep
     }
 
-    fn position(&mut self, cx: &mut Context, r: &Report) {
-        self.report(cx, r);
+    fn zone_mut(&mut self) -> &mut u16 {
+        &mut self.zone
     }
 
-    fn due(&mut self, cx: &mut Context, key: Key, _due: Millis) {
-        self.check(cx, key.vessel, key.at);
-    }
-
-    fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
-        let Some(f) = self.vessels.remove(&mmsi) else {
-            return;
-        };
-        if let Some(last) = cx.last(mmsi).cloned() {
-            let alert = fish_alert(cx, &self.params, mmsi, &f, &last, Some(REASON_FORGOTTEN));
-            cx.out.extend(alert);
-        }
-    }
-
-    fn forgotten(&mut self, _dropped: &AHashSet<Mmsi>) {
-        shrink(&mut self.vessels);
-    }
-
-    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
-        let ending: Vec<(Mmsi, &'static str)> = self
-            .vessels
-            .iter()
-            .filter_map(|(m, f)| reload.ends(f.zone, Kind::Fishing).map(|r| (*m, r)))
-            .collect();
-        for (mmsi, reason) in ending {
-            let Some(f) = self.vessels.remove(&mmsi) else {
-                continue;
-            };
-            if let Some(last) = cx.last(mmsi).cloned() {
-                let alert = fish_alert(cx, &self.params, mmsi, &f, &last, Some(reason));
-                cx.out.extend(alert);
-            }
-        }
-    }
-
-    fn remap(&mut self, reload: &Reload) {
-        for f in self.vessels.values_mut() {
-            f.zone = reload.zone(f.zone);
-        }
-    }
-
-    #[cfg(test)]
-    fn holds(&self, mmsi: Mmsi) -> bool {
-        self.vessels.contains_key(&mmsi)
-    }
-}
-
-impl Fishing {
-    fn report(&mut self, cx: &mut Context, r: &Report) {
+    fn report(on: &mut Fishing, cx: &mut Context, r: &Report) {
         let (mmsi, fix) = (r.mmsi, r.fix);
-        let zone = r
-            .place
-            .zones
-            .iter()
-            .find_map(|&z| self.params.get(z).map(|p| (z, *p)));
+        let zone = on.zone_of(r);
         let hyst = cx.cfg.speed_hysteresis_kn;
         let speed = fix.speed();
-        let fish = self.vessels.get(&mmsi);
+        let fish = on.vessels.get(&mmsi);
         let end = match (fish, zone) {
             (None, _) => None,
             (Some(_), None) => Some("left the zone"),
@@ -163,12 +99,10 @@ impl Fishing {
             },
         };
         if let Some(reason) = end {
-            if let Some(f) = self.vessels.remove(&mmsi) {
-                cx.out.extend(fish_alert(cx, &self.params, mmsi, &f, fix, Some(reason)));
-            }
+            on.end(cx, mmsi, fix, reason);
         }
         let Some((z, p)) = zone else { return };
-        match self.vessels.get_mut(&mmsi) {
+        match on.vessels.get_mut(&mmsi) {
             Some(f) => {
                 f.reports += 1;
                 if let Some(s) = speed {
@@ -191,7 +125,7 @@ impl Fishing {
                 else {
                     return;
                 };
-                self.vessels.insert(
+                on.vessels.insert(
                     mmsi,
                     Fish {
                         zone: z,
@@ -212,28 +146,12 @@ impl Fishing {
         }
     }
 
-    fn check(&mut self, cx: &mut Context, mmsi: Mmsi, since: Millis) {
-        let now = cx.now;
-        let stale = cx.stale();
-        let update = cx.update_every();
-        let Some(last) = cx.last(mmsi).cloned() else {
+    fn check(on: &mut Fishing, cx: &mut Context, mmsi: Mmsi, since: Millis) {
+        let Some((params, f, last)) = on.heard(cx, mmsi, since) else {
             return;
         };
-        if self.vessels.get(&mmsi).is_none_or(|f| f.ep.since != since) {
-            return;
-        }
-        // A silence ends the episode (it is not suspended).
-        if Episode::contact(now, last.time, stale, 0) != Contact::Heard {
-            if let Some(f) = self.vessels.remove(&mmsi) {
-                cx.out
-                    .extend(fish_alert(cx, &self.params, mmsi, &f, &last, Some("contact lost")));
-            }
-            return;
-        }
-        let Some(f) = self.vessels.get_mut(&mmsi) else {
-            return;
-        };
-        let p = self.params.get(f.zone).copied().unwrap_or_default();
+        let (now, update) = (cx.now, cx.update_every());
+        let p = params.get(f.zone).copied().unwrap_or_default();
         // Reports must cover `min_duration`: a silence after the start is
         // not fishing seen (sparse or satellite data).
         let short = ms(p.min_duration) - (last.time - f.ep.since);
@@ -250,88 +168,81 @@ impl Fishing {
             );
             return;
         }
-        let z = cx.zone(f.zone);
-        let (state, _) =
-            f.ep.raise(Kind::Fishing, &z.id, &[mmsi], now.saturating_add(update));
-        let alert = fish_alert(cx, &self.params, mmsi, f, &last, None).map(|a| Alert { state, ..a });
-        cx.out.extend(alert);
-        cx.schedule(now.saturating_add(update), Key::at(mmsi, since));
+        raise(cx, params, f, mmsi, since, &last);
     }
-}
 
-/// The alert of fishing `f` (if alerted) at `cx.now`, `last` the last
-/// report: an update, or the close when it `ended` for a reason (at `last`).
-fn fish_alert(
-    cx: &Context,
-    params: &ZoneParams<Params>,
-    mmsi: Mmsi,
-    f: &Fish,
-    last: &Fix,
-    ended_for: Option<&str>,
-) -> Option<Alert> {
-    let id = f.ep.alert.clone()?;
-    let (at, tracks) = (cx.now, cx.tracks);
-    let (state, ended, reason) = match ended_for {
-        Some(r) => (State::Closed, Some(last.time), r),
-        None => (State::Update, None, ""),
-    };
-    let z = cx.zone(f.zone);
-    let p = params.get(f.zone).copied().unwrap_or_default();
-    let info = VesselInfo::from_store(tracks, mmsi);
-    let end = ended.unwrap_or(last.time);
-    let dur = end - f.ep.since;
-    let rate = turns_per_h(f, end);
-    let is_declared = info.ship_type == Some(SHIP_TYPE_FISHING);
-    let why = if is_declared {
-        Message::new("fishing-why-declared")
-    } else {
-        Message::new("fishing-why-turns")
-            .int("turns", i64::from(f.turns))
-            .decimal("turn_deg", p.turn_deg, 0)
-            .decimal("rate", rate, 1)
-            .decimal("threshold", p.min_turns_per_h, 1)
-    };
-    let summary = message("fishing", &info, z.name.as_deref().unwrap_or(&z.id))
-        .duration("duration", dur)
-        .decimal("min_speed_kn", f.min_sog, 1)
-        .decimal("max_speed_kn", f.max_sog, 1)
-        .message("why", why)
-        .decimal("threshold_min_kn", p.min_speed_kn, 1)
-        .decimal("threshold_max_kn", p.max_speed_kn, 1)
-        .duration("min_duration", ms(p.min_duration))
-        .arg("ended", ended_clause(ended.is_some().then_some(reason)));
-    Some(Alert {
-        id,
-        kind: Kind::Fishing,
-        state,
-        mmsi: vec![mmsi],
-        zone: z.id.clone(),
-        zone_name: z.name.clone(),
-        zone_version: None,
-        centre: z.centres.clone(),
-        at,
-        started_at: f.ep.since,
-        ended_at: ended,
-        lat: last.lat,
-        lon: last.lon,
-        summary: english(&summary),
-        message: Some(summary),
-        vessels: vec![info],
-        details: crate::alert::Details::Fishing(Details {
-            declared_fishing: Some(is_declared),
-            duration_s: Some(dur / 1000),
-            max_speed_kn: Some(p.max_speed_kn),
-            max_speed_kn_seen: Some((f.max_sog * 10.0).round() / 10.0),
-            min_duration_s: Some(p.min_duration.as_secs()),
-            min_speed_kn: Some(p.min_speed_kn),
-            min_speed_kn_seen: Some((f.min_sog * 10.0).round() / 10.0),
-            min_turns_per_h: Some(p.min_turns_per_h),
-            reason: ended.map(|_| reason.to_owned()),
-            reports: Some(f.reports),
-            start: Some([f.start.0, f.start.1]),
-            turn_deg: Some(p.turn_deg),
-            turns: Some(f.turns),
-            turns_per_h: Some((rate * 10.0).round() / 10.0),
-        }),
-    })
+    fn alert(
+        &self,
+        cx: &Context,
+        params: &ZoneParams<Params>,
+        mmsi: Mmsi,
+        last: &Fix,
+        ended_for: Option<&str>,
+    ) -> Option<Alert> {
+        let id = self.ep.alert.clone()?;
+        let (at, tracks) = (cx.now, cx.tracks);
+        let (state, ended, reason) = match ended_for {
+            Some(r) => (State::Closed, Some(last.time), r),
+            None => (State::Update, None, ""),
+        };
+        let z = cx.zone(self.zone);
+        let p = params.get(self.zone).copied().unwrap_or_default();
+        let info = VesselInfo::from_store(tracks, mmsi);
+        let end = ended.unwrap_or(last.time);
+        let dur = end - self.ep.since;
+        let rate = turns_per_h(self, end);
+        let is_declared = info.ship_type == Some(SHIP_TYPE_FISHING);
+        let why = if is_declared {
+            Message::new("fishing-why-declared")
+        } else {
+            Message::new("fishing-why-turns")
+                .int("turns", i64::from(self.turns))
+                .decimal("turn_deg", p.turn_deg, 0)
+                .decimal("rate", rate, 1)
+                .decimal("threshold", p.min_turns_per_h, 1)
+        };
+        let summary = message("fishing", &info, z.name.as_deref().unwrap_or(&z.id))
+            .duration("duration", dur)
+            .decimal("min_speed_kn", self.min_sog, 1)
+            .decimal("max_speed_kn", self.max_sog, 1)
+            .message("why", why)
+            .decimal("threshold_min_kn", p.min_speed_kn, 1)
+            .decimal("threshold_max_kn", p.max_speed_kn, 1)
+            .duration("min_duration", ms(p.min_duration))
+            .arg("ended", ended_clause(ended.is_some().then_some(reason)));
+        Some(Alert {
+            id,
+            kind: Kind::Fishing,
+            state,
+            mmsi: vec![mmsi],
+            zone: z.id.clone(),
+            zone_name: z.name.clone(),
+            zone_version: None,
+            centre: z.centres.clone(),
+            at,
+            started_at: self.ep.since,
+            ended_at: ended,
+            lat: last.lat,
+            lon: last.lon,
+            summary: english(&summary),
+            message: Some(summary),
+            vessels: vec![info],
+            details: crate::alert::Details::Fishing(Details {
+                declared_fishing: Some(is_declared),
+                duration_s: Some(dur / 1000),
+                max_speed_kn: Some(p.max_speed_kn),
+                max_speed_kn_seen: Some((self.max_sog * 10.0).round() / 10.0),
+                min_duration_s: Some(p.min_duration.as_secs()),
+                min_speed_kn: Some(p.min_speed_kn),
+                min_speed_kn_seen: Some((self.min_sog * 10.0).round() / 10.0),
+                min_turns_per_h: Some(p.min_turns_per_h),
+                reason: ended.map(|_| reason.to_owned()),
+                reports: Some(self.reports),
+                start: Some([self.start.0, self.start.1]),
+                turn_deg: Some(p.turn_deg),
+                turns: Some(self.turns),
+                turns_per_h: Some((rate * 10.0).round() / 10.0),
+            }),
+        })
+    }
 }

@@ -2,8 +2,6 @@
 //! ports, for at least `min_duration`. A silence does not split it: see
 //! [`super::episode`].
 
-use std::time::Duration;
-
 use ahash::{AHashMap, AHashSet};
 use smallvec::SmallVec;
 
@@ -62,16 +60,7 @@ impl Detector for Loitering {
     }
 
     fn memory(&self, _cfg: &DetectConfig) -> Memory {
-        let episode = self
-            .params
-            .iter()
-            .map(|p| p.min_duration)
-            .max()
-            .unwrap_or_default();
-        Memory {
-            episode,
-            quiet: Duration::ZERO,
-        }
+        Memory::episodes(self.params.iter().map(|p| p.min_duration))
     }
 
     fn position(&mut self, cx: &mut Context, r: &Report) {

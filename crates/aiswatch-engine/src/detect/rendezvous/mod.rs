@@ -2,8 +2,6 @@
 //! for at least `min_duration`. Slow vessels are kept in an R-tree so a
 //! report finds its neighbours without scanning the fleet.
 
-use std::time::Duration;
-
 use ahash::{AHashMap, AHashSet};
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
@@ -64,16 +62,7 @@ impl Detector for Rendezvous {
     }
 
     fn memory(&self, _cfg: &DetectConfig) -> Memory {
-        let episode = self
-            .params
-            .iter()
-            .map(|p| p.min_duration)
-            .max()
-            .unwrap_or_default();
-        Memory {
-            episode,
-            quiet: Duration::ZERO,
-        }
+        Memory::episodes(self.params.iter().map(|p| p.min_duration))
     }
 
     fn position(&mut self, cx: &mut Context, r: &Report) {

@@ -22,16 +22,14 @@
 
 use std::time::Duration;
 
-use ahash::{AHashMap, AHashSet};
-
 use super::context::{Context, Key, Report};
-use super::episode::{Contact, Episode};
-use super::registry::{Defaults, Detector, Memory, Reload, ZoneParams};
-use super::{haversine, ms, shrink, DetectConfig, Fix, REASON_FORGOTTEN};
+use super::episode::Episode;
+use super::registry::ZoneParams;
+use super::vessel_episode::{raise, Episodes, VesselEpisode};
+use super::{haversine, ms, Fix};
 use crate::alert::{ended_clause, english, message, Alert, Kind, State, VesselInfo};
 use crate::track::Mmsi;
 use aiswatch_core::time::Millis;
-use aiswatch_zones::ZoneSet;
 
 mod details;
 mod params;
@@ -45,15 +43,11 @@ mod tests;
 pub(crate) const GLITCH_KN: f64 = 50.0;
 
 /// The speeding detector: per vessel, its speeding episode.
-#[derive(Debug, Default)]
-pub(crate) struct Speeding {
-    params: ZoneParams<Params>,
-    vessels: AHashMap<Mmsi, Run>,
-}
+pub(super) type Speeding = Episodes<Run>;
 
 /// A vessel over the limit in a zone (alerted or not yet).
 #[derive(Debug, Clone)]
-struct Run {
+pub(super) struct Run {
     zone: u16,
     ep: Episode,
     /// Where it was at its first report over the limit.
@@ -91,88 +85,30 @@ fn judge(p: &Params, speed: Option<f64>, hysteresis: f64) -> Says {
     }
 }
 
-impl Detector for Speeding {
-    fn configure(&mut self, zones: &ZoneSet, defaults: &Defaults) {
-        self.params = ZoneParams::new(Kind::Speeding, zones, defaults);
+impl VesselEpisode for Run {
+    const KIND: Kind = Kind::Speeding;
+    type Params = Params;
+
+    fn min_duration(p: &Params) -> Duration {
+        p.min_duration
     }
 
-    fn memory(&self, _cfg: &DetectConfig) -> Memory {
-        let episode = self
-            .params
-            .iter()
-            .map(|p| p.min_duration)
-            .max()
-            .unwrap_or_default();
-        Memory {
-            episode,
-            quiet: Duration::ZERO,
-        }
+    fn episode_mut(&mut self) -> &mut Episode {
+        &mut self.ep
     }
 
-    fn position(&mut self, cx: &mut Context, r: &Report) {
-        self.report(cx, r);
+    fn zone_mut(&mut self) -> &mut u16 {
+        &mut self.zone
     }
 
-    fn due(&mut self, cx: &mut Context, key: Key, _due: Millis) {
-        self.check(cx, key.vessel, key.at);
-    }
-
-    fn forget(&mut self, cx: &mut Context, mmsi: Mmsi) {
-        let Some(run) = self.vessels.remove(&mmsi) else {
-            return;
-        };
-        if let Some(last) = cx.last(mmsi).cloned() {
-            let alert = speeding_alert(cx, &self.params, mmsi, &run, &last, Some(REASON_FORGOTTEN));
-            cx.out.extend(alert);
-        }
-    }
-
-    fn forgotten(&mut self, _dropped: &AHashSet<Mmsi>) {
-        shrink(&mut self.vessels);
-    }
-
-    fn unwatch(&mut self, cx: &mut Context, reload: &Reload) {
-        let ending: Vec<(Mmsi, &'static str)> = self
-            .vessels
-            .iter()
-            .filter_map(|(m, d)| reload.ends(d.zone, Kind::Speeding).map(|r| (*m, r)))
-            .collect();
-        for (mmsi, reason) in ending {
-            let Some(run) = self.vessels.remove(&mmsi) else {
-                continue;
-            };
-            if let Some(last) = cx.last(mmsi).cloned() {
-                let alert = speeding_alert(cx, &self.params, mmsi, &run, &last, Some(reason));
-                cx.out.extend(alert);
-            }
-        }
-    }
-
-    fn remap(&mut self, reload: &Reload) {
-        for d in self.vessels.values_mut() {
-            d.zone = reload.zone(d.zone);
-        }
-    }
-
-    #[cfg(test)]
-    fn holds(&self, mmsi: Mmsi) -> bool {
-        self.vessels.contains_key(&mmsi)
-    }
-}
-
-impl Speeding {
-    fn report(&mut self, cx: &mut Context, r: &Report) {
+    fn report(on: &mut Speeding, cx: &mut Context, r: &Report) {
         let (mmsi, fix) = (r.mmsi, r.fix);
         // A glitch is not a report at all, for this detector.
         if fix.speed().is_some_and(|s| s > GLITCH_KN) {
             return;
         }
-        let zone = r
-            .place
-            .zones
-            .iter()
-            .find_map(|&z| self.params.get(z).map(|p| (z, *p)));
-        let run = self.vessels.get(&mmsi);
+        let zone = on.zone_of(r);
+        let run = on.vessels.get(&mmsi);
         if zone.is_none() && run.is_none() {
             return;
         }
@@ -187,13 +123,11 @@ impl Speeding {
             },
         };
         if let Some(reason) = end {
-            if let Some(d) = self.vessels.remove(&mmsi) {
-                cx.out.extend(speeding_alert(cx, &self.params, mmsi, &d, fix, Some(reason)));
-            }
+            on.end(cx, mmsi, fix, reason);
         }
         let Some((z, p)) = zone else { return };
         let says = judge(&p, fix.speed(), hysteresis);
-        match self.vessels.get_mut(&mmsi) {
+        match on.vessels.get_mut(&mmsi) {
             Some(d) => {
                 if let Says::Fast(s) | Says::Band(s) = says {
                     d.reports += 1;
@@ -218,113 +152,81 @@ impl Speeding {
                         max_kn: s,
                         sum_kn: s,
                     };
-                    self.vessels.insert(mmsi, d);
+                    on.vessels.insert(mmsi, d);
                     cx.schedule(due, Key::at(mmsi, fix.time));
                 }
             }
         }
     }
 
-    fn check(&mut self, cx: &mut Context, mmsi: Mmsi, since: Millis) {
-        let now = cx.now;
-        let stale = cx.stale();
-        let update = cx.update_every();
-        let Some(last) = cx.last(mmsi).cloned() else {
-            return;
-        };
-        if self.vessels.get(&mmsi).is_none_or(|d| d.ep.since != since) {
-            return;
-        }
-        // A silence ends the episode (it is not suspended).
-        if Episode::contact(now, last.time, stale, 0) != Contact::Heard {
-            if let Some(d) = self.vessels.remove(&mmsi) {
-                cx.out.extend(speeding_alert(
-                    cx,
-                    &self.params,
-                    mmsi,
-                    &d,
-                    &last,
-                    Some("contact lost"),
-                ));
-            }
-            return;
-        }
-        let Some(d) = self.vessels.get_mut(&mmsi) else {
+    fn check(on: &mut Speeding, cx: &mut Context, mmsi: Mmsi, since: Millis) {
+        let Some((params, d, last)) = on.heard(cx, mmsi, since) else {
             return;
         };
         // Reports over the limit must cover `min_duration`.
-        let min_dur = self.params.get(d.zone).map_or(0, |p| ms(p.min_duration));
+        let min_dur = params.get(d.zone).map_or(0, |p| ms(p.min_duration));
         let short = min_dur - (d.last_fast - d.ep.since);
         if d.ep.alert.is_none() && short > 0 {
-            cx.schedule(now.saturating_add(short), Key::at(mmsi, since));
+            cx.schedule(cx.now.saturating_add(short), Key::at(mmsi, since));
             return;
         }
-        let z = cx.zone(d.zone);
-        let (state, _) = d
-            .ep
-            .raise(Kind::Speeding, &z.id, &[mmsi], now.saturating_add(update));
-        let alert =
-            speeding_alert(cx, &self.params, mmsi, d, &last, None).map(|a| Alert { state, ..a });
-        cx.out.extend(alert);
-        cx.schedule(now.saturating_add(update), Key::at(mmsi, since));
+        raise(cx, params, d, mmsi, since, &last);
     }
-}
 
-/// The alert of speeding run `d` (if alerted) at `cx.now`, `last` the last
-/// report: an update, or the close when it `ended` for a reason (at `last`).
-fn speeding_alert(
-    cx: &Context,
-    params: &ZoneParams<Params>,
-    mmsi: Mmsi,
-    d: &Run,
-    last: &Fix,
-    ended_for: Option<&str>,
-) -> Option<Alert> {
-    let id = d.ep.alert.clone()?;
-    let (at, tracks) = (cx.now, cx.tracks);
-    let (state, ended, reason) = match ended_for {
-        Some(r) => (State::Closed, Some(last.time), r),
-        None => (State::Update, None, ""),
-    };
-    let z = cx.zone(d.zone);
-    let p = params.get(d.zone).copied().unwrap_or_default();
-    let info = VesselInfo::from_store(tracks, mmsi);
-    let dur = ended.unwrap_or(last.time) - d.ep.since;
-    let summary = message("speeding", &info, z.name.as_deref().unwrap_or(&z.id))
-        .duration("duration", dur)
-        .decimal("max_speed_kn", d.max_kn, 1)
-        .decimal("limit_kn", p.max_speed_kn, 1)
-        .duration("min_duration", ms(p.min_duration))
-        .arg("ended", ended_clause(ended.is_some().then_some(reason)));
-    let distance = haversine(d.start.0, d.start.1, d.last.0, d.last.1);
-    let mean = d.sum_kn / f64::from(d.reports.max(1));
-    let one_decimal = |x: f64| (x * 10.0).round() / 10.0;
-    Some(Alert {
-        id,
-        kind: Kind::Speeding,
-        state,
-        mmsi: vec![mmsi],
-        zone: z.id.clone(),
-        zone_name: z.name.clone(),
-        zone_version: None,
-        centre: z.centres.clone(),
-        at,
-        started_at: d.ep.since,
-        ended_at: ended,
-        lat: last.lat,
-        lon: last.lon,
-        summary: english(&summary),
-        message: Some(summary),
-        vessels: vec![info],
-        details: crate::alert::Details::Speeding(Details {
-            duration_s: Some(dur / 1000),
-            distance_m: Some(distance.round()),
-            max_speed_kn: Some(p.max_speed_kn),
-            max_speed_kn_seen: Some(one_decimal(d.max_kn)),
-            mean_speed_kn: Some(one_decimal(mean)),
-            min_duration_s: Some(p.min_duration.as_secs()),
-            reason: ended.is_some().then(|| reason.to_owned()),
-            reports: Some(d.reports),
-        }),
-    })
+    fn alert(
+        &self,
+        cx: &Context,
+        params: &ZoneParams<Params>,
+        mmsi: Mmsi,
+        last: &Fix,
+        ended_for: Option<&str>,
+    ) -> Option<Alert> {
+        let id = self.ep.alert.clone()?;
+        let (at, tracks) = (cx.now, cx.tracks);
+        let (state, ended, reason) = match ended_for {
+            Some(r) => (State::Closed, Some(last.time), r),
+            None => (State::Update, None, ""),
+        };
+        let z = cx.zone(self.zone);
+        let p = params.get(self.zone).copied().unwrap_or_default();
+        let info = VesselInfo::from_store(tracks, mmsi);
+        let dur = ended.unwrap_or(last.time) - self.ep.since;
+        let summary = message("speeding", &info, z.name.as_deref().unwrap_or(&z.id))
+            .duration("duration", dur)
+            .decimal("max_speed_kn", self.max_kn, 1)
+            .decimal("limit_kn", p.max_speed_kn, 1)
+            .duration("min_duration", ms(p.min_duration))
+            .arg("ended", ended_clause(ended.is_some().then_some(reason)));
+        let distance = haversine(self.start.0, self.start.1, self.last.0, self.last.1);
+        let mean = self.sum_kn / f64::from(self.reports.max(1));
+        let one_decimal = |x: f64| (x * 10.0).round() / 10.0;
+        Some(Alert {
+            id,
+            kind: Kind::Speeding,
+            state,
+            mmsi: vec![mmsi],
+            zone: z.id.clone(),
+            zone_name: z.name.clone(),
+            zone_version: None,
+            centre: z.centres.clone(),
+            at,
+            started_at: self.ep.since,
+            ended_at: ended,
+            lat: last.lat,
+            lon: last.lon,
+            summary: english(&summary),
+            message: Some(summary),
+            vessels: vec![info],
+            details: crate::alert::Details::Speeding(Details {
+                duration_s: Some(dur / 1000),
+                distance_m: Some(distance.round()),
+                max_speed_kn: Some(p.max_speed_kn),
+                max_speed_kn_seen: Some(one_decimal(self.max_kn)),
+                mean_speed_kn: Some(one_decimal(mean)),
+                min_duration_s: Some(p.min_duration.as_secs()),
+                reason: ended.is_some().then(|| reason.to_owned()),
+                reports: Some(self.reports),
+            }),
+        })
+    }
 }

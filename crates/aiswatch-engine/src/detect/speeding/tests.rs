@@ -30,12 +30,18 @@ const ZONES: &str = r#"{"type":"FeatureCollection","features":[
    "detect":{"loitering":{}}},
   "geometry":{"type":"Polygon","coordinates":[[[3,3],[4,3],[4,4],[3,4],[3,3]]]}}]}"#;
 
-fn engine() -> Engine {
+fn zone_set(geojson: &str) -> ZoneSet {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("z.geojson"), ZONES).unwrap();
-    let zones = ZoneSet::load_dir(dir.path(), crate::detect::SPECS).unwrap();
-    Engine::new(EngineConfig::default())
-        .with_detectors(Detectors::new(zones, DetectConfig::default()))
+    std::fs::write(dir.path().join("z.geojson"), geojson).unwrap();
+    ZoneSet::load_dir(dir.path(), crate::detect::SPECS).unwrap()
+}
+
+fn engine_with(cfg: EngineConfig) -> Engine {
+    Engine::new(cfg).with_detectors(Detectors::new(zone_set(ZONES), DetectConfig::default()))
+}
+
+fn engine() -> Engine {
+    engine_with(EngineConfig::default())
 }
 
 /// One report a minute from `t0`, eastbound from `lon0` at latitude `lat`,
@@ -224,4 +230,43 @@ fn runs_only_where_the_zone_asks_for_it_on_its_thresholds() {
     assert_eq!(details(s[1])["max_speed_kn"], 12.0);
     assert_eq!(details(s[1])["min_duration_s"], 300);
     assert!(s[1].summary.contains("(limit 12.0 kn for 5m)"), "{}", s[1].summary);
+}
+
+#[test]
+fn closes_when_the_vessel_is_forgotten_or_its_zone_removed_and_goes_on_in_a_zone_kept() {
+    // Forgotten: `vessel_ttl` (20 min) shorter than `stale_after` (30 min).
+    let mut e = engine_with(EngineConfig {
+        vessel_ttl: std::time::Duration::from_millis((20 * MIN) as u64),
+        ..EngineConfig::default()
+    });
+    let mut msgs = track(244_000_014, T0, (2.1, 3.2), &at(21.0, 16));
+    msgs.extend(background(211_000_003, T0, T0 + HOUR, "st1"));
+    let alerts = run(&mut e, msgs);
+    let s = speeding(&alerts);
+    assert_eq!(states(&s), vec![State::Open, State::Closed], "{s:#?}");
+    assert_eq!(details(s[1])["reason"], crate::detect::REASON_FORGOTTEN);
+    assert_eq!(s[1].ended_at, Some(T0 + 15 * MIN));
+
+    // A reload removes the port approach; the protected area stays, one
+    // place down the zone set.
+    let mut e = engine();
+    let mut msgs = track(244_000_015, T0, (2.1, 3.2), &at(21.0, 16));
+    msgs.extend(track(244_000_016, T0, (2.1, 3.8), &at(14.0, 16)));
+    let mut alerts = run(&mut e, msgs);
+    let mut kept: serde_json::Value = serde_json::from_str(ZONES).unwrap();
+    kept["features"].as_array_mut().unwrap().remove(0);
+    assert!(e.set_zones(zone_set(&kept.to_string()), T0 + 1000 * HOUR));
+    alerts.extend(e.take_alerts());
+    let slowing = [at(14.0, 5), at(8.0, 3)].concat();
+    alerts.extend(run(&mut e, track(244_000_016, T0 + 16 * MIN, (2.5, 3.8), &slowing)));
+    let s = speeding(&alerts);
+    let of = |m: u32| -> Vec<&Alert> { s.iter().copied().filter(|a| a.mmsi == [Mmsi(m)]).collect() };
+    let removed = of(244_000_015);
+    assert_eq!(states(&removed), vec![State::Open, State::Closed], "{removed:#?}");
+    assert_eq!(details(removed[1])["reason"], "zone_removed");
+    let kept = of(244_000_016);
+    assert_eq!(states(&kept), vec![State::Open, State::Closed], "{kept:#?}");
+    assert_eq!(details(kept[1])["reason"], "slowed down");
+    assert_eq!(kept[1].zone, "mpa");
+    assert_eq!(kept[1].ended_at, Some(T0 + 21 * MIN));
 }
